@@ -1,0 +1,52 @@
+// Shared building blocks for mapping entries.
+
+import type { AttrValue } from '../../../ir/ir.js';
+import { getOpDef } from '../../../ir/op-def.js';
+import { dtypeFromOnnx } from '../dtypes.js';
+import type { Lowerer, Lowering, OnnxNodeView, OpMapping } from '../mapping-api.js';
+
+export interface DirectOptions {
+  /** ONNX attribute name -> IR attribute name. */
+  readonly rename?: Readonly<Record<string, string>>;
+  /** ONNX attributes to ignore (e.g. ones with no effect in inference). */
+  readonly drop?: readonly string[];
+  /** Extra IR attributes to set. */
+  readonly set?: Readonly<Record<string, AttrValue>>;
+}
+
+/**
+ * Convert a node's attributes to the IR op's schema: renames, drops, ONNX dtype codes -> dtypes,
+ * and rejects attributes the IR op does not know (a silently ignored attribute is a wrong answer).
+ */
+export function convertAttrs(irOp: string, node: OnnxNodeView, b: Lowerer, opts: DirectOptions = {}): Record<string, AttrValue> {
+  const def = getOpDef(irOp);
+  if (!def) throw new Error(`mapping refers to unknown IR op '${irOp}'`);
+  const out: Record<string, AttrValue> = {};
+  for (const [onnxName, value] of node.attrs) {
+    if (opts.drop?.includes(onnxName)) continue;
+    const name = opts.rename?.[onnxName] ?? onnxName;
+    const spec = def.attrs[name];
+    if (!spec) b.fail(`attribute '${onnxName}' is not supported on ${node.opType}`);
+    if (spec.kind === 'dtype' && value.kind === 'int') {
+      const d = dtypeFromOnnx(value.value);
+      if (!d) b.fail(`attribute '${onnxName}': unsupported ONNX data type ${value.value}`);
+      out[name] = { kind: 'dtype', value: d };
+    } else if (spec.kind === 'float' && value.kind === 'int') {
+      out[name] = { kind: 'float', value: value.value };
+    } else if (spec.kind !== value.kind) {
+      b.fail(`attribute '${onnxName}' must be ${spec.kind}, got ${value.kind}`);
+    } else {
+      out[name] = value;
+    }
+  }
+  Object.assign(out, opts.set ?? {});
+  return out;
+}
+
+/** One ONNX node -> one IR op with the same operands, attributes (converted) and result count. */
+export function direct(irOp: string, opts: DirectOptions = {}): Lowering {
+  return (node, b) => b.emit(irOp, node.inputs, convertAttrs(irOp, node, b, opts), { results: node.numOutputs });
+}
+
+/** Shorthand for a table entry list. */
+export const since = (version: number, lower: Lowering): OpMapping => ({ since: version, lower });
