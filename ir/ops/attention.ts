@@ -1,4 +1,2 @@
-// Op family: attention. See ir/op-def.ts for the schema.
-import { defineOps } from '../op-def.js';
-
-defineOps();
+// Op family: attention. Each op lives in its own file (attention-*.ts); this file loads them.
+import './attention-sdpa.js';
