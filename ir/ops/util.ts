@@ -98,3 +98,9 @@ export const sameAs = (ctx: InferCtx, i = 0): TensorType[] => [ctx.inputs[i]!];
 
 /** Tensor shape as a dim list (for building result types from concrete tensors). */
 export const shapeOf = (t: Tensor): number[] => [...t.shape];
+
+/** Round to the nearest integer, ties to even (numpy.rint; ONNX Round and QuantizeLinear). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
