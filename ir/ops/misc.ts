@@ -1,4 +1,2 @@
-// Op family: misc. See ir/op-def.ts for the schema.
-import { defineOps } from '../op-def.js';
-
-defineOps();
+// Op family: misc. Ops live in misc-*.ts by theme; this file loads them.
+import './misc-grid.js';
