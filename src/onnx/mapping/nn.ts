@@ -1,5 +1,90 @@
-// ONNX -> IR mapping entries for the nn op family.
-import type { MappingTable } from '../mapping-api.js';
+// ONNX -> IR mapping entries for the nn op family. IR ops have the newest opset's semantics;
+// older entries drop attributes that no longer mean anything, make changed defaults explicit and
+// lower changed semantics (softmax-family 2-D coercion, per-group GroupNormalization-18 scale).
+import { attr } from '../../../ir/attrs.js';
+import type { Value } from '../../../ir/ir.js';
+import { tensorFrom, toNumbers } from '../../../ir/tensor.js';
+import type { Lowering, MappingTable } from '../mapping-api.js';
+import { convertAttrs, direct, since } from './helpers.js';
+
+/** Before opset 13 the softmax family coerced the input to 2-D at `axis` (default 1). */
+function legacySoftmax(irOp: string): Lowering {
+  return (node, b) => {
+    const attrs = convertAttrs(irOp, node, b);
+    const ax = attrs['axis'];
+    const axis = ax?.kind === 'int' ? ax.value : 1;
+    const shape = node.inputs[0]!.type.shape;
+    const rank = shape?.length;
+    const last = rank !== undefined && (axis === -1 || axis === rank - 1);
+    attrs['axis'] = attr.int(axis);
+    // Flattening [axis, rank) changes nothing when axis is already the last dim.
+    if (!last) attrs['legacy_flatten'] = attr.int(1);
+    return b.emit(irOp, node.inputs, attrs);
+  };
+}
+
+/**
+ * BatchNormalization before 14: inference only. `spatial` = 0 (opset 7/8) means per-activation
+ * parameters, which the IR op recognises from their size; the training outputs
+ * (mean, var, saved_mean, saved_var) are not produced.
+ */
+const batchNormLegacy: Lowering = (node, b) => {
+  if (node.outputUsed.slice(1).some((u) => u)) {
+    b.fail('BatchNormalization training outputs (mean, var, saved_mean, saved_var) before opset 14 are not supported');
+  }
+  const attrs = convertAttrs('batch_normalization', node, b, { drop: ['spatial', 'is_test', 'consumed_inputs'] });
+  const [y] = b.emit('batch_normalization', node.inputs, attrs);
+  return [y!, ...new Array<Value | null>(node.numOutputs - 1).fill(null)];
+};
+
+/** GroupNormalization-18 took scale and bias per group; 21 takes them per channel. */
+const groupNorm18: Lowering = (node, b) => {
+  const [x, scale, bias] = node.inputs as [Value, Value, Value];
+  const attrs = convertAttrs('group_normalization', node, b);
+  const g = attrs['num_groups'];
+  const G = g?.kind === 'int' ? g.value : b.fail("missing attribute 'num_groups'");
+  const C = x.type.shape?.[1];
+  if (typeof C !== 'number') b.fail('GroupNormalization-18 needs a static channel dim to expand per-group scale and bias');
+  if (C % G !== 0) b.fail(`${C} channels do not split into ${G} groups`);
+  const expand = (v: Value, what: string): Value => {
+    const t = b.constantOf(v);
+    if (!t) return b.fail(`GroupNormalization-18 needs a constant ${what} (per-group values are expanded at import)`);
+    const vals = toNumbers(t);
+    if (vals.length !== G) b.fail(`${what} has ${vals.length} values, expected num_groups = ${G}`);
+    return b.constant(tensorFrom(t.dtype, [C], Array.from({ length: C }, (_, c) => vals[Math.floor(c / (C / G))]!)));
+  };
+  return b.emit('group_normalization', [x, expand(scale, 'scale'), expand(bias, 'bias')], attrs);
+};
 
 export const NN_MAPPINGS: MappingTable = {
+  AveragePool: [since(7, direct('average_pool'))],
+  MaxPool: [since(1, direct('max_pool')), since(8, direct('max_pool'))],
+  LpPool: [since(2, direct('lp_pool'))],
+  GlobalAveragePool: [since(1, direct('global_average_pool'))],
+  GlobalMaxPool: [since(1, direct('global_max_pool'))],
+  GlobalLpPool: [since(2, direct('global_lp_pool'))],
+  MaxUnpool: [since(9, direct('max_unpool'))],
+
+  Conv: [since(1, direct('conv'))],
+  ConvTranspose: [since(1, direct('conv_transpose'))],
+  DeformConv: [since(19, direct('deform_conv'))],
+  Col2Im: [since(18, direct('col2im'))],
+
+  MatMul: [since(1, direct('matmul'))],
+  // Gemm before 7 had `broadcast` (C broadcasting is always on since); before 11 C was required.
+  Gemm: [since(1, direct('gemm', { drop: ['broadcast'] })), since(7, direct('gemm'))],
+  Einsum: [since(12, direct('einsum'))],
+
+  Softmax: [since(1, legacySoftmax('softmax')), since(13, direct('softmax'))],
+  LogSoftmax: [since(1, legacySoftmax('log_softmax')), since(13, direct('log_softmax'))],
+  Hardmax: [since(1, legacySoftmax('hardmax')), since(13, direct('hardmax'))],
+
+  BatchNormalization: [since(7, batchNormLegacy), since(14, direct('batch_normalization'))],
+  InstanceNormalization: [since(1, direct('instance_normalization', { drop: ['consumed_inputs'] })), since(6, direct('instance_normalization'))],
+  GroupNormalization: [since(18, groupNorm18), since(21, direct('group_normalization'))],
+  LayerNormalization: [since(17, direct('layer_normalization'))],
+  RMSNormalization: [since(23, direct('rms_normalization'))],
+  LpNormalization: [since(1, direct('lp_normalization'))],
+  LRN: [since(1, direct('lrn'))],
+  MeanVarianceNormalization: [since(9, direct('mean_variance_normalization'))],
 };
