@@ -43,8 +43,8 @@ const groupNorm18: Lowering = (node, b) => {
   const attrs = convertAttrs('group_normalization', node, b);
   const g = attrs['num_groups'];
   const G = g?.kind === 'int' ? g.value : b.fail("missing attribute 'num_groups'");
-  const C = x.type.shape?.[1];
-  if (typeof C !== 'number') b.fail('GroupNormalization-18 needs a static channel dim to expand per-group scale and bias');
+  const dim = x.type.shape?.[1];
+  const C = typeof dim === 'number' ? dim : b.fail('GroupNormalization-18 needs a static channel dim to expand per-group scale and bias');
   if (C % G !== 0) b.fail(`${C} channels do not split into ${G} groups`);
   const expand = (v: Value, what: string): Value => {
     const t = b.constantOf(v);
