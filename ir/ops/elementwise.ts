@@ -1,4 +1,9 @@
-// Op family: elementwise. See ir/op-def.ts for the schema.
-import { defineOps } from '../op-def.js';
+// Op family: elementwise. The ops are declared as tables in the files below (unary math and
+// activations, broadcasting binaries, n-ary/one-sided broadcasting ops, casts); the loops they
+// share live in elementwise-kernels.ts. See ir/op-def.ts for the schema.
+import './elementwise-unary.js';
+import './elementwise-binary.js';
+import './elementwise-nary.js';
+import './elementwise-cast.js';
 
-defineOps();
+export { castTensor } from './elementwise-cast.js';
