@@ -24,6 +24,14 @@ export type FunctionProto = onnxProto.onnx.IFunctionProto & {
 
 export type LongLike = number | { low: number; high: number; unsigned: boolean } | null | undefined;
 
+/**
+ * A plain Uint8Array view of the same bytes. Node Buffers are not safe to hand on: their `slice`
+ * returns a view rather than a copy, which breaks code that copies with `slice` (decodeBytes).
+ */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** An int64 field as a JS number (exact below 2^53). */
 export function toNum(v: LongLike): number {
   if (v === null || v === undefined) return 0;

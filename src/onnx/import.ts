@@ -10,7 +10,7 @@ import { Func, Module, Region, Value } from '../../ir/ir.js';
 import { nodeLoc } from '../../ir/location.js';
 import '../../ir/ops/index.js';
 import { valueInfoType } from './attributes.js';
-import { decodeModel, type FunctionProto, type GraphProto, toNum } from './decode.js';
+import { decodeModel, plainBytes, type FunctionProto, type GraphProto, toNum } from './decode.js';
 import { FunctionInliner, normDomain, opsetMap } from './functions.js';
 import { ImportState, importGraphBody, pickMapping, Scope } from './graph.js';
 import { nodeLabel } from './graph-order.js';
@@ -25,7 +25,7 @@ export function importOnnxFile(path: string, opts: ImportOptions = {}): Module {
   if (!existsSync(path)) fail('E101', `file not found: ${path}`);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = plainBytes(readFileSync(path));
   } catch (e) {
     return fail('E102', `cannot read ${path}: ${(e as Error).message}`);
   }
@@ -35,6 +35,7 @@ export function importOnnxFile(path: string, opts: ImportOptions = {}): Module {
 /** `file` names the model (its basename is used in locations and as the weights' file path). */
 export function importOnnxBytes(bytes: Uint8Array, opts: { file: string; baseDir: string; name?: string }): Module {
   const file = basename(opts.file);
+  bytes = plainBytes(bytes);
   const model = decodeModel(bytes, file);
   const graph = model.graph!;
   const module = new Module(opts.name ?? file.replace(/\.onnx$/, ''));

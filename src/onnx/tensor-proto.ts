@@ -12,7 +12,7 @@ import type { Loc } from '../../ir/location.js';
 import { UNKNOWN_LOC } from '../../ir/location.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { decodeBytes, encodeBytes, packedByteLength, sizeOf } from '../../ir/tensor.js';
-import { decodeTensorBytes, onnx, type TensorProto, toBig, toNum } from './decode.js';
+import { decodeTensorBytes, onnx, plainBytes, type TensorProto, toBig, toNum } from './decode.js';
 import { dtypeFromOnnx, dtypeToOnnx } from './dtypes.js';
 
 /** Largest dim we accept: anything above is a corrupt or hostile file. */
@@ -118,7 +118,7 @@ export function decodeTensorProto(p: TensorProto, baseDir: string, loc: Loc = UN
   const h = tensorHeader(p, loc);
   const src = tensorBytes(p, h, baseDir, loc);
   const bytes = src.kind === 'bytes' ? src.bytes
-    : readFileSync(join(baseDir, src.path)).subarray(src.offset, src.offset + src.length);
+    : plainBytes(readFileSync(join(baseDir, src.path))).subarray(src.offset, src.offset + src.length);
   return decodeBytes(h.dtype, h.shape, bytes);
 }
 
@@ -127,7 +127,7 @@ export function readTensorProtoFile(path: string): { name: string; tensor: Tenso
   if (!existsSync(path)) fail('E101', `file not found: ${path}`);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = plainBytes(readFileSync(path));
   } catch (e) {
     return fail('E102', `cannot read ${path}: ${(e as Error).message}`);
   }

@@ -9,13 +9,13 @@ import type { Weight, WeightSource, WeightStore } from '../../ir/ir.js';
 import type { Loc } from '../../ir/location.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { decodeBytes, sizeOf } from '../../ir/tensor.js';
-import type { TensorProto } from './decode.js';
+import { plainBytes, type TensorProto } from './decode.js';
 import { type TensorHeader, tensorBytes, tensorHeader } from './tensor-proto.js';
 
 export class FileWeightStore implements WeightStore {
   private readonly files = new Map<string, Uint8Array>();
   constructor(readonly baseDir: string, preloaded: ReadonlyMap<string, Uint8Array> = new Map()) {
-    for (const [k, v] of preloaded) this.files.set(k, v);
+    for (const [k, v] of preloaded) this.files.set(k, plainBytes(v));
   }
 
   file(path: string): Uint8Array {
@@ -24,7 +24,7 @@ export class FileWeightStore implements WeightStore {
       const full = join(this.baseDir, path);
       if (!existsSync(full)) fail('E101', `weight file not found: ${full}`);
       try {
-        f = readFileSync(full);
+        f = plainBytes(readFileSync(full));
       } catch (e) {
         return fail('E102', `cannot read ${full}: ${(e as Error).message}`);
       }

@@ -1,7 +1,14 @@
 // ONNX -> IR mapping entries for the control op family: Constant, If, Loop, Scan.
+// Subgraph inputs whose ValueInfo lacks a type get one from the surrounding op (Loop's iteration
+// number and condition, carried values, Scan's state and per-step slices).
+
 import { fail } from '../../../ir/diagnostics.js';
+import type { Region, Value } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
-import type { Lowering, MappingTable } from '../mapping-api.js';
+import type { TensorType } from '../../../ir/types.js';
+import { typesEqual } from '../../../ir/types.js';
+import { joinTypes } from '../../../ir/ops/control.js';
+import type { Lowerer, Lowering, MappingTable } from '../mapping-api.js';
 import { since } from './helpers.js';
 
 /** Constant: exactly one of value / value_float(s) / value_int(s) (/ value_string(s), out of scope). */
@@ -20,6 +27,67 @@ const constant: Lowering = (node, b) => {
   return b.fail(`unsupported attribute '${name}' (${v.kind})`);
 };
 
+const ifLowering: Lowering = (node, b) => {
+  const regions = [b.region('then_branch', []), b.region('else_branch', [])];
+  return b.emit('if', [node.inputs[0]!], {}, { results: node.numOutputs, regions });
+};
+
+const yielded = (r: Region): TensorType[] => r.terminator!.operands.map((v) => v!.type);
+
+/**
+ * Import a body whose leading args are loop-carried: if what the body yields for them is less
+ * precise than what it was given (a dim changes between iterations), import it again with the
+ * joined types so that shape rules inside never assume a dim that later changes.
+ */
+function carriedBody(b: Lowerer, attr: string, fixed: TensorType[], carried: TensorType[], yieldOffset: number, extra: TensorType[] = []): Region {
+  let types = carried;
+  for (let attempt = 0; ; attempt++) {
+    const region = b.region(attr, [...fixed, ...types, ...extra]);
+    const out = yielded(region);
+    const argTypes = region.args.slice(fixed.length, fixed.length + types.length).map((a) => a.type);
+    const joined = argTypes.map((t, i) => (out[i + yieldOffset] ? joinTypes(t, out[i + yieldOffset]!) ?? t : t));
+    if (attempt > 0 || joined.every((t, i) => typesEqual(t, argTypes[i]!))) return region;
+    types = joined;
+  }
+}
+
+const typeOf = (v: Value | null | undefined, what: string, b: Lowerer): TensorType => v?.type ?? b.fail(`${what} is required`);
+
+const loop: Lowering = (node, b) => {
+  const [m, cond, ...init] = node.inputs;
+  const carried = init.map((v, i) => typeOf(v, `loop-carried input ${i}`, b));
+  const fixed: TensorType[] = [{ dtype: 'i64', shape: [] }, { dtype: 'bool', shape: [] }];
+  const body = carriedBody(b, 'body', fixed, carried, 1);
+  return b.emit('loop', [m ?? null, cond ?? null, ...init], {}, { results: node.numOutputs, regions: [body] });
+};
+
+const scan: Lowering = (node, b) => {
+  const a = node.attrs;
+  const m = a.get('num_scan_inputs');
+  if (m?.kind !== 'int') return b.fail("missing attribute 'num_scan_inputs'");
+  const n = node.inputs.length - m.value;
+  const axes = a.get('scan_input_axes')?.value as readonly number[] | undefined;
+  const state = node.inputs.slice(0, n).map((v, i) => typeOf(v, `state input ${i}`, b));
+  const slices = node.inputs.slice(n).map((v, i): TensorType => {
+    const t = typeOf(v, `scan input ${i}`, b);
+    if (!t.shape) return t;
+    const ax0 = axes?.[i] ?? 0;
+    const ax = ax0 < 0 ? ax0 + t.shape.length : ax0;
+    return { dtype: t.dtype, shape: t.shape.filter((_, k) => k !== ax) };
+  });
+  const body = carriedBody(b, 'body', [], state, 0, slices);
+  const attrs: Record<string, import('../../../ir/ir.js').AttrValue> = {};
+  for (const k of ['num_scan_inputs', 'scan_input_axes', 'scan_input_directions', 'scan_output_axes', 'scan_output_directions']) {
+    const v = a.get(k);
+    if (v) attrs[k] = v;
+  }
+  for (const k of a.keys()) if (!(k in attrs)) b.fail(`attribute '${k}' is not supported on Scan`);
+  return b.emit('scan', node.inputs, attrs, { results: node.numOutputs, regions: [body] });
+};
+
 export const CONTROL_MAPPINGS: MappingTable = {
   Constant: [since(1, constant)],
+  If: [since(1, ifLowering)],
+  Loop: [since(1, loop)],
+  Scan: [since(9, scan)],
 };
