@@ -1,0 +1,136 @@
+// `tenth run`: execute a model on test data and optionally check the outputs.
+
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fail } from '../../ir/diagnostics.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { formatNumber } from '../check/compare.js';
+import { listDataSets } from '../check/data-dir.js';
+import { type RunReport, runDataDir } from '../check/run-check.js';
+import { encodeTensorProto } from '../onnx/tensor-proto.js';
+import type { CliContext, Command } from './context.js';
+import { EXIT } from './context.js';
+import { loadModule, writeFileAtomic } from './files.js';
+
+const BACKENDS = ['interp'];
+const PREVIEW = 8;
+
+/** The data folders to run: DIR itself if it holds input files, else its test_data_set_N folders. */
+function dataDirs(cwd: string, model: string, data: string | undefined): string[] {
+  if (data === undefined) {
+    const sets = listDataSets(dirname(resolve(cwd, model)));
+    if (sets.length === 0) fail('E108', 'no --data DIR given and no test_data_set_N folders beside the model');
+    return sets;
+  }
+  const dir = resolve(cwd, data);
+  if (!existsSync(dir)) fail('E101', `data folder not found: ${data}`);
+  const hasInputs = readdirSync(dir).some((n) => /^(input|output)_\d+\.pb$/.test(n));
+  const sets = hasInputs ? [] : listDataSets(dir);
+  return sets.length > 0 ? sets : [dir];
+}
+
+function preview(t: Tensor): (number | string)[] {
+  const out: (number | string)[] = [];
+  for (let i = 0; i < Math.min(PREVIEW, t.data.length); i++) {
+    const v = t.data[i]!;
+    out.push(typeof v === 'bigint' ? v.toString() : v);
+  }
+  return out;
+}
+
+const shapeText = (s: readonly number[]): string => `[${s.join(',')}]`;
+
+function textReport(r: RunReport, cwd: string): string {
+  const lines = [`${relative(cwd, r.dataDir) || '.'}:`];
+  r.outputs.forEach((o, i) => {
+    const head = `  output ${o.index} '${o.name}' ${o.dtype}${shapeText(o.shape)}`;
+    if (!r.checked) {
+      const t = r.tensors[i]!;
+      const vals = preview(t).map((v) => formatNumber(v)).join(', ');
+      const more = t.data.length > PREVIEW ? `, ... (${t.data.length} values)` : '';
+      lines.push(`${head}  [${vals}${more}]`);
+    } else if (o.ok) {
+      lines.push(`${head}  max abs ${formatNumber(o.maxAbs!)}  max rel ${formatNumber(o.maxRel!)}  PASS`);
+    } else {
+      const err = Number.isNaN(o.maxAbs) ? '' : `  max abs ${formatNumber(o.maxAbs!)}  max rel ${formatNumber(o.maxRel!)}`;
+      lines.push(`${head}${err}  FAIL`, `    ${o.reason}`);
+    }
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** JSON numbers cannot be NaN or infinite; those become strings. */
+const jsonNum = (x: number | undefined): number | string | null =>
+  x === undefined ? null : Number.isFinite(x) ? x : formatNumber(x);
+
+function jsonReport(r: RunReport, cwd: string): object {
+  return {
+    data: relative(cwd, r.dataDir) || '.',
+    ok: r.ok,
+    outputs: r.outputs.map((o, i) => ({
+      index: o.index, name: o.name, dtype: o.dtype, shape: o.shape,
+      ...(r.checked
+        ? { status: o.ok ? 'PASS' : 'FAIL', maxAbs: jsonNum(o.maxAbs), maxRel: jsonNum(o.maxRel), reason: o.reason || null }
+        : { values: preview(r.tensors[i]!) }),
+    })),
+  };
+}
+
+export const runCommand: Command = {
+  spec: {
+    name: 'run',
+    summary: 'Run a model on test data (input_K.pb) and optionally check the outputs (output_K.pb).',
+    details: [
+      'DIR holds input_K.pb (K = position among the model inputs that are not initializers) and, for',
+      '--check, output_K.pb. DIR may also be a folder of test_data_set_N folders; without --data, the',
+      "test_data_set_N folders beside the model are used. An output passes when every element has",
+      '|got - want| <= atol + rtol * |want| (NaN matches NaN; dtype and shape must match exactly).',
+      'Exit status: 0 all outputs match (or no --check), 1 some output does not match, 2 bad input.',
+    ].join('\n'),
+    positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx) or IR text (.ir)' }],
+    options: [
+      { name: 'data', kind: 'string', arg: 'DIR', help: 'folder with input_K.pb (and output_K.pb)' },
+      { name: 'check', kind: 'boolean', help: 'compare the outputs with DIR/output_K.pb' },
+      { name: 'rtol', kind: 'number', arg: 'X', help: 'relative tolerance for --check', default: 1e-3 },
+      { name: 'atol', kind: 'number', arg: 'X', help: 'absolute tolerance for --check', default: 1e-5 },
+      { name: 'backend', kind: 'string', arg: 'NAME', help: `where to run: ${BACKENDS.join(', ')}`, default: 'interp' },
+      { name: 'out', kind: 'string', arg: 'DIR', help: 'write the outputs as DIR/output_K.pb (one data folder only)' },
+      { name: 'json', kind: 'boolean', help: 'print the results as one JSON object' },
+    ],
+  },
+  async run(args, ctx: CliContext) {
+    const o = args.options;
+    const backend = String(o['backend']);
+    if (!BACKENDS.includes(backend)) fail('E108', `backend '${backend}' is not available yet (available: ${BACKENDS.join(', ')})`);
+    const rtol = o['rtol'] as number, atol = o['atol'] as number;
+    if (rtol < 0 || atol < 0) fail('E108', '--rtol and --atol must not be negative');
+    const model = args.positionals[0]!;
+    const dirs = dataDirs(ctx.cwd, model, o['data'] as string | undefined);
+    const outDir = o['out'] === undefined ? undefined : resolve(ctx.cwd, String(o['out']));
+    if (outDir && dirs.length > 1) fail('E108', `--out needs one data folder; ${dirs.length} test_data_set_N folders were found`);
+    const module = await loadModule(ctx.cwd, model);
+    const check = o['check'] === true;
+    const reports = dirs.map((d) => runDataDir(module, d, { check, tolerance: { rtol, atol } }));
+    if (outDir) {
+      mkdirSync(outDir, { recursive: true });
+      reports[0]!.tensors.forEach((t, k) => writeFileAtomic(join(outDir, `output_${k}.pb`), encodeTensorProto(reports[0]!.outputs[k]!.name, t)));
+    }
+    const ok = reports.every((r) => r.ok);
+    if (o['json']) {
+      ctx.io.out(JSON.stringify({ model, backend, checked: check, tolerance: check ? { rtol, atol } : null, ok, runs: reports.map((r) => jsonReport(r, ctx.cwd)) }, null, 2) + '\n');
+    } else {
+      for (const r of reports) ctx.io.out(textReport(r, ctx.cwd));
+      if (check) {
+        const outs = reports.flatMap((r) => r.outputs);
+        const passed = outs.filter((x) => x.ok).length;
+        ctx.io.out(`${passed} of ${outs.length} outputs match (rtol ${rtol}, atol ${atol})\n`);
+      }
+    }
+    if (!ok) {
+      const bad = reports.flatMap((r) => r.outputs).filter((x) => !x.ok).length;
+      ctx.io.err(`error E601: ${bad} output${bad === 1 ? '' : 's'} do not match the expected values\n`);
+      return EXIT.checkFailed;
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,54 @@
+// File helpers for the CLI: loading a module from ONNX or IR text, and writing outputs so that a
+// failed command never leaves a partial file behind (write a temporary file in the same folder,
+// rename it into place on success).
+
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fail } from '../../ir/diagnostics.js';
+import type { Module } from '../../ir/ir.js';
+import { readFileBytes } from '../check/data-dir.js';
+import { importOnnxBytes } from '../onnx/import.js';
+
+let tmpCounter = 0;
+
+/** Write a file atomically: readers see either the old file or the complete new one. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${tmpCounter++}`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    fail('E102', `cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function requireFile(path: string): void {
+  if (!existsSync(path)) fail('E101', `file not found: ${path}`);
+  if (statSync(path).isDirectory()) fail('E102', `${path} is a folder, expected a file`);
+}
+
+/** IR text files end in .ir; anything else is read as an ONNX model. */
+export const isIrText = (path: string): boolean => extname(path).toLowerCase() === '.ir';
+
+type ParseModule = (text: string, opts: { file: string; baseDir: string }) => Module;
+
+/**
+ * Load a module from an ONNX model or IR text file (path relative to cwd). The IR parser is
+ * loaded on first use only: commands on ONNX models do not pay for building the grammar.
+ */
+export async function loadModule(cwd: string, file: string): Promise<Module> {
+  const path = resolve(cwd, file);
+  requireFile(path);
+  if (isIrText(path)) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      return fail('E102', `cannot read ${path}: ${(e as Error).message}`);
+    }
+    const parser = (await import('../../ir/parser.js' as string)) as { parseModule: ParseModule };
+    return parser.parseModule(text, { file, baseDir: dirname(path) });
+  }
+  return importOnnxBytes(readFileBytes(path), { file: path, baseDir: dirname(path) });
+}
