@@ -1,4 +1,3 @@
-// Op family: rnn. See ir/op-def.ts for the schema.
-import { defineOps } from '../op-def.js';
-
-defineOps();
+// Op family: rnn. The shared driver is in rnn-core.ts, activations in rnn-act.ts and the RNN/GRU/LSTM
+// cells (which register the ops) in rnn-cells.ts.
+import './rnn-cells.js';
