@@ -3,3 +3,4 @@ import './misc-grid.js';
 import './misc-signal.js';
 import './misc-loss.js';
 import './misc-select.js';
+import './misc-random.js';

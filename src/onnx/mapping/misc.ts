@@ -42,4 +42,9 @@ export const MISC_MAPPINGS: MappingTable = {
   NonMaxSuppression: [since(10, direct('non_max_suppression'))],
   TfIdfVectorizer: [since(9, direct('tf_idf_vectorizer'))],
   Det: [since(11, direct('det'))],
+  RandomUniform: [since(1, direct('random_uniform'))],
+  RandomNormal: [since(1, direct('random_normal'))],
+  RandomUniformLike: [since(1, direct('random_uniform_like'))],
+  RandomNormalLike: [since(1, direct('random_normal_like'))],
+  Bernoulli: [since(15, direct('bernoulli'))],
 };
