@@ -154,7 +154,16 @@ function lowerNode(scope: Scope, node: NodeProto, index: number): void {
     attrs, graphAttrs, loc,
   };
   const lowerer = new NodeLowerer(scope, node, view, outputs.find((o) => o !== '') ?? label);
-  const outs = mapping.lower(view, lowerer);
+  let outs: readonly (Value | null)[];
+  try {
+    outs = mapping.lower(view, lowerer);
+  } catch (e) {
+    if (e instanceof TenthError) throw e;
+    // A bug in a mapping or shape rule: keep the stack, add which node triggered it.
+    const err = new Error(`internal error lowering ${opType} node "${label}" (${st.file}): ${(e as Error).message}`);
+    (err as Error & { cause?: unknown }).cause = e;
+    throw err;
+  }
   const renamed = new Set<Value>();
   outputs.forEach((name, i) => {
     if (!name) return;
