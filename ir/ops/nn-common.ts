@@ -63,7 +63,8 @@ export interface WindowAttrs {
   readonly ceil: boolean;
 }
 
-export function readWindow(attrs: AttrReader, kernel: readonly number[], bad: (m: string) => never, ceil = false): WindowAttrs {
+/** `autoPad` false: the op has no auto_pad attribute (deform_conv, col2im). */
+export function readWindow(attrs: AttrReader, kernel: readonly number[], bad: (m: string) => never, ceil = false, autoPad = true): WindowAttrs {
   const r = kernel.length;
   const list = (name: string, fill: number, len: number): readonly number[] => {
     if (!attrs.has(name)) return new Array<number>(len).fill(fill);
@@ -76,7 +77,7 @@ export function readWindow(attrs: AttrReader, kernel: readonly number[], bad: (m
     strides: list('strides', 1, r),
     dilations: list('dilations', 1, r),
     pads: list('pads', 0, 2 * r),
-    autoPad: readAutoPad(attrs, bad),
+    autoPad: autoPad ? readAutoPad(attrs, bad) : 'NOTSET',
     ceil,
   };
   if (w.strides.some((s) => s <= 0) || w.dilations.some((d) => d <= 0) || kernel.some((k) => k <= 0)) {

@@ -24,7 +24,7 @@ function inferDeform(ctx: InferCtx): TensorType[] {
   const M = wt.shape?.[0] ?? UNKNOWN_DIM;
   const k = kernelFromWeight(ctx, wt.shape);
   if (!k) return [{ dtype, shape: [x[0]!, M, UNKNOWN_DIM, UNKNOWN_DIM] }];
-  const w = readWindow(ctx.attrs, k, ctx.fail);
+  const w = readWindow(ctx.attrs, k, ctx.fail, false, false);
   return [{ dtype, shape: [x[0]!, M, ...x.slice(2).map((s, i) => windowDimSym(w, i, s))] }];
 }
 
@@ -45,7 +45,7 @@ function evalDeform(ctx: EvalCtx): Tensor[] {
   const Cg = C / group, Mg = M / group, Cog = C / og;
   if (!Number.isInteger(Cg) || !Number.isInteger(Mg) || !Number.isInteger(Cog)) ctx.fail('channels do not divide into groups');
   const k = kernelFromWeight(ctx, w.shape)!;
-  const g = geometry(readWindow(ctx.attrs, k, ctx.fail), [H, W]);
+  const g = geometry(readWindow(ctx.attrs, k, ctx.fail, false, false), [H, W]);
   const [KH, KW] = k as [number, number];
   const [OH, OW] = g.outSp as [number, number];
   const K = KH * KW, P = OH * OW;
@@ -84,7 +84,7 @@ function evalDeform(ctx: EvalCtx): Tensor[] {
 
 function col2imParams(ctx: InferCtx | EvalCtx, image: readonly number[], block: readonly number[]) {
   if (image.length !== block.length) ctx.fail(`image_shape has ${image.length} dims, block_shape ${block.length}`);
-  const w = readWindow(ctx.attrs, block, ctx.fail);
+  const w = readWindow(ctx.attrs, block, ctx.fail, false, false);
   const g = geometry(w, image);
   return g;
 }

@@ -5,7 +5,7 @@
 import type { EvalCtx, InferCtx, OpDef } from '../op-def.js';
 import { defineOps } from '../op-def.js';
 import type { Tensor } from '../tensor.js';
-import { sizeOf, zeros } from '../tensor.js';
+import { sizeOf } from '../tensor.js';
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { asF64, fromF64, geometry, readWindow, spatialInput, windowDimSym, type Geometry } from './nn-common.js';
@@ -169,16 +169,30 @@ function inferUnpool(ctx: InferCtx): TensorType[] {
 
 function evalUnpool(ctx: EvalCtx): Tensor[] {
   const [x, ind, os] = ctx.inputs as [Tensor, Tensor, Tensor | null];
-  const shape = os ? Array.from(asF64(os)) : [x.shape[0]!, x.shape[1]!, ...(unpoolDefault(ctx, x.shape.slice(2)) as number[])];
-  const y = zeros(ctx.resultTypes[0]!.dtype, shape);
+  const inferred = [x.shape[0]!, x.shape[1]!, ...(unpoolDefault(ctx, x.shape.slice(2)) as number[])];
+  const shape = os ? Array.from(asF64(os)) : inferred;
+  if (shape.length !== inferred.length) ctx.fail(`output_shape has rank ${shape.length}, expected ${inferred.length}`);
+  // Indices address the default (inferred) layout; an explicit output_shape keeps each value at
+  // the same spatial coordinates of the larger/smaller image (what ONNX's expected outputs do).
+  const inPlane = sizeOf(inferred.slice(2)), outPlane = sizeOf(shape.slice(2));
+  const r = shape.length - 2;
   const X = asF64(x), Ix = asF64(ind);
-  const out = new Float64Array(y.data.length);
+  const out = new Float64Array(sizeOf(shape));
   for (let i = 0; i < X.length; i++) {
     const j = Ix[i]!;
-    if (j < 0 || j >= out.length) ctx.fail(`index ${j} is outside the output of ${out.length} elements`);
-    out[j] = X[i]!;
+    if (!(j >= 0 && j < sizeOf(inferred))) ctx.fail(`index ${j} is outside the unpooled tensor of ${sizeOf(inferred)} elements`);
+    const plane = Math.floor(j / inPlane);
+    let rest = j - plane * inPlane, pos = 0, inside = true;
+    for (let d = 0, inStride = inPlane, outStride = outPlane; d < r; d++) {
+      inStride /= inferred[d + 2]!; outStride /= shape[d + 2]!;
+      const c = Math.floor(rest / inStride);
+      rest -= c * inStride;
+      if (c >= shape[d + 2]!) inside = false;
+      pos += c * outStride;
+    }
+    if (inside) out[plane * outPlane + pos] = X[i]!;
   }
-  return [fromF64(y.dtype, shape, out)];
+  return [fromF64(ctx.resultTypes[0]!.dtype, shape, out)];
 }
 
 const POOL_DEFS: OpDef[] = [
