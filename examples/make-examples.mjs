@@ -12,17 +12,23 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '..', 'dist');
-if (!existsSync(join(dist, 'src', 'onnx', 'writer.js'))) {
-  console.error('make-examples: dist/ is missing; run `npm run build` first');
-  process.exit(2);
+
+/** The library functions the generator needs: from dist/ when run as a script, from src/ in tests. */
+async function loadLib() {
+  const dist = join(here, '..', 'dist');
+  if (!existsSync(join(dist, 'src', 'onnx', 'writer.js'))) {
+    console.error('make-examples: dist/ is missing; run `npm run build` first');
+    process.exit(2);
+  }
+  const url = (p) => pathToFileURL(join(dist, p)).href;
+  const { buildModel } = await import(url('src/onnx/writer.js'));
+  const { encodeTensorProto } = await import(url('src/onnx/tensor-proto.js'));
+  const { tensorFrom } = await import(url('ir/tensor.js'));
+  return { buildModel, encodeTensorProto, tensorFrom };
 }
-const { buildModel } = await import(join(dist, 'src', 'onnx', 'writer.js'));
-const { encodeTensorProto } = await import(join(dist, 'src', 'onnx', 'tensor-proto.js'));
-const { tensorFrom } = await import(join(dist, 'ir', 'tensor.js'));
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
 function rng(seed) {
@@ -54,11 +60,13 @@ function linear(x, batch, nIn, w, bias, nOut) {
   return y;
 }
 
-function writeTensor(path, name, tensor) {
-  writeFileSync(path, encodeTensorProto(name, tensor));
-}
-
-function makeMlp(dir) {
+/**
+ * Write DIR/model.onnx and DIR/test_data_set_0/{input_0,output_0}.pb.
+ * `lib` = { buildModel, encodeTensorProto, tensorFrom } from tenth.
+ */
+export function makeMlp(dir, lib) {
+  const { buildModel, encodeTensorProto, tensorFrom } = lib;
+  const writeTensor = (path, name, tensor) => writeFileSync(path, encodeTensorProto(name, tensor));
   const [nIn, nHidden, nOut, batch] = [64, 32, 10, 3];
   const next = rng(20261127);
   const w1 = uniform(next, nHidden * nIn, 1 / Math.sqrt(nIn));
@@ -95,5 +103,8 @@ function makeMlp(dir) {
   return { params: w1.length + b1.length + w2.length + b2.length };
 }
 
-const mlp = makeMlp(join(here, 'mlp'));
-console.log(`make-examples: wrote examples/mlp (${mlp.params} parameters, test_data_set_0 with batch 3)`);
+const isMain = process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url;
+if (isMain) {
+  const mlp = makeMlp(join(here, 'mlp'), await loadLib());
+  console.log(`make-examples: wrote examples/mlp (${mlp.params} parameters, test_data_set_0 with batch 3)`);
+}

@@ -42,7 +42,9 @@ export function formatNumber(x: number | bigint | string): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
-  return String(Number(x.toPrecision(6)));
+  const a = Math.abs(x);
+  if (a >= 1e-3 && a < 1e6) return String(Number(x.toPrecision(6)));
+  return x.toExponential(5).replace(/\.?0+e/, 'e');
 }
 
 const shapeText = (s: readonly number[]): string => `[${s.join(',')}]`;

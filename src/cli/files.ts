@@ -31,8 +31,6 @@ export function requireFile(path: string): void {
 /** IR text files end in .ir; anything else is read as an ONNX model. */
 export const isIrText = (path: string): boolean => extname(path).toLowerCase() === '.ir';
 
-type ParseModule = (text: string, opts: { file: string; baseDir: string }) => Module;
-
 /**
  * Load a module from an ONNX model or IR text file (path relative to cwd). The IR parser is
  * loaded on first use only: commands on ONNX models do not pay for building the grammar.
@@ -47,8 +45,10 @@ export async function loadModule(cwd: string, file: string): Promise<Module> {
     } catch (e) {
       return fail('E102', `cannot read ${path}: ${(e as Error).message}`);
     }
-    const parser = (await import('../../ir/parser.js' as string)) as { parseModule: ParseModule };
-    return parser.parseModule(text, { file, baseDir: dirname(path) });
+    const { parseModule } = await import('../../ir/parser.js');
+    return parseModule(text, { file, baseDir: dirname(path) });
   }
-  return importOnnxBytes(readFileBytes(path), { file: path, baseDir: dirname(path) });
+  // Models exported as DIR/model.onnx (ONNX test layout) are better known by their folder name.
+  const name = basename(path) === 'model.onnx' ? basename(dirname(path)) : undefined;
+  return importOnnxBytes(readFileBytes(path), { file: path, baseDir: dirname(path), name });
 }
