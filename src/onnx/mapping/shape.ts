@@ -1,5 +1,158 @@
-// ONNX -> IR mapping entries for the shape op family.
-import type { MappingTable } from '../mapping-api.js';
+// ONNX -> IR mapping entries for the shape / data-movement family.
+//
+// IR ops follow the newest opset. Older signatures are normalised here:
+// - attributes that later became inputs turn into constant operands: Slice < 10 (starts/ends/axes),
+//   Squeeze/Unsqueeze < 13 (axes), Split < 13 (split), Pad < 11 (pads, value), Reshape-1 (shape),
+//   Upsample-7 (scales);
+// - Upsample and Resize-10 become `resize` with asymmetric coordinates and floor rounding (what
+//   their integer-scale nearest semantics, a plain repeat, amounts to);
+// - Scatter (deprecated) is scatter_elements;
+// - Dropout is inference-only: training_mode must be absent or a constant false. Dropout < 10
+//   returns its mask in the input's dtype, built as constant_of_shape(shape(x), 1).
+
+import type { AttrValue, Value } from '../../../ir/ir.js';
+import { tensorFrom } from '../../../ir/tensor.js';
+import type { Lowerer, Lowering, MappingTable, OnnxNodeView } from '../mapping-api.js';
+import { convertAttrs, direct, since } from './helpers.js';
+
+const ints = (node: OnnxNodeView, name: string): readonly number[] | undefined => {
+  const a = node.attrs.get(name);
+  if (!a) return undefined;
+  if (a.kind === 'ints') return a.value;
+  if (a.kind === 'int') return [a.value];
+  return undefined;
+};
+
+/** A mapping that turns int-list attributes into constant operands appended after the inputs. */
+function attrsToOperands(irOp: string, names: readonly (string | readonly string[])[], nInputs = 1): Lowering {
+  return (node, b) => {
+    const operands: (Value | null)[] = node.inputs.slice(0, nInputs);
+    const drop: string[] = [];
+    for (const n of names) {
+      const alts = typeof n === 'string' ? [n] : n;
+      drop.push(...alts);
+      const vals = alts.map((a) => ints(node, a)).find((v) => v !== undefined);
+      operands.push(vals ? b.constInts(vals) : null);
+    }
+    while (operands.length > 1 && operands[operands.length - 1] === null) operands.pop();
+    return b.emit(irOp, operands, convertAttrs(irOp, node, b, { drop }), { results: node.numOutputs });
+  };
+}
+
+/** Pad 1-10: pads (or paddings) and value are attributes. */
+const padLegacy: Lowering = (node, b) => {
+  const x = node.inputs[0];
+  if (!x) return b.fail('Pad needs an input');
+  const pads = ints(node, 'pads') ?? ints(node, 'paddings');
+  if (!pads) return b.fail("Pad needs the 'pads' attribute");
+  const v = node.attrs.get('value');
+  const value = v && (v.kind === 'float' || v.kind === 'int') ? v.value : 0;
+  const attrs = convertAttrs('pad', node, b, { drop: ['pads', 'paddings', 'value'] });
+  return b.emit('pad', [x, b.constInts(pads), b.constant(tensorFrom(x.type.dtype, [], [value]))], attrs);
+};
+
+const str = (node: OnnxNodeView, name: string, dflt: string): string => {
+  const a = node.attrs.get(name);
+  return a?.kind === 'string' ? a.value : dflt;
+};
+
+/** Upsample-7/9 and Resize-10: asymmetric coordinates, nearest rounds down (integer scales repeat). */
+function legacyResize(scalesFromAttr: boolean): Lowering {
+  return (node, b) => {
+    const x = node.inputs[0];
+    if (!x) return b.fail(`${node.opType} needs an input`);
+    let scales = node.inputs[1] ?? null;
+    if (scalesFromAttr) {
+      const s = node.attrs.get('scales');
+      if (s?.kind !== 'floats') return b.fail("Upsample needs the 'scales' attribute");
+      scales = b.constant(tensorFrom('f32', [s.value.length], s.value));
+    }
+    const mode = str(node, 'mode', 'nearest');
+    const irMode = mode === 'bilinear' ? 'linear' : mode;
+    if (irMode !== 'nearest' && irMode !== 'linear') return b.fail(`${node.opType}: unsupported mode '${mode}'`);
+    const attrs: Record<string, AttrValue> = {
+      mode: { kind: 'string', value: irMode },
+      coordinate_transformation_mode: { kind: 'string', value: 'asymmetric' },
+      nearest_mode: { kind: 'string', value: 'floor' },
+    };
+    return b.emit('resize', [x, null, scales, null], attrs);
+  };
+}
+
+/** training_mode must be absent or a constant false: inference only. */
+function checkTraining(node: OnnxNodeView, b: Lowerer): void {
+  const tm = node.inputs[2];
+  if (!tm) return;
+  const c = b.constantOf(tm);
+  if (!c) b.fail('Dropout: training_mode must be a constant false (inference only); it is computed at run time');
+  if (c.data.length > 0 && Number(c.data[0]) !== 0) b.fail('Dropout: training_mode = true is not supported (inference only)');
+}
+
+const dropout: Lowering = (node, b) => {
+  checkTraining(node, b);
+  const [x, ratio] = node.inputs;
+  const attrs = convertAttrs('dropout', node, b);
+  return b.emit('dropout', [x!, ratio ?? null], attrs, { results: node.numOutputs });
+};
+
+/** Dropout 1-11: ratio/is_test attributes; before opset 10 the mask has the input's dtype. */
+const dropoutLegacy: Lowering = (node, b) => {
+  const x = node.inputs[0]!;
+  const wantMask = node.numOutputs > 1 && node.outputUsed[1] === true;
+  const attrs = convertAttrs('dropout', node, b, { drop: ['ratio', 'is_test', 'consumed_inputs'] });
+  if (!wantMask) {
+    const [y] = b.emit('dropout', [x], attrs, { results: 1 });
+    return node.numOutputs > 1 ? [y!, null] : [y!];
+  }
+  if (node.opset >= 10) return b.emit('dropout', [x], attrs, { results: 2 });
+  const [y] = b.emit('dropout', [x], attrs, { results: 1 });
+  const [shape] = b.emit('shape', [x]);
+  const [mask] = b.emit('constant_of_shape', [shape!], { value: { kind: 'tensor', value: tensorFrom(x.type.dtype, [1], [1]) } });
+  return [y!, mask!];
+};
+
+/** Concat-1 had a default axis of 1. */
+const concat: Lowering = (node, b) => {
+  const attrs = convertAttrs('concat', node, b);
+  if (!attrs['axis']) attrs['axis'] = { kind: 'int', value: 1 };
+  return b.emit('concat', node.inputs, attrs);
+};
 
 export const SHAPE_MAPPINGS: MappingTable = {
+  CenterCropPad: [since(18, direct('center_crop_pad'))],
+  Compress: [since(9, direct('compress'))],
+  Concat: [since(1, concat)],
+  ConstantOfShape: [since(9, direct('constant_of_shape'))],
+  DepthToSpace: [since(1, direct('depth_to_space'))],
+  Dropout: [since(1, dropoutLegacy), since(12, dropout)],
+  Expand: [since(8, direct('expand'))],
+  EyeLike: [since(9, direct('eye_like'))],
+  Flatten: [since(1, direct('flatten'))],
+  Gather: [since(1, direct('gather'))],
+  GatherElements: [since(11, direct('gather_elements'))],
+  GatherND: [since(11, direct('gather_nd'))],
+  Identity: [since(1, direct('identity'))],
+  NonZero: [since(9, direct('nonzero'))],
+  OneHot: [since(9, direct('one_hot'))],
+  Pad: [since(1, padLegacy), since(11, direct('pad'))],
+  Range: [since(11, direct('range'))],
+  Reshape: [since(1, attrsToOperands('reshape', ['shape'])), since(5, direct('reshape'))],
+  Resize: [since(10, legacyResize(false)), since(11, direct('resize'))],
+  ReverseSequence: [since(10, direct('reverse_sequence'))],
+  Scatter: [since(9, direct('scatter_elements'))],
+  ScatterElements: [since(11, direct('scatter_elements'))],
+  ScatterND: [since(11, direct('scatter_nd'))],
+  Shape: [since(1, direct('shape'))],
+  Size: [since(1, direct('size'))],
+  Slice: [since(1, attrsToOperands('slice', ['starts', 'ends', 'axes'])), since(10, direct('slice'))],
+  SpaceToDepth: [since(1, direct('space_to_depth'))],
+  Split: [since(1, attrsToOperands('split', ['split'])), since(13, direct('split'))],
+  Squeeze: [since(1, attrsToOperands('squeeze', ['axes'])), since(13, direct('squeeze'))],
+  TensorScatter: [since(24, direct('tensor_scatter'))],
+  Tile: [since(6, direct('tile'))],
+  Transpose: [since(1, direct('transpose'))],
+  Trilu: [since(14, direct('trilu'))],
+  Unique: [since(11, direct('unique'))],
+  Unsqueeze: [since(1, attrsToOperands('unsqueeze', ['axes'])), since(13, direct('unsqueeze'))],
+  Upsample: [since(7, legacyResize(true)), since(9, legacyResize(false))],
 };

@@ -1,0 +1,204 @@
+// Helpers shared by the shape / data-movement family: storage-agnostic copies (every storage kind,
+// including BigInt64Array and string[]), integer operands read as plain numbers, index
+// normalisation with clear errors, and symbolic dim arithmetic for shape rules.
+
+import type { Dim } from '../types.js';
+import { UNKNOWN_DIM } from '../types.js';
+import type { InferCtx } from '../op-def.js';
+import type { Tensor, TensorData } from '../tensor.js';
+import { sizeOf, stridesOf } from '../tensor.js';
+
+/** A new data array of the same storage kind as `like`, with n elements. */
+export function newLike(like: TensorData, n: number): TensorData {
+  if (Array.isArray(like)) return new Array<string>(n).fill('');
+  const Ctor = like.constructor as new (n: number) => Exclude<TensorData, string[]>;
+  return new Ctor(n);
+}
+
+/** Writable element view of any storage (elements are number, bigint or string). */
+export type AnyArray = { [i: number]: number | bigint | string; length: number };
+
+/** Copy n elements src[so..] -> dst[do..]; both must have the same storage kind. */
+export function copyRange(src: TensorData, so: number, dst: TensorData, d0: number, n: number): void {
+  if (n > 16 && !Array.isArray(src)) {
+    (dst as Float32Array).set((src as Float32Array).subarray(so, so + n), d0);
+    return;
+  }
+  const s = src as AnyArray, d = dst as AnyArray;
+  for (let i = 0; i < n; i++) d[d0 + i] = s[so + i]!;
+}
+
+/** Integer tensor elements as numbers (i64 beyond 2^53 keep their sign and magnitude approximately). */
+export function intsOf(t: Tensor): number[] {
+  const d = t.data;
+  const out = new Array<number>(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
+  return out;
+}
+
+/** Constant integer operand i as numbers, if it is a compile-time constant. */
+export function constInts(ctx: InferCtx, i: number): number[] | undefined {
+  if (!ctx.inputs[i]) return undefined;
+  const t = ctx.constant(i);
+  return t ? intsOf(t) : undefined;
+}
+
+/** Static length of a 1-D operand (e.g. a shape operand), if known. */
+export function staticLength(ctx: InferCtx, i: number): number | undefined {
+  const s = ctx.inputs[i]?.shape;
+  if (!s) return undefined;
+  if (s.length === 0) return 1;
+  return typeof s[0] === 'number' ? s[0] : undefined;
+}
+
+/**
+ * Indices along a dim of size `dim` as Int32Array, negative values wrapped. Out-of-range values call
+ * `bad` with a message naming the index.
+ */
+export function normIndices(t: Tensor, dim: number, what: string, bad: (msg: string) => never): Int32Array {
+  const d = t.data;
+  const out = new Int32Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const raw = Number(d[i]);
+    const v = raw < 0 ? raw + dim : raw;
+    if (!(v >= 0 && v < dim)) bad(`${what} index ${raw} is out of range for a dim of size ${dim}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Product of dims: a number when static, a symbol when it is the only non-1 factor, else '?'. */
+export function dimProduct(dims: readonly Dim[]): Dim {
+  let n = 1;
+  let sym: Dim | null = null;
+  for (const d of dims) {
+    if (typeof d === 'number') n *= d;
+    else if (sym === null) sym = d;
+    else return n === 0 ? 0 : UNKNOWN_DIM;
+  }
+  if (sym === null || n === 0) return n;
+  return n === 1 ? sym : UNKNOWN_DIM;
+}
+
+/**
+ * total / known, where both are products of dims (used for Reshape's -1). Symbols cancel when the
+ * same symbol appears on both sides; anything not exactly determined gives '?'.
+ */
+export function dimQuotient(total: readonly Dim[], known: readonly Dim[]): Dim {
+  let num = 1, den = 1;
+  const syms = new Map<string, number>();
+  for (const d of total) {
+    if (typeof d === 'number') num *= d;
+    else if (d === UNKNOWN_DIM) return UNKNOWN_DIM;
+    else syms.set(d, (syms.get(d) ?? 0) + 1);
+  }
+  for (const d of known) {
+    if (typeof d === 'number') den *= d;
+    else {
+      const c = syms.get(d) ?? 0;
+      if (c === 0) return UNKNOWN_DIM;
+      syms.set(d, c - 1);
+    }
+  }
+  const left = [...syms.entries()].filter(([, c]) => c > 0);
+  if (den === 0) return UNKNOWN_DIM;
+  if (left.length === 0) return num % den === 0 ? num / den : UNKNOWN_DIM;
+  if (left.length === 1 && left[0]![1] === 1 && num === den) return left[0]![0];
+  return UNKNOWN_DIM;
+}
+
+/** Static sizes of a tensor's leading/trailing parts around `axis` (outer, dim, inner). */
+export function splitAt(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
+}
+
+/** Build a tensor from a data array (no copy). */
+export const mk = (dtype: Tensor['dtype'], shape: readonly number[], data: TensorData): Tensor => ({ dtype, shape: [...shape], data });
+
+/** Rank-n shape of unknown dims. */
+export const unknownDims = (n: number): Dim[] => new Array<Dim>(n).fill(UNKNOWN_DIM);
+
+/** i64 tensor of plain numbers. */
+export function i64Tensor(shape: readonly number[], values: ArrayLike<number>): Tensor {
+  const d = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) d[i] = BigInt(values[i]!);
+  return { dtype: 'i64', shape: [...shape], data: d };
+}
+
+/**
+ * Gather along every axis at once: result[o0,..,ok] = x[maps[0][o0], .., maps[k][ok]], where a
+ * negative map entry selects `fill` instead (padding). Serves Slice, Tile, Pad and friends.
+ */
+export function gatherAxes(x: Tensor, outShape: readonly number[], maps: readonly Int32Array[], fill: number | bigint | string = 0): TensorData {
+  const n = sizeOf(outShape);
+  const out = newLike(x.data, n);
+  if (n === 0) return out;
+  const src = x.data as AnyArray, dst = out as AnyArray;
+  const fillV = typeof x.data[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array
+    ? BigInt(fill) : Array.isArray(x.data) ? String(fill) : Number(fill);
+  const rank = outShape.length;
+  if (rank === 0) { dst[0] = src[0]!; return out; }
+  const strides = stridesOf(x.shape);
+  const offs = maps.map((m, d) => {
+    const o = new Float64Array(m.length);
+    for (let i = 0; i < m.length; i++) o[i] = m[i]! < 0 ? -1 : m[i]! * strides[d]!;
+    return o;
+  });
+  const last = offs[rank - 1]!, inner = outShape[rank - 1]!;
+  const idx = new Array<number>(rank - 1).fill(0);
+  const outerShape = outShape.slice(0, rank - 1);
+  for (let o = 0; o < n; o += inner) {
+    let base = 0;
+    for (let d = 0; d < rank - 1; d++) {
+      const v = offs[d]![idx[d]!]!;
+      if (v < 0) { base = -1; break; }
+      base += v;
+    }
+    if (base < 0) {
+      for (let j = 0; j < inner; j++) dst[o + j] = fillV;
+    } else {
+      for (let j = 0; j < inner; j++) {
+        const m = last[j]!;
+        dst[o + j] = m < 0 ? fillV : src[base + m]!;
+      }
+    }
+    nextIndex(idx, outerShape);
+  }
+  return out;
+}
+
+/** Transpose with result dim i = input dim perm[i]. */
+export function transposeTensor(x: Tensor, perm: readonly number[]): Tensor {
+  const rank = x.shape.length;
+  const outShape = perm.map((p) => x.shape[p]!);
+  if (perm.every((p, i) => p === i)) return mk(x.dtype, outShape, x.data);
+  const n = x.data.length;
+  const out = newLike(x.data, n);
+  const inStrides = stridesOf(x.shape);
+  const st = perm.map((p) => inStrides[p]!);
+  const src = x.data as AnyArray, dst = out as AnyArray;
+  const inner = outShape[rank - 1]!, sIn = st[rank - 1]!;
+  const outer = outShape.slice(0, rank - 1);
+  const idx = new Array<number>(rank - 1).fill(0);
+  let base = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0, s = base; j < inner; j++, s += sIn) dst[o + j] = src[s]!;
+    // Advance the outer odometer, keeping the input base offset in step.
+    for (let d = rank - 2; d >= 0; d--) {
+      base += st[d]!;
+      if (++idx[d]! < outer[d]!) break;
+      base -= st[d]! * idx[d]!;
+      idx[d] = 0;
+    }
+  }
+  return mk(x.dtype, outShape, out);
+}
+
+/** Odometer step over `shape` (last axis fastest). Returns false after the last index. */
+export function nextIndex(idx: number[], shape: readonly number[]): boolean {
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (++idx[d]! < shape[d]!) return true;
+    idx[d] = 0;
+  }
+  return false;
+}
