@@ -137,6 +137,10 @@ export function readTensorProtoFile(path: string): { name: string; tensor: Tenso
 
 /** A TensorProto message (raw_data form) for a tensor. */
 export function tensorToProto(name: string, t: Tensor): onnxProtoTensor {
+  if (t.dtype === 'string') {
+    const enc = new TextEncoder();
+    return onnx.TensorProto.create({ name, dims: [...t.shape], dataType: dtypeToOnnx('string'), stringData: (t.data as string[]).map((x) => enc.encode(x)) });
+  }
   return onnx.TensorProto.create({
     name,
     dims: [...t.shape],

@@ -134,8 +134,9 @@ function initializerProto(s: InitializerSpec): InstanceType<typeof onnx.TensorPr
     switch (s.tensor.dtype) {
       case 'f32': p.floatData = Array.from(d as Float32Array); break;
       case 'f64': p.doubleData = Array.from(d as Float64Array); break;
-      case 'i64': p.int64Data = Array.from(d as BigInt64Array, Number); break;
-      case 'u32': case 'u64': p.uint64Data = Array.from(d as ArrayLike<number | bigint>, Number); break;
+      // 64-bit values go through strings so that protobufjs encodes them exactly.
+      case 'i64': p.int64Data = Array.from(d as BigInt64Array, String) as unknown as number[]; break;
+      case 'u32': case 'u64': p.uint64Data = Array.from(d as ArrayLike<number | bigint>, String) as unknown as number[]; break;
       case 'i32': case 'i16': case 'i8': case 'u16': case 'u8': case 'bool': p.int32Data = Array.from(d as ArrayLike<number>); break;
       default: throw new Error(`typed initializer for ${s.tensor.dtype} not supported by the writer`);
     }
