@@ -11,6 +11,7 @@ import { broadcastIndex, broadcastShapes, normAxis, rankedShape } from './util.j
 import {
   type AnyArray, constInts, copyRange, gatherAxes, intsOf, mk, newLike, splitAt, staticLength, transposeTensor, unknownDims,
 } from './shape-common.js';
+import { shapeOperand } from './shape-trace.js';
 
 function permOf(perm: readonly number[] | undefined, rank: number, bad: (m: string) => never): number[] {
   const p = perm ? [...perm] : Array.from({ length: rank }, (_, i) => rank - 1 - i);
@@ -165,7 +166,7 @@ defineOps(
     fusion: 'broadcast',
     infer(ctx) {
       const x = ctx.inputs[0]!;
-      const spec = constInts(ctx, 1);
+      const spec = shapeOperand(ctx, 1);
       const n = spec ? spec.length : staticLength(ctx, 1);
       if (!x.shape || n === undefined) return [{ dtype: x.dtype, shape: null }];
       const shape = broadcastShapes([x.shape, spec ?? unknownDims(n)]);
@@ -274,7 +275,7 @@ defineOps(
     fusion: 'opaque',
     infer(ctx) {
       const dtype = ctx.attrs.has('value') ? ctx.attrs.tensor('value').dtype : 'f32';
-      const dims = constInts(ctx, 0);
+      const dims = shapeOperand(ctx, 0);
       if (dims) return [{ dtype, shape: dims }];
       const n = staticLength(ctx, 0);
       return [{ dtype, shape: n === undefined ? null : unknownDims(n) }];

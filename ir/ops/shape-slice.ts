@@ -8,6 +8,7 @@ import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { type AnyArray, constInts, gatherAxes, intsOf, mk, newLike, nextIndex, unknownDims } from './shape-common.js';
+import { shapeOperand } from './shape-trace.js';
 
 /** ONNX Slice clamping for one axis: the first index taken and the number of elements. */
 export function sliceAxis(dim: number, start: number, end: number, step: number): [number, number] {
@@ -23,9 +24,9 @@ export function sliceAxis(dim: number, start: number, end: number, step: number)
   return [start, Math.max(0, Math.ceil((end - start) / step))];
 }
 
-interface AxisSpec { axis: number; a: number; b: number; step: number }
+interface AxisSpec<D = number> { axis: number; a: D; b: D; step: number }
 
-function sliceSpecs(rank: number, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined, bad: (m: string) => never): AxisSpec[] {
+function sliceSpecs<D extends Dim>(rank: number, starts: D[], ends: D[], axes: number[] | undefined, steps: number[] | undefined, bad: (m: string) => never): AxisSpec<D>[] {
   const ax = axes ?? starts.map((_, i) => i);
   if (ends.length !== starts.length || ax.length !== starts.length || (steps && steps.length !== starts.length)) {
     bad('starts, ends, axes and steps must have the same length');
@@ -36,9 +37,16 @@ function sliceSpecs(rank: number, starts: number[], ends: number[], axes: number
   return specs;
 }
 
-/** Result dim of slicing a possibly symbolic dim. */
-function slicedDim(d: Dim, s: AxisSpec): Dim {
-  if (typeof d === 'number') return sliceAxis(d, s.a, s.b, s.step)[1];
+/**
+ * Result dim of slicing a possibly symbolic dim with possibly symbolic bounds. `x[0:n]` with n a
+ * symbol is taken to have n elements (the exporter's intent, e.g. position ids sliced to `seq`).
+ */
+function slicedDim(d: Dim, s: AxisSpec<Dim>): Dim {
+  if (typeof s.a !== 'number' || typeof s.b !== 'number') {
+    return s.a === 0 && s.step === 1 && s.b !== UNKNOWN_DIM && (typeof d === 'number' || d === s.b) ? s.b : UNKNOWN_DIM;
+  }
+  const sp = s as AxisSpec;
+  if (typeof d === 'number') return sliceAxis(d, sp.a, sp.b, sp.step)[1];
   const big = 2 ** 31 - 1;
   if (s.step === 1 && (s.a === 0 || s.a <= -big) && s.b >= big) return d; // whole axis
   if (s.step === -1 && s.a >= big - 1 && s.b <= -big) return d; // whole axis reversed
@@ -94,7 +102,7 @@ defineOps(
     infer(ctx) {
       const x = ctx.inputs[0]!;
       if (!x.shape) return [x];
-      const starts = constInts(ctx, 1), ends = constInts(ctx, 2);
+      const starts = shapeOperand(ctx, 1), ends = shapeOperand(ctx, 2);
       const axes = constInts(ctx, 3), steps = constInts(ctx, 4);
       if (!starts || !ends || (ctx.inputs[3] && !axes) || (ctx.inputs[4] && !steps)) {
         // Axes known: only those dims become unknown.
@@ -105,7 +113,9 @@ defineOps(
         return [{ dtype: x.dtype, shape: unknownDims(x.shape.length) }];
       }
       const shape = [...x.shape];
-      for (const s of sliceSpecs(shape.length, starts, ends, axes, steps, ctx.fail)) shape[s.axis] = slicedDim(shape[s.axis]!, s);
+      for (const s of sliceSpecs(shape.length, starts, ends, axes, steps, ctx.fail)) {
+        shape[s.axis] = slicedDim(shape[s.axis]!, s);
+      }
       return [{ dtype: x.dtype, shape }];
     },
     eval(ctx) {

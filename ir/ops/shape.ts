@@ -8,6 +8,7 @@ import { sizeOf } from '../tensor.js';
 import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { normAxis, rankedShape } from './util.js';
+import { shapeOperand } from './shape-trace.js';
 import { constInts, dimProduct, dimQuotient, i64Tensor, intsOf, mk, staticLength, unknownDims } from './shape-common.js';
 import './shape-layout.js';
 import './shape-slice.js';
@@ -16,7 +17,7 @@ import './shape-scatter.js';
 import './shape-resize.js';
 
 /** Reshape's target dims (0 = copy unless allowzero, -1 = inferred) against the input dims. */
-function reshapeDims(inDims: readonly Dim[] | null, spec: readonly number[], allowzero: boolean, bad: (m: string) => never): Dim[] {
+function reshapeDims(inDims: readonly Dim[] | null, spec: readonly Dim[], allowzero: boolean, bad: (m: string) => never): Dim[] {
   let minus = -1;
   const out: Dim[] = spec.map((v, i) => {
     if (v === 0 && !allowzero) {
@@ -28,7 +29,7 @@ function reshapeDims(inDims: readonly Dim[] | null, spec: readonly number[], all
       minus = i;
       return UNKNOWN_DIM;
     }
-    if (v < 0) bad(`shape entry ${v} is invalid`);
+    if (typeof v === 'number' && v < 0) bad(`shape entry ${v} is invalid`);
     return v;
   });
   if (minus >= 0) out[minus] = inDims ? dimQuotient(inDims, out.filter((_, i) => i !== minus)) : UNKNOWN_DIM;
@@ -50,7 +51,7 @@ defineOps(
     fusion: 'injective',
     infer(ctx) {
       const x = ctx.inputs[0]!;
-      const spec = constInts(ctx, 1);
+      const spec = shapeOperand(ctx, 1);
       if (!spec) {
         const n = staticLength(ctx, 1);
         return [{ dtype: x.dtype, shape: n === undefined ? null : unknownDims(n) }];
