@@ -1,5 +1,5 @@
 // Loops shared by the elementwise op family: dtype sets for type constraints, a unary map and a
-// broadcasting n-ary zip over typed arrays. Kernels are chosen per storage class (number, bigint)
+// broadcasting binary zip over typed arrays. Kernels are chosen per storage class (number, bigint)
 // by the op tables in elementwise-*.ts; these loops only move elements.
 //
 // Numeric conventions every kernel relies on:
@@ -16,7 +16,7 @@ import type { EvalCtx, InferCtx } from '../op-def.js';
 import type { Tensor } from '../tensor.js';
 import { isBigData, sizeOf, zeros } from '../tensor.js';
 import type { TensorType } from '../types.js';
-import { broadcastIndex, broadcastShapes } from './util.js';
+import { broadcastShapes } from './util.js';
 
 export type Elem = number | bigint | string;
 export type NumFn = (a: number, b: number) => number;
@@ -114,10 +114,54 @@ export function zipInto<T extends Elem, R extends Elem | boolean>(a: Tensor, b: 
     const v = x[0]!;
     for (let i = 0; i < n; i++) dst[i] = fn(v, y[i]!);
   } else {
-    const ai = sameA ? null : broadcastIndex(a.shape, out.shape);
-    const bi = sameB ? null : broadcastIndex(b.shape, out.shape);
-    for (let i = 0; i < n; i++) dst[i] = fn(x[ai ? ai[i]! : i]!, y[bi ? bi[i]! : i]!);
+    zipStrided(x, a.shape, y, b.shape, dst, out.shape, fn);
   }
+}
+
+/**
+ * General broadcasting without index maps: rows of the innermost output dim, where each operand
+ * either advances (stride 1) or repeats one element (stride 0); an odometer steps the outer dims.
+ */
+function zipStrided<T extends Elem, R extends Elem | boolean>(
+  x: ArrayLike<T>, xShape: readonly number[], y: ArrayLike<T>, yShape: readonly number[],
+  dst: Out<R>, shape: readonly number[], fn: (x: T, y: T) => R,
+): void {
+  const rank = shape.length;
+  const sx = broadcastStrides(xShape, shape), sy = broadcastStrides(yShape, shape);
+  const inner = shape[rank - 1]!;
+  const ix = sx[rank - 1]!, iy = sy[rank - 1]!;
+  const rows = sizeOf(shape) / inner;
+  const counter = new Array<number>(rank).fill(0);
+  let ox = 0, oy = 0, o = 0;
+  for (let r = 0; r < rows; r++) {
+    if (ix === 1 && iy === 1) for (let j = 0; j < inner; j++) dst[o + j] = fn(x[ox + j]!, y[oy + j]!);
+    else if (ix === 1) { const v = y[oy]!; for (let j = 0; j < inner; j++) dst[o + j] = fn(x[ox + j]!, v); }
+    else if (iy === 1) { const u = x[ox]!; for (let j = 0; j < inner; j++) dst[o + j] = fn(u, y[oy + j]!); }
+    else { const w = fn(x[ox]!, y[oy]!); for (let j = 0; j < inner; j++) dst[o + j] = w; }
+    o += inner;
+    for (let d = rank - 2; d >= 0; d--) {
+      counter[d]!++;
+      ox += sx[d]!;
+      oy += sy[d]!;
+      if (counter[d]! < shape[d]!) break;
+      ox -= sx[d]! * counter[d]!;
+      oy -= sy[d]! * counter[d]!;
+      counter[d] = 0;
+    }
+  }
+}
+
+/** Per output dim, the operand's element stride, 0 where the operand is broadcast (size 1 or absent). */
+function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
+  const rank = outShape.length;
+  const out = new Array<number>(rank).fill(0);
+  let acc = 1;
+  for (let i = inShape.length - 1; i >= 0; i--) {
+    const k = rank - inShape.length + i;
+    if (inShape[i] !== 1) out[k] = acc;
+    acc *= inShape[i]!;
+  }
+  return out;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
