@@ -126,7 +126,8 @@ function multiplier(sa: number, sb: number, sy: number, dt: DType): number {
 const qlinearMatmul: OpDef = {
   name: 'qlinear_matmul',
   summary: 'Quantized matmul: integer matmul of the centred operands, requantized with a_scale*b_scale/y_scale.',
-  inputs: ['a', 'a_scale', 'a_zero_point', 'b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point'].map((name) => ({ name })),
+  // ONNX lists the zero points as required; the reference treats them as optional (0, output type of a).
+  inputs: ['a', 'a_scale', 'a_zero_point', 'b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point'].map((name) => ({ name, optional: name.endsWith('zero_point') })),
   outputs: [{ name: 'y' }],
   attrs: {},
   traits: ['pure'],
@@ -134,15 +135,15 @@ const qlinearMatmul: OpDef = {
   infer(ctx) {
     checkQ(ctx, 0);
     checkQ(ctx, 3);
-    const dt = checkQ(ctx, 7);
+    const dt = ctx.inputs[7] ? checkQ(ctx, 7) : ctx.inputs[0]!.dtype;
     return [{ dtype: dt, shape: matmulShape(ctx, ctx.inputs[0]!, ctx.inputs[3]!) }];
   },
   eval(ctx) {
-    const [a, sa, azp, b, sb, bzp, sy, yzp] = ctx.inputs as Tensor[];
+    const [a, sa, azp, b, sb, bzp, sy, yzp] = ctx.inputs as (Tensor | null)[];
     const r = integerMatmul(a!, azp!, b!, bzp!);
-    const out = zeros(yzp!.dtype, r.shape);
+    const out = zeros(ctx.resultTypes[0]!.dtype, r.shape);
     const od = out.data as NumericArray;
-    const z = getNumber(yzp!, 0), y = getNumber(sy!, 0);
+    const z = yzp ? getNumber(yzp, 0) : 0, y = getNumber(sy!, 0);
     for (let i = 0; i < od.length; i++) {
       const m = Math.floor(i / r.N) % r.M, n = i % r.N;
       const mult = multiplier(getNumber(sa!, sa!.data.length > 1 ? m : 0), getNumber(sb!, sb!.data.length > 1 ? n : 0), y, sa!.dtype);
@@ -265,7 +266,8 @@ const convInteger: OpDef = {
 const qlinearConv: OpDef = {
   name: 'qlinear_conv',
   summary: 'Quantized convolution: integer conv of the centred operands plus int32 bias B, requantized with x_scale*w_scale/y_scale.',
-  inputs: [...['x', 'x_scale', 'x_zero_point', 'w', 'w_scale', 'w_zero_point', 'y_scale', 'y_zero_point'].map((name) => ({ name })), { name: 'B', optional: true }],
+  inputs: [...['x', 'x_scale', 'x_zero_point', 'w', 'w_scale', 'w_zero_point', 'y_scale', 'y_zero_point', 'B']
+    .map((name) => ({ name, optional: name === 'B' || name.endsWith('zero_point') }))],
   outputs: [{ name: 'y' }],
   attrs: CONV_ATTRS,
   traits: ['pure'],
@@ -273,17 +275,17 @@ const qlinearConv: OpDef = {
   infer(ctx) {
     checkQ(ctx, 0);
     checkQ(ctx, 3);
-    const dt = checkQ(ctx, 7);
+    const dt = ctx.inputs[7] ? checkQ(ctx, 7) : ctx.inputs[0]!.dtype;
     if (ctx.inputs[8] && ctx.inputs[8].dtype !== 'i32') ctx.fail('B must be i32');
     return inferConv(ctx, 0, 3, dt);
   },
   eval(ctx) {
-    const [x, sx, xzp, w, sw, wzp, sy, yzp, B] = ctx.inputs as Tensor[];
-    const r = convF64(ctx, centered(x!, xzp!), x!.shape, centered(w!, wzp!, channelZpShape(wzp!, w!)), w!.shape);
-    const out = zeros(yzp!.dtype, r.shape);
+    const [x, sx, xzp, w, sw, wzp, sy, yzp, B] = ctx.inputs as (Tensor | null)[];
+    const r = convF64(ctx, centered(x!, xzp!), x!.shape, centered(w!, wzp!, wzp ? channelZpShape(wzp, w!) : undefined), w!.shape);
+    const out = zeros(ctx.resultTypes[0]!.dtype, r.shape);
     const od = out.data as NumericArray;
     const M = r.shape[1]!, O = sizeOf(r.shape.slice(2));
-    const z = getNumber(yzp!, 0), y = getNumber(sy!, 0), xs = getNumber(sx!, 0);
+    const z = yzp ? getNumber(yzp, 0) : 0, y = getNumber(sy!, 0), xs = getNumber(sx!, 0);
     for (let i = 0; i < od.length; i++) {
       const m = Math.floor(i / O) % M;
       const acc = r.data[i]! + (B ? getNumber(B, m) : 0);

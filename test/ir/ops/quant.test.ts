@@ -138,6 +138,10 @@ describe('integer matmul and conv', () => {
     const s1 = t('f32', [], [1]), z = t('u8', [], [0]);
     const y = one('qlinear_matmul', [t('u8', [1, 2], [1, 2]), s1, z, t('u8', [2, 2], [3, 1, 4, 0]), s1, z, t('f32', [], [2]), t('u8', [], [10])]);
     expect(toNumbers(y)).toEqual([16, 10]); // 11/2 = 5.5 -> 6; 1/2 = 0.5 -> 0
+    // Omitted zero points count as 0 and the result takes a's type.
+    const n = one('qlinear_matmul', [t('i8', [1, 2], [-1, 2]), s1, null, t('i8', [2, 1], [3, 4]), s1, null, t('f32', [], [1]), null]);
+    expect(n.dtype).toBe('i8');
+    expect(toNumbers(n)).toEqual([5]);
   });
   it('conv_integer: ONNX example, with and without padding', () => {
     const x = t('u8', [1, 1, 3, 3], [2, 3, 4, 5, 6, 7, 8, 9, 10]);
