@@ -142,7 +142,10 @@ function predicateDef(spec: PredicateSpec): OpDef {
     attrs: {},
     traits,
     fusion: 'broadcast',
-    infer: (ctx) => [broadcastType(ctx, [0, 1], (checkSameDType(ctx, [0, 1], spec.types), 'bool'))],
+    infer(ctx) {
+      checkSameDType(ctx, [0, 1], spec.types);
+      return [broadcastType(ctx, [0, 1], 'bool')];
+    },
     eval: (ctx) => [zipTensors(ctx, ctx.inputs[0]!, ctx.inputs[1]!, 'bool', spec.fn)],
   };
 }
