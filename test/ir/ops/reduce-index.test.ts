@@ -101,3 +101,44 @@ describe('top_k', () => {
     }));
   });
 });
+
+describe('properties on random N-d shapes and axes', () => {
+  // Multi-index helpers for the naive references.
+  const strides = (s: number[]) => s.map((_, i) => s.slice(i + 1).reduce((a, b) => a * b, 1));
+  const arb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }).chain((shape) => fc.record({
+    shape: fc.constant(shape),
+    data: fc.array(fc.integer({ min: -5, max: 5 }), { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) }),
+    axis: fc.integer({ min: 0, max: shape.length - 1 }),
+    flag: fc.boolean(),
+  }));
+
+  it('cum_sum matches a loop over the axis', () => {
+    fc.assert(fc.property(arb, ({ shape, data, axis, flag }) => {
+      const st = strides(shape);
+      const want = data.map((_, f) => {
+        const pos = Math.floor(f / st[axis]!) % shape[axis]!;
+        let s = 0;
+        for (let k = 0; k <= pos - (flag ? 1 : 0); k++) s += data[f + (k - pos) * st[axis]!]!;
+        return s;
+      });
+      const [, [r]] = run('cum_sum', tensorFrom('i32', shape, data), [tensorFrom('i64', [], [axis - (flag ? shape.length : 0)])], { exclusive: attr.int(flag ? 1 : 0) });
+      expect(toNumbers(r!)).toEqual(want);
+    }));
+  });
+
+  it('arg_max picks an index holding the maximum along the axis, the first one', () => {
+    fc.assert(fc.property(arb, ({ shape, data, axis, flag }) => {
+      const st = strides(shape);
+      const [, [r]] = run('arg_max', tensorFrom('f32', shape, data), [], { axis: attr.int(axis), keepdims: attr.int(flag ? 1 : 0) });
+      expect(r!.shape).toEqual(flag ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis));
+      const got = toNumbers(r!);
+      // Walk the input positions with index 0 on the axis: they enumerate the outputs in order.
+      let o = 0;
+      data.forEach((_, f) => {
+        if (Math.floor(f / st[axis]!) % shape[axis]! !== 0) return;
+        const line = Array.from({ length: shape[axis]! }, (_, k) => data[f + k * st[axis]!]!);
+        expect(got[o++]).toBe(line.indexOf(Math.max(...line)));
+      });
+    }));
+  });
+});
