@@ -159,3 +159,31 @@ describe('integer matmul and conv', () => {
     expect(toNumbers(y)).toEqual([9, 69, 129, 189]);
   });
 });
+
+describe('blocked scales', () => {
+  it('dequantize_linear: element (i, j) uses scale (i, floor(j / block)), including a short last block', () => {
+    const arb = fc.record({ R: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 7 }), bs: fc.integer({ min: 1, max: 4 }) }).chain(({ R, C, bs }) => {
+      const nb = Math.ceil(C / bs);
+      return fc.record({
+        R: fc.constant(R), C: fc.constant(C), bs: fc.constant(bs),
+        x: fc.array(fc.integer({ min: -128, max: 127 }), { minLength: R * C, maxLength: R * C }),
+        s: fc.array(fc.integer({ min: 1, max: 8 }), { minLength: R * nb, maxLength: R * nb }),
+        z: fc.array(fc.integer({ min: -4, max: 4 }), { minLength: R * nb, maxLength: R * nb }),
+      });
+    });
+    fc.assert(fc.property(arb, ({ R, C, bs, x, s, z }) => {
+      const nb = Math.ceil(C / bs);
+      const y = one('dequantize_linear', [t('i8', [R, C], x), t('f32', [R, nb], s.map((v) => v / 4)), t('i8', [R, nb], z)],
+        { axis: attr.int(1), block_size: attr.int(bs) });
+      const want = x.map((v, f) => {
+        const i = Math.floor(f / C), j = f % C, k = i * nb + Math.floor(j / bs);
+        return (v - z[k]!) * (s[k]! / 4);
+      });
+      expect(toNumbers(y)).toEqual(want);
+    }));
+  });
+  it('rejects a scale that does not fit the blocks', () => {
+    expect(() => one('dequantize_linear', [t('i8', [2, 4], new Array(8).fill(0)), t('f32', [2, 3], new Array(6).fill(1)), null],
+      { axis: attr.int(1), block_size: attr.int(2) })).toThrow(/E501.*does not fit/);
+  });
+});
