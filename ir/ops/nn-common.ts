@@ -156,21 +156,40 @@ export function spatialInput(ctx: InferCtx, i: number, minRank = 3): readonly Di
 // Kernels.
 
 /**
- * C[M,N] += A[M,K] * B[K,N] (row-major, with offsets), i-k-j order so the inner loop streams
- * contiguous rows of B and C.
+ * C[M,N] += A[M,K] * B[K,N] (row-major, with offsets). i-k-j order so the inner loop streams
+ * contiguous rows of B and C; four rows of C at a time share each load of B, and columns are
+ * tiled so the [K, tile] panel of B stays in cache while it is reused for every row block.
  */
 export function gemmAcc(
   M: number, N: number, K: number,
   A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
 ): void {
-  for (let i = 0; i < M; i++) {
-    const ci = cOff + i * N;
-    const ai = aOff + i * K;
-    for (let k = 0; k < K; k++) {
-      const a = A[ai + k]!;
-      if (a === 0) continue;
-      const bk = bOff + k * N;
-      for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j]!;
+  const tile = Math.max(64, Math.min(N, Math.floor(65536 / Math.max(1, K))));
+  for (let j0 = 0; j0 < N; j0 += tile) {
+    const j1 = Math.min(N, j0 + tile);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      const c0 = cOff + i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+      const a0 = aOff + i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+      for (let k = 0; k < K; k++) {
+        const w0 = A[a0 + k]!, w1 = A[a1 + k]!, w2 = A[a2 + k]!, w3 = A[a3 + k]!;
+        const bk = bOff + k * N;
+        for (let j = j0; j < j1; j++) {
+          const b = B[bk + j]!;
+          C[c0 + j] += w0 * b;
+          C[c1 + j] += w1 * b;
+          C[c2 + j] += w2 * b;
+          C[c3 + j] += w3 * b;
+        }
+      }
+    }
+    for (; i < M; i++) {
+      const ci = cOff + i * N, ai = aOff + i * K;
+      for (let k = 0; k < K; k++) {
+        const a = A[ai + k]!;
+        const bk = bOff + k * N;
+        for (let j = j0; j < j1; j++) C[ci + j] += a * B[bk + j]!;
+      }
     }
   }
 }
