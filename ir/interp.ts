@@ -117,7 +117,8 @@ function conform(t: Tensor, v: Value): Tensor {
   }
   if (DTYPE_INFO[t.dtype].storage === 'f32' && t.dtype !== 'f32') {
     const d = t.data as Float32Array;
-    for (let i = 0; i < d.length; i++) d[i] = roundToDType(t.dtype, d[i]!);
+    // Non-saturating: values are already representable, so this only fixes stray precision and keeps ±inf.
+    for (let i = 0; i < d.length; i++) d[i] = roundToDType(t.dtype, d[i]!, false);
   }
   return t;
 }

@@ -136,7 +136,8 @@ export function decodeBytes(dtype: DType, shape: readonly number[], bytes: Uint8
     fail('E205', `tensor of ${DTYPE_INFO[dtype].long}[${shape.join(',')}] needs ${need} bytes, got ${bytes.length}`);
   }
   // Copy so the result is aligned and owns no view into a larger file buffer.
-  const copy = bytes.slice(0, need);
+  // Uint8Array.prototype.slice copies even for a Node Buffer (whose own slice returns a view).
+  const copy = Uint8Array.prototype.slice.call(bytes, 0, need);
   const t = zeros(dtype, shape);
   const buf = copy.buffer;
   switch (dtype) {
