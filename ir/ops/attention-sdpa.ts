@@ -149,8 +149,8 @@ function evalAttention(ctx: EvalCtx): Tensor[] {
           row[j] = rnd(s + bias);
           if (mode === 2) raw[j] = row[j]!;
         }
+        // Probabilities stay in softmax_precision when it is wider than the inputs.
         softmaxRow(row, T, smRnd);
-        for (let j = 0; j < T; j++) row[j] = rnd(row[j]!);
         if (qkOut) qkOut.set(mode === 3 ? row : raw, ((b * hq + h) * Sq + i) * T);
         for (let e = 0; e < Dv; e++) {
           let acc = 0;

@@ -41,7 +41,7 @@ export function asF64(t: Tensor): Float64Array {
  */
 export function softmaxRow(row: Float64Array, n: number, rnd: (x: number) => number = (x) => x): void {
   let max = -Infinity;
-  for (let j = 0; j < n; j++) if (row[j]! > max || Number.isNaN(row[j]!)) max = Number.isNaN(row[j]!) ? NaN : Math.max(max, row[j]!);
+  for (let j = 0; j < n; j++) max = Math.max(max, row[j]!); // NaN propagates
   if (max === -Infinity) { row.fill(0, 0, n); return; }
   let sum = 0;
   for (let j = 0; j < n; j++) { const e = rnd(Math.exp(rnd(row[j]! - max))); row[j] = e; sum += e; }
