@@ -181,7 +181,21 @@ function lowerNode(scope: Scope, node: NodeProto, index: number): void {
 /** The Lowerer a mapping sees for one node. */
 class NodeLowerer implements Lowerer {
   readonly created = new Set<Value>();
-  constructor(private readonly scope: Scope, private readonly node: NodeProto, private readonly view: OnnxNodeView, private readonly base: string) {}
+  constructor(private scope: Scope, private readonly node: NodeProto, private readonly view: OnnxNodeView, private readonly base: string) {}
+
+  buildRegion(argTypes: readonly TensorType[], body: (args: readonly Value[]) => readonly Value[]): Region {
+    const outer = this.scope;
+    const sub = new Scope(outer.st, outer, new Region());
+    sub.region.args = argTypes.map((t) => new Value(outer.st.uniqueName(`${this.base}.arg`), t));
+    this.scope = sub;
+    try {
+      const results = body(sub.region.args);
+      sub.builder.op('yield', [...results], { results: 0, loc: this.view.loc });
+    } finally {
+      this.scope = outer;
+    }
+    return sub.region;
+  }
 
   emit(op: string, operands: readonly (Value | null)[], attrs: Record<string, AttrValue> = {}, opts: EmitOptions = {}): Value[] {
     const n = opts.results ?? 1;

@@ -46,6 +46,12 @@ export interface Lowerer {
   constantOf(v: Value | null): Tensor | undefined;
   /** Import a graph attribute as a region. Its args are the subgraph's inputs; it ends with `yield`. */
   region(attrName: string, argTypes?: readonly (TensorType | undefined)[]): Region;
+  /**
+   * Build a new region (for ops whose ONNX form has no subgraph of that shape, e.g. a batch loop
+   * around Scan-8's body): `body` receives the region's args; what it emits goes into the region,
+   * and the values it returns are yielded.
+   */
+  buildRegion?(argTypes: readonly TensorType[], body: (args: readonly Value[]) => readonly Value[]): Region;
   /** Report an import error for this node (default code E204) and stop. */
   fail(message: string, code?: DiagCode): never;
 }

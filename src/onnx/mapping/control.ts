@@ -85,9 +85,38 @@ const scan: Lowering = (node, b) => {
   return b.emit('scan', node.inputs, attrs, { results: node.numOutputs, regions: [body] });
 };
 
+/**
+ * Scan-8 has a batch axis 0 on every input and output (and per-batch sequence_lens). It becomes an
+ * outer scan over the batch axis whose body is a Scan-9 over the sequence axis (now axis 0).
+ */
+const scan8: Lowering = (node, b) => {
+  const m = node.attrs.get('num_scan_inputs');
+  if (m?.kind !== 'int') return b.fail("missing attribute 'num_scan_inputs'");
+  if (!b.buildRegion) return b.fail('Scan-8 needs Lowerer.buildRegion');
+  const [lens, ...rest] = node.inputs;
+  const n = rest.length - m.value;
+  const types = rest.map((v, i) => typeOf(v, `input ${i}`, b));
+  const dropAxis = (t: TensorType, ax: number): TensorType => (t.shape ? { dtype: t.dtype, shape: t.shape.filter((_, k) => k !== ax) } : t);
+  if (lens) {
+    // Only full-length sequences are supported: every sequence_lens entry must equal the scan length.
+    const c = b.constantOf(lens);
+    const len = types[n]?.shape?.[1];
+    if (!c || typeof len !== 'number' || [...c.data].some((x) => Number(x) !== len)) b.fail('sequence_lens shorter than the scan length are not supported', 'E201');
+  }
+  const perBatch = types.map((t) => dropAxis(t, 0));
+  const dirs = node.attrs.get('directions');
+  const outer = b.buildRegion(perBatch, (args) => {
+    const body = carriedBody(b, 'body', [], perBatch.slice(0, n), 0, perBatch.slice(n).map((t) => dropAxis(t, 0)));
+    const inner: Record<string, import('../../../ir/ir.js').AttrValue> = { num_scan_inputs: m };
+    if (dirs) inner['scan_input_directions'] = dirs;
+    return b.emit('scan', args, inner, { results: node.numOutputs, regions: [body] });
+  });
+  return b.emit('scan', rest, { num_scan_inputs: { kind: 'int', value: rest.length } }, { results: node.numOutputs, regions: [outer] });
+};
+
 export const CONTROL_MAPPINGS: MappingTable = {
   Constant: [since(1, constant)],
   If: [since(1, ifLowering)],
   Loop: [since(1, loop)],
-  Scan: [since(9, scan)],
+  Scan: [since(8, scan8), since(9, scan)],
 };

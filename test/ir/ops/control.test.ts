@@ -155,6 +155,41 @@ describe('scan', () => {
   });
 });
 
+describe('scan (opset 8, batch axis)', () => {
+  it('runs the body per batch row over axis 1, honouring directions', () => {
+    const m = load({
+      opset: 8,
+      inputs: [{ name: 's0', dtype: 'f32', shape: [3, 1] }, { name: 'xs', dtype: 'f32', shape: [3, 4, 1] }],
+      outputs: [{ name: 'final' }, { name: 'ys' }],
+      nodes: [{
+        opType: 'Scan', inputs: ['', 's0', 'xs'], outputs: ['final', 'ys'], attrs: {
+          num_scan_inputs: 1, directions: [1],
+          body: {
+            inputs: [{ name: 's', dtype: 'f32', shape: [1] }, { name: 'x', dtype: 'f32', shape: [1] }],
+            outputs: [{ name: 's_next' }, { name: 'y' }],
+            nodes: [
+              { opType: 'Mul', inputs: ['s', 'x'], outputs: ['p'] },
+              { opType: 'Add', inputs: ['p', 'x'], outputs: ['s_next'] },
+              { opType: 'Add', inputs: ['s_next', 's_next'], outputs: ['y'] },
+            ],
+          },
+        },
+      }],
+    });
+    expect(m.main.resultTypes.map(formatType)).toEqual(['f32[3,1]', 'f32[3,4,1]']);
+    const s0 = [1, -1, 0.5], xs = [1, 2, 3, 4, 0, 1, 0, 1, -1, 0.5, 2, 1];
+    const fin: number[] = [], ys: number[] = [];
+    for (let b = 0; b < 3; b++) {
+      let s = s0[b]!;
+      for (let t = 3; t >= 0; t--) { const x = xs[b * 4 + t]!; s = s * x + x; ys.push(2 * s); }
+      fin.push(s);
+    }
+    const [f, y] = interpret(m, [f32([3, 1], s0), f32([3, 4, 1], xs)]);
+    expect(toNumbers(f!)).toEqual(fin);
+    expect(toNumbers(y!)).toEqual(ys);
+  });
+});
+
 describe('slice/stack helpers', () => {
   it('stacking every slice along an axis gives back the tensor', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }), fc.nat(), (shape, axisSeed) => {
