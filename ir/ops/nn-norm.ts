@@ -2,6 +2,7 @@
 // scale/bias), layer, RMS, Lp, LRN and mean-variance. Statistics are computed in float64, which
 // is within ONNX tolerances of the float32 reference and independent of stash_type.
 
+import type { DType } from '../dtype.js';
 import type { EvalCtx, InferCtx, OpDef } from '../op-def.js';
 import { defineOps } from '../op-def.js';
 import type { Tensor } from '../tensor.js';
@@ -143,12 +144,18 @@ function evalLayerNorm(ctx: EvalCtx, rms: boolean): Tensor[] {
   return results;
 }
 
+/** Mean and InvStdDev have the stash type (an ONNX data type code; 1 = float32, the default). */
+function stashDType(code: number, bad: (m: string) => never): DType {
+  const d = ({ 1: 'f32', 10: 'f16', 11: 'f64', 16: 'bf16' } as Record<number, DType>)[code];
+  return d ?? bad(`unsupported stash_type ${code}`);
+}
+
 function inferLayerNorm(ctx: InferCtx): TensorType[] {
   const x = ctx.inputs[0]!;
   const types: TensorType[] = [x];
   if (ctx.numResults > 1) {
     const shape = x.shape && x.shape.map((d, i) => (i < normAxis(ctx.attrs.int('axis'), x.shape!.length, ctx.fail) ? d : 1));
-    const stat: TensorType = { dtype: x.dtype, shape };
+    const stat: TensorType = { dtype: stashDType(ctx.attrs.int('stash_type'), ctx.fail), shape };
     types.push(stat, stat);
   }
   return types.slice(0, Math.max(1, ctx.numResults));

@@ -24,7 +24,7 @@ function legacySoftmax(irOp: string): Lowering {
 }
 
 /**
- * BatchNormalization before 14: inference only. `spatial` = 0 (opset 7/8) means per-activation
+ * BatchNormalization before 14: inference only (opset 6's is_test is dropped). `spatial` = 0 (opset 6-8) means per-activation
  * parameters, which the IR op recognises from their size; the training outputs
  * (mean, var, saved_mean, saved_var) are not produced.
  */
@@ -56,13 +56,28 @@ const groupNorm18: Lowering = (node, b) => {
   return b.emit('group_normalization', [x, expand(scale, 'scale'), expand(bias, 'bias')], attrs);
 };
 
+/** LpPool-1 and GlobalLpPool-1 took `p` as a float; 2 made it an int. */
+function floatP(irOp: string): Lowering {
+  return (node, b) => {
+    const pv = node.attrs.get('p');
+    const rest = new Map([...node.attrs].filter(([k]) => k !== 'p'));
+    const attrs = convertAttrs(irOp, { ...node, attrs: rest }, b);
+    if (pv) {
+      const p = pv.kind === 'float' || pv.kind === 'int' ? pv.value : b.fail("attribute 'p' must be a number");
+      if (!Number.isInteger(p)) b.fail(`p = ${p} is not an integer (only integer norms are supported)`);
+      attrs['p'] = attr.int(p);
+    }
+    return b.emit(irOp, node.inputs, attrs);
+  };
+}
+
 export const NN_MAPPINGS: MappingTable = {
-  AveragePool: [since(7, direct('average_pool'))],
+  AveragePool: [since(1, direct('average_pool'))],
   MaxPool: [since(1, direct('max_pool')), since(8, direct('max_pool'))],
-  LpPool: [since(2, direct('lp_pool'))],
+  LpPool: [since(1, floatP('lp_pool')), since(2, direct('lp_pool'))],
   GlobalAveragePool: [since(1, direct('global_average_pool'))],
   GlobalMaxPool: [since(1, direct('global_max_pool'))],
-  GlobalLpPool: [since(2, direct('global_lp_pool'))],
+  GlobalLpPool: [since(1, floatP('global_lp_pool')), since(2, direct('global_lp_pool'))],
   MaxUnpool: [since(9, direct('max_unpool'))],
 
   Conv: [since(1, direct('conv'))],
@@ -79,7 +94,7 @@ export const NN_MAPPINGS: MappingTable = {
   LogSoftmax: [since(1, legacySoftmax('log_softmax')), since(13, direct('log_softmax'))],
   Hardmax: [since(1, legacySoftmax('hardmax')), since(13, direct('hardmax'))],
 
-  BatchNormalization: [since(7, batchNormLegacy), since(14, direct('batch_normalization'))],
+  BatchNormalization: [since(6, batchNormLegacy), since(14, direct('batch_normalization'))],
   InstanceNormalization: [since(1, direct('instance_normalization', { drop: ['consumed_inputs'] })), since(6, direct('instance_normalization'))],
   GroupNormalization: [since(18, groupNorm18), since(21, direct('group_normalization'))],
   LayerNormalization: [since(17, direct('layer_normalization'))],

@@ -70,4 +70,14 @@ describe('nn mappings for older opsets', () => {
     expect(toNumbers(p!)).toEqual([4, 9]);
     expect(toNumbers(i!)).toEqual([0, 3]);
   });
+
+  it('LpPool-1 takes a float p', () => {
+    const m = load({
+      opset: 1,
+      inputs: [{ name: 'x', dtype: 'f32', shape: [1, 1, 2] }],
+      outputs: [{ name: 'y', dtype: 'f32', shape: [1, 1, 1] }],
+      nodes: [{ opType: 'LpPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2], p: { float: 1 } } }],
+    });
+    expect(toNumbers(interpret(m, [tensorFrom('f32', [1, 1, 2], [3, -4])])[0]!)).toEqual([7]);
+  });
 });

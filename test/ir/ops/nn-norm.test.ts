@@ -79,6 +79,9 @@ describe('normalisations', () => {
     ), { numRuns: 80 });
     expect(inferTypes('layer_normalization', [{ dtype: 'f32', shape: ['b', 's', 8] }, { dtype: 'f32', shape: [8] }, null], {}, 2).map((t) => t.shape))
       .toEqual([['b', 's', 8], ['b', 's', 1]]);
+    // Mean and InvStdDev have the stash type (float32 by default), whatever X's type.
+    expect(inferTypes('layer_normalization', [{ dtype: 'f16', shape: [2, 8] }, { dtype: 'f16', shape: [8] }, null], {}, 3).map((t) => t.dtype))
+      .toEqual(['f16', 'f32', 'f32']);
   });
 
   it('instance, group, RMS, Lp, LRN and mean-variance normalisation on hand-checked inputs', () => {
