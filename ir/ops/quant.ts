@@ -10,6 +10,7 @@ import { DTYPE_INFO, intRange, type DType } from '../dtype.js';
 import { defineOps, type EvalCtx, type InferCtx, type OpDef } from '../op-def.js';
 import { getNumber, roundToDType, sizeOf, stridesOf, zeros, type NumericArray, type Tensor } from '../tensor.js';
 import { normAxis, roundHalfEven } from './util.js';
+import { formatType, isStaticShape, type Dim } from '../types.js';
 import './quant-int.js';
 
 const INT_TARGETS: readonly DType[] = ['u8', 'i8', 'u16', 'i16', 'u4', 'i4', 'u2', 'i2'];
@@ -73,9 +74,21 @@ function quantizeDType(ctx: InferCtx | EvalCtx, zp: { dtype: DType } | null): DT
   return d;
 }
 
+/** Shape rule checks of the scale: float, and (where dims are static) fitting x per axis or per block. */
 function checkScale(ctx: InferCtx, i: number): void {
-  const s = ctx.inputs[i]!;
+  const s = ctx.inputs[i]!, x = ctx.inputs[0]!;
   if (DTYPE_INFO[s.dtype].kind !== 'float') ctx.fail(`scale must be a float tensor, got ${s.dtype}`);
+  if (!isStaticShape(s.shape) || x.shape === null || sizeOf(s.shape) === 1) return;
+  const axis = normAxis(ctx.attrs.int('axis'), x.shape.length, ctx.fail);
+  const bs = ctx.attrs.int('block_size');
+  const fits = (want: Dim, got: number): boolean => typeof want !== 'number' || want === got;
+  const ok = bs === 0
+    ? s.shape.length === 1 && fits(x.shape[axis]!, s.shape[0]!)
+    : s.shape.length === x.shape.length && s.shape.every((d, k) => {
+      const xd = x.shape![k]!;
+      return k === axis ? typeof xd !== 'number' || d === Math.ceil(xd / bs) : fits(xd, d);
+    });
+  if (!ok) ctx.fail(`scale of shape [${s.shape.join(',')}] does not fit input ${formatType(x)} (axis ${axis}, block_size ${bs})`);
 }
 
 const quantizeLinear: OpDef = {

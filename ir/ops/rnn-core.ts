@@ -53,6 +53,18 @@ function inferRnn(cell: Cell, ctx: InferCtx): TensorType[] {
   const hidden: Dim = ctx.attrs.has('hidden_size') ? ctx.attrs.int('hidden_size') : r.shape?.[2] ?? UNKNOWN_DIM;
   const [seq, batch]: Dim[] = x.shape === null ? [UNKNOWN_DIM, UNKNOWN_DIM] : layout === 0 ? [x.shape[0]!, x.shape[1]!] : [x.shape[1]!, x.shape[0]!];
   if (x.shape !== null && x.shape.length !== 3) ctx.fail(`X must have rank 3, got ${x.shape.length}`);
+  const G = cell.gates;
+  const checkShape = (i: number, want: Dim[]): void => {
+    const t = ctx.inputs[i];
+    if (!t || t.shape === null) return;
+    const bad = t.shape.length !== want.length || t.shape.some((d, k) => typeof d === 'number' && typeof want[k] === 'number' && d !== want[k]);
+    if (bad) ctx.fail(`${['X', 'W', 'R', 'B'][i]} has shape [${t.shape.join(',')}], expected [${want.join(',')}]`);
+  };
+  const gh: Dim = typeof hidden === 'number' ? G * hidden : UNKNOWN_DIM;
+  const input: Dim = x.shape?.[2] ?? UNKNOWN_DIM;
+  checkShape(1, [dirs, gh, input]);
+  checkShape(2, [dirs, gh, hidden]);
+  checkShape(3, [dirs, typeof hidden === 'number' ? 2 * G * hidden : UNKNOWN_DIM]);
   const y: Dim[] = layout === 0 ? [seq, dirs, batch, hidden] : [batch, seq, dirs, hidden];
   const state: Dim[] = layout === 0 ? [dirs, batch, hidden] : [batch, dirs, hidden];
   const all = [y, state, state].slice(0, 1 + cell.states);

@@ -147,3 +147,11 @@ describe('lstm', () => {
     close(yh2!, [sig(0.5) * Math.tanh(ci)]);
   });
 });
+
+describe('shape rule', () => {
+  it('rejects weights that do not fit hidden_size and the gate count', () => {
+    const X = f64([1, 1, 2], [0, 0]);
+    expect(() => run('gru', [X, f64([1, 9, 2], new Array(18).fill(0)), f64([1, 9, 2], new Array(18).fill(0))], { hidden_size: attr.int(3) }, 1)).toThrow(/E307.*R has shape/);
+    expect(() => run('lstm', [X, f64([1, 4, 3], new Array(12).fill(0)), f64([1, 4, 1], new Array(4).fill(0))], {}, 1)).toThrow(/E307.*W has shape/);
+  });
+});
