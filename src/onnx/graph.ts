@@ -209,9 +209,8 @@ class NodeLowerer implements Lowerer {
       if (!(e instanceof TenthError)) throw e;
       const msg = e.diagnostics.map((d) => d.message);
       if (e.code === 'E304') fail('E201', `${this.view.opType} lowers to IR op '${op}', which is not implemented yet`, this.view.loc);
-      if (e.code === 'E307' || e.code === 'E306' || e.code === 'E205') {
-        fail('E208', `${this.view.opType}: ${msg[0]}`, this.view.loc, msg.slice(1));
-      }
+      if (e.code === 'E307' || e.code === 'E205') fail('E208', `${this.view.opType}: ${msg[0]}`, this.view.loc, msg.slice(1));
+      if (e.code === 'E306') fail('E204', `${this.view.opType}: ${msg[0]}`, this.view.loc, msg.slice(1));
       throw e;
     }
     vals.forEach((v) => this.created.add(v));

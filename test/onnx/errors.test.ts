@@ -98,6 +98,17 @@ describe('invalid graphs', () => {
     }
   });
 
+  it('reports a shape-rule failure as E208 at the node', () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dtype: 'f32', shape: [2] }, { name: 'z', dtype: 'f32', shape: [3] }],
+      outputs: [{ name: 'y' }],
+      nodes: [{ opType: 'Add', name: 'bad_add', inputs: ['x', 'z'], outputs: ['y'] }],
+    });
+    const e = tenthError(() => importOnnxBytes(bytes, opts));
+    expect(e.code).toBe('E208');
+    expect(e.diagnostics[0]!.loc).toEqual({ kind: 'node', file: 'm.onnx', node: 'bad_add' });
+  });
+
   it('reports every unsupported operator at once, one diagnostic per op type listing its nodes', () => {
     const e = tenthError(() => importOnnxBytes(addModel([
       { opType: 'FrobnicateA', name: 'f1', inputs: ['x'], outputs: ['a'] },
