@@ -121,6 +121,10 @@ export function usageLine(spec: CommandSpec): string {
   return `tenth ${spec.name}${pos ? ` ${pos}` : ''}${spec.options.length ? ' [options]' : ''}`;
 }
 
+/** 1e-5 rather than 0.00001. */
+const defaultText = (v: string | number | boolean): string =>
+  typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v);
+
 /** Help text for one command, generated from its spec. */
 export function commandHelp(spec: CommandSpec): string {
   const lines = [`Usage: ${usageLine(spec)}`, '', spec.summary];
@@ -131,7 +135,7 @@ export function commandHelp(spec: CommandSpec): string {
   const opts = [...spec.options, ...GLOBAL_OPTIONS];
   lines.push('', 'Options:', ...table(opts.map((o) => [
     optionLabel(o),
-    o.default !== undefined && o.kind !== 'boolean' ? `${o.help} (default ${o.default})` : o.help,
+    o.default !== undefined && o.kind !== 'boolean' ? `${o.help} (default ${defaultText(o.default)})` : o.help,
   ] as const)));
   return lines.join('\n') + '\n';
 }

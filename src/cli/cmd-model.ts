@@ -36,7 +36,7 @@ export const irCommand: Command = {
   spec: {
     name: 'ir',
     summary: 'Import an ONNX model and print its IR text.',
-    positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx)' }],
+    positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx) or IR text (.ir)' }],
     options: [OUTPUT_OPTION],
   },
   async run(args, ctx) {
