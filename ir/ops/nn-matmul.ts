@@ -3,8 +3,9 @@
 
 import type { EvalCtx, InferCtx, OpDef } from '../op-def.js';
 import { defineOps } from '../op-def.js';
-import type { Tensor } from '../tensor.js';
-import { sizeOf } from '../tensor.js';
+import type { DType } from '../dtype.js';
+import type { BigArray, Tensor } from '../tensor.js';
+import { isBigData, sizeOf, zeros } from '../tensor.js';
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { broadcastIndex, broadcastShapes, broadcastStatic } from './util.js';
@@ -46,6 +47,13 @@ function evalMatmul(ctx: EvalCtx): Tensor[] {
   try { batch = broadcastStatic([aBatch, bBatch]); } catch (e) { return ctx.fail((e as Error).message); }
   const nb = sizeOf(batch);
   const ia = broadcastIndex(aBatch, batch), ib = broadcastIndex(bBatch, batch);
+  const shape = [...batch];
+  if (a.shape.length > 1) shape.push(M);
+  if (b.shape.length > 1) shape.push(N);
+  if (isBigData(a.data)) {
+    const bigIdx = (ix: Int32Array | null) => (t: number): number => (ix ? ix[t]! : t);
+    return [bigMatmul(ctx.resultTypes[0]!.dtype, shape, nb, M, N, K, a.data, bigIdx(ia), b.data as BigArray, bigIdx(ib))];
+  }
   const A = asF64(a), B = asF64(b);
   const out = new Float64Array(nb * M * N);
   for (let t = 0; t < nb; t++) {
@@ -53,10 +61,24 @@ function evalMatmul(ctx: EvalCtx): Tensor[] {
     if (N === 1) gemmAccBT(M, 1, K, A, ta * M * K, B, tb * K, out, t * M);
     else gemmAcc(M, N, K, A, ta * M * K, B, tb * K * N, out, t * M * N);
   }
-  const shape = [...batch];
-  if (a.shape.length > 1) shape.push(M);
-  if (b.shape.length > 1) shape.push(N);
   return [fromF64(ctx.resultTypes[0]!.dtype, shape, out)];
+}
+
+/** 64-bit integer matmul in BigInt, wrapping like the fixed-width type (exact beyond 2^53). */
+function bigMatmul(dtype: DType, shape: number[], nb: number, M: number, N: number, K: number,
+  A: BigArray, ia: (t: number) => number, B: BigArray, ib: (t: number) => number): Tensor {
+  const y = zeros(dtype, shape);
+  const out = y.data as BigArray;
+  const wrap = dtype === 'u64' ? (v: bigint) => BigInt.asUintN(64, v) : (v: bigint) => BigInt.asIntN(64, v);
+  for (let t = 0; t < nb; t++) {
+    const ao = ia(t) * M * K, bo = ib(t) * K * N;
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+      let s = 0n;
+      for (let k = 0; k < K; k++) s += A[ao + i * K + k]! * B[bo + k * N + j]!;
+      out[t * M * N + i * N + j] = wrap(s);
+    }
+  }
+  return y;
 }
 
 function inferGemm(ctx: InferCtx): TensorType[] {

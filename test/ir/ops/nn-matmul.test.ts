@@ -107,3 +107,23 @@ describe('einsum', () => {
     expect(toNumbers(bm!)).toEqual(toNumbers(ref));
   });
 });
+
+describe('nn ops on other dtypes', () => {
+  it('keeps result dtypes for f16, f64, i64 and u8 inputs', () => {
+    const [mi] = runOp('matmul', [tensorFrom('i64', [1, 2], [3n, -4n]), tensorFrom('i64', [2, 1], [5n, 6n])]);
+    expect(mi!.dtype).toBe('i64');
+    expect(Array.from(mi!.data as BigInt64Array)).toEqual([-9n]);
+    // beyond 2^53 the product stays exact
+    const [big] = runOp('matmul', [tensorFrom('i64', [1, 1], [2n ** 40n + 1n]), tensorFrom('i64', [1, 1], [2n ** 20n + 1n])]);
+    expect(Array.from(big!.data as BigInt64Array)).toEqual([(2n ** 40n + 1n) * (2n ** 20n + 1n)]);
+    const [ch] = runOp('conv', [tensorFrom('f16', [1, 1, 3], [0.1, 0.2, 0.3]), tensorFrom('f16', [1, 1, 2], [1, 1]), null]);
+    expect(ch!.dtype).toBe('f16');
+    // 0.1 + 0.2 in float16 values, rounded back to float16
+    expect(toNumbers(ch!)[0]).toBeCloseTo(0.2999, 3);
+    const [pu] = runOp('max_pool', [tensorFrom('u8', [1, 1, 4], [1, 200, 255, 3])], { kernel_shape: attr.ints([2]), strides: attr.ints([2]) });
+    expect(pu!.dtype).toBe('u8');
+    expect(toNumbers(pu!)).toEqual([200, 255]);
+    const [gd] = runOp('gemm', [tensorFrom('f64', [1, 1], [0.1]), tensorFrom('f64', [1, 1], [0.2]), null]);
+    expect(toNumbers(gd!)).toEqual([0.1 * 0.2]);
+  });
+});
