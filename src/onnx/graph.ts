@@ -34,9 +34,11 @@ export class ImportState {
     readonly inliner: FunctionInliner,
   ) {}
 
-  uniqueName(base: string): string {
-    let name = base || 'v';
-    for (let k = 1; this.names.has(name); k++) name = `${base}.${k}`;
+  /** `base` itself if free, else `base.1`, `base.2`, ...; with `suffixed`, always a numbered name. */
+  uniqueName(base: string, suffixed = false): string {
+    const b = base || 'v';
+    let name = suffixed ? `${b}.1` : b;
+    for (let k = suffixed ? 2 : 1; this.names.has(name); k++) name = `${b}.${k}`;
     this.names.add(name);
     return name;
   }
@@ -186,7 +188,7 @@ class NodeLowerer implements Lowerer {
   buildRegion(argTypes: readonly TensorType[], body: (args: readonly Value[]) => readonly Value[]): Region {
     const outer = this.scope;
     const sub = new Scope(outer.st, outer, new Region());
-    sub.region.args = argTypes.map((t) => new Value(outer.st.uniqueName(`${this.base}.arg`), t));
+    sub.region.args = argTypes.map((t) => new Value(outer.st.uniqueName(`${this.base}.arg`, true), t));
     this.scope = sub;
     try {
       const results = body(sub.region.args);
@@ -200,7 +202,7 @@ class NodeLowerer implements Lowerer {
   emit(op: string, operands: readonly (Value | null)[], attrs: Record<string, AttrValue> = {}, opts: EmitOptions = {}): Value[] {
     const n = opts.results ?? 1;
     const { st } = this.scope;
-    const names = Array.from({ length: n }, () => st.uniqueName(`${this.base}.1`));
+    const names = Array.from({ length: n }, () => st.uniqueName(this.base, true));
     let vals: Value[];
     try {
       vals = this.scope.builder.op(op, [...operands], { attrs, results: n, regions: opts.regions, names, loc: this.view.loc });
@@ -245,6 +247,20 @@ class NodeLowerer implements Lowerer {
     });
     importGraphBody(sub, g, 'yield', nodeLoc(st.file, `${this.view.name}/${attrName}`));
     return sub.region;
+  }
+
+  discardRegion(r: Region): void {
+    const { st } = this.scope;
+    const drop = (region: Region): void => {
+      for (const a of region.args) st.releaseName(a.name);
+      for (const op of region.ops) {
+        for (const v of op.results) st.releaseName(v.name);
+        const w = op.name === 'const' ? op.attrs.get('value') : undefined;
+        if (w?.kind === 'weight') st.module.weights.delete(w.value);
+        op.regions.forEach(drop);
+      }
+    };
+    drop(r);
   }
 
   fail(message: string, code: Parameters<Lowerer['fail']>[1] = 'E204'): never {

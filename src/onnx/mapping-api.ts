@@ -52,6 +52,11 @@ export interface Lowerer {
    * and the values it returns are yielded.
    */
   buildRegion?(argTypes: readonly TensorType[], body: (args: readonly Value[]) => readonly Value[]): Region;
+  /**
+   * Forget a region built by `region`/`buildRegion` that will not be used (e.g. a loop body
+   * imported again with wider types): frees its value names and the weights only it referenced.
+   */
+  discardRegion?(r: Region): void;
   /** Report an import error for this node (default code E204) and stop. */
   fail(message: string, code?: DiagCode): never;
 }

@@ -47,6 +47,7 @@ function carriedBody(b: Lowerer, attr: string, fixed: TensorType[], carried: Ten
     const argTypes = region.args.slice(fixed.length, fixed.length + types.length).map((a) => a.type);
     const joined = argTypes.map((t, i) => (out[i + yieldOffset] ? joinTypes(t, out[i + yieldOffset]!) ?? t : t));
     if (attempt > 0 || joined.every((t, i) => typesEqual(t, argTypes[i]!))) return region;
+    b.discardRegion?.(region);
     types = joined;
   }
 }
