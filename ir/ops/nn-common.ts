@@ -130,19 +130,6 @@ export function geometry(w: WindowAttrs, inSp: readonly number[]): Geometry {
   };
 }
 
-/**
- * Per spatial dim and output index, the first and last kernel tap that lands inside the input
- * (lo > hi when none). Lets kernels skip bounds checks in inner loops.
- */
-export function tapRange(size: number, o: number, s: number, d: number, pb: number, k: number): [number, number] {
-  const start = o * s - pb;
-  let lo = start >= 0 ? 0 : Math.ceil(-start / d);
-  let hi = Math.min(k - 1, Math.floor((size - 1 - start) / d));
-  if (lo > k - 1) lo = k;
-  if (hi < 0) hi = -1;
-  return [lo, hi];
-}
-
 /** Shape rule helper: [N, C, ...spatial] input of a conv/pool; fails on too small rank. */
 export function spatialInput(ctx: InferCtx, i: number, minRank = 3): readonly Dim[] | null {
   const t = ctx.inputs[i];
@@ -249,15 +236,5 @@ export function col2imAdd(
       }
       for (let d = r - 1; d >= 0; d--) { if (++kIdx[d]! < g.kernel[d]!) break; kIdx[d] = 0; }
     }
-  }
-}
-
-/** Iterate an odometer over `dims`, calling f with the index vector (reused) and flat position. */
-export function forEachIndex(dims: readonly number[], f: (idx: readonly number[], flat: number) => void): void {
-  const n = sizeOf(dims);
-  const idx = new Array<number>(dims.length).fill(0);
-  for (let p = 0; p < n; p++) {
-    f(idx, p);
-    for (let d = dims.length - 1; d >= 0; d--) { if (++idx[d]! < dims[d]!) break; idx[d] = 0; }
   }
 }
