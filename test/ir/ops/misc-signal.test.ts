@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attr } from '../../../ir/attrs.js';
 import { tensorFrom, toNumbers } from '../../../ir/tensor.js';
+import { fftF32 } from '../../../ir/ops/misc-fft.js';
 import { inferTypes, maxRelErr, randomValues, runOp } from './nn-helpers.js';
 
 const axis = (a: number) => tensorFrom('i64', [], [a]);
@@ -41,6 +42,31 @@ describe('dft', () => {
     expect(maxRelErr(y!, [2, 0, 1, -1, 0, 0, 1, 1])).toBeLessThan(1e-6);
     const [t] = inferTypes('dft', [{ dtype: 'f32', shape: ['b', 16, 1] }, null, null], { onesided: attr.int(1) });
     expect(t!.shape).toEqual(['b', 9, 2]);
+  });
+});
+
+describe('fftF32 (NumPy float32 FFT emulation)', () => {
+  it('agrees with the exact DFT to float32 accuracy for lengths made of 2, 3, 4, 5', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 60 }), fc.boolean(), fc.integer(), (n, forward, seed) => {
+      const re = Float64Array.from(randomValues(n, seed)), im = Float64Array.from(randomValues(n, seed + 1));
+      const exact: number[] = [];
+      for (let k = 0; k < n; k++) {
+        let sr = 0, si = 0;
+        for (let t = 0; t < n; t++) {
+          const a = ((forward ? -2 : 2) * Math.PI * ((k * t) % n)) / n;
+          sr += re[t]! * Math.cos(a) - im[t]! * Math.sin(a);
+          si += re[t]! * Math.sin(a) + im[t]! * Math.cos(a);
+        }
+        exact.push(sr, si);
+      }
+      const supported = fftF32(re, im, n, forward, 1);
+      let rest = n;
+      for (const p of [4, 2, 3, 5]) while (rest % p === 0) rest /= p;
+      expect(supported).toBe(rest === 1 && n % 8 !== 0);
+      if (!supported) return;
+      const got = Array.from({ length: n }, (_, k) => [re[k]!, im[k]!]).flat();
+      expect(maxRelErr(tensorFrom('f64', [2 * n], got), exact)).toBeLessThan(1e-5 * n);
+    }), { numRuns: 150 });
   });
 });
 
