@@ -205,7 +205,7 @@ defineOps(
     fusion: 'opaque',
     infer(ctx) {
       const b = rankedShape(ctx, 0), s = rankedShape(ctx, 1);
-      if (b.length !== 3 || b[2] !== 4 && typeof b[2] === 'number') ctx.fail('boxes must be [batches, boxes, 4]');
+      if (b.length !== 3 || (typeof b[2] === 'number' && b[2] !== 4)) ctx.fail('boxes must be [batches, boxes, 4]');
       if (s.length !== 3) ctx.fail('scores must be [batches, classes, boxes]');
       return [{ dtype: 'i64', shape: [UNKNOWN_DIM, 3] }];
     },
