@@ -8,7 +8,7 @@ import { Region, Value } from '../../ir/ir.js';
 import { type Loc, nodeLoc } from '../../ir/location.js';
 import { constantValue } from '../../ir/infer.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { tensorFrom } from '../../ir/tensor.js';
+import { encodeBytes, sizeOf, tensorFrom } from '../../ir/tensor.js';
 import type { TensorType } from '../../ir/types.js';
 import { convertAttr, isGraphAttr, valueInfoType } from './attributes.js';
 import type { GraphProto, NodeProto, TensorProto } from './decode.js';
@@ -17,7 +17,7 @@ import { nodeLabel, topoOrder } from './graph-order.js';
 import type { EmitOptions, Lowerer, OnnxNodeView, OpMapping } from './mapping-api.js';
 import { MAPPINGS } from './mapping/index.js';
 import { tensorHeader } from './tensor-proto.js';
-import { initializerValue } from './weights.js';
+import { INLINE_MAX_ELEMENTS, initializerValue } from './weights.js';
 
 /** State shared by every graph of one import. */
 export class ImportState {
@@ -74,13 +74,17 @@ export class Scope {
     this.builder = new Builder(region, st.module);
   }
 
+  /** Sparse initializers: known names, but unsupported when used. */
+  readonly sparse = new Set<string>();
+
   has(name: string): boolean {
-    return this.vals.has(name) || this.inits.has(name) || (this.parent?.has(name) ?? false);
+    return this.vals.has(name) || this.inits.has(name) || this.sparse.has(name) || (this.parent?.has(name) ?? false);
   }
 
   lookup(name: string): Value | undefined {
     const v = this.vals.get(name);
     if (v) return v;
+    if (this.sparse.has(name)) fail('E109', `sparse initializer '${name}' is not supported`, nodeLoc(this.st.file, name));
     const p = this.inits.get(name);
     if (p) {
       const c = this.materialise(name, p);
@@ -115,6 +119,10 @@ export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return
     if (scope.vals.has(name)) continue; // IR < 4: an input with a default value; the input wins
     tensorHeader(t, nodeLoc(st.file, name)); // validates dims and dtype early
     scope.inits.set(name, t);
+  }
+  for (const sp of g.sparseInitializer ?? []) {
+    const name = sp.values?.name ?? '';
+    if (!scope.vals.has(name)) scope.sparse.add(name);
   }
   const nodes = st.inliner.nodes(g);
   const order = topoOrder(nodes, (n) => scope.has(n), st.file, st.inliner, st.freeVarCache);
@@ -219,8 +227,15 @@ class NodeLowerer implements Lowerer {
     return vals;
   }
 
+  /** Large constants (e.g. a Constant node holding a table) become weights, so the IR text stays small. */
   constant(t: Tensor): Value {
-    return this.emit('const', [], { value: { kind: 'tensor', value: t } })[0]!;
+    if (sizeOf(t.shape) <= INLINE_MAX_ELEMENTS || t.dtype === 'string') {
+      return this.emit('const', [], { value: { kind: 'tensor', value: t } })[0]!;
+    }
+    const { module } = this.scope.st;
+    const name = this.scope.st.uniqueWeightName(this.base);
+    module.weights.set(name, { name, type: { dtype: t.dtype, shape: [...t.shape] }, source: { kind: 'inline', bytes: encodeBytes(t) } });
+    return this.emit('const', [], { value: { kind: 'weight', value: name } })[0]!;
   }
 
   constInts(values: readonly number[], shape: readonly number[] = [values.length]): Value {

@@ -74,6 +74,26 @@ describe('graph import', () => {
     expect([...(tt!.data as BigInt64Array)]).toEqual([...(typed.data as BigInt64Array)]);
   });
 
+  it('keeps large Constant node values as weights and small ones inline', () => {
+    const table = tensorFrom('f32', [2, 20], Array.from({ length: 40 }, (_, i) => i / 4));
+    const m = importOnnxBytes(buildModel({
+      inputs: [], outputs: [{ name: 'big' }, { name: 'small' }],
+      nodes: [
+        { opType: 'Constant', inputs: [], outputs: ['big'], attrs: { value: table } },
+        { opType: 'Constant', inputs: [], outputs: ['small'], attrs: { value_ints: [4, -2] } },
+      ],
+    }), opts);
+    expect(verify(m)).toEqual([]);
+    const [bigOp, smallOp] = m.main.body.ops;
+    expect(bigOp!.attrs.get('value')!.kind).toBe('weight');
+    expect(smallOp!.attrs.get('value')!.kind).toBe('tensor');
+    const [big, small] = interpret(m, []);
+    expect(big!.shape).toEqual([2, 20]);
+    expect(toNumbers(big!)).toEqual(toNumbers(table));
+    expect(small!.dtype).toBe('i64');
+    expect(toNumbers(small!)).toEqual([4, -2]);
+  });
+
   it('keeps value names unique when a subgraph reuses an outer name', () => {
     const branch = (op: string) => ({
       inputs: [], outputs: [{ name: 'x', dtype: 'f32' as const, shape: [2] }],
