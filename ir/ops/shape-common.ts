@@ -144,7 +144,8 @@ export function gatherAxes(x: Tensor, outShape: readonly number[], maps: readonl
     for (let i = 0; i < m.length; i++) o[i] = m[i]! < 0 ? -1 : m[i]! * strides[d]!;
     return o;
   });
-  const last = offs[rank - 1]!, inner = outShape[rank - 1]!;
+  const inner = outShape[rank - 1]!;
+  const runs = innerRuns(offs[rank - 1]!);
   const idx = new Array<number>(rank - 1).fill(0);
   const outerShape = outShape.slice(0, rank - 1);
   for (let o = 0; o < n; o += inner) {
@@ -157,9 +158,10 @@ export function gatherAxes(x: Tensor, outShape: readonly number[], maps: readonl
     if (base < 0) {
       for (let j = 0; j < inner; j++) dst[o + j] = fillV;
     } else {
-      for (let j = 0; j < inner; j++) {
-        const m = last[j]!;
-        dst[o + j] = m < 0 ? fillV : src[base + m]!;
+      for (const r of runs) {
+        if (r.src < 0) for (let j = 0; j < r.len; j++) dst[o + r.at + j] = fillV;
+        else if (r.step === 1) copyRange(x.data, base + r.src, out, o + r.at, r.len);
+        else for (let j = 0, q = base + r.src; j < r.len; j++, q += r.step) dst[o + r.at + j] = src[q]!;
       }
     }
     nextIndex(idx, outerShape);
@@ -167,16 +169,68 @@ export function gatherAxes(x: Tensor, outShape: readonly number[], maps: readonl
   return out;
 }
 
+/**
+ * The same permutation on fewer dims: size-1 dims dropped, and input dims that stay adjacent and
+ * in order in the output merged (e.g. [0,2,3,1] on [1,C,H,W] is a 2-D transpose of [C, H*W]).
+ */
+function simplifyPerm(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+  const remap: number[] = [];
+  let c = 0;
+  for (const d of shape) remap.push(d === 1 ? -1 : c++);
+  const s = shape.filter((d) => d !== 1);
+  const p = perm.filter((q) => shape[q] !== 1).map((q) => remap[q]!);
+  const groups: number[][] = [];
+  for (const q of p) {
+    const g = groups[groups.length - 1];
+    if (g && g[g.length - 1]! + 1 === q) g.push(q);
+    else groups.push([q]);
+  }
+  const order = groups.map((_, i) => i).sort((a, b) => groups[a]![0]! - groups[b]![0]!);
+  const pos = new Array<number>(groups.length);
+  order.forEach((gi, i) => { pos[gi] = i; });
+  return {
+    shape: order.map((gi) => groups[gi]!.reduce((acc, q) => acc * s[q]!, 1)),
+    perm: groups.map((_, gi) => pos[gi]!),
+  };
+}
+
+interface Run { at: number; len: number; src: number; step: number }
+
+/** Split the innermost offset map into runs: fill (src -1), or an arithmetic progression of offsets. */
+function innerRuns(m: Float64Array): Run[] {
+  const runs: Run[] = [];
+  let j = 0;
+  while (j < m.length) {
+    const start = j, v = m[j]!;
+    if (v < 0) {
+      while (j < m.length && m[j]! < 0) j++;
+      runs.push({ at: start, len: j - start, src: -1, step: 0 });
+      continue;
+    }
+    const step = j + 1 < m.length && m[j + 1]! >= 0 ? m[j + 1]! - v : 0;
+    j++;
+    while (j < m.length && m[j]! >= 0 && m[j]! - m[j - 1]! === step) j++;
+    runs.push({ at: start, len: j - start, src: v, step });
+  }
+  return runs;
+}
+
 /** Transpose with result dim i = input dim perm[i]. */
 export function transposeTensor(x: Tensor, perm: readonly number[]): Tensor {
-  const rank = x.shape.length;
   const outShape = perm.map((p) => x.shape[p]!);
-  if (perm.every((p, i) => p === i)) return mk(x.dtype, outShape, x.data);
-  const n = x.data.length;
-  const out = newLike(x.data, n);
-  const inStrides = stridesOf(x.shape);
+  const simple = simplifyPerm(x.shape, perm);
+  if (simple.perm.every((p, i) => p === i)) return mk(x.dtype, outShape, x.data);
+  return mk(x.dtype, outShape, transposeData(x.data, simple.shape, simple.perm));
+}
+
+function transposeData(data: TensorData, shape: readonly number[], perm: readonly number[]): TensorData {
+  const rank = shape.length;
+  const outShape = perm.map((p) => shape[p]!);
+  const n = data.length;
+  const out = newLike(data, n);
+  const inStrides = stridesOf(shape);
   const st = perm.map((p) => inStrides[p]!);
-  const src = x.data as AnyArray, dst = out as AnyArray;
+  const src = data as AnyArray, dst = out as AnyArray;
   const inner = outShape[rank - 1]!, sIn = st[rank - 1]!;
   const outer = outShape.slice(0, rank - 1);
   const idx = new Array<number>(rank - 1).fill(0);
@@ -191,7 +245,7 @@ export function transposeTensor(x: Tensor, perm: readonly number[]): Tensor {
       idx[d] = 0;
     }
   }
-  return mk(x.dtype, outShape, out);
+  return out;
 }
 
 /** Odometer step over `shape` (last axis fastest). Returns false after the last index. */
