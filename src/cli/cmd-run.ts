@@ -123,7 +123,7 @@ export const runCommand: Command = {
       if (check) {
         const outs = reports.flatMap((r) => r.outputs);
         const passed = outs.filter((x) => x.ok).length;
-        ctx.io.out(`${passed} of ${outs.length} outputs match (rtol ${rtol}, atol ${atol})\n`);
+        ctx.io.out(`${passed} of ${outs.length} outputs match (rtol ${formatNumber(rtol)}, atol ${formatNumber(atol)})\n`);
       }
     }
     if (!ok) {

@@ -54,6 +54,7 @@ export function summarizeModule(m: Module): ModuleSummary {
 }
 
 const num = (n: number): string => n.toLocaleString('en-US');
+const count = (n: number, what: string): string => `${num(n)} ${what}${n === 1 ? '' : 's'}`;
 
 function bytesText(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -69,7 +70,7 @@ export function formatSummary(s: ModuleSummary): string {
   const total = s.ops.reduce((a, o) => a + o.count, 0);
   const w = Math.max(0, ...s.ops.map((o) => o.op.length));
   lines.push(`ops (${num(total)}):`, ...s.ops.map((o) => `  ${o.op.padEnd(w)}  ${o.count}`));
-  lines.push(`weights: ${num(s.weights.count)} tensors, ${num(s.weights.parameters)} parameters, ${bytesText(s.weights.bytes)}`);
-  lines.push(`inline constants: ${num(s.inlineConstants.count)} tensors, ${num(s.inlineConstants.elements)} elements, ${bytesText(s.inlineConstants.bytes)}`);
+  lines.push(`weights: ${count(s.weights.count, 'tensor')}, ${count(s.weights.parameters, 'parameter')}, ${bytesText(s.weights.bytes)}`);
+  lines.push(`inline constants: ${count(s.inlineConstants.count, 'tensor')}, ${count(s.inlineConstants.elements, 'element')}, ${bytesText(s.inlineConstants.bytes)}`);
   return lines.join('\n') + '\n';
 }

@@ -230,6 +230,18 @@ describe('errors: stable code, exit 2, no stack trace, no partial output', () =>
     expect(readdirSync(dir).sort()).toEqual(['out.ir', 'random.onnx']);
   });
 
+  it('any other exception is an internal error: exit 70, stack only with --debug', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    let err = '';
+    const io = { out: (): void => { throw new Error('stdout closed'); }, err: (s: string): void => { err += s; } };
+    expect(await main(['--version'], io)).toBe(70);
+    expect(err).toContain('internal error: stdout closed');
+    expect(hasStackTrace(err)).toBe(false);
+    err = '';
+    expect(await main(['--version', '--debug'], io)).toBe(70);
+    expect(hasStackTrace(err)).toBe(true);
+  });
+
   it('--debug adds the stack trace', async () => {
     const r = await runCli(['summary', '/nonexistent/model.onnx', '--debug']);
     expect(r.code).toBe(2);
