@@ -71,14 +71,15 @@ export class FunctionInliner {
     const renameInner = (name: string | null | undefined): string => (name && internal.has(name) ? rename(name) : name ?? '');
     const opsets = opsetMap(fn.opsetImport);
     return (fn.node ?? []).map((n, j) => {
-      const copy = this.copyNode(n, rename, renameInner, call, fn);
+      const copy = this.copyNode(n, rename, renameInner, call, fn, opsets);
       copy.name = prefix + (n.name || `${n.opType}_${j}`);
-      NODE_OPSETS.set(copy, opsets);
       return copy;
     });
   }
 
-  private copyNode(n: NodeProto, rename: (s: string | null | undefined) => string, renameInner: (s: string | null | undefined) => string, call: NodeProto, fn: FunctionProto): NodeProto {
+  /** Copy a body node (and its subgraphs), renamed; it keeps the function's opset imports. */
+  private copyNode(n: NodeProto, rename: (s: string | null | undefined) => string, renameInner: (s: string | null | undefined) => string,
+    call: NodeProto, fn: FunctionProto, opsets: ReadonlyMap<string, number>): NodeProto {
     const attribute: AttributeProto[] = [];
     for (const a of n.attribute ?? []) {
       if (a.refAttrName) {
@@ -90,20 +91,22 @@ export class FunctionInliner {
       if (a.g || a.graphs?.length) {
         attribute.push({
           ...a,
-          g: a.g ? this.copyGraph(a.g, renameInner, call, fn) : a.g,
-          graphs: a.graphs?.map((g) => this.copyGraph(g, renameInner, call, fn)),
+          g: a.g ? this.copyGraph(a.g, renameInner, call, fn, opsets) : a.g,
+          graphs: a.graphs?.map((g) => this.copyGraph(g, renameInner, call, fn, opsets)),
         });
         continue;
       }
       attribute.push(a);
     }
-    return { ...n, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename), attribute };
+    const copy: NodeProto = { ...n, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename), attribute };
+    NODE_OPSETS.set(copy, opsets);
+    return copy;
   }
 
-  private copyGraph(g: GraphProto, r: (s: string | null | undefined) => string, call: NodeProto, fn: FunctionProto): GraphProto {
+  private copyGraph(g: GraphProto, r: (s: string | null | undefined) => string, call: NodeProto, fn: FunctionProto, opsets: ReadonlyMap<string, number>): GraphProto {
     return {
       ...g,
-      node: (g.node ?? []).map((n) => this.copyNode(n, r, r, call, fn)),
+      node: (g.node ?? []).map((n) => this.copyNode(n, r, r, call, fn, opsets)),
       input: (g.input ?? []).map((v) => ({ ...v, name: r(v.name) })),
       output: (g.output ?? []).map((v) => ({ ...v, name: r(v.name) })),
       initializer: (g.initializer ?? []).map((t) => ({ ...t, name: r(t.name) })),

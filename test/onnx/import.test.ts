@@ -152,4 +152,27 @@ describe('model-local functions', () => {
     expect(toNumbers(y!)).toEqual([9, 18, -36]);
     expect(toNumbers(w!)).toEqual([9.5, 19, -38]);
   });
+
+  it('renames function values read inside a subgraph of the body', () => {
+    const branch = (op: string) => ({ inputs: [], outputs: [{ name: 'r' }], nodes: [{ opType: op, inputs: ['v', 'v'], outputs: ['r'] }] });
+    const m = importOnnxBytes(buildModel({
+      opsets: { lib: 1 },
+      inputs: [{ name: 'v', dtype: 'f32', shape: [2] }, { name: 'x', dtype: 'f32', shape: [2] }, { name: 'c', dtype: 'bool', shape: [] }],
+      outputs: [{ name: 'y' }],
+      nodes: [{ opType: 'Pick', domain: 'lib', inputs: ['x', 'c'], outputs: ['y'] }],
+      functions: [{
+        // Inside the function, 'v' is x + 1; the outer graph's own 'v' must not leak in.
+        name: 'Pick', domain: 'lib', inputs: ['a', 'cond'], outputs: ['out'],
+        nodes: [
+          { opType: 'Constant', inputs: [], outputs: ['one'], attrs: { value_float: { float: 1 } } },
+          { opType: 'Add', inputs: ['a', 'one'], outputs: ['v'] },
+          { opType: 'If', inputs: ['cond'], outputs: ['out'], attrs: { then_branch: branch('Add'), else_branch: branch('Mul') } },
+        ],
+      }],
+    }), opts);
+    expect(verify(m)).toEqual([]);
+    const x = vec([1, 2]), v = vec([100, 100]);
+    expect(toNumbers(interpret(m, [v, x, tensorFrom('bool', [], [1])])[0]!)).toEqual([4, 6]);
+    expect(toNumbers(interpret(m, [v, x, tensorFrom('bool', [], [0])])[0]!)).toEqual([4, 9]);
+  });
 });
