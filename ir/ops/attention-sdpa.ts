@@ -35,6 +35,15 @@ function inferAttention(ctx: InferCtx): TensorType[] {
   if (rank !== 3 && rank !== 4) ctx.fail(`Q must be 3-D or 4-D, got rank ${rank}`);
   if (k.length !== rank || v.length !== rank) ctx.fail('Q, K and V must have the same rank');
   const { qHeads, kvHeads } = headCounts(ctx, q, k);
+  if (typeof qHeads === 'number' && typeof kvHeads === 'number' && (kvHeads <= 0 || qHeads % kvHeads !== 0)) {
+    ctx.fail(`q_num_heads (${qHeads}) must be a multiple of kv_num_heads (${kvHeads})`);
+  }
+  if (rank === 3) {
+    const split: [Dim, Dim, string][] = [[q[2]!, qHeads, 'Q'], [k[2]!, kvHeads, 'K'], [v[2]!, kvHeads, 'V']];
+    for (const [hidden, heads, name] of split) {
+      if (typeof hidden === 'number' && typeof heads === 'number' && hidden % heads !== 0) ctx.fail(`${name} hidden size ${hidden} is not divisible by ${heads} heads`);
+    }
+  }
   const batch = q[0]!;
   const qSeq = rank === 4 ? q[2]! : q[1]!;
   const kvSeq = rank === 4 ? k[2]! : k[1]!;
@@ -55,11 +64,12 @@ function inferAttention(ctx: InferCtx): TensorType[] {
 }
 
 /** Q, K or V as [B, H, S, D] f64 data (3-D inputs are split into heads). */
-function toBHSD(t: Tensor, heads: number): { data: Float64Array; shape: [number, number, number, number] } {
+function toBHSD(t: Tensor, heads: number, fail: (msg: string) => never): { data: Float64Array; shape: [number, number, number, number] } {
   const src = asF64(t);
   if (t.shape.length === 4) return { data: src, shape: t.shape as [number, number, number, number] };
   const [b, s, hidden] = t.shape as [number, number, number];
   const d = hidden / heads;
+  if (!Number.isInteger(d)) fail(`hidden size ${hidden} is not divisible by ${heads} heads`);
   const out = new Float64Array(src.length);
   for (let bi = 0; bi < b; bi++)
     for (let si = 0; si < s; si++)
@@ -86,7 +96,7 @@ function evalAttention(ctx: EvalCtx): Tensor[] {
   const heads = headCounts(ctx, qT!.shape, kT!.shape);
   const hq = heads.qHeads as number, hkv = heads.kvHeads as number;
   if (hkv <= 0 || hq % hkv !== 0) ctx.fail(`q_num_heads (${hq}) must be a multiple of kv_num_heads (${hkv})`);
-  const Q = toBHSD(qT!, hq), K = toBHSD(kT!, hkv), V = toBHSD(vT!, hkv);
+  const Q = toBHSD(qT!, hq, ctx.fail), K = toBHSD(kT!, hkv, ctx.fail), V = toBHSD(vT!, hkv, ctx.fail);
   const [B, , Sq, D] = Q.shape;
   const Skv = K.shape[2], Dv = V.shape[3];
   if (K.shape[3] !== D) ctx.fail(`Q head size ${D} differs from K head size ${K.shape[3]}`);

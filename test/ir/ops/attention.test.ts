@@ -126,5 +126,8 @@ describe('attention', () => {
     expect(y3).toEqual({ dtype: 'f16', shape: [1, 5, 64] });
     expect(pk3!.shape).toEqual([1, 2, 7, 16]);
     expect(() => inferTypes('attention', [{ dtype: 'f32', shape: [1, 5, 64] }, { dtype: 'f32', shape: [1, 7, 32] }, { dtype: 'f32', shape: [1, 7, 32] }])).toThrow(/q_num_heads/);
+    const qkv = [{ dtype: 'f32' as const, shape: [1, 5, 60] }, { dtype: 'f32' as const, shape: [1, 7, 32] }, { dtype: 'f32' as const, shape: [1, 7, 32] }];
+    expect(() => inferTypes('attention', qkv, { q_num_heads: attr.int(6), kv_num_heads: attr.int(4) })).toThrow(/multiple of kv_num_heads/);
+    expect(() => inferTypes('attention', qkv, { q_num_heads: attr.int(8), kv_num_heads: attr.int(4) })).toThrow(/not divisible/);
   });
 });
