@@ -21,6 +21,10 @@ function inferLinearAttention(ctx: InferCtx): TensorType[] {
   const hq = ctx.attrs.int('q_num_heads'), hkv = ctx.attrs.int('kv_num_heads');
   if (hq <= 0 || hkv <= 0 || hq % hkv !== 0) ctx.fail(`q_num_heads (${hq}) must be a positive multiple of kv_num_heads (${hkv})`);
   if (!UPDATE_RULES.includes(ctx.attrs.string('update_rule'))) ctx.fail(`unknown update_rule '${ctx.attrs.string('update_rule')}'`);
+  const k = rankedShape(ctx, 1);
+  for (const [hidden, heads, name] of [[q[2]!, hq, 'query'], [k[2]!, hkv, 'key'], [v[2]!, hkv, 'value']] as const) {
+    if (typeof hidden === 'number' && hidden % heads !== 0) ctx.fail(`${name} hidden size ${hidden} is not divisible by ${heads} heads`);
+  }
   const dk = divDim(q[2]!, hq), dv = divDim(v[2]!, hkv);
   const past = ctx.inputs[3];
   const out: Dim = typeof dv === 'number' ? hq * dv : UNKNOWN_DIM;
@@ -41,6 +45,7 @@ function evalLinearAttention(ctx: EvalCtx): Tensor[] {
   const hq = ctx.attrs.int('q_num_heads'), hkv = ctx.attrs.int('kv_num_heads');
   const [B, T] = qT!.shape as [number, number, number];
   const dk = qT!.shape[2]! / hq, dv = vT!.shape[2]! / hkv;
+  if (!Number.isInteger(dk) || !Number.isInteger(dv)) ctx.fail('query/value hidden sizes must divide by the head counts');
   if (kT!.shape[2] !== hkv * dk) ctx.fail(`key hidden size must be kv_num_heads * ${dk}`);
   const group = hq / hkv;
   const q = asF64(qT!), k = asF64(kT!), v = asF64(vT!);
