@@ -299,9 +299,13 @@ defineOps(
     fusion: 'opaque',
     infer(ctx) {
       const dtype = ctx.inputs[0]!.dtype;
-      const [a, b, c] = [0, 1, 2].map((i) => ctx.constant(i));
-      if (!a || !b || !c) return [{ dtype, shape: [UNKNOWN_DIM] }];
-      return [{ dtype, shape: [rangeLength(Number(a.data[0]), Number(b.data[0]), Number(c.data[0]))] }];
+      const [a, c] = [0, 2].map((i) => ctx.constant(i));
+      const b = shapeOperand(ctx, 1)?.[0];
+      if (!a || !c || b === undefined) return [{ dtype, shape: [UNKNOWN_DIM] }];
+      const start = Number(a.data[0]), delta = Number(c.data[0]);
+      // range(0, n, 1) with n a traced dim symbol (e.g. position ids) has n elements.
+      if (typeof b !== 'number') return [{ dtype, shape: [start === 0 && delta === 1 ? b : UNKNOWN_DIM] }];
+      return [{ dtype, shape: [rangeLength(start, b, delta)] }];
     },
     eval(ctx) {
       const [a, b, c] = ctx.inputs as Tensor[];

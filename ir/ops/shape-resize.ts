@@ -13,6 +13,7 @@ import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { gatherAxes, intsOf, mk, newLike, unknownDims } from './shape-common.js';
+import { shapeOperand } from './shape-trace.js';
 
 /**
  * outWidth: the reference's `scale * input_width` (a float when scales are given; exactly the
@@ -219,7 +220,6 @@ defineOps({
     const axes = (at.axes ?? Array.from({ length: rank }, (_, i) => i)).map((a) => normAxis(a, rank, ctx.fail));
     const sc = present(ctx, 2), sz = present(ctx, 3);
     const unknownOnAxes = (): Dim[] => x.shape!.map((d, i) => (axes.includes(i) ? UNKNOWN_DIM : d));
-    if (!sc.known || !sz.known) return [{ dtype: x.dtype, shape: unknownOnAxes() }];
     if (sc.vals) {
       if (sc.vals.length !== axes.length) ctx.fail(`scales has ${sc.vals.length} entries, expected ${axes.length}`);
       const shape = [...x.shape];
@@ -229,6 +229,13 @@ defineOps({
       });
       return [{ dtype: x.dtype, shape }];
     }
+    const traced = at.policy === 'stretch' && ctx.inputs[3] && !sz.vals ? shapeOperand(ctx, 3) : undefined;
+    if (traced && traced.length === axes.length) {
+      const shape = [...x.shape];
+      axes.forEach((a, i) => { shape[a] = traced[i]!; });
+      return [{ dtype: x.dtype, shape }];
+    }
+    if (!sc.known || !sz.known) return [{ dtype: x.dtype, shape: unknownOnAxes() }];
     if (sz.vals) {
       const sizes = sz.vals;
       if (sizes.length !== axes.length) ctx.fail(`sizes has ${sizes.length} entries, expected ${axes.length}`);

@@ -41,11 +41,20 @@ describe('view-like ops', () => {
     expect(r.type.shape).toEqual(['b', 's', 4, 32]);
     const e = b.op1('expand', [c(f32([1], [0])), b.op1('shape', [x], { attrs: { end: attr.int(2) } })]);
     expect(e.type.shape).toEqual(['b', 's']);
-    b.op('return', [r, e], { results: 0 });
-    m.funcs.push(new Func('main', body, ['r', 'e']));
+    const pos = b.op1('range', [c(i64([], [0])), b.op1('gather', [s, c(i64([], [1]))]), c(i64([], [1]))]);
+    expect(pos.type.shape).toEqual(['s']);
+    const img = new Value('img', { dtype: 'f32', shape: ['n', 3, 8, 8] });
+    body.args.push(img);
+    const sizes = b.op1('concat', [b.op1('shape', [img], { attrs: { end: attr.int(2) } }), c(i64([2], [16, 4]))], { attrs: { axis: attr.int(0) } });
+    const rz = b.op1('resize', [img, null, null, sizes]);
+    expect(rz.type.shape).toEqual(['n', 3, 16, 4]);
+    b.op('return', [r, e, pos, rz], { results: 0 });
+    m.funcs.push(new Func('main', body, ['r', 'e', 'pos', 'rz']));
     expect(verify(m)).toEqual([]);
-    const [y] = interpret(m, [iota([2, 3, 128])]);
+    const [y, , p, z] = interpret(m, [iota([2, 3, 128]), iota([1, 3, 8, 8])]);
     expect(y!.shape).toEqual([2, 3, 4, 32]);
+    expect(nums(p!)).toEqual([0, 1, 2]);
+    expect(z!.shape).toEqual([1, 3, 16, 4]);
   });
   it('flatten at positive, zero and negative axes', () => {
     const x = iota([2, 3, 4, 5]);
@@ -247,5 +256,34 @@ describe('gather and scatter', () => {
     const a = run('unique', [f32([3, 3], [1, 0, 0, 1, 0, 0, 2, 3, 4])], { axis: attr.int(0) }, 4);
     expect(a.out[0]!.shape).toEqual([2, 3]);
     expect(a.out.map(nums)).toEqual([[1, 0, 0, 2, 3, 4], [0, 2], [0, 0, 1], [2, 1]]);
+  });
+});
+
+describe('resize', () => {
+  const x = f32([1, 1, 2, 2], [1, 2, 3, 4]);
+  it('linear, half_pixel, 2x (ONNX example)', () => {
+    const y = one('resize', [x, null, k(f32([4], [1, 1, 2, 2])), null], { mode: attr.string('linear') });
+    expect(nums(y)).toEqual([1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4]);
+  });
+  it('nearest modes pick the documented neighbour', () => {
+    const r = (nearest: string, ctm: string): number[] => nums(one('resize', [f32([4], [10, 20, 30, 40]), null, null, k(i64([1], [6]))],
+      { nearest_mode: attr.string(nearest), coordinate_transformation_mode: attr.string(ctm) }));
+    // half_pixel: x = (o + 0.5) * 4/6 - 0.5 = -1/6, 1/2, 7/6, 11/6, 5/2, 19/6
+    expect(r('round_prefer_floor', 'half_pixel')).toEqual([10, 10, 20, 30, 30, 40]);
+    expect(r('round_prefer_ceil', 'half_pixel')).toEqual([10, 20, 20, 30, 40, 40]);
+    expect(r('floor', 'half_pixel')).toEqual([10, 10, 20, 20, 30, 40]);
+    expect(r('ceil', 'align_corners')).toEqual([10, 20, 30, 30, 40, 40]);
+  });
+  it('sizes with keep_aspect_ratio_policy, axes, and tf_crop_and_resize extrapolation', () => {
+    const y = one('resize', [iota([1, 1, 4, 6]), null, null, k(i64([2], [2, 2]))], {
+      axes: attr.ints([2, 3]), keep_aspect_ratio_policy: attr.string('not_larger'),
+    });
+    expect(y.shape).toEqual([1, 1, 1, 2]); // scale min(2/4, 2/6) = 1/3: round(4/3) = 1, round(6/3) = 2
+    const roi = k(f32([2], [-1, 2]));
+    const z = one('resize', [f32([2], [5, 7]), roi, null, k(i64([1], [4]))], {
+      mode: attr.string('linear'), coordinate_transformation_mode: attr.string('tf_crop_and_resize'), extrapolation_value: attr.float(-9),
+    });
+    // x = -1 + o * 3 / 3 = -1, 0, 1, 2: outside [0, 1] at both ends
+    expect(nums(z)).toEqual([-9, 5, 7, -9]);
   });
 });
