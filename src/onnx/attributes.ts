@@ -44,7 +44,9 @@ export function convertAttr(a: AttributeProto, baseDir: string, loc: Loc): AttrV
     case T.INTS: return { kind: 'ints', value: (a.ints ?? []).map((x) => clampInt(toNum(x))) };
     case T.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
     case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map((s) => utf8.decode(s)) };
-    case T.TENSOR: return { kind: 'tensor', value: decodeTensorProto(a.t!, baseDir, loc) };
+    case T.TENSOR:
+      if (!a.t) return fail('E204', `attribute '${a.name}' is a tensor attribute without a tensor`, loc);
+      return { kind: 'tensor', value: decodeTensorProto(a.t, baseDir, loc) };
     default:
       return fail('E109', `attribute '${a.name}' has unsupported kind ${T[t] ?? t}`, loc);
   }

@@ -7,6 +7,7 @@ import type { AttrValue, Module } from '../../ir/ir.js';
 import { Region, Value } from '../../ir/ir.js';
 import { type Loc, nodeLoc } from '../../ir/location.js';
 import { constantValue } from '../../ir/infer.js';
+import { getOpDef } from '../../ir/op-def.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { encodeBytes, sizeOf, tensorFrom } from '../../ir/tensor.js';
 import type { TensorType } from '../../ir/types.js';
@@ -168,10 +169,10 @@ function lowerNode(scope: Scope, node: NodeProto, index: number): void {
   try {
     outs = mapping.lower(view, lowerer);
   } catch (e) {
-    if (e instanceof TenthError) throw e;
+    if (e instanceof TenthError || (e as { tenthNode?: boolean }).tenthNode) throw e;
     // A bug in a mapping or shape rule: keep the stack, add which node triggered it.
     const err = new Error(`internal error lowering ${opType} node "${label}" (${st.file}): ${(e as Error).message}`);
-    (err as Error & { cause?: unknown }).cause = e;
+    Object.assign(err, { cause: e, tenthNode: true });
     throw err;
   }
   const renamed = new Set<Value>();
@@ -210,6 +211,7 @@ class NodeLowerer implements Lowerer {
   emit(op: string, operands: readonly (Value | null)[], attrs: Record<string, AttrValue> = {}, opts: EmitOptions = {}): Value[] {
     const n = opts.results ?? 1;
     const { st } = this.scope;
+    this.checkOperands(op, operands);
     const names = Array.from({ length: n }, () => st.uniqueName(this.base, true));
     let vals: Value[];
     try {
@@ -225,6 +227,25 @@ class NodeLowerer implements Lowerer {
     }
     vals.forEach((v) => this.created.add(v));
     return vals;
+  }
+
+  /**
+   * Operand counts and required operands, checked before the shape rule runs (shape rules assume
+   * them; a malformed node must be a diagnostic, not a crash inside a rule).
+   */
+  private checkOperands(op: string, operands: readonly (Value | null)[]): void {
+    const def = getOpDef(op);
+    if (!def) fail('E201', `${this.view.opType} lowers to IR op '${op}', which is not implemented yet`, this.view.loc);
+    const specs = def.inputs;
+    const last = specs[specs.length - 1];
+    const max = last?.variadic ? Infinity : specs.length;
+    if (operands.length > max) this.fail(`takes at most ${max} inputs, got ${operands.length}`, 'E207');
+    specs.forEach((spec, i) => {
+      if (spec.optional) return;
+      if (spec.variadic ? operands.slice(i).every((v) => v === null) : !operands[i]) {
+        this.fail(`input ${i} ('${spec.name}') is required`, 'E207');
+      }
+    });
   }
 
   /** Large constants (e.g. a Constant node holding a table) become weights, so the IR text stays small. */

@@ -45,6 +45,28 @@ describe('malformed files', () => {
     expect(e.message).toContain('m.onnx');
   });
 
+  it('reports corrupted models (random byte changes) as diagnostics, never internal errors', () => {
+    const branch = (op: string) => ({ inputs: [], outputs: [{ name: `r_${op}` }], nodes: [{ opType: op, inputs: ['x', 'w'], outputs: [`r_${op}`] }] });
+    const model = buildModel({
+      inputs: [{ name: 'x', dtype: 'f32', shape: ['n', 2] }, { name: 'c', dtype: 'bool', shape: [] }],
+      outputs: [{ name: 'y', dtype: 'f32', shape: ['n', 2] }],
+      initializers: [{ name: 'w', tensor: tensorFrom('f32', [2], [1, 2]) }],
+      nodes: [
+        { opType: 'If', name: 'choose', inputs: ['c'], outputs: ['t'], attrs: { then_branch: branch('Add'), else_branch: branch('Mul') } },
+        { opType: 'Relu', inputs: ['t'], outputs: ['y'] },
+      ],
+    });
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(model.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
+      const b = model.slice();
+      for (const [at, v] of edits) b[at] = v;
+      try {
+        importOnnxBytes(b, opts);
+      } catch (e) {
+        if (!(e instanceof TenthError)) throw e;
+      }
+    }), { numRuns: 400 });
+  });
+
   it('reports a truncated model as E103', () => {
     const bytes = addModel([{ opType: 'Add', inputs: ['x', 'x'], outputs: ['y'] }]);
     for (const cut of [bytes.length - 1, Math.floor(bytes.length / 2), 3]) {
