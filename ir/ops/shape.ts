@@ -199,7 +199,7 @@ defineOps(
   },
   {
     name: 'dropout',
-    summary: 'Inference dropout: the input unchanged and an all-true mask. training_mode must be absent or false.',
+    summary: 'Inference dropout: the input unchanged and an all-true mask. Training mode is an error unless ratio is 0.',
     inputs: [{ name: 'data' }, { name: 'ratio', optional: true }, { name: 'training_mode', optional: true }],
     outputs: [{ name: 'output' }, { name: 'mask', optional: true }],
     attrs: { seed: { kind: 'int' } },
@@ -208,20 +208,24 @@ defineOps(
     infer(ctx) {
       const x = ctx.inputs[0]!;
       const tm = ctx.inputs[2] ? ctx.constant(2) : undefined;
-      if (ctx.inputs[2] && tm && tm.data.length > 0 && Number(tm.data[0]) !== 0) ctx.fail('training_mode = true is not supported (inference only)');
+      const ratio = ctx.inputs[1] ? ctx.constant(1) : undefined;
+      if (tm && isTrue(tm) && !(ratio && isZero(ratio))) ctx.fail('training_mode = true is not supported (inference only)');
       const out = [x, { dtype: 'bool' as const, shape: x.shape }];
       return out.slice(0, Math.max(1, ctx.numResults));
     },
     eval(ctx) {
-      const x = ctx.inputs[0]!;
-      const tm = ctx.inputs[2];
-      if (tm && tm.data.length > 0 && Number(tm.data[0]) !== 0) ctx.fail('training_mode = true is not supported (inference only)');
-      const out: Tensor[] = [x];
-      if (ctx.resultTypes.length > 1) out.push(mk('bool', x.shape, new Uint8Array(x.data.length).fill(1)));
+      const [x, ratio, tm] = ctx.inputs;
+      // With ratio 0 training mode drops nothing, so the result is exact; otherwise it is random.
+      if (tm && isTrue(tm) && !(ratio && isZero(ratio))) ctx.fail('training_mode = true with a non-zero ratio is not supported (inference only)');
+      const out: Tensor[] = [x!];
+      if (ctx.resultTypes.length > 1) out.push(mk('bool', x!.shape, new Uint8Array(x!.data.length).fill(1)));
       return out;
     },
   },
 );
+
+const isTrue = (t: Tensor): boolean => t.data.length > 0 && Number(t.data[0]) !== 0;
+const isZero = (t: Tensor): boolean => t.data.length > 0 && Number(t.data[0]) === 0;
 
 function unsqueezeDims(s: readonly Dim[], axes: readonly number[], bad: (m: string) => never): Dim[] {
   const rank = s.length + axes.length;

@@ -7,8 +7,9 @@
 // - Upsample and Resize-10 become `resize` with asymmetric coordinates and floor rounding (what
 //   their integer-scale nearest semantics, a plain repeat, amounts to);
 // - Scatter (deprecated) is scatter_elements;
-// - Dropout is inference-only: training_mode must be absent or a constant false. Dropout < 10
-//   returns its mask in the input's dtype, built as constant_of_shape(shape(x), 1).
+// - Dropout is inference-only: training_mode true is refused (at import when constant, at run time
+//   otherwise) unless ratio is 0. Dropout < 10 returns its mask in the input's dtype, built as
+//   constant_of_shape(shape(x), 1).
 
 import type { AttrValue, Value } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
@@ -79,20 +80,22 @@ function legacyResize(scalesFromAttr: boolean): Lowering {
   };
 }
 
-/** training_mode must be absent or a constant false: inference only. */
+/**
+ * Inference only: a constant-true training_mode is refused at import (unless ratio is a constant 0,
+ * where training drops nothing); a run-time one is checked by dropout's eval.
+ */
 function checkTraining(node: OnnxNodeView, b: Lowerer): void {
-  const tm = node.inputs[2];
-  if (!tm) return;
-  const c = b.constantOf(tm);
-  if (!c) b.fail('Dropout: training_mode must be a constant false (inference only); it is computed at run time');
-  if (c.data.length > 0 && Number(c.data[0]) !== 0) b.fail('Dropout: training_mode = true is not supported (inference only)');
+  const [, ratio, tm] = node.inputs;
+  const c = tm ? b.constantOf(tm) : undefined;
+  const r = ratio ? b.constantOf(ratio) : undefined;
+  const zeroRatio = r !== undefined && r.data.length > 0 && Number(r.data[0]) === 0;
+  if (c && c.data.length > 0 && Number(c.data[0]) !== 0 && !zeroRatio) b.fail('training_mode = true is not supported (inference only)');
 }
 
 const dropout: Lowering = (node, b) => {
   checkTraining(node, b);
-  const [x, ratio] = node.inputs;
   const attrs = convertAttrs('dropout', node, b);
-  return b.emit('dropout', [x!, ratio ?? null], attrs, { results: node.numOutputs });
+  return b.emit('dropout', node.inputs, attrs, { results: node.numOutputs });
 };
 
 /** Dropout 1-11: ratio/is_test attributes; before opset 10 the mask has the input's dtype. */

@@ -77,7 +77,7 @@ describe('legacy shape mappings', () => {
     expect(toNumbers(l!).slice(0, 6).map((v) => Math.round(v * 1e4) / 1e4)).toEqual([1, 1.3333, 1.6667, 2, 2, 2]);
   });
 
-  it('Dropout: opset 7 mask in the input dtype, opset 10 bool mask, training_mode must be constant false', () => {
+  it('Dropout: opset 7 mask in the input dtype, opset 10 bool mask, training mode only with ratio 0', () => {
     const x = f32in('x', [3], [1, 2, 3]);
     const [y, m] = runNode(7, { opType: 'Dropout', inputs: ['x'], outputs: ['y', 'm'], attrs: { ratio: { float: 0.3 } } }, [x], [out('y'), out('m')]);
     expect(toNumbers(y!)).toEqual([1, 2, 3]);
@@ -90,8 +90,16 @@ describe('legacy shape mappings', () => {
     expect(toNumbers(z!)).toEqual([1, 2, 3]);
     const on = [{ name: 'r', tensor: tensorFrom('f32', [], [0.5]) }, { name: 't', tensor: tensorFrom('bool', [], [1]) }];
     expect(() => runNode(13, { opType: 'Dropout', inputs: ['x', 'r', 't'], outputs: ['y'] }, [x], [out('y')], on)).toThrow(/training_mode/);
-    const dyn: Input = { name: 't', dtype: 'bool', shape: [], value: tensorFrom('bool', [], [0]) };
-    expect(() => runNode(13, { opType: 'Dropout', inputs: ['x', '', 't'], outputs: ['y'] }, [x, dyn], [out('y')])).toThrow(/training_mode/);
+    // A run-time training_mode is checked when the model runs: true with a non-zero ratio is an error.
+    const dyn = (v: number): Input => ({ name: 't', dtype: 'bool', shape: [], value: tensorFrom('bool', [], [v]) });
+    const node = { opType: 'Dropout', inputs: ['x', 'r', 't'], outputs: ['y', 'm'] };
+    const half = [{ name: 'r', tensor: tensorFrom('f32', [], [0.5]) }];
+    expect(toNumbers(runNode(13, node, [x, dyn(0)], [out('y'), out('m', 'bool')], half)[0]!)).toEqual([1, 2, 3]);
+    expect(() => runNode(13, node, [x, dyn(1)], [out('y'), out('m', 'bool')], half)).toThrow(/E501.*training_mode/);
+    const zero = [{ name: 'r', tensor: tensorFrom('f32', [], [0]) }];
+    const [y0, m0] = runNode(13, node, [x, dyn(1)], [out('y'), out('m', 'bool')], zero);
+    expect(toNumbers(y0!)).toEqual([1, 2, 3]);
+    expect(toNumbers(m0!)).toEqual([1, 1, 1]);
   });
 
   it('Scatter-9 is scatter_elements; Reshape-4 takes its shape attribute', () => {

@@ -84,13 +84,14 @@ describe('view-like ops', () => {
     expect(nums(s)).toEqual([24]);
     expect(nums(one('identity', [i64([2], [7, -7])]))).toEqual([7, -7]);
   });
-  it('dropout in inference: identity and an all-true mask; training mode is refused', () => {
+  it('dropout in inference: identity and an all-true mask; training mode is refused unless ratio is 0', () => {
     const { out } = run('dropout', [f32([3], [1, 2, 3]), k(f32([], [0.5]))], {}, 2);
     expect(nums(out[0]!)).toEqual([1, 2, 3]);
     expect(out[1]!.dtype).toBe('bool');
     expect(nums(out[1]!)).toEqual([1, 1, 1]);
     expect(() => run('dropout', [f32([1], [1]), null, k(tensorFrom('bool', [], [1]))])).toThrow(/training_mode/);
     expect(() => run('dropout', [f32([1], [1]), null, tensorFrom('bool', [], [1])])).toThrow(/training_mode/);
+    expect(nums(one('dropout', [f32([2], [4, 5]), f32([], [0]), tensorFrom('bool', [], [1])]))).toEqual([4, 5]);
   });
 });
 
