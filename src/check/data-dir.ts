@@ -3,15 +3,14 @@
 // inputs that are not initializers) and results (graph outputs). A model folder holds any number
 // of such folders named test_data_set_N.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fail, TenthError } from '../../ir/diagnostics.js';
 import type { Module } from '../../ir/ir.js';
 import { checkInput } from '../../ir/interp.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/types.js';
-import { decodeTensorBytes } from '../onnx/decode.js';
-import { decodeTensorProto } from '../onnx/tensor-proto.js';
+import { readTensorProtoFile } from '../onnx/tensor-proto.js';
 
 export interface NamedTensor {
   readonly name: string;
@@ -43,24 +42,10 @@ function requireDir(dir: string): void {
   if (!statSync(dir).isDirectory()) fail('E102', `not a folder: ${dir}`);
 }
 
-/**
- * A file's bytes as a plain Uint8Array. Not a Node Buffer: Buffer.slice returns a view, and
- * ir/tensor.ts decodeBytes copies with .slice() and then reads the copy's whole ArrayBuffer
- * from offset 0, so tensors decoded from Buffer-backed protobuf fields come out as garbage.
- */
-export function readFileBytes(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    return fail('E102', `cannot read ${path}: ${(e as Error).message}`);
-  }
-}
-
 function readOne(dir: string, file: string, what: string): NamedTensor {
   const path = join(dir, file);
   if (!existsSync(path)) fail('E105', `missing data file ${path}`, undefined, [`expected one ${what}`]);
-  const proto = decodeTensorBytes(readFileBytes(path), file);
-  return { name: proto.name ?? '', tensor: decodeTensorProto(proto, dirname(path), { kind: 'node', file, node: '' }) };
+  return readTensorProtoFile(path);
 }
 
 /**

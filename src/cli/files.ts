@@ -6,8 +6,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import type { Module } from '../../ir/ir.js';
-import { readFileBytes } from '../check/data-dir.js';
-import { importOnnxBytes } from '../onnx/import.js';
+import { importOnnxFile } from '../onnx/import.js';
 
 let tmpCounter = 0;
 
@@ -50,5 +49,5 @@ export async function loadModule(cwd: string, file: string): Promise<Module> {
   }
   // Models exported as DIR/model.onnx (ONNX test layout) are better known by their folder name.
   const name = basename(path) === 'model.onnx' ? basename(dirname(path)) : undefined;
-  return importOnnxBytes(readFileBytes(path), { file: path, baseDir: dirname(path), name });
+  return importOnnxFile(path, { name });
 }

@@ -2,12 +2,12 @@
 // test passes when every data set's outputs match within the tolerance; anything else (import
 // error, runtime error, internal bug, mismatch) fails it with the first reason found. Never throws.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import { verify } from '../../ir/verify.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
-import { dataSetName, listDataSets, readFileBytes } from '../check/data-dir.js';
+import { dataSetName, listDataSets } from '../check/data-dir.js';
 import { runDataDir } from '../check/run-check.js';
 import { decodeModel } from '../onnx/decode.js';
 import { importOnnxBytes } from '../onnx/import.js';
@@ -42,7 +42,7 @@ export function runConformanceTest(dir: string, tolerance: Tolerance = ONNX_TOLE
   try {
     const file = join(dir, 'model.onnx');
     if (!existsSync(file)) return failed(`no model.onnx in ${dir}`);
-    const bytes = readFileBytes(file);
+    const bytes = readFileSync(file);
     const facts = inspectModel(decodeModel(bytes, 'model.onnx'));
     opTypes = facts.opTypes;
     if (facts.skipReason) return { test, status: 'skipped', reason: facts.skipReason, opTypes };
