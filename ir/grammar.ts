@@ -72,8 +72,9 @@ TenthIR {
   symbolRef (a symbol such as @w) = "@" name
   name = bareName | string
   bareName = nameStart nameChar*
-  nameStart = alnum | "_"
-  nameChar = alnum | "_" | "." | "$" | "-"
+  // Character ranges rather than alnum: fewer rule applications, noticeably faster matching.
+  nameStart = "a".."z" | "A".."Z" | "0".."9" | "_"
+  nameChar = "a".."z" | "A".."Z" | "0".."9" | "_" | "." | "$" | "-"
   key (a name) = bareName | string
   ident (an identifier) = (letter | "_") (alnum | "_")*
   opName (an op name) = letter (alnum | "_" | ".")*
@@ -89,7 +90,7 @@ TenthIR {
   string (a string) = "\"" strChar* "\""
   strChar = "\\" any  -- escape
           | ~("\"" | "\\" | "\n") any  -- plain
-  space += comment
+  space := "\x00".." " | comment
   comment = "//" (~"\n" any)*
 }
 `;

@@ -54,11 +54,13 @@ function formatFloatElement(dtype: DType, x: number): string {
   if (Object.is(x, -0)) return '-0';
   if (dtype === 'f64') return String(x);
   const round = dtype === 'f32' ? Math.fround : (v: number) => roundToDType(dtype, v);
+  const exact = String(x);
   for (let p = 1; p < 17; p++) {
     const s = String(Number(x.toPrecision(p)));
-    if (round(Number(s)) === x) return s;
+    // Prefer the value itself when it is as short (448, not 450, for f8e4m3fn's largest value).
+    if (round(Number(s)) === x) return exact.length <= s.length ? exact : s;
   }
-  return String(x);
+  return exact;
 }
 
 function formatElement(t: Tensor, i: number): string {

@@ -97,7 +97,7 @@ export function randomAttr(g: G, weights: readonly string[]): AttrValue {
     case 'weight': return { kind: 'weight', value: g(fc.constantFrom, ...weights) };
     default: {
       const dtype = g(fc.constantFrom, ...DTYPES);
-      return { kind: 'tensor', value: randomTensor(g, dtype, randomShape(g)) };
+      return { kind: 'tensor', value: randomTensor(g, dtype, randomShape(g, 2, 5)) };
     }
   }
 }
