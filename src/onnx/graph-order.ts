@@ -7,7 +7,8 @@ import { nodeLoc } from '../../ir/location.js';
 import type { GraphProto, NodeProto } from './decode.js';
 import type { FunctionInliner } from './functions.js';
 
-export const nodeLabel = (n: NodeProto, index: number): string => n.name || `${n.opType}_${index}`;
+/** A node's name, or `opType_index` for unnamed nodes; `prefix` places a subgraph's nodes (`If_0/then_branch/`). */
+export const nodeLabel = (n: NodeProto, index: number, prefix = ''): string => n.name || `${prefix}${n.opType}_${index}`;
 
 /** Names a subgraph reads from enclosing scopes (used but not defined inside it). */
 export function freeVars(g: GraphProto, inliner: FunctionInliner, cache: WeakMap<GraphProto, Set<string>>): Set<string> {
@@ -42,14 +43,15 @@ export function subgraphFreeVars(n: NodeProto, inliner: FunctionInliner, cache: 
  * node list (graph inputs, initializers, enclosing scopes).
  */
 export function topoOrder(nodes: readonly NodeProto[], known: (name: string) => boolean, file: string,
-  inliner: FunctionInliner, cache: WeakMap<GraphProto, Set<string>>): number[] {
+  inliner: FunctionInliner, cache: WeakMap<GraphProto, Set<string>>, prefix = ''): number[] {
+  const label = (n: NodeProto, i: number): string => nodeLabel(n, i, prefix);
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => {
     for (const o of n.output ?? []) {
       if (!o) continue;
       if (producer.has(o)) {
-        fail('E207', `value '${o}' is produced by more than one node`, nodeLoc(file, nodeLabel(n, i)),
-          [`also produced by node "${nodeLabel(nodes[producer.get(o)!]!, producer.get(o)!)}"`]);
+        fail('E207', `value '${o}' is produced by more than one node`, nodeLoc(file, label(n, i)),
+          [`also produced by node "${label(nodes[producer.get(o)!]!, producer.get(o)!)}"`]);
       }
       producer.set(o, i);
     }
@@ -62,7 +64,7 @@ export function topoOrder(nodes: readonly NodeProto[], known: (name: string) => 
       const p = producer.get(name);
       if (p !== undefined) d.push(p);
       else if (!known(name)) {
-        missing.push(diag('E202', `node "${nodeLabel(n, i)}" (${n.opType}) reads '${name}', which is never defined`, nodeLoc(file, nodeLabel(n, i))));
+        missing.push(diag('E202', `node "${label(n, i)}" (${n.opType}) reads '${name}', which is never defined`, nodeLoc(file, label(n, i))));
       }
     }
     return d;
@@ -83,8 +85,8 @@ export function topoOrder(nodes: readonly NodeProto[], known: (name: string) => 
         top[1]++;
         const j = deps[i]![k]!;
         if (state[j] === 1) {
-          const cyc = stack.slice(stack.findIndex(([x]) => x === j)).map(([x]) => `"${nodeLabel(nodes[x]!, x)}"`);
-          fail('E203', `nodes ${cyc.join(' -> ')} form a cycle`, nodeLoc(file, nodeLabel(nodes[j]!, j)));
+          const cyc = stack.slice(stack.findIndex(([x]) => x === j)).map(([x]) => `"${label(nodes[x]!, x)}"`);
+          fail('E203', `nodes ${cyc.join(' -> ')} form a cycle`, nodeLoc(file, label(nodes[j]!, j)));
         }
         if (state[j] === 0) { state[j] = 1; stack.push([j, 0]); }
       } else {

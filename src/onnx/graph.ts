@@ -113,7 +113,7 @@ export class Scope {
 }
 
 /** Import a graph's initializers and nodes into `scope` and terminate its region. */
-export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return' | 'yield', graphLoc: Loc): void {
+export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return' | 'yield', graphLoc: Loc, prefix = ''): void {
   const { st } = scope;
   for (const t of g.initializer ?? []) {
     const name = t.name ?? '';
@@ -126,8 +126,8 @@ export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return
     if (!scope.vals.has(name)) scope.sparse.add(name);
   }
   const nodes = st.inliner.nodes(g);
-  const order = topoOrder(nodes, (n) => scope.has(n), st.file, st.inliner, st.freeVarCache);
-  for (const i of order) lowerNode(scope, nodes[i]!, i);
+  const order = topoOrder(nodes, (n) => scope.has(n), st.file, st.inliner, st.freeVarCache, prefix);
+  for (const i of order) lowerNode(scope, nodes[i]!, nodeLabel(nodes[i]!, i, prefix));
   const results = (g.output ?? []).map((o) => {
     const v = scope.lookup(o.name ?? '');
     if (!v) fail('E202', `graph output '${o.name}' is never defined`, graphLoc);
@@ -136,10 +136,9 @@ export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return
   scope.builder.op(terminator, results, { results: 0, loc: graphLoc });
 }
 
-function lowerNode(scope: Scope, node: NodeProto, index: number): void {
+function lowerNode(scope: Scope, node: NodeProto, label: string): void {
   const { st } = scope;
   const opType = node.opType ?? '';
-  const label = nodeLabel(node, index);
   const loc = nodeLoc(st.file, label);
   const domain = normDomain(node.domain);
   const opset = st.opsetFor(node);
@@ -281,7 +280,7 @@ class NodeLowerer implements Lowerer {
       sub.vals.set(vi.name ?? '', v);
       return v;
     });
-    importGraphBody(sub, g, 'yield', nodeLoc(st.file, `${this.view.name}/${attrName}`));
+    importGraphBody(sub, g, 'yield', nodeLoc(st.file, `${this.view.name}/${attrName}`), `${this.view.name}/${attrName}/`);
     return sub.region;
   }
 

@@ -71,21 +71,22 @@ export function importOnnxBytes(bytes: Uint8Array, opts: { file: string; baseDir
 /** Report every node without a mapping at the model's opset, grouped by op type (E201). */
 function checkSupported(st: ImportState, graph: GraphProto): void {
   const missing = new Map<string, { opType: string; domain: string; opset: number | undefined; nodes: string[] }>();
-  const walk = (g: GraphProto): void => {
+  const walk = (g: GraphProto, prefix: string): void => {
     st.inliner.nodes(g).forEach((n, i) => {
+      const label = nodeLabel(n, i, prefix);
       const domain = normDomain(n.domain);
       const opType = n.opType ?? '';
       const opset = st.opsetFor(n);
       if (!pickMapping(domain, opType, opset)) {
         const key = `${domain}:${opType}:${opset}`;
         const e = missing.get(key) ?? { opType, domain, opset, nodes: [] };
-        e.nodes.push(nodeLabel(n, i));
+        e.nodes.push(label);
         missing.set(key, e);
       }
-      for (const a of n.attribute ?? []) for (const sg of [a.g, ...(a.graphs ?? [])]) if (sg) walk(sg);
+      for (const a of n.attribute ?? []) for (const sg of [a.g, ...(a.graphs ?? [])]) if (sg) walk(sg, `${label}/${a.name}/`);
     });
   };
-  walk(graph);
+  walk(graph, '');
   if (missing.size === 0) return;
   const diags: Diagnostic[] = [...missing.keys()].sort().map((k) => {
     const e = missing.get(k)!;
