@@ -4,7 +4,7 @@
 // the transformed coordinate, edge-clamped; antialias widens the kernel by 1/scale), and the axes
 // are applied one after another in f64. Nearest mode is a pure index gather (exact for any dtype).
 
-import { DTYPE_INFO } from '../dtype.js';
+import { DTYPE_INFO, intRange } from '../dtype.js';
 import { defineOps } from '../op-def.js';
 import type { InferCtx } from '../op-def.js';
 import type { Tensor, TensorData } from '../tensor.js';
@@ -176,11 +176,13 @@ function resize(x: Tensor, p: Plan, at: ResizeAttrs, bad: (m: string) => never):
   }
   const out = newLike(x.data, cur.length);
   const kind = DTYPE_INFO[x.dtype].kind;
+  // Integer results truncate like the reference's astype; cubic overshoot is clamped, not wrapped.
   if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
-    for (let i = 0; i < cur.length; i++) out[i] = BigInt(Math.round(cur[i]!));
+    for (let i = 0; i < cur.length; i++) out[i] = BigInt(Math.trunc(cur[i]!));
   } else if (kind === 'int' || kind === 'uint' || kind === 'bool') {
+    const [lo, hi] = intRange(x.dtype);
     const o = out as Int32Array;
-    for (let i = 0; i < cur.length; i++) o[i] = Math.round(cur[i]!);
+    for (let i = 0; i < cur.length; i++) o[i] = Math.min(hi, Math.max(lo, Math.trunc(cur[i]!)));
   } else (out as Float32Array).set(cur);
   return out;
 }

@@ -266,6 +266,11 @@ describe('resize', () => {
     const y = one('resize', [x, null, k(f32([4], [1, 1, 2, 2])), null], { mode: attr.string('linear') });
     expect(nums(y)).toEqual([1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4]);
   });
+  it('integer data truncates like the reference', () => {
+    const y = one('resize', [tensorFrom('u8', [2], [0, 255]), null, k(f32([1], [2])), null], { mode: attr.string('linear') });
+    expect(y.dtype).toBe('u8');
+    expect(nums(y)).toEqual([0, 63, 191, 255]); // 0, 63.75, 191.25, 255
+  });
   it('nearest modes pick the documented neighbour', () => {
     const r = (nearest: string, ctm: string): number[] => nums(one('resize', [f32([4], [10, 20, 30, 40]), null, null, k(i64([1], [6]))],
       { nearest_mode: attr.string(nearest), coordinate_transformation_mode: attr.string(ctm) }));
