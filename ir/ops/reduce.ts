@@ -151,6 +151,7 @@ export function inferReduce(ctx: InferCtx, dtype?: DType): TensorType[] {
   // Axes known only at run time: every dim may or may not be reduced.
   if (keepdims) return [{ dtype: dt, shape: x.shape.map((d) => (d === 1 ? 1 : UNKNOWN_DIM)) }];
   const n = axesType!.shape?.length === 1 ? axesType!.shape[0] : undefined;
+  if (typeof n === 'number' && n > x.shape.length) return ctx.fail(`${n} axes given for a rank-${x.shape.length} input`);
   if (typeof n === 'number' && n > 0) return [{ dtype: dt, shape: Array<Dim>(x.shape.length - n).fill(UNKNOWN_DIM) }];
   return [{ dtype: dt, shape: null }];
 }
