@@ -13,6 +13,11 @@ import {
 } from './shape-common.js';
 
 const truthy = (v: number | bigint | string): boolean => (typeof v === 'string' ? v !== '' : v !== 0 && v !== 0n);
+function countTrue(t: Tensor): number {
+  let n = 0;
+  for (let i = 0; i < t.data.length; i++) if (truthy(t.data[i]!)) n++;
+  return n;
+}
 const cmp = (a: number | bigint | string, b: number | bigint | string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 defineOps(
@@ -127,7 +132,7 @@ defineOps(
     infer(ctx) {
       const x = ctx.inputs[0]!;
       const cond = ctx.constant(1);
-      const kept: Dim = cond ? Array.from(cond.data as AnyArray as ArrayLike<number>).filter((v) => truthy(v)).length : UNKNOWN_DIM;
+      const kept: Dim = cond ? countTrue(cond) : UNKNOWN_DIM;
       if (!ctx.attrs.has('axis')) return [{ dtype: x.dtype, shape: [kept] }];
       if (!x.shape) return [x];
       const axis = normAxis(ctx.attrs.int('axis'), x.shape.length, ctx.fail);
@@ -268,7 +273,7 @@ defineOps(
       const rank = new Map(order.map((g, i) => [g, i]));
       const u = order.length;
       const out = newLike(x.data, outer * u * inner);
-      order.forEach((g, n) => copyRangeFromSlice(g.vals, out, n, u, outer, inner));
+      order.forEach((g, n) => writeSlice(g.vals, out as AnyArray, n, u, outer, inner));
       const results: Tensor[] = [
         mk(x.dtype, x.shape.map((d, i) => (i === axis ? u : d)), out),
         i64Tensor([u], order.map((g) => g.first)),
@@ -281,7 +286,6 @@ defineOps(
 );
 
 /** Write one unique slice (outer x inner values) at position n of u along the axis. */
-function copyRangeFromSlice(vals: readonly (number | bigint | string)[], out: unknown, n: number, u: number, outer: number, inner: number): void {
-  const d = out as AnyArray;
+function writeSlice(vals: readonly (number | bigint | string)[], d: AnyArray, n: number, u: number, outer: number, inner: number): void {
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) d[(o * u + n) * inner + i] = vals[o * inner + i]!;
 }
