@@ -101,7 +101,7 @@ const actions: ohm.ActionDict<unknown> = {
   OpStmt(results, name, operands, attrs, types, loc, regions): AstOp {
     return {
       results: opt<AstName[]>(results) ?? [],
-      name: name.sourceString,
+      name: name['ast'](),
       operands: opt<(AstName | null)[]>(operands) ?? [],
       attrs: opt<AstAttr[]>(attrs) ?? [],
       types: opt<AstType[]>(types),
@@ -170,6 +170,7 @@ const actions: ohm.ActionDict<unknown> = {
   valueRef(_pct, name): AstName { return { name: name['ast'](), pos: pos(this) }; },
   symbolRef(_at, name): AstName { return { name: name['ast'](), pos: pos(this) }; },
   bareName(_a, _b) { return this.sourceString; },
+  opIdent(_a, _b) { return this.sourceString; },
   float(_f) { return literal(this, 'float'); },
   int(_sign, _digits) { return literal(this, 'int'); },
   string(_o, _chars, _c) {

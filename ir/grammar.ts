@@ -1,6 +1,6 @@
 // The IR grammar, embedded so that the compiled library (dist/) needs no .ohm file at run time.
 // GENERATED from ir/grammar.ohm: edit that file, then run
-// `BLESS=1 npx vitest run test/ir/parser.test.ts` to rewrite this copy (the test fails while they differ).
+// `BLESS=1 npx vitest run test/ir/grammar.test.ts` to rewrite this copy (the test fails while they differ).
 
 import * as ohm from 'ohm-js';
 
@@ -8,7 +8,7 @@ export const GRAMMAR_SOURCE = String.raw`// The text form of tenth IR. ir/printe
 // it; parse(print(m)) prints identically. Syntactic rules (Capitalised) skip spaces and '//'
 // comments between tokens; lexical rules (lower case) do not.
 // ir/grammar.ts embeds a copy of this file (so the compiled library needs no .ohm file at run
-// time); test/ir/parser.test.ts checks that the two agree (BLESS=1 rewrites the copy).
+// time); test/ir/grammar.test.ts checks that the two agree (BLESS=1 rewrites the copy).
 TenthIR {
   Module = kw<"module"> symbolRef MetaDict? "{" ModuleItem* "}" end
   MetaDict = kw<"attributes"> "{" ListOf<MetaEntry, ","> "}"
@@ -77,7 +77,8 @@ TenthIR {
   nameChar = "a".."z" | "A".."Z" | "0".."9" | "_" | "." | "$" | "-"
   key (a name) = bareName | string
   ident (an identifier) = (letter | "_") (alnum | "_")*
-  opName (an op name) = letter (alnum | "_" | ".")*
+  opName (an op name) = opIdent | string
+  opIdent = letter (alnum | "_" | ".")*
   terminatorKw = kw<"return"> | kw<"yield">
   kw<word> = word ~nameChar
   uint = digit+

@@ -8,7 +8,7 @@
 // them from where the op is); node locations print as `loc("model.onnx":"/layer1/conv")`.
 
 import { DTYPE_INFO, type DType } from './dtype.js';
-import type { AttrValue, Func, Module, Op, Region, Value, Weight } from './ir.js';
+import { type AttrValue, type Func, type Module, type Op, Region, type Value, type Weight } from './ir.js';
 import type { Loc } from './location.js';
 import { decodeBytes, encodeBytes, isBigData, roundToDType, type Tensor } from './tensor.js';
 import { formatType, type TensorType } from './types.js';
@@ -17,11 +17,15 @@ import { formatType, type TensorType } from './types.js';
 export const MAX_LISTED_ELEMENTS = 16;
 
 const BARE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.$-]*$/;
+const BARE_OP_NAME = /^[A-Za-z][A-Za-z0-9_.]*$/;
 
 /** A value, weight, function or attribute name as written after `%`/`@`: bare when possible, else quoted. */
 export function formatName(name: string): string {
   return BARE_NAME.test(name) ? name : JSON.stringify(name);
 }
+
+/** An op name: bare (`conv`, `my.op`) or quoted when it is anything else. */
+export const formatOpName = (name: string): string => (BARE_OP_NAME.test(name) ? name : JSON.stringify(name));
 
 export const formatValueName = (name: string): string => `%${formatName(name)}`;
 export const formatSymbol = (name: string): string => `@${formatName(name)}`;
@@ -235,7 +239,7 @@ class Printer {
         : ` : (${op.results.map((r) => formatType(r.type)).join(', ')})`;
     // `return`/`yield` keep their parentheses so the generic form never reads as the short one.
     const parens = operands || op.name === 'return' || op.name === 'yield' ? `(${operands})` : '';
-    const head = `${indent}${results}${op.name}${parens}${formatAttrDict(op.attrs)}${types}${loc}`;
+    const head = `${indent}${results}${formatOpName(op.name)}${parens}${formatAttrDict(op.attrs)}${types}${loc}`;
     if (op.regions.length === 0) {
       this.lines.push(head);
       return;
@@ -276,8 +280,7 @@ export function printFunc(f: Func, opts: PrintOptions = {}, indent = ''): string
 
 /** One op (with its regions) outside its function, e.g. for messages; names are not deduplicated. */
 export function printOp(op: Op, opts: PrintOptions = {}): string {
-  const wrapper: Region = { args: [], ops: [op], terminator: op } as Region;
-  const p = new Printer(namerFor(wrapper), opts);
+  const p = new Printer(namerFor(new Region([], [op])), opts);
   p.op(op, '', false);
   return p.text();
 }

@@ -112,7 +112,7 @@ export function arbModule(opts: GenOptions = {}): fc.Arbitrary<Module> {
 // ---------------------------------------------------------------------------------------------
 // Structurally random modules (printer/parser only).
 
-const OP_NAMES = ['foo', 'add', 'conv', 'my.op', 'if', 'loop', 'return', 'yield', 'const', 'x2'];
+const OP_NAMES = ['foo', 'add', 'conv', 'my.op', 'if', 'loop', 'return', 'yield', 'const', 'x2', 'Weird-Op', '_op', '', 'none'];
 
 function buildTextModule(g: G): Module {
   const m = new Module(g(arbName));

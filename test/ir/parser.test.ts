@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TenthError } from '../../ir/diagnostics.js';
-import { GRAMMAR_SOURCE } from '../../ir/grammar.js';
 import { interpret } from '../../ir/interp.js';
 import { parseModule, parseModuleFile, parseType } from '../../ir/parser.js';
 import { printModule } from '../../ir/printer.js';
@@ -13,7 +12,6 @@ import { verify } from '../../ir/verify.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TEXT = join(here, 'text');
-const BLESS = process.env['BLESS'] === '1';
 
 function parseError(text: string): TenthError {
   try {
@@ -24,22 +22,6 @@ function parseError(text: string): TenthError {
   }
   throw new Error('expected a parse error');
 }
-
-describe('grammar', () => {
-  it('ir/grammar.ts embeds exactly ir/grammar.ohm (BLESS=1 rewrites the copy)', () => {
-    const ohmPath = join(here, '../../ir/grammar.ohm');
-    const tsPath = join(here, '../../ir/grammar.ts');
-    const source = readFileSync(ohmPath, 'utf8');
-    if (BLESS && source !== GRAMMAR_SOURCE) {
-      const ts = readFileSync(tsPath, 'utf8');
-      const start = ts.indexOf('String.raw`') + 'String.raw`'.length;
-      const end = ts.indexOf('`;', start);
-      writeFileSync(tsPath, ts.slice(0, start) + source + ts.slice(end));
-      return;
-    }
-    expect(GRAMMAR_SOURCE).toBe(source);
-  });
-});
 
 describe('golden .ir files', () => {
   // Each golden file is canonical text: printing what it parses to gives the file back, less its
