@@ -169,10 +169,11 @@ function lowerNode(scope: Scope, node: NodeProto, label: string): void {
     outs = mapping.lower(view, lowerer);
   } catch (e) {
     if (e instanceof TenthError || (e as { tenthNode?: boolean }).tenthNode) throw e;
-    // A bug in a mapping or shape rule: keep the stack, add which node triggered it.
-    const err = new Error(`internal error lowering ${opType} node "${label}" (${st.file}): ${(e as Error).message}`);
-    Object.assign(err, { cause: e, tenthNode: true });
-    throw err;
+    // A mapping or shape rule that crashed: almost always on a malformed node (absurd dims or
+    // attributes) that the rule did not anticipate. Report it against the node so the user gets
+    // a diagnostic rather than a crash; the note keeps the original message for bug reports.
+    fail('E208', `${opType}: cannot infer the result types of this node`, loc,
+      [`${(e as Error).name}: ${(e as Error).message}`, 'if the node is valid ONNX, this is a bug in tenth']);
   }
   const renamed = new Set<Value>();
   outputs.forEach((name, i) => {
