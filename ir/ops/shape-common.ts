@@ -134,8 +134,9 @@ export function gatherAxes(x: Tensor, outShape: readonly number[], maps: readonl
   const out = newLike(x.data, n);
   if (n === 0) return out;
   const src = x.data as AnyArray, dst = out as AnyArray;
-  const fillV = typeof x.data[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array
-    ? BigInt(fill) : Array.isArray(x.data) ? String(fill) : Number(fill);
+  const fillV = x.data instanceof BigInt64Array || x.data instanceof BigUint64Array
+    ? (typeof fill === 'bigint' ? fill : BigInt(Math.trunc(Number(fill))))
+    : Array.isArray(x.data) ? (typeof fill === 'string' ? fill : '') : Number(fill);
   const rank = outShape.length;
   if (rank === 0) { dst[0] = src[0]!; return out; }
   const strides = stridesOf(x.shape);
