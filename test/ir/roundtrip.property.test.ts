@@ -10,7 +10,10 @@ import { parseModule } from '../../ir/parser.js';
 import { printModule } from '../../ir/printer.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { verify } from '../../ir/verify.js';
+import { importOnnxFile } from '../../src/onnx/import.js';
 import { arbModuleWithInputs, arbTextModule, availableRecipes } from '../gen/random-module.js';
+
+const MODELS = '/work/shared/models';
 
 const sameNumber = (a: unknown, b: unknown): boolean =>
   Object.is(a, b) || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
@@ -96,5 +99,22 @@ describe('print/parse round trip', () => {
       expect(got.length).toBe(want.length);
       got.forEach((t, i) => expect(sameTensor(t, want[i]!), `result ${i}`).toBe(true));
     }), { numRuns: 150 });
+  });
+});
+
+describe('importer output', () => {
+  // Real models: ONNX names that need quotes, node locations, weights stored in the model file.
+  it.each(['mlp_digits', 'cnn_digits', 'mobilenet_v2', 'tiny_bert'])('%s prints, parses and prints identically', (name) => {
+    const dir = `${MODELS}/${name}`;
+    const m = importOnnxFile(`${dir}/model.onnx`);
+    const text = printModule(m);
+    const parsed = parseModule(text, { file: `${name}.ir`, baseDir: dir });
+    expect(printModule(parsed)).toBe(text);
+    sameModule(m, parsed);
+    expect(verify(parsed)).toEqual([]);
+    // File weights resolve relative to baseDir to the bytes the importer's store gives.
+    for (const w of m.weights.values()) {
+      expect(Buffer.from(parsed.store!.bytes(parsed.weights.get(w.name)!)).equals(Buffer.from(m.store!.bytes(w))), w.name).toBe(true);
+    }
   });
 });
