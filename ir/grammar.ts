@@ -81,9 +81,9 @@ TenthIR {
   opIdent = letter (alnum | "_" | ".")*
   terminatorKw = kw<"return"> | kw<"yield">
   kw<word> = word ~nameChar
-  uint = digit+
-  int = "-"? digit+
-  float = "-"? digit+ "." digit+ exponent?  -- decimal
+  uint (an integer) = digit+
+  int (an integer) = "-"? digit+
+  float (a float) = "-"? digit+ "." digit+ exponent?  -- decimal
         | "-"? digit+ exponent  -- exponent
         | "-"? kw<"inf">  -- inf
         | kw<"nan">  -- nan
