@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { sizeOf, stridesOf } from '../tensor.js';
 import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
-import { normAxis, rankedShape } from './util.js';
+import { normAxis } from './util.js';
 import {
   type AnyArray, copyRange, dimProduct, i64Tensor, mk, newLike, nextIndex, normIndices, splitAt,
 } from './shape-common.js';
@@ -232,10 +232,12 @@ defineOps(
       const hasAxis = ctx.attrs.has('axis');
       let y: Dim[] | null = [UNKNOWN_DIM], inv: Dim = x.shape ? dimProduct(x.shape) : UNKNOWN_DIM;
       if (hasAxis) {
-        const s = rankedShape(ctx, 0);
-        const axis = normAxis(ctx.attrs.int('axis'), s.length, ctx.fail);
-        y = s.map((d, i) => (i === axis ? UNKNOWN_DIM : d));
-        inv = s[axis]!;
+        const s = x.shape;
+        if (s) {
+          const axis = normAxis(ctx.attrs.int('axis'), s.length, ctx.fail);
+          y = s.map((d, i) => (i === axis ? UNKNOWN_DIM : d));
+          inv = s[axis]!;
+        } else y = null;
       }
       const all = [{ dtype: x.dtype, shape: y }, { dtype: 'i64' as const, shape: [UNKNOWN_DIM] },
         { dtype: 'i64' as const, shape: [inv] }, { dtype: 'i64' as const, shape: [UNKNOWN_DIM] }];

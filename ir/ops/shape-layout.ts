@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { sizeOf, zeros } from '../tensor.js';
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
-import { broadcastIndex, broadcastShapes, normAxis, rankedShape } from './util.js';
+import { broadcastIndex, broadcastShapes, normAxis } from './util.js';
 import {
   type AnyArray, constInts, copyRange, gatherAxes, intsOf, mk, newLike, splitAt, staticLength, transposeTensor, unknownDims,
 } from './shape-common.js';
@@ -219,7 +219,8 @@ defineOps(
     traits: ['pure'],
     fusion: 'injective',
     infer(ctx) {
-      const s = rankedShape(ctx, 0);
+      const s = ctx.inputs[0]!.shape;
+      if (!s) return [{ dtype: ctx.inputs[0]!.dtype, shape: unknownDims(4) }];
       const b = ctx.attrs.int('blocksize');
       if (s.length !== 4) ctx.fail('input must be 4-D');
       const [n, c, h, w] = s as Dim[];
@@ -247,7 +248,8 @@ defineOps(
     traits: ['pure'],
     fusion: 'injective',
     infer(ctx) {
-      const s = rankedShape(ctx, 0);
+      const s = ctx.inputs[0]!.shape;
+      if (!s) return [{ dtype: ctx.inputs[0]!.dtype, shape: unknownDims(4) }];
       const b = ctx.attrs.int('blocksize');
       if (s.length !== 4) ctx.fail('input must be 4-D');
       const [n, c, h, w] = s as Dim[];
@@ -331,7 +333,7 @@ defineOps(
     traits: ['pure'],
     fusion: 'opaque',
     infer(ctx) {
-      const s = rankedShape(ctx, 0);
+      const s = ctx.inputs[0]!.shape ?? unknownDims(2);
       if (s.length !== 2) ctx.fail('input must be 2-D');
       return [{ dtype: ctx.attrs.has('dtype') ? ctx.attrs.dtype('dtype') : ctx.inputs[0]!.dtype, shape: s }];
     },

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
-import { normAxis, rankedShape } from './util.js';
+import { normAxis } from './util.js';
 import { shapeOperand } from './shape-trace.js';
 import { constInts, dimProduct, dimQuotient, i64Tensor, intsOf, mk, staticLength, unknownDims } from './shape-common.js';
 import './shape-layout.js';
@@ -86,7 +86,8 @@ defineOps(
     traits: ['pure'],
     fusion: 'injective',
     infer(ctx) {
-      const s = rankedShape(ctx, 0);
+      const s = ctx.inputs[0]!.shape;
+      if (!s) return [{ dtype: ctx.inputs[0]!.dtype, shape: unknownDims(2) }];
       const axis = flattenAxis(ctx.attrs.int('axis'), s.length, ctx.fail);
       return [{ dtype: ctx.inputs[0]!.dtype, shape: [dimProduct(s.slice(0, axis)), dimProduct(s.slice(axis))] }];
     },

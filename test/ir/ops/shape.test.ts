@@ -293,3 +293,27 @@ describe('resize', () => {
     expect(nums(z)).toEqual([-9, 5, 7, -9]);
   });
 });
+
+describe('shape rules without static information', () => {
+  const U = { dtype: 'f32' as const, shape: null };
+  const UI = { dtype: 'i64' as const, shape: null };
+  it('unranked operands give unranked results or "?" dims of the known rank', () => {
+    expect(inferTypes('flatten', [U])[0]!.shape).toEqual(['?', '?']);
+    expect(inferTypes('depth_to_space', [U], { blocksize: attr.int(2) })[0]!.shape).toEqual(['?', '?', '?', '?']);
+    expect(inferTypes('reshape', [U, k(i64([2], [2, -1]))])[0]!.shape).toEqual([2, '?']);
+    expect(inferTypes('reshape', [U, { dtype: 'i64', shape: [3] }])[0]!.shape).toEqual(['?', '?', '?']);
+    expect(inferTypes('gather', [U, UI])[0]!.shape).toBeNull();
+    expect(inferTypes('shape', [U])[0]).toEqual({ dtype: 'i64', shape: ['?'] });
+    expect(inferTypes('nonzero', [{ dtype: 'f32', shape: ['n', 3] }])[0]!.shape).toEqual([2, '?']);
+    expect(inferTypes('unique', [U], { axis: attr.int(0) }, 4).map((t) => t.shape)).toEqual([null, ['?'], ['?'], ['?']]);
+  });
+  it('non-constant shape operands give "?" only where the value matters', () => {
+    const x = { dtype: 'f32' as const, shape: ['b', 8, 8] };
+    expect(inferTypes('slice', [x, { dtype: 'i64', shape: [1] }, { dtype: 'i64', shape: [1] }, k(i64([1], [2])), null])[0]!.shape).toEqual(['b', 8, '?']);
+    expect(inferTypes('expand', [{ dtype: 'f32', shape: [3, 1] }, { dtype: 'i64', shape: [3] }])[0]!.shape).toEqual(['?', 3, '?']);
+    expect(inferTypes('constant_of_shape', [{ dtype: 'i64', shape: [2] }])[0]!.shape).toEqual(['?', '?']);
+    expect(inferTypes('compress', [x, { dtype: 'bool', shape: [8] }], { axis: attr.int(1) })[0]!.shape).toEqual(['b', '?', 8]);
+    expect(inferTypes('resize', [x, null, null, { dtype: 'i64', shape: [1] }], { axes: attr.ints([2]) })[0]!.shape).toEqual(['b', 8, '?']);
+    expect(inferTypes('split', [x, null], { axis: attr.int(0) }, 2).map((t) => t.shape)).toEqual([['?', 8, 8], ['?', 8, 8]]);
+  });
+});
