@@ -29,12 +29,13 @@ function attrsToOperands(irOp: string, names: readonly (string | readonly string
   return (node, b) => {
     const operands: (Value | null)[] = node.inputs.slice(0, nInputs);
     const drop: string[] = [];
-    for (const n of names) {
+    names.forEach((n, i) => {
       const alts = typeof n === 'string' ? [n] : n;
       drop.push(...alts);
       const vals = alts.map((a) => ints(node, a)).find((v) => v !== undefined);
-      operands.push(vals ? b.constInts(vals) : null);
-    }
+      // Split-1 accepted `split` either as an attribute or as a second input.
+      operands.push(vals ? b.constInts(vals) : node.inputs[nInputs + i] ?? null);
+    });
     while (operands.length > 1 && operands[operands.length - 1] === null) operands.pop();
     return b.emit(irOp, operands, convertAttrs(irOp, node, b, { drop }), { results: node.numOutputs });
   };
