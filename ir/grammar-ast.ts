@@ -174,17 +174,85 @@ const actions: ohm.ActionDict<unknown> = {
   float(_f) { return literal(this, 'float'); },
   int(_sign, _digits) { return literal(this, 'int'); },
   string(_o, _chars, _c) {
+    const text = current?.literal(this.sourceString) ?? this.sourceString;
     try {
-      return JSON.parse(this.sourceString) as string;
+      return JSON.parse(text) as string;
     } catch {
-      throw new AstError(`invalid string literal ${this.sourceString}`, pos(this));
+      throw new AstError(`invalid string literal ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`, pos(this));
     }
   },
 };
 
 const semantics = grammar.createSemantics().addOperation<unknown>('ast', actions);
 
-/** Build the syntax tree of a successful match of the `Module` rule (or `Type`). */
-export function buildAst<T>(match: ohm.MatchResult): T {
-  return semantics(match)['ast']() as T;
+/** Build the syntax tree of a successful match of `prepared.text` (rule `Module` or `Type`). */
+export function buildAst<T>(match: ohm.MatchResult, prepared: PreparedText): T {
+  current = prepared;
+  try {
+    return semantics(match)['ast']() as T;
+  } finally {
+    current = null;
+  }
+}
+
+let current: PreparedText | null = null;
+
+/** Literals longer than this are cut out of the text before matching. */
+const LONG_LITERAL = 256;
+
+/**
+ * The text as ohm matches it: string literals longer than LONG_LITERAL (hex weights and tensors)
+ * are replaced by a short placeholder, because ohm memoizes every rule at every character and a
+ * megabyte of hex would cost seconds and gigabytes. A placeholder is a quote, a raw U+0001 (which
+ * no valid literal contains) and the literal's number. Positions map back to the original text.
+ */
+export class PreparedText {
+  readonly text: string;
+  private readonly cuts: { at: number; end: number; origAt: number; origEnd: number; literal: string }[] = [];
+
+  constructor(original: string) {
+    const parts: string[] = [];
+    let copied = 0, shift = 0;
+    for (let i = 0; i < original.length; i++) {
+      const c = original.charCodeAt(i);
+      if (c === 47 && original.charCodeAt(i + 1) === 47) { // '//' comment: skip to the end of the line
+        while (i < original.length && original.charCodeAt(i) !== 10) i++;
+      } else if (c === 34) {
+        let j = i + 1;
+        for (; j < original.length; j++) {
+          const d = original.charCodeAt(j);
+          if (d === 92) j++;
+          else if (d === 34 || d === 10) break;
+        }
+        if (original.charCodeAt(j) === 34 && j + 1 - i > LONG_LITERAL) {
+          const placeholder = `"\u0001${this.cuts.length}"`;
+          parts.push(original.slice(copied, i), placeholder);
+          const at = i - shift;
+          this.cuts.push({ at, end: at + placeholder.length, origAt: i, origEnd: j + 1, literal: original.slice(i, j + 1) });
+          shift += j + 1 - i - placeholder.length;
+          copied = j + 1;
+        }
+        i = j;
+      }
+    }
+    parts.push(original.slice(copied));
+    this.text = this.cuts.length ? parts.join('') : original;
+  }
+
+  /** Position in the original text of a position in `text`. */
+  originalPos(pos: number): number {
+    let lo = 0, hi = this.cuts.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cuts[mid]!.at <= pos) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (found < 0) return pos;
+    const cut = this.cuts[found]!;
+    return pos < cut.end ? cut.origAt : pos - cut.end + cut.origEnd;
+  }
+
+  /** The original literal behind a placeholder, or undefined for ordinary literals. */
+  literal(source: string): string | undefined {
+    return source.charCodeAt(1) === 1 ? this.cuts[Number(source.slice(2, -1))]?.literal : undefined;
+  }
 }

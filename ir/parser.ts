@@ -14,7 +14,7 @@ import { type DiagCode, fail } from './diagnostics.js';
 import { DTYPE_INFO, type DType, intRange, isDType } from './dtype.js';
 import { grammar } from './grammar.js';
 import {
-  AstError, buildAst, type AstArg, type AstAttrValue, type AstFunc, type AstLiteral, type AstModule,
+  AstError, buildAst, PreparedText, type AstArg, type AstAttrValue, type AstFunc, type AstLiteral, type AstModule,
   type AstOp, type AstRegion, type AstType, type AstWeight,
 } from './grammar-ast.js';
 import { type AttrValue, Func, Module, Op, Region, Value, type Weight, type WeightStore } from './ir.js';
@@ -75,11 +75,15 @@ export function parseType(text: string): TensorType {
 /** Source text, positions and literal conversion shared by the whole parse. */
 class Ctx {
   private readonly lineStarts: number[] = [0];
-  constructor(readonly text: string, readonly file: string) {
+  private readonly prepared: PreparedText;
+  constructor(text: string, readonly file: string) {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    this.prepared = new PreparedText(text);
   }
 
-  loc(pos: number): Loc {
+  /** Location of a position in the matched (prepared) text. */
+  loc(matchedPos: number): Loc {
+    const pos = this.prepared.originalPos(matchedPos);
     let lo = 0, hi = this.lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
@@ -93,12 +97,12 @@ class Ctx {
   }
 
   syntax<T>(rule: string): T {
-    const match = grammar.match(this.text, rule);
+    const match = grammar.match(this.prepared.text, rule);
     if (match.failed()) {
       this.fail('E401', `expected ${match.getExpectedText()}`, match.getRightmostFailurePosition());
     }
     try {
-      return buildAst<T>(match);
+      return buildAst<T>(match, this.prepared);
     } catch (e) {
       if (e instanceof AstError) this.fail('E401', e.message, e.pos);
       throw e;
@@ -137,7 +141,7 @@ class Ctx {
   hex(s: string, pos: number): Uint8Array {
     if (!/^0x([0-9a-fA-F]{2})*$/.test(s)) this.fail('E401', 'expected hex bytes "0x..." (two digits per byte)', pos);
     const out = new Uint8Array((s.length - 2) / 2);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 + 2 * i, 4 + 2 * i), 16);
+    for (let i = 0; i < out.length; i++) out[i] = (hexDigit(s.charCodeAt(2 + 2 * i)) << 4) | hexDigit(s.charCodeAt(3 + 2 * i));
     return out;
   }
 
@@ -196,6 +200,9 @@ class Ctx {
     return v;
   }
 }
+
+/** Value of an ASCII hex digit (already validated). */
+const hexDigit = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
 
 function floatValue(text: string): number {
   if (text === 'nan') return NaN;

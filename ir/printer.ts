@@ -89,10 +89,16 @@ function isSplat(t: Tensor): boolean {
   return true;
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(bytes: Uint8Array): string {
-  let s = '0x';
-  for (let i = 0; i < bytes.length; i++) s += bytes[i]!.toString(16).padStart(2, '0');
-  return s;
+  const parts: string[] = ['0x'];
+  for (let i = 0; i < bytes.length; i += 4096) {
+    let s = '';
+    for (let j = i; j < Math.min(i + 4096, bytes.length); j++) s += HEX_PAIRS[bytes[j]!];
+    parts.push(s);
+  }
+  return parts.join('');
 }
 
 /** Packed bytes of a tensor. Reduced-precision floats are re-encoded once more so that NaN bits

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { attr } from '../../ir/attrs.js';
+import { Builder } from '../../ir/builder.js';
 import { TenthError } from '../../ir/diagnostics.js';
+import { Func, Module, Region } from '../../ir/ir.js';
 import { interpret } from '../../ir/interp.js';
 import { parseModule, parseModuleFile, parseType } from '../../ir/parser.js';
 import { printModule } from '../../ir/printer.js';
@@ -144,6 +147,40 @@ describe('parser details', () => {
     expect(parseType('bf16[*]')).toEqual({ dtype: 'bf16', shape: null });
     expect(parseType('u8[?,"a b"]')).toEqual({ dtype: 'u8', shape: ['?', 'a b'] });
     expect(() => parseType('f32[2')).toThrow(/E401/);
+  });
+
+  it('keeps line:col exact around long literals (which are cut out before matching)', () => {
+    const hex = `0x${'00'.repeat(300)}`;
+    const line = `    %c = const {value = dense<"${hex}"> : f32[75]} : f32[75] // a "quote\n    %d = relu(%ghost) : f32[75]`;
+    const text = `module @m {\n  func @f() -> () {\n${line}\n    return\n  }\n}\n`;
+    let e = parseError(text);
+    expect(e.code).toBe('E402');
+    expect(e.diagnostics[0]!.loc).toMatchObject({ line: 4, col: 15 });
+    e = parseError(text.replace(': f32[75] //', ': f32[7x5] //'));
+    expect(e.code).toBe('E401');
+    expect(e.diagnostics[0]!.loc).toMatchObject({ line: 3, col: line.indexOf('75] //') + 2 });
+    e = parseError(text.replace(`${hex}"> : f32[75]}`, `${hex}"> : f32[75]} %x`));
+    // `%x` starts a new op, which then lacks its `=`: the error is at the `:` after it.
+    expect(e.message).toMatch(/expected "=" or ","/);
+    expect(e.diagnostics[0]!.loc).toMatchObject({ line: 3, col: line.indexOf('} :') + 6 });
+    e = parseError(text.replace(hex, `${hex}zz`));
+    expect(e.message).toMatch(/expected hex bytes/);
+    expect(e.diagnostics[0]!.loc).toMatchObject({ line: 3, col: line.indexOf('"0x') + 1 });
+  });
+
+  it('parses a large inline tensor quickly and exactly', () => {
+    const t = tensorFrom('f32', [100000], Array.from({ length: 100000 }, (_, i) => Math.sin(i) * 1e3));
+    const m = new Module('big');
+    const body = new Region([]);
+    const b = new Builder(body, m);
+    b.op('return', [b.op1('const', [], { attrs: { value: attr.tensor(t) } })], { results: 0 });
+    m.funcs.push(new Func('main', body, ['c']));
+    const text = printModule(m);
+    const start = performance.now();
+    const parsed = parseModule(text);
+    expect(performance.now() - start).toBeLessThan(2000);
+    const v = parsed.main.body.ops[0]!.attrs.get('value')!;
+    expect(v.kind === 'tensor' && Buffer.from((v.value.data as Float32Array).buffer).equals(Buffer.from((t.data as Float32Array).buffer))).toBe(true);
   });
 
   it('reports a missing file as E101', () => {
