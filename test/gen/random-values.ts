@@ -13,10 +13,13 @@ export type G = fc.GeneratorValue;
 
 const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n, U64_MAX = 2n ** 64n - 1n;
 
+/** Long enough that the parser cuts its quoted form out of the text before matching. */
+const LONG_NAME = `/very/long/${'path/'.repeat(60)}name`;
+
 /** Names as ONNX models have them: identifiers, numbers, paths, and odd strings that need quotes. */
 export function arbName(): fc.Arbitrary<string> {
   return fc.oneof(
-    fc.constantFrom('x', 'y', 'input', '0', '12', 'fc1.weight', 'a$b', '-x', '/layer1/Conv_output_0', 'a b', 'é', '"q"', 'back\\slash', 'new\nline', ''),
+    fc.constantFrom('x', 'y', 'input', '0', '12', 'fc1.weight', 'a$b', '-x', '/layer1/Conv_output_0', 'a b', 'é', '"q"', 'back\\slash', 'new\nline', '', LONG_NAME),
     fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.$-]{0,5}$/),
     fc.string({ maxLength: 5 }),
     fc.string({ unit: 'binary', maxLength: 3 }),
