@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { type DiagCode, fail } from './diagnostics.js';
 import { DTYPE_INFO, type DType, intRange, isDType } from './dtype.js';
 import { grammar } from './grammar.js';
+import { formatSymbol, formatValueName } from './printer.js';
 import {
   AstError, buildAst, PreparedText, type AstArg, type AstAttrValue, type AstFunc, type AstLiteral, type AstModule,
   type AstOp, type AstRegion, type AstType, type AstWeight,
@@ -42,12 +43,12 @@ export function parseModule(text: string, opts: ParseOptions = {}): Module {
     m.meta.set(e.key, e.value);
   }
   for (const w of ast.weights) {
-    if (m.weights.has(w.name)) ctx.fail('E403', `weight @${w.name} is defined twice`, w.pos);
+    if (m.weights.has(w.name)) ctx.fail('E403', `weight ${formatSymbol(w.name)} is defined twice`, w.pos);
     m.weights.set(w.name, ctx.weight(w));
   }
   const funcNames = new Set<string>();
   for (const f of ast.funcs) {
-    if (funcNames.has(f.name)) ctx.fail('E403', `function @${f.name} is defined twice`, f.pos);
+    if (funcNames.has(f.name)) ctx.fail('E403', `function ${formatSymbol(f.name)} is defined twice`, f.pos);
     funcNames.add(f.name);
     m.funcs.push(new FuncBuilder(ctx, m).func(f));
   }
@@ -156,7 +157,7 @@ class Ctx {
         return { kind: 'strings', value: a.items.map((x) => x.text) };
       case 'dtype': return { kind: 'dtype', value: this.dtype(a.name, a.pos) };
       case 'weight':
-        if (!weights.has(a.name)) this.fail('E402', `undefined weight @${a.name}`, a.pos);
+        if (!weights.has(a.name)) this.fail('E402', `undefined weight ${formatSymbol(a.name)}`, a.pos);
         return { kind: 'weight', value: a.name };
       case 'dense': return { kind: 'tensor', value: this.tensor(a) };
     }
@@ -236,14 +237,14 @@ class FuncBuilder {
       if (!r.type || !v) return;
       const declared = this.ctx.type(r.type);
       if (!typesEqual(declared, v.type)) {
-        this.ctx.fail('E303', `result %${r.name} is declared ${formatType(declared)} but @${f.name} returns ${formatType(v.type)}`, r.pos);
+        this.ctx.fail('E303', `result ${formatValueName(r.name)} is declared ${formatType(declared)} but ${formatSymbol(f.name)} returns ${formatType(v.type)}`, r.pos);
       }
     });
     return fn;
   }
 
   private reserve(name: string, pos: number): void {
-    if (this.defined.has(name)) this.ctx.fail('E403', `value %${name} is defined twice`, pos);
+    if (this.defined.has(name)) this.ctx.fail('E403', `value ${formatValueName(name)} is defined twice`, pos);
     this.defined.add(name);
   }
 
@@ -263,7 +264,7 @@ class FuncBuilder {
     const operands = o.operands.map((ref) => {
       if (!ref) return null;
       const v = scope.lookup(ref.name);
-      if (!v) this.ctx.fail('E402', `undefined value %${ref.name}`, ref.pos);
+      if (!v) this.ctx.fail('E402', `undefined value ${formatValueName(ref.name)}`, ref.pos);
       return v;
     });
     const types = o.types ?? [];
