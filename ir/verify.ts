@@ -109,6 +109,9 @@ function checkSignature(module: Module, op: Op, def: OpDef, out: Diagnostic[]): 
   count(def.inputs, op.operands.length, 'operands', true, op.operands);
   count(def.outputs, op.results.length, 'results', false, op.results);
   for (const [name, value] of op.attrs) {
+    // Dotted names (`mem.offset`, `layout.from`) are annotations that passes attach for later
+    // passes and backends; they are outside the op's schema and may be dropped by rewrites.
+    if (isAnnotation(name)) continue;
     const spec = def.attrs[name];
     if (!spec) {
       out.push(diag('E306', `${op.name} has no attribute '${name}'`, op.loc, [`known attributes: ${Object.keys(def.attrs).join(', ') || '(none)'}`]));
@@ -130,6 +133,9 @@ function checkSignature(module: Module, op: Op, def: OpDef, out: Diagnostic[]): 
   }
   return ok;
 }
+
+/** Attribute names containing a dot are annotations, not schema attributes. */
+export const isAnnotation = (name: string): boolean => name.includes('.');
 
 function checkTypes(module: Module, op: Op, out: Diagnostic[]): void {
   let inferred;
