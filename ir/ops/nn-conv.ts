@@ -12,6 +12,7 @@ import {
   asF64, col2imAdd, fromF64, gemmAcc, geometry, readAutoPad, readWindow, spatialInput,
   transpose2d, windowDimSym, type Geometry, type WindowAttrs,
 } from './nn-common.js';
+import { withLayout } from './nn-layout.js';
 
 const WINDOW_ATTRS = {
   auto_pad: { kind: 'string', default: 'NOTSET' },
@@ -286,4 +287,5 @@ const CONV_DEFS: OpDef[] = [
   },
 ];
 
-defineOps(...CONV_DEFS);
+// conv takes layout attributes (select-layout); conv_transpose stays NCHW.
+defineOps(...CONV_DEFS.map((d) => (d.name === 'conv' ? withLayout(d, { weight: true }) : d)));

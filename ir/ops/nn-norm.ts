@@ -10,6 +10,7 @@ import { sizeOf } from '../tensor.js';
 import type { TensorType } from '../types.js';
 import { broadcastIndex, broadcastShapes, normAxis, sameAs } from './util.js';
 import { asF64, fromF64 } from './nn-common.js';
+import { withLayout } from './nn-layout.js';
 
 const out = (ctx: EvalCtx, shape: readonly number[], v: Float64Array, i = 0): Tensor =>
   fromF64(ctx.resultTypes[i]!.dtype, shape, v);
@@ -257,4 +258,6 @@ const NORM_DEFS: OpDef[] = [
     { axes: { kind: 'ints', default: [0, 2, 3] } }, evalMvn),
 ];
 
-defineOps(...NORM_DEFS);
+// Per-channel norms take layout attributes (select-layout); their scale/bias/statistics are [C] vectors.
+const LAYOUT_NORMS = ['batch_normalization', 'instance_normalization', 'group_normalization', 'lrn'];
+defineOps(...NORM_DEFS.map((d) => (LAYOUT_NORMS.includes(d.name) ? withLayout(d) : d)));

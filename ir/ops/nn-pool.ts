@@ -9,6 +9,7 @@ import { sizeOf } from '../tensor.js';
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { asF64, fromF64, geometry, readWindow, spatialInput, windowDimSym, type Geometry } from './nn-common.js';
+import { withLayout } from './nn-layout.js';
 
 const POOL_ATTRS = {
   auto_pad: { kind: 'string', default: 'NOTSET' },
@@ -255,4 +256,5 @@ const POOL_DEFS: OpDef[] = [
   },
 ];
 
-defineOps(...POOL_DEFS);
+// Every pool but max_unpool takes layout attributes (select-layout); max_pool's Indices only in nchw.
+defineOps(...POOL_DEFS.map((d) => (d.name === 'max_unpool' ? d : withLayout(d, { spatialExtras: true }))));
