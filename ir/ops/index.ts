@@ -9,3 +9,4 @@ import './reduce.js';
 import './rnn.js';
 import './misc.js';
 import './control.js';
+import './fused.js';
