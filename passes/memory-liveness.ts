@@ -22,6 +22,7 @@ import type { Op, Value } from '../ir/ir.js';
 import { getOpDef } from '../ir/op-def.js';
 import { DTYPE_INFO } from '../ir/dtype.js';
 import { bufferBytes, elementCount, type DimBindings } from './memory-sizes.js';
+import '../ir/ops/index.js'; // the op table (traits, fusion classes) must be loaded
 
 export interface LiveBuffer {
   readonly value: Value;
