@@ -10,9 +10,10 @@
 // In-place reuse: an op may write result r over the buffer of operand k when that operand's last
 // use is this op (it dies here), it is a planned buffer of the same byte size, the same element
 // count and the same element width as the result, the op holds no regions, and the op is one of:
-//   - fusion class 'elementwise' or 'broadcast', result 0 only: with equal element counts the
-//     operand is not broadcast, so output element i reads only operand element i (and broadcast
-//     elements of other operands) and a kernel may overwrite element i after reading it;
+//   - fusion class 'elementwise' or 'broadcast' with a single result: with equal element counts
+//     the operand is not broadcast, so output element i reads only operand element i (and
+//     broadcast elements of other operands) and a kernel may overwrite element i after reading
+//     it. Not batch_normalization with training_mode set: its batch statistics read all of X;
 //   - reshape, flatten, squeeze, unsqueeze, result 0 over operand 0: the bytes are the same in the
 //     same order, so the copy is the identity;
 //   - any op with the 'in-place' trait, any result over any operand (that is what the trait says).
@@ -63,6 +64,11 @@ export const isTerminator = (op: Op): boolean => getOpDef(op.name)?.traits.inclu
 /** Does this top-level op's result need an arena buffer (not a const, not the terminator)? */
 export const allocates = (op: Op): boolean => op.name !== 'const' && !isTerminator(op);
 
+function readsBatchStatistics(op: Op): boolean {
+  const t = op.attrs.get('training_mode');
+  return t !== undefined && t.value !== 0;
+}
+
 /** (result, operand) pairs an op may write in place, by the rule above, before size checks. */
 export function inPlaceCandidates(op: Op): Array<[number, number]> {
   const def = getOpDef(op.name);
@@ -70,7 +76,8 @@ export function inPlaceCandidates(op: Op): Array<[number, number]> {
   const pairs: Array<[number, number]> = [];
   if (def.traits.includes('in-place')) {
     op.results.forEach((_, r) => op.operands.forEach((_, k) => pairs.push([r, k])));
-  } else if (def.fusion === 'elementwise' || def.fusion === 'broadcast') {
+  } else if ((def.fusion === 'elementwise' || def.fusion === 'broadcast') && op.results.length === 1) {
+    if (op.name === 'batch_normalization' && readsBatchStatistics(op)) return [];
     op.operands.forEach((_, k) => pairs.push([0, k]));
   } else if (RESHAPE_LIKE.has(op.name)) {
     pairs.push([0, 0]);

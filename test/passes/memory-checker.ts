@@ -7,9 +7,9 @@
 //   - a buffer is misaligned or sticks out of the arena (mem.arena);
 //   - two buffers live at the same op share a byte, unless the later one is a legitimate in-place
 //     write over the other: same offset and size, the other dies at exactly that op, and the op
-//     is one that may write in place (elementwise/broadcast result 0; reshape, flatten, squeeze,
-//     unsqueeze result 0 over operand 0; any op with the 'in-place' trait), same element count
-//     and width.
+//     is one that may write in place (single-result elementwise/broadcast ops except training
+//     batch_normalization; reshape, flatten, squeeze, unsqueeze result 0 over operand 0; any op
+//     with the 'in-place' trait), same element count and width.
 // It also computes its own lower bound (largest total of bytes live at one op, a legitimate
 // in-place pair counted once) so tests can compare it with the planner's.
 
@@ -88,7 +88,10 @@ function mayWriteInPlace(op: Op, r: number, k: number): boolean {
   if (!def || op.regions.length > 0) return false;
   if (def.traits.includes('in-place')) return true;
   if (r !== 0) return false;
-  if (def.fusion === 'elementwise' || def.fusion === 'broadcast') return true;
+  if (def.fusion === 'elementwise' || def.fusion === 'broadcast') {
+    const training = op.attrs.get('training_mode');
+    return op.results.length === 1 && !(op.name === 'batch_normalization' && training !== undefined && training.value !== 0);
+  }
   return k === 0 && ['reshape', 'flatten', 'squeeze', 'unsqueeze'].includes(op.name);
 }
 
