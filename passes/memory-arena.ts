@@ -8,7 +8,9 @@
 //     placed group live at the same time ("greedy by size", TFLite / MNN);
 //   - size-best: the same order, but into the smallest gap that fits (best fit);
 //   - time-best / time-first: groups in order of their start (as a linear-scan allocator sees
-//     them), best-fit or lowest gap.
+//     them), best-fit or lowest gap;
+//   - breadth-first: groups live through the busiest steps first (the most bytes live at one
+//     step of their life; "greedy by breadth", TFLite), then by size, at the lowest gap.
 // The lower bound is the largest total of bytes of groups live at one time: no placement can use
 // less, whatever the alignment.
 
@@ -30,7 +32,7 @@ export interface Placement {
   readonly peak: number;
 }
 
-export const PLACEMENTS = ['size-first', 'size-best', 'time-best', 'time-first'] as const;
+export const PLACEMENTS = ['size-first', 'size-best', 'time-best', 'time-first', 'breadth-first'] as const;
 export type PlacementStrategy = (typeof PLACEMENTS)[number];
 
 /** Merge in-place chains into storage groups (zero-byte buffers are left out). */
@@ -79,15 +81,30 @@ export function lowerBound(groups: readonly StorageGroup[]): number {
   return best;
 }
 
+/** For each group, the most bytes live at one step of its life. */
+function breadths(groups: readonly StorageGroup[]): number[] {
+  const steps = Math.max(0, ...groups.map((g) => g.end));
+  const live = new Array<number>(steps + 1).fill(0);
+  for (const g of groups) for (let t = g.start; t < g.end; t++) live[t]! += g.size;
+  return groups.map((g) => {
+    let m = 0;
+    for (let t = g.start; t < g.end; t++) m = Math.max(m, live[t]!);
+    return m;
+  });
+}
+
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 const overlapsInTime = (a: StorageGroup, b: StorageGroup): boolean => a.start < b.end && b.start < a.end;
 
-export function place(groups: readonly StorageGroup[], alignment: number, strategy: PlacementStrategy): Placement {
-  const bySize = strategy.startsWith('size');
+/** Place every group; gives up (undefined) once the arena would exceed `giveUpAbove`. */
+export function place(groups: readonly StorageGroup[], alignment: number, strategy: PlacementStrategy, giveUpAbove = Infinity): Placement | undefined {
   const bestFit = strategy.endsWith('best');
+  const breadth = strategy === 'breadth-first' ? breadths(groups) : [];
   const order = groups.map((_, i) => i).sort((i, j) => {
     const a = groups[i]!, b = groups[j]!;
-    const primary = bySize ? b.size - a.size || a.start - b.start : a.start - b.start || b.size - a.size;
+    const primary = strategy.startsWith('size') ? b.size - a.size || a.start - b.start
+      : strategy.startsWith('time') ? a.start - b.start || b.size - a.size
+        : breadth[j]! - breadth[i]! || b.size - a.size || a.start - b.start;
     return primary || i - j;
   });
   const offsets = new Array<number>(groups.length).fill(0);
@@ -109,17 +126,22 @@ export function place(groups: readonly StorageGroup[], alignment: number, strate
     }
     offsets[i] = chosen >= 0 ? chosen : alignUp(cursor, alignment);
     peak = Math.max(peak, offsets[i]! + g.size);
+    if (peak > giveUpAbove) return undefined;
     placed.push(i);
   }
   return { strategy, offsets, peak };
 }
 
-/** Try the given strategies; the smallest arena wins (ties: the earlier strategy). */
-export function bestPlacement(groups: readonly StorageGroup[], alignment: number, strategies: readonly PlacementStrategy[]): Placement {
+/**
+ * Try the given strategies; the smallest arena wins (ties: the earlier strategy). Undefined when
+ * none fits in `giveUpAbove` bytes (a better plan is already known).
+ */
+export function bestPlacement(groups: readonly StorageGroup[], alignment: number, strategies: readonly PlacementStrategy[], giveUpAbove = Infinity): Placement | undefined {
   let best: Placement | undefined;
   for (const s of strategies) {
-    const p = place(groups, alignment, s);
-    if (!best || p.peak < best.peak) best = p;
+    // Only a strictly smaller arena replaces the best so far, so stop a try once it reaches it.
+    const p = place(groups, alignment, s, best ? best.peak - 1 : giveUpAbove);
+    if (p) best = p;
   }
-  return best!;
+  return best;
 }

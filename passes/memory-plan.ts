@@ -74,7 +74,11 @@ export function planMemory(func: Func, opts: PlanOptions = {}): MemoryPlan {
     const order = scheduleOrder(func.body, o, bind);
     const live = computeLiveness(order, bind, opts.inPlace ?? true);
     const groups = storageGroups(live.buffers);
-    const placement = bestPlacement(groups, alignment, placements);
+    const bound = lowerBound(groups);
+    // An order can only win with a strictly smaller arena than the best so far.
+    if (best && bound >= best.peak) continue;
+    const placement = bestPlacement(groups, alignment, placements, best ? best.peak - 1 : Infinity);
+    if (!placement) continue;
     const offsets = new Array<number>(live.buffers.length).fill(0);
     groups.forEach((g, k) => g.members.forEach((i) => (offsets[i] = placement.offsets[k]!)));
     const plan: MemoryPlan = {
@@ -82,7 +86,7 @@ export function planMemory(func: Func, opts: PlanOptions = {}): MemoryPlan {
       buffers: live.buffers.map((b, i) => ({ ...b, offset: offsets[i]! })),
       unplanned: live.unplanned,
       peak: placement.peak,
-      lowerBound: lowerBound(groups),
+      lowerBound: bound,
       naive: live.buffers.reduce((s, b) => s + b.size, 0),
       inPlace: live.buffers.filter((b) => b.inPlaceOf !== null).length,
       alignment,

@@ -29,7 +29,7 @@ const arbOptions = fc.record({
   bind: fc.constant(''),
   'default-dim': fc.constantFrom(1, 3),
   order: fc.constantFrom('auto', 'original', 'greedy', 'dfs'),
-  placement: fc.constantFrom('auto', 'size-first', 'size-best', 'time-best', 'time-first'),
+  placement: fc.constantFrom('auto', 'size-first', 'size-best', 'time-best', 'time-first', 'breadth-first'),
   'in-place': fc.boolean(),
 });
 

@@ -16,7 +16,7 @@ import { parseBindings } from '../../passes/memory-sizes.js';
 import { checkMemoryPlan } from './memory-checker.js';
 
 const DEFAULTS: PassOptions = { alignment: 0, bind: '', 'default-dim': 1, order: 'auto', placement: 'auto', 'in-place': true };
-const run = (m: Module, o: Partial<Record<string, string | number | boolean>> = {}) =>
+const run = (m: Module, o: Record<string, string | number | boolean> = {}) =>
   planMemoryPass.run(m, { target: INTERP_PROFILE }, { ...DEFAULTS, ...o });
 
 // A small tree: %s reads a cheap branch (%a) and an expensive one (%p, 16 KB, reduced to %b).
@@ -128,7 +128,7 @@ describe('arena placement', () => {
       for (let t = 0; t <= 30; t++) lb = Math.max(lb, groups.filter((g) => g.start <= t && t < g.end).reduce((s, g) => s + g.size, 0));
       expect(lowerBound(groups)).toBe(lb);
       for (const s of PLACEMENTS) {
-        const p = place(groups, align, s);
+        const p = place(groups, align, s)!;
         groups.forEach((a, i) => {
           expect(p.offsets[i]! % align).toBe(0);
           expect(p.offsets[i]! + a.size).toBeLessThanOrEqual(p.peak);
@@ -150,7 +150,8 @@ describe('arena placement', () => {
       { members: [1], size: 100, start: 3, end: 5 },
       { members: [2], size: 200, start: 1, end: 4 },
     ];
-    expect(place(groups, 1, 'size-first').peak).toBe(300);
+    expect(place(groups, 1, 'size-first')!.peak).toBe(300);
+    expect(place(groups, 1, 'size-first', 299)).toBeUndefined();
     expect(lowerBound(groups)).toBe(300);
   });
 });
