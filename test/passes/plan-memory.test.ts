@@ -75,6 +75,24 @@ describe('planMemory', () => {
     expect(printModule(a)).toBe(once);
   });
 
+  it('annotations survive printing and parsing (a later `tenth opt` reads the same plan)', () => {
+    const m = parseModule(`module @m {
+  func @main(%x: f32[4,4], %w: f32[n,4]) -> (%s: f32[4,4], %q: f32[n,4]) {
+    %a = neg(%x) : f32[4,4]
+    %b = reduce_sum(%a) : f32[1,1]
+    %s = add(%a, %b) : f32[4,4]
+    %q = exp(%w) : f32[n,4]
+    return %s, %q
+  }
+}`);
+    run(m, { 'default-dim': 0 });
+    expect(m.main.body.ops.find((o) => o.name === 'exp')!.attrs.get('mem.offset')!.value).toEqual([-1]);
+    const text = printModule(m);
+    const back = parseModule(text);
+    expect(printModule(back)).toBe(text);
+    expect(checkMemoryPlan(back.main, { defaultDim: 0 }).problems).toEqual([]);
+  });
+
   it('replaces stale annotations', () => {
     const m = parseModule(TREE);
     m.main.body.ops[0]!.attrs.set('mem.offset', attr.ints([12345]));
