@@ -8,7 +8,9 @@
 //   2. liveness and in-place reuse over that order (memory-liveness.ts; the rule for which ops may
 //      write over a dying operand is written there).
 //   3. offsets in one arena, aligned to `alignment` (default: the target's), by the best of
-//      greedy-by-size and best-fit-by-time placements (memory-arena.ts).
+//      greedy-by-size, best-fit-by-time and greedy-by-breadth placements (memory-arena.ts).
+// The lower bound reported is the largest total of bytes live at one op of the chosen order
+// (a buffer written in place over its operand counted once); naive = every buffer on its own.
 // Buffers are the results of top-level ops except consts (weights live elsewhere). Function
 // arguments are not in the arena (the caller owns the inputs); function results are, and stay
 // live to the end. Symbolic dims take sizes from `bind` (`batch:1;seq:128`), else `default-dim`;
