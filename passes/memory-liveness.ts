@@ -9,11 +9,14 @@
 //
 // In-place reuse: an op may write result r over the buffer of operand k when that operand's last
 // use is this op (it dies here), it is a planned buffer of the same byte size, the same element
-// count and the same element width as the result, the op holds no regions, and the op is one of:
+// count and the same element width as the result, and the op is one of:
 //   - fusion class 'elementwise' or 'broadcast' with a single result: with equal element counts
 //     the operand is not broadcast, so output element i reads only operand element i (and
 //     broadcast elements of other operands) and a kernel may overwrite element i after reading
 //     it. Not batch_normalization with training_mode set: its batch statistics read all of X;
+//   - a `fused` group with one result whose region holds only such elementwise ops (and consts):
+//     every value in it that depends on an operand of the result's element count has the
+//     result's shape, so the group too reads that operand at element i only;
 //   - reshape, flatten, squeeze, unsqueeze, result 0 over operand 0: the bytes are the same in the
 //     same order, so the copy is the identity;
 //   - any op with the 'in-place' trait, any result over any operand (that is what the trait says).
@@ -69,15 +72,30 @@ function readsBatchStatistics(op: Op): boolean {
   return t !== undefined && t.value !== 0;
 }
 
+/** A single-result elementwise/broadcast op without regions (not training batch_normalization). */
+function isElementwiseMap(op: Op): boolean {
+  const def = getOpDef(op.name);
+  if (!def || op.regions.length > 0 || op.results.length !== 1) return false;
+  if (def.fusion !== 'elementwise' && def.fusion !== 'broadcast') return false;
+  return !(op.name === 'batch_normalization' && readsBatchStatistics(op));
+}
+
+/** A fused group computing one result from elementwise maps only (consts aside). */
+function isElementwiseGroup(op: Op): boolean {
+  if (op.name !== 'fused' || op.results.length !== 1 || op.regions.length !== 1) return false;
+  return op.regions[0]!.ops.every((o) => o.name === 'const' || isTerminator(o) || isElementwiseMap(o));
+}
+
 /** (result, operand) pairs an op may write in place, by the rule above, before size checks. */
 export function inPlaceCandidates(op: Op): Array<[number, number]> {
   const def = getOpDef(op.name);
-  if (!def || op.regions.length > 0 || op.results.length === 0) return [];
+  if (!def || op.results.length === 0) return [];
+  if (isElementwiseGroup(op)) return op.operands.map((_, k): [number, number] => [0, k]);
+  if (op.regions.length > 0) return [];
   const pairs: Array<[number, number]> = [];
   if (def.traits.includes('in-place')) {
     op.results.forEach((_, r) => op.operands.forEach((_, k) => pairs.push([r, k])));
-  } else if ((def.fusion === 'elementwise' || def.fusion === 'broadcast') && op.results.length === 1) {
-    if (op.name === 'batch_normalization' && readsBatchStatistics(op)) return [];
+  } else if (isElementwiseMap(op)) {
     op.operands.forEach((_, k) => pairs.push([0, k]));
   } else if (RESHAPE_LIKE.has(op.name)) {
     pairs.push([0, 0]);

@@ -8,8 +8,9 @@
 //   - two buffers live at the same op share a byte, unless the later one is a legitimate in-place
 //     write over the other: same offset and size, the other dies at exactly that op, and the op
 //     is one that may write in place (single-result elementwise/broadcast ops except training
-//     batch_normalization; reshape, flatten, squeeze, unsqueeze result 0 over operand 0; any op
-//     with the 'in-place' trait), same element count and width.
+//     batch_normalization, and single-result fused groups made of them only; reshape, flatten,
+//     squeeze, unsqueeze result 0 over operand 0; any op with the 'in-place' trait), same element
+//     count and width.
 // It also computes its own lower bound (largest total of bytes live at one op, a legitimate
 // in-place pair counted once) so tests can compare it with the planner's.
 
@@ -83,15 +84,26 @@ function reads(op: Op, used: Value[], inner: Set<Value>): void {
   }
 }
 
+function pointwise(op: Op): boolean {
+  const def = getOpDef(op.name);
+  if (!def || op.regions.length > 0 || op.results.length !== 1) return false;
+  if (def.fusion !== 'elementwise' && def.fusion !== 'broadcast') return false;
+  const training = op.attrs.get('training_mode');
+  return !(op.name === 'batch_normalization' && training !== undefined && training.value !== 0);
+}
+
 function mayWriteInPlace(op: Op, r: number, k: number): boolean {
   const def = getOpDef(op.name);
-  if (!def || op.regions.length > 0) return false;
+  if (!def) return false;
+  if (op.name === 'fused') {
+    const body = op.regions[0];
+    return r === 0 && op.results.length === 1 && op.regions.length === 1
+      && body!.ops.every((o) => o.name === 'const' || o.name === 'yield' || pointwise(o));
+  }
+  if (op.regions.length > 0) return false;
   if (def.traits.includes('in-place')) return true;
   if (r !== 0) return false;
-  if (def.fusion === 'elementwise' || def.fusion === 'broadcast') {
-    const training = op.attrs.get('training_mode');
-    return op.results.length === 1 && !(op.name === 'batch_normalization' && training !== undefined && training.value !== 0);
-  }
+  if (pointwise(op)) return true;
   return k === 0 && ['reshape', 'flatten', 'squeeze', 'unsqueeze'].includes(op.name);
 }
 

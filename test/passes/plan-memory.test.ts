@@ -211,6 +211,32 @@ describe('independent checker', () => {
     expect(checkMemoryPlan(m2.main).problems.join('\n')).toMatch(/reduce_sum may not write result 0 over operand 0/);
   });
 
+  it('accepts in-place fused elementwise groups only', () => {
+    const m = parseModule(`module @m {
+  func @main(%x: f32[4]) -> (%r: f32[4]) {
+    %e = exp(%x) : f32[4]
+    %f = fused(%e) {kind = "elementwise", name = "neg"} : f32[4] {
+    ^(%a: f32[4]):
+      %n = neg(%a) : f32[4]
+      yield %n
+    }
+    %r = fused(%f) {kind = "reduction", name = "softmax"} : f32[4] {
+    ^(%b: f32[4]):
+      %s = softmax(%b) : f32[4]
+      yield %s
+    }
+    return %r
+  }
+}`);
+    const counters = run(m).counters;
+    expect(counters['in-place']).toBe(1);
+    expect(checkMemoryPlan(m.main).problems).toEqual([]);
+    const r = op(m, 'r');
+    r.attrs.set('mem.inplace', attr.ints([0]));
+    r.attrs.set('mem.offset', op(m, 'f').attrs.get('mem.offset')!);
+    expect(checkMemoryPlan(m.main).problems.join('\n')).toMatch(/fused may not write result 0 over operand 0/);
+  });
+
   it('reports an order that is not topological', () => {
     const m = planned();
     const ops = m.main.body.ops;
