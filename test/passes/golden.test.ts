@@ -1,0 +1,90 @@
+// Runs every test/passes/*.ir golden file (format in test/passes/filecheck.ts): each case is parsed,
+// run through its RUN pipeline with verify-each on, printed and matched against its CHECK lines,
+// or must fail with its EXPECT-ERROR code. One vitest test per case, named by file, case index and
+// line. When the last pass of a pipeline is plan-memory, the independent checker
+// (test/passes/memory-checker.ts) must also accept every function's plan.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
+import type { Module } from '../../ir/ir.js';
+import { parseModule } from '../../ir/parser.js';
+import { printModule } from '../../ir/printer.js';
+import { runPipeline, type PipelineResult } from '../../passes/index.js';
+import { checkMemoryPlan } from './memory-checker.js';
+import { fileCheck, numbered, parseGoldenFile, type GoldenCase } from './filecheck.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const files = readdirSync(here).filter((f) => f.endsWith('.ir')).sort();
+
+describe('golden files exist', () => {
+  it('finds the pass goldens', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+});
+
+for (const file of files) {
+  const cases = parseGoldenFile(readFileSync(join(here, file), 'utf8'), file);
+  describe(file, () => {
+    for (const c of cases) {
+      it(`case ${c.index} (line ${c.line}): ${c.run}`, () => runCase(file, c));
+    }
+  });
+}
+
+type Outcome = { ok: true; output: string; result: PipelineResult; module: Module } | { ok: false; error: TenthError };
+
+function execute(file: string, c: GoldenCase): Outcome {
+  try {
+    const m = parseModule(c.source, { file });
+    const result = runPipeline(m, c.run, { verifyEach: true });
+    return { ok: true, output: printModule(m), result, module: m };
+  } catch (e) {
+    if (e instanceof TenthError) return { ok: false, error: e };
+    throw e;
+  }
+}
+
+function runCase(file: string, c: GoldenCase): void {
+  const out = execute(file, c);
+  const where = (line: number): string => `${file}:${line}`;
+  if (c.expectError) {
+    const want = c.expectError;
+    if (out.ok) {
+      throw new Error(`${where(want.line)}: expected error ${want.code}, but '${c.run}' succeeded; output:\n${numbered(out.output)}`);
+    }
+    const codes = out.error.diagnostics.map((d) => d.code as string);
+    const text = out.error.diagnostics.map(formatDiagnostic).join('\n');
+    if (!codes.includes(want.code) || (want.text !== '' && !text.includes(want.text))) {
+      throw new Error(`${where(want.line)}: expected error ${want.code}${want.text ? ` containing '${want.text}'` : ''}, got:\n${text}`);
+    }
+    return;
+  }
+  if (!out.ok) {
+    throw new Error(`${where(c.runLine)}: '${c.run}' failed:\n${out.error.diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
+  const failure = fileCheck(out.output, c.checks);
+  if (failure) {
+    throw new Error(
+      `${where(failure.check.line)}: ${failure.check.kind}: ${failure.check.text}\n  ${failure.message}\n` +
+        `output after '${c.run}':\n${numbered(out.output)}`,
+    );
+  }
+  checkPlans(file, c, out.result, out.module);
+}
+
+/** The independent memory-plan checker, when plan-memory ran last (later passes would invalidate its plan). */
+function checkPlans(file: string, c: GoldenCase, result: PipelineResult, m: Module): void {
+  const lastStep = result.results[result.results.length - 1];
+  if (lastStep?.pass !== 'plan-memory') return;
+  const o = lastStep.options;
+  const bind = Object.fromEntries(
+    String(o['bind'] ?? '').split(';').filter((s) => s.trim() !== '').map((s) => [s.split(':')[0]!.trim(), Number(s.split(':')[1])]),
+  );
+  for (const f of m.funcs) {
+    const report = checkMemoryPlan(f, { bind, defaultDim: Number(o['default-dim'] ?? 1) });
+    expect(report.problems, `${file}:${c.line}: memory plan of @${f.name}`).toEqual([]);
+  }
+}
