@@ -1,0 +1,152 @@
+// `npm run bench [-- OPTIONS]`: the figures of `tenth stats` for every model in ../shared/models
+// (beside the repository) next to onnxruntime's fully optimised node count of the same model, with
+// a PASS/MISS mark per goal (see report.ts). Not a vitest file: it is run with tsx.
+//
+// Exit status: 0 when every model was benchmarked and its results are unchanged (a MISS on a
+// figure goal does not fail the run: the figures are the output); 1 when a model failed or its
+// results changed; 2 for bad usage or a missing model folder.
+
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
+import { INTERP_PROFILE, type TargetProfile } from '../../passes/pass.js';
+import { tenthFigures } from './figures.js';
+import { ortOptimisedCount } from './ort-count.js';
+import { formatReport, goalsOf, jsonReport, machine, type ModelReport } from './report.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DEFAULT_MODELS = resolve(REPO_ROOT, '../shared/models');
+
+// Backends of later issues (wasm, webgpu) add their profiles here.
+const TARGETS: Readonly<Record<string, TargetProfile>> = { interp: INTERP_PROFILE };
+
+const HELP = `usage: npm run bench [-- OPTIONS]
+
+For every model folder (model.onnx + test_data_set_N/) in ../shared/models: ops before and after the
+pipeline, kernels after fusion, arena peak vs lower bound vs naive total, compile time (median), the
+node count of onnxruntime's fully optimised graph, and whether results are unchanged.
+
+options:
+  --json            print the figures as JSON
+  -v, --verbose     also print kernels by name and ORT nodes by op type, per model
+  --runs N          compile each model N times and report the median (default 5)
+  --passes P        pipeline to benchmark (default O2)
+  --target NAME     backend profile (${Object.keys(TARGETS).join(', ')}; default interp)
+  --models DIR      model folder (default ../shared/models beside the repository)
+  --filter REGEX    only models whose folder name matches
+  -h, --help        show this help
+`;
+
+class UsageError extends Error {}
+
+interface BenchArgs {
+  json: boolean;
+  verbose: boolean;
+  runs: number;
+  pipeline: string;
+  target: string;
+  modelsDir: string;
+  filter: RegExp | undefined;
+}
+
+function readArgs(argv: string[]): BenchArgs | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+        runs: { type: 'string' },
+        passes: { type: 'string' },
+        target: { type: 'string' },
+        models: { type: 'string' },
+        filter: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) return 'help';
+  const runs = Number(values.runs ?? 5);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs expects a positive integer, got '${values.runs}'`);
+  const target = values.target ?? 'interp';
+  if (!(target in TARGETS)) {
+    throw new UsageError(`unknown target '${target}': the benchmark knows ${Object.keys(TARGETS).join(', ')} (backends such as wasm come in later issues)`);
+  }
+  let filter: RegExp | undefined;
+  try {
+    filter = values.filter === undefined ? undefined : new RegExp(values.filter);
+  } catch (e) {
+    throw new UsageError(`--filter: ${(e as Error).message}`);
+  }
+  return {
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
+    runs,
+    pipeline: values.passes ?? 'O2',
+    target,
+    modelsDir: values.models === undefined ? DEFAULT_MODELS : resolve(values.models),
+    filter,
+  };
+}
+
+/** Model folders (holding model.onnx) under `dir`, sorted by name. */
+export function listModels(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`model folder not found: ${dir} (the benchmark reads ../shared/models beside the repository; --models DIR picks another)`);
+  }
+  const names = readdirSync(dir).filter((n) => existsSync(join(dir, n, 'model.onnx'))).sort();
+  if (names.length === 0) throw new UsageError(`no models in ${dir} (expected <name>/model.onnx)`);
+  return names;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof TenthError) return e.diagnostics.map(formatDiagnostic).join('; ');
+  return e instanceof Error ? `internal error: ${e.message}` : String(e);
+}
+
+async function benchModel(name: string, a: BenchArgs): Promise<ModelReport> {
+  const dir = join(a.modelsDir, name);
+  const path = join(dir, 'model.onnx');
+  try {
+    const ort = await ortOptimisedCount(path);
+    const tenth = tenthFigures(dir, path, { pipeline: a.pipeline, target: TARGETS[a.target]!, runs: a.runs });
+    return { model: name, tenth, ort, goals: goalsOf(tenth, ort) };
+  } catch (e) {
+    return { model: name, error: describe(e) };
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let a: BenchArgs | 'help';
+  let names: string[];
+  try {
+    a = readArgs(argv);
+    if (a === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    names = listModels(a.modelsDir).filter((n) => !(a as BenchArgs).filter || (a as BenchArgs).filter!.test(n));
+    if (names.length === 0) throw new UsageError(`no model in ${a.modelsDir} matches --filter ${argv[argv.indexOf('--filter') + 1]}`);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`bench: ${e.message}\n`);
+    return 2;
+  }
+  const reports: ModelReport[] = [];
+  for (const n of names) {
+    process.stderr.write(`bench: ${n}\n`);
+    reports.push(await benchModel(n, a));
+  }
+  const ctx = { pipeline: a.pipeline, target: a.target, machine: machine(), verbose: a.verbose };
+  process.stdout.write(a.json ? jsonReport(reports, ctx) : formatReport(reports, ctx));
+  return reports.every((r) => r.goals?.results.pass) ? 0 : 1;
+}
+
+process.exitCode = await main(process.argv.slice(2));
