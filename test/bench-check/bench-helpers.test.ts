@@ -3,7 +3,7 @@
 // handling of bad usage.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('tenth op and kernel counts', () => {
     expect(kernelsByName(m)).toEqual({ abs: 1, 'fused:add-neg': 1, neg: 1, relu: 1 });
   });
 
-  it.runIf(existsSync(MODELS))('binds symbolic dims from the first data set (mlp_digits: batch 8)', () => {
+  it('binds symbolic dims from the first data set (mlp_digits: batch 8)', () => {
     const m = importOnnxFile(join(MODELS, 'mlp_digits/model.onnx'));
     expect([...bindingsFromInputs(m, join(MODELS, 'mlp_digits/test_data_set_0'))]).toEqual([['batch', 8]]);
   });
@@ -148,5 +148,43 @@ describe('npm run bench: usage errors', () => {
     const r = bench('--models', join(tmpdir(), 'tenth-no-such-models-folder'));
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('model folder not found');
+  });
+});
+
+describe('npm run bench: a model folder of its own', () => {
+  it('benchmarks a model without test data: figures on both sides, results not checked, exit 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tenth-bench-models-'));
+    try {
+      mkdirSync(join(dir, 'gemm_relu'));
+      writeFileSync(join(dir, 'gemm_relu/model.onnx'), buildModel({
+        opset: 13,
+        inputs: [{ name: 'x', dtype: 'f32', shape: ['batch', 4] }],
+        outputs: [{ name: 'y', dtype: 'f32', shape: ['batch', 3] }, { name: 'z', dtype: 'f32', shape: ['batch', 4] }],
+        initializers: [{ name: 'w', tensor: tensorFrom('f32', [4, 3], [1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12]) }],
+        nodes: [
+          { opType: 'Gemm', inputs: ['x', 'w'], outputs: ['g'] },
+          { opType: 'Relu', inputs: ['g'], outputs: ['y'] },
+          { opType: 'Relu', inputs: ['x'], outputs: ['z'] },
+        ],
+      }));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'test/bench/run.ts'), '--models', dir, '--json', '--runs', '1'], { cwd: REPO, encoding: 'utf8' });
+      expect(r.stderr).not.toContain('error');
+      expect(r.status).toBe(0);
+      const j = JSON.parse(r.stdout) as { models: Record<string, unknown>[] };
+      expect(j.models).toHaveLength(1);
+      const m = j.models[0]!;
+      expect(m).toMatchObject({
+        model: 'gemm_relu',
+        opsBefore: 3,
+        ort: { nodes: 2, byOp: { Relu: 1, 'com.microsoft:FusedGemm': 1 } },
+        check: { dataSets: 0, passed: 0 },
+        goals: { results: { checked: false } },
+      });
+      // batch sized 1 without data: the buffers are g or y (12 bytes) and z (16 bytes).
+      expect(m['memory']).toMatchObject({ bindings: 'batch:1', bindingsFrom: 'default size 1' });
+      expect((m['memory'] as { naiveBytes: number }).naiveBytes).toBeGreaterThanOrEqual(12 + 16);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@
 // default), count ops and kernels, plan the arena of the main function, and run the optimised
 // module on every test_data_set_N against the expected outputs.
 
+import { basename } from 'node:path';
 import type { Module, Region } from '../../ir/ir.js';
 import { getOpDef } from '../../ir/op-def.js';
 import { verify } from '../../ir/verify.js';
@@ -86,6 +87,8 @@ export interface TenthFigures {
     readonly naiveBytes: number;
     /** Symbol sizes the arena was planned for (`batch:8`), '' when all dims are static. */
     readonly bindings: string;
+    /** Where those sizes come from: the first data set's inputs, or plan-memory's default of 1. */
+    readonly bindingsFrom: string;
     /** Buffers without a static size (not in the arena). */
     readonly unplanned: number;
   };
@@ -128,7 +131,9 @@ export function tenthFigures(modelDir: string, modelPath: string, opts: FigureOp
   if (diags.length > 0) throw new Error(`IR after '${opts.pipeline}' does not verify:\n${diags.map(formatDiagnostic).join('\n')}`);
 
   const dataSets = listDataSets(modelDir);
+  // Without data, planMemory sizes every symbol 1 (its default-dim).
   const bind = dataSets.length > 0 ? bindingsFromInputs(m, dataSets[0]!) : new Map<string, number>();
+  const bindingsFrom = dataSets.length > 0 ? basename(dataSets[0]!) : 'default size 1';
   const plan = planMemory(m.main, { alignment: opts.target.alignment, bind });
 
   let passed = 0;
@@ -141,7 +146,7 @@ export function tenthFigures(modelDir: string, modelPath: string, opts: FigureOp
     for (const o of r.outputs) {
       maxAbs = Math.max(maxAbs, o.maxAbs ?? NaN);
       maxRel = Math.max(maxRel, o.maxRel ?? NaN);
-      if (!o.ok && failure === '') failure = `${dir.split('/').pop()}: ${o.name}: ${o.reason}`;
+      if (!o.ok && failure === '') failure = `${basename(dir)}: ${o.name}: ${o.reason}`;
     }
   }
   return {
@@ -149,7 +154,7 @@ export function tenthFigures(modelDir: string, modelPath: string, opts: FigureOp
     opsAfter: countOps(m.main.body),
     kernels: countKernels(m.main),
     kernelsByName: kernelsByName(m),
-    memory: { peakBytes: plan.peak, lowerBoundBytes: plan.lowerBound, naiveBytes: plan.naive, bindings: plan.bindings, unplanned: plan.unplanned.length },
+    memory: { peakBytes: plan.peak, lowerBoundBytes: plan.lowerBound, naiveBytes: plan.naive, bindings: plan.bindings, bindingsFrom, unplanned: plan.unplanned.length },
     compileMs: median(compileTimes),
     compileRuns: compileTimes,
     importMs: median(importTimes),

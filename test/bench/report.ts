@@ -18,29 +18,41 @@ export interface GoalMark {
 
 export interface ModelReport {
   readonly model: string;
-  /** Set when the model could not be benchmarked; the other fields are then absent. */
-  readonly error?: string;
+  /** tenth's figures, or why they could not be made. */
   readonly tenth?: TenthFigures;
+  readonly tenthError?: string;
+  /** onnxruntime's count, or why it could not be made. */
   readonly ort?: NodeCount & { readonly sessionMs: number };
-  readonly goals?: {
-    readonly kernels: GoalMark;
-    readonly memory: GoalMark;
-    readonly results: { readonly pass: boolean };
-  };
+  readonly ortError?: string;
+}
+
+export interface Goals {
+  /** Needs both sides. */
+  readonly kernels?: GoalMark;
+  readonly memory?: GoalMark;
+  /** checked = the model has test data; pass = every data set matched. */
+  readonly results?: { readonly checked: boolean; readonly pass: boolean };
 }
 
 /** A ratio goal: `num / den <= limit`. A zero denominator passes only when the numerator is zero too. */
 export function ratioGoal(num: number, den: number, limit: number): GoalMark {
   const ratio = den === 0 ? (num === 0 ? 1 : Infinity) : num / den;
+  // 110 / 100 is 1.1000000000000000888 in binary: allow rounding at the limit.
   return { ratio, pass: ratio <= limit + 1e-12 };
 }
 
-export function goalsOf(t: TenthFigures, ort: NodeCount): NonNullable<ModelReport['goals']> {
+export function goalsOf(r: ModelReport): Goals {
+  const t = r.tenth;
   return {
-    kernels: ratioGoal(t.kernels, ort.nodes, KERNEL_GOAL),
-    memory: ratioGoal(t.memory.peakBytes, t.memory.lowerBoundBytes, MEMORY_GOAL),
-    results: { pass: t.check.dataSets > 0 && t.check.passed === t.check.dataSets },
+    kernels: t && r.ort ? ratioGoal(t.kernels, r.ort.nodes, KERNEL_GOAL) : undefined,
+    memory: t ? ratioGoal(t.memory.peakBytes, t.memory.lowerBoundBytes, MEMORY_GOAL) : undefined,
+    results: t ? { checked: t.check.dataSets > 0, pass: t.check.passed === t.check.dataSets } : undefined,
   };
+}
+
+/** The run succeeds when both sides worked and no checked result changed (figure goals may MISS). */
+export function reportOk(r: ModelReport): boolean {
+  return r.tenth !== undefined && r.ort !== undefined && goalsOf(r).results?.pass === true;
 }
 
 /** 1536 -> '1.50 KiB'; bytes below 1 KiB stay exact. */
@@ -84,44 +96,49 @@ export function formatReport(reports: readonly ModelReport[], ctx: { pipeline: s
   out.push('');
   const header = ['model', 'ops before', 'ops after', 'kernels', 'ORT nodes', 'kernels/ORT', 'arena peak', 'lower bound', 'naive', 'peak/LB', 'compile ms', 'results'];
   const rows = reports.map((r) => {
-    if (!r.tenth || !r.ort || !r.goals) return [r.model, 'ERROR', ...header.slice(2).map(() => '')];
     const t = r.tenth;
-    const g = r.goals;
+    const g = goalsOf(r);
+    const goal = (m: GoalMark | undefined, digits: number): string => (m ? `${m.ratio.toFixed(digits)} ${mark(m.pass)}` : '-');
+    const results = !t ? '-' : !g.results!.checked ? 'no data' : `${t.check.passed}/${t.check.dataSets} ${mark(g.results!.pass)}`;
     return [
       r.model,
-      String(t.opsBefore),
-      String(t.opsAfter),
-      String(t.kernels),
-      String(r.ort.nodes),
-      `${g.kernels.ratio.toFixed(2)} ${mark(g.kernels.pass)}`,
-      formatBytes(t.memory.peakBytes),
-      formatBytes(t.memory.lowerBoundBytes),
-      formatBytes(t.memory.naiveBytes),
-      `${g.memory.ratio.toFixed(3)} ${mark(g.memory.pass)}`,
-      t.compileMs.toFixed(1),
-      `${t.check.passed}/${t.check.dataSets} ${mark(g.results.pass)}`,
+      t ? String(t.opsBefore) : 'ERROR',
+      t ? String(t.opsAfter) : '-',
+      t ? String(t.kernels) : '-',
+      r.ort ? String(r.ort.nodes) : 'ERROR',
+      goal(g.kernels, 2),
+      t ? formatBytes(t.memory.peakBytes) : '-',
+      t ? formatBytes(t.memory.lowerBoundBytes) : '-',
+      t ? formatBytes(t.memory.naiveBytes) : '-',
+      goal(g.memory, 3),
+      t ? t.compileMs.toFixed(1) : '-',
+      results,
     ];
   });
   out.push(formatTable(header, rows));
   out.push('');
-  const ok = reports.filter((r) => r.goals);
-  const count = (f: (g: NonNullable<ModelReport['goals']>) => boolean): string => `${ok.filter((r) => f(r.goals!)).length}/${reports.length}`;
-  out.push(`goals: kernels <= ORT nodes ${count((g) => g.kernels.pass)}; arena peak <= ${MEMORY_GOAL.toFixed(2)}x lower bound ${count((g) => g.memory.pass)}; results unchanged (rtol 1e-3, atol 1e-5) ${count((g) => g.results.pass)}`);
-  const notes: string[] = [];
+  const goals = reports.map(goalsOf);
+  const count = (f: (g: Goals) => boolean | undefined): string => `${goals.filter((g) => f(g) === true).length}/${reports.length}`;
+  out.push(`goals met: kernels <= ORT nodes ${count((g) => g.kernels?.pass)}; arena peak <= ${MEMORY_GOAL.toFixed(2)}x lower bound ${count((g) => g.memory?.pass)}; ` +
+    `results unchanged (rtol 1e-3, atol 1e-5) ${count((g) => g.results?.checked && g.results.pass)}`);
   for (const r of reports) {
-    if (r.error) notes.push(`${r.model}: ERROR ${r.error}`);
-    if (r.tenth?.memory.bindings) notes.push(`${r.model}: arena planned for ${r.tenth.memory.bindings} (test_data_set_0)`);
-    if (r.tenth && r.tenth.memory.unplanned > 0) notes.push(`${r.model}: ${r.tenth.memory.unplanned} buffers without a static size (not in the arena)`);
-    if (r.tenth?.check.failure) notes.push(`${r.model}: results differ: ${r.tenth.check.failure}`);
+    const t = r.tenth;
+    if (r.tenthError) out.push(`${r.model}: tenth: ${r.tenthError}`);
+    if (r.ortError) out.push(`${r.model}: onnxruntime: ${r.ortError}`);
+    if (t?.memory.bindings) out.push(`${r.model}: arena planned for ${t.memory.bindings} (${t.memory.bindingsFrom})`);
+    if (t && t.memory.unplanned > 0) out.push(`${r.model}: ${t.memory.unplanned} buffers without a static size (not in the arena)`);
+    if (t?.check.failure) out.push(`${r.model}: results differ: ${t.check.failure}`);
   }
-  if (notes.length > 0) out.push(...notes);
   if (ctx.verbose) {
     for (const r of reports) {
-      if (!r.tenth || !r.ort) continue;
-      out.push('', `${r.model}: compile ms per run ${r.tenth.compileRuns.map((x) => x.toFixed(1)).join(' ')}; import ${r.tenth.importMs.toFixed(1)} ms; ORT session ${r.ort.sessionMs.toFixed(1)} ms`);
-      out.push(`  results: max abs ${r.tenth.check.maxAbs.toExponential(2)}, max rel ${r.tenth.check.maxRel.toExponential(2)}`);
-      out.push(`  tenth kernels (${r.tenth.kernels}): ${byLine(r.tenth.kernelsByName)}`);
-      out.push(`  ORT nodes (${r.ort.nodes}): ${byLine(r.ort.byOp)}`);
+      const t = r.tenth;
+      out.push('', `${r.model}:`);
+      if (t) {
+        out.push(`  compile ms per run ${t.compileRuns.map((x) => x.toFixed(1)).join(' ')}; import ${t.importMs.toFixed(1)} ms`);
+        if (t.check.dataSets > 0) out.push(`  results: max abs ${t.check.maxAbs.toExponential(2)}, max rel ${t.check.maxRel.toExponential(2)}`);
+        out.push(`  tenth kernels (${t.kernels}): ${byLine(t.kernelsByName)}`);
+      }
+      if (r.ort) out.push(`  ORT nodes (${r.ort.nodes}, session ${r.ort.sessionMs.toFixed(1)} ms): ${byLine(r.ort.byOp)}`);
     }
   }
   return out.join('\n') + '\n';
@@ -133,22 +150,20 @@ const byLine = (counts: Readonly<Record<string, number>>): string =>
 /** The JSON form: per model the figures of `tenth stats --json`, plus ORT's count and the goals. */
 export function jsonReport(reports: readonly ModelReport[], ctx: { pipeline: string; target: string; machine: Machine }): string {
   const models = reports.map((r) => {
-    if (!r.tenth || !r.ort || !r.goals) return { model: r.model, error: r.error ?? 'unknown error' };
     const t = r.tenth;
-    return {
-      model: r.model,
+    const tenth = t && {
       opsBefore: t.opsBefore,
       opsAfter: t.opsAfter,
       kernels: t.kernels,
-      memory: { peakBytes: t.memory.peakBytes, lowerBoundBytes: t.memory.lowerBoundBytes, naiveBytes: t.memory.naiveBytes, bindings: t.memory.bindings, unplanned: t.memory.unplanned },
+      memory: { ...t.memory },
       compileMs: round(t.compileMs),
       compileRunsMs: t.compileRuns.map(round),
       importMs: round(t.importMs),
       kernelsByName: t.kernelsByName,
       check: { ...t.check },
-      ort: { nodes: r.ort.nodes, byOp: r.ort.byOp, sessionMs: round(r.ort.sessionMs) },
-      goals: r.goals,
     };
+    const ort = r.ort && { nodes: r.ort.nodes, byOp: r.ort.byOp, sessionMs: round(r.ort.sessionMs) };
+    return { model: r.model, ...tenth, ort, tenthError: r.tenthError, ortError: r.ortError, goals: goalsOf(r) };
   });
   return JSON.stringify({ pipeline: ctx.pipeline, target: ctx.target, machine: ctx.machine, models }, null, 2) + '\n';
 }
