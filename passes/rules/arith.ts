@@ -1,6 +1,9 @@
 // Arithmetic identities. Each is exact in IEEE arithmetic for every input (NaN, ±inf and -0
 // included) and in wrapping integer arithmetic; that is why `x + 0` is only rewritten when the
 // zero is -0.0 for floats: -0 + (+0) = +0, so `x + (+0) → x` would flip the sign of a -0.
+// Deliberately absent: x - neg(y) → x + y and x + neg(y) → x - y. They are equal as numbers,
+// but when y is NaN the result's NaN sign bit differs (neg flips it; a NaN operand of add/sub
+// passes through unchanged), and results must stay bitwise identical.
 // The constant side must not enlarge x by broadcasting: the result must have exactly x's type.
 
 import { isFloat } from '../../ir/dtype.js';
@@ -66,31 +69,5 @@ export const ARITH_RULES = [
       return inner ? { x: inner.operands[0]! } : undefined;
     },
     rewrite: ({ x }) => [x],
-  }),
-
-  // x - neg(y) → x + y   (IEEE defines a - b as a + (-b))
-  rule({
-    name: 'sub-of-neg',
-    root: ['sub'],
-    match: (op, m) => {
-      const [x, n] = op.operands;
-      const inner = m.def(n, 'neg');
-      return inner ? { x: x!, y: inner.operands[0]! } : undefined;
-    },
-    rewrite: ({ x, y }, r) => [r.op('add', [x, y])],
-  }),
-
-  // x + neg(y) → x - y,  neg(y) + x → x - y
-  rule({
-    name: 'add-of-neg',
-    root: ['add'],
-    match: (op, m) => {
-      const [a, b] = op.operands;
-      const nb = m.def(b, 'neg');
-      if (nb) return { x: a!, y: nb.operands[0]! };
-      const na = m.def(a, 'neg');
-      return na ? { x: b!, y: na.operands[0]! } : undefined;
-    },
-    rewrite: ({ x, y }, r) => [r.op('sub', [x, y])],
   }),
 ];

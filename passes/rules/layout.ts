@@ -41,6 +41,37 @@ function portableShape(op: Op, m: Matcher): boolean {
   return !!s && Array.from(s.data as ArrayLike<number | bigint>).every((v) => Number(v) !== 0);
 }
 
+/** Constant, in-range axes of operand `i` normalised to `rank`, or undefined. */
+function constAxes(op: Op, i: number, rank: number, m: Matcher): number[] | undefined {
+  const t = m.constant(op.operands[i]);
+  if (!t) return undefined;
+  const axes = Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v)).map((a) => (a < 0 ? a + rank : a));
+  return axes.every((a) => a >= 0 && a < rank) && new Set(axes).size === axes.length ? axes : undefined;
+}
+
+/** unsqueeze(unsqueeze(x, a), b): the positions, in the final result, of every inserted dim. */
+function unsqueezeAxes(inner: Op, outer: Op, m: Matcher): number[] | undefined {
+  const rank = outer.results[0]!.type.shape?.length;
+  const midRank = inner.results[0]!.type.shape?.length;
+  if (rank === undefined || midRank === undefined) return undefined;
+  const b = constAxes(outer, 1, rank, m), a = constAxes(inner, 1, midRank, m);
+  if (!a || !b) return undefined;
+  // Final positions not inserted by `outer` hold the intermediate dims in order.
+  const mid = [...Array(rank).keys()].filter((p) => !b.includes(p));
+  return [...b, ...a.map((p) => mid[p]!)].sort((x, y) => x - y);
+}
+
+/** squeeze(squeeze(x, a), b): the dims of x both remove. */
+function squeezeAxes(inner: Op, outer: Op, m: Matcher): number[] | undefined {
+  const rank = inner.operands[0]!.type.shape?.length;
+  const midRank = inner.results[0]!.type.shape?.length;
+  if (rank === undefined || midRank === undefined || !inner.operands[1] || !outer.operands[1]) return undefined;
+  const a = constAxes(inner, 1, rank, m), b = constAxes(outer, 1, midRank, m);
+  if (!a || !b) return undefined;
+  const kept = [...Array(rank).keys()].filter((p) => !a.includes(p));
+  return [...a, ...b.map((p) => kept[p]!)].sort((x, y) => x - y);
+}
+
 export const LAYOUT_RULES = [
   // flatten(x) → x, squeeze(x) → x, unsqueeze(x) → x   when the result type is x's type
   rule({
@@ -65,6 +96,30 @@ export const LAYOUT_RULES = [
       return { x: inner.operands[0]!, perm: q.map((d) => p[d]!) };
     },
     rewrite: ({ x, perm }, r) => [perm.every((d, i) => d === i) ? x : r.op('transpose', [x], { attrs: { perm: attr.ints(perm) } })],
+  }),
+
+  // unsqueeze(unsqueeze(x, a), b) → unsqueeze(x, a ∪ b)   (a renumbered to final positions; any sizes)
+  rule({
+    name: 'unsqueeze-chain',
+    root: ['unsqueeze'],
+    match: (op, m) => {
+      const inner = m.def(op.operands[0], 'unsqueeze');
+      const axes = inner && unsqueezeAxes(inner, op, m);
+      return axes && { x: inner.operands[0]!, axes };
+    },
+    rewrite: ({ x, axes }, r) => [r.op('unsqueeze', [x, r.ints(axes)])],
+  }),
+
+  // squeeze(squeeze(x, a), b) → squeeze(x, a ∪ b)   (b renumbered to x's dims; any sizes)
+  rule({
+    name: 'squeeze-chain',
+    root: ['squeeze'],
+    match: (op, m) => {
+      const inner = m.def(op.operands[0], 'squeeze');
+      const axes = inner && squeezeAxes(inner, op, m);
+      return axes && { x: inner.operands[0]!, axes };
+    },
+    rewrite: ({ x, axes }, r) => [r.op('squeeze', [x, r.ints(axes)])],
   }),
 
   // reshape-like(reshape-like(x)) → reshape(x, s)   (reshape-like: reshape, flatten, squeeze,
