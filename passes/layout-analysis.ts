@@ -6,6 +6,7 @@
 //             0 and writes result 0 in any layout, so it absorbs conversions at no cost.
 //   agnostic  an elementwise/broadcast op: it works in any layout as long as its full-rank operands
 //             share the layout of its result and its constant operands are rearranged to match.
+//             concat is agnostic too (all operands in the result's layout, its axis renumbered).
 //   transpose composes with a layout change of its input or result (and disappears when the
 //             composed permutation is the identity).
 //   fixed     everything else (and every use in a nested region): sees the value as it is now.
@@ -46,7 +47,8 @@ export type OperandKind =
 
 export type Role =
   | { kind: 'anchor'; input: Layout; output: Layout }
-  | { kind: 'agnostic'; operands: OperandKind[] }
+  /** `axis`: the op works along this dim of its result (concat), renumbered by a move. */
+  | { kind: 'agnostic'; operands: OperandKind[]; axis?: number }
   | { kind: 'transpose'; perm: number[] }
   | { kind: 'fixed' };
 
@@ -68,6 +70,7 @@ export function roleOf(op: Op, module: Module): Role {
   }
   if (layoutSupport(def).layouts) return anchorRole(op, def!);
   if (isAgnosticDef(def)) return agnosticRole(op, module);
+  if (op.name === 'concat') return concatRole(op);
   return { kind: 'fixed' };
 }
 
@@ -101,6 +104,16 @@ function agnosticRole(op: Op, module: Module): Role {
     else return { kind: 'fixed' };
   }
   return { kind: 'agnostic', operands };
+}
+
+/** concat of full-rank values (constants are left to other passes: no broadcasting to follow). */
+function concatRole(op: Op): Role {
+  const y = op.results[0]?.type.shape;
+  const a = op.attrs.get('axis');
+  if (op.results.length !== 1 || !y || y.length === 0 || a?.kind !== 'int') return { kind: 'fixed' };
+  if (op.operands.some((v) => !v || v.type.shape?.length !== y.length || v.def?.name === 'const')) return { kind: 'fixed' };
+  const axis = a.value < 0 ? a.value + y.length : a.value;
+  return { kind: 'agnostic', operands: op.operands.map(() => ({ kind: 'class' as const })), axis };
 }
 
 // ---------------------------------------------------------------------------------------------

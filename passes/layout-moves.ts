@@ -30,6 +30,8 @@ export interface Relayout {
   /** new = transpose(old, perm) for permutation moves; null for blocked moves. */
   readonly perm: readonly number[] | null;
   shape(s: readonly Dim[]): Dim[] | undefined;
+  /** Where dim `a` of a member goes (undefined: it has no single place, e.g. nchw4c's channel lanes). */
+  axis(a: number): number | undefined;
   /** For a constant operand padded to the class rank: its new shape (undefined: cannot follow). */
   constShape(s: readonly Dim[]): Dim[] | undefined;
   constant(t: Tensor): Tensor;
@@ -46,7 +48,8 @@ export const isIdentity = (p: readonly number[]): boolean => p.every((v, i) => v
 
 export function permRelayout(perm: readonly number[], target: Layout | null, tag: string): Relayout {
   const apply = (s: readonly Dim[]): Dim[] | undefined => (s.length === perm.length ? perm.map((p) => s[p]!) : undefined);
-  return { tag, target, perm, shape: apply, constShape: apply, constant: (t) => transposeTensor(t, perm) };
+  const inv = invert(perm);
+  return { tag, target, perm, shape: apply, axis: (a) => inv[a], constShape: apply, constant: (t) => transposeTensor(t, perm) };
 }
 
 /** Move a class that anchors see in `from` to `to`; `rank` is its members' physical rank. */
@@ -63,9 +66,28 @@ export function layoutRelayout(from: Layout, to: Layout, rank: number): Relayout
   return {
     tag: to, target: to, perm: null,
     shape: (s) => via(s, false),
+    axis: (a) => {
+      const logical = layoutAxis(from, rank, a, 'toLogical');
+      return logical === undefined ? undefined : layoutAxis(to, from === 'nchw4c' ? rank - 1 : rank, logical, 'toPhysical');
+    },
     constShape: (s) => via(s, true),
     constant: (t) => toPhysical(toLogical(t, from, true), to, true),
   };
+}
+
+/**
+ * Axis numbering between a layout and logical NCHW. `rank` is the rank of the side the axis is
+ * given on when converting to logical, and the logical rank when converting to physical.
+ */
+function layoutAxis(layout: Layout, rank: number, a: number, dir: 'toLogical' | 'toPhysical'): number | undefined {
+  if (layout === 'nchw') return a;
+  if (layout === 'nhwc') {
+    // Physical dim j holds logical dim toLastPerm[j]; logical dim i sits at fromLastPerm[i].
+    return (dir === 'toLogical' ? toLastPerm(rank) : fromLastPerm(rank))[a];
+  }
+  // nchw4c: [N, C/4, ...spatial, 4]; the lane dim has no logical counterpart on its own.
+  if (dir === 'toLogical') return a === rank - 1 ? undefined : a;
+  return a;
 }
 
 const padRank = (s: readonly Dim[], rank: number): Dim[] => [...new Array<number>(rank - s.length).fill(1), ...s];
@@ -110,6 +132,8 @@ export function moveCost(cls: LayoutClass, rel: Relayout): number | undefined {
     }
     if (m.producer === 'agnostic') {
       const op = m.value.def!;
+      const role = cls.roles.get(op);
+      if (role?.kind === 'agnostic' && role.axis !== undefined && rel.axis(role.axis) === undefined) return undefined;
       for (let i = 0; i < op.operands.length; i++) {
         const c = classConstant(cls.roles, op, i);
         if (!c) continue;
@@ -252,6 +276,8 @@ export function applyMove(cls: LayoutClass, rel: Relayout, env: MoveEnv): Op[] {
 function rewriteConstants(cls: LayoutClass, op: Op, rel: Relayout, env: MoveEnv, cache: Map<Value, Value>): void {
   const rank = cls.rank;
   env.converted.add(op);
+  const role = cls.roles.get(op);
+  if (role?.kind === 'agnostic' && role.axis !== undefined) op.attrs.set('axis', attr.int(rel.axis(role.axis)!));
   op.operands.forEach((v, i) => {
     const c = classConstant(cls.roles, op, i);
     if (!v || !c) return;

@@ -6,7 +6,7 @@
 // Besides the shared random modules (few spatial ops), a generator of CNN-like chains: convs
 // (1x1, 3x3, strided, depthwise, with and without bias, weights inline or as module weights),
 // pools, batch norms, elementwise ops with broadcast constants ([C,1,1], [1,C,1,1], [W], scalars,
-// full-shape), residual adds, TensorFlow-style transpose pairs, random transposes, and tails that
+// full-shape), residual adds, concats (mostly along channels), TensorFlow-style transpose pairs, random transposes, and tails that
 // are the function result, flatten + gemm or a global pool; intermediate values are sometimes
 // returned too (a fixed user the pass must respect).
 
@@ -104,7 +104,7 @@ class ChainBuilder {
   step(x: Value, earlier: Value[], closed: boolean): Value {
     const r = x.type.shape!.length;
     const sp = x.type.shape!.slice(2).map((d) => (typeof d === 'number' ? d : 1));
-    const kinds = ['conv', 'conv', 'unary', 'binary', 'pool', 'bn', ...(closed ? [] : ['tf', 'transpose'])];
+    const kinds = ['conv', 'conv', 'unary', 'binary', 'pool', 'bn', 'concat', ...(closed ? [] : ['tf', 'transpose'])];
     switch (this.g(fc.constantFrom, ...kinds)) {
       case 'conv': return this.conv(x);
       case 'unary': {
@@ -117,6 +117,11 @@ class ChainBuilder {
         const other = same.length > 0 && this.chance(2) ? same[this.int(0, same.length - 1)]! : this.broadcastConst(x);
         const op = this.g(fc.constantFrom, 'add', 'mul', 'sub', 'max');
         return this.chance(2) ? this.op(op, [x, other]) : this.op(op, [other, x]);
+      }
+      case 'concat': {
+        const same = earlier.filter((v) => v !== x && v.type.shape!.join() === x.type.shape!.join());
+        const other = same.length > 0 && this.chance(2) ? same[this.int(0, same.length - 1)]! : x;
+        return this.op('concat', [x, other], { axis: attr.int(this.chance(2) ? 1 : this.int(-r, r - 1)) });
       }
       case 'pool': {
         const op = this.g(fc.constantFrom, 'max_pool', 'average_pool');
