@@ -17,6 +17,7 @@ import { arbModuleWithInputs, inlineStore, type ModuleWithInputs } from '../gen/
 import { INTERP_PROFILE, type PassOptions } from '../../passes/pass.js';
 import { planMemory, planMemoryPass } from '../../passes/plan-memory.js';
 import { checkMemoryPlan } from './memory-checker.js';
+import { checkPreservesSemantics } from './property.js';
 
 function bits(t: Tensor): string {
   if (Array.isArray(t.data)) return JSON.stringify(t.data);
@@ -94,6 +95,21 @@ const arbWide: fc.Arbitrary<ModuleWithInputs> = fc.gen().map((g) => {
 });
 
 describe('plan-memory properties', () => {
+  it('keeps results bitwise through the pass manager (shared property, verify-each)', () => {
+    checkPreservesSemantics('plan-memory', {
+      numRuns: 100,
+      after: (x) => expect(checkMemoryPlan(x.module.main).problems).toEqual([]),
+    });
+    checkPreservesSemantics('plan-memory{bind=batch:2;n:3,alignment=64,order=greedy}', {
+      arbitrary: arbWide,
+      numRuns: 100,
+      after: (x, c) => {
+        expect(checkMemoryPlan(x.module.main, { alignment: 64, bind: { batch: 2, n: 3 } }).problems).toEqual([]);
+        expect(c['plan-memory/peak-bytes']).toBeGreaterThanOrEqual(c['plan-memory/lower-bound-bytes']!);
+      },
+    });
+  });
+
   it('random modules: same results, a valid plan (independent checker)', () => {
     fc.assert(fc.property(arbModuleWithInputs({ maxOps: 12 }), arbOptions, (mi, o) => checkPlanned(mi, o)), { numRuns: 150 });
   });
