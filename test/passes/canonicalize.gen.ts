@@ -6,10 +6,9 @@
 import fc from 'fast-check';
 import { attr } from '../../ir/attrs.js';
 import { TenthError } from '../../ir/diagnostics.js';
-import { isFloat, type DType } from '../../ir/dtype.js';
+import type { DType } from '../../ir/dtype.js';
 import { Func, Module, Region, Value } from '../../ir/ir.js';
-import { interpret } from '../../ir/interp.js';
-import { encodeBytes, type Tensor, tensorFrom, toNumbers } from '../../ir/tensor.js';
+import { type Tensor, tensorFrom } from '../../ir/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import { availableRecipes, inlineStore, randomInputs, type ModuleWithInputs } from '../gen/random-module.js';
 import { RecipeCtx } from '../gen/recipes.js';
@@ -249,36 +248,4 @@ function buildBatchNorm(g: G): PatternModule {
 
 export function arbBatchNormModule(): fc.Arbitrary<PatternModule> {
   return fc.gen().map(buildBatchNorm);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Comparing results.
-
-/** Interpreter results, or the diagnostic code when the run fails. */
-export function tryInterpret(m: Module, inputs: readonly Tensor[]): Tensor[] | string {
-  try { return interpret(m, inputs); } catch (e) {
-    if (e instanceof TenthError) return e.diagnostics[0]?.code ?? 'error';
-    throw e;
-  }
-}
-
-/** First difference between two result lists: bitwise, or |a-b| <= atol + rtol·|b| when tolerances are given. */
-export function firstDifference(a: readonly Tensor[], b: readonly Tensor[], tol?: { rtol: number; atol: number }): string | undefined {
-  if (a.length !== b.length) return `${a.length} results vs ${b.length}`;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!;
-    if (x.dtype !== y.dtype || x.shape.join(',') !== y.shape.join(',')) return `result ${i}: ${x.dtype}[${x.shape}] vs ${y.dtype}[${y.shape}]`;
-    if (!tol || !isFloat(x.dtype)) {
-      const bits = (t: Tensor): string => (t.dtype === 'string' ? JSON.stringify(t.data) : Buffer.from(encodeBytes(t)).toString('hex'));
-      if (bits(x) !== bits(y)) return `result ${i} differs bitwise`;
-      continue;
-    }
-    const p = toNumbers(x), q = toNumbers(y);
-    for (let j = 0; j < p.length; j++) {
-      const u = p[j]!, v = q[j]!;
-      if (Number.isNaN(u) && Number.isNaN(v)) continue;
-      if (!(Math.abs(u - v) <= tol.atol + tol.rtol * Math.abs(v))) return `result ${i}[${j}]: ${u} vs ${v}`;
-    }
-  }
-  return undefined;
 }
