@@ -121,6 +121,7 @@ function transposeChanges(cls: LayoutClass, perm: readonly number[]): TransposeC
 
 /** Transposes added minus removed if `rel` is applied to `cls`; undefined when it cannot be. */
 export function moveCost(cls: LayoutClass, rel: Relayout): number | undefined {
+  const byValue = new Map(cls.members.map((m) => [m.value, m]));
   let delta = 0;
   for (const m of cls.members) {
     const s = rel.shape(m.value.type.shape!);
@@ -142,9 +143,13 @@ export function moveCost(cls: LayoutClass, rel: Relayout): number | undefined {
       }
     }
   }
-  if (cls.transposes.length > 0) {
+  const touched = (op: Op): boolean => {
+    const input = byValue.get(op.operands[0]!);
+    return byValue.has(op.results[0]!) || (input !== undefined && input.producer !== 'fixed');
+  };
+  if (cls.transposes.some(touched)) {
     if (!rel.perm) return undefined;
-    for (const t of transposeChanges(cls, rel.perm)) if (isIdentity(t.perm)) delta--;
+    for (const t of transposeChanges(cls, rel.perm)) if ((t.inChanged || t.outChanged) && isIdentity(t.perm)) delta--;
   }
   return delta;
 }
