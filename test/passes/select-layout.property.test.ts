@@ -181,6 +181,13 @@ function buildChain(g: G, opts: ChainOptions): ModuleWithInputs {
   }
   results.push(cur);
   if (!closed && values.length > 1 && g(fc.boolean)) results.push(values[g(fc.integer, { min: 1, max: values.length - 1 })]!);
+  if (!closed && g(fc.boolean)) {
+    // A transpose (often the identity) of the input or an intermediate value, returned on the side.
+    const v = values[g(fc.integer, { min: 0, max: values.length - 1 })]!;
+    const r = v.type.shape!.length;
+    const perm = g(fc.boolean) ? [...Array(r).keys()] : g(fc.shuffledSubarray, [...Array(r).keys()], { minLength: r, maxLength: r });
+    results.push(cb.op('transpose', [v], { perm: attr.ints(perm) }));
+  }
   cb.b.op('return', results, { results: 0 });
   cb.m.funcs.push(new Func('main', body, results.map((_, i) => `y${i}`)));
   const concrete = shape.map((d) => (typeof d === 'number' ? d : g(fc.integer, { min: 1, max: 3 })));
