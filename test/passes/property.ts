@@ -12,7 +12,7 @@ import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import { interpret } from '../../ir/interp.js';
 import { printModule } from '../../ir/printer.js';
 import { encodeBytes, toNumbers, type Tensor } from '../../ir/tensor.js';
-import { runPipeline, type PipelineStep, type RunPipelineOptions } from '../../passes/index.js';
+import { formatPipeline, runPipeline, type PipelineStep, type RunPipelineOptions } from '../../passes/index.js';
 import { arbModuleWithInputs, type GenOptions, type ModuleWithInputs } from '../gen/random-module.js';
 
 export interface PreservesOptions {
@@ -30,6 +30,11 @@ export interface PreservesOptions {
   readonly seed?: number;
   /** Target profile etc. for runPipeline (verifyEach is always on). */
   readonly run?: Omit<RunPipelineOptions, 'verifyEach'>;
+  /**
+   * Time spent shrinking a counterexample before the smallest one so far is reported (default
+   * 10000 ms). Shrinking generator-built modules can go on for minutes without getting smaller.
+   */
+  readonly shrinkMs?: number;
   /** Extra check on each module after the pipeline (e.g. a counter must be > 0). */
   readonly after?: (x: ModuleWithInputs, counters: Readonly<Record<string, number>>) => void;
 }
@@ -37,16 +42,37 @@ export interface PreservesOptions {
 /** fast-check property: `pipeline` keeps the interpreter's results (throws on the first counterexample). */
 export function checkPreservesSemantics(pipeline: string | readonly PipelineStep[], opts: PreservesOptions = {}): void {
   const arb = opts.arbitrary ?? arbModuleWithInputs(opts.genOptions);
-  fc.assert(
-    fc.property(arb, (x) => { checkOne(pipeline, x, opts); }),
+  const shrinkMs = opts.shrinkMs ?? 10_000;
+  let firstFailure: number | undefined;
+  let lastError: unknown;
+  const details = fc.check(
+    fc.property(arb, (x) => {
+      // Past the shrink budget every further candidate "passes", so fast-check stops shrinking
+      // and the last failure is the smallest module found.
+      if (firstFailure !== undefined && performance.now() - firstFailure > shrinkMs) return;
+      try {
+        checkOne(pipeline, x, opts);
+      } catch (e) {
+        firstFailure ??= performance.now();
+        lastError = e;
+        throw e;
+      }
+    }),
     { numRuns: opts.numRuns ?? 100, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
   );
+  if (!details.failed) return;
+  // Our own message: fast-check's would show the module object after the pipeline mutated it.
+  const msg = lastError instanceof Error ? lastError.message : String(lastError ?? details.errorInstance);
+  const where = `fast-check: failed after ${details.numRuns} runs, shrunk ${details.numShrinks} times; reproduce with seed ${details.seed}, path "${details.counterexamplePath}"`;
+  const err = new Error(`${msg}\n\n${where}`);
+  if (lastError instanceof Error && !(lastError.message.startsWith('pipeline '))) err.cause = lastError;
+  throw err;
 }
 
 /** The property on one module (mutated in place). Returns the summed counters. */
 export function checkOne(pipeline: string | readonly PipelineStep[], x: ModuleWithInputs, opts: PreservesOptions = {}): Readonly<Record<string, number>> {
   const { module, inputs } = x;
-  const label = typeof pipeline === 'string' ? pipeline : JSON.stringify(pipeline);
+  const label = typeof pipeline === 'string' ? pipeline : formatPipeline(pipeline);
   const beforeText = printModule(module);
   const before = tryInterpret(module, inputs);
   let counters: Readonly<Record<string, number>>;
