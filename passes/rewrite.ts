@@ -106,11 +106,11 @@ export class Rewriter {
   }
 
   /** A constant: inline when small or a splat, else a new module weight named after `hint`. */
-  constant(t: Tensor, hint: string): Value {
-    if (t.data.length <= MAX_INLINE_ELEMENTS || splat(t)) return this.op('const', [], { attrs: { value: { kind: 'tensor', value: t } } });
+  constant(t: Tensor, hint: string, loc?: Loc): Value {
+    if (t.data.length <= MAX_INLINE_ELEMENTS || splat(t)) return this.op('const', [], { attrs: { value: { kind: 'tensor', value: t } }, loc });
     const name = this.names.weight(hint);
     this.module.weights.set(name, { name, type: { dtype: t.dtype, shape: [...t.shape] }, source: { kind: 'inline', bytes: encodeBytes(t) } });
-    return this.op('const', [], { attrs: { value: { kind: 'weight', value: name } } });
+    return this.op('const', [], { attrs: { value: { kind: 'weight', value: name } }, loc });
   }
 
   /** An i64[n] constant (shapes, axes). */

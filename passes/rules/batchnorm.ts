@@ -96,9 +96,12 @@ function foldedBias(f: Fold, coef: number, dtype: Tensor['dtype']): Tensor {
   return tensorFrom(dtype, shape, out);
 }
 
-function hint(r: Rewriter, f: Fold, what: string): string {
-  const w = f.prod.operands[1]!.def?.attrs.get('value');
-  return w?.kind === 'weight' ? `${w.value}.bn` : `${r.root.results[0]!.name}.${what}`;
+/** Name for a new weight: the weight it replaces + `.bn`, else the folded value's name + `.weight`/`.bias`. */
+function hint(r: Rewriter, f: Fold, operand: 1 | 2): string {
+  const w = f.prod.operands[operand]?.def?.attrs.get('value');
+  if (w?.kind === 'weight') return `${w.value}.bn`;
+  const base = operand === 2 ? hint(r, f, 1) : undefined;
+  return base?.endsWith('.bn') ? `${base}.bias` : `${r.root.results[0]!.name}.${operand === 1 ? 'weight' : 'bias'}`;
 }
 
 export const BATCHNORM_RULES = [
@@ -110,16 +113,16 @@ export const BATCHNORM_RULES = [
     rewrite: (f, r) => {
       const loc = f.prod.loc;
       if (f.prod.name === 'conv') {
-        const w = r.constant(scaleChannels(f.w, f.k, 0), hint(r, f, 'weight'));
-        const b = r.constant(foldedBias(f, 1, f.w.dtype), `${hint(r, f, 'weight')}.bias`);
+        const w = r.constant(scaleChannels(f.w, f.k, 0), hint(r, f, 1), loc);
+        const b = r.constant(foldedBias(f, 1, f.w.dtype), hint(r, f, 2), loc);
         return [r.op('conv', [f.x, w, b], { attrs: Object.fromEntries(f.prod.attrs), loc })];
       }
       const isGemm = f.prod.name === 'gemm';
       const attrs = isGemm ? Object.fromEntries(f.prod.attrs) : {};
       const transB = isGemm && (attrs['transB']?.value ?? 0) !== 0;
       const beta = isGemm && attrs['beta'] ? Number(attrs['beta'].value) : 1;
-      const w = r.constant(scaleChannels(f.w, f.k, transB ? 0 : 1), hint(r, f, 'weight'));
-      const c = r.constant(foldedBias(f, beta, f.w.dtype), `${hint(r, f, 'weight')}.bias`);
+      const w = r.constant(scaleChannels(f.w, f.k, transB ? 0 : 1), hint(r, f, 1), loc);
+      const c = r.constant(foldedBias(f, beta, f.w.dtype), hint(r, f, 2), loc);
       return [r.op('gemm', [f.x, w, c], { attrs: { ...attrs, beta: attr.float(1) }, loc })];
     },
   }),
