@@ -1,11 +1,12 @@
 // canonicalize: applies the rewrite table of passes/rules/ (identity reshape/transpose/cast/
-// dropout/identity ops, x*1, x+(-0), x-0, x/1, neg chains, transpose and reshape chains, batch
-// normalization folded into a preceding conv/gemm/matmul) to a fixed point with a worklist.
+// dropout/identity ops, x*1, x+(-0), x-0, x/1, double neg, transpose, reshape, squeeze and
+// unsqueeze chains, batch normalization folded into a preceding conv/gemm/matmul) to a fixed
+// point with a worklist. The rules and their contract: passes/README.md.
 //
 // Assumes a verified module. Afterwards the module still verifies, results are bitwise those of
-// the input except where fold-batchnorm recomputed weights (float rounding only), every new op
-// carries the location of the op it replaced, and ops left without uses by a rewrite are gone
-// (other dead ops are dce's business). Counters: firings per rule name, plus `dead-ops-erased`.
+// the input except where a fold-batchnorm-* rule recomputed weights (float rounding only), every
+// new op carries the location of the op it replaced, and ops left without uses by a rewrite are
+// gone (other dead ops are dce's business). Counters: firings per rule name, `dead-ops-erased`.
 
 import { fail } from '../ir/diagnostics.js';
 import type { Pass } from './pass.js';
@@ -19,7 +20,7 @@ export const canonicalizePass: Pass = {
     disable: {
       type: 'string',
       default: '',
-      summary: "Rule names to skip, separated by '+' (e.g. fold-batchnorm+add-of-neg)",
+      summary: "Rule names to skip, separated by '+' (e.g. fold-batchnorm-into-conv+add-zero)",
     },
   },
   run(module, _ctx, options) {

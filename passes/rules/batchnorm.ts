@@ -41,12 +41,12 @@ function defaultLayout(op: Op): boolean {
     && [undefined, 'oihw'].includes(get('weight_layout') as string);
 }
 
-function matchFold(bn: Op, m: Matcher): Fold | undefined {
+function matchFold(bn: Op, m: Matcher, producer: string): Fold | undefined {
   if (!defaultLayout(bn)) return undefined;
   const a = m.attrs(bn);
   if (a.int('training_mode') !== 0 || bn.results.slice(1).some((r) => m.uses(r) > 0)) return undefined;
   const [y, sc, bi, mu, va] = bn.operands;
-  const prod = m.def(y, 'conv', 'gemm', 'matmul');
+  const prod = m.def(y, producer);
   if (!prod || m.uses(y!) !== 1 || !FOLDABLE_DTYPES.includes(y!.type.dtype) || !defaultLayout(prod)) return undefined;
   const channels = y!.type.shape?.[1];
   if (typeof channels !== 'number') return undefined;
@@ -104,26 +104,44 @@ function hint(r: Rewriter, f: Fold, operand: 1 | 2): string {
   return base?.endsWith('.bn') ? `${base}.bias` : `${r.root.results[0]!.name}.${operand === 1 ? 'weight' : 'bias'}`;
 }
 
+function foldInto(f: Fold, r: Rewriter): Value[] {
+  const loc = f.prod.loc;
+  if (f.prod.name === 'conv') {
+    const w = r.constant(scaleChannels(f.w, f.k, 0), hint(r, f, 1), loc);
+    const b = r.constant(foldedBias(f, 1, f.w.dtype), hint(r, f, 2), loc);
+    return [r.op('conv', [f.x, w, b], { attrs: Object.fromEntries(f.prod.attrs), loc })];
+  }
+  const isGemm = f.prod.name === 'gemm';
+  const attrs = isGemm ? Object.fromEntries(f.prod.attrs) : {};
+  const transB = isGemm && (attrs['transB']?.value ?? 0) !== 0;
+  const beta = isGemm && attrs['beta'] ? Number(attrs['beta'].value) : 1;
+  const w = r.constant(scaleChannels(f.w, f.k, transB ? 0 : 1), hint(r, f, 1), loc);
+  const c = r.constant(foldedBias(f, beta, f.w.dtype), hint(r, f, 2), loc);
+  return [r.op('gemm', [f.x, w, c], { attrs: { ...attrs, beta: attr.float(1) }, loc })];
+}
+
 export const BATCHNORM_RULES = [
-  // batch_normalization(conv|gemm|matmul(x, W, b)) → conv|gemm(x, W·k, (b - mean)·k + B)
+  // batch_normalization(conv(x, W, b)) → conv(x, W·k, (b - mean)·k + B)
   rule({
-    name: 'fold-batchnorm',
+    name: 'fold-batchnorm-into-conv',
     root: ['batch_normalization'],
-    match: matchFold,
-    rewrite: (f, r) => {
-      const loc = f.prod.loc;
-      if (f.prod.name === 'conv') {
-        const w = r.constant(scaleChannels(f.w, f.k, 0), hint(r, f, 1), loc);
-        const b = r.constant(foldedBias(f, 1, f.w.dtype), hint(r, f, 2), loc);
-        return [r.op('conv', [f.x, w, b], { attrs: Object.fromEntries(f.prod.attrs), loc })];
-      }
-      const isGemm = f.prod.name === 'gemm';
-      const attrs = isGemm ? Object.fromEntries(f.prod.attrs) : {};
-      const transB = isGemm && (attrs['transB']?.value ?? 0) !== 0;
-      const beta = isGemm && attrs['beta'] ? Number(attrs['beta'].value) : 1;
-      const w = r.constant(scaleChannels(f.w, f.k, transB ? 0 : 1), hint(r, f, 1), loc);
-      const c = r.constant(foldedBias(f, beta, f.w.dtype), hint(r, f, 2), loc);
-      return [r.op('gemm', [f.x, w, c], { attrs: { ...attrs, beta: attr.float(1) }, loc })];
-    },
+    match: (op, m) => matchFold(op, m, 'conv'),
+    rewrite: foldInto,
+  }),
+
+  // batch_normalization(gemm(a, W, c)) → gemm(a, W·k, (beta·c - mean)·k + B)   (beta becomes 1)
+  rule({
+    name: 'fold-batchnorm-into-gemm',
+    root: ['batch_normalization'],
+    match: (op, m) => matchFold(op, m, 'gemm'),
+    rewrite: foldInto,
+  }),
+
+  // batch_normalization(matmul(a: [M,K], W: [K,N])) → gemm(a, W·k, B - mean·k)
+  rule({
+    name: 'fold-batchnorm-into-matmul',
+    root: ['batch_normalization'],
+    match: (op, m) => matchFold(op, m, 'matmul'),
+    rewrite: foldInto,
   }),
 ];

@@ -243,7 +243,7 @@ function buildBatchNorm(g: G): PatternModule {
   const out = g(fc.boolean) ? c.b.op1('relu', [y], c.opts('relu')) : y;
   c.b.op('return', [out], { results: 0 });
   m.funcs.push(new Func('main', body, ['y']));
-  return { module: m, inputs: randomInputs(g, [x], false), expect: [['fold-batchnorm']] };
+  return { module: m, inputs: randomInputs(g, [x], false), expect: [[`fold-batchnorm-into-${kind}`]] };
 }
 
 export function arbBatchNormModule(): fc.Arbitrary<PatternModule> {
