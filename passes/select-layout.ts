@@ -9,9 +9,10 @@
 //   a conv that reads NCHW and writes NHWC (the model input stays NCHW, no transpose) and ends at
 //   the op that writes NCHW again (e.g. global_average_pool before flatten/gemm, or the last
 //   max_pool before flatten). That is how whole real models convert without any transpose.
-// - Values joined through elementwise/broadcast ops must share one layout (a "class", see
-//   passes/layout-analysis.ts). Their constant operands follow: a [C,1,1] bias becomes [1,1,1,C]
-//   in NHWC or [1,C/4,1,1,4] in NCHW4c. Each class moves as a unit (passes/layout-moves.ts).
+// - Values joined through elementwise/broadcast ops and concat must share one layout (a "class",
+//   see passes/layout-analysis.ts). Their constant operands follow: a [C,1,1] bias becomes
+//   [1,1,1,C] in NHWC or [1,C/4,1,1,4] in NCHW4c; concat's axis is renumbered. Each class moves as
+//   a unit (passes/layout-moves.ts).
 // - A move costs transposes only where the class meets ops that cannot follow: a conversion after
 //   a fixed producer (function argument, reshape, ...) and one before fixed users (flatten,
 //   return, ...). A transpose next to the class instead composes with the move and disappears
@@ -28,6 +29,9 @@
 //   agnostic ops.
 // - Finally every conv with a constant weight gets the weight layout of its compute layout (OHWI
 //   for NHWC, OIhw4o for NCHW4c when O % 4 = 0), as a new weight or inline constant.
+// Counters: transposes-before/-after (transpose ops in the module), ops-converted (spatial ops whose
+// layouts changed and ops whose operands were rearranged), weights-rewritten (new constants: packed
+// conv weights and rearranged broadcast constants).
 // Assumes a verified module. Afterwards: it verifies, the interpreter's results are bitwise the
 // same (layout changes only move data; the reference kernels unpack to NCHW), and running the pass
 // again changes nothing. Nested regions are handled one at a time; values from enclosing regions
