@@ -61,6 +61,7 @@ export function formatStep(step: PipelineStep | ResolvedStep): string {
 }
 
 function formatValue(v: PassOptionValue): string {
+  if (Object.is(v, -0)) return '-0';
   const s = String(v);
   return /^[^,{}\s"']+$/.test(s) ? s : JSON.stringify(s);
 }
@@ -229,15 +230,17 @@ class PipelineParser {
     const q = this.text[this.pos];
     if (q === '"' || q === "'") {
       const start = this.pos;
-      let out = '';
-      this.pos++;
-      while (this.pos < this.text.length && this.text[this.pos] !== q) {
-        if (this.text[this.pos] === '\\' && this.pos + 1 < this.text.length) this.pos++;
-        out += this.text[this.pos++];
+      let end = this.pos + 1;
+      while (end < this.text.length && this.text[end] !== q) end += this.text[end] === '\\' ? 2 : 1;
+      if (end >= this.text.length) throw this.error('unterminated quoted value', start);
+      this.pos = end + 1;
+      const body = this.text.slice(start + 1, end);
+      if (q === "'") return body.replace(/\\(.)/g, '$1');
+      try {
+        return JSON.parse(`"${body}"`) as string; // JSON escapes: \" \\ \n \u00e9 ...
+      } catch {
+        throw this.error('invalid escape in quoted value', start);
       }
-      if (this.pos >= this.text.length) throw this.error('unterminated quoted value', start);
-      this.pos++;
-      return out;
     }
     return this.match(/[^,{}\s"']*/y) ?? '';
   }
