@@ -188,7 +188,13 @@ class FuncRewriter {
     const used = new Set<string>();
     this.index(func.body, used);
     this.names = new NameSource(used, module);
-    const constant = (v: Value | null | undefined): Tensor | undefined => (v?.def ? constantValue(v.def, module) : undefined);
+    // Weight-backed constants decode from bytes: once per value, however often rules ask.
+    const decoded = new Map<Value, Tensor | undefined>();
+    const constant = (v: Value | null | undefined): Tensor | undefined => {
+      if (!v?.def || v.def.name !== 'const') return undefined;
+      if (!decoded.has(v)) decoded.set(v, constantValue(v.def, module));
+      return decoded.get(v);
+    };
     this.matcher = {
       module,
       def: (v, ...names) => (v?.def && (names.length === 0 || names.includes(v.def.name)) ? v.def : undefined),
