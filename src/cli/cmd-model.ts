@@ -1,11 +1,10 @@
 // Commands that load one module and print something about it: summary, ir, opt.
 
-import { fail } from '../../ir/diagnostics.js';
 import { printModule } from '../../ir/printer.js';
-import { verifyOrThrow } from '../../ir/verify.js';
 import type { ParsedArgs } from './args.js';
 import type { CliContext, Command } from './context.js';
 import { loadModule, writeFileAtomic } from './files.js';
+import { INSTRUMENT_OPTIONS, PASSES_OPTION, runPassFlags } from './cmd-passes.js';
 import { formatSummary, summarizeModule } from './summary.js';
 import { resolve } from 'node:path';
 
@@ -48,20 +47,19 @@ export const irCommand: Command = {
 export const optCommand: Command = {
   spec: {
     name: 'opt',
-    summary: 'Read IR text (or import ONNX), verify it, and print it back.',
-    details: 'Pass pipelines (--passes) are accepted by name but not yet available: no passes are registered.',
+    summary: 'Read IR text (or import ONNX), run a pass pipeline, and print the result as IR text.',
+    details: [
+      "PIPELINE is a comma-separated list of passes with options, e.g. 'fold-constants,cse,fuse{max-ops=16}',",
+      "and may use the named pipelines O0, O1, O2 ('O1,fuse'); 'tenth passes' lists them all. Without",
+      '--passes the input is verified and printed back. The IR is verified before and after every pass',
+      '(--no-verify-each turns that off); a pass that breaks it is named in the error.',
+    ].join('\n'),
     positionals: [{ name: 'INPUT', help: 'IR text (.ir) or an ONNX model (.onnx)' }],
-    options: [
-      OUTPUT_OPTION,
-      { name: 'passes', kind: 'string', arg: 'PIPELINE', help: 'pass pipeline to run (not yet available)' },
-    ],
+    options: [OUTPUT_OPTION, PASSES_OPTION, ...INSTRUMENT_OPTIONS],
   },
   async run(args, ctx) {
-    if (args.options['passes'] !== undefined) {
-      fail('E108', `--passes: pass pipelines are not yet available (no passes are registered); got '${String(args.options['passes'])}'`);
-    }
     const m = await loadModule(ctx.cwd, args.positionals[0]!);
-    verifyOrThrow(m);
+    runPassFlags(m, args, ctx);
     emit(args, ctx, printModule(m));
     return 0;
   },

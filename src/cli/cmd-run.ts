@@ -11,6 +11,7 @@ import { encodeTensorProto } from '../onnx/tensor-proto.js';
 import type { CliContext, Command } from './context.js';
 import { EXIT } from './context.js';
 import { loadModule, writeFileAtomic } from './files.js';
+import { PASSES_OPTION, runPassFlags } from './cmd-passes.js';
 
 const BACKENDS = ['interp'];
 const PREVIEW = 8;
@@ -85,6 +86,7 @@ export const runCommand: Command = {
       '--check, output_K.pb. DIR may also be a folder of test_data_set_N folders; without --data, the',
       "test_data_set_N folders beside the model are used. An output passes when every element has",
       '|got - want| <= atol + rtol * |want| (NaN matches NaN; dtype and shape must match exactly).',
+      'With --passes PIPELINE the model is run after that pass pipeline (verified after every pass).',
       'Exit status: 0 all outputs match (or no --check), 1 some output does not match, 2 bad input.',
     ].join('\n'),
     positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx) or IR text (.ir)' }],
@@ -96,6 +98,8 @@ export const runCommand: Command = {
       { name: 'backend', kind: 'string', arg: 'NAME', help: `where to run: ${BACKENDS.join(', ')}`, default: 'interp' },
       { name: 'out', kind: 'string', arg: 'DIR', help: 'write the outputs as DIR/output_K.pb (one data folder only)' },
       { name: 'json', kind: 'boolean', help: 'print the results as one JSON object' },
+      PASSES_OPTION,
+      { name: 'timing', kind: 'boolean', help: 'print a table of time per pass (to stderr)' },
     ],
   },
   async run(args, ctx: CliContext) {
@@ -109,6 +113,7 @@ export const runCommand: Command = {
     const outDir = o['out'] === undefined ? undefined : resolve(ctx.cwd, String(o['out']));
     if (outDir && dirs.length > 1) fail('E108', `--out needs one data folder; ${dirs.length} test_data_set_N folders were found`);
     const module = await loadModule(ctx.cwd, model);
+    if (o['passes'] !== undefined) runPassFlags(module, args, ctx);
     const check = o['check'] === true;
     const reports = dirs.map((d) => runDataDir(module, d, { check, tolerance: { rtol, atol } }));
     if (outDir) {

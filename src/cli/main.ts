@@ -14,13 +14,15 @@ import { commandHelp, mainHelp, parseArgs } from './args.js';
 import { conformanceCommand } from './cmd-conformance.js';
 import { irCommand, optCommand, summaryCommand } from './cmd-model.js';
 import { runCommand } from './cmd-run.js';
+import { passesCommand } from './cmd-passes.js';
+import { statsCommand } from './cmd-stats.js';
 import { type CliIO, type Command, EXIT } from './context.js';
 
 export type { CliIO } from './context.js';
 
-export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, conformanceCommand];
+export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, statsCommand, passesCommand, conformanceCommand];
 
-const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, a reference interpreter.';
+const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, graph optimisation passes, a reference interpreter.';
 const OUTRO = [
   'Exit status: 0 success, 1 a check found mismatches, 2 bad input or usage (error with a stable code',
   'such as E101), 70 internal error (a bug in tenth; rerun with --debug for the stack trace).',

@@ -21,7 +21,7 @@ describe('tenth --help', () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
     for (const c of COMMANDS) expect(r.out).toContain(`  ${c.spec.name} `);
-    for (const name of ['summary', 'ir', 'opt', 'run', 'conformance']) expect(r.out).toContain(`  ${name} `);
+    for (const name of ['summary', 'ir', 'opt', 'run', 'stats', 'passes', 'conformance']) expect(r.out).toContain(`  ${name} `);
     expect(r.out).toContain('--version');
   });
 
@@ -113,11 +113,10 @@ describe('tenth ir / opt', () => {
     expect(r.err).toMatch(/bad\.ir:3:\d+: error E401/);
   });
 
-  it('rejects --passes as not yet available', async () => {
-    const r = await runCli(['opt', join(mlp, 'model.onnx'), '--passes', 'fold-constants']);
+  it('rejects an unknown pass in --passes with E108 (more in test/cli/passes.test.ts)', async () => {
+    const r = await runCli(['opt', join(mlp, 'model.onnx'), '--passes', 'fold-constants,frob']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('error E108');
-    expect(r.err).toContain('not yet available');
+    expect(r.err).toContain("error E108: invalid pipeline: unknown pass 'frob' (column 16)");
   });
 });
 
