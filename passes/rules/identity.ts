@@ -1,6 +1,7 @@
 // Ops that return their (first) operand unchanged: each rule replaces the op's result by that
 // operand. All are exact (bit for bit): the interpreter's kernels for these cases copy elements.
 
+import type { DType } from '../../ir/dtype.js';
 import type { Op, Value } from '../../ir/ir.js';
 import type { Dim } from '../../ir/types.js';
 import { typesEqual, UNKNOWN_DIM } from '../../ir/types.js';
@@ -23,6 +24,31 @@ export function permOf(op: Op, m: Matcher): number[] | undefined {
 }
 
 const isIdentityPerm = (p: readonly number[]): boolean => p.every((d, i) => d === i);
+
+const SMALL_INTS: readonly DType[] = ['i8', 'u8', 'i16', 'u16'];
+const WIDE_FLOATS: readonly DType[] = ['f16', 'bf16', 'f32', 'f64'];
+/**
+ * Dtypes that hold every value of the key dtype exactly, so casting there and back is the
+ * identity (a signalling f32 NaN comes back quiet, the exception passes/README.md accepts). Left
+ * out: f8e5m2 (ONNX's saturating cast back may map its ±inf to ±max) and f8e8m0 (its 2^-127 is an
+ * f32 subnormal, which the cast back rounds up).
+ */
+export const EXACT_WIDENINGS: Readonly<Partial<Record<DType, readonly DType[]>>> = {
+  f8e4m3fn: WIDE_FLOATS,
+  f8e4m3fnuz: WIDE_FLOATS,
+  f8e5m2fnuz: WIDE_FLOATS,
+  f4e2m1: WIDE_FLOATS,
+  f16: ['f32', 'f64'],
+  bf16: ['f32', 'f64'],
+  f32: ['f64'],
+  bool: [...SMALL_INTS, 'i32', 'u32', 'i64', 'u64', 'f16', 'bf16', 'f32', 'f64'],
+  i8: ['i16', 'i32', 'i64', 'f32', 'f64'],
+  u8: ['u16', 'i16', 'u32', 'i32', 'u64', 'i64', 'f32', 'f64'],
+  i16: ['i32', 'i64', 'f32', 'f64'],
+  u16: ['u32', 'i32', 'u64', 'i64', 'f32', 'f64'],
+  i32: ['i64', 'f64'],
+  u32: ['u64', 'i64', 'f64'],
+};
 
 export const IDENTITY_RULES = [
   // identity(x) → x
@@ -62,6 +88,19 @@ export const IDENTITY_RULES = [
     match: (op, m) => {
       const x = op.operands[0]!;
       return m.attrs(op).dtype('to') === x.type.dtype ? { x } : undefined;
+    },
+    rewrite: ({ x }) => [x],
+  }),
+
+  // cast<A>(cast<B>(x: A)) → x   when B holds every value of A exactly (f32 → f64 → f32, i8 → i32 → i8, ...)
+  rule({
+    name: 'cast-round-trip',
+    root: ['cast'],
+    match: (op, m) => {
+      const inner = m.def(op.operands[0], 'cast');
+      const x = inner?.operands[0];
+      if (!inner || !x || m.attrs(op).dtype('to') !== x.type.dtype) return undefined;
+      return EXACT_WIDENINGS[x.type.dtype]?.includes(inner.results[0]!.type.dtype) ? { x } : undefined;
     },
     rewrite: ({ x }) => [x],
   }),

@@ -83,6 +83,20 @@ const STEPS: readonly Step[] = [
     e.push(['identity-cast']);
   },
   (c, e) => {
+    const x = c.pickFloat((v) => ['f16', 'bf16', 'f32', 'f8e4m3fn'].includes(v.type.dtype));
+    if (!x) return;
+    const wide = c.b.op1('cast', [x], c.opts('cast', { to: attr.dtype(x.type.dtype === 'f32' ? 'f64' : pickOne(c.g, ['f32', 'f64'])) }));
+    c.pool.push(c.b.op1('cast', [wide], c.opts('cast', { to: attr.dtype(x.type.dtype) })));
+    e.push(['cast-round-trip']);
+  },
+  (c) => {
+    // Near miss: f32 → f16 → f32 rounds, so it must stay.
+    const x = c.pickFloat((v) => v.type.dtype === 'f32');
+    if (!x) return;
+    const narrow = c.b.op1('cast', [x], c.opts('cast', { to: attr.dtype('f16') }));
+    c.pool.push(c.b.op1('cast', [narrow], c.opts('cast', { to: attr.dtype('f32') })));
+  },
+  (c, e) => {
     const x = c.pickFloat();
     if (!x) return;
     const ratio = c.constant(tensorFrom('f32', [], [0.25]));
