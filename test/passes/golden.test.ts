@@ -88,3 +88,53 @@ function checkPlans(file: string, c: GoldenCase, result: PipelineResult, m: Modu
     expect(report.problems, `${file}:${c.line}: memory plan of @${f.name}`).toEqual([]);
   }
 }
+
+// The harness itself: FileCheck semantics and the file format, on hand-written outputs.
+describe('FileCheck', () => {
+  const out = ['module @m {', '  func @main() {', '    %a = add(%x, %y)', '    %b = mul(%a, %a)', '    return %b', '  }', '  func @g() {', '    %c = neg(%x)', '  }', '}'].join('\n');
+  const checks = (lines: string): ReturnType<typeof parseGoldenFile>[number]['checks'] =>
+    parseGoldenFile(`// RUN: dce\nmodule @m {}\n${lines}`, 't.ir')[0]!.checks;
+  const run = (lines: string): string | undefined => {
+    const f = fileCheck(out, checks(lines));
+    return f && `${f.check.line}: ${f.message}`;
+  };
+
+  it('CHECK finds lines in order; CHECK-NEXT needs the very next line', () => {
+    expect(run('// CHECK: add\n// CHECK-NEXT: mul(%a,   %a)\n// CHECK-NEXT: return')).toBeUndefined();
+    expect(run('// CHECK: mul\n// CHECK: add')).toBe('4: CHECK not found in output lines 5..10');
+    expect(run('// CHECK: add\n// CHECK-NEXT: return')).toBe('4: CHECK-NEXT expected on output line 4, found: %b = mul(%a, %a)');
+    expect(run('// CHECK-NEXT: module')).toBe('3: CHECK-NEXT without a previous match');
+  });
+
+  it('CHECK-NOT holds between the surrounding matches, or to the end', () => {
+    expect(run('// CHECK: add\n// CHECK-NOT: neg\n// CHECK: return')).toBeUndefined();
+    expect(run('// CHECK: add\n// CHECK-NOT: mul\n// CHECK: return')).toBe('4: CHECK-NOT text found on output line 4: %b = mul(%a, %a)');
+    expect(run('// CHECK: return\n// CHECK-NOT: neg')).toBe('4: CHECK-NOT text found on output line 8: %c = neg(%x)');
+    expect(run('// CHECK-NOT: sub')).toBeUndefined();
+  });
+
+  it('CHECK-LABEL splits the output: checks cannot cross into the next label block', () => {
+    expect(run('// CHECK-LABEL: func @main\n// CHECK: return\n// CHECK-LABEL: func @g\n// CHECK: neg')).toBeUndefined();
+    expect(run('// CHECK-LABEL: func @main\n// CHECK: neg\n// CHECK-LABEL: func @g')).toBe('4: CHECK not found in output lines 3..6 (before the next CHECK-LABEL)');
+    expect(run('// CHECK-LABEL: func @main\n// CHECK-NOT: neg\n// CHECK-LABEL: func @g')).toBeUndefined();
+    expect(run('// CHECK-LABEL: func @g\n// CHECK-LABEL: func @main')).toBe('4: CHECK-LABEL not found at or after output line 8');
+  });
+
+  it('splits cases, inherits the file RUN line, keeps file line numbers', () => {
+    const text = [
+      '// RUN: cse', 'module @m {}', '// CHECK: a', '// -----', '// RUN: dce{x=1}', 'module @n {}', '// EXPECT-ERROR: E108 unknown option', '// -----', 'module @o {}', '// CHECK-NOT: b',
+    ].join('\n');
+    const cs = parseGoldenFile(text, 't.ir');
+    expect(cs.map((c) => [c.index, c.line, c.run, c.runLine])).toEqual([[1, 1, 'cse', 1], [2, 5, 'dce{x=1}', 5], [3, 9, 'cse', 1]]);
+    expect(cs[1]!.expectError).toEqual({ code: 'E108', text: 'unknown option', line: 7 });
+    expect(cs[2]!.checks).toEqual([{ kind: 'CHECK-NOT', text: 'b', line: 10 }]);
+    expect(cs[2]!.source.split('\n')[8]).toBe('module @o {}');
+  });
+
+  it('rejects malformed golden files', () => {
+    expect(() => parseGoldenFile('module @m {}\n// CHECK: x', 't.ir')).toThrow(/no '\/\/ RUN: <pipeline>' line/);
+    expect(() => parseGoldenFile('// RUN: dce\nmodule @m {}', 't.ir')).toThrow(/t\.ir:1: case has no CHECK or EXPECT-ERROR line/);
+    expect(() => parseGoldenFile('// RUN: dce\nmodule @m {}\n// CHECK-NXT: x', 't.ir')).toThrow(/t\.ir:3: unknown directive/);
+    expect(() => parseGoldenFile('// RUN: dce\nmodule @m {}\n// CHECK: x\n// EXPECT-ERROR: E101', 't.ir')).toThrow(/cannot be combined/);
+  });
+});
