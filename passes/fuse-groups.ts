@@ -51,7 +51,10 @@ export function roleOf(op: Op): Role | null {
   const data = def.fusion === 'elementwise' || def.fusion === 'broadcast' || def.fusion === 'injective' || def.fusion === 'reduction';
   // `shape`/`size` read only the operand's type, so they are shape arithmetic whatever their class.
   const metadata = op.name === 'shape' || op.name === 'size';
-  if ((data || metadata) && op.results.length > 0 && op.results.every(isShapeValue)) return 'shape';
+  // Other ops are shape arithmetic only when they read small integer tensors too (an arg_max of
+  // a large tensor gives a small result but is data work).
+  const smallIn = metadata || op.operands.every((v) => v === null || isShapeValue(v));
+  if ((data || metadata) && smallIn && op.results.length > 0 && op.results.every(isShapeValue)) return 'shape';
   switch (def.fusion) {
     case 'elementwise': case 'broadcast': return 'ew';
     case 'injective': return 'inj';

@@ -18,6 +18,7 @@ import { countKernels, fusePass } from '../../passes/fuse.js';
 import { INTERP_PROFILE } from '../../passes/pass.js';
 import { arbModuleWithInputs, inlineStore } from '../gen/random-module.js';
 import { randomTensor, type G } from '../gen/random-values.js';
+import { checkPreservesSemantics } from './property.js';
 
 const bits = (ts: readonly Tensor[]): string[] => ts.map((t) => `${t.dtype}[${t.shape}]${
   t.dtype === 'string' ? JSON.stringify(t.data) : Buffer.from(encodeBytes(t)).toString('hex')}`);
@@ -43,6 +44,11 @@ function checkFuse(m: Module, inputs: Tensor[], maxOps = 16): ReturnType<typeof 
 }
 
 describe('fuse on random modules', () => {
+  it('keeps results bit for bit through the pass manager (shared property, verify-each)', () => {
+    checkPreservesSemantics('fuse', { bitwise: true, numRuns: 100 });
+    checkPreservesSemantics('fuse{max-ops=2}', { bitwise: true, numRuns: 50 });
+  });
+
   it('keeps results bit for bit, verifies, is idempotent and deterministic', () => {
     fc.assert(fc.property(arbModuleWithInputs({ maxOps: 12 }), fc.integer({ min: 2, max: 16 }), ({ module, inputs }, maxOps) => {
       // Two copies read from the same text fuse to the same text.
