@@ -1,6 +1,11 @@
 // tenth's side of the benchmark, through the library API: import a model, run the pipeline (O2 by
-// default), count ops and kernels, plan the arena of the main function, and run the optimised
-// module on every test_data_set_N against the expected outputs.
+// default), count ops and kernels as `tenth stats` does (src/cli/cmd-stats.ts countOps, fuse's
+// countKernels), plan the arena, and run the optimised module on every test_data_set_N against the
+// expected outputs.
+//
+// One difference from `tenth stats`: the arena is planned with the symbolic dims (`batch`, `seq`)
+// sized by the model's first data set, where stats sizes them 1 (plan-memory's default-dim) unless
+// the pipeline says `plan-memory{bind=batch:2;seq:16}`. A BERT planned for one token says little.
 
 import { basename } from 'node:path';
 import type { Module, Region } from '../../ir/ir.js';
@@ -14,27 +19,13 @@ import type { TargetProfile } from '../../passes/pass.js';
 import { planMemory } from '../../passes/plan-memory.js';
 import { listDataSets, loadInputs } from '../../src/check/data-dir.js';
 import { runDataDir } from '../../src/check/run-check.js';
+import { countOps } from '../../src/cli/cmd-stats.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 
 /** Tolerance of `tenth run --check` (issue 3: results unchanged after O2). */
 export const CHECK_TOLERANCE = { rtol: 1e-3, atol: 1e-5 } as const;
 
-/**
- * Ops a module computes with: every op except consts and terminators, in all regions; a `fused` op
- * counts its members instead of itself (so fusion alone does not change the count), a control-flow
- * op counts itself and its bodies.
- */
-export function countOps(region: Region): number {
-  let n = 0;
-  for (const op of region.ops) {
-    if (op.name === 'const' || getOpDef(op.name)?.traits.includes('terminator')) continue;
-    if (op.name !== 'fused') n += 1;
-    for (const r of op.regions) n += countOps(r);
-  }
-  return n;
-}
-
-/** Kernels of the main function by name: a fused op's `name` attribute (`conv-add-clip`), else the op. */
+/** Kernels by name, all functions: a fused op's `name` attribute (`fused:conv-add-clip`), else the op. */
 export function kernelsByName(module: Module): Record<string, number> {
   const counts = new Map<string, number>();
   const visit = (region: Region): void => {
@@ -49,7 +40,7 @@ export function kernelsByName(module: Module): Record<string, number> {
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   };
-  visit(module.main.body);
+  for (const f of module.funcs) visit(f.body);
   return Object.fromEntries([...counts.keys()].sort().map((k) => [k, counts.get(k)!]));
 }
 
@@ -121,7 +112,7 @@ export function tenthFigures(modelDir: string, modelPath: string, opts: FigureOp
     const t0 = performance.now();
     const m = importOnnxFile(modelPath);
     importTimes.push(performance.now() - t0);
-    opsBefore = countOps(m.main.body);
+    opsBefore = countOps(m);
     // verify-each is off while timing; the result is verified once below.
     compileTimes.push(runPipeline(m, opts.pipeline, { target: opts.target, verifyEach: false }).ms);
     module = m;
@@ -134,7 +125,9 @@ export function tenthFigures(modelDir: string, modelPath: string, opts: FigureOp
   // Without data, planMemory sizes every symbol 1 (its default-dim).
   const bind = dataSets.length > 0 ? bindingsFromInputs(m, dataSets[0]!) : new Map<string, number>();
   const bindingsFrom = dataSets.length > 0 ? basename(dataSets[0]!) : 'default size 1';
-  const plan = planMemory(m.main, { alignment: opts.target.alignment, bind });
+  // Summed over functions, as `tenth stats` does (the importer makes one).
+  const plans = m.funcs.map((f) => planMemory(f, { alignment: opts.target.alignment, bind }));
+  const sum = (k: 'peak' | 'lowerBound' | 'naive'): number => plans.reduce((n, p) => n + p[k], 0);
 
   let passed = 0;
   let maxAbs = 0;
@@ -151,10 +144,17 @@ export function tenthFigures(modelDir: string, modelPath: string, opts: FigureOp
   }
   return {
     opsBefore,
-    opsAfter: countOps(m.main.body),
-    kernels: countKernels(m.main),
+    opsAfter: countOps(m),
+    kernels: m.funcs.reduce((n, f) => n + countKernels(f), 0),
     kernelsByName: kernelsByName(m),
-    memory: { peakBytes: plan.peak, lowerBoundBytes: plan.lowerBound, naiveBytes: plan.naive, bindings: plan.bindings, bindingsFrom, unplanned: plan.unplanned.length },
+    memory: {
+      peakBytes: sum('peak'),
+      lowerBoundBytes: sum('lowerBound'),
+      naiveBytes: sum('naive'),
+      bindings: [...new Set(plans.map((p) => p.bindings).filter((b) => b !== ''))].join(' '),
+      bindingsFrom,
+      unplanned: plans.reduce((n, p) => n + p.unplanned.length, 0),
+    },
     compileMs: median(compileTimes),
     compileRuns: compileTimes,
     importMs: median(importTimes),

@@ -125,7 +125,10 @@ export function formatReport(reports: readonly ModelReport[], ctx: { pipeline: s
     const t = r.tenth;
     if (r.tenthError) out.push(`${r.model}: tenth: ${r.tenthError}`);
     if (r.ortError) out.push(`${r.model}: onnxruntime: ${r.ortError}`);
-    if (t?.memory.bindings) out.push(`${r.model}: arena planned for ${t.memory.bindings} (${t.memory.bindingsFrom})`);
+    if (t?.memory.bindings) {
+      const bind = t.memory.bindings;
+      out.push(`${r.model}: arena planned for ${bind} (${t.memory.bindingsFrom}); tenth stats sizes symbols 1 unless given plan-memory{bind=${bind}}`);
+    }
     if (t && t.memory.unplanned > 0) out.push(`${r.model}: ${t.memory.unplanned} buffers without a static size (not in the arena)`);
     if (t?.check.failure) out.push(`${r.model}: results differ: ${t.check.failure}`);
   }
