@@ -1,7 +1,7 @@
 // The pass manager: hook order, failures, verify-each, and the standard instruments (print-IR-after
 // all/changed, timing, dump-to-folder). Passes here are small test passes registered at run time.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -212,6 +212,14 @@ describe('instruments', () => {
       const sub = join(dir, 'failed');
       expect(() => runPipeline(load(), 'test-neg-to-abs,test-break', { instruments: [dumpToFolderInstrument(sub, { input: false })] })).toThrow();
       expect(readdirSync(sub).sort()).toEqual(['01-test-neg-to-abs.ir', '02-test-break.failed.ir']);
+    });
+
+    it('clears the dumps of an earlier run, and only those', () => {
+      const sub = join(dir, 'again');
+      runPipeline(load(), 'test-target,test-neg-to-abs,test-target', { instruments: [dumpToFolderInstrument(sub)] });
+      writeFileSync(join(sub, 'notes.txt'), 'mine');
+      runPipeline(load(), 'test-neg-to-abs', { instruments: [dumpToFolderInstrument(sub)] });
+      expect(readdirSync(sub).sort()).toEqual(['00-input.ir', '01-test-neg-to-abs.ir', 'notes.txt']);
     });
   });
 });
