@@ -1,7 +1,7 @@
 // Runs every test/passes/*.ir golden file (format in test/passes/filecheck.ts): each case is parsed,
 // run through its RUN pipeline with verify-each on, printed and matched against its CHECK lines,
 // or must fail with its EXPECT-ERROR code. One vitest test per case, named by file, case index and
-// line. When the last pass of a pipeline is plan-memory, the independent checker
+// line. The printed output must parse back to the same text. When the last pass of a pipeline is plan-memory, the independent checker
 // (test/passes/memory-checker.ts) must also accept every function's plan.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -73,6 +73,11 @@ function runCase(file: string, c: GoldenCase): void {
     );
   }
   checkPlans(file, c, out.result, out.module);
+  // What `tenth opt` prints must read back (annotations, fused regions included) to the same text.
+  const again = printModule(parseModule(out.output, { file: 'output.ir' }));
+  if (again !== out.output) {
+    throw new Error(`${where(c.line)}: the output of '${c.run}' does not print back the same after parsing:\n${numbered(again)}`);
+  }
 }
 
 /** The independent memory-plan checker, when plan-memory ran last (later passes would invalidate its plan). */
