@@ -267,28 +267,35 @@ export class GroupFinder {
   }
 
   /** Would x (a consumer of g) joining g close a cycle through ops or groups outside g? That is the
-   *  case when another operand of x is reachable from g. */
+   *  case when another operand of x is reachable from g by a path of at least two edges. */
   private closesCycle(g: Group, x: Op): boolean {
-    const targets = new Set<Op | Group>();
-    for (const p of this.graph.preds.get(x)!) {
+    const reach = this.reachableFrom(g);
+    return this.graph.preds.get(x)!.some((p) => {
       const n = this.node(p);
-      if (n !== g) targets.add(n);
-    }
-    if (targets.size === 0) return false;
-    const seen = new Set<Op | Group>([g]);
+      return n !== g && reach.has(n);
+    });
+  }
+
+  /** Nodes (ungrouped ops and other groups) reachable from g, cached until g changes; other groups
+   *  do not change while g grows, so the set stays valid for every candidate checked meanwhile. */
+  private reachCache: { g: Group; size: number; set: Set<Op | Group> } | undefined;
+
+  private reachableFrom(g: Group): Set<Op | Group> {
+    const c = this.reachCache;
+    if (c && c.g === g && c.size === g.members.length) return c.set;
+    const seen = new Set<Op | Group>();
     const stack: (Op | Group)[] = [g];
     while (stack.length > 0) {
       const n = stack.pop()!;
       for (const m of isGroup(n) ? n.members : [n]) {
         for (const u of this.graph.users.get(m)!) {
-          if (u === x) continue;
           const un = this.node(u);
-          if (targets.has(un)) return true;
-          if (!seen.has(un)) { seen.add(un); stack.push(un); }
+          if (un !== g && !seen.has(un)) { seen.add(un); stack.push(un); }
         }
       }
     }
-    return false;
+    this.reachCache = { g, size: g.members.length, set: seen };
+    return seen;
   }
 
   private node(op: Op): Op | Group {
