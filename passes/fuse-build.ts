@@ -79,11 +79,11 @@ export function buildFused(graph: RegionGraph, g: Group, names: NameTable): Buil
   const movedConsts: Op[] = [];
   for (const m of members) {
     for (const v of m.operands) {
-      if (!v || inner.has(v) || inGroup.has(graph.def(v)!)) continue;
+      if (!v || inner.has(v)) continue;
       const d = graph.def(v);
-      const only = d !== undefined && !usedOutside(d);
+      if (d && inGroup.has(d)) continue;
       if (d && inlineConst(d, INLINE_CONST_ELEMENTS)) {
-        if (only) {
+        if (!usedOutside(d)) {
           movedConsts.push(d);
           constOps.push(d);
           inner.set(v, v);

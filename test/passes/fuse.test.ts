@@ -12,6 +12,7 @@ import { printModule } from '../../ir/printer.js';
 import { encodeBytes, type Tensor, tensorFrom, toNumbers } from '../../ir/tensor.js';
 import { verify } from '../../ir/verify.js';
 import { countKernels, fusePass } from '../../passes/fuse.js';
+import { runPipeline } from '../../passes/index.js';
 import { INTERP_PROFILE } from '../../passes/pass.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 import { readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
@@ -117,6 +118,23 @@ describe('fuse rewrite details', () => {
     expect(m.main.body.ops[0]!.attrs.get('value')).toEqual({ kind: 'weight', value: 'w' });
     for (const f of fusedOps(m)) expect(f.regions[0]!.ops[0]!.name).toBe('const');
     expect(fusedOps(m)[0]!.operands.map((v) => v!.name)).toEqual(['x', 'w']);
+  });
+
+  it('gives a dead group one result (its last value), which dce then removes', () => {
+    const m = parseModule(`module @m {
+  func @main(%x: f32[3]) -> (%y: f32[3]) {
+    %a = exp(%x) : f32[3]
+    %b = neg(%a) : f32[3]
+    %y = abs(%x) : f32[3]
+    return %y
+  }
+}
+`);
+    fuse(m);
+    expect(verify(m)).toEqual([]);
+    expect(fusedOps(m).map((f) => f.results.map((r) => r.name))).toEqual([['b']]);
+    runPipeline(m, 'dce', { verifyEach: true });
+    expect(m.main.body.ops.map((op) => op.name)).toEqual(['abs', 'return']);
   });
 
   it('places a group after operands defined between its members', () => {
