@@ -12,13 +12,8 @@ import fc from 'fast-check';
 import { TenthError } from '../../ir/diagnostics.js';
 import { Func, Module, Region, Value } from '../../ir/ir.js';
 import { getOpDef } from '../../ir/op-def.js';
-import { interpret } from '../../ir/interp.js';
-import { printModule } from '../../ir/printer.js';
-import { verify } from '../../ir/verify.js';
-import { getPass } from '../../passes/registry.js';
-import { INTERP_PROFILE, type PassOptionValue } from '../../passes/pass.js';
-import '../../passes/builtin.js';
-import { encodeBytes, tensorFrom, type Tensor } from '../../ir/tensor.js';
+import { tensorFrom } from '../../ir/tensor.js';
+import { runPipeline } from '../../passes/index.js';
 import type { Dim } from '../../ir/types.js';
 import { availableRecipes, inlineStore, randomInputs, type ModuleWithInputs } from '../gen/random-module.js';
 import { RecipeCtx } from '../gen/recipes.js';
@@ -124,64 +119,12 @@ export function arbOptModule(): fc.Arbitrary<ModuleWithInputs> {
   return fc.gen().map((g) => build(g));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Running passes and comparing interpreter results (until test/passes/property.ts lands).
-
-/** Run pipeline items (`name` or `name{k=v}`) in order with verification after each; counters summed. */
-export function runPasses(m: Module, pipeline: string): Record<string, number> {
-  const counters: Record<string, number> = {};
-  for (const item of pipeline.split(/,(?![^{]*\})/)) {
-    const [, name, opts] = /^\s*([\w-]+)(?:\{(.*)\})?\s*$/.exec(item)!;
-    const pass = getPass(name!);
-    if (!pass) throw new Error(`unknown pass ${name}`);
-    const options: Record<string, PassOptionValue> = Object.fromEntries(Object.entries(pass.options).map(([k, v]) => [k, v.default]));
-    for (const kv of opts ? opts.split(',') : []) {
-      const [k, v] = kv.split('=');
-      options[k!.trim()] = Number(v);
-    }
-    const r = pass.run(m, { target: INTERP_PROFILE }, options);
-    const diags = verify(m);
-    if (diags.length > 0) throw new Error(`after ${name}: ${diags.map((d) => d.message).join('; ')}\n${printModule(m)}`);
-    for (const [k, v] of Object.entries(r.counters)) counters[k] = (counters[k] ?? 0) + v;
+/** Counters of one pass run through the pass manager (verify-each on), keyed by counter name. */
+export function runCounters(m: Module, pipeline: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(runPipeline(m, pipeline, { verifyEach: true }).counters)) {
+    const name = k.slice(k.indexOf('/') + 1);
+    out[name] = (out[name] ?? 0) + v;
   }
-  return counters;
-}
-
-/** Interpreter results, or the error code when the run fails with a diagnostic. */
-export function tryInterpret(m: Module, inputs: readonly Tensor[]): Tensor[] | string {
-  try {
-    return interpret(m, inputs);
-  } catch (e) {
-    if (e instanceof TenthError) return e.diagnostics[0]?.code ?? 'error';
-    throw e;
-  }
-}
-
-/** Bitwise equality of results (dtype, shape, every byte; strings exactly). */
-export function sameBits(a: readonly Tensor[], b: readonly Tensor[]): string | undefined {
-  if (a.length !== b.length) return `${a.length} results vs ${b.length}`;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!;
-    if (x.dtype !== y.dtype || x.shape.join(',') !== y.shape.join(',')) return `result ${i}: ${x.dtype}[${x.shape}] vs ${y.dtype}[${y.shape}]`;
-    const bx = x.dtype === 'string' ? JSON.stringify(x.data) : Buffer.from(encodeBytes(x)).toString('hex');
-    const by = y.dtype === 'string' ? JSON.stringify(y.data) : Buffer.from(encodeBytes(y)).toString('hex');
-    if (bx !== by) return `result ${i} differs`;
-  }
-  return undefined;
-}
-
-/**
- * The pass keeps the interpreter's results bitwise: interpret, run the pipeline (verifying after
- * each pass), interpret again. Modules whose original run fails are not compared. Returns counters.
- */
-export function checkBitwise(pipeline: string, { module, inputs }: ModuleWithInputs): Record<string, number> {
-  const before = tryInterpret(module, inputs);
-  const text = printModule(module);
-  const counters = runPasses(module, pipeline);
-  if (typeof before === 'string') return counters;
-  const after = tryInterpret(module, inputs);
-  if (typeof after === 'string') throw new Error(`after ${pipeline} the run fails with ${after}; before:\n${text}\nafter:\n${printModule(module)}`);
-  const diff = sameBits(before, after);
-  if (diff) throw new Error(`${pipeline} changed results: ${diff}\nbefore:\n${text}\nafter:\n${printModule(module)}`);
-  return counters;
+  return out;
 }
