@@ -129,11 +129,13 @@ export class RegionGraph {
 export interface GroupOptions {
   /** Most non-const ops in one group. */
   readonly maxOps: number;
+  /** Pull the Q/K/V projections (matmul/gemm + bias, reshape, transpose) into attention groups. */
+  readonly attentionProjections: boolean;
 }
 
 export class GroupFinder {
   readonly groupOf = new Map<Op, Group>();
-  readonly groups: Group[] = [];
+  groups: Group[] = [];
   private readonly roles = new Map<Op, Role | null>();
 
   constructor(readonly graph: RegionGraph, readonly opts: GroupOptions) {
@@ -154,7 +156,42 @@ export class GroupFinder {
         this.grow(this.seed(op, role));
       }
     }
+    if (this.opts.attentionProjections) this.mergeProjections();
     return this.groups;
+  }
+
+  /** Like onnxruntime's Attention op: a projection (a contraction group without reductions, or a
+   *  lone matmul/gemm) read only by one attention group becomes part of it. Every use of the
+   *  projection is then inside the merged group, so the merge cannot close a cycle. */
+  private mergeProjections(): void {
+    const merged = new Set<Group>();
+    for (const g of this.groups) {
+      if (g.kind !== 'attention') continue;
+      for (let again = true; again;) {
+        again = false;
+        for (const m of g.members) {
+          for (const p of this.graph.preds.get(m)!) {
+            const pg = this.groupOf.get(p);
+            const ops = pg ? pg.members : [p];
+            if (pg === g || !this.isProjection(pg, p) || g.members.length + ops.length > this.opts.maxOps) continue;
+            if (!ops.every((o) => this.graph.users.get(o)!.every((u) => this.groupOf.get(u) === g || ops.includes(u)))) continue;
+            for (const o of ops) { g.members.push(o); this.groupOf.set(o, g); }
+            g.contractions.push(...(pg ? pg.contractions : [p]));
+            if (pg) merged.add(pg);
+            again = true;
+            break;
+          }
+          if (again) break;
+        }
+      }
+    }
+    this.groups = this.groups.filter((g) => !merged.has(g));
+  }
+
+  private isProjection(pg: Group | undefined, p: Op): boolean {
+    const dense = (op: Op): boolean => op.name === 'matmul' || op.name === 'gemm';
+    if (pg) return pg.kind === 'contraction' && pg.reductions.length === 0 && pg.contractions.every(dense);
+    return this.role(p) === 'con' && dense(p);
   }
 
   private seed(op: Op, role: Role): Group {

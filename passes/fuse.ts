@@ -5,7 +5,9 @@
 // - contraction: matmul/gemm/conv with its epilogue (bias add, activation, clip, residual add,
 //   the GELU erf chain) and injective prologue (a transpose or gather feeding it); after a
 //   matmul/gemm, also a last-axis normalisation (residual add + LayerNormalization);
-// - attention: matmul (QK^T) -> scale -> mask add -> softmax -> matmul (V), plus epilogue;
+// - attention: matmul (QK^T) -> scale -> mask add -> softmax -> matmul (V), plus epilogue, and
+//   (option attention-projections) the Q/K/V projections that only it reads, as onnxruntime's
+//   Attention op does;
 // - reduction: softmax, layer/group normalisation, pools and reduce_* with elementwise prologue
 //   and epilogue (embedding gathers + adds + LayerNormalization; decomposed mean/variance);
 // - elementwise: chains of elementwise, broadcast and injective (reshape, transpose, ...) ops;
@@ -24,7 +26,7 @@
 import type { Func, Module, Op, Region } from '../ir/ir.js';
 import { getOpDef } from '../ir/op-def.js';
 import { buildFused, NameTable, stableTopoSort } from './fuse-build.js';
-import { GroupFinder, RegionGraph } from './fuse-groups.js';
+import { GroupFinder, type GroupOptions, RegionGraph } from './fuse-groups.js';
 import type { Pass, PassResult } from './pass.js';
 
 /**
@@ -48,13 +50,13 @@ function regionKernels(region: Region): number {
 
 interface Tally { groups: number; opsFused: number; kinds: Map<string, number> }
 
-function fuseRegion(region: Region, names: NameTable, maxOps: number, tally: Tally): void {
+function fuseRegion(region: Region, names: NameTable, opts: GroupOptions, tally: Tally): void {
   // Bodies of control-flow ops first (their ops are not candidates at this level).
   for (const op of region.ops) {
-    if (op.name !== 'fused') for (const r of op.regions) fuseRegion(r, names, maxOps, tally);
+    if (op.name !== 'fused') for (const r of op.regions) fuseRegion(r, names, opts, tally);
   }
   const graph = new RegionGraph(region);
-  const groups = new GroupFinder(graph, { maxOps }).run();
+  const groups = new GroupFinder(graph, opts).run();
   if (groups.length === 0) return;
   const removed = new Set<Op>();
   const priority = new Map<Op, number>(graph.index);
@@ -96,14 +98,19 @@ export const fusePass: Pass = {
   name: 'fuse',
   summary: 'Group producer-consumer chains (contraction + epilogue, attention, reductions, elementwise) into fused kernels',
   options: {
-    'max-ops': { type: 'int', default: 16, summary: 'most ops (consts not counted) in one fused group' },
+    'max-ops': { type: 'int', default: 24, summary: 'most ops (consts not counted) in one fused group' },
+    'attention-projections': {
+      type: 'bool', default: true,
+      summary: 'pull the Q/K/V projections into the attention group (one kernel, like onnxruntime\'s Attention op)',
+    },
   },
   run(module: Module, _ctx, options): PassResult {
-    const maxOps = Number(options['max-ops'] ?? 16);
+    const maxOps = Number(options['max-ops'] ?? 24);
+    const opts: GroupOptions = { maxOps, attentionProjections: options['attention-projections'] !== false };
     const tally: Tally = { groups: 0, opsFused: 0, kinds: new Map() };
     let kernels = 0;
     for (const f of module.funcs) {
-      if (maxOps >= 2) fuseRegion(f.body, new NameTable(f), maxOps, tally);
+      if (maxOps >= 2) fuseRegion(f.body, new NameTable(f), opts, tally);
       kernels += countKernels(f);
     }
     const counters: Record<string, number> = { groups: tally.groups, 'ops-fused': tally.opsFused, kernels };

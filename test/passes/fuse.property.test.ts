@@ -22,7 +22,7 @@ import { checkPreservesSemantics } from './property.js';
 
 const bits = (ts: readonly Tensor[]): string[] => ts.map((t) => `${t.dtype}[${t.shape}]${
   t.dtype === 'string' ? JSON.stringify(t.data) : Buffer.from(encodeBytes(t)).toString('hex')}`);
-const fuse = (m: Module, maxOps = 16) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': maxOps });
+const fuse = (m: Module, maxOps = 24) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': maxOps, 'attention-projections': true });
 const fusedOps = (m: Module): Op[] => [...walkOps(m.main.body)].filter((op) => op.name === 'fused');
 
 /** Interpret, fuse, verify, interpret again: identical bits. Also: group sizes, idempotence. */
@@ -146,10 +146,14 @@ const arbAttention = fc.gen().map((g): Built => {
   const q = arg('q', [bt!, h!, s!, d!]), k = arg('k', [bt!, h!, t!, d!]), v = arg('v', [bt!, h!, t!, d!]);
   const mask = arg('mask', [bt!, 1, 1, t!]);
   const masked = g(fc.boolean);
-  const args = masked ? [q, k, v, mask] : [q, k, v];
+  // Sometimes Q is projected in the module (matmul + bias): the projection joins the attention.
+  const projected = g(fc.boolean);
+  const wq = arg('wq', [d!, d!]), bq = arg('bq', [d!]);
+  const args = [q, k, v, ...(masked ? [mask] : []), ...(projected ? [wq, bq] : [])];
   const m = moduleOf(args, (b) => {
     const kt = b.op1('transpose', [k], { attrs: { perm: attr.ints([0, 1, 3, 2]) } });
-    let sc = b.op1(g(fc.boolean) ? 'div' : 'mul', [b.op1('matmul', [q, kt]), fConst(b, Math.sqrt(d!))]);
+    const qp = projected ? b.op1('add', [b.op1('matmul', [q, wq]), bq]) : q;
+    let sc = b.op1(g(fc.boolean) ? 'div' : 'mul', [b.op1('matmul', [qp, kt]), fConst(b, Math.sqrt(d!))]);
     if (masked) sc = b.op1('add', [sc, mask]);
     const p = b.op1('softmax', [sc], { attrs: { axis: attr.int(-1) } });
     const o = b.op1('matmul', [p, v]);
@@ -198,7 +202,7 @@ describe('fuse on generated patterns', () => {
     }), { numRuns: 60 });
   });
 
-  it('attention: QK^T, scale, mask, softmax, V and the head transpose are one kernel', () => {
+  it('attention: Q projection, QK^T, scale, mask, softmax, V and the head transpose are one kernel', () => {
     fc.assert(fc.property(arbAttention, ({ m, inputs }) => {
       const r = checkFuse(m, inputs);
       expect(r.counters.kernels).toBe(1);
