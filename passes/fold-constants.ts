@@ -168,8 +168,14 @@ function tryFold(op: Op, st: FoldState): Op[] | undefined {
     inputs.push(t);
   }
   if (usesPartial) return foldPartial(op, def, inputs, st);
+  // Refuse before evaluating when the declared types already say the results are too big
+  // (an Expand to a huge static shape would otherwise be computed only to be thrown away).
+  const declared = op.results.map((r) => ({ dtype: r.type.dtype, n: isStaticShape(r.type.shape) ? sizeOf(r.type.shape) : undefined }));
+  if (declared.every((d) => d.n !== undefined) && !withinLimit(op, inputs, declared.map((d) => ({ elements: d.n!, bytes: packedByteLength(d.dtype, d.n!) })), st)) {
+    return undefined;
+  }
   const results = evaluate(op, def, inputs, st);
-  if (!results || !withinLimit(op, inputs, results, st)) return undefined;
+  if (!results || !withinLimit(op, inputs, results.map((t) => ({ elements: t.data.length, bytes: byteSize(t) })), st)) return undefined;
   return replaceWithConsts(op, results, st);
 }
 
@@ -262,8 +268,8 @@ function conform(t: Tensor, v: Value): Tensor {
   return t;
 }
 
-function withinLimit(op: Op, inputs: (Tensor | null)[], results: Tensor[], st: FoldState): boolean {
-  const elements = results.reduce((n, t) => n + t.data.length, 0);
+function withinLimit(op: Op, inputs: (Tensor | null)[], results: { elements: number; bytes: number }[], st: FoldState): boolean {
+  const elements = results.reduce((n, r) => n + r.elements, 0);
   if (elements <= st.maxElements) return true;
   // Constant operands used by this op alone die with the fold.
   let freed = 0;
@@ -271,7 +277,7 @@ function withinLimit(op: Op, inputs: (Tensor | null)[], results: Tensor[], st: F
     const slots = op.operands.filter((u) => u === v).length;
     if (v && inputs[i] && (st.uses.get(v) ?? 0) <= slots && op.operands.indexOf(v) === i) freed += byteSize(inputs[i]!);
   });
-  return results.reduce((n, t) => n + byteSize(t), 0) <= freed;
+  return results.reduce((n, r) => n + r.bytes, 0) <= freed;
 }
 
 const byteSize = (t: Tensor): number =>
