@@ -101,15 +101,20 @@ const MOVEMENT_OPS = new Set(['gather', 'slice', 'concat', 'unsqueeze', 'squeeze
 
 function foldRegion(region: Region, st: FoldState): void {
   const out: Op[] = [];
-  const pending = [...region.ops];
-  while (pending.length > 0) {
-    const op = pending.shift()!;
+  const ops = [...region.ops];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
     op.operands = op.operands.map((v) => (v ? st.replace.get(v) ?? v : v));
     const branch = takenBranch(op, st);
     if (branch) {
+      // The branch's ops run next, in place of the `if`; its results become what the branch yields.
       const y = branch.terminator!;
-      op.results.forEach((r, i) => st.replace.set(r, y.operands[i]!));
-      pending.unshift(...branch.ops.slice(0, -1));
+      op.results.forEach((r, k) => {
+        const v = y.operands[k]!;
+        st.replace.set(r, v);
+        if (formatType(v.type) !== formatType(r.type)) st.refined.add(v);
+      });
+      ops.splice(i + 1, 0, ...branch.ops.slice(0, -1));
       st.inlined++;
       continue;
     }
