@@ -130,7 +130,7 @@ export interface GroupOptions {
   /** Most non-const ops in one group. */
   readonly maxOps: number;
   /** Pull the Q/K/V projections (matmul/gemm + bias, reshape, transpose) into attention groups. */
-  readonly attentionProjections: boolean;
+  readonly qkvProjections: boolean;
 }
 
 export class GroupFinder {
@@ -156,7 +156,7 @@ export class GroupFinder {
         this.grow(this.seed(op, role));
       }
     }
-    if (this.opts.attentionProjections) this.mergeProjections();
+    if (this.opts.qkvProjections) this.mergeProjections();
     return this.groups;
   }
 

@@ -6,7 +6,7 @@
 //   the GELU erf chain) and injective prologue (a transpose or gather feeding it); after a
 //   matmul/gemm, also a last-axis normalisation (residual add + LayerNormalization);
 // - attention: matmul (QK^T) -> scale -> mask add -> softmax -> matmul (V), plus epilogue, and
-//   (option attention-projections) the Q/K/V projections that only it reads, as onnxruntime's
+//   (option qkv-projections) the Q/K/V projections that only it reads, as onnxruntime's
 //   Attention op does;
 // - reduction: softmax, layer/group normalisation, pools and reduce_* with elementwise prologue
 //   and epilogue (embedding gathers + adds + LayerNormalization; decomposed mean/variance);
@@ -99,14 +99,14 @@ export const fusePass: Pass = {
   summary: 'Group producer-consumer chains (contraction + epilogue, attention, reductions, elementwise) into fused kernels',
   options: {
     'max-ops': { type: 'int', default: 24, summary: 'most ops (consts not counted) in one fused group' },
-    'attention-projections': {
+    'qkv-projections': {
       type: 'bool', default: true,
       summary: 'pull the Q/K/V projections into the attention group (one kernel, like onnxruntime\'s Attention op)',
     },
   },
   run(module: Module, _ctx, options): PassResult {
     const maxOps = Number(options['max-ops'] ?? 24);
-    const opts: GroupOptions = { maxOps, attentionProjections: options['attention-projections'] !== false };
+    const opts: GroupOptions = { maxOps, qkvProjections: options['qkv-projections'] !== false };
     const tally: Tally = { groups: 0, opsFused: 0, kinds: new Map() };
     let kernels = 0;
     for (const f of module.funcs) {

@@ -22,7 +22,7 @@ import { checkPreservesSemantics } from './property.js';
 
 const bits = (ts: readonly Tensor[]): string[] => ts.map((t) => `${t.dtype}[${t.shape}]${
   t.dtype === 'string' ? JSON.stringify(t.data) : Buffer.from(encodeBytes(t)).toString('hex')}`);
-const fuse = (m: Module, maxOps = 24) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': maxOps, 'attention-projections': true });
+const fuse = (m: Module, maxOps = 24) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': maxOps, 'qkv-projections': true });
 const fusedOps = (m: Module): Op[] => [...walkOps(m.main.body)].filter((op) => op.name === 'fused');
 
 /** Interpret, fuse, verify, interpret again: identical bits. Also: group sizes, idempotence. */

@@ -17,7 +17,7 @@ import { INTERP_PROFILE } from '../../passes/pass.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 import { readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
 
-const fuse = (m: Module, maxOps = 24) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': maxOps, 'attention-projections': true });
+const fuse = (m: Module, maxOps = 24) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': maxOps, 'qkv-projections': true });
 const fusedOps = (m: Module): Op[] => [...walkOps(m.main.body)].filter((op) => op.name === 'fused');
 const bits = (ts: readonly Tensor[]): string[] => ts.map((t) => Buffer.from(encodeBytes(t)).toString('hex'));
 
