@@ -15,7 +15,7 @@
 // Not merged: ops with regions, ops with the 'random' trait (each draws its own numbers),
 // terminators, ops missing from the op table, ops without results. Operands of commutative ops are
 // not reordered (a + b and b + a stay apart). Nothing is reassociated, so results are bitwise
-// unchanged.
+// unchanged. Counter: ops-merged (ops removed because an earlier op computes the same).
 
 import type { Op, Region, Value } from '../ir/ir.js';
 import { getOpDef } from '../ir/op-def.js';

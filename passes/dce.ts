@@ -15,6 +15,7 @@
 //
 // Afterwards: every remaining non-terminator op has at least one used result (or is unknown), and
 // every module weight is referenced by some op's `weight` attribute.
+// Counters: ops-removed (nested ops of a removed op included), weights-removed.
 
 import type { Module, Op, Region, Value } from '../ir/ir.js';
 import { getOpDef } from '../ir/op-def.js';

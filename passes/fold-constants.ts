@@ -25,6 +25,8 @@
 // terminators, `const` itself, ops missing from the op table, and ops whose eval fails (the error
 // is left for run time, where the interpreter reports it with its location).
 // Constants that become unused are left in place: dce removes them (run fold-constants,dce).
+// Counters: ops-folded (ops replaced by constants), ifs-inlined, types-refined (results whose
+// type a re-inference made more precise).
 // Afterwards the module verifies and gives bitwise the same results: every fold runs the same
 // eval the interpreter would, with the same rounding of reduced-precision floats.
 
@@ -79,7 +81,7 @@ interface FoldState {
   readonly consts: Map<Op, Tensor>;
   /** Partially known i64 vectors (from `shape`): unknown elements hold UNKNOWN_ELEM. */
   readonly partial: Map<Value, Tensor>;
-  /** Values whose type was made more precise (their users are re-inferred). */
+  /** Values that became constant or got a more precise type (their users are re-inferred). */
   readonly refined: Set<Value>;
   /** Results of inlined `if` ops -> the values their taken branch yields. */
   readonly replace: Map<Value, Value>;
@@ -293,7 +295,9 @@ function replaceWithConsts(op: Op, results: Tensor[], st: FoldState): Op[] {
   return op.results.map((r, i) => {
     const t = results[i]!;
     const type: TensorType = { dtype: t.dtype, shape: [...t.shape] };
-    if (formatType(type) !== formatType(r.type)) st.refined.add(r);
+    // Users are re-inferred: a constant operand tells shape rules more (Reshape's shape) even
+    // when the value's own type stays the same.
+    st.refined.add(r);
     r.type = type;
     st.partial.delete(r);
     const c = new Op('const', [], [r], new Map([['value', attr.tensor(t)]]), [], op.loc);
