@@ -169,7 +169,8 @@ function tryFold(op: Op, st: FoldState): Op[] | undefined {
   let usesPartial = false;
   for (const v of op.operands) {
     if (!v) { inputs.push(null); continue; }
-    const t = constOperand(v, st) ?? st.partial.get(v);
+    // `shape`/`size` only need the operand's type, so a partially known operand is as good as any.
+    const t = constOperand(v, st) ?? (op.name === 'shape' || op.name === 'size' ? undefined : st.partial.get(v));
     if (!t) return foldShapeOf(op, st);
     if (st.partial.has(v)) usesPartial = true;
     inputs.push(t);
