@@ -106,7 +106,7 @@ function foldRegion(region: Region, st: FoldState): void {
   const ops = [...region.ops];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
-    op.operands = op.operands.map((v) => (v ? st.replace.get(v) ?? v : v));
+    op.operands = op.operands.map((v) => (v ? resolve(v, st) : v));
     const branch = takenBranch(op, st);
     if (branch) {
       // The branch's ops run next, in place of the `if`; its results become what the branch yields.
@@ -132,6 +132,13 @@ function foldRegion(region: Region, st: FoldState): void {
     }
   }
   region.ops = out;
+}
+
+/** What a value stands for now; chains arise when a branch yields the result of an inner inlined `if`. */
+function resolve(v: Value, st: FoldState): Value {
+  let cur = v;
+  for (let next = st.replace.get(cur); next !== undefined; next = st.replace.get(cur)) cur = next;
+  return cur;
 }
 
 /** The region an `if` with a constant condition runs, if any. */
