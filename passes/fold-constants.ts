@@ -114,7 +114,7 @@ function foldRegion(region: Region, st: FoldState): void {
       op.results.forEach((r, k) => {
         const v = y.operands[k]!;
         st.replace.set(r, v);
-        if (formatType(v.type) !== formatType(r.type)) st.refined.add(v);
+        st.refined.add(v);
       });
       ops.splice(i + 1, 0, ...branch.ops.slice(0, -1));
       st.inlined++;
