@@ -58,14 +58,24 @@ function bytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(2)} MiB`;
 }
 
-export function formatStats(name: string, pipeline: string, s: Stats): string {
+/** The symbol sizes plan-memory used (its `mem.bind` annotation on main's terminator), if any. */
+function planBindings(m: Module): string | undefined {
+  const b = m.funcs[0]?.body.terminator?.attrs.get('mem.bind');
+  return b?.kind === 'string' && b.value ? b.value : undefined;
+}
+
+export function formatStats(name: string, pipeline: string, s: Stats, bindings?: string): string {
   const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+  const dims = bindings
+    ? [`  dims:     memory planned for ${bindings.replace(/:/g, '=').replace(/;/g, ', ')} (plan-memory{bind=...} sets them)`]
+    : [];
   return [
     `${name} (pipeline: ${pipeline || 'none'})`,
     `  ops:      ${s.opsBefore} before, ${s.opsAfter} after`,
     `  kernels:  ${s.kernels}`,
     `  memory:   arena peak ${bytes(s.memory.peakBytes)}, lower bound ${bytes(s.memory.lowerBoundBytes)} ` +
       `(peak ${ratio(s.memory.peakBytes, s.memory.lowerBoundBytes)}), naive total ${bytes(s.memory.naiveBytes)}`,
+    ...dims,
     `  compile:  ${s.compileMs.toFixed(1)} ms`,
     '',
   ].join('\n');
@@ -103,7 +113,7 @@ export const statsCommand: Command = {
       compileMs: Math.round(result.ms * 100) / 100,
     };
     if (args.options['json'] === true) ctx.io.out(JSON.stringify(stats) + '\n');
-    else ctx.io.out(formatStats(m.name, String(args.options['passes']), stats));
+    else ctx.io.out(formatStats(m.name, String(args.options['passes']), stats, planBindings(m)));
     return 0;
   },
 };
