@@ -154,7 +154,7 @@ describe('tenth stats', () => {
   it('prints a readable summary', async () => {
     const r = await runCli(['stats', join(mlp, 'model.onnx')]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^mlp \(pipeline: O2\)\n {2}ops: {6}\d+ before, \d+ after\n {2}kernels: {2}\d+\n {2}memory: {3}arena peak .+, lower bound .+ \(peak \d+\.\d\dx\), naive total .+\n {2}compile: {2}\d+\.\d ms\n$/);
+    expect(r.out).toMatch(/^mlp \(pipeline: O2\)\n {2}ops: {6}\d+ before, \d+ after\n {2}kernels: {2}\d+\n {2}memory: {3}arena peak .+, lower bound .+ \(peak \d+\.\d\dx\), naive total .+\n {2}dims: {5}memory planned for batch=1 \(plan-memory\{bind=\.\.\.\} sets them\)\n {2}compile: {2}\d+\.\d ms\n$/);
   });
 });
 
