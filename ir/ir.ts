@@ -98,6 +98,8 @@ export class Func {
 }
 
 export interface WeightStore {
+  /** The folder that file-backed weight paths are relative to, when they come from files. */
+  readonly baseDir?: string;
   /** Raw packed bytes of a weight (may be a view into a larger buffer; do not mutate). */
   bytes(w: Weight): Uint8Array;
 }

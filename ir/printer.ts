@@ -211,6 +211,11 @@ function namerFor(region: Region): Namer {
 export interface PrintOptions {
   /** Print node locations (default true). */
   readonly locations?: boolean;
+  /**
+   * Rewrites the path of file-backed weights as printed (paths are relative to the folder the
+   * text will be read from; a caller writing the text elsewhere rebases them). Default: as stored.
+   */
+  readonly weightPath?: (path: string) => string;
 }
 
 class Printer {
@@ -271,9 +276,9 @@ class Printer {
   }
 }
 
-export function formatWeight(w: Weight): string {
+export function formatWeight(w: Weight, weightPath: (path: string) => string = (p) => p): string {
   const src = w.source.kind === 'file'
-    ? `file(${JSON.stringify(w.source.path)}, offset = ${w.source.offset}, length = ${w.source.length})`
+    ? `file(${JSON.stringify(weightPath(w.source.path))}, offset = ${w.source.offset}, length = ${w.source.length})`
     : `bytes(${JSON.stringify(toHex(w.source.bytes))})`;
   return `weight ${formatSymbol(w.name)} : ${formatType(w.type)} = ${src}`;
 }
@@ -295,7 +300,7 @@ export function printModule(m: Module, opts: PrintOptions = {}): string {
   const meta = [...m.meta].sort(byKey).map(([k, v]) => `${formatName(k)} = ${JSON.stringify(v)}`);
   const head = `module ${formatSymbol(m.name)}${meta.length ? ` attributes {${meta.join(', ')}}` : ''} {`;
   const sections: string[] = [];
-  if (m.weights.size > 0) sections.push([...m.weights.values()].map((w) => `  ${formatWeight(w)}`).join('\n'));
+  if (m.weights.size > 0) sections.push([...m.weights.values()].map((w) => `  ${formatWeight(w, opts.weightPath)}`).join('\n'));
   for (const f of m.funcs) sections.push(printFunc(f, opts, '  '));
   return `${head}\n${sections.join('\n\n')}${sections.length ? '\n' : ''}}\n`;
 }

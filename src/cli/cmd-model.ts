@@ -1,12 +1,13 @@
 // Commands that load one module and print something about it: summary, ir, opt.
 
+import type { Module } from '../../ir/ir.js';
 import { printModule } from '../../ir/printer.js';
 import type { ParsedArgs } from './args.js';
 import type { CliContext, Command } from './context.js';
 import { loadModule, writeFileAtomic } from './files.js';
 import { INSTRUMENT_OPTIONS, PASSES_OPTION, runPassFlags } from './cmd-passes.js';
 import { formatSummary, summarizeModule } from './summary.js';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
 const OUTPUT_OPTION = { name: 'output', short: 'o', kind: 'string', arg: 'FILE', help: 'write to FILE instead of standard output' } as const;
 
@@ -15,6 +16,22 @@ function emit(args: ParsedArgs, ctx: CliContext, text: string): void {
   const out = args.options['output'];
   if (typeof out === 'string') writeFileAtomic(resolve(ctx.cwd, out), text);
   else ctx.io.out(text);
+}
+
+/**
+ * Print a module so that its file-backed weights resolve from where the text goes: paths are
+ * rebased to the folder of the -o file, or to the working directory for standard output.
+ */
+function emitModule(args: ParsedArgs, ctx: CliContext, m: Module): void {
+  const out = args.options['output'];
+  const toDir = typeof out === 'string' ? dirname(resolve(ctx.cwd, out)) : ctx.cwd;
+  const fromDir = m.store?.baseDir;
+  const weightPath = fromDir === undefined ? undefined : (p: string): string => {
+    const abs = resolve(fromDir, p);
+    const rel = relative(toDir, abs);
+    return (rel === '' || isAbsolute(rel) ? abs : rel).split(sep).join('/');
+  };
+  emit(args, ctx, printModule(m, { weightPath }));
 }
 
 export const summaryCommand: Command = {
@@ -39,7 +56,7 @@ export const irCommand: Command = {
     options: [OUTPUT_OPTION],
   },
   async run(args, ctx) {
-    emit(args, ctx, printModule(await loadModule(ctx.cwd, args.positionals[0]!)));
+    emitModule(args, ctx, await loadModule(ctx.cwd, args.positionals[0]!));
     return 0;
   },
 };
@@ -60,7 +77,7 @@ export const optCommand: Command = {
   async run(args, ctx) {
     const m = await loadModule(ctx.cwd, args.positionals[0]!);
     runPassFlags(m, args, ctx);
-    emit(args, ctx, printModule(m));
+    emitModule(args, ctx, m);
     return 0;
   },
 };

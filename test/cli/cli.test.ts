@@ -96,6 +96,25 @@ describe('tenth ir / opt', () => {
     expect(c.out).toBe(text);
   });
 
+  it('rebases weight file paths to where the IR text is written (-o folder or the working directory)', async () => {
+    const src = tempDir();
+    writeMlpExample(src);
+    const elsewhere = join(tempDir(), 'nested');
+    mkdirSync(elsewhere);
+    const a = await runCli(['ir', join(src, 'model.onnx'), '-o', join(elsewhere, 'm.ir')]);
+    expect(a.code).toBe(0);
+    const text = readFileSync(join(elsewhere, 'm.ir'), 'utf8');
+    expect(text).toMatch(/= file\("\.\.\/\.\.\/[^"]+\/model\.onnx", offset = \d+/);
+    const r = await runCli(['run', join(elsewhere, 'm.ir'), '--data', join(src, 'test_data_set_0'), '--check']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const cwd = tempDir();
+    const b = await runCli(['ir', join(src, 'model.onnx')], cwd);
+    writeFileSync(join(cwd, 'stdout.ir'), b.out);
+    const r2 = await runCli(['run', 'stdout.ir', '--data', join(src, 'test_data_set_0'), '--check'], cwd);
+    expect(r2.code).toBe(0);
+  });
+
   it('runs a module read from IR text', async () => {
     const dir = tempDir();
     copyFileSync(join(addMul, 'model.onnx'), join(dir, 'model.onnx'));
