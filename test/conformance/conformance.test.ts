@@ -25,16 +25,8 @@ describe('ONNX backend node tests', () => {
   }, 300_000);
 });
 
-/**
- * Known failures in the other backend-test folders (ask the op's owner before adding one):
- * PRelu with a per-channel slope of shape [C] on an [N,C,...] input, from models exported for
- * opset 6, where the slope broadcast differently.
- */
-const KNOWN_FAILING = new Set([
-  'pytorch-converted/test_PReLU_1d_multiparam',
-  'pytorch-converted/test_PReLU_2d_multiparam',
-  'pytorch-converted/test_PReLU_3d_multiparam',
-]);
+/** Known failures in the other backend-test folders (none today; add one only with its reason). */
+const KNOWN_FAILING = new Set<string>([]);
 
 describe('ONNX backend model tests', () => {
   for (const folder of ['simple', 'pytorch-converted', 'pytorch-operator']) {

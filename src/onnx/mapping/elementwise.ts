@@ -7,6 +7,8 @@
 //   numpy-style trailing alignment covers the default axis; other axes are rejected.
 // - Clip < 11 takes min/max as attributes: they become scalar constant operands.
 // - Cast < 6 names its target dtype with a string.
+// - PRelu < 7 has no numpy broadcasting; a 1-D slope of length C applies per channel (axis 1), as
+//   the exporters of that era (and onnxruntime) read it: it is reshaped to [C,1,...,1].
 
 import type { AttrValue } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
@@ -60,6 +62,18 @@ const castLegacy: Lowering = (node, b) => {
   return b.emit('cast', node.inputs, attrs);
 };
 
+/** PRelu 1-6: a 1-D slope matching the channel dim becomes [C,1,...,1] so it broadcasts per channel. */
+const preluLegacy: Lowering = (node, b) => {
+  const [x, slope] = node.inputs;
+  const xs = x?.type.shape, ss = slope?.type.shape;
+  if (!x || !slope || !xs || !ss || ss.length !== 1 || xs.length < 3 || ss[0] === 1 || ss[0] !== xs[1]) {
+    return b.emit('prelu', node.inputs, convertAttrs('prelu', node, b, LEGACY));
+  }
+  const shape = b.constInts([-1, ...Array<number>(xs.length - 2).fill(1)]);
+  const perChannel = b.emit('reshape', [slope, shape])[0]!;
+  return b.emit('prelu', [x, perChannel], convertAttrs('prelu', node, b, LEGACY));
+};
+
 /** [ONNX op, IR op, first opset] for ops mapped one-to-one since their first version. */
 const DIRECT: readonly [string, string, number][] = [
   ['Abs', 'abs', 1], ['Acos', 'acos', 7], ['Acosh', 'acosh', 9], ['Asin', 'asin', 7], ['Asinh', 'asinh', 9],
@@ -71,7 +85,7 @@ const DIRECT: readonly [string, string, number][] = [
   ['HardSigmoid', 'hard_sigmoid', 1], ['HardSwish', 'hard_swish', 14], ['IsInf', 'is_inf', 10], ['IsNaN', 'is_nan', 9],
   ['LeakyRelu', 'leaky_relu', 1], ['LessOrEqual', 'less_or_equal', 12], ['Log', 'log', 1], ['Max', 'max', 1],
   ['Mean', 'mean', 1], ['Min', 'min', 1], ['Mish', 'mish', 18], ['Mod', 'mod', 10], ['Neg', 'neg', 1],
-  ['Not', 'not', 1], ['PRelu', 'prelu', 1], ['Reciprocal', 'reciprocal', 1], ['Relu', 'relu', 1],
+  ['Not', 'not', 1], ['Reciprocal', 'reciprocal', 1], ['Relu', 'relu', 1],
   ['Round', 'round', 11], ['Selu', 'selu', 1], ['Shrink', 'shrink', 9], ['Sigmoid', 'sigmoid', 1],
   ['Sign', 'sign', 9], ['Sin', 'sin', 7], ['Sinh', 'sinh', 9], ['Softplus', 'softplus', 1],
   ['Softsign', 'softsign', 1], ['Sqrt', 'sqrt', 1], ['Sum', 'sum', 1], ['Swish', 'swish', 24],
@@ -91,6 +105,7 @@ function table(): MappingTable {
   for (const [onnx, ir] of LEGACY_BINARY) out[onnx] = [since(1, legacyBinary(ir)), since(7, direct(ir))];
   out['Clip'] = [since(1, clipFromAttrs), since(11, direct('clip'))];
   out['Cast'] = [since(1, castLegacy), since(6, direct('cast'))];
+  out['PRelu'] = [since(1, preluLegacy), since(7, direct('prelu'))];
   return out;
 }
 
