@@ -109,10 +109,11 @@ export const runCommand: Command = {
     const rtol = o['rtol'] as number, atol = o['atol'] as number;
     if (rtol < 0 || atol < 0) fail('E108', '--rtol and --atol must not be negative');
     const model = args.positionals[0]!;
+    // The model first: a broken model is the error to report, whatever the data folders hold.
+    const module = await loadModule(ctx.cwd, model);
     const dirs = dataDirs(ctx.cwd, model, o['data'] as string | undefined);
     const outDir = o['out'] === undefined ? undefined : resolve(ctx.cwd, String(o['out']));
     if (outDir && dirs.length > 1) fail('E108', `--out needs one data folder; ${dirs.length} test_data_set_N folders were found`);
-    const module = await loadModule(ctx.cwd, model);
     if (o['passes'] !== undefined) runPassFlags(module, args, ctx);
     const check = o['check'] === true;
     const reports = dirs.map((d) => runDataDir(module, d, { check, tolerance: { rtol, atol } }));
