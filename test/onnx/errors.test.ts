@@ -171,7 +171,7 @@ describe('invalid graphs', () => {
 
 describe('external data', () => {
   const weights = tensorFrom('f32', [4, 5], Array.from({ length: 20 }, (_, i) => i * 0.5 - 3));
-  const raw = new Uint8Array(weights.data.buffer as ArrayBuffer);
+  const raw = new Uint8Array((weights.data as Float32Array).buffer);
 
   const modelWith = (location: string, offset?: number, length?: number): Uint8Array => buildModel({
     inputs: [],

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { attr } from '../../ir/attrs.js';
 import { TenthError } from '../../ir/diagnostics.js';
 import type { DType } from '../../ir/dtype.js';
-import { Func, Module, Region, Value } from '../../ir/ir.js';
+import { Func, Module, Region, Value, type AttrValue } from '../../ir/ir.js';
 import { type Tensor, tensorFrom } from '../../ir/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import { availableRecipes, inlineStore, randomInputs, type ModuleWithInputs } from '../gen/random-module.js';
@@ -213,7 +213,7 @@ function bnParams(c: RecipeCtx, dtype: DType, ch: number): Value[] {
 }
 
 function bn(c: RecipeCtx, y: Value, dtype: DType, ch: number): Value {
-  const eps = c.int(0, 1) ? { epsilon: attr.float(c.g(fc.constantFrom, 1e-5, 1e-3, 0.1)) } : {};
+  const eps: Record<string, AttrValue> = c.int(0, 1) ? { epsilon: attr.float(c.g(fc.constantFrom, 1e-5, 1e-3, 0.1)) } : {};
   return c.b.op1('batch_normalization', [y, ...bnParams(c, dtype, ch)], c.opts('batch_normalization', eps));
 }
 

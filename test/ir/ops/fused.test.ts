@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { attr } from '../../../ir/attrs.js';
 import { Builder } from '../../../ir/builder.js';
-import { Func, Module, Region, Value } from '../../../ir/ir.js';
+import { Func, Module, Region, Value, type AttrValue } from '../../../ir/ir.js';
 import { interpret } from '../../../ir/interp.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { parseModule } from '../../../ir/parser.js';
@@ -28,7 +28,7 @@ function build(opts: { argTypes?: string[]; yieldCount?: number; attrs?: boolean
   const a = ib.op1('mul', [ax, opts.argTypes?.[0] === 'missing' ? ax : ay], { names: ['a'] });
   const s = ib.op1('add', [a, ax], { names: ['s'] });
   ib.op('yield', [s, a].slice(0, opts.yieldCount ?? 2), { results: 0 });
-  const attrs = opts.attrs === false ? {} : { kind: attr.string('elementwise'), name: attr.string('mul-add') };
+  const attrs: Record<string, AttrValue> = opts.attrs === false ? {} : { kind: attr.string('elementwise'), name: attr.string('mul-add') };
   const types = [{ dtype: 'f32' as const, shape: [3] }, { dtype: 'f32' as const, shape: [3] }];
   const res = b.op('fused', [x, y], { attrs, regions: [inner], results: 2, names: ['s_out', 'a_out'], types });
   b.op('return', res, { results: 0 });
