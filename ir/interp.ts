@@ -7,7 +7,7 @@ import { TenthError, fail } from './diagnostics.js';
 import { DTYPE_INFO } from './dtype.js';
 import type { Func, Module, Op, Region, Value } from './ir.js';
 import { formatLoc } from './location.js';
-import type { EvalCtx } from './op-def.js';
+import type { EvalCtx, OpDef } from './op-def.js';
 import { getOpDef } from './op-def.js';
 import type { Tensor } from './tensor.js';
 import { decodeBytes, roundToDType } from './tensor.js';
@@ -71,36 +71,51 @@ export class Interpreter {
         return t;
       });
       if (def.traits.includes('terminator')) return inputs as Tensor[];
-      const ctx: EvalCtx = {
-        op,
-        inputs,
-        attrs: attrReader(def, op.attrs, op.loc),
-        resultTypes: op.results.map((r) => r.type),
-        loc: op.loc,
+      const results = evalOp(op, def, inputs, {
         runRegion: (r, a) => this.runRegion(op.regions[r]!, a, env),
         weight: (name) => this.weight(name),
-        fail: (message) => fail('E501', `${op.name}: ${message}`, op.loc),
-      };
-      let results: Tensor[];
-      try {
-        results = def.eval(ctx);
-      } catch (e) {
-        if (e instanceof TenthError) throw e;
-        const err = new Error(`internal error evaluating ${op.name} at ${formatLoc(op.loc)}: ${(e as Error).message}`);
-        (err as Error & { cause?: unknown }).cause = e;
-        throw err;
-      }
-      if (results.length !== op.results.length) {
-        throw new Error(`${op.name} at ${formatLoc(op.loc)}: eval returned ${results.length} results, op has ${op.results.length}`);
-      }
-      op.results.forEach((r, i) => {
-        const t = conform(results[i]!, r);
-        env.set(r, t);
       });
+      op.results.forEach((r, i) => env.set(r, results[i]!));
       if (top) this.options.onOp?.(op, results);
     }
     throw new Error('region has no terminator');
   }
+}
+
+export interface EvalHooks {
+  runRegion(r: number, args: readonly Tensor[]): Tensor[];
+  weight(name: string): Tensor;
+}
+
+/**
+ * Evaluate one op with its reference semantics and check the results against the declared types
+ * (a mismatch is a bug in the op). Used by the interpreter and by passes that evaluate ops at
+ * compile time. Results of reduced-precision float dtypes are fresh arrays rounded to the dtype.
+ */
+export function evalOp(op: Op, def: OpDef, inputs: readonly (Tensor | null)[], hooks: EvalHooks): Tensor[] {
+  const ctx: EvalCtx = {
+    op,
+    inputs,
+    attrs: attrReader(def, op.attrs, op.loc),
+    resultTypes: op.results.map((r) => r.type),
+    loc: op.loc,
+    runRegion: hooks.runRegion,
+    weight: hooks.weight,
+    fail: (message) => fail('E501', `${op.name}: ${message}`, op.loc),
+  };
+  let results: Tensor[];
+  try {
+    results = def.eval(ctx);
+  } catch (e) {
+    if (e instanceof TenthError) throw e;
+    const err = new Error(`internal error evaluating ${op.name} at ${formatLoc(op.loc)}: ${(e as Error).message}`);
+    (err as Error & { cause?: unknown }).cause = e;
+    throw err;
+  }
+  if (results.length !== op.results.length) {
+    throw new Error(`${op.name} at ${formatLoc(op.loc)}: eval returned ${results.length} results, op has ${op.results.length}`);
+  }
+  return results.map((t, i) => conform(t, op.results[i]!));
 }
 
 /** Check a result against its declared type; round reduced-precision floats to their dtype. */
@@ -116,9 +131,11 @@ function conform(t: Tensor, v: Value): Tensor {
     }
   }
   if (DTYPE_INFO[t.dtype].storage === 'f32' && t.dtype !== 'f32') {
-    const d = t.data as Float32Array;
+    // A fresh array: the result may share its data with an operand (reshape-like ops do).
     // Non-saturating: values are already representable, so this only fixes stray precision and keeps ±inf.
+    const d = Float32Array.from(t.data as Float32Array);
     for (let i = 0; i < d.length; i++) d[i] = roundToDType(t.dtype, d[i]!, false);
+    return { dtype: t.dtype, shape: t.shape, data: d };
   }
   return t;
 }

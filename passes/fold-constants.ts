@@ -32,13 +32,12 @@
 
 import { attr, attrReader } from '../ir/attrs.js';
 import { TenthError, fail } from '../ir/diagnostics.js';
-import { DTYPE_INFO } from '../ir/dtype.js';
 import { Op, type Module, type Region, type Value } from '../ir/ir.js';
 import { constantValue, inferOp } from '../ir/infer.js';
-import { formatLoc } from '../ir/location.js';
-import { getOpDef, type EvalCtx, type OpDef } from '../ir/op-def.js';
-import { decodeBytes, packedByteLength, roundToDType, sizeOf, type Tensor } from '../ir/tensor.js';
-import { formatType, isStaticShape, type TensorType } from '../ir/types.js';
+import { getOpDef, type OpDef } from '../ir/op-def.js';
+import { evalOp } from '../ir/interp.js';
+import { decodeBytes, packedByteLength, sizeOf, type Tensor } from '../ir/tensor.js';
+import { isStaticShape, type TensorType } from '../ir/types.js';
 import type { Pass } from './pass.js';
 import { useCounts } from './util-uses.js';
 
@@ -239,48 +238,21 @@ function foldPartial(op: Op, def: OpDef, inputs: (Tensor | null)[], st: FoldStat
   return replaceWithConsts(op, results, st);
 }
 
-/** Run the op's eval like the interpreter does; undefined when it reports an error. */
+/** Run the op's eval as the interpreter does; undefined when it reports an error (left for run time). */
 function evaluate(op: Op, def: OpDef, inputs: (Tensor | null)[], st: FoldState): Tensor[] | undefined {
-  const ctx: EvalCtx = {
-    op,
-    inputs,
-    attrs: attrReader(def, op.attrs, op.loc),
-    resultTypes: op.results.map((r) => r.type),
-    loc: op.loc,
-    runRegion: () => { throw new Error('fold-constants: ops with regions are not folded'); },
-    weight: (name) => {
-      const w = st.module.weights.get(name);
-      if (!w || !st.module.store || !isStaticShape(w.type.shape)) return fail('E309', `weight @${name} has no data`, op.loc);
-      return decodeBytes(w.type.dtype, w.type.shape, st.module.store.bytes(w));
-    },
-    fail: (message) => fail('E501', `${op.name}: ${message}`, op.loc),
-  };
-  let results: Tensor[];
   try {
-    results = def.eval(ctx);
+    return evalOp(op, def, inputs, {
+      runRegion: () => { throw new Error('fold-constants: ops with regions are not folded'); },
+      weight: (name) => {
+        const w = st.module.weights.get(name);
+        if (!w || !st.module.store || !isStaticShape(w.type.shape)) return fail('E309', `weight @${name} has no data`, op.loc);
+        return decodeBytes(w.type.dtype, w.type.shape, st.module.store.bytes(w));
+      },
+    });
   } catch (e) {
     if (e instanceof TenthError) return undefined;
     throw e;
   }
-  if (results.length !== op.results.length) {
-    throw new Error(`${op.name} at ${formatLoc(op.loc)}: eval returned ${results.length} results, op has ${op.results.length}`);
-  }
-  return results.map((t, i) => conform(t, op.results[i]!));
-}
-
-/** The interpreter's result check and rounding (see ir/interp.ts): a mismatch is a bug in an op. */
-function conform(t: Tensor, v: Value): Tensor {
-  const s = v.type.shape;
-  const shapeOk = s === null || (s.length === t.shape.length && s.every((d, i) => typeof d !== 'number' || d === t.shape[i]));
-  if (t.dtype !== v.type.dtype || !shapeOk) {
-    throw new Error(`${v.def?.name ?? '?'}: folded %${v.name} is ${t.dtype}[${t.shape.join(',')}], declared ${formatType(v.type)}`);
-  }
-  if (DTYPE_INFO[t.dtype].storage === 'f32' && t.dtype !== 'f32') {
-    const d = Float32Array.from(t.data as Float32Array);
-    for (let i = 0; i < d.length; i++) d[i] = roundToDType(t.dtype, d[i]!, false);
-    return { dtype: t.dtype, shape: [...t.shape], data: d };
-  }
-  return t;
 }
 
 function withinLimit(op: Op, inputs: (Tensor | null)[], results: { elements: number; bytes: number }[], st: FoldState): boolean {
