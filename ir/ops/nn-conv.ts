@@ -14,7 +14,8 @@ import {
 } from './nn-common.js';
 import { withLayout } from './nn-layout.js';
 
-const WINDOW_ATTRS = {
+/** Attributes of Conv and its quantised forms (ConvInteger, QLinearConv). */
+export const CONV_ATTRS = {
   auto_pad: { kind: 'string', default: 'NOTSET' },
   dilations: { kind: 'ints' },
   group: { kind: 'int', default: 1 },
@@ -268,7 +269,7 @@ const CONV_DEFS: OpDef[] = [
     summary: 'N-D convolution (cross-correlation) with groups, strides, dilations and padding.',
     inputs: [{ name: 'X' }, { name: 'W' }, { name: 'B', optional: true }],
     outputs: [{ name: 'Y' }],
-    attrs: WINDOW_ATTRS,
+    attrs: CONV_ATTRS,
     traits: ['pure'],
     fusion: 'contraction',
     infer: inferConv,
@@ -279,7 +280,7 @@ const CONV_DEFS: OpDef[] = [
     summary: 'N-D transposed convolution (output_padding, output_shape, auto_pad, groups, dilations).',
     inputs: [{ name: 'X' }, { name: 'W' }, { name: 'B', optional: true }],
     outputs: [{ name: 'Y' }],
-    attrs: { ...WINDOW_ATTRS, output_padding: { kind: 'ints' }, output_shape: { kind: 'ints' } },
+    attrs: { ...CONV_ATTRS, output_padding: { kind: 'ints' }, output_shape: { kind: 'ints' } },
     traits: ['pure'],
     fusion: 'contraction',
     infer: inferConvTranspose,

@@ -9,6 +9,7 @@ import { getNumber, roundToDType, sizeOf, zeros, type NumericArray, type Tensor 
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { broadcastIndex, broadcastShapes, broadcastStatic, roundHalfEven } from './util.js';
+import { CONV_ATTRS } from './nn-conv.js';
 
 const Q8: readonly DType[] = ['u8', 'i8'];
 
@@ -228,14 +229,6 @@ function convF64(ctx: EvalCtx, X: Float64Array, xShape: readonly number[], W: Fl
   return { data: out, shape: [N, M, ...g!.out] };
 }
 
-const CONV_ATTRS = {
-  auto_pad: { kind: 'string', default: 'NOTSET' },
-  dilations: { kind: 'ints' },
-  group: { kind: 'int', default: 1 },
-  kernel_shape: { kind: 'ints' },
-  pads: { kind: 'ints' },
-  strides: { kind: 'ints' },
-} as const;
 
 /** w_zero_point of size M is per output channel: view it as [M, 1, 1, ...]. */
 const channelZpShape = (zp: Tensor, w: Tensor): readonly number[] =>
