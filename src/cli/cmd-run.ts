@@ -12,8 +12,9 @@ import type { CliContext, Command } from './context.js';
 import { EXIT } from './context.js';
 import { loadModule, writeFileAtomic } from './files.js';
 import { PASSES_OPTION, runPassFlags } from './cmd-passes.js';
+import { isCompiledDir, loadForWasm, runCompiledDataDir } from './run-compiled.js';
 
-const BACKENDS = ['interp'];
+const BACKENDS = ['interp', 'wasm'];
 const PREVIEW = 8;
 
 /** The data folders to run: DIR itself if it holds input files, else its test_data_set_N folders. */
@@ -89,7 +90,7 @@ export const runCommand: Command = {
       'With --passes PIPELINE the model is run after that pass pipeline (verified after every pass).',
       'Exit status: 0 all outputs match (or no --check), 1 some output does not match, 2 bad input.',
     ].join('\n'),
-    positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx) or IR text (.ir)' }],
+    positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx), IR text (.ir), or a folder written by tenth compile' }],
     options: [
       { name: 'data', kind: 'string', arg: 'DIR', help: 'folder with input_K.pb (and output_K.pb)' },
       { name: 'check', kind: 'boolean', help: 'compare the outputs with DIR/output_K.pb' },
@@ -110,13 +111,18 @@ export const runCommand: Command = {
     if (rtol < 0 || atol < 0) fail('E108', '--rtol and --atol must not be negative');
     const model = args.positionals[0]!;
     // The model first: a broken model is the error to report, whatever the data folders hold.
-    const module = await loadModule(ctx.cwd, model);
+    const wasm = backend === 'wasm' || isCompiledDir(resolve(ctx.cwd, model));
+    const compiled = wasm ? await loadForWasm(ctx.cwd, resolve(ctx.cwd, model), model, o['passes'] as string | undefined) : undefined;
+    const module = compiled ? undefined : await loadModule(ctx.cwd, model);
     const dirs = dataDirs(ctx.cwd, model, o['data'] as string | undefined);
     const outDir = o['out'] === undefined ? undefined : resolve(ctx.cwd, String(o['out']));
     if (outDir && dirs.length > 1) fail('E108', `--out needs one data folder; ${dirs.length} test_data_set_N folders were found`);
-    if (o['passes'] !== undefined) runPassFlags(module, args, ctx);
+    if (module && o['passes'] !== undefined) runPassFlags(module, args, ctx);
     const check = o['check'] === true;
-    const reports = dirs.map((d) => runDataDir(module, d, { check, tolerance: { rtol, atol } }));
+    const reports: RunReport[] = [];
+    for (const d of dirs) {
+      reports.push(compiled ? await runCompiledDataDir(compiled, d, { check, tolerance: { rtol, atol } }) : runDataDir(module!, d, { check, tolerance: { rtol, atol } }));
+    }
     if (outDir) {
       mkdirSync(outDir, { recursive: true });
       reports[0]!.tensors.forEach((t, k) => writeFileAtomic(join(outDir, `output_${k}.pb`), encodeTensorProto(reports[0]!.outputs[k]!.name, t)));

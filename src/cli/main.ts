@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import { commandHelp, mainHelp, parseArgs } from './args.js';
+import { compileCommand } from './cmd-compile.js';
 import { conformanceCommand } from './cmd-conformance.js';
 import { irCommand, optCommand, summaryCommand } from './cmd-model.js';
 import { runCommand } from './cmd-run.js';
@@ -20,7 +21,7 @@ import { type CliIO, type Command, EXIT } from './context.js';
 
 export type { CliIO } from './context.js';
 
-export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, statsCommand, passesCommand, conformanceCommand];
+export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, compileCommand, statsCommand, passesCommand, conformanceCommand];
 
 const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, graph optimisation passes, a reference interpreter.';
 const OUTRO = [

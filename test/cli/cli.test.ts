@@ -182,9 +182,9 @@ describe('tenth run', () => {
   });
 
   it('rejects backends that do not exist yet', async () => {
-    const r = await runCli(['run', join(mlp, 'model.onnx'), '--backend', 'wasm']);
+    const r = await runCli(['run', join(mlp, 'model.onnx'), '--backend', 'webgpu']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("backend 'wasm' is not available yet");
+    expect(r.err).toContain("backend 'webgpu' is not available yet");
   });
 });
 

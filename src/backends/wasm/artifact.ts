@@ -1,0 +1,70 @@
+// The compiled artifact's manifest: what the runtime (src/runtime/) reads. Kept free of compiler
+// types so the runtime can mirror it without importing the compiler.
+//
+// Memory layout (all addresses in bytes, in the module's exported memory):
+//   [0, 4*symbols)            bound symbolic dims (i32), written by the runtime before each run
+//   [ptrBase, +4*buffers)     the base address of every buffer (i32), written by the runtime
+//   weightsBase..             weights.bin, copied once at load
+//   arenaBase..               inputs, outputs and intermediates, placed by the runtime's planner
+// Kernels load dims and pointers once per call, so one module serves every binding of the symbols.
+
+export type ManifestDim = number | string;
+
+export interface ManifestTensor {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly ManifestDim[];
+  /** Index into `buffers`. */
+  readonly buffer: number;
+}
+
+export interface ManifestBuffer {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly ManifestDim[];
+  /** Element size in bytes. */
+  readonly esize: number;
+  readonly kind: 'weight' | 'input' | 'output' | 'temp';
+  /** Weights: byte offset and length in weights.bin. */
+  readonly offset?: number;
+  readonly bytes?: number;
+  /** Live range in kernel steps, inclusive (arena buffers only). */
+  readonly first?: number;
+  readonly last?: number;
+}
+
+export interface Manifest {
+  readonly format: 'tenth-wasm/1';
+  readonly name: string;
+  /** Symbolic dims in the order of the dims table. */
+  readonly symbols: readonly string[];
+  readonly ptrBase: number;
+  /** Alignment of every buffer in bytes. */
+  readonly alignment: number;
+  readonly weightsBytes: number;
+  readonly inputs: readonly ManifestTensor[];
+  readonly outputs: readonly ManifestTensor[];
+  readonly buffers: readonly ManifestBuffer[];
+  /** Kernel function names in execution order (the exported `run` calls them in this order). */
+  readonly kernels: readonly string[];
+  /** Features the module needs (`simd128`). */
+  readonly features: readonly string[];
+}
+
+export interface KernelReport {
+  readonly name: string;
+  readonly function: string;
+  readonly ops: readonly string[];
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+export interface CompileReport {
+  readonly model: string;
+  /** Sizes used for symbols in the figures below. */
+  readonly bind: Readonly<Record<string, number>>;
+  readonly kernels: readonly KernelReport[];
+  readonly totalFlops: number;
+  readonly weightsBytes: number;
+  readonly pipeline: string;
+}

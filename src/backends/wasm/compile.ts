@@ -1,0 +1,83 @@
+// compileWasm: module -> the compiled artifact (model.wasm, model.wat, weights.bin, manifest.json,
+// report.json). Runs the pass pipeline for the wasm target (default O2), legalises and prints
+// (lower.ts), assembles with wabt. writeArtifact writes a folder atomically: everything goes to
+// a temporary folder beside it first, which is renamed over the destination only when complete.
+
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fail } from '../../../ir/diagnostics.js';
+import type { Module } from '../../../ir/ir.js';
+import { runPipeline, type TargetProfile } from '../../../passes/index.js';
+import type { CompileReport, Manifest } from './artifact.js';
+import { lowerModule } from './lower.js';
+
+/** What the passes are told about this target: NCHW kernels, 16-byte (v128) alignment. */
+export const WASM_PROFILE: TargetProfile = { name: 'wasm', layout: 'nchw', alignment: 16 };
+export const DEFAULT_PIPELINE = 'O2';
+
+export interface CompiledWasm {
+  readonly wat: string;
+  readonly wasm: Uint8Array;
+  readonly weights: Uint8Array;
+  readonly manifest: Manifest;
+  readonly report: CompileReport;
+}
+
+export interface CompileOptions {
+  /** Pass pipeline run before lowering (default O2). */
+  readonly passes?: string;
+  readonly verifyEach?: boolean;
+}
+
+type WabtInit = typeof import('wabt');
+type Wabt = Awaited<ReturnType<WabtInit>>;
+let wabtPromise: Promise<Wabt> | undefined;
+function getWabt(): Promise<Wabt> {
+  // wabt is CommonJS (`export =`): its init function is the default export under ESM.
+  wabtPromise ??= import('wabt').then((m) => (m as unknown as { default: WabtInit }).default());
+  return wabtPromise;
+}
+
+/** Assemble WAT text; a parse error is an internal bug of the backend (its printer made bad text). */
+export async function assembleWat(wat: string): Promise<Uint8Array> {
+  const wabt = await getWabt();
+  const mod = wabt.parseWat('model.wat', wat, { simd: true, bulk_memory: true, sat_float_to_int: true });
+  try {
+    return mod.toBinary({ log: false, write_debug_names: true }).buffer;
+  } finally {
+    mod.destroy();
+  }
+}
+
+/** Compile a module in place (the pipeline mutates it). */
+export async function compileWasm(module: Module, opts: CompileOptions = {}): Promise<CompiledWasm> {
+  const pipeline = opts.passes ?? DEFAULT_PIPELINE;
+  runPipeline(module, pipeline, { target: WASM_PROFILE, verifyEach: opts.verifyEach ?? false });
+  const lowered = lowerModule(module);
+  const wasm = await assembleWat(lowered.wat);
+  return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: lowered.manifest, report: { ...lowered.report, pipeline } };
+}
+
+/** Write the artifact into `dir` (replacing it); a failure leaves no partial folder. */
+export function writeArtifact(dir: string, c: CompiledWasm): void {
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    mkdirSync(tmp);
+    writeFileSync(join(tmp, 'model.wasm'), c.wasm);
+    writeFileSync(join(tmp, 'model.wat'), c.wat);
+    writeFileSync(join(tmp, 'weights.bin'), c.weights);
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(c.manifest, null, 2) + '\n');
+    writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.report, null, 2) + '\n');
+    if (existsSync(dir)) {
+      if (!existsSync(join(dir, 'manifest.json'))) fail('E108', `refusing to replace ${dir}: it exists and is not a compiled artifact`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

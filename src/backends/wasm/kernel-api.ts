@@ -1,0 +1,47 @@
+// What a kernel generator sees: the emitter of its function, buffer addresses and shapes of the
+// values it reads and writes, constants, and packed weights. Generators print loops for ONE op;
+// a fused group's function is the concatenation of its ops' loops over arena buffers.
+
+import type { Module, Op, Value } from '../../../ir/ir.js';
+import type { Tensor } from '../../../ir/tensor.js';
+import type { Dim } from '../../../ir/types.js';
+import type { FuncEmitter } from './emitter.js';
+
+export interface KernelCtx {
+  readonly em: FuncEmitter;
+  readonly module: Module;
+  /** i32 expression: byte address of the value's buffer. */
+  ptr(v: Value): string;
+  /** The value's ranked shape (symbols allowed, '?' refused at legalisation). */
+  dims(v: Value): readonly Dim[];
+  /** i32 expression for one dim. */
+  dim(d: Dim): string;
+  /** i32 expression for a product of dims. */
+  size(dims: readonly Dim[]): string;
+  /** The constant tensor behind a value, if it is defined by `const` (through fused-group arguments). */
+  constant(v: Value | null): Tensor | undefined;
+  /** Address of a weight re-laid out at compile time; `key` names the layout (deduplicated). */
+  packed(v: Value, key: string, pack: (t: Tensor) => Float32Array): string;
+  /** Ask for a module-level helper function (exp, erf, ...) by name. */
+  helper(name: string): string;
+  /** Fail compilation for this op (E201). */
+  fail(op: Op, message: string): never;
+}
+
+export interface KernelDef {
+  /** Emit the loops computing `op`'s results into their buffers. */
+  emit(k: KernelCtx, op: Op): void;
+  /** Floating-point operations with every symbol bound to `bind` (report.json). */
+  flops?(op: Op, numel: (v: Value) => number): number;
+}
+
+export const ESIZE: Readonly<Record<string, number>> = { f32: 4, i32: 4, u32: 4, i64: 8, u64: 8, f64: 8, bool: 1, u8: 1, i8: 1, i16: 2, u16: 2 };
+
+export function esize(k: KernelCtx, op: Op, v: Value): number {
+  const n = ESIZE[v.type.dtype];
+  if (n === undefined) k.fail(op, `dtype ${v.type.dtype} is not supported by the wasm backend`);
+  return n;
+}
+
+/** Same dims, symbol by symbol. */
+export const sameDims = (a: readonly Dim[], b: readonly Dim[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);

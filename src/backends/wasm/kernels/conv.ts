@@ -1,0 +1,156 @@
+// 2-D convolution (NCHW). Two kernels:
+// - general (any group with >1 output channel per group): output channels in f32x4 lanes. Weights
+//   are packed at compile time as [group][ceil(Co_g/4)][Ci_g][kh][kw][4] (zero-padded), bias as
+//   [group][ceil(Co_g/4)][4]; each tap is splat(x) * 4 weights. Taps are unrolled; bounds checks
+//   are dropped when there is no padding.
+// - depthwise (one input and one output channel per group): 4 output columns in f32x4 lanes,
+//   inputs gathered by $load4 (one v128.load when the stride is 1 and the row is in bounds).
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import type { Tensor } from '../../../../ir/tensor.js';
+import { add, addr, get, i32, mul, sub } from '../emitter.js';
+import type { KernelCtx, KernelDef } from '../kernel-api.js';
+
+export interface Window {
+  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; padded: boolean;
+}
+
+/** Window attributes with auto_pad resolved from the static input and output sizes. */
+export function windowOf(k: KernelCtx, op: Op, kernel: readonly number[], H: number | string, W: number | string, OH: number | string, OW: number | string): Window {
+  const ints = (n: string): readonly number[] | undefined => op.attrs.get(n)?.value as readonly number[] | undefined;
+  const [sh, sw] = ints('strides') ?? [1, 1];
+  const [dh, dw] = ints('dilations') ?? [1, 1];
+  const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  let [pt, pl, pb, pr] = ints('pads') ?? [0, 0, 0, 0];
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    if (typeof H !== 'number' || typeof W !== 'number' || typeof OH !== 'number' || typeof OW !== 'number') k.fail(op, 'auto_pad needs static spatial sizes');
+    const th = Math.max(0, (OH - 1) * sh! + (kernel[0]! - 1) * dh! + 1 - H), tw = Math.max(0, (OW - 1) * sw! + (kernel[1]! - 1) * dw! + 1 - W);
+    pt = autoPad === 'SAME_UPPER' ? Math.floor(th / 2) : Math.ceil(th / 2);
+    pl = autoPad === 'SAME_UPPER' ? Math.floor(tw / 2) : Math.ceil(tw / 2);
+    pb = th - pt; pr = tw - pl;
+  }
+  return { kh: kernel[0]!, kw: kernel[1]!, sh: sh!, sw: sw!, dh: dh!, dw: dw!, pt: pt!, pl: pl!, padded: pt! + pl! + pb! + pr! > 0 };
+}
+
+function packConv(t: Tensor, groups: number): Float32Array {
+  const [Co, Cig, kh, kw] = t.shape as [number, number, number, number];
+  const Cog = Co / groups, nb = Math.ceil(Cog / 4), taps = Cig * kh * kw;
+  const out = new Float32Array(groups * nb * taps * 4);
+  const d = t.data as Float32Array;
+  for (let g = 0; g < groups; g++) for (let co = 0; co < Cog; co++) for (let i = 0; i < taps; i++) {
+    out[((g * nb + (co >> 2)) * taps + i) * 4 + (co & 3)] = d[(g * Cog + co) * taps + i]!;
+  }
+  return out;
+}
+
+function packBias(t: Tensor, groups: number): Float32Array {
+  const Co = t.shape[0]!, Cog = Co / groups, nb = Math.ceil(Cog / 4);
+  const out = new Float32Array(groups * nb * 4);
+  for (let g = 0; g < groups; g++) for (let co = 0; co < Cog; co++) out[(g * nb + (co >> 2)) * 4 + (co & 3)] = (t.data as Float32Array)[g * Cog + co]!;
+  return out;
+}
+
+function emitConv(k: KernelCtx, op: Op): void {
+  const [X, Wt, B] = op.operands;
+  const y = op.results[0]!;
+  const xd = k.dims(X!), wd = k.dims(Wt!), yd = k.dims(y);
+  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, 'only 2-D f32 convolutions are supported by the wasm backend');
+  const w = k.constant(Wt!);
+  if (!w) k.fail(op, 'the convolution weight must be a constant');
+  if (B && !k.constant(B)) k.fail(op, 'the convolution bias must be a constant');
+  const group = Number(op.attrs.get('group')?.value ?? 1);
+  const [, C, H, W] = xd as [unknown, number | string, number | string, number | string];
+  const [, Co, OH, OW] = yd as [unknown, number, number | string, number | string];
+  const win = windowOf(k, op, [wd[2] as number, wd[3] as number], H, W, OH, OW);
+  const Cig = wd[1] as number, Cog = Co / group;
+  if (Cig === 1 && Cog === 1) return emitDepthwise(k, op, win);
+  const em = k.em;
+  const nb = Math.ceil(Cog / 4), taps = Cig * win.kh * win.kw;
+  em.comment(`conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh} group=${group}`);
+  const wp = k.packed(Wt!, `conv-oc4-g${group}`, (t) => packConv(t, group));
+  const bp = B ? k.packed(B, `bias-oc4-g${group}`, (t) => packBias(t, group)) : undefined;
+  const acc = em.local('acc', 'v128');
+  const ih = em.local('ih', 'i32'), iw = em.local('iw', 'i32');
+  const HW = mul(k.dim(H), k.dim(W)), OHW = mul(k.dim(OH), k.dim(OW));
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('g', i32(group), (g) => em.loop('cb', i32(nb), (cb) => {
+    const blk = add(mul(g, i32(nb)), cb);
+    const wBlk = addr(wp, mul(blk, i32(taps * 4)), 4);
+    em.loop('oh', k.dim(OH), (oh) => em.loop('ow', k.dim(OW), (ow) => {
+      em.set(acc, bp ? `(v128.load ${addr(bp, mul(blk, i32(4)), 4)})` : '(v128.const i32x4 0 0 0 0)');
+      em.loop('ci', i32(Cig), (ci) => {
+        const xPlane = addr(k.ptr(X!), mul(add(mul(n, k.dim(C)), add(mul(g, i32(Cig)), ci)), HW), 4);
+        const wCi = add(wBlk, mul(ci, i32(win.kh * win.kw * 16)));
+        for (let ky = 0; ky < win.kh; ky++) {
+          em.set(ih, sub(add(mul(oh, i32(win.sh)), i32(ky * win.dh)), i32(win.pt)));
+          const row = (): void => {
+            for (let kx = 0; kx < win.kw; kx++) {
+              em.set(iw, sub(add(mul(ow, i32(win.sw)), i32(kx * win.dw)), i32(win.pl)));
+              const tap = `(f32x4.add ${get(acc)} (f32x4.mul (f32x4.splat (f32.load ${addr(xPlane, add(mul(get(ih), k.dim(W)), get(iw)), 4)})) (v128.load ${add(wCi, i32((ky * win.kw + kx) * 16))})))`;
+              if (win.padded) em.when(`(i32.lt_u ${get(iw)} ${k.dim(W)})`, () => em.set(acc, tap));
+              else em.set(acc, tap);
+            }
+          };
+          if (win.padded) em.when(`(i32.lt_u ${get(ih)} ${k.dim(H)})`, row);
+          else row();
+        }
+      });
+      const yPix = add(mul(oh, k.dim(OW)), ow);
+      for (let l = 0; l < 4; l++) {
+        const co = add(mul(cb, i32(4)), i32(l));
+        const store = `(f32.store ${addr(k.ptr(y), add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix), 4)} (f32x4.extract_lane ${l} ${get(acc)}))`;
+        if (Cog % 4 === 0) em.line(store);
+        else em.when(`(i32.lt_u ${co} ${i32(Cog)})`, () => em.line(store));
+      }
+    }));
+  })));
+}
+
+function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
+  const [X, Wt, B] = op.operands;
+  const y = op.results[0]!;
+  const xd = k.dims(X!), yd = k.dims(y);
+  const [, C, H, W] = xd;
+  const [, , OH, OW] = yd;
+  const em = k.em;
+  em.comment(`depthwise conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh}`);
+  const load4 = k.helper('load4');
+  const wp = k.ptr(Wt!);
+  const taps = win.kh * win.kw;
+  const wv = Array.from({ length: taps }, () => em.local('w', 'v128'));
+  const acc = em.local('acc', 'v128'), bias = em.local('bias', 'v128');
+  const ih = em.local('ih', 'i32');
+  const HW = mul(k.dim(H!), k.dim(W!)), OHW = mul(k.dim(OH!), k.dim(OW!));
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('c', k.dim(C!), (c) => {
+    wv.forEach((l, t) => em.set(l, `(f32x4.splat (f32.load ${addr(wp, add(mul(c, i32(taps)), i32(t)), 4)}))`));
+    em.set(bias, B ? `(f32x4.splat (f32.load ${addr(k.ptr(B), c, 4)}))` : '(v128.const i32x4 0 0 0 0)');
+    const plane = add(mul(n, k.dim(C!)), c);
+    const xPlane = addr(k.ptr(X!), mul(plane, HW), 4);
+    const yPlane = addr(k.ptr(y), mul(plane, OHW), 4);
+    em.loop('oh', k.dim(OH!), (oh) => {
+      const body = (ow: string): void => {
+        em.set(acc, get(bias));
+        for (let ky = 0; ky < win.kh; ky++) {
+          em.set(ih, sub(add(mul(oh, i32(win.sh)), i32(ky * win.dh)), i32(win.pt)));
+          em.when(`(i32.lt_u ${get(ih)} ${k.dim(H!)})`, () => {
+            for (let kx = 0; kx < win.kw; kx++) {
+              const iw0 = sub(add(mul(ow, i32(win.sw)), i32(kx * win.dw)), i32(win.pl));
+              const xs = `(call ${load4} ${addr(xPlane, mul(get(ih), k.dim(W!)), 4)} ${iw0} ${i32(win.sw)} ${k.dim(W!)} (f32.const 0))`;
+              em.set(acc, `(f32x4.add ${get(acc)} (f32x4.mul ${xs} ${get(wv[ky * win.kw + kx]!)}))`);
+            }
+          });
+        }
+      };
+      em.vecLoop(k.dim(OW!),
+        (ow) => { body(ow); em.line(`(v128.store align=4 ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} ${get(acc)})`); },
+        (ow) => { body(ow); em.line(`(f32.store ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} (f32x4.extract_lane 0 ${get(acc)}))`); });
+    });
+  }));
+}
+
+export const CONV_KERNEL: KernelDef = {
+  emit: emitConv,
+  flops: (op: Op, numel: (v: Value) => number) => {
+    const w = op.operands[1]!.type.shape ?? [];
+    return 2 * numel(op.results[0]!) * w.slice(1).reduce<number>((a, d) => a * (Number(d) || 1), 1);
+  },
+};

@@ -1,0 +1,164 @@
+// Data movement, dtype-generic (elements copied by byte size): reshape-like copies, transpose,
+// gather, slice (constant starts/steps; sizes from the result type), concat, shape, and cast.
+// Shape arithmetic that fold-constants could not fold (symbolic dims) runs here on i64 buffers.
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import { toNumbers } from '../../../../ir/tensor.js';
+import type { Dim } from '../../../../ir/types.js';
+import { add, addr, get, i32, mul } from '../emitter.js';
+import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
+
+const LOAD: Readonly<Record<number, [string, string]>> = { 1: ['i32.load8_u', 'i32.store8'], 2: ['i32.load16_u', 'i32.store16'], 4: ['i32.load', 'i32.store'], 8: ['i64.load', 'i64.store'] };
+
+/** Copy one element of `size` bytes. */
+const copyElem = (size: number, to: string, from: string): string => `(${LOAD[size]![1]} ${to} (${LOAD[size]![0]} ${from}))`;
+
+function emitCopy(k: KernelCtx, op: Op): void {
+  const x = op.operands[0]!, y = op.results[0]!;
+  const bytes = mul(k.size(k.dims(y)), i32(esize(k, op, y)));
+  k.em.comment(`${op.name}: copy`);
+  k.em.line(`(memory.copy ${k.ptr(y)} ${k.ptr(x)} ${bytes})`);
+}
+
+/** Nested loops over `out` dims with a running input offset: inOff = sum c[a] * inStride[a]. */
+function strided(k: KernelCtx, out: readonly Dim[], inStride: readonly string[], base: string, body: (inOff: string, outIdx: string) => void): void {
+  const em = k.em;
+  const outIdx = em.local('o', 'i32');
+  em.set(outIdx, i32(0));
+  const rec = (a: number, off: string): void => {
+    if (a === out.length) {
+      body(off, get(outIdx));
+      em.set(outIdx, add(get(outIdx), i32(1)));
+      return;
+    }
+    em.loop('c', k.dim(out[a]!), (c) => {
+      const l = em.local('in', 'i32');
+      em.set(l, add(off, mul(c, inStride[a]!)));
+      rec(a + 1, get(l));
+    });
+  };
+  rec(0, base);
+}
+
+function stridesOf(k: KernelCtx, dims: readonly Dim[]): string[] {
+  const s: string[] = [];
+  let acc = i32(1);
+  for (let a = dims.length - 1; a >= 0; a--) { s[a] = acc; acc = mul(acc, k.dim(dims[a]!)); }
+  return s;
+}
+
+function emitTranspose(k: KernelCtx, op: Op): void {
+  const x = op.operands[0]!, y = op.results[0]!;
+  const xd = k.dims(x), yd = k.dims(y);
+  const perm = (op.attrs.get('perm')?.value as number[] | undefined) ?? xd.map((_d, i) => xd.length - 1 - i);
+  const xs = stridesOf(k, xd);
+  const es = esize(k, op, y);
+  k.em.comment(`transpose perm=[${perm.join(',')}]`);
+  strided(k, yd, perm.map((p) => xs[p]!), i32(0), (inOff, o) => k.em.line(copyElem(es, addr(k.ptr(y), o, es), addr(k.ptr(x), inOff, es))));
+}
+
+function emitSlice(k: KernelCtx, op: Op): void {
+  const [x, starts, , axesV, stepsV] = op.operands;
+  const y = op.results[0]!;
+  const xd = k.dims(x!), yd = k.dims(y);
+  const st = k.constant(starts!), ax = axesV ? k.constant(axesV) : undefined, sp = stepsV ? k.constant(stepsV) : undefined;
+  if (!st || (axesV && !ax) || (stepsV && !sp)) k.fail(op, 'slice needs constant starts, axes and steps in the wasm backend');
+  const s0 = toNumbers(st);
+  const axes = ax ? toNumbers(ax).map((a) => (a < 0 ? a + xd.length : a)) : s0.map((_v, i) => i);
+  const steps = sp ? toNumbers(sp) : s0.map(() => 1);
+  const start = xd.map(() => 0), step = xd.map(() => 1);
+  axes.forEach((a, i) => {
+    let s = s0[i]!;
+    const d = xd[a]!, dir = steps[i]!;
+    if (typeof d === 'number') {
+      if (s < 0) s += d;
+      s = dir > 0 ? Math.min(Math.max(s, 0), d) : Math.min(Math.max(s, -1), d - 1);
+    } else if (s < 0 || s >= 2 ** 31) k.fail(op, `slice start ${s} on symbolic dim ${d} is not supported by the wasm backend`);
+    start[a] = s; step[a] = dir;
+  });
+  const xs = stridesOf(k, xd);
+  const es = esize(k, op, y);
+  const base = xs.reduce((acc, s, a) => add(acc, mul(i32(start[a]!), s)), i32(0));
+  k.em.comment(`slice starts=[${start.join(',')}] steps=[${step.join(',')}]`);
+  strided(k, yd, xs.map((s, a) => mul(s, i32(step[a]!))), base, (inOff, o) => k.em.line(copyElem(es, addr(k.ptr(y), o, es), addr(k.ptr(x!), inOff, es))));
+}
+
+function emitGather(k: KernelCtx, op: Op): void {
+  const [data, idx] = op.operands as Value[];
+  const y = op.results[0]!;
+  const dd = k.dims(data!), id = k.dims(idx!);
+  const axis = ((Number(op.attrs.get('axis')?.value ?? 0)) + dd.length) % dd.length;
+  const es = esize(k, op, y);
+  const ie = esize(k, op, idx!);
+  if (ie !== 4 && ie !== 8) k.fail(op, 'gather indices must be i32 or i64');
+  const em = k.em;
+  const K = k.dim(dd[axis]!);
+  const inner = mul(k.size(dd.slice(axis + 1)), i32(es));
+  const nIdx = k.size(id);
+  em.comment(`gather axis=${axis}`);
+  const j = em.local('j', 'i32');
+  em.loop('outer', k.size(dd.slice(0, axis)), (o) => em.loop('q', nIdx, (q) => {
+    const load = ie === 8 ? `(i32.wrap_i64 (i64.load ${addr(k.ptr(idx!), q, 8)}))` : `(i32.load ${addr(k.ptr(idx!), q, 4)})`;
+    em.set(j, load);
+    em.when(`(i32.lt_s ${get(j)} (i32.const 0))`, () => em.set(j, add(get(j), K)));
+    const dst = add(k.ptr(y), mul(add(mul(o, nIdx), q), inner));
+    const src = add(k.ptr(data!), mul(add(mul(o, K), get(j)), inner));
+    em.line(`(memory.copy ${dst} ${src} ${inner})`);
+  }));
+}
+
+function emitConcat(k: KernelCtx, op: Op): void {
+  const y = op.results[0]!;
+  const yd = k.dims(y);
+  const axis = ((Number(op.attrs.get('axis')?.value ?? 0)) + yd.length) % yd.length;
+  const es = esize(k, op, y);
+  const em = k.em;
+  em.comment(`concat axis=${axis}`);
+  const outChunk = mul(k.size(yd.slice(axis)), i32(es));
+  let off = i32(0);
+  for (const v of op.operands) {
+    if (!v) continue;
+    const chunk = mul(k.size(k.dims(v).slice(axis)), i32(es));
+    const at = off;
+    em.loop('outer', k.size(yd.slice(0, axis)), (o) => em.line(`(memory.copy ${add(add(k.ptr(y), mul(o, outChunk)), at)} ${add(k.ptr(v), mul(o, chunk))} ${chunk})`));
+    off = add(off, chunk);
+  }
+}
+
+function emitShape(k: KernelCtx, op: Op): void {
+  const xd = k.dims(op.operands[0]!);
+  const r = xd.length;
+  const norm = (v: number): number => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+  const start = norm(Number(op.attrs.get('start')?.value ?? 0));
+  const end = norm(Number(op.attrs.get('end')?.value ?? r));
+  const y = op.results[0]!;
+  k.em.comment('shape');
+  for (let a = start; a < end; a++) k.em.line(`(i64.store ${addr(k.ptr(y), i32(a - start), 8)} (i64.extend_i32_u ${k.dim(xd[a]!)}))`);
+}
+
+const CONVERT: Readonly<Record<string, Readonly<Record<string, (e: string) => string>>>> = {
+  f32: { f32: (e) => e, i64: (e) => `(f32.convert_i64_s ${e})`, i32: (e) => `(f32.convert_i32_s ${e})`, bool: (e) => `(f32.convert_i32_u ${e})` },
+  i64: { f32: (e) => `(i64.trunc_sat_f32_s ${e})`, i64: (e) => e, i32: (e) => `(i64.extend_i32_s ${e})`, bool: (e) => `(i64.extend_i32_u ${e})` },
+  i32: { f32: (e) => `(i32.trunc_sat_f32_s ${e})`, i64: (e) => `(i32.wrap_i64 ${e})`, i32: (e) => e, bool: (e) => e },
+  bool: { f32: (e) => `(f32.ne ${e} (f32.const 0))`, i64: (e) => `(i64.ne ${e} (i64.const 0))`, i32: (e) => `(i32.ne ${e} (i32.const 0))`, bool: (e) => e },
+};
+const LOAD_T: Readonly<Record<string, string>> = { f32: 'f32.load', i64: 'i64.load', i32: 'i32.load', bool: 'i32.load8_u' };
+const STORE_T: Readonly<Record<string, string>> = { f32: 'f32.store', i64: 'i64.store', i32: 'i32.store', bool: 'i32.store8' };
+
+function emitCast(k: KernelCtx, op: Op): void {
+  const x = op.operands[0]!, y = op.results[0]!;
+  const from = x.type.dtype, to = y.type.dtype;
+  const conv = CONVERT[to]?.[from];
+  if (!conv) k.fail(op, `cast from ${from} to ${to} is not supported by the wasm backend`);
+  const ei = esize(k, op, x), eo = esize(k, op, y);
+  k.em.comment(`cast ${from} -> ${to}`);
+  k.em.loop('i', k.size(k.dims(y)), (i) => k.em.line(`(${STORE_T[to]} ${addr(k.ptr(y), i, eo)} ${conv(`(${LOAD_T[from]} ${addr(k.ptr(x), i, ei)})`)})`));
+}
+
+export const COPY_KERNEL: KernelDef = { emit: emitCopy };
+export const TRANSPOSE_KERNEL: KernelDef = { emit: emitTranspose };
+export const SLICE_KERNEL: KernelDef = { emit: emitSlice };
+export const GATHER_KERNEL: KernelDef = { emit: emitGather };
+export const CONCAT_KERNEL: KernelDef = { emit: emitConcat };
+export const SHAPE_KERNEL: KernelDef = { emit: emitShape };
+export const CAST_KERNEL: KernelDef = { emit: emitCast };

@@ -1,0 +1,27 @@
+// The kernel table: IR op name -> generator. One op family per file.
+
+import type { KernelDef } from '../kernel-api.js';
+import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, TRANSPOSE_KERNEL } from './data.js';
+import { CONV_KERNEL } from './conv.js';
+import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
+import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
+import { LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
+import { GLOBAL_AVG_KERNEL, MAX_POOL_KERNEL } from './pool.js';
+
+export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
+  ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
+  ['matmul', MATMUL_KERNEL],
+  ['gemm', GEMM_KERNEL],
+  ['conv', CONV_KERNEL],
+  ['max_pool', MAX_POOL_KERNEL],
+  ['global_average_pool', GLOBAL_AVG_KERNEL],
+  ['layer_normalization', LAYER_NORM_KERNEL],
+  ['softmax', SOFTMAX_KERNEL],
+  ['identity', COPY_KERNEL], ['reshape', COPY_KERNEL], ['flatten', COPY_KERNEL], ['unsqueeze', COPY_KERNEL], ['squeeze', COPY_KERNEL], ['dropout', COPY_KERNEL],
+  ['transpose', TRANSPOSE_KERNEL],
+  ['slice', SLICE_KERNEL],
+  ['gather', GATHER_KERNEL],
+  ['concat', CONCAT_KERNEL],
+  ['shape', SHAPE_KERNEL],
+  ['cast', CAST_KERNEL],
+]);

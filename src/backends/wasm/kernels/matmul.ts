@@ -1,0 +1,176 @@
+// MatMul and Gemm: C[m, n..n+3] += splat(A[m, k]) * B[k, n..n+3], one f32x4 accumulator per
+// 4 columns. A constant B is packed at compile time into panels of 4 columns, contiguous along k
+// (`[ceil(N/4)][K][4]`, zero-padded), so the inner loop reads 16 consecutive bytes per k; a
+// runtime B is read in place (row-major, columns contiguous) with a scalar tail for N % 4.
+// Batched MatMul broadcasts the batch dims of A and B (numpy rules).
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import type { Tensor } from '../../../../ir/tensor.js';
+import type { Dim } from '../../../../ir/types.js';
+import { add, addr, get, i32, isConst, mul, splat } from '../emitter.js';
+import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { broadcastStrides, rowOffset } from './elementwise.js';
+
+/** Pack a [K,N] (or [N,K] when transposed) f32 matrix into 4-column panels. */
+export function packPanels(t: Tensor, trans: boolean): Float32Array {
+  const [r, c] = [t.shape[0]!, t.shape[1]!];
+  const K = trans ? c : r, N = trans ? r : c;
+  const nb = Math.ceil(N / 4);
+  const out = new Float32Array(nb * K * 4);
+  const d = t.data as Float32Array;
+  for (let b = 0; b < nb; b++) for (let k = 0; k < K; k++) for (let j = 0; j < 4; j++) {
+    const n = b * 4 + j;
+    if (n < N) out[(b * K + k) * 4 + j] = trans ? d[n * K + k]! : d[k * N + n]!;
+  }
+  return out;
+}
+
+interface Gemm {
+  M: string; N: string; K: string;
+  /** A(m,k) address element strides. */
+  a: { p: string; sm: string; sk: string };
+  /** Either packed panels or a row-major runtime matrix with strides. */
+  b: { kind: 'packed'; p: string; Nc: number } | { kind: 'direct'; p: string; sk: string; sn: string };
+  y: { p: string; ld: string };
+  alpha: number;
+  /** Epilogue addend beta*C(m,n) with strides (cn 0 = splat). */
+  c?: { p: string; sm: string; sn: string; beta: number };
+}
+
+/** Emit one (possibly batched-offset) GEMM; pointers may include per-batch offsets. */
+function emitGemm(k: KernelCtx, g: Gemm): void {
+  const em = k.em;
+  const acc = em.local('acc', 'v128');
+  const sacc = em.local('s', 'f32');
+  em.loop('m', g.M, (m) => {
+    const aRow = mul(m, g.a.sm);
+    const yRow = mul(m, g.y.ld);
+    const epilogueVec = (n: string): string => {
+      let v = get(acc);
+      if (g.alpha !== 1) v = `(f32x4.mul ${v} ${splat(g.alpha)})`;
+      if (g.c) {
+        const e = add(mul(m, g.c.sm), isConst(g.c.sn) && g.c.sn === i32(0) ? i32(0) : mul(n, g.c.sn));
+        let c = g.c.sn === i32(0) ? `(f32x4.splat (f32.load ${addr(g.c.p, e, 4)}))` : `(v128.load align=4 ${addr(g.c.p, e, 4)})`;
+        if (g.c.beta !== 1) c = `(f32x4.mul ${c} ${splat(g.c.beta)})`;
+        v = `(f32x4.add ${v} ${c})`;
+      }
+      return v;
+    };
+    const epilogueScalar = (n: string, s: string): string => {
+      let v = s;
+      if (g.alpha !== 1) v = `(f32.mul ${v} (f32.const ${g.alpha}))`;
+      if (g.c) {
+        let c = `(f32.load ${addr(g.c.p, add(mul(m, g.c.sm), mul(n, g.c.sn)), 4)})`;
+        if (g.c.beta !== 1) c = `(f32.mul ${c} (f32.const ${g.c.beta}))`;
+        v = `(f32.add ${v} ${c})`;
+      }
+      return v;
+    };
+    const aAt = (kk: string): string => `(f32.load ${addr(g.a.p, add(aRow, mul(kk, g.a.sk)), 4)})`;
+    if (g.b.kind === 'packed') {
+      const b = g.b;
+      const nb = Math.ceil(b.Nc / 4), full = Math.floor(b.Nc / 4);
+      em.loop('nb', i32(nb), (j) => {
+        const panel = add(b.p, mul(j, mul(g.K, i32(16))));
+        em.set(acc, '(v128.const i32x4 0 0 0 0)');
+        em.loop('k', g.K, (kk) => em.set(acc, `(f32x4.add ${get(acc)} (f32x4.mul (f32x4.splat ${aAt(kk)}) (v128.load ${add(panel, mul(kk, i32(16)))})))`));
+        const n = mul(j, i32(4));
+        if (full === nb) {
+          em.line(`(v128.store align=4 ${addr(g.y.p, add(yRow, n), 4)} ${epilogueVec(n)})`);
+        } else {
+          // The last panel is partial: its lanes past N are stored one by one, and C is never read there.
+          em.line(`(if (i32.lt_u ${j} ${i32(full)}) (then`);
+          em.line(`  (v128.store align=4 ${addr(g.y.p, add(yRow, n), 4)} ${epilogueVec(n)})) (else`);
+          for (let l = 0; l < b.Nc % 4; l++) {
+            const nn = add(n, i32(l));
+            em.line(`  (f32.store ${addr(g.y.p, add(yRow, nn), 4)} ${epilogueScalar(nn, `(f32x4.extract_lane ${l} ${get(acc)})`)})`);
+          }
+          em.line('))');
+        }
+      });
+    } else {
+      const b = g.b;
+      const vecOk = b.sn === i32(1);
+      const col = (n: string, vec: boolean): void => {
+        if (vec) {
+          em.set(acc, '(v128.const i32x4 0 0 0 0)');
+          em.loop('k', g.K, (kk) => em.set(acc, `(f32x4.add ${get(acc)} (f32x4.mul (f32x4.splat ${aAt(kk)}) (v128.load align=4 ${addr(b.p, add(mul(kk, b.sk), n), 4)})))`));
+          em.line(`(v128.store align=4 ${addr(g.y.p, add(yRow, n), 4)} ${epilogueVec(n)})`);
+        } else {
+          em.set(sacc, '(f32.const 0)');
+          em.loop('k', g.K, (kk) => em.set(sacc, `(f32.add ${get(sacc)} (f32.mul ${aAt(kk)} (f32.load ${addr(b.p, add(mul(kk, b.sk), mul(n, b.sn)), 4)})))`));
+          em.line(`(f32.store ${addr(g.y.p, add(yRow, n), 4)} ${epilogueScalar(n, get(sacc))})`);
+        }
+      };
+      if (vecOk) em.vecLoop(g.N, (n) => col(n, true), (n) => col(n, false));
+      else em.loop('n', g.N, (n) => col(n, false));
+    }
+  });
+}
+
+function cStrides(k: KernelCtx, c: Value, M: Dim, N: Dim): { sm: string; sn: string } {
+  const s = broadcastStrides(k, k.dims(c), [M, N]);
+  return { sm: s[0]!, sn: s[1]! };
+}
+
+function emitGemmOp(k: KernelCtx, op: Op): void {
+  const [A, B, C] = op.operands;
+  const y = op.results[0]!;
+  if (y.type.dtype !== 'f32') k.fail(op, 'gemm is f32 only in the wasm backend');
+  const tA = (op.attrs.get('transA')?.value ?? 0) !== 0, tB = (op.attrs.get('transB')?.value ?? 0) !== 0;
+  const alpha = Number(op.attrs.get('alpha')?.value ?? 1), beta = Number(op.attrs.get('beta')?.value ?? 1);
+  const ad = k.dims(A!), bd = k.dims(B!), yd = k.dims(y);
+  const [M, N] = [yd[0]!, yd[1]!];
+  const K = tA ? ad[0]! : ad[1]!;
+  const bt = k.constant(B!);
+  k.em.comment(`gemm ${yd.join('x')} K=${K}${bt ? ' (B packed)' : ''}`);
+  const b: Gemm['b'] = bt && typeof N === 'number'
+    ? { kind: 'packed', p: k.packed(B!, `panels${tB ? '-t' : ''}`, (t) => packPanels(t, tB)), Nc: N }
+    : { kind: 'direct', p: k.ptr(B!), sk: tB ? i32(1) : k.dim(N), sn: tB ? k.dim(K) : i32(1) };
+  emitGemm(k, {
+    M: k.dim(M), N: k.dim(N), K: k.dim(K),
+    a: { p: k.ptr(A!), sm: tA ? i32(1) : k.dim(K), sk: tA ? k.dim(M) : i32(1) },
+    b, y: { p: k.ptr(y), ld: k.dim(N) }, alpha,
+    c: C && beta !== 0 ? { p: k.ptr(C), ...cStrides(k, C, M, N), beta } : undefined,
+  });
+}
+
+function emitMatmul(k: KernelCtx, op: Op): void {
+  const [A, B] = op.operands as Value[];
+  const y = op.results[0]!;
+  if (y.type.dtype !== 'f32') k.fail(op, 'matmul is f32 only in the wasm backend');
+  // 1-D operands: promote to a row / a column; the output dims already dropped them.
+  const ad0 = k.dims(A!), bd0 = k.dims(B!);
+  const ad = ad0.length === 1 ? [1, ad0[0]!] : ad0;
+  const bd = bd0.length === 1 ? [bd0[0]!, 1] : bd0;
+  const M = ad[ad.length - 2]!, K = ad[ad.length - 1]!, N = bd[bd.length - 1]!;
+  const batch = k.dims(y).slice(0, Math.max(ad.length, bd.length) - 2);
+  const bt = bd.length === 2 ? k.constant(B!) : undefined;
+  const em = k.em;
+  em.comment(`matmul batch=[${batch.join(',')}] M=${M} N=${N} K=${K}${bt && typeof N === 'number' ? ' (B packed)' : ''}`);
+  const aStr = broadcastStrides(k, ad.slice(0, -2), batch), bStr = broadcastStrides(k, bd.slice(0, -2), batch);
+  em.loop('b', k.size(batch), (bi) => {
+    const aOff = mul(rowOffset(k, bi, batch, aStr, batch.length), mul(k.dim(M), k.dim(K)));
+    const bOff = mul(rowOffset(k, bi, batch, bStr, batch.length), mul(k.dim(K), k.dim(N)));
+    const yOff = mul(bi, mul(k.dim(M), k.dim(N)));
+    const b: Gemm['b'] = bt && typeof N === 'number'
+      ? { kind: 'packed', p: k.packed(B!, 'panels', (t) => packPanels(t, false)), Nc: N }
+      : { kind: 'direct', p: addr(k.ptr(B!), bOff, 4), sk: k.dim(N), sn: i32(1) };
+    emitGemm(k, {
+      M: k.dim(M), N: k.dim(N), K: k.dim(K),
+      a: { p: addr(k.ptr(A!), aOff, 4), sm: k.dim(K), sk: i32(1) },
+      b, y: { p: addr(k.ptr(y), yOff, 4), ld: k.dim(N) }, alpha: 1,
+    });
+  });
+}
+
+const contractionFlops = (op: Op, numel: (v: Value) => number): number => {
+  const a = op.operands[0]!;
+  const sh = a.type.shape ?? [];
+  const trans = op.name === 'gemm' && (op.attrs.get('transA')?.value ?? 0) !== 0;
+  const K = Number(trans ? sh[0] : sh[sh.length - 1]) || 1;
+  return 2 * numel(op.results[0]!) * K;
+};
+
+export const GEMM_KERNEL: KernelDef = { emit: emitGemmOp, flops: contractionFlops };
+export const MATMUL_KERNEL: KernelDef = { emit: emitMatmul, flops: contractionFlops };

@@ -1,0 +1,257 @@
+// Legalise a module for WASM and print it: one buffer per value (inputs, outputs, weights,
+// intermediates of every op, including those inside fused groups), one function per top-level
+// op (a fused group is one function running its ops in order), constants and pre-packed weights
+// laid out in weights.bin. Offsets of arena buffers are NOT fixed here: the manifest lists each
+// buffer's shape (with symbols) and live range in kernel steps, and the runtime places them for
+// the bound sizes (src/runtime/plan.ts), so a new batch or sequence length needs no recompile.
+// The step order is the function body's order, i.e. plan-memory's order when it ran.
+
+import { fail } from '../../../ir/diagnostics.js';
+import { constantValue } from '../../../ir/infer.js';
+import type { Func, Module, Op, Value } from '../../../ir/ir.js';
+import { formatLoc } from '../../../ir/location.js';
+import { encodeBytes, type Tensor } from '../../../ir/tensor.js';
+import type { Dim } from '../../../ir/types.js';
+import type { CompileReport, KernelReport, Manifest, ManifestBuffer } from './artifact.js';
+import { FuncEmitter, i32, mul } from './emitter.js';
+import { ESIZE, type KernelCtx } from './kernel-api.js';
+import { HELPERS } from './kernels/helpers.js';
+import { KERNELS } from './kernels/index.js';
+
+const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
+const ALIGN = 16;
+const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+export interface Lowered {
+  readonly wat: string;
+  readonly weights: Uint8Array;
+  readonly manifest: Manifest;
+  readonly report: Omit<CompileReport, 'pipeline'>;
+}
+
+interface Buf extends ManifestBuffer {
+  first?: number;
+  last?: number;
+  kind: ManifestBuffer['kind'];
+}
+
+/** E201 for every op without a kernel, E205 for dims the runtime cannot size. */
+function checkSupported(func: Func): void {
+  const missing = new Map<string, string[]>();
+  const walk = (ops: readonly Op[]): void => {
+    for (const op of ops) {
+      op.regions.forEach((r) => walk(r.ops));
+      if (op.name === 'fused' || STRUCTURAL.has(op.name)) continue;
+      if (op.regions.length > 0 || !KERNELS.has(op.name)) {
+        const list = missing.get(op.name) ?? [];
+        list.push(formatLoc(op.loc));
+        missing.set(op.name, list);
+      }
+      for (const v of [...op.results, ...op.operands]) {
+        const s = v?.type.shape;
+        if (v && (s === null || s === undefined || s.includes('?'))) {
+          fail('E205', `the wasm backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}`, op.loc,
+            ['run fold-constants first, or give the input dims names instead of ?']);
+        }
+      }
+    }
+  };
+  walk(func.body.ops);
+  if (missing.size > 0) {
+    const names = [...missing.keys()].sort();
+    fail('E201', `the wasm backend does not support: ${names.join(', ')}`, undefined,
+      names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
+  }
+}
+
+function symbolsOf(func: Func): string[] {
+  const seen: string[] = [];
+  const add = (v: Value | null): void => {
+    for (const d of v?.type.shape ?? []) if (typeof d === 'string' && !seen.includes(d)) seen.push(d);
+  };
+  func.body.args.forEach(add);
+  const walk = (ops: readonly Op[]): void => ops.forEach((op) => { op.results.forEach(add); op.regions.forEach((r) => { r.args.forEach(add); walk(r.ops); }); });
+  walk(func.body.ops);
+  return seen;
+}
+
+const ident = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 48);
+
+export function lowerModule(module: Module): Lowered {
+  const func = module.main;
+  checkSupported(func);
+  const symbols = symbolsOf(func);
+  const ptrBase = alignUp(4 * symbols.length, ALIGN);
+  const buffers: Buf[] = [];
+  const bufOf = new Map<Value, number>();
+  const argAlias = new Map<Value, Value>();
+  const weightChunks: Uint8Array[] = [];
+  let weightsBytes = 0;
+  const weightKeys = new Map<string, number>();
+
+  const newBuf = (b: Buf): number => { buffers.push(b); return buffers.length - 1; };
+  const shapeOf = (v: Value): Dim[] => [...(v.type.shape ?? [])];
+  const esizeOf = (v: Value): number => ESIZE[v.type.dtype] ?? 4;
+  const resolve = (v: Value): Value => {
+    let x = v;
+    while (argAlias.has(x)) x = argAlias.get(x)!;
+    return x;
+  };
+  const addWeight = (key: string, name: string, dtype: string, shape: Dim[], bytes: Uint8Array, es: number): number => {
+    const known = weightKeys.get(key);
+    if (known !== undefined) return known;
+    const offset = alignUp(weightsBytes, ALIGN);
+    if (offset > weightsBytes) weightChunks.push(new Uint8Array(offset - weightsBytes));
+    weightChunks.push(bytes);
+    weightsBytes = offset + bytes.length;
+    const id = newBuf({ name, dtype, shape, esize: es, kind: 'weight', offset, bytes: bytes.length });
+    weightKeys.set(key, id);
+    return id;
+  };
+  const constKey = (op: Op): string => {
+    const a = op.attrs.get('value');
+    return a?.kind === 'weight' ? `w:${a.value}` : `c:${op.results[0]!.name}`;
+  };
+  const constTensor = (op: Op): Tensor => {
+    const t = constantValue(op, module);
+    if (!t) fail('E201', `constant %${op.results[0]!.name} has no value the wasm backend can read`, op.loc);
+    return t;
+  };
+  const bufferFor = (v0: Value): number => {
+    const v = resolve(v0);
+    const known = bufOf.get(v);
+    if (known !== undefined) return known;
+    if (v.def?.name === 'const') {
+      const t = constTensor(v.def);
+      const id = addWeight(constKey(v.def), v.name, v.type.dtype, shapeOf(v), encodeBytes(t), esizeOf(v));
+      bufOf.set(v, id);
+      return id;
+    }
+    throw new Error(`wasm backend: value %${v.name} has no buffer`);
+  };
+
+  // Inputs, then steps: results and inner values get buffers; uses extend live ranges.
+  const inputs = func.body.args.map((a) => {
+    const id = newBuf({ name: a.name, dtype: a.type.dtype, shape: shapeOf(a), esize: esizeOf(a), kind: 'input', first: 0, last: 0 });
+    bufOf.set(a, id);
+    return { name: a.name, dtype: a.type.dtype, shape: shapeOf(a), buffer: id };
+  });
+  const steps = func.body.ops.filter((op) => !STRUCTURAL.has(op.name) || op.name === 'fused');
+  const use = (v: Value | null, s: number): void => {
+    if (!v) return;
+    const r = resolve(v);
+    if (r.def?.name === 'const' || !bufOf.has(r)) return;
+    const b = buffers[bufOf.get(r)!]!;
+    if (b.kind !== 'weight') b.last = Math.max(b.last ?? s, s);
+  };
+  const copies = new Map<Op, [Value, Value][]>();
+  steps.forEach((op, s) => {
+    const walkUses = (ops: readonly Op[]): void => ops.forEach((o) => { o.operands.forEach((v) => use(v, s)); o.regions.forEach((r) => walkUses(r.ops)); });
+    op.operands.forEach((v) => use(v, s));
+    op.regions.forEach((r) => walkUses(r.ops));
+    op.results.forEach((v) => bufOf.set(v, newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: 'temp', first: s, last: s })));
+    if (op.name !== 'fused') return;
+    const region = op.regions[0]!;
+    region.args.forEach((a, i) => argAlias.set(a, op.operands[i]!));
+    const yielded = region.terminator!.operands;
+    const owned = new Set<Value>();
+    const pending: [Value, Value][] = [];
+    yielded.forEach((v, i) => {
+      if (v && v.def && v.def.name !== 'const' && region.ops.includes(v.def) && !owned.has(v)) {
+        owned.add(v);
+        bufOf.set(v, bufOf.get(op.results[i]!)!);
+      } else if (v) pending.push([v, op.results[i]!]);
+    });
+    copies.set(op, pending);
+    for (const inner of region.ops) {
+      if (STRUCTURAL.has(inner.name)) continue;
+      inner.results.forEach((v) => { if (!owned.has(v)) bufOf.set(v, newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: 'temp', first: s, last: s })); });
+    }
+  });
+  const returned = func.body.terminator!.operands;
+  const outputs = returned.map((v, i) => {
+    const id = bufferFor(v!);
+    const b = buffers[id]!;
+    if (b.kind === 'temp') b.kind = 'output';
+    if (b.kind !== 'weight') b.last = steps.length;
+    return { name: func.resultNames[i] ?? v!.name, dtype: v!.type.dtype, shape: shapeOf(v!), buffer: id };
+  });
+
+  // Emission.
+  const helpers: string[] = [];
+  const needHelper = (name: string): string => {
+    const h = HELPERS[name];
+    if (!h) throw new Error(`unknown wasm helper ${name}`);
+    h[1].forEach(needHelper);
+    if (!helpers.includes(name)) helpers.push(name);
+    return `$${name}`;
+  };
+  const bind1 = (d: Dim): number => (typeof d === 'number' ? d : 1);
+  const numel = (v: Value): number => (v.type.shape ?? []).reduce<number>((a, d) => a * bind1(d), 1);
+  const funcs: string[] = [];
+  const kernelNames: string[] = [];
+  const reports: KernelReport[] = [];
+  steps.forEach((op, s) => {
+    const label = String(op.attrs.get('name')?.value ?? op.name);
+    const fname = `$k${s}_${ident(label)}`;
+    const em = new FuncEmitter(fname);
+    const k: KernelCtx = {
+      em, module,
+      ptr: (v) => { const id = bufferFor(v); return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${i32(ptrBase + 4 * id)})`); },
+      dims: (v) => shapeOf(v),
+      dim: (d) => (typeof d === 'number' ? i32(d) : em.hoisted(`d:${d}`, `dim_${ident(d)}`, 'i32', `(i32.load ${i32(4 * symbols.indexOf(d))})`)),
+      size: (dims) => dims.reduce<string>((a, d) => mul(a, typeof d === 'number' ? i32(d) : k.dim(d)), i32(1)),
+      constant: (v) => { if (!v) return undefined; const r = resolve(v); return r.def?.name === 'const' ? constTensor(r.def) : undefined; },
+      packed: (v, key, pack) => {
+        const r = resolve(v);
+        if (r.def?.name !== 'const') throw new Error('packed() needs a constant');
+        const t = constTensor(r.def);
+        const data = pack(t.dtype === 'f32' ? t : { ...t, data: Float32Array.from(t.data as ArrayLike<number>) });
+        const id = addWeight(`${constKey(r.def)}|${key}`, `${r.name}|${key}`, 'f32', [data.length], new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 4);
+        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${i32(ptrBase + 4 * id)})`);
+      },
+      helper: needHelper,
+      fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
+    };
+    const ops = op.name === 'fused' ? op.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [op];
+    let flops = 0;
+    for (const o of ops) {
+      const kd = KERNELS.get(o.name)!;
+      kd.emit(k, o);
+      flops += kd.flops?.(o, numel) ?? 0;
+    }
+    for (const [from, to] of copies.get(op) ?? []) {
+      em.line(`(memory.copy ${k.ptr(to)} ${k.ptr(from)} ${mul(k.size(shapeOf(to)), i32(esizeOf(to)))})`);
+    }
+    funcs.push(em.finish());
+    kernelNames.push(fname.slice(1));
+    const bytes = [...op.operands, ...op.results].reduce((a, v) => a + (v ? numel(v) * esizeOf(v) : 0), 0);
+    reports.push({ name: label, function: fname.slice(1), ops: ops.map((o) => o.name), flops, bytes });
+  });
+
+  const wat = [
+    `(module $${ident(module.name)}`,
+    '  (memory (export "memory") 1)',
+    ...helpers.map((h) => HELPERS[h]![0]),
+    ...funcs,
+    '  (func (export "run")',
+    ...kernelNames.map((n) => `    (call $${n})`),
+    '  )',
+    ')',
+    '',
+  ].join('\n');
+
+  const weights = new Uint8Array(weightsBytes);
+  let at = 0;
+  for (const c of weightChunks) { weights.set(c, at); at += c.length; }
+  const bind: Record<string, number> = {};
+  symbols.forEach((s) => (bind[s] = 1));
+  const manifest: Manifest = {
+    format: 'tenth-wasm/1', name: module.name, symbols, ptrBase, alignment: ALIGN, weightsBytes,
+    inputs, outputs, buffers, kernels: kernelNames, features: ['simd128', 'bulk-memory', 'sat-float-to-int'],
+  };
+  return {
+    wat, weights, manifest,
+    report: { model: module.name, bind, kernels: reports, totalFlops: reports.reduce((a, r) => a + r.flops, 0), weightsBytes },
+  };
+}

@@ -1,0 +1,138 @@
+// The tenth runtime: loads a compiled artifact (manifest.json, model.wasm, weights.bin) and runs
+// it. It imports nothing of the compiler, so it ships alone to browsers, Deno and Node: paths are
+// read with node:fs (imported dynamically, only when running under Node/Deno without fetch of
+// file paths), URLs with fetch.
+//
+// Symbolic dims are bound from the input dims at each run; the arena is planned for each new
+// binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
+
+import { planArena, type ArenaPlan } from './plan.js';
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+export interface RunTensor {
+  readonly data: TypedArray;
+  readonly dims: readonly number[];
+}
+
+interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[]; readonly buffer: number }
+interface MBuffer { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[]; readonly esize: number; readonly kind: string; readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number }
+export interface RuntimeManifest {
+  readonly format: string;
+  readonly name: string;
+  readonly symbols: readonly string[];
+  readonly ptrBase: number;
+  readonly alignment: number;
+  readonly weightsBytes: number;
+  readonly inputs: readonly MTensor[];
+  readonly outputs: readonly MTensor[];
+  readonly buffers: readonly MBuffer[];
+}
+
+export interface CompiledModel {
+  readonly manifest: RuntimeManifest;
+  /** Run once; inputs by name. Returns the outputs by name (fresh arrays). */
+  run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>>;
+}
+
+const ARRAYS: Readonly<Record<string, new (b: ArrayBuffer, o: number, n: number) => TypedArray>> = {
+  f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, i64: BigInt64Array, u64: BigUint64Array,
+  u8: Uint8Array, bool: Uint8Array, i8: Int8Array, i16: Int16Array, u16: Uint16Array,
+};
+
+// The few WebAssembly JS-API members used here (the compiler's tsconfig has no DOM lib).
+interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmApi { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> }
+const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
+async function readBytes(base: string, file: string): Promise<Uint8Array> {
+  if (isUrl(base)) {
+    const url = new URL(file, base.endsWith('/') ? base : `${base}/`);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`tenth runtime: cannot fetch ${url} (${res.status})`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  const fs = await import('node:fs/promises');
+  return new Uint8Array(await fs.readFile(`${base.replace(/\/+$/, '')}/${file}`));
+}
+
+/** Load a compiled folder (a path in Node/Deno, or a URL). */
+export async function loadCompiled(dir: string | URL): Promise<CompiledModel> {
+  const base = String(dir);
+  const [manifestBytes, wasmBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'model.wasm'), readBytes(base, 'weights.bin')]);
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as RuntimeManifest;
+  return instantiateCompiled(manifest, wasmBytes, weights);
+}
+
+const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/** Instantiate from bytes already in memory. */
+export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: Uint8Array, weights: Uint8Array): Promise<CompiledModel> {
+  if (manifest.format !== 'tenth-wasm/1') throw new Error(`tenth runtime: unknown artifact format '${manifest.format}'`);
+  const { instance } = await WASM.instantiate(wasmBytes, {});
+  const memory = instance.exports['memory'] as WasmMemory;
+  const runAll = instance.exports['run'] as () => void;
+  const weightsBase = align(manifest.ptrBase + 4 * manifest.buffers.length, 64);
+  const arenaBase = align(weightsBase + weights.length, 64);
+  const grow = (bytes: number): void => {
+    const need = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
+    if (need > 0) memory.grow(need);
+  };
+  grow(arenaBase);
+  new Uint8Array(memory.buffer).set(weights, weightsBase);
+  const plans = new Map<string, ArenaPlan>();
+
+  async function run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
+    const bind: Record<string, number> = {};
+    for (const inp of manifest.inputs) {
+      const t = inputs[inp.name];
+      if (!t) throw new Error(`tenth runtime: missing input '${inp.name}'`);
+      if (t.dims.length !== inp.shape.length) throw new Error(`tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
+      inp.shape.forEach((d, i) => {
+        const got = t.dims[i]!;
+        if (typeof d === 'number') {
+          if (d !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, expected ${d}`);
+        } else if (bind[d] === undefined) bind[d] = got;
+        else if (bind[d] !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, but '${d}' is ${bind[d]}`);
+      });
+      const Ctor = ARRAYS[inp.dtype];
+      if (Ctor && !(t.data instanceof (Ctor as unknown as typeof Float32Array))) throw new Error(`tenth runtime: input '${inp.name}' must be a ${Ctor.name} (${inp.dtype})`);
+    }
+    const key = manifest.symbols.map((s) => `${s}=${bind[s] ?? 1}`).join(',');
+    let plan = plans.get(key);
+    if (!plan) {
+      plan = planArena(manifest.buffers, Object.fromEntries(manifest.symbols.map((s) => [s, bind[s] ?? 1])), manifest.alignment);
+      plans.set(key, plan);
+    }
+    grow(arenaBase + plan.bytes);
+    const view = new DataView(memory.buffer);
+    manifest.symbols.forEach((s, i) => view.setInt32(4 * i, bind[s] ?? 1, true));
+    manifest.buffers.forEach((b, i) => view.setInt32(manifest.ptrBase + 4 * i, b.kind === 'weight' ? weightsBase + b.offset! : arenaBase + plan!.offsets[i]!, true));
+    const bytes = new Uint8Array(memory.buffer);
+    for (const inp of manifest.inputs) {
+      const d = inputs[inp.name]!.data;
+      bytes.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), arenaBase + plan.offsets[inp.buffer]!);
+    }
+    runAll();
+    const out: Record<string, RunTensor> = {};
+    const mem = memory.buffer;
+    for (const o of manifest.outputs) {
+      const dims = o.shape.map((d) => (typeof d === 'number' ? d : bind[d] ?? 1));
+      const n = dims.reduce((a, b) => a * b, 1);
+      const b = manifest.buffers[o.buffer]!;
+      const at = b.kind === 'weight' ? weightsBase + b.offset! : arenaBase + plan.offsets[o.buffer]!;
+      const Ctor = ARRAYS[o.dtype];
+      if (!Ctor) throw new Error(`tenth runtime: output dtype ${o.dtype} is not supported`);
+      const copy = new Uint8Array(n * b.esize);
+      copy.set(new Uint8Array(mem, at, n * b.esize));
+      out[o.name] = { data: new Ctor(copy.buffer, 0, n), dims };
+    }
+    return out;
+  }
+
+  return { manifest, run };
+}
+
+export { planArena, bufferBytes, type ArenaPlan } from './plan.js';
