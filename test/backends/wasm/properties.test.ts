@@ -1,0 +1,124 @@
+// fast-check: the wasm backend agrees with the interpreter on MatMul (batched, broadcast, constant
+// and runtime B), Gemm, Conv (grouped, depthwise, strides, pads, dilations) and fused elementwise
+// chains with broadcasting, on random shapes including 1, odd sizes and primes.
+
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { expectClose, fmtShape, hexF32, interpText, runWasm } from './helpers.js';
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17];
+const size = fc.constantFrom(...SIZES);
+const small = fc.constantFrom(1, 2, 3, 5);
+
+function rand(shape: readonly number[], seed: number): Tensor {
+  let s = seed >>> 0 || 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    v[i] = ((s >>> 8) / 2 ** 24) * 2 - 1;
+  }
+  return tensorFrom('f32', shape, v);
+}
+
+async function check(text: string, inputs: Tensor[], passes = 'fuse'): Promise<void> {
+  expectClose(await runWasm(text, inputs, passes), interpText(text, inputs));
+}
+
+describe('wasm vs interpreter (fast-check)', () => {
+  it('matmul: batched with broadcasting, runtime B', async () => {
+    await fc.assert(fc.asyncProperty(size, size, size, fc.constantFrom([], [1], [3], [2, 1]), fc.constantFrom([], [1], [3], [1, 3]), fc.integer(), async (M, K, N, ba, bb, seed) => {
+      const aShape = [...ba, M, K], bShape = [...bb, K, N];
+      const r = Math.max(ba.length, bb.length);
+      const pa = [...Array(r - ba.length).fill(1), ...ba], pb = [...Array(r - bb.length).fill(1), ...bb];
+      const batch = pa.map((d, i) => Math.max(d, pb[i]!));
+      if (pa.some((d, i) => d !== 1 && pb[i] !== 1 && d !== pb[i])) return;
+      const text = `module @m {\n  func @main(%a: ${fmtShape(aShape)}, %b: ${fmtShape(bShape)}) -> (%y: ${fmtShape([...batch, M, N])}) {\n    %y = matmul(%a, %b) : ${fmtShape([...batch, M, N])}\n    return %y\n  }\n}`;
+      await check(text, [rand(aShape, seed), rand(bShape, seed + 1)]);
+    }), { numRuns: 40 });
+  });
+
+  it('matmul and gemm: constant (packed) B with bias, transposes, alpha/beta', async () => {
+    await fc.assert(fc.asyncProperty(size, size, size, fc.boolean(), fc.boolean(), fc.constantFrom('vec', 'row', 'scalar', 'full'), fc.integer(), async (M, K, N, tA, tB, cKind, seed) => {
+      const w = rand(tB ? [N, K] : [K, N], seed + 2).data as Float32Array;
+      const cShape = cKind === 'vec' ? [N] : cKind === 'row' ? [1, N] : cKind === 'scalar' ? [] : [M, N];
+      const c = rand(cShape, seed + 3).data as Float32Array;
+      const aShape = tA ? [K, M] : [M, K];
+      const text = [
+        'module @m {',
+        `  weight @w : ${fmtShape(tB ? [N, K] : [K, N])} = bytes("${hexF32(w)}")`,
+        `  weight @c : ${fmtShape(cShape)} = bytes("${hexF32(c)}")`,
+        `  func @main(%a: ${fmtShape(aShape)}) -> (%y: ${fmtShape([M, N])}) {`,
+        `    %w = const {value = @w} : ${fmtShape(tB ? [N, K] : [K, N])}`,
+        `    %c = const {value = @c} : ${fmtShape(cShape)}`,
+        `    %y = gemm(%a, %w, %c) {alpha = 0.5, beta = 2.0, transA = ${tA ? 1 : 0}, transB = ${tB ? 1 : 0}} : ${fmtShape([M, N])}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand(aShape, seed)]);
+    }), { numRuns: 40 });
+  });
+
+  it('conv: groups, depthwise, strides, pads, dilations, bias', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom(1, 2), small, fc.constantFrom(1, 2, 3, 5), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 2 }),
+      fc.constantFrom('one', 'depthwise', 'two'), fc.boolean(), fc.integer(),
+      async (N, cg, coPerG, H, W, k, s, p, d, gKind, bias, seed) => {
+        const group = gKind === 'one' ? 1 : gKind === 'two' ? 2 : cg;
+        const C = gKind === 'depthwise' ? cg : cg * group;
+        const Co = gKind === 'depthwise' ? cg : coPerG * group;
+        const OH = Math.floor((H + 2 * p - d * (k - 1) - 1) / s) + 1, OW = Math.floor((W + 2 * p - d * (k - 1) - 1) / s) + 1;
+        if (OH < 1 || OW < 1) return;
+        const wShape = [Co, C / group, k, k];
+        const text = [
+          'module @m {',
+          `  weight @w : ${fmtShape(wShape)} = bytes("${hexF32(rand(wShape, seed + 1).data as Float32Array)}")`,
+          `  weight @b : f32[${Co}] = bytes("${hexF32(rand([Co], seed + 2).data as Float32Array)}")`,
+          `  func @main(%x: ${fmtShape([N, C, H, W])}) -> (%y: ${fmtShape([N, Co, OH, OW])}) {`,
+          `    %w = const {value = @w} : ${fmtShape(wShape)}`,
+          `    %b = const {value = @b} : f32[${Co}]`,
+          `    %y = conv(%x, %w${bias ? ', %b' : ''}) {dilations = [${d}, ${d}], group = ${group}, kernel_shape = [${k}, ${k}], pads = [${p}, ${p}, ${p}, ${p}], strides = [${s}, ${s}]} : ${fmtShape([N, Co, OH, OW])}`,
+          '    return %y',
+          '  }',
+          '}',
+        ].join('\n');
+        await check(text, [rand([N, C, H, W], seed)]);
+      }), { numRuns: 40 });
+  });
+
+  it('fused elementwise chains with broadcasting (one kernel)', async () => {
+    const unary = ['relu', 'tanh', 'erf', 'exp', 'sigmoid', 'neg', 'abs'];
+    const binary = ['add', 'sub', 'mul', 'max', 'min'];
+    await fc.assert(fc.asyncProperty(
+      fc.array(size, { minLength: 1, maxLength: 3 }), fc.array(fc.oneof(fc.constantFrom(...unary), fc.constantFrom(...binary)), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.integer(),
+      async (shape, chain, bmask, seed) => {
+        // The second operand broadcasts: some of its dims are 1, and it may have a lower rank.
+        const bShape = shape.map((dd, i) => (bmask[i] ? 1 : dd)).slice(seed % 2 === 0 ? 0 : Math.min(1, shape.length - 1));
+        const lines: string[] = [];
+        let cur = '%x';
+        chain.forEach((op, i) => {
+          const next = `%v${i}`;
+          lines.push(binary.includes(op) ? `    ${next} = ${op}(${cur}, %b) : ${fmtShape(shape)}` : `    ${next} = ${op}(${cur}) : ${fmtShape(shape)}`);
+          cur = next;
+        });
+        lines.push(`    %y = clip(${cur}, %lo, %hi) : ${fmtShape(shape)}`);
+        const text = [
+          'module @m {',
+          `  func @main(%x: ${fmtShape(shape)}, %b: ${fmtShape(bShape)}) -> (%y: ${fmtShape(shape)}) {`,
+          '    %lo = const {value = dense<-0.75> : f32[]} : f32[]',
+          '    %hi = const {value = dense<2.5> : f32[]} : f32[]',
+          ...lines,
+          '    return %y',
+          '  }',
+          '}',
+        ].join('\n');
+        const x = rand(shape, seed);
+        (x.data as Float32Array).forEach((v, i, a) => (a[i] = v * 3));
+        await check(text, [x, rand(bShape, seed + 7)]);
+      }), { numRuns: 60 });
+  });
+});
