@@ -6,9 +6,10 @@
 // Exit status: 0 when every result matched the naive reference; 1 when one did not; 2 for bad usage.
 
 import { setFlagsFromString } from 'node:v8';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import wabtInit from 'wabt';
-import { GEMM_DEFAULTS, gemmModuleWat, packB, type GemmOptions } from '../../src/backends/wasm/gemm-kernel.js';
+import { GEMM_DEFAULTS, gemmModuleWat, gemmWorkspaceBytes, packB, type GemmOptions } from '../../src/backends/wasm/gemm-kernel.js';
 
 // Relaxed SIMD is behind a flag in Node 20; it must be set before any module is compiled.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -19,6 +20,7 @@ options:
   --sizes LIST     square sizes M=N=K (default 256,512,1024)
   --runs N         timed runs per size, median reported (default 7; at least 5)
   --mr N --nr N --kc N --nc N --unroll N   block sizes (defaults: the kernel's GEMM_DEFAULTS)
+  --no-pack-a      read A in place instead of copying MR x KC blocks to a workspace first
   --relaxed        use f32x4.relaxed_madd (compared with the relaxed_madd peak)
   --sweep          also time a few register blocks at the largest size (for choosing defaults)
   --json           print the figures as JSON
@@ -43,24 +45,32 @@ function median(xs: number[]): number {
 }
 
 /**
- * The multiply-add peak: CHAINS independent accumulators, each `acc = acc * x + y` (f32x4.mul then
- * f32x4.add, or one relaxed_madd), all on registers. The product must depend on the loop: V8 hoists
- * a loop-invariant `x * y` out of the loop, which would time additions only. A chain costs a mul and
- * an add latency per step, so the loop needs about twice as many chains as the FP pipes to stay busy;
- * the best of a few chain counts is the peak (too many spill registers).
+ * The multiply-add peak: independent accumulators on registers, each `acc = acc * x + y` (f32x4.mul
+ * then f32x4.add, or one relaxed_madd). The product must depend on the loop: V8 hoists a
+ * loop-invariant `x * y` out of the loop, which would time additions only. A chain costs a mul and an
+ * add latency per step, so the loop needs about twice as many chains as the FP pipes to stay busy;
+ * the best of a few chain counts is the peak (more chains spill registers).
+ *
+ * 'add' is the bound of a multiply-add whose multiply and add are independent (as in GEMM): the
+ * throughput of independent f32x4.add alone, each counted as 8 flops, since on this machine's cores
+ * (AMD Zen) multiplies and adds issue to separate pipes. The mul+add chain loop can sit below it
+ * when its latency is not fully hidden.
  */
+type PeakKind = 'mul+add' | 'relaxed_madd' | 'add';
 const CHAIN_COUNTS = [10, 12, 13];
-function peakWat(chains: number, relaxed: boolean): string {
+function peakWat(chains: number, kind: PeakKind): string {
   const body: string[] = [];
   for (let i = 0; i < chains; i++) {
-    body.push(relaxed
-      ? `(local.set $a${i} (f32x4.relaxed_madd (local.get $a${i}) (local.get $x) (local.get $y)))`
-      : `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $x)) (local.get $y)))`);
+    const a = `(local.get $a${i})`;
+    body.push(`(local.set $a${i} ${
+      kind === 'relaxed_madd' ? `(f32x4.relaxed_madd ${a} (local.get $x) (local.get $y))`
+      : kind === 'mul+add' ? `(f32x4.add (f32x4.mul ${a} (local.get $x)) (local.get $y))`
+      : `(f32x4.add ${a} (local.get $y))`})`);
   }
   const accs = Array.from({ length: chains }, (_, i) => `(local $a${i} v128)`).join(' ');
   let sum = '(local.get $a0)';
   for (let i = 1; i < chains; i++) sum = `(f32x4.add ${sum} (local.get $a${i}))`;
-  // x = 0.5, y = 0.25: every chain converges to 0.5, no overflow or denormals.
+  // x = 0.5, y = 0.25: every multiply-add chain converges to 0.5, no overflow or denormals.
   return `(module
   (func (export "peak") (param $iters i32) (result f32)
     (local $x v128) (local $y v128) ${accs}
@@ -73,11 +83,11 @@ function peakWat(chains: number, relaxed: boolean): string {
     (f32x4.extract_lane 0 ${sum})))`;
 }
 
-/** Median GFLOP/s of the peak loop (best chain count) over `runs` runs of ~20 ms each. */
-function measurePeak(wabt: Wabt, relaxed: boolean, runs: number): number {
+/** Median GFLOP/s (8 flops per f32x4 multiply-add) of the best chain count, runs of ~20 ms each. */
+function measurePeak(wabt: Wabt, kind: PeakKind, runs: number): number {
   let best = 0;
   for (const chains of CHAIN_COUNTS) {
-    const inst = new WebAssembly.Instance(assemble(wabt, peakWat(chains, relaxed)), {});
+    const inst = new WebAssembly.Instance(assemble(wabt, peakWat(chains, kind)), {});
     const peak = inst.exports.peak as (iters: number) => number;
     const flopsPerIter = 2 * chains * 8;
     let iters = 1 << 14;
@@ -118,15 +128,15 @@ function measureGemm(wabt: Wabt, opts: GemmOptions, size: number, runs: number):
   const Bp = packB(B, K, N, nr);
   // Layout (floats, 64-byte aligned): A | Bp | C | bias.
   const al = (x: number) => Math.ceil(x / 16) * 16;
-  const aOff = 0, bOff = al(A.length), cOff = bOff + al(Bp.length), biasOff = cOff + al(M * N);
-  const bytes = (biasOff + al(N)) * 4;
+  const aOff = 0, bOff = al(A.length), cOff = bOff + al(Bp.length), biasOff = cOff + al(M * N), wsOff = biasOff + al(N);
+  const bytes = wsOff * 4 + gemmWorkspaceBytes(opts, K);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
   const gemmInst = new WebAssembly.Instance(assemble(wabt, gemmModuleWat(opts)), { env: { memory } });
   const gemm = gemmInst.exports[opts.name] as (...args: number[]) => void;
   const f = new Float32Array(memory.buffer);
   f.set(A, aOff);
   f.set(Bp, bOff);
-  const call = () => gemm(aOff * 4, K, bOff * 4, cOff * 4, N, biasOff * 4, M, N, K);
+  const call = () => gemm(aOff * 4, K, bOff * 4, cOff * 4, N, biasOff * 4, M, N, K, wsOff * 4);
   // Warm-up: enough calls for the optimising tier to take over (time-bounded).
   const tw = performance.now();
   for (let i = 0; i < 3 || (i < 20 && performance.now() - tw < 300); i++) call();
@@ -153,6 +163,71 @@ function measureGemm(wabt: Wabt, opts: GemmOptions, size: number, runs: number):
   return { size, gflops: (2 * M * N * K) / (med * 1e6), ms: med, maxRelErr };
 }
 
+export interface WasmGemmBenchConfig {
+  sizes: number[];
+  /** Timed runs per figure (at least 5); medians are reported. */
+  runs: number;
+  /** Kernel options except the name. */
+  gemm: Omit<GemmOptions, 'name'>;
+  /** Also time a few register blocks at the largest size. */
+  sweep: boolean;
+}
+
+export interface WasmGemmBenchReport {
+  config: WasmGemmBenchConfig;
+  kind: string;
+  /** The multiply-add peak (mul+add or relaxed_madd chains), measured before and after the GEMM runs. */
+  peak: { before: number; after: number };
+  /** mul+add only: the independent-add bound (see measurePeak). */
+  addBound?: number;
+  results: SizeResult[];
+  sweep: { block: string; gflops: number }[];
+  ok: boolean;
+}
+
+export const DEFAULT_SIZES = [256, 512, 1024];
+
+export async function runWasmGemmBench(cfg: WasmGemmBenchConfig): Promise<WasmGemmBenchReport> {
+  const wabt = await wabtInit();
+  const opts: GemmOptions = { ...cfg.gemm, name: 'gemm' };
+  const relaxed = opts.relaxed ?? false;
+  const runs = Math.max(5, cfg.runs);
+  const pk: PeakKind = relaxed ? 'relaxed_madd' : 'mul+add';
+  const before = measurePeak(wabt, pk, runs);
+  const results = cfg.sizes.map((s) => measureGemm(wabt, opts, s, runs));
+  const after = measurePeak(wabt, pk, runs);
+  const addBound = relaxed ? undefined : measurePeak(wabt, 'add', runs);
+  const sweep: WasmGemmBenchReport['sweep'] = [];
+  if (cfg.sweep) {
+    const big = Math.max(...cfg.sizes);
+    for (const [mr, nr] of [[4, 8], [5, 8], [6, 8], [3, 12], [4, 12], [2, 16], [3, 16]] as const) {
+      sweep.push({ block: `${mr}x${nr}`, gflops: measureGemm(wabt, { ...opts, mr, nr }, big, runs).gflops });
+    }
+  }
+  return {
+    config: cfg, kind: relaxed ? 'f32x4.relaxed_madd' : 'f32x4.mul+f32x4.add',
+    peak: { before, after }, addBound, results, sweep, ok: results.every((r) => r.maxRelErr < 1e-5),
+  };
+}
+
+export function formatWasmGemmBench(r: WasmGemmBenchReport): string {
+  const d = { ...GEMM_DEFAULTS, ...Object.fromEntries(Object.entries(r.config.gemm).filter(([, v]) => v !== undefined)) };
+  const peak = Math.max(r.peak.before, r.peak.after);
+  const pct = (g: number, of: number) => `${(100 * g / of).toFixed(0)}%`;
+  const big = Math.max(...r.config.sizes);
+  return [
+    `WASM-SIMD GEMM (single thread), ${r.kind}, mr=${d.mr} nr=${d.nr} kc=${d.kc} nc=${d.nc} unroll=${d.unroll} packA=${d.packA}, median of ${Math.max(5, r.config.runs)} runs`,
+    `peak: ${CHAIN_COUNTS.join('/')} independent ${r.kind} chains on registers, best: ${r.peak.before.toFixed(1)} GFLOP/s before, ${r.peak.after.toFixed(1)} after`,
+    ...(r.addBound !== undefined ? [`bound: independent f32x4.add throughput x 8 flops: ${r.addBound.toFixed(1)} GFLOP/s`] : []),
+    `size      ms   GFLOP/s  of peak${r.addBound !== undefined ? '  of bound' : ''}  max rel err`,
+    ...r.results.map((x) =>
+      `${String(x.size).padStart(4)} ${x.ms.toFixed(2).padStart(7)} ${x.gflops.toFixed(1).padStart(9)} ${pct(x.gflops, peak).padStart(8)}` +
+      `${r.addBound !== undefined ? pct(x.gflops, r.addBound).padStart(10) : ''}  ${x.maxRelErr.toExponential(1)}`),
+    ...r.sweep.map((s) => `sweep ${s.block.padEnd(5)} at ${big}: ${s.gflops.toFixed(1)} GFLOP/s (${pct(s.gflops, peak)} of peak)`),
+    r.ok ? 'results match the naive loop' : 'RESULTS DIFFER from the naive loop',
+  ].join('\n') + '\n';
+}
+
 function intOpt(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -168,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
       options: {
         sizes: { type: 'string' }, runs: { type: 'string' },
-        mr: { type: 'string' }, nr: { type: 'string' }, kc: { type: 'string' }, nc: { type: 'string' }, unroll: { type: 'string' },
+        mr: { type: 'string' }, nr: { type: 'string' }, kc: { type: 'string' }, nc: { type: 'string' }, unroll: { type: 'string' }, 'no-pack-a': { type: 'boolean' },
         relaxed: { type: 'boolean' }, sweep: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -180,51 +255,29 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  let opts: GemmOptions, sizes: number[], runs: number;
+  let cfg: WasmGemmBenchConfig;
   try {
-    sizes = (values.sizes ?? '256,512,1024').split(',').map((s) => intOpt(s, 'sizes')!);
-    runs = Math.max(5, intOpt(values.runs, 'runs') ?? 7);
-    opts = {
-      name: 'gemm', relaxed: values.relaxed ?? false,
-      mr: intOpt(values.mr, 'mr'), nr: intOpt(values.nr, 'nr'), kc: intOpt(values.kc, 'kc'), nc: intOpt(values.nc, 'nc'),
-      unroll: intOpt(values.unroll, 'unroll'),
+    cfg = {
+      sizes: values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(',').map((s) => intOpt(s, 'sizes')!),
+      runs: intOpt(values.runs, 'runs') ?? 7,
+      gemm: {
+        relaxed: values.relaxed ?? false,
+        mr: intOpt(values.mr, 'mr'), nr: intOpt(values.nr, 'nr'), kc: intOpt(values.kc, 'kc'), nc: intOpt(values.nc, 'nc'),
+        unroll: intOpt(values.unroll, 'unroll'), packA: values['no-pack-a'] ? false : undefined,
+      },
+      sweep: values.sweep ?? false,
     };
-    gemmModuleWat(opts); // validates the options
+    gemmModuleWat({ ...cfg.gemm, name: 'gemm' }); // validates the options
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  const wabt = await wabtInit();
-  const relaxed = opts.relaxed ?? false;
-  const peak = measurePeak(wabt, relaxed, runs);
-  const results = sizes.map((s) => measureGemm(wabt, opts, s, runs));
-  const peakAfter = measurePeak(wabt, relaxed, runs);
-  const sweep: { block: string; gflops: number }[] = [];
-  if (values.sweep) {
-    const big = Math.max(...sizes);
-    for (const [mr, nr] of [[4, 8], [5, 8], [6, 8], [3, 12], [4, 12], [2, 16], [3, 16]] as const) {
-      const r = measureGemm(wabt, { ...opts, mr, nr }, big, runs);
-      sweep.push({ block: `${mr}x${nr}`, gflops: r.gflops });
-    }
-  }
-  const ok = results.every((r) => r.maxRelErr < 1e-5);
-  const kind = relaxed ? 'f32x4.relaxed_madd' : 'f32x4.mul+f32x4.add';
-  if (values.json) {
-    process.stdout.write(JSON.stringify({ opts, kind, peakBefore: peak, peakAfter, results, sweep }, null, 2) + '\n');
-  } else {
-    const d = { ...GEMM_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
-    const lines = [
-      `WASM-SIMD GEMM, ${kind}, mr=${d.mr} nr=${d.nr} kc=${d.kc} nc=${d.nc} unroll=${d.unroll}, median of ${runs} runs`,
-      `peak (best of ${CHAIN_COUNTS.join('/')} independent ${kind} chains): ${peak.toFixed(1)} GFLOP/s before, ${peakAfter.toFixed(1)} after`,
-      'size      ms   GFLOP/s  % of peak  max rel err',
-      ...results.map((r) =>
-        `${String(r.size).padStart(4)} ${r.ms.toFixed(2).padStart(7)} ${r.gflops.toFixed(1).padStart(9)} ${(100 * r.gflops / Math.max(peak, peakAfter)).toFixed(0).padStart(9)}%  ${r.maxRelErr.toExponential(1)}`),
-      ...sweep.map((s) => `sweep ${s.block.padEnd(5)} at ${Math.max(...sizes)}: ${s.gflops.toFixed(1)} GFLOP/s (${(100 * s.gflops / Math.max(peak, peakAfter)).toFixed(0)}%)`),
-      ok ? 'results match the naive loop' : 'RESULTS DIFFER from the naive loop',
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
-  }
-  return ok ? 0 : 1;
+  const r = await runWasmGemmBench(cfg);
+  process.stdout.write(values.json ? JSON.stringify(r, null, 2) + '\n' : formatWasmGemmBench(r));
+  return r.ok ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Run as a script, not when imported (npm run bench -- --target wasm imports runWasmGemmBench).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -5,29 +5,44 @@
 // B contiguously. The last panel is padded with zeros, which lets edge panels run the same full-width
 // inner loop; only their loads/stores of C (and of a bias row) are masked lane by lane.
 //
-// Calling convention of the generated function (`gemmWat`), all pointers are byte addresses into the
-// module's one memory, all counts are in elements:
+// Calling convention of the generated function (`gemmWat`); pointers are byte addresses into the
+// module's one memory, counts and strides are in floats:
 //
 //   (func $name (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $ldc i32)
-//               (param $bias i32) (param $m i32) (param $n i32) (param $k i32))
+//               (param $bias i32) (param $m i32) (param $n i32) (param $k i32) (param $ws i32))
 //
-//   a     A, row-major, row stride lda floats (lda >= k; a dense A passes lda = k)
-//   bp    packB(B, K, N, NR) with the same NR as the kernel, 16-byte aligned for speed (not required)
-//   c     C, row-major, row stride ldc floats (ldc >= n); written, never read before the first store
-//   bias  epilogue 'bias-row': N floats, added to every row (MatMul + Add of a [N] vector, Gemm's C);
-//         epilogue 'bias-col': M floats, bias[i] added to every element of row i (conv as GEMM with
-//         output channels as M); ignored by the other epilogues (pass 0)
-//   m, n, k  any values >= 0 (k = 0 gives C = epilogue(0))
+//   a     A, row-major, row stride lda (lda >= k; a dense A passes lda = k)
+//   bp    packB(B, K, N, NR) with the kernel's NR; 16-byte aligned for speed (not required)
+//   c     C, row-major, row stride ldc (ldc >= n); only C's M x N elements are written, and C is never
+//         read before it is written (it may hold garbage); C must not overlap A, B or ws
+//   bias  epilogue 'bias-row': N floats, bias[j] added to column j (MatMul + Add of a [N] vector,
+//         Gemm's C of shape [N], conv as NHWC GEMM with output channels as N);
+//         epilogue 'bias-col': M floats, bias[i] added to row i; ignored by the others (pass 0)
+//   m n k any values >= 0 (k = 0 gives C = epilogue(0); m = 0 or n = 0 write nothing)
+//   ws    workspace of gemmWorkspaceBytes(opts, K) bytes (packA only; pass 0 otherwise), 16-aligned
 //
-// The function is not exported by itself and imports nothing: the caller puts it into a module that
-// declares or imports a memory (`gemmModuleWat` builds such a module). A must not overlap C.
+// The function is neither exported nor importing anything: the caller puts it into a module that
+// declares or imports a memory (`gemmModuleWat` builds such a module) and calls it. One function
+// serves every shape; `gemmOptionsFor(N)` picks the options for a known N.
 //
 // Blocking (Goto/BLIS order): columns in blocks of NC, K in blocks of KC so that a KC x NC block of B
 // stays in L2 while row blocks of MR rows of A stream past it; the MR x NR block of C lives in
-// MR*NR/4 v128 locals for the whole KC loop. Partial sums of later K blocks are added to C in memory.
+// MR*NR/4 v128 locals for the whole KC loop, partial sums of later K blocks are added to C in memory.
 // Rows left over after the last full MR block run a kernel generated for exactly that many rows.
+// With packA each MR x KC block of A is first copied k-major into the workspace, so the inner loop
+// reads A through one pointer with constant offsets instead of MR row pointers (fewer integer ops
+// per k step: ~58 -> ~65 GFLOP/s at 1024 on the team machine); it costs a copy per panel row, which
+// narrow N (few panels) does not repay.
 //
-// Measured on the team machine (test/bench/wasm-gemm.ts): see the defaults below.
+// Why 4x8 and no unrolling (test/bench/wasm-gemm.ts, Node 20 / V8 11.3 on x64): V8 schedules all
+// loads of a basic block before the arithmetic that uses them, so an unrolled step or a tall block
+// keeps every splat of A and vector of B live at once. The block fits the 15 allocatable xmm
+// registers only while MR*NR/4 accumulators + NR/4 B vectors + MR splats (+1 product for mul+add) <= 15:
+// 4x8 and 2x16 (both ~60-65 GFLOP/s); 5x8, 6x8, 4x12, 3x16 and any unroll > 1 spill and run at
+// about half speed. relaxed_madd is no faster here (4x8 ~62, 3x12 ~63): the mul and add pipes
+// already overlap.
+
+import { acc, Emitter, panelLoop, type Resolved } from './gemm-emit.js';
 
 export type GemmEpilogue =
   | { kind: 'none' }
@@ -59,10 +74,21 @@ export interface GemmOptions {
   nc?: number;
   /** K steps unrolled in the inner loop. */
   unroll?: number;
+  /** Copy each MR x KC block of A to the workspace $ws (gemmWorkspaceBytes) before use. */
+  packA?: boolean;
 }
 
-/** Best measured block sizes (see test/bench/wasm-gemm.ts). */
-export const GEMM_DEFAULTS = { mr: 4, nr: 8, kc: 256, nc: 512, unroll: 1 } as const;
+/** Best measured block sizes for large shapes (see the notes at the top). */
+export const GEMM_DEFAULTS = { mr: 4, nr: 8, kc: 256, nc: 512, unroll: 1, packA: true } as const;
+
+/**
+ * Options for a GEMM whose N is known (B is a constant, so it is): packing A pays only when the
+ * packed block is reused over enough panels (measured: N = 8 or 16 lose 20-35% with packA, N >= 64
+ * gain up to 10%).
+ */
+export function gemmOptionsFor(n: number): Omit<GemmOptions, 'name' | 'epilogue' | 'relaxed'> {
+  return { ...GEMM_DEFAULTS, packA: n >= 4 * GEMM_DEFAULTS.nr };
+}
 
 /**
  * Packs B[K,N] (row-major; with `transposed`, B is given as its transpose, [N,K] row-major, as in
@@ -91,41 +117,11 @@ export function packedBSize(K: number, N: number, NR: number): number {
   return Math.ceil(N / NR) * K * NR;
 }
 
-/** A small line emitter: owns indentation so the generator reads like the WAT it prints. */
-class Emitter {
-  private readonly lines: string[] = [];
-  private depth = 0;
-  line(...ls: string[]): void {
-    for (const l of ls) this.lines.push('  '.repeat(this.depth) + l);
-  }
-  open(l: string): void {
-    this.line(l);
-    this.depth++;
-  }
-  close(l = 'end'): void {
-    this.depth--;
-    this.line(l);
-  }
-  /** A line between two indented parts (`else`). */
-  mid(l: string): void {
-    this.depth--;
-    this.line(l);
-    this.depth++;
-  }
-  text(): string {
-    return this.lines.join('\n');
-  }
-}
-
-interface Resolved {
-  name: string;
-  mr: number;
-  nr: number;
-  relaxed: boolean;
-  epilogue: GemmEpilogue;
-  kc: number;
-  nc: number;
-  unroll: number;
+/** Bytes of the workspace ($ws) a kernel with packA needs for a given K (0 without packA). */
+export function gemmWorkspaceBytes(opts: GemmOptions, K: number): number {
+  const o = resolve(opts);
+  if (!o.packA) return 0;
+  return 4 * o.mr * (o.kc > 0 ? Math.min(o.kc, K) : K);
 }
 
 function resolve(o: GemmOptions): Resolved {
@@ -138,6 +134,7 @@ function resolve(o: GemmOptions): Resolved {
     kc: o.kc ?? GEMM_DEFAULTS.kc,
     nc: o.nc ?? GEMM_DEFAULTS.nc,
     unroll: o.unroll ?? GEMM_DEFAULTS.unroll,
+    packA: o.packA ?? GEMM_DEFAULTS.packA,
   };
   if (!/^[A-Za-z0-9_.]+$/.test(r.name)) throw new Error(`gemmWat: bad function name '${r.name}'`);
   if (!Number.isInteger(r.mr) || r.mr < 1 || r.mr > 8) throw new Error(`gemmWat: mr must be 1..8, got ${r.mr}`);
@@ -149,177 +146,17 @@ function resolve(o: GemmOptions): Resolved {
   return r;
 }
 
-/** `f32.const` text that round-trips any f32 value (hex float keeps every bit). */
-function f32Const(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  const f = Math.fround(x);
-  return Object.is(f, -0) ? '-0x0p+0' : hexFloat(f);
-}
-
-function hexFloat(f: number): string {
-  if (f === 0) return '0x0p+0';
-  const sign = f < 0 ? '-' : '';
-  let m = Math.abs(f);
-  let e = 0;
-  while (m >= 2) { m /= 2; e++; }
-  while (m < 1) { m *= 2; e--; }
-  // m in [1, 2): 23 fraction bits (f32) fit in 6 hex digits.
-  const frac = Math.round((m - 1) * 2 ** 24).toString(16).padStart(6, '0');
-  return `${sign}0x1.${frac}p${e >= 0 ? '+' : ''}${e}`;
-}
-
-const acc = (r: number, v: number) => `$c${r}_${v}`;
-
-/** The epilogue's instructions: v128 on the stack -> v128; $row/$col are set; `masked` = N edge. */
-function epilogueCode(e: GemmEpilogue, masked: boolean): string[] {
-  switch (e.kind) {
-    case 'none':
-      return [];
-    case 'bias-row':
-      return [
-        ...loadVec('(i32.add (local.get $bias) (i32.shl (local.get $col) (i32.const 2)))', masked),
-        'f32x4.add',
-      ];
-    case 'bias-col':
-      return ['(f32x4.splat (f32.load (i32.add (local.get $bias) (i32.shl (local.get $row) (i32.const 2)))))', 'f32x4.add'];
-    case 'relu':
-      return ['v128.const f32x4 0 0 0 0', 'f32x4.max'];
-    case 'clip':
-      return [
-        `(f32x4.splat (f32.const ${f32Const(e.min)}))`, 'f32x4.max',
-        `(f32x4.splat (f32.const ${f32Const(e.max)}))`, 'f32x4.min',
-      ];
-    case 'wat':
-      return e.code.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  }
-}
-
-/**
- * Pushes the v128 at byte address `addr`; masked: only lanes whose column ($col + lane) is < $n are
- * read (the others are 0), so nothing past the end of a row (or of the buffer) is touched.
- */
-function loadVec(addr: string, masked: boolean): string[] {
-  if (!masked) return [`(v128.load ${addr})`];
-  const out = [`(local.set $addr ${addr})`, '(local.set $t (v128.const i32x4 0 0 0 0))'];
-  for (let l = 0; l < 4; l++) {
-    out.push(
-      `(if (i32.lt_u (i32.add (local.get $col) (i32.const ${l})) (local.get $n)) (then ` +
-      `(local.set $t (f32x4.replace_lane ${l} (local.get $t) (f32.load offset=${4 * l} (local.get $addr))))))`,
-    );
-  }
-  out.push('local.get $t');
-  return out;
-}
-
-/** Emits the MR' x NR register block for the panel at $jr and rows $ic .. $ic+mr-1. */
-function microKernel(em: Emitter, o: Resolved, mr: number): void {
-  const nv = o.nr / 4;
-  const rowBytes = o.nr * 4;
-  for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) em.line(`(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`);
-  // Row pointers of A at column $pc; the B pointer of this panel at row $pc.
-  em.line('(local.set $pa0 (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $lda)) (local.get $pc)) (i32.const 2))))');
-  for (let r = 1; r < mr; r++) em.line(`(local.set $pa${r} (i32.add (local.get $pa${r - 1}) (local.get $ldaB)))`);
-  em.line('(local.set $pb (local.get $pbj))', '(local.set $kk (local.get $kcur))');
-
-  const step = (s: number) => {
-    for (let v = 0; v < nv; v++) em.line(`(local.set $b${v} (v128.load offset=${(s * o.nr + v * 4) * 4} (local.get $pb)))`);
-    for (let r = 0; r < mr; r++) {
-      em.line(`(local.set $av (v128.load32_splat offset=${s * 4} (local.get $pa${r})))`);
-      for (let v = 0; v < nv; v++) {
-        em.line(o.relaxed
-          ? `(local.set ${acc(r, v)} (f32x4.relaxed_madd (local.get $av) (local.get $b${v}) (local.get ${acc(r, v)})))`
-          : `(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $av) (local.get $b${v}))))`);
-      }
-    }
-  };
-  const advance = (steps: number) => {
-    for (let r = 0; r < mr; r++) em.line(`(local.set $pa${r} (i32.add (local.get $pa${r}) (i32.const ${4 * steps})))`);
-    em.line(`(local.set $pb (i32.add (local.get $pb) (i32.const ${rowBytes * steps})))`);
-  };
-  const U = o.unroll;
-  if (U > 1) {
-    em.open('block $ku_done');
-    em.line(`(br_if $ku_done (i32.lt_u (local.get $kk) (i32.const ${U})))`);
-    em.open('loop $ku');
-    for (let s = 0; s < U; s++) step(s);
-    advance(U);
-    em.line(`(br_if $ku (i32.ge_u (local.tee $kk (i32.sub (local.get $kk) (i32.const ${U}))) (i32.const ${U})))`);
-    em.close();
-    em.close();
-  }
-  em.open('block $k1_done');
-  em.line('(br_if $k1_done (i32.eqz (local.get $kk)))');
-  em.open('loop $k1');
-  step(0);
-  advance(1);
-  em.line('(br_if $k1 (local.tee $kk (i32.sub (local.get $kk) (i32.const 1))))');
-  em.close();
-  em.close();
-
-  // C block: add the partial sums of earlier K blocks, apply the epilogue after the last, store.
-  em.line('(local.set $crow (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (local.get $jr)) (i32.const 2))))');
-  em.open(`(if (i32.le_u (i32.add (local.get $jr) (i32.const ${o.nr})) (local.get $n)) (then`);
-  storeBlock(em, o, mr, false);
-  em.mid(') (else');
-  storeBlock(em, o, mr, true);
-  em.close('))');
-}
-
-function storeBlock(em: Emitter, o: Resolved, mr: number, masked: boolean): void {
-  const nv = o.nr / 4;
-  const epi = epilogueCode(o.epilogue, masked);
-  for (let r = 0; r < mr; r++) {
-    if (r > 0) em.line('(local.set $crow (i32.add (local.get $crow) (local.get $ldcB)))');
-    em.line(`(local.set $row (i32.add (local.get $ic) (i32.const ${r})))`);
-    for (let v = 0; v < nv; v++) {
-      em.line(`(local.set $col (i32.add (local.get $jr) (i32.const ${4 * v})))`);
-      if (masked) em.line(`(if (i32.lt_u (local.get $col) (local.get $n)) (then`);
-      const addr = `(i32.add (local.get $crow) (i32.const ${16 * v}))`;
-      em.line(`(local.set $v (local.get ${acc(r, v)}))`);
-      em.line('(if (i32.eqz (local.get $first)) (then', ...loadVec(addr, masked).map((l) => '  ' + l), '  (local.set $v (f32x4.add (local.get $v)))))');
-      if (epi.length > 0) em.line('(if (local.get $last) (then', '  local.get $v', ...epi.map((l) => '  ' + l), '  local.set $v))');
-      if (!masked) {
-        em.line(`(v128.store offset=${16 * v} (local.get $crow) (local.get $v))`);
-      } else {
-        for (let l = 0; l < 4; l++) {
-          em.line(
-            `(if (i32.lt_u (i32.add (local.get $col) (i32.const ${l})) (local.get $n)) (then ` +
-            `(f32.store offset=${16 * v + 4 * l} (local.get $crow) (f32x4.extract_lane ${l} (local.get $v)))))`,
-          );
-        }
-        em.line('))');
-      }
-    }
-  }
-}
-
-/** Emits the loop over the panels $jr of the current column block for rows $ic .. $ic+mr-1. */
-function panelLoop(em: Emitter, o: Resolved, mr: number): void {
-  em.line('(local.set $jr (local.get $jc))', '(local.set $pbj (local.get $pbc))');
-  em.open(`block $jr_done${mr}`);
-  em.open(`loop $jr_loop${mr}`);
-  em.line(`(br_if $jr_done${mr} (i32.ge_u (local.get $jr) (local.get $jend)))`);
-  microKernel(em, o, mr);
-  em.line(`(local.set $jr (i32.add (local.get $jr) (i32.const ${o.nr})))`);
-  em.line('(local.set $pbj (i32.add (local.get $pbj) (local.get $panelB)))');
-  em.line(`br $jr_loop${mr}`);
-  em.close();
-  em.close();
-}
-
 /** The GEMM function (see the calling convention at the top of this file). */
 export function gemmWat(opts: GemmOptions): string {
   const o = resolve(opts);
   const em = new Emitter();
   const nv = o.nr / 4;
-  em.open(`(func $${o.name} (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $ldc i32) (param $bias i32) (param $m i32) (param $n i32) (param $k i32)`);
+  em.open(`(func $${o.name} (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $ldc i32) (param $bias i32) (param $m i32) (param $n i32) (param $k i32) (param $ws i32)`);
   em.line(
     `;; generated by gemm-kernel.ts: mr=${o.mr} nr=${o.nr} kc=${o.kc} nc=${o.nc} unroll=${o.unroll} relaxed=${o.relaxed} epilogue=${o.epilogue.kind}`,
     '(local $ldaB i32) (local $ldcB i32) (local $panelB i32) (local $jc i32) (local $jend i32) (local $pbc i32)',
     '(local $pc i32) (local $kcur i32) (local $first i32) (local $last i32) (local $ic i32) (local $jr i32)',
-    '(local $pbj i32) (local $pb i32) (local $kk i32) (local $crow i32) (local $row i32) (local $col i32) (local $addr i32)',
+    '(local $pbj i32) (local $pb i32) (local $pbend i32) (local $kk i32) (local $crow i32) (local $row i32) (local $col i32) (local $addr i32)',
     (Array.from({ length: o.mr }, (_, r) => `(local $pa${r} i32)`).join(' ')),
     '(local $av v128) (local $t v128) (local $v v128) ' + Array.from({ length: nv }, (_, v) => `(local $b${v} v128)`).join(' '),
   );

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
-import { gemmModuleWat, gemmWat, packB, packedBSize, type GemmEpilogue, type GemmOptions } from '../../../src/backends/wasm/gemm-kernel.js';
+import { gemmModuleWat, gemmOptionsFor, gemmWat, gemmWorkspaceBytes, packB, packedBSize, type GemmEpilogue, type GemmOptions } from '../../../src/backends/wasm/gemm-kernel.js';
 
 // Relaxed SIMD is behind a flag in Node 20; set before any module is compiled (forks pool: one
 // process per file, so this reaches V8 before our first compile).
@@ -12,7 +12,7 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const wabt = await wabtInit();
 
-type Gemm = (a: number, lda: number, bp: number, c: number, ldc: number, bias: number, m: number, n: number, k: number) => void;
+type Gemm = (a: number, lda: number, bp: number, c: number, ldc: number, bias: number, m: number, n: number, k: number, ws: number) => void;
 interface Built { gemm: Gemm; memory: WebAssembly.Memory }
 
 const cache = new Map<string, Built>();
@@ -71,13 +71,19 @@ function check(o: GemmOptions, c: Case): string | null {
   const f = new Float32Array(memory.buffer);
   const aOff = 16, bOff = aOff + A.length + 16, biasOff = bOff + Bp.length + 4;
   const cOff = biasOff + bias.length + GUARD, cEnd = cOff + Math.max(0, M - 1) * ldc + N;
-  expect(cEnd + GUARD).toBeLessThan(f.length);
+  const wsOff = cEnd + GUARD, wsEnd = wsOff + gemmWorkspaceBytes(o, K) / 4;
+  expect(wsEnd).toBeLessThan(f.length);
   f.set(A, aOff);
   f.set(Bp, bOff);
   f.set(bias, biasOff);
   f.fill(SENTINEL, cOff - GUARD, cEnd + GUARD);
   for (let i = 0; i < M; i++) f.fill(NaN, cOff + i * ldc, cOff + i * ldc + N); // C must never be read before written
-  gemm(aOff * 4, lda, bOff * 4, cOff * 4, ldc, biasOff * 4, M, N, K);
+  f.fill(SENTINEL, wsEnd, wsEnd + GUARD);
+  gemm(aOff * 4, lda, bOff * 4, cOff * 4, ldc, biasOff * 4, M, N, K, wsOff * 4);
+  // Inputs are read only; the workspace is the only other memory written.
+  if (f.subarray(aOff, aOff + A.length).some((x, i) => x !== A[i])) return 'A changed';
+  if (f.subarray(bOff, bOff + Bp.length).some((x, i) => x !== Bp[i])) return 'packed B changed';
+  if (f.subarray(wsEnd, wsEnd + GUARD).some((x) => x !== SENTINEL)) return 'wrote past the workspace';
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let sum = 0, mag = 0;
@@ -116,11 +122,13 @@ const SHAPES: Omit<GemmOptions, 'name'>[] = [
   { mr: 6, nr: 8, kc: 16, nc: 24, unroll: 2 },
   { mr: 2, nr: 16, kc: 0, nc: 32, unroll: 3 },
   { mr: 5, nr: 4, kc: 9, nc: 12 },
+  { mr: 4, nr: 8, kc: 10, nc: 16, packA: true },
+  { mr: 3, nr: 12, kc: 0, nc: 0, packA: true, unroll: 2 },
 ];
 
 const EPILOGUES: GemmEpilogue[] = [
   { kind: 'none' }, { kind: 'bias-row' }, { kind: 'bias-col' }, { kind: 'relu' },
-  { kind: 'clip', min: -0.5, max: 0.75 }, WAT_EPILOGUE,
+  { kind: 'clip', min: -0.5, max: 0.75 }, { kind: 'clip', min: -0.1, max: 1 / 3 }, WAT_EPILOGUE,
 ];
 
 function property(relaxed: boolean, epilogue: GemmEpilogue, runs: number): void {
@@ -162,7 +170,7 @@ describe('gemmWat', () => {
     f.set(A, 0);
     f.set(packB(B, 2, 3, 8), 16);
     f.set([10, 20, 30], 64);
-    gemm(0, 2, 64, 400, 3, 256, 2, 3, 2);
+    gemm(0, 2, 64, 400, 3, 256, 2, 3, 2, 1024); // workspace (packA) past everything else
     expect(Array.from(f.subarray(100, 106))).toEqual([11, 22, 38, 13, 24, 48]);
   });
 
@@ -170,6 +178,11 @@ describe('gemmWat', () => {
     expect(check({ name: 'g', epilogue: { kind: 'bias-col' } }, { M: 5, N: 9, K: 0, padA: 0, padC: 0, seed: 1 })).toBeNull();
     expect(check({ name: 'g', epilogue: { kind: 'bias-row' } }, { M: 0, N: 9, K: 3, padA: 0, padC: 0, seed: 1 })).toBeNull();
     expect(check({ name: 'g', epilogue: { kind: 'relu' } }, { M: 6, N: 0, K: 3, padA: 0, padC: 0, seed: 1 })).toBeNull();
+  });
+
+  it('packs A only for N wide enough to reuse the packed block', () => {
+    expect(gemmOptionsFor(8).packA).toBe(false);
+    expect(gemmOptionsFor(1000).packA).toBe(true);
   });
 
   it('uses relaxed_madd only when asked', () => {
@@ -184,9 +197,9 @@ describe('gemmWat', () => {
   });
 
   for (const e of EPILOGUES) {
-    it(`matches the naive loop, epilogue ${e.kind}`, () => property(false, e, 40));
+    it(`matches the naive loop, epilogue ${JSON.stringify(e).slice(0, 60)}`, () => property(false, e, 40));
   }
   for (const e of EPILOGUES) {
-    it(`matches the naive loop with relaxed_madd, epilogue ${e.kind}`, () => property(true, e, 15));
+    it(`matches the naive loop with relaxed_madd, epilogue ${JSON.stringify(e).slice(0, 60)}`, () => property(true, e, 15));
   }
 });
