@@ -199,7 +199,8 @@ function storeBlock(em: Emitter, o: Resolved, mr: number, masked: boolean): void
     em.line(`(local.set $row (i32.add (local.get $ic) (i32.const ${r})))`);
     for (let v = 0; v < nv; v++) {
       em.line(`(local.set $col (i32.add (local.get $jr) (i32.const ${4 * v})))`);
-      if (masked) em.line(`(if (i32.lt_u (local.get $col) (local.get $n)) (then`);
+      // A vector wholly past N (the zero padding of the last panel) is skipped.
+      if (masked) em.open(`(if (i32.lt_u (local.get $col) (local.get $n)) (then`);
       const addr = `(i32.add (local.get $crow) (i32.const ${16 * v}))`;
       em.line(`(local.set $v (local.get ${acc(r, v)}))`);
       em.line('(if (i32.eqz (local.get $first)) (then', ...loadVec(addr, masked).map((l) => '  ' + l), '  (local.set $v (f32x4.add (local.get $v)))))');
@@ -213,7 +214,7 @@ function storeBlock(em: Emitter, o: Resolved, mr: number, masked: boolean): void
             `(f32.store offset=${16 * v + 4 * l} (local.get $crow) (f32x4.extract_lane ${l} (local.get $v)))))`,
           );
         }
-        em.line('))');
+        em.close('))');
       }
     }
   }
