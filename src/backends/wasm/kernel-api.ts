@@ -24,6 +24,10 @@ export interface KernelCtx {
   packed(v: Value, key: string, pack: (t: Tensor) => Float32Array): string;
   /** Ask for a module-level helper function (exp, erf, ...) by name. */
   helper(name: string): string;
+  /** Add a generated module-level function once (keyed by its name); returns `$name`. */
+  moduleFunc(name: string, wat: string): string;
+  /** Address of a scratch buffer of `bytes` bytes, live during this kernel only. */
+  scratch(bytes: number): string;
   /** Fail compilation for this op (E201). */
   fail(op: Op, message: string): never;
 }

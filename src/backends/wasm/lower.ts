@@ -179,6 +179,7 @@ export function lowerModule(module: Module): Lowered {
 
   // Emission.
   const helpers: string[] = [];
+  const generated = new Map<string, string>();
   const needHelper = (name: string): string => {
     const h = HELPERS[name];
     if (!h) throw new Error(`unknown wasm helper ${name}`);
@@ -211,6 +212,14 @@ export function lowerModule(module: Module): Lowered {
         return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${i32(ptrBase + 4 * id)})`);
       },
       helper: needHelper,
+      moduleFunc: (name, text) => {
+        if (!generated.has(name)) generated.set(name, text.replace(/^(?=.)/gm, '  '));
+        return `$${name}`;
+      },
+      scratch: (bytes) => {
+        const id = newBuf({ name: `${label}.scratch`, dtype: 'u8', shape: [bytes], esize: 1, kind: 'temp', first: s, last: s });
+        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${i32(ptrBase + 4 * id)})`);
+      },
       fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
     };
     const ops = op.name === 'fused' ? op.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [op];
@@ -233,6 +242,7 @@ export function lowerModule(module: Module): Lowered {
     `(module $${ident(module.name)}`,
     '  (memory (export "memory") 1)',
     ...helpers.map((h) => HELPERS[h]![0]),
+    ...generated.values(),
     ...funcs,
     '  (func (export "run")',
     ...kernelNames.map((n) => `    (call $${n})`),

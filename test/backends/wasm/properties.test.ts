@@ -39,10 +39,27 @@ describe('wasm vs interpreter (fast-check)', () => {
     }), { numRuns: 40 });
   });
 
-  it('matmul and gemm: constant (packed) B with bias, transposes, alpha/beta', async () => {
-    await fc.assert(fc.asyncProperty(size, size, size, fc.boolean(), fc.boolean(), fc.constantFrom('vec', 'row', 'scalar', 'full'), fc.integer(), async (M, K, N, tA, tB, cKind, seed) => {
+  it('matmul: constant B (the tuned register-blocked kernel) under batched A', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 3, 5, 9, 33), fc.constantFrom(1, 4, 7, 17, 300), fc.constantFrom(1, 3, 8, 13, 40), fc.constantFrom([], [2], [2, 3]), fc.integer(), async (M, K, N, batch, seed) => {
+      const w = rand([K, N], seed + 1).data as Float32Array;
+      const text = [
+        'module @m {',
+        `  weight @w : ${fmtShape([K, N])} = bytes("${hexF32(w)}")`,
+        `  func @main(%a: ${fmtShape([...batch, M, K])}) -> (%y: ${fmtShape([...batch, M, N])}) {`,
+        `    %w = const {value = @w} : ${fmtShape([K, N])}`,
+        `    %y = matmul(%a, %w) : ${fmtShape([...batch, M, N])}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand([...batch, M, K], seed)]);
+    }), { numRuns: 30 });
+  });
+
+  it('gemm: constant (packed) B with bias, transposes, alpha/beta', async () => {
+    await fc.assert(fc.asyncProperty(size, size, size, fc.boolean(), fc.boolean(), fc.constantFrom('vec', 'row', 'scalar', 'full', 'none'), fc.constantFrom([1, 1], [0.5, 2]), fc.integer(), async (M, K, N, tA, tB, cKind, [alpha, beta], seed) => {
       const w = rand(tB ? [N, K] : [K, N], seed + 2).data as Float32Array;
-      const cShape = cKind === 'vec' ? [N] : cKind === 'row' ? [1, N] : cKind === 'scalar' ? [] : [M, N];
+      const cShape = cKind === 'vec' || cKind === 'none' ? [N] : cKind === 'row' ? [1, N] : cKind === 'scalar' ? [] : [M, N];
       const c = rand(cShape, seed + 3).data as Float32Array;
       const aShape = tA ? [K, M] : [M, K];
       const text = [
@@ -52,13 +69,13 @@ describe('wasm vs interpreter (fast-check)', () => {
         `  func @main(%a: ${fmtShape(aShape)}) -> (%y: ${fmtShape([M, N])}) {`,
         `    %w = const {value = @w} : ${fmtShape(tB ? [N, K] : [K, N])}`,
         `    %c = const {value = @c} : ${fmtShape(cShape)}`,
-        `    %y = gemm(%a, %w, %c) {alpha = 0.5, beta = 2.0, transA = ${tA ? 1 : 0}, transB = ${tB ? 1 : 0}} : ${fmtShape([M, N])}`,
+        `    %y = gemm(%a, %w${cKind === 'none' ? '' : ', %c'}) {alpha = ${alpha!.toFixed(1)}, beta = ${beta!.toFixed(1)}, transA = ${tA ? 1 : 0}, transB = ${tB ? 1 : 0}} : ${fmtShape([M, N])}`,
         '    return %y',
         '  }',
         '}',
       ].join('\n');
       await check(text, [rand(aShape, seed)]);
-    }), { numRuns: 40 });
+    }), { numRuns: 60 });
   });
 
   it('conv: groups, depthwise, strides, pads, dilations, bias', async () => {

@@ -9,7 +9,25 @@ import type { Tensor } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, isConst, mul, splat } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { gemmOptionsFor, gemmWat, gemmWorkspaceBytes, packB, type GemmOptions } from '../gemm-kernel.js';
 import { broadcastStrides, rowOffset } from './elementwise.js';
+
+/**
+ * The register-blocked GEMM of gemm-kernel.ts, for the common case: a constant [K,N] (or [N,K]
+ * with transB) B with static N, a dense row-major A of `rows` rows, and no epilogue beyond a bias
+ * row. One generated function per option set serves every shape; B is packed in its panels.
+ */
+function tunedGemm(k: KernelCtx, a: Value, b: Value, y: Value, rows: string, K: number | string, N: number, transB: boolean, bias: Value | null): void {
+  const base = gemmOptionsFor(N);
+  const epilogue = bias ? 'bias-row' : 'none';
+  const opts: GemmOptions = { ...base, name: `gemm_mr${base.mr}_nr${base.nr}_kc${base.kc}_nc${base.nc}${base.packA ? '_pa' : ''}_${epilogue.replace('-', '_')}`, epilogue: { kind: epilogue } };
+  const fn = k.moduleFunc(opts.name, gemmWat(opts));
+  const nr = opts.nr!;
+  const bp = k.packed(b, `gemm-nr${nr}${transB ? '-t' : ''}`, (t) => packB(t.data as Float32Array, Number(K), N, nr, transB));
+  const ws = base.packA ? k.scratch(Math.max(16, gemmWorkspaceBytes(opts, Number(K)))) : i32(0);
+  k.em.comment(`gemm (tuned kernel ${opts.name}) rows x ${N}, K=${K}`);
+  k.em.line(`(call ${fn} ${k.ptr(a)} ${k.dim(K)} ${bp} ${k.ptr(y)} ${i32(N)} ${bias ? k.ptr(bias) : i32(0)} ${rows} ${i32(N)} ${k.dim(K)} ${ws})`);
+}
 
 /** Pack a [K,N] (or [N,K] when transposed) f32 matrix into 4-column panels. */
 export function packPanels(t: Tensor, trans: boolean): Float32Array {
@@ -123,6 +141,11 @@ function emitGemmOp(k: KernelCtx, op: Op): void {
   const [M, N] = [yd[0]!, yd[1]!];
   const K = tA ? ad[0]! : ad[1]!;
   const bt = k.constant(B!);
+  const cd = C ? k.dims(C) : [];
+  const biasRow = !C || (beta === 1 && cd[cd.length - 1] === N && cd.slice(0, -1).every((d) => d === 1));
+  if (bt && typeof N === 'number' && !tA && alpha === 1 && biasRow && bt.dtype === 'f32') {
+    return tunedGemm(k, A!, B!, y, k.dim(M), K, N, tB, C ?? null);
+  }
   k.em.comment(`gemm ${yd.join('x')} K=${K}${bt ? ' (B packed)' : ''}`);
   const b: Gemm['b'] = bt && typeof N === 'number'
     ? { kind: 'packed', p: k.packed(B!, `panels${tB ? '-t' : ''}`, (t) => packPanels(t, tB)), Nc: N }
@@ -146,6 +169,7 @@ function emitMatmul(k: KernelCtx, op: Op): void {
   const M = ad[ad.length - 2]!, K = ad[ad.length - 1]!, N = bd[bd.length - 1]!;
   const batch = k.dims(y).slice(0, Math.max(ad.length, bd.length) - 2);
   const bt = bd.length === 2 ? k.constant(B!) : undefined;
+  if (bt && typeof N === 'number' && bt.dtype === 'f32') return tunedGemm(k, A!, B!, y, k.size(ad.slice(0, -1)), K, N, false, null);
   const em = k.em;
   em.comment(`matmul batch=[${batch.join(',')}] M=${M} N=${N} K=${K}${bt && typeof N === 'number' ? ' (B packed)' : ''}`);
   const aStr = broadcastStrides(k, ad.slice(0, -2), batch), bStr = broadcastStrides(k, bd.slice(0, -2), batch);
