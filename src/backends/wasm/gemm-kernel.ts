@@ -117,11 +117,17 @@ export function packedBSize(K: number, N: number, NR: number): number {
   return Math.ceil(N / NR) * K * NR;
 }
 
-/** Bytes of the workspace ($ws) a kernel with packA needs for a given K (0 without packA). */
-export function gemmWorkspaceBytes(opts: GemmOptions, K: number): number {
+/**
+ * Bytes of the workspace ($ws) a kernel with packA needs (0 without packA). K may be unknown at
+ * compile time (undefined or NaN): with K blocking the bound MR*KC floats holds for every K.
+ */
+export function gemmWorkspaceBytes(opts: GemmOptions, K?: number): number {
   const o = resolve(opts);
   if (!o.packA) return 0;
-  return 4 * o.mr * (o.kc > 0 ? Math.min(o.kc, K) : K);
+  const known = K !== undefined && Number.isFinite(K);
+  if (o.kc > 0) return 4 * o.mr * (known ? Math.min(o.kc, K) : o.kc);
+  if (!known) throw new Error('gemmWorkspaceBytes: packA without K blocking (kc = 0) needs a known K');
+  return 4 * o.mr * K;
 }
 
 function resolve(o: GemmOptions): Resolved {

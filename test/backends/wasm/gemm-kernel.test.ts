@@ -185,6 +185,14 @@ describe('gemmWat', () => {
     expect(gemmOptionsFor(1000).packA).toBe(true);
   });
 
+  it('sizes the workspace for a known K, and bounds it for an unknown K', () => {
+    expect(gemmWorkspaceBytes({ name: 'g', mr: 4, kc: 256, packA: true }, 100)).toBe(4 * 4 * 100);
+    expect(gemmWorkspaceBytes({ name: 'g', mr: 4, kc: 256, packA: true }, 1000)).toBe(4 * 4 * 256);
+    expect(gemmWorkspaceBytes({ name: 'g', mr: 4, kc: 256, packA: true }, Number('batch'))).toBe(4 * 4 * 256);
+    expect(gemmWorkspaceBytes({ name: 'g', packA: false }, 1000)).toBe(0);
+    expect(() => gemmWorkspaceBytes({ name: 'g', kc: 0, packA: true })).toThrow(/known K/);
+  });
+
   it('uses relaxed_madd only when asked', () => {
     expect(gemmWat({ name: 'g' })).not.toContain('relaxed_madd');
     expect(gemmWat({ name: 'g', relaxed: true })).toContain('f32x4.relaxed_madd');
