@@ -99,6 +99,8 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
       });
       const Ctor = ARRAYS[inp.dtype];
       if (Ctor && !(t.data instanceof (Ctor as unknown as typeof Float32Array))) throw new Error(`tenth runtime: input '${inp.name}' must be a ${Ctor.name} (${inp.dtype})`);
+      const n = t.dims.reduce((a, b) => a * b, 1);
+      if (t.data.length !== n) throw new Error(`tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
     }
     const key = manifest.symbols.map((s) => `${s}=${bind[s] ?? 1}`).join(',');
     let plan = plans.get(key);
