@@ -106,6 +106,25 @@ describe('wasm vs interpreter (fast-check)', () => {
       }), { numRuns: 40 });
   });
 
+  it('pointwise (1x1) conv: channel and pixel tails', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2), fc.constantFrom(1, 3, 4, 8, 17), fc.constantFrom(1, 2, 4, 5, 7, 13), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), fc.integer(), async (N, C, Co, H, W, bias, seed) => {
+      const wShape = [Co, C, 1, 1];
+      const text = [
+        'module @m {',
+        `  weight @w : ${fmtShape(wShape)} = bytes("${hexF32(rand(wShape, seed + 1).data as Float32Array)}")`,
+        `  weight @b : f32[${Co}] = bytes("${hexF32(rand([Co], seed + 2).data as Float32Array)}")`,
+        `  func @main(%x: ${fmtShape([N, C, H, W])}) -> (%y: ${fmtShape([N, Co, H, W])}) {`,
+        `    %w = const {value = @w} : ${fmtShape(wShape)}`,
+        `    %b = const {value = @b} : f32[${Co}]`,
+        `    %y = conv(%x, %w${bias ? ', %b' : ''}) {kernel_shape = [1, 1]} : ${fmtShape([N, Co, H, W])}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand([N, C, H, W], seed)]);
+    }), { numRuns: 40 });
+  });
+
   it('fused elementwise chains with broadcasting (one kernel)', async () => {
     const unary = ['relu', 'tanh', 'erf', 'exp', 'sigmoid', 'neg', 'abs'];
     const binary = ['add', 'sub', 'mul', 'max', 'min'];

@@ -10,6 +10,7 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { emitPointwise, isPointwise } from './conv-pointwise.js';
 
 export interface Window {
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; padded: boolean;
@@ -64,6 +65,7 @@ function emitConv(k: KernelCtx, op: Op): void {
   const win = windowOf(k, op, [wd[2] as number, wd[3] as number], H, W, OH, OW);
   const Cig = wd[1] as number, Cog = Co / group;
   if (Cig === 1 && Cog === 1) return emitDepthwise(k, op, win);
+  if (isPointwise(op, [win.kh, win.kw], group, win.padded, [win.sh, win.sw]) && typeof C === 'number') return emitPointwise(k, op);
   const em = k.em;
   const nb = Math.ceil(Cog / 4), taps = Cig * win.kh * win.kw;
   em.comment(`conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh} group=${group}`);
