@@ -47,9 +47,14 @@ const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 
+// Node and Deno read paths from the file system; a browser (or worker) resolves a relative path
+// against the page's location and fetches it.
+const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown; location?: { href: string } };
+const hasFs = (): boolean => g.process?.versions?.node !== undefined || g.Deno !== undefined;
+
 async function readBytes(base: string, file: string): Promise<Uint8Array> {
-  if (isUrl(base)) {
-    const url = new URL(file, base.endsWith('/') ? base : `${base}/`);
+  if (isUrl(base) || !hasFs()) {
+    const url = new URL(file, new URL(base.endsWith('/') ? base : `${base}/`, g.location?.href));
     const res = await fetch(url);
     if (!res.ok) throw new Error(`tenth runtime: cannot fetch ${url} (${res.status})`);
     return new Uint8Array(await res.arrayBuffer());
