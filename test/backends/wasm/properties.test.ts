@@ -125,6 +125,26 @@ describe('wasm vs interpreter (fast-check)', () => {
     }), { numRuns: 40 });
   });
 
+  it('reductions over constant axes (trailing rows in f32x4, other axes strided)', async () => {
+    const ops = ['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod', 'reduce_l1', 'reduce_l2', 'reduce_sum_square'];
+    await fc.assert(fc.asyncProperty(fc.array(size, { minLength: 1, maxLength: 3 }), fc.constantFrom(...ops), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.boolean(), fc.integer(), async (shape, op, pick, keep, seed) => {
+      const axes = shape.map((_d, i) => i).filter((i) => pick[i]);
+      const all = axes.length === 0 ? shape.map((_d, i) => i) : axes;
+      const out = keep ? shape.map((d, i) => (all.includes(i) ? 1 : d)) : shape.filter((_d, i) => !all.includes(i));
+      const axesText = axes.length === 0 ? '' : `, %ax`;
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${fmtShape(shape)}) -> (%y: ${fmtShape(out)}) {`,
+        ...(axes.length === 0 ? [] : [`    %ax = const {value = dense<[${axes.map((a) => (seed % 2 ? a - shape.length : a)).join(', ')}]> : i64[${axes.length}]} : i64[${axes.length}]`]),
+        `    %y = ${op}(%x${axesText}) {keepdims = ${keep ? 1 : 0}} : ${fmtShape(out)}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand(shape, seed)], '');
+    }), { numRuns: 60 });
+  });
+
   it('fused elementwise chains with broadcasting (one kernel)', async () => {
     const unary = ['relu', 'tanh', 'erf', 'exp', 'sigmoid', 'neg', 'abs'];
     const binary = ['add', 'sub', 'mul', 'max', 'min'];

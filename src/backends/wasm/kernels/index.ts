@@ -7,6 +7,7 @@ import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
 import { GLOBAL_AVG_KERNEL, MAX_POOL_KERNEL } from './pool.js';
+import { REDUCE_KERNEL, REDUCE_OPS } from './reduce.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
@@ -15,6 +16,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['conv', CONV_KERNEL],
   ['max_pool', MAX_POOL_KERNEL],
   ['global_average_pool', GLOBAL_AVG_KERNEL],
+  ...REDUCE_OPS.map((n) => [n, REDUCE_KERNEL] as const),
   ['layer_normalization', LAYER_NORM_KERNEL],
   ['softmax', SOFTMAX_KERNEL],
   ['identity', COPY_KERNEL], ['reshape', COPY_KERNEL], ['flatten', COPY_KERNEL], ['unsqueeze', COPY_KERNEL], ['squeeze', COPY_KERNEL], ['dropout', COPY_KERNEL],
