@@ -33,7 +33,7 @@ export function expectClose(got: readonly Tensor[], want: readonly Tensor[], rto
     expect(g.shape).toEqual(w.shape);
     const a = g.data as Float32Array, b = w.data as Float32Array;
     for (let i = 0; i < b.length; i++) {
-      const ok = Math.abs(a[i]! - b[i]!) <= atol + rtol * Math.abs(b[i]!) || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!));
+      const ok = a[i] === b[i] || Math.abs(a[i]! - b[i]!) <= atol + rtol * Math.abs(b[i]!) || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!));
       if (!ok) expect.fail(`output ${k} element ${i}: got ${a[i]}, want ${b[i]} (shape [${w.shape}])`);
     }
   });

@@ -5,7 +5,7 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { add, addr, get, i32, mul } from '../emitter.js';
+import { add, addr, fmtF32, get, i32, mul } from '../emitter.js';
 import { type KernelCtx, type KernelDef, sameDims } from '../kernel-api.js';
 
 type Vec = (k: KernelCtx, op: Op, a: readonly string[]) => string;
@@ -47,6 +47,15 @@ def('clip', (_k, op, [x, lo, hi]) => {
   if (op.operands[2]) e = `(f32.min ${e} ${hi})`;
   return e;
 });
+
+const attrF = (op: Op, name: string, d: number): number => Number(op.attrs.get(name)?.value ?? d);
+const sp = (x: number): string => `(f32x4.splat (f32.const ${fmtF32(x)}))`;
+def('floor', (_k, _o, [a]) => `(f32x4.floor ${a})`, (_k, _o, [a]) => `(f32.floor ${a})`);
+def('ceil', (_k, _o, [a]) => `(f32x4.ceil ${a})`, (_k, _o, [a]) => `(f32.ceil ${a})`);
+// x if x >= 0 else alpha * x, as a lane select; NaN fails the compare and takes alpha * NaN = NaN.
+def('leaky_relu', (_k, op, [a]) => `(v128.bitselect ${a} (f32x4.mul ${a} ${sp(attrF(op, 'alpha', 0.01))}) (f32x4.ge ${a} ${sp(0)}))`);
+def('hard_sigmoid', (_k, op, [a]) => `(f32x4.max ${sp(0)} (f32x4.min ${sp(1)} (f32x4.add (f32x4.mul ${a} ${sp(attrF(op, 'alpha', 0.2))}) ${sp(attrF(op, 'beta', 0.5))})))`);
+def('hard_swish', (_k, _o, [a]) => `(f32x4.mul ${a} (f32x4.max ${sp(0)} (f32x4.min ${sp(1)} (f32x4.add (f32x4.mul ${a} ${sp(1 / 6)}) ${sp(0.5)}))))`);
 
 export const ELEMENTWISE_OPS: readonly string[] = Object.keys(OPS);
 

@@ -1,6 +1,7 @@
 // Module-level helper functions shared by kernels: vector exp, erf, tanh, sigmoid (WASM has no
 // transcendental instructions) and a bounds-checked 4-lane strided load for window kernels.
-// exp: 2^k * p(r), r = x - k ln2, degree-6 polynomial: relative error ~2e-7 over the clamped range.
+// exp: 2^k * p(r), r = x - k ln2, degree-6 polynomial: relative error ~2e-7; x is clamped to
+// [-87.3, 88.8], so large x overflows to inf as it should and very negative x gives ~1e-38 or 0.
 // erf: Abramowitz-Stegun 7.1.26 (absolute error <= 1.5e-7).
 
 import { fmtF32 } from '../emitter.js';
@@ -8,7 +9,7 @@ import { fmtF32 } from '../emitter.js';
 const s = (x: number): string => `(f32x4.splat (f32.const ${fmtF32(x)}))`;
 
 const EXP4 = `  (func $exp4 (param $x v128) (result v128) (local $k v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) ${s(-87.3)}) ${s(88.3)}))
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) ${s(-87.3)}) ${s(88.8)}))
     (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) ${s(1.4426950408889634)})))
     (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${s(0.693145751953125)})))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $k) ${s(1.428606765330187e-6)})))
@@ -19,8 +20,9 @@ const EXP4 = `  (func $exp4 (param $x v128) (result v128) (local $k v128) (local
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) ${s(0.5)}))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) ${s(1)}))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) ${s(1)}))
-    (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))`;
+    ;; p * 2 * 2^(k-1): 2^k itself would be inf at k = 128, where exp(x) is still finite
+    (f32x4.mul (f32x4.add (local.get $p) (local.get $p))
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 126))) (i32.const 23))))`;
 
 const SIGN = '(v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)';
 
