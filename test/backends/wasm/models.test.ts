@@ -39,6 +39,15 @@ describe('wasm backend on the shared models', () => {
     });
   }
 
+  for (const passes of ['O0', 'O1']) {
+    it(`every model passes --check compiled with --passes ${passes} (unfused: one kernel per op)`, async () => {
+      for (const name of ['mlp_digits', 'cnn_digits', 'tiny_bert', 'mobilenet_v2']) {
+        const r = await cli(['run', join(MODELS, name, 'model.onnx'), '--backend', 'wasm', '--passes', passes, '--check']);
+        expect(r.code, `${name}: ${r.out}${r.err}`).toBe(0);
+      }
+    });
+  }
+
   it('run MODEL.onnx --backend wasm --check compiles on the fly', async () => {
     const r = await cli(['run', join(MODELS, 'tiny_bert', 'model.onnx'), '--backend', 'wasm', '--check']);
     expect(r.code, r.out + r.err).toBe(0);

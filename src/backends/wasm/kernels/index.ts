@@ -5,7 +5,7 @@ import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, S
 import { CONV_KERNEL } from './conv.js';
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
-import { LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
+import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
 import { GLOBAL_AVG_KERNEL, MAX_POOL_KERNEL } from './pool.js';
 import { REDUCE_KERNEL, REDUCE_OPS } from './reduce.js';
 
@@ -17,6 +17,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['max_pool', MAX_POOL_KERNEL],
   ['global_average_pool', GLOBAL_AVG_KERNEL],
   ...REDUCE_OPS.map((n) => [n, REDUCE_KERNEL] as const),
+  ['batch_normalization', BATCH_NORM_KERNEL],
   ['layer_normalization', LAYER_NORM_KERNEL],
   ['softmax', SOFTMAX_KERNEL],
   ['identity', COPY_KERNEL], ['reshape', COPY_KERNEL], ['flatten', COPY_KERNEL], ['unsqueeze', COPY_KERNEL], ['squeeze', COPY_KERNEL], ['dropout', COPY_KERNEL],

@@ -3,7 +3,7 @@
 // scalar tail, horizontal sums at the end of the row.
 
 import type { Op, Value } from '../../../../ir/ir.js';
-import { addr, f32c, get, mul } from '../emitter.js';
+import { add, addr, f32c, get, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 
 const normAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
@@ -90,5 +90,31 @@ function emitSoftmax(k: KernelCtx, op: Op): void {
   });
 }
 
+// Inference batch normalization: per channel c, y = x * a + b with a = scale / sqrt(var + eps),
+// b = B - mean * a, over the spatial dims in f32x4.
+function emitBatchNorm(k: KernelCtx, op: Op): void {
+  const [X, scale, B, mean, variance] = op.operands;
+  const y = op.results[0]!;
+  if (Number(op.attrs.get('training_mode')?.value ?? 0) !== 0 || op.results.slice(1).some((r) => r)) k.fail(op, 'batch_normalization in training mode is not supported by the wasm backend');
+  if (y.type.dtype !== 'f32') k.fail(op, 'batch_normalization is f32 only in the wasm backend');
+  const xd = k.dims(X!);
+  const eps = Number(op.attrs.get('epsilon')?.value ?? 1e-5);
+  const em = k.em;
+  const C = k.dim(xd.length > 1 ? xd[1]! : 1);
+  const L = k.size(xd.slice(2));
+  em.comment(`batch_normalization ${xd.join('x')}`);
+  const a = em.local('a', 'f32'), b = em.local('b', 'f32');
+  const ld = (v: typeof X, c: string): string => `(f32.load ${addr(k.ptr(v!), c, 4)})`;
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('c', C, (c) => {
+    em.set(a, `(f32.div ${ld(scale, c)} (f32.sqrt (f32.add ${ld(variance, c)} ${f32c(eps)})))`);
+    em.set(b, `(f32.sub ${ld(B, c)} (f32.mul ${ld(mean, c)} ${get(a)}))`);
+    const base = mul(add(mul(n, C), c), L);
+    em.vecLoop(L,
+      (i) => em.line(`(v128.store align=4 ${addr(k.ptr(y), add(base, i), 4)} (f32x4.add (f32x4.mul (v128.load align=4 ${addr(k.ptr(X!), add(base, i), 4)}) (f32x4.splat ${get(a)})) (f32x4.splat ${get(b)})))`),
+      (i) => em.line(`(f32.store ${addr(k.ptr(y), add(base, i), 4)} (f32.add (f32.mul (f32.load ${addr(k.ptr(X!), add(base, i), 4)}) ${get(a)}) ${get(b)}))`));
+  }));
+}
+
+export const BATCH_NORM_KERNEL: KernelDef = { emit: emitBatchNorm, flops: (op: Op, numel: (v: Value) => number) => 2 * numel(op.results[0]!) };
 export const LAYER_NORM_KERNEL: KernelDef = { emit: emitLayerNorm, flops: (op: Op, numel: (v: Value) => number) => 8 * numel(op.results[0]!) };
 export const SOFTMAX_KERNEL: KernelDef = { emit: emitSoftmax, flops: (op: Op, numel: (v: Value) => number) => 16 * numel(op.results[0]!) };
