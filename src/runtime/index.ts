@@ -27,12 +27,21 @@ export interface RuntimeManifest {
   readonly inputs: readonly MTensor[];
   readonly outputs: readonly MTensor[];
   readonly buffers: readonly MBuffer[];
+  /** Kernel functions in execution order (each exported under its name). */
+  readonly kernels?: readonly string[];
+}
+
+export interface KernelTime {
+  readonly kernel: string;
+  readonly ms: number;
 }
 
 export interface CompiledModel {
   readonly manifest: RuntimeManifest;
   /** Run once; inputs by name. Returns the outputs by name (fresh arrays). */
   run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>>;
+  /** Time each kernel (in execution order, each run `repeats` times) on these inputs. */
+  profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
 }
 
 const ARRAYS: Readonly<Record<string, new (b: ArrayBuffer, o: number, n: number) => TypedArray>> = {
@@ -89,7 +98,8 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
   new Uint8Array(memory.buffer).set(weights, weightsBase);
   const plans = new Map<string, ArenaPlan>();
 
-  async function run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
+  /** Bind symbols, plan the arena, write the tables and inputs; returns the binding and plan. */
+  function prepare(inputs: Readonly<Record<string, RunTensor>>): { bind: Record<string, number>; plan: ArenaPlan } {
     const bind: Record<string, number> = {};
     for (const inp of manifest.inputs) {
       const t = inputs[inp.name];
@@ -122,6 +132,11 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
       const d = inputs[inp.name]!.data;
       bytes.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), arenaBase + plan.offsets[inp.buffer]!);
     }
+    return { bind, plan };
+  }
+
+  async function run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
+    const { bind, plan } = prepare(inputs);
     runAll();
     const out: Record<string, RunTensor> = {};
     const mem = memory.buffer;
@@ -139,7 +154,19 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
     return out;
   }
 
-  return { manifest, run };
+  async function profile(inputs: Readonly<Record<string, RunTensor>>, repeats = 1): Promise<KernelTime[]> {
+    prepare(inputs);
+    const now = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
+    return (manifest.kernels ?? []).map((name) => {
+      const f = instance.exports[name] as (() => void) | undefined;
+      if (!f) throw new Error(`tenth runtime: kernel ${name} is not exported`);
+      const t0 = now();
+      for (let r = 0; r < repeats; r++) f();
+      return { kernel: name, ms: (now() - t0) / repeats };
+    });
+  }
+
+  return { manifest, run, profile };
 }
 
 export { planArena, bufferBytes, type ArenaPlan } from './plan.js';

@@ -244,6 +244,8 @@ export function lowerModule(module: Module): Lowered {
     ...helpers.map((h) => HELPERS[h]![0]),
     ...generated.values(),
     ...funcs,
+    // Each kernel is exported too, so the runtime can time them one by one (profile()).
+    ...kernelNames.map((n) => `  (export "${n}" (func $${n}))`),
     '  (func (export "run")',
     ...kernelNames.map((n) => `    (call $${n})`),
     '  )',

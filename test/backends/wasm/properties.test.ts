@@ -106,6 +106,25 @@ describe('wasm vs interpreter (fast-check)', () => {
       }), { numRuns: 40 });
   });
 
+  it('depthwise conv on wide rows (interior fast paths for strides 1 and 2, borders)', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 3, 4), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 8, max: 40 }), fc.constantFrom(1, 3, 5), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer(), async (C, H, W, k, s, p, d, seed) => {
+      const OH = Math.floor((H + 2 * p - d * (k - 1) - 1) / s) + 1, OW = Math.floor((W + 2 * p - d * (k - 1) - 1) / s) + 1;
+      if (OH < 1 || OW < 1) return;
+      const wShape = [C, 1, k, k];
+      const text = [
+        'module @m {',
+        `  weight @w : ${fmtShape(wShape)} = bytes("${hexF32(rand(wShape, seed + 1).data as Float32Array)}")`,
+        `  func @main(%x: ${fmtShape([1, C, H, W])}) -> (%y: ${fmtShape([1, C, OH, OW])}) {`,
+        `    %w = const {value = @w} : ${fmtShape(wShape)}`,
+        `    %y = conv(%x, %w) {dilations = [${d}, ${d}], group = ${C}, kernel_shape = [${k}, ${k}], pads = [${p}, ${p}, ${p}, ${p}], strides = [${s}, ${s}]} : ${fmtShape([1, C, OH, OW])}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand([1, C, H, W], seed)]);
+    }), { numRuns: 50 });
+  });
+
   it('pointwise (1x1) conv: channel and pixel tails', async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2), fc.constantFrom(1, 3, 4, 8, 17), fc.constantFrom(1, 2, 4, 5, 7, 13), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), fc.integer(), async (N, C, Co, H, W, bias, seed) => {
       const wShape = [Co, C, 1, 1];

@@ -129,22 +129,41 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
     const xPlane = addr(k.ptr(X!), mul(plane, HW), 4);
     const yPlane = addr(k.ptr(y), mul(plane, OHW), 4);
     em.loop('oh', k.dim(OH!), (oh) => {
-      const body = (ow: string): void => {
+      // interior: every lane of every tap is inside the row, so lanes load directly (stride 1: one
+      // v128.load; stride 2: two loads and a shuffle of the even lanes); else $load4 checks lanes.
+      const body = (ow: string, interior: boolean): void => {
         em.set(acc, get(bias));
         for (let ky = 0; ky < win.kh; ky++) {
           em.set(ih, sub(add(mul(oh, i32(win.sh)), i32(ky * win.dh)), i32(win.pt)));
           em.when(`(i32.lt_u ${get(ih)} ${k.dim(H!)})`, () => {
+            const row = addr(xPlane, mul(get(ih), k.dim(W!)), 4);
             for (let kx = 0; kx < win.kw; kx++) {
               const iw0 = sub(add(mul(ow, i32(win.sw)), i32(kx * win.dw)), i32(win.pl));
-              const xs = `(call ${load4} ${addr(xPlane, mul(get(ih), k.dim(W!)), 4)} ${iw0} ${i32(win.sw)} ${k.dim(W!)} (f32.const 0))`;
+              const at = addr(row, iw0, 4);
+              const xs = !interior ? `(call ${load4} ${row} ${iw0} ${i32(win.sw)} ${k.dim(W!)} (f32.const 0))`
+                : win.sw === 1 ? `(v128.load align=4 ${at})`
+                : `(i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load align=4 ${at}) (v128.load offset=16 align=4 ${at}))`;
               em.set(acc, `(f32x4.add ${get(acc)} (f32x4.mul ${xs} ${get(wv[ky * win.kw + kx]!)}))`);
             }
           });
         }
       };
+      const fast = win.sw <= 2;
+      // Last element read by the block's rightmost tap, relative to ow * sw (stride 2 loads 8 lanes).
+      const reach = (win.sw === 1 ? 3 : 7) + (win.kw - 1) * win.dw - win.pl;
       em.vecLoop(k.dim(OW!),
-        (ow) => { body(ow); em.line(`(v128.store align=4 ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} ${get(acc)})`); },
-        (ow) => { body(ow); em.line(`(f32.store ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} (f32x4.extract_lane 0 ${get(acc)}))`); });
+        (ow) => {
+          if (fast) {
+            const lo = sub(mul(ow, i32(win.sw)), i32(win.pl));
+            em.line(`(if (i32.and (i32.ge_s ${lo} (i32.const 0)) (i32.lt_s ${add(mul(ow, i32(win.sw)), i32(reach))} ${k.dim(W!)})) (then`);
+            body(ow, true);
+            em.line(') (else');
+            body(ow, false);
+            em.line('))');
+          } else body(ow, false);
+          em.line(`(v128.store align=4 ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} ${get(acc)})`);
+        },
+        (ow) => { body(ow, false); em.line(`(f32.store ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} (f32x4.extract_lane 0 ${get(acc)}))`); });
     });
   }));
 }
