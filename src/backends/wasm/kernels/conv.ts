@@ -71,14 +71,17 @@ function emitConv(k: KernelCtx, op: Op): void {
   em.comment(`conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh} group=${group}`);
   const wp = k.packed(Wt!, `conv-oc4-g${group}`, (t) => packConv(t, group));
   const bp = B ? k.packed(B, `bias-oc4-g${group}`, (t) => packBias(t, group)) : undefined;
-  const acc = em.local('acc', 'v128');
+  // Up to 4 blocks of 4 output channels per pixel share each input load (one splat, 4 FMAs).
+  const per = [4, 2, 1].find((q) => nb % q === 0)!;
+  const acc = Array.from({ length: per }, () => em.local('acc', 'v128'));
+  const xv = em.local('xv', 'v128');
   const ih = em.local('ih', 'i32'), iw = em.local('iw', 'i32');
   const HW = mul(k.dim(H), k.dim(W)), OHW = mul(k.dim(OH), k.dim(OW));
-  em.loop('n', k.dim(xd[0]!), (n) => em.loop('g', i32(group), (g) => em.loop('cb', i32(nb), (cb) => {
-    const blk = add(mul(g, i32(nb)), cb);
-    const wBlk = addr(wp, mul(blk, i32(taps * 4)), 4);
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('g', i32(group), (g) => em.loop('cb', i32(nb / per), (cb) => {
+    const blk0 = add(mul(g, i32(nb)), mul(cb, i32(per)));
+    const wBlk = addr(wp, mul(blk0, i32(taps * 4)), 4);
     em.loop('oh', k.dim(OH), (oh) => em.loop('ow', k.dim(OW), (ow) => {
-      em.set(acc, bp ? `(v128.load ${addr(bp, mul(blk, i32(4)), 4)})` : '(v128.const i32x4 0 0 0 0)');
+      acc.forEach((a, j) => em.set(a, bp ? `(v128.load ${addr(bp, mul(add(blk0, i32(j)), i32(4)), 4)})` : '(v128.const i32x4 0 0 0 0)'));
       em.loop('ci', i32(Cig), (ci) => {
         const xPlane = addr(k.ptr(X!), mul(add(mul(n, k.dim(C)), add(mul(g, i32(Cig)), ci)), HW), 4);
         const wCi = add(wBlk, mul(ci, i32(win.kh * win.kw * 16)));
@@ -87,9 +90,12 @@ function emitConv(k: KernelCtx, op: Op): void {
           const row = (): void => {
             for (let kx = 0; kx < win.kw; kx++) {
               em.set(iw, sub(add(mul(ow, i32(win.sw)), i32(kx * win.dw)), i32(win.pl)));
-              const tap = `(f32x4.add ${get(acc)} (f32x4.mul (f32x4.splat (f32.load ${addr(xPlane, add(mul(get(ih), k.dim(W)), get(iw)), 4)})) (v128.load ${add(wCi, i32((ky * win.kw + kx) * 16))})))`;
-              if (win.padded) em.when(`(i32.lt_u ${get(iw)} ${k.dim(W)})`, () => em.set(acc, tap));
-              else em.set(acc, tap);
+              const taps4 = (): void => {
+                em.set(xv, `(f32x4.splat (f32.load ${addr(xPlane, add(mul(get(ih), k.dim(W)), get(iw)), 4)}))`);
+                acc.forEach((a, j) => em.set(a, `(f32x4.add ${get(a)} (f32x4.mul ${get(xv)} (v128.load offset=${j * taps * 16 + (ky * win.kw + kx) * 16} ${wCi})))`));
+              };
+              if (win.padded) em.when(`(i32.lt_u ${get(iw)} ${k.dim(W)})`, taps4);
+              else taps4();
             }
           };
           if (win.padded) em.when(`(i32.lt_u ${get(ih)} ${k.dim(H)})`, row);
@@ -97,12 +103,14 @@ function emitConv(k: KernelCtx, op: Op): void {
         }
       });
       const yPix = add(mul(oh, k.dim(OW)), ow);
-      for (let l = 0; l < 4; l++) {
-        const co = add(mul(cb, i32(4)), i32(l));
-        const store = `(f32.store ${addr(k.ptr(y), add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix), 4)} (f32x4.extract_lane ${l} ${get(acc)}))`;
-        if (Cog % 4 === 0) em.line(store);
-        else em.when(`(i32.lt_u ${co} ${i32(Cog)})`, () => em.line(store));
-      }
+      acc.forEach((a, j) => {
+        for (let l = 0; l < 4; l++) {
+          const co = add(mul(add(mul(cb, i32(per)), i32(j)), i32(4)), i32(l));
+          const store = `(f32.store ${addr(k.ptr(y), add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix), 4)} (f32x4.extract_lane ${l} ${get(a)}))`;
+          if (Cog % 4 === 0) em.line(store);
+          else em.when(`(i32.lt_u ${co} ${i32(Cog)})`, () => em.line(store));
+        }
+      });
     }));
   })));
 }
