@@ -64,4 +64,11 @@ describe('runtime', () => {
     await expect(m.run({ input: { data: inputOf(2), dims: [1, 64] } })).rejects.toThrow(/has 128 elements, dims \[1,64\] need 64/);
     await expect(loadCompiled(`${url}missing/`)).rejects.toThrow(/cannot fetch/);
   });
+
+  it('profile() times every kernel in execution order', async () => {
+    const m = await loadCompiled(dir);
+    const times = await m.profile({ input: { data: inputOf(4), dims: [4, 64] } }, 3);
+    expect(times.map((t) => t.kernel)).toEqual(m.manifest.kernels);
+    expect(times.every((t) => t.ms >= 0 && Number.isFinite(t.ms))).toBe(true);
+  });
 });
