@@ -98,7 +98,7 @@ export class FuncEmitter {
   forRange(i: string, start: string, end: string, step: number, body: () => void): void {
     const k = this.labels++;
     const endL = isConst(end) ? end : (() => { const l = this.local('end', 'i32'); this.set(l, end); return get(l); })();
-    this.set(i, start);
+    if (start !== get(i)) this.set(i, start);
     this.line(`(block $exit${k} (loop $next${k}`);
     this.depth++;
     this.line(`(br_if $exit${k} (i32.gt_s ${add(get(i), i32(step))} ${endL}))`);
