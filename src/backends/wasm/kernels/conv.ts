@@ -159,19 +159,27 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
       const fast = win.sw <= 2;
       // Last element read by the block's rightmost tap, relative to ow * sw (stride 2 loads 8 lanes).
       const reach = (win.sw === 1 ? 3 : 7) + (win.kw - 1) * win.dw - win.pl;
-      em.vecLoop(k.dim(OW!),
-        (ow) => {
-          if (fast) {
-            const lo = sub(mul(ow, i32(win.sw)), i32(win.pl));
-            em.line(`(if (i32.and (i32.ge_s ${lo} (i32.const 0)) (i32.lt_s ${add(mul(ow, i32(win.sw)), i32(reach))} ${k.dim(W!)})) (then`);
-            body(ow, true);
-            em.line(') (else');
-            body(ow, false);
-            em.line('))');
-          } else body(ow, false);
-          em.line(`(v128.store align=4 ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} ${get(acc)})`);
-        },
-        (ow) => { body(ow, false); em.line(`(f32.store ${addr(yPlane, add(mul(oh, k.dim(OW!)), ow), 4)} (f32x4.extract_lane 0 ${get(acc)}))`); });
+      // Blocks of 4 output columns, then one partial block whose valid lanes are stored one by one.
+      const owL = em.local('ow', 'i32');
+      const ow = get(owL);
+      const yRow = addr(yPlane, mul(oh, k.dim(OW!)), 4);
+      em.forRange(owL, i32(0), k.dim(OW!), 4, () => {
+        if (fast) {
+          const lo = sub(mul(ow, i32(win.sw)), i32(win.pl));
+          em.line(`(if (i32.and (i32.ge_s ${lo} (i32.const 0)) (i32.lt_s ${add(mul(ow, i32(win.sw)), i32(reach))} ${k.dim(W!)})) (then`);
+          body(ow, true);
+          em.line(') (else');
+          body(ow, false);
+          em.line('))');
+        } else body(ow, false);
+        em.line(`(v128.store align=4 ${addr(yRow, ow, 4)} ${get(acc)})`);
+      });
+      em.when(`(i32.lt_s ${ow} ${k.dim(OW!)})`, () => {
+        body(ow, false);
+        for (let l = 0; l < 3; l++) {
+          em.when(`(i32.lt_s ${add(ow, i32(l))} ${k.dim(OW!)})`, () => em.line(`(f32.store ${addr(yRow, add(ow, i32(l)), 4)} (f32x4.extract_lane ${l} ${get(acc)}))`));
+        }
+      });
     });
   }));
 }
