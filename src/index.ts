@@ -28,3 +28,8 @@ export { countLine, countResults, formatReport, groupTests, jsonReport, opTable 
 // The command line, callable in process.
 export { main, type CliIO } from './cli/main.js';
 export { summarizeModule, formatSummary, type ModuleSummary } from './cli/summary.js';
+
+// Compiling for a backend and running the compiled artifact (the runtime is also `tenth/runtime`,
+// and what browsers and Deno get for `tenth`: it imports nothing of the compiler).
+export { compileWasm, writeArtifact, WASM_PROFILE, type CompiledWasm, type CompileOptions } from './backends/wasm/compile.js';
+export { loadCompiled } from './runtime/index.js';
