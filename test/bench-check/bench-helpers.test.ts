@@ -138,9 +138,9 @@ describe('npm run bench: usage errors', () => {
     spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'test/bench/run.ts'), ...args], { cwd: REPO, encoding: 'utf8' });
 
   it('rejects an unknown target with the known ones', () => {
-    const r = bench('--target', 'wasm');
+    const r = bench('--target', 'tpu');
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("unknown target 'wasm'");
+    expect(r.stderr).toContain("unknown target 'tpu'");
     expect(r.stderr).toContain('interp');
     expect(r.stdout).toBe('');
   });

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import { INTERP_PROFILE, type TargetProfile } from '../../passes/pass.js';
+import { WASM_PROFILE } from '../../src/backends/wasm/compile.js';
 import { tenthFigures } from './figures.js';
 import { ortOptimisedCount } from './ort-count.js';
 import { formatReport, jsonReport, machine, reportOk, type ModelReport } from './report.js';
@@ -21,7 +22,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_MODELS = resolve(REPO_ROOT, '../shared/models');
 
 // Backends of later issues (wasm, webgpu) add their profiles here.
-const TARGETS: Readonly<Record<string, TargetProfile>> = { interp: INTERP_PROFILE };
+const TARGETS: Readonly<Record<string, TargetProfile>> = { interp: INTERP_PROFILE, wasm: WASM_PROFILE };
 
 const HELP = `usage: npm run bench [-- OPTIONS]
 
@@ -34,7 +35,8 @@ options:
   -v, --verbose     also print kernels by name and ORT nodes by op type, per model
   --runs N          compile each model N times and report the median (default 5)
   --passes P        pipeline to benchmark (default O2)
-  --target NAME     backend profile (${Object.keys(TARGETS).join(', ')}; default interp)
+  --target NAME     backend profile (${Object.keys(TARGETS).join(', ')}; default interp); wasm also
+                    times the WASM-SIMD GEMM kernel (test/bench/wasm-gemm.ts)
   --models DIR      model folder (default ../shared/models beside the repository)
   --filter REGEX    only models whose folder name matches
   -h, --help        show this help
@@ -155,8 +157,18 @@ async function main(argv: string[]): Promise<number> {
     reports.push(await benchModel(n, a));
   }
   const ctx = { pipeline: a.pipeline, target: a.target, machine: machine(), verbose: a.verbose };
-  process.stdout.write(a.json ? jsonReport(reports, ctx) : formatReport(reports, ctx));
-  return reports.every(reportOk) ? 0 : 1;
+  // --target wasm also times the GEMM micro-kernel against this machine's multiply-add peak (wasm-gemm.ts).
+  const gemm = a.target === 'wasm'
+    ? await import('./wasm-gemm.js').then((g) => g.runWasmGemmBench({ sizes: g.DEFAULT_SIZES, runs: a.runs, gemm: {}, sweep: false }))
+    : undefined;
+  if (a.json) {
+    const j = jsonReport(reports, ctx);
+    process.stdout.write(gemm ? JSON.stringify({ ...JSON.parse(j), wasmGemm: gemm }, null, 2) + '\n' : j);
+  } else {
+    process.stdout.write(formatReport(reports, ctx));
+    if (gemm) process.stdout.write('\n' + (await import('./wasm-gemm.js')).formatWasmGemmBench(gemm));
+  }
+  return reports.every(reportOk) && (gemm?.ok ?? true) ? 0 : 1;
 }
 
 process.exitCode = await main(process.argv.slice(2));
