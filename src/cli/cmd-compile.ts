@@ -37,7 +37,16 @@ export const compileCommand: Command = {
     const compiled = await compileWasm(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined });
     writeArtifact(out, compiled);
     const r = compiled.report;
-    ctx.io.out(`compiled ${r.kernels.length} kernels, ${(r.totalFlops / 1e6).toFixed(2)} MFLOP at ${JSON.stringify(r.bind)}, weights ${compiled.weights.length} bytes -> ${o['out']}\n`);
+    const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
+    ctx.io.out(`compiled ${r.kernels.length} kernels, ${si(r.totalFlops)}FLOP per run${bind ? ` at ${bind}` : ''}, ` +
+      `weights ${si(compiled.weights.length)}B -> ${o['out']}\n`);
     return EXIT.ok;
   },
 };
+
+/** 4768 -> '4.77 k', 3.1e8 -> '310 M': three significant digits and an SI prefix. */
+function si(n: number): string {
+  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [scale, p] of units) if (n >= scale) return `${Number((n / scale).toPrecision(3))} ${p}`;
+  return `${n} `;
+}
