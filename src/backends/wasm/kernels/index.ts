@@ -4,6 +4,7 @@ import type { KernelDef } from '../kernel-api.js';
 import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, TRANSPOSE_KERNEL } from './data.js';
 import { CONV_KERNEL } from './conv.js';
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
+import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
 import { GLOBAL_AVG_KERNEL, MAX_POOL_KERNEL } from './pool.js';
@@ -27,4 +28,6 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['concat', CONCAT_KERNEL],
   ['shape', SHAPE_KERNEL],
   ['cast', CAST_KERNEL],
+  // After the f32x4 entries: f32 ops still go to them, other dtypes and ops to the scalar fallback.
+  ...GENERIC_OPS.map((n) => [n, GENERIC_ELEMENTWISE_KERNEL] as const),
 ]);
