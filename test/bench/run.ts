@@ -36,7 +36,8 @@ options:
   --runs N          compile each model N times and report the median (default 5)
   --passes P        pipeline to benchmark (default O2)
   --target NAME     backend profile (${Object.keys(TARGETS).join(', ')}; default interp); wasm also
-                    times the WASM-SIMD GEMM kernel (test/bench/wasm-gemm.ts)
+                    times every model compiled to WASM against onnxruntime-web's WASM backend
+                    (test/bench/wasm-models.ts) and the WASM-SIMD GEMM kernel (test/bench/wasm-gemm.ts)
   --models DIR      model folder (default ../shared/models beside the repository)
   --filter REGEX    only models whose folder name matches
   -h, --help        show this help
@@ -157,18 +158,25 @@ async function main(argv: string[]): Promise<number> {
     reports.push(await benchModel(n, a));
   }
   const ctx = { pipeline: a.pipeline, target: a.target, machine: machine(), verbose: a.verbose };
+  // --target wasm: median latency of each compiled model against onnxruntime-web, interleaved (wasm-models.ts).
+  const wasmModels = a.target === 'wasm' ? await import('./wasm-models.js') : undefined;
+  const latency = wasmModels
+    ? await wasmModels.benchModelsLatency(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth wasm vs onnxruntime-web)\n`))
+    : undefined;
   // --target wasm also times the GEMM micro-kernel against this machine's multiply-add peak (wasm-gemm.ts).
   const gemm = a.target === 'wasm'
     ? await import('./wasm-gemm.js').then((g) => g.runWasmGemmBench({ sizes: g.DEFAULT_SIZES, runs: a.runs, gemm: {}, sweep: false }))
     : undefined;
   if (a.json) {
     const j = jsonReport(reports, ctx);
-    process.stdout.write(gemm ? JSON.stringify({ ...JSON.parse(j), wasmGemm: gemm }, null, 2) + '\n' : j);
+    const extra = { ...(latency && { wasmModels: wasmModels!.jsonModelLatency(latency) }), ...(gemm && { wasmGemm: gemm }) };
+    process.stdout.write(latency || gemm ? JSON.stringify({ ...JSON.parse(j), ...extra }, null, 2) + '\n' : j);
   } else {
     process.stdout.write(formatReport(reports, ctx));
+    if (latency) process.stdout.write('\n' + wasmModels!.formatModelLatency(latency));
     if (gemm) process.stdout.write('\n' + (await import('./wasm-gemm.js')).formatWasmGemmBench(gemm));
   }
-  return reports.every(reportOk) && (gemm?.ok ?? true) ? 0 : 1;
+  return reports.every(reportOk) && (latency?.every(wasmModels!.latencyOk) ?? true) && (gemm?.ok ?? true) ? 0 : 1;
 }
 
 process.exitCode = await main(process.argv.slice(2));
