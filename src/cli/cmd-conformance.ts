@@ -1,4 +1,5 @@
-// `tenth conformance`: run ONNX backend test folders through importer + interpreter.
+// `tenth conformance`: run ONNX backend test folders through importer + interpreter, or through
+// the WASM backend (--backend wasm).
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -46,6 +47,8 @@ export const conformanceCommand: Command = {
       'Out-of-scope tests are skipped with a reason: training ops (ai.onnx.preview.training), the',
       'ai.onnx.ml domain, string tensors, sequence/optional values. Each test runs in a worker thread',
       'with a time limit, so a hang or crash fails that test only. Progress goes to stderr.',
+      '--backend wasm compiles each model for the WASM backend and runs it through the runtime; a model',
+      'with an op that has no wasm kernel (E201) is then skipped, naming the ops.',
       'Exit status: 0 when no test failed (with --expect: when every listed test passed), else 1.',
     ].join('\n'),
     positionals: [{ name: 'DIR', help: 'folder of test folders, e.g. onnx-backend-tests/node' }],
@@ -54,6 +57,7 @@ export const conformanceCommand: Command = {
       { name: 'json', kind: 'boolean', help: 'print {"results":[{test,status,reason,op}],"summary":{...}}' },
       { name: 'list-passing', kind: 'string', arg: 'FILE', help: 'write the names of the passing tests to FILE' },
       { name: 'expect', kind: 'string', arg: 'FILE', help: 'run the tests listed in FILE; fail if any does not pass' },
+      { name: 'backend', kind: 'string', arg: 'NAME', help: "interp (importer + interpreter) or wasm (compile + runtime; ops without a kernel skip the test)", default: 'interp' },
       { name: 'show-skipped', kind: 'boolean', help: 'list skipped tests with their reasons' },
       { name: 'timeout', kind: 'number', arg: 'SECONDS', help: 'time limit per test', default: 60 },
       { name: 'in-process', kind: 'boolean', help: 'run tests in this thread (no time limit; for debugging)' },
@@ -64,6 +68,8 @@ export const conformanceCommand: Command = {
     const root = resolve(ctx.cwd, args.positionals[0]!);
     const filter = typeof o['filter'] === 'string' ? compileFilter(o['filter']) : undefined;
     const timeout = o['timeout'] as number;
+    const backend = String(o['backend']);
+    if (backend !== 'interp' && backend !== 'wasm') fail('E108', `unknown backend '${backend}' (available: interp, wasm)`);
     if (!(timeout > 0)) fail('E108', '--timeout must be a positive number of seconds');
     let only: Set<string> | undefined;
     if (typeof o['expect'] === 'string') {
@@ -74,7 +80,7 @@ export const conformanceCommand: Command = {
       only = new Set(listed);
     }
     const results = await runConformance(root, {
-      filter, only, timeoutMs: timeout * 1000, inProcess: o['in-process'] === true, onResult: progress(ctx),
+      filter, only, backend, timeoutMs: timeout * 1000, inProcess: o['in-process'] === true, onResult: progress(ctx),
     });
     if (typeof o['list-passing'] === 'string') {
       const names = results.filter((r) => r.status === 'passed').map((r) => r.test);

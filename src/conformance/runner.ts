@@ -11,7 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { fail } from '../../ir/diagnostics.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
 import { runConformanceTest, type TestResult } from './run-test.js';
-import type { WorkerReply, WorkerRequest } from './worker.js';
+import { runConformanceTestWasm } from './run-test-wasm.js';
+import type { ConformanceBackend, WorkerReply, WorkerRequest } from './worker.js';
 
 export interface ConformanceOptions {
   /** Run only tests whose folder name matches. */
@@ -19,6 +20,8 @@ export interface ConformanceOptions {
   /** Run only these tests (folder names); combined with `filter`. */
   readonly only?: ReadonlySet<string>;
   readonly tolerance?: Tolerance;
+  /** Run through the interpreter (default) or the WASM backend (tests without kernels are skipped). */
+  readonly backend?: ConformanceBackend;
   /** Per-test time limit in ms (worker mode only). Default 60 s. */
   readonly timeoutMs?: number;
   /** Run in this thread: faster to start, but a hanging test hangs the run. Default false. */
@@ -78,10 +81,10 @@ class TestWorker {
     return w;
   }
 
-  async run(dir: string, test: string, tolerance: Tolerance, timeoutMs: number): Promise<TestResult> {
+  async run(dir: string, test: string, tolerance: Tolerance, timeoutMs: number, backend: ConformanceBackend): Promise<TestResult> {
     const w = this.worker ?? this.start();
     const id = this.nextId++;
-    const req: WorkerRequest = { id, dir, tolerance };
+    const req: WorkerRequest = { id, dir, tolerance, backend };
     let timer: NodeJS.Timeout | undefined;
     const reply = await new Promise<WorkerReply | Error | 'timeout'>((resolve) => {
       this.pending = { id, resolve };
@@ -113,13 +116,14 @@ export async function runConformance(root: string, opts: ConformanceOptions = {}
   const tests = listTests(root, opts);
   const tolerance = opts.tolerance ?? ONNX_TOLERANCE;
   const results: TestResult[] = [];
+  const backend = opts.backend ?? 'interp';
   const worker = opts.inProcess ? null : new TestWorker();
   try {
     for (const test of tests) {
       const dir = join(root, test);
       const r = worker
-        ? await worker.run(dir, test, tolerance, opts.timeoutMs ?? 60_000)
-        : runConformanceTest(dir, tolerance);
+        ? await worker.run(dir, test, tolerance, opts.timeoutMs ?? 60_000, backend)
+        : backend === 'wasm' ? await runConformanceTestWasm(dir, tolerance) : runConformanceTest(dir, tolerance);
       results.push(r);
       opts.onResult?.(r, results.length, tests.length);
     }

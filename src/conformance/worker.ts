@@ -4,23 +4,32 @@
 
 import { parentPort } from 'node:worker_threads';
 import type { Tolerance } from '../check/compare.js';
-import { runConformanceTest } from './run-test.js';
+import { runConformanceTest, type TestResult } from './run-test.js';
+import { runConformanceTestWasm } from './run-test-wasm.js';
 
 export interface WorkerRequest {
   readonly id: number;
   readonly dir: string;
   readonly tolerance: Tolerance;
+  readonly backend: ConformanceBackend;
 }
+
+/** What runs the models: the reference interpreter or the WASM backend (compile + runtime). */
+export type ConformanceBackend = 'interp' | 'wasm';
 
 export interface WorkerReply {
   readonly id: number;
-  readonly result: ReturnType<typeof runConformanceTest>;
+  readonly result: TestResult;
 }
 
 if (parentPort) {
   const port = parentPort;
   port.on('message', (req: WorkerRequest) => {
-    const reply: WorkerReply = { id: req.id, result: runConformanceTest(req.dir, req.tolerance) };
-    port.postMessage(reply);
+    // Requests come one at a time (the runner waits for each reply), so async tests do not overlap.
+    void (async () => {
+      const result = req.backend === 'wasm' ? await runConformanceTestWasm(req.dir, req.tolerance) : runConformanceTest(req.dir, req.tolerance);
+      const reply: WorkerReply = { id: req.id, result };
+      port.postMessage(reply);
+    })();
   });
 }

@@ -15,9 +15,24 @@ const copyElem = (size: number, to: string, from: string): string => `(${LOAD[si
 
 function emitCopy(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!, y = op.results[0]!;
+  if (op.name === 'dropout') checkInferenceDropout(k, op);
   const bytes = mul(k.size(k.dims(y)), i32(esize(k, op, y)));
   k.em.comment(`${op.name}: copy`);
   k.em.line(`(memory.copy ${k.ptr(y)} ${k.ptr(x)} ${bytes})`);
+  // Dropout's mask: every element kept (bool, one byte each).
+  const mask = op.name === 'dropout' ? op.results[1] : undefined;
+  if (mask) k.em.line(`(memory.fill ${k.ptr(mask)} (i32.const 1) ${k.size(k.dims(mask))})`);
+}
+
+/** Dropout is a copy only when not training or when the ratio is 0; random masks have no kernel. */
+function checkInferenceDropout(k: KernelCtx, op: Op): void {
+  const training = op.operands[2] ? k.constant(op.operands[2]) : null;
+  if (training === null) return;
+  const ratio = op.operands[1] ? k.constant(op.operands[1]) : null;
+  if (training === undefined || ratio === undefined) k.fail(op, 'dropout with a training_mode or ratio that is not a constant');
+  if (toNumbers(training)[0] !== 0 && (ratio === null ? 0.5 : toNumbers(ratio)[0]) !== 0) {
+    k.fail(op, 'dropout in training mode with a nonzero ratio (random masks)');
+  }
 }
 
 /** Nested loops over `out` dims with a running input offset: inOff = sum c[a] * inStride[a]. */

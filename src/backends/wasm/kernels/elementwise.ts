@@ -23,8 +23,12 @@ def('add', ...bin('add', 'add'));
 def('sub', ...bin('sub', 'sub'));
 def('mul', ...bin('mul', 'mul'));
 def('div', ...bin('div', 'div'));
-def('max', ...bin('max', 'max'));
-def('min', ...bin('min', 'min'));
+// Max and Min take 1 or more operands (ONNX): fold them left to right.
+const fold = (v: string, s: string): [Vec, Vec] => [
+  (_k, _o, a) => a.reduce((x, y) => `(f32x4.${v} ${x} ${y})`), (_k, _o, a) => a.reduce((x, y) => `(f32.${s} ${x} ${y})`),
+];
+def('max', ...fold('max', 'max'));
+def('min', ...fold('min', 'min'));
 def('neg', (_k, _o, [a]) => `(f32x4.neg ${a})`, (_k, _o, [a]) => `(f32.neg ${a})`);
 def('abs', (_k, _o, [a]) => `(f32x4.abs ${a})`, (_k, _o, [a]) => `(f32.abs ${a})`);
 def('sqrt', (_k, _o, [a]) => `(f32x4.sqrt ${a})`, (_k, _o, [a]) => `(f32.sqrt ${a})`);

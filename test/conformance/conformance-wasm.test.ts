@@ -1,0 +1,44 @@
+// ONNX backend node tests through the WASM backend (import -> compileWasm -> runtime).
+// test/conformance/passing-wasm.txt lists the tests known to pass (regenerate with `npm run
+// conformance -- --backend wasm --list-passing test/conformance/passing-wasm.txt`, and review the
+// diff): every one of them must still pass. Also checks how the runner reports a model whose op
+// has no wasm kernel (skipped, with the op named) and that the interpreter's rules are unchanged.
+// The data lives beside the repository in ../shared; without it this test fails, it never skips.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runConformance } from '../../src/conformance/runner.js';
+import { REPO, SHARED } from '../cli/helpers.js';
+
+const NODE_TESTS = join(SHARED, 'onnx-backend-tests', 'node');
+const LIST = join(REPO, 'test', 'conformance', 'passing-wasm.txt');
+
+describe('ONNX backend node tests through the wasm backend', () => {
+  it('every test in passing-wasm.txt still passes', async () => {
+    if (!existsSync(NODE_TESTS)) throw new Error(`conformance data not found at ${NODE_TESTS} (expected ../shared beside the repository)`);
+    const listed = readFileSync(LIST, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(listed.length).toBeGreaterThan(200);
+    const results = await runConformance(NODE_TESTS, { only: new Set(listed), backend: 'wasm', timeoutMs: 60_000 });
+    expect(results.map((r) => r.test)).toEqual([...listed].sort());
+    const broken = results.filter((r) => r.status !== 'passed').map((r) => `${r.test}: ${r.status}: ${r.reason}`);
+    expect(broken).toEqual([]);
+  }, 300_000);
+
+  it('a model with an op that has no wasm kernel is skipped under wasm, run by the interpreter', async () => {
+    // LSTM has no wasm kernel; training dropout with a random mask is refused by the copy kernel;
+    // Pad with a runtime pads input is not a missing kernel (unknown dims): it fails.
+    const only = new Set(['test_lstm_defaults', 'test_training_dropout', 'test_constant_pad']);
+    const wasm = await runConformance(NODE_TESTS, { only, backend: 'wasm', timeoutMs: 60_000 });
+    expect(wasm.map((r) => [r.test, r.status])).toEqual([
+      ['test_constant_pad', 'failed'], ['test_lstm_defaults', 'skipped'], ['test_training_dropout', 'skipped'],
+    ]);
+    expect(wasm[0]!.reason).toMatch(/E205/);
+    expect(wasm[1]!.reason).toBe('wasm backend: no kernel for lstm');
+    expect(wasm[2]!.reason).toMatch(/^wasm backend: no kernel for dropout \(/);
+    const interp = await runConformance(NODE_TESTS, { only, timeoutMs: 60_000 });
+    // The interpreter never skips for these (training dropout is a run-time error there).
+    expect(interp.map((r) => r.status)).toEqual(['passed', 'passed', 'failed']);
+    expect(interp[2]!.reason).toMatch(/E501/);
+  }, 120_000);
+});
