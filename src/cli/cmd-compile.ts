@@ -25,6 +25,7 @@ export const compileCommand: Command = {
       { name: 'target', kind: 'string', arg: 'NAME', help: `code generation target: ${TARGETS.join(', ')}`, default: 'wasm' },
       { name: 'out', kind: 'string', arg: 'DIR', help: 'output folder (required)' },
       PASSES_OPTION,
+      { name: 'relaxed-simd', kind: 'boolean', help: 'also write model-relaxed.wasm (f32x4.relaxed_madd); the runtime loads it where the engine supports relaxed SIMD' },
     ],
   },
   async run(args, ctx: CliContext) {
@@ -34,12 +35,12 @@ export const compileCommand: Command = {
     if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
     const out = resolve(ctx.cwd, o['out']);
     const module = await loadModule(ctx.cwd, args.positionals[0]!);
-    const compiled = await compileWasm(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined });
+    const compiled = await compileWasm(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true });
     writeArtifact(out, compiled);
     const r = compiled.report;
     const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
     ctx.io.out(`compiled ${r.kernels.length} kernels, ${si(r.totalFlops)}FLOP per run${bind ? ` at ${bind}` : ''}, ` +
-      `weights ${si(compiled.weights.length)}B -> ${o['out']}\n`);
+      `weights ${si(compiled.weights.length)}B${compiled.relaxed ? ', plus a relaxed-SIMD variant' : ''} -> ${o['out']}\n`);
     return EXIT.ok;
   },
 };

@@ -29,6 +29,16 @@ export interface RuntimeManifest {
   readonly buffers: readonly MBuffer[];
   /** Kernel functions in execution order (each exported under its name). */
   readonly kernels?: readonly string[];
+  /** Module variants, preferred first (absent: model.wasm only). */
+  readonly modules?: readonly { readonly file: string; readonly features: readonly string[] }[];
+}
+
+/** Which module variant to load: the best the engine supports, or one forced (tests, benchmarks). */
+export type SimdVariant = 'auto' | 'simd' | 'relaxed';
+
+export interface LoadOptions {
+  /** Default 'auto': the relaxed-SIMD module when there is one and the engine validates it. */
+  readonly simd?: SimdVariant;
 }
 
 export interface KernelTime {
@@ -51,7 +61,10 @@ const ARRAYS: Readonly<Record<string, new (b: ArrayBuffer, o: number, n: number)
 
 // The few WebAssembly JS-API members used here (the compiler's tsconfig has no DOM lib).
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
-interface WasmApi { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> }
+interface WasmApi {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  validate(bytes: Uint8Array): boolean;
+}
 const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
@@ -72,11 +85,40 @@ async function readBytes(base: string, file: string): Promise<Uint8Array> {
   return new Uint8Array(await fs.readFile(`${base.replace(/\/+$/, '')}/${file}`));
 }
 
+// (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))):
+// valid only where the engine has relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd).
+const ZERO_V128 = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, ...ZERO_V128, ...ZERO_V128, ...ZERO_V128, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/** Whether this engine runs relaxed SIMD (asked each time: a flag may be set after loading). */
+export function supportsRelaxedSimd(): boolean {
+  try {
+    return WASM.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** The module file to load for this manifest and choice. */
+export function pickModule(manifest: RuntimeManifest, simd: SimdVariant = 'auto'): string {
+  const mods = manifest.modules ?? [{ file: 'model.wasm', features: [] }];
+  const relaxed = (m: { features: readonly string[] }): boolean => m.features.includes('relaxed-simd');
+  const found = simd === 'auto'
+    ? mods.find((m) => !relaxed(m) || supportsRelaxedSimd())
+    : mods.find((m) => relaxed(m) === (simd === 'relaxed'));
+  if (!found) throw new Error(`tenth runtime: no ${simd === 'relaxed' ? 'relaxed-SIMD' : 'plain SIMD'} module in this artifact (compile with --relaxed-simd)`);
+  return found.file;
+}
+
 /** Load a compiled folder (a path in Node/Deno, or a URL). */
-export async function loadCompiled(dir: string | URL): Promise<CompiledModel> {
+export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): Promise<CompiledModel> {
   const base = String(dir);
-  const [manifestBytes, wasmBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'model.wasm'), readBytes(base, 'weights.bin')]);
+  const [manifestBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'weights.bin')]);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as RuntimeManifest;
+  const wasmBytes = await readBytes(base, pickModule(manifest, opts.simd));
   return instantiateCompiled(manifest, wasmBytes, weights);
 }
 

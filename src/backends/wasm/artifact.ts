@@ -49,6 +49,16 @@ export interface Manifest {
   readonly kernels: readonly string[];
   /** Features the module needs (`simd128`). */
   readonly features: readonly string[];
+  /**
+   * The module files when there is more than one (compiled with relaxed SIMD): the runtime loads
+   * the first whose features the engine has; the last entry needs only `features`. Absent: model.wasm.
+   */
+  readonly modules?: readonly ManifestModule[];
+}
+
+export interface ManifestModule {
+  readonly file: string;
+  readonly features: readonly string[];
 }
 
 export interface KernelReport {

@@ -1,6 +1,6 @@
 // compileWasm: module -> the compiled artifact (model.wasm, model.wat, weights.bin, manifest.json,
-// report.json). Runs the pass pipeline for the wasm target (default O2), legalises and prints
-// (lower.ts), assembles with wabt. writeArtifact writes a folder atomically: everything goes to
+// report.json; with relaxedSimd also model-relaxed.wasm/.wat, see relaxed.ts). Runs the pass
+// pipeline for the wasm target (default O2), legalises and prints (lower.ts), assembles with wabt. writeArtifact writes a folder atomically: everything goes to
 // a temporary folder beside it first, which is renamed over the destination only when complete.
 
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import type { Module } from '../../../ir/ir.js';
 import { runPipeline, type TargetProfile } from '../../../passes/index.js';
 import type { CompileReport, Manifest } from './artifact.js';
 import { lowerModule } from './lower.js';
+import { relaxWat } from './relaxed.js';
 
 /** What the passes are told about this target: NCHW kernels, 16-byte (v128) alignment. */
 export const WASM_PROFILE: TargetProfile = { name: 'wasm', layout: 'nchw', alignment: 16 };
@@ -21,12 +22,18 @@ export interface CompiledWasm {
   readonly weights: Uint8Array;
   readonly manifest: Manifest;
   readonly report: CompileReport;
+  /** The relaxed-SIMD variant (model-relaxed.wasm), when compiled with `relaxedSimd`. */
+  readonly relaxed?: { readonly wat: string; readonly wasm: Uint8Array };
 }
+
+export const RELAXED_FILE = 'model-relaxed.wasm';
 
 export interface CompileOptions {
   /** Pass pipeline run before lowering (default O2). */
   readonly passes?: string;
   readonly verifyEach?: boolean;
+  /** Also emit model-relaxed.wasm (f32x4.relaxed_madd); the runtime picks it where supported. */
+  readonly relaxedSimd?: boolean;
 }
 
 type WabtInit = typeof import('wabt');
@@ -39,9 +46,9 @@ function getWabt(): Promise<Wabt> {
 }
 
 /** Assemble WAT text; a parse error is an internal bug of the backend (its printer made bad text). */
-export async function assembleWat(wat: string): Promise<Uint8Array> {
+export async function assembleWat(wat: string, opts: { relaxedSimd?: boolean } = {}): Promise<Uint8Array> {
   const wabt = await getWabt();
-  const mod = wabt.parseWat('model.wat', wat, { simd: true, bulk_memory: true, sat_float_to_int: true });
+  const mod = wabt.parseWat('model.wat', wat, { simd: true, bulk_memory: true, sat_float_to_int: true, relaxed_simd: opts.relaxedSimd ?? false });
   try {
     return mod.toBinary({ log: false, write_debug_names: true }).buffer;
   } finally {
@@ -55,7 +62,16 @@ export async function compileWasm(module: Module, opts: CompileOptions = {}): Pr
   runPipeline(module, pipeline, { target: WASM_PROFILE, verifyEach: opts.verifyEach ?? false });
   const lowered = lowerModule(module);
   const wasm = await assembleWat(lowered.wat);
-  return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: lowered.manifest, report: { ...lowered.report, pipeline } };
+  const report = { ...lowered.report, pipeline };
+  if (!opts.relaxedSimd) return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: lowered.manifest, report };
+  const relaxedWat = relaxWat(lowered.wat).wat;
+  const relaxed = { wat: relaxedWat, wasm: await assembleWat(relaxedWat, { relaxedSimd: true }) };
+  const features = lowered.manifest.features;
+  const manifest: Manifest = {
+    ...lowered.manifest,
+    modules: [{ file: RELAXED_FILE, features: [...features, 'relaxed-simd'] }, { file: 'model.wasm', features }],
+  };
+  return { wat: lowered.wat, wasm, weights: lowered.weights, manifest, report, relaxed };
 }
 
 /** Write the artifact into `dir` (replacing it); a failure leaves no partial folder. */
@@ -68,6 +84,10 @@ export function writeArtifact(dir: string, c: CompiledWasm): void {
     mkdirSync(tmp);
     writeFileSync(join(tmp, 'model.wasm'), c.wasm);
     writeFileSync(join(tmp, 'model.wat'), c.wat);
+    if (c.relaxed) {
+      writeFileSync(join(tmp, RELAXED_FILE), c.relaxed.wasm);
+      writeFileSync(join(tmp, RELAXED_FILE.replace(/\.wasm$/, '.wat')), c.relaxed.wat);
+    }
     writeFileSync(join(tmp, 'weights.bin'), c.weights);
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(c.manifest, null, 2) + '\n');
     writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.report, null, 2) + '\n');
