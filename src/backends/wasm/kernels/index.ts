@@ -4,6 +4,9 @@ import type { KernelDef } from '../kernel-api.js';
 import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, TRANSPOSE_KERNEL } from './data.js';
 import { CONV_KERNEL } from './conv.js';
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
+import { PAD_KERNEL, TILE_KERNEL } from './data-pad.js';
+import { AXIS_SOFTMAX_KERNEL } from './norm-softmax-axis.js';
+import { AVG_POOL_KERNEL, GLOBAL_MAX_KERNEL } from './pool-avg.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -30,4 +33,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['cast', CAST_KERNEL],
   // After the f32x4 entries: f32 ops still go to them, other dtypes and ops to the scalar fallback.
   ...GENERIC_OPS.map((n) => [n, GENERIC_ELEMENTWISE_KERNEL] as const),
+  ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
+  ['pad', PAD_KERNEL], ['tile', TILE_KERNEL],
+  ['average_pool', AVG_POOL_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
 ]);

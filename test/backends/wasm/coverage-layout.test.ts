@@ -1,0 +1,102 @@
+// fast-check: Softmax/LogSoftmax on any axis, AveragePool with every attribute, GlobalMaxPool,
+// Pad (constant/reflect/edge/wrap, negative pads), Tile: the wasm backend against the interpreter.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { inferOp } from '../../../ir/infer.js';
+import { parseModule } from '../../../ir/parser.js';
+import { formatType } from '../../../ir/types.js';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { expectClose, interpText, runWasm } from './helpers.js';
+
+const dim = fc.constantFrom(1, 2, 3, 5, 7);
+
+function randT(dtype: string, shape: readonly number[], seed: number): Tensor {
+  let s = seed >>> 0 || 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const vals: (number | bigint)[] = [];
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const u = (s >>> 8) / 2 ** 24;
+    vals.push(dtype === 'i64' ? BigInt(Math.floor(u * 100) - 50) : dtype === 'f32' ? u * 8 - 4 : Math.floor(u * 100) - 50);
+  }
+  return tensorFrom(dtype as Tensor['dtype'], shape, vals);
+}
+
+/** Module text for one op, its result type taken from the op's own shape rule (through a first parse with a placeholder). */
+function oneOp(inType: string, body: (x: string) => string[], resultOf: string): string {
+  const draft = (rt: string): string => `module @m {\n  func @main(%x: ${inType}) -> (%y: ${rt}) {\n${body(rt).map((l) => `    ${l}`).join('\n')}\n    return %y\n  }\n}`;
+  const m = parseModule(draft(resultOf), { file: 'draft.ir' });
+  const op = m.main.body.ops.find((o) => o.results[0]?.name === 'y')!;
+  const t = inferOp(op, m)[0]!;
+  return draft(formatType(t));
+}
+
+const ty = (dt: string, s: readonly number[]): string => `${dt}[${s.join(',')}]`;
+
+describe('wasm layout and pooling kernels vs interpreter (fast-check)', () => {
+  it('softmax and log_softmax along any axis (legacy_flatten too)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 4 }), fc.nat(), fc.constantFrom('softmax', 'log_softmax'), fc.boolean(), fc.nat(1), fc.integer(), async (shape, ax, op, neg, lf, seed) => {
+      const axis = (ax % shape.length) - (neg ? shape.length : 0);
+      const t = ty('f32', shape);
+      const text = `module @m {\n  func @main(%x: ${t}) -> (%y: ${t}) {\n    %y = ${op}(%x) {axis = ${axis}, legacy_flatten = ${lf}} : ${t}\n    return %y\n  }\n}`;
+      const ins = [randT('f32', shape, seed)];
+      expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-4, 1e-5);
+    }), { numRuns: 50 });
+  });
+
+  it('average_pool: kernel, strides, dilations, pads, ceil_mode, count_include_pad (1-D and 2-D); global_max_pool', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.boolean(), fc.constantFrom(3, 5, 8, 11), fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2),
+      fc.array(fc.nat(1), { minLength: 4, maxLength: 4 }), fc.nat(1), fc.nat(1), fc.integer(),
+      async (oneD, S, kh, kw, st, dl, pads, ceil, cip, seed) => {
+        const sp = oneD ? [S] : [S, S - 1];
+        const ks = oneD ? [kh] : [kh, kw];
+        const ps = oneD ? [pads[0]!, pads[1]!] : pads;
+        if (ks.some((kk, i) => ps[i]! >= kk || ps[i + ks.length]! >= kk)) return;
+        const attrs = `{kernel_shape = [${ks}], strides = [${ks.map(() => st)}], dilations = [${ks.map(() => dl)}], pads = [${ps}], ceil_mode = ${ceil}, count_include_pad = ${cip}}`;
+        const shape = [2, 3, ...sp];
+        if (ks.some((kk, i) => (kk - 1) * dl + 1 > sp[i]! + ps[i]! + ps[i + ks.length]!)) return;
+        const text = oneOp(ty('f32', shape), (rt) => [`%y = average_pool(%x) ${attrs} : ${rt}`], ty('f32', shape));
+        const ins = [randT('f32', shape, seed)];
+        expectClose(await runWasm(text, ins, ''), interpText(text, ins));
+        const g = `module @m {\n  func @main(%x: ${ty('f32', shape)}) -> (%y: ${ty('f32', [2, 3, ...sp.map(() => 1)])}) {\n    %y = global_max_pool(%x) : ${ty('f32', [2, 3, ...sp.map(() => 1)])}\n    return %y\n  }\n}`;
+        expectClose(await runWasm(g, ins, ''), interpText(g, ins));
+      }), { numRuns: 60 });
+  });
+
+  it('pad: constant (attr value or operand), reflect, edge, wrap, negative pads, axes; any dtype', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.constantFrom(2, 3, 5), { minLength: 1, maxLength: 3 }), fc.constantFrom('constant', 'reflect', 'edge', 'wrap'), fc.constantFrom('f32', 'i64', 'i32', 'u8'),
+      fc.array(fc.integer({ min: -1, max: 2 }), { minLength: 6, maxLength: 6 }), fc.boolean(), fc.integer(),
+      async (shape, mode, dt, raw, useAxes, seed) => {
+        const r = shape.length;
+        const axes = useAxes ? [r - 1] : shape.map((_d, i) => i);
+        const pads = [...axes.map((_a, i) => raw[i]!), ...axes.map((_a, i) => raw[i + 3]!)];
+        const cv = dt === 'i64' ? 'dense<7> : i64[]' : dt === 'f32' ? 'dense<1.5> : f32[]' : `dense<7> : ${dt}[]`;
+        const body = (rt: string): string[] => [
+          `%p = const {value = dense<[${pads}]> : i64[${pads.length}]} : i64[${pads.length}]`,
+          `%c = const {value = ${cv}} : ${dt}[]`,
+          ...(useAxes ? [`%a = const {value = dense<[${axes}]> : i64[${axes.length}]} : i64[${axes.length}]`] : []),
+          `%y = pad(%x, %p, %c${useAxes ? ', %a' : ''}) {mode = "${mode}"} : ${rt}`,
+        ];
+        const text = oneOp(ty(dt, shape), body, ty(dt, shape));
+        const ins = [randT(dt, shape, seed)];
+        const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+        expect(got[0]!.shape).toEqual(want[0]!.shape);
+        expect(Array.from(got[0]!.data as ArrayLike<number>)).toEqual(Array.from(want[0]!.data as ArrayLike<number>));
+      }), { numRuns: 80 });
+  });
+
+  it('tile with constant repeats on f32 and i64', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.array(fc.constantFrom(1, 2, 3), { minLength: 3, maxLength: 3 }), fc.constantFrom('f32', 'i64'), fc.integer(), async (shape, rep0, dt, seed) => {
+      const rep = rep0.slice(0, shape.length);
+      const body = (rt: string): string[] => [`%r = const {value = dense<[${rep}]> : i64[${rep.length}]} : i64[${rep.length}]`, `%y = tile(%x, %r) : ${rt}`];
+      const text = oneOp(ty(dt, shape), body, ty(dt, shape));
+      const ins = [randT(dt, shape, seed)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(got[0]!.shape).toEqual(want[0]!.shape);
+      expect(Array.from(got[0]!.data as ArrayLike<number>)).toEqual(Array.from(want[0]!.data as ArrayLike<number>));
+    }), { numRuns: 30 });
+  });
+});
