@@ -100,3 +100,31 @@ describe('wasm layout and pooling kernels vs interpreter (fast-check)', () => {
     }), { numRuns: 30 });
   });
 });
+
+describe('wasm reductions added for coverage vs interpreter (fast-check)', () => {
+  it('reduce_log_sum_exp and reduce_log_sum over random constant axes, keepdims 0/1', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 4 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), fc.nat(1), fc.constantFrom('reduce_log_sum_exp', 'reduce_log_sum'), fc.integer(), async (shape, pick, keep, op, seed) => {
+      const axes = shape.map((_d, i) => i).filter((i) => pick[i]);
+      const axesDecl = axes.length ? [`%a = const {value = dense<[${axes}]> : i64[${axes.length}]} : i64[${axes.length}]`] : [];
+      const src = op === 'reduce_log_sum' ? '%x2' : '%x';
+      const body = (rt: string): string[] => [...axesDecl, '%x2 = abs(%x) : ' + ty('f32', shape), `%y = ${op}(${src}${axes.length ? ', %a' : ''}) {keepdims = ${keep}} : ${rt}`];
+      const text = oneOp(ty('f32', shape), body, ty('f32', shape));
+      const ins = [randT('f32', shape, seed)];
+      expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-4, 1e-5);
+    }), { numRuns: 40 });
+  });
+
+  it('arg_max / arg_min on f32, i32 and i64 with ties (select_last_index 0/1), keepdims 0/1', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom('arg_max', 'arg_min'), fc.constantFrom('f32', 'i32', 'i64'), fc.nat(1), fc.nat(1), fc.integer(), async (shape, ax, op, dt, keep, last, seed) => {
+      const axis = ax % shape.length;
+      const body = (rt: string): string[] => [`%y = ${op}(%x) {axis = ${axis}, keepdims = ${keep}, select_last_index = ${last}} : ${rt}`];
+      const text = oneOp(ty(dt, shape), body, ty('i64', shape));
+      // Few distinct values, so ties are common.
+      const base = randT('i32', shape, seed);
+      const ins = [tensorFrom(dt as Tensor['dtype'], shape, Array.from(base.data as Int32Array, (v) => (dt === 'i64' ? BigInt(v % 3) : (v % 3))))];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(got[0]!.shape).toEqual(want[0]!.shape);
+      expect(Array.from(got[0]!.data as BigInt64Array)).toEqual(Array.from(want[0]!.data as BigInt64Array));
+    }), { numRuns: 50 });
+  });
+});

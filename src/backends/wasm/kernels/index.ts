@@ -7,6 +7,7 @@ import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { PAD_KERNEL, TILE_KERNEL } from './data-pad.js';
 import { AXIS_SOFTMAX_KERNEL } from './norm-softmax-axis.js';
 import { AVG_POOL_KERNEL, GLOBAL_MAX_KERNEL } from './pool-avg.js';
+import { ARG_KERNEL, LOG_SUM_KERNEL } from './reduce-extra.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -36,4 +37,5 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
   ['pad', PAD_KERNEL], ['tile', TILE_KERNEL],
   ['average_pool', AVG_POOL_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
+  ['reduce_log_sum', LOG_SUM_KERNEL], ['reduce_log_sum_exp', LOG_SUM_KERNEL], ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL],
 ]);
