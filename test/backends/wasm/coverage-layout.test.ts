@@ -128,3 +128,28 @@ describe('wasm reductions added for coverage vs interpreter (fast-check)', () =>
     }), { numRuns: 50 });
   });
 });
+
+describe('wasm resize vs interpreter (fast-check)', () => {
+  it('resize nearest (all nearest modes, f32 and i64) and linear on NCHW with scales or sizes, every supported coordinate transform', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom('nearest', 'linear'), fc.constantFrom('half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'half_pixel_symmetric'),
+      fc.constantFrom('round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'), fc.constantFrom(1, 2, 3, 5), fc.constantFrom(1, 3, 4),
+      fc.constantFrom([2, 2], [0.5, 0.5], [3, 1.5], [1, 2], [0.6, 2.5]), fc.boolean(), fc.constantFrom('f32', 'i64'), fc.integer(),
+      async (mode, ctm, nm, H, W, [sh, sw], useSizes, dt0, seed) => {
+        const dt = mode === 'linear' ? 'f32' : dt0;
+        if (ctm === 'tf_half_pixel_for_nn' && mode === 'linear') return;
+        const shape = [2, 3, H, W];
+        const oh = Math.floor(H * sh!), ow = Math.floor(W * sw!);
+        if (oh === 0 || ow === 0) return;
+        const op = useSizes
+          ? [`%s = const {value = dense<[2, 3, ${oh}, ${ow}]> : i64[4]} : i64[4]`, 'RESIZE(%x, none, none, %s)']
+          : [`%s = const {value = dense<[1, 1, ${sh}, ${sw}]> : f32[4]} : f32[4]`, 'RESIZE(%x, none, %s)'];
+        const body = (rt: string): string[] => [op[0]!, `%y = ${op[1]!.replace('RESIZE', 'resize')} {mode = "${mode}", coordinate_transformation_mode = "${ctm}", nearest_mode = "${nm}"} : ${rt}`];
+        const text = oneOp(ty(dt, shape), body, ty(dt, shape));
+        const ins = [randT(dt, shape, seed)];
+        const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+        if (dt === 'f32') expectClose(got, want);
+        else expect(Array.from(got[0]!.data as BigInt64Array)).toEqual(Array.from(want[0]!.data as BigInt64Array));
+      }), { numRuns: 80 });
+  });
+});

@@ -1,0 +1,112 @@
+// Resize (nearest on any dtype, linear on f32) without antialias: the source coordinate of each
+// output position is computed at run time in f64 with the interpreter's formulas (so symbolic
+// sizes work), then 1 (nearest) or 2 (linear) edge-clamped taps per resized axis are combined.
+// Scales come from the constant `scales` operand, or are out/in when `sizes` is given (stretch).
+
+import type { Op } from '../../../../ir/ir.js';
+import { toNumbers } from '../../../../ir/tensor.js';
+import { add, addr, get, i32, mul } from '../emitter.js';
+import { type KernelCtx, type KernelDef } from '../kernel-api.js';
+import { DTS } from './generic-elementwise.js';
+
+const CTMS = new Set(['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'half_pixel_symmetric']);
+
+function emitResize(k: KernelCtx, op: Op): void {
+  const x = op.operands[0]!, y = op.results[0]!;
+  const str = (n: string, d: string): string => String(op.attrs.get(n)?.value ?? d);
+  const mode = str('mode', 'nearest'), ctm = str('coordinate_transformation_mode', 'half_pixel'), nm = str('nearest_mode', 'round_prefer_floor');
+  const dt = DTS[x.type.dtype];
+  if (!dt || (mode === 'linear' && x.type.dtype !== 'f32') || (mode !== 'nearest' && mode !== 'linear')) k.fail(op, `resize mode ${mode} on ${x.type.dtype} is not supported by the wasm backend`);
+  if (!CTMS.has(ctm) || Number(op.attrs.get('antialias')?.value ?? 0) !== 0 || Number(op.attrs.get('exclude_outside')?.value ?? 0) !== 0
+    || str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') k.fail(op, `resize with ${ctm}/antialias/exclude_outside/keep_aspect_ratio_policy is not supported by the wasm backend`);
+  const xd = k.dims(x), yd = k.dims(y);
+  const r = xd.length;
+  const axes = ((op.attrs.get('axes')?.value as number[] | undefined) ?? [...Array(r).keys()]).map((a) => (a < 0 ? a + r : a));
+  const scalesT = op.operands[2] ? k.constant(op.operands[2]) : undefined;
+  const scales = scalesT && scalesT.data.length > 0 ? toNumbers(scalesT) : undefined;
+  if (op.operands[2] && !scalesT && !op.operands[3]) k.fail(op, 'resize needs constant scales in the wasm backend');
+  const em = k.em;
+  em.comment(`resize ${mode} ${ctm} ${xd.join('x')} -> ${yd.join('x')}`);
+  const xs: string[] = [];
+  let acc = i32(1);
+  for (let a = r - 1; a >= 0; a--) { xs[a] = acc; acc = mul(acc, k.dim(xd[a]!)); }
+  const t = em.local('t', 'i32');
+  const f = em.local('f', 'f64'), xf = em.local('xf', 'f64');
+  const coords = xd.map(() => em.local('c', 'i32'));
+  interface Ax { a: number; i0: string; i1?: string; w?: string }
+  const resized: Ax[] = [];
+  // Axes whose scale is 1 and size unchanged map identically under every supported transform but
+  // tf_half_pixel_for_nn, whose o + 0.5 can round up to o + 1.
+  for (const [i, a] of axes.entries()) {
+    const s = scales?.[i];
+    if (xd[a] === yd[a] && (s === undefined || s === 1) && ctm !== 'tf_half_pixel_for_nn') continue;
+    resized.push({ a, i0: em.local('i0', 'i32'), ...(mode === 'linear' ? { i1: em.local('i1', 'i32'), w: em.local('w', 'f64') } : {}) });
+  }
+  if (mode === 'linear' && resized.length > 3) k.fail(op, 'linear resize of more than 3 axes is not supported by the wasm backend');
+  const f64 = (e: string): string => `(f64.convert_i32_u ${e})`;
+  const clamp = (e: string, n: string): string => {
+    const l = em.local('q', 'i32');
+    em.set(l, e);
+    em.set(l, `(select (i32.const 0) ${get(l)} (i32.lt_s ${get(l)} (i32.const 0)))`);
+    em.set(l, `(select (i32.sub ${n} (i32.const 1)) ${get(l)} (i32.ge_s ${get(l)} ${n}))`);
+    return get(l);
+  };
+  em.loop('e', k.size(yd), (e) => {
+    em.set(t, e);
+    for (let a = r - 1; a >= 0; a--) {
+      em.set(coords[a]!, `(i32.rem_u ${get(t)} ${k.dim(yd[a]!)})`);
+      if (a > 0) em.set(t, `(i32.div_u ${get(t)} ${k.dim(yd[a]!)})`);
+    }
+    for (const ax of resized) {
+      const inL = f64(k.dim(xd[ax.a]!)), outL = f64(k.dim(yd[ax.a]!));
+      const si = axes.indexOf(ax.a);
+      const scale = scales ? `(f64.const ${scales[si]})` : `(f64.div ${outL} ${inL})`;
+      const outW = scales ? `(f64.mul ${inL} ${scale})` : outL;
+      const o = f64(get(coords[ax.a]!));
+      const hp = `(f64.sub (f64.div (f64.add ${o} (f64.const 0.5)) ${scale}) (f64.const 0.5))`;
+      let src: string;
+      switch (ctm) {
+        case 'half_pixel': src = hp; break;
+        case 'half_pixel_symmetric': src = `(f64.add (f64.mul (f64.div ${inL} (f64.const 2)) (f64.sub (f64.const 1) (f64.div ${outL} (f64.mul ${scale} ${inL})))) ${hp})`; break;
+        case 'pytorch_half_pixel': src = `(select (f64.const -0.5) ${hp} (f64.eq ${outW} (f64.const 1)))`; break;
+        case 'align_corners': src = `(select (f64.const 0) (f64.div (f64.mul ${o} (f64.sub ${inL} (f64.const 1))) (f64.sub ${outW} (f64.const 1))) (f64.eq ${outW} (f64.const 1)))`; break;
+        case 'asymmetric': src = `(f64.div ${o} ${scale})`; break;
+        default: src = `(f64.div (f64.add ${o} (f64.const 0.5)) ${scale})`;
+      }
+      em.set(f, src);
+      em.set(xf, `(f64.floor ${get(f)})`);
+      const n = k.dim(xd[ax.a]!);
+      if (mode === 'nearest') {
+        const round = `(f64.floor (f64.add ${get(f)} (f64.const 0.5)))`;
+        const idx = nm === 'floor' ? get(xf) : nm === 'ceil' ? `(f64.ceil ${get(f)})` : nm === 'round_prefer_ceil' ? round
+          : `(select ${get(xf)} ${round} (f64.eq (f64.sub ${get(f)} ${get(xf)}) (f64.const 0.5)))`;
+        em.set(ax.i0, clamp(`(i32.trunc_sat_f64_s ${idx})`, n));
+      } else {
+        em.set(ax.w!, `(f64.sub ${get(f)} ${get(xf)})`);
+        em.set(ax.i1!, clamp(`(i32.add (i32.trunc_sat_f64_s ${get(xf)}) (i32.const 1))`, n));
+        em.set(ax.i0, clamp(`(i32.trunc_sat_f64_s ${get(xf)})`, n));
+      }
+    }
+    const offset = (pick: (a: number) => string): string => xd.reduce<string>((s, _d, a) => add(s, mul(pick(a), xs[a]!)), i32(0));
+    const byAxis = new Map(resized.map((ax) => [ax.a, ax]));
+    if (mode === 'nearest') {
+      const off = offset((a) => get(byAxis.get(a)?.i0 ?? coords[a]!));
+      em.line(`(${dt.store} ${addr(k.ptr(y), e, dt.size)} (${dt.load} ${addr(k.ptr(x), off, dt.size)}))`);
+      return;
+    }
+    const terms: string[] = [];
+    for (let m = 0; m < 1 << resized.length; m++) {
+      const hi = (j: number): boolean => ((m >> j) & 1) === 1;
+      const off = offset((a) => {
+        const j = resized.findIndex((ax) => ax.a === a);
+        return j < 0 ? get(coords[a]!) : get(hi(j) ? resized[j]!.i1! : resized[j]!.i0);
+      });
+      const w = resized.map((ax, j) => (hi(j) ? get(ax.w!) : `(f64.sub (f64.const 1) ${get(ax.w!)})`)).reduce((p, q) => `(f64.mul ${p} ${q})`);
+      terms.push(`(f64.mul ${w} (f64.promote_f32 (f32.load ${addr(k.ptr(x), off, 4)})))`);
+    }
+    const val = resized.length === 0 ? `(f32.load ${addr(k.ptr(x), offset((a) => get(coords[a]!)), 4)})` : `(f32.demote_f64 ${terms.reduce((p, q) => `(f64.add ${p} ${q})`)})`;
+    em.line(`(f32.store ${addr(k.ptr(y), e, 4)} ${val})`);
+  });
+}
+
+export const RESIZE_KERNEL: KernelDef = { emit: emitResize, flops: (op, numel) => 4 * numel(op.results[0]!) };
