@@ -106,4 +106,12 @@ describe('wasm scalar fallback vs interpreter (fast-check)', () => {
       expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-4, 1e-5);
     }), { numRuns: 40 });
   });
+
+  it('pow of an f32 base with an i32 or i64 exponent tensor (broadcast)', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom('i32', 'i64'), bshapes, fc.integer(), async (edt, { a, b, out }, seed) => {
+      const text = `module @m {\n  func @main(%a: ${ty('f32', a)}, %b: ${ty(edt, b)}) -> (%y: ${ty('f32', out)}) {\n    %y = pow(%a, %b) : ${ty('f32', out)}\n    return %y\n  }\n}`;
+      const ins = [randT('f32', a, seed, -2, 2), randT(edt, b, seed + 1, -3, 3)];
+      expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-4, 1e-5);
+    }), { numRuns: 30 });
+  });
 });

@@ -175,7 +175,10 @@ function emitGeneric(k: KernelCtx, op: Op): void {
   em.loop('e', k.size(out), (i) => {
     const args = ins.map((x) => {
       const off = x.same ? i : rowOffset(k, i, out, x.strides, r);
-      return `(${x.dt.load} ${addr(k.ptr(x.v), off, x.dt.size)})`;
+      const v = `(${x.dt.load} ${addr(k.ptr(x.v), off, x.dt.size)})`;
+      // pow's exponent may be an integer tensor under a float base: convert it to the base's type.
+      if (op.name === 'pow' && x !== ins[0] && x.dt.t !== d.t) return `(${d.t}.convert_${x.dt.t}_${su(x.dt)} ${v})`;
+      return v;
     });
     const val = def.scalar(k, op, args, d.t, d);
     // Narrow integer results (i8/u8/i16/...) are stored by store8/16, which truncates like the interpreter's arrays.
