@@ -150,6 +150,6 @@ describe('wasm resize vs interpreter (fast-check)', () => {
         const got = await runWasm(text, ins, ''), want = interpText(text, ins);
         if (dt === 'f32') expectClose(got, want);
         else expect(Array.from(got[0]!.data as BigInt64Array)).toEqual(Array.from(want[0]!.data as BigInt64Array));
-      }), { numRuns: 80 });
+      }), { numRuns: 150 });
   });
 });

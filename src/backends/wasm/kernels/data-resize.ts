@@ -67,7 +67,8 @@ function emitResize(k: KernelCtx, op: Op): void {
       let src: string;
       switch (ctm) {
         case 'half_pixel': src = hp; break;
-        case 'half_pixel_symmetric': src = `(f64.add (f64.mul (f64.div ${inL} (f64.const 2)) (f64.sub (f64.const 1) (f64.div ${outL} (f64.mul ${scale} ${inL})))) ${hp})`; break;
+        // Same association as the interpreter: (in/2 * (1 - adj) + (o + 0.5) / scale) - 0.5.
+        case 'half_pixel_symmetric': src = `(f64.sub (f64.add (f64.mul (f64.div ${inL} (f64.const 2)) (f64.sub (f64.const 1) (f64.div ${outL} (f64.mul ${scale} ${inL})))) (f64.div (f64.add ${o} (f64.const 0.5)) ${scale})) (f64.const 0.5))`; break;
         case 'pytorch_half_pixel': src = `(select (f64.const -0.5) ${hp} (f64.eq ${outW} (f64.const 1)))`; break;
         case 'align_corners': src = `(select (f64.const 0) (f64.div (f64.mul ${o} (f64.sub ${inL} (f64.const 1))) (f64.sub ${outW} (f64.const 1))) (f64.eq ${outW} (f64.const 1)))`; break;
         case 'asymmetric': src = `(f64.div ${o} ${scale})`; break;
