@@ -153,3 +153,32 @@ describe('wasm resize vs interpreter (fast-check)', () => {
       }), { numRuns: 150 });
   });
 });
+
+describe('wasm split vs interpreter (fast-check)', () => {
+  it('split on any axis into equal parts (num_outputs) or constant sizes, f32 and i64', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom(2, 3), fc.boolean(), fc.constantFrom('f32', 'i64'), fc.integer(), async (shape0, ax, n, sized, dt, seed) => {
+      const axis = ax % shape0.length;
+      const shape = shape0.map((d, i) => (i === axis ? d + n : d));
+      const L = shape[axis]!;
+      const sizes = sized ? [1, ...Array(n - 2).fill(1), L - (n - 1)] : [];
+      const parts = sized ? sizes : Array.from({ length: n }, (_, i) => Math.ceil(L / n) * (i + 1) <= L ? Math.ceil(L / n) : Math.max(0, L - Math.ceil(L / n) * i));
+      if (parts.some((p) => p <= 0)) return;
+      const outs = parts.map((_p, i) => `%y${i}`);
+      const types = parts.map((p) => ty(dt, shape.map((d, i) => (i === axis ? p : d))));
+      const split = sized ? [`    %s = const {value = dense<[${sizes}]> : i64[${n}]} : i64[${n}]`] : [];
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${ty(dt, shape)}) -> (${outs.map((o, i) => `${o}: ${types[i]}`).join(', ')}) {`,
+        ...split,
+        `    ${outs.join(', ')} = split(%x${sized ? ', %s' : ''}) {axis = ${axis}${sized ? '' : `, num_outputs = ${n}`}} : (${types.join(', ')})`,
+        `    return ${outs.join(', ')}`,
+        '  }',
+        '}',
+      ].join('\n');
+      const ins = [randT(dt, shape, seed)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(got.map((g) => g.shape)).toEqual(want.map((w) => w.shape));
+      got.forEach((g, i) => expect(Array.from(g.data as ArrayLike<number>)).toEqual(Array.from(want[i]!.data as ArrayLike<number>)));
+    }), { numRuns: 40 });
+  });
+});
