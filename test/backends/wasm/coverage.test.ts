@@ -114,4 +114,32 @@ describe('wasm scalar fallback vs interpreter (fast-check)', () => {
       expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-4, 1e-5);
     }), { numRuns: 30 });
   });
+
+  it('integer mod (fmod 0/1, x mod 0 = 0) and bitwise ops on i32/i64 with broadcasting', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom('mod0', 'mod1', 'bitwise_and', 'bitwise_or', 'bitwise_xor'), fc.constantFrom('i32', 'i64'), bshapes, fc.integer(), async (op, dt, { a, b, out }, seed) => {
+      const name = op.startsWith('mod') ? 'mod' : op;
+      const text = binText(name, dt, dt, a, b, out).replace(`${name}(%a, %b)`, `${name}(%a, %b)${op === 'mod1' ? ' {fmod = 1}' : ''}`);
+      const ins = [randT(dt, a, seed), randT(dt, b, seed + 3, -4, 4)];
+      expectSame(await runWasm(text, ins), interpText(text, ins));
+    }), { numRuns: 50 });
+  });
+
+  it('f32 softplus, mish, swish, celu, thresholded_relu, shrink, is_inf, bitwise_not', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(1, 2, 3, 5, 7), { minLength: 0, maxLength: 3 }), fc.integer(), async (s, seed) => {
+      const t = ty('f32', s), bt = ty('bool', s), it = ty('i32', s);
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${t}, %i: ${it}) -> (%y: ${t}, %z: ${bt}, %n: ${it}) {`,
+        `    %a = softplus(%x) : ${t}`, `    %b = mish(%a) : ${t}`, `    %c = swish(%x) {alpha = 0.7} : ${t}`,
+        `    %d = celu(%c) {alpha = 2.0} : ${t}`, `    %e = thresholded_relu(%x) {alpha = 0.3} : ${t}`, `    %f = shrink(%x) {lambd = 1.0, bias = 0.25} : ${t}`,
+        `    %g = add(%b, %d) : ${t}`, `    %h = add(%e, %f) : ${t}`, `    %y = add(%g, %h) : ${t}`,
+        `    %q = div(%x, %f) : ${t}`, `    %z = is_inf(%q) {detect_negative = 0} : ${bt}`, `    %n = bitwise_not(%i) : ${it}`,
+        '    return %y, %z, %n', '  }', '}',
+      ].join('\n');
+      const ins = [randT('f32', s, seed, -30, 30), randT('i32', s, seed + 1)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expectClose(got.slice(0, 1), want.slice(0, 1), 1e-4, 1e-5);
+      expectSame(got.slice(1), want.slice(1));
+    }), { numRuns: 40 });
+  });
 });

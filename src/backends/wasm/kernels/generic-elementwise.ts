@@ -152,6 +152,49 @@ OPS.pow = {
   },
 };
 
+// log(1 + e^-|x|) + max(x, 0), the log taken in f64 so that tiny e^-|x| keeps its digits.
+const softplus = (k: KernelCtx, x: string): string =>
+  `(f32.add (f32.max ${x} (f32.const 0)) (f32.demote_f64 (call ${k.moduleFunc('logf64', LOGF64)} (f64.add (f64.const 1) (f64.promote_f32 ${viaVec(k, 'exp4', `(f32.neg (f32.abs ${x}))`)})))))`;
+OPS.softplus = f32Only((k, _o, [x]) => softplus(k, x!));
+OPS.mish = f32Only((k, _o, [x]) => `(f32.mul ${x} ${viaVec(k, 'tanh4', softplus(k, x!))})`);
+OPS.swish = f32Only((k, op, [x]) => `(f32.mul ${x} ${viaVec(k, 'sigmoid4', `(f32.mul ${f32c(attrF(op, 'alpha', 1))} ${x})`)})`);
+OPS.celu = f32Only((k, op, [x]) => {
+  const a = attrF(op, 'alpha', 1);
+  return `(f32.add (f32.max ${x} (f32.const 0)) (f32.min (f32.const 0) (f32.mul ${f32c(a)} (f32.sub ${viaVec(k, 'exp4', `(f32.div ${x} ${f32c(a)})`)} (f32.const 1)))))`;
+});
+OPS.thresholded_relu = f32Only((_k, op, [x]) => `(select ${x} (f32.const 0) (f32.gt ${x} ${f32c(attrF(op, 'alpha', 1))}))`);
+OPS.shrink = f32Only((_k, op, [x]) => {
+  const b = f32c(attrF(op, 'bias', 0)), l = attrF(op, 'lambd', 0.5);
+  return `(select (f32.add ${x} ${b}) (select (f32.sub ${x} ${b}) (f32.const 0) (f32.gt ${x} ${f32c(l)})) (f32.lt ${x} ${f32c(-l)}))`;
+});
+OPS.is_inf = {
+  out: 'bool', floatOnly: true,
+  scalar: (_k, op, [x], t) => {
+    const pos = attrF(op, 'detect_positive', 1) !== 0, neg = attrF(op, 'detect_negative', 1) !== 0;
+    const p = pos ? `(${t}.eq ${x} (${t}.const inf))` : '(i32.const 0)', n = neg ? `(${t}.eq ${x} (${t}.const -inf))` : '(i32.const 0)';
+    return `(i32.or ${p} ${n})`;
+  },
+};
+const intOnly = (f: (x: string, y: string, t: Num) => string): Def => ({ scalar: (k, op, a, t) => { if (isFloat(t)) k.fail(op, `${op.name} on floats`); return f(a[0]!, a[1] ?? '', t); } });
+OPS.bitwise_and = intOnly((x, y, t) => `(${t}.and ${x} ${y})`);
+OPS.bitwise_or = intOnly((x, y, t) => `(${t}.or ${x} ${y})`);
+OPS.bitwise_xor = intOnly((x, y, t) => `(${t}.xor ${x} ${y})`);
+OPS.bitwise_not = intOnly((x, _y, t) => `(${t}.xor ${x} (${t}.const -1))`);
+// Integer mod (x mod 0 = 0): the remainder of a truncating division; fmod=0 moves it to the divisor's sign.
+OPS.mod = {
+  scalar: (k, op, [x, y], t, d) => {
+    if (isFloat(t)) k.fail(op, 'mod on floats is not supported by the wasm backend');
+    const zero = `(${t}.eqz ${y})`;
+    const safe = `(select (${t}.const 1) ${y} ${zero})`;
+    const r = `(${t}.rem_${su(d)} ${x} ${safe})`;
+    if (attrF(op, 'fmod', 0) === 1 || !d.signed) return `(select (${t}.const 0) ${r} ${zero})`;
+    const rl = k.em.local('r', t);
+    // select evaluates its operands in order: the first one sets $r for the other two.
+    const fix = `(i32.and (${t}.ne (local.get ${rl}) (${t}.const 0)) (i32.xor (${t}.lt_s (local.get ${rl}) (${t}.const 0)) (${t}.lt_s ${y} (${t}.const 0))))`;
+    return `(select (${t}.const 0) (select (${t}.add (local.tee ${rl} ${r}) ${y}) (local.get ${rl}) ${fix}) ${zero})`;
+  },
+};
+
 export const GENERIC_OPS: readonly string[] = Object.keys(OPS);
 
 function emitGeneric(k: KernelCtx, op: Op): void {
