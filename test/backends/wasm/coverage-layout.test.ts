@@ -182,3 +182,16 @@ describe('wasm split vs interpreter (fast-check)', () => {
     }), { numRuns: 40 });
   });
 });
+
+describe('wasm 1-D max_pool vs interpreter (fast-check)', () => {
+  it('max_pool over [N, C, L] with pads, strides, dilations, ceil_mode', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(3, 5, 8, 11), fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2), fc.nat(1), fc.nat(1), fc.nat(1), fc.integer(), async (L, kk, st, dl, p0, p1, ceil, seed) => {
+      if (p0 >= kk || p1 >= kk || (kk - 1) * dl + 1 > L + p0 + p1) return;
+      const shape = [2, 3, L];
+      const attrs = `{kernel_shape = [${kk}], strides = [${st}], dilations = [${dl}], pads = [${p0}, ${p1}], ceil_mode = ${ceil}}`;
+      const text = oneOp(ty('f32', shape), (rt) => [`%y = max_pool(%x) ${attrs} : ${rt}`], ty('f32', shape));
+      const ins = [randT('f32', shape, seed)];
+      expectClose(await runWasm(text, ins, ''), interpText(text, ins));
+    }), { numRuns: 40 });
+  });
+});

@@ -1,4 +1,4 @@
-// AveragePool on NCHW (1-D pools as H = 1), f32: pads, strides, dilations, ceil_mode (the output
+// AveragePool (and 1-D MaxPool) on NCHW (1-D pools as H = 1), f32: pads, strides, dilations, ceil_mode (the output
 // size comes from the result type) and count_include_pad (taps inside the padded extent count,
 // as in the interpreter; taps past it, from ceil_mode, do not). Also GlobalMaxPool.
 
@@ -6,11 +6,14 @@ import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { MAX_POOL_KERNEL } from './pool.js';
 
 function emitAvgPool(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!, y = op.results[0]!;
+  const isMax = op.name === 'max_pool';
   const xd0 = k.dims(x), yd0 = k.dims(y);
-  if ((xd0.length !== 4 && xd0.length !== 3) || y.type.dtype !== 'f32') k.fail(op, 'only 1-D and 2-D f32 average_pool is supported by the wasm backend');
+  if ((xd0.length !== 4 && xd0.length !== 3) || y.type.dtype !== 'f32') k.fail(op, `only 1-D and 2-D f32 ${op.name} is supported by the wasm backend`);
+  if (isMax && op.results[1]) k.fail(op, 'max_pool Indices output is not supported by the wasm backend');
   const one = xd0.length === 3;
   const xd: Dim[] = one ? [xd0[0]!, xd0[1]!, 1, xd0[2]!] : [...xd0];
   const yd: Dim[] = one ? [yd0[0]!, yd0[1]!, 1, yd0[2]!] : [...yd0];
@@ -32,14 +35,14 @@ function emitAvgPool(k: KernelCtx, op: Op): void {
   } else if (autoPad === 'VALID') { pt = pl = pb = pr = 0; }
   const includePad = Number(op.attrs.get('count_include_pad')?.value ?? 0) !== 0;
   const em = k.em;
-  em.comment(`average_pool ${xd0.join('x')} -> ${yd0.join('x')}`);
+  em.comment(`${op.name} ${xd0.join('x')} -> ${yd0.join('x')}`);
   const s = em.local('s', 'f32'), ih = em.local('ih', 'i32'), iw = em.local('iw', 'i32');
   const cy = em.local('cy', 'i32'), cx = em.local('cx', 'i32');
   // Tap counts per axis: inside the image, or inside the padded extent [-pad_begin, size + pad_end).
   const inRange = (v: string, lo: number, size: string, hi: number): string =>
     `(i32.and (i32.ge_s ${v} ${i32(-lo)}) (i32.lt_s ${v} ${add(size, i32(hi))}))`;
   em.loop('p', mul(k.dim(N!), k.dim(C!)), (p) => em.loop('oh', k.dim(OH!), (oh) => em.loop('ow', k.dim(OW!), (ow) => {
-    em.set(s, '(f32.const 0)');
+    em.set(s, isMax ? '(f32.const -inf)' : '(f32.const 0)');
     em.set(cy, i32(0));
     em.set(cx, i32(0));
     const plane = addr(k.ptr(x), mul(p, mul(k.dim(H!), k.dim(W!))), 4);
@@ -53,11 +56,12 @@ function emitAvgPool(k: KernelCtx, op: Op): void {
       em.when(`(i32.lt_u ${get(ih)} ${k.dim(H!)})`, () => {
         for (let kx = 0; kx < kw!; kx++) {
           em.set(iw, sub(add(mul(ow, i32(sw!)), i32(kx * dw!)), i32(pl!)));
-          em.when(`(i32.lt_u ${get(iw)} ${k.dim(W!)})`, () => em.set(s, `(f32.add ${get(s)} (f32.load ${addr(plane, add(mul(get(ih), k.dim(W!)), get(iw)), 4)}))`));
+          em.when(`(i32.lt_u ${get(iw)} ${k.dim(W!)})`, () => em.set(s, `(f32.${isMax ? 'max' : 'add'} ${get(s)} (f32.load ${addr(plane, add(mul(get(ih), k.dim(W!)), get(iw)), 4)}))`));
         }
       });
     }
-    em.line(`(f32.store ${addr(k.ptr(y), add(mul(add(mul(p, k.dim(OH!)), oh), k.dim(OW!)), ow), 4)} (f32.div ${get(s)} (f32.convert_i32_s (i32.mul ${get(cy)} ${get(cx)}))))`);
+    const v = isMax ? get(s) : `(f32.div ${get(s)} (f32.convert_i32_s (i32.mul ${get(cy)} ${get(cx)})))`;
+    em.line(`(f32.store ${addr(k.ptr(y), add(mul(add(mul(p, k.dim(OH!)), oh), k.dim(OW!)), ow), 4)} ${v})`);
   })));
 }
 
@@ -76,5 +80,10 @@ function emitGlobalMax(k: KernelCtx, op: Op): void {
   });
 }
 
+/** max_pool: 2-D stays on the existing kernel; 1-D goes through the lifted window loop here. */
+export const MAX_POOL_1D_KERNEL: KernelDef = {
+  emit: (k, op) => (k.dims(op.operands[0]!).length === 4 ? MAX_POOL_KERNEL.emit(k, op) : emitAvgPool(k, op)),
+  flops: (op, numel) => MAX_POOL_KERNEL.flops!(op, numel),
+};
 export const AVG_POOL_KERNEL: KernelDef = { emit: emitAvgPool, flops: (op, numel) => numel(op.results[0]!) * ((op.attrs.get('kernel_shape')?.value as number[]) ?? [1]).reduce((a, b) => a * b, 1) };
 export const GLOBAL_MAX_KERNEL: KernelDef = { emit: emitGlobalMax, flops: (op, numel) => numel(op.operands[0]!) };
