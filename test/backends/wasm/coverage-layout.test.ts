@@ -195,3 +195,14 @@ describe('wasm 1-D max_pool vs interpreter (fast-check)', () => {
     }), { numRuns: 40 });
   });
 });
+
+describe('wasm instance_normalization vs interpreter (fast-check)', () => {
+  it('instance_normalization over 1-3 spatial dims with epsilon', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2), fc.constantFrom(1, 3, 4), fc.array(dim, { minLength: 1, maxLength: 3 }), fc.constantFrom(1e-5, 0.1), fc.integer(), async (N, C, sp, eps, seed) => {
+      const shape = [N, C, ...sp];
+      const text = `module @m {\n  func @main(%x: ${ty('f32', shape)}, %s: f32[${C}], %b: f32[${C}]) -> (%y: ${ty('f32', shape)}) {\n    %y = instance_normalization(%x, %s, %b) {epsilon = ${eps}} : ${ty('f32', shape)}\n    return %y\n  }\n}`;
+      const ins = [randT('f32', shape, seed), randT('f32', [C], seed + 1), randT('f32', [C], seed + 2)];
+      expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-3, 1e-4);
+    }), { numRuns: 40 });
+  });
+});

@@ -11,6 +11,7 @@ import { ARG_KERNEL, LOG_SUM_KERNEL } from './reduce-extra.js';
 import { RESIZE_KERNEL } from './data-resize.js';
 import { RNN_KERNEL } from './rnn-cells.js';
 import { SPLIT_KERNEL } from './data-split.js';
+import { INSTANCE_NORM_KERNEL } from './norm-instance.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -39,7 +40,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ...GENERIC_OPS.map((n) => [n, GENERIC_ELEMENTWISE_KERNEL] as const),
   ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
   ['rnn', RNN_KERNEL], ['gru', RNN_KERNEL], ['lstm', RNN_KERNEL],
-  ['split', SPLIT_KERNEL],
+  ['split', SPLIT_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
   ['pad', PAD_KERNEL], ['tile', TILE_KERNEL], ['resize', RESIZE_KERNEL],
   ['average_pool', AVG_POOL_KERNEL], ['max_pool', MAX_POOL_1D_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
   ['reduce_log_sum', LOG_SUM_KERNEL], ['reduce_log_sum_exp', LOG_SUM_KERNEL], ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL],
