@@ -206,3 +206,28 @@ describe('wasm instance_normalization vs interpreter (fast-check)', () => {
     }), { numRuns: 40 });
   });
 });
+
+describe('wasm range and constant_of_shape vs interpreter (fast-check)', () => {
+  it('range on f32, i32, i64 (not folded: no passes) and constant_of_shape', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom('f32', 'i32', 'i64'), fc.integer({ min: -5, max: 5 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom(1, 2, -1, 3), fc.array(dim, { minLength: 1, maxLength: 3 }), async (dt, start, n, delta0, shape) => {
+      const f = dt === 'f32';
+      const delta = f ? delta0 * 0.3 : delta0;
+      const limit = start + n * delta;
+      const lit = (v: number): string => (f ? String(v) : String(Math.round(v)));
+      const body = (rt: string): string[] => [
+        `%a = const {value = dense<${lit(start)}> : ${dt}[]} : ${dt}[]`,
+        `%b = const {value = dense<${lit(limit)}> : ${dt}[]} : ${dt}[]`,
+        `%c = const {value = dense<${lit(delta)}> : ${dt}[]} : ${dt}[]`,
+        `%y = range(%a, %b, %c) : ${rt}`,
+      ];
+      const text = oneOp(ty('f32', [1]), body, ty(dt, [n]));
+      const ins = [randT('f32', [1], 1)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(got[0]!.shape).toEqual(want[0]!.shape);
+      expect(Array.from(got[0]!.data as ArrayLike<number>)).toEqual(Array.from(want[0]!.data as ArrayLike<number>));
+      const cs = `module @m {\n  func @main(%x: f32[1]) -> (%y: ${ty(dt, shape)}) {\n    %s = const {value = dense<[${shape}]> : i64[${shape.length}]} : i64[${shape.length}]\n    %y = constant_of_shape(%s) {value = dense<[${lit(delta)}]> : ${dt}[1]} : ${ty(dt, shape)}\n    return %y\n  }\n}`;
+      const g2 = await runWasm(cs, ins, ''), w2 = interpText(cs, ins);
+      expect(Array.from(g2[0]!.data as ArrayLike<number>)).toEqual(Array.from(w2[0]!.data as ArrayLike<number>));
+    }), { numRuns: 40 });
+  });
+});

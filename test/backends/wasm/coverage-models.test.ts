@@ -168,4 +168,30 @@ describe('wasm backend on small hand-built models', () => {
     const mask = (n: number): Tensor => tensorFrom('i64', [1, n], Array.from({ length: n }, (_, i) => (i % 3 === 2 ? 0n : 1n)));
     await check({ ...spec, nodes: [...spec.nodes.slice(0, -2), spec.nodes.at(-1)!, spec.nodes.at(-2)!] }, [[rand([1, 3, D], 11), mask(3)], [rand([1, 7, D], 12), mask(7)]], 1e-3, 1e-4);
   });
+
+  it('position ids and masks from the symbolic length: Range, ConstantOfShape, CumSum-free i64 arithmetic, at seq 1 and 6', async () => {
+    const spec: ModelSpec = {
+      opset: 17,
+      inputs: [{ name: 'x', dtype: 'f32', shape: [1, 'seq', 4] }],
+      outputs: [{ name: 'y', dtype: 'f32', shape: null }, { name: 'pos', dtype: 'i64', shape: null }],
+      initializers: [
+        init('i1', tensorFrom('i64', [], [1n])), init('z0', tensorFrom('i64', [], [0n])), init('two', tensorFrom('i64', [], [2n])),
+        scalar('fz', 0.5), scalar('fd', 0.25),
+      ],
+      nodes: [
+        { opType: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { opType: 'Gather', inputs: ['s', 'i1'], outputs: ['n'], attrs: { axis: 0 } },
+        { opType: 'Range', inputs: ['z0', 'n', 'i1'], outputs: ['r'] },
+        { opType: 'Mul', inputs: ['r', 'two'], outputs: ['pos'] },
+        { opType: 'Cast', inputs: ['r'], outputs: ['rc'], attrs: { to: 1 } },
+        { opType: 'Mul', inputs: ['rc', 'fd'], outputs: ['rm'] },
+        { opType: 'Add', inputs: ['rm', 'fz'], outputs: ['rf'] },
+        { opType: 'ConstantOfShape', inputs: ['s'], outputs: ['c'], attrs: { value: tensorFrom('f32', [1], [1.5]) } },
+        { opType: 'Mul', inputs: ['c', 'x'], outputs: ['cx'] },
+        { opType: 'ReduceSum', inputs: ['cx'], outputs: ['tot'], attrs: { keepdims: 0 } },
+        { opType: 'Add', inputs: ['rf', 'tot'], outputs: ['y'] },
+      ],
+    };
+    await check(spec, [[rand([1, 1, 4], 21)], [rand([1, 6, 4], 22)]]);
+  });
 });

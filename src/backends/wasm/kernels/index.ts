@@ -12,6 +12,7 @@ import { RESIZE_KERNEL } from './data-resize.js';
 import { RNN_KERNEL } from './rnn-cells.js';
 import { SPLIT_KERNEL } from './data-split.js';
 import { INSTANCE_NORM_KERNEL } from './norm-instance.js';
+import { CONSTANT_OF_SHAPE_KERNEL, RANGE_KERNEL } from './data-fill.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -40,6 +41,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ...GENERIC_OPS.map((n) => [n, GENERIC_ELEMENTWISE_KERNEL] as const),
   ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
   ['rnn', RNN_KERNEL], ['gru', RNN_KERNEL], ['lstm', RNN_KERNEL],
+  ['range', RANGE_KERNEL], ['constant_of_shape', CONSTANT_OF_SHAPE_KERNEL],
   ['split', SPLIT_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
   ['pad', PAD_KERNEL], ['tile', TILE_KERNEL], ['resize', RESIZE_KERNEL],
   ['average_pool', AVG_POOL_KERNEL], ['max_pool', MAX_POOL_1D_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
