@@ -231,3 +231,17 @@ describe('wasm range and constant_of_shape vs interpreter (fast-check)', () => {
     }), { numRuns: 40 });
   });
 });
+
+describe('wasm cum_sum / cum_prod vs interpreter (fast-check)', () => {
+  it('along any axis, exclusive and reverse, on f32, i32 and i64', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom('cum_sum', 'cum_prod'), fc.constantFrom('f32', 'i32', 'i64'), fc.nat(1), fc.nat(1), fc.integer(), async (shape, ax, op, dt, ex, rev, seed) => {
+      const axis = ax % shape.length;
+      const t = ty(dt, shape);
+      const text = `module @m {\n  func @main(%x: ${t}) -> (%y: ${t}) {\n    %a = const {value = dense<${axis - shape.length}> : i64[]} : i64[]\n    %y = ${op}(%x, %a) {exclusive = ${ex}, reverse = ${rev}} : ${t}\n    return %y\n  }\n}`;
+      const ins = [randT(dt, shape, seed)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      if (dt === 'f32') expectClose(got, want, 1e-5, 1e-6);
+      else expect(Array.from(got[0]!.data as ArrayLike<number>)).toEqual(Array.from(want[0]!.data as ArrayLike<number>));
+    }), { numRuns: 50 });
+  });
+});
