@@ -245,3 +245,34 @@ describe('wasm cum_sum / cum_prod vs interpreter (fast-check)', () => {
     }), { numRuns: 50 });
   });
 });
+
+describe('wasm trilu, gather_elements, size, cast_like vs interpreter (fast-check)', () => {
+  it('trilu upper/lower with constant k; gather_elements with negative indices on any axis; size; cast_like', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 2, maxLength: 3 }), fc.integer({ min: -3, max: 3 }), fc.nat(1), fc.nat(), fc.constantFrom('f32', 'i64'), fc.integer(), async (shape, kk, up, ax, dt, seed) => {
+      const t = ty(dt, shape);
+      const axis = ax % shape.length;
+      const idxShape = shape.map((d, i) => (i === axis ? 1 + (seed >>> 0) % 4 : Math.max(1, d - 1)));
+      const n = idxShape.reduce((a, b) => a * b, 1);
+      const idx = Array.from({ length: n }, (_, i) => ((i * 7 + (seed >>> 0)) % (2 * shape[axis]!)) - shape[axis]!);
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${t}, %f: f32[1]) -> (%y: ${t}, %g: ${ty(dt, idxShape)}, %s: i64[], %c: ${ty('f32', shape)}) {`,
+        '    %k = const {value = dense<' + kk + '> : i64[]} : i64[]',
+        `    %y = trilu(%x, %k) {upper = ${up}} : ${t}`,
+        `    %i = const {value = dense<[${idx}]> : i64[${n}]} : i64[${n}]`,
+        `    %ir = reshape(%i, %is) : ${ty('i64', idxShape)}`,
+        `    %is = const {value = dense<[${idxShape}]> : i64[${idxShape.length}]} : i64[${idxShape.length}]`,
+        `    %g = gather_elements(%x, %ir) {axis = ${axis}} : ${ty(dt, idxShape)}`,
+        '    %s = size(%x) : i64[]',
+        `    %c = cast_like(%x, %f) : ${ty('f32', shape)}`,
+        '    return %y, %g, %s, %c',
+        '  }',
+        '}',
+      ].join('\n').replace(/(    %ir = .*\n)(    %is = .*\n)/, '$2$1');
+      const ins = [randT(dt, shape, seed), randT('f32', [1], seed)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(got.map((g) => g.shape)).toEqual(want.map((w) => w.shape));
+      got.forEach((g, i) => expect(Array.from(g.data as ArrayLike<number>)).toEqual(Array.from(want[i]!.data as ArrayLike<number>)));
+    }), { numRuns: 50 });
+  });
+});
