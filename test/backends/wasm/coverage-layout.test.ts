@@ -276,3 +276,19 @@ describe('wasm trilu, gather_elements, size, cast_like vs interpreter (fast-chec
     }), { numRuns: 50 });
   });
 });
+
+describe('wasm integer reductions vs interpreter (fast-check)', () => {
+  it('reduce_sum/mean/max/min/prod on i32 and i64 over random constant axes', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.nat(1), fc.constantFrom('reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod'), fc.constantFrom('i32', 'i64'), fc.integer(), async (shape, pick, keep, op, dt, seed) => {
+      const axes = shape.map((_d, i) => i).filter((i) => pick[i]);
+      const axesDecl = axes.length ? [`%a = const {value = dense<[${axes}]> : i64[${axes.length}]} : i64[${axes.length}]`] : [];
+      const body = (rt: string): string[] => [...axesDecl, `%y = ${op}(%x${axes.length ? ', %a' : ''}) {keepdims = ${keep}} : ${rt}`];
+      const text = oneOp(ty(dt, shape), body, ty(dt, shape));
+      const base = randT('i32', shape, seed);
+      const ins = [tensorFrom(dt as Tensor['dtype'], shape, Array.from(base.data as Int32Array, (v) => (dt === 'i64' ? BigInt(v % 7) : v % 7)))];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(got[0]!.shape).toEqual(want[0]!.shape);
+      expect(Array.from(got[0]!.data as ArrayLike<number>)).toEqual(Array.from(want[0]!.data as ArrayLike<number>));
+    }), { numRuns: 60 });
+  });
+});

@@ -7,7 +7,7 @@ import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { PAD_KERNEL, TILE_KERNEL } from './data-pad.js';
 import { AXIS_SOFTMAX_KERNEL } from './norm-softmax-axis.js';
 import { AVG_POOL_KERNEL, GLOBAL_MAX_KERNEL, MAX_POOL_1D_KERNEL } from './pool-avg.js';
-import { ARG_KERNEL, LOG_SUM_KERNEL } from './reduce-extra.js';
+import { ANY_DTYPE_REDUCE_KERNEL, ARG_KERNEL, LOG_SUM_KERNEL } from './reduce-extra.js';
 import { RESIZE_KERNEL } from './data-resize.js';
 import { RNN_KERNEL } from './rnn-cells.js';
 import { SPLIT_KERNEL } from './data-split.js';
@@ -49,5 +49,6 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['split', SPLIT_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
   ['pad', PAD_KERNEL], ['tile', TILE_KERNEL], ['resize', RESIZE_KERNEL],
   ['average_pool', AVG_POOL_KERNEL], ['max_pool', MAX_POOL_1D_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
+  ...['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod'].map((n) => [n, ANY_DTYPE_REDUCE_KERNEL] as const),
   ['reduce_log_sum', LOG_SUM_KERNEL], ['reduce_log_sum_exp', LOG_SUM_KERNEL], ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL],
 ]);

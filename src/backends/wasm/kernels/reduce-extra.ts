@@ -7,7 +7,8 @@ import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
-import { logF32, viaVec } from './generic-elementwise.js';
+import { DTS, logF32, viaVec } from './generic-elementwise.js';
+import { REDUCE_KERNEL } from './reduce.js';
 
 function axesOf(k: KernelCtx, op: Op, rank: number): number[] {
   const v = op.operands[1] ?? null;
@@ -111,3 +112,55 @@ function emitArg(k: KernelCtx, op: Op): void {
 
 export const LOG_SUM_KERNEL: KernelDef = { emit: emitLogSum, flops: (op, numel) => 14 * numel(op.operands[0]!) };
 export const ARG_KERNEL: KernelDef = { emit: emitArg, flops: (op, numel) => numel(op.operands[0]!) };
+
+// Integer reductions (i32/i64/u8/bool...): sum, prod, max, min, mean (truncating; empty set 0),
+// each in its own width; f32 keeps the f32x4 kernel of reduce.ts.
+const INT_INIT: Readonly<Record<string, (t: string, signed: boolean) => string>> = {
+  reduce_sum: (t) => `(${t}.const 0)`, reduce_mean: (t) => `(${t}.const 0)`, reduce_prod: (t) => `(${t}.const 1)`,
+  reduce_max: (t, sg) => (sg ? (t === 'i64' ? '(i64.const -9223372036854775808)' : '(i32.const -2147483648)') : `(${t}.const 0)`),
+  reduce_min: (t, sg) => (sg ? (t === 'i64' ? '(i64.const 9223372036854775807)' : '(i32.const 2147483647)') : `(${t}.const -1)`),
+};
+
+function emitIntReduce(k: KernelCtx, op: Op): void {
+  const x = op.operands[0]!, y = op.results[0]!;
+  const d = DTS[x.type.dtype];
+  const init = INT_INIT[op.name];
+  if (!d || d.t === 'f32' || d.t === 'f64' || !init) k.fail(op, `${op.name} on ${x.type.dtype} is not supported by the wasm backend`);
+  const t = d.t;
+  const sg = d.signed ? 's' : 'u';
+  const xd = k.dims(x);
+  const axes = axesOf(k, op, xd.length);
+  const kept = xd.map((_d, a) => a).filter((a) => !axes.includes(a));
+  const st = stridesOf(k, xd);
+  const em = k.em;
+  em.comment(`${op.name} ${x.type.dtype} axes=[${axes.join(',')}] of ${xd.join('x')}`);
+  const acc = em.local('acc', t), o = em.local('o', 'i32');
+  // Narrow unsigned types (u8, bool, u16) load zero-extended, so a max/min init of 0 / all-ones works in i32 only for those widths.
+  const minInit = d.size < 4 && !d.signed ? `(i32.const ${2 ** (8 * d.size) - 1})` : init(t, d.signed);
+  const combine = (a: string, v: string): string => {
+    switch (op.name) {
+      case 'reduce_max': return `(select ${a} ${v} (${t}.gt_${sg} ${a} ${v}))`;
+      case 'reduce_min': return `(select ${a} ${v} (${t}.lt_${sg} ${a} ${v}))`;
+      case 'reduce_prod': return `(${t}.mul ${a} ${v})`;
+      default: return `(${t}.add ${a} ${v})`;
+    }
+  };
+  const count = k.size(axes.map((a) => xd[a]!));
+  em.set(o, i32(0));
+  nest(k, xd, st, kept, i32(0), (outer) => {
+    em.set(acc, op.name === 'reduce_min' ? minInit : init(t, d.signed));
+    nest(k, xd, st, axes, outer, (inner) => em.set(acc, combine(get(acc), `(${d.load} ${addr(k.ptr(x), inner, d.size)})`)));
+    if (op.name === 'reduce_mean') {
+      const n = t === 'i64' ? `(i64.extend_i32_u ${count})` : count;
+      em.set(acc, `(select (${t}.const 0) (${t}.div_${sg} ${get(acc)} (select (${t}.const 1) ${n} (${t}.eqz ${n}))) (${t}.eqz ${n}))`);
+    }
+    em.line(`(${d.store} ${addr(k.ptr(y), get(o), d.size)} ${get(acc)})`);
+    em.set(o, add(get(o), i32(1)));
+  });
+}
+
+/** reduce_* : f32 through reduce.ts, integer dtypes here. */
+export const ANY_DTYPE_REDUCE_KERNEL: KernelDef = {
+  emit: (k, op) => (op.operands[0]!.type.dtype === 'f32' ? REDUCE_KERNEL.emit(k, op) : emitIntReduce(k, op)),
+  flops: (op, numel) => REDUCE_KERNEL.flops!(op, numel),
+};
