@@ -292,3 +292,17 @@ describe('wasm integer reductions vs interpreter (fast-check)', () => {
     }), { numRuns: 60 });
   });
 });
+
+describe('wasm depth_to_space / space_to_depth vs interpreter (fast-check)', () => {
+  it('DCR and CRD, blocksize 1-3, f32 and i64, round trip shapes', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 3), fc.constantFrom(1, 2, 5), fc.constantFrom('DCR', 'CRD'), fc.constantFrom('f32', 'i64'), fc.integer(), async (b, N, C, HW, mode, dt, seed) => {
+      const shape = [N, C * b * b, HW, HW + 1];
+      const body = (rt: string): string[] => [`%d = depth_to_space(%x) {blocksize = ${b}, mode = "${mode}"} : ${ty(dt, [N, C, HW * b, (HW + 1) * b])}`, `%y = space_to_depth(%d) {blocksize = ${b}} : ${rt}`];
+      const text = oneOp(ty(dt, shape), body, ty(dt, shape)).replace('return %y', 'return %y, %d').replace(/-> \((%y: [^)]*)\)/, `-> ($1, %d: ${ty(dt, [N, C, HW * b, (HW + 1) * b])})`);
+      const ins = [randT(dt, shape, seed)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(got.map((g) => g.shape)).toEqual(want.map((w) => w.shape));
+      got.forEach((g, i) => expect(Array.from(g.data as ArrayLike<number>)).toEqual(Array.from(want[i]!.data as ArrayLike<number>)));
+    }), { numRuns: 40 });
+  });
+});

@@ -15,6 +15,7 @@ import { INSTANCE_NORM_KERNEL } from './norm-instance.js';
 import { CONSTANT_OF_SHAPE_KERNEL, RANGE_KERNEL } from './data-fill.js';
 import { CUM_KERNEL } from './reduce-cum.js';
 import { GATHER_ELEMENTS_KERNEL, SIZE_KERNEL, TRILU_KERNEL } from './data-index.js';
+import { SPACE_KERNEL } from './data-space.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -45,6 +46,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['rnn', RNN_KERNEL], ['gru', RNN_KERNEL], ['lstm', RNN_KERNEL],
   ['cum_sum', CUM_KERNEL], ['cum_prod', CUM_KERNEL],
   ['trilu', TRILU_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['size', SIZE_KERNEL], ['cast_like', CAST_KERNEL],
+  ['depth_to_space', SPACE_KERNEL], ['space_to_depth', SPACE_KERNEL],
   ['range', RANGE_KERNEL], ['constant_of_shape', CONSTANT_OF_SHAPE_KERNEL],
   ['split', SPLIT_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
   ['pad', PAD_KERNEL], ['tile', TILE_KERNEL], ['resize', RESIZE_KERNEL],
