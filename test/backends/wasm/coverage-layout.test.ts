@@ -306,3 +306,21 @@ describe('wasm depth_to_space / space_to_depth vs interpreter (fast-check)', () 
     }), { numRuns: 40 });
   });
 });
+
+describe('wasm layer_normalization (all outputs, broadcast params) and rms_normalization vs interpreter (fast-check)', () => {
+  it('any axis, Mean/InvStdDev outputs, scale/bias broadcasting to the normalised dims', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.boolean(), fc.boolean(), fc.integer(), async (shape, ax, rms, bcast, seed) => {
+      const axis = ax % shape.length;
+      const norm = shape.slice(axis);
+      const pShape = bcast ? norm.map((d, i) => (i === 0 ? 1 : d)) : norm;
+      const t = ty('f32', shape), st = ty('f32', shape.map((d, i) => (i < axis ? d : 1)));
+      const op = rms
+        ? `    %y = rms_normalization(%x, %s) {axis = ${axis}, epsilon = 0.01} : ${t}`
+        : `    %y, %m, %v = layer_normalization(%x, %s, %b) {axis = ${axis - shape.length}, epsilon = 0.01} : (${t}, ${st}, ${st})`;
+      const outs = rms ? '%y' : '%y, %m, %v';
+      const text = `module @m {\n  func @main(%x: ${t}, %s: ${ty('f32', pShape)}, %b: ${ty('f32', pShape)}) -> (${rms ? `%y: ${t}` : `%y: ${t}, %m: ${st}, %v: ${st}`}) {\n${op}\n    return ${outs}\n  }\n}`;
+      const ins = [randT('f32', shape, seed), randT('f32', pShape, seed + 1), randT('f32', pShape, seed + 2)];
+      expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-4, 1e-5);
+    }), { numRuns: 50 });
+  });
+});

@@ -16,6 +16,7 @@ import { CONSTANT_OF_SHAPE_KERNEL, RANGE_KERNEL } from './data-fill.js';
 import { CUM_KERNEL } from './reduce-cum.js';
 import { GATHER_ELEMENTS_KERNEL, SIZE_KERNEL, TRILU_KERNEL } from './data-index.js';
 import { SPACE_KERNEL } from './data-space.js';
+import { NORM_ANY_KERNEL } from './norm-layer-any.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -47,6 +48,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['cum_sum', CUM_KERNEL], ['cum_prod', CUM_KERNEL],
   ['trilu', TRILU_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['size', SIZE_KERNEL], ['cast_like', CAST_KERNEL],
   ['depth_to_space', SPACE_KERNEL], ['space_to_depth', SPACE_KERNEL],
+  ['layer_normalization', NORM_ANY_KERNEL], ['rms_normalization', NORM_ANY_KERNEL],
   ['range', RANGE_KERNEL], ['constant_of_shape', CONSTANT_OF_SHAPE_KERNEL],
   ['split', SPLIT_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
   ['pad', PAD_KERNEL], ['tile', TILE_KERNEL], ['resize', RESIZE_KERNEL],
