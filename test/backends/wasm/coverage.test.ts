@@ -142,4 +142,16 @@ describe('wasm scalar fallback vs interpreter (fast-check)', () => {
       expectSame(got.slice(1), want.slice(1));
     }), { numRuns: 40 });
   });
+
+  it('cast between f32, f64, i8, u8, i16, u16, i32, u32, i64 and bool', async () => {
+    const dts = ['f32', 'f64', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'bool'];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...dts), fc.constantFrom(...dts), fc.array(fc.constantFrom(1, 2, 3, 5), { minLength: 0, maxLength: 2 }), fc.integer(), async (from, to, s, seed) => {
+      const text = `module @m {\n  func @main(%x: ${ty(from, s)}) -> (%y: ${ty(to, s)}) {\n    %y = cast(%x) {to = ${to}} : ${ty(to, s)}\n    return %y\n  }\n}`;
+      const lo = from.startsWith('u') ? 0 : -120, hi = 120;
+      const base = randT('f32', s, seed, lo, hi);
+      const vals = Array.from(base.data as Float32Array, (v) => (from === 'bool' ? Number(v > 0) : from.startsWith('f') ? v : from === 'i64' ? BigInt(Math.trunc(v)) : Math.trunc(v)));
+      const ins = [tensorFrom(from as Tensor['dtype'], s, vals)];
+      expectSame(await runWasm(text, ins), interpText(text, ins));
+    }), { numRuns: 80 });
+  });
 });

@@ -17,6 +17,7 @@ import { CUM_KERNEL } from './reduce-cum.js';
 import { GATHER_ELEMENTS_KERNEL, SIZE_KERNEL, TRILU_KERNEL } from './data-index.js';
 import { SPACE_KERNEL } from './data-space.js';
 import { NORM_ANY_KERNEL } from './norm-layer-any.js';
+import { CAST_ANY_KERNEL } from './data-cast-any.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -46,7 +47,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
   ['rnn', RNN_KERNEL], ['gru', RNN_KERNEL], ['lstm', RNN_KERNEL],
   ['cum_sum', CUM_KERNEL], ['cum_prod', CUM_KERNEL],
-  ['trilu', TRILU_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['size', SIZE_KERNEL], ['cast_like', CAST_KERNEL],
+  ['trilu', TRILU_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['size', SIZE_KERNEL], ['cast', CAST_ANY_KERNEL], ['cast_like', CAST_ANY_KERNEL],
   ['depth_to_space', SPACE_KERNEL], ['space_to_depth', SPACE_KERNEL],
   ['layer_normalization', NORM_ANY_KERNEL], ['rms_normalization', NORM_ANY_KERNEL],
   ['range', RANGE_KERNEL], ['constant_of_shape', CONSTANT_OF_SHAPE_KERNEL],
