@@ -154,4 +154,12 @@ describe('wasm scalar fallback vs interpreter (fast-check)', () => {
       expectSame(await runWasm(text, ins), interpText(text, ins));
     }), { numRuns: 80 });
   });
+
+  it('clip on i32/i64/u8 with either bound absent', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom('i32', 'i64', 'u8'), fc.array(fc.constantFrom(1, 2, 3, 5), { minLength: 0, maxLength: 2 }), fc.boolean(), fc.boolean(), fc.integer(), async (dt, s, hasLo, hasHi, seed) => {
+      const text = `module @m {\n  func @main(%x: ${ty(dt, s)}) -> (%y: ${ty(dt, s)}) {\n    %lo = const {value = dense<2> : ${dt}[]} : ${dt}[]\n    %hi = const {value = dense<6> : ${dt}[]} : ${dt}[]\n    %y = clip(%x, ${hasLo ? '%lo' : 'none'}, ${hasHi ? '%hi' : 'none'}) : ${ty(dt, s)}\n    return %y\n  }\n}`;
+      const ins = [randT(dt, s, seed, dt === 'u8' ? 0 : -9, 9)];
+      expectSame(await runWasm(text, ins), interpText(text, ins));
+    }), { numRuns: 40 });
+  });
 });

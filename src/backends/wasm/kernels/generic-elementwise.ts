@@ -195,6 +195,17 @@ OPS.mod = {
   },
 };
 
+// clip(x, min?, max?) on integers (f32 stays on the f32x4 kernel); absent bounds are skipped.
+OPS.clip = {
+  scalar: (_k, op, a, t, d) => {
+    let e = a[0]!, j = 1;
+    const su2 = d.signed ? 's' : 'u';
+    if (op.operands[1]) { const lo = a[j++]!; e = isFloat(t) ? `(${t}.max ${e} ${lo})` : `(select ${lo} ${e} (${t}.lt_${su2} ${e} ${lo}))`; }
+    if (op.operands[2]) { const hi = a[j++]!; e = isFloat(t) ? `(${t}.min ${e} ${hi})` : `(select ${hi} ${e} (${t}.gt_${su2} ${e} ${hi}))`; }
+    return e;
+  },
+};
+
 export const GENERIC_OPS: readonly string[] = Object.keys(OPS);
 
 function emitGeneric(k: KernelCtx, op: Op): void {
