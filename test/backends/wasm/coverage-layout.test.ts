@@ -324,3 +324,22 @@ describe('wasm layer_normalization (all outputs, broadcast params) and rms_norma
     }), { numRuns: 50 });
   });
 });
+
+describe('wasm conv_transpose vs interpreter (fast-check)', () => {
+  it('1-D and 2-D with groups, strides, dilations, pads, output_padding and bias', async () => {
+    await fc.assert(fc.asyncProperty(fc.boolean(), fc.constantFrom(1, 2), fc.constantFrom(1, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2), fc.nat(1), fc.nat(1), fc.boolean(), fc.integer(),
+      async (oneD, group, cg, mg, kk, st, dl, pad, opad, bias, seed) => {
+        if (opad >= st && opad >= dl) return;
+        const sp = oneD ? [4] : [3, 5];
+        const ks = sp.map(() => kk);
+        const xs = [2, group * cg, ...sp], ws = [group * cg, mg, ...ks];
+        const r = sp.length;
+        const attrs = `{group = ${group}, strides = [${sp.map(() => st)}], dilations = [${sp.map(() => dl)}], pads = [${new Array(2 * r).fill(pad)}], output_padding = [${sp.map(() => opad)}]}`;
+        const out = [2, group * mg, ...sp.map((n) => st * (n - 1) + opad + (kk - 1) * dl + 1 - 2 * pad)];
+        if (out.some((d) => d <= 0)) return;
+        const text = `module @m {\n  func @main(%x: ${ty('f32', xs)}, %w: ${ty('f32', ws)}, %b: f32[${group * mg}]) -> (%y: ${ty('f32', out)}) {\n    %y = conv_transpose(%x, %w${bias ? ', %b' : ''}) ${attrs} : ${ty('f32', out)}\n    return %y\n  }\n}`;
+        const ins = [randT('f32', xs, seed), randT('f32', ws, seed + 1), randT('f32', [group * mg], seed + 2)];
+        expectClose(await runWasm(text, ins, ''), interpText(text, ins), 1e-4, 1e-5);
+      }), { numRuns: 50 });
+  });
+});

@@ -18,6 +18,7 @@ import { GATHER_ELEMENTS_KERNEL, SIZE_KERNEL, TRILU_KERNEL } from './data-index.
 import { SPACE_KERNEL } from './data-space.js';
 import { NORM_ANY_KERNEL } from './norm-layer-any.js';
 import { CAST_ANY_KERNEL } from './data-cast-any.js';
+import { CONV_TRANSPOSE_KERNEL } from './conv-transpose.js';
 import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
 import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
@@ -50,6 +51,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['trilu', TRILU_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['size', SIZE_KERNEL], ['cast', CAST_ANY_KERNEL], ['cast_like', CAST_ANY_KERNEL],
   ['depth_to_space', SPACE_KERNEL], ['space_to_depth', SPACE_KERNEL],
   ['layer_normalization', NORM_ANY_KERNEL], ['rms_normalization', NORM_ANY_KERNEL],
+  ['conv_transpose', CONV_TRANSPOSE_KERNEL],
   ['range', RANGE_KERNEL], ['constant_of_shape', CONSTANT_OF_SHAPE_KERNEL],
   ['split', SPLIT_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
   ['pad', PAD_KERNEL], ['tile', TILE_KERNEL], ['resize', RESIZE_KERNEL],
