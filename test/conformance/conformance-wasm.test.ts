@@ -26,15 +26,15 @@ describe('ONNX backend node tests through the wasm backend', () => {
   }, 300_000);
 
   it('a model with an op that has no wasm kernel is skipped under wasm, run by the interpreter', async () => {
-    // LSTM has no wasm kernel; training dropout with a random mask is refused by the copy kernel;
+    // Hardmax has no wasm kernel; training dropout with a random mask is refused by the copy kernel;
     // Pad with a runtime pads input is not a missing kernel (unknown dims): it fails.
-    const only = new Set(['test_lstm_defaults', 'test_training_dropout', 'test_constant_pad']);
+    const only = new Set(['test_hardmax_example', 'test_training_dropout', 'test_constant_pad']);
     const wasm = await runConformance(NODE_TESTS, { only, backend: 'wasm', timeoutMs: 60_000 });
     expect(wasm.map((r) => [r.test, r.status])).toEqual([
-      ['test_constant_pad', 'failed'], ['test_lstm_defaults', 'skipped'], ['test_training_dropout', 'skipped'],
+      ['test_constant_pad', 'failed'], ['test_hardmax_example', 'skipped'], ['test_training_dropout', 'skipped'],
     ]);
     expect(wasm[0]!.reason).toMatch(/E205/);
-    expect(wasm[1]!.reason).toBe('wasm backend: no kernel for lstm');
+    expect(wasm[1]!.reason).toBe('wasm backend: no kernel for hardmax');
     expect(wasm[2]!.reason).toMatch(/^wasm backend: no kernel for dropout \(/);
     const interp = await runConformance(NODE_TESTS, { only, timeoutMs: 60_000 });
     // The interpreter never skips for these (training dropout is a run-time error there).
