@@ -23,7 +23,7 @@ export type { CliIO } from './context.js';
 
 export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, compileCommand, statsCommand, passesCommand, conformanceCommand];
 
-const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, graph optimisation passes, a reference interpreter.';
+const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, graph optimisation passes, a reference interpreter, a WASM-SIMD backend.';
 const OUTRO = [
   'Exit status: 0 success, 1 a check found mismatches, 2 bad input or usage (error with a stable code',
   'such as E101), 70 internal error (a bug in tenth; rerun with --debug for the stack trace).',
