@@ -3,18 +3,12 @@
 // kernel for (compile error E201) is skipped with that reason; any other failure fails the test.
 // The scope rules of classify.ts apply first, exactly as for the interpreter. Never throws.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { TenthError } from '../../ir/diagnostics.js';
 import { compileWasm } from '../backends/wasm/index.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
-import { dataSetName, listDataSets } from '../check/data-dir.js';
 import { runCompiledDataDir } from '../cli/run-compiled.js';
-import { decodeModel } from '../onnx/decode.js';
-import { importOnnxBytes } from '../onnx/import.js';
 import { instantiateCompiled } from '../runtime/index.js';
-import { inspectModel } from './classify.js';
-import { describeError, type TestResult } from './run-test.js';
+import { describeError, isPrepared, judgeReport, prepareTest, type TestResult } from './run-test.js';
 
 const UNSUPPORTED = 'the wasm backend does not support: ';
 
@@ -30,35 +24,24 @@ export function noKernelReason(e: unknown): string | null {
 }
 
 export async function runConformanceTestWasm(dir: string, tolerance: Tolerance = ONNX_TOLERANCE): Promise<TestResult> {
-  const test = basename(dir);
-  let opTypes: readonly string[] = [];
-  const failed = (reason: string): TestResult => ({ test, status: 'failed', reason, opTypes });
+  const p = prepareTest(dir);
+  if (!isPrepared(p)) return p;
   try {
-    const file = join(dir, 'model.onnx');
-    if (!existsSync(file)) return failed(`no model.onnx in ${dir}`);
-    const bytes = readFileSync(file);
-    const facts = inspectModel(decodeModel(bytes, 'model.onnx'));
-    opTypes = facts.opTypes;
-    if (facts.skipReason) return { test, status: 'skipped', reason: facts.skipReason, opTypes };
-    const module = importOnnxBytes(bytes, { file: `${test}/model.onnx`, baseDir: dirname(file) });
-    const sets = listDataSets(dir);
-    if (sets.length === 0) return failed('no test_data_set_N folders');
     let compiled;
     try {
-      compiled = await compileWasm(module);
+      compiled = await compileWasm(p.module);
     } catch (e) {
       const skip = noKernelReason(e);
-      if (skip) return { test, status: 'skipped', reason: skip, opTypes };
+      if (skip) return { test: p.test, status: 'skipped', reason: skip, opTypes: p.opTypes };
       throw e;
     }
     const model = await instantiateCompiled(compiled.manifest, compiled.wasm, compiled.weights);
-    for (const ds of sets) {
-      const report = await runCompiledDataDir(model, ds, { check: true, tolerance });
-      const bad = report.outputs.find((o) => !o.ok);
-      if (bad) return failed(`${dataSetName(ds)}: output ${bad.index} '${bad.name}': ${bad.reason}`);
+    for (const ds of p.sets) {
+      const bad = judgeReport(p, await runCompiledDataDir(model, ds, { check: true, tolerance }));
+      if (bad) return bad;
     }
-    return { test, status: 'passed', reason: null, opTypes };
+    return { test: p.test, status: 'passed', reason: null, opTypes: p.opTypes };
   } catch (e) {
-    return failed(describeError(e));
+    return p.failed(describeError(e));
   }
 }

@@ -8,7 +8,8 @@ import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import { verify } from '../../ir/verify.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
 import { dataSetName, listDataSets } from '../check/data-dir.js';
-import { runDataDir } from '../check/run-check.js';
+import { runDataDir, type RunReport } from '../check/run-check.js';
+import type { Module } from '../../ir/ir.js';
 import { decodeModel } from '../onnx/decode.js';
 import { importOnnxBytes } from '../onnx/import.js';
 import { inspectModel } from './classify.js';
@@ -35,7 +36,21 @@ export function describeError(e: unknown): string {
   return `internal error: ${msg.split('\n')[0]}`;
 }
 
-export function runConformanceTest(dir: string, tolerance: Tolerance = ONNX_TOLERANCE): TestResult {
+/** A test folder loaded, classified and imported, ready to run on some backend. */
+export interface PreparedTest {
+  readonly test: string;
+  readonly opTypes: readonly string[];
+  readonly module: Module;
+  readonly sets: readonly string[];
+  /** A failed result for this test. */
+  failed(reason: string): TestResult;
+}
+
+/**
+ * Everything a backend's test run shares: read model.onnx, apply the scope rules (skipped), import
+ * it and list the data sets. Returns a decided TestResult when the test ends before running.
+ */
+export function prepareTest(dir: string): PreparedTest | TestResult {
   const test = basename(dir);
   let opTypes: readonly string[] = [];
   const failed = (reason: string): TestResult => ({ test, status: 'failed', reason, opTypes });
@@ -47,17 +62,34 @@ export function runConformanceTest(dir: string, tolerance: Tolerance = ONNX_TOLE
     opTypes = facts.opTypes;
     if (facts.skipReason) return { test, status: 'skipped', reason: facts.skipReason, opTypes };
     const module = importOnnxBytes(bytes, { file: `${test}/model.onnx`, baseDir: dirname(file) });
-    const problems = verify(module);
-    if (problems.length > 0) return failed(`imported IR does not verify: ${describeError(new TenthError(problems))}`);
     const sets = listDataSets(dir);
     if (sets.length === 0) return failed('no test_data_set_N folders');
-    for (const ds of sets) {
-      const report = runDataDir(module, ds, { check: true, tolerance });
-      const bad = report.outputs.find((o) => !o.ok);
-      if (bad) return failed(`${dataSetName(ds)}: output ${bad.index} '${bad.name}': ${bad.reason}`);
-    }
-    return { test, status: 'passed', reason: null, opTypes };
+    return { test, opTypes, module, sets, failed };
   } catch (e) {
     return failed(describeError(e));
+  }
+}
+
+export const isPrepared = (p: PreparedTest | TestResult): p is PreparedTest => 'module' in p;
+
+/** A failed result naming the first mismatching output of one data set's report, or null if all match. */
+export function judgeReport(p: PreparedTest, r: RunReport): TestResult | null {
+  const bad = r.outputs.find((o) => !o.ok);
+  return bad ? p.failed(`${dataSetName(r.dataDir)}: output ${bad.index} '${bad.name}': ${bad.reason}`) : null;
+}
+
+export function runConformanceTest(dir: string, tolerance: Tolerance = ONNX_TOLERANCE): TestResult {
+  const p = prepareTest(dir);
+  if (!isPrepared(p)) return p;
+  try {
+    const problems = verify(p.module);
+    if (problems.length > 0) return p.failed(`imported IR does not verify: ${describeError(new TenthError(problems))}`);
+    for (const ds of p.sets) {
+      const bad = judgeReport(p, runDataDir(p.module, ds, { check: true, tolerance }));
+      if (bad) return bad;
+    }
+    return { test: p.test, status: 'passed', reason: null, opTypes: p.opTypes };
+  } catch (e) {
+    return p.failed(describeError(e));
   }
 }
