@@ -24,6 +24,9 @@ import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { BATCH_NORM_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './norm.js';
 import { GLOBAL_AVG_KERNEL, MAX_POOL_KERNEL } from './pool.js';
 import { REDUCE_KERNEL, REDUCE_OPS } from './reduce.js';
+import { EXT_ATTENTION } from './ext-attention.js';
+import { EXT_INDEXING } from './ext-indexing.js';
+import { EXT_DTYPES } from './ext-dtypes.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
@@ -58,4 +61,5 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['average_pool', AVG_POOL_KERNEL], ['max_pool', MAX_POOL_1D_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
   ...['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod'].map((n) => [n, ANY_DTYPE_REDUCE_KERNEL] as const),
   ['reduce_log_sum', LOG_SUM_KERNEL], ['reduce_log_sum_exp', LOG_SUM_KERNEL], ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL],
+  ...EXT_ATTENTION, ...EXT_INDEXING, ...EXT_DTYPES,
 ]);

@@ -1,0 +1,5 @@
+// Kernels of the attention family (see the README's WASM backend section).
+
+import type { KernelDef } from '../kernel-api.js';
+
+export const EXT_ATTENTION: readonly (readonly [string, KernelDef])[] = [];
