@@ -1,0 +1,101 @@
+// The runtime in Deno: `import { loadCompiled } from 'tenth'` resolves (package.json's "deno"
+// condition) to the runtime alone, which loads compiled shared models from a path and from a
+// file: URL and matches their expected outputs (PyTorch's, from the .pb files).
+// One Deno process runs every data set: the job goes in on stdin, the outputs come back as JSON.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tensorFrom } from '../../ir/tensor.js';
+import { compareTensors } from '../../src/check/compare.js';
+import { compileShared, loadDataSet, REPO, tensorToJson, writeRuntimePackage, type DataSet } from '../web/runtime-package.js';
+
+const DENO = join(REPO, 'node_modules', '.bin', 'deno');
+const TOL = { rtol: 1e-3, atol: 1e-5 };
+
+// Runs in Deno. Loads each model by path or by file: URL, as the job says, and prints
+// {modules: whether 'tenth' is the runtime file itself, results: [{name: {dims, data}}]}.
+const SCRIPT = `
+import * as tenth from 'tenth';
+import * as direct from './node_modules/tenth/dist/src/runtime/index.js';
+const ARRAYS = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u8: Uint8Array, bool: Uint8Array };
+const job = JSON.parse(await new Response(Deno.stdin.readable).text());
+const results = [];
+for (const c of job.cases) {
+  const model = await tenth.loadCompiled(c.byUrl ? new URL(c.dir) : c.dir);
+  const feeds = {};
+  for (const [name, t] of Object.entries(c.inputs)) {
+    const Ctor = ARRAYS[t.dtype];
+    feeds[name] = { dims: t.dims, data: Ctor === BigInt64Array ? BigInt64Array.from(t.data, BigInt) : Ctor.from(t.data) };
+  }
+  const out = await model.run(feeds);
+  results.push(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { dims: v.dims, data: Array.from(v.data, Number) }])));
+}
+console.log(JSON.stringify({ sameModule: tenth === direct, hasCompiler: 'importOnnxFile' in tenth, results }));
+`;
+
+interface Case { name: string; set: DataSet; byUrl: boolean }
+
+const tmp = mkdtempSync(join(tmpdir(), 'tenth-deno-'));
+const cases: Case[] = [];
+
+beforeAll(async () => {
+  writeRuntimePackage(tmp);
+  writeFileSync(join(tmp, 'job.mjs'), SCRIPT);
+  for (const name of ['cnn_digits', 'tiny_bert']) {
+    mkdirSync(join(tmp, 'models'), { recursive: true });
+    await compileShared(name, join(tmp, 'models', name));
+    // Data set 0 by path (node:fs in Deno), 1 by file: URL (Deno's fetch); they differ in batch/seq.
+    cases.push({ name, set: loadDataSet(name, 0), byUrl: false }, { name, set: loadDataSet(name, 1), byUrl: true });
+  }
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function runDeno(stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const xdg = join(tmp, 'xdg');
+  mkdirSync(xdg, { recursive: true });
+  const child = spawn(DENO, ['run', '--no-lock', '--node-modules-dir=manual', '--allow-read', 'job.mjs'], {
+    cwd: tmp,
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', XDG_RUNTIME_DIR: xdg, DENO_DIR: join(tmp, 'deno-dir'), NO_COLOR: '1' },
+  });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  child.stdin.end(stdin);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+describe('runtime in Deno', () => {
+  it("import 'tenth' is the runtime; shared models match their expected outputs by path and by file: URL", async () => {
+    const job = {
+      cases: cases.map((c) => {
+        const dir = join(tmp, 'models', c.name);
+        return { dir: c.byUrl ? pathToFileURL(`${dir}/`).href : dir, byUrl: c.byUrl, inputs: Object.fromEntries(c.set.inputs.map((t) => [t.name, tensorToJson(t.tensor)])) };
+      }),
+    };
+    const r = await runDeno(JSON.stringify(job));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout) as { sameModule: boolean; hasCompiler: boolean; results: Record<string, { dims: number[]; data: number[] }>[] };
+    expect(got.sameModule).toBe(true);
+    expect(got.hasCompiler).toBe(false);
+    expect(got.results).toHaveLength(cases.length);
+    cases.forEach((c, i) => {
+      const outs = got.results[i]!;
+      expect(Object.keys(outs).sort()).toEqual(c.set.outputs.map((o) => o.name).sort());
+      for (const want of c.set.outputs) {
+        const o = outs[want.name]!;
+        const cmp = compareTensors(tensorFrom('f32', o.dims, o.data), want.tensor, TOL);
+        expect(cmp.reason, `${c.name} ${c.set.dir} ${want.name}`).toBe('');
+        expect(cmp.ok).toBe(true);
+      }
+    });
+  });
+});
