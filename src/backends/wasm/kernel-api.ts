@@ -39,7 +39,11 @@ export interface KernelDef {
   flops?(op: Op, numel: (v: Value) => number): number;
 }
 
-export const ESIZE: Readonly<Record<string, number>> = { f32: 4, i32: 4, u32: 4, i64: 8, u64: 8, f64: 8, bool: 1, u8: 1, i8: 1, i16: 2, u16: 2 };
+// f16/bf16 hold their raw bits; float8 and float4 one code per byte; int4/int2 one (sign-extended) value per byte.
+export const ESIZE: Readonly<Record<string, number>> = {
+  f32: 4, i32: 4, u32: 4, i64: 8, u64: 8, f64: 8, bool: 1, u8: 1, i8: 1, i16: 2, u16: 2,
+  f16: 2, bf16: 2, f8e4m3fn: 1, f8e4m3fnuz: 1, f8e5m2: 1, f8e5m2fnuz: 1, f8e8m0: 1, f4e2m1: 1, i4: 1, u4: 1, i2: 1, u2: 1,
+};
 
 export function esize(k: KernelCtx, op: Op, v: Value): number {
   const n = ESIZE[v.type.dtype];
