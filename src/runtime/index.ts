@@ -54,9 +54,14 @@ export interface CompiledModel {
   profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
 }
 
+// Reduced-precision dtypes cross the boundary as raw codes (Node 20 has no Float16Array): f16 and
+// bf16 as a Uint16Array of their bits, float8 and float4e2m1 as a Uint8Array with one code per
+// byte, int4/int2 (uint4/uint2) as an Int8Array (Uint8Array) with one value per byte, unpacked.
 const ARRAYS: Readonly<Record<string, new (b: ArrayBuffer, o: number, n: number) => TypedArray>> = {
   f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, i64: BigInt64Array, u64: BigUint64Array,
   u8: Uint8Array, bool: Uint8Array, i8: Int8Array, i16: Int16Array, u16: Uint16Array,
+  f16: Uint16Array, bf16: Uint16Array, f8e4m3fn: Uint8Array, f8e4m3fnuz: Uint8Array, f8e5m2: Uint8Array, f8e5m2fnuz: Uint8Array,
+  f8e8m0: Uint8Array, f4e2m1: Uint8Array, i4: Int8Array, u4: Uint8Array, i2: Int8Array, u2: Uint8Array,
 };
 
 // The few WebAssembly JS-API members used here (the compiler's tsconfig has no DOM lib).
