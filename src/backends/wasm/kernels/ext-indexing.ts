@@ -1,5 +1,21 @@
-// Kernels of the indexing family (see the README's WASM backend section).
+// Kernels of the indexing family (see the README's WASM backend section): gather/scatter ops,
+// top_k, pools and normalisations without a kernel elsewhere, grid sampling, signal ops and the
+// trigonometric unary ops. Later entries of the kernel table override earlier ones.
 
 import type { KernelDef } from '../kernel-api.js';
+import { GATHER_ND_KERNEL } from './index-gather.js';
+import { SCATTER_ELEMENTS_KERNEL, SCATTER_ND_KERNEL, TENSOR_SCATTER_KERNEL } from './index-scatter.js';
+import { TOP_K_KERNEL } from './index-topk.js';
+import { BIT_CAST_KERNEL, BIT_SHIFT_KERNEL, EYE_LIKE_KERNEL } from './misc-bits.js';
+import { CUM_ANY_KERNEL } from './misc-cum.js';
+import { TRIG_KERNEL, TRIG_OPS } from './misc-unary.js';
 
-export const EXT_INDEXING: readonly (readonly [string, KernelDef])[] = [];
+export const EXT_INDEXING: readonly (readonly [string, KernelDef])[] = [
+  ...TRIG_OPS.map((n) => [n, TRIG_KERNEL] as const),
+  ['gather_nd', GATHER_ND_KERNEL],
+  ['scatter_elements', SCATTER_ELEMENTS_KERNEL], ['scatter_nd', SCATTER_ND_KERNEL], ['tensor_scatter', TENSOR_SCATTER_KERNEL],
+  ['top_k', TOP_K_KERNEL],
+  ['bit_shift', BIT_SHIFT_KERNEL], ['bit_cast', BIT_CAST_KERNEL], ['eye_like', EYE_LIKE_KERNEL],
+  // cum_sum/cum_prod on f64 or with a run-time axis; the rest delegates to the reduce-cum kernel.
+  ['cum_sum', CUM_ANY_KERNEL], ['cum_prod', CUM_ANY_KERNEL],
+];
