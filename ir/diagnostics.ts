@@ -15,6 +15,7 @@ export const DIAGNOSTICS = {
   E107: 'external data out of range',
   E108: 'invalid command-line usage',
   E109: 'unsupported tensor content',
+  E110: 'invalid device profile',
   // ONNX import (E2xx)
   E201: 'unsupported operators',
   E202: 'missing value',
