@@ -58,9 +58,11 @@ const ATAN = `(func $atan64 (param $x f64) (result f64) (local $a f64) (local $z
 type F = (k: KernelCtx, x: string) => string;
 const sinq = (k: KernelCtx): string => k.moduleFunc('sinq64', SINQ);
 const exp = (k: KernelCtx, x: string): string => `(call ${k.moduleFunc('exp64', EXP)} ${x})`;
+export const expF64 = exp;
 const atan = (k: KernelCtx, x: string): string => `(call ${k.moduleFunc('atan64', ATAN)} ${x})`;
 /** f64 log: `$logf64` is registered by logF32 (shared with the scalar fallback, one copy per module). */
 const log = (k: KernelCtx, x: string): string => { logF32(k, '(f32.const 1)'); return `(call $logf64 ${x})`; };
+export const logF64 = log;
 
 /** Each op as an f64 expression of `x`, which may be evaluated several times (it is a local.get). */
 const OPS: Readonly<Record<string, F>> = {
