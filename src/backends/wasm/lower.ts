@@ -10,11 +10,12 @@ import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
 import type { Func, Module, Op, Value } from '../../../ir/ir.js';
 import { formatLoc } from '../../../ir/location.js';
-import { encodeBytes, type Tensor } from '../../../ir/tensor.js';
+import type { Tensor } from '../../../ir/tensor.js';
 import type { Dim } from '../../../ir/types.js';
 import type { CompileReport, KernelReport, Manifest, ManifestBuffer } from './artifact.js';
 import { FuncEmitter, i32, mul } from './emitter.js';
 import { ESIZE, type KernelCtx } from './kernel-api.js';
+import { arenaBytes } from './kernels/dtype-codec.js';
 import { HELPERS } from './kernels/helpers.js';
 import { KERNELS } from './kernels/index.js';
 
@@ -123,7 +124,7 @@ export function lowerModule(module: Module): Lowered {
     if (known !== undefined) return known;
     if (v.def?.name === 'const') {
       const t = constTensor(v.def);
-      const id = addWeight(constKey(v.def), v.name, v.type.dtype, shapeOf(v), encodeBytes(t), esizeOf(v));
+      const id = addWeight(constKey(v.def), v.name, v.type.dtype, shapeOf(v), arenaBytes(t), esizeOf(v));
       bufOf.set(v, id);
       return id;
     }
