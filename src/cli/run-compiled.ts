@@ -11,6 +11,7 @@ import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
 import { checkOutputs, type RunReport } from '../check/run-check.js';
 import { readTensorProtoFile } from '../onnx/tensor-proto.js';
 import { loadCompiled, type CompiledModel, type RunTensor } from '../runtime/index.js';
+import { fromRunTensor, toRunTensor } from '../conformance/feeds.js';
 import { loadModule } from './files.js';
 
 export const isCompiledDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
@@ -42,7 +43,7 @@ export async function runCompiledDataDir(m: CompiledModel, dir: string, opts: { 
   man.inputs.forEach((inp, k) => {
     const t = readPb(dir, `input_${k}.pb`);
     if (t.dtype !== inp.dtype) fail('E104', `${join(dir, `input_${k}.pb`)} is ${t.dtype}, input '${inp.name}' is ${inp.dtype}`);
-    feed[inp.name] = { data: t.data as RunTensor['data'], dims: t.shape };
+    feed[inp.name] = toRunTensor(t);
   });
   const expected = opts.check ? man.outputs.map((_o, k) => readPb(dir, `output_${k}.pb`)) : undefined;
   let got: Record<string, RunTensor>;
@@ -51,7 +52,7 @@ export async function runCompiledDataDir(m: CompiledModel, dir: string, opts: { 
   } catch (e) {
     fail('E501', `wasm run failed: ${(e as Error).message}`);
   }
-  const tensors: Tensor[] = man.outputs.map((o) => ({ dtype: o.dtype as Tensor['dtype'], shape: [...got[o.name]!.dims], data: got[o.name]!.data as Tensor['data'] }));
+  const tensors: Tensor[] = man.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], got[o.name]!));
   const names = man.outputs.map((o) => o.name);
   if (!expected) {
     const outputs = tensors.map((t, index) => ({ index, name: names[index]!, dtype: t.dtype, shape: [...t.shape] }));
