@@ -13,7 +13,7 @@ import { expF64, logF64 } from './misc-unary.js';
 
 const ints = (op: Op, n: string): readonly number[] | undefined => op.attrs.get(n)?.value as readonly number[] | undefined;
 
-function floatOf(k: KernelCtx, op: Op, v: Value): { t: 'f32' | 'f64'; size: number; load: (a: string) => string; store: (a: string, x: string) => string } {
+export function floatOf(k: KernelCtx, op: Op, v: Value): { t: 'f32' | 'f64'; size: number; load: (a: string) => string; store: (a: string, x: string) => string } {
   const dt = v.type.dtype;
   if (dt !== 'f32' && dt !== 'f64') k.fail(op, `${op.name} on ${dt} is not supported by the wasm backend`);
   return dt === 'f32'
