@@ -1,11 +1,11 @@
 // The tenth runtime: loads a compiled artifact (manifest.json, model.wasm, weights.bin) and runs
-// it. It imports nothing of the compiler, so it ships alone to browsers, Deno and Node: paths are
-// read with node:fs (imported dynamically, only when running under Node/Deno without fetch of
-// file paths), URLs with fetch.
+// it. It imports nothing of the compiler, so it ships alone to browsers, Deno and Node: paths and
+// file: URLs are read with node:fs under Node/Deno, other URLs fetched (fetch.ts).
 //
 // Symbolic dims are bound from the input dims at each run; the arena is planned for each new
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
+import { readBytes } from './fetch.js';
 import { planArena, type ArenaPlan } from './plan.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
@@ -71,24 +71,6 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
 }
 const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
-
-// Node and Deno read paths from the file system; a browser (or worker) resolves a relative path
-// against the page's location and fetches it.
-const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown; location?: { href: string } };
-const hasFs = (): boolean => g.process?.versions?.node !== undefined || g.Deno !== undefined;
-
-async function readBytes(base: string, file: string): Promise<Uint8Array> {
-  if (isUrl(base) || !hasFs()) {
-    const url = new URL(file, new URL(base.endsWith('/') ? base : `${base}/`, g.location?.href));
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`tenth runtime: cannot fetch ${url} (${res.status})`);
-    return new Uint8Array(await res.arrayBuffer());
-  }
-  const fs = await import('node:fs/promises');
-  return new Uint8Array(await fs.readFile(`${base.replace(/\/+$/, '')}/${file}`));
-}
 
 // (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))):
 // valid only where the engine has relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd).
