@@ -5,19 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { rand, ty } from './attention-helpers.js';
 import { expectClose, interpText, runWasm } from './helpers.js';
-
-export function rand(shape: readonly number[], seed: number, scale = 1): Tensor {
-  let s = seed >>> 0 || 1;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    v[i] = (((s >>> 8) / 2 ** 24) * 2 - 1) * scale;
-  }
-  return tensorFrom('f32', shape, v);
-}
-const ty = (s: readonly number[], dt = 'f32'): string => `${dt}[${s.join(',')}]`;
 
 interface Case {
   four: boolean; B: number; Hkv: number; group: number; Sq: number; Skv: number; D: number; Dv: number; P: number;
