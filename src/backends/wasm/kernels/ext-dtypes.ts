@@ -1,5 +1,44 @@
-// Kernels of the dtypes family (see the README's WASM backend section).
+// Kernels of the dtypes family (see the README's WASM backend section): casts from and to the
+// reduced-precision floats and sub-byte integers, ops on f16/bf16/float8 through their f32 kernels
+// (dtype-promote.ts), quantisation ops, N-D conv and pools. Each entry handles its new cases and
+// hands the rest to the kernel it overrides (`previous`).
 
 import type { KernelDef } from '../kernel-api.js';
+import { DTYPE_CAST_KERNEL } from './dtype-cast.js';
+import { promoteLowp } from './dtype-promote.js';
+import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
+import { EXT_ATTENTION } from './ext-attention.js';
+import { EXT_INDEXING } from './ext-indexing.js';
+import { GENERIC_ELEMENTWISE_KERNEL, GENERIC_OPS } from './generic-elementwise.js';
+import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
+import { NORM_ANY_KERNEL } from './norm-layer-any.js';
+import { AXIS_SOFTMAX_KERNEL } from './norm-softmax-axis.js';
+import { BATCH_NORM_KERNEL } from './norm.js';
+import { AVG_POOL_KERNEL, GLOBAL_MAX_KERNEL, MAX_POOL_1D_KERNEL } from './pool-avg.js';
+import { GLOBAL_AVG_KERNEL } from './pool.js';
+import { ANY_DTYPE_REDUCE_KERNEL } from './reduce-extra.js';
+import { REDUCE_KERNEL, REDUCE_OPS } from './reduce.js';
+import { INSTANCE_NORM_KERNEL } from './norm-instance.js';
 
-export const EXT_DTYPES: readonly (readonly [string, KernelDef])[] = [];
+/** The kernel an entry here overrides: the other extension tables' last entry, else the base one. */
+function previous(name: string, base: KernelDef): () => KernelDef {
+  return () => [...EXT_ATTENTION, ...EXT_INDEXING].filter(([n]) => n === name).pop()?.[1] ?? base;
+}
+
+const ANY_REDUCE = ['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod'];
+const BASE: [string, KernelDef][] = [
+  ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as [string, KernelDef]),
+  ...GENERIC_OPS.map((n) => [n, GENERIC_ELEMENTWISE_KERNEL] as [string, KernelDef]),
+  ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL],
+  ['max_pool', MAX_POOL_1D_KERNEL], ['average_pool', AVG_POOL_KERNEL],
+  ['global_average_pool', GLOBAL_AVG_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
+  ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
+  ...REDUCE_OPS.map((n) => [n, ANY_REDUCE.includes(n) ? ANY_DTYPE_REDUCE_KERNEL : REDUCE_KERNEL] as [string, KernelDef]),
+  ['layer_normalization', NORM_ANY_KERNEL], ['rms_normalization', NORM_ANY_KERNEL],
+  ['batch_normalization', BATCH_NORM_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
+];
+
+export const EXT_DTYPES: readonly (readonly [string, KernelDef])[] = [
+  ...[...new Map(BASE)].map(([n, base]) => [n, promoteLowp(previous(n, base))] as const),
+  ['cast', DTYPE_CAST_KERNEL], ['cast_like', DTYPE_CAST_KERNEL],
+];

@@ -1,0 +1,63 @@
+// Ops on reduced-precision floats (f16, bf16, float8, float4) through their f32 kernels: each such
+// operand is decoded into an f32 scratch buffer, the f32 kernel runs on stand-in f32 values, and
+// each such result is rounded (to nearest even, not saturating) into its own buffer. Every op
+// rounds its results, as the interpreter does after every op, so a chain of f16 ops (fused or not)
+// matches it op by op. The scratch buffers need static sizes.
+
+import { Op, Value } from '../../../../ir/ir.js';
+import { addr } from '../emitter.js';
+import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { elem, isLowp } from './dtype-codec.js';
+
+function staticCount(k: KernelCtx, op: Op, v: Value): number {
+  const s = k.dims(v);
+  if (!s.every((d): d is number => typeof d === 'number')) k.fail(op, `${op.name} on ${v.type.dtype} needs static shapes in the wasm backend (%${v.name})`);
+  return s.reduce((a, b) => a * b, 1);
+}
+
+/** `inner()` is the f32 kernel for the op, looked up when the op is emitted. */
+export function promoteLowp(inner: () => KernelDef): KernelDef {
+  return {
+    emit(k, op) {
+      const lowp = (v: Value | null): v is Value => v !== null && isLowp(v.type.dtype);
+      if (!op.operands.some(lowp) && !op.results.some(lowp)) return inner().emit(k, op);
+      const em = k.em;
+      const stand = new Map<Value, Value>(), orig = new Map<Value, Value>(), ptrs = new Map<Value, string>();
+      const standIn = (v: Value): Value => {
+        let s = stand.get(v);
+        if (!s) {
+          s = new Value(`${v.name}.f32`, { dtype: 'f32', shape: v.type.shape });
+          stand.set(v, s);
+          orig.set(s, v);
+          ptrs.set(s, k.scratch(4 * staticCount(k, op, v)));
+        }
+        return s;
+      };
+      const operands = op.operands.map((v) => (lowp(v) ? standIn(v) : v));
+      for (const [v, s] of stand) {
+        const e = elem(k, v.type.dtype)!;
+        em.comment(`%${v.name}: ${v.type.dtype} -> f32`);
+        em.loop('i', k.size(k.dims(v)), (i) => em.line(`(f32.store ${addr(ptrs.get(s)!, i, 4)} ${e.load(addr(k.ptr(v), i, e.size))})`));
+      }
+      const results = op.results.map((v) => (lowp(v) ? standIn(v) : v));
+      const fake = new Op(op.name, operands, results, op.attrs, op.regions, op.loc);
+      // The stand-ins keep the originals' names in the IR's eyes; restore the real defs.
+      op.results.forEach((r) => (r.def = op));
+      const kk: KernelCtx = {
+        ...k,
+        ptr: (v) => ptrs.get(v) ?? k.ptr(v),
+        constant: (v) => k.constant(v ? orig.get(v) ?? v : v),
+        packed: (v, key, pack) => k.packed(orig.get(v) ?? v, key, pack),
+      };
+      inner().emit(kk, fake);
+      op.results.forEach((v, j) => {
+        if (!lowp(v)) return;
+        const e = elem(k, v.type.dtype)!;
+        const s = results[j]!;
+        em.comment(`%${v.name}: f32 -> ${v.type.dtype}`);
+        em.loop('i', k.size(k.dims(v)), (i) => em.line(e.store(addr(k.ptr(v), i, e.size), `(f32.load ${addr(ptrs.get(s)!, i, 4)})`)));
+      });
+    },
+    flops: (op, numel) => inner().flops?.(op, numel) ?? 0,
+  };
+}
