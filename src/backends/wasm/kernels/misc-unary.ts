@@ -59,6 +59,8 @@ type F = (k: KernelCtx, x: string) => string;
 const sinq = (k: KernelCtx): string => k.moduleFunc('sinq64', SINQ);
 const exp = (k: KernelCtx, x: string): string => `(call ${k.moduleFunc('exp64', EXP)} ${x})`;
 export const expF64 = exp;
+/** f64 sin(x) (q = 0) or cos(x) (q = 1). */
+export const sinF64 = (k: KernelCtx, x: string, q: 0 | 1): string => `(call ${sinq(k)} ${x} (i32.const ${q}))`;
 const atan = (k: KernelCtx, x: string): string => `(call ${k.moduleFunc('atan64', ATAN)} ${x})`;
 /** f64 log: `$logf64` is registered by logF32 (shared with the scalar fallback, one copy per module). */
 const log = (k: KernelCtx, x: string): string => { logF32(k, '(f32.const 1)'); return `(call $logf64 ${x})`; };

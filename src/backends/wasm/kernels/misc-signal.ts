@@ -1,0 +1,178 @@
+// Signal ops, f32/f64 results computed in f64: dft (constant axis and dft_length, or absent:
+// forward/inverse, full or one-sided, real or complex input; a direct O(n^2) sum per line with
+// the interpreter's angle 2 pi ((f k) mod n) / n), stft (window optional), the hann/hamming/blackman
+// windows (size = the result's dim, so a symbol bound at run time works too) and
+// mel_weight_matrix (all inputs constant: evaluated at compile time by the op's reference
+// semantics and stored as a weight, since its filter edges are floors of transcendental values).
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import { getOpDef } from '../../../../ir/op-def.js';
+import { evalOp, type EvalHooks } from '../../../../ir/interp.js';
+import { toNumbers, type Tensor } from '../../../../ir/tensor.js';
+import { add, addr, get, i32, mul } from '../emitter.js';
+import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { floatOf } from './misc-pool.js';
+import { sinF64 } from './misc-unary.js';
+
+const c64 = (x: number): string => `(f64.const ${x})`;
+
+/** Emit sr/si += (re + i im) * e^(sign 2 pi i ((f k) mod n) / n). */
+function twiddleAcc(k: KernelCtx, f: string, kk: string, n: string, sign: number, re: string, im: string, sr: string, si: string, ang: string, cs: string, sn: string): void {
+  const em = k.em;
+  em.set(ang, `(f64.div (f64.mul ${c64(sign * 2 * Math.PI)} (f64.convert_i32_u (i32.rem_u (i32.mul ${f} ${kk}) ${n}))) (f64.convert_i32_u ${n}))`);
+  em.set(cs, sinF64(k, get(ang), 1));
+  em.set(sn, sinF64(k, get(ang), 0));
+  em.set(sr, `(f64.add ${get(sr)} (f64.sub (f64.mul ${re} ${get(cs)}) (f64.mul ${im} ${get(sn)})))`);
+  em.set(si, `(f64.add ${get(si)} (f64.add (f64.mul ${re} ${get(sn)}) (f64.mul ${im} ${get(cs)})))`);
+}
+
+const scalarConst = (k: KernelCtx, v: Value | null): number | undefined => {
+  const t = k.constant(v);
+  return t ? Number(toNumbers(t)[0]) : undefined;
+};
+
+function emitDft(k: KernelCtx, op: Op): void {
+  const [x, lenV, axisV] = op.operands as [Value, Value | null, Value | null];
+  const y = op.results[0]!;
+  const fx = floatOf(k, op, x), fy = floatOf(k, op, y);
+  const xd = k.dims(x), yd = k.dims(y);
+  const rank = xd.length;
+  const a0 = axisV ? scalarConst(k, axisV) : -2;
+  if (a0 === undefined || (lenV && scalarConst(k, lenV) === undefined)) k.fail(op, 'dft needs a constant axis and dft_length in the wasm backend');
+  const axis = a0 < 0 ? a0 + rank : a0;
+  const inverse = Number(op.attrs.get('inverse')?.value ?? 0) !== 0, onesided = Number(op.attrs.get('onesided')?.value ?? 0) !== 0;
+  const cin = xd[rank - 1], outLast = yd[rank - 1];
+  if (typeof cin !== 'number' || typeof outLast !== 'number') k.fail(op, 'dft needs a static trailing complex dim');
+  const m = k.dim(xd[axis]!), outN = k.dim(yd[axis]!);
+  const lenC = lenV ? scalarConst(k, lenV)! : undefined;
+  const n = lenC !== undefined ? i32(lenC) : inverse && onesided ? mul(i32(2), `(i32.sub ${m} (i32.const 1))`) : m;
+  const inner = k.size(xd.slice(axis + 1, rank - 1));
+  const em = k.em;
+  em.comment(`dft axis=${axis}${inverse ? ' inverse' : ''}${onesided ? ' onesided' : ''}`);
+  const sr = em.local('sr', 'f64'), si = em.local('si', 'f64'), re = em.local('re', 'f64'), im = em.local('im', 'f64');
+  const ang = em.local('ang', 'f64'), cs = em.local('cs', 'f64'), sn = em.local('sn', 'f64'), src = em.local('src', 'i32'), nn = em.local('nn', 'i32');
+  em.set(nn, n);
+  const at = (a: string, kk: string, i: string): string => mul(add(mul(add(mul(a, m), kk), inner), i), i32(cin));
+  em.loop('a', k.size(xd.slice(0, axis)), (a) => em.loop('i', inner, (i) => em.loop('f', outN, (f) => {
+    em.set(sr, c64(0));
+    em.set(si, c64(0));
+    em.loop('k', get(nn), (kk) => {
+      em.set(re, c64(0));
+      em.set(im, c64(0));
+      if (inverse && onesided) {
+        // Rebuild the full spectrum from its Hermitian half: bin k > m mirrors n - k, conjugated.
+        em.set(src, `(select ${kk} (i32.sub ${get(nn)} ${kk}) (i32.lt_u ${kk} ${m}))`);
+        em.when(`(i32.lt_u ${get(src)} ${m})`, () => {
+          em.set(re, fx.load(addr(k.ptr(x), at(a, get(src), i), fx.size)));
+          if (cin === 2) em.set(im, `(f64.mul (select ${c64(1)} ${c64(-1)} (i32.lt_u ${kk} ${m})) ${fx.load(addr(k.ptr(x), add(at(a, get(src), i), i32(1)), fx.size))})`);
+        });
+      } else {
+        em.when(`(i32.lt_u ${kk} ${m})`, () => {
+          em.set(re, fx.load(addr(k.ptr(x), at(a, kk, i), fx.size)));
+          if (cin === 2) em.set(im, fx.load(addr(k.ptr(x), add(at(a, kk, i), i32(1)), fx.size)));
+        });
+      }
+      twiddleAcc(k, f, kk, get(nn), inverse ? 1 : -1, get(re), get(im), sr, si, ang, cs, sn);
+    });
+    if (inverse) { em.set(sr, `(f64.div ${get(sr)} (f64.convert_i32_u ${get(nn)}))`); em.set(si, `(f64.div ${get(si)} (f64.convert_i32_u ${get(nn)}))`); }
+    const oi = mul(add(mul(add(mul(a, outN), f), inner), i), i32(outLast));
+    em.line(fy.store(addr(k.ptr(y), oi, fy.size), get(sr)));
+    if (outLast === 2) em.line(fy.store(addr(k.ptr(y), add(oi, i32(1)), fy.size), get(si)));
+  })));
+}
+
+/** i32 expression: a scalar integer operand, constant or read from its buffer at run time. */
+function scalarI32(k: KernelCtx, v: Value): string {
+  const c = scalarConst(k, v);
+  if (c !== undefined) return i32(c);
+  return v.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${k.ptr(v)}))` : `(i32.load ${k.ptr(v)})`;
+}
+
+function emitStft(k: KernelCtx, op: Op): void {
+  const [x, stepV, winV, lenV] = op.operands as [Value, Value, Value | null, Value | null];
+  const y = op.results[0]!;
+  const fx = floatOf(k, op, x), fy = floatOf(k, op, y);
+  const xd = k.dims(x), yd = k.dims(y);
+  const cin = xd[2];
+  if (typeof cin !== 'number') k.fail(op, 'stft needs a static trailing dim');
+  const L = k.dim(xd[1]!), frames = k.dim(yd[1]!), bins = k.dim(yd[2]!);
+  const fw = winV ? floatOf(k, op, winV) : undefined;
+  const em = k.em;
+  em.comment('stft');
+  // frame_step and frame_length may be run-time scalars (the result's dims then carry them too).
+  const step = em.local('step', 'i32'), flen = em.local('flen', 'i32');
+  em.set(step, scalarI32(k, stepV));
+  em.set(flen, lenV ? scalarI32(k, lenV) : winV ? k.dim(k.dims(winV)[0]!) : k.fail(op, 'stft needs frame_length or a window'));
+  // A frame past the signal (the interpreter rejects frame_length > length) is cut at its end.
+  em.set(flen, `(select ${get(flen)} ${L} (i32.le_s ${get(flen)} ${L}))`);
+  if (winV) em.set(flen, `(select ${get(flen)} ${k.dim(k.dims(winV)[0]!)} (i32.le_s ${get(flen)} ${k.dim(k.dims(winV)[0]!)}))`);
+  const sr = em.local('sr', 'f64'), si = em.local('si', 'f64'), w = em.local('w', 'f64'), ix = em.local('ix', 'i32');
+  const ang = em.local('ang', 'f64'), cs = em.local('cs', 'f64'), sn = em.local('sn', 'f64');
+  em.loop('b', k.dim(xd[0]!), (b) => em.loop('fr', frames, (fr) => em.loop('kb', bins, (kb) => {
+    em.set(sr, c64(0));
+    em.set(si, c64(0));
+    em.loop('t', get(flen), (t) => {
+      em.set(ix, add(mul(b, L), add(mul(fr, get(step)), t)));
+      em.when(`(i32.lt_u ${get(ix)} ${mul(add(b, i32(1)), L)})`, () => {
+        em.set(w, fw ? fw.load(addr(k.ptr(winV!), t, fw.size)) : c64(1));
+        em.set(ix, mul(get(ix), i32(cin)));
+        const re = `(f64.mul ${fx.load(addr(k.ptr(x), get(ix), fx.size))} ${get(w)})`;
+        const im = cin === 2 ? `(f64.mul ${fx.load(addr(k.ptr(x), add(get(ix), i32(1)), fx.size))} ${get(w)})` : c64(0);
+        twiddleAcc(k, kb, t, get(flen), -1, re, im, sr, si, ang, cs, sn);
+      });
+    });
+    const oi = mul(add(mul(add(mul(b, frames), fr), bins), kb), i32(2));
+    em.line(fy.store(addr(k.ptr(y), oi, fy.size), get(sr)));
+    em.line(fy.store(addr(k.ptr(y), add(oi, i32(1)), fy.size), get(si)));
+  })));
+}
+
+/** Window terms a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N). */
+const WINDOWS: Readonly<Record<string, readonly number[]>> = {
+  hann_window: [0.5, 0.5, 0],
+  hamming_window: [25 / 46, 21 / 46, 0],
+  blackman_window: [0.42, 0.5, 0.08],
+};
+
+function emitWindow(k: KernelCtx, op: Op): void {
+  const y = op.results[0]!;
+  const fy = floatOf(k, op, y);
+  const [a0, a1, a2] = WINDOWS[op.name]!;
+  const size = k.dim(k.dims(y)[0]!);
+  const periodic = Number(op.attrs.get('periodic')?.value ?? 1) !== 0;
+  const em = k.em;
+  em.comment(`${op.name}${periodic ? ' periodic' : ' symmetric'}`);
+  // Periodic windows are the first `size` points of a window of size + 1 (N = size, else size - 1).
+  const N = em.local('N', 'f64'), th = em.local('th', 'f64');
+  em.set(N, `(f64.convert_i32_s ${periodic ? size : `(i32.sub ${size} (i32.const 1))`})`);
+  em.loop('i', size, (i) => {
+    em.set(th, `(f64.div (f64.mul ${c64(2 * Math.PI)} (f64.convert_i32_u ${i})) ${get(N)})`);
+    let v = `(f64.sub ${c64(a0!)} (f64.mul ${c64(a1!)} ${sinF64(k, get(th), 1)}))`;
+    if (a2) v = `(f64.add ${v} (f64.mul ${c64(a2)} ${sinF64(k, `(f64.mul ${c64(2)} ${get(th)})`, 1)}))`;
+    em.line(fy.store(addr(k.ptr(y), i, fy.size), v));
+  });
+}
+
+function emitMel(k: KernelCtx, op: Op): void {
+  const y = op.results[0]!;
+  const fy = floatOf(k, op, y);
+  const ins = op.operands.map((v) => k.constant(v));
+  if (ins.some((t) => !t)) k.fail(op, 'mel_weight_matrix needs constant inputs in the wasm backend');
+  const hooks: EvalHooks = {
+    runRegion: () => k.fail(op, 'mel_weight_matrix has no regions'),
+    weight: () => k.fail(op, 'mel_weight_matrix reads no weights'),
+  };
+  const vals = Float64Array.from(toNumbers(evalOp(op, getOpDef(op.name)!, ins as Tensor[], hooks)[0]!));
+  // packed() stores f32 words: an f64 matrix travels as pairs of words holding its bytes. It is
+  // keyed by a float operand (lower_edge_hertz), whose tensor packed() can read as f32.
+  const words = fy.t === 'f32' ? Float32Array.from(vals) : new Float32Array(vals.buffer);
+  const ptr = k.packed(op.operands[3]!, `mel:${op.results[0]!.name}`, () => words);
+  k.em.comment('mel_weight_matrix (constant)');
+  k.em.line(`(memory.copy ${k.ptr(y)} ${ptr} ${i32(words.length * 4)})`);
+}
+
+export const DFT_KERNEL: KernelDef = { emit: emitDft };
+export const STFT_KERNEL: KernelDef = { emit: emitStft };
+export const WINDOW_KERNEL: KernelDef = { emit: emitWindow };
+export const WINDOW_OPS: readonly string[] = Object.keys(WINDOWS);
+export const MEL_KERNEL: KernelDef = { emit: emitMel };
