@@ -41,6 +41,7 @@ beforeAll(async () => {
   symlinkSync(SHARED_MODELS, join(site, 'data'));
   transpileRuntime(join(site, 'dist', 'src', 'runtime'));
   await Promise.all(['cnn_digits', 'tiny_bert'].map((m) => compileShared(m, join(site, 'models', m))));
+  await compileShared('cnn_digits', join(site, 'models', 'cnn_relaxed'), { relaxedSimd: true });
   server = await serveFolder(site);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   page = await browser.newPage();
@@ -95,6 +96,19 @@ describe('runtime in Chromium (examples/web)', () => {
       return { dims: out.logits.dims, data: Array.from(out.logits.data) };
     })()`) as { dims: number[]; data: number[] };
     expect(compareTensors(tensorFrom('f32', got.dims, got.data), set.outputs[0]!.tensor, TOL).reason).toBe('');
+  });
+
+  it('loads model-relaxed.wasm where Chromium has relaxed SIMD, model.wasm when simd=simd', async () => {
+    const want = loadDataSet('cnn_digits', 0).outputs[0]!.tensor;
+    for (const [simd, file, other] of [['auto', 'model-relaxed.wasm', 'model.wasm'], ['simd', 'model.wasm', 'model-relaxed.wasm']] as const) {
+      server!.requests.length = 0;
+      const r = await openPage(`model=/models/cnn_relaxed/&data=/data/cnn_digits/test_data_set_0/&runs=1&simd=${simd}`);
+      expect(r.error ?? '').toBe('');
+      expect(server!.requests).toContain(`/models/cnn_relaxed/${file}`);
+      expect(server!.requests).not.toContain(`/models/cnn_relaxed/${other}`);
+      const got = r.outputs['logits']!;
+      expect(compareTensors(tensorFrom('f32', got.dims, got.data), want, TOL).reason, simd).toBe('');
+    }
   });
 
   it('reports a missing model folder and an unknown backend in window.__result', async () => {

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { compileWasm, writeArtifact } from '../../src/backends/wasm/index.js';
+import { compileWasm, writeArtifact, type CompileOptions } from '../../src/backends/wasm/index.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 import { readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
 import type { Tensor } from '../../ir/tensor.js';
@@ -45,8 +45,8 @@ export function writeRuntimePackage(root: string): string {
 }
 
 /** Compile SHARED_MODELS/NAME for wasm into OUT (default pipeline). */
-export async function compileShared(name: string, out: string): Promise<void> {
-  writeArtifact(out, await compileWasm(importOnnxFile(join(SHARED_MODELS, name, 'model.onnx'))));
+export async function compileShared(name: string, out: string, opts: CompileOptions = {}): Promise<void> {
+  writeArtifact(out, await compileWasm(importOnnxFile(join(SHARED_MODELS, name, 'model.onnx')), opts));
 }
 
 export interface DataSet {

@@ -16,12 +16,16 @@ const TYPES: Readonly<Record<string, string>> = {
 
 export interface StaticServer {
   readonly url: string;
+  /** Paths requested so far, in order (tests clear it). */
+  readonly requests: string[];
   close(): Promise<void>;
 }
 
 export async function serveFolder(root: string): Promise<StaticServer> {
+  const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push(path);
     const file = normalize(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403).end();
@@ -41,6 +45,7 @@ export async function serveFolder(root: string): Promise<StaticServer> {
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/`,
+    requests,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -1,0 +1,67 @@
+// What keeps the runtime portable to browsers and Deno: its modules import only each other (not
+// the compiler, no package, no literal node: specifier a browser bundler would try to resolve),
+// and isomorphic code that loads `new URL('./model/', import.meta.url)` works in Node too.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tensorFrom } from '../../ir/tensor.js';
+import { compareTensors } from '../../src/check/compare.js';
+import { loadCompiled } from '../../src/runtime/index.js';
+import { compileShared, loadDataSet, REPO } from '../web/runtime-package.js';
+
+const RUNTIME = join(REPO, 'src', 'runtime');
+const tmp = mkdtempSync(join(tmpdir(), 'tenth-portable-'));
+const dir = join(tmp, 'cnn');
+
+beforeAll(() => compileShared('cnn_digits', dir));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Specifiers of the imports that survive compilation: not `import type`, not `typeof import()`. */
+function emittedImports(source: string): string[] {
+  const out: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if ((ts.isImportDeclaration(n) && !n.importClause?.isTypeOnly) || (ts.isExportDeclaration(n) && !n.isTypeOnly)) {
+      if (n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) out.push(n.moduleSpecifier.text);
+    } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const arg = n.arguments[0];
+      if (arg && ts.isStringLiteralLike(arg)) out.push(arg.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(ts.createSourceFile('x.ts', source, ts.ScriptTarget.ES2022, true));
+  return out;
+}
+
+describe('runtime portability', () => {
+  it('imports only its own files (static and literal dynamic imports)', () => {
+    const files = readdirSync(RUNTIME).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain('index.ts');
+    for (const f of files) {
+      const specs = emittedImports(readFileSync(join(RUNTIME, f), 'utf8'));
+      if (f === 'index.ts') expect(specs).toContain('./plan.js');
+      for (const s of specs) {
+        expect(s, `${f} imports ${s}`).toMatch(/^\.\/[\w.-]+\.js$/);
+        expect(files, `${f} imports ${s}`).toContain(s.slice(2).replace(/\.js$/, '.ts'));
+      }
+    }
+  });
+
+  it('loads from a file: URL (object and string) in Node, same outputs as from a path', async () => {
+    const set = loadDataSet('cnn_digits', 1);
+    const x = set.inputs[0]!.tensor;
+    const feeds = { input: { data: x.data as Float32Array, dims: x.shape } };
+    const byPath = await (await loadCompiled(dir)).run(feeds);
+    const got = byPath['logits']!;
+    expect(compareTensors(tensorFrom('f32', got.dims, got.data as Float32Array), set.outputs[0]!.tensor, { rtol: 1e-3, atol: 1e-5 }).reason).toBe('');
+    const url = pathToFileURL(`${dir}/`);
+    for (const where of [url, url.href, url.href.slice(0, -1)]) {
+      const out = await (await loadCompiled(where)).run(feeds);
+      expect(Array.from(out['logits']!.data as Float32Array)).toEqual(Array.from(byPath['logits']!.data as Float32Array));
+    }
+    await expect(loadCompiled(pathToFileURL(join(tmp, 'missing/')))).rejects.toThrow(/ENOENT/);
+  });
+});
