@@ -1,0 +1,131 @@
+// N-D convolution as one general loop nest (any spatial rank, groups, strides, dilations, pads,
+// auto_pad as the interpreter): for each batch, output channel and output position, the taps of
+// every input channel of the group, bounds-checked per spatial dim. One emitter serves `conv`
+// (f32/f64, any weight: also a run-time one, where the 2-D kernel needs a constant) and the
+// integer forms conv_integer / qlinear_conv (i32 accumulation of centred values, quant-conv.ts).
+// 2-D f32 convolutions with a constant weight keep their f32x4 kernels (conv.ts).
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import type { Dim } from '../../../../ir/types.js';
+import { add, addr, get, i32, mul, sub } from '../emitter.js';
+import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { CONV_KERNEL } from './conv.js';
+
+export interface Geom {
+  readonly kernel: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  readonly padsBegin: readonly number[];
+}
+
+/** Window geometry of a conv/pool op; the output sizes come from its result type. */
+export function geometryOf(k: KernelCtx, op: Op, kernel: readonly number[], inSp: readonly Dim[], outSp: readonly Dim[]): Geom {
+  const r = kernel.length;
+  const ints = (n: string, fill: number, len: number): number[] => {
+    const v = op.attrs.get(n)?.value as number[] | undefined;
+    return v ? [...v] : new Array<number>(len).fill(fill);
+  };
+  const strides = ints('strides', 1, r), dilations = ints('dilations', 1, r), pads = ints('pads', 0, 2 * r);
+  const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  let padsBegin = pads.slice(0, r);
+  if (autoPad === 'VALID') padsBegin = new Array<number>(r).fill(0);
+  else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    padsBegin = kernel.map((kd, d) => {
+      const size = inSp[d], out = outSp[d];
+      if (typeof size !== 'number' || typeof out !== 'number') k.fail(op, 'auto_pad needs static spatial sizes in the wasm backend');
+      const total = Math.max(0, (out - 1) * strides[d]! + (kd - 1) * dilations[d]! + 1 - size);
+      return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+    });
+  }
+  return { kernel, strides, dilations, padsBegin };
+}
+
+/** Row-major strides (i32 expressions) of dims. */
+export function stridesOf(k: KernelCtx, dims: readonly Dim[]): string[] {
+  const s: string[] = [];
+  let acc = i32(1);
+  for (let d = dims.length - 1; d >= 0; d--) { s[d] = acc; acc = mul(acc, k.dim(dims[d]!)); }
+  return s;
+}
+
+export interface ConvSpec {
+  readonly acc: 'f32' | 'f64' | 'i32';
+  /** Element `idx` of X (flat), as the accumulator type. */
+  loadX(idx: string): string;
+  /** Element `idx` of W (flat) for output channel `m`, as the accumulator type. */
+  loadW(idx: string, m: string): string;
+  /** Initial accumulator for output channel m. */
+  init(m: string): string;
+  /** Store the accumulator for output channel m at flat output index idx. */
+  store(idx: string, acc: string, m: string): void;
+}
+
+/** The loop nest; X [N, C, ...in], W [M, C/group, ...kernel], Y [N, M, ...out]. */
+export function emitConvLoops(k: KernelCtx, op: Op, X: Value, W: Value, y: Value, spec: ConvSpec): void {
+  const xd = k.dims(X), wd = k.dims(W), yd = k.dims(y);
+  const r = xd.length - 2;
+  if (r < 1 || wd.length !== xd.length) k.fail(op, `${op.name} needs input [N,C,...] and weight [M,C/group,...] of the same rank`);
+  if (!wd.every((d): d is number => typeof d === 'number')) k.fail(op, `${op.name} needs a weight of static shape in the wasm backend`);
+  const kernel = wd.slice(2) as number[];
+  const group = Number(op.attrs.get('group')?.value ?? 1);
+  const M = wd[0] as number, Cg = wd[1] as number, Mg = M / group;
+  const inSp = xd.slice(2), outSp = yd.slice(2);
+  const g = geometryOf(k, op, kernel, inSp, outSp);
+  const em = k.em;
+  em.comment(`${op.name} ${xd.join('x')} * ${wd.join('x')} -> ${yd.join('x')} group=${group} (N-D loops, ${spec.acc})`);
+  const inStr = stridesOf(k, inSp), kStr = stridesOf(k, kernel);
+  const I = k.size(inSp), K = kernel.reduce((a, b) => a * b, 1);
+  const acc = em.local('acc', spec.acc);
+  const ic = inSp.map(() => em.local('ic', 'i32'));
+  const xo = em.local('xo', 'i32'), wo = em.local('wo', 'i32');
+  const C = k.dim(xd[1]!);
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('m', i32(M), (m) => {
+    const grp = `(i32.div_u ${m} ${i32(Mg)})`;
+    // Output positions as nested loops, one per spatial dim.
+    const outLoop = (d: number, oc: string[]): void => {
+      if (d < r) { em.loop(`o${d}`, k.dim(outSp[d]!), (o) => outLoop(d + 1, [...oc, o])); return; }
+      em.set(acc, spec.init(m));
+      em.loop('c', i32(Cg), (c) => {
+        em.set(xo, mul(add(mul(n, C), add(mul(grp, i32(Cg)), c)), I));
+        em.set(wo, mul(add(mul(m, i32(Cg)), c), i32(K)));
+        const kernelIdx: string[] = [];
+        const tapLoop = (dd: number): void => {
+          if (dd === r) {
+            const xi = ic.reduce<string>((a, l, j) => add(a, mul(get(l), inStr[j]!)), get(xo));
+            const wi = kernelIdx.reduce<string>((a, l, j) => add(a, mul(l, kStr[j]!)), get(wo));
+            em.set(acc, `(${spec.acc}.add ${get(acc)} (${spec.acc}.mul ${spec.loadX(xi)} ${spec.loadW(wi, m)}))`);
+            return;
+          }
+          em.loop(`k${dd}`, i32(kernel[dd]!), (kk) => {
+            kernelIdx[dd] = kk;
+            em.set(ic[dd]!, sub(add(mul(oc[dd]!, i32(g.strides[dd]!)), mul(kk, i32(g.dilations[dd]!))), i32(g.padsBegin[dd]!)));
+            em.when(`(i32.lt_u ${get(ic[dd]!)} ${k.dim(inSp[dd]!)})`, () => tapLoop(dd + 1));
+          });
+        };
+        tapLoop(0);
+      });
+      const oi = oc.reduce<string>((a, o, j) => add(mul(a, k.dim(outSp[j]!)), o), add(mul(n, i32(M)), m));
+      spec.store(oi, get(acc), m);
+    };
+    outLoop(0, []);
+  }));
+}
+
+function emitConvND(k: KernelCtx, op: Op): void {
+  const [X, Wt, B] = op.operands;
+  const y = op.results[0]!;
+  const dt = y.type.dtype;
+  const fast = k.dims(X!).length === 4 && dt === 'f32' && k.constant(Wt!) !== undefined && (!B || k.constant(B) !== undefined);
+  if (fast) return CONV_KERNEL.emit(k, op);
+  if (dt !== 'f32' && dt !== 'f64') k.fail(op, `conv on ${dt} is not supported by the wasm backend`);
+  const es = dt === 'f32' ? 4 : 8;
+  emitConvLoops(k, op, X!, Wt!, y, {
+    acc: dt,
+    loadX: (i) => `(${dt}.load ${addr(k.ptr(X!), i, es)})`,
+    loadW: (i) => `(${dt}.load ${addr(k.ptr(Wt!), i, es)})`,
+    init: (m) => (B ? `(${dt}.load ${addr(k.ptr(B), m, es)})` : `(${dt}.const 0)`),
+    store: (i, acc) => k.em.line(`(${dt}.store ${addr(k.ptr(y), i, es)} ${acc})`),
+  });
+}
+
+export const CONV_ND_KERNEL: KernelDef = { emit: emitConvND, flops: CONV_KERNEL.flops };
