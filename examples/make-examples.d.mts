@@ -6,3 +6,5 @@ export interface ExampleLib {
 }
 /** Writes DIR/model.onnx and DIR/test_data_set_0 for the example MLP; returns its parameter count. */
 export function makeMlp(dir: string, lib: ExampleLib): { params: number };
+/** Writes DIR/model.onnx and DIR/test_data_set_0 for the example CNN; returns its parameter count. */
+export function makeCnn(dir: string, lib: ExampleLib): { params: number };

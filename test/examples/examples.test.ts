@@ -4,8 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toNumbers } from '../../ir/tensor.js';
-import { readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
+import { tensorFrom, toNumbers } from '../../ir/tensor.js';
+import { buildModel } from '../../src/onnx/writer.js';
+import { encodeTensorProto, readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
+import { makeCnn, type ExampleLib } from '../../examples/make-examples.mjs';
 import { runCli, tempDir, writeMlpExample } from '../cli/helpers.js';
 
 const files = (dir: string): string[] =>
@@ -36,5 +38,24 @@ describe('examples/mlp', () => {
     const r = await runCli(['run', join(dir, 'model.onnx'), '--check', '--rtol', '1e-5', '--atol', '1e-6']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('PASS');
+  });
+});
+
+describe('examples/cnn', () => {
+  it('is deterministic, and its expected output (plain loops in the script) matches the interpreter and the wasm backend', async () => {
+    const a = join(tempDir(), 'cnn'), b = join(tempDir(), 'cnn');
+    const lib = { buildModel, encodeTensorProto, tensorFrom } as unknown as ExampleLib;
+    expect(makeCnn(a, lib).params).toBe(8 * 9 + 8 + 16 * 8 * 9 + 16 + 10 * 16 + 10);
+    makeCnn(b, lib);
+    for (const [fa, fb] of files(a).map((f, i) => [f, files(b)[i]!] as const)) {
+      expect(readFileSync(fa).equals(readFileSync(fb)), fa).toBe(true);
+    }
+    const y = readTensorProtoFile(join(a, 'test_data_set_0', 'output_0.pb'));
+    expect(y.tensor.shape).toEqual([2, 10]);
+    expect(new Set(toNumbers(y.tensor)).size).toBe(20);
+    const r = await runCli(['run', join(a, 'model.onnx'), '--check', '--rtol', '1e-5', '--atol', '1e-6']);
+    expect(r.code, r.out + r.err).toBe(0);
+    const w = await runCli(['run', join(a, 'model.onnx'), '--backend', 'wasm', '--check', '--rtol', '1e-5', '--atol', '1e-6']);
+    expect(w.code, w.out + w.err).toBe(0);
   });
 });
