@@ -1,0 +1,123 @@
+// quantize_linear / dequantize_linear (per-tensor, per-axis and blocked scales; integer targets
+// u8/i8/u16/i16/u4/i4/u2/i2 and float8/float4) and dynamic_quantize_linear, with the
+// interpreter's numerics (ir/ops/quant.ts): quantize divides in the wider float type of x and
+// the scale (or `precision`), rounds half to even, adds the zero point and saturates; dequantize
+// computes (x - zero_point) in the scale's float type (f32 unless f64), multiplies, and rounds to
+// the output dtype.
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import { addr, get, i32, mul } from '../emitter.js';
+import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { decoder, elem, encode, LOWP, MINI } from './dtype-codec.js';
+
+const RANGE: Readonly<Record<string, [number, number]>> = {
+  u8: [0, 255], i8: [-128, 127], u16: [0, 65535], i16: [-32768, 32767], u4: [0, 15], i4: [-8, 7], u2: [0, 3], i2: [-2, 1],
+};
+
+/** i32 expression: the flat index of the scale / zero point for flat index `i` of x. */
+function scaleIndex(k: KernelCtx, op: Op, x: Value, s: Value, i: string): string {
+  const xd = k.dims(x), sd = k.dims(s);
+  const bs = Number(op.attrs.get('block_size')?.value ?? 0);
+  const one = sd.every((d) => d === 1);
+  if (one && (bs === 0 || sd.length <= 1)) return i32(0);
+  const r = xd.length;
+  let axis = Number(op.attrs.get('axis')?.value ?? 1);
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis >= r) k.fail(op, `axis ${axis} out of range`);
+  const inner = k.size(xd.slice(axis + 1)), D = k.dim(xd[axis]!);
+  const c = `(i32.rem_u (i32.div_u ${i} ${inner}) ${D})`;
+  if (bs === 0) return c;
+  const Sa = k.dim(sd[axis]!);
+  const outer = `(i32.div_u ${i} ${mul(D, inner)})`;
+  return `(i32.add (i32.mul (i32.add (i32.mul ${outer} ${Sa}) (i32.div_u ${c} ${i32(bs)})) ${inner}) (i32.rem_u ${i} ${inner}))`;
+}
+
+const floatRank = (d: string): number => (d === 'f64' ? 3 : d === 'f32' ? 2 : 1);
+
+function emitQuantize(k: KernelCtx, op: Op): void {
+  const [x, s, zp] = op.operands as [Value, Value, Value | null];
+  const y = op.results[0]!;
+  const dt = y.type.dtype;
+  const sat = Number(op.attrs.get('saturate')?.value ?? 1) !== 0;
+  const ex = elem(k, x.type.dtype), es = elem(k, s.type.dtype), ey = elem(k, dt), ez = zp ? elem(k, zp.type.dtype) : undefined;
+  if (!ex || !es || !ey || (zp && !ez)) k.fail(op, `quantize_linear from ${x.type.dtype} to ${dt} is not supported by the wasm backend`);
+  // Precision: the `precision` attribute, else the wider float of x and the scale (numpy's rule).
+  const prec = String(op.attrs.get('precision')?.value ?? (floatRank(x.type.dtype) >= floatRank(s.type.dtype) ? x.type.dtype : s.type.dtype));
+  const ct = prec === 'f64' ? 'f64' : 'f32';
+  const toC = (v: string, t: string): string => (t === ct ? v : ct === 'f64' ? `(f64.promote_f32 ${v})` : `(f32.demote_f64 ${v})`);
+  // f16/bf16 precision: round after the division too.
+  const rp = (v: string): string => (LOWP.has(prec) ? `(call ${decoder(k, prec)} ${encode(k, prec, v, 'f32')})` : v);
+  const em = k.em;
+  em.comment(`quantize_linear ${x.type.dtype} -> ${dt} (in ${prec})`);
+  const q = em.local('q', 'f64'), j = em.local('j', 'i32');
+  const range = RANGE[dt];
+  if (!range && !MINI.has(dt)) k.fail(op, `quantize_linear to ${dt} is not supported by the wasm backend`);
+  em.loop('i', k.size(k.dims(y)), (i) => {
+    em.set(j, scaleIndex(k, op, x, s, i));
+    const xv = rp(toC(ex.load(addr(k.ptr(x), i, ex.size)), ex.t)), sv = rp(toC(es.load(addr(k.ptr(s), get(j), es.size)), es.t));
+    const div = rp(`(${ct}.div ${xv} ${sv})`);
+    em.set(q, ct === 'f64' ? div : `(f64.promote_f32 ${div})`);
+    const z = zp ? ez!.load(addr(k.ptr(zp), get(j), ez!.size)) : undefined;
+    const out = addr(k.ptr(y), i, ey.size);
+    if (range) {
+      const zf = z ? `(f64.convert_i32_s ${z})` : '(f64.const 0)';
+      // NaN stays NaN through min/max and truncates to 0.
+      const v = `(f64.min (f64.const ${range[1]}) (f64.max (f64.const ${range[0]}) (f64.add (f64.nearest ${get(q)}) ${zf})))`;
+      em.line(ey.store(out, `(i32.trunc_sat_f64_s ${v})`));
+    } else {
+      const v = z ? `(f64.add ${get(q)} (f64.promote_f32 ${z}))` : get(q);
+      em.line(`(i32.store8 ${out} ${encode(k, dt, v, 'f64', sat || dt === 'f4e2m1')})`);
+    }
+  });
+}
+
+function emitDequantize(k: KernelCtx, op: Op): void {
+  const [x, s, zp] = op.operands as [Value, Value, Value | null];
+  const y = op.results[0]!;
+  const ex = elem(k, x.type.dtype), es = elem(k, s.type.dtype), ey = elem(k, y.type.dtype), ez = zp ? elem(k, zp.type.dtype) : undefined;
+  if (!ex || !es || !ey || (zp && !ez) || (ey.t !== 'f32' && ey.t !== 'f64')) k.fail(op, `dequantize_linear from ${x.type.dtype} to ${y.type.dtype} is not supported by the wasm backend`);
+  const ct = s.type.dtype === 'f64' ? 'f64' : 'f32';
+  const f64 = (v: string, t: string): string => (t === 'f64' ? v : t === 'f32' ? `(f64.promote_f32 ${v})` : t === 'i64' ? `(f64.convert_i64_s ${v})` : `(f64.convert_i32_s ${v})`);
+  const em = k.em;
+  em.comment(`dequantize_linear ${x.type.dtype} -> ${y.type.dtype}`);
+  const j = em.local('j', 'i32');
+  em.loop('i', k.size(k.dims(y)), (i) => {
+    em.set(j, scaleIndex(k, op, x, s, i));
+    let d = f64(ex.load(addr(k.ptr(x), i, ex.size)), ex.t);
+    if (zp) d = `(f64.sub ${d} ${f64(ez!.load(addr(k.ptr(zp), get(j), ez!.size)), ez!.t)})`;
+    const sv = es.load(addr(k.ptr(s), get(j), es.size));
+    const v = ct === 'f64' ? `(f64.mul ${d} ${f64(sv, es.t)})` : `(f32.mul (f32.demote_f64 ${d}) ${es.t === 'f32' ? sv : `(f32.demote_f64 ${sv})`})`;
+    const out = ey.t === ct ? v : ey.t === 'f64' ? `(f64.promote_f32 ${v})` : `(f32.demote_f64 ${v})`;
+    em.line(ey.store(addr(k.ptr(y), i, ey.size), out));
+  });
+}
+
+function emitDynamic(k: KernelCtx, op: Op): void {
+  const x = op.operands[0]!;
+  const [y, ys, yz] = op.results as [Value, Value | undefined, Value | undefined];
+  if (x.type.dtype !== 'f32') k.fail(op, `dynamic_quantize_linear on ${x.type.dtype} is not supported by the wasm backend`);
+  const em = k.em;
+  const n = k.size(k.dims(x));
+  em.comment('dynamic_quantize_linear: range (widened to 0), scale, zero point, then quantize');
+  const lo = em.local('lo', 'f32'), hi = em.local('hi', 'f32'), sc = em.local('scale', 'f32'), z = em.local('zp', 'f32'), v = em.local('v', 'f32');
+  em.set(lo, '(f32.const 0)');
+  em.set(hi, '(f32.const 0)');
+  em.loop('i', n, (i) => {
+    em.set(v, `(f32.load ${addr(k.ptr(x), i, 4)})`);
+    em.set(lo, `(f32.min ${get(lo)} ${get(v)})`);
+    em.set(hi, `(f32.max ${get(hi)} ${get(v)})`);
+  });
+  em.set(sc, `(f32.div (f32.sub ${get(hi)} ${get(lo)}) (f32.const 255))`);
+  const clamp = (e: string): string => `(f32.min (f32.const 255) (f32.max (f32.const 0) ${e}))`;
+  em.set(z, `(select (f32.const 0) ${clamp(`(f32.nearest (f32.neg (f32.div ${get(lo)} ${get(sc)})))`)} (f32.eq ${get(sc)} (f32.const 0)))`);
+  em.loop('i', n, (i) => {
+    const q = clamp(`(f32.add (f32.nearest (f32.div (f32.load ${addr(k.ptr(x), i, 4)}) ${get(sc)})) ${get(z)})`);
+    em.line(`(i32.store8 ${addr(k.ptr(y), i, 1)} (i32.trunc_sat_f32_u (select ${get(z)} ${q} (f32.eq ${get(sc)} (f32.const 0)))))`);
+  });
+  if (ys) em.line(`(f32.store ${k.ptr(ys)} ${get(sc)})`);
+  if (yz) em.line(`(i32.store8 ${k.ptr(yz)} (i32.trunc_sat_f32_u ${get(z)}))`);
+}
+
+export const QUANTIZE_KERNEL: KernelDef = { emit: emitQuantize };
+export const DEQUANTIZE_KERNEL: KernelDef = { emit: emitDequantize };
+export const DYNAMIC_QUANTIZE_KERNEL: KernelDef = { emit: emitDynamic };
