@@ -1,0 +1,204 @@
+// The wasm indexing kernels (kernels/index-*.ts, misc-bits.ts, misc-cum.ts) against the
+// interpreter: gather_nd, scatter_elements / scatter_nd with every reduction, tensor_scatter,
+// top_k, eye_like, bit_shift, bit_cast and cum_sum/cum_prod on f64 or with a run-time axis, on
+// random shapes with 1s and primes; plus hand-checked cases and the clamping of out-of-range
+// indices (no write outside the output).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { interpText, runWasm } from './helpers.js';
+
+const dim = fc.constantFrom(1, 2, 3, 5, 7);
+const ty = (dt: string, s: readonly number[]): string => `${dt}[${s.join(',')}]`;
+const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** Deterministic pseudo-random tensor; integers in [lo, hi], floats in [lo, hi). */
+function randT(dtype: string, shape: readonly number[], seed: number, lo = -9, hi = 9): Tensor {
+  let s = seed >>> 0 || 1;
+  const vals: (number | bigint)[] = [];
+  for (let i = 0; i < numel(shape); i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const u = (s >>> 8) / 2 ** 24;
+    if (dtype === 'f32' || dtype === 'f64') vals.push(u * (hi - lo) + lo);
+    else if (dtype === 'i64' || dtype === 'u64') vals.push(BigInt(Math.floor(u * (hi - lo + 1)) + lo));
+    else vals.push(Math.floor(u * (hi - lo + 1)) + lo);
+  }
+  return tensorFrom(dtype as Tensor['dtype'], shape, vals);
+}
+
+const constI64 = (name: string, vals: readonly number[], shape: readonly number[]): string =>
+  `    %${name} = const {value = dense<${shape.length ? `[${vals.join(', ')}]` : vals[0]}> : ${ty('i64', shape)}} : ${ty('i64', shape)}`;
+
+const module = (args: string, results: string, body: readonly string[], ret: string): string =>
+  ['module @m {', `  func @main(${args}) -> (${results}) {`, ...body, `    return ${ret}`, '  }', '}'].join('\n');
+
+/** Exact equality of every output (dtype-generic). */
+function expectSame(got: readonly Tensor[], want: readonly Tensor[]): void {
+  expect(got.map((g) => g.shape)).toEqual(want.map((w) => w.shape));
+  got.forEach((g, i) => expect(Array.from(g.data as ArrayLike<number | bigint>)).toEqual(Array.from(want[i]!.data as ArrayLike<number | bigint>)));
+}
+
+async function same(text: string, ins: readonly Tensor[], passes = ''): Promise<Tensor[]> {
+  const got = await runWasm(text, ins, passes);
+  expectSame(got, interpText(text, ins));
+  return got;
+}
+
+describe('wasm gather_nd / scatter vs interpreter (fast-check)', () => {
+  it('gather_nd with batch_dims and negative indices on f32, i64, u8', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat(), fc.array(dim, { maxLength: 2 }), fc.constantFrom('f32', 'i64', 'u8'), fc.integer(), async (ds, bb, kk, extra, dt, seed) => {
+      const b = bb % Math.min(ds.length, 3);
+      const k = 1 + (kk % (ds.length - b));
+      const ishape = [...ds.slice(0, b), ...extra, k];
+      const vals = Array.from({ length: numel(ishape) }, (_, i) => {
+        const d = ds[b + (i % k)]!;
+        return ((i * 7919 + (seed >>> 0)) % (2 * d)) - d;
+      });
+      const oshape = [...ishape.slice(0, -1), ...ds.slice(b + k)];
+      const text = module(`%x: ${ty(dt, ds)}`, `%y: ${ty(dt, oshape)}`, [
+        constI64('i', vals, ishape),
+        `    %y = gather_nd(%x, %i) {batch_dims = ${b}} : ${ty(dt, oshape)}`,
+      ], '%y');
+      await same(text, [randT(dt, ds, seed, 0, 200)]);
+    }), { numRuns: 60 });
+  });
+
+  it('scatter_elements on any axis with reductions none/add/mul/max/min on f32, i32, i64', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom('none', 'add', 'mul', 'max', 'min'), fc.constantFrom('f32', 'i32', 'i64'), fc.integer(), async (ds, ax, red, dt, seed) => {
+      const axis = ax % ds.length;
+      const ishape = ds.map((d, i) => (i === axis ? 1 + ((seed >>> 3) % 4) : Math.max(1, d - ((seed >>> i) & 1))));
+      const vals = Array.from({ length: numel(ishape) }, (_, i) => ((i * 31 + (seed >>> 0)) % (2 * ds[axis]!)) - ds[axis]!);
+      const text = module(`%x: ${ty(dt, ds)}, %u: ${ty(dt, ishape)}`, `%y: ${ty(dt, ds)}`, [
+        constI64('i', vals, ishape),
+        `    %y = scatter_elements(%x, %i, %u) {axis = ${axis - (seed & 1 ? ds.length : 0)}, reduction = "${red}"} : ${ty(dt, ds)}`,
+      ], '%y');
+      await same(text, [randT(dt, ds, seed), randT(dt, ishape, seed + 1, -4, 4)]);
+    }), { numRuns: 60 });
+  });
+
+  it('scatter_nd (slices and elements, repeated indices) with every reduction', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.array(dim, { minLength: 1, maxLength: 2 }), fc.constantFrom('none', 'add', 'mul', 'max', 'min'), fc.constantFrom('f32', 'i64'), fc.integer(), async (ds, kk, lead, red, dt, seed) => {
+      const k = 1 + (kk % ds.length);
+      const ishape = [...lead, k];
+      const ushape = [...lead, ...ds.slice(k)];
+      const vals = Array.from({ length: numel(ishape) }, (_, i) => {
+        const d = ds[i % k]!;
+        return ((i * 13 + (seed >>> 0)) % (2 * d)) - d;
+      });
+      const text = module(`%x: ${ty(dt, ds)}, %u: ${ty(dt, ushape)}`, `%y: ${ty(dt, ds)}`, [
+        constI64('i', vals, ishape),
+        `    %y = scatter_nd(%x, %i, %u) {reduction = "${red}"} : ${ty(dt, ds)}`,
+      ], '%y');
+      await same(text, [randT(dt, ds, seed), randT(dt, ushape, seed + 1, -4, 4)]);
+    }), { numRuns: 60 });
+  });
+
+  it('tensor_scatter linear (in-range write positions) and circular (any), with and without write_indices', async () => {
+    await fc.assert(fc.asyncProperty(dim, fc.array(dim, { minLength: 0, maxLength: 2 }), fc.constantFrom(2, 3, 5, 7), dim, fc.boolean(), fc.boolean(), fc.integer(), async (B, mid, maxSeq, inner, circular, withIdx, seed) => {
+      const seq = 1 + ((seed >>> 2) % maxSeq);
+      const past = [B, ...mid, maxSeq, inner], upd = [B, ...mid, seq, inner];
+      const axis = past.length - 2;
+      const w = Array.from({ length: B }, (_, b) => (circular ? ((b * 5 + seed) % 11) - 5 : (b * 3 + (seed >>> 0)) % (maxSeq - seq + 1)));
+      const text = module(`%p: ${ty('f32', past)}, %u: ${ty('f32', upd)}`, `%y: ${ty('f32', past)}`, [
+        constI64('w', w, [B]),
+        `    %y = tensor_scatter(%p, %u${withIdx ? ', %w' : ''}) {axis = ${seed & 1 ? axis : -2}, mode = "${circular ? 'circular' : 'linear'}"} : ${ty('f32', past)}`,
+      ], '%y');
+      await same(text, [randT('f32', past, seed), randT('f32', upd, seed + 1)]);
+    }), { numRuns: 40 });
+  });
+});
+
+describe('wasm top_k / eye_like / bit ops / cum vs interpreter (fast-check)', () => {
+  it('top_k largest/smallest on any axis with ties (and NaN for floats) on f32, i32, i64, u64', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.nat(), fc.nat(1), fc.constantFrom('f32', 'i32', 'i64', 'u64'), fc.integer(), async (ds, ax, kk, largest, dt, seed) => {
+      const axis = ax % ds.length;
+      const k = kk % (ds[axis]! + 1);
+      const os = ds.map((d, i) => (i === axis ? k : d));
+      const x = randT(dt, ds, seed, dt === 'u64' ? 0 : -3, 3);
+      if (dt === 'f32') (x.data as Float32Array).forEach((_v, i, a) => { if ((i * 7 + seed) % 9 === 0) a[i] = NaN; });
+      const text = module(`%x: ${ty(dt, ds)}`, `%v: ${ty(dt, os)}, %i: ${ty('i64', os)}`, [
+        constI64('k', [k], [1]),
+        `    %v, %i = top_k(%x, %k) {axis = ${axis - ds.length}, largest = ${largest}} : (${ty(dt, os)}, ${ty('i64', os)})`,
+      ], '%v, %i');
+      await same(text, [x]);
+    }), { numRuns: 60 });
+  });
+
+  it('eye_like with any k and output dtype', async () => {
+    await fc.assert(fc.asyncProperty(dim, dim, fc.integer({ min: -8, max: 8 }), fc.constantFrom('f32', 'f64', 'i64', 'i32', 'u8', 'bool'), async (r, c, k, dt) => {
+      const text = module(`%x: ${ty('f32', [r, c])}`, `%y: ${ty(dt, [r, c])}`, [`    %y = eye_like(%x) {dtype = ${dt}, k = ${k}} : ${ty(dt, [r, c])}`], '%y');
+      await same(text, [randT('f32', [r, c], k)]);
+    }), { numRuns: 30 });
+  });
+
+  it('bit_shift LEFT/RIGHT on u8, u16, u32, u64 with broadcasting and counts past the width', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.constantFrom('u8', 'u16', 'u32', 'u64'), fc.boolean(), fc.integer(), async (ds, bcast, dt, left, seed) => {
+      const bs = bcast ? ds.map((d, i) => (i === 0 ? d : 1)) : ds;
+      const text = module(`%x: ${ty(dt, ds)}, %n: ${ty(dt, bs)}`, `%y: ${ty(dt, ds)}`, [`    %y = bit_shift(%x, %n) {direction = "${left ? 'LEFT' : 'RIGHT'}"} : ${ty(dt, ds)}`], '%y');
+      await same(text, [randT(dt, ds, seed, 0, 255), randT(dt, bs, seed + 1, 0, 70)]);
+    }), { numRuns: 40 });
+  });
+
+  it('bit_cast between same-width dtypes keeps the bytes', async () => {
+    const pairs = [['f32', 'i32'], ['i32', 'f32'], ['f64', 'i64'], ['i64', 'f64'], ['i8', 'u8'], ['u32', 'i32'], ['i16', 'u16']] as const;
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 0, maxLength: 3 }), fc.constantFrom(...pairs), fc.integer(), async (ds, [from, to], seed) => {
+      const text = module(`%x: ${ty(from, ds)}`, `%y: ${ty(to, ds)}`, [`    %y = bit_cast(%x) {to = ${to}} : ${ty(to, ds)}`], '%y');
+      const got = await runWasm(text, [randT(from, ds, seed, -100, 100)], '');
+      const want = interpText(text, [randT(from, ds, seed, -100, 100)]);
+      // Compare bytes: NaN payloads from reinterpreted integers must survive too.
+      const bytes = (t: Tensor): number[] => { const d = t.data as unknown as ArrayBufferView; return Array.from(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)); };
+      expect(bytes(got[0]!)).toEqual(bytes(want[0]!));
+    }), { numRuns: 30 });
+  });
+
+  it('cum_sum / cum_prod on f64 (constant axis) and on i32/f32 with a run-time axis', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom('cum_sum', 'cum_prod'), fc.constantFrom('f64', 'i32', 'f32'), fc.nat(1), fc.nat(1), fc.integer(), async (ds, ax, op, dt, ex, rev, seed) => {
+      const axis = (ax % ds.length) - (seed & 1 ? ds.length : 0);
+      const runtime = dt !== 'f64' || (seed & 2) !== 0;
+      const text = module(`%x: ${ty(dt, ds)}${runtime ? ', %a: i32[]' : ''}`, `%y: ${ty(dt, ds)}`, [
+        ...(runtime ? [] : [`    %a = const {value = dense<${axis}> : i32[]} : i32[]`]),
+        `    %y = ${op}(%x, %a) {exclusive = ${ex}, reverse = ${rev}} : ${ty(dt, ds)}`,
+      ], '%y');
+      const ins = [randT(dt, ds, seed, -3, 3), ...(runtime ? [tensorFrom('i32', [], [axis])] : [])];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      if (dt === 'i32') expectSame(got, want);
+      else {
+        const g = got[0]!.data as Float64Array, w = want[0]!.data as Float64Array;
+        w.forEach((v, i) => expect(Math.abs(g[i]! - v)).toBeLessThanOrEqual(1e-6 * Math.abs(v) + 1e-9));
+      }
+    }), { numRuns: 50 });
+  });
+});
+
+describe('wasm indexing kernels: hand-checked cases', () => {
+  it('scatter_elements (ONNX example) and top_k (ONNX example)', async () => {
+    const sc = module('%x: f32[3,3], %u: f32[2,3]', '%y: f32[3,3]', [
+      constI64('i', [1, 0, 2, 0, 2, 1], [2, 3]),
+      '    %y = scatter_elements(%x, %i, %u) : f32[3,3]',
+    ], '%y');
+    const [y] = await same(sc, [tensorFrom('f32', [3, 3], new Array(9).fill(0)), tensorFrom('f32', [2, 3], [1, 1.1, 1.2, 2, 2.1, 2.2])]);
+    expect(Array.from(y!.data as Float32Array)).toEqual([2, 1.1, 0, 1, 0, 2.2, 0, 2.1, 1.2].map(Math.fround));
+    const tk = module('%x: f32[3,4]', '%v: f32[3,3], %i: i64[3,3]', [constI64('k', [3], [1]), '    %v, %i = top_k(%x, %k) : (f32[3,3], i64[3,3])'], '%v, %i');
+    const [v, i] = await same(tk, [tensorFrom('f32', [3, 4], Array.from({ length: 12 }, (_, j) => j))]);
+    expect(Array.from(v!.data as Float32Array)).toEqual([3, 2, 1, 7, 6, 5, 11, 10, 9]);
+    expect(Array.from(i!.data as BigInt64Array)).toEqual([3n, 2n, 1n, 3n, 2n, 1n, 3n, 2n, 1n]);
+  });
+
+  it('out-of-range indices are clamped into the dim: no read or write leaves its buffer', async () => {
+    // gather_nd of rows 99 and -99 reads rows 2 and 0; scatter_nd to rows 7 and -40 writes rows 2 and 0;
+    // a second output computed alongside must stay intact.
+    const text = module('%x: f32[3,2], %u: f32[2,2]', '%g: f32[2,2], %s: f32[3,2], %z: f32[3,2]', [
+      constI64('i', [99, -99], [2, 1]),
+      constI64('j', [7, -40], [2, 1]),
+      '    %g = gather_nd(%x, %i) : f32[2,2]',
+      '    %s = scatter_nd(%x, %j, %u) : f32[3,2]',
+      '    %z = neg(%x) : f32[3,2]',
+    ], '%g, %s, %z');
+    const x = tensorFrom('f32', [3, 2], [1, 2, 3, 4, 5, 6]);
+    const [g, s, z] = await runWasm(text, [x, tensorFrom('f32', [2, 2], [10, 20, 30, 40])], '');
+    expect(Array.from(g!.data as Float32Array)).toEqual([5, 6, 1, 2]);
+    expect(Array.from(s!.data as Float32Array)).toEqual([30, 40, 3, 4, 10, 20]);
+    expect(Array.from(z!.data as Float32Array)).toEqual([-1, -2, -3, -4, -5, -6]);
+  });
+});
