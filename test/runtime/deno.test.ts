@@ -16,25 +16,37 @@ import { compileShared, loadDataSet, REPO, tensorToJson, writeRuntimePackage, ty
 const DENO = join(REPO, 'node_modules', '.bin', 'deno');
 const TOL = { rtol: 1e-3, atol: 1e-5 };
 
-// Runs in Deno. Loads each model by path or by file: URL, as the job says, and prints
-// {modules: whether 'tenth' is the runtime file itself, results: [{name: {dims, data}}]}.
+// Runs in Deno, type-checked first (`deno run --check`: the package's "deno" condition must lead to
+// the runtime's declarations too). Loads each model by path or by file: URL, as the job says, and
+// prints {sameModule: whether 'tenth' is the runtime file itself, results: [{name: {dims, data}}]}.
 const SCRIPT = `
 import * as tenth from 'tenth';
+import type { CompiledModel, RunTensor, TypedArray } from 'tenth';
+// @ts-ignore: a plain .js file, imported only to compare module identity
 import * as direct from './node_modules/tenth/dist/src/runtime/index.js';
-const ARRAYS = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u8: Uint8Array, bool: Uint8Array };
-const job = JSON.parse(await new Response(Deno.stdin.readable).text());
-const results = [];
-for (const c of job.cases) {
-  const model = await tenth.loadCompiled(c.byUrl ? new URL(c.dir) : c.dir);
-  const feeds = {};
-  for (const [name, t] of Object.entries(c.inputs)) {
-    const Ctor = ARRAYS[t.dtype];
-    feeds[name] = { dims: t.dims, data: Ctor === BigInt64Array ? BigInt64Array.from(t.data, BigInt) : Ctor.from(t.data) };
+
+interface JsonTensor { dtype: string; dims: number[]; data: (number | string)[] }
+interface Job { cases: { dir: string; byUrl: boolean; inputs: Record<string, JsonTensor> }[] }
+
+function toArray(t: JsonTensor): TypedArray {
+  switch (t.dtype) {
+    case 'f32': return Float32Array.from(t.data, Number);
+    case 'i32': return Int32Array.from(t.data, Number);
+    case 'i64': return BigInt64Array.from(t.data, (v) => BigInt(v));
+    default: throw new Error('job: dtype ' + t.dtype);
   }
-  const out = await model.run(feeds);
-  results.push(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { dims: v.dims, data: Array.from(v.data, Number) }])));
 }
-console.log(JSON.stringify({ sameModule: tenth === direct, hasCompiler: 'importOnnxFile' in tenth, results }));
+
+const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as Job;
+const results: Record<string, { dims: readonly number[]; data: number[] }>[] = [];
+for (const c of job.cases) {
+  const model: CompiledModel = await tenth.loadCompiled(c.byUrl ? new URL(c.dir) : c.dir);
+  const feeds: Record<string, RunTensor> = {};
+  for (const [name, t] of Object.entries(c.inputs)) feeds[name] = { dims: t.dims, data: toArray(t) };
+  const out = await model.run(feeds);
+  results.push(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { dims: v.dims, data: Array.from(v.data as ArrayLike<number | bigint>, Number) }])));
+}
+console.log(JSON.stringify({ sameModule: (tenth as object) === direct, hasCompiler: 'importOnnxFile' in tenth, results }));
 `;
 
 interface Case { name: string; set: DataSet; byUrl: boolean }
@@ -44,7 +56,7 @@ const cases: Case[] = [];
 
 beforeAll(async () => {
   writeRuntimePackage(tmp);
-  writeFileSync(join(tmp, 'job.mjs'), SCRIPT);
+  writeFileSync(join(tmp, 'job.ts'), SCRIPT);
   for (const name of ['cnn_digits', 'tiny_bert']) {
     mkdirSync(join(tmp, 'models'), { recursive: true });
     await compileShared(name, join(tmp, 'models', name));
@@ -57,7 +69,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function runDeno(stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const xdg = join(tmp, 'xdg');
   mkdirSync(xdg, { recursive: true });
-  const child = spawn(DENO, ['run', '--no-lock', '--node-modules-dir=manual', '--allow-read', 'job.mjs'], {
+  const child = spawn(DENO, ['run', '--quiet', '--check', '--no-lock', '--node-modules-dir=manual', '--allow-read', 'job.ts'], {
     cwd: tmp,
     env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', XDG_RUNTIME_DIR: xdg, DENO_DIR: join(tmp, 'deno-dir'), NO_COLOR: '1' },
   });
@@ -73,7 +85,7 @@ function runDeno(stdin: string): Promise<{ code: number | null; stdout: string; 
 }
 
 describe('runtime in Deno', () => {
-  it("import 'tenth' is the runtime; shared models match their expected outputs by path and by file: URL", async () => {
+  it("import 'tenth' is the runtime (code and types); shared models match their expected outputs by path and by file: URL", async () => {
     const job = {
       cases: cases.map((c) => {
         const dir = join(tmp, 'models', c.name);

@@ -3,7 +3,7 @@
 // models and their test data.
 //
 // The runtime is transpiled here from src/runtime/*.ts (one file at a time, as tsc emits it: the
-// runtime has no type-directed emit) instead of read from dist/, so these tests check the current
+// runtime has no type-directed emit; declarations included) instead of read from dist/, so these tests check the current
 // source without a full build and never a stale dist/.
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,16 +18,16 @@ import type { Tensor } from '../../ir/tensor.js';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED_MODELS = join(REPO, '..', 'shared', 'models');
 
-/** Transpile src/runtime/*.ts into OUT (as dist/src/runtime/*.js). */
+/** Transpile src/runtime/*.ts into OUT (as dist/src/runtime/*.js and *.d.ts). */
 export function transpileRuntime(out: string): void {
   const src = join(REPO, 'src', 'runtime');
   mkdirSync(out, { recursive: true });
+  const compilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: false };
   for (const f of readdirSync(src).filter((n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))) {
-    const js = ts.transpileModule(readFileSync(join(src, f), 'utf8'), {
-      fileName: f,
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: false },
-    }).outputText;
-    writeFileSync(join(out, f.replace(/\.ts$/, '.js')), js);
+    const text = readFileSync(join(src, f), 'utf8');
+    writeFileSync(join(out, f.replace(/\.ts$/, '.js')), ts.transpileModule(text, { fileName: f, compilerOptions }).outputText);
+    // Declarations file by file (isolated declarations): what tsc emits wherever exports carry their types.
+    writeFileSync(join(out, f.replace(/\.ts$/, '.d.ts')), ts.transpileDeclaration(text, { fileName: f, compilerOptions }).outputText);
   }
 }
 
