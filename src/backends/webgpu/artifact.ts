@@ -1,0 +1,98 @@
+// The compiled WebGPU artifact's manifest and dispatch plan: what src/runtime/webgpu.ts reads.
+// Kept free of compiler types so the runtime can mirror it without importing the compiler.
+//
+// Every shader has the same three bindings (group 0):
+//   0: uniform  `u`  array<vec4<u32>>: symbolic dims, then the word offset of each arena buffer
+//   1: storage  `A`  array<u32>, read_write: the arena (inputs, outputs, intermediates)
+//   2: storage  `W`  array<u32>, read: weights.bin (offsets are compile-time constants)
+// Values are stored as 32-bit words (f32 and i32 bit patterns, bool as 0/1, i64 as two words).
+// The runtime fills the uniform slots for each binding of the symbols, places arena buffers with
+// plan.ts, and dispatches the kernels in order with workgroup counts evaluated from the symbols.
+
+export type ManifestDim = number | string;
+
+export interface GpuTensor {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly ManifestDim[];
+  /** Index into `buffers`. */
+  readonly buffer: number;
+}
+
+export interface GpuBuffer {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly ManifestDim[];
+  /** Bytes per element on the GPU (bool is one 32-bit word, i64 two). */
+  readonly esize: number;
+  readonly kind: 'weight' | 'input' | 'output' | 'temp';
+  /** Weights: byte offset and length in weights.bin. */
+  readonly offset?: number;
+  readonly bytes?: number;
+  /** Live range in dispatch steps, inclusive (arena buffers only). */
+  readonly first?: number;
+  readonly last?: number;
+}
+
+/** ceil(product(dims) / div): one workgroup count, symbols bound at run time. */
+export interface CountExpr {
+  readonly dims: readonly ManifestDim[];
+  readonly div: number;
+}
+
+export interface GpuKernel {
+  /** `007-conv2d-bias-relu`: the .wgsl file is `<name>.wgsl`. */
+  readonly name: string;
+  readonly file: string;
+  /** The IR ops computed by this dispatch. */
+  readonly ops: readonly string[];
+  /** Buffers read and written (indices into `buffers`), for review and the planner. */
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+  readonly workgroupSize: readonly [number, number, number];
+  /**
+   * Workgroup counts x, y, z. When x exceeds the device limit the runtime folds it into y;
+   * kernels that allow that (`fold: true`) recompute their linear workgroup index.
+   */
+  readonly dispatch: readonly [CountExpr, CountExpr, CountExpr];
+  readonly fold: boolean;
+}
+
+/** One slot of the uniform array: a symbol's bound value, or an arena buffer's offset in words. */
+export type UniformSlot = { readonly symbol: string } | { readonly buffer: number };
+
+export interface GpuManifest {
+  readonly format: 'tenth-webgpu/1';
+  readonly name: string;
+  readonly symbols: readonly string[];
+  /** Alignment of arena buffers in bytes. */
+  readonly alignment: number;
+  readonly weightsBytes: number;
+  readonly inputs: readonly GpuTensor[];
+  readonly outputs: readonly GpuTensor[];
+  readonly buffers: readonly GpuBuffer[];
+  readonly uniforms: readonly UniformSlot[];
+  readonly kernels: readonly GpuKernel[];
+  /** Device features the shaders need (none yet). */
+  readonly features: readonly string[];
+  /** Workgroup storage the largest shader declares, in bytes (requested at device creation). */
+  readonly workgroupStorageBytes: number;
+}
+
+export interface GpuKernelReport {
+  readonly name: string;
+  readonly ops: readonly string[];
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+export interface GpuCompileReport {
+  readonly model: string;
+  readonly target: 'webgpu';
+  /** Sizes used for symbols in the figures below. */
+  readonly bind: Readonly<Record<string, number>>;
+  readonly kernels: readonly GpuKernelReport[];
+  readonly totalFlops: number;
+  readonly weightsBytes: number;
+  readonly pipeline: string;
+}

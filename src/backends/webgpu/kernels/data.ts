@@ -1,0 +1,144 @@
+// Data movement as map kernels: each result element is read from one computed input index.
+// Reshape-like ops read the same flat index (so they chain for free); transpose, slice, gather,
+// concat compute the input index from the result's coordinates; shape writes the (bound) dims.
+// Every computed index is clamped into its buffer, so no access leaves it for any shape.
+
+import type { Op } from '../../../../ir/ir.js';
+import { toNumbers } from '../../../../ir/tensor.js';
+import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
+import { addU, convert, mulU, REG, u32 } from '../wgsl.js';
+
+const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
+
+export const COPY_KERNEL: MapKernel = {
+  kind: 'map', flat: true,
+  pointwise: () => [0],
+  value: (k, op, i) => {
+    if (op.name === 'dropout' && op.results.length > 1) k.fail(op, 'dropout with a mask output is not supported by the webgpu backend');
+    return k.operand(op, 0, i);
+  },
+};
+
+export const CAST_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [0],
+  value: (k, op, i) => {
+    const from = REG[op.operands[0]!.type.dtype], to = REG[op.results[0]!.type.dtype];
+    if (!from || !to) k.fail(op, `cast from ${op.operands[0]!.type.dtype} to ${op.results[0]!.type.dtype} is not supported by the webgpu backend`);
+    return k.body.let('v', convert(k.operand(op, 0, i), from, to));
+  },
+};
+
+/** Expand: operand 0 broadcast to the result (the shape operand only fixed the result type). */
+export const EXPAND_KERNEL: MapKernel = { kind: 'map', pointwise: () => [0], value: (k, op, i) => k.operand(op, 0, i) };
+
+export const TRANSPOSE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  value: (k, op, i) => {
+    const x = op.operands[0]!;
+    const xd = k.dims(x);
+    const perm = (op.attrs.get('perm')?.value as number[] | undefined) ?? xd.map((_d, a) => xd.length - 1 - a);
+    const c = coords(k, i, k.dims(op.results[0]!));
+    const xs = strides(k, xd);
+    return k.load(x, k.body.let('src', sumTerms(perm.map((p, a) => mulU(c[a]!, xs[p]!)))));
+  },
+};
+
+export const SLICE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  value: (k, op, i) => {
+    const [x, starts, , axesV, stepsV] = op.operands;
+    const xd = k.dims(x!);
+    const st = k.constant(starts!), ax = axesV ? k.constant(axesV) : undefined, sp = stepsV ? k.constant(stepsV) : undefined;
+    if (!st || (axesV && !ax) || (stepsV && !sp)) k.fail(op, 'slice needs constant starts, axes and steps in the webgpu backend');
+    const s0 = toNumbers(st!);
+    const axes = ax ? toNumbers(ax).map((a) => (a < 0 ? a + xd.length : a)) : s0.map((_v, j) => j);
+    const steps = sp ? toNumbers(sp) : s0.map(() => 1);
+    const start = xd.map(() => 0), step = xd.map(() => 1);
+    axes.forEach((a, j) => {
+      let s = s0[j]!;
+      const d = xd[a]!, dir = steps[j]!;
+      if (typeof d === 'number') {
+        if (s < 0) s += d;
+        s = dir > 0 ? Math.min(Math.max(s, 0), d) : Math.min(Math.max(s, -1), d - 1);
+      } else if (s < 0 || s >= 2 ** 31) k.fail(op, `slice start ${s} on symbolic dim ${d} is not supported by the webgpu backend`);
+      start[a] = s; step[a] = dir;
+    });
+    const c = coords(k, i, k.dims(op.results[0]!));
+    const xs = strides(k, xd);
+    // start + c * step as i32 (steps may be negative), then into the buffer's range.
+    const terms = xd.map((_d, a) => {
+      const idx = start[a] === 0 && step[a] === 1 ? c[a]! : `u32(${start[a]}i + i32(${c[a]}) * ${step[a]}i)`;
+      return mulU(idx, xs[a]!);
+    });
+    return k.load(x!, k.body.let('src', `min(${sumTerms(terms)}, ${k.size(xd)} - 1u)`));
+  },
+};
+
+export const GATHER_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  value: (k, op, i) => {
+    const [data, idx] = op.operands;
+    const dd = k.dims(data!), id = k.dims(idx!);
+    const axis = (intAttr(op, 'axis', 0) + dd.length) % dd.length;
+    if (REG[idx!.type.dtype] !== 'i32') k.fail(op, 'gather indices must be i32 or i64');
+    const c = coords(k, i, k.dims(op.results[0]!));
+    const q = c.slice(axis, axis + id.length);
+    const qi = sumTerms(q.map((cq, a) => mulU(cq, strides(k, id)[a]!)));
+    const K = k.dim(dd[axis]!);
+    const j = k.body.let('j', k.load(idx!, qi));
+    // Negative indices count from the end; out-of-range ones are clamped (ONNX leaves them undefined).
+    const jj = k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${K}), ${j} < 0i), 0i, i32(${K}) - 1i))`);
+    const ds = strides(k, dd);
+    const outer = c.slice(0, axis), inner = c.slice(axis + id.length);
+    const terms = [...outer.map((cc, a) => mulU(cc, ds[a]!)), mulU(jj, ds[axis]!), ...inner.map((cc, a) => mulU(cc, ds[axis + 1 + a]!))];
+    return k.load(data!, k.body.let('src', sumTerms(terms)));
+  },
+};
+
+export const CONCAT_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  value: (k, op, i) => {
+    const y = op.results[0]!;
+    const yd = k.dims(y);
+    const axis = (intAttr(op, 'axis', 0) + yd.length) % yd.length;
+    const c = coords(k, i, yd);
+    const reg = REG[y.type.dtype]!;
+    const v = k.body.var('v', reg);
+    let lo = '0u';
+    const parts = op.operands.filter((x) => x !== null);
+    parts.forEach((x, n) => {
+      const xd = k.dims(x);
+      const hi = addU(lo, k.dim(xd[axis]!));
+      const xs = strides(k, xd);
+      const at = lo;
+      const body = (): void => {
+        const terms = xd.map((_d, a) => mulU(a === axis ? `(${c[a]} - ${at})` : c[a]!, xs[a]!));
+        k.body.line(`${v} = ${k.load(x, `min(${sumTerms(terms)}, ${k.size(xd)} - 1u)`)};`);
+      };
+      if (n === parts.length - 1) k.body.block(n === 0 ? 'if (true)' : 'else', body);
+      else k.body.block(`${n === 0 ? 'if' : 'else if'} (${c[axis]} < ${hi})`, body);
+      lo = hi;
+    });
+    return v;
+  },
+};
+
+export const SHAPE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  value: (k, op, i) => {
+    const xd = k.dims(op.operands[0]!);
+    const r = xd.length;
+    const norm = (v: number): number => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+    const start = norm(intAttr(op, 'start', 0)), end = norm(intAttr(op, 'end', r));
+    const dims = xd.slice(start, end).map((d) => `i32(${k.dim(d)})`);
+    if (dims.length === 0) return '0i';
+    const a = k.body.var('dims', `array<i32, ${dims.length}>`, `array<i32, ${dims.length}>(${dims.join(', ')})`);
+    return k.body.let('v', `${a}[min(${i}, ${u32(dims.length - 1)})]`);
+  },
+};

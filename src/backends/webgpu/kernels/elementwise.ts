@@ -1,0 +1,124 @@
+// Elementwise ops with ONNX broadcasting: each is a WGSL expression over its operands' registers.
+// f32 math follows the interpreter: erf is a polynomial (WGSL has none), tanh is clamped first
+// (exp overflow inside some implementations turns tanh(+-large) into NaN).
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import { floatAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
+import { convert, f32Lit, literal, REG, type Reg } from '../wgsl.js';
+
+type Expr = (a: readonly string[], op: Op, reg: Reg, k: KernelCtx) => string;
+
+const f = (x: number): string => f32Lit(x);
+const OPS: Record<string, Expr> = {
+  add: ([a, b]) => `(${a} + ${b})`,
+  sub: ([a, b]) => `(${a} - ${b})`,
+  mul: ([a, b]) => `(${a} * ${b})`,
+  div: ([a, b], _o, reg) => (reg === 'f32' ? `(${a} / ${b})` : `select(${a} / ${b}, 0${reg === 'i32' ? 'i' : 'u'}, ${b} == 0${reg === 'i32' ? 'i' : 'u'})`),
+  max: (a) => a.reduce((x, y) => `max(${x}, ${y})`),
+  min: (a) => a.reduce((x, y) => `min(${x}, ${y})`),
+  sum: (a) => `(${a.join(' + ')})`,
+  mean: (a) => `((${a.join(' + ')}) / ${f(a.length)})`,
+  neg: ([a]) => `(-${a})`,
+  abs: ([a]) => `abs(${a})`,
+  sqrt: ([a]) => `sqrt(${a})`,
+  reciprocal: ([a]) => `(1.0f / ${a})`,
+  identity: ([a]) => a!,
+  relu: ([a], _o, reg) => `max(${a}, ${literal(0, reg)})`,
+  exp: ([a]) => `exp(${a})`,
+  log: ([a]) => `log(${a})`,
+  tanh: ([a]) => `tanh(clamp(${a}, -15.0f, 15.0f))`,
+  sigmoid: ([a]) => `(1.0f / (1.0f + exp(-${a})))`,
+  erf: ([a]) => `erf_f32(${a})`,
+  floor: ([a]) => `floor(${a})`,
+  ceil: ([a]) => `ceil(${a})`,
+  round: ([a]) => `round(${a})`,
+  sign: ([a], _o, reg) => (reg === 'f32' ? `sign(${a})` : `sign(${a})`),
+  sin: ([a]) => `sin(${a})`,
+  cos: ([a]) => `cos(${a})`,
+  pow: ([a, b]) => `pow_f32(${a}, f32(${b}))`,
+  softplus: ([a]) => `select(log(1.0f + exp(${a})), ${a}, ${a} > 20.0f)`,
+  softsign: ([a]) => `(${a} / (1.0f + abs(${a})))`,
+  swish: ([a], op) => `(${a} / (1.0f + exp(-${f(floatAttr(op, 'alpha', 1))} * ${a})))`,
+  leaky_relu: ([a], op) => `select(${a} * ${f(floatAttr(op, 'alpha', 0.01))}, ${a}, ${a} >= 0.0f)`,
+  elu: ([a], op) => `select(${f(floatAttr(op, 'alpha', 1))} * (exp(${a}) - 1.0f), ${a}, ${a} >= 0.0f)`,
+  hard_sigmoid: ([a], op) => `clamp(${a} * ${f(floatAttr(op, 'alpha', 0.2))} + ${f(floatAttr(op, 'beta', 0.5))}, 0.0f, 1.0f)`,
+  hard_swish: ([a]) => `(${a} * clamp(${a} * ${f(1 / 6)} + 0.5f, 0.0f, 1.0f))`,
+  gelu: ([a], op) => (String(op.attrs.get('approximate')?.value ?? 'none') === 'tanh'
+    ? `(0.5f * ${a} * (1.0f + tanh(clamp(${f(Math.sqrt(2 / Math.PI))} * (${a} + 0.044715f * ${a} * ${a} * ${a}), -15.0f, 15.0f))))`
+    : `(0.5f * ${a} * (1.0f + erf_f32(${a} * ${f(Math.SQRT1_2)})))`),
+  // clip(x, min?, max?): a missing bound is no bound.
+  clip: ([x, lo, hi], op) => {
+    let e = x!;
+    if (op.operands[1]) e = `max(${e}, ${lo})`;
+    if (op.operands[2]) e = `min(${e}, ${hi})`;
+    return e;
+  },
+  where: ([c, a, b]) => `select(${b}, ${a}, ${c})`,
+  equal: ([a, b]) => `(${a} == ${b})`,
+  less: ([a, b]) => `(${a} < ${b})`,
+  greater: ([a, b]) => `(${a} > ${b})`,
+  less_or_equal: ([a, b]) => `(${a} <= ${b})`,
+  greater_or_equal: ([a, b]) => `(${a} >= ${b})`,
+  not: ([a]) => `(!${a})`,
+  and: ([a, b]) => `(${a} && ${b})`,
+  or: ([a, b]) => `(${a} || ${b})`,
+  xor: ([a, b]) => `(${a} != ${b})`,
+  is_nan: ([a]) => `(bitcast<u32>(${a}) & 0x7fffffffu) > 0x7f800000u`,
+};
+
+/** Ops whose operands all are f32 math (the others compare, select or are dtype-generic). */
+const FLOAT_ONLY = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'sqrt', 'reciprocal', 'floor', 'ceil', 'round', 'sin', 'cos', 'pow',
+  'softplus', 'softsign', 'swish', 'leaky_relu', 'elu', 'hard_sigmoid', 'hard_swish', 'gelu', 'mean']);
+
+/** Helper functions some expressions call; added to a shader when its text mentions them. */
+export const WGSL_HELPERS: Readonly<Record<string, string>> = {
+  // Abramowitz & Stegun 7.1.26 has 1.5e-7 absolute error; this one (W. J. Cody's rational
+  // approximation via erfc for |x| > 0.5 would be better) uses the 5-term form plus a Taylor
+  // series near 0, where the relative error of 7.1.26 is worst.
+  erf_f32: `fn erf_f32(x: f32) -> f32 {
+  let ax = abs(x);
+  if (ax < 0.5f) {
+    let x2 = x * x;
+    return x * (1.1283791671f + x2 * (-0.3761263890f + x2 * (0.1128379167f + x2 * (-0.0268661706f + x2 * 0.0052239776f))));
+  }
+  let t = 1.0f / (1.0f + 0.3275911f * ax);
+  let y = 1.0f - (((((1.061405429f * t - 1.453152027f) * t) + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t * exp(-ax * ax);
+  return select(-y, y, x >= 0.0f);
+}`,
+  // pow with ONNX's cases for a negative base and an integral exponent (WGSL pow is NaN there).
+  pow_f32: `fn pow_f32(a: f32, b: f32) -> f32 {
+  if (b == 0.0f) { return 1.0f; }
+  if (a >= 0.0f) { return pow(a, b); }
+  if (floor(b) != b) { return (b - b) / (b - b); }
+  let m = pow(-a, b);
+  return select(m, -m, (abs(b) % 2.0f) == 1.0f);
+}`,
+};
+
+export const ELEMENTWISE_OPS: readonly string[] = Object.keys(OPS);
+
+function value(k: KernelCtx, op: Op, i: string): string {
+  const y = op.results[0]!;
+  const reg = REG[y.type.dtype];
+  if (!reg) k.fail(op, `${op.name} on ${y.type.dtype} is not supported by the webgpu backend`);
+  const regs = op.operands.map((v) => (v ? REG[v.type.dtype] : undefined));
+  if (regs.some((r, j) => op.operands[j] && !r)) k.fail(op, `${op.name}: an operand dtype is not supported by the webgpu backend`);
+  if (FLOAT_ONLY.has(op.name) && (reg !== 'f32' || regs.some((r) => r && r !== 'f32')) && op.name !== 'pow') {
+    k.fail(op, `${op.name} on ${y.type.dtype} is not supported by the webgpu backend (f32 only)`);
+  }
+  if (op.name === 'pow' && (reg !== 'f32' || regs[0] !== 'f32')) k.fail(op, 'pow needs an f32 base in the webgpu backend');
+  // Bool-producing comparisons take operands of one type; arithmetic keeps the result's type.
+  const args = op.operands.map((v, j) => (v ? k.operand(op, j, i) : ''));
+  const e = OPS[op.name]!(args, op, reg, k);
+  const cmp = ['equal', 'less', 'greater', 'less_or_equal', 'greater_or_equal', 'is_nan'].includes(op.name);
+  return k.body.let('v', cmp || op.name === 'where' || op.name === 'pow' ? e : convert(e, reg, reg));
+}
+
+const COST: Readonly<Record<string, number>> = { exp: 8, erf: 16, tanh: 12, sigmoid: 10, gelu: 20, pow: 10, softplus: 10 };
+
+export const ELEMENTWISE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: (op) => op.operands.map((_v, j) => j),
+  value,
+  flops: (op: Op, numel: (v: Value) => number) => numel(op.results[0]!) * (COST[op.name] ?? 1),
+};

@@ -1,0 +1,207 @@
+// Tiled GEMM for MatMul, Gemm and (implicit-GEMM) Conv: a workgroup of 8x8 threads computes a
+// 32x32 tile of C, each thread a 4x4 register block (rows ty+8i, columns tx+8j, so neighbouring
+// threads read neighbouring workgroup-memory words). K advances 16 at a time through two
+// workgroup tiles; every tile element is written (zero outside the matrices) before the barrier,
+// and the loop bounds are uniform, so barriers are reached by all threads.
+// Conv: C[co, p] = sum_k W[co, k] * X_im2col[k, p] per (batch, group), k = (ci, kh, kw).
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import type { Dim } from '../../../../ir/types.js';
+import type { CountExpr } from '../artifact.js';
+import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { f32Lit, mulU } from '../wgsl.js';
+import { windowOf } from './window.js';
+
+const BM = 32, BN = 32, BK = 16, T = 8, R = 4;
+
+interface Gemm {
+  M: readonly Dim[]; N: readonly Dim[]; K: readonly Dim[]; batch: readonly Dim[];
+  /** Statements at the top of main that need the batch index `b`. */
+  prologue(b: string): void;
+  /** f32 expressions, called with in-range indices only. */
+  loadA(m: string, k: string): string;
+  loadB(k: string, n: string): string;
+  /** Result element: statements then `epi(index, value)`. */
+  store(m: string, n: string, acc: string): void;
+}
+
+function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
+  const b = k.body;
+  const M = b.let('M', k.size(g.M)), N = b.let('N', k.size(g.N)), K = b.let('K', k.size(g.K));
+  b.line('let bz = wid.z;');
+  g.prologue('bz');
+  b.line(`let m0 = wid.y * ${BM}u;`);
+  b.line(`let n0 = wid.x * ${BN}u;`);
+  b.line(`let tid = lid3.y * ${T}u + lid3.x;`);
+  b.line(`var acc: array<f32, ${R * R}>;`);
+  b.block(`for (var k0 = 0u; k0 < ${K}; k0 += ${BK}u)`, () => {
+    b.block(`for (var r = 0u; r < ${(BM * BK) / (T * T)}u; r++)`, () => {
+      b.line(`let e = r * ${T * T}u + tid;`);
+      b.line(`let am = m0 + e / ${BK}u;`);
+      b.line(`let ak = k0 + e % ${BK}u;`);
+      b.line('var av = 0.0f;');
+      b.block(`if (am < ${M} && ak < ${K})`, () => b.line(`av = ${g.loadA('am', 'ak')};`));
+      b.line(`As[(e % ${BK}u) * ${BM}u + e / ${BK}u] = av;`);
+      b.line(`let bk = k0 + e / ${BN}u;`);
+      b.line(`let bn = n0 + e % ${BN}u;`);
+      b.line('var bv = 0.0f;');
+      b.block(`if (bk < ${K} && bn < ${N})`, () => b.line(`bv = ${g.loadB('bk', 'bn')};`));
+      b.line(`Bs[e] = bv;`);
+    });
+    b.line('workgroupBarrier();');
+    b.block(`for (var kk = 0u; kk < ${BK}u; kk++)`, () => {
+      for (let i = 0; i < R; i++) b.line(`let a${i} = As[kk * ${BM}u + lid3.y + ${T * i}u];`);
+      for (let j = 0; j < R; j++) b.line(`let b${j} = Bs[kk * ${BN}u + lid3.x + ${T * j}u];`);
+      for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) b.line(`acc[${i * R + j}] = fma(a${i}, b${j}, acc[${i * R + j}]);`);
+    });
+    b.line('workgroupBarrier();');
+  });
+  for (let i = 0; i < R; i++) {
+    for (let j = 0; j < R; j++) {
+      b.block(`if (m0 + lid3.y + ${T * i}u < ${M} && n0 + lid3.x + ${T * j}u < ${N})`, () => {
+        g.store(`(m0 + lid3.y + ${T * i}u)`, `(n0 + lid3.x + ${T * j}u)`, `acc[${i * R + j}]`);
+      });
+    }
+  }
+  const cnt = (dims: readonly Dim[], div: number): CountExpr => ({ dims: [...dims], div });
+  return {
+    decls: [`var<workgroup> As: array<f32, ${BM * BK}>;`, `var<workgroup> Bs: array<f32, ${BK * BN}>;`],
+    workgroupSize: [T, T, 1],
+    dispatch: [cnt(g.N, BN), cnt(g.M, BM), cnt(g.batch, 1)],
+    fold: false,
+    workgroupBytes: 4 * (BM * BK + BK * BN),
+  };
+}
+
+/** Batch offset of an operand with batch dims `own` broadcast against `out` (right-aligned). */
+function batchOffset(k: KernelCtx, bc: readonly string[], own: readonly Dim[], out: readonly Dim[], matrix: string): string {
+  const pad = out.length - own.length;
+  const st = strides(k, own);
+  let e = '0u';
+  own.forEach((d, a) => {
+    if (d === 1) return;
+    e = e === '0u' ? mulU(bc[a + pad]!, st[a]!) : `${e} + ${mulU(bc[a + pad]!, st[a]!)}`;
+  });
+  return e === '0u' ? '0u' : `(${e}) * ${matrix}`;
+}
+
+function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
+  const [A, B] = op.operands as Value[];
+  const y = op.results[0]!;
+  if (y.type.dtype !== 'f32') k.fail(op, 'matmul: only f32 is supported by the webgpu backend');
+  let ad = [...k.dims(A!)], bd = [...k.dims(B!)];
+  if (ad.length === 1) ad = [1, ad[0]!];
+  if (bd.length === 1) bd = [bd[0]!, 1];
+  const M = ad[ad.length - 2]!, Kd = ad[ad.length - 1]!, N = bd[bd.length - 1]!;
+  const ab = ad.slice(0, -2), bb = bd.slice(0, -2);
+  const ob = ab.length >= bb.length ? ab.map((d, a) => { const o = bb[a - (ab.length - bb.length)]; return d === 1 && o !== undefined ? o : d; })
+    : bb.map((d, a) => { const o = ab[a - (bb.length - ab.length)]; return d === 1 && o !== undefined ? o : d; });
+  let aOff = '0u', bOff = '0u';
+  return emitGemm(k, {
+    M: [M], N: [N], K: [Kd], batch: ob,
+    prologue: (bz) => {
+      const bc = coords(k, bz, ob, 'bc');
+      aOff = k.body.let('aoff', batchOffset(k, bc, ab, ob, k.size([M, Kd])));
+      bOff = k.body.let('boff', batchOffset(k, bc, bb, ob, k.size([Kd, N])));
+    },
+    loadA: (m, kk) => k.load(A!, `${aOff} + ${m} * ${k.dim(Kd)} + ${kk}`),
+    loadB: (kk, n) => k.load(B!, `${bOff} + ${kk} * ${k.dim(N)} + ${n}`),
+    store: (m, n, acc) => k.body.line(`epi((bz * ${k.dim(M)} + ${m}) * ${k.dim(N)} + ${n}, ${acc});`),
+  });
+}
+
+function emitGemmOp(k: KernelCtx, op: Op): SpecialShader {
+  const [A, B, C] = op.operands;
+  const y = op.results[0]!;
+  if (y.type.dtype !== 'f32') k.fail(op, 'gemm: only f32 is supported by the webgpu backend');
+  const tA = intAttr(op, 'transA', 0) === 1, tB = intAttr(op, 'transB', 0) === 1;
+  const alpha = floatAttr(op, 'alpha', 1), beta = floatAttr(op, 'beta', 1);
+  const [M, N] = k.dims(y) as [Dim, Dim];
+  const ad = k.dims(A!), bd = k.dims(B!);
+  const Kd = tA ? ad[0]! : ad[1]!;
+  const cd = C ? k.dims(C) : [];
+  return emitGemm(k, {
+    M: [M], N: [N], K: [Kd], batch: [],
+    prologue: () => undefined,
+    loadA: (m, kk) => k.load(A!, tA ? `${kk} * ${k.dim(M)} + ${m}` : `${m} * ${k.dim(Kd)} + ${kk}`),
+    loadB: (kk, n) => k.load(B!, tB ? `${n} * ${k.dim(Kd)} + ${kk}` : `${kk} * ${k.dim(N)} + ${n}`),
+    store: (m, n, acc) => {
+      let v = alpha === 1 ? acc : `${f32Lit(alpha)} * ${acc}`;
+      if (C && beta !== 0) {
+        // C broadcasts to [M, N] (right-aligned): [N], [1,N], [M,1], [M,N] or a scalar.
+        const cm = cd.length === 2 && cd[0] !== 1 ? m : '0u';
+        const cn = cd.length >= 1 && cd[cd.length - 1] !== 1 ? n : '0u';
+        const idx = cd.length === 2 ? `${cm} * ${k.dim(cd[1]!)} + ${cn}` : cn;
+        v = `${v} + ${beta === 1 ? '' : `${f32Lit(beta)} * `}${k.load(C, idx)}`;
+      }
+      k.body.line(`epi(${m} * ${k.dim(N)} + ${n}, ${v});`);
+    },
+  });
+}
+
+function emitConv(k: KernelCtx, op: Op): SpecialShader {
+  const [X, Wt, Bias] = op.operands;
+  const y = op.results[0]!;
+  const xd = k.dims(X!), wd = k.dims(Wt!), yd = k.dims(y);
+  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, 'conv: only 2-D f32 convolutions are supported by the webgpu backend');
+  const G = intAttr(op, 'group', 1);
+  const Co = wd[0] as number, Cig = wd[1] as number;
+  const Cog = Co / G;
+  const w = windowOf(k, op, intsAttr(op, 'kernel_shape') ?? (wd.slice(2) as number[]), xd[2]!, xd[3]!, yd[2]!, yd[3]!);
+  const taps = w.kh * w.kw;
+  const H = k.dim(xd[2]!), W = k.dim(xd[3]!), OW = k.dim(yd[3]!);
+  const P = k.size(yd.slice(2));
+  const pointwise = taps === 1 && w.sh === 1 && w.sw === 1 && w.pt === 0 && w.pl === 0;
+  let xOff = '0u', grp = '0u', nIdx = '0u';
+  const shader = emitGemm(k, {
+    M: [Cog], N: yd.slice(2), K: [Cig * taps], batch: G === 1 ? [xd[0]!] : [xd[0]!, G],
+    prologue: (bz) => {
+      nIdx = k.body.let('nb', G === 1 ? bz : `${bz} / ${G}u`);
+      grp = G === 1 ? '0u' : k.body.let('grp', `${bz} % ${G}u`);
+      xOff = k.body.let('xoff', `(${nIdx} * ${k.dim(xd[1]!)} + ${mulU(grp, `${Cig}u`)}) * ${H} * ${W}`);
+    },
+    loadA: (m, kk) => k.load(Wt!, `(${mulU(grp, `${Cog}u`)} + ${m}) * ${Cig * taps}u + ${kk}`),
+    loadB: (kk, p) => {
+      if (pointwise) return k.load(X!, `${xOff} + ${kk} * ${H} * ${W} + ${p}`);
+      // im2col on the fly: tap (ci, ty, tx) of output p; zero outside the input (the padding).
+      const ih = `i32(${p} / ${OW}) * ${w.sh}i - ${w.pt}i + i32((${kk} % ${taps}u) / ${w.kw}u) * ${w.dh}i`;
+      const iw = `i32(${p} % ${OW}) * ${w.sw}i - ${w.pl}i + i32(${kk} % ${w.kw}u) * ${w.dw}i`;
+      return `conv_tap(${xOff} + (${kk} / ${taps}u) * ${H} * ${W}, ${ih}, ${iw}, ${H}, ${W})`;
+    },
+    store: (m, n, acc) => {
+      const co = G === 1 ? m : `${mulU(grp, `${Cog}u`)} + ${m}`;
+      const v = Bias ? `${acc} + ${k.load(Bias, co)}` : acc;
+      k.body.line(`epi((${nIdx} * ${Co}u + ${co}) * ${P} + ${n}, ${v});`);
+    },
+  });
+  return pointwise ? shader : { ...shader, decls: [...shader.decls, convTapHelper((idx) => k.load(X!, idx))] };
+}
+
+/** The im2col tap loader: zero when (ih, iw) is in the padding. */
+const convTapHelper = (load: (idx: string) => string): string => `fn conv_tap(base: u32, ih: i32, iw: i32, H: u32, W: u32) -> f32 {
+  if (ih < 0i || iw < 0i || ih >= i32(H) || iw >= i32(W)) { return 0.0f; }
+  return ${load('base + u32(ih) * W + u32(iw)')};
+}`;
+
+const gemmFlops = (m: number, n: number, kk: number): number => 2 * m * n * kk;
+
+export const MATMUL_KERNEL: SpecialKernel = {
+  kind: 'special', emit: emitMatmul,
+  flops: (op, numel) => {
+    const a = op.operands[0]!.type.shape!;
+    const kk = a[a.length - 1];
+    return gemmFlops(numel(op.results[0]!), 1, typeof kk === 'number' ? kk : 1);
+  },
+};
+export const GEMM_KERNEL: SpecialKernel = {
+  kind: 'special', emit: emitGemmOp,
+  flops: (op, numel) => {
+    const a = op.operands[0]!.type.shape!;
+    const kk = intAttr(op, 'transA', 0) === 1 ? a[0] : a[1];
+    return gemmFlops(numel(op.results[0]!), 1, typeof kk === 'number' ? kk : 1) + 2 * numel(op.results[0]!);
+  },
+};
+export const CONV_KERNEL: SpecialKernel = {
+  kind: 'special', emit: emitConv,
+  flops: (op, numel) => 2 * numel(op.results[0]!) * numel(op.operands[1]!) / Number(op.operands[1]!.type.shape![0]),
+};

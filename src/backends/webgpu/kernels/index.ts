@@ -1,0 +1,31 @@
+// The kernel table: IR op name -> generator (conv picks depthwise or implicit GEMM per op).
+
+import type { Op } from '../../../../ir/ir.js';
+import type { KernelDef } from '../kernel-api.js';
+import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, TRANSPOSE_KERNEL } from './data.js';
+import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
+import { CONV_KERNEL, GEMM_KERNEL, MATMUL_KERNEL } from './gemm.js';
+import { LAYER_NORM_KERNEL, REDUCE_KERNEL, REDUCE_OPS, SOFTMAX_KERNEL } from './rows.js';
+import { DEPTHWISE_KERNEL, isDepthwise, POOL_KERNEL } from './window.js';
+
+export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
+  ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
+  ...['identity', 'reshape', 'flatten', 'unsqueeze', 'squeeze', 'dropout'].map((n) => [n, COPY_KERNEL] as const),
+  ['cast', CAST_KERNEL], ['expand', EXPAND_KERNEL],
+  ['transpose', TRANSPOSE_KERNEL], ['slice', SLICE_KERNEL], ['gather', GATHER_KERNEL], ['concat', CONCAT_KERNEL], ['shape', SHAPE_KERNEL],
+  ['max_pool', POOL_KERNEL], ['average_pool', POOL_KERNEL],
+  ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_KERNEL],
+  ['softmax', SOFTMAX_KERNEL], ['log_softmax', SOFTMAX_KERNEL], ['layer_normalization', LAYER_NORM_KERNEL],
+  ...REDUCE_OPS.map((n) => [n, REDUCE_KERNEL] as const),
+]);
+
+export function kernelFor(op: Op): KernelDef | undefined {
+  if (op.name === 'conv' && isDepthwise(op)) return DEPTHWISE_KERNEL;
+  return KERNELS.get(op.name);
+}
+
+/** A short name for file names: `conv2d`, `dwconv2d`, else the op name. */
+export function kernelLabel(op: Op): string {
+  if (op.name === 'conv') return isDepthwise(op) ? 'dwconv2d' : 'conv2d';
+  return op.name.replace(/_/g, '-');
+}

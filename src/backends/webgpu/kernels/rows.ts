@@ -1,0 +1,161 @@
+// Row kernels with workgroup reductions: one workgroup of 64 threads per row (softmax along an
+// axis, layer normalisation over the trailing dims, reductions to one output element). Threads
+// stride over the row, combine partials in workgroup memory (each thread writes its slot before
+// the barrier, then a tree), and every thread reads the result after the last barrier. Row index
+// and bounds are uniform (workgroup id and uniforms), so the early return keeps barriers valid.
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import { toNumbers } from '../../../../ir/tensor.js';
+import type { Dim } from '../../../../ir/types.js';
+import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { addU, f32Lit, mulU } from '../wgsl.js';
+
+const WG = 64;
+
+/** Emit a workgroup reduction of `partial` with `combine(a, b)`; returns a let holding the result. */
+function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string): string {
+  const b = k.body;
+  b.line(`red[lid] = ${partial};`);
+  b.line('workgroupBarrier();');
+  b.block(`for (var s = ${WG / 2}u; s > 0u; s = s >> 1u)`, () => {
+    b.line(`if (lid < s) { red[lid] = ${combine('red[lid]', 'red[lid + s]')}; }`);
+    b.line('workgroupBarrier();');
+  });
+  const r = b.let(name, 'red[0]');
+  // The next reduction overwrites red: wait until everyone has read this one.
+  b.line('workgroupBarrier();');
+  return r;
+}
+
+function rowShader(rows: readonly Dim[]): SpecialShader {
+  return {
+    decls: [`var<workgroup> red: array<f32, ${WG}>;`],
+    workgroupSize: [WG, 1, 1],
+    dispatch: [{ dims: [...rows], div: 1 }, { dims: [], div: 1 }, { dims: [], div: 1 }],
+    fold: true, workgroupBytes: 4 * WG,
+  };
+}
+
+function rowStart(k: KernelCtx, rows: string): string {
+  const b = k.body;
+  b.line('let row = wid.x + wid.y * nwg.x;');
+  b.line(`if (row >= ${rows}) { return; }`);
+  return 'row';
+}
+
+const NEG_INF = f32Lit(-Infinity);
+
+function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
+  const x = op.operands[0]!;
+  const xd = k.dims(x);
+  if (x.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+  const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
+  const outer = xd.slice(0, axis), len = xd[axis]!, inner = xd.slice(axis + 1);
+  const rowsDims = [...outer, ...inner];
+  const b = k.body;
+  const row = rowStart(k, k.size(rowsDims));
+  const I = k.size(inner), L = k.dim(len);
+  const base = b.let('base', I === '1u' ? `${row} * ${L}` : `(${row} / ${I}) * ${L} * ${I} + ${row} % ${I}`);
+  const at = (j: string): string => addU(base, mulU(j, I));
+  const loop = (f: (v: string, j: string) => void): void => b.block(`for (var j = lid; j < ${L}; j += ${WG}u)`, () => f(k.load(x, at('j')), 'j'));
+  const mx = b.var('mx', 'f32', NEG_INF);
+  loop((v) => b.line(`${mx} = max(${mx}, ${v});`));
+  const m = reduceWg(k, mx, (p, q) => `max(${p}, ${q})`, 'rmax');
+  const sm = b.var('sm', 'f32', '0.0f');
+  loop((v) => b.line(`${sm} = ${sm} + exp(${v} - ${m});`));
+  const tot = reduceWg(k, sm, (p, q) => `${p} + ${q}`, 'rsum');
+  const log = op.name === 'log_softmax';
+  loop((v, j) => b.line(`epi(${at(j)}, ${log ? `${v} - ${m} - log(${tot})` : `exp(${v} - ${m}) / ${tot}`});`));
+  return rowShader(rowsDims);
+}
+
+function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
+  const [x, scale, bias] = op.operands;
+  const xd = k.dims(x!);
+  if (x!.type.dtype !== 'f32') k.fail(op, 'layer_normalization: only f32 is supported by the webgpu backend');
+  const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
+  const eps = floatAttr(op, 'epsilon', 1e-5);
+  const rowsDims = xd.slice(0, axis);
+  const b = k.body;
+  const row = rowStart(k, k.size(rowsDims));
+  const L = k.size(xd.slice(axis));
+  const base = b.let('base', mulU(row, L));
+  const loop = (f: (v: string, j: string) => void): void => b.block(`for (var j = lid; j < ${L}; j += ${WG}u)`, () => f(k.load(x!, `${base} + j`), 'j'));
+  const s1 = b.var('s1', 'f32', '0.0f');
+  loop((v) => b.line(`${s1} = ${s1} + ${v};`));
+  const mean = b.let('mean', `${reduceWg(k, s1, (p, q) => `${p} + ${q}`, 'rsum')} / f32(${L})`);
+  const s2 = b.var('s2', 'f32', '0.0f');
+  loop((v) => b.line(`${s2} = ${s2} + (${v} - ${mean}) * (${v} - ${mean});`));
+  const inv = b.let('inv', `inverseSqrt(${reduceWg(k, s2, (p, q) => `${p} + ${q}`, 'rvar')} / f32(${L}) + ${f32Lit(eps)})`);
+  // Scale and bias broadcast over the normalised dims: index j modulo their size.
+  const param = (v: Value | null | undefined, j: string): string | undefined => {
+    if (!v) return undefined;
+    const n = k.size(k.dims(v));
+    return k.load(v, n === L ? j : `${j} % ${n}`);
+  };
+  loop((v, j) => {
+    let e = `(${v} - ${mean}) * ${inv}`;
+    const sc = param(scale, j), bi = param(bias, j);
+    if (sc) e = `${e} * ${sc}`;
+    if (bi) e = `${e} + ${bi}`;
+    b.line(`epi(${base} + ${j}, ${e});`);
+  });
+  return rowShader(rowsDims);
+}
+
+type Red = { init: string; acc: (a: string, v: string) => string; combine: (a: string, b: string) => string; fin: (a: string, n: string) => string };
+const SUM = (p: string, q: string): string => `${p} + ${q}`;
+const REDUCERS: Readonly<Record<string, Red>> = {
+  reduce_sum: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a) => a },
+  reduce_mean: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
+  global_average_pool: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
+  reduce_max: { init: NEG_INF, acc: (a, v) => `max(${a}, ${v})`, combine: (p, q) => `max(${p}, ${q})`, fin: (a) => a },
+  global_max_pool: { init: NEG_INF, acc: (a, v) => `max(${a}, ${v})`, combine: (p, q) => `max(${p}, ${q})`, fin: (a) => a },
+  reduce_min: { init: f32Lit(Infinity), acc: (a, v) => `min(${a}, ${v})`, combine: (p, q) => `min(${p}, ${q})`, fin: (a) => a },
+  reduce_prod: { init: '1.0f', acc: (a, v) => `${a} * ${v}`, combine: (p, q) => `${p} * ${q}`, fin: (a) => a },
+  reduce_sum_square: { init: '0.0f', acc: (a, v) => `${a} + ${v} * ${v}`, combine: SUM, fin: (a) => a },
+  reduce_l1: { init: '0.0f', acc: (a, v) => `${a} + abs(${v})`, combine: SUM, fin: (a) => a },
+  reduce_l2: { init: '0.0f', acc: (a, v) => `${a} + ${v} * ${v}`, combine: SUM, fin: (a) => `sqrt(${a})` },
+};
+export const REDUCE_OPS: readonly string[] = Object.keys(REDUCERS);
+
+function reduceAxes(k: KernelCtx, op: Op, rank: number): number[] {
+  if (op.name.startsWith('global_')) return Array.from({ length: rank - 2 }, (_v, a) => a + 2);
+  let axes = intsAttr(op, 'axes');
+  if (op.operands[1]) {
+    const t = k.constant(op.operands[1]);
+    if (!t) k.fail(op, `${op.name}: axes must be a constant in the webgpu backend`);
+    axes = toNumbers(t);
+  }
+  if (!axes || axes.length === 0) return intAttr(op, 'noop_with_empty_axes', 0) === 1 ? [] : Array.from({ length: rank }, (_v, a) => a);
+  return [...new Set(axes.map((a) => (a + rank) % rank))].sort((a, b) => a - b);
+}
+
+function emitReduce(k: KernelCtx, op: Op): SpecialShader {
+  const x = op.operands[0]!;
+  if (x.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+  const xd = k.dims(x);
+  const red = REDUCERS[op.name]!;
+  const axes = reduceAxes(k, op, xd.length);
+  const keptAxes = xd.map((_d, a) => a).filter((a) => !axes.includes(a));
+  const kept = keptAxes.map((a) => xd[a]!), rd = axes.map((a) => xd[a]!);
+  const xs = strides(k, xd);
+  const b = k.body;
+  const row = rowStart(k, k.size(kept));
+  const kc = coords(k, row, kept, 'kc');
+  const base = b.let('base', keptAxes.reduce((acc, a, j) => addU(acc, mulU(kc[j]!, xs[a]!)), '0u'));
+  const n = k.size(rd);
+  const acc = b.var('acc', 'f32', red.init);
+  b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
+    const rc = coords(k, 'r', rd, 'rc');
+    const off = axes.reduce((e, a, j) => addU(e, mulU(rc[j]!, xs[a]!)), base);
+    b.line(`${acc} = ${red.acc(acc, k.load(x, off))};`);
+  });
+  const tot = reduceWg(k, acc, red.combine, 'tot');
+  b.line(`if (lid == 0u) { epi(${row}, ${red.fin(tot, n)}); }`);
+  return rowShader(kept);
+}
+
+export const SOFTMAX_KERNEL: SpecialKernel = { kind: 'special', emit: emitSoftmax, flops: (op, numel) => 4 * numel(op.results[0]!) };
+export const LAYER_NORM_KERNEL: SpecialKernel = { kind: 'special', emit: emitLayerNorm, flops: (op, numel) => 8 * numel(op.results[0]!) };
+export const REDUCE_KERNEL: SpecialKernel = { kind: 'special', emit: emitReduce, flops: (op, numel) => numel(op.operands[0]!) };

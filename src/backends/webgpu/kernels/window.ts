@@ -1,0 +1,105 @@
+// Sliding-window map kernels over NCHW: 2-D max/average pooling and depthwise convolution (one
+// input channel per group), one thread per output element looping over its window. Taps outside
+// the input are skipped (padding), so every load is in bounds.
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import type { Dim } from '../../../../ir/types.js';
+import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
+import { f32Lit } from '../wgsl.js';
+
+export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number }
+
+/** Window attributes with auto_pad resolved from static sizes. */
+export function windowOf(k: KernelCtx, op: Op, kernel: readonly number[], H: Dim, W: Dim, OH: Dim, OW: Dim): Window {
+  const [sh, sw] = intsAttr(op, 'strides') ?? [1, 1];
+  const [dh, dw] = intsAttr(op, 'dilations') ?? [1, 1];
+  const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  let [pt, pl] = intsAttr(op, 'pads') ?? [0, 0, 0, 0];
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    if (typeof H !== 'number' || typeof W !== 'number' || typeof OH !== 'number' || typeof OW !== 'number') k.fail(op, 'auto_pad needs static spatial sizes');
+    const th = Math.max(0, (OH - 1) * sh! + (kernel[0]! - 1) * dh! + 1 - H), tw = Math.max(0, (OW - 1) * sw! + (kernel[1]! - 1) * dw! + 1 - W);
+    pt = autoPad === 'SAME_UPPER' ? Math.floor(th / 2) : Math.ceil(th / 2);
+    pl = autoPad === 'SAME_UPPER' ? Math.floor(tw / 2) : Math.ceil(tw / 2);
+  }
+  return { kh: kernel[0]!, kw: kernel[1]!, sh: sh!, sw: sw!, dh: dh!, dw: dw!, pt: pt!, pl: pl! };
+}
+
+/** Loop over the window taps of output (oh, ow) that fall inside the input; body gets (ih, iw) as u32. */
+function taps(k: KernelCtx, w: Window, oh: string, ow: string, H: string, W: string, body: (ih: string, iw: string, t: string) => void): void {
+  const b = k.body;
+  b.block(`for (var ty = 0i; ty < ${w.kh}i; ty++)`, () => {
+    const ih = b.let('ih', `i32(${oh}) * ${w.sh}i - ${w.pt}i + ty * ${w.dh}i`);
+    b.line(`if (${ih} < 0i || ${ih} >= i32(${H})) { continue; }`);
+    b.block(`for (var tx = 0i; tx < ${w.kw}i; tx++)`, () => {
+      const iw = b.let('iw', `i32(${ow}) * ${w.sw}i - ${w.pl}i + tx * ${w.dw}i`);
+      b.line(`if (${iw} < 0i || ${iw} >= i32(${W})) { continue; }`);
+      body(`u32(${ih})`, `u32(${iw})`, `u32(ty * ${w.kw}i + tx)`);
+    });
+  });
+}
+
+function pool(k: KernelCtx, op: Op, i: string): string {
+  const x = op.operands[0]!, y = op.results[0]!;
+  const xd = k.dims(x), yd = k.dims(y);
+  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, `${op.name}: only 2-D f32 pooling is supported by the webgpu backend`);
+  if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by the webgpu backend');
+  const kernel = intsAttr(op, 'kernel_shape')!;
+  const w = windowOf(k, op, kernel, xd[2]!, xd[3]!, yd[2]!, yd[3]!);
+  const [n, c, oh, ow] = coords(k, i, yd);
+  const H = k.dim(xd[2]!), W = k.dim(xd[3]!);
+  const b = k.body;
+  const plane = b.let('plane', `(${n} * ${k.dim(xd[1]!)} + ${c}) * ${H} * ${W}`);
+  const max = op.name === 'max_pool';
+  const acc = b.var('acc', 'f32', max ? f32Lit(-Infinity) : '0.0f');
+  const cnt = b.var('cnt', 'f32', '0.0f');
+  taps(k, w, oh!, ow!, H, W, (ih, iw) => {
+    const v = k.load(x, `${plane} + ${ih} * ${W} + ${iw}`);
+    b.line(max ? `${acc} = max(${acc}, ${v});` : `${acc} = ${acc} + ${v};`);
+    b.line(`${cnt} = ${cnt} + 1.0f;`);
+  });
+  if (max) return acc;
+  const includePad = intAttr(op, 'count_include_pad', 0) === 1;
+  // count_include_pad counts taps over the padded input, but not those past its padded end.
+  if (includePad) {
+    const [, , pb, pr] = intsAttr(op, 'pads') ?? [0, 0, 0, 0];
+    const ih0 = `i32(${oh}) * ${w.sh}i - ${w.pt}i`, iw0 = `i32(${ow}) * ${w.sw}i - ${w.pl}i`;
+    const rows = b.let('rows', `min(${ih0} + ${(w.kh - 1) * w.dh + 1}i, i32(${H}) + ${pb}i) - ${ih0}`);
+    const cols = b.let('cols', `min(${iw0} + ${(w.kw - 1) * w.dw + 1}i, i32(${W}) + ${pr}i) - ${iw0}`);
+    return b.let('v', `${acc} / f32(((${rows} + ${w.dh - 1}i) / ${w.dh}i) * ((${cols} + ${w.dw - 1}i) / ${w.dw}i))`);
+  }
+  return b.let('v', `${acc} / max(${cnt}, 1.0f)`);
+}
+
+export const POOL_KERNEL: MapKernel = {
+  kind: 'map', pointwise: () => [], value: pool,
+  flops: (op: Op, numel: (v: Value) => number) => numel(op.results[0]!) * (intsAttr(op, 'kernel_shape') ?? [1]).reduce((a, b) => a * b, 1),
+};
+
+/** conv with one input channel per group (depthwise; any channel multiplier). */
+function depthwise(k: KernelCtx, op: Op, i: string): string {
+  const [x, wt, bias] = op.operands;
+  const y = op.results[0]!;
+  const xd = k.dims(x!), wd = k.dims(wt!), yd = k.dims(y);
+  const w = windowOf(k, op, intsAttr(op, 'kernel_shape') ?? (wd.slice(2) as number[]), xd[2]!, xd[3]!, yd[2]!, yd[3]!);
+  const G = intAttr(op, 'group', 1);
+  const Co = yd[1] as number;
+  const mult = Co / G;
+  const [n, co, oh, ow] = coords(k, i, yd);
+  const H = k.dim(xd[2]!), W = k.dim(xd[3]!);
+  const b = k.body;
+  const plane = b.let('plane', `(${n} * ${k.dim(xd[1]!)} + ${mult === 1 ? co : `${co} / ${mult}u`}) * ${H} * ${W}`);
+  const acc = b.var('acc', 'f32', bias ? k.load(bias, co!) : '0.0f');
+  const wbase = b.let('wb', `${co} * ${w.kh * w.kw}u`);
+  taps(k, w, oh!, ow!, H, W, (ih, iw, t) => {
+    b.line(`${acc} = fma(${k.load(x!, `${plane} + ${ih} * ${W} + ${iw}`)}, ${k.load(wt!, `${wbase} + ${t}`)}, ${acc});`);
+  });
+  return acc;
+}
+
+export const DEPTHWISE_KERNEL: MapKernel = {
+  kind: 'map', pointwise: () => [], value: depthwise,
+  flops: (op: Op, numel: (v: Value) => number) => 2 * numel(op.results[0]!) * numel(op.operands[1]!) / Number(op.operands[1]!.type.shape![0]),
+};
+
+/** A conv is depthwise when each group has one input channel. */
+export const isDepthwise = (op: Op): boolean => op.operands[1]?.type.shape?.[1] === 1 && op.operands[0]?.type.shape?.length === 4 && intAttr(op, 'group', 1) > 1;

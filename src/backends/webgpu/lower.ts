@@ -1,0 +1,372 @@
+// Legalise a module for WebGPU and print one WGSL shader per dispatch.
+//
+// Steps are the function body's ops (plan-memory's order when it ran); a fused group is split
+// into dispatches: an anchor op (map or special kernel) followed by the map ops after it that
+// read the values computed so far at the same flat index (see kernel-api.ts). Within a dispatch
+// values live in registers; a value is stored only when something outside the dispatch reads it
+// (or it is a model output). Stored values get arena buffers with live ranges in dispatch steps;
+// the runtime places them for each binding of the symbols (src/runtime/plan.ts). Constants live
+// in weights.bin (scalars are inlined as literals).
+
+import { fail } from '../../../ir/diagnostics.js';
+import { constantValue } from '../../../ir/infer.js';
+import type { Func, Module, Op, Value } from '../../../ir/ir.js';
+import { formatLoc } from '../../../ir/location.js';
+import { encodeBytes, type Tensor } from '../../../ir/tensor.js';
+import type { Dim } from '../../../ir/types.js';
+import type { GpuBuffer, GpuCompileReport, GpuKernel, GpuKernelReport, GpuManifest, UniformSlot } from './artifact.js';
+import { type KernelCtx, type KernelDef, type SpecialShader, sameDims, strides, coords } from './kernel-api.js';
+import { kernelFor, kernelLabel } from './kernels/index.js';
+import { WGSL_HELPERS } from './kernels/elementwise.js';
+import { addU, Body, GPU_ESIZE, literal, loadWord, mulU, REG, storeWord, u32 } from './wgsl.js';
+
+const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
+/** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
+const VIEWS = new Set(['identity', 'reshape', 'flatten', 'unsqueeze', 'squeeze', 'dropout']);
+const ALIGN = 256;
+const MAP_WG = 256;
+
+export interface Lowered {
+  readonly shaders: readonly { readonly file: string; readonly code: string }[];
+  readonly weights: Uint8Array;
+  readonly manifest: GpuManifest;
+  readonly report: Omit<GpuCompileReport, 'pipeline'>;
+}
+
+interface Dispatch {
+  readonly ops: Op[];
+  readonly def: KernelDef;
+  /** Values computed by this dispatch (canonical). */
+  readonly chain: Set<Value>;
+}
+
+type Buf = GpuBuffer & { first?: number; last?: number; kind: GpuBuffer['kind'] };
+
+function checkSupported(func: Func): void {
+  const missing = new Map<string, string[]>();
+  const walk = (ops: readonly Op[]): void => {
+    for (const op of ops) {
+      op.regions.forEach((r) => walk(r.ops));
+      for (const v of [...op.results, ...op.operands]) {
+        const s = v?.type.shape;
+        if (v && (s === null || s === undefined || s.includes('?'))) {
+          fail('E205', `the webgpu backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}`, op.loc,
+            ['run fold-constants first, or give the input dims names instead of ?']);
+        }
+      }
+      if (STRUCTURAL.has(op.name)) continue;
+      const dtypeOk = [...op.results, ...op.operands].every((v) => !v || GPU_ESIZE[v.type.dtype] !== undefined);
+      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk) {
+        const key = dtypeOk ? op.name : `${op.name} (dtype)`;
+        const list = missing.get(key) ?? [];
+        list.push(formatLoc(op.loc));
+        missing.set(key, list);
+      }
+    }
+  };
+  walk(func.body.ops);
+  if (missing.size > 0) {
+    const names = [...missing.keys()].sort();
+    fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
+      names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
+  }
+}
+
+function symbolsOf(func: Func): string[] {
+  const seen: string[] = [];
+  const add = (v: Value | null): void => {
+    for (const d of v?.type.shape ?? []) if (typeof d === 'string' && !seen.includes(d)) seen.push(d);
+  };
+  func.body.args.forEach(add);
+  const walk = (ops: readonly Op[]): void => ops.forEach((op) => { op.results.forEach(add); op.regions.forEach((r) => { r.args.forEach(add); walk(r.ops); }); });
+  walk(func.body.ops);
+  return seen;
+}
+
+/** A key equal for dims with the same product (numbers multiplied, symbols sorted). */
+const numelKey = (dims: readonly Dim[]): string => {
+  let n = 1;
+  const syms: string[] = [];
+  for (const d of dims) typeof d === 'number' ? (n *= d) : syms.push(d);
+  return `${n}*${syms.sort().join('*')}`;
+};
+const shapeOf = (v: Value): Dim[] => [...(v.type.shape ?? [])];
+
+export function lowerModule(module: Module): Lowered {
+  const func = module.main;
+  checkSupported(func);
+  const symbols = symbolsOf(func);
+
+  // Canonical values: one name per buffer. Region arguments stand for the group's operands, a
+  // group's results for the values it yields, and a view (reshape, flatten, ...) for its operand:
+  // views are free, they read the same words at the same flat index.
+  const alias = new Map<Value, Value>();
+  const canon = (v: Value): Value => { let x = v; while (alias.has(x)) x = alias.get(x)!; return x; };
+  const steps = func.body.ops.filter((op) => !STRUCTURAL.has(op.name) || op.name === 'fused');
+  const isView = (op: Op): boolean => VIEWS.has(op.name) && op.results.length === 1;
+  const walkAlias = (ops: readonly Op[]): void => ops.forEach((op) => {
+    if (op.name === 'fused') {
+      const region = op.regions[0]!;
+      region.args.forEach((a, i) => alias.set(a, op.operands[i]!));
+      walkAlias(region.ops);
+      region.terminator!.operands.forEach((v, i) => { if (v) alias.set(op.results[i]!, v); });
+    } else if (isView(op)) alias.set(op.results[0]!, op.operands[0]!);
+  });
+  walkAlias(func.body.ops);
+
+  // Who reads each value (canonical), to decide what a dispatch must store.
+  const users = new Map<Value, Op[]>();
+  const walkUses = (ops: readonly Op[]): void => ops.forEach((o) => {
+    if (o.name !== 'yield' && o.name !== 'return') o.operands.forEach((v) => { if (v) { const c = canon(v); users.set(c, [...(users.get(c) ?? []), o]); } });
+    o.regions.forEach((r) => walkUses(r.ops));
+  });
+  walkUses(func.body.ops);
+  const outputsSet = new Set(func.body.terminator!.operands.map((v) => canon(v!)));
+
+  // Partition into dispatches.
+  const dispatches: Dispatch[] = [];
+  for (const step of steps) {
+    const ops = step.name === 'fused' ? step.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [step];
+    let cur: Dispatch | null = null;
+    for (const o of ops) {
+      if (isView(o)) continue;
+      const def = kernelFor(o)!;
+      o.results.slice(1).forEach((r) => {
+        if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
+      });
+      if (cur && canJoin(cur, o, def)) {
+        cur.ops.push(o);
+        cur.chain.add(canon(o.results[0]!));
+      } else {
+        cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]) };
+        dispatches.push(cur);
+      }
+    }
+  }
+  function canJoin(cur: Dispatch, o: Op, def: KernelDef): boolean {
+    if (def.kind !== 'map' || o.results.length !== 1) return false;
+    const anchor = cur.ops[0]!.results[0]!;
+    if (numelKey(shapeOf(anchor)) !== numelKey(shapeOf(o.results[0]!))) return false;
+    const pw = def.pointwise(o);
+    return o.operands.every((v, j) => {
+      if (!v || !cur.chain.has(canon(v))) return true;
+      return pw.includes(j) && ((def.flat === true && j === 0) || sameDims(shapeOf(v), shapeOf(o.results[0]!)));
+    });
+  }
+  const stored = (d: Dispatch, v: Value): boolean => outputsSet.has(v) || (users.get(v) ?? []).some((u) => !d.ops.includes(u));
+
+  // Buffers.
+  const buffers: Buf[] = [];
+  const bufOf = new Map<Value, number>();
+  const weightChunks: Uint8Array[] = [];
+  let weightsBytes = 0;
+  const weightKeys = new Map<string, number>();
+  const newBuf = (b: Buf): number => { buffers.push(b); return buffers.length - 1; };
+  const esizeOf = (v: Value): number => GPU_ESIZE[v.type.dtype]!;
+  const constTensor = (v: Value): Tensor | undefined => (v.def?.name === 'const' ? constantValue(v.def, module) : undefined);
+  const weightFor = (v: Value): number => {
+    const a = v.def!.attrs.get('value');
+    const key = a?.kind === 'weight' ? `w:${a.value}` : `c:${v.name}`;
+    const known = weightKeys.get(key);
+    if (known !== undefined) return known;
+    const t = constTensor(v);
+    if (!t) fail('E201', `constant %${v.name} has no value the webgpu backend can read`, v.def!.loc);
+    // bool is widened to one word per element; the other dtypes keep their little-endian bytes.
+    const bytes = t.dtype === 'bool' ? new Uint8Array(Uint32Array.from(t.data as Uint8Array).buffer) : encodeBytes(t);
+    const offset = Math.ceil(weightsBytes / 16) * 16;
+    if (offset > weightsBytes) weightChunks.push(new Uint8Array(offset - weightsBytes));
+    weightChunks.push(bytes);
+    weightsBytes = offset + bytes.length;
+    const id = newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: 'weight', offset, bytes: bytes.length });
+    weightKeys.set(key, id);
+    return id;
+  };
+  const inputs = func.body.args.map((a) => {
+    const id = newBuf({ name: a.name, dtype: a.type.dtype, shape: shapeOf(a), esize: esizeOf(a), kind: 'input', first: 0, last: 0 });
+    bufOf.set(a, id);
+    return { name: a.name, dtype: a.type.dtype, shape: shapeOf(a), buffer: id };
+  });
+
+  // Uniform slots: symbols first, then arena buffer offsets as they are first used.
+  const slots: UniformSlot[] = symbols.map((s) => ({ symbol: s }));
+  const slotOfBuf = new Map<number, number>();
+  const slotExpr = (n: number): string => `u.v[${n >> 2}].${'xyzw'[n & 3]}`;
+  const dimExpr = (d: Dim): string => (typeof d === 'number' ? u32(d) : slotExpr(symbols.indexOf(d)));
+  const bufBase = (id: number): string => {
+    const b = buffers[id]!;
+    if (b.kind === 'weight') return u32(b.offset! / 4);
+    let s = slotOfBuf.get(id);
+    if (s === undefined) { s = slots.length; slots.push({ buffer: id }); slotOfBuf.set(id, s); }
+    return slotExpr(s);
+  };
+
+  const bind1 = (d: Dim): number => (typeof d === 'number' ? d : 1);
+  const numel = (v: Value): number => shapeOf(v).reduce<number>((a, d) => a * bind1(d), 1);
+  const bodies: { name: string; text: (nslots: number) => string }[] = [];
+  const kernels: GpuKernel[] = [];
+  const reports: GpuKernelReport[] = [];
+  let wgBytesMax = 0;
+
+  dispatches.forEach((d, s) => {
+    const reads = new Set<number>(), writes = new Set<number>();
+    for (const v of d.chain) {
+      if (!stored(d, v)) continue;
+      const id = newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: outputsSet.has(v) ? 'output' : 'temp', first: s, last: s });
+      bufOf.set(v, id);
+      writes.add(id);
+    }
+    const main = new Body(1);
+    const epi = main.sibling(1);
+    const sizeExpr = (dims: readonly Dim[]): string => dims.reduce<string>((a, x) => mulU(a, dimExpr(x)), '1u');
+    const mapHead = (dims: readonly Dim[]): void => {
+      main.line(`let i = (wid.x + wid.y * nwg.x) * ${MAP_WG}u + lid;`);
+      main.line(`if (i >= ${sizeExpr(dims)}) { return; }`);
+    };
+    const regs = new Map<Value, string>();
+    const load = (v0: Value, idx: string): string => {
+      const v = canon(v0);
+      let id = bufOf.get(v);
+      if (id === undefined && v.def?.name === 'const') id = weightFor(v);
+      if (id === undefined) throw new Error(`webgpu backend: %${v.name} has no buffer`);
+      const b = buffers[id]!;
+      if (b.kind !== 'weight') { b.last = Math.max(b.last ?? s, s); reads.add(id); }
+      return loadWord(b.kind === 'weight' ? 'W' : 'A', bufBase(id), idx, v.type.dtype);
+    };
+    const ctxFor = (body: Body): KernelCtx => {
+      const k: KernelCtx = {
+        body, module,
+        dims: shapeOf,
+        dim: dimExpr,
+        size: sizeExpr,
+        load,
+        constant: (v) => (v ? constTensor(canon(v)) : undefined),
+        fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
+        operand: (o, j, i) => {
+          const v = o.operands[j]!, c = canon(v);
+          const r = regs.get(c);
+          if (r !== undefined) return r;
+          const t = constTensor(c);
+          if (t && t.data.length === 1) return literal(Number(t.data[0]), REG[v.type.dtype]!);
+          const od = shapeOf(o.results[0]!), vd = shapeOf(v);
+          if (((kernelFor(o) as { flat?: boolean }).flat && j === 0) || sameDims(vd, od)) return load(v, i);
+          return load(v, broadcastIndex(k, i, vd, od));
+        },
+      };
+      return k;
+    };
+    const storeLines = (body: Body, v: Value, i: string, value: string): void => {
+      const id = bufOf.get(v);
+      if (id !== undefined && writes.has(id)) storeWord(bufBase(id), i, v.type.dtype, value).forEach((l) => body.line(l));
+    };
+
+    let shader: SpecialShader;
+    const anchor = d.ops[0]!;
+    const y = canon(anchor.results[0]!);
+    const anchorReg = REG[y.type.dtype]!;
+    if (d.def.kind === 'map') {
+      mapHead(shapeOf(y));
+      main.comment(`${anchor.name} %${anchor.results[0]!.name}`);
+      const v = d.def.value(ctxFor(main), anchor, 'i');
+      main.line(`epi(i, ${v});`);
+      shader = mapShader(shapeOf(y));
+    } else {
+      main.comment(`${anchor.name} %${anchor.results[0]!.name}`);
+      shader = d.def.emit(ctxFor(main), anchor);
+    }
+    regs.set(y, 'a');
+    storeLines(epi, y, 'i', 'a');
+    for (const o of d.ops.slice(1)) {
+      epi.comment(`${o.name} %${o.results[0]!.name}`);
+      const r = (kernelFor(o) as { value: (k: KernelCtx, op: Op, i: string) => string }).value(ctxFor(epi), o, 'i');
+      const c = canon(o.results[0]!);
+      regs.set(c, r);
+      storeLines(epi, c, 'i', r);
+    }
+    const labelOps = d.ops.map(kernelLabel);
+    const label = labelOps.filter((x, j) => j === 0 || x !== labelOps[j - 1]).join('-').slice(0, 48).replace(/-$/, '');
+    const name = `${String(s).padStart(3, '0')}-${label}`;
+    wgBytesMax = Math.max(wgBytesMax, shader.workgroupBytes);
+    const mainText = main.text(), epiText = epi.text();
+    const opNames = d.ops.map((o) => o.name);
+    bodies.push({
+      name,
+      text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText),
+    });
+    kernels.push({
+      name, file: `${name}.wgsl`, ops: opNames, reads: [...reads].sort((a, b) => a - b), writes: [...writes].sort((a, b) => a - b),
+      workgroupSize: shader.workgroupSize as [number, number, number], dispatch: shader.dispatch as GpuKernel['dispatch'], fold: shader.fold,
+    });
+    const flops = d.ops.reduce((a, o) => a + (kernelFor(o)?.flops?.(o, numel) ?? 0), 0);
+    const bytes = [...reads, ...writes].reduce((a, id) => a + buffers[id]!.shape.reduce<number>((x, dd) => x * bind1(dd), 1) * buffers[id]!.esize, 0);
+    reports.push({ name, ops: opNames, flops, bytes });
+  });
+
+  const returned = func.body.terminator!.operands;
+  const outputs = returned.map((v0, i) => {
+    const v = canon(v0!);
+    let id = bufOf.get(v);
+    if (id === undefined && v.def?.name === 'const') id = weightFor(v);
+    if (id === undefined) throw new Error(`webgpu backend: output %${v.name} has no buffer`);
+    const b = buffers[id]!;
+    if (b.kind !== 'weight') b.last = dispatches.length;
+    return { name: func.resultNames[i] ?? v0!.name, dtype: v.type.dtype, shape: shapeOf(v0!), buffer: id };
+  });
+
+  const nslots = Math.max(1, slots.length);
+  const shaders = bodies.map((b) => ({ file: `${b.name}.wgsl`, code: b.text(nslots) }));
+  const weights = new Uint8Array(Math.ceil(weightsBytes / 4) * 4);
+  let at = 0;
+  for (const c of weightChunks) { weights.set(c, at); at += c.length; }
+  const bind: Record<string, number> = {};
+  symbols.forEach((s) => (bind[s] = 1));
+  const manifest: GpuManifest = {
+    format: 'tenth-webgpu/1', name: module.name, symbols, alignment: ALIGN, weightsBytes: weights.length,
+    inputs, outputs, buffers, uniforms: slots, kernels, features: [], workgroupStorageBytes: wgBytesMax,
+  };
+  return {
+    shaders, weights, manifest,
+    report: { model: module.name, target: 'webgpu', bind, kernels: reports, totalFlops: reports.reduce((a, r) => a + r.flops, 0), weightsBytes: weights.length },
+  };
+}
+
+/** Flat index into `vd` of the element that broadcasts to flat index i of `od` (right-aligned). */
+function broadcastIndex(k: KernelCtx, i: string, vd: readonly Dim[], od: readonly Dim[]): string {
+  if (vd.every((x) => x === 1)) return '0u';
+  const pad = od.length - vd.length;
+  const c = coords(k, i, od, 'bc');
+  const vs = strides(k, vd);
+  return k.body.let('bi', vd.reduce<string>((e, x, a) => (x === 1 ? e : addU(e, mulU(c[a + pad]!, vs[a]!))), '0u'));
+}
+
+function mapShader(dims: readonly Dim[]): SpecialShader {
+  return {
+    decls: [], workgroupSize: [MAP_WG, 1, 1],
+    dispatch: [{ dims: [...dims], div: MAP_WG }, { dims: [], div: 1 }, { dims: [], div: 1 }],
+    fold: true, workgroupBytes: 0,
+  };
+}
+
+function shaderText(name: string, ops: readonly string[], nslots: number, sh: SpecialShader, anchorReg: string, main: string, epi: string): string {
+  const [x, y, z] = sh.workgroupSize;
+  const body = [
+    `// ${name}: ${ops.join(', ')} (generated by tenth)`,
+    `struct Uniforms { v: array<vec4<u32>, ${Math.ceil(nslots / 4)}> }`,
+    '@group(0) @binding(0) var<uniform> u: Uniforms;',
+    '@group(0) @binding(1) var<storage, read_write> A: array<u32>;',
+    '@group(0) @binding(2) var<storage, read> W: array<u32>;',
+    ...sh.decls,
+    '',
+    `fn epi(i: u32, a: ${anchorReg}) {`,
+    epi,
+    '}',
+    '',
+    `@compute @workgroup_size(${x}, ${y}, ${z})`,
+    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
+    '        @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
+    main,
+    '}',
+    '',
+  ].join('\n');
+  const helpers = Object.entries(WGSL_HELPERS).filter(([n]) => body.includes(`${n}(`)).map(([, t]) => t);
+  return helpers.length ? body.replace('\nfn epi(', `\n${helpers.join('\n\n')}\n\nfn epi(`) : body;
+}

@@ -1,0 +1,149 @@
+// A small WGSL emitter: statement lists with indentation and fresh names, u32 index arithmetic
+// that folds constants, literals that round-trip f32 exactly, and how each IR dtype lives in a
+// 32-bit word (bitcast in, bitcast out). Kernels print through this, never by splicing shader text.
+
+/** The WGSL type a value of an IR dtype has in registers. i64 is narrowed to i32 (indices, masks). */
+export type Reg = 'f32' | 'i32' | 'u32' | 'bool';
+export const REG: Readonly<Record<string, Reg>> = { f32: 'f32', i32: 'i32', i64: 'i32', u32: 'u32', bool: 'bool' };
+/** Bytes per element in GPU buffers. */
+export const GPU_ESIZE: Readonly<Record<string, number>> = { f32: 4, i32: 4, u32: 4, i64: 8, bool: 4 };
+
+export class Body {
+  private readonly out: string[] = [];
+  private depth: number;
+  private readonly used: Map<string, number>;
+  constructor(depth = 1, used?: Map<string, number>) {
+    this.depth = depth;
+    this.used = used ?? new Map();
+  }
+  /** A name not used before in this shader (`x`, `x1`, `x2`, ...). */
+  fresh(prefix: string): string {
+    const n = this.used.get(prefix) ?? 0;
+    this.used.set(prefix, n + 1);
+    return n === 0 ? prefix : `${prefix}${n}`;
+  }
+  line(s: string): void {
+    this.out.push('  '.repeat(this.depth) + s);
+  }
+  comment(s: string): void {
+    this.line(`// ${s.replace(/\n/g, ' ')}`);
+  }
+  /** `let p = expr;` and returns p (expressions that are already names or literals are returned as is). */
+  let(prefix: string, expr: string): string {
+    if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(expr) || /^\(?-?[0-9][0-9.e+-]*[uif]?\)?$/.test(expr)) return expr;
+    const n = this.fresh(prefix);
+    this.line(`let ${n} = ${expr};`);
+    return n;
+  }
+  /** `var p: T = init;` returns p. */
+  var(prefix: string, type: string, init?: string): string {
+    const n = this.fresh(prefix);
+    this.line(init === undefined ? `var ${n}: ${type};` : `var ${n}: ${type} = ${init};`);
+    return n;
+  }
+  block(head: string, f: () => void): void {
+    this.line(`${head} {`);
+    this.depth++;
+    f();
+    this.depth--;
+    this.line('}');
+  }
+  /** A body sharing this one's names (for a helper function emitted beside it). */
+  sibling(depth = 1): Body {
+    return new Body(depth, this.used);
+  }
+  text(): string {
+    return this.out.join('\n');
+  }
+}
+
+const isNum = (s: string): boolean => /^[0-9]+u$/.test(s);
+const num = (s: string): number => Number(s.slice(0, -1));
+
+/** u32 literal. */
+export const u32 = (n: number): string => {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`webgpu: u32 literal out of range: ${n}`);
+  return `${n}u`;
+};
+export function mulU(a: string, b: string): string {
+  if (isNum(a) && isNum(b)) return u32(num(a) * num(b));
+  if (a === '1u') return b;
+  if (b === '1u') return a;
+  if (a === '0u' || b === '0u') return '0u';
+  return `(${a} * ${b})`;
+}
+export function addU(a: string, b: string): string {
+  if (isNum(a) && isNum(b)) return u32(num(a) + num(b));
+  if (a === '0u') return b;
+  if (b === '0u') return a;
+  return `(${a} + ${b})`;
+}
+export const divU = (a: string, b: string): string => (b === '1u' ? a : isNum(a) && isNum(b) ? u32(Math.floor(num(a) / num(b))) : `(${a} / ${b})`);
+export const modU = (a: string, b: string): string => (b === '1u' ? '0u' : isNum(a) && isNum(b) ? u32(num(a) % num(b)) : `(${a} % ${b})`);
+
+/**
+ * f32 literal that denotes exactly Math.fround(x). WGSL constant expressions cannot be infinite
+ * or NaN: infinities become the largest finite f32 (the init value of max/min reductions), NaN
+ * is refused.
+ */
+export function f32Lit(x: number): string {
+  if (Number.isNaN(x)) throw new Error('webgpu: NaN has no WGSL literal');
+  if (!Number.isFinite(Math.fround(x))) return x > 0 ? '3.4028234e38f' : '(-3.4028234e38f)';
+  const f = Math.fround(x);
+  let s = '';
+  for (let p = 1; p <= 9; p++) {
+    s = f.toPrecision(p);
+    if (Math.fround(Number(s)) === f) break;
+  }
+  s = String(Number(s));
+  if (Object.is(f, -0)) return '(-0.0f)';
+  // WGSL f32 range for literals; subnormals are fine, exponents beyond are not written by JS anyway.
+  return f < 0 ? `(${s}f)` : `${s}f`;
+}
+
+export function i32Lit(x: number): string {
+  const v = Math.max(-2147483648, Math.min(2147483647, Math.trunc(x)));
+  return v < 0 ? (v === -2147483648 ? 'i32(-2147483647 - 1)' : `(${v}i)`) : `${v}i`;
+}
+
+export function literal(x: number, reg: Reg): string {
+  switch (reg) {
+    case 'f32': return f32Lit(x);
+    case 'i32': return i32Lit(x);
+    case 'u32': return u32(Math.max(0, Math.trunc(x)));
+    case 'bool': return x !== 0 ? 'true' : 'false';
+  }
+}
+
+/** Load element `idx` of a buffer stored as u32 words at word offset `base` in array `arr`. */
+export function loadWord(arr: string, base: string, idx: string, dtype: string): string {
+  if (dtype === 'i64') return `bitcast<i32>(${arr}[${addU(base, mulU('2u', idx))}])`;
+  const w = `${arr}[${addU(base, idx)}]`;
+  switch (REG[dtype]) {
+    case 'f32': return `bitcast<f32>(${w})`;
+    case 'i32': return `bitcast<i32>(${w})`;
+    case 'bool': return `(${w} != 0u)`;
+    default: return w;
+  }
+}
+
+/** Store statements for one element. */
+export function storeWord(base: string, idx: string, dtype: string, value: string): string[] {
+  if (dtype === 'i64') {
+    const at = addU(base, mulU('2u', idx));
+    return [`A[${at}] = bitcast<u32>(${value});`, `A[${addU(at, '1u')}] = select(0u, 0xffffffffu, ${value} < 0i);`];
+  }
+  switch (REG[dtype]) {
+    case 'f32': case 'i32': return [`A[${addU(base, idx)}] = bitcast<u32>(${value});`];
+    case 'bool': return [`A[${addU(base, idx)}] = select(0u, 1u, ${value});`];
+    default: return [`A[${addU(base, idx)}] = ${value};`];
+  }
+}
+
+/** Convert a register value between WGSL types (casts follow ONNX: float->int truncates). */
+export function convert(e: string, from: Reg, to: Reg): string {
+  if (from === to) return e;
+  if (to === 'bool') return from === 'f32' ? `(${e} != 0.0f)` : from === 'i32' ? `(${e} != 0i)` : `(${e} != 0u)`;
+  if (from === 'bool') return `select(${literal(0, to)}, ${literal(1, to)}, ${e})`;
+  return `${to}(${e})`;
+}

@@ -1,0 +1,278 @@
+// The WebGPU runtime: loads a folder written by `tenth compile --target webgpu` (manifest.json,
+// weights.bin, one .wgsl per dispatch) and runs it on a GPUDevice through the standard WebGPU
+// API only (browsers, Deno, Node with the `webgpu` package). It imports nothing of the compiler.
+//
+// At load: every pipeline is created once (explicit layout: uniform, arena, weights), weights are
+// uploaded once. Per binding of the symbols (cached): the arena is planned (plan.ts), an arena
+// buffer, a uniform buffer (symbols and buffer offsets) and the bind group are made. Per run:
+// inputs are written, one command encoder records every dispatch in one compute pass and the
+// copies of the outputs, one submit, one map of the read-back buffer. No CPU round trip between
+// kernels.
+
+import { bufferBytes, planArena, type ArenaPlan } from './plan.js';
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+export interface RunTensor { readonly data: TypedArray; readonly dims: readonly number[] }
+export interface KernelTime { readonly kernel: string; readonly ms: number }
+
+type Dim = number | string;
+interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly buffer: number }
+interface MBuffer { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string; readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number }
+interface MCount { readonly dims: readonly Dim[]; readonly div: number }
+interface MKernel { readonly name: string; readonly file: string; readonly dispatch: readonly [MCount, MCount, MCount]; readonly fold: boolean }
+export interface WebGpuManifest {
+  readonly format: string;
+  readonly name: string;
+  readonly symbols: readonly string[];
+  readonly alignment: number;
+  readonly weightsBytes: number;
+  readonly inputs: readonly MTensor[];
+  readonly outputs: readonly MTensor[];
+  readonly buffers: readonly MBuffer[];
+  readonly uniforms: readonly ({ readonly symbol: string } | { readonly buffer: number })[];
+  readonly kernels: readonly MKernel[];
+  readonly workgroupStorageBytes?: number;
+}
+
+// The few members of the WebGPU API used here (the compiler's tsconfig has no WebGPU types).
+interface GBuffer { readonly size: number; destroy(): void; mapAsync(mode: number): Promise<void>; getMappedRange(): ArrayBuffer; unmap(): void }
+interface GPass { setPipeline(p: unknown): void; setBindGroup(i: number, g: unknown): void; dispatchWorkgroups(x: number, y?: number, z?: number): void; end(): void }
+interface GEncoder { beginComputePass(d?: object): GPass; copyBufferToBuffer(a: GBuffer, ao: number, b: GBuffer, bo: number, n: number): void; finish(): unknown }
+export interface WebGpuDevice {
+  readonly limits: { readonly maxComputeWorkgroupsPerDimension: number };
+  readonly queue: { writeBuffer(b: GBuffer, offset: number, data: ArrayBufferView): void; submit(c: unknown[]): void; onSubmittedWorkDone(): Promise<void> };
+  createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): GBuffer;
+  createShaderModule(d: { code: string; label?: string }): { getCompilationInfo(): Promise<{ messages: readonly { type: string; message: string; lineNum: number; linePos: number }[] }> };
+  createBindGroupLayout(d: object): unknown;
+  createPipelineLayout(d: object): unknown;
+  createComputePipelineAsync(d: object): Promise<unknown>;
+  createBindGroup(d: object): unknown;
+  createCommandEncoder(): GEncoder;
+  pushErrorScope(filter: string): void;
+  popErrorScope(): Promise<{ message: string } | null>;
+}
+
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 };
+const COMPUTE = 0x4;
+
+export interface WebGpuLoadOptions {
+  /** The device to run on; default: navigator.gpu's adapter with the limits the model needs. */
+  readonly device?: WebGpuDevice;
+}
+
+export interface CompiledWebGpuModel {
+  readonly manifest: WebGpuManifest;
+  run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>>;
+  /** Time each kernel (dispatched `repeats` times, waited for) on these inputs. */
+  profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
+}
+
+const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown; location?: { href: string }; navigator?: { gpu?: { requestAdapter(): Promise<{ limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> } } };
+const hasFs = (): boolean => g.process?.versions?.node !== undefined || g.Deno !== undefined;
+
+async function readBytes(base: string, file: string): Promise<Uint8Array> {
+  if (isUrl(base) || !hasFs()) {
+    const url = new URL(file, new URL(base.endsWith('/') ? base : `${base}/`, g.location?.href));
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`tenth runtime: cannot fetch ${url} (${res.status})`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  const fs = await import('node:fs/promises');
+  return new Uint8Array(await fs.readFile(`${base.replace(/\/+$/, '')}/${file}`));
+}
+
+/** A device with the limits a model needs, from navigator.gpu (browsers, Deno). */
+async function defaultDevice(m: WebGpuManifest): Promise<WebGpuDevice> {
+  const adapter = await g.navigator?.gpu?.requestAdapter();
+  if (!adapter) throw new Error('tenth runtime: no WebGPU adapter (navigator.gpu); pass { device }');
+  return adapter.requestDevice({ requiredLimits: deviceLimits(adapter.limits, m) });
+}
+
+/** The limits to request: the adapter's storage sizes, workgroup storage the shaders declare. */
+export function deviceLimits(adapter: Readonly<Record<string, number>>, m?: WebGpuManifest): Record<string, number> {
+  const need = m?.workgroupStorageBytes ?? 16384;
+  return {
+    maxStorageBufferBindingSize: adapter['maxStorageBufferBindingSize']!,
+    maxBufferSize: adapter['maxBufferSize']!,
+    maxComputeWorkgroupStorageSize: Math.max(16384, Math.min(need, adapter['maxComputeWorkgroupStorageSize']!)),
+  };
+}
+
+/** Load a compiled folder (a path in Node/Deno, or a URL). */
+export async function loadCompiledWebGpu(dir: string | URL, opts: WebGpuLoadOptions = {}): Promise<CompiledWebGpuModel> {
+  const base = String(dir);
+  const manifest = JSON.parse(new TextDecoder().decode(await readBytes(base, 'manifest.json'))) as WebGpuManifest;
+  if (manifest.format !== 'tenth-webgpu/1') throw new Error(`tenth runtime: '${base}' is not a webgpu artifact (format ${manifest.format})`);
+  const [weights, ...codes] = await Promise.all([readBytes(base, 'weights.bin'), ...manifest.kernels.map((k) => readBytes(base, k.file))]);
+  const shaders = codes.map((c) => new TextDecoder().decode(c));
+  return instantiateWebGpu(manifest, shaders, weights!, opts.device ?? await defaultDevice(manifest));
+}
+
+const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
+
+/** Create pipelines and upload weights for a manifest and its shader texts. */
+export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: readonly string[], weights: Uint8Array, device: WebGpuDevice): Promise<CompiledWebGpuModel> {
+  const layout = device.createBindGroupLayout({
+    entries: [
+      { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform' } },
+      { binding: 1, visibility: COMPUTE, buffer: { type: 'storage' } },
+      { binding: 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
+    ],
+  });
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+  const pipelines = await Promise.all(manifest.kernels.map(async (k, n) => {
+    const module = device.createShaderModule({ code: shaders[n]!, label: k.name });
+    device.pushErrorScope('validation');
+    const p = await device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint: 'main' }, label: k.name }).catch((e: Error) => e);
+    const err = await device.popErrorScope();
+    if (p instanceof Error || err) {
+      const info = await module.getCompilationInfo();
+      const msgs = info.messages.filter((m) => m.type === 'error').map((m) => `${k.file}:${m.lineNum}:${m.linePos}: ${m.message}`);
+      throw new Error(`tenth runtime: pipeline ${k.name} failed: ${msgs.join('; ') || (p instanceof Error ? p.message : err!.message)}`);
+    }
+    return p;
+  }));
+  const wbuf = device.createBuffer({ size: Math.max(16, ceilDiv(weights.length, 4) * 4), usage: USAGE.STORAGE | USAGE.COPY_DST });
+  if (weights.length > 0) device.queue.writeBuffer(wbuf, 0, padded(weights));
+
+  interface Bound { bind: Record<string, number>; plan: ArenaPlan; arena: GBuffer; bindGroup: unknown; counts: [number, number, number][] }
+  const bound = new Map<string, Bound>();
+  const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
+
+  function bindInputs(inputs: Readonly<Record<string, RunTensor>>): Bound {
+    const bind: Record<string, number> = {};
+    for (const inp of manifest.inputs) {
+      const t = inputs[inp.name];
+      if (!t) throw new Error(`tenth runtime: missing input '${inp.name}'`);
+      if (t.dims.length !== inp.shape.length) throw new Error(`tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
+      inp.shape.forEach((d, i) => {
+        const got = t.dims[i]!;
+        if (typeof d === 'number') {
+          if (d !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, expected ${d}`);
+        } else if (bind[d] === undefined) bind[d] = got;
+        else if (bind[d] !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, but '${d}' is ${bind[d]}`);
+      });
+      const n = t.dims.reduce((a, b) => a * b, 1);
+      if (t.data.length !== n) throw new Error(`tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
+      const want = ARRAY_NAMES[inp.dtype];
+      if (want && t.data.constructor.name !== want) throw new Error(`tenth runtime: input '${inp.name}' must be a ${want} (${inp.dtype})`);
+    }
+    manifest.symbols.forEach((s) => (bind[s] ??= 1));
+    const key = manifest.symbols.map((s) => `${s}=${bind[s]}`).join(',');
+    const known = bound.get(key);
+    if (known) return known;
+    const plan = planArena(manifest.buffers, bind, manifest.alignment);
+    const arena = device.createBuffer({ size: Math.max(16, plan.bytes), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
+    const words = new Uint32Array(Math.max(4, ceilDiv(manifest.uniforms.length, 4) * 4));
+    manifest.uniforms.forEach((u, i) => (words[i] = 'symbol' in u ? bind[u.symbol]! : plan.offsets[u.buffer]! / 4));
+    const ubuf = device.createBuffer({ size: words.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+    device.queue.writeBuffer(ubuf, 0, words);
+    const bindGroup = device.createBindGroup({
+      layout,
+      entries: [{ binding: 0, resource: { buffer: ubuf } }, { binding: 1, resource: { buffer: arena } }, { binding: 2, resource: { buffer: wbuf } }],
+    });
+    const count = (c: MCount): number => ceilDiv(c.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d]!), 1), c.div);
+    const counts = manifest.kernels.map((k): [number, number, number] => {
+      let [x, y, z] = k.dispatch.map(count) as [number, number, number];
+      if (x > maxDim) {
+        if (!k.fold || y !== 1) throw new Error(`tenth runtime: kernel ${k.name} needs ${x} workgroups in x (limit ${maxDim})`);
+        y = ceilDiv(x, maxDim);
+        x = ceilDiv(x, y);
+      }
+      if (y > maxDim || z > maxDim) throw new Error(`tenth runtime: kernel ${k.name} needs [${x},${y},${z}] workgroups (limit ${maxDim})`);
+      return [x, y, z];
+    });
+    const b: Bound = { bind, plan, arena, bindGroup, counts };
+    bound.set(key, b);
+    return b;
+  }
+
+  const writeInputs = (b: Bound, inputs: Readonly<Record<string, RunTensor>>): void => {
+    for (const inp of manifest.inputs) {
+      const d = inputs[inp.name]!.data;
+      const data = inp.dtype === 'bool' ? Uint32Array.from(d as Uint8Array) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+      if (data.byteLength > 0) device.queue.writeBuffer(b.arena, b.plan.offsets[inp.buffer]!, padded(data));
+    }
+  };
+
+  const encodeKernel = (pass: GPass, b: Bound, n: number): void => {
+    const [x, y, z] = b.counts[n]!;
+    if (x * y * z === 0) return;
+    pass.setPipeline(pipelines[n]);
+    pass.setBindGroup(0, b.bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+  };
+
+  async function run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
+    const b = bindInputs(inputs);
+    writeInputs(b, inputs);
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    manifest.kernels.forEach((_k, n) => encodeKernel(pass, b, n));
+    pass.end();
+    const spans = manifest.outputs.map((o) => ({ o, bytes: bufferBytes(manifest.buffers[o.buffer]!, b.bind) }));
+    let total = 0;
+    const at = spans.map((s) => { const a = total; total += ceilDiv(s.bytes, 4) * 4; return a; });
+    const readback = device.createBuffer({ size: Math.max(16, total), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    spans.forEach((s, i) => {
+      const buf = manifest.buffers[s.o.buffer]!;
+      const src = buf.kind === 'weight' ? wbuf : b.arena;
+      const off = buf.kind === 'weight' ? buf.offset! : b.plan.offsets[s.o.buffer]!;
+      if (s.bytes > 0) enc.copyBufferToBuffer(src, off, readback, at[i]!, ceilDiv(s.bytes, 4) * 4);
+    });
+    device.queue.submit([enc.finish()]);
+    await readback.mapAsync(1);
+    const all = readback.getMappedRange().slice(0);
+    readback.unmap();
+    readback.destroy();
+    const out: Record<string, RunTensor> = {};
+    spans.forEach((s, i) => {
+      const dims = s.o.shape.map((d) => (typeof d === 'number' ? d : b.bind[d]!));
+      const n = dims.reduce((a, c) => a * c, 1);
+      out[s.o.name] = { data: fromWords(s.o.dtype, all.slice(at[i]!, at[i]! + s.bytes), n), dims };
+    });
+    return out;
+  }
+
+  async function profile(inputs: Readonly<Record<string, RunTensor>>, repeats = 1): Promise<KernelTime[]> {
+    const b = bindInputs(inputs);
+    writeInputs(b, inputs);
+    const now = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
+    const times: KernelTime[] = [];
+    for (let n = 0; n < manifest.kernels.length; n++) {
+      const t0 = now();
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      for (let r = 0; r < repeats; r++) encodeKernel(pass, b, n);
+      pass.end();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      times.push({ kernel: manifest.kernels[n]!.name, ms: (now() - t0) / repeats });
+    }
+    return times;
+  }
+
+  return { manifest, run, profile };
+}
+
+const ARRAY_NAMES: Readonly<Record<string, string>> = { f32: 'Float32Array', i32: 'Int32Array', u32: 'Uint32Array', i64: 'BigInt64Array', bool: 'Uint8Array' };
+
+/** writeBuffer needs a multiple of 4 bytes. */
+function padded(data: Uint8Array | Uint32Array): Uint8Array | Uint32Array {
+  if (data.byteLength % 4 === 0) return data;
+  const p = new Uint8Array(ceilDiv(data.byteLength, 4) * 4);
+  p.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return p;
+}
+
+function fromWords(dtype: string, bytes: ArrayBuffer, n: number): TypedArray {
+  switch (dtype) {
+    case 'f32': return new Float32Array(bytes, 0, n);
+    case 'i32': return new Int32Array(bytes, 0, n);
+    case 'u32': return new Uint32Array(bytes, 0, n);
+    case 'i64': return new BigInt64Array(bytes, 0, n);
+    case 'bool': return Uint8Array.from(new Uint32Array(bytes, 0, n), (w) => (w !== 0 ? 1 : 0));
+    default: throw new Error(`tenth runtime: output dtype ${dtype} is not supported`);
+  }
+}
