@@ -18,6 +18,7 @@ import { BATCH_NORM_KERNEL } from './norm.js';
 import { AVG_POOL_KERNEL, GLOBAL_MAX_KERNEL, MAX_POOL_1D_KERNEL } from './pool-avg.js';
 import { GLOBAL_AVG_KERNEL } from './pool.js';
 import { ANY_DTYPE_REDUCE_KERNEL } from './reduce-extra.js';
+import { INT_CONV_KERNEL, INT_MATMUL_KERNEL } from './quant-int.js';
 import { DEQUANTIZE_KERNEL, DYNAMIC_QUANTIZE_KERNEL, QUANTIZE_KERNEL } from './quant-linear.js';
 import { REDUCE_KERNEL, REDUCE_OPS } from './reduce.js';
 import { INSTANCE_NORM_KERNEL } from './norm-instance.js';
@@ -43,5 +44,6 @@ const BASE: [string, KernelDef][] = [
 export const EXT_DTYPES: readonly (readonly [string, KernelDef])[] = [
   ...[...new Map(BASE)].map(([n, base]) => [n, promoteLowp(previous(n, base))] as const),
   ['cast', DTYPE_CAST_KERNEL], ['cast_like', DTYPE_CAST_KERNEL],
+  ['matmul_integer', INT_MATMUL_KERNEL], ['qlinear_matmul', INT_MATMUL_KERNEL], ['conv_integer', INT_CONV_KERNEL], ['qlinear_conv', INT_CONV_KERNEL],
   ['quantize_linear', QUANTIZE_KERNEL], ['dequantize_linear', DEQUANTIZE_KERNEL], ['dynamic_quantize_linear', DYNAMIC_QUANTIZE_KERNEL],
 ];

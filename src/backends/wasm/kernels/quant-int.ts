@@ -1,0 +1,130 @@
+// Integer matmul and conv: matmul_integer / qlinear_matmul (numpy batch broadcasting, zero points
+// per tensor, per row of A or per column of B) and conv_integer / qlinear_conv (through the N-D
+// conv loops, w_zero_point per output channel, int32 bias). Products of the centred 8-bit values
+// accumulate exactly in i32. When K and N are static, each batch's B is centred and transposed
+// into i16 columns padded to 8 (scratch), each row of A likewise, and a dot product takes 8 taps
+// per i32x4.dot_i16x8_s. The q* forms requantize as the interpreter: the multiplier
+// a_scale*b_scale/y_scale is rounded after each step in the scales' dtype, then
+// round_half_even(acc * multiplier) + y_zero_point saturates to the output type.
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import { add, addr, get, i32, mul } from '../emitter.js';
+import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { emitConvLoops } from './conv-nd.js';
+import { decoder, elem, encode, LOWP } from './dtype-codec.js';
+import { broadcastStrides, rowOffset } from './elementwise.js';
+
+const RANGE: Readonly<Record<string, [number, number]>> = { u8: [0, 255], i8: [-128, 127] };
+
+/** i32 load of an 8-bit operand element. */
+const load8 = (k: KernelCtx, op: Op, v: Value, idx: string): string => {
+  const e = elem(k, v.type.dtype);
+  if (!e || e.t !== 'i32') k.fail(op, `${op.name} on ${v.type.dtype} is not supported by the wasm backend`);
+  return e.load(addr(k.ptr(v), idx, e.size));
+};
+
+/** Zero point (or 0) at index `idx` (0 when it has one element). */
+const zpAt = (k: KernelCtx, op: Op, zp: Value | null | undefined, idx: string): string => {
+  if (!zp) return i32(0);
+  const n = k.dims(zp).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 2), 1);
+  return load8(k, op, zp, n === 1 ? i32(0) : idx);
+};
+
+/** A scale element as f32 (scales may be f16). */
+const scaleAt = (k: KernelCtx, s: Value, idx: string): string => {
+  const e = elem(k, s.type.dtype)!;
+  const n = k.dims(s).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 2), 1);
+  return e.load(addr(k.ptr(s), n === 1 ? i32(0) : idx, e.size));
+};
+
+/** The requantized store of `acc` (i32) into y at `yi`, with scales sa[ia] * sb[ib] / sy. */
+function requantize(k: KernelCtx, op: Op, y: Value, yi: string, acc: string, sa: Value, ia: string, sb: Value, ib: string, sy: Value, yzp: Value | null): string {
+  const sdt = sa.type.dtype;
+  if (!['f32', 'f16', 'bf16'].includes(sdt) || !elem(k, sb.type.dtype) || !elem(k, sy.type.dtype)) k.fail(op, `${op.name} with ${sdt} scales is not supported by the wasm backend`);
+  const r = (v: string): string => (LOWP.has(sdt) ? `(call ${decoder(k, sdt)} ${encode(k, sdt, v, 'f32')})` : v);
+  const mult = r(`(f32.div ${r(`(f32.mul ${scaleAt(k, sa, ia)} ${scaleAt(k, sb, ib)})`)} ${scaleAt(k, sy, i32(0))})`);
+  const [lo, hi] = RANGE[y.type.dtype] ?? k.fail(op, `${op.name} to ${y.type.dtype} is not supported by the wasm backend`);
+  const z = yzp ? `(f64.convert_i32_s ${zpAt(k, op, yzp, i32(0))})` : '(f64.const 0)';
+  const v = `(f64.min (f64.const ${hi}) (f64.max (f64.const ${lo}) (f64.add (f64.nearest (f64.mul (f64.convert_i32_s ${acc}) (f64.promote_f32 ${mult}))) ${z})))`;
+  return `(i32.store8 ${addr(k.ptr(y), yi, 1)} (i32.trunc_sat_f64_s ${v}))`;
+}
+
+function emitIntMatmul(k: KernelCtx, op: Op): void {
+  const q = op.name === 'qlinear_matmul';
+  const o = op.operands;
+  const [a, b, za, zb] = q ? [o[0]!, o[3]!, o[2] ?? null, o[5] ?? null] : [o[0]!, o[1]!, o[2] ?? null, o[3] ?? null];
+  const y = op.results[0]!;
+  const ad = k.dims(a), bd = k.dims(b), yd = k.dims(y);
+  const as = ad.length === 1 ? [1, ad[0]!] : ad, bs = bd.length === 1 ? [bd[0]!, 1] : bd;
+  const M = as[as.length - 2]!, K = as[as.length - 1]!, N = bs[bs.length - 1]!;
+  const outBatch = yd.slice(0, yd.length - (ad.length > 1 ? 1 : 0) - (bd.length > 1 ? 1 : 0));
+  const aStr = broadcastStrides(k, as.slice(0, -2), outBatch), bStr = broadcastStrides(k, bs.slice(0, -2), outBatch);
+  const em = k.em;
+  const MK = mul(k.dim(M), k.dim(K)), KN = mul(k.dim(K), k.dim(N)), MN = mul(k.dim(M), k.dim(N));
+  const simd = typeof K === 'number' && typeof N === 'number';
+  em.comment(`${op.name} ${ad.join('x')} x ${bd.join('x')} -> ${yd.join('x')} (i32 accumulation${simd ? ', i16x8 dot products' : ''})`);
+  const acc = em.local('acc', 'i32'), ao = em.local('ao', 'i32'), bo = em.local('bo', 'i32');
+  const Kp = simd ? Math.ceil(K / 8) * 8 : 0;
+  const bT = simd ? k.scratch(2 * Kp * N) : '', aR = simd ? k.scratch(2 * Kp) : '';
+  const vacc = simd ? em.local('vacc', 'v128') : '';
+  const store = (m: string, n: string, p: string): void => {
+    const yi = add(mul(p, MN), add(mul(m, k.dim(N)), n));
+    if (!q) em.line(`(i32.store ${addr(k.ptr(y), yi, 4)} ${get(acc)})`);
+    else em.line(requantize(k, op, y, yi, get(acc), o[1]!, m, o[4]!, n, o[6]!, o[7] ?? null));
+  };
+  em.loop('p', k.size(outBatch), (p) => {
+    em.set(ao, mul(rowOffset(k, p, outBatch, aStr, outBatch.length), MK));
+    em.set(bo, mul(rowOffset(k, p, outBatch, bStr, outBatch.length), KN));
+    if (simd) {
+      // Centred B^T as i16 columns of Kp (the padding stays 0 from the fill).
+      em.line(`(memory.fill ${bT} (i32.const 0) ${i32(2 * Kp * N)})`);
+      em.line(`(memory.fill ${aR} (i32.const 0) ${i32(2 * Kp)})`);
+      em.loop('kk', i32(K), (kk) => em.loop('n', i32(N), (n) => em.line(
+        `(i32.store16 ${addr(bT, add(mul(n, i32(Kp)), kk), 2)} (i32.sub ${load8(k, op, b, add(get(bo), add(mul(kk, i32(N)), n)))} ${zpAt(k, op, zb, n)}))`)));
+    }
+    em.loop('m', k.dim(M), (m) => {
+      if (simd) {
+        em.loop('kk', i32(K), (kk) => em.line(
+          `(i32.store16 ${addr(aR, kk, 2)} (i32.sub ${load8(k, op, a, add(get(ao), add(mul(m, i32(K)), kk)))} ${zpAt(k, op, za, m)}))`));
+      }
+      em.loop('n', k.dim(N), (n) => {
+        if (simd) {
+          em.set(vacc, '(v128.const i32x4 0 0 0 0)');
+          em.loop('k8', i32(Kp / 8), (k8) => em.set(vacc, `(i32x4.add ${get(vacc)} (i32x4.dot_i16x8_s (v128.load ${addr(aR, mul(k8, i32(8)), 2)}) (v128.load ${addr(bT, add(mul(n, i32(Kp)), mul(k8, i32(8))), 2)})))`));
+          em.set(acc, `(i32.add (i32.add (i32x4.extract_lane 0 ${get(vacc)}) (i32x4.extract_lane 1 ${get(vacc)})) (i32.add (i32x4.extract_lane 2 ${get(vacc)}) (i32x4.extract_lane 3 ${get(vacc)})))`);
+        } else {
+          em.set(acc, i32(0));
+          em.loop('kk', k.dim(K), (kk) => {
+            const av = `(i32.sub ${load8(k, op, a, add(get(ao), add(mul(m, k.dim(K)), kk)))} ${zpAt(k, op, za, m)})`;
+            const bv = `(i32.sub ${load8(k, op, b, add(get(bo), add(mul(kk, k.dim(N)), n)))} ${zpAt(k, op, zb, n)})`;
+            em.set(acc, `(i32.add ${get(acc)} (i32.mul ${av} ${bv}))`);
+          });
+        }
+        store(m, n, p);
+      });
+    });
+  });
+}
+
+function emitIntConv(k: KernelCtx, op: Op): void {
+  const q = op.name === 'qlinear_conv';
+  const o = op.operands;
+  const [x, w, zx, zw] = q ? [o[0]!, o[3]!, o[2] ?? null, o[5] ?? null] : [o[0]!, o[1]!, o[2] ?? null, o[3] ?? null];
+  const B = q ? o[8] ?? null : null;
+  const y = op.results[0]!;
+  if (zx && k.dims(zx).some((d) => d !== 1)) k.fail(op, `${op.name} with a non-scalar x_zero_point is not supported by the wasm backend`);
+  emitConvLoops(k, op, x, w, y, {
+    acc: 'i32',
+    loadX: (i) => `(i32.sub ${load8(k, op, x, i)} ${zpAt(k, op, zx, i32(0))})`,
+    loadW: (i, m) => `(i32.sub ${load8(k, op, w, i)} ${zpAt(k, op, zw, m)})`,
+    init: (m) => (B ? `(i32.load ${addr(k.ptr(B), m, 4)})` : i32(0)),
+    store: (i, acc, m) => k.em.line(q ? requantize(k, op, y, i, acc, o[1]!, i32(0), o[4]!, m, o[6]!, o[7] ?? null) : `(i32.store ${addr(k.ptr(y), i, 4)} ${acc})`),
+  });
+}
+
+const intFlops = (op: Op, numel: (v: Value) => number): number => {
+  const a = op.operands[0]!.type.shape ?? [];
+  return 2 * numel(op.results[0]!) * Number(a[a.length - 1] ?? 1);
+};
+export const INT_MATMUL_KERNEL: KernelDef = { emit: emitIntMatmul, flops: intFlops };
+export const INT_CONV_KERNEL: KernelDef = { emit: emitIntConv };
