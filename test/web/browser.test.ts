@@ -3,72 +3,31 @@
 // them on their test inputs (.pb files decoded in the page) and leaves the outputs in
 // window.__result. They must match the expected outputs (PyTorch's) read here in Node.
 
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tensorFrom } from '../../ir/tensor.js';
 import { compareTensors } from '../../src/check/compare.js';
-import { compileShared, loadDataSet, REPO, SHARED_MODELS, transpileRuntime } from './runtime-package.js';
-import { serveFolder, type StaticServer } from './static-server.js';
+import { startWebHarness, type WebHarness } from './harness.js';
+import { compileShared, loadDataSet } from './runtime-package.js';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const TOL = { rtol: 1e-3, atol: 1e-5 };
-
-interface PageResult {
-  error?: string;
-  backend: string;
-  model: string;
-  outputs: Record<string, { dims: number[]; data: number[] }>;
-  checks: Record<string, { ok: boolean; maxAbs: number; reason: string }>;
-  timing: { loadMs: number; firstRunMs: number; medianMs: number; runs: number };
-}
-
-// The served tree mirrors the repository (examples/web/ and dist/src/runtime/), plus models/ and data/.
-const tmp = mkdtempSync(join(tmpdir(), 'tenth-web-'));
-const site = join(tmp, 'site');
-let server: StaticServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-const pageErrors: string[] = [];
+let web: WebHarness;
 
 beforeAll(async () => {
-  mkdirSync(join(site, 'examples'), { recursive: true });
-  symlinkSync(join(REPO, 'examples', 'web'), join(site, 'examples', 'web'));
-  symlinkSync(SHARED_MODELS, join(site, 'data'));
-  transpileRuntime(join(site, 'dist', 'src', 'runtime'));
-  await Promise.all(['cnn_digits', 'tiny_bert'].map((m) => compileShared(m, join(site, 'models', m))));
-  await compileShared('cnn_digits', join(site, 'models', 'cnn_relaxed'), { relaxedSimd: true });
-  server = await serveFolder(site);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  web = await startWebHarness(async (site) => {
+    await Promise.all(['cnn_digits', 'tiny_bert'].map((m) => compileShared(m, join(site, 'models', m))));
+    await compileShared('cnn_digits', join(site, 'models', 'cnn_relaxed'), { relaxedSimd: true });
+  });
 });
+afterAll(() => web?.close());
 
-afterAll(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.close();
-    rmSync(tmp, { recursive: true, force: true });
-  }
-});
-
-/** Open the example page with these query parameters and wait for window.__result. */
-async function openPage(query: string): Promise<PageResult> {
-  await page.goto(`${server!.url}examples/web/index.html?${query}`);
-  await page.waitForFunction(() => (window as { __result?: unknown }).__result !== undefined, undefined, { timeout: 15_000 });
-  return page.evaluate(() => (window as unknown as { __result: PageResult }).__result);
-}
+const openPage = (query: string): ReturnType<WebHarness['open']> => web.open(query);
 
 describe('runtime in Chromium (examples/web)', () => {
   for (const [name, set] of [['cnn_digits', 0], ['cnn_digits', 1], ['tiny_bert', 1]] as const) {
     it(`${name} data set ${set} matches its expected outputs`, async () => {
       const r = await openPage(`model=/models/${name}/&data=/data/${name}/test_data_set_${set}/&runs=3`);
-      expect(r.error ?? '', pageErrors.join('\n')).toBe('');
+      expect(r.error ?? '', web.pageErrors.join('\n')).toBe('');
       expect(r.backend).toBe('wasm');
       const want = loadDataSet(name, set).outputs;
       expect(Object.keys(r.outputs).sort()).toEqual(want.map((o) => o.name).sort());
@@ -89,7 +48,7 @@ describe('runtime in Chromium (examples/web)', () => {
     const set = loadDataSet('cnn_digits', 1);
     const x = set.inputs[0]!.tensor;
     // A string, not a function: the test's transform would rewrite a dynamic import() inside it.
-    const got = await page.evaluate(`(async () => {
+    const got = await web.page.evaluate(`(async () => {
       const { loadCompiled } = await import('tenth');
       const m = await loadCompiled('../../models/cnn_digits');
       const out = await m.run({ input: { data: Float32Array.from(${JSON.stringify(Array.from(x.data as Float32Array))}), dims: ${JSON.stringify(x.shape)} } });
@@ -101,11 +60,11 @@ describe('runtime in Chromium (examples/web)', () => {
   it('loads model-relaxed.wasm where Chromium has relaxed SIMD, model.wasm when simd=simd', async () => {
     const want = loadDataSet('cnn_digits', 0).outputs[0]!.tensor;
     for (const [simd, file, other] of [['auto', 'model-relaxed.wasm', 'model.wasm'], ['simd', 'model.wasm', 'model-relaxed.wasm']] as const) {
-      server!.requests.length = 0;
+      web.server.requests.length = 0;
       const r = await openPage(`model=/models/cnn_relaxed/&data=/data/cnn_digits/test_data_set_0/&runs=1&simd=${simd}`);
       expect(r.error ?? '').toBe('');
-      expect(server!.requests).toContain(`/models/cnn_relaxed/${file}`);
-      expect(server!.requests).not.toContain(`/models/cnn_relaxed/${other}`);
+      expect(web.server.requests).toContain(`/models/cnn_relaxed/${file}`);
+      expect(web.server.requests).not.toContain(`/models/cnn_relaxed/${other}`);
       const got = r.outputs['logits']!;
       expect(compareTensors(tensorFrom('f32', got.dims, got.data), want, TOL).reason, simd).toBe('');
     }
