@@ -3,6 +3,7 @@
 import type { KernelDef } from '../kernel-api.js';
 import { ATTENTION_KERNEL } from './attention.js';
 import { ROTARY_KERNEL } from './attention-rotary.js';
+import { EINSUM_KERNEL } from './einsum.js';
 import { HARDMAX_KERNEL } from './hardmax.js';
 import { LOSS_KERNEL } from './loss.js';
 import { SWIGLU_KERNEL } from './swiglu.js';
@@ -11,4 +12,5 @@ export const EXT_ATTENTION: readonly (readonly [string, KernelDef])[] = [
   ['attention', ATTENTION_KERNEL],
   ['negative_log_likelihood_loss', LOSS_KERNEL], ['softmax_cross_entropy_loss', LOSS_KERNEL],
   ['rotary_embedding', ROTARY_KERNEL], ['swiglu', SWIGLU_KERNEL], ['hardmax', HARDMAX_KERNEL],
+  ['einsum', EINSUM_KERNEL],
 ];
