@@ -3,12 +3,11 @@
 // module function (range reduction + polynomial), so f32 results are correctly rounded in
 // practice and f64 results keep ~1e-15 relative error. sin/cos reduce by Cody-Waite with a
 // two-part pi/2, accurate for |x| < 2^20 (beyond that the reduction loses bits, as any f64
-// two-term reduction does). log comes from the shared `$logf64` of the scalar fallback.
+// two-term reduction does).
 
 import type { Op } from '../../../../ir/ir.js';
 import { addr } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
-import { logF32 } from './generic-elementwise.js';
 
 const c = (x: number): string => `(f64.const ${x})`;
 const horner = (z: string, cs: readonly number[]): string => cs.slice(0, -1).reduceRight((acc, k) => `(f64.add ${c(k)} (f64.mul ${z} ${acc}))`, c(cs[cs.length - 1]!));
@@ -62,8 +61,28 @@ export const expF64 = exp;
 /** f64 sin(x) (q = 0) or cos(x) (q = 1). */
 export const sinF64 = (k: KernelCtx, x: string, q: 0 | 1): string => `(call ${sinq(k)} ${x} (i32.const ${q}))`;
 const atan = (k: KernelCtx, x: string): string => `(call ${k.moduleFunc('atan64', ATAN)} ${x})`;
-/** f64 log: `$logf64` is registered by logF32 (shared with the scalar fallback, one copy per module). */
-const log = (k: KernelCtx, x: string): string => { logF32(k, '(f32.const 1)'); return `(call $logf64 ${x})`; };
+/**
+ * ln(x) = e ln 2 + 2 atanh(s), s = (m - 1) / (m + 1), m in [sqrt(1/2), sqrt(2)): |s| <= 0.172, so
+ * the odd series to s^21 leaves ~1e-19. (The scalar fallback's `$logf64` stops at s^11, ~1e-11:
+ * enough for f32, not for f64 results.) Subnormal x is scaled by 2^54 first.
+ */
+const LN = `(func $ln64 (param $x f64) (result f64) (local $e i64) (local $m f64) (local $s f64) (local $z f64)
+  (if (f64.ne (local.get $x) (local.get $x)) (then (return (local.get $x))))
+  (if (f64.lt (local.get $x) (f64.const 0)) (then (return (f64.const nan))))
+  (if (f64.eq (local.get $x) (f64.const 0)) (then (return (f64.const -inf))))
+  (if (f64.eq (local.get $x) (f64.const inf)) (then (return (local.get $x))))
+  (if (f64.lt (local.get $x) ${c(2.2250738585072014e-308)}) (then
+    (return (f64.sub (call $ln64 (f64.mul (local.get $x) ${c(2 ** 54)})) ${c(54 * Math.LN2)}))))
+  (local.set $e (i64.sub (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 52)) (i64.const 1023)))
+  (local.set $m (f64.reinterpret_i64 (i64.or (i64.and (i64.reinterpret_f64 (local.get $x)) (i64.const 0x000fffffffffffff)) (i64.const 0x3ff0000000000000))))
+  (if (f64.gt (local.get $m) ${c(Math.SQRT2)}) (then
+    (local.set $m (f64.mul (local.get $m) ${c(0.5)}))
+    (local.set $e (i64.add (local.get $e) (i64.const 1)))))
+  (local.set $s (f64.div (f64.sub (local.get $m) ${c(1)}) (f64.add (local.get $m) ${c(1)})))
+  (local.set $z (f64.mul (local.get $s) (local.get $s)))
+  (f64.add (f64.mul (f64.convert_i64_s (local.get $e)) ${c(Math.LN2)})
+    (f64.mul (f64.mul ${c(2)} (local.get $s)) ${horner('(local.get $z)', Array.from({ length: 11 }, (_, k) => 1 / (2 * k + 1)))})))`;
+const log = (k: KernelCtx, x: string): string => `(call ${k.moduleFunc('ln64', LN)} ${x})`;
 export const logF64 = log;
 
 /** Each op as an f64 expression of `x`, which may be evaluated several times (it is a local.get). */

@@ -1,0 +1,179 @@
+// The wasm kernels of misc-unary.ts, misc-pool.ts, misc-grid.ts and misc-signal.ts against the
+// interpreter (fast-check on random shapes with 1s and primes): trigonometric/hyperbolic ops on
+// f32 and f64, lp_pool / global_lp_pool / lp_normalization / max_unpool, grid_sample (1-3 spatial
+// dims, every mode and padding), roi_align, dft / stft / windows / mel_weight_matrix.
+// Tolerances: f32 results rtol 1e-5 (the kernels compute in f64 and round once, like the
+// interpreter); f64 results rtol 1e-12; DFT sums of n terms atol 1e-5.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { expectClose, interpText, runWasm } from './helpers.js';
+
+const dim = fc.constantFrom(1, 2, 3, 5, 7);
+const ty = (dt: string, s: readonly number[]): string => `${dt}[${s.join(',')}]`;
+const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+function randT(dtype: string, shape: readonly number[], seed: number, lo = -3, hi = 3): Tensor {
+  let s = seed >>> 0 || 1;
+  const vals: number[] = [];
+  for (let i = 0; i < numel(shape); i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    vals.push(((s >>> 8) / 2 ** 24) * (hi - lo) + lo);
+  }
+  return tensorFrom(dtype as Tensor['dtype'], shape, vals);
+}
+
+const module = (args: string, results: string, body: readonly string[], ret: string): string =>
+  ['module @m {', `  func @main(${args}) -> (${results}) {`, ...body, `    return ${ret}`, '  }', '}'].join('\n');
+
+async function close(text: string, ins: readonly Tensor[], rtol = 1e-5, atol = 1e-6): Promise<void> {
+  expectClose(await runWasm(text, ins, ''), interpText(text, ins), rtol, atol);
+}
+
+describe('wasm trigonometric and hyperbolic ops vs interpreter', () => {
+  const ops = ['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh'];
+  const special = [0, -0, 1e-12, -3e-8, 1e-3, 0.4999, -0.5, 0.99999, 1, -1, 1.0001, 2, -3.14159, 7.5, 40, -88, 100, 1e4, 3e5, Infinity, -Infinity, NaN];
+
+  it.each(ops)('%s on f32 special values and f64 random values', async (op) => {
+    const n = special.length;
+    const t32 = module(`%x: f32[${n}]`, `%y: f32[${n}]`, [`    %y = ${op}(%x) : f32[${n}]`], '%y');
+    await close(t32, [tensorFrom('f32', [n], special)], 2e-7, 1e-30);
+    const t64 = module('%x: f64[97]', '%y: f64[97]', [`    %y = ${op}(%x) : f64[97]`], '%y');
+    await close(t64, [randT('f64', [97], op.length * 31, -5, 5)], 1e-12, 1e-300);
+  });
+});
+
+describe('wasm pools and norms vs interpreter (fast-check)', () => {
+  it('lp_pool 1-D/2-D/3-D with pads, strides, dilations, auto_pad, ceil_mode, p = 1/2/3', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3 }), dim, fc.array(fc.constantFrom(3, 4, 5, 7), { minLength: 3, maxLength: 3 }), fc.array(fc.constantFrom(1, 2, 3), { minLength: 3, maxLength: 3 }), fc.constantFrom('NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'), fc.integer({ min: 1, max: 3 }), fc.integer(), async (sp, C, sizes, ks, autoPad, p, seed) => {
+      const inSp = sizes.slice(0, sp), kernel = ks.slice(0, sp);
+      const strides = kernel.map((_k, i) => 1 + ((seed >>> i) & 1)), dil = kernel.map((_k, i) => 1 + ((seed >>> (i + 3)) & 1) * (autoPad === 'NOTSET' ? 1 : 0));
+      const pads = autoPad === 'NOTSET' ? [...kernel.map((k, i) => Math.min(k - 1, (seed >>> (6 + i)) & 1)), ...kernel.map((k, i) => Math.min(k - 1, (seed >>> (9 + i)) & 1))] : undefined;
+      const ceil = autoPad === 'NOTSET' ? (seed >>> 12) & 1 : 0;
+      const outSp = inSp.map((s, i) => {
+        const ek = (kernel[i]! - 1) * dil[i]! + 1;
+        if (autoPad === 'VALID') return Math.max(0, Math.floor((s - ek) / strides[i]!) + 1);
+        if (autoPad !== 'NOTSET') return Math.ceil(s / strides[i]!);
+        const span = s + pads![i]! + pads![i + sp]! - ek;
+        if (span < 0) return 0;
+        let o = (ceil ? Math.ceil(span / strides[i]!) : Math.floor(span / strides[i]!)) + 1;
+        if (ceil && (o - 1) * strides[i]! >= s + pads![i]!) o--;
+        return o;
+      });
+      fc.pre(outSp.every((o) => o > 0));
+      const attrs = [`auto_pad = "${autoPad}"`, `ceil_mode = ${ceil}`, `dilations = [${dil.join(', ')}]`, `kernel_shape = [${kernel.join(', ')}]`, `p = ${p}`, ...(pads ? [`pads = [${pads.join(', ')}]`] : []), `strides = [${strides.join(', ')}]`];
+      const xs = [2, C, ...inSp], ys = [2, C, ...outSp];
+      const text = module(`%x: ${ty('f32', xs)}`, `%y: ${ty('f32', ys)}, %g: ${ty('f32', [2, C, ...inSp.map(() => 1)])}`, [
+        `    %y = lp_pool(%x) {${attrs.join(', ')}} : ${ty('f32', ys)}`,
+        `    %g = global_lp_pool(%x) {p = ${p}} : ${ty('f32', [2, C, ...inSp.map(() => 1)])}`,
+      ], '%y, %g');
+      await close(text, [randT('f32', xs, seed)]);
+    }), { numRuns: 40 });
+  });
+
+  it('lp_normalization p = 1/2 on any axis (zero rows give 0), f32 and f64', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom(1, 2), fc.constantFrom('f32', 'f64'), fc.integer(), async (ds, ax, p, dt, seed) => {
+      const axis = ax % ds.length;
+      const x = randT(dt, ds, seed);
+      (x.data as Float32Array).forEach((_v, i, a) => { if (i % 5 === 0) a[i] = 0; });
+      const text = module(`%x: ${ty(dt, ds)}`, `%y: ${ty(dt, ds)}`, [`    %y = lp_normalization(%x) {axis = ${axis}, p = ${p}} : ${ty(dt, ds)}`], '%y');
+      await close(text, [x], dt === 'f32' ? 1e-5 : 1e-12);
+    }), { numRuns: 30 });
+  });
+
+  it('max_unpool to the default size and to a larger output_shape (in-range indices, repeats: last wins)', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 2 }), dim, fc.array(fc.constantFrom(1, 2, 3), { minLength: 2, maxLength: 2 }), fc.constantFrom(1, 2, 3), fc.boolean(), fc.integer(), async (sp, C, ins, k, bigger, seed) => {
+      const inSp = ins.slice(0, sp);
+      const def = inSp.map((d) => (d - 1) * 2 + k);
+      const outSp = bigger ? def.map((d) => d + 1) : def;
+      const xs = [2, C, ...inSp], ys = [2, C, ...outSp];
+      const plane = numel(def);
+      const idx = Array.from({ length: numel(xs) }, (_, i) => Math.floor(i / numel(inSp)) * plane + ((i * 7 + (seed >>> 0)) % plane));
+      const text = module(`%x: ${ty('f32', xs)}`, `%y: ${ty('f32', ys)}`, [
+        `    %i = const {value = dense<[${idx.join(', ')}]> : ${ty('i64', [numel(xs)])}} : ${ty('i64', [numel(xs)])}`,
+        `    %s = const {value = dense<[${xs.join(', ')}]> : i64[${xs.length}]} : i64[${xs.length}]`,
+        `    %ir = reshape(%i, %s) : ${ty('i64', xs)}`,
+        ...(bigger ? [`    %o = const {value = dense<[${ys.join(', ')}]> : i64[${ys.length}]} : i64[${ys.length}]`] : []),
+        `    %y = max_unpool(%x, %ir${bigger ? ', %o' : ''}) {kernel_shape = [${inSp.map(() => k).join(', ')}], strides = [${inSp.map(() => 2).join(', ')}]} : ${ty('f32', ys)}`,
+      ], '%y');
+      await close(text, [randT('f32', xs, seed)], 0, 0);
+    }), { numRuns: 30 });
+  });
+});
+
+describe('wasm grid_sample and roi_align vs interpreter (fast-check)', () => {
+  it('grid_sample 1-D/2-D/3-D, linear/nearest/cubic, zeros/border/reflection, align_corners', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.array(dim, { minLength: 3, maxLength: 3 }), fc.array(fc.constantFrom(1, 2, 3), { minLength: 3, maxLength: 3 }), fc.constantFrom('linear', 'nearest', 'cubic'), fc.constantFrom('zeros', 'border', 'reflection'), fc.nat(1), fc.integer(), async (nd, sizes, outs, mode, pad, align, seed) => {
+      const inSp = sizes.slice(0, nd), outSp = outs.slice(0, nd);
+      const xs = [2, 3, ...inSp], gs = [2, ...outSp, nd], ys = [2, 3, ...outSp];
+      const text = module(`%x: ${ty('f32', xs)}, %g: ${ty('f32', gs)}`, `%y: ${ty('f32', ys)}`, [
+        `    %y = grid_sample(%x, %g) {align_corners = ${align}, mode = "${mode}", padding_mode = "${pad}"} : ${ty('f32', ys)}`,
+      ], '%y');
+      await close(text, [randT('f32', xs, seed), randT('f32', gs, seed + 1, -1.6, 1.6)]);
+    }), { numRuns: 60 });
+  });
+
+  it('roi_align avg/max, half_pixel/output_half_pixel, adaptive or fixed sampling ratio', async () => {
+    await fc.assert(fc.asyncProperty(dim, dim, fc.constantFrom(4, 5, 7), fc.constantFrom(3, 6), fc.constantFrom('avg', 'max'), fc.constantFrom('half_pixel', 'output_half_pixel'), fc.constantFrom(0, 2), fc.constantFrom(1, 2, 3), fc.integer(), async (R, C, H, W, mode, ctm, ratio, ph, seed) => {
+      const rois = Array.from({ length: R }, (_, r) => {
+        const x0 = ((r * 37 + seed) >>> 0) % W, y0 = ((r * 17 + seed) >>> 0) % H;
+        return [x0 - 0.7, y0 + 0.3, x0 + 1.9 + (r % 3), y0 + 2.4 + (r % 2)];
+      }).flat();
+      const text = module(`%x: ${ty('f32', [2, C, H, W])}, %r: ${ty('f32', [R, 4])}`, `%y: ${ty('f32', [R, C, ph, 2])}`, [
+        `    %b = const {value = dense<[${Array.from({ length: R }, (_, r) => r % 2).join(', ')}]> : i64[${R}]} : i64[${R}]`,
+        `    %y = roi_align(%x, %r, %b) {coordinate_transformation_mode = "${ctm}", mode = "${mode}", output_height = ${ph}, output_width = 2, sampling_ratio = ${ratio}, spatial_scale = 0.8} : ${ty('f32', [R, C, ph, 2])}`,
+      ], '%y');
+      await close(text, [randT('f32', [2, C, H, W], seed), tensorFrom('f32', [R, 4], rois)]);
+    }), { numRuns: 40 });
+  });
+});
+
+describe('wasm signal ops vs interpreter (fast-check)', () => {
+  it('dft forward/inverse, full/one-sided, real/complex, with dft_length, on f64 and f32', async () => {
+    await fc.assert(fc.asyncProperty(dim, fc.constantFrom(1, 2, 5, 6, 7, 8), dim, fc.nat(1), fc.nat(1), fc.constantFrom(1, 2), fc.constantFrom(0, 3, 9), fc.constantFrom('f64', 'f32'), fc.integer(), async (a, m, c, inv, one, cin, len, dt, seed) => {
+      fc.pre(!(inv && one && cin === 1 && len === 0 && m === 1));
+      const xs = [a, m, c, cin];
+      const n = len || (inv && one ? 2 * (m - 1) : m);
+      fc.pre(n > 0);
+      const outN = !inv && one ? Math.floor(n / 2) + 1 : n;
+      const ys = [a, outN, c, inv && one ? 1 : 2];
+      const text = module(`%x: ${ty(dt, xs)}`, `%y: ${ty(dt, ys)}`, [
+        '    %ax = const {value = dense<1> : i64[]} : i64[]',
+        ...(len ? [`    %n = const {value = dense<${len}> : i64[]} : i64[]`] : []),
+        `    %y = dft(%x, ${len ? '%n' : 'none'}, %ax) {inverse = ${inv}, onesided = ${one}} : ${ty(dt, ys)}`,
+      ], '%y');
+      await close(text, [randT(dt, xs, seed)], dt === 'f64' ? 1e-9 : 1e-4, 1e-5);
+    }), { numRuns: 50 });
+  });
+
+  it('stft with and without a window; hann/hamming/blackman windows; mel_weight_matrix', async () => {
+    await fc.assert(fc.asyncProperty(dim, fc.constantFrom(8, 13, 16), fc.constantFrom(1, 2, 3), fc.constantFrom(4, 5), fc.constantFrom(1, 2), fc.boolean(), fc.nat(1), fc.integer(), async (B, L, step, flen, cin, withWin, periodic, seed) => {
+      const frames = 1 + Math.floor((L - flen) / step), bins = Math.floor(flen / 2) + 1;
+      const ys = [B, frames, bins, 2];
+      const text = module(`%x: ${ty('f32', [B, L, cin])}`, `%y: ${ty('f32', ys)}, %h: f32[${flen}], %m: f32[${flen}], %b: f64[${flen}], %mel: f32[5,3]`, [
+        `    %st = const {value = dense<${step}> : i64[]} : i64[]`,
+        `    %fl = const {value = dense<${flen}> : i64[]} : i64[]`,
+        `    %h = hann_window(%fl) {periodic = ${periodic}} : f32[${flen}]`,
+        `    %m = hamming_window(%fl) {periodic = ${periodic}} : f32[${flen}]`,
+        `    %b = blackman_window(%fl) {output_datatype = f64, periodic = ${periodic}} : f64[${flen}]`,
+        `    %y = stft(%x, %st, ${withWin ? '%h' : 'none'}, %fl) : ${ty('f32', ys)}`,
+        '    %nb = const {value = dense<3> : i64[]} : i64[]',
+        '    %dl = const {value = dense<8> : i64[]} : i64[]',
+        '    %sr = const {value = dense<8000> : i64[]} : i64[]',
+        `    %lo = const {value = dense<${100 + (seed & 255)}.0> : f32[]} : f32[]`,
+        '    %hi = const {value = dense<3000.0> : f32[]} : f32[]',
+        '    %mel = mel_weight_matrix(%nb, %dl, %sr, %lo, %hi) : f32[5,3]',
+      ], '%y, %h, %m, %b, %mel');
+      const got = await runWasm(text, [randT('f32', [B, L, cin], seed)], '');
+      const want = interpText(text, [randT('f32', [B, L, cin], seed)]);
+      expectClose(got, want, 1e-5, 1e-5);
+    }), { numRuns: 30 });
+  });
+
+  it('hann_window(4) periodic is [0, 0.5, 1, 0.5] (hand-checked)', async () => {
+    const text = module('%x: f32[1]', '%y: f32[4]', ['    %n = const {value = dense<4> : i64[]} : i64[]', '    %y = hann_window(%n) : f32[4]'], '%y');
+    const [y] = await runWasm(text, [tensorFrom('f32', [1], [0])], '');
+    Array.from(y!.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo([0, 0.5, 1, 0.5][i]!, 7));
+  });
+});
