@@ -16,6 +16,7 @@ export interface Geom {
   readonly strides: readonly number[];
   readonly dilations: readonly number[];
   readonly padsBegin: readonly number[];
+  readonly padsEnd: readonly number[];
 }
 
 /** Window geometry of a conv/pool op; the output sizes come from its result type. */
@@ -27,17 +28,18 @@ export function geometryOf(k: KernelCtx, op: Op, kernel: readonly number[], inSp
   };
   const strides = ints('strides', 1, r), dilations = ints('dilations', 1, r), pads = ints('pads', 0, 2 * r);
   const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  let padsBegin = pads.slice(0, r);
-  if (autoPad === 'VALID') padsBegin = new Array<number>(r).fill(0);
+  let padsBegin = pads.slice(0, r), padsEnd = pads.slice(r);
+  if (autoPad === 'VALID') padsBegin = padsEnd = new Array<number>(r).fill(0);
   else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    padsBegin = kernel.map((kd, d) => {
+    const totals = kernel.map((kd, d) => {
       const size = inSp[d], out = outSp[d];
       if (typeof size !== 'number' || typeof out !== 'number') k.fail(op, 'auto_pad needs static spatial sizes in the wasm backend');
-      const total = Math.max(0, (out - 1) * strides[d]! + (kd - 1) * dilations[d]! + 1 - size);
-      return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+      return Math.max(0, (out - 1) * strides[d]! + (kd - 1) * dilations[d]! + 1 - size);
     });
+    padsBegin = totals.map((t) => (autoPad === 'SAME_UPPER' ? Math.floor(t / 2) : t - Math.floor(t / 2)));
+    padsEnd = totals.map((t, d) => t - padsBegin[d]!);
   }
-  return { kernel, strides, dilations, padsBegin };
+  return { kernel, strides, dilations, padsBegin, padsEnd };
 }
 
 /** Row-major strides (i32 expressions) of dims. */

@@ -15,7 +15,8 @@ import { GEMM_KERNEL, MATMUL_KERNEL } from './matmul.js';
 import { NORM_ANY_KERNEL } from './norm-layer-any.js';
 import { AXIS_SOFTMAX_KERNEL } from './norm-softmax-axis.js';
 import { BATCH_NORM_KERNEL } from './norm.js';
-import { AVG_POOL_KERNEL, GLOBAL_MAX_KERNEL, MAX_POOL_1D_KERNEL } from './pool-avg.js';
+import { GLOBAL_MAX_KERNEL } from './pool-avg.js';
+import { POOL_ND_KERNEL } from './pool-nd.js';
 import { GLOBAL_AVG_KERNEL } from './pool.js';
 import { ANY_DTYPE_REDUCE_KERNEL } from './reduce-extra.js';
 import { INT_CONV_KERNEL, INT_MATMUL_KERNEL } from './quant-int.js';
@@ -33,7 +34,7 @@ const BASE: [string, KernelDef][] = [
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as [string, KernelDef]),
   ...GENERIC_OPS.map((n) => [n, GENERIC_ELEMENTWISE_KERNEL] as [string, KernelDef]),
   ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_ND_KERNEL],
-  ['max_pool', MAX_POOL_1D_KERNEL], ['average_pool', AVG_POOL_KERNEL],
+  ['max_pool', POOL_ND_KERNEL], ['average_pool', POOL_ND_KERNEL],
   ['global_average_pool', GLOBAL_AVG_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
   ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
   ...REDUCE_OPS.map((n) => [n, ANY_REDUCE.includes(n) ? ANY_DTYPE_REDUCE_KERNEL : REDUCE_KERNEL] as [string, KernelDef]),
