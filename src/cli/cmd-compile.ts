@@ -1,24 +1,32 @@
 // `tenth compile MODEL --target wasm --out DIR`: run the pass pipeline for the target, generate
 // code and write the compiled folder (model.wasm, model.wat, weights.bin, manifest.json,
-// report.json) atomically: a failed compile leaves no partial folder.
+// report.json, report.html) atomically: a failed compile leaves no partial folder. Prints the
+// cost report (src/report/) for a device profile, and with --rate/--p99 a batching plan.
 
 import { resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { compileWasm, DEFAULT_PIPELINE, writeArtifact } from '../backends/wasm/index.js';
+import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile } from '../report/profile.js';
+import { formatBatching, formatReport } from '../report/table.js';
 import type { CliContext, Command } from './context.js';
 import { EXIT } from './context.js';
 import { PASSES_OPTION } from './cmd-passes.js';
+import { compileForWebGpu } from './webgpu-cli.js';
 import { loadModule } from './files.js';
 
-const TARGETS = ['wasm'];
+const TARGETS = ['wasm', 'webgpu'];
 
 export const compileCommand: Command = {
   spec: {
     name: 'compile',
-    summary: 'Compile a model for a target: writes model.wasm, model.wat, weights.bin, manifest.json, report.json.',
+    summary: 'Compile a model for a target: writes the kernels, weights, manifest.json, report.json and report.html.',
     details: [
       `The pass pipeline defaults to ${DEFAULT_PIPELINE}. The output folder is replaced only when the compile`,
       'succeeds; run it with `tenth run DIR --data D --check` or loadCompiled(DIR) from the tenth runtime.',
+      'The cost report (per-kernel FLOPs, bytes, arithmetic intensity and roofline time on a device profile,',
+      'the memory plan, predicted latency and, with a price, cost per million queries) is printed and written',
+      `to report.json and report.html. Bundled profiles: ${Object.keys(BUNDLED_PROFILES).join(', ')}.`,
+      'With --rate and --p99 the report ends with a batching plan for that load.',
     ].join('\n'),
     positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx) or IR text (.ir)' }],
     options: [
@@ -26,24 +34,70 @@ export const compileCommand: Command = {
       { name: 'out', kind: 'string', arg: 'DIR', help: 'output folder (required)' },
       PASSES_OPTION,
       { name: 'relaxed-simd', kind: 'boolean', help: 'also write model-relaxed.wasm (f32x4.relaxed_madd); the runtime loads it where the engine supports relaxed SIMD' },
+      { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the cost report (default ${DEFAULT_PROFILE.wasm} for wasm)` },
+      { name: 'bind', kind: 'string', arg: 'SYM=N,...', help: 'sizes of symbolic dims in the cost report (default 1 each)' },
+      { name: 'rate', kind: 'string', arg: 'QPS', help: 'requests per second for the batching plan (with --p99)' },
+      { name: 'p99', kind: 'string', arg: 'MS', help: 'p99 latency target in milliseconds for the batching plan (with --rate)' },
+      { name: 'batch-dim', kind: 'string', arg: 'SYM', help: "the symbol the batching plan scales (default: the first input's leading dim when symbolic)" },
+      { name: 'quiet', kind: 'boolean', help: 'print only the one-line summary, not the cost report' },
     ],
   },
   async run(args, ctx: CliContext) {
     const o = args.options;
     const target = String(o['target']);
+    // WebGPU: one .wgsl per dispatch, plan.json, weights.bin, manifest.json, report.json.
+    if (target === 'webgpu') return compileForWebGpu(args, ctx);
     if (!TARGETS.includes(target)) fail('E108', `unknown target '${target}' (available: ${TARGETS.join(', ')})`);
     if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
     const out = resolve(ctx.cwd, o['out']);
+    const profile = loadProfile(typeof o['device'] === 'string' ? resolveProfile(ctx.cwd, o['device']) : DEFAULT_PROFILE.wasm);
+    const bind = typeof o['bind'] === 'string' ? parseBind(o['bind']) : undefined;
+    const batching = batchingOptions(o);
     const module = await loadModule(ctx.cwd, args.positionals[0]!);
-    const compiled = await compileWasm(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true });
+    const compiled = await compileWasm(module, {
+      passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, profile, bind, batching,
+    });
     writeArtifact(out, compiled);
     const r = compiled.report;
-    const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
-    ctx.io.out(`compiled ${r.kernels.length} kernels, ${si(r.totalFlops)}FLOP per run${bind ? ` at ${bind}` : ''}, ` +
+    const bound = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
+    ctx.io.out(`compiled ${r.kernels.length} kernels, ${si(r.totals.flops)}FLOP per run${bound ? ` at ${bound}` : ''}, ` +
       `weights ${si(compiled.weights.length)}B${compiled.relaxed ? ', plus a relaxed-SIMD variant' : ''} -> ${o['out']}\n`);
+    if (o['quiet'] !== true) {
+      ctx.io.out(`\n${formatReport(r)}\n`);
+      if (compiled.batching) ctx.io.out(`\n${formatBatching(compiled.batching, compiled.batchDim ?? null)}\n`);
+    }
     return EXIT.ok;
   },
 };
+
+/** A bundled profile name stays a name; anything else is a path relative to the working directory. */
+function resolveProfile(cwd: string, v: string): string {
+  return BUNDLED_PROFILES[v] ? v : resolve(cwd, v);
+}
+
+/** `batch=8,seq=128` -> { batch: 8, seq: 128 }. */
+export function parseBind(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([^=\s]+)\s*=\s*(\d+)$/.exec(part);
+    if (!m || Number(m[2]) < 1) fail('E108', `--bind: expected SYMBOL=SIZE with a size >= 1, got '${part}'`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+function batchingOptions(o: Readonly<Record<string, unknown>>): { ratePerSec: number; p99TargetMs: number; batchDim?: string } | undefined {
+  const has = (k: string): boolean => typeof o[k] === 'string';
+  if (!has('rate') && !has('p99')) {
+    if (has('batch-dim')) fail('E108', '--batch-dim needs --rate and --p99');
+    return undefined;
+  }
+  if (!has('rate') || !has('p99')) fail('E108', 'the batching plan needs both --rate QPS and --p99 MS');
+  const rate = Number(o['rate']), p99 = Number(o['p99']);
+  if (!(rate > 0) || !Number.isFinite(rate)) fail('E108', `--rate: expected requests per second > 0, got '${String(o['rate'])}'`);
+  if (!(p99 > 0) || !Number.isFinite(p99)) fail('E108', `--p99: expected milliseconds > 0, got '${String(o['p99'])}'`);
+  return { ratePerSec: rate, p99TargetMs: p99, ...(has('batch-dim') ? { batchDim: String(o['batch-dim']) } : {}) };
+}
 
 /** 4768 -> '4.77 k', 3.1e8 -> '310 M': three significant digits and an SI prefix. */
 function si(n: number): string {

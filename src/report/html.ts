@@ -40,7 +40,7 @@ export function rooflineSvg(r: CostReport): string {
   const xa = 10 ** x0, xb = 10 ** x1;
   const ya = Math.max(bw * xa, 10 ** y0);
   parts.push(`<polyline fill="none" stroke="#000" stroke-width="2" points="${num(sx(ya / bw))},${num(sy(ya))} ${num(sx(ridge))},${num(sy(peak))} ${num(sx(xb))},${num(sy(peak))}"/>`);
-  parts.push(`<text x="${num(sx(ridge) + 6)}" y="${num(sy(peak) - 6)}" font-size="11">${esc(`${fmtCount(peak * 1e9)}FLOP/s, ${bw} GB/s`)}</text>`);
+  parts.push(`<text x="${num(sx(ridge) + 6)}" y="${num(sy(peak) - 6)}" font-size="11">${esc(`${fmtCount(peak * 1e9)} FLOP/s, ${bw} GB/s`)}</text>`);
   for (const p of pts) {
     parts.push(`<circle cx="${num(sx(p.x))}" cy="${num(sy(p.y))}" r="4" fill="${COLORS[p.k.bound]}" fill-opacity="0.7">` +
       `<title>${esc(`${p.k.name}: ${p.x.toFixed(2)} FLOP/B, ${p.y.toFixed(2)} GFLOP/s, ${fmtUs(p.k.predictedUs)}`)}</title></circle>`);

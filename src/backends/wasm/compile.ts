@@ -1,5 +1,6 @@
 // compileWasm: module -> the compiled artifact (model.wasm, model.wat, weights.bin, manifest.json,
-// report.json; with relaxedSimd also model-relaxed.wasm/.wat, see relaxed.ts). Runs the pass
+// report.json and report.html, the cost report of src/report/; with relaxedSimd also
+// model-relaxed.wasm/.wat, see relaxed.ts). Runs the pass
 // pipeline for the wasm target (default O2), legalises and prints (lower.ts), assembles with wabt. writeArtifact writes a folder atomically: everything goes to
 // a temporary folder beside it first, which is renamed over the destination only when complete.
 
@@ -8,7 +9,12 @@ import { basename, dirname, join } from 'node:path';
 import { fail } from '../../../ir/diagnostics.js';
 import type { Module } from '../../../ir/ir.js';
 import { runPipeline, type TargetProfile } from '../../../passes/index.js';
-import type { CompileReport, Manifest } from './artifact.js';
+import type { BatchingPlan } from '../../report/batching.js';
+import type { CostReport } from '../../report/cost.js';
+import { reportHtml } from '../../report/html.js';
+import { BUNDLED_PROFILES, DEFAULT_PROFILE, type DeviceProfile } from '../../report/profile.js';
+import type { Manifest } from './artifact.js';
+import { wasmReport } from './cost.js';
 import { lowerModule } from './lower.js';
 import { relaxWat } from './relaxed.js';
 
@@ -21,7 +27,12 @@ export interface CompiledWasm {
   readonly wasm: Uint8Array;
   readonly weights: Uint8Array;
   readonly manifest: Manifest;
-  readonly report: CompileReport;
+  /** The cost report (report.json; report.html is its page). */
+  readonly report: CostReport;
+  readonly html: string;
+  readonly batching?: BatchingPlan;
+  /** The symbol the batching planner scaled (null: none; it then runs a batch as b runs). */
+  readonly batchDim?: string | null;
   /** The relaxed-SIMD variant (model-relaxed.wasm), when compiled with `relaxedSimd`. */
   readonly relaxed?: { readonly wat: string; readonly wasm: Uint8Array };
 }
@@ -34,6 +45,12 @@ export interface CompileOptions {
   readonly verifyEach?: boolean;
   /** Also emit model-relaxed.wasm (f32x4.relaxed_madd); the runtime picks it where supported. */
   readonly relaxedSimd?: boolean;
+  /** Device profile for the cost report (default: the bundled laptop-cpu-wasm). */
+  readonly profile?: DeviceProfile;
+  /** Sizes of symbolic dims in the cost report (default 1). */
+  readonly bind?: Readonly<Record<string, number>>;
+  /** Add a batching plan to the report for this load. */
+  readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
 }
 
 type WabtInit = typeof import('wabt');
@@ -62,8 +79,11 @@ export async function compileWasm(module: Module, opts: CompileOptions = {}): Pr
   runPipeline(module, pipeline, { target: WASM_PROFILE, verifyEach: opts.verifyEach ?? false });
   const lowered = lowerModule(module);
   const wasm = await assembleWat(lowered.wat);
-  const report = { ...lowered.report, pipeline };
-  if (!opts.relaxedSimd) return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: lowered.manifest, report };
+  const costs = wasmReport(module, lowered.manifest, {
+    pipeline, profile: opts.profile ?? BUNDLED_PROFILES[DEFAULT_PROFILE.wasm]!, bind: opts.bind, batching: opts.batching,
+  });
+  const report = { report: costs.report, html: reportHtml(costs.report, costs.batching), batching: costs.batching, batchDim: costs.batchDim };
+  if (!opts.relaxedSimd) return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: lowered.manifest, ...report };
   const relaxedWat = relaxWat(lowered.wat).wat;
   const relaxed = { wat: relaxedWat, wasm: await assembleWat(relaxedWat, { relaxedSimd: true }) };
   const features = lowered.manifest.features;
@@ -71,7 +91,7 @@ export async function compileWasm(module: Module, opts: CompileOptions = {}): Pr
     ...lowered.manifest,
     modules: [{ file: RELAXED_FILE, features: [...features, 'relaxed-simd'] }, { file: 'model.wasm', features }],
   };
-  return { wat: lowered.wat, wasm, weights: lowered.weights, manifest, report, relaxed };
+  return { wat: lowered.wat, wasm, weights: lowered.weights, manifest, ...report, relaxed };
 }
 
 /** Write the artifact into `dir` (replacing it); a failure leaves no partial folder. */
@@ -90,7 +110,8 @@ export function writeArtifact(dir: string, c: CompiledWasm): void {
     }
     writeFileSync(join(tmp, 'weights.bin'), c.weights);
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(c.manifest, null, 2) + '\n');
-    writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.report, null, 2) + '\n');
+    writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.batching ? { ...c.report, batching: c.batching } : c.report, null, 2) + '\n');
+    writeFileSync(join(tmp, 'report.html'), c.html);
     if (existsSync(dir)) {
       if (!existsSync(join(dir, 'manifest.json'))) fail('E108', `refusing to replace ${dir}: it exists and is not a compiled artifact`);
       rmSync(dir, { recursive: true, force: true });

@@ -52,7 +52,7 @@ describe('relaxed-SIMD variant', () => {
     it(`${name}: both variants match the interpreter on every test_data_set`, async () => {
       const dir = join(tmp, name);
       await compile(name, dir);
-      expect(readdirSync(dir).sort()).toEqual(['manifest.json', 'model-relaxed.wasm', 'model-relaxed.wat', 'model.wasm', 'model.wat', 'report.json', 'weights.bin']);
+      expect(readdirSync(dir).sort()).toEqual(['manifest.json', 'model-relaxed.wasm', 'model-relaxed.wat', 'model.wasm', 'model.wat', 'report.html', 'report.json', 'weights.bin']);
       const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { modules: { file: string; features: string[] }[] };
       expect(manifest.modules.map((m) => m.file)).toEqual(['model-relaxed.wasm', 'model.wasm']);
       expect(manifest.modules[0]!.features).toContain('relaxed-simd');
