@@ -1,6 +1,6 @@
 // The runtime in Deno: `import { loadCompiled } from 'tenth'` resolves (package.json's "deno"
 // condition) to the runtime alone, which loads compiled shared models from a path and from a
-// file: URL and matches their expected outputs (PyTorch's, from the .pb files).
+// file: URL and over http, and matches their expected outputs (PyTorch's, from the .pb files).
 // One Deno process runs every data set: the job goes in on stdin, the outputs come back as JSON.
 
 import { spawn } from 'node:child_process';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tensorFrom } from '../../ir/tensor.js';
 import { compareTensors } from '../../src/check/compare.js';
 import { compileShared, loadDataSet, REPO, tensorToJson, writeRuntimePackage, type DataSet } from '../web/runtime-package.js';
+import { serveFolder, type StaticServer } from '../web/static-server.js';
 
 const DENO = join(REPO, 'node_modules', '.bin', 'deno');
 const TOL = { rtol: 1e-3, atol: 1e-5 };
@@ -26,7 +27,7 @@ import type { CompiledModel, RunTensor, TypedArray } from 'tenth';
 import * as direct from './node_modules/tenth/dist/src/runtime/index.js';
 
 interface JsonTensor { dtype: string; dims: number[]; data: (number | string)[] }
-interface Job { cases: { dir: string; byUrl: boolean; inputs: Record<string, JsonTensor> }[] }
+interface Job { cases: { dir: string; urlObject: boolean; inputs: Record<string, JsonTensor> }[] }
 
 function toArray(t: JsonTensor): TypedArray {
   switch (t.dtype) {
@@ -40,7 +41,7 @@ function toArray(t: JsonTensor): TypedArray {
 const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as Job;
 const results: Record<string, { dims: readonly number[]; data: number[] }>[] = [];
 for (const c of job.cases) {
-  const model: CompiledModel = await tenth.loadCompiled(c.byUrl ? new URL(c.dir) : c.dir);
+  const model: CompiledModel = await tenth.loadCompiled(c.urlObject ? new URL(c.dir) : c.dir);
   const feeds: Record<string, RunTensor> = {};
   for (const [name, t] of Object.entries(c.inputs)) feeds[name] = { dims: t.dims, data: toArray(t) };
   const out = await model.run(feeds);
@@ -49,10 +50,12 @@ for (const c of job.cases) {
 console.log(JSON.stringify({ sameModule: (tenth as object) === direct, hasCompiler: 'importOnnxFile' in tenth, results }));
 `;
 
-interface Case { name: string; set: DataSet; byUrl: boolean }
+// Where the model is loaded from: a path (node:fs in Deno), a file: URL object, an http: URL string (fetch).
+interface Case { name: string; set: DataSet; from: 'path' | 'file' | 'http' }
 
 const tmp = mkdtempSync(join(tmpdir(), 'tenth-deno-'));
 const cases: Case[] = [];
+let server: StaticServer | undefined;
 
 beforeAll(async () => {
   writeRuntimePackage(tmp);
@@ -60,16 +63,22 @@ beforeAll(async () => {
   for (const name of ['cnn_digits', 'tiny_bert']) {
     mkdirSync(join(tmp, 'models'), { recursive: true });
     await compileShared(name, join(tmp, 'models', name));
-    // Data set 0 by path (node:fs in Deno), 1 by file: URL (Deno's fetch); they differ in batch/seq.
-    cases.push({ name, set: loadDataSet(name, 0), byUrl: false }, { name, set: loadDataSet(name, 1), byUrl: true });
+    // The data sets differ in batch (and seq): each model meets a second binding of its symbols.
+    cases.push({ name, set: loadDataSet(name, 0), from: 'path' }, { name, set: loadDataSet(name, 1), from: 'file' },
+      { name, set: loadDataSet(name, 1), from: 'http' });
   }
+  server = await serveFolder(join(tmp, 'models'));
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => {
+  await server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 function runDeno(stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const xdg = join(tmp, 'xdg');
   mkdirSync(xdg, { recursive: true });
-  const child = spawn(DENO, ['run', '--quiet', '--check', '--no-lock', '--node-modules-dir=manual', '--allow-read', 'job.ts'], {
+  const net = `--allow-net=${new URL(server!.url).host}`;
+  const child = spawn(DENO, ['run', '--quiet', '--check', '--no-lock', '--node-modules-dir=manual', '--allow-read', net, 'job.ts'], {
     cwd: tmp,
     env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', XDG_RUNTIME_DIR: xdg, DENO_DIR: join(tmp, 'deno-dir'), NO_COLOR: '1' },
   });
@@ -85,16 +94,18 @@ function runDeno(stdin: string): Promise<{ code: number | null; stdout: string; 
 }
 
 describe('runtime in Deno', () => {
-  it("import 'tenth' is the runtime (code and types); shared models match their expected outputs by path and by file: URL", async () => {
+  it("import 'tenth' is the runtime (code and types); shared models match their expected outputs from a path, a file: URL and an http: URL", async () => {
     const job = {
       cases: cases.map((c) => {
-        const dir = join(tmp, 'models', c.name);
-        return { dir: c.byUrl ? pathToFileURL(`${dir}/`).href : dir, byUrl: c.byUrl, inputs: Object.fromEntries(c.set.inputs.map((t) => [t.name, tensorToJson(t.tensor)])) };
+        const path = join(tmp, 'models', c.name);
+        const dir = c.from === 'path' ? path : c.from === 'file' ? pathToFileURL(`${path}/`).href : `${server!.url}${c.name}`;
+        return { dir, urlObject: c.from === 'file', inputs: Object.fromEntries(c.set.inputs.map((t) => [t.name, tensorToJson(t.tensor)])) };
       }),
     };
     const r = await runDeno(JSON.stringify(job));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(server!.requests).toEqual(expect.arrayContaining(['/cnn_digits/manifest.json', '/tiny_bert/weights.bin']));
     const got = JSON.parse(r.stdout) as { sameModule: boolean; hasCompiler: boolean; results: Record<string, { dims: number[]; data: number[] }>[] };
     expect(got.sameModule).toBe(true);
     expect(got.hasCompiler).toBe(false);
@@ -105,7 +116,7 @@ describe('runtime in Deno', () => {
       for (const want of c.set.outputs) {
         const o = outs[want.name]!;
         const cmp = compareTensors(tensorFrom('f32', o.dims, o.data), want.tensor, TOL);
-        expect(cmp.reason, `${c.name} ${c.set.dir} ${want.name}`).toBe('');
+        expect(cmp.reason, `${c.name} ${c.set.dir} from ${c.from}: ${want.name}`).toBe('');
         expect(cmp.ok).toBe(true);
       }
     });
