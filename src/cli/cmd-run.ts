@@ -13,8 +13,9 @@ import { EXIT } from './context.js';
 import { loadModule, writeFileAtomic } from './files.js';
 import { PASSES_OPTION, runPassFlags } from './cmd-passes.js';
 import { isCompiledDir, loadForWasm, runCompiledDataDir } from './run-compiled.js';
+import { isWebGpuDir, loadForWebGpu } from './webgpu-cli.js';
 
-const BACKENDS = ['interp', 'wasm'];
+const BACKENDS = ['interp', 'wasm', 'webgpu'];
 const PREVIEW = 8;
 
 /** The data folders to run: DIR itself if it holds input files, else its test_data_set_N folders. */
@@ -111,8 +112,11 @@ export const runCommand: Command = {
     if (rtol < 0 || atol < 0) fail('E108', '--rtol and --atol must not be negative');
     const model = args.positionals[0]!;
     // The model first: a broken model is the error to report, whatever the data folders hold.
-    const wasm = backend === 'wasm' || isCompiledDir(resolve(ctx.cwd, model));
-    const compiled = wasm ? await loadForWasm(ctx.cwd, resolve(ctx.cwd, model), model, o['passes'] as string | undefined) : undefined;
+    const path = resolve(ctx.cwd, model), passes = o['passes'] as string | undefined;
+    // A compiled folder runs on the backend it was compiled for.
+    const webgpu = isWebGpuDir(path) || (backend === 'webgpu' && !isCompiledDir(path));
+    const wasm = !webgpu && (backend === 'wasm' || isCompiledDir(path));
+    const compiled = webgpu ? await loadForWebGpu(ctx.cwd, path, model, passes) : wasm ? await loadForWasm(ctx.cwd, path, model, passes) : undefined;
     const module = compiled ? undefined : await loadModule(ctx.cwd, model);
     const dirs = dataDirs(ctx.cwd, model, o['data'] as string | undefined);
     const outDir = o['out'] === undefined ? undefined : resolve(ctx.cwd, String(o['out']));

@@ -1,0 +1,67 @@
+// The CLI's WebGPU paths: `tenth compile --target webgpu` and `tenth run` on a webgpu folder or
+// with `--backend webgpu` (Node: Dawn through the `webgpu` package, see runtime/webgpu-node.ts).
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fail } from '../../ir/diagnostics.js';
+import { compileWebGpu, writeWebGpuArtifact } from '../backends/webgpu/index.js';
+import type { CompiledModel } from '../runtime/index.js';
+import { loadCompiledWebGpu } from '../runtime/webgpu.js';
+import { nodeDevice } from '../runtime/webgpu-node.js';
+import type { ParsedArgs } from './args.js';
+import { type CliContext, EXIT } from './context.js';
+import { loadModule } from './files.js';
+
+/** A folder written by `tenth compile --target webgpu`. */
+export function isWebGpuDir(path: string): boolean {
+  if (!existsSync(path) || !statSync(path).isDirectory() || !existsSync(join(path, 'manifest.json'))) return false;
+  try {
+    return (JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as { format?: string }).format === 'tenth-webgpu/1';
+  } catch {
+    return false;
+  }
+}
+
+export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext): Promise<number> {
+  const o = args.options;
+  if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
+  if (o['relaxed-simd'] === true) fail('E108', '--relaxed-simd applies to --target wasm only');
+  const out = resolve(ctx.cwd, o['out']);
+  const module = await loadModule(ctx.cwd, args.positionals[0]!);
+  const compiled = compileWebGpu(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined });
+  writeWebGpuArtifact(out, compiled);
+  const r = compiled.report;
+  const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
+  ctx.io.out(`compiled ${r.kernels.length} WGSL kernels, ${si(r.totalFlops)}FLOP per run${bind ? ` at ${bind}` : ''}, ` +
+    `weights ${si(compiled.weights.length)}B -> ${o['out']}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * Load a webgpu folder, or compile `model` into a temporary one (removed after loading), on a
+ * Dawn device. The result has the wasm runtime's `run` contract, so the same checking code runs it.
+ */
+export async function loadForWebGpu(cwd: string, path: string, model: string, passes: string | undefined): Promise<CompiledModel> {
+  const device = await nodeDevice();
+  const load = async (dir: string): Promise<CompiledModel> => {
+    const m = await loadCompiledWebGpu(dir, { device });
+    return m as unknown as CompiledModel;
+  };
+  if (isWebGpuDir(path)) return load(path);
+  const module = await loadModule(cwd, model);
+  const tmp = mkdtempSync(join(tmpdir(), 'tenth-webgpu-'));
+  try {
+    const out = join(tmp, 'compiled');
+    writeWebGpuArtifact(out, compileWebGpu(module, { passes }));
+    return await load(out);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function si(n: number): string {
+  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [scale, p] of units) if (n >= scale) return `${Number((n / scale).toPrecision(3))} ${p}`;
+  return `${n} `;
+}
