@@ -2,6 +2,7 @@
 
 import type { KernelDef } from '../kernel-api.js';
 import { ATTENTION_KERNEL } from './attention.js';
+import { CAUSAL_CONV_KERNEL, LINEAR_ATTENTION_KERNEL } from './attention-linear.js';
 import { ROTARY_KERNEL } from './attention-rotary.js';
 import { EINSUM_KERNEL } from './einsum.js';
 import { HARDMAX_KERNEL } from './hardmax.js';
@@ -13,4 +14,5 @@ export const EXT_ATTENTION: readonly (readonly [string, KernelDef])[] = [
   ['negative_log_likelihood_loss', LOSS_KERNEL], ['softmax_cross_entropy_loss', LOSS_KERNEL],
   ['rotary_embedding', ROTARY_KERNEL], ['swiglu', SWIGLU_KERNEL], ['hardmax', HARDMAX_KERNEL],
   ['einsum', EINSUM_KERNEL],
+  ['linear_attention', LINEAR_ATTENTION_KERNEL], ['causal_conv_with_state', CAUSAL_CONV_KERNEL],
 ];
