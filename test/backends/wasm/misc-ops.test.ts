@@ -1,7 +1,7 @@
 // The wasm kernels of misc-unary.ts, misc-pool.ts, misc-grid.ts and misc-signal.ts against the
 // interpreter (fast-check on random shapes with 1s and primes): trigonometric/hyperbolic ops on
 // f32 and f64, lp_pool / global_lp_pool / lp_normalization / max_unpool, grid_sample (1-3 spatial
-// dims, every mode and padding), roi_align, dft / stft / windows / mel_weight_matrix.
+// dims, every mode and padding), roi_align, deform_conv, dft / stft / windows / mel_weight_matrix.
 // Tolerances: f32 results rtol 1e-5 (the kernels compute in f64 and round once, like the
 // interpreter); f64 results rtol 1e-12; DFT sums of n terms atol 1e-5.
 
@@ -125,6 +125,23 @@ describe('wasm grid_sample and roi_align vs interpreter (fast-check)', () => {
         `    %y = roi_align(%x, %r, %b) {coordinate_transformation_mode = "${ctm}", mode = "${mode}", output_height = ${ph}, output_width = 2, sampling_ratio = ${ratio}, spatial_scale = 0.8} : ${ty('f32', [R, C, ph, 2])}`,
       ], '%y');
       await close(text, [randT('f32', [2, C, H, W], seed), tensorFrom('f32', [R, 4], rois)]);
+    }), { numRuns: 40 });
+  });
+});
+
+describe('wasm deform_conv vs interpreter (fast-check)', () => {
+  it('groups, offset groups, strides, dilations, pads, optional bias and mask; offsets reaching outside the image', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2), fc.constantFrom(1, 2), fc.constantFrom(1, 3), fc.array(fc.constantFrom(1, 2, 3), { minLength: 2, maxLength: 2 }), fc.array(fc.constantFrom(3, 4, 5), { minLength: 2, maxLength: 2 }), fc.boolean(), fc.boolean(), fc.integer(), async (group, og, mg, [kh, kw], [H, W], withB, withMask, seed) => {
+      const C = 2 * group * og / (group === og ? group : 1), M = mg * group, Cg = C / group;
+      const [sh, sw] = [1 + (seed & 1), 1 + ((seed >>> 1) & 1)], [dh, dw] = [1 + ((seed >>> 2) & 1), 1], [pt, pl, pb, pr] = [(seed >>> 3) & 1, (seed >>> 4) & 1, (seed >>> 5) & 1, 0];
+      const OH = Math.floor((H + pt + pb - ((kh! - 1) * dh + 1)) / sh) + 1, OW = Math.floor((W + pl + pr - ((kw! - 1) * dw + 1)) / sw) + 1;
+      fc.pre(OH > 0 && OW > 0);
+      const K = kh! * kw!;
+      const xs = [2, C, H, W], ws = [M, Cg, kh!, kw!], os = [2, og * 2 * K, OH, OW], ms = [2, og * K, OH, OW], ys = [2, M, OH, OW];
+      const text = module(`%x: ${ty('f32', xs)}, %w: ${ty('f32', ws)}, %o: ${ty('f32', os)}, %b: f32[${M}], %m: ${ty('f32', ms)}`, `%y: ${ty('f32', ys)}`, [
+        `    %y = deform_conv(%x, %w, %o, ${withB ? '%b' : 'none'}, ${withMask ? '%m' : 'none'}) {dilations = [${dh}, ${dw}], group = ${group}, offset_group = ${og}, pads = [${pt}, ${pl}, ${pb}, ${pr}], strides = [${sh}, ${sw}]} : ${ty('f32', ys)}`,
+      ], '%y');
+      await close(text, [randT('f32', xs, seed), randT('f32', ws, seed + 1), randT('f32', os, seed + 2, -2.5, 2.5), randT('f32', [M], seed + 3), randT('f32', ms, seed + 4, 0, 1)]);
     }), { numRuns: 40 });
   });
 });

@@ -8,6 +8,7 @@ import { SCATTER_ELEMENTS_KERNEL, SCATTER_ND_KERNEL, TENSOR_SCATTER_KERNEL } fro
 import { TOP_K_KERNEL } from './index-topk.js';
 import { BIT_CAST_KERNEL, BIT_SHIFT_KERNEL, EYE_LIKE_KERNEL } from './misc-bits.js';
 import { CUM_ANY_KERNEL } from './misc-cum.js';
+import { DEFORM_CONV_KERNEL } from './misc-deform.js';
 import { GRID_SAMPLE_KERNEL, ROI_ALIGN_KERNEL } from './misc-grid.js';
 import { GLOBAL_LP_POOL_KERNEL, LP_NORM_KERNEL, LP_POOL_KERNEL, MAX_UNPOOL_KERNEL } from './misc-pool.js';
 import { DFT_KERNEL, MEL_KERNEL, STFT_KERNEL, WINDOW_KERNEL, WINDOW_OPS } from './misc-signal.js';
@@ -22,6 +23,6 @@ export const EXT_INDEXING: readonly (readonly [string, KernelDef])[] = [
   // cum_sum/cum_prod on f64 or with a run-time axis; the rest delegates to the reduce-cum kernel.
   ['cum_sum', CUM_ANY_KERNEL], ['cum_prod', CUM_ANY_KERNEL],
   ['lp_pool', LP_POOL_KERNEL], ['global_lp_pool', GLOBAL_LP_POOL_KERNEL], ['lp_normalization', LP_NORM_KERNEL], ['max_unpool', MAX_UNPOOL_KERNEL],
-  ['grid_sample', GRID_SAMPLE_KERNEL], ['roi_align', ROI_ALIGN_KERNEL],
+  ['grid_sample', GRID_SAMPLE_KERNEL], ['roi_align', ROI_ALIGN_KERNEL], ['deform_conv', DEFORM_CONV_KERNEL],
   ['dft', DFT_KERNEL], ['stft', STFT_KERNEL], ['mel_weight_matrix', MEL_KERNEL], ...WINDOW_OPS.map((n) => [n, WINDOW_KERNEL] as const),
 ];
