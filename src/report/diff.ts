@@ -8,10 +8,11 @@
 // so inserting one kernel does not rename all the others; step numbers and function names inside
 // the text are normalised for the same reason.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { fail } from '../../ir/diagnostics.js';
+import { goldenFiles } from './golden.js';
 
 export interface KernelEntry {
   /** Match key: label plus `#n` for the n-th kernel with the same label (n >= 2). */
@@ -52,10 +53,24 @@ export interface DiffResult {
 }
 
 const label = (name: string): string => name.replace(/^\d+[-_]/, '').replace(/^k\d+_/, '');
-/** Step numbers in kernel and function names change when a kernel is inserted before them. */
-const normalise = (text: string): string => text.replace(/\$k\d+_/g, '$k_');
+/**
+ * Numbering that changes when a kernel is inserted elsewhere: step numbers in function names, and
+ * the WASM backend's buffer numbers (`$buf<id>` locals, loaded from the pointer table at
+ * ptrBase + 4 id). Buffers are renamed by first appearance in the kernel and their table slots
+ * hidden, so a kernel's text changes only when the kernel does.
+ */
+export function normaliseKernel(text: string): string {
+  const bufs = new Map<string, string>();
+  return text
+    .replace(/\$k\d+_/g, '$k_')
+    .replace(/\(local\.set (\$buf\d+) \(i32\.load \(i32\.const \d+\)\)\)/g, '(local.set $1 (i32.load (i32.const @slot)))')
+    .replace(/\$buf\d+\b/g, (m) => {
+      if (!bufs.has(m)) bufs.set(m, `$buf_${bufs.size}`);
+      return bufs.get(m)!;
+    });
+}
 
-interface ReportKernel { name?: string; symbol?: string; function?: string; flops?: number; bytes?: number; bytesRead?: number; bytesWritten?: number; predictedUs?: number }
+interface ReportKernel { name?: string; flops?: number; bytes?: number; bytesRead?: number; bytesWritten?: number; predictedUs?: number }
 
 function readReport(dir: string): ReportKernel[] {
   const f = join(dir, 'report.json');
@@ -68,46 +83,19 @@ function readReport(dir: string): ReportKernel[] {
   }
 }
 
-/** Split a module's WAT text into its functions, by name (without `$`). */
-export function watFunctions(wat: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const lines = wat.split('\n');
-  let name: string | undefined;
-  let body: string[] = [];
-  const flush = (): void => { if (name !== undefined) out.set(name, body.join('\n')); name = undefined; body = []; };
-  for (const line of lines) {
-    const m = /^ {2}\(func \$([^\s()]+)/.exec(line);
-    if (m) { flush(); name = m[1]; body = [line]; continue; }
-    if (name !== undefined && /^ {2}\(/.test(line)) flush();
-    if (name !== undefined) body.push(line);
-  }
-  flush();
-  return out;
-}
-
 export function readKernelSet(dir: string): KernelSet {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail('E101', `${dir} is not a folder`);
   const report = readReport(dir);
   const byName = new Map<string, ReportKernel>();
   for (const k of report) {
-    if (k.name) byName.set(label(k.name), k);
-    if (k.symbol) byName.set(k.symbol, k);
-    if (k.function) byName.set(k.function, k);
+    if (k.name) byName.set(k.name, k);
   }
   const raw: { name: string; text: string; cost?: ReportKernel }[] = [];
-  const files = readdirSync(dir).sort();
-  if (files.includes('model.wat')) {
-    const funcs = watFunctions(readFileSync(join(dir, 'model.wat'), 'utf8'));
-    // Kernels in report order when there is a report; else every $k<step>_ function.
-    const names = report.length > 0
-      ? report.map((k) => k.symbol ?? k.function ?? '').filter((n) => funcs.has(n))
-      : [...funcs.keys()].filter((n) => /^k\d+_/.test(n));
-    for (const n of names) raw.push({ name: n, text: funcs.get(n)!, cost: byName.get(n) });
-  }
-  for (const f of files) {
+  // A compile output is read as its golden files (one per kernel), so both kinds of folder compare.
+  const texts = goldenFiles(dir);
+  for (const [f, text] of texts) {
     const m = /^(.*)\.(wat|wgsl)$/.exec(f);
-    if (!m || f === 'model.wat' || /^model-/.test(f)) continue;
-    raw.push({ name: m[1]!, text: readFileSync(join(dir, f), 'utf8'), cost: byName.get(m[1]!) ?? byName.get(label(m[1]!)) });
+    if (m) raw.push({ name: m[1]!, text, cost: byName.get(m[1]!) });
   }
   if (raw.length === 0) fail('E101', `${dir} holds no kernels (model.wat, *.wat or *.wgsl)`);
   const seen = new Map<string, number>();
@@ -117,7 +105,7 @@ export function readKernelSet(dir: string): KernelSet {
     seen.set(l, n);
     const c = r.cost ?? {};
     return {
-      key: n === 1 ? l : `${l}#${n}`, name: r.name, text: normalise(r.text),
+      key: n === 1 ? l : `${l}#${n}`, name: r.name, text: normaliseKernel(r.text),
       flops: c.flops ?? 0, bytes: c.bytes ?? (c.bytesRead ?? 0) + (c.bytesWritten ?? 0), predictedUs: c.predictedUs ?? 0,
     };
   });
