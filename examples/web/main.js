@@ -13,9 +13,9 @@ import { decodeTensorProto } from './tensor-proto.js';
 
 const TOL = { rtol: 1e-3, atol: 1e-5 };
 
-// A backend loads a model folder URL and returns { manifest, run(feeds) -> Promise<outputs> },
-// the runtime's CompiledModel interface. WebGPU plugs in here: its module must export a loader
-// with that contract (the first of the names listed that exists is used).
+// A backend loads a model folder URL and returns { manifest, run(feeds) -> Promise<outputs> }:
+// the runtime's CompiledModel for wasm (tenth compile --target wasm), CompiledWebGpuModel for
+// webgpu (--target webgpu; needs navigator.gpu).
 const BACKENDS = {
   async wasm(url, params) {
     const { loadCompiled } = await import('tenth');
@@ -23,10 +23,8 @@ const BACKENDS = {
   },
   async webgpu(url) {
     if (!('gpu' in navigator)) throw new Error('this browser has no navigator.gpu (WebGPU)');
-    const mod = await import('tenth/runtime/webgpu.js');
-    const load = mod.loadCompiledWebGpu ?? mod.loadWebGpu ?? mod.loadCompiled;
-    if (typeof load !== 'function') throw new Error('dist/src/runtime/webgpu.js exports no loadCompiledWebGpu/loadCompiled');
-    return load(url);
+    const { loadCompiledWebGpu } = await import('tenth/runtime/webgpu.js');
+    return loadCompiledWebGpu(url);
   },
 };
 
