@@ -28,11 +28,22 @@ function toF32(v: string, t: Num, unsigned: boolean): string {
   return `(f32.convert_i32_${unsigned ? 'u' : 's'} ${v})`;
 }
 
-/** Value of type `t` as an integer of compute type `to` (floats truncate; NaN/inf give 0). */
-function toInt(v: string, t: Num, unsigned: boolean, to: 'i32' | 'i64'): string {
+// f64 -> the low 64 bits of its truncation (NaN, ±inf -> 0): what the interpreter's wrapping typed
+// array writes and BigInt conversions give, also beyond 2^63 where trunc_sat would saturate.
+const TRUNC_WRAP = `(func $f64_trunc_wrap (param $x f64) (result i64) (local $b i64) (local $sh i64) (local $m i64)
+  (if (f64.lt (f64.abs (local.get $x)) (f64.const 0x1p63)) (then (return (i64.trunc_f64_s (local.get $x)))))
+  (if (f64.ne (f64.abs (local.get $x)) (f64.abs (local.get $x))) (then (return (i64.const 0))))
+  (if (f64.eq (f64.abs (local.get $x)) (f64.const inf)) (then (return (i64.const 0))))
+  (local.set $b (i64.reinterpret_f64 (local.get $x)))
+  (local.set $sh (i64.sub (i64.and (i64.shr_u (local.get $b) (i64.const 52)) (i64.const 0x7ff)) (i64.const 1075)))
+  (local.set $m (select (i64.const 0) (i64.shl (i64.or (i64.and (local.get $b) (i64.const 0xfffffffffffff)) (i64.const 0x10000000000000)) (local.get $sh))
+    (i64.ge_u (local.get $sh) (i64.const 64))))
+  (select (i64.sub (i64.const 0) (local.get $m)) (local.get $m) (i64.lt_s (local.get $b) (i64.const 0))))`;
+
+/** Value of type `t` as an integer of compute type `to` (floats truncate and wrap; NaN/inf give 0). */
+function toInt(k: KernelCtx, v: string, t: Num, unsigned: boolean, to: 'i32' | 'i64'): string {
   if (isF(t)) {
-    const f = toF64(v, t, false);
-    const q = `(select (i64.trunc_sat_f64_s ${f}) (i64.const 0) (f64.lt (f64.abs ${f}) (f64.const inf)))`;
+    const q = `(call ${k.moduleFunc('f64_trunc_wrap', TRUNC_WRAP)} ${toF64(v, t, false)})`;
     return to === 'i64' ? q : `(i32.wrap_i64 ${q})`;
   }
   if (t === to) return v;
@@ -67,7 +78,7 @@ function emitCast(k: KernelCtx, op: Op): void {
       out = dst.store(a, `(${src.t}.ne ${val} (${src.t}.const 0))`);
     } else if (dst.t === 'f32') out = dst.store(a, toF32(val, src.t, uns));
     else if (dst.t === 'f64') out = dst.store(a, toF64(val, src.t, uns));
-    else out = dst.store(a, toInt(val, src.t, uns, dst.t as 'i32' | 'i64'));
+    else out = dst.store(a, toInt(k, val, src.t, uns, dst.t as 'i32' | 'i64'));
     em.line(out);
   });
 }

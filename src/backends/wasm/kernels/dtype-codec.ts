@@ -7,7 +7,8 @@
 // - float8e8m0: one code per byte (2^(code-127), 0xff NaN); encoded by Cast's round_mode.
 // - int4/uint4/int2/uint2: one value per byte (sign-extended for the signed ones); a store wraps
 //   to the width. Weights are laid out the same way (arenaBytes), and so are the runtime's feeds.
-// NaN encodes to the format's positive NaN code, as the interpreter's numbers do.
+// NaN bits follow ir/numeric.ts exactly: decoding f16/float8 NaN gives the canonical NaN; encoding
+// keeps the sign (f16) or sign and payload (bf16), float8 has fixed NaN codes.
 
 import type { DType } from '../../../../ir/dtype.js';
 import { encodeBytes, type Tensor } from '../../../../ir/tensor.js';
@@ -51,7 +52,7 @@ const F16_DEC = `(func $f16_dec (param $h i32) (result f32) (local $e i32) (loca
     (return (f32.copysign (f32.mul (f32.convert_i32_u (i32.and (local.get $h) (i32.const 0x3ff))) (f32.const 0x1p-24))
       (f32.reinterpret_i32 (i32.or (local.get $s) (i32.const 0x3f800000)))))))
   (if (i32.eq (local.get $e) (i32.const 31)) (then
-    (return (f32.reinterpret_i32 (i32.or (i32.or (local.get $s) (i32.const 0x7f800000)) (i32.shl (i32.and (local.get $h) (i32.const 0x3ff)) (i32.const 13)))))))
+    (return (select (f32.const nan) (f32.reinterpret_i32 (i32.or (local.get $s) (i32.const 0x7f800000))) (i32.and (local.get $h) (i32.const 0x3ff))))))
   (f32.reinterpret_i32 (i32.or (local.get $s) (i32.add (i32.shl (i32.and (local.get $h) (i32.const 0x7fff)) (i32.const 13)) (i32.const 0x38000000)))))`;
 
 const F16_ENC = `(func $f16_enc (param $x f32) (result i32) (local $f i32) (local $s i32) (local $e i32) (local $m i32) (local $h i32) (local $r i32) (local $sh i32) (local $mid i32)
@@ -60,7 +61,7 @@ const F16_ENC = `(func $f16_enc (param $x f32) (result i32) (local $f i32) (loca
   (local.set $e (i32.and (i32.shr_u (local.get $f) (i32.const 23)) (i32.const 0xff)))
   (local.set $m (i32.and (local.get $f) (i32.const 0x7fffff)))
   (if (i32.eq (local.get $e) (i32.const 0xff)) (then
-    (return (select (i32.const 0x7e00) (i32.or (local.get $s) (i32.const 0x7c00)) (local.get $m)))))
+    (return (i32.or (i32.or (local.get $s) (i32.const 0x7c00)) (select (i32.const 0x200) (i32.const 0) (local.get $m))))))
   (local.set $e (i32.sub (local.get $e) (i32.const 112)))
   (if (i32.ge_s (local.get $e) (i32.const 31)) (then (return (i32.or (local.get $s) (i32.const 0x7c00)))))
   (if (i32.le_s (local.get $e) (i32.const 0)) (then
@@ -84,7 +85,7 @@ const BF16_DEC = `(func $bf16_dec (param $h i32) (result f32)
 
 const BF16_ENC = `(func $bf16_enc (param $x f32) (result i32) (local $f i32)
   (local.set $f (i32.reinterpret_f32 (local.get $x)))
-  (if (f32.ne (local.get $x) (local.get $x)) (then (return (i32.const 0x7fc0))))
+  (if (f32.ne (local.get $x) (local.get $x)) (then (return (i32.and (i32.or (i32.shr_u (local.get $f) (i32.const 16)) (i32.const 0x40)) (i32.const 0xffff)))))
   (i32.shr_u (i32.add (i32.add (local.get $f) (i32.const 0x7fff)) (i32.and (i32.shr_u (local.get $f) (i32.const 16)) (i32.const 1))) (i32.const 16)))`;
 
 const E8M0_DEC = `(func $f8e8m0_dec (param $c i32) (result f32)
