@@ -25,7 +25,7 @@ export interface PageResult {
   model: string;
   outputs: Record<string, { dims: number[]; data: number[] }>;
   checks: Record<string, { ok: boolean; maxAbs: number; reason: string }>;
-  timing: { loadMs: number; firstRunMs: number; medianMs: number; runs: number };
+  timing: { loadMs: number; firstRunMs: number; meanMs: number; medianMs: number; runs: number };
 }
 
 export interface WebHarness {
