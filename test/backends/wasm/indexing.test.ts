@@ -1,8 +1,8 @@
-// The wasm indexing kernels (kernels/index-*.ts, misc-bits.ts, misc-cum.ts) against the
-// interpreter: gather_nd, scatter_elements / scatter_nd with every reduction, tensor_scatter,
-// top_k, eye_like, bit_shift, bit_cast and cum_sum/cum_prod on f64 or with a run-time axis, on
-// random shapes with 1s and primes; plus hand-checked cases and the clamping of out-of-range
-// indices (no write outside the output).
+// The wasm indexing kernels (kernels/index-*.ts, misc-bits.ts, misc-cum.ts, misc-linalg.ts)
+// against the interpreter: gather_nd, scatter_elements / scatter_nd with every reduction,
+// tensor_scatter, top_k, eye_like, bit_shift, bit_cast, cum_sum/cum_prod on f64 or with a run-time
+// axis, reverse_sequence, one_hot, center_crop_pad and det, on random shapes with 1s and primes;
+// plus hand-checked cases and the clamping of out-of-range indices (no write outside the output).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -168,6 +168,57 @@ describe('wasm top_k / eye_like / bit ops / cum vs interpreter (fast-check)', ()
         w.forEach((v, i) => expect(Math.abs(g[i]! - v)).toBeLessThanOrEqual(1e-6 * Math.abs(v) + 1e-9));
       }
     }), { numRuns: 50 });
+  });
+});
+
+describe('wasm reverse_sequence / one_hot / center_crop_pad / det vs interpreter (fast-check)', () => {
+  it('reverse_sequence with batch/time axes 0/1 either way, lengths 0..T+2', async () => {
+    await fc.assert(fc.asyncProperty(dim, dim, fc.array(dim, { maxLength: 2 }), fc.boolean(), fc.constantFrom('f32', 'i64', 'u8'), fc.integer(), async (T, B, rest, batchFirst, dt, seed) => {
+      const shape = batchFirst ? [B, T, ...rest] : [T, B, ...rest];
+      const lens = Array.from({ length: B }, (_, b) => ((b * 5 + (seed >>> 0)) % (T + 3)));
+      const text = module(`%x: ${ty(dt, shape)}`, `%y: ${ty(dt, shape)}`, [
+        constI64('l', lens, [B]),
+        `    %y = reverse_sequence(%x, %l) {batch_axis = ${batchFirst ? 0 : 1}, time_axis = ${batchFirst ? 1 : 0}} : ${ty(dt, shape)}`,
+      ], '%y');
+      await same(text, [randT(dt, shape, seed, 0, 100)]);
+    }), { numRuns: 40 });
+  });
+
+  it('one_hot on any axis with i64/i32/f32 indices in and out of [-depth, depth)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { maxLength: 2 }), fc.constantFrom(1, 3, 5), fc.nat(), fc.constantFrom('i64', 'i32', 'f32'), fc.constantFrom('f32', 'i64', 'i32'), fc.integer(), async (is, depth, ax, idt, vdt, seed) => {
+      const axis = ax % (is.length + 1);
+      const os = [...is.slice(0, axis), depth, ...is.slice(axis)];
+      const text = module(`%i: ${ty(idt, is)}, %v: ${ty(vdt, [2])}`, `%y: ${ty(vdt, os)}`, [
+        constI64('d', [depth], []),
+        `    %y = one_hot(%i, %d, %v) {axis = ${axis - (seed & 1 ? is.length + 1 : 0)}} : ${ty(vdt, os)}`,
+      ], '%y');
+      await same(text, [randT(idt, is, seed, -depth - 2, depth + 2), randT(vdt, [2], seed + 1, -5, 5)]);
+    }), { numRuns: 40 });
+  });
+
+  it('center_crop_pad cropping and padding (odd and even differences) on chosen axes', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.array(fc.constantFrom(1, 2, 4, 6, 7), { minLength: 3, maxLength: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.constantFrom('f32', 'i64', 'u8'), fc.integer(), async (ds, want, pick, dt, seed) => {
+      const axes = ds.map((_d, i) => i).filter((i) => pick[i]);
+      const os = ds.map((d, i) => (pick[i] ? want[i]! : d));
+      const text = module(`%x: ${ty(dt, ds)}`, `%y: ${ty(dt, os)}`, [
+        constI64('s', axes.map((a) => want[a]!), [axes.length]),
+        `    %y = center_crop_pad(%x, %s) {axes = [${axes.map((a) => a - (seed & 1 ? ds.length : 0)).join(', ')}]} : ${ty(dt, os)}`,
+      ], '%y');
+      await same(text, [randT(dt, ds, seed, 1, 100)]);
+    }), { numRuns: 40 });
+  });
+
+  it('det of batches of n x n matrices (n = 1..5, singular ones included), f32 and f64', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { maxLength: 2 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom('f32', 'f64'), fc.integer(), async (batch, n, dt, seed) => {
+      const x = randT(dt, [...batch, n, n], seed, -3, 3);
+      // Make some matrices singular: a repeated row.
+      if (n > 1 && seed & 1) for (let j = 0; j < n; j++) (x.data as Float32Array)[n + j] = (x.data as Float32Array)[j]!;
+      const text = module(`%x: ${ty(dt, [...batch, n, n])}`, `%y: ${ty(dt, batch)}`, [`    %y = det(%x) : ${ty(dt, batch)}`], '%y');
+      const got = await runWasm(text, [x], ''), want = interpText(text, [x]);
+      const g = got[0]!.data as Float64Array, w = want[0]!.data as Float64Array;
+      expect(got[0]!.shape).toEqual(want[0]!.shape);
+      w.forEach((v, i) => expect(Math.abs(g[i]! - v)).toBeLessThanOrEqual(1e-6 * Math.abs(v) + 1e-9));
+    }), { numRuns: 40 });
   });
 });
 

@@ -5,9 +5,11 @@
 import type { KernelDef } from '../kernel-api.js';
 import { GATHER_ND_KERNEL } from './index-gather.js';
 import { SCATTER_ELEMENTS_KERNEL, SCATTER_ND_KERNEL, TENSOR_SCATTER_KERNEL } from './index-scatter.js';
+import { CENTER_CROP_PAD_KERNEL, ONE_HOT_KERNEL, REVERSE_SEQUENCE_KERNEL } from './index-seq.js';
 import { TOP_K_KERNEL } from './index-topk.js';
 import { BIT_CAST_KERNEL, BIT_SHIFT_KERNEL, EYE_LIKE_KERNEL } from './misc-bits.js';
 import { CUM_ANY_KERNEL } from './misc-cum.js';
+import { DET_KERNEL } from './misc-linalg.js';
 import { DEFORM_CONV_KERNEL } from './misc-deform.js';
 import { GRID_SAMPLE_KERNEL, ROI_ALIGN_KERNEL } from './misc-grid.js';
 import { GLOBAL_LP_POOL_KERNEL, LP_NORM_KERNEL, LP_POOL_KERNEL, MAX_UNPOOL_KERNEL } from './misc-pool.js';
@@ -19,6 +21,7 @@ export const EXT_INDEXING: readonly (readonly [string, KernelDef])[] = [
   ['gather_nd', GATHER_ND_KERNEL],
   ['scatter_elements', SCATTER_ELEMENTS_KERNEL], ['scatter_nd', SCATTER_ND_KERNEL], ['tensor_scatter', TENSOR_SCATTER_KERNEL],
   ['top_k', TOP_K_KERNEL],
+  ['reverse_sequence', REVERSE_SEQUENCE_KERNEL], ['one_hot', ONE_HOT_KERNEL], ['center_crop_pad', CENTER_CROP_PAD_KERNEL], ['det', DET_KERNEL],
   ['bit_shift', BIT_SHIFT_KERNEL], ['bit_cast', BIT_CAST_KERNEL], ['eye_like', EYE_LIKE_KERNEL],
   // cum_sum/cum_prod on f64 or with a run-time axis; the rest delegates to the reduce-cum kernel.
   ['cum_sum', CUM_ANY_KERNEL], ['cum_prod', CUM_ANY_KERNEL],
