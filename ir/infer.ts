@@ -5,6 +5,7 @@ import { fail } from './diagnostics.js';
 import type { Op, Module } from './ir.js';
 import type { InferCtx } from './op-def.js';
 import { getOpDef } from './op-def.js';
+import { symbolicValue } from './shape-value.js';
 import type { Tensor } from './tensor.js';
 import { decodeBytes } from './tensor.js';
 import type { TensorType } from './types.js';
@@ -37,6 +38,10 @@ export function inferOp(op: Op, module: Module | null): TensorType[] {
     constant: (i) => {
       const v = op.operands[i];
       return v?.def ? constantValue(v.def, module) : undefined;
+    },
+    shapeValue: (i) => {
+      const v = op.operands[i];
+      return v ? symbolicValue(v, module) : undefined;
     },
     regionResults: (r) => {
       const region = op.regions[r];

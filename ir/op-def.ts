@@ -7,7 +7,7 @@ import type { AttrKind, AttrValue, Op } from './ir.js';
 import type { DType } from './dtype.js';
 import type { Loc } from './location.js';
 import type { Tensor } from './tensor.js';
-import type { TensorType } from './types.js';
+import type { Dim, TensorType } from './types.js';
 
 export type FusionClass = 'elementwise' | 'broadcast' | 'injective' | 'reduction' | 'contraction' | 'opaque' | 'control';
 export type Trait = 'pure' | 'commutative' | 'in-place' | 'terminator' | 'constant-like' | 'random';
@@ -52,6 +52,12 @@ export interface InferCtx {
   readonly loc: Loc;
   /** Value of operand i when it is a compile-time constant (const op), else undefined. */
   constant(i: number): Tensor | undefined;
+  /**
+   * Elements of operand i (a 0-D/1-D integer tensor, e.g. a shape operand) as dims: numbers where
+   * known, dim expressions over symbols where traced (ir/shape-value.ts), '?' elements where not;
+   * undefined when nothing is known. Optional so wrappers of a ctx may omit it.
+   */
+  shapeValue?(i: number): Dim[] | undefined;
   /** Types yielded by region r. */
   regionResults(r: number): TensorType[];
   /** Declared type of a module weight, if the module is known and has it. */

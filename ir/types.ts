@@ -20,12 +20,22 @@ export function dimEquals(a: Dim, b: Dim): boolean {
   return a === b;
 }
 
-/** Two types are compatible when dtypes agree and every dim pair agrees or one side is `?`. */
+/** Whether a dim is a plain name (a symbol such as `batch`) rather than an expression (ir/symbolic.ts). */
+const isPlainDim = (d: Dim): boolean => typeof d === 'number' || d === UNKNOWN_DIM || IDENT.test(d) || !/[-+*(),%[]/.test(d);
+
+/**
+ * Two types are compatible when dtypes agree and every dim pair agrees or one side is `?`. A dim
+ * expression (`batch*seq`, `%shape[0]`) is compatible with anything: two derivations of one size
+ * need not reach the same canonical text, and its value is only known at run time.
+ */
 export function typesCompatible(a: TensorType, b: TensorType): boolean {
   if (a.dtype !== b.dtype) return false;
   if (a.shape === null || b.shape === null) return true;
   if (a.shape.length !== b.shape.length) return false;
-  return a.shape.every((d, i) => d === UNKNOWN_DIM || b.shape![i] === UNKNOWN_DIM || d === b.shape![i]);
+  return a.shape.every((d, i) => {
+    const e = b.shape![i]!;
+    return d === UNKNOWN_DIM || e === UNKNOWN_DIM || d === e || !isPlainDim(d) || !isPlainDim(e);
+  });
 }
 
 export function typesEqual(a: TensorType, b: TensorType): boolean {

@@ -163,6 +163,10 @@ const topK: OpDef = {
       kd = getNumber(k, 0);
       const d = shape[axis]!;
       if (kd < 0 || (typeof d === 'number' && kd > d)) ctx.fail(`k = ${kd} is out of range for an axis of size ${d}`);
+    } else if (ctx.inputs[1]) {
+      // K given as data: a data symbol the runtime reads (ir/shape-value.ts).
+      const v = ctx.shapeValue?.(1);
+      if (v && v.length === 1) kd = v[0]!;
     }
     const out = shape.map((d, i) => (i === axis ? kd : d));
     return [{ dtype: x.dtype, shape: out }, { dtype: 'i64', shape: out }];

@@ -5,6 +5,7 @@
 import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import type { InferCtx } from '../op-def.js';
+import { dimFloorDiv, dimProd } from '../symbolic.js';
 import type { Tensor, TensorData } from '../tensor.js';
 import { sizeOf, stridesOf } from '../tensor.js';
 
@@ -67,44 +68,21 @@ export function normIndices(t: Tensor, dim: number, what: string, bad: (msg: str
   return out;
 }
 
-/** Product of dims: a number when static, a symbol when it is the only non-1 factor, else '?'. */
+/** Product of dims: a number when static, else a dim expression ('?' when a dim is '?'). */
 export function dimProduct(dims: readonly Dim[]): Dim {
-  let n = 1;
-  let sym: Dim | null = null;
-  for (const d of dims) {
-    if (typeof d === 'number') n *= d;
-    else if (sym === null) sym = d;
-    else return n === 0 ? 0 : UNKNOWN_DIM;
-  }
-  if (sym === null || n === 0) return n;
-  return n === 1 ? sym : UNKNOWN_DIM;
+  return dimProd(dims);
 }
 
 /**
- * total / known, where both are products of dims (used for Reshape's -1). Symbols cancel when the
- * same symbol appears on both sides; anything not exactly determined gives '?'.
+ * total / known, where both are products of dims (used for Reshape's -1): a number when static
+ * and exact, else the quotient as a dim expression (exact whenever the reshape is valid); '?' when
+ * a static quotient is not exact or a dim is unknown.
  */
 export function dimQuotient(total: readonly Dim[], known: readonly Dim[]): Dim {
-  let num = 1, den = 1;
-  const syms = new Map<string, number>();
-  for (const d of total) {
-    if (typeof d === 'number') num *= d;
-    else if (d === UNKNOWN_DIM) return UNKNOWN_DIM;
-    else syms.set(d, (syms.get(d) ?? 0) + 1);
-  }
-  for (const d of known) {
-    if (typeof d === 'number') den *= d;
-    else {
-      const c = syms.get(d) ?? 0;
-      if (c === 0) return UNKNOWN_DIM;
-      syms.set(d, c - 1);
-    }
-  }
-  const left = [...syms.entries()].filter(([, c]) => c > 0);
-  if (den === 0) return UNKNOWN_DIM;
-  if (left.length === 0) return num % den === 0 ? num / den : UNKNOWN_DIM;
-  if (left.length === 1 && left[0]![1] === 1 && num === den) return left[0]![0];
-  return UNKNOWN_DIM;
+  const a = dimProd(total), b = dimProd(known);
+  if (typeof a === 'number' && typeof b === 'number') return b !== 0 && a % b === 0 ? a / b : UNKNOWN_DIM;
+  if (b === 0) return UNKNOWN_DIM;
+  return dimFloorDiv(a, b);
 }
 
 /** Static sizes of a tensor's leading/trailing parts around `axis` (outer, dim, inner). */

@@ -12,6 +12,7 @@ import {
   type AnyArray, constInts, copyRange, gatherAxes, intsOf, mk, newLike, splitAt, staticLength, transposeTensor, unknownDims,
 } from './shape-common.js';
 import { shapeOperand } from './shape-trace.js';
+import { dimAdd, dimCeilDiv, dimMax, dimMul, dimSub } from '../symbolic.js';
 
 function permOf(perm: readonly number[] | undefined, rank: number, bad: (m: string) => never): number[] {
   const p = perm ? [...perm] : Array.from({ length: rank }, (_, i) => rank - 1 - i);
@@ -92,7 +93,7 @@ defineOps(
         for (let i = 0; i < rank; i++) if (i !== axis) shape[i] = mergeDim(shape[i]!, s[i]!, (m) => ctx.fail(`dim ${i}: ${m}`));
       }
       const along = ranked.length === ts.length ? ranked.map((s) => s[axis]!) : [UNKNOWN_DIM];
-      shape[axis] = along.every((d) => typeof d === 'number') ? (along as number[]).reduce((a, b) => a + b, 0) : UNKNOWN_DIM;
+      shape[axis] = along.reduce<Dim>((a, b) => dimAdd(a, b), 0);
       return [{ dtype, shape }];
     },
     eval(ctx) {
@@ -136,8 +137,10 @@ defineOps(
       const axis = normAxis(ctx.attrs.int('axis'), x.shape.length, ctx.fail);
       const d = x.shape[axis]!;
       const split = ctx.inputs[1] ? constInts(ctx, 1) : undefined;
+      const traced = ctx.inputs[1] && !split ? shapeOperand(ctx, 1) : undefined;
       let sizes: Dim[];
       if (split) sizes = typeof d === 'number' ? splitSizes(d, n, split, ctx.fail) : split;
+      else if (traced && traced.length === n) sizes = traced;
       else if (ctx.inputs[1]) sizes = unknownDims(n);
       else sizes = typeof d === 'number' ? splitSizes(d, n, undefined, ctx.fail) : n === 1 ? [d] : unknownDims(n);
       return sizes.map((s) => ({ dtype: x.dtype, shape: x.shape!.map((e, i) => (i === axis ? s : e)) }));
@@ -196,10 +199,10 @@ defineOps(
     infer(ctx) {
       const x = ctx.inputs[0]!;
       if (!x.shape) return [x];
-      const reps = constInts(ctx, 1);
+      const reps = shapeOperand(ctx, 1);
       if (!reps) return [{ dtype: x.dtype, shape: x.shape.map((d) => (d === 0 ? 0 : UNKNOWN_DIM)) }];
       if (reps.length !== x.shape.length) ctx.fail(`repeats has ${reps.length} entries, input rank is ${x.shape.length}`);
-      return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (reps[i] === 1 ? d : typeof d === 'number' ? d * reps[i]! : UNKNOWN_DIM)) }];
+      return [{ dtype: x.dtype, shape: x.shape.map((d, i) => dimMul(d, reps[i]!)) }];
     },
     eval(ctx) {
       const x = ctx.inputs[0]!;
@@ -301,13 +304,12 @@ defineOps(
     fusion: 'opaque',
     infer(ctx) {
       const dtype = ctx.inputs[0]!.dtype;
-      const [a, c] = [0, 2].map((i) => ctx.constant(i));
-      const b = shapeOperand(ctx, 1)?.[0];
-      if (!a || !c || b === undefined) return [{ dtype, shape: [UNKNOWN_DIM] }];
-      const start = Number(a.data[0]), delta = Number(c.data[0]);
-      // range(0, n, 1) with n a traced dim symbol (e.g. position ids) has n elements.
-      if (typeof b !== 'number') return [{ dtype, shape: [start === 0 && delta === 1 ? b : UNKNOWN_DIM] }];
-      return [{ dtype, shape: [rangeLength(start, b, delta)] }];
+      const [a, b, c] = [0, 1, 2].map((i) => shapeOperand(ctx, i)?.[0]);
+      if (a === undefined || b === undefined || c === undefined) return [{ dtype, shape: [UNKNOWN_DIM] }];
+      if (typeof a === 'number' && typeof b === 'number' && typeof c === 'number') return [{ dtype, shape: [rangeLength(a, b, c)] }];
+      // max(0, ceil((limit - start) / delta)) over integer dims, e.g. position ids range(0, seq, 1).
+      if (DTYPE_INFO[dtype].kind === 'float' && [a, b, c].some((d) => typeof d === 'number' && !Number.isInteger(d))) return [{ dtype, shape: [UNKNOWN_DIM] }];
+      return [{ dtype, shape: [dimMax(0, dimCeilDiv(dimSub(b, a), c))] }];
     },
     eval(ctx) {
       const [a, b, c] = ctx.inputs as Tensor[];

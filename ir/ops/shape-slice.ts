@@ -9,6 +9,7 @@ import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { type AnyArray, constInts, gatherAxes, intsOf, mk, newLike, nextIndex, unknownDims } from './shape-common.js';
 import { shapeOperand } from './shape-trace.js';
+import { dimAdd, dimCeilDiv, dimClamp, dimMax, dimSub, dimWrap, hasDataSymbol } from '../symbolic.js';
 
 /** ONNX Slice clamping for one axis: the first index taken and the number of elements. */
 export function sliceAxis(dim: number, start: number, end: number, step: number): [number, number] {
@@ -43,14 +44,23 @@ function sliceSpecs<D extends Dim>(rank: number, starts: D[], ends: D[], axes: n
  */
 function slicedDim(d: Dim, s: AxisSpec<Dim>): Dim {
   if (typeof s.a !== 'number' || typeof s.b !== 'number') {
-    return s.a === 0 && s.step === 1 && s.b !== UNKNOWN_DIM && (typeof d === 'number' || d === s.b) ? s.b : UNKNOWN_DIM;
+    if (s.a === 0 && s.step === 1 && s.b !== UNKNOWN_DIM && !hasDataSymbol(s.b) && (typeof d === 'number' || d === s.b)) return s.b;
+    return sliceAxisDims(d, s.a, s.b, s.step)[1];
   }
   const sp = s as AxisSpec;
   if (typeof d === 'number') return sliceAxis(d, sp.a, sp.b, sp.step)[1];
   const big = 2 ** 31 - 1;
   if (s.step === 1 && (s.a === 0 || s.a <= -big) && s.b >= big) return d; // whole axis
   if (s.step === -1 && s.a >= big - 1 && s.b <= -big) return d; // whole axis reversed
-  return UNKNOWN_DIM;
+  return sliceAxisDims(d, s.a, s.b, s.step)[1];
+}
+
+/** sliceAxis over dims: the first index taken and the length, as dim expressions. */
+export function sliceAxisDims(dim: Dim, start: Dim, end: Dim, step: number): [Dim, Dim] {
+  const hi = step > 0 ? dim : dimSub(dim, 1);
+  const a = dimClamp(dimWrap(start, dim), 0, hi);
+  const b = dimClamp(dimWrap(end, dim), step > 0 ? 0 : -1, hi);
+  return [a, dimMax(0, dimCeilDiv(dimSub(b, a), step))];
 }
 
 /** Per-axis index map: input index for each output position, -1 where padding is produced. */
@@ -82,10 +92,10 @@ function padMap(dim: number, before: number, after: number, mode: string, bad: (
 }
 
 /** Pads per dim (before, after) from the pads operand and optional axes. */
-function padsPerDim(rank: number, pads: number[], axes: number[] | undefined, bad: (m: string) => never): [number, number][] {
+function padsPerDim<D extends Dim>(rank: number, pads: D[], axes: number[] | undefined, bad: (m: string) => never): [D | 0, D | 0][] {
   const ax = (axes ?? Array.from({ length: rank }, (_, i) => i)).map((a) => normAxis(a, rank, bad));
   if (pads.length !== 2 * ax.length) bad(`pads has ${pads.length} entries, expected ${2 * ax.length}`);
-  const out: [number, number][] = Array.from({ length: rank }, () => [0, 0]);
+  const out: [D | 0, D | 0][] = Array.from({ length: rank }, () => [0, 0]);
   ax.forEach((a, i) => { out[a] = [pads[i]!, pads[i + ax.length]!]; });
   return out;
 }
@@ -142,7 +152,7 @@ defineOps(
     infer(ctx) {
       const x = ctx.inputs[0]!;
       if (!x.shape) return [x];
-      const pads = constInts(ctx, 1);
+      const pads = shapeOperand(ctx, 1);
       const axes = ctx.inputs[3] ? constInts(ctx, 3) : undefined;
       if (!pads || (ctx.inputs[3] && !axes)) return [{ dtype: x.dtype, shape: unknownDims(x.shape.length) }];
       const per = padsPerDim(x.shape.length, pads, axes, ctx.fail);
@@ -151,7 +161,7 @@ defineOps(
         shape: x.shape.map((d, i) => {
           const [a, b] = per[i]!;
           if (a === 0 && b === 0) return d;
-          return typeof d === 'number' ? d + a + b : UNKNOWN_DIM;
+          return dimAdd(dimAdd(d, a), b);
         }),
       }];
     },

@@ -9,6 +9,7 @@ import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { shapeOperand } from './shape-trace.js';
+import { dimEq, dimFloorDiv, dimProd, dimSel, hasDataSymbol } from '../symbolic.js';
 import { constInts, dimProduct, dimQuotient, i64Tensor, intsOf, mk, staticLength, unknownDims } from './shape-common.js';
 import './shape-layout.js';
 import './shape-slice.js';
@@ -16,9 +17,14 @@ import './shape-gather.js';
 import './shape-scatter.js';
 import './shape-resize.js';
 
-/** Reshape's target dims (0 = copy unless allowzero, -1 = inferred) against the input dims. */
+/**
+ * Reshape's target dims (0 = copy unless allowzero, -1 = inferred) against the input dims. An
+ * entry read from graph-input data (a data symbol) may turn out 0 or -1 at run time, so it becomes
+ * a `sel(eq(s,-1), ..., sel(eq(s,0), in, s))` expression the runtime evaluates.
+ */
 function reshapeDims(inDims: readonly Dim[] | null, spec: readonly Dim[], allowzero: boolean, bad: (m: string) => never): Dim[] {
   let minus = -1;
+  const dataDep = spec.map((v) => typeof v === 'string' && hasDataSymbol(v));
   const out: Dim[] = spec.map((v, i) => {
     if (v === 0 && !allowzero) {
       if (inDims && i >= inDims.length) bad(`shape entry ${i} is 0 but the input has rank ${inDims.length}`);
@@ -30,9 +36,16 @@ function reshapeDims(inDims: readonly Dim[] | null, spec: readonly Dim[], allowz
       return UNKNOWN_DIM;
     }
     if (typeof v === 'number' && v < 0) bad(`shape entry ${v} is invalid`);
+    if (dataDep[i] && !allowzero && inDims && i < inDims.length) return dimSel(dimEq(v, 0), inDims[i]!, v);
     return v;
   });
+  const numel = inDims ? dimProduct(inDims) : UNKNOWN_DIM;
+  const inferred = (i: number): Dim => dimFloorDiv(numel, dimProd(out.filter((_, j) => j !== i)));
   if (minus >= 0) out[minus] = inDims ? dimQuotient(inDims, out.filter((_, i) => i !== minus)) : UNKNOWN_DIM;
+  else {
+    const sel = out.map((d, i) => (dataDep[i] ? dimSel(dimEq(spec[i]!, -1), inferred(i), d) : d));
+    sel.forEach((d, i) => { out[i] = d; });
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
+import { dimMax } from '../symbolic.js';
 import type { InferCtx } from '../op-def.js';
 import type { Tensor } from '../tensor.js';
 import { stridesOf, sizeOf } from '../tensor.js';
@@ -24,7 +25,8 @@ export function broadcastShapes(shapes: readonly (readonly Dim[])[]): Dim[] | un
       else if (d === UNKNOWN_DIM || e === UNKNOWN_DIM) d = typeof d === 'number' ? d : typeof e === 'number' ? e : UNKNOWN_DIM;
       else if (typeof d === 'number') continue; // symbol must equal the static dim at run time
       else if (typeof e === 'number') d = e;
-      else d = UNKNOWN_DIM; // two different symbols: equal (or one is 1) at run time
+      // Two different symbols: equal, or one is 1, at run time; max(a,b) is exact in both cases.
+      else d = dimMax(d, e);
     }
     out.push(d);
   }
