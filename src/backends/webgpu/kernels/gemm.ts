@@ -56,13 +56,14 @@ function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
     });
     b.line('workgroupBarrier();');
   });
-  for (let i = 0; i < R; i++) {
-    for (let j = 0; j < R; j++) {
-      b.block(`if (m0 + lid3.y + ${T * i}u < ${M} && n0 + lid3.x + ${T * j}u < ${N})`, () => {
-        g.store(`(m0 + lid3.y + ${T * i}u)`, `(n0 + lid3.x + ${T * j}u)`, `acc[${i * R + j}]`);
-      });
-    }
-  }
+  // One epilogue call site (loops, not 16 unrolled copies): the epilogue is inlined where it is called.
+  b.block(`for (var i = 0u; i < ${R}u; i++)`, () => {
+    b.line(`let gm = m0 + lid3.y + ${T}u * i;`);
+    b.block(`for (var j = 0u; j < ${R}u; j++)`, () => {
+      b.line(`let gn = n0 + lid3.x + ${T}u * j;`);
+      b.block(`if (gm < ${M} && gn < ${N})`, () => g.store('gm', 'gn', `acc[i * ${R}u + j]`));
+    });
+  });
   const cnt = (dims: readonly Dim[], div: number): CountExpr => ({ dims: [...dims], div });
   return {
     decls: [`var<workgroup> As: array<f32, ${BM * BK}>;`, `var<workgroup> Bs: array<f32, ${BK * BN}>;`],

@@ -6,14 +6,14 @@ import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_KERNEL, 
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { CONV_KERNEL, GEMM_KERNEL, MATMUL_KERNEL } from './gemm.js';
 import { LAYER_NORM_KERNEL, REDUCE_KERNEL, REDUCE_OPS, SOFTMAX_KERNEL } from './rows.js';
-import { DEPTHWISE_KERNEL, isDepthwise, POOL_KERNEL } from './window.js';
+import { BATCH_NORM_KERNEL, DEPTHWISE_KERNEL, isDepthwise, POOL_KERNEL } from './window.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
   ...['identity', 'reshape', 'flatten', 'unsqueeze', 'squeeze', 'dropout'].map((n) => [n, COPY_KERNEL] as const),
   ['cast', CAST_KERNEL], ['expand', EXPAND_KERNEL],
   ['transpose', TRANSPOSE_KERNEL], ['slice', SLICE_KERNEL], ['gather', GATHER_KERNEL], ['concat', CONCAT_KERNEL], ['shape', SHAPE_KERNEL],
-  ['max_pool', POOL_KERNEL], ['average_pool', POOL_KERNEL],
+  ['max_pool', POOL_KERNEL], ['average_pool', POOL_KERNEL], ['batch_normalization', BATCH_NORM_KERNEL],
   ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_KERNEL],
   ['softmax', SOFTMAX_KERNEL], ['log_softmax', SOFTMAX_KERNEL], ['layer_normalization', LAYER_NORM_KERNEL],
   ...REDUCE_OPS.map((n) => [n, REDUCE_KERNEL] as const),

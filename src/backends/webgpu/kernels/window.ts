@@ -103,3 +103,21 @@ export const DEPTHWISE_KERNEL: MapKernel = {
 
 /** A conv is depthwise when each group has one input channel. */
 export const isDepthwise = (op: Op): boolean => op.operands[1]?.type.shape?.[1] === 1 && op.operands[0]?.type.shape?.length === 4 && intAttr(op, 'group', 1) > 1;
+
+/** batch_normalization (inference): per-channel (axis 1) affine map of each element. */
+export const BATCH_NORM_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [0],
+  value: (k, op, i) => {
+    const [, scale, bias, mean, variance] = op.operands;
+    const y = op.results[0]!;
+    if (y.type.dtype !== 'f32' || op.results.length > 1) k.fail(op, 'batch_normalization: only f32 inference mode is supported by the webgpu backend');
+    const yd = k.dims(y);
+    const inner = k.size(yd.slice(2));
+    const c = k.body.let('ch', yd.length < 2 ? '0u' : `(${inner === '1u' ? i : `${i} / ${inner}`}) % ${k.dim(yd[1]!)}`);
+    const eps = f32Lit(Number(op.attrs.get('epsilon')?.value ?? 1e-5));
+    const x = k.operand(op, 0, i);
+    return k.body.let('v', `(${x} - ${k.load(mean!, c)}) * inverseSqrt(${k.load(variance!, c)} + ${eps}) * ${k.load(scale!, c)} + ${k.load(bias!, c)}`);
+  },
+  flops: (op: Op, numel: (v: Value) => number) => 4 * numel(op.results[0]!),
+};
