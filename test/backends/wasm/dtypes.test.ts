@@ -138,7 +138,7 @@ describe('wasm reduced-precision storage and casts', () => {
     const dims = fc.array(fc.constantFrom(1, 2, 3, 5, 7, 13), { minLength: 0, maxLength: 3 });
     await fc.assert(fc.asyncProperty(fc.constantFrom(...DTS), fc.constantFrom(...DTS), dims, fc.constantFrom(0, 1), fc.boolean(), fc.integer(), async (from, to, shape, sat, like, seed) => {
       if (!SPECIAL.has(from) && !SPECIAL.has(to)) return;
-      const n = shape.reduce((a, b) => a * b, 1);
+      const n = shape.reduce<number>((a, b) => a * b, 1);
       const flat = values(from, n, seed);
       const x: Tensor = { ...flat, shape };
       const s = ty(from, shape), t = ty(to, shape);
