@@ -57,6 +57,26 @@ describe('runtime in Chromium (examples/web)', () => {
     expect(compareTensors(tensorFrom('f32', got.dims, got.data), set.outputs[0]!.tensor, TOL).reason).toBe('');
   });
 
+  it('runs in a module worker (no window, no document)', async () => {
+    await openPage('model=/models/cnn_digits/&data=/data/cnn_digits/test_data_set_0/&runs=1');
+    const set = loadDataSet('cnn_digits', 0);
+    const x = set.inputs[0]!.tensor;
+    // The worker is a blob: it has no base URL to resolve against, so its URLs are absolute.
+    const got = await web.page.evaluate(`new Promise((resolve, reject) => {
+      const code = \`
+        const { loadCompiled } = await import('\${location.origin}/dist/src/runtime/index.js');
+        const m = await loadCompiled('\${location.origin}/models/cnn_digits');
+        const out = await m.run({ input: { data: Float32Array.from(${JSON.stringify(Array.from(x.data as Float32Array))}), dims: ${JSON.stringify(x.shape)} } });
+        postMessage({ noWindow: typeof window === 'undefined' && typeof document === 'undefined', dims: out.logits.dims, data: Array.from(out.logits.data) });
+      \`;
+      const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+      w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+      w.onerror = (e) => { w.terminate(); reject(new Error(e.message)); };
+    })`) as { noWindow: boolean; dims: number[]; data: number[] };
+    expect(got.noWindow).toBe(true);
+    expect(compareTensors(tensorFrom('f32', got.dims, got.data), set.outputs[0]!.tensor, TOL).reason).toBe('');
+  });
+
   it('loads model-relaxed.wasm where Chromium has relaxed SIMD, model.wasm when simd=simd', async () => {
     const want = loadDataSet('cnn_digits', 0).outputs[0]!.tensor;
     for (const [simd, file, other] of [['auto', 'model-relaxed.wasm', 'model.wasm'], ['simd', 'model.wasm', 'model-relaxed.wasm']] as const) {
