@@ -155,12 +155,15 @@ describe('wasm signal ops vs interpreter (fast-check)', () => {
       fc.pre(n > 0);
       const outN = !inv && one ? Math.floor(n / 2) + 1 : n;
       const ys = [a, outN, c, inv && one ? 1 : 2];
-      const text = module(`%x: ${ty(dt, xs)}`, `%y: ${ty(dt, ys)}`, [
-        '    %ax = const {value = dense<1> : i64[]} : i64[]',
-        ...(len ? [`    %n = const {value = dense<${len}> : i64[]} : i64[]`] : []),
+      // Odd seeds pass the axis (and length) as run-time inputs: the kernel reads them from memory.
+      const rt = (seed & 1) === 1;
+      const text = module(`%x: ${ty(dt, xs)}${rt ? ', %ax: i64[]' : ''}${rt && len ? ', %n: i64[]' : ''}`, `%y: ${ty(dt, ys)}`, [
+        ...(rt ? [] : ['    %ax = const {value = dense<-3> : i64[]} : i64[]']),
+        ...(len && !rt ? [`    %n = const {value = dense<${len}> : i64[]} : i64[]`] : []),
         `    %y = dft(%x, ${len ? '%n' : 'none'}, %ax) {inverse = ${inv}, onesided = ${one}} : ${ty(dt, ys)}`,
       ], '%y');
-      await close(text, [randT(dt, xs, seed)], dt === 'f64' ? 1e-9 : 1e-4, 1e-5);
+      const ins = [randT(dt, xs, seed), ...(rt ? [tensorFrom('i64', [], [1n]), ...(len ? [tensorFrom('i64', [], [BigInt(len)])] : [])] : [])];
+      await close(text, ins, dt === 'f64' ? 1e-9 : 1e-4, 1e-5);
     }), { numRuns: 50 });
   });
 

@@ -1,4 +1,4 @@
-// Signal ops, f32/f64 results computed in f64: dft (constant axis and dft_length, or absent:
+// Signal ops, f32/f64 results computed in f64: dft (axis and dft_length constant, run-time or absent:
 // forward/inverse, full or one-sided, real or complex input; a direct O(n^2) sum per line with
 // the interpreter's angle 2 pi ((f k) mod n) / n), stft (window optional), the hann/hamming/blackman
 // windows (size = the result's dim, so a symbol bound at run time works too) and
@@ -37,23 +37,48 @@ function emitDft(k: KernelCtx, op: Op): void {
   const fx = floatOf(k, op, x), fy = floatOf(k, op, y);
   const xd = k.dims(x), yd = k.dims(y);
   const rank = xd.length;
-  const a0 = axisV ? scalarConst(k, axisV) : -2;
-  if (a0 === undefined || (lenV && scalarConst(k, lenV) === undefined)) k.fail(op, 'dft needs a constant axis and dft_length in the wasm backend');
-  const axis = a0 < 0 ? a0 + rank : a0;
   const inverse = Number(op.attrs.get('inverse')?.value ?? 0) !== 0, onesided = Number(op.attrs.get('onesided')?.value ?? 0) !== 0;
   const cin = xd[rank - 1], outLast = yd[rank - 1];
   if (typeof cin !== 'number' || typeof outLast !== 'number') k.fail(op, 'dft needs a static trailing complex dim');
-  const m = k.dim(xd[axis]!), outN = k.dim(yd[axis]!);
-  const lenC = lenV ? scalarConst(k, lenV)! : undefined;
-  const n = lenC !== undefined ? i32(lenC) : inverse && onesided ? mul(i32(2), `(i32.sub ${m} (i32.const 1))`) : m;
-  const inner = k.size(xd.slice(axis + 1, rank - 1));
   const em = k.em;
-  em.comment(`dft axis=${axis}${inverse ? ' inverse' : ''}${onesided ? ' onesided' : ''}`);
+  // The axis and dft_length may be run-time scalars: the blocks around the axis are then
+  // products of the dims chosen by comparing each dim's position with the axis.
+  const a0 = axisV ? scalarConst(k, axisV) : -2;
+  let axisLabel: string, outerE: string, m: string, outN: string, inner: string;
+  if (a0 !== undefined) {
+    const axis = a0 < 0 ? a0 + rank : a0;
+    if (axis < 0 || axis >= rank - 1) k.fail(op, `dft axis ${a0} is out of range`);
+    axisLabel = String(axis);
+    [outerE, m, outN, inner] = [k.size(xd.slice(0, axis)), k.dim(xd[axis]!), k.dim(yd[axis]!), k.size(xd.slice(axis + 1, rank - 1))];
+  } else {
+    axisLabel = 'run-time';
+    const ax = em.local('axis', 'i32');
+    em.set(ax, axisV!.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${k.ptr(axisV!)}))` : `(i32.load ${k.ptr(axisV!)})`);
+    em.set(ax, `(select ${add(get(ax), i32(rank))} ${get(ax)} (i32.lt_s ${get(ax)} (i32.const 0)))`);
+    // An axis outside [0, rank - 1) (the interpreter rejects it) is clamped into range.
+    em.set(ax, `(select (i32.const 0) (select ${get(ax)} ${i32(rank - 2)} (i32.lt_s ${get(ax)} ${i32(rank - 1)})) (i32.lt_s ${get(ax)} (i32.const 0)))`);
+    const [lo, mm, on, hi] = ['outer', 'm', 'outN', 'inner'].map((h) => em.local(h, 'i32')) as [string, string, string, string];
+    [lo, mm, on, hi].forEach((l) => em.set(l, i32(1)));
+    for (let a = 0; a < rank - 1; a++) {
+      em.set(lo, `(select ${mul(get(lo), k.dim(xd[a]!))} ${get(lo)} (i32.lt_s ${i32(a)} ${get(ax)}))`);
+      em.set(mm, `(select ${k.dim(xd[a]!)} ${get(mm)} (i32.eq ${i32(a)} ${get(ax)}))`);
+      em.set(on, `(select ${k.dim(yd[a]!)} ${get(on)} (i32.eq ${i32(a)} ${get(ax)}))`);
+      em.set(hi, `(select ${mul(get(hi), k.dim(xd[a]!))} ${get(hi)} (i32.gt_s ${i32(a)} ${get(ax)}))`);
+    }
+    [outerE, m, outN, inner] = [get(lo), get(mm), get(on), get(hi)];
+  }
+  const lenC = lenV ? scalarConst(k, lenV) : undefined;
+  const n = lenC !== undefined ? i32(lenC)
+    : lenV ? (lenV.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${k.ptr(lenV)}))` : `(i32.load ${k.ptr(lenV)})`)
+      : inverse && onesided ? mul(i32(2), `(i32.sub ${m} (i32.const 1))`) : m;
+  em.comment(`dft axis=${axisLabel}${inverse ? ' inverse' : ''}${onesided ? ' onesided' : ''}`);
   const sr = em.local('sr', 'f64'), si = em.local('si', 'f64'), re = em.local('re', 'f64'), im = em.local('im', 'f64');
   const ang = em.local('ang', 'f64'), cs = em.local('cs', 'f64'), sn = em.local('sn', 'f64'), src = em.local('src', 'i32'), nn = em.local('nn', 'i32');
   em.set(nn, n);
+  // A non-positive length (the interpreter rejects it) is taken as 1: rem_u by 0 would trap.
+  em.set(nn, `(select ${get(nn)} (i32.const 1) (i32.gt_s ${get(nn)} (i32.const 0)))`);
   const at = (a: string, kk: string, i: string): string => mul(add(mul(add(mul(a, m), kk), inner), i), i32(cin));
-  em.loop('a', k.size(xd.slice(0, axis)), (a) => em.loop('i', inner, (i) => em.loop('f', outN, (f) => {
+  em.loop('a', outerE, (a) => em.loop('i', inner, (i) => em.loop('f', outN, (f) => {
     em.set(sr, c64(0));
     em.set(si, c64(0));
     em.loop('k', get(nn), (kk) => {
