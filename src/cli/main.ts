@@ -14,6 +14,7 @@ import { commandHelp, mainHelp, parseArgs } from './args.js';
 import { compileCommand } from './cmd-compile.js';
 import { conformanceCommand } from './cmd-conformance.js';
 import { diffCommand } from './cmd-diff.js';
+import { benchCommand, calibrateCommand } from './cmd-bench.js';
 import { irCommand, optCommand, summaryCommand } from './cmd-model.js';
 import { runCommand } from './cmd-run.js';
 import { passesCommand } from './cmd-passes.js';
@@ -22,7 +23,7 @@ import { type CliIO, type Command, EXIT } from './context.js';
 
 export type { CliIO } from './context.js';
 
-export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, compileCommand, statsCommand, passesCommand, conformanceCommand, diffCommand];
+export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, compileCommand, statsCommand, passesCommand, conformanceCommand, diffCommand, benchCommand, calibrateCommand];
 
 const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, graph optimisation passes, a reference interpreter, a WASM-SIMD backend.';
 const OUTRO = [

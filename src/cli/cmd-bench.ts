@@ -1,0 +1,194 @@
+// `tenth bench MODEL|DIR`: time every kernel of a compiled model (WASM: each kernel function
+// called in order, the whole sequence repeated, medians per kernel) and print predicted against
+// measured time per kernel with Spearman's rank correlation over all kernels.
+// `tenth calibrate MODEL|DIR --out FILE`: the same run, then a device profile calibrated from it
+// (launch overhead and per-family efficiency; src/report/calibrate.ts) for `compile --device FILE`.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fail } from '../../ir/diagnostics.js';
+import { tensorFrom, zeros, type Tensor } from '../../ir/tensor.js';
+import type { DType } from '../../ir/dtype.js';
+import { compileWasm, writeArtifact } from '../backends/wasm/index.js';
+import { toRunTensor } from '../conformance/feeds.js';
+import { readTensorProtoFile } from '../onnx/tensor-proto.js';
+import { calibrateProfile, median, spearman, type KernelMeasurement } from '../report/calibrate.js';
+import type { CostReport } from '../report/cost.js';
+import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile, type DeviceProfile } from '../report/profile.js';
+import { fmtUs } from '../report/table.js';
+import { loadCompiled, type CompiledModel, type RunTensor } from '../runtime/index.js';
+import type { OptionSpec } from './args.js';
+import { parseBind } from './cmd-compile.js';
+import type { CliContext, Command } from './context.js';
+import { EXIT } from './context.js';
+import { PASSES_OPTION } from './cmd-passes.js';
+import { loadModule } from './files.js';
+import { isCompiledDir } from './run-compiled.js';
+
+const COMMON: readonly OptionSpec[] = [
+  { name: 'data', kind: 'string', arg: 'DIR', help: 'a test-data folder (input_K.pb) to run on; default: inputs of ones at the bound sizes' },
+  { name: 'bind', kind: 'string', arg: 'SYM=N,...', help: 'sizes of symbolic dims when there is no --data (default 1 each)' },
+  { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the predictions (default ${DEFAULT_PROFILE.wasm})` },
+  { name: 'runs', kind: 'string', arg: 'N', help: 'timed runs of the whole kernel sequence (default 30)', default: '30' },
+  { name: 'warmup', kind: 'string', arg: 'N', help: 'untimed runs first (default 5)', default: '5' },
+  PASSES_OPTION,
+];
+
+interface Measured {
+  readonly report: CostReport;
+  readonly kernels: KernelMeasurement[];
+  readonly rho: number;
+  readonly measuredTotalUs: number;
+}
+
+function intOption(o: Readonly<Record<string, unknown>>, name: string, min: number): number {
+  const v = Number(o[name]);
+  if (!Number.isInteger(v) || v < min) fail('E108', `--${name}: expected an integer >= ${min}, got '${String(o[name])}'`);
+  return v;
+}
+
+function readFeeds(m: CompiledModel, dir: string): { feeds: Record<string, RunTensor>; bind: Record<string, number> } {
+  const feeds: Record<string, RunTensor> = {};
+  const bind: Record<string, number> = {};
+  m.manifest.inputs.forEach((inp, k) => {
+    const path = join(dir, `input_${k}.pb`);
+    if (!existsSync(path)) fail('E105', `missing data file ${path}`);
+    const t = readTensorProtoFile(path).tensor;
+    if (t.dtype !== inp.dtype) fail('E104', `${path} is ${t.dtype}, input '${inp.name}' is ${inp.dtype}`);
+    if (t.shape.length !== inp.shape.length) fail('E104', `${path} has rank ${t.shape.length}, input '${inp.name}' has rank ${inp.shape.length}`);
+    inp.shape.forEach((d, i) => { if (typeof d === 'string') bind[d] = t.shape[i]!; });
+    feeds[inp.name] = toRunTensor(t);
+  });
+  return { feeds, bind };
+}
+
+function onesFeeds(m: CompiledModel, bind: Readonly<Record<string, number>>): Record<string, RunTensor> {
+  const feeds: Record<string, RunTensor> = {};
+  for (const inp of m.manifest.inputs) {
+    const shape = inp.shape.map((d) => (typeof d === 'number' ? d : bind[d] ?? 1));
+    const dtype = inp.dtype as DType;
+    // Ones: a valid index for gathers, a harmless value for arithmetic.
+    const t: Tensor = dtype === 'f32' || dtype === 'f64' ? tensorFrom(dtype, shape, new Array(shape.reduce((a, b) => a * b, 1)).fill(1)) : zeros(dtype, shape);
+    feeds[inp.name] = toRunTensor(t);
+  }
+  return feeds;
+}
+
+async function measure(args: { positionals: string[]; options: Record<string, unknown> }, ctx: CliContext, profile: DeviceProfile): Promise<Measured> {
+  const o = args.options;
+  const path = resolve(ctx.cwd, args.positionals[0]!);
+  const runs = intOption(o, 'runs', 1), warmup = intOption(o, 'warmup', 0);
+  const tmp = mkdtempSync(join(tmpdir(), 'tenth-bench-'));
+  try {
+    let dir = path;
+    let report: CostReport;
+    let bind: Record<string, number> = typeof o['bind'] === 'string' ? parseBind(o['bind']) : {};
+    if (isCompiledDir(path)) {
+      report = JSON.parse(readFileSync(join(path, 'report.json'), 'utf8')) as CostReport;
+      if (report.format !== 'tenth-report/1') fail('E102', `${join(path, 'report.json')} is not a tenth cost report (recompile it)`);
+      if (typeof o['device'] === 'string' || typeof o['bind'] === 'string' || typeof o['data'] === 'string') {
+        ctx.io.err('note: a compiled folder is timed against its own report.json (its device and sizes); give the model to use --device/--bind/--data\n');
+      }
+      bind = { ...report.bind };
+    } else {
+      const module = await loadModule(ctx.cwd, args.positionals[0]!);
+      dir = join(tmp, 'compiled');
+      // Sizes from the data, when given, so that predictions describe the timed run.
+      if (typeof o['data'] === 'string') {
+        const probe = await compileWasm(await loadModule(ctx.cwd, args.positionals[0]!), { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined });
+        writeArtifact(dir, probe);
+        bind = readFeeds(await loadCompiled(dir), resolve(ctx.cwd, o['data'])).bind;
+      }
+      const compiled = await compileWasm(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, profile, bind });
+      writeArtifact(dir, compiled);
+      report = compiled.report;
+    }
+    const m = await loadCompiled(dir);
+    const feeds = typeof o['data'] === 'string' && !isCompiledDir(path) ? readFeeds(m, resolve(ctx.cwd, o['data'])).feeds : onesFeeds(m, bind);
+    for (let i = 0; i < warmup; i++) await m.profile(feeds, 1);
+    const samples: number[][] = report.kernels.map(() => []);
+    const totals: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = await m.profile(feeds, 1);
+      if (t.length !== report.kernels.length) fail('E501', `the compiled model has ${t.length} kernels, its report ${report.kernels.length}`);
+      t.forEach((k, j) => samples[j]!.push(k.ms * 1e3));
+      totals.push(t.reduce((a, k) => a + k.ms * 1e3, 0));
+      if (ctx.io.errIsTTY) ctx.io.err(`\rbench: run ${i + 1}/${runs}`);
+    }
+    if (ctx.io.errIsTTY) ctx.io.err('\n');
+    const kernels = report.kernels.map((k, j) => ({ name: k.name, ops: k.ops, predictedUs: k.predictedUs, measuredUs: median(samples[j]!) }));
+    return { report, kernels, rho: spearman(kernels.map((k) => k.predictedUs), kernels.map((k) => k.measuredUs)), measuredTotalUs: median(totals) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function formatBench(r: Measured, runs: number): string {
+  const rows = r.kernels.map((k) => [k.name, fmtUs(k.predictedUs), fmtUs(k.measuredUs), (k.measuredUs / (k.predictedUs || 1)).toFixed(2)]);
+  const head = ['kernel', 'predicted', 'measured', 'meas/pred'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (row: readonly string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  const predTotal = r.report.predicted.latencyMs * 1e3;
+  return [
+    `bench: ${r.report.model} (wasm) on this machine against ${r.report.device.name}, median of ${runs} runs per kernel`,
+    line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line),
+    '',
+    `total: predicted ${fmtUs(predTotal)}, measured ${fmtUs(r.measuredTotalUs)} (ratio ${(r.measuredTotalUs / (predTotal || 1)).toFixed(2)})`,
+    `rank correlation (Spearman) of predicted and measured kernel times: ${Number.isNaN(r.rho) ? 'n/a (fewer than 2 kernels)' : r.rho.toFixed(3)} over ${r.kernels.length} kernels`,
+  ].join('\n') + '\n';
+}
+
+function profileOption(ctx: CliContext, o: Readonly<Record<string, unknown>>): DeviceProfile {
+  const v = typeof o['device'] === 'string' ? o['device'] : DEFAULT_PROFILE.wasm;
+  return loadProfile(BUNDLED_PROFILES[v] ? v : resolve(ctx.cwd, v));
+}
+
+export const benchCommand: Command = {
+  spec: {
+    name: 'bench',
+    summary: 'Time every kernel of a model on this machine and compare with the cost report\'s predictions.',
+    details: [
+      'MODEL is compiled for wasm first (with --data, for the sizes of that data); a compiled DIR is timed',
+      'against its report.json. Each run calls the kernels one by one in order; per-kernel medians over',
+      '--runs runs are printed beside the predicted times, with Spearman\'s rank correlation over all kernels.',
+    ].join('\n'),
+    positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled wasm folder' }],
+    options: [...COMMON, { name: 'json', kind: 'boolean', help: 'print {"kernels":[{name,predictedUs,measuredUs}],"spearman":r,...}' }],
+  },
+  async run(args, ctx) {
+    const r = await measure(args, ctx, profileOption(ctx, args.options));
+    const runs = Number(args.options['runs']);
+    if (args.options['json'] === true) {
+      ctx.io.out(JSON.stringify({ model: r.report.model, device: r.report.device.name, runs, kernels: r.kernels, spearman: r.rho,
+        predictedTotalUs: r.report.predicted.latencyMs * 1e3, measuredTotalUs: r.measuredTotalUs }, null, 2) + '\n');
+    } else ctx.io.out(formatBench(r, runs));
+    return EXIT.ok;
+  },
+};
+
+export const calibrateCommand: Command = {
+  spec: {
+    name: 'calibrate',
+    summary: 'Measure a model\'s kernels and write a device profile calibrated to this machine.',
+    details: [
+      'Runs `tenth bench` and fits the profile: launch overhead from the cheapest kernels, and an efficiency',
+      'factor per kernel family so that each family\'s predicted time matches its measured time. Use the result',
+      'with `tenth compile --device FILE`; the report then names the calibrated profile.',
+    ].join('\n'),
+    positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled wasm folder' }],
+    options: [...COMMON, { name: 'out', kind: 'string', arg: 'FILE', help: 'where to write the calibrated profile (JSON; required)' }],
+  },
+  async run(args, ctx) {
+    if (typeof args.options['out'] !== 'string') fail('E108', 'calibrate needs --out FILE');
+    const base = profileOption(ctx, args.options);
+    const r = await measure(args, ctx, base);
+    const profile = calibrateProfile(r.report.device, r.report, r.kernels.map((k) => k.measuredUs));
+    const out = resolve(ctx.cwd, args.options['out']);
+    writeFileSync(out, JSON.stringify(profile, null, 2) + '\n');
+    ctx.io.out(formatBench(r, Number(args.options['runs'])));
+    ctx.io.out(`calibrated profile ${profile.name}: launch overhead ${profile.dispatchOverheadUs} us, efficiency ` +
+      `${Object.entries(profile.calibration ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')} -> ${args.options['out']}\n`);
+    return EXIT.ok;
+  },
+};
