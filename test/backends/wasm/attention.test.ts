@@ -80,6 +80,21 @@ describe('wasm attention vs interpreter (fast-check)', () => {
     }), { numRuns: 150 });
   });
 
+  it('symbolic batch and sequence lengths (the streaming path) at several sizes', async () => {
+    const text = [
+      'module @m {',
+      '  func @main(%q: f32[b,4,s,5], %k: f32[b,2,t,5], %v: f32[b,2,t,3], %mask: f32[s,t]) -> (%y: f32[b,4,s,3]) {',
+      '    %y = attention(%q, %k, %v, %mask) {is_causal = 1, softcap = 3.0} : f32[b,4,s,3]',
+      '    return %y',
+      '  }',
+      '}',
+    ].join('\n');
+    for (const [B, S, T, seed] of [[1, 1, 1, 1], [2, 3, 9, 2], [1, 7, 13, 3], [3, 12, 12, 4]] as const) {
+      const inputs = [rand([B, 4, S, 5], seed, 1.5), rand([B, 2, T, 5], seed + 1, 1.5), rand([B, 2, T, 3], seed + 2), rand([S, T], seed + 3)];
+      expectClose(await runWasm(text, inputs, ''), interpText(text, inputs), 2e-4, 2e-6);
+    }
+  });
+
   it('a fully masked row gives zeros, not NaN', async () => {
     const c: Case = { four: true, B: 1, Hkv: 1, group: 2, Sq: 4, Skv: 5, D: 4, Dv: 3, P: 0, mask: 'bool', maskRank: 2, maskShort: 0, causal: false, softcap: 0, scale: 0, present: false, mode: 0, qk: false, seed: 1 };
     const { text, inputs } = build(c);

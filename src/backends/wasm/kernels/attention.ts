@@ -1,4 +1,6 @@
-// Attention (ONNX 23/24), f32: per (batch, query head, query row) one streaming pass over the keys
+// Attention (ONNX 23/24), f32. Static sequence lengths (>= 8 keys, >= 2 query rows) go through the
+// GEMM (attention-gemm.ts); symbolic lengths and decode steps take the streaming kernel here:
+// per (batch, query head, query row) one pass over the keys
 // with an online softmax (running max m, running sum l, output row rescaled when m grows), so no
 // score row is ever stored and symbolic sequence lengths need no scratch. Keys go in blocks of 4:
 // the query row is loaded once per d-step for four f32x4 dot products, the 4 scores form one
@@ -12,9 +14,13 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { add, f32c, get, i32, isConst, mul, sub } from '../emitter.js';
+import { add, constValue, f32c, get, i32, isConst, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { emitGemmAttention, type Geo } from './attention-gemm.js';
 import { broadcastStrides } from './elementwise.js';
+
+// Static shapes with at least this many keys and query rows go through the GEMM (attention-gemm.ts).
+const GEMM_MIN_KEYS = 8, GEMM_MIN_ROWS = 2;
 
 const NEG_INF4 = '(f32x4.splat (f32.const -inf))';
 const ZERO4 = '(v128.const i32x4 0 0 0 0)';
@@ -89,16 +95,25 @@ function emitAttention(k: KernelCtx, op: Op): void {
     add(k.ptr(o), bytes(add(add(mul(b, sb), mul(h, sh)), mul(r, sr))));
 
   const offset = em.local('off', 'i32'), npLen = em.local('np', 'i32'), limit = em.local('lim', 'i32');
-  const kvh = em.local('kvh', 'i32');
-  const qp = em.local('qp', 'i32'), yp = em.local('yp', 'i32'), qkp = em.local('qkp', 'i32'), mp = em.local('mp', 'i32');
-  const m = em.local('m', 'f32'), l = em.local('l', 'f32');
-  em.loop('b', B, (b) => {
+  const perBatch = (b: string): { offset: string; npLen: string } => {
     if (NP) {
       const ld = NP.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${add(k.ptr(NP), mul(b, i32(8)))}))` : `(i32.load ${add(k.ptr(NP), bytes(b))})`;
       em.set(npLen, ld);
     }
     // Causal frontier: query i sees keys j <= i + offset (past keys, or the padded cache's end).
     em.set(offset, PK || !NP ? P : sub(get(npLen), Sq));
+    return { offset, npLen };
+  };
+  const statics = [Sq, T, D, Dv].map(constValue);
+  if (statics.every((x) => x !== undefined) && statics[1]! >= GEMM_MIN_KEYS && statics[0]! >= GEMM_MIN_ROWS) {
+    const g: Geo = { Q: Q!, K: K!, V: V!, PK, PV, Y: Y!, QK, M, NP, B, Hq, Hkv, P, group, qs, ks, vs, ys, ps, pvs, ms, maskLen, mode, causal, softcap, scale, row, perBatch };
+    return emitGemmAttention(k, g, statics[0]!, statics[1]!, statics[2]!, statics[3]!);
+  }
+  const kvh = em.local('kvh', 'i32');
+  const qp = em.local('qp', 'i32'), yp = em.local('yp', 'i32'), qkp = em.local('qkp', 'i32'), mp = em.local('mp', 'i32');
+  const m = em.local('m', 'f32'), l = em.local('l', 'f32');
+  em.loop('b', B, (b) => {
+    perBatch(b);
     em.loop('h', Hq, (h) => {
       em.set(kvh, div(h, group));
       em.loop('i', Sq, (i) => {
@@ -125,10 +140,14 @@ function emitAttention(k: KernelCtx, op: Op): void {
   });
 }
 
-interface Ctx {
-  k: KernelCtx; op: Op; D: string; Dv: string; scale: string; softcap: number; mode: number; causal: boolean;
-  QK: Value | null; M: Value | null; maskLen: string; ms: readonly string[]; NP: Value | null;
-  qp: string; yp: string; qkp: string; mp: string; offset: string; npLen: string; m: string; l: string; i: string;
+/** What the bias of one key needs: the mask row base (mp), the causal offset, the nonpad length, the query index i. */
+export interface BiasCtx {
+  k: KernelCtx; causal: boolean; M: Value | null; maskLen: string; ms: readonly string[]; NP: Value | null;
+  mp: string; offset: string; npLen: string; i: string;
+}
+interface Ctx extends BiasCtx {
+  op: Op; D: string; Dv: string; scale: string; softcap: number; mode: number;
+  QK: Value | null; qp: string; yp: string; qkp: string; m: string; l: string;
 }
 interface Seg { kBase: string; kStep: string; vBase: string; vStep: string; start: string; end: string }
 
@@ -177,19 +196,8 @@ function block(c: Ctx, W: number, j: string, kRow: (lane: number) => string, vRo
     const bias = em.local('bias', 'v128');
     em.set(bias, W === 4 ? ZERO4 : '(v128.const f32x4 0 -inf -inf -inf)');
     for (const x of lanes) {
-      const jj = add(j, i32(x));
-      let v = '(f32.const 0)';
-      if (c.M) {
-        const mv = c.M.type.dtype === 'bool'
-          ? `(select (f32.const 0) (f32.const -inf) (i32.load8_u ${add(k.ptr(c.M), add(get(c.mp), mul(jj, c.ms[3]!)))}))`
-          : `(f32.load ${add(k.ptr(c.M), bytes(add(get(c.mp), mul(jj, c.ms[3]!))))})`;
-        v = `(if (result f32) (i32.lt_s ${jj} ${c.maskLen}) (then ${mv}) (else (f32.const -inf)))`;
-      }
-      const off: string[] = [];
-      if (c.causal) off.push(`(i32.gt_s ${jj} ${add(c.i, get(c.offset))})`);
-      if (c.NP) off.push(`(i32.ge_s ${jj} ${get(c.npLen)})`);
-      if (off.length) v = `(select (f32.const -inf) ${v} ${off.reduce((a, b) => `(i32.or ${a} ${b})`)})`;
-      if (v !== '(f32.const 0)') em.set(bias, `(f32x4.replace_lane ${x} ${get(bias)} ${v})`);
+      const v = biasLane(c, add(j, i32(x)));
+      if (v) em.set(bias, `(f32x4.replace_lane ${x} ${get(bias)} ${v})`);
     }
     em.set(s, `(f32x4.add ${get(s)} ${get(bias)})`);
   }
@@ -216,6 +224,22 @@ function block(c: Ctx, W: number, j: string, kRow: (lane: number) => string, vRo
       em.line(`(f32.store ${add(get(c.yp), bytes(e))} ${terms})`);
     });
   });
+}
+
+/** The additive bias of key jj for the current query row (mask, causal, nonpad), or null for 0. */
+export function biasLane(c: BiasCtx, jj: string): string | null {
+  let v: string | null = null;
+  if (c.M) {
+    const mv = c.M.type.dtype === 'bool'
+      ? `(select (f32.const 0) (f32.const -inf) (i32.load8_u ${add(c.k.ptr(c.M), add(get(c.mp), mul(jj, c.ms[3]!)))}))`
+      : `(f32.load ${add(c.k.ptr(c.M), bytes(add(get(c.mp), mul(jj, c.ms[3]!))))})`;
+    v = `(if (result f32) (i32.lt_s ${jj} ${c.maskLen}) (then ${mv}) (else (f32.const -inf)))`;
+  }
+  const off: string[] = [];
+  if (c.causal) off.push(`(i32.gt_s ${jj} ${add(c.i, get(c.offset))})`);
+  if (c.NP) off.push(`(i32.ge_s ${jj} ${get(c.npLen)})`);
+  if (off.length) v = `(select (f32.const -inf) ${v ?? '(f32.const 0)'} ${off.reduce((a, b) => `(i32.or ${a} ${b})`)})`;
+  return v;
 }
 
 function scaleRow(c: Ctx, f: string): void {
