@@ -6,6 +6,7 @@
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
 import { readBytes } from './fetch.js';
+import { bindDerived } from './dims.js';
 import { planArena, type ArenaPlan } from './plan.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
@@ -21,6 +22,9 @@ export interface RuntimeManifest {
   readonly format: string;
   readonly name: string;
   readonly symbols: readonly string[];
+  /** Dims computed at run time (expression trees, see dims.ts) and data symbols read from inputs. */
+  readonly derived?: Readonly<Record<string, unknown>>;
+  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
   readonly ptrBase: number;
   readonly alignment: number;
   readonly weightsBytes: number;
@@ -126,6 +130,8 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
   grow(arenaBase);
   new Uint8Array(memory.buffer).set(weights, weightsBase);
   const plans = new Map<string, ArenaPlan>();
+  // Dims that size a buffer: a derived one must not come out negative.
+  const sizeDims = new Set(manifest.buffers.flatMap((b) => b.shape.filter((d): d is string => typeof d === 'string')));
 
   /** Bind symbols, plan the arena, write the tables and inputs; returns the binding and plan. */
   function prepare(inputs: Readonly<Record<string, RunTensor>>): { bind: Record<string, number>; plan: ArenaPlan } {
@@ -146,6 +152,7 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
       const n = t.dims.reduce((a, b) => a * b, 1);
       if (t.data.length !== n) throw new Error(`tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
     }
+    if (manifest.derived) bindDerived(manifest, (name) => inputs[name]!.data, bind, sizeDims);
     const key = manifest.symbols.map((s) => `${s}=${bind[s] ?? 1}`).join(',');
     let plan = plans.get(key);
     if (!plan) {

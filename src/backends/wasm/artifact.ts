@@ -36,8 +36,19 @@ export interface ManifestBuffer {
 export interface Manifest {
   readonly format: 'tenth-wasm/1';
   readonly name: string;
-  /** Symbolic dims in the order of the dims table. */
+  /**
+   * Symbolic dims in the order of the dims table: symbols bound from input dims, and dims the
+   * runtime computes (`derived`).
+   */
   readonly symbols: readonly string[];
+  /**
+   * Dims computed at run time from the bound symbols and data symbols: the expression as a JSON
+   * tree ({k:'num',v} | {k:'sym',name} | {k:'add'|'mul'|'max'|'min',args} | {k:'floordiv'|
+   * 'ceildiv'|'mod'|'wrap'|'eq',args:[a,b]} | {k:'sel',args:[c,a,b]}; see ir/symbolic.ts).
+   */
+  readonly derived?: Readonly<Record<string, unknown>>;
+  /** Data symbols: `%x[i]` is element `index` of input `input`, read before each run. */
+  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
   readonly ptrBase: number;
   /** Alignment of every buffer in bytes. */
   readonly alignment: number;

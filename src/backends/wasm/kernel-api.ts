@@ -20,6 +20,11 @@ export interface KernelCtx {
   size(dims: readonly Dim[]): string;
   /** The constant tensor behind a value, if it is defined by `const` (through fused-group arguments). */
   constant(v: Value | null): Tensor | undefined;
+  /**
+   * Elements of a small integer value as dims (numbers, or expressions over symbols and data
+   * symbols that `dim()` computes at run time), e.g. Slice starts given as input data.
+   */
+  shapeValue(v: Value | null): Dim[] | undefined;
   /** Address of a weight re-laid out at compile time; `key` names the layout (deduplicated). */
   packed(v: Value, key: string, pack: (t: Tensor) => Float32Array): string;
   /** Ask for a module-level helper function (exp, erf, ...) by name. */

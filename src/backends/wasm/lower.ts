@@ -18,6 +18,10 @@ import { ESIZE, type KernelCtx } from './kernel-api.js';
 import { arenaBytes } from './kernels/dtype-codec.js';
 import { HELPERS } from './kernels/helpers.js';
 import { KERNELS } from './kernels/index.js';
+import { DTYPE_INFO } from '../../../ir/dtype.js';
+import { getOpDef } from '../../../ir/op-def.js';
+import { MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
+import { dataSymbol, dimExpr, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 const ALIGN = 16;
@@ -51,10 +55,19 @@ function checkSupported(func: Func): void {
       for (const v of [...op.results, ...op.operands]) {
         const s = v?.type.shape;
         if (v && (s === null || s === undefined || s.includes('?'))) {
-          fail('E205', `the wasm backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}`, op.loc,
+          fail('E205', `the wasm backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}${unknownWhy(op)}`, op.loc,
             ['run fold-constants first, or give the input dims names instead of ?']);
         }
+        for (const d of s ?? []) if (typeof d === 'string') checkDim(d, v!, op);
       }
+    }
+  };
+  const checkDim = (d: string, v: Value, op: Op): void => {
+    if (dimSources(func).bound.has(d)) return;
+    const e = dimExpr(d);
+    const unbound = e ? exprSymbols(e).filter((x) => !dimSources(func).bound.has(x) && !dimSources(func).data.has(x)) : [d];
+    if (unbound.length > 0) {
+      fail('E205', `the wasm backend cannot size dim '${d}' of %${v.name} (${op.name}): ${unbound.map((x) => `'${x}'`).join(', ')} is neither an input dim nor read from input data`, op.loc);
     }
   };
   walk(func.body.ops);
@@ -63,6 +76,39 @@ function checkSupported(func: Func): void {
     fail('E201', `the wasm backend does not support: ${names.join(', ')}`, undefined,
       names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
   }
+}
+
+/** Why a result has unknown dims: a rank-changing or shape operand known only at run time. */
+function unknownWhy(op: Op): string {
+  const def = getOpDef(op.name);
+  const dataOperand = op.operands.findIndex((o, i) => i > 0 && o && !o.def && DTYPE_INFO[o.type.dtype].kind !== 'float');
+  if (dataOperand < 0 || !def) return '';
+  const name = def.inputs[Math.min(dataOperand, def.inputs.length - 1)]?.name ?? String(dataOperand);
+  return ` (its operand '${name}' %${op.operands[dataOperand]!.name} is graph-input data the shape depends on)`;
+}
+
+interface DimSources {
+  /** Plain symbols bound from input dims: symbol -> [input index, axis]. */
+  readonly bound: Map<string, [number, number]>;
+  /** Data symbols: `%x[i]` -> [input index, element]. */
+  readonly data: Map<string, [number, number]>;
+}
+const SOURCES = new WeakMap<Func, DimSources>();
+
+/** Where each primitive symbol comes from: an input's dim, or an element of an input's data. */
+function dimSources(func: Func): DimSources {
+  let s = SOURCES.get(func);
+  if (s) return s;
+  s = { bound: new Map(), data: new Map() };
+  func.body.args.forEach((a, i) => {
+    (a.type.shape ?? []).forEach((d, axis) => { if (typeof d === 'string' && !s!.bound.has(d)) s!.bound.set(d, [i, axis]); });
+    const n = a.type.shape?.length === 0 ? 1 : a.type.shape?.length === 1 ? a.type.shape[0] : undefined;
+    if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && (a.type.dtype === 'i64' || a.type.dtype === 'i32')) {
+      for (let k = 0; k < n; k++) s!.data.set(dataSymbol(a.name, k), [i, k]);
+    }
+  });
+  SOURCES.set(func, s);
+  return s;
 }
 
 function symbolsOf(func: Func): string[] {
@@ -82,7 +128,9 @@ export function lowerModule(module: Module): Lowered {
   const func = module.main;
   checkSupported(func);
   const symbols = symbolsOf(func);
-  const ptrBase = alignUp(4 * symbols.length, ALIGN);
+  // Kernels may ask for dims no shape holds (a slice start read from input data), so the dims
+  // table grows during emission; buffer-table addresses are patched in once its size is known.
+  const ptrAt = (id: number): string => `(i32.const @ptr${id}@)`;
   const buffers: Buf[] = [];
   const bufOf = new Map<Value, number>();
   const argAlias = new Map<Value, Value>();
@@ -190,6 +238,13 @@ export function lowerModule(module: Module): Lowered {
   };
   const bind1 = (d: Dim): number => (typeof d === 'number' ? d : 1);
   const numel = (v: Value): number => (v.type.shape ?? []).reduce<number>((a, d) => a * bind1(d), 1);
+  const checkDimSource = (d: string, op: Op): void => {
+    const e = dimExpr(d);
+    const src = dimSources(func);
+    if (!e || exprSymbols(e).some((x) => !src.bound.has(x) && !src.data.has(x))) {
+      fail('E205', `the wasm backend cannot compute '${d}' at run time for ${op.name}`, op.loc);
+    }
+  };
   const funcs: string[] = [];
   const kernelNames: string[] = [];
   const reports: KernelReport[] = [];
@@ -199,18 +254,25 @@ export function lowerModule(module: Module): Lowered {
     const em = new FuncEmitter(fname);
     const k: KernelCtx = {
       em, module,
-      ptr: (v) => { const id = bufferFor(v); return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${i32(ptrBase + 4 * id)})`); },
+      ptr: (v) => { const id = bufferFor(v); return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${ptrAt(id)})`); },
       dims: (v) => shapeOf(v),
-      dim: (d) => (typeof d === 'number' ? i32(d) : em.hoisted(`d:${d}`, `dim_${ident(d)}`, 'i32', `(i32.load ${i32(4 * symbols.indexOf(d))})`)),
+      dim: (d) => {
+        if (typeof d === 'number') return i32(d);
+        if (!symbols.includes(d)) { checkDimSource(d, op); symbols.push(d); }
+        const at = symbols.indexOf(d);
+        // Distinct expressions may sanitise to one name (`a*b`, `a_b`): those carry their slot.
+        return em.hoisted(`d:${d}`, /^[A-Za-z_][A-Za-z0-9_]*$/.test(d) ? `dim_${ident(d)}` : `dim${at}_${ident(d)}`, 'i32', `(i32.load ${i32(4 * at)})`);
+      },
       size: (dims) => dims.reduce<string>((a, d) => mul(a, typeof d === 'number' ? i32(d) : k.dim(d)), i32(1)),
       constant: (v) => { if (!v) return undefined; const r = resolve(v); return r.def?.name === 'const' ? constTensor(r.def) : undefined; },
+      shapeValue: (v) => (v ? symbolicValue(resolve(v), module) : undefined),
       packed: (v, key, pack) => {
         const r = resolve(v);
         if (r.def?.name !== 'const') throw new Error('packed() needs a constant');
         const t = constTensor(r.def);
         const data = pack(t.dtype === 'f32' ? t : { ...t, data: Float32Array.from(t.data as ArrayLike<number>) });
         const id = addWeight(`${constKey(r.def)}|${key}`, `${r.name}|${key}`, 'f32', [data.length], new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 4);
-        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${i32(ptrBase + 4 * id)})`);
+        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${ptrAt(id)})`);
       },
       helper: needHelper,
       moduleFunc: (name, text) => {
@@ -219,7 +281,7 @@ export function lowerModule(module: Module): Lowered {
       },
       scratch: (bytes) => {
         const id = newBuf({ name: `${label}.scratch`, dtype: 'u8', shape: [bytes], esize: 1, kind: 'temp', first: s, last: s });
-        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${i32(ptrBase + 4 * id)})`);
+        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${ptrAt(id)})`);
       },
       fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
     };
@@ -239,12 +301,14 @@ export function lowerModule(module: Module): Lowered {
     reports.push({ name: label, function: fname.slice(1), ops: ops.map((o) => o.name), flops, bytes });
   });
 
+  const ptrBase = alignUp(4 * symbols.length, ALIGN);
+  const patch = (text: string): string => text.replace(/@ptr(\d+)@/g, (_m, id: string) => String((ptrBase + 4 * Number(id)) | 0));
   const wat = [
     `(module $${ident(module.name)}`,
     '  (memory (export "memory") 1)',
     ...helpers.map((h) => HELPERS[h]![0]),
-    ...generated.values(),
-    ...funcs,
+    ...[...generated.values()].map(patch),
+    ...funcs.map(patch),
     // Each kernel is exported too, so the runtime can time them one by one (profile()).
     ...kernelNames.map((n) => `  (export "${n}" (func $${n}))`),
     '  (func (export "run")',
@@ -259,8 +323,22 @@ export function lowerModule(module: Module): Lowered {
   for (const c of weightChunks) { weights.set(c, at); at += c.length; }
   const bind: Record<string, number> = {};
   symbols.forEach((s) => (bind[s] = 1));
+  const src = dimSources(func);
+  const derived: Record<string, Expr> = {};
+  const dataSymbols: Record<string, { input: string; index: number }> = {};
+  for (const d of symbols) {
+    if (src.bound.has(d)) continue;
+    const e = dimExpr(d)!;
+    derived[d] = e;
+    for (const x of exprSymbols(e)) {
+      const at = src.data.get(x);
+      if (at && !src.bound.has(x)) dataSymbols[x] = { input: func.body.args[at[0]]!.name, index: at[1] };
+    }
+  }
+  const dynamic = Object.keys(derived).length > 0
+    ? { derived, dataSymbols: Object.keys(dataSymbols).length > 0 ? dataSymbols : undefined } : {};
   const manifest: Manifest = {
-    format: 'tenth-wasm/1', name: module.name, symbols, ptrBase, alignment: ALIGN, weightsBytes,
+    format: 'tenth-wasm/1', name: module.name, symbols, ...dynamic, ptrBase, alignment: ALIGN, weightsBytes,
     inputs, outputs, buffers, kernels: kernelNames, features: ['simd128', 'bulk-memory', 'sat-float-to-int'],
   };
   return {

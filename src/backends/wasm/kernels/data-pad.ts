@@ -8,6 +8,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
 import { DTS } from './generic-elementwise.js';
+import { dimMax, dimNeg, dimSub } from '../../../../ir/symbolic.js';
 
 const BY_SIZE: Readonly<Record<number, string>> = { 1: 'u8', 2: 'u16', 4: 'i32', 8: 'i64' };
 
@@ -55,22 +56,26 @@ function emitPad(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!;
   const xd = k.dims(x);
   const r = xd.length;
-  const pads = constInts(k, op, 1, 'pads')!;
+  // Pads given as input data are dims the runtime computes (k.dim of an expression).
+  const pads: Dim[] = k.constant(op.operands[1]!) ? constInts(k, op, 1, 'pads')! : k.shapeValue(op.operands[1]!) ?? [];
+  if (pads.length === 0 || pads.includes('?')) k.fail(op, 'pad needs constant pads, or pads read from a small integer graph input, in the wasm backend');
   const axes = (constInts(k, op, 3, 'axes') ?? Array.from({ length: r }, (_, i) => i)).map((a) => (a < 0 ? a + r : a));
-  const per: [number, number][] = Array.from({ length: r }, () => [0, 0]);
+  const per: [Dim, Dim][] = Array.from({ length: r }, () => [0, 0]);
   axes.forEach((a, i) => { per[a] = [pads[i]!, pads[i + axes.length]!]; });
   const mode = String(op.attrs.get('mode')?.value ?? 'constant');
   if (!['constant', 'reflect', 'edge', 'wrap'].includes(mode)) k.fail(op, `pad mode ${mode} is not supported by the wasm backend`);
   const em = k.em;
   const maps: AxisMap[] = per.map(([before, after], a) => {
-    const lo = Math.max(0, -before), pb = Math.max(0, before);
-    const d = sub(k.dim(xd[a]! as Dim), i32(lo + Math.max(0, -after)));
-    if (before <= 0 && after <= 0) return (c) => ({ idx: add(c, i32(lo)) });
+    const lo: Dim = dimMax(0, dimNeg(before)), pb: Dim = dimMax(0, before);
+    const d = typeof lo === 'number' && typeof before === 'number' && typeof after === 'number'
+      ? sub(k.dim(xd[a]! as Dim), i32(lo + Math.max(0, -after)))
+      : k.dim(dimSub(dimSub(xd[a]!, lo), dimMax(0, dimNeg(after))));
+    if (typeof before === 'number' && typeof after === 'number' && before <= 0 && after <= 0) return (c) => ({ idx: add(c, k.dim(lo)) });
     return (c) => {
       const i = em.local('i', 'i32');
-      em.set(i, sub(c, i32(pb)));
+      em.set(i, sub(c, k.dim(pb)));
       const out = `(i32.ge_u ${get(i)} ${d})`;
-      if (mode === 'constant') return { idx: `(select ${i32(0)} ${add(get(i), i32(lo))} ${out})`, inside: `(i32.eqz ${out})` };
+      if (mode === 'constant') return { idx: `(select ${i32(0)} ${add(get(i), k.dim(lo))} ${out})`, inside: `(i32.eqz ${out})` };
       if (mode === 'edge') {
         em.set(i, `(select ${i32(0)} ${get(i)} (i32.lt_s ${get(i)} ${i32(0)}))`);
         em.set(i, `(select ${sub(d, i32(1))} ${get(i)} (i32.ge_s ${get(i)} ${d}))`);
@@ -86,7 +91,7 @@ function emitPad(k: KernelCtx, op: Op): void {
         em.set(i, `(select ${sub(get(p), get(i))} ${get(i)} (i32.ge_s ${get(i)} ${d}))`);
         em.set(i, `(select ${get(i)} ${i32(0)} (i32.gt_s ${d} ${i32(1)}))`);
       }
-      return { idx: add(get(i), i32(lo)) };
+      return { idx: add(get(i), k.dim(lo)) };
     };
   });
   let fill: string | undefined;

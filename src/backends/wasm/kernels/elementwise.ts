@@ -70,7 +70,8 @@ export function broadcastStrides(k: KernelCtx, dims: readonly Dim[], out: readon
   let acc = i32(1);
   for (let a = r - 1; a >= 0; a--) {
     const d = a - pad >= 0 ? dims[a - pad]! : 1;
-    strides[a] = d === 1 && out[a] !== 1 ? i32(0) : acc;
+    // A symbol that differs from the output dim (`a` against `max(a,b)`) broadcasts only when it is 1 at run time.
+    strides[a] = d === 1 && out[a] !== 1 ? i32(0) : typeof d === 'string' && d !== out[a] ? `(select ${i32(0)} ${acc} (i32.eq ${k.dim(d)} ${i32(1)}))` : acc;
     if (d !== 1) acc = mul(acc, k.dim(d));
   }
   return strides;
@@ -111,6 +112,12 @@ function emitElementwise(k: KernelCtx, op: Op): void {
       if (!x) return vec ? '(f32x4.splat (f32.const 0))' : '(f32.const 0)';
       const p = k.ptr(x.v);
       const contiguous = r > 0 && x.strides[r - 1] !== i32(0);
+      if (contiguous && x.strides[r - 1] !== i32(1)) {
+        // Last axis broadcast or not depending on a dim known at run time (stride 0 or 1).
+        const st = x.strides[r - 1]!, e = add(offs[j]!, mul(i, st));
+        if (!vec) return `(f32.load ${addr(p, e, 4)})`;
+        return `(if (result v128) (i32.eqz ${st}) (then (f32x4.splat (f32.load ${addr(p, e, 4)}))) (else (v128.load align=4 ${addr(p, e, 4)})))`;
+      }
       const e = contiguous ? add(offs[j]!, i) : offs[j]!;
       if (!vec) return `(f32.load ${addr(p, e, 4)})`;
       return contiguous ? `(v128.load align=4 ${addr(p, e, 4)})` : `(f32x4.splat (f32.load ${addr(p, e, 4)}))`;

@@ -1,0 +1,80 @@
+// Dims known only at run time: the manifest's `derived` dims are expression trees (emitted by the
+// compiler from ir/symbolic.ts, which this runtime must not import) over symbols bound from input
+// dims and data symbols read from small integer inputs. Evaluated before each run into the dims
+// table; a binding that gives an impossible size (negative, fractional, beyond i32) is refused
+// with an error naming the inputs it came from.
+
+interface Node { readonly k: string; readonly v?: number; readonly name?: string; readonly args?: readonly Node[] }
+
+/** Value of an expression tree; throws on an unbound symbol or a division by zero. */
+export function evalDimExpr(e: Node, bind: Readonly<Record<string, number>>): number {
+  const a = e.args ?? [];
+  const ev = (x: Node): number => evalDimExpr(x, bind);
+  switch (e.k) {
+    case 'num': return e.v!;
+    case 'sym': {
+      const v = bind[e.name!];
+      if (v === undefined) throw new Error(`tenth runtime: symbol '${e.name}' is not bound`);
+      return v;
+    }
+    case 'add': return a.reduce((s, x) => s + ev(x), 0);
+    case 'mul': return a.reduce((s, x) => s * ev(x), 1);
+    case 'max': return Math.max(...a.map(ev));
+    case 'min': return Math.min(...a.map(ev));
+    case 'sel': return ev(a[ev(a[0]!) !== 0 ? 1 : 2]!);
+    case 'wrap': { const i = ev(a[0]!); return i < 0 ? i + ev(a[1]!) : i; }
+    case 'eq': return ev(a[0]!) === ev(a[1]!) ? 1 : 0;
+    case 'floordiv': case 'ceildiv': case 'mod': {
+      const x = ev(a[0]!), y = ev(a[1]!);
+      if (y === 0) throw new Error('tenth runtime: division by zero while computing a dim');
+      const q = Math.floor(x / y);
+      return (e.k === 'floordiv' ? q : e.k === 'ceildiv' ? -Math.floor(-x / y) : x - y * q) + 0; // no -0
+    }
+    default: throw new Error(`tenth runtime: unknown dim expression '${e.k}'`);
+  }
+}
+
+function symbolsIn(e: Node, out: Set<string>): Set<string> {
+  if (e.k === 'sym') out.add(e.name!);
+  for (const x of e.args ?? []) symbolsIn(x, out);
+  return out;
+}
+
+export interface DynamicDims {
+  readonly symbols: readonly string[];
+  readonly derived?: Readonly<Record<string, unknown>>;
+  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
+}
+
+/**
+ * Add data symbols and derived dims to `bind` (which holds the symbols bound from input dims).
+ * `sizes` are the dims that size a buffer: those must come out >= 0.
+ */
+export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<number | bigint>, bind: Record<string, number>, sizes: ReadonlySet<string>): void {
+  for (const [s, at] of Object.entries(m.dataSymbols ?? {})) {
+    const d = data(at.input);
+    if (at.index >= d.length) throw new Error(`tenth runtime: input '${at.input}' has ${d.length} elements, its element ${at.index} sizes a tensor`);
+    bind[s] = Number(d[at.index]!);
+  }
+  const from = (sym: string): string => {
+    const ds = m.dataSymbols?.[sym];
+    if (ds) return `the data of input '${ds.input}'`;
+    const inp = m.inputs.find((i) => i.shape.includes(sym));
+    return inp ? `input '${inp.name}' dim '${sym}' = ${bind[sym]}` : `'${sym}'`;
+  };
+  for (const [d, tree] of Object.entries(m.derived ?? {})) {
+    const e = tree as Node;
+    let v: number;
+    try {
+      v = evalDimExpr(e, bind);
+    } catch (err) {
+      throw new Error(`${(err as Error).message} (dim '${d}', from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
+    }
+    const bad = !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1 || (sizes.has(d) && v < 0);
+    if (bad) {
+      throw new Error(`tenth runtime: these inputs give dim '${d}' the impossible value ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
+    }
+    bind[d] = v;
+  }
+}

@@ -1,0 +1,138 @@
+// Dims known only at run time through the WASM backend: shapes computed in the graph from other
+// shapes (a transformer exported with symbolic batch and sequence length), and shape tensors fed
+// as graph-input data (Reshape's shape, Expand's shape, Slice's starts). Each model compiles once
+// and runs at several bindings, checked against the interpreter; impossible bindings are refused.
+
+import { describe, expect, it } from 'vitest';
+import { interpret } from '../../../ir/interp.js';
+import { parseModule } from '../../../ir/parser.js';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { compileWasm } from '../../../src/backends/wasm/index.js';
+import { importOnnxBytes } from '../../../src/onnx/import.js';
+import { buildModel, type ModelSpec } from '../../../src/onnx/writer.js';
+import { instantiateCompiled, type CompiledModel, type RunTensor } from '../../../src/runtime/index.js';
+import { expectClose } from './helpers.js';
+import type { Module } from '../../../ir/ir.js';
+import { inferOp } from '../../../ir/infer.js';
+
+function rand(shape: readonly number[], seed: number, scale = 1): Tensor {
+  let s = seed >>> 0 || 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    v[i] = (((s >>> 8) / 2 ** 24) * 2 - 1) * scale;
+  }
+  return tensorFrom('f32', shape, v);
+}
+const init = (name: string, t: Tensor): { name: string; tensor: Tensor } => ({ name, tensor: t });
+const ints = (name: string, v: readonly number[]): { name: string; tensor: Tensor } => init(name, tensorFrom('i64', [v.length], v.map(BigInt)));
+const i64s = (shape: number[], v: readonly number[]): Tensor => tensorFrom('i64', shape, v.map(BigInt));
+
+async function compiled(load: () => Module): Promise<{ cm: CompiledModel; names: string[]; outs: string[] }> {
+  const c = await compileWasm(load());
+  const cm = await instantiateCompiled(c.manifest, c.wasm, c.weights);
+  return { cm, names: c.manifest.inputs.map((i) => i.name), outs: c.manifest.outputs.map((o) => o.name) };
+}
+
+async function runBoth(load: () => Module, c: { cm: CompiledModel; names: string[]; outs: string[] }, inputs: Tensor[]): Promise<void> {
+  const feed: Record<string, RunTensor> = {};
+  c.names.forEach((n, i) => (feed[n] = { data: inputs[i]!.data as RunTensor['data'], dims: inputs[i]!.shape }));
+  const out = await c.cm.run(feed);
+  const got = c.outs.map((n) => ({ dtype: 'f32' as const, shape: [...out[n]!.dims], data: out[n]!.data as Tensor['data'] }));
+  expectClose(got, interpret(load(), inputs), 1e-4, 1e-5);
+}
+
+const E = 8, H = 2, D = 4, VOCAB = 11, MAXPOS = 16;
+
+/** One attention layer as PyTorch exports it with dynamic batch and seq (opset 13). */
+const transformer: ModelSpec = {
+  opset: 13,
+  inputs: [{ name: 'ids', dtype: 'i64', shape: ['batch', 'seq'] }, { name: 'mask', dtype: 'f32', shape: ['batch', 'seq'] }],
+  outputs: [{ name: 'out', dtype: 'f32', shape: null }],
+  initializers: [
+    init('tok', rand([VOCAB, E], 1)), init('pos', rand([MAXPOS, E], 2)),
+    init('wq', rand([E, E], 3, 0.5)), init('wk', rand([E, E], 4, 0.5)), init('wv', rand([E, E], 5, 0.5)),
+    ints('i0', [0]), ints('i1', [1]), ints('ax0', [0]), ints('ax12', [1, 2]), ints('heads', [H]), ints('hd', [D]), ints('emb', [E]),
+    init('zero', tensorFrom('i64', [], [0n])), init('one', tensorFrom('i64', [], [1n])),
+    init('scale', tensorFrom('f32', [], [1 / Math.sqrt(D)])), init('onef', tensorFrom('f32', [], [1])), init('neg', tensorFrom('f32', [], [-1e4])),
+  ],
+  nodes: [
+    { opType: 'Shape', inputs: ['ids'], outputs: ['shp'] },
+    { opType: 'Gather', inputs: ['shp', 'zero'], outputs: ['B'], attrs: { axis: 0 } },
+    { opType: 'Gather', inputs: ['shp', 'one'], outputs: ['S'], attrs: { axis: 0 } },
+    { opType: 'Range', inputs: ['zero', 'S', 'one'], outputs: ['posids'] },
+    { opType: 'Gather', inputs: ['pos', 'posids'], outputs: ['pe'] },
+    { opType: 'Gather', inputs: ['tok', 'ids'], outputs: ['te'] },
+    { opType: 'Add', inputs: ['te', 'pe'], outputs: ['h'] },
+    { opType: 'Unsqueeze', inputs: ['B', 'ax0'], outputs: ['B1'] },
+    { opType: 'Unsqueeze', inputs: ['S', 'ax0'], outputs: ['S1'] },
+    { opType: 'Concat', inputs: ['B1', 'S1', 'heads', 'hd'], outputs: ['split'], attrs: { axis: 0 } },
+    ...['q', 'k', 'v'].flatMap((n) => [
+      { opType: 'MatMul', inputs: ['h', `w${n}`], outputs: [`${n}0`] },
+      { opType: 'Reshape', inputs: [`${n}0`, 'split'], outputs: [`${n}4`] },
+      { opType: 'Transpose', inputs: [`${n}4`], outputs: [`${n}t`], attrs: { perm: n === 'k' ? [0, 2, 3, 1] : [0, 2, 1, 3] } },
+    ]),
+    { opType: 'MatMul', inputs: ['qt', 'kt'], outputs: ['sc0'] },
+    { opType: 'Mul', inputs: ['sc0', 'scale'], outputs: ['sc'] },
+    // Mask: (1 - mask) * -1e4, [batch,1,1,seq] expanded to [batch,heads,seq,seq].
+    { opType: 'Unsqueeze', inputs: ['mask', 'ax12'], outputs: ['m4'] },
+    { opType: 'Sub', inputs: ['onef', 'm4'], outputs: ['inv'] },
+    { opType: 'Mul', inputs: ['inv', 'neg'], outputs: ['bias'] },
+    { opType: 'Concat', inputs: ['B1', 'heads', 'S1', 'S1'], outputs: ['bshape'], attrs: { axis: 0 } },
+    { opType: 'Expand', inputs: ['bias', 'bshape'], outputs: ['bx'] },
+    { opType: 'Add', inputs: ['sc', 'bx'], outputs: ['sm0'] },
+    { opType: 'Softmax', inputs: ['sm0'], outputs: ['p'], attrs: { axis: -1 } },
+    { opType: 'MatMul', inputs: ['p', 'vt'], outputs: ['ctx'] },
+    { opType: 'Transpose', inputs: ['ctx'], outputs: ['ctxt'], attrs: { perm: [0, 2, 1, 3] } },
+    { opType: 'Concat', inputs: ['B1', 'S1', 'emb'], outputs: ['oshape'], attrs: { axis: 0 } },
+    { opType: 'Reshape', inputs: ['ctxt', 'oshape'], outputs: ['out'] },
+  ],
+};
+
+describe('wasm backend: dims known only at run time', () => {
+  it('a transformer layer with symbolic batch and seq compiles once and runs at several lengths', async () => {
+    const bytes = buildModel(transformer);
+    const load = (): Module => importOnnxBytes(bytes, { file: 'model.onnx', baseDir: '.' });
+    const c = await compiled(load);
+    for (const [b, s] of [[1, 3], [2, 5], [3, 1], [2, 16]] as const) {
+      const ids = i64s([b, s], Array.from({ length: b * s }, (_, i) => (i * 7 + 3) % VOCAB));
+      const mask = tensorFrom('f32', [b, s], Array.from({ length: b * s }, (_, i) => (i % s < s - 1 || s === 1 ? 1 : 0)));
+      await runBoth(load, c, [ids, mask]);
+    }
+  });
+
+  it('shape operands given as input data: reshape with 0 and -1, expand, tile, constant_of_shape', async () => {
+    const text = `module @m {
+  func @main(%x: f32[2,3,4], %s: i64[3], %e: i64[3], %r: i64[3]) -> (%a: f32[*], %b: f32[*], %c: f32[*]) {
+    %a0 = reshape(%x, %s) : f32[*]
+    %a = relu(%a0) : f32[*]
+    %y = slice(%x, %one, %two, %ax) : f32[*]
+    %b = expand(%y, %e) : f32[*]
+    %c = tile(%x, %r) : f32[*]
+    return %a, %b, %c
+  }
+}`.replace('%y = slice', '%one = const {value = dense<[1]> : i64[1]} : i64[1]\n    %two = const {value = dense<[2]> : i64[1]} : i64[1]\n    %ax = const {value = dense<[2]> : i64[1]} : i64[1]\n    %y = slice');
+    const load = (): Module => reinfer(parseModule(text, { file: 't.ir' }));
+    const c = await compiled(load);
+    const x = rand([2, 3, 4], 9);
+    for (const [s, e, r] of [[[0, -1, 2], [2, 3, 5], [1, 1, 1]], [[-1, 4, 3], [1, 3, 1], [2, 1, 3]], [[2, 12, 1], [4, 2, 3, 1].slice(1), [1, 2, 1]]]) {
+      await runBoth(load, c, [x, i64s([3], s!), i64s([3], e!), i64s([3], r!)]);
+    }
+    // A negative size is refused with the input named, not run.
+    const feed = (s: number[]): Record<string, RunTensor> => ({
+      x: { data: x.data as Float32Array, dims: [2, 3, 4] }, s: { data: BigInt64Array.from([2n, 12n, 1n]), dims: [3] },
+      e: { data: BigInt64Array.from([2n, 3n, 1n]), dims: [3] }, r: { data: BigInt64Array.from(s.map(BigInt)), dims: [3] },
+    });
+    await expect(c.cm.run(feed([1, -2, 1]))).rejects.toThrow(/impossible value -6.*input 'r'|input 'r'.*-6/);
+  });
+});
+
+/** Re-run every shape rule (the text declares f32[*]; the compiler wants the inferred dims). */
+function reinfer(m: Module): Module {
+  for (const op of m.main.body.ops) {
+    const t = inferOp(op, m);
+    op.results.forEach((r, i) => { r.type = t[i]!; });
+  }
+  return m;
+}
