@@ -60,10 +60,10 @@ let server: StaticServer | undefined;
 beforeAll(async () => {
   writeRuntimePackage(tmp);
   writeFileSync(join(tmp, 'job.ts'), SCRIPT);
+  mkdirSync(join(tmp, 'models'));
   for (const name of ['cnn_digits', 'tiny_bert']) {
-    mkdirSync(join(tmp, 'models'), { recursive: true });
     await compileShared(name, join(tmp, 'models', name));
-    // The data sets differ in batch (and seq): each model meets a second binding of its symbols.
+    // The two data sets differ in batch (and seq), bound from the inputs at run time.
     cases.push({ name, set: loadDataSet(name, 0), from: 'path' }, { name, set: loadDataSet(name, 1), from: 'file' },
       { name, set: loadDataSet(name, 1), from: 'http' });
   }
