@@ -191,6 +191,15 @@ describe('wasm signal ops vs interpreter (fast-check)', () => {
     }), { numRuns: 30 });
   });
 
+  it('mel_weight_matrix with run-time inputs (computed in the kernel) matches the interpreter', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 3, 8), fc.constantFrom(8, 16, 31), fc.constantFrom(8000, 16000), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1000, max: 7000 }), async (bins, len, rate, lo, hi) => {
+      const os = [Math.floor(len / 2) + 1, bins];
+      const text = module('%nb: i64[], %dl: i32[], %sr: i64[], %lo: f32[], %hi: f64[]', `%y: ${ty('f32', os)}`, [`    %y = mel_weight_matrix(%nb, %dl, %sr, %lo, %hi) : ${ty('f32', os)}`], '%y');
+      const ins = [tensorFrom('i64', [], [BigInt(bins)]), tensorFrom('i32', [], [len]), tensorFrom('i64', [], [BigInt(rate)]), tensorFrom('f32', [], [lo + 0.5]), tensorFrom('f64', [], [hi])];
+      await close(text, ins, 1e-6, 1e-7);
+    }), { numRuns: 30 });
+  });
+
   it('hann_window(4) periodic is [0, 0.5, 1, 0.5] (hand-checked)', async () => {
     const text = module('%x: f32[1]', '%y: f32[4]', ['    %n = const {value = dense<4> : i64[]} : i64[]', '    %y = hann_window(%n) : f32[4]'], '%y');
     const [y] = await runWasm(text, [tensorFrom('f32', [1], [0])], '');

@@ -3,7 +3,8 @@
 // the interpreter's angle 2 pi ((f k) mod n) / n), stft (window optional), the hann/hamming/blackman
 // windows (size = the result's dim, so a symbol bound at run time works too) and
 // mel_weight_matrix (all inputs constant: evaluated at compile time by the op's reference
-// semantics and stored as a weight, since its filter edges are floors of transcendental values).
+// semantics and stored as a weight, since its filter edges are floors of transcendental values
+// that an f64 polynomial could round differently; run-time inputs: computed in the kernel).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { getOpDef } from '../../../../ir/op-def.js';
@@ -12,7 +13,8 @@ import { toNumbers, type Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { floatOf } from './misc-pool.js';
-import { sinF64 } from './misc-unary.js';
+import { DTS } from './generic-elementwise.js';
+import { expF64, logF64, sinF64 } from './misc-unary.js';
 
 const c64 = (x: number): string => `(f64.const ${x})`;
 
@@ -178,11 +180,64 @@ function emitWindow(k: KernelCtx, op: Op): void {
   });
 }
 
+/** f64 expression: scalar operand `v` of any numeric dtype. */
+function scalarF64(k: KernelCtx, op: Op, v: Value): string {
+  const d = DTS[v.type.dtype];
+  if (!d) return k.fail(op, `${op.name} operand of ${v.type.dtype}`);
+  const x = `(${d.load} ${k.ptr(v)})`;
+  if (d.t === 'f64') return x;
+  return d.t === 'f32' ? `(f64.promote_f32 ${x})` : `(f64.convert_${d.t}_${d.signed ? 's' : 'u'} ${x})`;
+}
+
+/**
+ * mel_weight_matrix with run-time inputs (the result's dims bound at run time): the interpreter's
+ * filter edges floor(((dft_length + 1) hz_i) / rate), hz_i = 700 (10^((i step + lo_mel) / 2595) - 1),
+ * then triangles. Writes outside the result (edges past the spectrum) are dropped, as the
+ * interpreter's typed-array writes are.
+ */
+function emitMelRuntime(k: KernelCtx, op: Op): void {
+  const y = op.results[0]!;
+  const fy = floatOf(k, op, y);
+  const [binsV, lenV, rateV, loV, hiV] = op.operands as [Value, Value, Value, Value, Value];
+  const yd = k.dims(y);
+  const nSpec = k.dim(yd[0]!), nb = k.dim(yd[1]!);
+  const em = k.em;
+  em.comment('mel_weight_matrix (run-time inputs)');
+  const [bins, len, rate, loMel, step] = ['bins', 'len', 'rate', 'lomel', 'step'].map((h) => em.local(h, 'f64')) as [string, string, string, string, string];
+  const toMel = (hz: string): string => `(f64.mul ${c64(2595 / Math.LN10)} ${logF64(k, `(f64.add ${c64(1)} (f64.div ${hz} ${c64(700)}))`)})`;
+  em.set(bins, scalarF64(k, op, binsV));
+  em.set(len, scalarF64(k, op, lenV));
+  em.set(rate, scalarF64(k, op, rateV));
+  em.set(loMel, toMel(scalarF64(k, op, loV)));
+  em.set(step, `(f64.div (f64.sub ${toMel(scalarF64(k, op, hiV))} ${get(loMel)}) (f64.add ${get(bins)} ${c64(2)}))`);
+  const edge = (i: string): string => {
+    const hz = `(f64.mul ${c64(700)} (f64.sub ${expF64(k, `(f64.mul (f64.div (f64.add (f64.mul (f64.convert_i32_s ${i}) ${get(step)}) ${get(loMel)}) ${c64(2595)}) ${c64(Math.LN10)})`)} ${c64(1)}))`;
+    return `(i32.trunc_sat_f64_s (f64.floor (f64.div (f64.mul (f64.add ${get(len)} ${c64(1)}) ${hz}) ${get(rate)})))`;
+  };
+  const [l, c, r] = ['l', 'c', 'r'].map((h) => em.local(h, 'i32')) as [string, string, string];
+  em.line(`(memory.fill ${k.ptr(y)} (i32.const 0) ${mul(mul(nSpec, nb), i32(fy.size))})`);
+  em.loop('i', nb, (i) => {
+    em.set(l, edge(i));
+    em.set(c, edge(add(i, i32(1))));
+    em.set(r, edge(add(i, i32(2))));
+    const store = (j: string, v: string): void => em.when(`(i32.lt_u ${j} ${nSpec})`, () => em.line(fy.store(addr(k.ptr(y), add(mul(j, nb), i), fy.size), v)));
+    em.when(`(i32.eq ${get(c)} ${get(l)})`, () => store(get(c), c64(1)));
+    em.when(`(i32.ne ${get(c)} ${get(l)})`, () => {
+      const j = em.local('j', 'i32');
+      em.forRange(j, get(l), add(get(c), i32(1)), 1, () => store(get(j), `(f64.div (f64.convert_i32_s (i32.sub ${get(j)} ${get(l)})) (f64.convert_i32_s (i32.sub ${get(c)} ${get(l)})))`));
+    });
+    em.when(`(i32.gt_s ${get(r)} ${get(c)})`, () => {
+      const j = em.local('j', 'i32');
+      em.forRange(j, get(c), get(r), 1, () => store(get(j), `(f64.div (f64.convert_i32_s (i32.sub ${get(r)} ${get(j)})) (f64.convert_i32_s (i32.sub ${get(r)} ${get(c)})))`));
+    });
+  });
+}
+
 function emitMel(k: KernelCtx, op: Op): void {
   const y = op.results[0]!;
   const fy = floatOf(k, op, y);
   const ins = op.operands.map((v) => k.constant(v));
-  if (ins.some((t) => !t)) k.fail(op, 'mel_weight_matrix needs constant inputs in the wasm backend');
+  if (ins.some((t) => !t)) { emitMelRuntime(k, op); return; }
   const hooks: EvalHooks = {
     runRegion: () => k.fail(op, 'mel_weight_matrix has no regions'),
     weight: () => k.fail(op, 'mel_weight_matrix reads no weights'),
