@@ -2,8 +2,10 @@
 // worker: Dawn aborts when the instance is garbage-collected), compile IR text in memory, run it
 // through the runtime, and a null-backend device for validation-only checks (Tint + pipelines).
 
+import { expect } from 'vitest';
+import { interpret } from '../../../ir/interp.js';
 import { parseModule } from '../../../ir/parser.js';
-import type { Tensor } from '../../../ir/tensor.js';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
 import { instantiateWebGpu, type RunTensor, type WebGpuDevice } from '../../../src/runtime/webgpu.js';
 import { nodeDevice, NODE_DAWN_FLAGS } from '../../../src/runtime/webgpu-node.js';
@@ -43,3 +45,42 @@ export async function validateShaders(c: CompiledWebGpu): Promise<string[]> {
     return [(e as Error).message];
   }
 }
+
+/** Deterministic values in [-1, 1). */
+export function rand(shape: readonly number[], seed: number): Tensor {
+  let s = seed >>> 0 || 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    v[i] = ((s >>> 8) / 2 ** 24) * 2 - 1;
+  }
+  return tensorFrom('f32', shape, v);
+}
+
+export function interpText(text: string, inputs: readonly Tensor[]): Tensor[] {
+  return interpret(parseModule(text, { file: 'test.ir' }), [...inputs]);
+}
+
+/** |got - want| <= atol + rtol * |want| everywhere (NaN matches NaN), same shapes and dtypes. */
+export function expectClose(got: readonly Tensor[], want: readonly Tensor[], rtol = 1e-4, atol = 1e-5): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, k) => {
+    const w = want[k]!;
+    expect(g.shape).toEqual(w.shape);
+    expect(g.dtype).toBe(w.dtype);
+    const a = g.data as ArrayLike<number | bigint>, b = w.data as ArrayLike<number | bigint>;
+    for (let i = 0; i < b.length; i++) {
+      const x = Number(a[i]!), y = Number(b[i]!);
+      const ok = x === y || Math.abs(x - y) <= atol + rtol * Math.abs(y) || (Number.isNaN(x) && Number.isNaN(y));
+      if (!ok) expect.fail(`output ${k} element ${i}: got ${x}, want ${y} (shape [${w.shape}])`);
+    }
+  });
+}
+
+export async function check(text: string, inputs: Tensor[], passes = 'fuse', rtol?: number, atol?: number): Promise<void> {
+  expectClose(await runWebGpu(text, inputs, passes), interpText(text, inputs), rtol, atol);
+}
+
+export const hexF32 = (xs: Float32Array): string => `0x${Buffer.from(xs.buffer, xs.byteOffset, xs.byteLength).toString('hex')}`;
+export const fmtShape = (s: readonly (number | string)[], dtype = 'f32'): string => `${dtype}[${s.join(',')}]`;

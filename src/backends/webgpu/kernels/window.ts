@@ -62,7 +62,7 @@ function pool(k: KernelCtx, op: Op, i: string): string {
   // count_include_pad counts taps over the padded input, but not those past its padded end.
   if (includePad) {
     const [, , pb, pr] = intsAttr(op, 'pads') ?? [0, 0, 0, 0];
-    const ih0 = `i32(${oh}) * ${w.sh}i - ${w.pt}i`, iw0 = `i32(${ow}) * ${w.sw}i - ${w.pl}i`;
+    const ih0 = `(i32(${oh}) * ${w.sh}i - ${w.pt}i)`, iw0 = `(i32(${ow}) * ${w.sw}i - ${w.pl}i)`;
     const rows = b.let('rows', `min(${ih0} + ${(w.kh - 1) * w.dh + 1}i, i32(${H}) + ${pb}i) - ${ih0}`);
     const cols = b.let('cols', `min(${iw0} + ${(w.kw - 1) * w.dw + 1}i, i32(${W}) + ${pr}i) - ${iw0}`);
     return b.let('v', `${acc} / f32(((${rows} + ${w.dh - 1}i) / ${w.dh}i) * ((${cols} + ${w.dw - 1}i) / ${w.dw}i))`);

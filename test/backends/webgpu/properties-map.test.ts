@@ -1,0 +1,134 @@
+// fast-check on Dawn + SwiftShader: map kernels (fused elementwise chains with broadcasting,
+// pooling, data movement), row kernels (softmax on any axis, layer normalisation) and workgroup
+// reductions agree with the interpreter on shapes that are 1, odd or prime. Few runs: SwiftShader
+// compiles each pipeline on the CPU.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tensorFrom } from '../../../ir/tensor.js';
+import { check, compileText, fmtShape, hexF32, rand } from './helpers.js';
+
+const size = fc.constantFrom(1, 2, 3, 5, 7, 13, 70);
+
+describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () => {
+  it('fused elementwise chains with broadcasting run as one dispatch', async () => {
+    const unary = ['relu', 'tanh', 'erf', 'exp', 'sigmoid', 'neg', 'abs', 'leaky_relu', 'hard_sigmoid', 'hard_swish', 'softplus'];
+    const binary = ['add', 'sub', 'mul', 'max', 'min', 'div'];
+    await fc.assert(fc.asyncProperty(
+      fc.array(size, { minLength: 1, maxLength: 3 }), fc.array(fc.oneof(fc.constantFrom(...unary), fc.constantFrom(...binary)), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.integer(),
+      async (shape, chain, bmask, seed) => {
+        const bShape = shape.map((dd, i) => (bmask[i] ? 1 : dd)).slice(seed % 2 === 0 ? 0 : Math.min(1, shape.length - 1));
+        const lines: string[] = [];
+        let cur = '%x';
+        chain.forEach((op, i) => {
+          const next = `%v${i}`;
+          lines.push(binary.includes(op) ? `    ${next} = ${op}(${cur}, %b) : ${fmtShape(shape)}` : `    ${next} = ${op}(${cur}) : ${fmtShape(shape)}`);
+          cur = next;
+        });
+        lines.push(`    %y = clip(${cur}, %lo, %hi) : ${fmtShape(shape)}`);
+        const text = [
+          'module @m {',
+          `  func @main(%x: ${fmtShape(shape)}, %b: ${fmtShape(bShape)}) -> (%y: ${fmtShape(shape)}) {`,
+          '    %lo = const {value = dense<-0.75> : f32[]} : f32[]',
+          '    %hi = const {value = dense<2.5> : f32[]} : f32[]',
+          ...lines,
+          '    return %y',
+          '  }',
+          '}',
+        ].join('\n');
+        expect(compileText(text).shaders.length).toBe(1);
+        const x = rand(shape, seed);
+        (x.data as Float32Array).forEach((v, i, a) => (a[i] = v * 3));
+        const b = rand(bShape, seed + 7);
+        (b.data as Float32Array).forEach((v, i, a) => (a[i] = v + (v >= 0 ? 0.5 : -0.5)));
+        await check(text, [x, b], 'fuse', 2e-4, 2e-5);
+      }), { numRuns: 12 });
+  });
+
+  it('reductions over constant axes (workgroup reductions), global pools', async () => {
+    const ops = ['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_l2', 'reduce_sum_square'];
+    await fc.assert(fc.asyncProperty(fc.array(size, { minLength: 1, maxLength: 3 }), fc.constantFrom(...ops), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.boolean(), fc.integer(), async (shape, op, pick, keep, seed) => {
+      const axes = shape.map((_d, i) => i).filter((i) => pick[i]);
+      const all = axes.length === 0 ? shape.map((_d, i) => i) : axes;
+      const out = keep ? shape.map((d, i) => (all.includes(i) ? 1 : d)) : shape.filter((_d, i) => !all.includes(i));
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${fmtShape(shape)}) -> (%y: ${fmtShape(out)}) {`,
+        ...(axes.length === 0 ? [] : [`    %ax = const {value = dense<[${axes.map((a) => (seed % 2 ? a - shape.length : a)).join(', ')}]> : i64[${axes.length}]} : i64[${axes.length}]`]),
+        `    %y = ${op}(%x${axes.length === 0 ? '' : ', %ax'}) {keepdims = ${keep ? 1 : 0}} : ${fmtShape(out)}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand(shape, seed)], '');
+    }), { numRuns: 12 });
+    for (const op of ['global_average_pool', 'global_max_pool']) {
+      const text = `module @m {\n  func @main(%x: f32[2,3,9,11]) -> (%y: f32[2,3,1,1]) {\n    %y = ${op}(%x) : f32[2,3,1,1]\n    return %y\n  }\n}`;
+      await check(text, [rand([2, 3, 9, 11], 3)], '');
+    }
+  });
+
+  it('softmax on any axis and layer_normalization over trailing dims', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(size, { minLength: 1, maxLength: 3 }), fc.nat(2), fc.nat(2), fc.boolean(), fc.integer(), async (shape, sAxis, lAxis, bias, seed) => {
+      const sa = sAxis % shape.length, la = lAxis % shape.length;
+      const norm = shape.slice(la);
+      const text = [
+        'module @m {',
+        `  weight @s : ${fmtShape(norm)} = bytes("${hexF32(rand(norm, seed + 1).data as Float32Array)}")`,
+        `  weight @b : ${fmtShape(norm)} = bytes("${hexF32(rand(norm, seed + 2).data as Float32Array)}")`,
+        `  func @main(%x: ${fmtShape(shape)}) -> (%y: ${fmtShape(shape)}) {`,
+        `    %s = const {value = @s} : ${fmtShape(norm)}`,
+        `    %b = const {value = @b} : ${fmtShape(norm)}`,
+        `    %n = layer_normalization(%x, %s${bias ? ', %b' : ''}) {axis = ${la}, epsilon = 1e-5} : ${fmtShape(shape)}`,
+        `    %y = softmax(%n) {axis = ${sa}} : ${fmtShape(shape)}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      const x = rand(shape, seed);
+      (x.data as Float32Array).forEach((v, i, a) => (a[i] = v * 5 + 1));
+      await check(text, [x]);
+    }), { numRuns: 12 });
+  });
+
+  it('max and average pooling: strides, pads, dilations, count_include_pad', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom(1, 2, 3), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1 }), fc.constantFrom('max_pool', 'average_pool'), fc.boolean(), fc.integer(), async (H, W, k, s, p, op, inc, seed) => {
+      if (p >= k) return;
+      const OH = Math.floor((H + 2 * p - k) / s) + 1, OW = Math.floor((W + 2 * p - k) / s) + 1;
+      if (OH < 1 || OW < 1) return;
+      const attrs = `kernel_shape = [${k}, ${k}], pads = [${p}, ${p}, ${p}, ${p}], strides = [${s}, ${s}]${op === 'average_pool' ? `, count_include_pad = ${inc ? 1 : 0}` : ''}`;
+      const text = `module @m {\n  func @main(%x: f32[2,3,${H},${W}]) -> (%y: f32[2,3,${OH},${OW}]) {\n    %y = ${op}(%x) {${attrs}} : f32[2,3,${OH},${OW}]\n    return %y\n  }\n}`;
+      await check(text, [rand([2, 3, H, W], seed)], '');
+    }), { numRuns: 12 });
+  });
+
+  it('transpose, slice, concat, gather (negative i64 indices), cast, shape on a symbolic dim', async () => {
+    const text = [
+      'module @m {',
+      '  func @main(%x: f32[n,3,5], %idx: i64[2,2], %m: i64[n,5]) -> (%t: f32[5,n,3], %s: f32[n,2,2], %c: f32[n,7,5], %g: f32[n,2,2,5], %f: f32[n,5], %sh: i64[3]) {',
+      '    %t = transpose(%x) {perm = [2, 0, 1]} : f32[5,n,3]',
+      '    %st = const {value = dense<[0, 4]> : i64[2]} : i64[2]',
+      '    %en = const {value = dense<[3, 0]> : i64[2]} : i64[2]',
+      '    %ax = const {value = dense<[1, 2]> : i64[2]} : i64[2]',
+      '    %sp = const {value = dense<[2, -2]> : i64[2]} : i64[2]',
+      '    %s = slice(%x, %st, %en, %ax, %sp) : f32[n,2,2]',
+      '    %st1 = const {value = dense<[2]> : i64[1]} : i64[1]',
+      '    %en1 = const {value = dense<[3]> : i64[1]} : i64[1]',
+      '    %ax1 = const {value = dense<[1]> : i64[1]} : i64[1]',
+      '    %one = slice(%x, %st1, %en1, %ax1) : f32[n,1,5]',
+      '    %c = concat(%x, %one, %x) {axis = 1} : f32[n,7,5]',
+      '    %g = gather(%x, %idx) {axis = 1} : f32[n,2,2,5]',
+      '    %f = cast(%m) {to = f32} : f32[n,5]',
+      '    %sh = shape(%x) : i64[3]',
+      '    return %t, %s, %c, %g, %f, %sh',
+      '  }',
+      '}',
+    ].join('\n');
+    for (const n of [1, 4]) {
+      const idx = tensorFrom('i64', [2, 2], [0n, -1n, 2n, -3n]);
+      const m = tensorFrom('i64', [n, 5], Array.from({ length: n * 5 }, (_v, i) => BigInt(i * 7 - 20)));
+      await check(text, [rand([n, 3, 5], n), idx, m], '');
+    }
+  });
+});
