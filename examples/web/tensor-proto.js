@@ -55,7 +55,8 @@ function readRepeated(r, wire, kind, into) {
 
 /** Decode a TensorProto: { name, dtype, dims, data } with data a typed array. */
 export function decodeTensorProto(bytes) {
-  const r = new Reader(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  // A plain Uint8Array view even of a Node Buffer, whose slice() would not copy.
+  const r = new Reader(ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes));
   const dims = [], floats = [], doubles = [], ints = [];
   let dataType = 0, name = '', raw = null;
   while (!r.done()) {
