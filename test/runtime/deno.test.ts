@@ -51,7 +51,7 @@ console.log(JSON.stringify({ sameModule: (tenth as object) === direct, hasCompil
 `;
 
 // Where the model is loaded from: a path (node:fs in Deno), a file: URL object, an http: URL string (fetch).
-interface Case { name: string; set: DataSet; from: 'path' | 'file' | 'http' }
+interface Case { name: string; dir: string; set: DataSet; from: 'path' | 'file' | 'http' }
 
 const tmp = mkdtempSync(join(tmpdir(), 'tenth-deno-'));
 const cases: Case[] = [];
@@ -64,9 +64,12 @@ beforeAll(async () => {
   for (const name of ['cnn_digits', 'tiny_bert']) {
     await compileShared(name, join(tmp, 'models', name));
     // The two data sets differ in batch (and seq), bound from the inputs at run time.
-    cases.push({ name, set: loadDataSet(name, 0), from: 'path' }, { name, set: loadDataSet(name, 1), from: 'file' },
-      { name, set: loadDataSet(name, 1), from: 'http' });
+    cases.push({ name, dir: name, set: loadDataSet(name, 0), from: 'path' }, { name, dir: name, set: loadDataSet(name, 1), from: 'file' },
+      { name, dir: name, set: loadDataSet(name, 1), from: 'http' });
   }
+  // Deno's V8 has relaxed SIMD: the runtime must pick model-relaxed.wasm (seen in the server's log).
+  await compileShared('cnn_digits', join(tmp, 'models', 'cnn_relaxed'), { relaxedSimd: true });
+  cases.push({ name: 'cnn_digits', dir: 'cnn_relaxed', set: loadDataSet('cnn_digits', 0), from: 'http' });
   server = await serveFolder(join(tmp, 'models'));
 });
 afterAll(async () => {
@@ -94,18 +97,19 @@ function runDeno(stdin: string): Promise<{ code: number | null; stdout: string; 
 }
 
 describe('runtime in Deno', () => {
-  it("import 'tenth' is the runtime (code and types); shared models match their expected outputs from a path, a file: URL and an http: URL", async () => {
+  it("import 'tenth' is the runtime (code and types); shared models match their expected outputs from a path, a file: URL and an http: URL; relaxed SIMD picked", async () => {
     const job = {
       cases: cases.map((c) => {
-        const path = join(tmp, 'models', c.name);
-        const dir = c.from === 'path' ? path : c.from === 'file' ? pathToFileURL(`${path}/`).href : `${server!.url}${c.name}`;
+        const path = join(tmp, 'models', c.dir);
+        const dir = c.from === 'path' ? path : c.from === 'file' ? pathToFileURL(`${path}/`).href : `${server!.url}${c.dir}`;
         return { dir, urlObject: c.from === 'file', inputs: Object.fromEntries(c.set.inputs.map((t) => [t.name, tensorToJson(t.tensor)])) };
       }),
     };
     const r = await runDeno(JSON.stringify(job));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(server!.requests).toEqual(expect.arrayContaining(['/cnn_digits/manifest.json', '/tiny_bert/weights.bin']));
+    expect(server!.requests).toEqual(expect.arrayContaining(['/cnn_digits/manifest.json', '/tiny_bert/weights.bin', '/cnn_relaxed/model-relaxed.wasm']));
+    expect(server!.requests).not.toContain('/cnn_relaxed/model.wasm');
     const got = JSON.parse(r.stdout) as { sameModule: boolean; hasCompiler: boolean; results: Record<string, { dims: number[]; data: number[] }>[] };
     expect(got.sameModule).toBe(true);
     expect(got.hasCompiler).toBe(false);
@@ -116,7 +120,7 @@ describe('runtime in Deno', () => {
       for (const want of c.set.outputs) {
         const o = outs[want.name]!;
         const cmp = compareTensors(tensorFrom('f32', o.dims, o.data), want.tensor, TOL);
-        expect(cmp.reason, `${c.name} ${c.set.dir} from ${c.from}: ${want.name}`).toBe('');
+        expect(cmp.reason, `${c.dir} ${c.set.dir} from ${c.from}: ${want.name}`).toBe('');
         expect(cmp.ok).toBe(true);
       }
     });
