@@ -1,7 +1,8 @@
-// The wasm kernels of misc-unary.ts, misc-pool.ts, misc-grid.ts and misc-signal.ts against the
+// The wasm kernels of misc-unary/pool/grid/image/deform/signal.ts against the
 // interpreter (fast-check on random shapes with 1s and primes): trigonometric/hyperbolic ops on
 // f32 and f64, lp_pool / global_lp_pool / lp_normalization / max_unpool, grid_sample (1-3 spatial
-// dims, every mode and padding), roi_align, deform_conv, dft / stft / windows / mel_weight_matrix.
+// dims, every mode and padding), roi_align, affine_grid, col2im, deform_conv, dft / stft / windows /
+// mel_weight_matrix.
 // Tolerances: f32 results rtol 1e-5 (the kernels compute in f64 and round once, like the
 // interpreter); f64 results rtol 1e-12; DFT sums of n terms atol 1e-5.
 
@@ -126,6 +127,37 @@ describe('wasm grid_sample and roi_align vs interpreter (fast-check)', () => {
       ], '%y');
       await close(text, [randT('f32', [2, C, H, W], seed), tensorFrom('f32', [R, 4], rois)]);
     }), { numRuns: 40 });
+  });
+});
+
+describe('wasm affine_grid and col2im vs interpreter (fast-check)', () => {
+  it('affine_grid 2-D/3-D with and without align_corners', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(2, 3), dim, fc.array(dim, { minLength: 3, maxLength: 3 }), fc.nat(1), fc.integer(), async (nd, N, sp0, align, seed) => {
+      const sp = sp0.slice(0, nd);
+      const size = [N, 3, ...sp], ys = [N, ...sp, nd];
+      const text = module(`%t: ${ty('f32', [N, nd, nd + 1])}`, `%y: ${ty('f32', ys)}`, [
+        `    %s = const {value = dense<[${size.join(', ')}]> : i64[${size.length}]} : i64[${size.length}]`,
+        `    %y = affine_grid(%t, %s) {align_corners = ${align}} : ${ty('f32', ys)}`,
+      ], '%y');
+      await close(text, [randT('f32', [N, nd, nd + 1], seed)]);
+    }), { numRuns: 30 });
+  });
+
+  it('col2im 1-D/2-D with strides, dilations, pads; block_shape constant or run-time', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 2 }), dim, fc.array(fc.constantFrom(3, 4, 5, 7), { minLength: 2, maxLength: 2 }), fc.array(fc.constantFrom(1, 2, 3), { minLength: 2, maxLength: 2 }), fc.boolean(), fc.integer(), async (r, C, img0, blk0, rtBlock, seed) => {
+      const img = img0.slice(0, r), blk = blk0.slice(0, r);
+      const strides = img.map((_v, d) => 1 + ((seed >>> d) & 1)), dil = img.map((_v, d) => 1 + ((seed >>> (d + 2)) & 1)), pads = [...img.map((_v, d) => (seed >>> (d + 4)) & 1), ...img.map((_v, d) => (seed >>> (d + 6)) & 1)];
+      const grid = img.map((n, d) => Math.floor((n + pads[d]! + pads[d + r]! - ((blk[d]! - 1) * dil[d]! + 1)) / strides[d]!) + 1);
+      fc.pre(grid.every((g) => g > 0));
+      const K = blk.reduce((a, b) => a * b, 1), L = grid.reduce((a, b) => a * b, 1);
+      const xs = [2, C * K, L], ys = [2, C, ...img];
+      const text = module(`%x: ${ty('f32', xs)}${rtBlock ? `, %b: i64[${r}]` : ''}`, `%y: ${ty('f32', ys)}`, [
+        `    %i = const {value = dense<[${img.join(', ')}]> : i64[${r}]} : i64[${r}]`,
+        ...(rtBlock ? [] : [`    %b = const {value = dense<[${blk.join(', ')}]> : i64[${r}]} : i64[${r}]`]),
+        `    %y = col2im(%x, %i, %b) {dilations = [${dil.join(', ')}], pads = [${pads.join(', ')}], strides = [${strides.join(', ')}]} : ${ty('f32', ys)}`,
+      ], '%y');
+      await close(text, [randT('f32', xs, seed), ...(rtBlock ? [tensorFrom('i64', [r], blk.map(BigInt))] : [])]);
+    }), { numRuns: 30 });
   });
 });
 
