@@ -27,9 +27,10 @@ export const ty = (dt: string, s: readonly (number | string)[]): string => `${dt
  * A module `main(args) -> %y` whose last line defines %y; the result type comes from the op's
  * shape rule (a first parse uses `draftType`).
  */
-export function oneOp(args: readonly [string, string][], lines: (rt: string) => string[], draftType: string): string {
+export function oneOp(args: readonly [string, string][], lines: (rt: string) => string[], draftType: string, prelude: readonly string[] = []): string {
   const draft = (rt: string): string => [
     'module @m {',
+    ...prelude.map((l) => `  ${l}`),
     `  func @main(${args.map(([n, t]) => `%${n}: ${t}`).join(', ')}) -> (%y: ${rt}) {`,
     ...lines(rt).map((l) => `    ${l}`),
     '    return %y',
