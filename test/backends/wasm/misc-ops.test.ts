@@ -149,7 +149,7 @@ describe('wasm affine_grid and col2im vs interpreter (fast-check)', () => {
       const strides = img.map((_v, d) => 1 + ((seed >>> d) & 1)), dil = img.map((_v, d) => 1 + ((seed >>> (d + 2)) & 1)), pads = [...img.map((_v, d) => (seed >>> (d + 4)) & 1), ...img.map((_v, d) => (seed >>> (d + 6)) & 1)];
       const grid = img.map((n, d) => Math.floor((n + pads[d]! + pads[d + r]! - ((blk[d]! - 1) * dil[d]! + 1)) / strides[d]!) + 1);
       fc.pre(grid.every((g) => g > 0));
-      const K = blk.reduce((a, b) => a * b, 1), L = grid.reduce((a, b) => a * b, 1);
+      const K = blk.reduce<number>((a, b) => a * b, 1), L = grid.reduce((a, b) => a * b, 1);
       const xs = [2, C * K, L], ys = [2, C, ...img];
       const text = module(`%x: ${ty('f32', xs)}${rtBlock ? `, %b: i64[${r}]` : ''}`, `%y: ${ty('f32', ys)}`, [
         `    %i = const {value = dense<[${img.join(', ')}]> : i64[${r}]} : i64[${r}]`,
