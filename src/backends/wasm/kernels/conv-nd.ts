@@ -3,9 +3,10 @@
 // every input channel of the group, bounds-checked per spatial dim. One emitter serves `conv`
 // (f32/f64, any weight: also a run-time one, where the 2-D kernel needs a constant) and the
 // integer forms conv_integer / qlinear_conv (i32 accumulation of centred values, quant-conv.ts).
-// 2-D f32 convolutions with a constant weight keep their f32x4 kernels (conv.ts).
+// 1-D and 2-D f32 convolutions with a constant weight keep the f32x4 kernels (conv.ts; 1-D as
+// 2-D of height 1).
 
-import type { Op, Value } from '../../../../ir/ir.js';
+import { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
@@ -113,12 +114,54 @@ export function emitConvLoops(k: KernelCtx, op: Op, X: Value, W: Value, y: Value
   }));
 }
 
+/**
+ * A 1-D conv as a 2-D one of height 1 on the same buffers (stand-in values of rank 4, the
+ * constant weight re-shaped for packing), so it gets the f32x4 kernels.
+ */
+function emitLifted1d(k: KernelCtx, op: Op): void {
+  const [X, Wt, B] = op.operands;
+  const y = op.results[0]!;
+  const orig = new Map<Value, Value>();
+  const lift = (v: Value): Value => {
+    const [a, b, c] = v.type.shape!;
+    const s = new Value(v.name, { dtype: v.type.dtype, shape: [a!, b!, 1, c!] });
+    orig.set(s, v);
+    return s;
+  };
+  const attrs = new Map(op.attrs);
+  const ints = (n: string): number[] | undefined => op.attrs.get(n)?.value as number[] | undefined;
+  const put = (n: string, v: number[] | undefined): void => { if (v) attrs.set(n, { kind: 'ints', value: v }); };
+  put('strides', ints('strides') && [1, ...ints('strides')!]);
+  put('dilations', ints('dilations') && [1, ...ints('dilations')!]);
+  put('kernel_shape', ints('kernel_shape') && [1, ...ints('kernel_shape')!]);
+  put('pads', ints('pads') && [0, ints('pads')![0]!, 0, ints('pads')![1]!]);
+  const [x2, w2, y2] = [lift(X!), lift(Wt!), lift(y)];
+  const fake = new Op(op.name, [x2, w2, B ?? null], [y2], attrs, [], op.loc);
+  y.def = op;
+  const kk: KernelCtx = {
+    ...k,
+    ptr: (v) => k.ptr(orig.get(v) ?? v),
+    constant: (v) => {
+      const o = v ? orig.get(v) : undefined;
+      const t = k.constant(o ?? v);
+      return t && o ? { ...t, shape: v!.type.shape as number[] } : t;
+    },
+    packed: (v, key, pack) => {
+      const o = orig.get(v);
+      return o ? k.packed(o, `${key}|1d`, (t) => pack({ ...t, shape: v.type.shape as number[] })) : k.packed(v, key, pack);
+    },
+  };
+  CONV_KERNEL.emit(kk, fake);
+}
+
 function emitConvND(k: KernelCtx, op: Op): void {
   const [X, Wt, B] = op.operands;
   const y = op.results[0]!;
   const dt = y.type.dtype;
-  const fast = k.dims(X!).length === 4 && dt === 'f32' && k.constant(Wt!) !== undefined && (!B || k.constant(B) !== undefined);
-  if (fast) return CONV_KERNEL.emit(k, op);
+  const rank = k.dims(X!).length;
+  const fast = (rank === 4 || rank === 3) && dt === 'f32' && k.constant(Wt!) !== undefined && (!B || k.constant(B) !== undefined);
+  if (fast && rank === 4) return CONV_KERNEL.emit(k, op);
+  if (fast && rank === 3 && k.dims(Wt!).every((d) => typeof d === 'number')) return emitLifted1d(k, op);
   if (dt !== 'f32' && dt !== 'f64') k.fail(op, `conv on ${dt} is not supported by the wasm backend`);
   const es = dt === 'f32' ? 4 : 8;
   emitConvLoops(k, op, X!, Wt!, y, {
