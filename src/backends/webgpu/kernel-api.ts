@@ -38,8 +38,15 @@ export interface MapKernel {
   pointwise(op: Op): readonly number[];
   /** Operand 0 is read at the same flat index although its dims differ (reshape and friends). */
   readonly flat?: boolean;
+  /** Operands read at run time (default: all); the others only fixed the result type. */
+  reads?(op: Op): readonly number[];
   /** Emit statements for the element at flat index `i` (u32) and return its expression. */
   value(k: KernelCtx, op: Op, i: string): string;
+  /**
+   * For ops that only move elements: the result index of the element at operand 0's flat index
+   * `i`. Lets a chain end in this op as a permuted store instead of a separate dispatch.
+   */
+  scatter?(k: KernelCtx, op: Op, i: string): string;
   flops?(op: Op, numel: (v: Value) => number): number;
 }
 
@@ -60,6 +67,7 @@ export interface SpecialKernel {
    * Each result element must reach `epi(i, v);` exactly once.
    */
   emit(k: KernelCtx, op: Op): SpecialShader;
+  reads?(op: Op): readonly number[];
   flops?(op: Op, numel: (v: Value) => number): number;
 }
 

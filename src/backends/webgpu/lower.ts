@@ -15,7 +15,7 @@ import { formatLoc } from '../../../ir/location.js';
 import { encodeBytes, type Tensor } from '../../../ir/tensor.js';
 import type { Dim } from '../../../ir/types.js';
 import type { GpuBuffer, GpuCompileReport, GpuKernel, GpuKernelReport, GpuManifest, UniformSlot } from './artifact.js';
-import { type KernelCtx, type KernelDef, type SpecialShader, sameDims, strides, coords } from './kernel-api.js';
+import { type KernelCtx, type KernelDef, type MapKernel, type SpecialShader, sameDims, strides, coords } from './kernel-api.js';
 import { kernelFor, kernelLabel } from './kernels/index.js';
 import { WGSL_HELPERS } from './kernels/elementwise.js';
 import { addU, Body, GPU_ESIZE, literal, loadWord, mulU, REG, storeWord, u32 } from './wgsl.js';
@@ -38,6 +38,8 @@ interface Dispatch {
   readonly def: KernelDef;
   /** Values computed by this dispatch (canonical). */
   readonly chain: Set<Value>;
+  /** A scattered store (a transpose of a chain value) ended the chain. */
+  closed: boolean;
 }
 
 type Buf = GpuBuffer & { first?: number; last?: number; kind: GpuBuffer['kind'] };
@@ -114,39 +116,62 @@ export function lowerModule(module: Module): Lowered {
   });
   walkAlias(func.body.ops);
 
+  // Liveness: from the outputs back through the operands each kernel reads at run time (views
+  // and shape operands that only fixed result types read nothing), so shape arithmetic whose
+  // results only sized a reshape costs no dispatch.
+  const outputsSet = new Set(func.body.terminator!.operands.map((v) => canon(v!)));
+  const readsOf = (o: Op): (Value | null)[] => {
+    const rd = kernelFor(o)?.reads;
+    return rd ? rd(o).map((j) => o.operands[j] ?? null) : o.operands;
+  };
+  const live = new Set<Op>();
+  const work = [...outputsSet];
+  while (work.length > 0) {
+    const d = work.pop()!.def;
+    if (!d || d.name === 'const' || live.has(d)) continue;
+    live.add(d);
+    readsOf(d).forEach((v) => { if (v) work.push(canon(v)); });
+  }
   // Who reads each value (canonical), to decide what a dispatch must store.
   const users = new Map<Value, Op[]>();
-  const walkUses = (ops: readonly Op[]): void => ops.forEach((o) => {
-    if (o.name !== 'yield' && o.name !== 'return') o.operands.forEach((v) => { if (v) { const c = canon(v); users.set(c, [...(users.get(c) ?? []), o]); } });
-    o.regions.forEach((r) => walkUses(r.ops));
-  });
-  walkUses(func.body.ops);
-  const outputsSet = new Set(func.body.terminator!.operands.map((v) => canon(v!)));
+  for (const o of live) readsOf(o).forEach((v) => { if (v) { const c = canon(v); users.set(c, [...(users.get(c) ?? []), o]); } });
 
   // Partition into dispatches.
   const dispatches: Dispatch[] = [];
   for (const step of steps) {
     const ops = step.name === 'fused' ? step.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [step];
     let cur: Dispatch | null = null;
+    const stepDispatches: Dispatch[] = [];
     for (const o of ops) {
-      if (isView(o)) continue;
+      if (isView(o) || !live.has(o)) continue;
       const def = kernelFor(o)!;
       o.results.slice(1).forEach((r) => {
         if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
       });
-      if (cur && canJoin(cur, o, def)) {
-        cur.ops.push(o);
-        cur.chain.add(canon(o.results[0]!));
+      // A permuted store may also end an earlier dispatch of this group (its only operand is there).
+      const host = (cur && canJoin(cur, o, def) ? cur : undefined) ?? stepDispatches.find((d) => scatters(d, o) && canJoin(d, o, def));
+      if (host) {
+        host.ops.push(o);
+        if (scatters(host, o)) host.closed = true;
+        host.chain.add(canon(o.results[0]!));
       } else {
-        cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]) };
+        cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), closed: false };
         dispatches.push(cur);
+        stepDispatches.push(cur);
       }
     }
   }
+  // A transpose of a chain value joins as a permuted store (the last op of the chain): the
+  // producer writes its result where the transpose puts it, saving a dispatch and a round trip.
+  function scatters(cur: Dispatch, o: Op): boolean {
+    const def = kernelFor(o)!;
+    return def.kind === 'map' && def.scatter !== undefined && o.operands[0] !== null && cur.chain.has(canon(o.operands[0]!));
+  }
   function canJoin(cur: Dispatch, o: Op, def: KernelDef): boolean {
-    if (def.kind !== 'map' || o.results.length !== 1) return false;
+    if (def.kind !== 'map' || o.results.length !== 1 || cur.closed) return false;
     const anchor = cur.ops[0]!.results[0]!;
     if (numelKey(shapeOf(anchor)) !== numelKey(shapeOf(o.results[0]!))) return false;
+    if (scatters(cur, o)) return o.operands.slice(1).every((v) => !v || !cur.chain.has(canon(v)));
     const pw = def.pointwise(o);
     return o.operands.every((v, j) => {
       if (!v || !cur.chain.has(canon(v))) return true;
@@ -277,8 +302,14 @@ export function lowerModule(module: Module): Lowered {
     storeLines(epi, y, 'i', 'a');
     for (const o of d.ops.slice(1)) {
       epi.comment(`${o.name} %${o.results[0]!.name}`);
-      const r = (kernelFor(o) as { value: (k: KernelCtx, op: Op, i: string) => string }).value(ctxFor(epi), o, 'i');
+      const od = kernelFor(o) as MapKernel;
       const c = canon(o.results[0]!);
+      const from = o.operands[0] ? regs.get(canon(o.operands[0])) : undefined;
+      if (od.scatter && from !== undefined) {
+        storeLines(epi, c, epi.let('to', od.scatter(ctxFor(epi), o, 'i')), from);
+        continue;
+      }
+      const r = od.value(ctxFor(epi), o, 'i');
       regs.set(c, r);
       storeLines(epi, c, 'i', r);
     }

@@ -5,8 +5,8 @@
 // SwiftShader compiles each pipeline on the CPU.
 
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import { check, fmtShape, hexF32, rand } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { check, compileText, fmtShape, hexF32, rand } from './helpers.js';
 
 const dimA = fc.constantFrom(1, 3, 17, 33, 40);
 
@@ -81,6 +81,27 @@ describe('webgpu GEMM family vs interpreter (fast-check)', () => {
         ].join('\n');
         await check(text, [rand([N, C, H, W], seed)]);
       }), { numRuns: 24 });
+  });
+
+  it('matmul + bias + reshape + transpose: the transpose is a permuted store in the GEMM epilogue', async () => {
+    const perms = [[0, 2, 1, 3], [0, 2, 3, 1], [3, 1, 0, 2], [0, 1, 2, 3]];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2), fc.constantFrom(1, 5, 33), fc.constantFrom(1, 7), fc.constantFrom(1, 3), fc.constantFrom(2, 5), fc.constantFrom(...perms), fc.integer(), async (B, M, K, H, D, perm, seed) => {
+      const N = H * D, r = [B, M, H, D], t = perm.map((p) => r[p]!);
+      const text = [
+        'module @m {',
+        `  func @main(%a: ${fmtShape([B, M, K])}, %b: ${fmtShape([K, N])}, %c: f32[${N}]) -> (%y: ${fmtShape(t)}) {`,
+        `    %p = matmul(%a, %b) : ${fmtShape([B, M, N])}`,
+        `    %q = add(%p, %c) : ${fmtShape([B, M, N])}`,
+        `    %sh = const {value = dense<[${r.join(', ')}]> : i64[4]} : i64[4]`,
+        `    %r = reshape(%q, %sh) : ${fmtShape(r)}`,
+        `    %y = transpose(%r) {perm = [${perm.join(', ')}]} : ${fmtShape(t)}`,
+        '    return %y',
+        '  }',
+        '}',
+      ].join('\n');
+      expect(compileText(text).shaders.map((x) => x.file)).toEqual(['000-matmul-add-transpose.wgsl']);
+      await check(text, [rand([B, M, K], seed), rand([K, N], seed + 1), rand([N], seed + 2)]);
+    }), { numRuns: 10 });
   });
 
   it('one set of shaders serves every binding of a symbolic dim (uniforms, workgroup counts)', async () => {

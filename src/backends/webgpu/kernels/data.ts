@@ -13,6 +13,7 @@ const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => ad
 export const COPY_KERNEL: MapKernel = {
   kind: 'map', flat: true,
   pointwise: () => [0],
+  reads: () => [0],
   value: (k, op, i) => {
     if (op.name === 'dropout' && op.results.length > 1) k.fail(op, 'dropout with a mask output is not supported by the webgpu backend');
     return k.operand(op, 0, i);
@@ -30,7 +31,7 @@ export const CAST_KERNEL: MapKernel = {
 };
 
 /** Expand: operand 0 broadcast to the result (the shape operand only fixed the result type). */
-export const EXPAND_KERNEL: MapKernel = { kind: 'map', pointwise: () => [0], value: (k, op, i) => k.operand(op, 0, i) };
+export const EXPAND_KERNEL: MapKernel = { kind: 'map', pointwise: () => [0], reads: () => [0], value: (k, op, i) => k.operand(op, 0, i) };
 
 export const TRANSPOSE_KERNEL: MapKernel = {
   kind: 'map',
@@ -43,11 +44,20 @@ export const TRANSPOSE_KERNEL: MapKernel = {
     const xs = strides(k, xd);
     return k.load(x, k.body.let('src', sumTerms(perm.map((p, a) => mulU(c[a]!, xs[p]!)))));
   },
+  scatter: (k, op, i) => {
+    const xd = k.dims(op.operands[0]!);
+    const perm = (op.attrs.get('perm')?.value as number[] | undefined) ?? xd.map((_d, a) => xd.length - 1 - a);
+    const c = coords(k, i, xd, 'tc');
+    const ys = strides(k, k.dims(op.results[0]!));
+    return sumTerms(perm.map((p, a) => mulU(c[p]!, ys[a]!)));
+  },
 };
 
 export const SLICE_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [],
+  // starts, axes and steps are compile-time constants; the sizes come from the result type.
+  reads: () => [0],
   value: (k, op, i) => {
     const [x, starts, , axesV, stepsV] = op.operands;
     const xd = k.dims(x!);
@@ -131,6 +141,7 @@ export const CONCAT_KERNEL: MapKernel = {
 export const SHAPE_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [],
+  reads: () => [],
   value: (k, op, i) => {
     const xd = k.dims(op.operands[0]!);
     const r = xd.length;

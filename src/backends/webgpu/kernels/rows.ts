@@ -158,4 +158,4 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
 
 export const SOFTMAX_KERNEL: SpecialKernel = { kind: 'special', emit: emitSoftmax, flops: (op, numel) => 4 * numel(op.results[0]!) };
 export const LAYER_NORM_KERNEL: SpecialKernel = { kind: 'special', emit: emitLayerNorm, flops: (op, numel) => 8 * numel(op.results[0]!) };
-export const REDUCE_KERNEL: SpecialKernel = { kind: 'special', emit: emitReduce, flops: (op, numel) => numel(op.operands[0]!) };
+export const REDUCE_KERNEL: SpecialKernel = { kind: 'special', emit: emitReduce, reads: () => [0], flops: (op, numel) => numel(op.operands[0]!) };
