@@ -1,13 +1,16 @@
 // fast-check: the einsum kernel against the interpreter: random equations over 1-3 operands
 // (repeated labels = diagonals, summed labels, implicit output, ellipsis with broadcast dims,
 // size-1 broadcasting) on random sizes (1, odd, primes), f32 and f64; plus the usual named forms
-// (batched matmul, transposes, outer products) that take the f32x4 path.
+// (batched matmul, transposes, outer products); (batched) matmuls in every label order, checked
+// to take the GEMM path.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensorFrom } from '../../../ir/tensor.js';
 import { oneOp, rand, ty } from './attention-helpers.js';
 import { expectClose, interpText, runWasm } from './helpers.js';
+import { parseModule } from '../../../ir/parser.js';
+import { compileWasm } from '../../../src/backends/wasm/index.js';
 import { parseEquation } from '../../../src/backends/wasm/kernels/einsum.js';
 
 const LABELS = 'abcde';
@@ -59,6 +62,29 @@ describe('wasm einsum vs interpreter (fast-check)', () => {
         const eq = `${labels.map((ls) => e + ls.join('')).join(',')}${out === null ? '' : `->${e}${out.join('')}`}`;
         await check(eq, shapes, dt, seed);
       }), { numRuns: 120 });
+  });
+
+  it('(batched) matmuls in any label order take the gemm path', async () => {
+    const shuffle = <T>(xs: T[], seed: number): T[] => xs.map((x, i) => [x, (seed * 31 + i * 17) % 101] as const).sort((a, b) => a[1] - b[1]).map(([x]) => x);
+    await fc.assert(fc.asyncProperty(
+      fc.nat(2), fc.nat(2), fc.nat(2), fc.integer({ min: 1, max: 2 }), fc.array(fc.constantFrom(1, 2, 3, 5, 8, 9), { minLength: 8, maxLength: 8 }), fc.nat(1000), fc.integer(),
+      async (nb, nm, nn, nk, sz, perm, seed) => {
+        const L = 'abcdefgh';
+        let c = 0;
+        const take = (n: number): string[] => Array.from({ length: n }, () => L[c++]!);
+        const b = take(nb), m = take(nm), n = take(nn), kk = take(nk);
+        const la = shuffle([...b, ...m, ...kk], perm), lb = shuffle([...b, ...kk, ...n], perm + 1), lo = shuffle([...b, ...m, ...n], perm + 2);
+        const dim = (l: string): number => sz[L.indexOf(l)]!;
+        const eq = `${la.join('')},${lb.join('')}->${lo.join('')}`;
+        const shapes = [la.map(dim), lb.map(dim)];
+        const params = shapes.map((s, i) => `%x${i}: ${ty(s)}`);
+        const text = oneOp(params, ['%y'], [ty(lo.map(dim))], `einsum(%x0, %x1) {equation = "${eq}"}`);
+        const mnk = [...m, ...n, ...kk].reduce((a, l) => a * dim(l), 1);
+        const c2 = await compileWasm(parseModule(text, { file: 't.ir' }), { passes: '' });
+        expect(c2.wat.includes('einsum as gemm')).toBe(2 * mnk >= 128);
+        const inputs = shapes.map((s, i) => rand(s, seed + i, 1.5));
+        expectClose(await runWasm(text, inputs, ''), interpText(text, inputs), 1e-4, 1e-5);
+      }), { numRuns: 60 });
   });
 
   it('an equation that does not match the operands is refused', async () => {

@@ -29,7 +29,8 @@ export interface Geo {
   perBatch(b: string): { offset: string; npLen: string };
 }
 
-function gemmFn(k: KernelCtx, n: number): [string, GemmOptions] {
+/** The tuned GEMM function for an N-column product (options as matmul.ts picks them), added once. */
+export function gemmFn(k: KernelCtx, n: number): [string, GemmOptions] {
   const base = gemmOptionsFor(n);
   const opts: GemmOptions = { ...base, name: `gemm_mr${base.mr}_nr${base.nr}_kc${base.kc}_nc${base.nc}${base.packA ? '_pa' : ''}_none`, epilogue: { kind: 'none' } };
   return [k.moduleFunc(opts.name, gemmWat(opts)), opts];

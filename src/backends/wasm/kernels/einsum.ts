@@ -3,8 +3,9 @@
 // seen once, sorted), then printed as nested loops over the output labels and, inside, over the
 // summed labels. Each operand's element offset is the sum of index * stride over its labels (a
 // repeated label adds its strides; a size-1 dim under a longer label broadcasts with stride 0).
-// When the last output label is the contiguous last dim of every operand that varies along it
-// (a (batched) matmul `bij,bjk->bik`, an outer product, a broadcast multiply), f32 runs four
+// Two-operand (batched) matmuls with static shapes run the register-blocked GEMM (einsum-gemm.ts).
+// Otherwise, when the last output label is the contiguous last dim of every operand that varies
+// along it (an outer product, a broadcast multiply, a small matmul), f32 runs four
 // output elements at once: operands without that label are splatted, the others loaded as
 // f32x4. Otherwise one scalar accumulator per output element, f64 for either dtype.
 
@@ -12,6 +13,10 @@ import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { tryEinsumGemm } from './einsum-gemm.js';
+
+// Contractions of at least this many flops that are (batched) matmuls go to einsum-gemm.ts.
+const GEMM_MIN_FLOPS = 128;
 
 interface Parsed { inputs: string[][]; output: string[] }
 
@@ -72,6 +77,7 @@ function emitEinsum(k: KernelCtx, op: Op): void {
     p.inputs[i]!.forEach((l, d) => { if (sh[d] !== 1) of.set(l, add(of.get(l) ?? i32(0), st[d]!)); });
     return of;
   });
+  if (tryEinsumGemm(k, op, p.inputs, p.output, GEMM_MIN_FLOPS)) return;
   const em = k.em;
   em.comment(`einsum "${eq}" ${shapes.map((s) => `[${s.join(',')}]`).join(' ')} -> [${k.dims(y).join(',')}]`);
   const last = p.output[p.output.length - 1];
