@@ -39,6 +39,9 @@ describe('wasm rotary / swiglu / hardmax vs interpreter (fast-check)', () => {
         const text = oneOp([`%a: ${ty(shape)}`, `%b: ${ty(shape)}`], ['%y'], [ty(shape)], `swiglu(%a, %b) {alpha = ${alpha.toFixed(3)}}`);
         const inputs = [rand(shape, seed, 6), rand(shape, seed + 1, 2)];
         expectClose(await runWasm(text, inputs, ''), interpText(text, inputs), 1e-5, 1e-6);
+        // Inside a fused elementwise group (swiglu then relu and add).
+        const chain = text.replace(/(    %y = swiglu[^\n]*)/, (l) => `${l.replace('%y =', '%g =')}\n    %r = relu(%g) : ${ty(shape)}\n    %y = add(%r, %a) : ${ty(shape)}`);
+        expectClose(await runWasm(chain, inputs, 'O2'), interpText(chain, inputs), 1e-5, 1e-6);
       }), { numRuns: 40 });
   });
 
