@@ -97,7 +97,10 @@ beforeAll(async () => {
       for (const s of c.shaders) if (!seen.has(s.code)) seen.add(s.code) && shaders.push({ name: `${name}/${passes}/${s.file}`, code: s.code });
     }
   }
-  report = await nagaValidate([...shaders, ...BROKEN], [...features], storage);
+  // An emitted shader with its epilogue's name changed: the call site no longer resolves.
+  const gemm = shaders.find((s) => s.code.includes('fn epi('))!;
+  const renamed = { name: 'broken/renamed-epi', code: gemm.code.replace('fn epi(', 'fn epi_(') };
+  report = await nagaValidate([...shaders, ...BROKEN, renamed], [...features], storage);
 }, 60_000);
 
 describe('naga (Deno, wgpu on lavapipe) accepts every emitted shader', () => {
@@ -122,6 +125,11 @@ describe('the naga check can fail', () => {
 
   it('an unknown identifier: a module error at its line and column', () => {
     expect(errorsOf('broken/unknown-name')).toEqual([expect.objectContaining({ stage: 'module', line: 4, column: 15, message: expect.stringContaining('nope') })]);
+  });
+
+  it('an emitted GEMM shader whose epilogue is renamed: a module error naming epi', () => {
+    expect(errorsOf('broken/renamed-epi')).toEqual([expect.objectContaining({ stage: 'module', line: expect.any(Number), message: expect.stringContaining('epi') })]);
+    expect(errorsOf('broken/renamed-epi')[0]!.line).toBeGreaterThan(1);
   });
 
   it('512 invocations per workgroup: refused when the pipeline is made', () => {
