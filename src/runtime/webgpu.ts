@@ -133,7 +133,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     }
     return p;
   }));
-  const wbuf = device.createBuffer({ size: Math.max(16, ceilDiv(weights.length, 4) * 4), usage: USAGE.STORAGE | USAGE.COPY_DST });
+  const wbuf = device.createBuffer({ size: Math.max(16, ceilDiv(weights.length, 4) * 4), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
   if (weights.length > 0) device.queue.writeBuffer(wbuf, 0, padded(weights));
 
   interface Bound { bind: Record<string, number>; plan: ArenaPlan; arena: GBuffer; bindGroup: unknown; counts: [number, number, number][] }

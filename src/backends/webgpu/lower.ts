@@ -67,6 +67,21 @@ function checkSupported(func: Func): void {
     }
   };
   walk(func.body.ops);
+  for (const v of [...func.body.args, ...func.body.terminator!.operands]) {
+    if (v && GPU_ESIZE[v.type.dtype] === undefined) {
+      const list = missing.get(`${v.type.dtype} (dtype)`) ?? [];
+      list.push(`%${v.name}`);
+      missing.set(`${v.type.dtype} (dtype)`, list);
+    }
+  }
+  // Symbols are bound from the input dims at run time; a dim that depends on a tensor's values
+  // (a reshape to a shape input) has no value the runtime could bind.
+  const bound = new Set(func.body.args.flatMap((a) => (a.type.shape ?? []).filter((d): d is string => typeof d === 'string')));
+  const unbound = symbolsOf(func).filter((s) => !bound.has(s));
+  if (unbound.length > 0) {
+    fail('E205', `the webgpu backend needs dims known from the input shapes; ${unbound.length} depend on tensor values: ${unbound.slice(0, 2).join(', ')}`, undefined,
+      ['fold the shape computation to constants, or make the shape an input dim']);
+  }
   if (missing.size > 0) {
     const names = [...missing.keys()].sort();
     fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
