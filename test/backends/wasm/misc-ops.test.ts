@@ -199,6 +199,22 @@ describe('wasm signal ops vs interpreter (fast-check)', () => {
     }), { numRuns: 50 });
   });
 
+  it('complex f32 full dft reproduces the interpreter\'s float32 FFT bit for bit (radix 2/3/4/5 lengths)', async () => {
+    await fc.assert(fc.asyncProperty(dim, fc.constantFrom(1, 2, 3, 4, 5, 6, 9, 10, 12, 15, 20, 25), fc.nat(1), fc.constantFrom(0, 1), fc.integer(), async (a, m, inv, padTo, seed) => {
+      // Zero padding to m + 3 only where that length still has factors <= 5 and no 8 (the FFT path).
+      const n = padTo && [1, 2, 3, 6, 9, 12, 15].includes(m) ? m + 3 : m;
+      const xs = [a, m, 2], ys = [a, n, 2];
+      const text = module(`%x: ${ty('f32', xs)}`, `%y: ${ty('f32', ys)}`, [
+        '    %ax = const {value = dense<1> : i64[]} : i64[]',
+        `    %n = const {value = dense<${n}> : i64[]} : i64[]`,
+        `    %y = dft(%x, %n, %ax) {inverse = ${inv}} : ${ty('f32', ys)}`,
+      ], '%y');
+      const ins = [randT('f32', xs, seed)];
+      const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+      expect(Array.from(got[0]!.data as Float32Array)).toEqual(Array.from(want[0]!.data as Float32Array));
+    }), { numRuns: 40 });
+  });
+
   it('stft with and without a window; hann/hamming/blackman windows; mel_weight_matrix', async () => {
     await fc.assert(fc.asyncProperty(dim, fc.constantFrom(8, 13, 16), fc.constantFrom(1, 2, 3), fc.constantFrom(4, 5), fc.constantFrom(1, 2), fc.boolean(), fc.nat(1), fc.integer(), async (B, L, step, flen, cin, withWin, periodic, seed) => {
       const frames = 1 + Math.floor((L - flen) / step), bins = Math.floor(flen / 2) + 1;

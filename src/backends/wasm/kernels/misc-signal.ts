@@ -10,8 +10,9 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import { getOpDef } from '../../../../ir/op-def.js';
 import { evalOp, type EvalHooks } from '../../../../ir/interp.js';
 import { toNumbers, type Tensor } from '../../../../ir/tensor.js';
-import { add, addr, get, i32, mul } from '../emitter.js';
+import { add, addr, constValue, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { emitFft, fftFactors, fftSetup } from './misc-fft.js';
 import { floatOf } from './misc-pool.js';
 import { DTS } from './generic-elementwise.js';
 import { expF64, logF64, sinF64 } from './misc-unary.js';
@@ -80,6 +81,25 @@ function emitDft(k: KernelCtx, op: Op): void {
   // A non-positive length (the interpreter rejects it) is taken as 1: rem_u by 0 would trap.
   em.set(nn, `(select ${get(nn)} (i32.const 1) (i32.gt_s ${get(nn)} (i32.const 0)))`);
   const at = (a: string, kk: string, i: string): string => mul(add(mul(add(mul(a, m), kk), inner), i), i32(cin));
+  // Complex f32 full transforms: the interpreter's float32 FFT, rounding for rounding (misc-fft.ts).
+  const nStatic = constValue(n);
+  if (fx.t === 'f32' && fy.t === 'f32' && !onesided && cin === 2 && nStatic !== undefined && nStatic > 0 && nStatic <= 4096 && fftFactors(nStatic)) {
+    const bufs = fftSetup(k, nStatic);
+    em.loop('a', outerE, (a) => em.loop('i', inner, (i) => {
+      em.loop('k', i32(nStatic), (kk) => {
+        const inside = `(i32.lt_u ${kk} ${m})`;
+        em.line(`(f32.store ${addr(bufs.a, kk, 4)} (select (f32.load ${addr(k.ptr(x), `(select ${at(a, kk, i)} (i32.const 0) ${inside})`, 4)}) (f32.const 0) ${inside}))`);
+        em.line(`(f32.store ${addr(bufs.a, add(kk, i32(nStatic)), 4)} (select (f32.load ${addr(k.ptr(x), `(select ${add(at(a, kk, i), i32(1))} (i32.const 0) ${inside})`, 4)}) (f32.const 0) ${inside}))`);
+      });
+      const res = emitFft(k, nStatic, !inverse, bufs);
+      em.loop('f', outN, (f) => {
+        const oi = mul(add(mul(add(mul(a, outN), f), inner), i), i32(2));
+        em.line(`(f32.store ${addr(k.ptr(y), oi, 4)} (f32.load ${addr(res, f, 4)}))`);
+        em.line(`(f32.store ${addr(k.ptr(y), add(oi, i32(1)), 4)} (f32.load ${addr(res, add(f, i32(nStatic)), 4)}))`);
+      });
+    }));
+    return;
+  }
   em.loop('a', outerE, (a) => em.loop('i', inner, (i) => em.loop('f', outN, (f) => {
     em.set(sr, c64(0));
     em.set(si, c64(0));
