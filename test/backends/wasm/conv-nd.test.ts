@@ -1,5 +1,6 @@
-// The wasm backend's N-D conv and pool loops against the interpreter: conv of 1 to 3 spatial
-// dims (groups, strides, dilations, pads, auto_pad, run-time weight and bias, f32/f64), and
+// The wasm backend's N-D conv and pool loops against the interpreter: conv and conv_transpose of
+// 1 to 3 spatial dims (groups, strides, dilations, pads, auto_pad, run-time weight and bias,
+// f32/f64; output_padding / output_shape), and
 // max_pool / average_pool of 1 to 3 spatial dims (ceil_mode, count_include_pad, dilations,
 // auto_pad, Indices with storage_order, integer max_pool, f16 through f32).
 
@@ -37,7 +38,29 @@ describe('wasm N-D conv vs interpreter', () => {
           `%y = conv(%x, %w${bias ? ', %b' : ''}) ${attrs} : ${rt}`,
         ], ty(dt, [N, M, ...sp]), constW ? [`weight @w : ${ty(dt, w.shape)} = bytes("${hex(w)}")`] : []);
         expectNear(await runWasmT(text, ins), interpText(text, ins), 1e-5, 1e-5);
-      }), { numRuns: 120 });
+      }), { numRuns: 90 });
+  });
+});
+
+describe('wasm N-D conv_transpose vs interpreter', () => {
+  it('conv_transpose: 1-3 spatial dims, groups, strides, dilations, pads, output_padding, output_shape, auto_pad, f32/f64', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(0, 1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2), fc.constantFrom(1, 3), fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2),
+      fc.constantFrom('pads', 'output_padding', 'output_shape', 'SAME_UPPER', 'SAME_LOWER', 'VALID'), fc.boolean(), fc.constantFrom('f32', 'f64'), fc.integer(),
+      async (si, g, cg, mg, st, dl, mode, bias, dt, seed) => {
+        const sp = SPATIAL[si]!, r = sp.length;
+        const ks = sp.map((_, i) => [3, 2, 2][i]!);
+        const C = g * cg, M = g * mg;
+        const x = rand(dt, [1, C, ...sp], seed), w = rand(dt, [C, mg, ...ks], seed + 1), b = rand(dt, [M], seed + 2);
+        const strides = `strides = [${sp.map(() => st)}], dilations = [${sp.map(() => dl)}]`;
+        const extra = mode === 'pads' ? `pads = [${Array.from({ length: 2 * r }, (_, i) => (seed >>> i) & 1)}]`
+          : mode === 'output_padding' ? `output_padding = [${sp.map(() => st - 1)}]`
+          : mode === 'output_shape' ? `output_shape = [${sp.map((s) => s * st + 1)}]`
+          : `auto_pad = "${mode}"`;
+        const args: [string, string][] = [['x', ty(dt, x.shape)], ['w', ty(dt, w.shape)], ...(bias ? [['b', ty(dt, [M])] as [string, string]] : [])];
+        const text = oneOp(args, (rt) => [`%y = conv_transpose(%x, %w${bias ? ', %b' : ''}) {group = ${g}, ${strides}, ${extra}} : ${rt}`], ty(dt, [1, M, ...sp]));
+        const ins = bias ? [x, w, b] : [x, w];
+        expectNear(await runWasmT(text, ins), interpText(text, ins), 1e-5, 1e-5);
+      }), { numRuns: 50 });
   });
 });
 

@@ -11,6 +11,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { CONV_KERNEL } from './conv.js';
+import { CONV_TRANSPOSE_KERNEL } from './conv-transpose.js';
 
 export interface Geom {
   readonly kernel: readonly number[];
@@ -174,3 +175,84 @@ function emitConvND(k: KernelCtx, op: Op): void {
 }
 
 export const CONV_ND_KERNEL: KernelDef = { emit: emitConvND, flops: CONV_KERNEL.flops };
+
+// ---------------------------------------------------------------------------------------------
+// conv_transpose of any spatial rank, gather form: each output element sums the taps whose input
+// position (o + pad_begin - k * dilation) / stride is integral and inside the input. Pads come
+// from pads / output_shape / auto_pad / output_padding as in the interpreter; output sizes from
+// the result type. 1-D and 2-D f32 keep the scatter kernel (conv-transpose.ts).
+
+function transposePadsBegin(k: KernelCtx, op: Op, inSp: readonly Dim[], kern: readonly number[], st: readonly number[], dl: readonly number[]): number[] {
+  const r = kern.length;
+  const ints = (n: string): number[] | undefined => op.attrs.get(n)?.value as number[] | undefined;
+  const pads = ints('pads') ?? new Array<number>(2 * r).fill(0);
+  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  const os = ints('output_shape');
+  if (!os && auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return auto === 'VALID' ? new Array<number>(r).fill(0) : pads.slice(0, r);
+  if (!inSp.every((d): d is number => typeof d === 'number')) k.fail(op, 'conv_transpose with output_shape or auto_pad needs static spatial sizes');
+  const opad = ints('output_padding') ?? new Array<number>(r).fill(0);
+  const full = inSp.map((s, i) => st[i]! * ((s as number) - 1) + opad[i]! + (kern[i]! - 1) * dl[i]! + 1);
+  const out = os ? os.slice(os.length - r) : inSp.map((s, i) => (s as number) * st[i]!);
+  return full.map((f, i) => {
+    const total = f - out[i]!;
+    if (auto === 'SAME_UPPER') return Math.floor(total / 2);
+    if (auto === 'SAME_LOWER') return total - Math.floor(total / 2);
+    return op.attrs.has('pads') ? pads[i]! : 0;
+  });
+}
+
+function emitConvTransposeND(k: KernelCtx, op: Op): void {
+  const [X, Wt, B] = op.operands;
+  const y = op.results[0]!;
+  const dt = y.type.dtype;
+  const xd = k.dims(X!), wd = k.dims(Wt!), yd = k.dims(y);
+  const r = xd.length - 2;
+  if ((r === 1 || r === 2) && dt === 'f32') return CONV_TRANSPOSE_KERNEL.emit(k, op);
+  if ((dt !== 'f32' && dt !== 'f64') || r < 1 || !wd.every((d): d is number => typeof d === 'number') || typeof xd[1] !== 'number') {
+    k.fail(op, `conv_transpose on ${dt}[${xd.join('x')}] is not supported by the wasm backend`);
+  }
+  const kernel = wd.slice(2) as number[];
+  const group = Number(op.attrs.get('group')?.value ?? 1);
+  const C = xd[1] as number, Mg = wd[1] as number, Cg = C / group, M = Mg * group;
+  const ints = (n: string, fill: number): number[] => (op.attrs.get(n)?.value as number[] | undefined) ?? new Array<number>(r).fill(fill);
+  const st = ints('strides', 1), dl = ints('dilations', 1);
+  const inSp = xd.slice(2), outSp = yd.slice(2);
+  const pb = transposePadsBegin(k, op, inSp, kernel, st, dl);
+  const es = dt === 'f32' ? 4 : 8;
+  const em = k.em;
+  em.comment(`conv_transpose ${xd.join('x')} * ${wd.join('x')} -> ${yd.join('x')} group=${group} (N-D gather loops)`);
+  const inStr = stridesOf(k, inSp), kStr = stridesOf(k, kernel);
+  const I = k.size(inSp), K = kernel.reduce((a, b) => a * b, 1);
+  const acc = em.local('acc', dt), t = inSp.map(() => em.local('t', 'i32'));
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('m', i32(M), (m) => {
+    const grp = `(i32.div_u ${m} ${i32(Mg)})`, ml = `(i32.rem_u ${m} ${i32(Mg)})`;
+    const outLoop = (d: number, oc: string[]): void => {
+      if (d < r) { em.loop(`o${d}`, k.dim(outSp[d]!), (o) => outLoop(d + 1, [...oc, o])); return; }
+      em.set(acc, B ? `(${dt}.load ${addr(k.ptr(B), m, es)})` : `(${dt}.const 0)`);
+      em.loop('c', i32(Cg), (c) => {
+        const ci = add(mul(grp, i32(Cg)), c);
+        const kIdx: string[] = [];
+        const tapLoop = (dd: number): void => {
+          if (dd === r) {
+            const xi = t.reduce<string>((a, l, j) => add(a, mul(`(i32.div_u ${get(l)} ${i32(st[j]!)})`, inStr[j]!)), mul(add(mul(n, i32(C)), ci), I));
+            const wi = kIdx.reduce<string>((a, kk, j) => add(a, mul(kk, kStr[j]!)), mul(add(mul(ci, i32(Mg)), ml), i32(K)));
+            em.set(acc, `(${dt}.add ${get(acc)} (${dt}.mul (${dt}.load ${addr(k.ptr(X!), xi, es)}) (${dt}.load ${addr(k.ptr(Wt!), wi, es)})))`);
+            return;
+          }
+          em.loop(`k${dd}`, i32(kernel[dd]!), (kk) => {
+            kIdx[dd] = kk;
+            em.set(t[dd]!, sub(add(oc[dd]!, i32(pb[dd]!)), mul(kk, i32(dl[dd]!))));
+            const ok = `(i32.and (i32.ge_s ${get(t[dd]!)} (i32.const 0)) (i32.and (i32.eqz (i32.rem_u ${get(t[dd]!)} ${i32(st[dd]!)})) (i32.lt_u (i32.div_u ${get(t[dd]!)} ${i32(st[dd]!)}) ${k.dim(inSp[dd]!)})))`;
+            em.when(ok, () => tapLoop(dd + 1));
+          });
+        };
+        tapLoop(0);
+      });
+      const oi = oc.reduce<string>((a, o, j) => add(mul(a, k.dim(outSp[j]!)), o), add(mul(n, i32(M)), m));
+      em.line(`(${dt}.store ${addr(k.ptr(y), oi, es)} ${get(acc)})`);
+    };
+    outLoop(0, []);
+  }));
+}
+
+export const CONV_TRANSPOSE_ND_KERNEL: KernelDef = { emit: emitConvTransposeND, flops: CONV_TRANSPOSE_KERNEL.flops };

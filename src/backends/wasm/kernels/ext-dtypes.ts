@@ -4,7 +4,7 @@
 // hands the rest to the kernel it overrides (`previous`).
 
 import type { KernelDef } from '../kernel-api.js';
-import { CONV_ND_KERNEL } from './conv-nd.js';
+import { CONV_ND_KERNEL, CONV_TRANSPOSE_ND_KERNEL } from './conv-nd.js';
 import { DTYPE_CAST_KERNEL } from './dtype-cast.js';
 import { promoteLowp } from './dtype-promote.js';
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
@@ -33,7 +33,7 @@ const ANY_REDUCE = ['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 're
 const BASE: [string, KernelDef][] = [
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as [string, KernelDef]),
   ...GENERIC_OPS.map((n) => [n, GENERIC_ELEMENTWISE_KERNEL] as [string, KernelDef]),
-  ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_ND_KERNEL],
+  ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_ND_KERNEL], ['conv_transpose', CONV_TRANSPOSE_ND_KERNEL],
   ['max_pool', POOL_ND_KERNEL], ['average_pool', POOL_ND_KERNEL],
   ['global_average_pool', GLOBAL_AVG_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
   ['softmax', AXIS_SOFTMAX_KERNEL], ['log_softmax', AXIS_SOFTMAX_KERNEL],
