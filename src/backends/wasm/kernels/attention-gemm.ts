@@ -3,8 +3,8 @@
 // then new) are packed once into the GEMM's 8-column panels of K^T and the values into panels of
 // V; every query head of the group then runs, per block of up to 64 query rows:
 //   S = Q_rows K^T            (gemm: A = Q rows in place, lda = their row stride)
-//   S = softmax(bias(softcap(scale S)))   row by row in f32x4, masked entries exactly 0
-//   Y_rows = S V              (gemm: C = Y rows in place, ldc = their row stride)
+//   S = exp(bias(softcap(scale S)) - rowmax)   row by row in f32x4, masked entries exactly 0
+//   Y_rows = S V / rowsum     (gemm: C = Y rows in place, ldc = their row stride; then scaled)
 // so both products run at GEMM speed instead of one dot product per (query, key).
 
 import type { Value } from '../../../../ir/ir.js';
@@ -43,8 +43,10 @@ export function emitGemmAttention(k: KernelCtx, g: Geo, Sq: number, T: number, D
   const kPanels = Math.ceil(T / NR), vPanels = Math.ceil(Dv / NR);
   const kp = k.scratch(4 * kPanels * NR * D), vp = k.scratch(4 * vPanels * NR * T), sp = k.scratch(4 * rows * T);
   const ws = k.scratch(Math.max(16, gemmWorkspaceBytes(qkOpts, D), gemmWorkspaceBytes(pvOpts, T)));
+  const invs = k.scratch(4 * rows);
   em.comment(`attention through gemm: Sq=${Sq} T=${T} D=${D} Dv=${Dv}, ${rows} query rows per block`);
   const src = em.local('src', 'i32'), h = em.local('h', 'i32'), i0 = em.local('i0', 'i32'), mr = em.local('mr', 'i32');
+  const yp = em.local('yp', 'i32'), f = em.local('f', 'v128');
   em.loop('b', g.B, (b) => {
     const { offset, npLen } = g.perBatch(b);
     em.loop('kvh', g.Hkv, (kvh) => {
@@ -69,17 +71,24 @@ export function emitGemmAttention(k: KernelCtx, g: Geo, Sq: number, T: number, D
         em.forRange(i0, i32(0), i32(Sq - 1 + rows), rows, () => {
           em.set(mr, `(select ${i32(rows)} ${sub(i32(Sq), get(i0))} (i32.lt_s ${i32(rows)} ${sub(i32(Sq), get(i0))}))`);
           em.line(`(call ${qkFn} ${g.row(g.Q, g.qs, b, get(h), get(i0))} ${g.qs[2]} ${kp} ${sp} ${i32(T)} (i32.const 0) ${get(mr)} ${i32(T)} ${i32(D)} ${ws})`);
-          em.loop('r', get(mr), (r) => softmaxRow(k, g, { b, h: get(h), i: add(get(i0), r), rp: add(sp, mul(r, i32(4 * T))), offset, npLen, Sq, T }));
+          em.loop('r', get(mr), (r) => softmaxRow(k, g, { b, h: get(h), i: add(get(i0), r), rp: add(sp, mul(r, i32(4 * T))), inv: add(invs, bytes(r)), offset, npLen, Sq, T }));
           em.line(`(call ${pvFn} ${sp} ${i32(T)} ${vp} ${g.row(g.Y, g.ys, b, get(h), get(i0))} ${g.ys[2]} (i32.const 0) ${get(mr)} ${i32(Dv)} ${i32(T)} ${ws})`);
+          // Y rows were computed from unnormalised probabilities: scale each by 1 / its sum.
+          em.loop('r', get(mr), (r) => {
+            em.set(yp, g.row(g.Y, g.ys, b, get(h), add(get(i0), r)));
+            em.set(f, `(f32x4.splat (f32.load ${add(invs, bytes(r))}))`);
+            em.vecLoop(i32(Dv), (e) => em.line(`(v128.store align=4 ${add(get(yp), bytes(e))} (f32x4.mul (v128.load align=4 ${add(get(yp), bytes(e))}) ${get(f)}))`),
+              (e) => em.line(`(f32.store ${add(get(yp), bytes(e))} (f32.mul (f32.load ${add(get(yp), bytes(e))}) (f32x4.extract_lane 0 ${get(f)})))`));
+          });
         });
       });
     });
   });
 }
 
-interface Row { b: string; h: string; i: string; rp: string; offset: string; npLen: string; Sq: number; T: number }
+interface Row { b: string; h: string; i: string; rp: string; inv: string; offset: string; npLen: string; Sq: number; T: number }
 
-/** Scores of query row i (at rp) -> probabilities, in place; qk_matmul_output taps on the way. */
+/** Scores of query row i (at rp) -> exp(s - max) in place, 1 / their sum to `inv`; qk_matmul_output taps on the way. */
 function softmaxRow(k: KernelCtx, g: Geo, r: Row): void {
   const em = k.em;
   const rp = em.local('rp', 'i32'), qkp = em.local('qkp', 'i32'), mp = em.local('mp', 'i32'), iq = em.local('iq', 'i32');
@@ -133,16 +142,9 @@ function softmaxRow(k: KernelCtx, g: Geo, r: Row): void {
   });
   em.set(inv, `(call ${hsum} ${get(sum)})`);
   em.set(inv, `(select (f32.div (f32.const 1) ${get(inv)}) (f32.const 0) (f32.gt ${get(inv)} (f32.const 0)))`);
-  // Pass 3: normalise (tap 3 stores the probabilities).
-  em.vecLoop(T, (j) => {
-    const at = add(get(rp), bytes(j));
-    em.set(s, `(f32x4.mul (v128.load align=4 ${at}) (f32x4.splat ${get(inv)}))`);
-    em.line(`(v128.store align=4 ${at} ${get(s)})`);
-    if (g.QK && g.mode === 3) em.line(`(v128.store align=4 ${add(get(qkp), bytes(j))} ${get(s)})`);
-  }, (j) => {
-    const at = add(get(rp), bytes(j));
-    em.set(s, `(f32x4.mul (f32x4.splat (f32.load ${at})) (f32x4.splat ${get(inv)}))`);
-    em.line(`(f32.store ${at} (f32x4.extract_lane 0 ${get(s)}))`);
-    if (g.QK && g.mode === 3) em.line(`(f32.store ${add(get(qkp), bytes(j))} (f32x4.extract_lane 0 ${get(s)}))`);
-  });
+  em.line(`(f32.store ${r.inv} ${get(inv)})`);
+  if (!g.QK || g.mode !== 3) return;
+  // Tap 3 wants the normalised probabilities.
+  em.vecLoop(T, (j) => em.line(`(v128.store align=4 ${add(get(qkp), bytes(j))} (f32x4.mul (v128.load align=4 ${add(get(rp), bytes(j))}) (f32x4.splat ${get(inv)})))`),
+    (j) => em.line(`(f32.store ${add(get(qkp), bytes(j))} (f32.mul (f32.load ${add(get(rp), bytes(j))}) ${get(inv)}))`));
 }
