@@ -117,7 +117,9 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
   em.comment(`tensor_scatter axis=${axis} ${circular ? 'circular' : 'linear'}`);
   copyData(k, past, y, es);
   const w = em.local('w', 'i32'), pos = em.local('pos', 'i32');
-  em.loop('p', k.size(pd.slice(0, axis)), (p) => {
+  // An empty cache has nowhere to write (and circular mode would divide by 0). No early return:
+  // a fused group's later ops share this function.
+  em.when(`(i32.ne ${maxSeq} (i32.const 0))`, () => em.loop('p', k.size(pd.slice(0, axis)), (p) => {
     if (wi) {
       // write_indices[b] is not wrapped like an index: load it raw (clamped only below).
       const b = `(i32.div_u ${p} ${perBatch})`;
@@ -134,7 +136,7 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
       }
       em.line(`(memory.copy ${addr(k.ptr(y), mul(add(mul(p, maxSeq), get(pos)), inner), es)} ${addr(k.ptr(upd), mul(add(mul(p, seq), s), inner), es)} ${mul(inner, i32(es))})`);
     });
-  });
+  }));
 }
 
 export const SCATTER_ELEMENTS_KERNEL: KernelDef = { emit: emitScatterElements };

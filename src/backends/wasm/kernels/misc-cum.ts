@@ -14,6 +14,7 @@ function emitCumAny(k: KernelCtx, op: Op): void {
   if (!dt) k.fail(op, `${op.name} on ${x.type.dtype} is not supported by the wasm backend`);
   const xd = k.dims(x);
   const r = xd.length;
+  if (r === 0) k.fail(op, `${op.name} of a scalar`);
   const isSum = op.name === 'cum_sum';
   const exclusive = Number(op.attrs.get('exclusive')?.value ?? 0) !== 0;
   const reverse = Number(op.attrs.get('reverse')?.value ?? 0) !== 0;
