@@ -45,6 +45,24 @@ describe('wasm trigonometric and hyperbolic ops vs interpreter', () => {
   });
 });
 
+describe('wasm misc kernels inside fused groups (O2)', () => {
+  it('trig ops between elementwise ops (one fused group) and top_k feeding tan, through O2', async () => {
+    const text = module('%x: f32[4,5], %z: f32[4,5]', '%y: f32[4,5], %t: f32[4,2]', [
+      '    %a = add(%x, %z) : f32[4,5]',
+      '    %b = sin(%a) : f32[4,5]',
+      '    %c = atanh(%b) : f32[4,5]',
+      '    %d = mul(%c, %x) : f32[4,5]',
+      '    %e = cosh(%d) : f32[4,5]',
+      '    %y = sub(%e, %z) : f32[4,5]',
+      '    %k = const {value = dense<[2]> : i64[1]} : i64[1]',
+      '    %v, %i = top_k(%y, %k) : (f32[4,2], i64[4,2])',
+      '    %t = tan(%v) : f32[4,2]',
+    ], '%y, %t');
+    const ins = [randT('f32', [4, 5], 3, -1, 1), randT('f32', [4, 5], 4, -0.5, 0.5)];
+    expectClose(await runWasm(text, ins, 'O2'), interpText(text, ins), 1e-5, 1e-6);
+  });
+});
+
 describe('wasm pools and norms vs interpreter (fast-check)', () => {
   it('lp_pool 1-D/2-D/3-D with pads, strides, dilations, auto_pad, ceil_mode, p = 1/2/3', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3 }), dim, fc.array(fc.constantFrom(3, 4, 5, 7), { minLength: 3, maxLength: 3 }), fc.array(fc.constantFrom(1, 2, 3), { minLength: 3, maxLength: 3 }), fc.constantFrom('NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'), fc.integer({ min: 1, max: 3 }), fc.integer(), async (sp, C, sizes, ks, autoPad, p, seed) => {
