@@ -4,7 +4,7 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { floatAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
-import { convert, f32Lit, literal, REG, type Reg } from '../wgsl.js';
+import { f32Lit, literal, REG, type Reg } from '../wgsl.js';
 
 type Expr = (a: readonly string[], op: Op, reg: Reg, k: KernelCtx) => string;
 
@@ -32,7 +32,7 @@ const OPS: Record<string, Expr> = {
   floor: ([a]) => `floor(${a})`,
   ceil: ([a]) => `ceil(${a})`,
   round: ([a]) => `round(${a})`,
-  sign: ([a], _o, reg) => (reg === 'f32' ? `sign(${a})` : `sign(${a})`),
+  sign: ([a]) => `sign(${a})`,
   sin: ([a]) => `sin(${a})`,
   cos: ([a]) => `cos(${a})`,
   pow: ([a, b]) => `pow_f32(${a}, f32(${b}))`,
@@ -72,9 +72,8 @@ const FLOAT_ONLY = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'sqrt', 'rec
 
 /** Helper functions some expressions call; added to a shader when its text mentions them. */
 export const WGSL_HELPERS: Readonly<Record<string, string>> = {
-  // Abramowitz & Stegun 7.1.26 has 1.5e-7 absolute error; this one (W. J. Cody's rational
-  // approximation via erfc for |x| > 0.5 would be better) uses the 5-term form plus a Taylor
-  // series near 0, where the relative error of 7.1.26 is worst.
+  // Abramowitz & Stegun 7.1.26 (absolute error 1.5e-7) away from 0, and the Taylor series near
+  // 0, where 7.1.26's relative error is worst.
   erf_f32: `fn erf_f32(x: f32) -> f32 {
   let ax = abs(x);
   if (ax < 0.5f) {
@@ -107,11 +106,9 @@ function value(k: KernelCtx, op: Op, i: string): string {
     k.fail(op, `${op.name} on ${y.type.dtype} is not supported by the webgpu backend (f32 only)`);
   }
   if (op.name === 'pow' && (reg !== 'f32' || regs[0] !== 'f32')) k.fail(op, 'pow needs an f32 base in the webgpu backend');
-  // Bool-producing comparisons take operands of one type; arithmetic keeps the result's type.
   const args = op.operands.map((v, j) => (v ? k.operand(op, j, i) : ''));
   const e = OPS[op.name]!(args, op, reg, k);
-  const cmp = ['equal', 'less', 'greater', 'less_or_equal', 'greater_or_equal', 'is_nan'].includes(op.name);
-  return k.body.let('v', cmp || op.name === 'where' || op.name === 'pow' ? e : convert(e, reg, reg));
+  return k.body.let('v', e);
 }
 
 const COST: Readonly<Record<string, number>> = { exp: 8, erf: 16, tanh: 12, sigmoid: 10, gelu: 20, pow: 10, softplus: 10 };
