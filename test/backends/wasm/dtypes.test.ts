@@ -209,6 +209,22 @@ describe('wasm ops on f16 / bf16 (through f32, rounded after every op)', () => {
       }), { numRuns: 120 });
   });
 
+  it('trigonometric ops and linear resize on f16 / bf16', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom('f16', 'bf16'), fc.constantFrom('sin', 'cos', 'atan', 'sinh'), fc.constantFrom(1, 2, 5), fc.integer(), async (dt, f, w, seed) => {
+      const r = rng(seed);
+      const x = tensorFrom(dt as Tensor['dtype'], [1, 2, 3, w], Array.from({ length: 6 * w }, () => (r() - 0.5) * 6));
+      const text = `module @m {
+  func @main(%x: ${ty(dt, [1, 2, 3, w])}) -> (%y: ${ty(dt, [1, 2, 3, w])}, %z: ${ty(dt, [1, 2, 6, 2 * w])}) {
+    %y = ${f}(%x) : ${ty(dt, [1, 2, 3, w])}
+    %s = const {value = dense<[1.0, 1.0, 2.0, 2.0]> : f32[4]} : f32[4]
+    %z = resize(%x, none, %s) {mode = "linear"} : ${ty(dt, [1, 2, 6, 2 * w])}
+    return %y, %z
+  }
+}`;
+      expectNear(await runWasmT(text, [x]), interpText(text, [x]), 8e-3, 1e-3);
+    }), { numRuns: 12 });
+  });
+
   it('matmul, softmax, reduce_sum and conv on f16 agree with the interpreter within an f16 ulp or two', async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2, 3, 7), fc.constantFrom(1, 4, 5, 13), fc.constantFrom(1, 3, 8), fc.integer(), async (M, K, N, seed) => {
       const r = rng(seed);

@@ -21,6 +21,8 @@ import { GLOBAL_AVG_KERNEL } from './pool.js';
 import { ANY_DTYPE_REDUCE_KERNEL } from './reduce-extra.js';
 import { INT_CONV_KERNEL, INT_MATMUL_KERNEL } from './quant-int.js';
 import { DEQUANTIZE_KERNEL, DYNAMIC_QUANTIZE_KERNEL, QUANTIZE_KERNEL } from './quant-linear.js';
+import { RESIZE_KERNEL } from './data-resize.js';
+import { TRIG_KERNEL, TRIG_OPS } from './misc-unary.js';
 import { REDUCE_KERNEL, REDUCE_OPS } from './reduce.js';
 import { INSTANCE_NORM_KERNEL } from './norm-instance.js';
 
@@ -40,6 +42,7 @@ const BASE: [string, KernelDef][] = [
   ...REDUCE_OPS.map((n) => [n, ANY_REDUCE.includes(n) ? ANY_DTYPE_REDUCE_KERNEL : REDUCE_KERNEL] as [string, KernelDef]),
   ['layer_normalization', NORM_ANY_KERNEL], ['rms_normalization', NORM_ANY_KERNEL],
   ['batch_normalization', BATCH_NORM_KERNEL], ['instance_normalization', INSTANCE_NORM_KERNEL],
+  ['resize', RESIZE_KERNEL], ...TRIG_OPS.map((n) => [n, TRIG_KERNEL] as [string, KernelDef]),
 ];
 
 export const EXT_DTYPES: readonly (readonly [string, KernelDef])[] = [
