@@ -164,7 +164,7 @@ function segment(c: Ctx, s: Seg): void {
 
 /** W (4 or 1) keys starting at absolute key index j; lanes >= W are inert (-inf scores). */
 function block(c: Ctx, W: number, j: string, kRow: (lane: number) => string, vRow: (lane: number) => string): void {
-  const { k, em } = { k: c.k, em: c.k.em };
+  const k = c.k, em = k.em;
   const lanes = Array.from({ length: W }, (_, x) => x);
   const hsum = k.helper('hsum'), hmax = k.helper('hmax'), exp4 = k.helper('exp4');
   const kr = lanes.map((x) => { const r = em.local('kr', 'i32'); em.set(r, kRow(x)); return get(r); });
