@@ -44,8 +44,11 @@ function arith(name: string, a: Dim, b: Dim): Dim {
 
 /** Whether v is an argument of the module's main function (a graph input). */
 function isGraphInput(v: Value, module: Module | null): boolean {
-  const main = module?.funcs.find((f) => f.name === 'main') ?? module?.funcs[0];
-  return !v.def && !!main && main.body.args.includes(v);
+  if (v.def || !module) return false;
+  const main = module.funcs.find((f) => f.name === 'main') ?? module.funcs[0];
+  // While the importer builds the main function it is not in the module yet: any region argument
+  // then counts (one of a subgraph only matters to ops the wasm backend refuses anyway).
+  return !main || main.body.args.includes(v);
 }
 
 function trace(v: Value | null | undefined, depth: number, module: Module | null): Traced | undefined {

@@ -7,6 +7,7 @@
 // prod, |x| for L1, x^2 for sum_square, ...). Reducing an empty set gives the identity of the
 // combine (0, 1, -inf/+inf, or the integer range ends), as ONNX says.
 
+import { dimAdd, dimEq, dimMin, dimSel, dimWrap } from '../symbolic.js';
 import { DTYPE_INFO, intRange, isInteger, type DType } from '../dtype.js';
 import { defineOps, type EvalCtx, type InferCtx, type OpDef } from '../op-def.js';
 import { getNumber, isBigData, sizeOf, stridesOf, zeros, type BigArray, type NumericArray, type Tensor } from '../tensor.js';
@@ -140,6 +141,16 @@ export function reducedShape(shape: readonly Dim[], axes: readonly number[], kee
   return out;
 }
 
+/**
+ * Per input axis, a dim that is 1 when the axis is reduced and 0 when not, for axes read from input
+ * data (`min(1, eq(wrap(%axes[0],r),i) + ...)`); undefined when the axes are not traced.
+ */
+export function runtimeReducedFlags(rank: number, axes: readonly Dim[] | undefined, noop: boolean): Dim[] | undefined {
+  if (!axes || axes.includes(UNKNOWN_DIM)) return undefined;
+  if (axes.length === 0) return Array<Dim>(rank).fill(noop ? 0 : 1);
+  return Array.from({ length: rank }, (_, i) => dimMin(1, axes.reduce<Dim>((acc, a) => dimAdd(acc, dimEq(dimWrap(a, rank), i)), 0)));
+}
+
 export function inferReduce(ctx: InferCtx, dtype?: DType): TensorType[] {
   const x = ctx.inputs[0]!;
   const dt = dtype ?? x.dtype;
@@ -149,7 +160,11 @@ export function inferReduce(ctx: InferCtx, dtype?: DType): TensorType[] {
   const axes = reducedAxes(ctx, x.shape.length, axesType ? ctx.constant(1) : null, axesType !== null);
   if (axes !== 'unknown') return [{ dtype: dt, shape: reducedShape(x.shape, axes, keepdims) }];
   // Axes known only at run time: every dim may or may not be reduced.
-  if (keepdims) return [{ dtype: dt, shape: x.shape.map((d) => (d === 1 ? 1 : UNKNOWN_DIM)) }];
+  if (keepdims) {
+    const flags = axesType ? runtimeReducedFlags(x.shape.length, ctx.shapeValue?.(1), ctx.attrs.int('noop_with_empty_axes') !== 0) : undefined;
+    if (flags) return [{ dtype: dt, shape: x.shape.map((d, i) => (d === 1 ? 1 : dimSel(flags[i]!, 1, d))) }];
+    return [{ dtype: dt, shape: x.shape.map((d) => (d === 1 ? 1 : UNKNOWN_DIM)) }];
+  }
   const n = axesType!.shape?.length === 1 ? axesType!.shape[0] : undefined;
   if (typeof n === 'number' && n > x.shape.length) return ctx.fail(`${n} axes given for a rank-${x.shape.length} input`);
   if (typeof n === 'number' && n > 0) return [{ dtype: dt, shape: Array<Dim>(x.shape.length - n).fill(UNKNOWN_DIM) }];

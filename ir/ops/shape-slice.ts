@@ -9,7 +9,7 @@ import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { type AnyArray, constInts, gatherAxes, intsOf, mk, newLike, nextIndex, unknownDims } from './shape-common.js';
 import { shapeOperand } from './shape-trace.js';
-import { dimAdd, dimCeilDiv, dimClamp, dimMax, dimSub, dimWrap, hasDataSymbol } from '../symbolic.js';
+import { dimAdd, dimCeilDiv, dimClamp, dimEq, dimMax, dimSel, dimSub, dimWrap, hasDataSymbol } from '../symbolic.js';
 
 /** ONNX Slice clamping for one axis: the first index taken and the number of elements. */
 export function sliceAxis(dim: number, start: number, end: number, step: number): [number, number] {
@@ -63,6 +63,43 @@ export function sliceAxisDims(dim: Dim, start: Dim, end: Dim, step: number): [Di
   return [a, dimMax(0, dimCeilDiv(dimSub(b, a), step))];
 }
 
+/** sliceAxisDims with a step that may itself be a dim (data): both clampings, picked by its sign. */
+function sliceAxisAny(dim: Dim, start: Dim, end: Dim, step: Dim): [Dim, Dim] {
+  if (typeof step === 'number') return sliceAxisDims(dim, start, end, step);
+  const neg = dimEq(dimMax(step, 0), 0);
+  const w = dimWrap(start, dim), e = dimWrap(end, dim);
+  const a = dimSel(neg, dimClamp(w, 0, dimSub(dim, 1)), dimClamp(w, 0, dim));
+  const b = dimSel(neg, dimClamp(e, -1, dimSub(dim, 1)), dimClamp(e, 0, dim));
+  return [a, dimMax(0, dimCeilDiv(dimSub(b, a), step))];
+}
+
+/**
+ * Per-axis first index, step and length of a slice whose starts, ends, axes and steps may be dims
+ * (read from input data at run time): an axis given as data selects its entry with eq(axis, i).
+ * Undefined when an operand is unknown ('?').
+ */
+export function sliceDims(xd: readonly Dim[], starts: readonly Dim[], ends: readonly Dim[], axes: readonly Dim[] | undefined, steps: readonly Dim[] | undefined, bad: (m: string) => never): { start: Dim[]; step: Dim[]; len: Dim[] } | undefined {
+  const r = xd.length;
+  if ([starts, ends, axes ?? [], steps ?? []].some((l) => l.includes(UNKNOWN_DIM))) return undefined;
+  if (ends.length !== starts.length || (axes && axes.length !== starts.length) || (steps && steps.length !== starts.length)) {
+    bad('starts, ends, axes and steps must have the same length');
+  }
+  const start: Dim[] = xd.map(() => 0), step: Dim[] = xd.map(() => 1), len: Dim[] = [...xd];
+  starts.forEach((s0, j) => {
+    const ax = axes ? axes[j]! : j, st = steps ? steps[j]! : 1;
+    if (st === 0) bad('steps must not be 0');
+    for (let i = 0; i < r; i++) {
+      const hit = typeof ax === 'number' ? (normAxis(ax, r, bad) === i ? 1 : 0) : dimEq(dimWrap(ax, r), i);
+      if (hit === 0) continue;
+      const [a, n] = sliceAxisAny(xd[i]!, s0, ends[j]!, st);
+      start[i] = dimSel(hit, a, start[i]!);
+      step[i] = dimSel(hit, st, step[i]!);
+      len[i] = dimSel(hit, n, len[i]!);
+    }
+  });
+  return { start, step, len };
+}
+
 /** Per-axis index map: input index for each output position, -1 where padding is produced. */
 function padMap(dim: number, before: number, after: number, mode: string, bad: (m: string) => never): Int32Array {
   // Negative pads crop first (as the ONNX reference does), then the cropped range is padded.
@@ -100,6 +137,16 @@ function padsPerDim<D extends Dim>(rank: number, pads: D[], axes: number[] | und
   return out;
 }
 
+/** padsPerDim where pads and axes may be dims read from input data (an axis given as data selects with eq). */
+export function padsPerDimAny(rank: number, pads: readonly Dim[], axes: readonly Dim[] | undefined, bad: (m: string) => never): [Dim, Dim][] {
+  if (!axes || axes.every((a) => typeof a === 'number')) return padsPerDim(rank, [...pads], axes as number[] | undefined, bad);
+  if (pads.length !== 2 * axes.length) bad(`pads has ${pads.length} entries, expected ${2 * axes.length}`);
+  return Array.from({ length: rank }, (_, i) => {
+    const pick = (off: number): Dim => axes.reduce<Dim>((acc, a, j) => dimAdd(acc, dimSel(dimEq(dimWrap(a, rank), i), pads[off + j]!, 0)), 0);
+    return [pick(0), pick(axes.length)];
+  });
+}
+
 defineOps(
   {
     name: 'slice',
@@ -114,6 +161,12 @@ defineOps(
       if (!x.shape) return [x];
       const starts = shapeOperand(ctx, 1), ends = shapeOperand(ctx, 2);
       const axes = constInts(ctx, 3), steps = constInts(ctx, 4);
+      if (starts && ends && ((ctx.inputs[3] && !axes) || (ctx.inputs[4] && !steps))) {
+        // Axes or steps given as data: every axis may be the one sliced.
+        const ax = ctx.inputs[3] ? shapeOperand(ctx, 3) : undefined, sp = ctx.inputs[4] ? shapeOperand(ctx, 4) : undefined;
+        const d = (!ctx.inputs[3] || ax) && (!ctx.inputs[4] || sp) ? sliceDims(x.shape, starts, ends, ax, sp, ctx.fail) : undefined;
+        if (d) return [{ dtype: x.dtype, shape: d.len }];
+      }
       if (!starts || !ends || (ctx.inputs[3] && !axes) || (ctx.inputs[4] && !steps)) {
         // Axes known: only those dims become unknown.
         if (axes && !(ctx.inputs[4] && !steps)) {
@@ -153,9 +206,9 @@ defineOps(
       const x = ctx.inputs[0]!;
       if (!x.shape) return [x];
       const pads = shapeOperand(ctx, 1);
-      const axes = ctx.inputs[3] ? constInts(ctx, 3) : undefined;
-      if (!pads || (ctx.inputs[3] && !axes)) return [{ dtype: x.dtype, shape: unknownDims(x.shape.length) }];
-      const per = padsPerDim(x.shape.length, pads, axes, ctx.fail);
+      const axes = ctx.inputs[3] ? shapeOperand(ctx, 3) : undefined;
+      if (!pads || (ctx.inputs[3] && !axes) || axes?.includes(UNKNOWN_DIM)) return [{ dtype: x.dtype, shape: unknownDims(x.shape.length) }];
+      const per = padsPerDimAny(x.shape.length, pads, axes, ctx.fail);
       return [{
         dtype: x.dtype,
         shape: x.shape.map((d, i) => {

@@ -44,6 +44,7 @@ export interface DynamicDims {
   readonly symbols: readonly string[];
   readonly derived?: Readonly<Record<string, unknown>>;
   readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
+  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
   readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
 }
 
@@ -76,5 +77,11 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
       throw new Error(`tenth runtime: these inputs give dim '${d}' the impossible value ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
     }
     bind[d] = v;
+  }
+  for (const c of m.checks ?? []) {
+    if (bind[c.dim] === 0) {
+      const e = m.derived?.[c.dim] as Node | undefined;
+      throw new Error(`tenth runtime: these inputs do not fit the model: ${c.what} (from ${[...symbolsIn(e ?? { k: 'num' }, new Set())].map(from).join(', ')})`);
+    }
   }
 }

@@ -25,6 +25,7 @@ export interface RuntimeManifest {
   /** Dims computed at run time (expression trees, see dims.ts) and data symbols read from inputs. */
   readonly derived?: Readonly<Record<string, unknown>>;
   readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
+  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
   readonly ptrBase: number;
   readonly alignment: number;
   readonly weightsBytes: number;

@@ -49,6 +49,8 @@ export interface Manifest {
   readonly derived?: Readonly<Record<string, unknown>>;
   /** Data symbols: `%x[i]` is element `index` of input `input`, read before each run. */
   readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
+  /** Conditions on run-time dims (a derived dim that must be nonzero), with what breaking one means. */
+  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
   readonly ptrBase: number;
   /** Alignment of every buffer in bytes. */
   readonly alignment: number;

@@ -18,10 +18,11 @@ import { ESIZE, type KernelCtx } from './kernel-api.js';
 import { arenaBytes } from './kernels/dtype-codec.js';
 import { HELPERS } from './kernels/helpers.js';
 import { KERNELS } from './kernels/index.js';
+import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './kernels/reduce-dynamic.js';
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
-import { dataSymbol, dimExpr, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
+import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 const ALIGN = 16;
@@ -109,6 +110,45 @@ function dimSources(func: Func): DimSources {
   });
   SOURCES.set(func, s);
   return s;
+}
+
+/**
+ * Conditions on run-time dims the shape rules assumed: a broadcast operand dim equals the result
+ * dim or is 1 (`a` against `max(a,b)`), and a reshape keeps the element count. Each is a dim that
+ * must evaluate to nonzero; the runtime refuses bindings that break one.
+ */
+function runtimeChecks(func: Func): { dim: string; what: string }[] {
+  const out: { dim: string; what: string }[] = [];
+  const seen = new Set<string>();
+  const add = (d: Dim, what: string): void => {
+    if (typeof d === 'number' || d === '?' || seen.has(d)) return;
+    seen.add(d);
+    out.push({ dim: d, what });
+  };
+  const walk = (ops: readonly Op[]): void => {
+    for (const op of ops) {
+      op.regions.forEach((r) => walk(r.ops));
+      const fusion = getOpDef(op.name)?.fusion;
+      const y = op.results[0]?.type.shape;
+      if (!y) continue;
+      const where = `${op.name} %${op.results[0]!.name}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
+      if (fusion === 'elementwise' || fusion === 'broadcast') {
+        for (const v of op.name === 'expand' ? op.operands.slice(0, 1) : op.operands) {
+          const s = v?.type.shape;
+          if (!s || s.length > y.length) continue;
+          s.forEach((d, i) => {
+            const o = y[y.length - s.length + i]!;
+            if (typeof d === 'string' && d !== o) add(dimAdd(dimEq(d, o), dimEq(d, 1)), `${where}: operand %${v!.name} dim ${i} ('${d}') does not broadcast to '${o}'`);
+          });
+        }
+      } else if (op.name === 'reshape' && op.operands[0]?.type.shape) {
+        const a = dimProd(op.operands[0].type.shape), b = dimProd(y);
+        if (a !== b) add(dimEq(a, b), `${where}: cannot reshape ${a} elements to [${y.join(',')}]`);
+      }
+    }
+  };
+  walk(func.body.ops);
+  return out;
 }
 
 function symbolsOf(func: Func): string[] {
@@ -288,7 +328,8 @@ export function lowerModule(module: Module): Lowered {
     const ops = op.name === 'fused' ? op.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [op];
     let flops = 0;
     for (const o of ops) {
-      const kd = KERNELS.get(o.name)!;
+      // Reductions over axes read from input data get the run-time-generic kernel.
+      const kd = hasRuntimeAxes(k, o) ? REDUCE_DYNAMIC_KERNEL : KERNELS.get(o.name)!;
       kd.emit(k, o);
       flops += kd.flops?.(o, numel) ?? 0;
     }
@@ -324,10 +365,11 @@ export function lowerModule(module: Module): Lowered {
   const bind: Record<string, number> = {};
   symbols.forEach((s) => (bind[s] = 1));
   const src = dimSources(func);
+  const checks = runtimeChecks(func);
   const derived: Record<string, Expr> = {};
   const dataSymbols: Record<string, { input: string; index: number }> = {};
-  for (const d of symbols) {
-    if (src.bound.has(d)) continue;
+  for (const d of [...symbols, ...checks.map((c) => c.dim)]) {
+    if (src.bound.has(d) || derived[d]) continue;
     const e = dimExpr(d)!;
     derived[d] = e;
     for (const x of exprSymbols(e)) {
@@ -335,8 +377,11 @@ export function lowerModule(module: Module): Lowered {
       if (at && !src.bound.has(x)) dataSymbols[x] = { input: func.body.args[at[0]]!.name, index: at[1] };
     }
   }
-  const dynamic = Object.keys(derived).length > 0
-    ? { derived, dataSymbols: Object.keys(dataSymbols).length > 0 ? dataSymbols : undefined } : {};
+  const dynamic = Object.keys(derived).length > 0 ? {
+    derived,
+    dataSymbols: Object.keys(dataSymbols).length > 0 ? dataSymbols : undefined,
+    checks: checks.length > 0 ? checks : undefined,
+  } : {};
   const manifest: Manifest = {
     format: 'tenth-wasm/1', name: module.name, symbols, ...dynamic, ptrBase, alignment: ALIGN, weightsBytes,
     inputs, outputs, buffers, kernels: kernelNames, features: ['simd128', 'bulk-memory', 'sat-float-to-int'],

@@ -102,7 +102,7 @@ describe('wasm backend: dims known only at run time', () => {
     }
   });
 
-  it('shape operands given as input data: reshape with 0 and -1, expand, tile, constant_of_shape', async () => {
+  it('shape operands given as input data: reshape with 0 and -1, expand, tile', async () => {
     const text = `module @m {
   func @main(%x: f32[2,3,4], %s: i64[3], %e: i64[3], %r: i64[3]) -> (%a: f32[*], %b: f32[*], %c: f32[*]) {
     %a0 = reshape(%x, %s) : f32[*]
@@ -125,6 +125,61 @@ describe('wasm backend: dims known only at run time', () => {
       e: { data: BigInt64Array.from([2n, 3n, 1n]), dims: [3] }, r: { data: BigInt64Array.from(s.map(BigInt)), dims: [3] },
     });
     await expect(c.cm.run(feed([1, -2, 1]))).rejects.toThrow(/impossible value -6.*input 'r'|input 'r'.*-6/);
+  });
+
+  it('slice starts/ends and pad pads given as input data (negative, out of range, reversed)', async () => {
+    const text = `module @m {
+  func @main(%x: f32[s,5], %st: i64[2], %en: i64[2], %p: i64[4]) -> (%a: f32[*], %b: f32[*], %c: f32[*]) {
+    %a = slice(%x, %st, %en) : f32[*]
+    %b = slice(%x, %st, %en, %ax, %neg) : f32[*]
+    %c = pad(%x, %p) : f32[*]
+    return %a, %b, %c
+  }
+}`.replace('%b = slice', '%ax = const {value = dense<[1,0]> : i64[2]} : i64[2]\n    %neg = const {value = dense<[-1,-2]> : i64[2]} : i64[2]\n    %b = slice');
+    const load = (): Module => reinfer(parseModule(text, { file: 't.ir' }));
+    const c = await compiled(load);
+    const cases: [number, number[], number[], number[]][] = [
+      [4, [0, 1], [3, 4], [0, 1, 2, 0]], [6, [-2, -9], [99, -1], [1, 0, 0, 2]], [3, [5, 2], [-7, 2 ** 40], [2, 2, 1, 1]], [1, [0, 0], [1, 5], [0, 0, 0, 0]], [5, [1, 0], [3, 5], [1, -1, -2, 2]],
+    ];
+    for (const [n, st, en, p] of cases) {
+      await runBoth(load, c, [rand([n, 5], n), i64s([2], st), i64s([2], en), i64s([4], p)]);
+    }
+  });
+
+  it('reductions over axes given as input data (keepdims=1): each axis reduced or not at run time', async () => {
+    const ops = ['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_l2', 'reduce_log_sum_exp'];
+    const text = `module @m {
+  func @main(%x: f32[b,3,4], %ax: i64[2]) -> (${ops.map((_, i) => `%y${i}: f32[*]`).join(', ')}) {
+${ops.map((o, i) => `    %y${i} = ${o}(%x, %ax) {keepdims = 1} : f32[*]`).join('\n')}
+    return ${ops.map((_, i) => `%y${i}`).join(', ')}
+  }
+}`;
+    const load = (): Module => reinfer(parseModule(text, { file: 't.ir' }));
+    const c = await compiled(load);
+    for (const [b, ax] of [[2, [0, 2]], [3, [-1, 1]], [1, [1, 2]], [2, [0, -2]]] as const) {
+      await runBoth(load, c, [rand([b, 3, 4], b + 7), i64s([2], [...ax])]);
+    }
+  });
+
+  it('two different symbols broadcast to max(a,b); a binding that does not broadcast is refused', async () => {
+    const text = `module @m {
+  func @main(%x: f32[r,a], %y: f32[b], %s: i64[2]) -> (%z: f32[*], %w: f32[*]) {
+    %z = add(%x, %y) : f32[*]
+    %w = reshape(%x, %s) : f32[*]
+    return %z, %w
+  }
+}`;
+    const load = (): Module => reinfer(parseModule(text, { file: 't.ir' }));
+    expect(load().main.body.terminator!.operands[0]!.type.shape).toEqual(['r', 'max(a,b)']);
+    const c = await compiled(load);
+    for (const [r, a, b] of [[2, 3, 1], [2, 1, 4], [3, 5, 5], [1, 7, 7]] as const) {
+      await runBoth(load, c, [rand([r, a], 3), rand([b], 4), i64s([2], [a, r])]);
+    }
+    const feed = (a: number, b: number, s: number[]): Record<string, RunTensor> => ({
+      x: { data: new Float32Array(2 * a), dims: [2, a] }, y: { data: new Float32Array(b), dims: [b] }, s: { data: BigInt64Array.from(s.map(BigInt)), dims: [2] },
+    });
+    await expect(c.cm.run(feed(3, 4, [3, 2]))).rejects.toThrow(/add %z.*does not broadcast.*input 'x' dim 'a' = 3/);
+    await expect(c.cm.run(feed(3, 3, [4, 2]))).rejects.toThrow(/cannot reshape.*data of input 's'/);
   });
 });
 

@@ -26,7 +26,8 @@ describe('view-like ops', () => {
     const [v] = inferTypes('reshape', [{ dtype: 'f32', shape: ['b', 4, 32] }, k(i64([2], [-1, 128]))]);
     expect(v!.shape).toEqual(['b', 128]);
     const [w] = inferTypes('reshape', [{ dtype: 'f32', shape: [2, 3] }, { dtype: 'i64', shape: [3] }]);
-    expect(w!.shape).toEqual(['?', '?', '?']);
+    // A shape read from input data: each dim is an expression over that data (ir/shape-value.ts).
+    expect(w!.shape!.every((d) => typeof d === 'string' && d.includes('%'))).toBe(true);
   });
   it('reshape traces Shape -> Gather -> Unsqueeze -> Concat shape computations', () => {
     const m = new Module('t');
@@ -307,13 +308,14 @@ describe('shape rules without static information', () => {
     expect(inferTypes('nonzero', [{ dtype: 'f32', shape: ['n', 3] }])[0]!.shape).toEqual([2, '?']);
     expect(inferTypes('unique', [U], { axis: attr.int(0) }, 4).map((t) => t.shape)).toEqual([null, ['?'], ['?'], ['?']]);
   });
+  // Small integer inputs are read as data symbols (`%a1[0]`), so shapes stay computable at run time.
   it('non-constant shape operands give "?" only where the value matters', () => {
     const x = { dtype: 'f32' as const, shape: ['b', 8, 8] };
-    expect(inferTypes('slice', [x, { dtype: 'i64', shape: [1] }, { dtype: 'i64', shape: [1] }, k(i64([1], [2])), null])[0]!.shape).toEqual(['b', 8, '?']);
-    expect(inferTypes('expand', [{ dtype: 'f32', shape: [3, 1] }, { dtype: 'i64', shape: [3] }])[0]!.shape).toEqual(['?', 3, '?']);
-    expect(inferTypes('constant_of_shape', [{ dtype: 'i64', shape: [2] }])[0]!.shape).toEqual(['?', '?']);
+    expect(inferTypes('slice', [x, { dtype: 'i64', shape: [1] }, { dtype: 'i64', shape: [1] }, k(i64([1], [2])), null])[0]!.shape).toEqual(['b', 8, expect.stringContaining('wrap(')]);
+    expect(inferTypes('expand', [{ dtype: 'f32', shape: [3, 1] }, { dtype: 'i64', shape: [3] }])[0]!.shape).toEqual(['%a1[0]', 3, '%a1[2]']);
+    expect(inferTypes('constant_of_shape', [{ dtype: 'i64', shape: [2] }])[0]!.shape).toEqual(['%a0[0]', '%a0[1]']);
     expect(inferTypes('compress', [x, { dtype: 'bool', shape: [8] }], { axis: attr.int(1) })[0]!.shape).toEqual(['b', '?', 8]);
-    expect(inferTypes('resize', [x, null, null, { dtype: 'i64', shape: [1] }], { axes: attr.ints([2]) })[0]!.shape).toEqual(['b', 8, '?']);
+    expect(inferTypes('resize', [x, null, null, { dtype: 'i64', shape: [1] }], { axes: attr.ints([2]) })[0]!.shape).toEqual(['b', 8, '%a1[0]']);
     expect(inferTypes('split', [x, null], { axis: attr.int(0) }, 2).map((t) => t.shape)).toEqual([['?', 8, 8], ['?', 8, 8]]);
   });
 });

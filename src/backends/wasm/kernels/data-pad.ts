@@ -9,6 +9,7 @@ import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
 import { DTS } from './generic-elementwise.js';
 import { dimMax, dimNeg, dimSub } from '../../../../ir/symbolic.js';
+import { padsPerDimAny } from '../../../../ir/ops/shape-slice.js';
 
 const BY_SIZE: Readonly<Record<number, string>> = { 1: 'u8', 2: 'u16', 4: 'i32', 8: 'i64' };
 
@@ -59,9 +60,10 @@ function emitPad(k: KernelCtx, op: Op): void {
   // Pads given as input data are dims the runtime computes (k.dim of an expression).
   const pads: Dim[] = k.constant(op.operands[1]!) ? constInts(k, op, 1, 'pads')! : k.shapeValue(op.operands[1]!) ?? [];
   if (pads.length === 0 || pads.includes('?')) k.fail(op, 'pad needs constant pads, or pads read from a small integer graph input, in the wasm backend');
-  const axes = (constInts(k, op, 3, 'axes') ?? Array.from({ length: r }, (_, i) => i)).map((a) => (a < 0 ? a + r : a));
-  const per: [Dim, Dim][] = Array.from({ length: r }, () => [0, 0]);
-  axes.forEach((a, i) => { per[a] = [pads[i]!, pads[i + axes.length]!]; });
+  const axesV = op.operands[3];
+  const axes = axesV ? (k.constant(axesV) ? constInts(k, op, 3, 'axes') : k.shapeValue(axesV)) : undefined;
+  if (axesV && (!axes || axes.includes('?'))) k.fail(op, 'pad needs constant axes, or axes read from a small integer graph input, in the wasm backend');
+  const per = padsPerDimAny(r, pads, axes, (m) => k.fail(op, m));
   const mode = String(op.attrs.get('mode')?.value ?? 'constant');
   if (!['constant', 'reflect', 'edge', 'wrap'].includes(mode)) k.fail(op, `pad mode ${mode} is not supported by the wasm backend`);
   const em = k.em;

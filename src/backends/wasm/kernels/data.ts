@@ -7,7 +7,8 @@ import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
-import { sliceAxisDims } from '../../../../ir/ops/shape-slice.js';
+import { sliceDims } from '../../../../ir/ops/shape-slice.js';
+import { UNKNOWN_DIM } from '../../../../ir/types.js';
 
 const LOAD: Readonly<Record<number, [string, string]>> = { 1: ['i32.load8_u', 'i32.store8'], 2: ['i32.load16_u', 'i32.store16'], 4: ['i32.load', 'i32.store'], 8: ['i64.load', 'i64.store'] };
 
@@ -78,8 +79,7 @@ function emitSlice(k: KernelCtx, op: Op): void {
   const y = op.results[0]!;
   const xd = k.dims(x!), yd = k.dims(y);
   const st = k.constant(starts!), ax = axesV ? k.constant(axesV) : undefined, sp = stepsV ? k.constant(stepsV) : undefined;
-  if ((axesV && !ax) || (stepsV && !sp)) k.fail(op, 'slice needs constant axes and steps in the wasm backend');
-  if (!st) return emitSliceDynamic(k, op, ax ? toNumbers(ax) : undefined, sp ? toNumbers(sp) : undefined);
+  if (!st || (axesV && !ax) || (stepsV && !sp)) return emitSliceDynamic(k, op);
   const s0 = toNumbers(st);
   const axes = ax ? toNumbers(ax).map((a) => (a < 0 ? a + xd.length : a)) : s0.map((_v, i) => i);
   const steps = sp ? toNumbers(sp) : s0.map(() => 1);
@@ -90,7 +90,7 @@ function emitSlice(k: KernelCtx, op: Op): void {
     if (typeof d === 'number') {
       if (s < 0) s += d;
       s = dir > 0 ? Math.min(Math.max(s, 0), d) : Math.min(Math.max(s, -1), d - 1);
-    } else if (s < 0 || s >= 2 ** 31) return emitSliceDynamic(k, op, ax ? toNumbers(ax) : undefined, sp ? toNumbers(sp) : undefined);
+    } else if (s < 0 || s >= 2 ** 31) return emitSliceDynamic(k, op);
     start[a] = s; step[a] = dir;
   });
   const xs = stridesOf(k, xd);
@@ -100,25 +100,19 @@ function emitSlice(k: KernelCtx, op: Op): void {
   strided(k, yd, xs.map((s, a) => mul(s, i32(step[a]!))), base, (inOff, o) => k.em.line(copyElem(es, addr(k.ptr(y), o, es), addr(k.ptr(x!), inOff, es))));
 }
 
-/** Slice whose first index per axis is only known at run time (starts given as data, or negative on a symbolic dim). */
-function emitSliceDynamic(k: KernelCtx, op: Op, axes0: number[] | undefined, steps0: number[] | undefined): void {
-  const [x, starts, ends] = op.operands;
+/** Slice whose first index or step per axis is only known at run time (operands given as data, or a negative start on a symbolic dim). */
+function emitSliceDynamic(k: KernelCtx, op: Op): void {
+  const [x, starts, ends, axesV, stepsV] = op.operands;
   const y = op.results[0]!;
   const xd = k.dims(x!), yd = k.dims(y);
-  const s0 = k.shapeValue(starts!), e0 = k.shapeValue(ends!);
-  if (!s0 || !e0 || s0.includes('?') || e0.includes('?')) k.fail(op, 'slice starts/ends must be constants or small integer graph inputs in the wasm backend');
-  const axes = (axes0 ?? s0.map((_v, i) => i)).map((a) => (a < 0 ? a + xd.length : a));
-  const steps = steps0 ?? s0.map(() => 1);
-  const start: Dim[] = xd.map(() => 0), step = xd.map(() => 1);
-  axes.forEach((a, i) => {
-    start[a] = sliceAxisDims(xd[a]!, s0[i]!, e0[i]!, steps[i]!)[0];
-    step[a] = steps[i]!;
-  });
+  const val = (v: typeof x): Dim[] | undefined => (v ? k.shapeValue(v) ?? [UNKNOWN_DIM] : undefined);
+  const d = sliceDims(xd, val(starts)!, val(ends)!, val(axesV), val(stepsV), (m) => k.fail(op, m));
+  if (!d) return k.fail(op, 'slice operands must be constants or small integer graph inputs in the wasm backend');
   const xs = stridesOf(k, xd);
   const es = esize(k, op, y);
-  const base = xs.reduce((acc, s, a) => add(acc, mul(k.dim(start[a]!), s)), i32(0));
-  k.em.comment(`slice starts=[${start.join(',')}] steps=[${step.join(',')}]`);
-  strided(k, yd, xs.map((s, a) => mul(s, i32(step[a]!))), base, (inOff, o) => k.em.line(copyElem(es, addr(k.ptr(y), o, es), addr(k.ptr(x!), inOff, es))));
+  const base = xs.reduce((acc, s, a) => add(acc, mul(k.dim(d.start[a]!), s)), i32(0));
+  k.em.comment(`slice starts=[${d.start.join(',')}] steps=[${d.step.join(',')}]`);
+  strided(k, yd, xs.map((s, a) => mul(s, k.dim(d.step[a]!))), base, (inOff, o) => k.em.line(copyElem(es, addr(k.ptr(y), o, es), addr(k.ptr(x!), inOff, es))));
 }
 
 function emitGather(k: KernelCtx, op: Op): void {
