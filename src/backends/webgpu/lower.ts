@@ -117,6 +117,7 @@ export function lowerModule(module: Module): Lowered {
   // Canonical values: one name per buffer. Region arguments stand for the group's operands, a
   // group's results for the values it yields, and a view (reshape, flatten, ...) for its operand:
   // views are free, they read the same words at the same flat index.
+  const constTensor = (v: Value): Tensor | undefined => (v.def?.name === 'const' ? constantValue(v.def, module) : undefined);
   const alias = new Map<Value, Value>();
   const canon = (v: Value): Value => { let x = v; while (alias.has(x)) x = alias.get(x)!; return x; };
   const steps = func.body.ops.filter((op) => !STRUCTURAL.has(op.name) || op.name === 'fused');
@@ -127,8 +128,21 @@ export function lowerModule(module: Module): Lowered {
       region.args.forEach((a, i) => alias.set(a, op.operands[i]!));
       walkAlias(region.ops);
       region.terminator!.operands.forEach((v, i) => { if (v) alias.set(op.results[i]!, v); });
-    } else if (isView(op)) alias.set(op.results[0]!, op.operands[0]!);
+    } else if (isView(op)) {
+      if (op.name === 'dropout') checkInferenceDropout(op);
+      alias.set(op.results[0]!, op.operands[0]!);
+    }
   });
+  // Dropout is the identity only when not training or when the ratio is 0 (no random masks).
+  function checkInferenceDropout(op: Op): void {
+    const c = (v: Value | null | undefined): Tensor | null | undefined => (v ? constTensor(canon(v)) : null);
+    const training = c(op.operands[2]), ratio = c(op.operands[1]);
+    if (training === null) return;
+    if (training === undefined || ratio === undefined) fail('E201', 'dropout with a training_mode or ratio that is not a constant is not supported by the webgpu backend', op.loc);
+    if (Number(training.data[0]) !== 0 && (ratio === null ? 0.5 : Number(ratio.data[0])) !== 0) {
+      fail('E201', 'dropout in training mode with a nonzero ratio (random masks) is not supported by the webgpu backend', op.loc);
+    }
+  }
   walkAlias(func.body.ops);
 
   // Liveness: from the outputs back through the operands each kernel reads at run time (views
@@ -203,7 +217,6 @@ export function lowerModule(module: Module): Lowered {
   const weightKeys = new Map<string, number>();
   const newBuf = (b: Buf): number => { buffers.push(b); return buffers.length - 1; };
   const esizeOf = (v: Value): number => GPU_ESIZE[v.type.dtype]!;
-  const constTensor = (v: Value): Tensor | undefined => (v.def?.name === 'const' ? constantValue(v.def, module) : undefined);
   const weightFor = (v: Value): number => {
     const a = v.def!.attrs.get('value');
     const key = a?.kind === 'weight' ? `w:${a.value}` : `c:${v.name}`;

@@ -1,6 +1,6 @@
 // Elementwise ops with ONNX broadcasting: each is a WGSL expression over its operands' registers.
-// f32 math follows the interpreter: erf is a polynomial (WGSL has none), tanh is clamped first
-// (exp overflow inside some implementations turns tanh(+-large) into NaN).
+// f32 math follows the interpreter: erf, tanh and softplus are helper functions that stay accurate
+// near 0 and do not overflow far out (WGSL has no erf; builtin tanh cancels near 0 on SwiftShader).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { floatAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
@@ -26,7 +26,7 @@ const OPS: Record<string, Expr> = {
   relu: ([a], _o, reg) => `max(${a}, ${literal(0, reg)})`,
   exp: ([a]) => `exp(${a})`,
   log: ([a]) => `log(${a})`,
-  tanh: ([a]) => `tanh(clamp(${a}, -15.0f, 15.0f))`,
+  tanh: ([a]) => `tanh_f32(${a})`,
   sigmoid: ([a]) => `(1.0f / (1.0f + exp(-${a})))`,
   erf: ([a]) => `erf_f32(${a})`,
   floor: ([a]) => `floor(${a})`,
@@ -36,7 +36,7 @@ const OPS: Record<string, Expr> = {
   sin: ([a]) => `sin(${a})`,
   cos: ([a]) => `cos(${a})`,
   pow: ([a, b]) => `pow_f32(${a}, f32(${b}))`,
-  softplus: ([a]) => `select(log(1.0f + exp(${a})), ${a}, ${a} > 20.0f)`,
+  softplus: ([a]) => `softplus_f32(${a})`,
   softsign: ([a]) => `(${a} / (1.0f + abs(${a})))`,
   swish: ([a], op) => `(${a} / (1.0f + exp(-${f(floatAttr(op, 'alpha', 1))} * ${a})))`,
   leaky_relu: ([a], op) => `select(${a} * ${f(floatAttr(op, 'alpha', 0.01))}, ${a}, ${a} >= 0.0f)`,
@@ -44,7 +44,7 @@ const OPS: Record<string, Expr> = {
   hard_sigmoid: ([a], op) => `clamp(${a} * ${f(floatAttr(op, 'alpha', 0.2))} + ${f(floatAttr(op, 'beta', 0.5))}, 0.0f, 1.0f)`,
   hard_swish: ([a]) => `(${a} * clamp(${a} * ${f(1 / 6)} + 0.5f, 0.0f, 1.0f))`,
   gelu: ([a], op) => (String(op.attrs.get('approximate')?.value ?? 'none') === 'tanh'
-    ? `(0.5f * ${a} * (1.0f + tanh(clamp(${f(Math.sqrt(2 / Math.PI))} * (${a} + 0.044715f * ${a} * ${a} * ${a}), -15.0f, 15.0f))))`
+    ? `(0.5f * ${a} * (1.0f + tanh_f32(${f(Math.sqrt(2 / Math.PI))} * (${a} + 0.044715f * ${a} * ${a} * ${a}))))`
     : `(0.5f * ${a} * (1.0f + erf_f32(${a} * ${f(Math.SQRT1_2)})))`),
   // clip(x, min?, max?): a missing bound is no bound.
   clip: ([x, lo, hi], op) => {
@@ -83,6 +83,25 @@ export const WGSL_HELPERS: Readonly<Record<string, string>> = {
   let t = 1.0f / (1.0f + 0.3275911f * ax);
   let y = 1.0f - (((((1.061405429f * t - 1.453152027f) * t) + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t * exp(-ax * ax);
   return select(-y, y, x >= 0.0f);
+}`,
+  // Builtin tanh may cancel near 0 (SwiftShader computes it from exp) and overflow far out:
+  // an odd Taylor polynomial below 0.3 (error < 2e-8 relative), 1 - 2 / (exp(2|x|) + 1) above.
+  tanh_f32: `fn tanh_f32(x: f32) -> f32 {
+  let ax = abs(x);
+  if (ax < 0.3f) {
+    let x2 = x * x;
+    return x + x * x2 * (-0.33333333f + x2 * (0.13333333f + x2 * (-0.053968254f + x2 * 0.021869488f)));
+  }
+  let t = 1.0f - 2.0f / (exp(2.0f * min(ax, 15.0f)) + 1.0f);
+  return select(-t, t, x >= 0.0f);
+}`,
+  // max(x, 0) + log1p(exp(-|x|)), with log1p(y) = log(u) * y / (u - 1) for u = 1 + y (exact where
+  // log(1 + y) alone loses y's low bits: large negative x).
+  softplus_f32: `fn softplus_f32(x: f32) -> f32 {
+  let y = exp(-abs(x));
+  let u = 1.0f + y;
+  let l = select(log(u) * y / (u - 1.0f), y, u == 1.0f);
+  return max(x, 0.0f) + l;
 }`,
   // pow with ONNX's cases for a negative base and an integral exponent (WGSL pow is NaN there).
   pow_f32: `fn pow_f32(a: f32, b: f32) -> f32 {
