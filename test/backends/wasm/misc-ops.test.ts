@@ -1,6 +1,7 @@
-// The wasm kernels of misc-unary/pool/grid/image/deform/signal.ts against the
+// The wasm kernels of misc-unary/pool/norm/grid/image/deform/signal/fft.ts against the
 // interpreter (fast-check on random shapes with 1s and primes): trigonometric/hyperbolic ops on
-// f32 and f64, lp_pool / global_lp_pool / lp_normalization / max_unpool, grid_sample (1-3 spatial
+// f32 and f64, lp_pool / global_lp_pool / lp_normalization / max_unpool, group_normalization / lrn /
+// mean_variance_normalization, grid_sample (1-3 spatial
 // dims, every mode and padding), roi_align, affine_grid, col2im, deform_conv, dft / stft / windows /
 // mel_weight_matrix.
 // Tolerances: f32 results rtol 1e-5 (the kernels compute in f64 and round once, like the
@@ -99,6 +100,19 @@ describe('wasm pools and norms vs interpreter (fast-check)', () => {
       const text = module(`%x: ${ty(dt, ds)}`, `%y: ${ty(dt, ds)}`, [`    %y = lp_normalization(%x) {axis = ${axis}, p = ${p}} : ${ty(dt, ds)}`], '%y');
       await close(text, [x], dt === 'f32' ? 1e-5 : 1e-12);
     }), { numRuns: 30 });
+  });
+
+  it('group_normalization, lrn and mean_variance_normalization on random NCHW shapes, f32 and f64', async () => {
+    await fc.assert(fc.asyncProperty(dim, fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2, 5), fc.array(dim, { minLength: 0, maxLength: 2 }), fc.constantFrom(1, 2, 3, 5), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), fc.constantFrom('f32', 'f64'), fc.integer(), async (N, G, cg, sp, size, pick, dt, seed) => {
+      const C = G * cg, xs = [N, C, ...sp];
+      const axes = xs.map((_d, i) => i).filter((i) => pick[i]);
+      const text = module(`%x: ${ty(dt, xs)}, %s: ${ty(dt, [C])}, %b: ${ty(dt, [C])}`, `%g: ${ty(dt, xs)}, %l: ${ty(dt, xs)}, %m: ${ty(dt, xs)}`, [
+        `    %g = group_normalization(%x, %s, %b) {epsilon = 0.001, num_groups = ${G}} : ${ty(dt, xs)}`,
+        `    %l = lrn(%x) {alpha = 0.02, beta = ${seed & 1 ? '0.75' : '1.0'}, bias = 1.5, size = ${size}} : ${ty(dt, xs)}`,
+        `    %m = mean_variance_normalization(%x) {axes = [${axes.join(', ')}]} : ${ty(dt, xs)}`,
+      ], '%g, %l, %m');
+      await close(text, [randT(dt, xs, seed), randT(dt, [C], seed + 1), randT(dt, [C], seed + 2)], dt === 'f32' ? 1e-5 : 1e-10, 1e-6);
+    }), { numRuns: 40 });
   });
 
   it('max_unpool to the default size and to a larger output_shape (in-range indices, repeats: last wins)', async () => {

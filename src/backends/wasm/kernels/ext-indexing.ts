@@ -13,6 +13,7 @@ import { DET_KERNEL } from './misc-linalg.js';
 import { DEFORM_CONV_KERNEL } from './misc-deform.js';
 import { AFFINE_GRID_KERNEL, COL2IM_KERNEL } from './misc-image.js';
 import { GRID_SAMPLE_KERNEL, ROI_ALIGN_KERNEL } from './misc-grid.js';
+import { GROUP_NORM_KERNEL, LRN_KERNEL, MVN_KERNEL } from './misc-norm.js';
 import { GLOBAL_LP_POOL_KERNEL, LP_NORM_KERNEL, LP_POOL_KERNEL, MAX_UNPOOL_KERNEL } from './misc-pool.js';
 import { DFT_KERNEL, MEL_KERNEL, STFT_KERNEL, WINDOW_KERNEL, WINDOW_OPS } from './misc-signal.js';
 import { TRIG_KERNEL, TRIG_OPS } from './misc-unary.js';
@@ -27,6 +28,7 @@ export const EXT_INDEXING: readonly (readonly [string, KernelDef])[] = [
   // cum_sum/cum_prod on f64 or with a run-time axis; the rest delegates to the reduce-cum kernel.
   ['cum_sum', CUM_ANY_KERNEL], ['cum_prod', CUM_ANY_KERNEL],
   ['lp_pool', LP_POOL_KERNEL], ['global_lp_pool', GLOBAL_LP_POOL_KERNEL], ['lp_normalization', LP_NORM_KERNEL], ['max_unpool', MAX_UNPOOL_KERNEL],
+  ['group_normalization', GROUP_NORM_KERNEL], ['lrn', LRN_KERNEL], ['mean_variance_normalization', MVN_KERNEL],
   ['grid_sample', GRID_SAMPLE_KERNEL], ['roi_align', ROI_ALIGN_KERNEL], ['deform_conv', DEFORM_CONV_KERNEL],
   ['affine_grid', AFFINE_GRID_KERNEL], ['col2im', COL2IM_KERNEL],
   ['dft', DFT_KERNEL], ['stft', STFT_KERNEL], ['mel_weight_matrix', MEL_KERNEL], ...WINDOW_OPS.map((n) => [n, WINDOW_KERNEL] as const),
