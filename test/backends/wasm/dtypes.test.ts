@@ -150,6 +150,21 @@ describe('wasm reduced-precision storage and casts', () => {
     }), { numRuns: 250 });
   });
 
+  it('identity copies i64, f16 (NaN bits included) and int4 elements unchanged', async () => {
+    const text = `module @m {
+  func @main(%x: i64[3], %h: f16[3], %q: i4[2]) -> (%y: i64[3], %g: f16[3], %r: i4[2]) {
+    %y = identity(%x) : i64[3]
+    %g = identity(%h) : f16[3]
+    %r = identity(%q) : i4[2]
+    return %y, %g, %r
+  }
+}`;
+    const ins = [tensorFrom('i64', [3], [1n, -2n, 3_000_000_000_000n]), tensorFrom('f16', [3], [1.5, -2, NaN]), tensorFrom('i4', [2], [-8, 7])];
+    expectExact(await runWasmT(text, ins), interpText(text, ins));
+    const [, g] = await runRaw(text, [{ data: ins[0]!.data as BigInt64Array, dims: [3] }, { data: Uint16Array.from([0x3e00, 0xfc01, 0x7d55]), dims: [3] }, { data: Int8Array.from([-8, 7]), dims: [2] }]);
+    expect(Array.from(g!.data as Uint16Array)).toEqual([0x3e00, 0xfc01, 0x7d55]);
+  });
+
   it('int4 / float4 / f16 constants are laid out for the arena (one int4/float4 element per byte)', async () => {
     // int4 weights pack two per byte, low nibble first: 0x21 -> 1, 2; 0xf8 -> -8, -1; 0x07 -> 7 (and a 0 pad).
     const text = `module @m {
