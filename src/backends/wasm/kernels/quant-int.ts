@@ -1,16 +1,17 @@
 // Integer matmul and conv: matmul_integer / qlinear_matmul (numpy batch broadcasting, zero points
-// per tensor, per row of A or per column of B) and conv_integer / qlinear_conv (through the N-D
-// conv loops, w_zero_point per output channel, int32 bias). Products of the centred 8-bit values
+// per tensor, per row of A or per column of B) and conv_integer / qlinear_conv (any spatial rank,
+// w_zero_point per output channel, int32 bias). Products of the centred 8-bit values
 // accumulate exactly in i32. When K and N are static, each batch's B is centred and transposed
 // into i16 columns padded to 8 (scratch), each row of A likewise, and a dot product takes 8 taps
-// per i32x4.dot_i16x8_s. The q* forms requantize as the interpreter: the multiplier
-// a_scale*b_scale/y_scale is rounded after each step in the scales' dtype, then
-// round_half_even(acc * multiplier) + y_zero_point saturates to the output type.
+// per i32x4.dot_i16x8_s; the convs do the same with input patches against weight rows. The q*
+// forms requantize as the interpreter: the multiplier a_scale*b_scale/y_scale is rounded after
+// each step in the scales' dtype, then round_half_even(acc * multiplier) + y_zero_point
+// saturates to the output type.
 
 import type { Op, Value } from '../../../../ir/ir.js';
-import { add, addr, get, i32, mul } from '../emitter.js';
+import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
-import { emitConvLoops } from './conv-nd.js';
+import { geometryOf, stridesOf } from './conv-nd.js';
 import { decoder, elem, encode, LOWP } from './dtype-codec.js';
 import { broadcastStrides, rowOffset } from './elementwise.js';
 
@@ -106,6 +107,11 @@ function emitIntMatmul(k: KernelCtx, op: Op): void {
   });
 }
 
+/**
+ * Integer conv: per output position, the centred input patch (Cg * K taps; padding taps are 0 after
+ * centring, as the interpreter skips them) goes into an i16 scratch row padded to 8, and each
+ * output channel of the group takes its dot product with that channel's centred i16 weight row.
+ */
 function emitIntConv(k: KernelCtx, op: Op): void {
   const q = op.name === 'qlinear_conv';
   const o = op.operands;
@@ -113,13 +119,60 @@ function emitIntConv(k: KernelCtx, op: Op): void {
   const B = q ? o[8] ?? null : null;
   const y = op.results[0]!;
   if (zx && k.dims(zx).some((d) => d !== 1)) k.fail(op, `${op.name} with a non-scalar x_zero_point is not supported by the wasm backend`);
-  emitConvLoops(k, op, x, w, y, {
-    acc: 'i32',
-    loadX: (i) => `(i32.sub ${load8(k, op, x, i)} ${zpAt(k, op, zx, i32(0))})`,
-    loadW: (i, m) => `(i32.sub ${load8(k, op, w, i)} ${zpAt(k, op, zw, m)})`,
-    init: (m) => (B ? `(i32.load ${addr(k.ptr(B), m, 4)})` : i32(0)),
-    store: (i, acc, m) => k.em.line(q ? requantize(k, op, y, i, acc, o[1]!, i32(0), o[4]!, m, o[6]!, o[7] ?? null) : `(i32.store ${addr(k.ptr(y), i, 4)} ${acc})`),
-  });
+  const xd = k.dims(x), wd = k.dims(w), yd = k.dims(y);
+  const r = xd.length - 2;
+  if (r < 1 || wd.length !== xd.length || !wd.every((d): d is number => typeof d === 'number')) k.fail(op, `${op.name} needs input [N,C,...] and a weight of static shape [M,C/group,...]`);
+  const kernel = wd.slice(2) as number[];
+  const group = Number(op.attrs.get('group')?.value ?? 1);
+  const M = wd[0] as number, Cg = wd[1] as number, Mg = M / group, K = kernel.reduce((a, b) => a * b, 1);
+  const Kt = Cg * K, Kp = Math.ceil(Kt / 8) * 8;
+  const inSp = xd.slice(2), outSp = yd.slice(2);
+  const g = geometryOf(k, op, kernel, inSp, outSp);
+  const inStr = stridesOf(k, inSp), kStr = stridesOf(k, kernel);
+  const em = k.em;
+  em.comment(`${op.name} ${xd.join('x')} * ${wd.join('x')} -> ${yd.join('x')} group=${group} (i16 patches, i32x4.dot_i16x8_s)`);
+  const wT = k.scratch(2 * Kp * M), patch = k.scratch(2 * Kp);
+  em.line(`(memory.fill ${wT} (i32.const 0) ${i32(2 * Kp * M)})`);
+  em.loop('m', i32(M), (m) => em.loop('j', i32(Kt), (j) => em.line(
+    `(i32.store16 ${addr(wT, add(mul(m, i32(Kp)), j), 2)} (i32.sub ${load8(k, op, w, add(mul(m, i32(Kt)), j))} ${zpAt(k, op, zw, m)}))`)));
+  const I = k.size(inSp), C = k.dim(xd[1]!);
+  const ic = inSp.map(() => em.local('ic', 'i32'));
+  const acc = em.local('acc', 'i32'), vacc = em.local('vacc', 'v128'), xo = em.local('xo', 'i32');
+  const xz = zpAt(k, op, zx, i32(0));
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('grp', i32(group), (grp) => {
+    const outLoop = (d: number, oc: string[]): void => {
+      if (d < r) { em.loop(`o${d}`, k.dim(outSp[d]!), (od) => outLoop(d + 1, [...oc, od])); return; }
+      em.line(`(memory.fill ${patch} (i32.const 0) ${i32(2 * Kp)})`);
+      em.loop('c', i32(Cg), (c) => {
+        em.set(xo, mul(add(mul(n, C), add(mul(grp, i32(Cg)), c)), I));
+        const kIdx: string[] = [];
+        const tapLoop = (dd: number): void => {
+          if (dd === r) {
+            const xi = ic.reduce<string>((a, l, j) => add(a, mul(get(l), inStr[j]!)), get(xo));
+            const pi = kIdx.reduce<string>((a, kk, j) => add(a, mul(kk, kStr[j]!)), mul(c, i32(K)));
+            em.line(`(i32.store16 ${addr(patch, pi, 2)} (i32.sub ${load8(k, op, x, xi)} ${xz}))`);
+            return;
+          }
+          em.loop(`k${dd}`, i32(kernel[dd]!), (kk) => {
+            kIdx[dd] = kk;
+            em.set(ic[dd]!, sub(add(mul(oc[dd]!, i32(g.strides[dd]!)), mul(kk, i32(g.dilations[dd]!))), i32(g.padsBegin[dd]!)));
+            em.when(`(i32.lt_u ${get(ic[dd]!)} ${k.dim(inSp[dd]!)})`, () => tapLoop(dd + 1));
+          });
+        };
+        tapLoop(0);
+      });
+      em.loop('ml', i32(Mg), (ml) => {
+        const m = add(mul(grp, i32(Mg)), ml);
+        em.set(vacc, '(v128.const i32x4 0 0 0 0)');
+        em.loop('k8', i32(Kp / 8), (k8) => em.set(vacc, `(i32x4.add ${get(vacc)} (i32x4.dot_i16x8_s (v128.load ${addr(patch, mul(k8, i32(8)), 2)}) (v128.load ${addr(wT, add(mul(m, i32(Kp)), mul(k8, i32(8))), 2)})))`));
+        em.set(acc, `(i32.add (i32.add (i32x4.extract_lane 0 ${get(vacc)}) (i32x4.extract_lane 1 ${get(vacc)})) (i32.add (i32x4.extract_lane 2 ${get(vacc)}) (i32x4.extract_lane 3 ${get(vacc)})))`);
+        if (B) em.set(acc, `(i32.add ${get(acc)} (i32.load ${addr(k.ptr(B), m, 4)}))`);
+        const yi = oc.reduce<string>((a, od, j) => add(mul(a, k.dim(outSp[j]!)), od), add(mul(n, i32(M)), m));
+        em.line(q ? requantize(k, op, y, yi, get(acc), o[1]!, i32(0), o[4]!, m, o[6]!, o[7] ?? null) : `(i32.store ${addr(k.ptr(y), yi, 4)} ${get(acc)})`);
+      });
+    };
+    outLoop(0, []);
+  }));
 }
 
 const intFlops = (op: Op, numel: (v: Value) => number): number => {
