@@ -3,8 +3,8 @@
 // API only (browsers, Deno, Node with the `webgpu` package). It imports nothing of the compiler.
 //
 // At load: every pipeline is created once (explicit layout: uniform, arena, weights), weights are
-// uploaded once. Per binding of the symbols (cached): the arena is planned (plan.ts), an arena
-// buffer, a uniform buffer (symbols and buffer offsets) and the bind group are made. Per run:
+// uploaded once. Per binding of the symbols (cached): the arena is planned (plan.ts) and the
+// uniform words (symbols and buffer offsets) computed; one arena buffer grows to fit. Per run:
 // inputs are written, one command encoder records every dispatch in one compute pass and the
 // copies of the outputs, one submit, one map of the read-back buffer. No CPU round trip between
 // kernels.
@@ -136,11 +136,36 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   const wbuf = device.createBuffer({ size: Math.max(16, ceilDiv(weights.length, 4) * 4), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
   if (weights.length > 0) device.queue.writeBuffer(wbuf, 0, padded(weights));
 
-  interface Bound { bind: Record<string, number>; plan: ArenaPlan; arena: GBuffer; bindGroup: unknown; counts: [number, number, number][] }
+  // Per binding of the symbols (cached): the arena plan, the uniform words and workgroup counts.
+  // One arena buffer (grown to the largest plan seen, so no binding leaks a buffer) and one
+  // uniform buffer (rewritten when the binding changes) serve them all; writes are queued in
+  // order with the submits, so a run sees its own binding.
+  interface Bound { key: string; bind: Record<string, number>; plan: ArenaPlan; words: Uint32Array; counts: [number, number, number][] }
   const bound = new Map<string, Bound>();
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
+  const ubuf = device.createBuffer({ size: 16 * Math.max(1, ceilDiv(manifest.uniforms.length, 4)), usage: USAGE.UNIFORM | USAGE.COPY_DST });
+  let arena: GBuffer | undefined;
+  let bindGroup: unknown;
+  let current: string | undefined;
 
   function bindInputs(inputs: Readonly<Record<string, RunTensor>>): Bound {
+    const b = planFor(inputs);
+    if (!arena || arena.size < b.plan.bytes) {
+      arena?.destroy();
+      arena = device.createBuffer({ size: Math.max(256, b.plan.bytes), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
+      bindGroup = device.createBindGroup({
+        layout,
+        entries: [{ binding: 0, resource: { buffer: ubuf } }, { binding: 1, resource: { buffer: arena } }, { binding: 2, resource: { buffer: wbuf } }],
+      });
+    }
+    if (current !== b.key) {
+      device.queue.writeBuffer(ubuf, 0, b.words);
+      current = b.key;
+    }
+    return b;
+  }
+
+  function planFor(inputs: Readonly<Record<string, RunTensor>>): Bound {
     const bind: Record<string, number> = {};
     for (const inp of manifest.inputs) {
       const t = inputs[inp.name];
@@ -163,15 +188,8 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     const known = bound.get(key);
     if (known) return known;
     const plan = planArena(manifest.buffers, bind, manifest.alignment);
-    const arena = device.createBuffer({ size: Math.max(16, plan.bytes), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
-    const words = new Uint32Array(Math.max(4, ceilDiv(manifest.uniforms.length, 4) * 4));
+    const words = new Uint32Array(4 * Math.max(1, ceilDiv(manifest.uniforms.length, 4)));
     manifest.uniforms.forEach((u, i) => (words[i] = 'symbol' in u ? bind[u.symbol]! : plan.offsets[u.buffer]! / 4));
-    const ubuf = device.createBuffer({ size: words.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
-    device.queue.writeBuffer(ubuf, 0, words);
-    const bindGroup = device.createBindGroup({
-      layout,
-      entries: [{ binding: 0, resource: { buffer: ubuf } }, { binding: 1, resource: { buffer: arena } }, { binding: 2, resource: { buffer: wbuf } }],
-    });
     const count = (c: MCount): number => ceilDiv(c.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d]!), 1), c.div);
     const counts = manifest.kernels.map((k): [number, number, number] => {
       let [x, y, z] = k.dispatch.map(count) as [number, number, number];
@@ -183,7 +201,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
       if (y > maxDim || z > maxDim) throw new Error(`tenth runtime: kernel ${k.name} needs [${x},${y},${z}] workgroups (limit ${maxDim})`);
       return [x, y, z];
     });
-    const b: Bound = { bind, plan, arena, bindGroup, counts };
+    const b: Bound = { key, bind, plan, words, counts };
     bound.set(key, b);
     return b;
   }
@@ -192,7 +210,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     for (const inp of manifest.inputs) {
       const d = inputs[inp.name]!.data;
       const data = inp.dtype === 'bool' ? Uint32Array.from(d as Uint8Array) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-      if (data.byteLength > 0) device.queue.writeBuffer(b.arena, b.plan.offsets[inp.buffer]!, padded(data));
+      if (data.byteLength > 0) device.queue.writeBuffer(arena!, b.plan.offsets[inp.buffer]!, padded(data));
     }
   };
 
@@ -200,7 +218,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     const [x, y, z] = b.counts[n]!;
     if (x * y * z === 0) return;
     pass.setPipeline(pipelines[n]);
-    pass.setBindGroup(0, b.bindGroup);
+    pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
   };
 
@@ -217,7 +235,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     const readback = device.createBuffer({ size: Math.max(16, total), usage: USAGE.MAP_READ | USAGE.COPY_DST });
     spans.forEach((s, i) => {
       const buf = manifest.buffers[s.o.buffer]!;
-      const src = buf.kind === 'weight' ? wbuf : b.arena;
+      const src = buf.kind === 'weight' ? wbuf : arena!;
       const off = buf.kind === 'weight' ? buf.offset! : b.plan.offsets[s.o.buffer]!;
       if (s.bytes > 0) enc.copyBufferToBuffer(src, off, readback, at[i]!, ceilDiv(s.bytes, 4) * 4);
     });
