@@ -1,7 +1,7 @@
-// The wasm indexing kernels (kernels/index-*.ts, misc-bits.ts, misc-cum.ts, misc-linalg.ts)
+// The wasm indexing kernels (kernels/index-*.ts, misc-bits/cum/linalg/tfidf.ts)
 // against the interpreter: gather_nd, scatter_elements / scatter_nd with every reduction,
 // tensor_scatter, top_k, eye_like, bit_shift, bit_cast, cum_sum/cum_prod on f64 or with a run-time
-// axis, reverse_sequence, one_hot, center_crop_pad and det, on random shapes with 1s and primes;
+// axis, reverse_sequence, one_hot, center_crop_pad, det and tf_idf_vectorizer, on random shapes with 1s and primes;
 // plus hand-checked cases and the clamping of out-of-range indices (no write outside the output).
 
 import fc from 'fast-check';
@@ -219,6 +219,29 @@ describe('wasm reverse_sequence / one_hot / center_crop_pad / det vs interpreter
       expect(got[0]!.shape).toEqual(want[0]!.shape);
       w.forEach((v, i) => expect(Math.abs(g[i]! - v)).toBeLessThanOrEqual(1e-6 * Math.abs(v) + 1e-9));
     }), { numRuns: 40 });
+  });
+});
+
+describe('wasm tf_idf_vectorizer vs interpreter (fast-check)', () => {
+  it('random uni/bi/trigram pools, gram lengths, skips, modes and weights on [C] and [B, C] tokens', async () => {
+    const gram = (n: number): fc.Arbitrary<number[][]> => fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }), { minLength: 0, maxLength: 3 });
+    await fc.assert(fc.asyncProperty(gram(1), gram(2), gram(3), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.nat(3), fc.constantFrom('TF', 'IDF', 'TFIDF'), fc.boolean(), fc.boolean(), fc.constantFrom('i64', 'i32'), fc.integer(), async (g1, g2, g3, minN, span, skip, mode, withW, batched, dt, seed) => {
+      const maxN = Math.min(3, minN + span);
+      const pool = [...g1.flat(), ...g2.flat(), ...g3.flat()];
+      fc.pre(pool.length > 0);
+      const counts = [0, g1.length, g1.length + 2 * g2.length];
+      const nGrams = g1.length + g2.length + g3.length;
+      // Output columns: a permutation-ish mapping with a repeat, so columns may be shared.
+      const indexes = Array.from({ length: nGrams }, (_, i) => (i * 5 + (seed >>> 0)) % (nGrams + 1));
+      const out = Math.max(...indexes) + 1;
+      const weights = Array.from({ length: out }, (_, i) => (i % 3) * 0.5 + 0.25);
+      const xs = batched ? [2, 7] : [9];
+      const ys = batched ? [2, out] : [out];
+      const attrs = [`max_gram_length = ${maxN}`, `max_skip_count = ${skip}`, `min_gram_length = ${minN}`, `mode = "${mode}"`, `ngram_counts = [${counts.join(', ')}]`,
+        `ngram_indexes = [${indexes.join(', ')}]`, `pool_int64s = [${pool.join(', ')}]`, ...(withW ? [`weights = [${weights.map((w) => w.toFixed(2)).join(', ')}]`] : [])];
+      const text = module(`%x: ${ty(dt, xs)}`, `%y: ${ty('f32', ys)}`, [`    %y = tf_idf_vectorizer(%x) {${attrs.join(', ')}} : ${ty('f32', ys)}`], '%y');
+      await same(text, [randT(dt, xs, seed, 0, 3)]);
+    }), { numRuns: 50 });
   });
 });
 

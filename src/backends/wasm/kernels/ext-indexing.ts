@@ -16,6 +16,7 @@ import { GRID_SAMPLE_KERNEL, ROI_ALIGN_KERNEL } from './misc-grid.js';
 import { GROUP_NORM_KERNEL, LRN_KERNEL, MVN_KERNEL } from './misc-norm.js';
 import { GLOBAL_LP_POOL_KERNEL, LP_NORM_KERNEL, LP_POOL_KERNEL, MAX_UNPOOL_KERNEL } from './misc-pool.js';
 import { DFT_KERNEL, MEL_KERNEL, STFT_KERNEL, WINDOW_KERNEL, WINDOW_OPS } from './misc-signal.js';
+import { TF_IDF_KERNEL } from './misc-tfidf.js';
 import { TRIG_KERNEL, TRIG_OPS } from './misc-unary.js';
 
 export const EXT_INDEXING: readonly (readonly [string, KernelDef])[] = [
@@ -24,6 +25,7 @@ export const EXT_INDEXING: readonly (readonly [string, KernelDef])[] = [
   ['scatter_elements', SCATTER_ELEMENTS_KERNEL], ['scatter_nd', SCATTER_ND_KERNEL], ['tensor_scatter', TENSOR_SCATTER_KERNEL],
   ['top_k', TOP_K_KERNEL],
   ['reverse_sequence', REVERSE_SEQUENCE_KERNEL], ['one_hot', ONE_HOT_KERNEL], ['center_crop_pad', CENTER_CROP_PAD_KERNEL], ['det', DET_KERNEL],
+  ['tf_idf_vectorizer', TF_IDF_KERNEL],
   ['bit_shift', BIT_SHIFT_KERNEL], ['bit_cast', BIT_CAST_KERNEL], ['eye_like', EYE_LIKE_KERNEL],
   // cum_sum/cum_prod on f64 or with a run-time axis; the rest delegates to the reduce-cum kernel.
   ['cum_sum', CUM_ANY_KERNEL], ['cum_prod', CUM_ANY_KERNEL],
