@@ -1,8 +1,9 @@
 // The wasm indexing kernels (kernels/index-*.ts, misc-bits/cum/linalg/tfidf.ts)
 // against the interpreter: gather_nd, scatter_elements / scatter_nd with every reduction,
 // tensor_scatter, top_k, eye_like, bit_shift, bit_cast, cum_sum/cum_prod on f64 or with a run-time
-// axis, reverse_sequence, one_hot, center_crop_pad, det and tf_idf_vectorizer, on random shapes with 1s and primes;
-// plus hand-checked cases and the clamping of out-of-range indices (no write outside the output).
+// axis, reverse_sequence, one_hot, center_crop_pad, det and tf_idf_vectorizer, on random shapes
+// with 1s and primes; plus hand-checked cases and the clamping of out-of-range indices (no write
+// outside the output).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
