@@ -1,8 +1,9 @@
-// N-D convolution as one general loop nest (any spatial rank, groups, strides, dilations, pads,
-// auto_pad as the interpreter): for each batch, output channel and output position, the taps of
-// every input channel of the group, bounds-checked per spatial dim. One emitter serves `conv`
-// (f32/f64, any weight: also a run-time one, where the 2-D kernel needs a constant) and the
-// integer forms conv_integer / qlinear_conv (i32 accumulation of centred values, quant-conv.ts).
+// N-D convolution (any spatial rank, groups, strides, dilations, pads, auto_pad as the
+// interpreter), with any weight (also a run-time one, where the 2-D kernels need a constant):
+// f32 gathers each output position's input patch and takes f32x4 dot products with the weight
+// rows (emitPatchConv); f64 runs one general loop nest (emitConvLoops): for each batch, output
+// channel and output position, the taps of every input channel of the group, bounds-checked per
+// spatial dim.
 // 1-D and 2-D f32 convolutions with a constant weight keep the f32x4 kernels (conv.ts; 1-D as
 // 2-D of height 1).
 
@@ -164,6 +165,7 @@ function emitConvND(k: KernelCtx, op: Op): void {
   if (fast && rank === 4) return CONV_KERNEL.emit(k, op);
   if (fast && rank === 3 && k.dims(Wt!).every((d) => typeof d === 'number')) return emitLifted1d(k, op);
   if (dt !== 'f32' && dt !== 'f64') k.fail(op, `conv on ${dt} is not supported by the wasm backend`);
+  if (dt === 'f32' && k.dims(Wt!).every((d) => typeof d === 'number')) return emitPatchConv(k, op);
   const es = dt === 'f32' ? 4 : 8;
   emitConvLoops(k, op, X!, Wt!, y, {
     acc: dt,
@@ -172,6 +174,69 @@ function emitConvND(k: KernelCtx, op: Op): void {
     init: (m) => (B ? `(${dt}.load ${addr(k.ptr(B), m, es)})` : `(${dt}.const 0)`),
     store: (i, acc) => k.em.line(`(${dt}.store ${addr(k.ptr(y), i, es)} ${acc})`),
   });
+}
+
+/**
+ * f32 conv of any rank with any weight: per output position, the input patch (Cg * K taps, 0 in
+ * the padding) is gathered into a scratch row padded to 4 lanes; each output channel of the group
+ * is the f32x4 dot product of that row with its weight row (copied once per run into rows of the
+ * same padded length).
+ */
+function emitPatchConv(k: KernelCtx, op: Op): void {
+  const [X, Wt, B] = op.operands;
+  const y = op.results[0]!;
+  const xd = k.dims(X!), wd = k.dims(Wt!) as number[], yd = k.dims(y);
+  const r = xd.length - 2;
+  if (r < 1 || wd.length !== xd.length) k.fail(op, 'conv needs input [N,C,...] and weight [M,C/group,...] of the same rank');
+  const kernel = wd.slice(2);
+  const group = Number(op.attrs.get('group')?.value ?? 1);
+  const M = wd[0]!, Cg = wd[1]!, Mg = M / group, K = kernel.reduce((a, b) => a * b, 1);
+  const Kt = Cg * K, Kp = Math.ceil(Kt / 4) * 4;
+  const inSp = xd.slice(2), outSp = yd.slice(2);
+  const g = geometryOf(k, op, kernel, inSp, outSp);
+  const inStr = stridesOf(k, inSp), kStr = stridesOf(k, kernel);
+  const em = k.em;
+  em.comment(`conv ${xd.join('x')} * ${wd.join('x')} -> ${yd.join('x')} group=${group} (f32 patches, f32x4 dot products)`);
+  const wR = k.scratch(4 * Kp * M), patch = k.scratch(4 * Kp);
+  em.line(`(memory.fill ${wR} (i32.const 0) ${i32(4 * Kp * M)})`);
+  em.loop('m', i32(M), (m) => em.line(`(memory.copy ${addr(wR, mul(m, i32(Kp)), 4)} ${addr(k.ptr(Wt!), mul(m, i32(Kt)), 4)} ${i32(4 * Kt)})`));
+  const I = k.size(inSp), C = k.dim(xd[1]!);
+  const ic = inSp.map(() => em.local('ic', 'i32'));
+  const vacc = em.local('vacc', 'v128'), xo = em.local('xo', 'i32');
+  const hsum = k.helper('hsum');
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('grp', i32(group), (grp) => {
+    const outLoop = (d: number, oc: string[]): void => {
+      if (d < r) { em.loop(`o${d}`, k.dim(outSp[d]!), (od) => outLoop(d + 1, [...oc, od])); return; }
+      em.line(`(memory.fill ${patch} (i32.const 0) ${i32(4 * Kp)})`);
+      em.loop('c', i32(Cg), (c) => {
+        em.set(xo, mul(add(mul(n, C), add(mul(grp, i32(Cg)), c)), I));
+        const kIdx: string[] = [];
+        const tapLoop = (dd: number): void => {
+          if (dd === r) {
+            const xi = ic.reduce<string>((a, l, j) => add(a, mul(get(l), inStr[j]!)), get(xo));
+            const pi = kIdx.reduce<string>((a, kk, j) => add(a, mul(kk, kStr[j]!)), mul(c, i32(K)));
+            em.line(`(f32.store ${addr(patch, pi, 4)} (f32.load ${addr(k.ptr(X!), xi, 4)}))`);
+            return;
+          }
+          em.loop(`k${dd}`, i32(kernel[dd]!), (kk) => {
+            kIdx[dd] = kk;
+            em.set(ic[dd]!, sub(add(mul(oc[dd]!, i32(g.strides[dd]!)), mul(kk, i32(g.dilations[dd]!))), i32(g.padsBegin[dd]!)));
+            em.when(`(i32.lt_u ${get(ic[dd]!)} ${k.dim(inSp[dd]!)})`, () => tapLoop(dd + 1));
+          });
+        };
+        tapLoop(0);
+      });
+      em.loop('ml', i32(Mg), (ml) => {
+        const m = add(mul(grp, i32(Mg)), ml);
+        em.set(vacc, '(v128.const i32x4 0 0 0 0)');
+        em.loop('k4', i32(Kp / 4), (k4) => em.set(vacc, `(f32x4.add ${get(vacc)} (f32x4.mul (v128.load ${addr(patch, mul(k4, i32(4)), 4)}) (v128.load ${addr(wR, add(mul(m, i32(Kp)), mul(k4, i32(4))), 4)})))`));
+        const v = `(call ${hsum} ${get(vacc)})`;
+        const yi = oc.reduce<string>((a, od, j) => add(mul(a, k.dim(outSp[j]!)), od), add(mul(n, i32(M)), m));
+        em.line(`(f32.store ${addr(k.ptr(y), yi, 4)} ${B ? `(f32.add ${v} (f32.load ${addr(k.ptr(B), m, 4)}))` : v})`);
+      });
+    };
+    outLoop(0, []);
+  }));
 }
 
 export const CONV_ND_KERNEL: KernelDef = { emit: emitConvND, flops: CONV_KERNEL.flops };
