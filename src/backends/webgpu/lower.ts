@@ -38,8 +38,8 @@ interface Dispatch {
   readonly def: KernelDef;
   /** Values computed by this dispatch (canonical). */
   readonly chain: Set<Value>;
-  /** A scattered store (a transpose of a chain value) ended the chain. */
-  closed: boolean;
+  /** Values stored by a permuted store (a transpose of a chain value): not in registers. */
+  readonly scattered: Set<Value>;
 }
 
 type Buf = GpuBuffer & { first?: number; last?: number; kind: GpuBuffer['kind'] };
@@ -181,25 +181,28 @@ export function lowerModule(module: Module): Lowered {
       const host = (cur && canJoin(cur, o, def) ? cur : undefined) ?? stepDispatches.find((d) => scatters(d, o) && canJoin(d, o, def));
       if (host) {
         host.ops.push(o);
-        if (scatters(host, o)) host.closed = true;
+        if (scatters(host, o)) host.scattered.add(canon(o.results[0]!));
         host.chain.add(canon(o.results[0]!));
       } else {
-        cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), closed: false };
+        cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), scattered: new Set() };
         dispatches.push(cur);
         stepDispatches.push(cur);
       }
     }
   }
-  // A transpose of a chain value joins as a permuted store (the last op of the chain): the
-  // producer writes its result where the transpose puts it, saving a dispatch and a round trip.
+  // A transpose of a chain value joins as a permuted store: the producer writes its result where
+  // the transpose puts it, saving a dispatch and a round trip. The stored value is not in a
+  // register, so no op of the same dispatch may read it.
   function scatters(cur: Dispatch, o: Op): boolean {
     const def = kernelFor(o)!;
-    return def.kind === 'map' && def.scatter !== undefined && o.operands[0] !== null && cur.chain.has(canon(o.operands[0]!));
+    const x = o.operands[0] ? canon(o.operands[0]) : undefined;
+    return def.kind === 'map' && def.scatter !== undefined && x !== undefined && cur.chain.has(x) && !cur.scattered.has(x);
   }
   function canJoin(cur: Dispatch, o: Op, def: KernelDef): boolean {
-    if (def.kind !== 'map' || o.results.length !== 1 || cur.closed) return false;
+    if (def.kind !== 'map' || o.results.length !== 1) return false;
     const anchor = cur.ops[0]!.results[0]!;
     if (numelKey(shapeOf(anchor)) !== numelKey(shapeOf(o.results[0]!))) return false;
+    if (o.operands.some((v) => v && cur.scattered.has(canon(v)))) return false;
     if (scatters(cur, o)) return o.operands.slice(1).every((v) => !v || !cur.chain.has(canon(v)));
     const pw = def.pointwise(o);
     return o.operands.every((v, j) => {
