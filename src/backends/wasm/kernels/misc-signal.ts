@@ -81,51 +81,67 @@ function emitDft(k: KernelCtx, op: Op): void {
   // A non-positive length (the interpreter rejects it) is taken as 1: rem_u by 0 would trap.
   em.set(nn, `(select ${get(nn)} (i32.const 1) (i32.gt_s ${get(nn)} (i32.const 0)))`);
   const at = (a: string, kk: string, i: string): string => mul(add(mul(add(mul(a, m), kk), inner), i), i32(cin));
-  // Complex f32 full transforms: the interpreter's float32 FFT, rounding for rounding (misc-fft.ts).
-  const nStatic = constValue(n);
-  if (fx.t === 'f32' && fy.t === 'f32' && !onesided && cin === 2 && nStatic !== undefined && nStatic > 0 && nStatic <= 4096 && fftFactors(nStatic)) {
-    const bufs = fftSetup(k, nStatic);
+  // Complex f32 full transforms: the interpreter's float32 FFT, rounding for rounding (misc-fft.ts),
+  // for a static length; with a run-time axis, one FFT per distinct static dim it may pick,
+  // chosen at run time by the length (other lengths take the direct sum, as in the interpreter).
+  const fftPath = (nv: number): void => {
+    const bufs = fftSetup(k, nv);
     em.loop('a', outerE, (a) => em.loop('i', inner, (i) => {
-      em.loop('k', i32(nStatic), (kk) => {
+      em.loop('k', i32(nv), (kk) => {
         const inside = `(i32.lt_u ${kk} ${m})`;
         em.line(`(f32.store ${addr(bufs.a, kk, 4)} (select (f32.load ${addr(k.ptr(x), `(select ${at(a, kk, i)} (i32.const 0) ${inside})`, 4)}) (f32.const 0) ${inside}))`);
-        em.line(`(f32.store ${addr(bufs.a, add(kk, i32(nStatic)), 4)} (select (f32.load ${addr(k.ptr(x), `(select ${add(at(a, kk, i), i32(1))} (i32.const 0) ${inside})`, 4)}) (f32.const 0) ${inside}))`);
+        em.line(`(f32.store ${addr(bufs.a, add(kk, i32(nv)), 4)} (select (f32.load ${addr(k.ptr(x), `(select ${add(at(a, kk, i), i32(1))} (i32.const 0) ${inside})`, 4)}) (f32.const 0) ${inside}))`);
       });
-      const res = emitFft(k, nStatic, !inverse, bufs);
+      const res = emitFft(k, nv, !inverse, bufs);
       em.loop('f', outN, (f) => {
         const oi = mul(add(mul(add(mul(a, outN), f), inner), i), i32(2));
         em.line(`(f32.store ${addr(k.ptr(y), oi, 4)} (f32.load ${addr(res, f, 4)}))`);
-        em.line(`(f32.store ${addr(k.ptr(y), add(oi, i32(1)), 4)} (f32.load ${addr(res, add(f, i32(nStatic)), 4)}))`);
+        em.line(`(f32.store ${addr(k.ptr(y), add(oi, i32(1)), 4)} (f32.load ${addr(res, add(f, i32(nv)), 4)}))`);
       });
     }));
+  };
+  const direct = (): void => {
+    em.loop('a', outerE, (a) => em.loop('i', inner, (i) => em.loop('f', outN, (f) => {
+      em.set(sr, c64(0));
+      em.set(si, c64(0));
+      em.loop('k', get(nn), (kk) => {
+        em.set(re, c64(0));
+        em.set(im, c64(0));
+        if (inverse && onesided) {
+          // Rebuild the full spectrum from its Hermitian half: bin k > m mirrors n - k, conjugated.
+          em.set(src, `(select ${kk} (i32.sub ${get(nn)} ${kk}) (i32.lt_u ${kk} ${m}))`);
+          em.when(`(i32.lt_u ${get(src)} ${m})`, () => {
+            em.set(re, fx.load(addr(k.ptr(x), at(a, get(src), i), fx.size)));
+            if (cin === 2) em.set(im, `(f64.mul (select ${c64(1)} ${c64(-1)} (i32.lt_u ${kk} ${m})) ${fx.load(addr(k.ptr(x), add(at(a, get(src), i), i32(1)), fx.size))})`);
+          });
+        } else {
+          em.when(`(i32.lt_u ${kk} ${m})`, () => {
+            em.set(re, fx.load(addr(k.ptr(x), at(a, kk, i), fx.size)));
+            if (cin === 2) em.set(im, fx.load(addr(k.ptr(x), add(at(a, kk, i), i32(1)), fx.size)));
+          });
+        }
+        twiddleAcc(k, f, kk, get(nn), inverse ? 1 : -1, get(re), get(im), sr, si, ang, cs, sn);
+      });
+      if (inverse) { em.set(sr, `(f64.div ${get(sr)} (f64.convert_i32_u ${get(nn)}))`); em.set(si, `(f64.div ${get(si)} (f64.convert_i32_u ${get(nn)}))`); }
+      const oi = mul(add(mul(add(mul(a, outN), f), inner), i), i32(outLast));
+      em.line(fy.store(addr(k.ptr(y), oi, fy.size), get(sr)));
+      if (outLast === 2) em.line(fy.store(addr(k.ptr(y), add(oi, i32(1)), fy.size), get(si)));
+    })));
+  };
+  const fftOk = (v: number): boolean => v > 0 && v <= 4096 && fftFactors(v) !== null;
+  const nStatic = constValue(n);
+  const complexF32 = fx.t === 'f32' && fy.t === 'f32' && !onesided && cin === 2;
+  if (complexF32 && nStatic !== undefined) {
+    if (fftOk(nStatic)) fftPath(nStatic);
+    else direct();
     return;
   }
-  em.loop('a', outerE, (a) => em.loop('i', inner, (i) => em.loop('f', outN, (f) => {
-    em.set(sr, c64(0));
-    em.set(si, c64(0));
-    em.loop('k', get(nn), (kk) => {
-      em.set(re, c64(0));
-      em.set(im, c64(0));
-      if (inverse && onesided) {
-        // Rebuild the full spectrum from its Hermitian half: bin k > m mirrors n - k, conjugated.
-        em.set(src, `(select ${kk} (i32.sub ${get(nn)} ${kk}) (i32.lt_u ${kk} ${m}))`);
-        em.when(`(i32.lt_u ${get(src)} ${m})`, () => {
-          em.set(re, fx.load(addr(k.ptr(x), at(a, get(src), i), fx.size)));
-          if (cin === 2) em.set(im, `(f64.mul (select ${c64(1)} ${c64(-1)} (i32.lt_u ${kk} ${m})) ${fx.load(addr(k.ptr(x), add(at(a, get(src), i), i32(1)), fx.size))})`);
-        });
-      } else {
-        em.when(`(i32.lt_u ${kk} ${m})`, () => {
-          em.set(re, fx.load(addr(k.ptr(x), at(a, kk, i), fx.size)));
-          if (cin === 2) em.set(im, fx.load(addr(k.ptr(x), add(at(a, kk, i), i32(1)), fx.size)));
-        });
-      }
-      twiddleAcc(k, f, kk, get(nn), inverse ? 1 : -1, get(re), get(im), sr, si, ang, cs, sn);
-    });
-    if (inverse) { em.set(sr, `(f64.div ${get(sr)} (f64.convert_i32_u ${get(nn)}))`); em.set(si, `(f64.div ${get(si)} (f64.convert_i32_u ${get(nn)}))`); }
-    const oi = mul(add(mul(add(mul(a, outN), f), inner), i), i32(outLast));
-    em.line(fy.store(addr(k.ptr(y), oi, fy.size), get(sr)));
-    if (outLast === 2) em.line(fy.store(addr(k.ptr(y), add(oi, i32(1)), fy.size), get(si)));
-  })));
+  // Run-time axis without dft_length: n is the chosen dim, one of the static ones (or a symbol).
+  const candidates = complexF32 && a0 === undefined && !lenV
+    ? [...new Set(xd.slice(0, -1).filter((d): d is number => typeof d === 'number' && fftOk(d)))].sort((p, q) => p - q) : [];
+  for (const v of candidates) em.when(`(i32.eq ${get(nn)} ${i32(v)})`, () => fftPath(v));
+  if (candidates.length === 0) direct();
+  else em.when(candidates.map((v) => `(i32.ne ${get(nn)} ${i32(v)})`).reduce((p, q) => `(i32.and ${p} ${q})`), direct);
 }
 
 /** i32 expression: a scalar integer operand, constant or read from its buffer at run time. */
