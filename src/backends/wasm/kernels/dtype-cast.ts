@@ -3,7 +3,8 @@
 // floats to integers truncate (NaN and ±inf give 0) and wrap to the target width; to f16/bf16
 // through f32 (as the interpreter rounds a number through Float32Array); to float8 from the exact
 // f64 value, saturating when `saturate`; to float4 always saturating with NaN -> 0; to float8e8m0
-// from the f32 bits by `round_mode`. Every other pair goes to the previous cast kernel.
+// from the f32 bits by `round_mode`. f32/f64 to integers are here as well (the wrap beyond the
+// target's range). Every other pair goes to the previous cast kernel.
 
 import type { Op } from '../../../../ir/ir.js';
 import { addr, get } from '../emitter.js';
@@ -53,7 +54,9 @@ function toInt(k: KernelCtx, v: string, t: Num, unsigned: boolean, to: 'i32' | '
 function emitCast(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!, y = op.results[0]!;
   const from = x.type.dtype, to = y.type.dtype;
-  if (!special(from) && !special(to)) return CAST_ANY_KERNEL.emit(k, op);
+  // Floats to integers are here too: out-of-range values and ±inf wrap / give 0 as in the interpreter.
+  const floatToInt = (from === 'f32' || from === 'f64') && to !== 'bool' && !to.startsWith('f');
+  if (!special(from) && !special(to) && !floatToInt) return CAST_ANY_KERNEL.emit(k, op);
   const sat = Number(op.attrs.get('saturate')?.value ?? 1) !== 0;
   const mode = String(op.attrs.get('round_mode')?.value ?? 'up');
   const src = elem(k, from), dst = elem(k, to, sat);
