@@ -90,5 +90,9 @@ function emitDeformConv(k: KernelCtx, op: Op): void {
 
 export const DEFORM_CONV_KERNEL: KernelDef = {
   emit: emitDeformConv,
-  flops: (op, numel) => 2 * numel(op.results[0]!) * numel(op.operands[1]!) / Math.max(1, (op.operands[1]!.type.shape?.[0] as number) ?? 1),
+  // A multiply-add per weight tap and output pixel: 2 * |Y| * Cg * KH * KW (= |W| / M).
+  flops: (op, numel) => {
+    const M = op.operands[1]!.type.shape?.[0];
+    return 2 * numel(op.results[0]!) * numel(op.operands[1]!) / (typeof M === 'number' && M > 0 ? M : 1);
+  },
 };
