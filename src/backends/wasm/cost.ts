@@ -5,6 +5,7 @@
 // count); re-reads by tiling are below the cache on this target and not counted.
 
 import type { Module, Op, Value } from '../../../ir/ir.js';
+import { evalDim } from '../../../ir/symbolic.js';
 import type { Dim } from '../../../ir/types.js';
 import { fail } from '../../../ir/diagnostics.js';
 import { planBatching, type BatchingPlan } from '../../report/batching.js';
@@ -18,9 +19,19 @@ import { KERNELS } from './kernels/index.js';
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 const HEAVY = ['matmul', 'gemm', 'conv', 'conv_transpose', 'attention', 'einsum', 'lstm', 'gru', 'rnn'];
 
-/** Sizes for a kernel's figures: numbers as they are, symbols from `bind` (1 when not given). */
+/**
+ * Sizes for a kernel's figures: numbers as they are, symbols from `bind` (1 when not given, data
+ * symbols too), expression dims (ir/symbolic.ts) evaluated with those bindings.
+ */
 export function binder(bind: Readonly<Record<string, number>>): (d: Dim) => number {
-  return (d) => (typeof d === 'number' ? d : bind[d] ?? 1);
+  return (d) => {
+    if (typeof d === 'number') return d;
+    try {
+      return Math.max(0, evalDim(d, (name) => bind[name] ?? 1) ?? 1);
+    } catch {
+      return 1;
+    }
+  };
 }
 
 /** The kernel steps of the main function, as lower.ts numbers them. */
