@@ -131,4 +131,29 @@ describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () =>
       await check(text, [rand([n, 3, 5], n), idx, m], '');
     }
   });
+
+  it('gather_elements, trilu, integer mod (both signs), rms_normalization, cast_like on random shapes', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2, 5), fc.constantFrom(1, 3, 7), fc.integer({ min: -3, max: 3 }), fc.boolean(), fc.integer(), async (R, C, kk, upper, seed) => {
+      const text = [
+        'module @m {',
+        `  func @main(%x: f32[${R},${C}], %idx: i64[${R},${C}], %a: i32[${R},${C}], %b: i32[${R},${C}], %s: f32[${C}]) -> (%g: f32[${R},${C}], %t: f32[${R},${C}], %m: i32[${R},${C}], %f: i32[${R},${C}], %r: f32[${R},${C}], %c: i32[${R},${C}]) {`,
+        '    %g = gather_elements(%x, %idx) {axis = 1} : f32[' + `${R},${C}]`,
+        `    %k = const {value = dense<${kk}> : i64[]} : i64[]`,
+        `    %t = trilu(%x, %k) {upper = ${upper ? 1 : 0}} : f32[${R},${C}]`,
+        `    %m = mod(%a, %b) : i32[${R},${C}]`,
+        `    %f = mod(%a, %b) {fmod = 1} : i32[${R},${C}]`,
+        `    %r = rms_normalization(%x, %s) {axis = -1, epsilon = 1e-5} : f32[${R},${C}]`,
+        `    %c = cast_like(%x, %a) : i32[${R},${C}]`,
+        '    return %g, %t, %m, %f, %r, %c',
+        '  }',
+        '}',
+      ].join('\n');
+      const n = R * C;
+      const x = rand([R, C], seed);
+      (x.data as Float32Array).forEach((v, i, arr) => (arr[i] = v * 9));
+      const idx = tensorFrom('i64', [R, C], Array.from({ length: n }, (_v, i) => BigInt(((((seed + i * 7) % (2 * C)) + 2 * C) % (2 * C)) - C)));
+      const ints = (off: number): number[] => Array.from({ length: n }, (_v, i) => ((seed + off + i * 13) % 23) - 11);
+      await check(text, [x, idx, tensorFrom('i32', [R, C], ints(0)), tensorFrom('i32', [R, C], ints(5)), rand([C], seed + 1)], '');
+    }), { numRuns: 8 });
+  });
 });

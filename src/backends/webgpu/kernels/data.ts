@@ -23,6 +23,7 @@ export const COPY_KERNEL: MapKernel = {
 export const CAST_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [0],
+  reads: () => [0],
   value: (k, op, i) => {
     const from = REG[op.operands[0]!.type.dtype], to = REG[op.results[0]!.type.dtype];
     if (!from || !to) k.fail(op, `cast from ${op.operands[0]!.type.dtype} to ${op.results[0]!.type.dtype} is not supported by the webgpu backend`);
@@ -151,5 +152,43 @@ export const SHAPE_KERNEL: MapKernel = {
     if (dims.length === 0) return '0i';
     const a = k.body.var('dims', `array<i32, ${dims.length}>`, `array<i32, ${dims.length}>(${dims.join(', ')})`);
     return k.body.let('v', `${a}[min(${i}, ${u32(dims.length - 1)})]`);
+  },
+};
+
+/** gather_elements: indices have the result's shape; the axis coordinate comes from them. */
+export const GATHER_ELEMENTS_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  value: (k, op, i) => {
+    const [data, idx] = op.operands;
+    const dd = k.dims(data!);
+    const axis = (intAttr(op, 'axis', 0) + dd.length) % dd.length;
+    if (REG[idx!.type.dtype] !== 'i32') k.fail(op, 'gather_elements indices must be i32 or i64');
+    const c = coords(k, i, k.dims(op.results[0]!));
+    const K = k.dim(dd[axis]!);
+    const j = k.body.let('j', k.load(idx!, i));
+    const jj = k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${K}), ${j} < 0i), 0i, i32(${K}) - 1i))`);
+    const ds = strides(k, dd);
+    return k.load(data!, k.body.let('src', sumTerms(c.map((cc, a) => mulU(a === axis ? jj : cc, ds[a]!)))));
+  },
+};
+
+/** trilu: keep the upper (j - i >= k) or lower (j - i <= k) triangle of the last two dims. */
+export const TRILU_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [0],
+  reads: () => [0],
+  value: (k, op, i) => {
+    const x = op.operands[0]!, y = op.results[0]!;
+    const kt = op.operands[1] ? k.constant(op.operands[1]) : null;
+    if (kt === undefined) k.fail(op, 'trilu needs a constant k in the webgpu backend');
+    const kk = kt ? Number(toNumbers(kt)[0]) : 0;
+    const yd = k.dims(y);
+    const c = coords(k, i, yd.slice(-2).length === 2 ? yd : [1, ...yd]);
+    const r = c[c.length - 2]!, col = c[c.length - 1]!;
+    const upper = intAttr(op, 'upper', 1) !== 0;
+    const keep = `(i32(${col}) - i32(${r}) ${upper ? '>=' : '<='} ${Math.max(-2147483647, Math.min(2147483647, kk))}i)`;
+    const reg = REG[y.type.dtype]!;
+    return k.body.let('v', `select(${reg === 'bool' ? 'false' : `${reg}(0)`}, ${k.operand(op, 0, i)}, ${keep})`);
   },
 };

@@ -3,7 +3,7 @@
 // near 0 and do not overflow far out (WGSL has no erf; builtin tanh cancels near 0 on SwiftShader).
 
 import type { Op, Value } from '../../../../ir/ir.js';
-import { floatAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
+import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
 import { f32Lit, literal, REG, type Reg } from '../wgsl.js';
 
 type Expr = (a: readonly string[], op: Op, reg: Reg, k: KernelCtx) => string;
@@ -52,6 +52,14 @@ const OPS: Record<string, Expr> = {
     if (op.operands[1]) e = `max(${e}, ${lo})`;
     if (op.operands[2]) e = `min(${e}, ${hi})`;
     return e;
+  },
+  // mod: fmod = 1 truncates (C fmod), else the result takes the divisor's sign; x mod 0 = 0 on ints.
+  mod: ([a, b], op, reg) => {
+    if (reg === 'f32') return intAttr(op, 'fmod', 0) === 1 ? `(${a} % ${b})` : `mod_floor_f32(${a}, ${b})`;
+    const z = literal(0, reg), one = literal(1, reg);
+    const r = `(${a} % select(${b}, ${one}, ${b} == ${z}))`;
+    if (intAttr(op, 'fmod', 0) === 1 || reg === 'u32') return `select(${z}, ${r}, ${b} != ${z})`;
+    return `select(${z}, select(${r}, ${r} + ${b}, ${r} != ${z} && ((${r} < ${z}) != (${b} < ${z}))), ${b} != ${z})`;
   },
   where: ([c, a, b]) => `select(${b}, ${a}, ${c})`,
   equal: ([a, b]) => `(${a} == ${b})`,
@@ -102,6 +110,10 @@ export const WGSL_HELPERS: Readonly<Record<string, string>> = {
   let u = 1.0f + y;
   let l = select(log(u) * y / (u - 1.0f), y, u == 1.0f);
   return max(x, 0.0f) + l;
+}`,
+  mod_floor_f32: `fn mod_floor_f32(a: f32, b: f32) -> f32 {
+  let r = a % b;
+  return select(r, r + b, r != 0.0f && ((r < 0.0f) != (b < 0.0f)));
 }`,
   // pow with ONNX's cases for a negative base and an integral exponent (WGSL pow is NaN there).
   pow_f32: `fn pow_f32(a: f32, b: f32) -> f32 {

@@ -72,7 +72,8 @@ function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
 function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
   const [x, scale, bias] = op.operands;
   const xd = k.dims(x!);
-  if (x!.type.dtype !== 'f32') k.fail(op, 'layer_normalization: only f32 is supported by the webgpu backend');
+  if (x!.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+  if (op.name === 'rms_normalization' && bias) k.fail(op, 'rms_normalization takes no bias');
   const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
   const eps = floatAttr(op, 'epsilon', 1e-5);
   const rowsDims = xd.slice(0, axis);
@@ -82,10 +83,12 @@ function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
   const base = b.let('base', mulU(row, L));
   const loop = (f: (v: string, j: string) => void): void => b.block(`for (var j = lid; j < ${L}; j += ${WG}u)`, () => f(k.load(x!, `${base} + j`), 'j'));
   const s1 = b.var('s1', 'f32', '0.0f');
-  loop((v) => b.line(`${s1} = ${s1} + ${v};`));
-  const mean = b.let('mean', `${reduceWg(k, s1, (p, q) => `${p} + ${q}`, 'rsum')} / f32(${L})`);
+  if (op.name !== 'rms_normalization') loop((v) => b.line(`${s1} = ${s1} + ${v};`));
+  // RMS normalisation: no mean subtracted (and no bias).
+  const rms = op.name === 'rms_normalization';
+  const mean = rms ? '0.0f' : b.let('mean', `${reduceWg(k, s1, (p, q) => `${p} + ${q}`, 'rsum')} / f32(${L})`);
   const s2 = b.var('s2', 'f32', '0.0f');
-  loop((v) => b.line(`${s2} = ${s2} + (${v} - ${mean}) * (${v} - ${mean});`));
+  loop((v) => b.line(rms ? `${s2} = ${s2} + ${v} * ${v};` : `${s2} = ${s2} + (${v} - ${mean}) * (${v} - ${mean});`));
   const inv = b.let('inv', `inverseSqrt(${reduceWg(k, s2, (p, q) => `${p} + ${q}`, 'rvar')} / f32(${L}) + ${f32Lit(eps)})`);
   // Scale and bias broadcast over the normalised dims: index j modulo their size.
   const param = (v: Value | null | undefined, j: string): string | undefined => {
@@ -94,7 +97,7 @@ function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
     return k.load(v, n === L ? j : `${j} % ${n}`);
   };
   loop((v, j) => {
-    let e = `(${v} - ${mean}) * ${inv}`;
+    let e = mean === '0.0f' ? `${v} * ${inv}` : `(${v} - ${mean}) * ${inv}`;
     const sc = param(scale, j), bi = param(bias, j);
     if (sc) e = `${e} * ${sc}`;
     if (bi) e = `${e} + ${bi}`;
