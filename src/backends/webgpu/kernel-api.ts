@@ -40,8 +40,10 @@ export interface MapKernel {
   readonly flat?: boolean;
   /** Operands read at run time (default: all); the others only fixed the result type. */
   reads?(op: Op): readonly number[];
-  /** Emit statements for the element at flat index `i` (u32) and return its expression. */
-  value(k: KernelCtx, op: Op, i: string): string;
+  /** Emit statements for the element at flat index `i` (u32) of result `result` and return its expression. */
+  value(k: KernelCtx, op: Op, i: string, result?: number): string;
+  /** Several results, each computed by its own dispatch (split). */
+  readonly multi?: boolean;
   /**
    * For ops that only move elements: the result index of the element at operand 0's flat index
    * `i`. Lets a chain end in this op as a permuted store instead of a separate dispatch.

@@ -40,6 +40,8 @@ interface Dispatch {
   readonly chain: Set<Value>;
   /** Values stored by a permuted store (a transpose of a chain value): not in registers. */
   readonly scattered: Set<Value>;
+  /** The anchor's result this dispatch computes (ops with several results, one dispatch each). */
+  readonly result?: number;
 }
 
 type Buf = GpuBuffer & { first?: number; last?: number; kind: GpuBuffer['kind'] };
@@ -174,6 +176,14 @@ export function lowerModule(module: Module): Lowered {
     for (const o of ops) {
       if (isView(o) || !live.has(o)) continue;
       const def = kernelFor(o)!;
+      if (def.kind === 'map' && def.multi) {
+        // One dispatch per result that something reads (split).
+        o.results.forEach((r, n) => {
+          if (outputsSet.has(canon(r)) || (users.get(canon(r)) ?? []).length > 0) dispatches.push({ ops: [o], def, chain: new Set([canon(r)]), scattered: new Set(), result: n });
+        });
+        cur = null;
+        continue;
+      }
       o.results.slice(1).forEach((r) => {
         if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
       });
@@ -199,7 +209,7 @@ export function lowerModule(module: Module): Lowered {
     return def.kind === 'map' && def.scatter !== undefined && x !== undefined && cur.chain.has(x) && !cur.scattered.has(x);
   }
   function canJoin(cur: Dispatch, o: Op, def: KernelDef): boolean {
-    if (def.kind !== 'map' || o.results.length !== 1) return false;
+    if (def.kind !== 'map' || o.results.length !== 1 || cur.result !== undefined) return false;
     const anchor = cur.ops[0]!.results[0]!;
     if (numelKey(shapeOf(anchor)) !== numelKey(shapeOf(o.results[0]!))) return false;
     if (o.operands.some((v) => v && cur.scattered.has(canon(v)))) return false;
@@ -317,12 +327,12 @@ export function lowerModule(module: Module): Lowered {
 
     let shader: SpecialShader;
     const anchor = d.ops[0]!;
-    const y = canon(anchor.results[0]!);
+    const y = canon(anchor.results[d.result ?? 0]!);
     const anchorReg = REG[y.type.dtype]!;
     if (d.def.kind === 'map') {
       mapHead(shapeOf(y));
-      main.comment(`${anchor.name} %${anchor.results[0]!.name}`);
-      const v = d.def.value(ctxFor(main), anchor, 'i');
+      main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}`);
+      const v = d.def.value(ctxFor(main), anchor, 'i', d.result ?? 0);
       main.line(`epi(i, ${v});`);
       shader = mapShader(shapeOf(y));
     } else {

@@ -156,4 +156,28 @@ describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () =>
       await check(text, [x, idx, tensorFrom('i32', [R, C], ints(0)), tensorFrom('i32', [R, C], ints(5)), rand([C], seed + 1)], '');
     }), { numRuns: 8 });
   });
+
+  it('arg_max / arg_min with ties and NaN, split into uneven parts', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(1, 2, 4, 5), { minLength: 1, maxLength: 3 }), fc.nat(2), fc.boolean(), fc.boolean(), fc.integer(), async (shape, ax, keep, last, seed) => {
+      const axis = ax % shape.length;
+      const out = keep ? shape.map((d, a) => (a === axis ? 1 : d)) : shape.filter((_d, a) => a !== axis);
+      const L = shape[axis]!, p1 = L === 1 ? 0 : Math.ceil(L / 2);
+      const parts = p1 === 0 ? [L] : [p1, L - p1];
+      const partShapes = parts.map((n) => shape.map((d, a) => (a === axis ? n : d)));
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${fmtShape(shape)}) -> (%mx: ${fmtShape(out, 'i64')}, %mn: ${fmtShape(out, 'i64')}${partShapes.map((ps, n) => `, %s${n}: ${fmtShape(ps)}`).join('')}) {`,
+        `    %mx = arg_max(%x) {axis = ${axis}, keepdims = ${keep ? 1 : 0}, select_last_index = ${last ? 1 : 0}} : ${fmtShape(out, 'i64')}`,
+        `    %mn = arg_min(%x) {axis = ${axis}, keepdims = ${keep ? 1 : 0}, select_last_index = ${last ? 1 : 0}} : ${fmtShape(out, 'i64')}`,
+        `    ${partShapes.map((_ps, n) => `%s${n}`).join(', ')} = split(%x) {axis = ${axis}} : ${partShapes.length === 1 ? fmtShape(partShapes[0]!) : `(${partShapes.map((ps) => fmtShape(ps)).join(', ')})`}`,
+        `    return %mx, %mn${partShapes.map((_ps, n) => `, %s${n}`).join('')}`,
+        '  }',
+        '}',
+      ].join('\n');
+      // Few distinct values (ties), and some NaN.
+      const x = rand(shape, seed);
+      (x.data as Float32Array).forEach((v, i, arr) => (arr[i] = (seed + i) % 7 === 3 ? NaN : Math.round(v * 2)));
+      await check(text, [x], '');
+    }), { numRuns: 10 });
+  });
 });

@@ -192,3 +192,20 @@ export const TRILU_KERNEL: MapKernel = {
     return k.body.let('v', `select(${reg === 'bool' ? 'false' : `${reg}(0)`}, ${k.operand(op, 0, i)}, ${keep})`);
   },
 };
+
+/** split: result r is the slab of operand 0 along the axis after the results before it. */
+export const SPLIT_KERNEL: MapKernel = {
+  kind: 'map', multi: true,
+  pointwise: () => [],
+  reads: () => [0],
+  value: (k, op, i, result = 0) => {
+    const x = op.operands[0]!;
+    const xd = k.dims(x);
+    const axis = (intAttr(op, 'axis', 0) + xd.length) % xd.length;
+    const before = op.results.slice(0, result).map((r) => k.dims(r)[axis]!);
+    const at = before.reduce<string>((a, d) => addU(a, k.dim(d)), '0u');
+    const c = coords(k, i, k.dims(op.results[result]!));
+    const xs = strides(k, xd);
+    return k.load(x, k.body.let('src', sumTerms(c.map((cc, a) => mulU(a === axis ? addU(cc, at) : cc, xs[a]!)))));
+  },
+};

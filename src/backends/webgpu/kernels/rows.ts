@@ -7,8 +7,8 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { addU, f32Lit, mulU } from '../wgsl.js';
+import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { addU, f32Lit, mulU, REG } from '../wgsl.js';
 
 const WG = 64;
 
@@ -162,3 +162,37 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
 export const SOFTMAX_KERNEL: SpecialKernel = { kind: 'special', emit: emitSoftmax, flops: (op, numel) => 4 * numel(op.results[0]!) };
 export const LAYER_NORM_KERNEL: SpecialKernel = { kind: 'special', emit: emitLayerNorm, flops: (op, numel) => 8 * numel(op.results[0]!) };
 export const REDUCE_KERNEL: SpecialKernel = { kind: 'special', emit: emitReduce, reads: () => [0], flops: (op, numel) => numel(op.operands[0]!) };
+
+/**
+ * arg_max / arg_min along one axis (i64 result), one thread per output walking the axis. NaN
+ * counts as the largest value, as in the interpreter (numpy): arg_max picks it, arg_min avoids it.
+ */
+function argValue(k: KernelCtx, op: Op, i: string): string {
+  const x = op.operands[0]!;
+  const xd = k.dims(x);
+  const reg = REG[x.type.dtype];
+  if (!reg || reg === 'bool') k.fail(op, `${op.name} on ${x.type.dtype} is not supported by the webgpu backend`);
+  const axis = (intAttr(op, 'axis', 0) + xd.length) % xd.length;
+  const last = intAttr(op, 'select_last_index', 0) === 1;
+  const kept = xd.filter((_d, a) => a !== axis);
+  const c = coords(k, i, kept, 'ac');
+  const xs = strides(k, xd);
+  const b = k.body;
+  const base = b.let('base', kept.reduce<string>((e, _d, j) => addU(e, mulU(c[j]!, xs[j < axis ? j : j + 1]!)), '0u'));
+  const at = (j: string): string => addU(base, mulU(j, xs[axis]!));
+  const best = b.var('best', reg, k.load(x, base));
+  const bi = b.var('bi', 'i32', '0i');
+  const nan = (v: string): string => (reg === 'f32' ? `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)` : 'false');
+  b.block(`for (var j = 1u; j < ${k.dim(xd[axis]!)}; j++)`, () => {
+    const v = b.let('xv', k.load(x, at('j')));
+    const vn = b.let('vn', nan(v)), bn = b.let('bn', nan(best));
+    const max = op.name === 'arg_max';
+    const better = max
+      ? (last ? `${vn} || (!${bn} && ${v} >= ${best})` : `(${vn} && !${bn}) || (!${vn} && !${bn} && ${v} > ${best})`)
+      : (last ? `!${vn} && (${bn} || ${v} <= ${best})` : `(${bn} && !${vn}) || (!${vn} && !${bn} && ${v} < ${best})`);
+    b.block(`if (${better})`, () => { b.line(`${best} = ${v};`); b.line(`${bi} = i32(j);`); });
+  });
+  return bi;
+}
+
+export const ARG_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: argValue, flops: (op, numel) => numel(op.operands[0]!) };
