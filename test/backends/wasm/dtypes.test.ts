@@ -200,6 +200,27 @@ describe('wasm ops on f16 / bf16 (through f32, rounded after every op)', () => {
   const UNARY_EXACT = ['neg', 'abs', 'relu', 'sqrt', 'floor', 'ceil'];
   const APPROX = ['exp', 'tanh', 'sigmoid', 'erf'];
 
+  it('all 65536 f16 / bf16 patterns through the four-lane codecs: x*w, x+w, x*0.5 exact as the interpreter', async () => {
+    for (const dt of ['f16', 'bf16'] as const) {
+      const n = 65536;
+      const dec = dt === 'f16' ? f16BitsToNumber : bf16BitsToNumber;
+      const r = rng(dt === 'f16' ? 3 : 4);
+      const x = tensorFrom(dt, [n], Array.from({ length: n }, (_, i) => dec(i)));
+      const w = tensorFrom(dt, [n], Array.from({ length: n }, () => dec(Math.floor(r() * 65536))));
+      const T = ty(dt, [n]);
+      const text = `module @m {
+  func @main(%x: ${T}, %w: ${T}) -> (%a: ${T}, %b: ${T}, %c: ${T}) {
+    %h = const {value = dense<0.5> : ${dt}[]} : ${dt}[]
+    %a = mul(%x, %w) : ${T}
+    %b = add(%x, %w) : ${T}
+    %c = mul(%x, %h) : ${T}
+    return %a, %b, %c
+  }
+}`;
+      expectExact(await runWasmT(text, [x, w]), interpText(text, [x, w]));
+    }
+  });
+
   it('chains of binary (broadcast) and unary ops agree with the interpreter, fused or not', async () => {
     const d = fc.constantFrom(1, 2, 3, 5, 7, 17);
     await fc.assert(fc.asyncProperty(fc.constantFrom('f16', 'bf16'), fc.array(d, { minLength: 1, maxLength: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),

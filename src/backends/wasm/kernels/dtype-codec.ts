@@ -155,6 +155,49 @@ function e8m0Enc(mode: string, sat: boolean): string {
   (i32.add (local.get $e) ${up}))`;
 }
 
+// Four lanes at a time (the conversions around ops on f16/bf16): i32x4 lanes holding 16-bit codes
+// <-> f32x4, bit for bit as the scalar functions above (f16 encode after ryg's float_to_half_rtne).
+const v4 = (n: number): string => `(v128.const i32x4 ${hex(n)} ${hex(n)} ${hex(n)} ${hex(n)})`;
+const F16_DEC4 = `(func $f16_dec4 (param $h v128) (result v128) (local $e v128) (local $n v128) (local $sub v128) (local $r v128)
+  (local.set $e (v128.and (local.get $h) ${v4(0x7c00)}))
+  (local.set $n (i32x4.add (i32x4.shl (v128.and (local.get $h) ${v4(0x7fff)}) (i32.const 13)) ${v4(0x38000000)}))
+  (local.set $sub (f32x4.mul (f32x4.convert_i32x4_u (v128.and (local.get $h) ${v4(0x3ff)})) (f32x4.splat (f32.const 0x1p-24))))
+  (local.set $r (v128.bitselect (local.get $sub) (local.get $n) (i32x4.eq (local.get $e) ${v4(0)})))
+  (local.set $r (v128.bitselect (i32x4.add (local.get $n) ${v4(0x38000000)}) (local.get $r) (i32x4.eq (local.get $e) ${v4(0x7c00)})))
+  (local.set $r (v128.or (local.get $r) (i32x4.shl (v128.and (local.get $h) ${v4(0x8000)}) (i32.const 16))))
+  (v128.bitselect ${v4(0x7fc00000)} (local.get $r)
+    (v128.and (i32x4.eq (local.get $e) ${v4(0x7c00)}) (i32x4.ne (v128.and (local.get $h) ${v4(0x3ff)}) ${v4(0)}))))`;
+
+const F16_ENC4 = `(func $f16_enc4 (param $x v128) (result v128) (local $f v128) (local $s v128) (local $big v128) (local $sub v128) (local $nrm v128) (local $r v128)
+  (local.set $s (v128.and (local.get $x) ${v4(0x80000000)}))
+  (local.set $f (v128.xor (local.get $x) (local.get $s)))
+  (local.set $big (v128.bitselect ${v4(0x7e00)} ${v4(0x7c00)} (i32x4.gt_u (local.get $f) ${v4(0x7f800000)})))
+  (local.set $sub (i32x4.sub (f32x4.add (local.get $f) ${v4(0x3f000000)}) ${v4(0x3f000000)}))
+  (local.set $nrm (i32x4.shr_u (i32x4.add (i32x4.add (local.get $f) ${v4(0xc8000fff)})
+    (v128.and (i32x4.shr_u (local.get $f) (i32.const 13)) ${v4(1)})) (i32.const 13)))
+  (local.set $r (v128.bitselect (local.get $sub) (local.get $nrm) (i32x4.lt_u (local.get $f) ${v4(113 << 23)})))
+  (local.set $r (v128.bitselect (local.get $big) (local.get $r) (i32x4.ge_u (local.get $f) ${v4(143 << 23)})))
+  (v128.or (local.get $r) (i32x4.shr_u (local.get $s) (i32.const 16))))`;
+
+const BF16_ENC4 = `(func $bf16_enc4 (param $x v128) (result v128) (local $f v128)
+  (local.set $f (local.get $x))
+  (v128.bitselect
+    (v128.and (v128.or (i32x4.shr_u (local.get $f) (i32.const 16)) ${v4(0x40)}) ${v4(0xffff)})
+    (i32x4.shr_u (i32x4.add (i32x4.add (local.get $f) ${v4(0x7fff)}) (v128.and (i32x4.shr_u (local.get $f) (i32.const 16)) ${v4(1)})) (i32.const 16))
+    (f32x4.ne (local.get $x) (local.get $x))))`;
+
+/** f32x4 from four 16-bit codes at byte address `a` (f16 or bf16). */
+export function load4(k: KernelCtx, dt: 'f16' | 'bf16', a: string): string {
+  const h = `(v128.load16x4_u align=2 ${a})`;
+  return dt === 'bf16' ? `(i32x4.shl ${h} (i32.const 16))` : `(call ${k.moduleFunc('f16_dec4', F16_DEC4)} ${h})`;
+}
+
+/** Store the f32x4 `v` as four 16-bit codes at byte address `a`. */
+export function store4(k: KernelCtx, dt: 'f16' | 'bf16', a: string, v: string): string {
+  const c = dt === 'bf16' ? `(call ${k.moduleFunc('bf16_enc4', BF16_ENC4)} ${v})` : `(call ${k.moduleFunc('f16_enc4', F16_ENC4)} ${v})`;
+  return `(v128.store64_lane align=2 0 ${a} (i16x8.narrow_i32x4_u ${c} ${c}))`;
+}
+
 export type Num = 'i32' | 'i64' | 'f32' | 'f64';
 /** Load/store of one element in its compute type (f32 for the reduced floats). */
 export interface Elem { readonly t: Num; readonly size: number; load(a: string): string; store(a: string, v: string): string }

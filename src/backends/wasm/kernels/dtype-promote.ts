@@ -2,12 +2,13 @@
 // operand is decoded into an f32 scratch buffer, the f32 kernel runs on stand-in f32 values, and
 // each such result is rounded (to nearest even, not saturating) into its own buffer. Every op
 // rounds its results, as the interpreter does after every op, so a chain of f16 ops (fused or not)
-// matches it op by op. The scratch buffers need static sizes.
+// matches it op by op. f16/bf16 convert four lanes at a time. The scratch buffers need static
+// sizes.
 
 import { Op, Value } from '../../../../ir/ir.js';
 import { addr } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
-import { elem, isLowp } from './dtype-codec.js';
+import { elem, isLowp, load4, store4 } from './dtype-codec.js';
 
 function staticCount(k: KernelCtx, op: Op, v: Value): number {
   const s = k.dims(v);
@@ -35,9 +36,11 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
       };
       const operands = op.operands.map((v) => (lowp(v) ? standIn(v) : v));
       for (const [v, s] of stand) {
-        const e = elem(k, v.type.dtype)!;
-        em.comment(`%${v.name}: ${v.type.dtype} -> f32`);
-        em.loop('i', k.size(k.dims(v)), (i) => em.line(`(f32.store ${addr(ptrs.get(s)!, i, 4)} ${e.load(addr(k.ptr(v), i, e.size))})`));
+        const e = elem(k, v.type.dtype)!, dt = v.type.dtype;
+        em.comment(`%${v.name}: ${dt} -> f32`);
+        const scalar = (i: string): void => em.line(`(f32.store ${addr(ptrs.get(s)!, i, 4)} ${e.load(addr(k.ptr(v), i, e.size))})`);
+        if (dt === 'f16' || dt === 'bf16') em.vecLoop(k.size(k.dims(v)), (i) => em.line(`(v128.store align=4 ${addr(ptrs.get(s)!, i, 4)} ${load4(k, dt, addr(k.ptr(v), i, 2))})`), scalar);
+        else em.loop('i', k.size(k.dims(v)), scalar);
       }
       const results = op.results.map((v) => (lowp(v) ? standIn(v) : v));
       const fake = new Op(op.name, operands, results, op.attrs, op.regions, op.loc);
@@ -54,8 +57,11 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
         if (!lowp(v)) return;
         const e = elem(k, v.type.dtype)!;
         const s = results[j]!;
-        em.comment(`%${v.name}: f32 -> ${v.type.dtype}`);
-        em.loop('i', k.size(k.dims(v)), (i) => em.line(e.store(addr(k.ptr(v), i, e.size), `(f32.load ${addr(ptrs.get(s)!, i, 4)})`)));
+        const dt = v.type.dtype;
+        em.comment(`%${v.name}: f32 -> ${dt}`);
+        const scalar = (i: string): void => em.line(e.store(addr(k.ptr(v), i, e.size), `(f32.load ${addr(ptrs.get(s)!, i, 4)})`));
+        if (dt === 'f16' || dt === 'bf16') em.vecLoop(k.size(k.dims(v)), (i) => em.line(store4(k, dt, addr(k.ptr(v), i, 2), `(v128.load align=4 ${addr(ptrs.get(s)!, i, 4)})`)), scalar);
+        else em.loop('i', k.size(k.dims(v)), scalar);
       });
     },
     flops: (op, numel) => inner().flops?.(op, numel) ?? 0,
