@@ -12,6 +12,10 @@ import { planArena, type ArenaPlan } from './plan.js';
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 export interface RunTensor {
+  /**
+   * Elements in row-major order. f16/bf16: Uint16Array of raw bits; float8 and float4e2m1:
+   * Uint8Array, one code per byte; int4/int2: Int8Array (uint4/uint2: Uint8Array), one value per byte.
+   */
   readonly data: TypedArray;
   readonly dims: readonly number[];
 }
