@@ -23,8 +23,10 @@ export const MAX_DATA_SYMBOLS = 16;
 function constInts(v: Value | null | undefined, module: Module | null): number[] | undefined {
   if (!v?.def || typeof v.type.shape?.[0] === 'number' && v.type.shape[0] > 64) return undefined;
   const t = constantValue(v.def, module);
-  if (!t || DTYPE_INFO[t.dtype].kind === 'float' || DTYPE_INFO[t.dtype].kind === 'string' || t.data.length > 64) return undefined;
-  return Array.from(t.data as ArrayLike<number | bigint>, Number);
+  if (!t || DTYPE_INFO[t.dtype].kind === 'string' || t.data.length > 64) return undefined;
+  const vals = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  // Float shape arithmetic (a window size cast to float, then Range) is exact on integer values only.
+  return DTYPE_INFO[t.dtype].kind === 'float' && !vals.every(Number.isInteger) ? undefined : vals;
 }
 
 function arith(name: string, a: Dim, b: Dim): Dim {
@@ -35,12 +37,20 @@ function arith(name: string, a: Dim, b: Dim): Dim {
     // Integer Div truncates; floor is the same for the non-negative sizes shapes hold.
     case 'div':
       if (typeof a === 'number' && typeof b === 'number') return b === 0 ? UNKNOWN_DIM : Math.trunc(a / b);
-      return typeof b === 'number' && b > 0 && S.dimExpr(a) && S.nonNegative(S.dimExpr(a)!) ? S.dimFloorDiv(a, b) : UNKNOWN_DIM;
+      if (typeof b !== 'number' || b === 0 || !S.dimExpr(a)) return UNKNOWN_DIM;
+      if (b < 0) return S.dimNeg(arith('div', a, -b));
+      if (S.nonNegative(S.dimExpr(a)!)) return S.dimFloorDiv(a, b);
+      // Truncation toward zero for a value of either sign: a <= 0 ? -floor(-a / b) : floor(a / b).
+      return S.dimSel(S.dimEq(S.dimMax(a, 0), 0), S.dimNeg(S.dimFloorDiv(S.dimNeg(a), b)), S.dimFloorDiv(a, b));
     case 'max': return S.dimMax(a, b);
     case 'min': return S.dimMin(a, b);
     default: return UNKNOWN_DIM;
   }
 }
+
+/** Graph inputs read as data symbols: short i64/i32/f32/f64 vectors and scalars. */
+export const isDataSymbolDType = (dtype: string): boolean =>
+  dtype === 'i64' || dtype === 'i32' || dtype === 'f32' || dtype === 'f64';
 
 /** Whether v is an argument of the module's main function (a graph input). */
 function isGraphInput(v: Value, module: Module | null): boolean {
@@ -51,7 +61,8 @@ function isGraphInput(v: Value, module: Module | null): boolean {
   return !main || main.body.args.includes(v);
 }
 
-function trace(v: Value | null | undefined, depth: number, module: Module | null): Traced | undefined {
+function trace(v0: Value | null | undefined, depth: number, module: Module | null, alias?: ReadonlyMap<Value, Value>): Traced | undefined {
+  const v = v0 && alias?.has(v0) ? alias.get(v0)! : v0;
   if (!v || depth > MAX_DEPTH) return undefined;
   const s = v.type.shape;
   if (!s || s.length > 1) return undefined;
@@ -59,13 +70,17 @@ function trace(v: Value | null | undefined, depth: number, module: Module | null
   const c = constInts(v, module);
   if (c) return { dims: c, scalar };
   const kind = DTYPE_INFO[v.type.dtype].kind;
-  if (kind === 'float' || kind === 'string') return undefined;
+  if (kind === 'string') return undefined;
   const op = v.def;
+  // A float value is traced only through ops that keep integers exact (not div); a float graph
+  // input (Range's limit, Resize's scales) has float data symbols `%x[f0]` that the simplifier
+  // treats as any number.
+  if (kind === 'float' && op && (op.name === 'div' || op.name === 'reduce_prod')) return undefined;
   if (!op) {
     const n = scalar ? 1 : s[0];
     if (typeof n !== 'number' || n > MAX_DATA_SYMBOLS || !isGraphInput(v, module) || /[[\]]/.test(v.name)) return undefined;
-    if (v.type.dtype !== 'i64' && v.type.dtype !== 'i32') return undefined;
-    return { dims: Array.from({ length: n }, (_, i) => S.dataSymbol(v.name, i)), scalar };
+    if (!isDataSymbolDType(v.type.dtype)) return undefined;
+    return { dims: Array.from({ length: n }, (_, i) => S.dataSymbol(v.name, i, kind === 'float')), scalar };
   }
   const [a0, a1] = op.operands;
   const attr = (n: string): number | undefined => {
@@ -86,24 +101,24 @@ function trace(v: Value | null | undefined, depth: number, module: Module | null
       return xs ? { dims: [S.dimProd(xs)], scalar } : undefined;
     }
     case 'identity': case 'cast': case 'squeeze': case 'unsqueeze': case 'reshape': case 'flatten': {
-      const t = trace(a0, depth + 1, module);
+      const t = trace(a0, depth + 1, module, alias);
       return t && { dims: t.dims, scalar };
     }
     case 'gather': {
-      const t = trace(a0, depth + 1, module), idx = constInts(a1, module);
+      const t = trace(a0, depth + 1, module, alias), idx = constInts(alias?.get(a1!) ?? a1, module);
       if (!t || !idx || t.scalar) return undefined;
       const n = t.dims.length;
       if (idx.some((i) => i < -n || i >= n)) return undefined;
       return { dims: idx.map((i) => t.dims[i < 0 ? i + n : i]!), scalar };
     }
     case 'concat': {
-      const parts = op.operands.map((o) => trace(o, depth + 1, module));
+      const parts = op.operands.map((o) => trace(o, depth + 1, module, alias));
       if (parts.some((p) => !p)) return undefined;
       return { dims: parts.flatMap((p) => p!.dims), scalar: false };
     }
     case 'slice': {
-      const t = trace(a0, depth + 1, module);
-      const [st, en, ax, sp] = [1, 2, 3, 4].map((i) => (op.operands[i] ? constInts(op.operands[i], module) : [0]));
+      const t = trace(a0, depth + 1, module, alias);
+      const [st, en, ax, sp] = [1, 2, 3, 4].map((i) => (op.operands[i] ? constInts(alias?.get(op.operands[i]!) ?? op.operands[i], module) : [0]));
       if (!t || !st || !en || !ax || !sp || st.length !== 1 || (ax[0] !== 0 && ax[0] !== -1)) return undefined;
       const n = t.dims.length, step = op.operands[4] ? sp[0]! : 1;
       if (step === 0) return undefined;
@@ -116,7 +131,7 @@ function trace(v: Value | null | undefined, depth: number, module: Module | null
       return { dims: out, scalar: false };
     }
     case 'add': case 'sub': case 'mul': case 'div': case 'max': case 'min': {
-      const xs = op.operands.map((o) => trace(o, depth + 1, module));
+      const xs = op.operands.map((o) => trace(o, depth + 1, module, alias));
       if (xs.length < 2 || xs.some((x) => !x)) return undefined;
       const n = Math.max(...xs.map((x) => x!.dims.length));
       if (xs.some((x) => x!.dims.length !== n && x!.dims.length !== 1)) return undefined;
@@ -125,13 +140,22 @@ function trace(v: Value | null | undefined, depth: number, module: Module | null
       return { dims, scalar };
     }
     case 'neg': {
-      const t = trace(a0, depth + 1, module);
+      const t = trace(a0, depth + 1, module, alias);
       return t && { dims: t.dims.map((d) => S.dimNeg(d)), scalar };
     }
     case 'reduce_prod': {
-      const t = trace(a0, depth + 1, module);
+      const t = trace(a0, depth + 1, module, alias);
       if (!t || op.operands[1] || (attr('keepdims') ?? 1) !== 0) return undefined;
       return { dims: [S.dimProd(t.dims)], scalar: true };
+    }
+    case 'fused': {
+      // Shape arithmetic the fuser grouped: follow the yielded value, region arguments to operands.
+      const region = op.regions[0], at = op.results.indexOf(v);
+      const y = region?.terminator?.operands[at];
+      if (!region || !y) return undefined;
+      const inner = new Map<Value, Value>(region.args.map((a, i) => [a, (op.operands[i] && alias?.get(op.operands[i]!)) ?? op.operands[i]!]));
+      const t = trace(y, depth + 1, module, inner);
+      return t && { dims: t.dims, scalar };
     }
     default: return undefined;
   }

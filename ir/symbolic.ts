@@ -10,7 +10,8 @@
 // Functions: max, min, floordiv, ceildiv, mod (floor division / modulo, as Python), and
 // wrap(i, d) = i < 0 ? i + d : i (an ONNX index that may be negative, e.g. Slice starts given as
 // data), eq(a, b) = a == b ? 1 : 0 and sel(c, a, b) = c != 0 ? a : b (Reshape's 0 and -1 when the
-// target shape is data). Dim symbols are sizes (>= 0, < 2^31); data symbols may hold any integer.
+// target shape is data). Dim symbols are sizes (>= 0, < 2^31); data symbols may hold any integer;
+// `%x[f0]` reads a 0-D float input (a Range limit): nothing assuming integers is simplified on it.
 
 import type { Dim } from './types.js';
 import { UNKNOWN_DIM } from './types.js';
@@ -30,12 +31,13 @@ const BIG = 2 ** 31 - 1;
 export const num = (v: number): Expr => ({ k: 'num', v });
 export const sym = (name: string): Expr => ({ k: 'sym', name });
 export const isDataSymbol = (name: string): boolean => name.startsWith('%');
-/** The data symbol for element `index` of graph input `input`. */
-export const dataSymbol = (input: string, index: number): string => `%${input}[${index}]`;
+/** The data symbol for element `index` of graph input `input` (`%x[f0]` when it holds a float). */
+export const dataSymbol = (input: string, index: number, float = false): string => `%${input}[${float ? 'f' : ''}${index}]`;
+const isFloatData = (name: string): boolean => /^%.*\[f\d+\]$/.test(name);
 
 // ---- parsing ----
 
-const TOKEN = /\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|%([^[\]]+)\[(\d+)\]|([-+*(),]))/y;
+const TOKEN = /\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|%([^[\]]+)\[(f?)(\d+)\]|([-+*(),]))/y;
 
 /** Parse expression text; undefined when it is not one (an opaque symbol). Not simplified. */
 export function parseExpr(text: string): Expr | undefined {
@@ -50,8 +52,8 @@ export function parseExpr(text: string): Expr | undefined {
     at = TOKEN.lastIndex;
     if (m[1] !== undefined) toks.push(num(Number(m[1])));
     else if (m[2] !== undefined) toks.push(FNS.has(m[2]) && /^\s*\(/.test(text.slice(at)) ? m[2] : sym(m[2]));
-    else if (m[3] !== undefined) toks.push(sym(dataSymbol(m[3], Number(m[4]))));
-    else toks.push(m[5]!);
+    else if (m[3] !== undefined) toks.push(sym(dataSymbol(m[3], Number(m[5]), m[4] === 'f')));
+    else toks.push(m[6]!);
   }
   let i = 0;
   const peek = (): string | Expr | undefined => toks[i];
@@ -167,6 +169,7 @@ export function nonNegative(e: Expr): boolean {
 }
 
 const hasData = (e: Expr): boolean => (e.k === 'sym' ? isDataSymbol(e.name) : e.k === 'num' ? false : e.args.some(hasData));
+const hasFloatData = (e: Expr): boolean => (e.k === 'sym' ? isFloatData(e.name) : e.k === 'num' ? false : e.args.some(hasFloatData));
 
 function fnPoly(name: FnName, args0: readonly Expr[]): Poly {
   const args = args0.map(simplify);
@@ -211,9 +214,10 @@ function fnPoly(name: FnName, args0: readonly Expr[]): Poly {
     const q = Math.floor(x / y);
     return constPoly((name === 'floordiv' ? q : name === 'ceildiv' ? -Math.floor(-x / y) : x - y * q) + 0);
   }
-  if (y === 1) return name === 'mod' ? constPoly(0) : toPoly(a);
+  // A float data symbol may hold a non-integer (a Range limit): floordiv(x, 1) is floor(x) there.
+  if (y === 1 && !hasFloatData(a)) return name === 'mod' ? constPoly(0) : toPoly(a);
   if (x === 0 && y !== 0) return constPoly(0);
-  const q = name === 'mod' ? undefined : exactQuotient(toPoly(a), toPoly(b));
+  const q = name === 'mod' || hasFloatData(a) ? undefined : exactQuotient(toPoly(a), toPoly(b));
   if (q) return q;
   return atomPoly({ k: name, args: [a, b] });
 }
@@ -339,7 +343,7 @@ const mul0 = lift((a, b) => ({ k: 'mul', args: [a!, b!] }));
 export const dimMul = (a: Dim, b: Dim): Dim => (b === 1 ? a : a === 1 ? b : a === 0 || b === 0 ? 0 : mul0(a, b));
 export const dimNeg = lift((a) => ({ k: 'mul', args: [num(-1), a!] }));
 const fdiv0 = lift((a, b) => ({ k: 'floordiv', args: [a!, b!] }));
-export const dimFloorDiv = (a: Dim, b: Dim): Dim => (b === 1 ? a : a === b && typeof a === 'string' && !isCompoundDim(a) && a !== UNKNOWN_DIM ? 1 : fdiv0(a, b));
+export const dimFloorDiv = (a: Dim, b: Dim): Dim => (b === 1 && !hasFloatDataDim(a) ? a : a === b && typeof a === 'string' && !isCompoundDim(a) && a !== UNKNOWN_DIM ? 1 : fdiv0(a, b));
 export const dimCeilDiv = lift((a, b) => ({ k: 'ceildiv', args: [a!, b!] }));
 export const dimMod = lift((a, b) => ({ k: 'mod', args: [a!, b!] }));
 export const dimMax = lift((...a) => ({ k: 'max', args: a }));
@@ -356,6 +360,7 @@ export function hasDataSymbol(d: Dim): boolean {
   const e = typeof d === 'string' ? dimExpr(d) : undefined;
   return e !== undefined && hasData(e);
 }
+const hasFloatDataDim = (d: Dim): boolean => { const e = typeof d === 'string' ? dimExpr(d) : undefined; return e !== undefined && hasFloatData(e); };
 
 /** Product of dims ('?' when one is '?' or opaque, unless another is 0). */
 export function dimProd(dims: readonly Dim[]): Dim {

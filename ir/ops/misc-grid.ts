@@ -23,6 +23,9 @@ function inferAffineGrid(ctx: InferCtx): TensorType[] {
     if (s.length !== 4 && s.length !== 5) ctx.fail(`size must have 4 or 5 elements, got ${s.length}`);
     return [{ dtype, shape: [theta[0]!, ...s.slice(2), s.length - 2] }];
   }
+  // Size given as input data: data symbols the runtime reads (ir/shape-value.ts).
+  const traced = ctx.shapeValue?.(1);
+  if (traced && (traced.length === 4 || traced.length === 5)) return [{ dtype, shape: [theta[0]!, ...traced.slice(2), traced.length - 2] }];
   const st = rankedShape(ctx, 1);
   const n = st[0];
   if (typeof n !== 'number') return [{ dtype, shape: null }];

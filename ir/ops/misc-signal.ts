@@ -166,7 +166,8 @@ function evalStft(ctx: EvalCtx): Tensor[] {
 // Windows and the mel filter bank
 
 function inferWindow(ctx: InferCtx): TensorType[] {
-  const size = scalarOf(ctx.constant(0));
+  // A size given as input data is a data symbol the runtime reads (ir/shape-value.ts).
+  const size = scalarOf(ctx.constant(0)) ?? ctx.shapeValue?.(0)?.[0];
   return [{ dtype: ctx.attrs.dtype('output_datatype'), shape: [size ?? UNKNOWN_DIM] }];
 }
 

@@ -2,6 +2,7 @@
 // one_hot, unique. Indices may be i32 or i64; negative indices wrap once; out-of-range indices are
 // run-time errors (E501) naming the index.
 
+import { dimFloorDiv } from '../symbolic.js';
 import { defineOps } from '../op-def.js';
 import type { Tensor } from '../tensor.js';
 import { sizeOf, stridesOf } from '../tensor.js';
@@ -194,7 +195,9 @@ defineOps(
       const dtype = ctx.inputs[2]!.dtype;
       if (!s) return [{ dtype, shape: null }];
       const dt = ctx.constant(1);
-      const depth: Dim = dt ? Math.trunc(Number(dt.data[0])) : UNKNOWN_DIM;
+      // Depth given as input data: floor of the data symbol (a depth is positive: floor = trunc).
+      const traced = dt ? undefined : ctx.shapeValue?.(1);
+      const depth: Dim = dt ? Math.trunc(Number(dt.data[0])) : traced?.length === 1 ? dimFloorDiv(traced[0]!, 1) : UNKNOWN_DIM;
       const axis = normAxis(ctx.attrs.int('axis'), s.length + 1, ctx.fail);
       return [{ dtype, shape: [...s.slice(0, axis), depth, ...s.slice(axis)] }];
     },

@@ -14,6 +14,7 @@ import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { gatherAxes, intsOf, mk, newLike, unknownDims } from './shape-common.js';
 import { shapeOperand } from './shape-trace.js';
+import { dimFloorDiv, dimMul } from '../symbolic.js';
 
 /**
  * outWidth: the reference's `scale * input_width` (a float when scales are given; exactly the
@@ -229,6 +230,13 @@ defineOps({
         const d = shape[a]!, s = sc.vals![i]!;
         shape[a] = s === 1 ? d : typeof d === 'number' ? Math.floor(d * s) : UNKNOWN_DIM;
       });
+      return [{ dtype: x.dtype, shape }];
+    }
+    // Scales given as input data (float data symbols): floor(d * s) at run time.
+    const scTraced = !sc.known && ctx.inputs[2] ? shapeOperand(ctx, 2) : undefined;
+    if (scTraced && scTraced.length === axes.length && !scTraced.includes(UNKNOWN_DIM)) {
+      const shape = [...x.shape];
+      axes.forEach((a, i) => { shape[a] = dimFloorDiv(dimMul(shape[a]!, scTraced[i]!), 1); });
       return [{ dtype: x.dtype, shape }];
     }
     const traced = at.policy === 'stretch' && ctx.inputs[3] && !sz.vals ? shapeOperand(ctx, 3) : undefined;

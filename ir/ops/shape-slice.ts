@@ -241,9 +241,9 @@ defineOps(
       if (!x.shape) return [x];
       const rank = x.shape.length;
       const axes = (ctx.attrs.has('axes') ? ctx.attrs.ints('axes') : Array.from({ length: rank }, (_, i) => i)).map((a) => normAxis(a, rank, ctx.fail));
-      const sh = constInts(ctx, 1);
+      const sh = shapeOperand(ctx, 1);
       const shape = [...x.shape];
-      axes.forEach((a, i) => { shape[a] = sh ? sh[i]! : UNKNOWN_DIM; });
+      axes.forEach((a, i) => { shape[a] = sh?.[i] ?? UNKNOWN_DIM; });
       return [{ dtype: x.dtype, shape }];
     },
     eval(ctx) {

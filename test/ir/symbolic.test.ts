@@ -12,7 +12,7 @@ import {
 import { inferOp } from '../../ir/infer.js';
 import '../../ir/ops/index.js';
 
-const SYMS = ['a', 'b', 'seq', '%x[0]', '%x[1]'];
+const SYMS = ['a', 'b', 'seq', '%x[0]', '%x[1]', '%y[f0]'];
 
 const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
   e: fc.oneof(
@@ -29,10 +29,12 @@ const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
   ),
 })).e;
 
-// Dim symbols are sizes (>= 0, below 2^31); data symbols may be any integer.
+// Dim symbols are sizes (>= 0, below 2^31); data symbols may be any integer, float ones any number.
 const bindArb = fc.record({
   a: fc.integer({ min: 0, max: 40 }), b: fc.integer({ min: 0, max: 40 }), seq: fc.integer({ min: 0, max: 1000 }),
   '%x[0]': fc.integer({ min: -50, max: 50 }), '%x[1]': fc.integer({ min: -50, max: 50 }),
+  // A float input's data symbol (Range limits) may be fractional.
+  '%y[f0]': fc.integer({ min: -50, max: 50 }).map((v) => v / 4),
 });
 
 const depth = (e: Expr): number => (e.k === 'num' || e.k === 'sym' ? 0 : 1 + Math.max(...e.args.map(depth)));
@@ -76,6 +78,21 @@ describe('symbolic dims', () => {
     expect(dimMul('batch size', 1)).toBe('batch size');
     expect(dimAdd('batch size', 1)).toBe('?');
     expect(dimExpr('batch size')).toBeUndefined();
+  });
+
+  it('printer/parser round trip with random expression dims', () => {
+    fc.assert(fc.property(fc.array(exprArb.filter((e) => depth(e) <= 3), { minLength: 1, maxLength: 3 }), (es) => {
+      const dims = es.map((e) => { const d = dimExpr(printExpr(simplify(e))); return d ? printExpr(d) : 'a'; });
+      const m = parseModule(`module @m {
+  func @main(%x: f32[${dims.map((d) => JSON.stringify(d)).join(',')}]) -> (%y: f32[${dims.map((d) => JSON.stringify(d)).join(',')}]) {
+    %y = relu(%x) : f32[${dims.map((d) => JSON.stringify(d)).join(',')}]
+    return %y
+  }
+}`);
+      const text = printModule(m);
+      expect(printModule(parseModule(text))).toBe(text);
+      expect(m.main.body.args[0]!.type.shape!.map(String)).toEqual(dims.map((d) => String(/^-?\d+$/.test(d) ? Number(d) : d)));
+    }), { numRuns: 100 });
   });
 
   it('IR text keeps expression dims through print and parse', () => {

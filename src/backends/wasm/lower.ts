@@ -21,7 +21,7 @@ import { KERNELS } from './kernels/index.js';
 import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './kernels/reduce-dynamic.js';
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
-import { MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
+import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
 import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
@@ -104,8 +104,9 @@ function dimSources(func: Func): DimSources {
   func.body.args.forEach((a, i) => {
     (a.type.shape ?? []).forEach((d, axis) => { if (typeof d === 'string' && !s!.bound.has(d)) s!.bound.set(d, [i, axis]); });
     const n = a.type.shape?.length === 0 ? 1 : a.type.shape?.length === 1 ? a.type.shape[0] : undefined;
-    if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && (a.type.dtype === 'i64' || a.type.dtype === 'i32')) {
-      for (let k = 0; k < n; k++) s!.data.set(dataSymbol(a.name, k), [i, k]);
+    if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && isDataSymbolDType(a.type.dtype)) {
+      const float = a.type.dtype === 'f32' || a.type.dtype === 'f64';
+      for (let k = 0; k < n; k++) s!.data.set(dataSymbol(a.name, k, float), [i, k]);
     }
   });
   SOURCES.set(func, s);

@@ -161,6 +161,22 @@ ${ops.map((o, i) => `    %y${i} = ${o}(%x, %ax) {keepdims = 1} : f32[*]`).join('
     }
   });
 
+  it('range with float limits given as data (fractional: ceil of the count), and resize with scales given as data', async () => {
+    const text = `module @m {
+  func @main(%s: f32[], %l: f32[], %d: f32[], %x: f32[1,1,4,4], %sc: f32[4]) -> (%r: f32[*], %y: f32[*]) {
+    %r = range(%s, %l, %d) : f32[*]
+    %y = resize(%x, none, %sc) {mode = "nearest"} : f32[*]
+    return %r, %y
+  }
+}`;
+    const load = (): Module => reinfer(parseModule(text, { file: 't.ir' }));
+    const c = await compiled(load);
+    const f = (v: number[]): Tensor => tensorFrom('f32', v.length === 1 ? [] : [v.length], v);
+    for (const [s, l, d, sc] of [[0, 3.5, 1, [1, 1, 2, 2]], [1, 5, 0.5, [1, 1, 0.5, 1.5]], [4, -2, -1.5, [1, 1, 0.75, 3]]] as const) {
+      await runBoth(load, c, [f([s]), f([l]), f([d]), rand([1, 1, 4, 4], 5), tensorFrom('f32', [4], [...sc])]);
+    }
+  });
+
   it('two different symbols broadcast to max(a,b); a binding that does not broadcast is refused', async () => {
     const text = `module @m {
   func @main(%x: f32[r,a], %y: f32[b], %s: i64[2]) -> (%z: f32[*], %w: f32[*]) {

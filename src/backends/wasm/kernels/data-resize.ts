@@ -1,7 +1,7 @@
 // Resize (nearest on any dtype, linear on f32) without antialias: the source coordinate of each
 // output position is computed at run time in f64 with the interpreter's formulas (so symbolic
 // sizes work), then 1 (nearest) or 2 (linear) edge-clamped taps per resized axis are combined.
-// Scales come from the constant `scales` operand, or are out/in when `sizes` is given (stretch).
+// Scales come from the `scales` operand (a constant, or f32 input data loaded at run time), or are out/in when `sizes` is given (stretch).
 
 import type { Op } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
@@ -24,7 +24,10 @@ function emitResize(k: KernelCtx, op: Op): void {
   const axes = ((op.attrs.get('axes')?.value as number[] | undefined) ?? [...Array(r).keys()]).map((a) => (a < 0 ? a + r : a));
   const scalesT = op.operands[2] ? k.constant(op.operands[2]) : undefined;
   const scales = scalesT && scalesT.data.length > 0 ? toNumbers(scalesT) : undefined;
-  if (op.operands[2] && !scalesT && !op.operands[3]) k.fail(op, 'resize needs constant scales in the wasm backend');
+  // Scales given as input data (f32) are loaded at run time.
+  const scalesV = op.operands[2] && !scalesT && (op.operands[2].type.shape?.[0] ?? 0) !== 0 ? op.operands[2] : undefined;
+  if (scalesV && scalesV.type.dtype !== 'f32') k.fail(op, 'resize scales must be f32 in the wasm backend');
+  if (op.operands[2] && !scalesT && !scalesV && !op.operands[3]) k.fail(op, 'resize needs constant scales in the wasm backend');
   const em = k.em;
   em.comment(`resize ${mode} ${ctm} ${xd.join('x')} -> ${yd.join('x')}`);
   const xs: string[] = [];
@@ -39,7 +42,7 @@ function emitResize(k: KernelCtx, op: Op): void {
   // tf_half_pixel_for_nn, whose o + 0.5 can round up to o + 1.
   for (const [i, a] of axes.entries()) {
     const s = scales?.[i];
-    if (xd[a] === yd[a] && (s === undefined || s === 1) && ctm !== 'tf_half_pixel_for_nn') continue;
+    if (!scalesV && xd[a] === yd[a] && (s === undefined || s === 1) && ctm !== 'tf_half_pixel_for_nn') continue;
     resized.push({ a, i0: em.local('i0', 'i32'), ...(mode === 'linear' ? { i1: em.local('i1', 'i32'), w: em.local('w', 'f64') } : {}) });
   }
   if (mode === 'linear' && resized.length > 3) k.fail(op, 'linear resize of more than 3 axes is not supported by the wasm backend');
@@ -60,8 +63,8 @@ function emitResize(k: KernelCtx, op: Op): void {
     for (const ax of resized) {
       const inL = f64(k.dim(xd[ax.a]!)), outL = f64(k.dim(yd[ax.a]!));
       const si = axes.indexOf(ax.a);
-      const scale = scales ? `(f64.const ${scales[si]})` : `(f64.div ${outL} ${inL})`;
-      const outW = scales ? `(f64.mul ${inL} ${scale})` : outL;
+      const scale = scales ? `(f64.const ${scales[si]})` : scalesV ? `(f64.promote_f32 (f32.load ${addr(k.ptr(scalesV), i32(si), 4)}))` : `(f64.div ${outL} ${inL})`;
+      const outW = scales || scalesV ? `(f64.mul ${inL} ${scale})` : outL;
       const o = f64(get(coords[ax.a]!));
       const hp = `(f64.sub (f64.div (f64.add ${o} (f64.const 0.5)) ${scale}) (f64.const 0.5))`;
       let src: string;
