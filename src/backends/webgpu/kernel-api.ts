@@ -30,6 +30,8 @@ export interface KernelCtx {
   constant(v: Value | null): Tensor | undefined;
   /** Fail compilation for this op (E201). */
   fail(op: Op, message: string): never;
+  /** Store element idx of op's result r, if this dispatch stores it (special kernels' extra results). */
+  storeResult(op: Op, r: number, idx: string, value: string): void;
 }
 
 export interface MapKernel {
@@ -70,6 +72,8 @@ export interface SpecialKernel {
    */
   emit(k: KernelCtx, op: Op): SpecialShader;
   reads?(op: Op): readonly number[];
+  /** The kernel stores results after the first itself (through k.storeResult). */
+  readonly extraResults?: boolean;
   flops?(op: Op, numel: (v: Value) => number): number;
 }
 

@@ -184,9 +184,12 @@ export function lowerModule(module: Module): Lowered {
         cur = null;
         continue;
       }
-      o.results.slice(1).forEach((r) => {
-        if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
-      });
+      const extra = def.kind === 'special' && def.extraResults === true;
+      if (!extra) {
+        o.results.slice(1).forEach((r) => {
+          if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
+        });
+      }
       // A permuted store may also end an earlier dispatch of this group (its only operand is there).
       const host = (cur && canJoin(cur, o, def) ? cur : undefined) ?? stepDispatches.find((d) => scatters(d, o) && canJoin(d, o, def));
       if (host) {
@@ -195,6 +198,8 @@ export function lowerModule(module: Module): Lowered {
         host.chain.add(canon(o.results[0]!));
       } else {
         cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), scattered: new Set() };
+        // Further results (layer norm's Mean, InvStdDev) are stored by the kernel, never in registers.
+        if (extra) o.results.slice(1).forEach((r) => { cur!.chain.add(canon(r)); cur!.scattered.add(canon(r)); });
         dispatches.push(cur);
         stepDispatches.push(cur);
       }
@@ -307,6 +312,7 @@ export function lowerModule(module: Module): Lowered {
         load,
         constant: (v) => (v ? constTensor(canon(v)) : undefined),
         fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
+        storeResult: (o, r, idx, value) => storeLines(body, canon(o.results[r]!), idx, value),
         operand: (o, j, i) => {
           const v = o.operands[j]!, c = canon(v);
           const r = regs.get(c);

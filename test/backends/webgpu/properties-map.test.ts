@@ -180,4 +180,20 @@ describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () =>
       await check(text, [x], '');
     }), { numRuns: 10 });
   });
+
+  it('layer_normalization with its Mean and InvStdDev outputs', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(size, { minLength: 1, maxLength: 3 }), fc.nat(2), fc.integer(), async (shape, lAxis, seed) => {
+      const la = lAxis % shape.length;
+      const norm = shape.slice(la), stat = shape.map((d, a) => (a < la ? d : 1));
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${fmtShape(shape)}, %s: ${fmtShape(norm)}) -> (%y: ${fmtShape(shape)}, %mu: ${fmtShape(stat)}, %is: ${fmtShape(stat)}) {`,
+        `    %y, %mu, %is = layer_normalization(%x, %s) {axis = ${la}, epsilon = 1e-5} : (${fmtShape(shape)}, ${fmtShape(stat)}, ${fmtShape(stat)})`,
+        '    return %y, %mu, %is',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand(shape, seed), rand(norm, seed + 1)]);
+    }), { numRuns: 6 });
+  });
 });

@@ -90,6 +90,13 @@ function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
   const s2 = b.var('s2', 'f32', '0.0f');
   loop((v) => b.line(rms ? `${s2} = ${s2} + ${v} * ${v};` : `${s2} = ${s2} + (${v} - ${mean}) * (${v} - ${mean});`));
   const inv = b.let('inv', `inverseSqrt(${reduceWg(k, s2, (p, q) => `${p} + ${q}`, 'rvar')} / f32(${L}) + ${f32Lit(eps)})`);
+  // Mean and InvStdDev (f32, one per row), when the model reads them.
+  if (op.results.length > 1) {
+    b.block('if (lid == 0u)', () => {
+      k.storeResult(op, 1, row, mean);
+      if (op.results.length > 2) k.storeResult(op, 2, row, inv);
+    });
+  }
   // Scale and bias broadcast over the normalised dims: index j modulo their size.
   const param = (v: Value | null | undefined, j: string): string | undefined => {
     if (!v) return undefined;
@@ -160,7 +167,7 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
 }
 
 export const SOFTMAX_KERNEL: SpecialKernel = { kind: 'special', emit: emitSoftmax, flops: (op, numel) => 4 * numel(op.results[0]!) };
-export const LAYER_NORM_KERNEL: SpecialKernel = { kind: 'special', emit: emitLayerNorm, flops: (op, numel) => 8 * numel(op.results[0]!) };
+export const LAYER_NORM_KERNEL: SpecialKernel = { kind: 'special', emit: emitLayerNorm, extraResults: true, flops: (op, numel) => 8 * numel(op.results[0]!) };
 export const REDUCE_KERNEL: SpecialKernel = { kind: 'special', emit: emitReduce, reads: () => [0], flops: (op, numel) => numel(op.operands[0]!) };
 
 /**
