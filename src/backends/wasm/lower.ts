@@ -19,6 +19,7 @@ import { arenaBytes } from './kernels/dtype-codec.js';
 import { HELPERS } from './kernels/helpers.js';
 import { KERNELS } from './kernels/index.js';
 import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './kernels/reduce-dynamic.js';
+import { CONTROL_OPS, checkControl, planRegions } from './regions.js';
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
@@ -48,11 +49,12 @@ function checkSupported(func: Func): void {
     for (const op of ops) {
       op.regions.forEach((r) => walk(r.ops));
       if (op.name === 'fused' || STRUCTURAL.has(op.name)) continue;
-      if (op.regions.length > 0 || !KERNELS.has(op.name)) {
+      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name)) {
         const list = missing.get(op.name) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(op.name, list);
       }
+      if (op.regions.length > 0) checkControl(op);
       for (const v of [...op.results, ...op.operands]) {
         const s = v?.type.shape;
         if (v && (s === null || s === undefined || s.includes('?'))) {
@@ -240,6 +242,10 @@ export function lowerModule(module: Module): Lowered {
     op.operands.forEach((v) => use(v, s));
     op.regions.forEach((r) => walkUses(r.ops));
     op.results.forEach((v) => bufOf.set(v, newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: 'temp', first: s, last: s })));
+    const temp = (v: Value): void => { bufOf.set(v, newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: 'temp', first: s, last: s })); };
+    if (op.name !== 'fused' && op.regions.length > 0) {
+      planRegions(op, { temp, alias: (a, to) => argAlias.set(a, to), share: (v, owner) => bufOf.set(v, bufOf.get(resolve(owner))!) });
+    }
     if (op.name !== 'fused') return;
     const region = op.regions[0]!;
     region.args.forEach((a, i) => argAlias.set(a, op.operands[i]!));

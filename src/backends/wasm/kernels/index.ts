@@ -27,6 +27,7 @@ import { REDUCE_KERNEL, REDUCE_OPS } from './reduce.js';
 import { EXT_ATTENTION } from './ext-attention.js';
 import { EXT_INDEXING } from './ext-indexing.js';
 import { EXT_DTYPES } from './ext-dtypes.js';
+import { controlKernels } from './control-flow.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
@@ -62,4 +63,6 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ...['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod'].map((n) => [n, ANY_DTYPE_REDUCE_KERNEL] as const),
   ['reduce_log_sum', LOG_SUM_KERNEL], ['reduce_log_sum_exp', LOG_SUM_KERNEL], ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL],
   ...EXT_ATTENTION, ...EXT_INDEXING, ...EXT_DTYPES,
+  // Bodies are emitted with this same table (nested control ops included).
+  ...controlKernels(() => KERNELS),
 ]);
