@@ -19,7 +19,7 @@ import { arenaBytes } from './kernels/dtype-codec.js';
 import { HELPERS } from './kernels/helpers.js';
 import { KERNELS } from './kernels/index.js';
 import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './kernels/reduce-dynamic.js';
-import { CONTROL_OPS, checkControl, planRegions } from './regions.js';
+import { CONTROL_OPS, checkControl, planRegions, sizeLoopScans } from './regions.js';
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
@@ -169,6 +169,7 @@ const ident = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 4
 
 export function lowerModule(module: Module): Lowered {
   const func = module.main;
+  sizeLoopScans(module);
   checkSupported(func);
   const symbols = symbolsOf(func);
   // Kernels may ask for dims no shape holds (a slice start read from input data), so the dims
