@@ -136,7 +136,7 @@ export function checkControl(op: Op): void {
     const carried = op.operands.length - 2;
     why = i < carried
       ? `carried value ${what} changes shape between iterations (the wasm backend needs loop-carried values of fixed shape)`
-      : `scan output ${what} has a length known only at run time (the trip count is not a compile-time constant, or the body may stop early)`;
+      : `scan output ${what} has a length known only at run time (the trip count is neither a constant, an input dim nor an input's data, or the body may stop early)`;
   }
   fail('E205', `the wasm backend cannot lower ${op.name}: ${why}`, op.loc);
 }
