@@ -215,8 +215,7 @@ describe('wasm loop vs interpreter', () => {
   }
 }`;
     for (const passes of ['fuse', 'O2']) await check(constant, [rand([3], 1), rand([5, 3], 2)], passes);
-    // O2 only: the fuse-only pipeline keeps identity on bool, which the wasm kernels refuse outside control flow too.
-    for (const T of [1, 2, 6]) await check(fromDim, [rand([3], T), rand([T, 3], T + 1)], 'O2');
+    for (const passes of ['fuse', 'O2']) for (const T of [1, 2, 6]) await check(fromDim, [rand([3], T), rand([T, 3], T + 1)], passes);
     for (const passes of ['fuse', 'O2']) for (const n of [0, 1, 4]) await check(fromData, [i64(n), rand([3], n)], passes);
   });
 
