@@ -1,0 +1,456 @@
+// The model zoo: small models with the architectures (and the node patterns torch.onnx.export
+// writes, opset 13-18) of real CNNs, recurrent nets and transformers, with seeded random weights.
+// Each is a few hundred KiB at most and runs in milliseconds. test/zoo/README.md says which real
+// architecture each mirrors. Every model has symbolic dims and 2-3 bindings to run at.
+
+import { tensorFrom, type Tensor } from '../../ir/tensor.js';
+import type { ValueSpec } from '../../src/onnx/writer.js';
+import {
+  batchNorm, conv, dimOf, gemm, geluErf, geluTanh, Graph, layerNorm, layerNormDecomposed, linear,
+  reshapeDyn, selfAttention, unsqueeze, type ZooInput,
+} from './graph.js';
+
+export interface ZooModel {
+  readonly name: string;
+  readonly inputs: readonly ZooInput[];
+  readonly outputs: readonly ValueSpec[];
+  /** Bindings of the symbolic dims to run at. */
+  readonly bindings: readonly Readonly<Record<string, number>>[];
+  /** The serialised ModelProto. */
+  readonly bytes: Uint8Array;
+}
+
+const f32 = (name: string, shape: (number | string)[]): ValueSpec => ({ name, dtype: 'f32', shape });
+
+/** ResNet-18 in miniature: stem conv/BN/ReLU + MaxPool, a basic block, a strided block with a 1x1 projection. */
+export function resnet(): ZooModel {
+  const g = new Graph(1);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const stem = g.in('conv1', () => relu(batchNorm(g, conv(g, 'input', 3, 8, 3, { stride: 1, pad: 1, bias: false }), 8)));
+  const pooled = g.op('MaxPool', [stem], { ceil_mode: 0, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] });
+  const basic = (x: string, cin: number, cout: number, stride: number): string => {
+    const a = relu(batchNorm(g, conv(g, x, cin, cout, 3, { stride, pad: 1, bias: false }), cout));
+    const b = batchNorm(g, conv(g, a, cout, cout, 3, { pad: 1, bias: false }), cout);
+    const skip = stride === 1 && cin === cout ? x : g.in('downsample', () => batchNorm(g, conv(g, x, cin, cout, 1, { stride, bias: false }), cout));
+    return relu(g.op('Add', [b, skip]));
+  };
+  const l1 = g.in('layer1', () => basic(pooled, 8, 8, 1));
+  const l2 = g.in('layer2', () => basic(l1, 8, 16, 2));
+  const flat = g.op('Flatten', [g.op('GlobalAveragePool', [l2])], { axis: 1 });
+  g.in('fc', () => gemm(g, flat, 16, 10));
+  nameLast(g, 'logits');
+  return finish(g, 'resnet', [{ name: 'input', dtype: 'f32', shape: ['batch', 3, 20, 20] }], [f32('logits', ['batch', 10])], [{ batch: 1 }, { batch: 3 }], 13);
+}
+
+/** Rename the last node's output (graph outputs get user-facing names, as torch's output_names do). */
+function nameLast(g: Graph, name: string): void {
+  const n = g.nodes[g.nodes.length - 1]!;
+  g.nodes[g.nodes.length - 1] = { ...n, outputs: [name, ...n.outputs.slice(1)] };
+}
+
+function finish(g: Graph, name: string, inputs: ZooInput[], outputs: ValueSpec[], bindings: Record<string, number>[], opset: number): ZooModel {
+  const vis: ValueSpec[] = inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape }));
+  return { name, inputs, outputs, bindings, bytes: g.model(vis, outputs, opset) };
+}
+
+/** MobileNetV2/V3 + EfficientNet pieces: ReLU6 as Clip, depthwise convs, HardSwish, squeeze-excite, inverted residual. */
+export function mobilenet(): ZooModel {
+  const g = new Graph(2);
+  const clip6 = (x: string): string => g.op('Clip', [x, g.f32s(0), g.f32s(6)]);
+  const stem = g.in('features.0', () => clip6(batchNorm(g, conv(g, 'image', 3, 16, 3, { stride: 2, pad: 1, bias: false }), 16)));
+  // MobileNetV3 block: depthwise 3x3 + BN + HardSwish, squeeze-excite, pointwise projection.
+  const b1 = g.in('features.1', () => {
+    const dw = g.op('HardSwish', [batchNorm(g, conv(g, stem, 16, 16, 3, { pad: 1, group: 16, bias: false }), 16)]);
+    const se = g.in('se', () => {
+      const sq = g.op('ReduceMean', [dw], { axes: [2, 3], keepdims: 1 });
+      const fc1 = g.op('Relu', [conv(g, sq, 16, 4, 1)]);
+      const gate = g.op('Sigmoid', [conv(g, fc1, 4, 16, 1)]);
+      return g.op('Mul', [gate, dw]);
+    });
+    return batchNorm(g, conv(g, se, 16, 24, 1, { bias: false }), 24);
+  });
+  // MobileNetV2 inverted residual: expand 1x1 + ReLU6, depthwise 3x3 + ReLU6, project 1x1, Add.
+  const b2 = g.in('features.2', () => {
+    const e = clip6(batchNorm(g, conv(g, b1, 24, 48, 1, { bias: false }), 48));
+    const d = clip6(batchNorm(g, conv(g, e, 48, 48, 3, { pad: 1, group: 48, bias: false }), 48));
+    return g.op('Add', [b1, batchNorm(g, conv(g, d, 48, 24, 1, { bias: false }), 24)]);
+  });
+  // EfficientNet MBConv tail: strided depthwise 5x5 + Swish (x * sigmoid x), HardSigmoid-gated SE.
+  const b3 = g.in('features.3', () => {
+    const d = batchNorm(g, conv(g, b2, 24, 24, 5, { stride: 2, pad: 2, group: 24, bias: false }), 24);
+    const sw = g.op('Mul', [d, g.op('Sigmoid', [d])]);
+    const sq = g.op('GlobalAveragePool', [sw]);
+    const gate = g.op('HardSigmoid', [conv(g, g.op('Relu', [conv(g, sq, 24, 8, 1)]), 8, 24, 1)], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
+    return g.op('Mul', [sw, gate]);
+  });
+  const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [b3])], { axis: 1 });
+  g.in('classifier', () => gemm(g, pooled, 24, 7));
+  nameLast(g, 'logits');
+  return finish(g, 'mobilenet', [{ name: 'image', dtype: 'f32', shape: ['batch', 3, 24, 24] }], [f32('logits', ['batch', 7])], [{ batch: 1 }, { batch: 2 }], 17);
+}
+
+/**
+ * U-Net with symbolic height and width: two encoder levels (conv/ReLU, MaxPool), upsampling by
+ * Resize (bilinear, pytorch_half_pixel), by Resize (nearest, asymmetric/floor) and by
+ * ConvTranspose, Concat skip connections, a 1x1 head.
+ */
+export function unet(dynamic = true): ZooModel {
+  const g = new Graph(3);
+  const block = (x: string, cin: number, cout: number): string => g.op('Relu', [conv(g, g.op('Relu', [conv(g, x, cin, cout, 3, { pad: 1 })]), cout, cout, 3, { pad: 1 })]);
+  const pool = (x: string): string => g.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
+  const e1 = g.in('enc1', () => block('image', 2, 6));
+  const e2 = g.in('enc2', () => block(pool(e1), 6, 8));
+  const mid = g.in('mid', () => block(pool(e2), 8, 8));
+  const scales = g.constant('f32', [4], [1, 1, 2, 2]);
+  const roi = g.constant('f32', [0], []);
+  const up2 = g.op('Resize', [mid, roi, scales], { coordinate_transformation_mode: 'pytorch_half_pixel', mode: 'linear', nearest_mode: 'floor' });
+  const d2 = g.in('dec2', () => block(g.op('Concat', [up2, e2], { axis: 1 }), 16, 8));
+  const upT = g.in('up1', () => {
+    const w = g.weight('weight', [8, 4, 2, 2], 8 * 4);
+    return g.op('ConvTranspose', [d2, w, g.uniform('bias', [4], -0.1, 0.1)], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 });
+  });
+  const upN = g.op('Resize', [d2, roi, scales], { coordinate_transformation_mode: 'asymmetric', mode: 'nearest', nearest_mode: 'floor' });
+  const d1 = g.in('dec1', () => block(g.op('Concat', [upT, upN, e1], { axis: 1 }), 4 + 8 + 6, 6));
+  g.in('head', () => conv(g, d1, 6, 3, 1));
+  nameLast(g, 'mask');
+  if (!dynamic) {
+    return finish(g, 'unet_static', [{ name: 'image', dtype: 'f32', shape: ['batch', 2, 12, 16] }], [f32('mask', ['batch', 3, 12, 16])], [{ batch: 1 }, { batch: 2 }], 13);
+  }
+  return finish(g, 'unet', [{ name: 'image', dtype: 'f32', shape: ['batch', 2, 'height', 'width'] }], [f32('mask', ['batch', 3, 'height', 'width'])],
+    [{ batch: 1, height: 8, width: 8 }, { batch: 2, height: 12, width: 20 }, { batch: 1, height: 16, width: 4 }], 13);
+}
+
+/**
+ * Word-level LSTM language model (PyTorch's word_language_model): Embedding as Gather, a 2-layer
+ * nn.LSTM exported as one LSTM node per layer (gates reordered to ONNX's iofc, sequence_lens
+ * absent, zero initial state built from the input's Shape), Squeeze of the direction axis, the
+ * decoder as MatMul + Add. Tokens are (seq, batch).
+ */
+export function lstmLm(): ZooModel {
+  const g = new Graph(4);
+  const V = 40, E = 12, H = 16;
+  const emb = g.in('encoder', () => g.op('Gather', [g.uniform('weight', [V, E], -1, 1), 'tokens'], { axis: 0 }));
+  const batch = dimOf(g, 'tokens', 1);
+  let x = emb;
+  const hs: string[] = [];
+  for (let l = 0; l < 2; l++) {
+    const din = l === 0 ? E : H;
+    [x] = g.in(`rnn.l${l}`, () => {
+      const state = g.op('Expand', [g.constant('f32', [1, 1, 1], [0]), g.op('Concat', [g.i64([1]), batch, g.i64([H])], { axis: 0 })]);
+      const w = g.weight('W', [1, 4 * H, din], H), r = g.weight('R', [1, 4 * H, H], H), b = g.uniform('B', [1, 8 * H], -0.2, 0.2);
+      const [y, yh] = g.opN('LSTM', [x, w, r, b, '', state, state], 2, { hidden_size: H });
+      hs.push(yh!);
+      return [g.op('Squeeze', [y!, g.i64([1])])];
+    });
+  }
+  g.in('decoder', () => linear(g, x, H, V));
+  nameLast(g, 'logits');
+  g.op('Concat', hs, { axis: 0 });
+  nameLast(g, 'h_n');
+  return finish(g, 'lstm_lm', [{ name: 'tokens', dtype: 'i64', shape: ['seq', 'batch'], vocab: V }],
+    [f32('logits', ['seq', 'batch', V]), f32('h_n', [2, 'batch', H])],
+    [{ seq: 5, batch: 1 }, { seq: 17, batch: 3 }, { seq: 1, batch: 2 }], 14);
+}
+
+/**
+ * Bidirectional GRU tagger (batch_first): Embedding, Transpose to time-major, nn.GRU(bidirectional)
+ * as one GRU node with linear_before_reset = 1 (as PyTorch exports it), directions merged by
+ * Transpose + Reshape, a MatMul + Add tag head, LogSoftmax. A padding mask zeroes the padded steps.
+ */
+export function gruTagger(): ZooModel {
+  const g = new Graph(5);
+  const V = 30, E = 10, H = 8, T = 5;
+  const emb = g.op('Gather', [g.uniform('embedding.weight', [V, E], -1, 1), 'tokens'], { axis: 0 });
+  const x = g.op('Transpose', [emb], { perm: [1, 0, 2] });
+  const w = g.weight('gru.W', [2, 3 * H, E], H), r = g.weight('gru.R', [2, 3 * H, H], H), b = g.uniform('gru.B', [2, 6 * H], -0.2, 0.2);
+  const [y] = g.opN('GRU', [x, w, r, b], 2, { direction: 'bidirectional', hidden_size: H, linear_before_reset: 1 });
+  const merged = g.op('Reshape', [g.op('Transpose', [y!], { perm: [2, 0, 1, 3] }), g.i64([0, 0, -1])]);
+  const m = g.op('Unsqueeze', [g.op('Cast', ['mask'], { to: 1 }), g.i64([2])]);
+  const feats = g.op('Mul', [merged, m]);
+  const tags = g.in('hidden2tag', () => linear(g, feats, 2 * H, T));
+  g.op('LogSoftmax', [tags], { axis: -1 });
+  nameLast(g, 'tag_scores');
+  return finish(g, 'gru_tagger',
+    [{ name: 'tokens', dtype: 'i64', shape: ['batch', 'seq'], vocab: V }, { name: 'mask', dtype: 'i64', shape: ['batch', 'seq'], mask: true }],
+    [f32('tag_scores', ['batch', 'seq', T])], [{ batch: 1, seq: 6 }, { batch: 3, seq: 11 }], 14);
+}
+
+/**
+ * BERT encoder as transformers exports BertModel with dynamic batch/sequence axes: word +
+ * position (Range over the sequence length read from Shape) + token-type embeddings, an
+ * attention mask turned into an additive bias (Unsqueeze, Cast, Sub from 1, Mul by -10000),
+ * 2 layers of multi-head attention and an Erf-GELU feed-forward, one layer's norms in the
+ * decomposed (opset < 17) form, the pooler (first token, Gemm, Tanh).
+ */
+export function bert(): ZooModel {
+  const g = new Graph(6);
+  const V = 50, D = 32, HEADS = 4, FF = 64, MAXPOS = 40;
+  const word = g.op('Gather', [g.uniform('embeddings.word_embeddings.weight', [V, D], -1, 1), 'input_ids'], { axis: 0 });
+  const seq = g.op('Gather', [g.op('Shape', ['input_ids']), g.i64s(1)], { axis: 0 });
+  const posIds = unsqueeze(g, g.op('Range', [g.i64s(0), seq, g.i64s(1)]), [0]);
+  const pos = g.op('Gather', [g.uniform('embeddings.position_embeddings.weight', [MAXPOS, D], -1, 1), posIds], { axis: 0 });
+  const typ = g.op('Gather', [g.uniform('embeddings.token_type_embeddings.weight', [2, D], -1, 1), 'token_type_ids'], { axis: 0 });
+  let h = g.in('embeddings', () => layerNorm(g, g.op('Add', [g.op('Add', [word, typ]), pos]), D));
+  const ext = g.op('Cast', [unsqueeze(g, 'attention_mask', [1, 2])], { to: 1 });
+  const maskBias = g.op('Mul', [g.op('Sub', [g.f32s(1), ext]), g.f32s(-10000)]);
+  for (let l = 0; l < 2; l++) {
+    h = g.in(`encoder.layer.${l}`, () => {
+      const norm = (x: string): string => (l === 0 ? layerNormDecomposed(g, x, D, 13) : layerNorm(g, x, D));
+      const att = g.in('attention', () => selfAttention(g, h, D, HEADS, (s) => g.op('Add', [s, maskBias])));
+      const a = g.in('attention.output', () => norm(g.op('Add', [att, h])));
+      const ff = g.in('intermediate', () => geluErf(g, linear(g, a, D, FF)));
+      return g.in('output', () => norm(g.op('Add', [linear(g, ff, FF, D), a])));
+    });
+  }
+  g.op('Identity', [h]);
+  nameLast(g, 'last_hidden_state');
+  const first = g.op('Gather', [h, g.i64s(0)], { axis: 1 });
+  g.op('Tanh', [g.in('pooler.dense', () => gemm(g, first, D, D))]);
+  nameLast(g, 'pooler_output');
+  const ids = (name: string, extra: Partial<ZooInput>): ZooInput => ({ name, dtype: 'i64', shape: ['batch', 'sequence'], ...extra });
+  return finish(g, 'bert', [ids('input_ids', { vocab: V }), ids('attention_mask', { mask: true }), ids('token_type_ids', { vocab: 2 })],
+    [f32('last_hidden_state', ['batch', 'sequence', D]), f32('pooler_output', ['batch', D])],
+    [{ batch: 1, sequence: 5 }, { batch: 3, sequence: 17 }, { batch: 2, sequence: 32 }], 17);
+}
+
+/**
+ * GPT-2 decoder as transformers exports GPT2LMHeadModel: token + position embeddings, 2 blocks of
+ * pre-norm causal self-attention (fused c_attn split in three) and a gelu_new MLP, the final
+ * LayerNorm and the tied LM head. Block 0 builds its causal mask from Range/Less/Where, block 1
+ * from ConstantOfShape + Trilu (torch.tril), both sized by the sequence length read from Shape.
+ */
+export function gpt2(): ZooModel {
+  const g = new Graph(7);
+  const V = 48, D = 32, HEADS = 4, MAXPOS = 40;
+  const wte = g.uniform('transformer.wte.weight', [V, D], -1, 1);
+  const seq = g.op('Gather', [g.op('Shape', ['input_ids']), g.i64s(1)], { axis: 0 });
+  const range = g.op('Range', [g.i64s(0), seq, g.i64s(1)]);
+  const pos = g.op('Gather', [g.uniform('transformer.wpe.weight', [MAXPOS, D], -1, 1), unsqueeze(g, range, [0])], { axis: 0 });
+  let h = g.op('Add', [g.op('Gather', [wte, 'input_ids'], { axis: 0 }), pos]);
+  // Future positions: column index > row index.
+  const future = g.op('Less', [unsqueeze(g, range, [1]), unsqueeze(g, range, [0])]);
+  const seq1 = unsqueeze(g, seq, [0]);
+  const ones = g.op('ConstantOfShape', [g.op('Concat', [seq1, seq1], { axis: 0 })], { value: tensorOne() });
+  const allowed = g.op('Cast', [g.op('Trilu', [ones], { upper: 0 })], { to: 9 });
+  const minus = g.f32s(-3.4028234663852886e38);
+  const masks = [(s: string): string => g.op('Where', [future, minus, s]), (s: string): string => g.op('Where', [allowed, s, minus])];
+  for (let l = 0; l < 2; l++) {
+    h = g.in(`transformer.h.${l}`, () => {
+      const a = g.in('attn', () => selfAttention(g, g.in('ln_1', () => layerNorm(g, h, D)), D, HEADS, masks[l]!, true));
+      const r = g.op('Add', [h, a]);
+      const m = g.in('mlp', () => linear(g, geluTanh(g, g.in('c_fc', () => linear(g, g.in('ln_2', () => layerNorm(g, r, D)), D, 4 * D))), 4 * D, D));
+      return g.op('Add', [r, m]);
+    });
+  }
+  const f = g.in('transformer.ln_f', () => layerNorm(g, h, D));
+  g.op('MatMul', [f, g.op('Transpose', [wte], { perm: [1, 0] })]);
+  nameLast(g, 'logits');
+  return finish(g, 'gpt2', [{ name: 'input_ids', dtype: 'i64', shape: ['batch', 'sequence'], vocab: V }],
+    [f32('logits', ['batch', 'sequence', V])], [{ batch: 1, sequence: 5 }, { batch: 2, sequence: 17 }, { batch: 1, sequence: 32 }], 17);
+}
+
+const tensorOne = (): Tensor => tensorFrom('f32', [1], [1]);
+
+/**
+ * ViT: patch embedding as a Conv with stride = kernel, flatten(2).transpose(1, 2), a class token
+ * Expand-ed to the batch and Concat-ed in front, learned position embeddings, one pre-norm encoder
+ * block (attention + Erf-GELU MLP), the class token's LayerNorm and a Gemm head.
+ */
+export function vit(): ZooModel {
+  const g = new Graph(8);
+  const D = 24, HEADS = 3, P = 4, N = 16;
+  const patches = g.in('patch_embed.proj', () => conv(g, 'pixel_values', 3, D, P, { stride: P }));
+  const b = dimOf(g, 'pixel_values', 0);
+  const tokens = g.op('Transpose', [reshapeDyn(g, patches, [b, D, -1])], { perm: [0, 2, 1] });
+  const cls = g.op('Expand', [g.uniform('cls_token', [1, 1, D], -1, 1), g.op('Concat', [b, g.i64([1, D])], { axis: 0 })]);
+  let h = g.op('Add', [g.op('Concat', [cls, tokens], { axis: 1 }), g.uniform('pos_embed', [1, N + 1, D], -1, 1)]);
+  h = g.in('blocks.0', () => {
+    const a = g.in('attn', () => selfAttention(g, g.in('norm1', () => layerNorm(g, h, D)), D, HEADS, (s) => s, true));
+    const r = g.op('Add', [h, a]);
+    const m = g.in('mlp', () => linear(g, geluErf(g, g.in('fc1', () => linear(g, g.in('norm2', () => layerNorm(g, r, D)), D, 2 * D))), 2 * D, D));
+    return g.op('Add', [r, m]);
+  });
+  const c = g.op('Gather', [g.in('norm', () => layerNorm(g, h, D)), g.i64s(0)], { axis: 1 });
+  g.in('head', () => gemm(g, c, D, 5));
+  nameLast(g, 'logits');
+  return finish(g, 'vit', [{ name: 'pixel_values', dtype: 'f32', shape: ['batch', 3, 16, 16] }], [f32('logits', ['batch', 5])], [{ batch: 1 }, { batch: 3 }], 17);
+}
+
+/**
+ * Temporal convolutional network (Bai et al.): causal dilated Conv1d (padding (k-1)d on both
+ * sides, then the right end chomped off by Slice), ReLU, residual 1x1 conv, over a symbolic time axis.
+ */
+export function tcn(dynamic = true): ZooModel {
+  const g = new Graph(9);
+  const K = 3;
+  let x = 'signal', cin = 4;
+  for (const [i, d] of [1, 2, 4].entries()) {
+    x = g.in(`tcn.${i}`, () => {
+      const p = (K - 1) * d;
+      const chomp = (t: string): string => g.op('Slice', [t, g.i64([0]), g.i64([-p]), g.i64([2]), g.i64([1])]);
+      const c1 = g.op('Relu', [chomp(conv(g, x, cin, 8, [K], { dilation: d, pad: p }))]);
+      const c2 = g.op('Relu', [chomp(conv(g, c1, 8, 8, [K], { dilation: d, pad: p }))]);
+      const res = cin === 8 ? x : conv(g, x, cin, 8, [1]);
+      return g.op('Relu', [g.op('Add', [c2, res])]);
+    });
+    cin = 8;
+  }
+  g.in('head', () => conv(g, x, 8, 2, [1]));
+  nameLast(g, 'output');
+  if (!dynamic) {
+    return finish(g, 'tcn_static', [{ name: 'signal', dtype: 'f32', shape: ['batch', 4, 24] }], [f32('output', ['batch', 2, 24])], [{ batch: 1 }, { batch: 3 }], 13);
+  }
+  return finish(g, 'tcn', [{ name: 'signal', dtype: 'f32', shape: ['batch', 4, 'time'] }], [f32('output', ['batch', 2, 'time'])],
+    [{ batch: 1, time: 7 }, { batch: 2, time: 30 }, { batch: 3, time: 1 }], 13);
+}
+
+/**
+ * MLP-Mixer: patch Conv, token-mixing MLP (LayerNorm, Transpose, Linear, GELU, Linear, Transpose,
+ * residual) and channel-mixing MLP, global mean over tokens (ReduceMean with axes as an input,
+ * opset 18), Gemm head.
+ */
+export function mlpMixer(): ZooModel {
+  const g = new Graph(10);
+  const C = 16, T = 16;
+  const p = conv(g, 'images', 3, C, 4, { stride: 4 });
+  let h = g.op('Transpose', [g.op('Reshape', [p, g.i64([0, C, -1])])], { perm: [0, 2, 1] });
+  for (let l = 0; l < 2; l++) {
+    h = g.in(`mixer.${l}`, () => {
+      const t = g.op('Transpose', [g.in('norm1', () => layerNorm(g, h, C))], { perm: [0, 2, 1] });
+      const tm = g.in('token_mix', () => linear(g, geluErf(g, g.in('fc1', () => linear(g, t, T, 2 * T))), 2 * T, T));
+      const r = g.op('Add', [h, g.op('Transpose', [tm], { perm: [0, 2, 1] })]);
+      const cm = g.in('channel_mix', () => linear(g, geluErf(g, g.in('fc1', () => linear(g, g.in('norm2', () => layerNorm(g, r, C)), C, 2 * C))), 2 * C, C));
+      return g.op('Add', [r, cm]);
+    });
+  }
+  const pooled = g.op('ReduceMean', [h, g.i64([1])], { keepdims: 0 });
+  g.in('head', () => gemm(g, pooled, C, 6));
+  nameLast(g, 'logits');
+  return finish(g, 'mlp_mixer', [{ name: 'images', dtype: 'f32', shape: ['batch', 3, 16, 16] }], [f32('logits', ['batch', 6])], [{ batch: 1 }, { batch: 4 }], 18);
+}
+
+export const ZOO: Readonly<Record<string, () => ZooModel>> = {
+  resnet, mobilenet, unet, unet_static: () => unet(false), lstm_lm: lstmLm, gru_tagger: gruTagger, bert, distilbert, gpt2,
+  gpt2_past: gpt2Past, vit, tcn, tcn_static: () => tcn(false), mlp_mixer: mlpMixer, yolo,
+};
+
+/**
+ * DistilBERT at opset 13 (older exporters): no LayerNormalization op (every norm decomposed),
+ * the padding mask as a bool (Equal to 0), reshaped to (b, 1, 1, s), Expand-ed to the scores'
+ * shape (read by Shape) and applied with Where(mask, finfo.min, scores); a T5-style RMSNorm
+ * (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul) on the output.
+ */
+export function distilbert(): ZooModel {
+  const g = new Graph(11);
+  const V = 40, D = 24, HEADS = 2, FF = 48, MAXPOS = 40;
+  const word = g.op('Gather', [g.uniform('embeddings.word_embeddings.weight', [V, D], -1, 1), 'input_ids'], { axis: 0 });
+  const seq = g.op('Gather', [g.op('Shape', ['input_ids']), g.i64s(1)], { axis: 0 });
+  const pos = g.op('Gather', [g.uniform('embeddings.position_embeddings.weight', [MAXPOS, D], -1, 1), g.op('Range', [g.i64s(0), seq, g.i64s(1)])], { axis: 0 });
+  let h = g.in('embeddings.LayerNorm', () => layerNormDecomposed(g, g.op('Add', [word, pos]), D, 13));
+  const b = dimOf(g, 'input_ids', 0), s = unsqueeze(g, seq, [0]);
+  const padded = reshapeDyn(g, g.op('Equal', ['attention_mask', g.constant('i64', [], [0])]), [b, 1, 1, s]);
+  for (let l = 0; l < 2; l++) {
+    h = g.in(`transformer.layer.${l}`, () => {
+      const att = g.in('attention', () => selfAttention(g, h, D, HEADS, (sc) => g.op('Where', [g.op('Expand', [padded, g.op('Shape', [sc])]), g.f32s(-3.4028234663852886e38), sc])));
+      const a = g.in('sa_layer_norm', () => layerNormDecomposed(g, g.op('Add', [att, h]), D, 13));
+      const ff = g.in('ffn', () => linear(g, geluErf(g, g.in('lin1', () => linear(g, a, D, FF))), FF, D));
+      return g.in('output_layer_norm', () => layerNormDecomposed(g, g.op('Add', [ff, a]), D, 13));
+    });
+  }
+  const ms = g.op('ReduceMean', [g.op('Pow', [h, g.f32s(2)])], { axes: [-1], keepdims: 1 });
+  const rms = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.f32s(1e-6)])])]);
+  g.op('Mul', [g.uniform('final_norm.weight', [D], 0.5, 1.5), g.op('Mul', [h, rms])]);
+  nameLast(g, 'hidden_state');
+  return finish(g, 'distilbert',
+    [{ name: 'input_ids', dtype: 'i64', shape: ['batch', 'sequence'], vocab: V }, { name: 'attention_mask', dtype: 'i64', shape: ['batch', 'sequence'], mask: true }],
+    [f32('hidden_state', ['batch', 'sequence', D])], [{ batch: 2, sequence: 7 }, { batch: 1, sequence: 19 }], 13);
+}
+
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * One GPT-2 block exported with past key/values (use_cache = True), as transformers' ONNX export
+ * of a decoder step: attention_mask spans past + new tokens (dim "past_sequence + sequence"),
+ * position ids from its CumSum (masked positions set to 1) sliced past the cache length, keys
+ * and values Concat-ed after the past ones and returned as present_*, the causal mask Slice-d out
+ * of a constant lower-triangular bool buffer at rows [k_len - q_len, k_len) (lengths from Shape).
+ */
+export function gpt2Past(): ZooModel {
+  const g = new Graph(12);
+  const V = 32, D = 16, HEADS = 2, DH = 8, MAXPOS = 48;
+  const ids = 'input_ids', mask = 'attention_mask';
+  const b = dimOf(g, ids, 0), s = dimOf(g, ids, 1);
+  const pastLen = dimOf(g, 'past_key', 2);
+  const cum = g.op('Sub', [g.op('CumSum', [mask, g.i64s(-1)]), g.constant('i64', [], [1])]);
+  const posAll = g.op('Where', [g.op('Equal', [mask, g.constant('i64', [], [0])]), g.constant('i64', [], [1]), cum]);
+  const posIds = g.op('Slice', [posAll, pastLen, g.constant('i64', [1], [INT64_MAX]), g.i64([1])]);
+  const x = g.op('Add', [g.op('Gather', [g.uniform('wte', [V, D], -1, 1), ids], { axis: 0 }), g.op('Gather', [g.uniform('wpe', [MAXPOS, D], -1, 1), posIds], { axis: 0 })]);
+  const ln = g.in('ln_1', () => layerNorm(g, x, D));
+  const qkv = g.in('c_attn', () => linear(g, ln, D, 3 * D));
+  const [q, k, v] = g.opN('Split', [qkv, g.i64([D, D, D])], 3, { axis: 2 }) as [string, string, string];
+  const heads = (t: string): string => g.op('Transpose', [reshapeDyn(g, t, [b, s, HEADS, DH])], { perm: [0, 2, 1, 3] });
+  const key = g.op('Concat', ['past_key', heads(k)], { axis: 2 });
+  const value = g.op('Concat', ['past_value', heads(v)], { axis: 2 });
+  const scores = g.op('Div', [g.op('MatMul', [heads(q), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), g.f32s(Math.sqrt(DH))]);
+  const kLen = dimOf(g, key, 2), qLen = dimOf(g, heads(q), 2);
+  const tril = Array.from({ length: MAXPOS * MAXPOS }, (_, i) => (i % MAXPOS <= Math.floor(i / MAXPOS) ? 1 : 0));
+  const bias = g.op('Constant', [], { value: tensorFrom('bool', [1, 1, MAXPOS, MAXPOS], tril) });
+  const rows = g.op('Slice', [bias, g.op('Sub', [kLen, qLen]), kLen, g.i64([2]), g.i64([1])]);
+  const causal = g.op('Slice', [rows, g.i64([0]), kLen, g.i64([3]), g.i64([1])]);
+  const minVal = g.f32s(-3.4028234663852886e38);
+  const masked = g.op('Where', [causal, scores, minVal]);
+  const ext = g.op('Mul', [g.op('Sub', [g.f32s(1), g.op('Cast', [unsqueeze(g, mask, [1, 2])], { to: 1 })]), minVal]);
+  const p = g.op('Softmax', [g.op('Add', [masked, ext])], { axis: -1 });
+  const ctx = reshapeDyn(g, g.op('Transpose', [g.op('MatMul', [p, value])], { perm: [0, 2, 1, 3] }), [b, s, D]);
+  const h = g.op('Add', [x, g.in('c_proj', () => linear(g, ctx, D, D))]);
+  g.op('MatMul', [g.in('ln_f', () => layerNorm(g, h, D)), g.weight('lm_head', [D, V], D)]);
+  nameLast(g, 'logits');
+  g.op('Identity', [key]);
+  nameLast(g, 'present_key');
+  g.op('Identity', [value]);
+  nameLast(g, 'present_value');
+  const past: (string | number)[] = ['batch', HEADS, 'past_sequence', DH];
+  const total = 'past_sequence + sequence';
+  return finish(g, 'gpt2_past', [
+    { name: ids, dtype: 'i64', shape: ['batch', 'sequence'], vocab: V },
+    { name: mask, dtype: 'i64', shape: ['batch', total], mask: true },
+    { name: 'past_key', dtype: 'f32', shape: past }, { name: 'past_value', dtype: 'f32', shape: past },
+  ], [f32('logits', ['batch', 'sequence', V]), f32('present_key', ['batch', HEADS, total, DH]), f32('present_value', ['batch', HEADS, total, DH])],
+  [{ batch: 1, sequence: 1, past_sequence: 6 }, { batch: 2, sequence: 5, past_sequence: 0 }, { batch: 3, sequence: 4, past_sequence: 11 }], 17);
+}
+
+/**
+ * YOLOv5/v8 in miniature: Conv + BN + SiLU (x * sigmoid x), a C2f block (Split in two, bottleneck
+ * with residual, Concat), SPPF (three chained MaxPool 5x5 stride 1, Concat), a neck that upsamples
+ * with Resize (nearest, scales 2) and Concat-s the earlier stage, a detect head reshaped to
+ * (b, anchors, outputs, cells) and transposed, Sigmoid.
+ */
+export function yolo(): ZooModel {
+  const g = new Graph(13);
+  const cbs = (x: string, cin: number, cout: number, k: number, stride = 1): string => {
+    const y = batchNorm(g, conv(g, x, cin, cout, k, { stride, pad: k >> 1, bias: false }), cout);
+    return g.op('Mul', [y, g.op('Sigmoid', [y])]);
+  };
+  const s1 = g.in('model.0', () => cbs('images', 3, 8, 3, 2));
+  const s2 = g.in('model.1', () => cbs(s1, 8, 16, 3, 2));
+  const c2f = g.in('model.2', () => {
+    const [a, c] = g.opN('Split', [cbs(s2, 16, 16, 1), g.i64([8, 8])], 2, { axis: 1 }) as [string, string];
+    const bott = g.op('Add', [c, cbs(cbs(c, 8, 8, 3), 8, 8, 3)]);
+    return cbs(g.op('Concat', [a, c, bott], { axis: 1 }), 24, 16, 1);
+  });
+  const s3 = g.in('model.3', () => cbs(c2f, 16, 16, 3, 2));
+  const sppf = g.in('model.4', () => {
+    const x = cbs(s3, 16, 8, 1);
+    const mp = (t: string): string => g.op('MaxPool', [t], { kernel_shape: [5, 5], pads: [2, 2, 2, 2], strides: [1, 1] });
+    const y1 = mp(x), y2 = mp(y1), y3 = mp(y2);
+    return cbs(g.op('Concat', [x, y1, y2, y3], { axis: 1 }), 32, 16, 1);
+  });
+  const up = g.op('Resize', [sppf, '', g.constant('f32', [4], [1, 1, 2, 2])], { coordinate_transformation_mode: 'asymmetric', mode: 'nearest', nearest_mode: 'floor' });
+  const neck = g.in('model.6', () => cbs(g.op('Concat', [up, c2f], { axis: 1 }), 32, 16, 3));
+  const det = g.in('model.7', () => conv(g, neck, 16, 3 * 6, 1));
+  const b = dimOf(g, 'images', 0);
+  const r = reshapeDyn(g, det, [b, 3, 6, -1]);
+  g.op('Sigmoid', [g.op('Transpose', [r], { perm: [0, 1, 3, 2] })]);
+  nameLast(g, 'detections');
+  return finish(g, 'yolo', [{ name: 'images', dtype: 'f32', shape: ['batch', 3, 32, 32] }], [f32('detections', ['batch', 3, 64, 6])], [{ batch: 1 }, { batch: 2 }], 17);
+}

@@ -1,0 +1,9 @@
+// Zoo recurrent models and transformers with dynamic batch and sequence length through the WASM
+// backend against onnxruntime: one compiled module serves every binding.
+
+import { describe } from 'vitest';
+import { wasmZooSuite } from './wasm-suite.js';
+
+describe('zoo on wasm: sequence models', () => {
+  wasmZooSuite(['lstm_lm', 'gru_tagger', 'bert', 'distilbert', 'gpt2', 'gpt2_past']);
+});
