@@ -104,6 +104,27 @@ describe('webgpu GEMM family vs interpreter (fast-check)', () => {
     }), { numRuns: 10 });
   });
 
+  it('1-D conv (implicit GEMM and depthwise) and 1-D pooling run as height-1 2-D windows', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 3), fc.integer({ min: 1, max: 12 }), fc.constantFrom(1, 2, 3), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1 }), fc.boolean(), fc.integer(), async (C, W, k, s, p, dw, seed) => {
+      const OW = Math.floor((W + 2 * p - k) / s) + 1;
+      if (OW < 1 || p >= k) return;
+      const group = dw ? C : 1, Co = dw ? C : 4;
+      const wShape = [Co, C / group, k];
+      const text = [
+        'module @m {',
+        `  weight @w : ${fmtShape(wShape)} = bytes("${hexF32(rand(wShape, seed + 1).data as Float32Array)}")`,
+        `  func @main(%x: f32[2,${C},${W}]) -> (%y: f32[2,${Co},${OW}], %m: f32[2,${C},${OW}]) {`,
+        `    %w = const {value = @w} : ${fmtShape(wShape)}`,
+        `    %y = conv(%x, %w) {group = ${group}, kernel_shape = [${k}], pads = [${p}, ${p}], strides = [${s}]} : f32[2,${Co},${OW}]`,
+        `    %m = max_pool(%x) {kernel_shape = [${k}], pads = [${p}, ${p}], strides = [${s}]} : f32[2,${C},${OW}]`,
+        '    return %y, %m',
+        '  }',
+        '}',
+      ].join('\n');
+      await check(text, [rand([2, C, W], seed)], '');
+    }), { numRuns: 8 });
+  });
+
   it('one set of shaders serves every binding of a symbolic dim (uniforms, workgroup counts)', async () => {
     const text = [
       'module @m {',

@@ -10,7 +10,7 @@ import type { Dim } from '../../../../ir/types.js';
 import type { CountExpr } from '../artifact.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { f32Lit, mulU } from '../wgsl.js';
-import { windowOf } from './window.js';
+import { as2d, windowOf } from './window.js';
 
 const BM = 32, BN = 32, BK = 16, T = 8, R = 4;
 
@@ -143,12 +143,12 @@ function emitGemmOp(k: KernelCtx, op: Op): SpecialShader {
 function emitConv(k: KernelCtx, op: Op): SpecialShader {
   const [X, Wt, Bias] = op.operands;
   const y = op.results[0]!;
-  const xd = k.dims(X!), wd = k.dims(Wt!), yd = k.dims(y);
-  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, 'conv: only 2-D f32 convolutions are supported by the webgpu backend');
+  const xd = as2d(k.dims(X!)), wd = as2d(k.dims(Wt!)), yd = as2d(k.dims(y));
+  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, 'conv: only 1-D and 2-D f32 convolutions are supported by the webgpu backend');
   const G = intAttr(op, 'group', 1);
   const Co = wd[0] as number, Cig = wd[1] as number;
   const Cog = Co / G;
-  const w = windowOf(k, op, intsAttr(op, 'kernel_shape') ?? (wd.slice(2) as number[]), xd[2]!, xd[3]!, yd[2]!, yd[3]!);
+  const w = windowOf(k, op, intsAttr(op, 'kernel_shape') ?? (op.operands[1]!.type.shape!.slice(2) as number[]), xd[2]!, xd[3]!, yd[2]!, yd[3]!);
   const taps = w.kh * w.kw;
   const H = k.dim(xd[2]!), W = k.dim(xd[3]!), OW = k.dim(yd[3]!);
   const P = k.size(yd.slice(2));

@@ -1,4 +1,4 @@
-// Sliding-window map kernels over NCHW: 2-D max/average pooling and depthwise convolution (one
+// Sliding-window map kernels over NCHW: 1-D and 2-D max/average pooling and depthwise convolution (one
 // input channel per group), one thread per output element looping over its window. Taps outside
 // the input are skipped (padding), so every load is in bounds.
 
@@ -7,21 +7,29 @@ import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
 import { f32Lit } from '../wgsl.js';
 
-export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number }
+export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; pb: number; pr: number }
 
-/** Window attributes with auto_pad resolved from static sizes. */
-export function windowOf(k: KernelCtx, op: Op, kernel: readonly number[], H: Dim, W: Dim, OH: Dim, OW: Dim): Window {
-  const [sh, sw] = intsAttr(op, 'strides') ?? [1, 1];
-  const [dh, dw] = intsAttr(op, 'dilations') ?? [1, 1];
+/** [N, C, W] as [N, C, 1, W]: 1-D windows run as 2-D ones of height 1 (same flat layout). */
+export const as2d = (d: readonly Dim[]): Dim[] => (d.length === 3 ? [d[0]!, d[1]!, 1, d[2]!] : [...d]);
+
+/** Window attributes (1-D ones as height 1) with auto_pad resolved from static sizes. */
+export function windowOf(k: KernelCtx, op: Op, kernel0: readonly number[], H: Dim, W: Dim, OH: Dim, OW: Dim): Window {
+  const one = kernel0.length === 1;
+  const two = (v: readonly number[] | undefined, d: number): number[] => (v ? (one ? [d, ...v] : [...v]) : [d, d]);
+  const kernel = one ? [1, kernel0[0]!] : kernel0;
+  const [sh, sw] = two(intsAttr(op, 'strides'), 1);
+  const [dh, dw] = two(intsAttr(op, 'dilations'), 1);
+  const pads = intsAttr(op, 'pads');
+  let [pt, pl, pb, pr] = pads ? (one ? [0, pads[0]!, 0, pads[1]!] : pads) : [0, 0, 0, 0];
   const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  let [pt, pl] = intsAttr(op, 'pads') ?? [0, 0, 0, 0];
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     if (typeof H !== 'number' || typeof W !== 'number' || typeof OH !== 'number' || typeof OW !== 'number') k.fail(op, 'auto_pad needs static spatial sizes');
     const th = Math.max(0, (OH - 1) * sh! + (kernel[0]! - 1) * dh! + 1 - H), tw = Math.max(0, (OW - 1) * sw! + (kernel[1]! - 1) * dw! + 1 - W);
     pt = autoPad === 'SAME_UPPER' ? Math.floor(th / 2) : Math.ceil(th / 2);
     pl = autoPad === 'SAME_UPPER' ? Math.floor(tw / 2) : Math.ceil(tw / 2);
+    pb = th - pt; pr = tw - pl;
   }
-  return { kh: kernel[0]!, kw: kernel[1]!, sh: sh!, sw: sw!, dh: dh!, dw: dw!, pt: pt!, pl: pl! };
+  return { kh: kernel[0]!, kw: kernel[1]!, sh: sh!, sw: sw!, dh: dh!, dw: dw!, pt: pt!, pl: pl!, pb: pb!, pr: pr! };
 }
 
 /** Loop over the window taps of output (oh, ow) that fall inside the input; body gets (ih, iw) as u32. */
@@ -40,8 +48,8 @@ function taps(k: KernelCtx, w: Window, oh: string, ow: string, H: string, W: str
 
 function pool(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!, y = op.results[0]!;
-  const xd = k.dims(x), yd = k.dims(y);
-  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, `${op.name}: only 2-D f32 pooling is supported by the webgpu backend`);
+  const xd = as2d(k.dims(x)), yd = as2d(k.dims(y));
+  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, `${op.name}: only 1-D and 2-D f32 pooling is supported by the webgpu backend`);
   if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by the webgpu backend');
   const kernel = intsAttr(op, 'kernel_shape')!;
   const w = windowOf(k, op, kernel, xd[2]!, xd[3]!, yd[2]!, yd[3]!);
@@ -61,7 +69,7 @@ function pool(k: KernelCtx, op: Op, i: string): string {
   const includePad = intAttr(op, 'count_include_pad', 0) === 1;
   // count_include_pad counts taps over the padded input, but not those past its padded end.
   if (includePad) {
-    const [, , pb, pr] = intsAttr(op, 'pads') ?? [0, 0, 0, 0];
+    const { pb, pr } = w;
     const ih0 = `(i32(${oh}) * ${w.sh}i - ${w.pt}i)`, iw0 = `(i32(${ow}) * ${w.sw}i - ${w.pl}i)`;
     const rows = b.let('rows', `min(${ih0} + ${(w.kh - 1) * w.dh + 1}i, i32(${H}) + ${pb}i) - ${ih0}`);
     const cols = b.let('cols', `min(${iw0} + ${(w.kw - 1) * w.dw + 1}i, i32(${W}) + ${pr}i) - ${iw0}`);
@@ -79,8 +87,8 @@ export const POOL_KERNEL: MapKernel = {
 function depthwise(k: KernelCtx, op: Op, i: string): string {
   const [x, wt, bias] = op.operands;
   const y = op.results[0]!;
-  const xd = k.dims(x!), wd = k.dims(wt!), yd = k.dims(y);
-  const w = windowOf(k, op, intsAttr(op, 'kernel_shape') ?? (wd.slice(2) as number[]), xd[2]!, xd[3]!, yd[2]!, yd[3]!);
+  const xd = as2d(k.dims(x!)), wd = as2d(k.dims(wt!)), yd = as2d(k.dims(y));
+  const w = windowOf(k, op, intsAttr(op, 'kernel_shape') ?? (op.operands[1]!.type.shape!.slice(2) as number[]), xd[2]!, xd[3]!, yd[2]!, yd[3]!);
   const G = intAttr(op, 'group', 1);
   const Co = yd[1] as number;
   const mult = Co / G;
@@ -102,7 +110,10 @@ export const DEPTHWISE_KERNEL: MapKernel = {
 };
 
 /** A conv is depthwise when each group has one input channel. */
-export const isDepthwise = (op: Op): boolean => op.operands[1]?.type.shape?.[1] === 1 && op.operands[0]?.type.shape?.length === 4 && intAttr(op, 'group', 1) > 1;
+export const isDepthwise = (op: Op): boolean => {
+  const r = op.operands[0]?.type.shape?.length;
+  return op.operands[1]?.type.shape?.[1] === 1 && (r === 4 || r === 3) && intAttr(op, 'group', 1) > 1;
+};
 
 /** batch_normalization (inference): per-channel (axis 1) affine map of each element. */
 export const BATCH_NORM_KERNEL: MapKernel = {
