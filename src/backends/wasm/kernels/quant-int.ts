@@ -180,4 +180,10 @@ const intFlops = (op: Op, numel: (v: Value) => number): number => {
   return 2 * numel(op.results[0]!) * Number(a[a.length - 1] ?? 1);
 };
 export const INT_MATMUL_KERNEL: KernelDef = { emit: emitIntMatmul, flops: intFlops };
-export const INT_CONV_KERNEL: KernelDef = { emit: emitIntConv };
+export const INT_CONV_KERNEL: KernelDef = {
+  emit: emitIntConv,
+  flops: (op, numel) => {
+    const w = op.operands[op.name === 'qlinear_conv' ? 3 : 1]!.type.shape ?? [];
+    return 2 * numel(op.results[0]!) * w.slice(1).reduce<number>((a, d) => a * (Number(d) || 1), 1);
+  },
+};
