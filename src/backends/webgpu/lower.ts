@@ -335,7 +335,14 @@ export function lowerModule(module: Module): Lowered {
     const anchor = d.ops[0]!;
     const y = canon(anchor.results[d.result ?? 0]!);
     const anchorReg = REG[y.type.dtype]!;
-    if (d.def.kind === 'map') {
+    // An empty result (a zero dim): nothing to compute, and index arithmetic over a zero dim
+    // would not even compile (WGSL rejects constant division by zero). Zero workgroups.
+    const empty = shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
+    if (empty) {
+      main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}: empty, nothing to do`);
+      epi.comment('empty');
+      shader = { ...mapShader([0]), decls: [] };
+    } else if (d.def.kind === 'map') {
       mapHead(shapeOf(y));
       main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}`);
       const v = d.def.value(ctxFor(main), anchor, 'i', d.result ?? 0);
@@ -346,8 +353,8 @@ export function lowerModule(module: Module): Lowered {
       shader = d.def.emit(ctxFor(main), anchor);
     }
     regs.set(y, 'a');
-    storeLines(epi, y, 'i', 'a');
-    for (const o of d.ops.slice(1)) {
+    if (!empty) storeLines(epi, y, 'i', 'a');
+    for (const o of empty ? [] : d.ops.slice(1)) {
       epi.comment(`${o.name} %${o.results[0]!.name}`);
       const od = kernelFor(o) as MapKernel;
       const c = canon(o.results[0]!);

@@ -83,4 +83,19 @@ describe('webgpu runtime', () => {
     expect(times.every((t) => t.ms >= 0)).toBe(true);
     for (const n of [1, 3, 2]) await check(text, [rand([n, 8], n)], '');
   });
+
+  it('empty tensors: zero-size results get no work, empty concat operands are skipped', async () => {
+    const text = [
+      'module @m {',
+      '  func @main(%x: f32[2,3], %e: f32[2,0]) -> (%c: f32[2,3], %z: f32[2,0], %s0: f32[2,3], %s1: f32[2,0]) {',
+      '    %c = concat(%e, %x, %e) {axis = 1} : f32[2,3]',
+      '    %z = relu(%e) : f32[2,0]',
+      '    %sp = const {value = dense<[3, 0]> : i64[2]} : i64[2]',
+      '    %s0, %s1 = split(%x, %sp) {axis = 1} : (f32[2,3], f32[2,0])',
+      '    return %c, %z, %s0, %s1',
+      '  }',
+      '}',
+    ].join('\n');
+    await check(text, [rand([2, 3], 1), tensorFrom('f32', [2, 0], [])], '');
+  });
 });

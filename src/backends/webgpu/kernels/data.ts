@@ -3,7 +3,7 @@
 // concat compute the input index from the result's coordinates; shape writes the (bound) dims.
 // Every computed index is clamped into its buffer, so no access leaves it for any shape.
 
-import type { Op } from '../../../../ir/ir.js';
+import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { addU, convert, mulU, REG, u32 } from '../wgsl.js';
@@ -121,7 +121,8 @@ export const CONCAT_KERNEL: MapKernel = {
     const reg = REG[y.type.dtype]!;
     const v = k.body.var('v', reg);
     let lo = '0u';
-    const parts = op.operands.filter((x) => x !== null);
+    // Empty operands add nothing (and their index arithmetic would not compile).
+    const parts = op.operands.filter((x): x is Value => x !== null && !k.dims(x).includes(0));
     parts.forEach((x, n) => {
       const xd = k.dims(x);
       const hi = addU(lo, k.dim(xd[axis]!));
