@@ -201,6 +201,8 @@ export interface ZooInput {
   /** f32: uniform in [-1, 1); i64 with `vocab`: tokens in [0, vocab); i64 `mask`: 1s with a 0 tail per row. */
   readonly vocab?: number;
   readonly mask?: boolean;
+  /** i64 lengths in [1, this symbol's size] (LSTM sequence_lens), the first one the full size. */
+  readonly lengthsOf?: string;
 }
 
 /** Seeded inputs for one binding of the symbolic dims. */
@@ -212,6 +214,10 @@ export function makeInputs(specs: readonly ZooInput[], bind: Readonly<Record<str
     if (shape.some((d) => Number.isNaN(d))) throw new Error(`${s.name}: unbound dim in [${s.shape}]`);
     const n = shape.reduce((a, b) => a * b, 1);
     if (s.dtype === 'f32') return tensorFrom('f32', shape, Float32Array.from({ length: n }, () => r() * 2 - 1));
+    if (s.lengthsOf) {
+      const max = bind[s.lengthsOf]!;
+      return tensorFrom('i64', shape, Array.from({ length: n }, (_, i) => BigInt(i === 0 ? max : 1 + Math.floor(r() * max))));
+    }
     if (s.mask) {
       // Row i keeps its first len_i positions (at least 1), the rest are padding.
       const cols = shape[shape.length - 1]!;

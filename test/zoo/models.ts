@@ -182,9 +182,11 @@ export function gruTagger(): ZooModel {
  * 2 layers of multi-head attention and an Erf-GELU feed-forward, one layer's norms in the
  * decomposed (opset < 17) form, the pooler (first token, Gemm, Tanh).
  */
-export function bert(): ZooModel {
+export interface TransformerSize { readonly name: string; readonly d: number; readonly heads: number; readonly vocab: number; readonly maxPos: number; readonly bindings: Record<string, number>[] }
+
+export function bert(size: TransformerSize = { name: 'bert', d: 32, heads: 4, vocab: 50, maxPos: 40, bindings: [{ batch: 1, sequence: 5 }, { batch: 3, sequence: 17 }, { batch: 2, sequence: 32 }] }): ZooModel {
   const g = new Graph(6);
-  const V = 50, D = 32, HEADS = 4, FF = 64, MAXPOS = 40;
+  const V = size.vocab, D = size.d, HEADS = size.heads, FF = 2 * size.d, MAXPOS = size.maxPos;
   const word = g.op('Gather', [g.uniform('embeddings.word_embeddings.weight', [V, D], -1, 1), 'input_ids'], { axis: 0 });
   const seq = g.op('Gather', [g.op('Shape', ['input_ids']), g.i64s(1)], { axis: 0 });
   const posIds = unsqueeze(g, g.op('Range', [g.i64s(0), seq, g.i64s(1)]), [0]);
@@ -208,9 +210,8 @@ export function bert(): ZooModel {
   g.op('Tanh', [g.in('pooler.dense', () => gemm(g, first, D, D))]);
   nameLast(g, 'pooler_output');
   const ids = (name: string, extra: Partial<ZooInput>): ZooInput => ({ name, dtype: 'i64', shape: ['batch', 'sequence'], ...extra });
-  return finish(g, 'bert', [ids('input_ids', { vocab: V }), ids('attention_mask', { mask: true }), ids('token_type_ids', { vocab: 2 })],
-    [f32('last_hidden_state', ['batch', 'sequence', D]), f32('pooler_output', ['batch', D])],
-    [{ batch: 1, sequence: 5 }, { batch: 3, sequence: 17 }, { batch: 2, sequence: 32 }], 17);
+  return finish(g, size.name, [ids('input_ids', { vocab: V }), ids('attention_mask', { mask: true }), ids('token_type_ids', { vocab: 2 })],
+    [f32('last_hidden_state', ['batch', 'sequence', D]), f32('pooler_output', ['batch', D])], size.bindings, 17);
 }
 
 /**
@@ -219,9 +220,9 @@ export function bert(): ZooModel {
  * LayerNorm and the tied LM head. Block 0 builds its causal mask from Range/Less/Where, block 1
  * from ConstantOfShape + Trilu (torch.tril), both sized by the sequence length read from Shape.
  */
-export function gpt2(): ZooModel {
+export function gpt2(size: TransformerSize = { name: 'gpt2', d: 32, heads: 4, vocab: 48, maxPos: 40, bindings: [{ batch: 1, sequence: 5 }, { batch: 2, sequence: 17 }, { batch: 1, sequence: 32 }] }): ZooModel {
   const g = new Graph(7);
-  const V = 48, D = 32, HEADS = 4, MAXPOS = 40;
+  const V = size.vocab, D = size.d, HEADS = size.heads, MAXPOS = size.maxPos;
   const wte = g.uniform('transformer.wte.weight', [V, D], -1, 1);
   const seq = g.op('Gather', [g.op('Shape', ['input_ids']), g.i64s(1)], { axis: 0 });
   const range = g.op('Range', [g.i64s(0), seq, g.i64s(1)]);
@@ -245,8 +246,8 @@ export function gpt2(): ZooModel {
   const f = g.in('transformer.ln_f', () => layerNorm(g, h, D));
   g.op('MatMul', [f, g.op('Transpose', [wte], { perm: [1, 0] })]);
   nameLast(g, 'logits');
-  return finish(g, 'gpt2', [{ name: 'input_ids', dtype: 'i64', shape: ['batch', 'sequence'], vocab: V }],
-    [f32('logits', ['batch', 'sequence', V])], [{ batch: 1, sequence: 5 }, { batch: 2, sequence: 17 }, { batch: 1, sequence: 32 }], 17);
+  return finish(g, size.name, [{ name: 'input_ids', dtype: 'i64', shape: ['batch', 'sequence'], vocab: V }],
+    [f32('logits', ['batch', 'sequence', V])], size.bindings, 17);
 }
 
 const tensorOne = (): Tensor => tensorFrom('f32', [1], [1]);
@@ -331,7 +332,10 @@ export function mlpMixer(): ZooModel {
 
 export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   resnet, mobilenet, unet, unet_static: () => unet(false), lstm_lm: lstmLm, gru_tagger: gruTagger, bert, distilbert, gpt2,
-  gpt2_past: gpt2Past, vit, tcn, tcn_static: () => tcn(false), mlp_mixer: mlpMixer, yolo,
+  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer,
+  // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
+  bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
+  gpt2_odd: () => gpt2({ name: 'gpt2_odd', d: 21, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 1, sequence: 129 }, { batch: 2, sequence: 13 }] }), vit, tcn, tcn_static: () => tcn(false), mlp_mixer: mlpMixer, yolo,
 };
 
 /**
@@ -453,4 +457,65 @@ export function yolo(): ZooModel {
   g.op('Sigmoid', [g.op('Transpose', [r], { perm: [0, 1, 3, 2] })]);
   nameLast(g, 'detections');
   return finish(g, 'yolo', [{ name: 'images', dtype: 'f32', shape: ['batch', 3, 32, 32] }], [f32('detections', ['batch', 3, 64, 6])], [{ batch: 1 }, { batch: 2 }], 17);
+}
+
+/**
+ * A packed bidirectional LSTM encoder (pack_padded_sequence): per-sequence lengths (Cast to int32)
+ * as LSTM's sequence_lens, initial states from graph inputs, both directions' final states
+ * returned, outputs past each length zero (as ONNX and PyTorch's pad_packed_sequence give).
+ */
+export function bilstmPacked(): ZooModel {
+  const g = new Graph(14);
+  const V = 25, E = 9, H = 7;
+  const x = g.op('Gather', [g.uniform('embedding.weight', [V, E], -1, 1), 'tokens'], { axis: 0 });
+  const lens = g.op('Cast', ['lengths'], { to: 6 });
+  const w = g.weight('lstm.W', [2, 4 * H, E], H), r = g.weight('lstm.R', [2, 4 * H, H], H), b = g.uniform('lstm.B', [2, 8 * H], -0.2, 0.2);
+  const [y, yh, yc] = g.opN('LSTM', [x, w, r, b, lens, 'h0', 'c0'], 3, { direction: 'bidirectional', hidden_size: H });
+  g.op('Reshape', [g.op('Transpose', [y!], { perm: [0, 2, 1, 3] }), g.i64([0, 0, -1])]);
+  nameLast(g, 'output');
+  g.op('Identity', [yh!]);
+  nameLast(g, 'h_n');
+  g.op('Identity', [yc!]);
+  nameLast(g, 'c_n');
+  const state: ZooInput = { name: 'h0', dtype: 'f32', shape: [2, 'batch', H] };
+  return finish(g, 'bilstm_packed', [
+    { name: 'tokens', dtype: 'i64', shape: ['seq', 'batch'], vocab: V }, { name: 'lengths', dtype: 'i64', shape: ['batch'], lengthsOf: 'seq' },
+    state, { ...state, name: 'c0' },
+  ], [f32('output', ['seq', 'batch', 2 * H]), f32('h_n', [2, 'batch', H]), f32('c_n', [2, 'batch', H])],
+  [{ seq: 6, batch: 3 }, { seq: 13, batch: 1 }, { seq: 9, batch: 4 }], 14);
+}
+
+/**
+ * fast-neural-style / CycleGAN generator + ESPCN tail: ReflectionPad2d as Pad(mode = reflect,
+ * pads as an input), Conv, InstanceNormalization, ReLU, a residual block, ConvTranspose
+ * upsampling with output_padding, bilinear Resize with align_corners = True,
+ * F.interpolate(size = skip.shape[2:]) as nearest Resize with sizes built from Shape, PixelShuffle
+ * as DepthToSpace (CRD), Tanh (of x / 5); and a classifier head on x.view(x.size(0), -1).
+ */
+export function styleTransfer(): ZooModel {
+  const g = new Graph(15);
+  const reflect = (x: string, p: number): string => g.op('Pad', [x, g.i64([0, 0, p, p, 0, 0, p, p])], { mode: 'reflect' });
+  const inorm = (x: string, c: number): string => g.op('InstanceNormalization', [x, g.uniform('in.weight', [c], 0.5, 1.5), g.uniform('in.bias', [c], -0.1, 0.1)], { epsilon: 1e-5 });
+  const cin = (x: string, ci: number, co: number, k: number, stride = 1): string => g.op('Relu', [inorm(conv(g, reflect(x, k >> 1), ci, co, k, { stride }), co)]);
+  const c1 = g.in('conv1', () => cin('image', 3, 8, 5));
+  const c2 = g.in('conv2', () => cin(c1, 8, 12, 3, 2));
+  const res = g.in('res1', () => g.op('Add', [c2, inorm(conv(g, reflect(cin(c2, 12, 12, 3), 1), 12, 12, 3), 12)]));
+  const up = g.in('deconv1', () => {
+    const w = g.weight('weight', [12, 8, 3, 3], 12 * 9);
+    return g.op('Relu', [inorm(g.op('ConvTranspose', [res, w, g.uniform('bias', [8], -0.1, 0.1)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }), 8)]);
+  });
+  const smooth = g.op('Resize', [c2, '', g.constant('f32', [4], [1, 1, 2, 2])], { coordinate_transformation_mode: 'align_corners', mode: 'linear' });
+  const sizes = g.op('Concat', [g.op('Slice', [g.op('Shape', [res]), g.i64([0]), g.i64([2])]), g.op('Slice', [g.op('Shape', [up]), g.i64([2]), g.i64([4])])], { axis: 0 });
+  const near = g.op('Resize', [res, '', '', sizes], { coordinate_transformation_mode: 'asymmetric', mode: 'nearest', nearest_mode: 'floor' });
+  const mix = g.op('Concat', [up, smooth, near], { axis: 1 });
+  const sr = g.in('espcn', () => g.op('DepthToSpace', [conv(g, mix, 32, 3 * 4, 3, { pad: 1 })], { blocksize: 2, mode: 'CRD' }));
+  // Scaled into tanh's linear range so the output still tells a wrong value from a right one.
+  g.op('Tanh', [g.op('Mul', [sr, g.f32s(0.2)])]);
+  nameLast(g, 'stylized');
+  const pooled = g.op('MaxPool', [res], { kernel_shape: [2, 2], strides: [2, 2] });
+  const flat = reshapeDyn(g, pooled, [dimOf(g, pooled, 0), -1]);
+  g.in('classifier', () => gemm(g, flat, 12 * 4 * 4, 4));
+  nameLast(g, 'style_logits');
+  return finish(g, 'style_transfer', [{ name: 'image', dtype: 'f32', shape: ['batch', 3, 16, 16] }],
+    [f32('stylized', ['batch', 3, 32, 32]), f32('style_logits', ['batch', 4])], [{ batch: 1 }, { batch: 2 }], 13);
 }
