@@ -180,10 +180,47 @@ OPS.bitwise_and = intOnly((x, y, t) => `(${t}.and ${x} ${y})`);
 OPS.bitwise_or = intOnly((x, y, t) => `(${t}.or ${x} ${y})`);
 OPS.bitwise_xor = intOnly((x, y, t) => `(${t}.xor ${x} ${y})`);
 OPS.bitwise_not = intOnly((x, _y, t) => `(${t}.xor ${x} (${t}.const -1))`);
+/**
+ * Exact floating-point remainder with the sign of the dividend (C fmod, JS %): shift-and-subtract,
+ * each subtraction exact (x in [t, 2t) gives x - t exactly), so no rounding at any magnitude.
+ * NaN for a NaN operand, an infinite dividend or a zero divisor; x for an infinite divisor.
+ */
+const FMOD64 = `(func $fmod64 (param $a f64) (param $b f64) (result f64) (local $x f64) (local $y f64) (local $t f64)
+  (if (i32.or (f64.ne (local.get $a) (local.get $a)) (f64.ne (local.get $b) (local.get $b))) (then (return (f64.const nan))))
+  (if (f64.eq (local.get $b) (f64.const 0)) (then (return (f64.const nan))))
+  (local.set $x (f64.abs (local.get $a)))
+  (local.set $y (f64.abs (local.get $b)))
+  (if (f64.eq (local.get $x) (f64.const inf)) (then (return (f64.const nan))))
+  (if (f64.lt (local.get $x) (local.get $y)) (then (return (local.get $a))))
+  (local.set $t (local.get $y))
+  (block $up_done (loop $up
+    (br_if $up_done (f64.gt (local.get $t) (f64.mul (local.get $x) (f64.const 0.5))))
+    (local.set $t (f64.mul (local.get $t) (f64.const 2)))
+    (br $up)))
+  (block $down_done (loop $down
+    (br_if $down_done (f64.lt (local.get $t) (local.get $y)))
+    (if (f64.ge (local.get $x) (local.get $t)) (then (local.set $x (f64.sub (local.get $x) (local.get $t)))))
+    (local.set $t (f64.mul (local.get $t) (f64.const 0.5)))
+    (br $down)))
+  (f64.copysign (local.get $x) (local.get $a)))`;
+
 // Integer mod (x mod 0 = 0): the remainder of a truncating division; fmod=0 moves it to the divisor's sign.
+// Float mod as the interpreter: the exact remainder in f64 (f32 operands promoted), fmod=0 adding the
+// divisor when the signs differ (rounded once, to f32 for f32), NaN where JS's % gives NaN.
 OPS.mod = {
   scalar: (k, op, [x, y], t, d) => {
-    if (isFloat(t)) k.fail(op, 'mod on floats is not supported by the wasm backend');
+    if (isFloat(t)) {
+      const fm = k.moduleFunc('fmod64', FMOD64);
+      const a = t === 'f32' ? `(f64.promote_f32 ${x})` : x, b = t === 'f32' ? `(f64.promote_f32 ${y})` : y;
+      const r = k.em.local('fr', 'f64'), bl = k.em.local('fb', 'f64');
+      let v = `(call ${fm} ${a} (local.tee ${bl} ${b}))`;
+      if (attrF(op, 'fmod', 0) !== 1) {
+        // select evaluates its operands in order: the first one sets $fr for the others.
+        const fix = `(i32.and (f64.ne (local.get ${r}) (f64.const 0)) (i32.xor (f64.lt (local.get ${r}) (f64.const 0)) (f64.lt (local.get ${bl}) (f64.const 0))))`;
+        v = `(select (f64.add (local.tee ${r} ${v}) (local.get ${bl})) (local.get ${r}) ${fix})`;
+      }
+      return t === 'f32' ? `(f32.demote_f64 ${v})` : v;
+    }
     const zero = `(${t}.eqz ${y})`;
     const safe = `(select (${t}.const 1) ${y} ${zero})`;
     const r = `(${t}.rem_${su(d)} ${x} ${safe})`;
@@ -218,7 +255,7 @@ function emitGeneric(k: KernelCtx, op: Op): void {
   const yd = DTS[y.type.dtype];
   if (!d || !yd || operands.some((v) => !DTS[v.type.dtype])) k.fail(op, `${op.name} on ${dataV.type.dtype} is not supported by the wasm backend`);
   if (def.floatOnly && !isFloat(d.t)) k.fail(op, `${op.name} on ${dataV.type.dtype} is not supported by the wasm backend`);
-  if (isFloat(d.t) && d.t === 'f64' && !['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'abs', 'equal', 'less', 'greater', 'less_or_equal', 'greater_or_equal', 'where', 'expand', 'identity', 'relu', 'sqrt', 'floor', 'ceil', 'round', 'sum', 'mean', 'sign', 'reciprocal', 'is_nan'].includes(op.name)) {
+  if (isFloat(d.t) && d.t === 'f64' && !['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'abs', 'equal', 'less', 'greater', 'less_or_equal', 'greater_or_equal', 'where', 'expand', 'identity', 'relu', 'sqrt', 'floor', 'ceil', 'round', 'sum', 'mean', 'sign', 'reciprocal', 'is_nan', 'mod'].includes(op.name)) {
     k.fail(op, `${op.name} on f64 is not supported by the wasm backend`);
   }
   const em = k.em;
