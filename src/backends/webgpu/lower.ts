@@ -10,21 +10,20 @@
 
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
-import type { Func, Module, Op, Value } from '../../../ir/ir.js';
-import { formatLoc } from '../../../ir/location.js';
+import type { Module, Op, Value } from '../../../ir/ir.js';
 import { encodeBytes, type Tensor } from '../../../ir/tensor.js';
 import type { Dim } from '../../../ir/types.js';
 import type { GpuBuffer, GpuCompileReport, GpuKernel, GpuKernelReport, GpuManifest, UniformSlot } from './artifact.js';
 import { type KernelCtx, type KernelDef, type MapKernel, type SpecialShader, sameDims, strides, coords } from './kernel-api.js';
 import { kernelFor, kernelLabel } from './kernels/index.js';
-import { WGSL_HELPERS } from './kernels/elementwise.js';
+import { checkSupported, symbolsOf } from './check.js';
+import { MAP_WG, mapShader, shaderText } from './shader-text.js';
 import { addU, Body, GPU_ESIZE, literal, loadWord, mulU, REG, storeWord, u32 } from './wgsl.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
 const VIEWS = new Set(['identity', 'reshape', 'flatten', 'unsqueeze', 'squeeze', 'dropout']);
 const ALIGN = 256;
-const MAP_WG = 256;
 
 export interface Lowered {
   readonly shaders: readonly { readonly file: string; readonly code: string }[];
@@ -45,62 +44,6 @@ interface Dispatch {
 }
 
 type Buf = GpuBuffer & { first?: number; last?: number; kind: GpuBuffer['kind'] };
-
-function checkSupported(func: Func): void {
-  const missing = new Map<string, string[]>();
-  const walk = (ops: readonly Op[]): void => {
-    for (const op of ops) {
-      op.regions.forEach((r) => walk(r.ops));
-      for (const v of [...op.results, ...op.operands]) {
-        const s = v?.type.shape;
-        if (v && (s === null || s === undefined || s.includes('?'))) {
-          fail('E205', `the webgpu backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}`, op.loc,
-            ['run fold-constants first, or give the input dims names instead of ?']);
-        }
-      }
-      if (STRUCTURAL.has(op.name)) continue;
-      const dtypeOk = [...op.results, ...op.operands].every((v) => !v || GPU_ESIZE[v.type.dtype] !== undefined);
-      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk) {
-        const key = dtypeOk ? op.name : `${op.name} (dtype)`;
-        const list = missing.get(key) ?? [];
-        list.push(formatLoc(op.loc));
-        missing.set(key, list);
-      }
-    }
-  };
-  walk(func.body.ops);
-  for (const v of [...func.body.args, ...func.body.terminator!.operands]) {
-    if (v && GPU_ESIZE[v.type.dtype] === undefined) {
-      const list = missing.get(`${v.type.dtype} (dtype)`) ?? [];
-      list.push(`%${v.name}`);
-      missing.set(`${v.type.dtype} (dtype)`, list);
-    }
-  }
-  // Symbols are bound from the input dims at run time; a dim that depends on a tensor's values
-  // (a reshape to a shape input) has no value the runtime could bind.
-  const bound = new Set(func.body.args.flatMap((a) => (a.type.shape ?? []).filter((d): d is string => typeof d === 'string')));
-  const unbound = symbolsOf(func).filter((s) => !bound.has(s));
-  if (unbound.length > 0) {
-    fail('E205', `the webgpu backend needs dims known from the input shapes; ${unbound.length} depend on tensor values: ${unbound.slice(0, 2).join(', ')}`, undefined,
-      ['fold the shape computation to constants, or make the shape an input dim']);
-  }
-  if (missing.size > 0) {
-    const names = [...missing.keys()].sort();
-    fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
-      names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
-  }
-}
-
-function symbolsOf(func: Func): string[] {
-  const seen: string[] = [];
-  const add = (v: Value | null): void => {
-    for (const d of v?.type.shape ?? []) if (typeof d === 'string' && !seen.includes(d)) seen.push(d);
-  };
-  func.body.args.forEach(add);
-  const walk = (ops: readonly Op[]): void => ops.forEach((op) => { op.results.forEach(add); op.regions.forEach((r) => { r.args.forEach(add); walk(r.ops); }); });
-  walk(func.body.ops);
-  return seen;
-}
 
 /** A key equal for dims with the same product (numbers multiplied, symbols sorted). */
 const numelKey = (dims: readonly Dim[]): string => {
@@ -421,37 +364,4 @@ function broadcastIndex(k: KernelCtx, i: string, vd: readonly Dim[], od: readonl
   const c = coords(k, i, od, 'bc');
   const vs = strides(k, vd);
   return k.body.let('bi', vd.reduce<string>((e, x, a) => (x === 1 ? e : addU(e, mulU(c[a + pad]!, vs[a]!))), '0u'));
-}
-
-function mapShader(dims: readonly Dim[]): SpecialShader {
-  return {
-    decls: [], workgroupSize: [MAP_WG, 1, 1],
-    dispatch: [{ dims: [...dims], div: MAP_WG }, { dims: [], div: 1 }, { dims: [], div: 1 }],
-    fold: true, workgroupBytes: 0,
-  };
-}
-
-function shaderText(name: string, ops: readonly string[], nslots: number, sh: SpecialShader, anchorReg: string, main: string, epi: string): string {
-  const [x, y, z] = sh.workgroupSize;
-  const body = [
-    `// ${name}: ${ops.join(', ')} (generated by tenth)`,
-    `struct Uniforms { v: array<vec4<u32>, ${Math.ceil(nslots / 4)}> }`,
-    '@group(0) @binding(0) var<uniform> u: Uniforms;',
-    '@group(0) @binding(1) var<storage, read_write> A: array<u32>;',
-    '@group(0) @binding(2) var<storage, read> W: array<u32>;',
-    ...sh.decls,
-    '',
-    `fn epi(i: u32, a: ${anchorReg}) {`,
-    epi,
-    '}',
-    '',
-    `@compute @workgroup_size(${x}, ${y}, ${z})`,
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-    '        @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
-    main,
-    '}',
-    '',
-  ].join('\n');
-  const helpers = Object.entries(WGSL_HELPERS).filter(([n]) => body.includes(`${n}(`)).map(([, t]) => t);
-  return helpers.length ? body.replace('\nfn epi(', `\n${helpers.join('\n\n')}\n\nfn epi(`) : body;
 }

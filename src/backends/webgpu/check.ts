@@ -1,0 +1,67 @@
+// What the WebGPU backend accepts, checked before lowering: every op has a kernel and a dtype
+// that lives in 32-bit words, and every dim is a number or a symbol the runtime can bind from
+// the input shapes (E201 lists all unsupported ops at once; E205 for dims known only from values).
+
+import { fail } from '../../../ir/diagnostics.js';
+import type { Func, Op, Value } from '../../../ir/ir.js';
+import { formatLoc } from '../../../ir/location.js';
+import { kernelFor } from './kernels/index.js';
+import { GPU_ESIZE } from './wgsl.js';
+
+const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
+
+export function checkSupported(func: Func): void {
+  const missing = new Map<string, string[]>();
+  const walk = (ops: readonly Op[]): void => {
+    for (const op of ops) {
+      op.regions.forEach((r) => walk(r.ops));
+      for (const v of [...op.results, ...op.operands]) {
+        const s = v?.type.shape;
+        if (v && (s === null || s === undefined || s.includes('?'))) {
+          fail('E205', `the webgpu backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}`, op.loc,
+            ['run fold-constants first, or give the input dims names instead of ?']);
+        }
+      }
+      if (STRUCTURAL.has(op.name)) continue;
+      const dtypeOk = [...op.results, ...op.operands].every((v) => !v || GPU_ESIZE[v.type.dtype] !== undefined);
+      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk) {
+        const key = dtypeOk ? op.name : `${op.name} (dtype)`;
+        const list = missing.get(key) ?? [];
+        list.push(formatLoc(op.loc));
+        missing.set(key, list);
+      }
+    }
+  };
+  walk(func.body.ops);
+  for (const v of [...func.body.args, ...func.body.terminator!.operands]) {
+    if (v && GPU_ESIZE[v.type.dtype] === undefined) {
+      const list = missing.get(`${v.type.dtype} (dtype)`) ?? [];
+      list.push(`%${v.name}`);
+      missing.set(`${v.type.dtype} (dtype)`, list);
+    }
+  }
+  // Symbols are bound from the input dims at run time; a dim that depends on a tensor's values
+  // (a reshape to a shape input) has no value the runtime could bind.
+  const bound = new Set(func.body.args.flatMap((a) => (a.type.shape ?? []).filter((d): d is string => typeof d === 'string')));
+  const unbound = symbolsOf(func).filter((s) => !bound.has(s));
+  if (unbound.length > 0) {
+    fail('E205', `the webgpu backend needs dims known from the input shapes; ${unbound.length} depend on tensor values: ${unbound.slice(0, 2).join(', ')}`, undefined,
+      ['fold the shape computation to constants, or make the shape an input dim']);
+  }
+  if (missing.size > 0) {
+    const names = [...missing.keys()].sort();
+    fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
+      names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
+  }
+}
+
+export function symbolsOf(func: Func): string[] {
+  const seen: string[] = [];
+  const add = (v: Value | null): void => {
+    for (const d of v?.type.shape ?? []) if (typeof d === 'string' && !seen.includes(d)) seen.push(d);
+  };
+  func.body.args.forEach(add);
+  const walk = (ops: readonly Op[]): void => ops.forEach((op) => { op.results.forEach(add); op.regions.forEach((r) => { r.args.forEach(add); walk(r.ops); }); });
+  walk(func.body.ops);
+  return seen;
+}
