@@ -1,6 +1,7 @@
 // deform_conv (2-D, bilinear sampling at learned offsets, optional modulation mask) and col2im
 // (rearrange sliding blocks back into an image, summing overlaps).
 
+import { dimFloorDiv, dimProd } from '../symbolic.js';
 import type { EvalCtx, InferCtx, OpDef } from '../op-def.js';
 import { defineOps } from '../op-def.js';
 import type { Tensor } from '../tensor.js';
@@ -95,6 +96,11 @@ function inferCol2im(ctx: InferCtx): TensorType[] {
   const r = ctx.inputs[1]!.shape?.[0];
   const N = x.shape?.[0] ?? UNKNOWN_DIM;
   if (!img || !blk) {
+    // Shapes given as input data: data symbols the runtime reads (ir/shape-value.ts).
+    const ti = ctx.shapeValue?.(1), tb = ctx.shapeValue?.(2);
+    if (ti && tb && ti.length === tb.length && ![...ti, ...tb].includes(UNKNOWN_DIM)) {
+      return [{ dtype: x.dtype, shape: [N, dimFloorDiv(x.shape?.[1] ?? UNKNOWN_DIM, dimProd(tb)), ...ti] }];
+    }
     if (typeof r !== 'number') return [{ dtype: x.dtype, shape: null }];
     return [{ dtype: x.dtype, shape: [N, UNKNOWN_DIM, ...new Array<Dim>(r).fill(UNKNOWN_DIM)] }];
   }

@@ -8,6 +8,7 @@
 // combine (0, 1, -inf/+inf, or the integer range ends), as ONNX says.
 
 import { dimAdd, dimEq, dimMin, dimSel, dimWrap } from '../symbolic.js';
+import { keptDims } from './shape-common.js';
 import { DTYPE_INFO, intRange, isInteger, type DType } from '../dtype.js';
 import { defineOps, type EvalCtx, type InferCtx, type OpDef } from '../op-def.js';
 import { getNumber, isBigData, sizeOf, stridesOf, zeros, type BigArray, type NumericArray, type Tensor } from '../tensor.js';
@@ -167,6 +168,9 @@ export function inferReduce(ctx: InferCtx, dtype?: DType): TensorType[] {
   }
   const n = axesType!.shape?.length === 1 ? axesType!.shape[0] : undefined;
   if (typeof n === 'number' && n > x.shape.length) return ctx.fail(`${n} axes given for a rank-${x.shape.length} input`);
+  // Axes given as data (distinct, as ONNX requires): the rank is known, which dims stay is not.
+  const flags = typeof n === 'number' && n > 0 ? runtimeReducedFlags(x.shape.length, ctx.shapeValue?.(1), false) : undefined;
+  if (flags) return [{ dtype: dt, shape: keptDims(x.shape, flags, x.shape.length - (n as number)) }];
   if (typeof n === 'number' && n > 0) return [{ dtype: dt, shape: Array<Dim>(x.shape.length - n).fill(UNKNOWN_DIM) }];
   return [{ dtype: dt, shape: null }];
 }

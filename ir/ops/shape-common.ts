@@ -5,7 +5,7 @@
 import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import type { InferCtx } from '../op-def.js';
-import { dimFloorDiv, dimProd } from '../symbolic.js';
+import { dimAdd, dimEq, dimFloorDiv, dimMin, dimMul, dimProd, dimSub, dimWrap } from '../symbolic.js';
 import type { Tensor, TensorData } from '../tensor.js';
 import { sizeOf, stridesOf } from '../tensor.js';
 
@@ -83,6 +83,26 @@ export function dimQuotient(total: readonly Dim[], known: readonly Dim[]): Dim {
   if (typeof a === 'number' && typeof b === 'number') return b !== 0 && a % b === 0 ? a / b : UNKNOWN_DIM;
   if (b === 0) return UNKNOWN_DIM;
   return dimFloorDiv(a, b);
+}
+
+/**
+ * Per axis of a rank-`rank` tensor, a dim that is 1 when one of `axes` (dims, e.g. data symbols of
+ * an axes input; negative counts from the end) names it, else 0: min(1, eq(wrap(a0,r),i) + ...).
+ */
+export function axisFlags(rank: number, axes: readonly Dim[]): Dim[] {
+  return Array.from({ length: rank }, (_, i) => dimMin(1, axes.reduce<Dim>((acc, a) => dimAdd(acc, dimEq(dimWrap(a, rank), i)), 0)));
+}
+
+/**
+ * The `m` dims of `dims` whose flag is 0, in order, when the flags are only known at run time:
+ * kept j = sum over i of (1 - flag_i) * eq(#kept before i, j) * dims_i (Squeeze, Reduce with
+ * keepdims=0 over axes given as data).
+ */
+export function keptDims(dims: readonly Dim[], flags: readonly Dim[], m: number): Dim[] {
+  const before: Dim[] = [];
+  let n: Dim = 0;
+  for (const f of flags) { before.push(n); n = dimAdd(n, dimSub(1, f)); }
+  return Array.from({ length: m }, (_, j) => dims.reduce<Dim>((acc, d, i) => dimAdd(acc, dimMul(dimMul(dimSub(1, flags[i]!), dimEq(before[i]!, j)), d)), 0));
 }
 
 /** Static sizes of a tensor's leading/trailing parts around `axis` (outer, dim, inner). */

@@ -9,8 +9,8 @@ import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { shapeOperand } from './shape-trace.js';
-import { dimEq, dimFloorDiv, dimProd, dimSel, hasDataSymbol } from '../symbolic.js';
-import { constInts, dimProduct, dimQuotient, i64Tensor, intsOf, mk, staticLength, unknownDims } from './shape-common.js';
+import { dimAdd, dimEq, dimFloorDiv, dimMul, dimProd, dimSel, dimSub, hasDataSymbol } from '../symbolic.js';
+import { axisFlags, constInts, dimProduct, dimQuotient, i64Tensor, intsOf, keptDims, mk, staticLength, unknownDims } from './shape-common.js';
 import './shape-layout.js';
 import './shape-slice.js';
 import './shape-gather.js';
@@ -130,6 +130,9 @@ defineOps(
       const axes = constInts(ctx, 1);
       if (!axes) {
         const n = staticLength(ctx, 1);
+        // Axes given as data: which dims go is known at run time, how many is not (n distinct axes).
+        const traced = ctx.shapeValue?.(1);
+        if (traced && traced.length === n && n <= s.length && !traced.includes(UNKNOWN_DIM)) return [{ dtype: x.dtype, shape: keptDims(s, axisFlags(s.length, traced), s.length - n) }];
         return [{ dtype: x.dtype, shape: n === undefined ? null : unknownDims(s.length - n) }];
       }
       const set = squeezeAxes(axes, s.length, ctx.fail);
@@ -160,6 +163,18 @@ defineOps(
       if (!x.shape) return [{ dtype: x.dtype, shape: null }];
       if (!axes) {
         const n = staticLength(ctx, 1);
+        const traced = ctx.shapeValue?.(1);
+        if (traced && traced.length === n && !traced.includes(UNKNOWN_DIM)) {
+          // Axes given as data: result dim j is 1 where inserted, else input dim (j - #inserted before j).
+          const R = x.shape.length + n, ins = axisFlags(R, traced);
+          let before: Dim = 0;
+          const shape = ins.map((f, j) => {
+            const src = dimSub(j, before);
+            before = dimAdd(before, f);
+            return dimSel(f, 1, x.shape!.reduce<Dim>((acc, d, i) => dimAdd(acc, dimMul(dimEq(src, i), d)), 0));
+          });
+          return [{ dtype: x.dtype, shape }];
+        }
         return [{ dtype: x.dtype, shape: n === undefined ? null : unknownDims(x.shape.length + n) }];
       }
       return [{ dtype: x.dtype, shape: unsqueezeDims(x.shape, axes, ctx.fail) }];

@@ -146,18 +146,20 @@ describe('wasm backend: dims known only at run time', () => {
     }
   });
 
-  it('reductions over axes given as input data (keepdims=1): each axis reduced or not at run time', async () => {
+  it('reductions, squeeze and unsqueeze over axes given as input data (either keepdims): which axes only known at run time', async () => {
     const ops = ['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_l2', 'reduce_log_sum_exp'];
     const text = `module @m {
-  func @main(%x: f32[b,3,4], %ax: i64[2]) -> (${ops.map((_, i) => `%y${i}: f32[*]`).join(', ')}) {
-${ops.map((o, i) => `    %y${i} = ${o}(%x, %ax) {keepdims = 1} : f32[*]`).join('\n')}
-    return ${ops.map((_, i) => `%y${i}`).join(', ')}
+  func @main(%x: f32[b,3,4], %ax: i64[2], %x1: f32[b,1,4,1], %sq: i64[2]) -> (${ops.map((_, i) => `%y${i}: f32[*], %z${i}: f32[*]`).join(', ')}, %s: f32[*], %u: f32[*]) {
+${ops.map((o, i) => `    %y${i} = ${o}(%x, %ax) {keepdims = 1} : f32[*]\n    %z${i} = ${o}(%x, %ax) {keepdims = 0} : f32[*]`).join('\n')}
+    %s = squeeze(%x1, %sq) : f32[*]
+    %u = unsqueeze(%x, %sq) : f32[*]
+    return ${ops.map((_, i) => `%y${i}, %z${i}`).join(', ')}, %s, %u
   }
 }`;
     const load = (): Module => reinfer(parseModule(text, { file: 't.ir' }));
     const c = await compiled(load);
-    for (const [b, ax] of [[2, [0, 2]], [3, [-1, 1]], [1, [1, 2]], [2, [0, -2]]] as const) {
-      await runBoth(load, c, [rand([b, 3, 4], b + 7), i64s([2], [...ax])]);
+    for (const [b, ax, sq] of [[2, [0, 2], [1, 3]], [3, [-1, 1], [-1, 1]], [1, [1, 2], [0, 3]], [2, [0, -2], [3, -3]]] as const) {
+      await runBoth(load, c, [rand([b, 3, 4], b + 7), i64s([2], [...ax]), rand([b, 1, 4, 1], b), i64s([2], [...sq])]);
     }
   });
 

@@ -1,4 +1,4 @@
-// Reductions whose axes are graph-input data (keepdims=1, f32): which axes are reduced is only
+// Reductions whose axes are graph-input data (f32, any keepdims): which axes are reduced is only
 // known at run time, so each axis carries a flag dim (1 = reduced; ir/ops/reduce.ts
 // runtimeReducedFlags) that the runtime computes from the axes input. One scalar loop per output
 // element walks the box of reduced coordinates: extent flag ? dim : 1 on every axis.
@@ -35,11 +35,12 @@ function emit(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!, y = op.results[0]!;
   const r = REDS[op.name]!;
   if (x.type.dtype !== 'f32' || y.type.dtype !== 'f32') k.fail(op, `${op.name} with axes given as data is f32 only in the wasm backend`);
-  if (Number(op.attrs.get('keepdims')?.value ?? 1) === 0) k.fail(op, `${op.name} with axes given as data needs keepdims=1 in the wasm backend (the result rank would depend on the data)`);
-  const xd = k.dims(x), yd = k.dims(y), rank = xd.length;
+  const xd = k.dims(x), rank = xd.length;
   const flags = runtimeReducedFlags(rank, k.shapeValue(op.operands[1]!), Number(op.attrs.get('noop_with_empty_axes')?.value ?? 0) !== 0);
   if (!flags) return k.fail(op, `${op.name}: axes must be constant or a small integer graph input in the wasm backend`);
   const ext: Dim[] = xd.map((d, a) => dimSel(flags[a]!, d, 1));
+  // Output offsets in the keepdims=1 layout: dropping size-1 dims (keepdims=0) keeps the order.
+  const yd: Dim[] = xd.map((d, a) => dimSel(flags[a]!, 1, d));
   const xs: string[] = [];
   let acc = i32(1);
   for (let a = rank - 1; a >= 0; a--) { xs[a] = acc; acc = mul(acc, k.dim(xd[a]!)); }
