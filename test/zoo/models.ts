@@ -332,7 +332,7 @@ export function mlpMixer(): ZooModel {
 
 export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   resnet, mobilenet, unet, unet_static: () => unet(false), lstm_lm: lstmLm, gru_tagger: gruTagger, bert, distilbert, gpt2,
-  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer,
+  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama,
   // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
   bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
   gpt2_odd: () => gpt2({ name: 'gpt2_odd', d: 21, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 1, sequence: 129 }, { batch: 2, sequence: 13 }] }), vit, tcn, tcn_static: () => tcn(false), mlp_mixer: mlpMixer, yolo,
@@ -518,4 +518,66 @@ export function styleTransfer(): ZooModel {
   nameLast(g, 'style_logits');
   return finish(g, 'style_transfer', [{ name: 'image', dtype: 'f32', shape: ['batch', 3, 16, 16] }],
     [f32('stylized', ['batch', 3, 32, 32]), f32('style_logits', ['batch', 4])], [{ batch: 1 }, { batch: 2 }], 13);
+}
+
+/**
+ * A Llama decoder layer as transformers exports LlamaForCausalLM: RMSNorm (Pow, ReduceMean, Add,
+ * Sqrt, Reciprocal, Mul), bias-free projections, rotary embeddings computed in the graph (inverse
+ * frequencies Expand-ed and MatMul-ed with Range positions, Concat of the freqs with themselves,
+ * Cos/Sin, rotate_half by two Slices, Neg and Concat), grouped-query attention (2 KV heads repeated
+ * by Unsqueeze/Expand/Reshape for 4 query heads), a causal mask from ConstantOfShape(min) + Trilu
+ * (k = 1, upper) plus the padding mask, SiLU-gated MLP, final RMSNorm and LM head.
+ */
+export function llama(): ZooModel {
+  const g = new Graph(16);
+  const V = 40, D = 32, H = 4, KVH = 2, DH = 8, FF = 48;
+  const ids = 'input_ids';
+  const b = dimOf(g, ids, 0), s = dimOf(g, ids, 1);
+  const seq = g.op('Gather', [g.op('Shape', [ids]), g.i64s(1)], { axis: 0 });
+  const rms = (x: string): string => {
+    const v = g.op('ReduceMean', [g.op('Pow', [x, g.f32s(2)])], { axes: [-1], keepdims: 1 });
+    return g.op('Mul', [g.uniform('weight', [D], 0.5, 1.5), g.op('Mul', [x, g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [v, g.f32s(1e-6)])])])])]);
+  };
+  const proj = (x: string, din: number, dout: number): string => g.op('MatMul', [x, g.weight('weight', [din, dout], din)]);
+  // Rotary tables: (1, 1, s, DH).
+  const invFreq = g.op('Constant', [], { value: tensorFrom('f32', [1, DH / 2, 1], Array.from({ length: DH / 2 }, (_, i) => 1 / 10000 ** ((2 * i) / DH))) });
+  const pos = g.op('Cast', [unsqueeze(g, unsqueeze(g, g.op('Range', [g.i64s(0), seq, g.i64s(1)]), [0]), [1])], { to: 1 });
+  const freqs = g.op('Transpose', [g.op('MatMul', [g.op('Expand', [invFreq, g.i64([1, 1, 1])]), pos])], { perm: [0, 2, 1] });
+  const emb = g.op('Concat', [freqs, freqs], { axis: -1 });
+  const cos = unsqueeze(g, g.op('Cos', [emb]), [1]), sin = unsqueeze(g, g.op('Sin', [emb]), [1]);
+  const rotate = (x: string): string => {
+    const x1 = g.op('Slice', [x, g.i64([0]), g.i64([DH / 2]), g.i64([-1]), g.i64([1])]);
+    const x2 = g.op('Slice', [x, g.i64([DH / 2]), g.constant('i64', [1], [INT64_MAX]), g.i64([-1]), g.i64([1])]);
+    return g.op('Concat', [g.op('Neg', [x2]), x1], { axis: -1 });
+  };
+  const rope = (x: string): string => g.op('Add', [g.op('Mul', [x, cos]), g.op('Mul', [rotate(x), sin])]);
+  const minVal = -3.4028234663852886e38;
+  const seq1 = unsqueeze(g, seq, [0]);
+  const full = g.op('ConstantOfShape', [g.op('Concat', [seq1, seq1], { axis: 0 })], { value: tensorFrom('f32', [1], [minVal]) });
+  const causal = unsqueeze(g, g.op('Trilu', [full, g.i64s(1)], { upper: 1 }), [0, 1]);
+  const padBias = g.op('Mul', [g.op('Sub', [g.f32s(1), g.op('Cast', [unsqueeze(g, 'attention_mask', [1, 2])], { to: 1 })]), g.f32s(minVal)]);
+  let h = g.op('Gather', [g.uniform('embed_tokens.weight', [V, D], -1, 1), ids], { axis: 0 });
+  h = g.in('layers.0', () => {
+    const x = g.in('input_layernorm', () => rms(h));
+    const heads = (t: string, n: number): string => g.op('Transpose', [reshapeDyn(g, t, [b, s, n, DH])], { perm: [0, 2, 1, 3] });
+    const q = rope(heads(g.in('q_proj', () => proj(x, D, H * DH)), H));
+    const repeat = (t: string): string => {
+      const e = g.op('Expand', [unsqueeze(g, t, [2]), g.op('Concat', [b, g.i64([KVH, H / KVH]), s, g.i64([DH])], { axis: 0 })]);
+      return reshapeDyn(g, e, [b, H, s, DH]);
+    };
+    const k = repeat(rope(heads(g.in('k_proj', () => proj(x, D, KVH * DH)), KVH)));
+    const v = repeat(heads(g.in('v_proj', () => proj(x, D, KVH * DH)), KVH));
+    const scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]), g.f32s(1 / Math.sqrt(DH))]);
+    const p = g.op('Softmax', [g.op('Add', [g.op('Add', [scores, causal]), padBias])], { axis: -1 });
+    const ctx = reshapeDyn(g, g.op('Transpose', [g.op('MatMul', [p, v])], { perm: [0, 2, 1, 3] }), [b, s, D]);
+    const r = g.op('Add', [h, g.in('o_proj', () => proj(ctx, D, D))]);
+    const y = g.in('post_attention_layernorm', () => rms(r));
+    const gate = g.in('gate_proj', () => proj(y, D, FF));
+    const mlp = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), g.in('up_proj', () => proj(y, D, FF))]);
+    return g.op('Add', [r, g.in('down_proj', () => proj(mlp, FF, D))]);
+  });
+  g.in('lm_head', () => proj(g.in('norm', () => rms(h)), D, V));
+  nameLast(g, 'logits');
+  return finish(g, 'llama', [{ name: ids, dtype: 'i64', shape: ['batch', 'sequence'], vocab: V }, { name: 'attention_mask', dtype: 'i64', shape: ['batch', 'sequence'], mask: true }],
+    [f32('logits', ['batch', 'sequence', V])], [{ batch: 1, sequence: 6 }, { batch: 2, sequence: 23 }, { batch: 1, sequence: 64 }], 17);
 }

@@ -2,7 +2,7 @@
 // uses), compiled once and run at every binding, against onnxruntime's outputs.
 // Not in the passing list, refused today with E201/E205 (coverage, reported to the backend's owner):
 // lstm_lm, gru_tagger (no lstm/gru kernels); bert, distilbert (range); gpt2 (range,
-// constant_of_shape); unet_static, yolo (resize, conv_transpose); tcn_static (1-D conv); unet, tcn
+// constant_of_shape); llama (range, constant_of_shape); unet_static, yolo (resize, conv_transpose); tcn_static (1-D conv); unet, tcn
 // (symbolic spatial dims, see zoo-wasm-cnn.test.ts); gpt2_past (E205: dims that are max/min
 // expressions of input symbols, from Slice with Shape-derived starts, are called "dependent on
 // tensor values"). Those must still be refused cleanly, never crash or answer wrongly.
