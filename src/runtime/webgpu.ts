@@ -294,3 +294,6 @@ function fromWords(dtype: string, bytes: ArrayBuffer, n: number): TypedArray {
     default: throw new Error(`tenth runtime: output dtype ${dtype} is not supported`);
   }
 }
+
+/** The WASM runtime's name for loading a folder; here it loads a webgpu folder. */
+export const loadCompiled = loadCompiledWebGpu;
