@@ -196,4 +196,23 @@ describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () =>
       await check(text, [rand(shape, seed), rand(norm, seed + 1)]);
     }), { numRuns: 6 });
   });
+
+  it('hardmax and softmax over flattened trailing dims (legacy_flatten), trilu with k from an input', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(1, 2, 3, 5), { minLength: 2, maxLength: 3 }), fc.nat(2), fc.integer({ min: -2, max: 2 }), fc.integer(), async (shape, ax, kk, seed) => {
+      const axis = ax % shape.length;
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${fmtShape(shape)}, %k: i64[]) -> (%h: ${fmtShape(shape)}, %s: ${fmtShape(shape)}, %t: ${fmtShape(shape)}) {`,
+        `    %h = hardmax(%x) {axis = ${axis}} : ${fmtShape(shape)}`,
+        `    %s = softmax(%x) {axis = ${axis}, legacy_flatten = 1} : ${fmtShape(shape)}`,
+        `    %t = trilu(%x, %k) {upper = ${seed % 2 ? 1 : 0}} : ${fmtShape(shape)}`,
+        '    return %h, %s, %t',
+        '  }',
+        '}',
+      ].join('\n');
+      const x = rand(shape, seed);
+      (x.data as Float32Array).forEach((v, i, arr) => (arr[i] = Math.round(v * 2)));
+      await check(text, [x, tensorFrom('i64', [], [BigInt(kk)])], '');
+    }), { numRuns: 8 });
+  });
 });

@@ -6,7 +6,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
-import { addU, convert, mulU, REG, u32 } from '../wgsl.js';
+import { addU, convert, i32Lit, mulU, REG, u32 } from '../wgsl.js';
 
 const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
 
@@ -178,17 +178,17 @@ export const GATHER_ELEMENTS_KERNEL: MapKernel = {
 export const TRILU_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [0],
-  reads: () => [0],
   value: (k, op, i) => {
-    const x = op.operands[0]!, y = op.results[0]!;
-    const kt = op.operands[1] ? k.constant(op.operands[1]) : null;
-    if (kt === undefined) k.fail(op, 'trilu needs a constant k in the webgpu backend');
-    const kk = kt ? Number(toNumbers(kt)[0]) : 0;
+    const y = op.results[0]!;
+    // k: a constant folded into the shader, or read from its (i64) buffer at run time.
+    const kv = op.operands[1];
+    const kt = kv ? k.constant(kv) : null;
+    const kk = kt === null ? '0i' : kt ? i32Lit(Number(toNumbers(kt)[0])) : k.body.let('kk', k.load(kv!, '0u'));
     const yd = k.dims(y);
     const c = coords(k, i, yd.slice(-2).length === 2 ? yd : [1, ...yd]);
     const r = c[c.length - 2]!, col = c[c.length - 1]!;
     const upper = intAttr(op, 'upper', 1) !== 0;
-    const keep = `(i32(${col}) - i32(${r}) ${upper ? '>=' : '<='} ${Math.max(-2147483647, Math.min(2147483647, kk))}i)`;
+    const keep = `(i32(${col}) - i32(${r}) ${upper ? '>=' : '<='} ${kk})`;
     const reg = REG[y.type.dtype]!;
     return k.body.let('v', `select(${reg === 'bool' ? 'false' : `${reg}(0)`}, ${k.operand(op, 0, i)}, ${keep})`);
   },

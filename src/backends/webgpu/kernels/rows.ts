@@ -45,16 +45,23 @@ function rowStart(k: KernelCtx, rows: string): string {
 
 const NEG_INF = f32Lit(-Infinity);
 
+/** [outer, axis, inner] dims of softmax/hardmax; legacy_flatten (old opsets) takes axis.. as one. */
+function softmaxBlocks(op: Op, xd: readonly Dim[]): [Dim[], Dim[], Dim[]] {
+  if (xd.length === 0) return [[], [], []];
+  const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
+  if (intAttr(op, 'legacy_flatten', 0) !== 0) return [xd.slice(0, axis), xd.slice(axis), []];
+  return [xd.slice(0, axis), [xd[axis]!], xd.slice(axis + 1)];
+}
+
 function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
   const x = op.operands[0]!;
   const xd = k.dims(x);
   if (x.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
-  const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
-  const outer = xd.slice(0, axis), len = xd[axis]!, inner = xd.slice(axis + 1);
+  const [outer, lenDims, inner] = softmaxBlocks(op, xd);
   const rowsDims = [...outer, ...inner];
   const b = k.body;
   const row = rowStart(k, k.size(rowsDims));
-  const I = k.size(inner), L = k.dim(len);
+  const I = k.size(inner), L = k.size(lenDims);
   const base = b.let('base', I === '1u' ? `${row} * ${L}` : `(${row} / ${I}) * ${L} * ${I} + ${row} % ${I}`);
   const at = (j: string): string => addU(base, mulU(j, I));
   const loop = (f: (v: string, j: string) => void): void => b.block(`for (var j = lid; j < ${L}; j += ${WG}u)`, () => f(k.load(x, at('j')), 'j'));
@@ -134,11 +141,21 @@ function reduceAxes(k: KernelCtx, op: Op, rank: number): number[] {
   let axes = intsAttr(op, 'axes');
   if (op.operands[1]) {
     const t = k.constant(op.operands[1]);
-    if (!t) k.fail(op, `${op.name}: axes must be a constant in the webgpu backend`);
+    if (!t) return axesFromTypes(k, op, rank);
     axes = toNumbers(t);
   }
   if (!axes || axes.length === 0) return intAttr(op, 'noop_with_empty_axes', 0) === 1 ? [] : Array.from({ length: rank }, (_v, a) => a);
   return [...new Set(axes.map((a) => (a + rank) % rank))].sort((a, b) => a - b);
+}
+
+/**
+ * Axes given at run time, with keepdims: the reduced axes are those the result type shrank to 1
+ * (a size-1 axis reduces to itself either way). None shrank: the op was a no-op.
+ */
+function axesFromTypes(k: KernelCtx, op: Op, rank: number): number[] {
+  const xd = k.dims(op.operands[0]!), yd = k.dims(op.results[0]!);
+  if (intAttr(op, 'keepdims', 1) !== 1 || yd.length !== rank) k.fail(op, `${op.name}: axes given at run time need keepdims = 1 in the webgpu backend`);
+  return xd.map((_d, a) => a).filter((a) => yd[a] === 1 && xd[a] !== 1);
 }
 
 function emitReduce(k: KernelCtx, op: Op): SpecialShader {
@@ -203,3 +220,23 @@ function argValue(k: KernelCtx, op: Op, i: string): string {
 }
 
 export const ARG_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: argValue, flops: (op, numel) => numel(op.operands[0]!) };
+
+/** hardmax: 1 where the element is its row's first maximum (NaN counts as largest), else 0. */
+function hardmaxValue(k: KernelCtx, op: Op, i: string): string {
+  const x = op.operands[0]!;
+  if (x.type.dtype !== 'f32') k.fail(op, 'hardmax: only f32 is supported by the webgpu backend');
+  const [, lenDims, inner] = softmaxBlocks(op, k.dims(x));
+  const b = k.body;
+  const I = k.size(inner), L = k.size(lenDims);
+  const j = b.let('hj', I === '1u' ? `${i} % ${L}` : `(${i} / ${I}) % ${L}`);
+  const base = b.let('hbase', `${i} - ${mulU(j, I)}`);
+  const mx = b.var('hmax', 'f32', NEG_INF), arg = b.var('harg', 'u32', '0u');
+  const nan = (v: string): string => `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)`;
+  b.block(`for (var q = 0u; q < ${L}; q++)`, () => {
+    const v = b.let('hv', k.load(x, addU(base, mulU('q', I))));
+    b.block(`if (${v} > ${mx} || (${nan(v)} && !${nan(mx)}))`, () => { b.line(`${mx} = ${v};`); b.line(`${arg} = q;`); });
+  });
+  return b.let('v', `select(0.0f, 1.0f, ${j} == ${arg})`);
+}
+
+export const HARDMAX_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: hardmaxValue };
