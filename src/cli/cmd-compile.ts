@@ -40,6 +40,7 @@ export const compileCommand: Command = {
       { name: 'p99', kind: 'string', arg: 'MS', help: 'p99 latency target in milliseconds for the batching plan (with --rate)' },
       { name: 'batch-dim', kind: 'string', arg: 'SYM', help: "the symbol the batching plan scales (default: the first input's leading dim when symbolic)" },
       { name: 'quiet', kind: 'boolean', help: 'print only the one-line summary, not the cost report' },
+      { name: 'threads', kind: 'boolean', help: 'also write model-threads.wasm (shared memory, work split over threads); loadCompiled(DIR, { threads: N }) runs it' },
     ],
   },
   async run(args, ctx: CliContext) {
@@ -55,13 +56,13 @@ export const compileCommand: Command = {
     const batching = batchingOptions(o);
     const module = await loadModule(ctx.cwd, args.positionals[0]!);
     const compiled = await compileWasm(module, {
-      passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, profile, bind, batching,
+      passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, threads: o['threads'] === true, profile, bind, batching,
     });
     writeArtifact(out, compiled);
     const r = compiled.report;
     const bound = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
     ctx.io.out(`compiled ${r.kernels.length} kernels, ${si(r.totals.flops)}FLOP per run${bound ? ` at ${bound}` : ''}, ` +
-      `weights ${si(compiled.weights.length)}B${compiled.relaxed ? ', plus a relaxed-SIMD variant' : ''} -> ${o['out']}\n`);
+      `weights ${si(compiled.weights.length)}B${compiled.relaxed ? ', plus a relaxed-SIMD variant' : ''}${compiled.threads ? ', plus a threaded variant' : ''} -> ${o['out']}\n`);
     if (o['quiet'] !== true) {
       ctx.io.out(`\n${formatReport(r)}\n`);
       if (compiled.batching) ctx.io.out(`\n${formatBatching(compiled.batching, compiled.batchDim ?? null)}\n`);

@@ -102,6 +102,7 @@ export const runCommand: Command = {
       { name: 'json', kind: 'boolean', help: 'print the results as one JSON object' },
       PASSES_OPTION,
       { name: 'timing', kind: 'boolean', help: 'print a table of time per pass (to stderr)' },
+      { name: 'threads', kind: 'number', arg: 'N', help: 'wasm: run on N threads (the folder needs compile --threads; a model is compiled with it)', default: 1 },
     ],
   },
   async run(args, ctx: CliContext) {
@@ -116,7 +117,10 @@ export const runCommand: Command = {
     // A compiled folder runs on the backend it was compiled for.
     const webgpu = isWebGpuDir(path) || (backend === 'webgpu' && !isCompiledDir(path));
     const wasm = !webgpu && (backend === 'wasm' || isCompiledDir(path));
-    const compiled = webgpu ? await loadForWebGpu(ctx.cwd, path, model, passes) : wasm ? await loadForWasm(ctx.cwd, path, model, passes) : undefined;
+    const threads = o['threads'] as number;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 16) fail('E108', `--threads must be an integer from 1 to 16, got ${threads}`);
+    const compiled = webgpu ? await loadForWebGpu(ctx.cwd, path, model, passes) : wasm ? await loadForWasm(ctx.cwd, path, model, passes, threads) : undefined;
+    if (wasm && compiled && compiled.threads < threads) ctx.io.err(`note: running on ${compiled.threads} thread: ${isCompiledDir(path) ? 'the folder has no threaded module (compile --threads)' : 'this engine cannot share memory'}\n`);
     const module = compiled ? undefined : await loadModule(ctx.cwd, model);
     const dirs = dataDirs(ctx.cwd, model, o['data'] as string | undefined);
     const outDir = o['out'] === undefined ? undefined : resolve(ctx.cwd, String(o['out']));
@@ -124,8 +128,12 @@ export const runCommand: Command = {
     if (module && o['passes'] !== undefined) runPassFlags(module, args, ctx);
     const check = o['check'] === true;
     const reports: RunReport[] = [];
-    for (const d of dirs) {
-      reports.push(compiled ? await runCompiledDataDir(compiled, d, { check, tolerance: { rtol, atol } }) : runDataDir(module!, d, { check, tolerance: { rtol, atol } }));
+    try {
+      for (const d of dirs) {
+        reports.push(compiled ? await runCompiledDataDir(compiled, d, { check, tolerance: { rtol, atol } }) : runDataDir(module!, d, { check, tolerance: { rtol, atol } }));
+      }
+    } finally {
+      if (wasm) await compiled?.dispose();
     }
     if (outDir) {
       mkdirSync(outDir, { recursive: true });

@@ -17,14 +17,14 @@ import { loadModule } from './files.js';
 export const isCompiledDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
 
 /** Load a compiled folder, or compile `model` into a temporary one (removed after loading). */
-export async function loadForWasm(cwd: string, path: string, model: string, passes: string | undefined): Promise<CompiledModel> {
-  if (isCompiledDir(path)) return loadCompiled(path);
+export async function loadForWasm(cwd: string, path: string, model: string, passes: string | undefined, threads = 1): Promise<CompiledModel> {
+  if (isCompiledDir(path)) return loadCompiled(path, { threads });
   const module = await loadModule(cwd, model);
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-wasm-'));
   try {
     const out = join(tmp, 'compiled');
-    writeArtifact(out, await compileWasm(module, { passes }));
-    return await loadCompiled(out);
+    writeArtifact(out, await compileWasm(module, { passes, threads: threads > 1 }));
+    return await loadCompiled(out, { threads });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

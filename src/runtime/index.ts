@@ -8,6 +8,7 @@
 import { readBytes } from './fetch.js';
 import { bindDerived } from './dims.js';
 import { planArena, type ArenaPlan } from './plan.js';
+import { startThreads, supportsThreads, type ThreadedEngine } from './threads.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
@@ -39,7 +40,7 @@ export interface RuntimeManifest {
   /** Kernel functions in execution order (each exported under its name). */
   readonly kernels?: readonly string[];
   /** Module variants, preferred first (absent: model.wasm only). */
-  readonly modules?: readonly { readonly file: string; readonly features: readonly string[] }[];
+  readonly modules?: readonly { readonly file: string; readonly features: readonly string[]; readonly maxPages?: number }[];
 }
 
 /** Which module variant to load: the best the engine supports, or one forced (tests, benchmarks). */
@@ -48,6 +49,12 @@ export type SimdVariant = 'auto' | 'simd' | 'relaxed';
 export interface LoadOptions {
   /** Default 'auto': the relaxed-SIMD module when there is one and the engine validates it. */
   readonly simd?: SimdVariant;
+  /**
+   * Threads to run on (default 1: today's single-threaded module). More than 1 loads the threaded
+   * module (compiled with --threads) and starts threads - 1 workers; without one, or where the
+   * engine cannot share memory, it falls back to the single-threaded module (see `threads`).
+   */
+  readonly threads?: number;
 }
 
 export interface KernelTime {
@@ -61,6 +68,10 @@ export interface CompiledModel {
   run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>>;
   /** Time each kernel (in execution order, each run `repeats` times) on these inputs. */
   profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
+  /** Threads the model runs on (1 when it fell back to the single-threaded module). */
+  readonly threads: number;
+  /** Terminate the workers (threaded models; a no-op otherwise). The model cannot run afterwards. */
+  dispose(): Promise<void>;
 }
 
 // Reduced-precision dtypes cross the boundary as raw codes (Node 20 has no Float16Array): f16 and
@@ -99,8 +110,8 @@ export function supportsRelaxedSimd(): boolean {
 }
 
 /** The module file to load for this manifest and choice. */
-export function pickModule(manifest: RuntimeManifest, simd: SimdVariant = 'auto'): string {
-  const mods = manifest.modules ?? [{ file: 'model.wasm', features: [] }];
+export function pickModule(manifest: RuntimeManifest, simd: SimdVariant = 'auto', threaded = false): string {
+  const mods = (manifest.modules ?? [{ file: 'model.wasm', features: [] }]).filter((m) => m.features.includes('threads') === threaded);
   const relaxed = (m: { features: readonly string[] }): boolean => m.features.includes('relaxed-simd');
   const found = simd === 'auto'
     ? mods.find((m) => !relaxed(m) || supportsRelaxedSimd())
@@ -114,19 +125,36 @@ export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): P
   const base = String(dir);
   const [manifestBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'weights.bin')]);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as RuntimeManifest;
+  const threads = Math.min(Math.max(1, Math.floor(opts.threads ?? 1)), MAX_THREADS);
+  if (threads > 1 && manifest.modules?.some((m) => m.features.includes('threads')) && supportsThreads()) {
+    return instantiateCompiled(manifest, await readBytes(base, pickModule(manifest, opts.simd, true)), weights, { threads });
+  }
   const wasmBytes = await readBytes(base, pickModule(manifest, opts.simd));
   return instantiateCompiled(manifest, wasmBytes, weights);
 }
 
+/** The compiler sizes per-thread scratch for this many threads (src/backends/wasm/threads.ts). */
+export const MAX_THREADS = 16;
+
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
 
-/** Instantiate from bytes already in memory. */
-export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: Uint8Array, weights: Uint8Array): Promise<CompiledModel> {
+/**
+ * Instantiate from bytes already in memory. With `threads`, `wasmBytes` is a threaded module
+ * (model-threads.wasm) run on that many threads (1 included).
+ */
+export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: Uint8Array, weights: Uint8Array, opts: { threads?: number } = {}): Promise<CompiledModel> {
   if (manifest.format !== 'tenth-wasm/1') throw new Error(`tenth runtime: unknown artifact format '${manifest.format}'`);
-  const { instance } = await WASM.instantiate(wasmBytes, {});
-  const memory = instance.exports['memory'] as WasmMemory;
-  const runAll = instance.exports['run'] as () => void;
-  const weightsBase = align(manifest.ptrBase + 4 * manifest.buffers.length, 64);
+  // Threaded: a 16-byte control block (threads.ts) sits between the pointer table and the weights.
+  const ctl = align(manifest.ptrBase + 4 * manifest.buffers.length, 64);
+  let engine: ThreadedEngine | undefined;
+  if (opts.threads !== undefined) {
+    const maxPages = manifest.modules?.find((m) => m.features.includes('threads'))?.maxPages ?? 32768;
+    engine = await startThreads(wasmBytes, opts.threads, ctl, maxPages);
+  }
+  const instance = engine ? { exports: engine.exports } : (await WASM.instantiate(wasmBytes, {})).instance;
+  const memory = engine ? engine.memory : instance.exports['memory'] as WasmMemory;
+  const runAll = engine ? engine.run : instance.exports['run'] as () => void;
+  const weightsBase = engine ? ctl + 64 : ctl;
   const arenaBase = align(weightsBase + weights.length, 64);
   const grow = (bytes: number): void => {
     const need = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
@@ -198,16 +226,23 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
   async function profile(inputs: Readonly<Record<string, RunTensor>>, repeats = 1): Promise<KernelTime[]> {
     prepare(inputs);
     const now = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
-    return (manifest.kernels ?? []).map((name) => {
+    const times = (): KernelTime[] => (manifest.kernels ?? []).map((name) => {
       const f = instance.exports[name] as (() => void) | undefined;
       if (!f) throw new Error(`tenth runtime: kernel ${name} is not exported`);
       const t0 = now();
       for (let r = 0; r < repeats; r++) f();
       return { kernel: name, ms: (now() - t0) / repeats };
     });
+    // Kernels are timed one by one on the main thread (a threaded module's split for one thread).
+    if (!engine) return times();
+    let out: KernelTime[] = [];
+    engine.alone(() => (out = times()));
+    return out;
   }
 
-  return { manifest, run, profile };
+  const dispose = async (): Promise<void> => { await engine?.dispose(); };
+  return { manifest, run, profile, threads: engine?.threads ?? 1, dispose };
 }
 
 export { planArena, bufferBytes, type ArenaPlan } from './plan.js';
+export { supportsThreads } from './threads.js';

@@ -38,6 +38,8 @@ options:
   --target NAME     backend profile (${Object.keys(TARGETS).join(', ')}; default interp); wasm also
                     times every model compiled to WASM against onnxruntime-web's WASM backend
                     (test/bench/wasm-models.ts) and the WASM-SIMD GEMM kernel (test/bench/wasm-gemm.ts)
+  --threads N       with --target wasm: tenth's threaded module on N threads, and onnxruntime-web
+                    with env.wasm.numThreads = N (default 1); the latency table gets a threads column
   --models DIR      model folder (default ../shared/models beside the repository)
   --filter REGEX    only models whose folder name matches
   -h, --help        show this help
@@ -53,6 +55,7 @@ interface BenchArgs {
   target: string;
   modelsDir: string;
   filter: RegExp | undefined;
+  threads: number;
 }
 
 function readArgs(argv: string[]): BenchArgs | 'help' {
@@ -70,6 +73,7 @@ function readArgs(argv: string[]): BenchArgs | 'help' {
         target: { type: 'string' },
         models: { type: 'string' },
         filter: { type: 'string' },
+        threads: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -79,6 +83,8 @@ function readArgs(argv: string[]): BenchArgs | 'help' {
   if (values.help) return 'help';
   const runs = Number(values.runs ?? 5);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs expects a positive integer, got '${values.runs}'`);
+  const threads = Number(values.threads ?? 1);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 16) throw new UsageError(`--threads expects an integer from 1 to 16, got '${values.threads}'`);
   const target = values.target ?? 'interp';
   if (!(target in TARGETS)) {
     throw new UsageError(`unknown target '${target}': the benchmark knows ${Object.keys(TARGETS).join(', ')} (backends such as wasm come in later issues)`);
@@ -97,6 +103,7 @@ function readArgs(argv: string[]): BenchArgs | 'help' {
     target,
     modelsDir: values.models === undefined ? DEFAULT_MODELS : resolve(values.models),
     filter,
+    threads,
   };
 }
 
@@ -161,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
   // --target wasm: median latency of each compiled model against onnxruntime-web, interleaved (wasm-models.ts).
   const wasmModels = a.target === 'wasm' ? await import('./wasm-models.js') : undefined;
   const latency = wasmModels
-    ? await wasmModels.benchModelsLatency(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth wasm vs onnxruntime-web)\n`))
+    ? await wasmModels.benchModelsLatency(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth wasm vs onnxruntime-web)\n`), { ...wasmModels.DEFAULT_LATENCY, threads: a.threads })
     : undefined;
   // --target wasm also times the GEMM micro-kernel against this machine's multiply-add peak (wasm-gemm.ts).
   const gemm = a.target === 'wasm'

@@ -11,6 +11,10 @@
 // ort-wasm-simd-threaded.{mjs,wasm} that sit beside it in dist/, so env.wasm.wasmPaths need not be
 // set. numThreads = 1 spawns no worker; that build has SIMD128 throughout (simd = true only asks
 // ORT to check that the engine supports it).
+//
+// Threads (`--threads N`, LatencyConfig.threads): tenth compiles with the threaded variant and
+// loads it with { threads: N }; ORT gets env.wasm.numThreads = N (its threaded build runs in Node
+// on worker_threads). The table then has a threads column.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +42,8 @@ export interface LatencyConfig {
   /** Warm-up per side: at least `minWarmup` runs, more until `warmupMs` spent (at most 50). */
   readonly minWarmup: number;
   readonly warmupMs: number;
+  /** Threads on both sides (default 1). */
+  readonly threads?: number;
 }
 
 export const DEFAULT_LATENCY: LatencyConfig = { minRuns: 20, maxRuns: 400, budgetMs: 3000, minWarmup: 5, warmupMs: 300 };
@@ -79,6 +85,8 @@ export interface SideCheck {
 
 export interface ModelLatency {
   readonly model: string;
+  /** Threads each side ran on (absent: 1). */
+  readonly threads?: number;
   /** Symbol bindings of the inputs, 'batch:8' ('' when all dims are static). */
   readonly bindings: string;
   readonly runs?: number;
@@ -99,9 +107,10 @@ export const latencyOk = (m: ModelLatency): boolean =>
 
 type OrtModule = typeof import('onnxruntime-web');
 let ortPromise: Promise<OrtModule> | undefined;
-function loadOrt(): Promise<OrtModule> {
+function loadOrt(threads: number): Promise<OrtModule> {
+  // ORT reads numThreads when it first initialises its WASM: one setting per process.
   ortPromise ??= import('onnxruntime-web').then((ort) => {
-    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.numThreads = threads;
     ort.env.wasm.simd = true;
     return ort;
   });
@@ -171,9 +180,13 @@ export async function benchModelLatency(name: string, modelDir: string, cfg: Lat
   let tenthCheck: SideCheck | undefined;
   let tenthError: string | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'tenth-bench-wasm-'));
+  const threads = cfg.threads ?? 1;
+  let dispose = async (): Promise<void> => {};
   try {
-    writeArtifact(join(dir, name), await compileWasm(module));
-    const m = await loadCompiled(join(dir, name));
+    writeArtifact(join(dir, name), await compileWasm(module, { threads: threads > 1 }));
+    const m = await loadCompiled(join(dir, name), { threads });
+    dispose = () => m.dispose();
+    if (m.threads !== threads) throw new Error(`runs on ${m.threads} threads, not ${threads} (no shared memory here?)`);
     // By position: manifest inputs/outputs are the main function's arguments/results in order.
     const feeds = Object.fromEntries(m.manifest.inputs.map((inp, k) => [inp.name, { data: inputs[k]!.tensor.data as TypedArray, dims: inputs[k]!.tensor.shape }]));
     tenthRun = () => m.run(feeds);
@@ -190,7 +203,7 @@ export async function benchModelLatency(name: string, modelDir: string, cfg: Lat
   let ortCheck: SideCheck | undefined;
   let ortError: string | undefined;
   try {
-    const ort = await loadOrt();
+    const ort = await loadOrt(threads);
     const session = await ort.InferenceSession.create(path, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     const feeds = Object.fromEntries(inputs.map((inp) => {
       const t = inp.tensor;
@@ -210,11 +223,16 @@ export async function benchModelLatency(name: string, modelDir: string, cfg: Lat
     ortError = describe(e);
   }
 
-  if (!tenthRun || !ortRun || tenthError || ortError) return { model: name, bindings, tenthCheck, ortCheck, tenthError, ortError };
+  const threadsField = threads > 1 ? { threads } : {};
+  if (!tenthRun || !ortRun || tenthError || ortError) {
+    await dispose();
+    return { model: name, ...threadsField, bindings, tenthCheck, ortCheck, tenthError, ortError };
+  }
   const times = await measure({ tenth: tenthRun, ort: ortRun }, cfg);
+  await dispose();
   const tenthMs = median(times.tenth), ortMs = median(times.ort);
   return {
-    model: name, bindings, runs: times.tenth.length, tenthMs, ortMs, tenthRunsMs: times.tenth, ortRunsMs: times.ort,
+    model: name, ...threadsField, bindings, runs: times.tenth.length, tenthMs, ortMs, tenthRunsMs: times.tenth, ortRunsMs: times.ort,
     mark: latencyMark(tenthMs, ortMs), tenthCheck, ortCheck,
   };
 }
@@ -227,7 +245,7 @@ export async function benchModelsLatency(modelsDir: string, names: readonly stri
     try {
       rows.push(await benchModelLatency(n, join(modelsDir, n), cfg));
     } catch (e) {
-      rows.push({ model: n, bindings: '', tenthError: describe(e), ortError: 'not run' });
+      rows.push({ model: n, ...(cfg.threads !== undefined && cfg.threads > 1 ? { threads: cfg.threads } : {}), bindings: '', tenthError: describe(e), ortError: 'not run' });
     }
   }
   return rows;
@@ -241,12 +259,15 @@ const ms = (x: number | undefined): string => (x === undefined ? '-' : x >= 10 ?
 /** The latency table with a goal line and each side's errors below it. */
 export function formatModelLatency(rows: readonly ModelLatency[]): string {
   const out: string[] = [];
-  out.push(`WASM model latency: tenth (compiled, runtime loadCompiled + run) vs onnxruntime-web 1.30.0 WASM (1 thread, SIMD),`);
+  // A threads column only when some row ran on more than one thread (the default table is unchanged).
+  const threaded = rows.some((r) => (r.threads ?? 1) > 1);
+  const threadText = threaded ? [...new Set(rows.map((r) => r.threads ?? 1))].join('/') : '1';
+  out.push(`WASM model latency: tenth (compiled, runtime loadCompiled + run) vs onnxruntime-web 1.30.0 WASM (${threadText} thread${threadText === '1' ? '' : 's'}, SIMD),`);
   out.push(`interleaved, median ms after warm-up, inputs of test_data_set_0; results: max abs error vs expected (rtol 1e-3, atol 1e-5)`);
   out.push('');
-  const header = ['model', 'inputs', 'runs', 'tenth ms', 'ORT ms', 'tenth/ORT', `aim ${LATENCY_AIM}`, 'tenth results', 'ORT results'];
+  const header = ['model', ...(threaded ? ['threads'] : []), 'inputs', 'runs', 'tenth ms', 'ORT ms', 'tenth/ORT', `aim ${LATENCY_AIM}`, 'tenth results', 'ORT results'];
   out.push(formatTable(header, rows.map((r) => [
-    r.model, r.bindings || 'static', r.runs === undefined ? '-' : String(r.runs), ms(r.tenthMs), ms(r.ortMs),
+    r.model, ...(threaded ? [String(r.threads ?? 1)] : []), r.bindings || 'static', r.runs === undefined ? '-' : String(r.runs), ms(r.tenthMs), ms(r.ortMs),
     r.mark ? `${r.mark.ratio.toFixed(2)} ${mark(r.mark.pass)}` : '-', r.mark ? (r.mark.aim ? 'yes' : 'no') : '-',
     checkText(r.tenthCheck, r.tenthError), checkText(r.ortCheck, r.ortError),
   ])));

@@ -72,6 +72,8 @@ export interface Manifest {
 export interface ManifestModule {
   readonly file: string;
   readonly features: readonly string[];
+  /** Feature `threads`: the module imports a shared memory with this maximum (64 KiB pages). */
+  readonly maxPages?: number;
 }
 
 export interface KernelReport {

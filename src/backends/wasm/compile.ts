@@ -17,6 +17,7 @@ import type { Manifest } from './artifact.js';
 import { wasmReport } from './cost.js';
 import { lowerModule } from './lower.js';
 import { relaxWat } from './relaxed.js';
+import { MAX_PAGES, MAX_THREADS, RELAXED_THREADS_FILE, THREADS_FILE } from './threads.js';
 
 /** What the passes are told about this target: NCHW kernels, 16-byte (v128) alignment. */
 export const WASM_PROFILE: TargetProfile = { name: 'wasm', layout: 'nchw', alignment: 16 };
@@ -35,6 +36,8 @@ export interface CompiledWasm {
   readonly batchDim?: string | null;
   /** The relaxed-SIMD variant (model-relaxed.wasm), when compiled with `relaxedSimd`. */
   readonly relaxed?: { readonly wat: string; readonly wasm: Uint8Array };
+  /** The threaded variants (model-threads.wasm, and model-relaxed-threads.wasm with relaxedSimd). */
+  readonly threads?: readonly { readonly file: string; readonly wat: string; readonly wasm: Uint8Array }[];
 }
 
 export const RELAXED_FILE = 'model-relaxed.wasm';
@@ -51,6 +54,10 @@ export interface CompileOptions {
   readonly bind?: Readonly<Record<string, number>>;
   /** Add a batching plan to the report for this load. */
   readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
+  /** Also emit model-threads.wasm (shared memory, work split over threads; see threads.ts). */
+  readonly threads?: boolean;
+  /** Split ops with at least this much work (default threads.ts MIN_WORK; tests use 0 to split everything). */
+  readonly threadMinWork?: number;
 }
 
 type WabtInit = typeof import('wabt');
@@ -63,9 +70,9 @@ function getWabt(): Promise<Wabt> {
 }
 
 /** Assemble WAT text; a parse error is an internal bug of the backend (its printer made bad text). */
-export async function assembleWat(wat: string, opts: { relaxedSimd?: boolean } = {}): Promise<Uint8Array> {
+export async function assembleWat(wat: string, opts: { relaxedSimd?: boolean; threads?: boolean } = {}): Promise<Uint8Array> {
   const wabt = await getWabt();
-  const mod = wabt.parseWat('model.wat', wat, { simd: true, bulk_memory: true, sat_float_to_int: true, relaxed_simd: opts.relaxedSimd ?? false });
+  const mod = wabt.parseWat('model.wat', wat, { simd: true, bulk_memory: true, sat_float_to_int: true, relaxed_simd: opts.relaxedSimd ?? false, threads: opts.threads ?? false });
   try {
     return mod.toBinary({ log: false, write_debug_names: true }).buffer;
   } finally {
@@ -77,21 +84,38 @@ export async function assembleWat(wat: string, opts: { relaxedSimd?: boolean } =
 export async function compileWasm(module: Module, opts: CompileOptions = {}): Promise<CompiledWasm> {
   const pipeline = opts.passes ?? DEFAULT_PIPELINE;
   runPipeline(module, pipeline, { target: WASM_PROFILE, verifyEach: opts.verifyEach ?? false });
-  const lowered = lowerModule(module);
+  const scratchSlots = opts.threads ? MAX_THREADS : 1;
+  const lowered = lowerModule(module, { scratchSlots });
   const wasm = await assembleWat(lowered.wat);
   const costs = wasmReport(module, lowered.manifest, {
     pipeline, profile: opts.profile ?? BUNDLED_PROFILES[DEFAULT_PROFILE.wasm]!, bind: opts.bind, batching: opts.batching,
   });
   const report = { report: costs.report, html: reportHtml(costs.report, costs.batching), batching: costs.batching, batchDim: costs.batchDim };
-  if (!opts.relaxedSimd) return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: lowered.manifest, ...report };
-  const relaxedWat = relaxWat(lowered.wat).wat;
-  const relaxed = { wat: relaxedWat, wasm: await assembleWat(relaxedWat, { relaxedSimd: true }) };
+  if (!opts.relaxedSimd && !opts.threads) return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: lowered.manifest, ...report };
   const features = lowered.manifest.features;
+  const relaxedWat = opts.relaxedSimd ? relaxWat(lowered.wat).wat : undefined;
+  const relaxed = relaxedWat !== undefined ? { wat: relaxedWat, wasm: await assembleWat(relaxedWat, { relaxedSimd: true }) } : undefined;
+  const single = [
+    ...(relaxed ? [{ file: RELAXED_FILE, features: [...features, 'relaxed-simd'] }] : []),
+    { file: 'model.wasm', features },
+  ];
+  if (!opts.threads) return { wat: lowered.wat, wasm, weights: lowered.weights, manifest: { ...lowered.manifest, modules: single }, ...report, relaxed };
+  // The threaded variant is lowered again; buffers, weights and the manifest must come out the same.
+  const t = lowerModule(module, { threaded: true, scratchSlots, minWork: opts.threadMinWork });
+  if (JSON.stringify(t.manifest) !== JSON.stringify(lowered.manifest)) throw new Error('wasm backend: the threaded variant lowered to a different manifest');
+  const threads = [
+    ...(relaxed ? [{ file: RELAXED_THREADS_FILE, wat: relaxWat(t.wat).wat, relaxed: true }] : []),
+    { file: THREADS_FILE, wat: t.wat, relaxed: false },
+  ];
+  const assembled = await Promise.all(threads.map(async (v) => ({ file: v.file, wat: v.wat, wasm: await assembleWat(v.wat, { relaxedSimd: v.relaxed, threads: true }) })));
   const manifest: Manifest = {
     ...lowered.manifest,
-    modules: [{ file: RELAXED_FILE, features: [...features, 'relaxed-simd'] }, { file: 'model.wasm', features }],
+    modules: [
+      ...threads.map((v) => ({ file: v.file, features: [...features, ...(v.relaxed ? ['relaxed-simd'] : []), 'threads'], maxPages: MAX_PAGES })),
+      ...single,
+    ],
   };
-  return { wat: lowered.wat, wasm, weights: lowered.weights, manifest, ...report, relaxed };
+  return { wat: lowered.wat, wasm, weights: lowered.weights, manifest, ...report, relaxed, threads: assembled };
 }
 
 /** Write the artifact into `dir` (replacing it); a failure leaves no partial folder. */
@@ -107,6 +131,10 @@ export function writeArtifact(dir: string, c: CompiledWasm): void {
     if (c.relaxed) {
       writeFileSync(join(tmp, RELAXED_FILE), c.relaxed.wasm);
       writeFileSync(join(tmp, RELAXED_FILE.replace(/\.wasm$/, '.wat')), c.relaxed.wat);
+    }
+    for (const v of c.threads ?? []) {
+      writeFileSync(join(tmp, v.file), v.wasm);
+      writeFileSync(join(tmp, v.file.replace(/\.wasm$/, '.wat')), v.wat);
     }
     writeFileSync(join(tmp, 'weights.bin'), c.weights);
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(c.manifest, null, 2) + '\n');

@@ -6,6 +6,7 @@ import type { Module, Op, Value } from '../../../ir/ir.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import type { Dim } from '../../../ir/types.js';
 import type { FuncEmitter } from './emitter.js';
+import type { ThreadCtx } from './threads.js';
 
 export interface KernelCtx {
   readonly em: FuncEmitter;
@@ -35,6 +36,8 @@ export interface KernelCtx {
   scratch(bytes: number): string;
   /** Fail compilation for this op (E201). */
   fail(op: Op, message: string): never;
+  /** Set in the threaded module variant only: split loops through threads.ts `share`. */
+  readonly threads?: ThreadCtx;
 }
 
 export interface KernelDef {

@@ -24,10 +24,20 @@ import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
 import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
+import { MIN_WORK, placeBarriers, threadedPrelude, threadedRun, unitMarkers } from './threads.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 const ALIGN = 16;
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+export interface LowerOptions {
+  /** Print the threaded variant (threads.ts): shared memory, split kernels, `run_mt`. */
+  readonly threaded?: boolean;
+  /** Scratch buffers hold this many per-thread slots (the same for both variants of one compile). */
+  readonly scratchSlots?: number;
+  /** Threaded variant: ops with less static work are not split (default threads.ts MIN_WORK). */
+  readonly minWork?: number;
+}
 
 export interface Lowered {
   readonly wat: string;
@@ -167,7 +177,7 @@ function symbolsOf(func: Func): string[] {
 
 const ident = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 48);
 
-export function lowerModule(module: Module): Lowered {
+export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const func = module.main;
   sizeLoopScans(module);
   checkSupported(func);
@@ -296,10 +306,12 @@ export function lowerModule(module: Module): Lowered {
   const funcs: string[] = [];
   const kernelNames: string[] = [];
   const reports: KernelReport[] = [];
+  const maysplit: boolean[] = [];
   steps.forEach((op, s) => {
     const label = String(op.attrs.get('name')?.value ?? op.name);
     const fname = `$k${s}_${ident(label)}`;
     const em = new FuncEmitter(fname);
+    const unitFlags: (string | undefined)[] = [];
     const k: KernelCtx = {
       em, module,
       ptr: (v) => { const id = bufferFor(v); return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${ptrAt(id)})`); },
@@ -328,23 +340,40 @@ export function lowerModule(module: Module): Lowered {
         return `$${name}`;
       },
       scratch: (bytes) => {
-        const id = newBuf({ name: `${label}.scratch`, dtype: 'u8', shape: [bytes], esize: 1, kind: 'temp', first: s, last: s });
-        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${ptrAt(id)})`);
+        // One slot per thread: a split kernel's threads each use their own (thread 0: the first).
+        const slot = alignUp(bytes, ALIGN), slots = opts.scratchSlots ?? 1;
+        const id = newBuf({ name: `${label}.scratch`, dtype: 'u8', shape: [slots > 1 ? slot * slots : bytes], esize: 1, kind: 'temp', first: s, last: s });
+        const at = `(i32.load ${ptrAt(id)})`;
+        return em.hoisted(`p${id}`, `buf${id}`, 'i32', opts.threaded ? `(i32.add ${at} (i32.mul (global.get $tid) ${i32(slot)}))` : at);
       },
+      threads: opts.threaded ? { minWork: opts.minWork ?? MIN_WORK, flag: () => unitFlags[unitFlags.length - 1], setFlag: (f) => { unitFlags[unitFlags.length - 1] = f; } } : undefined,
       fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
     };
     const ops = op.name === 'fused' ? op.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [op];
     let flops = 0;
+    // Threaded variant: each op (and the trailing copies) is a unit between markers (threads.ts).
+    const unit = (body: () => void): void => {
+      if (!opts.threaded) return body();
+      const [begin, end] = unitMarkers(unitFlags.length);
+      unitFlags.push(undefined);
+      em.comment(begin);
+      body();
+      em.comment(end);
+    };
     for (const o of ops) {
       // Reductions over axes read from input data get the run-time-generic kernel.
       const kd = hasRuntimeAxes(k, o) ? REDUCE_DYNAMIC_KERNEL : KERNELS.get(o.name)!;
-      kd.emit(k, o);
+      unit(() => kd.emit(k, o));
       flops += kd.flops?.(o, numel) ?? 0;
     }
-    for (const [from, to] of copies.get(op) ?? []) {
-      em.line(`(memory.copy ${k.ptr(to)} ${k.ptr(from)} ${mul(k.size(shapeOf(to)), i32(esizeOf(to)))})`);
+    const copyList = copies.get(op) ?? [];
+    if (copyList.length > 0) {
+      unit(() => {
+        for (const [from, to] of copyList) em.line(`(memory.copy ${k.ptr(to)} ${k.ptr(from)} ${mul(k.size(shapeOf(to)), i32(esizeOf(to)))})`);
+      });
     }
-    funcs.push(em.finish());
+    funcs.push(opts.threaded ? placeBarriers(em.finish(), unitFlags) : em.finish());
+    maysplit.push(unitFlags.some((f) => f !== undefined));
     kernelNames.push(fname.slice(1));
     const bytes = [...op.operands, ...op.results].reduce((a, v) => a + (v ? numel(v) * esizeOf(v) : 0), 0);
     reports.push({ name: label, function: fname.slice(1), ops: ops.map((o) => o.name), flops, bytes });
@@ -354,15 +383,17 @@ export function lowerModule(module: Module): Lowered {
   const patch = (text: string): string => text.replace(/@ptr(\d+)@/g, (_m, id: string) => String((ptrBase + 4 * Number(id)) | 0));
   const wat = [
     `(module $${ident(module.name)}`,
-    '  (memory (export "memory") 1)',
+    ...(opts.threaded ? threadedPrelude() : ['  (memory (export "memory") 1)']),
     ...helpers.map((h) => HELPERS[h]![0]),
     ...[...generated.values()].map(patch),
     ...funcs.map(patch),
     // Each kernel is exported too, so the runtime can time them one by one (profile()).
     ...kernelNames.map((n) => `  (export "${n}" (func $${n}))`),
-    '  (func (export "run")',
-    ...kernelNames.map((n) => `    (call $${n})`),
-    '  )',
+    ...(opts.threaded ? threadedRun(kernelNames, maysplit) : [
+      '  (func (export "run")',
+      ...kernelNames.map((n) => `    (call $${n})`),
+      '  )',
+    ]),
     ')',
     '',
   ].join('\n');

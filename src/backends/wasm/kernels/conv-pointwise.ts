@@ -8,6 +8,7 @@ import type { Op } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
+import { share, shareLoop, splits, staticDim, workOf } from '../threads.js';
 
 function packPointwise(t: Tensor): Float32Array {
   const [Co, Ci] = t.shape as [number, number];
@@ -36,7 +37,10 @@ export function emitPointwise(k: KernelCtx, op: Op): void {
   const acc = Array.from({ length: 8 }, (_v, i) => em.local(`c${i}`, 'v128'));
   const x0 = em.local('x0', 'v128'), x1 = em.local('x1', 'v128'), w = em.local('w', 'f32');
   const bias = (r: string): string => (B ? `(f32x4.splat (f32.load ${addr(k.ptr(B), r, 4)}))` : '(v128.const i32x4 0 0 0 0)');
-  em.loop('n', k.dim(xd[0]!), (n) => em.loop('cb', i32(nb), (cb) => {
+  // Threaded: split the channel blocks or the 8-pixel blocks, whichever has more.
+  const split = splits(k, workOf(k, y, Ci));
+  const byPixels = split && staticDim(xd[2]!) * staticDim(xd[3]!) / 8 > nb;
+  em.loop('n', k.dim(xd[0]!), (n) => shareLoop(k, 'cb', i32(nb), split && !byPixels && {}, (cb) => {
     const xImg = addr(k.ptr(X!), mul(n, mul(i32(Ci), HW)), 4);
     const yImg = addr(k.ptr(y), mul(n, mul(i32(Co), HW)), 4);
     const wBlk = add(wp, mul(cb, i32(Ci * 16)));
@@ -72,9 +76,10 @@ export function emitPointwise(k: KernelCtx, op: Op): void {
         else em.when(`(i32.lt_u ${co(r)} ${i32(Co)})`, store);
       }
     };
+    const px = byPixels ? share(k, HW, { align: 8 }) : { lo: i32(0), hi: HW };
     const p = em.local('p', 'i32');
-    em.forRange(p, i32(0), HW, 8, () => block(get(p), 8));
-    em.forRange(p, get(p), HW, 4, () => block(get(p), 4));
-    em.forRange(p, get(p), HW, 1, () => block(get(p), 1));
+    em.forRange(p, px.lo, px.hi, 8, () => block(get(p), 8));
+    em.forRange(p, get(p), px.hi, 4, () => block(get(p), 4));
+    em.forRange(p, get(p), px.hi, 1, () => block(get(p), 1));
   }));
 }

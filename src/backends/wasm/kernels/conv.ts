@@ -11,6 +11,7 @@ import type { Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { emitPointwise, isPointwise } from './conv-pointwise.js';
+import { shareLoop, splits, staticDim, workOf } from '../threads.js';
 
 export interface Window {
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; padded: boolean;
@@ -77,10 +78,13 @@ function emitConv(k: KernelCtx, op: Op): void {
   const xv = em.local('xv', 'v128');
   const ih = em.local('ih', 'i32'), iw = em.local('iw', 'i32');
   const HW = mul(k.dim(H), k.dim(W)), OHW = mul(k.dim(OH), k.dim(OW));
-  em.loop('n', k.dim(xd[0]!), (n) => em.loop('g', i32(group), (g) => em.loop('cb', i32(nb / per), (cb) => {
+  // Threaded: split the channel blocks or the output rows, whichever has more.
+  const split = splits(k, workOf(k, y, taps));
+  const byRows = staticDim(OH) > nb / per;
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('g', i32(group), (g) => shareLoop(k, 'cb', i32(nb / per), split && !byRows && {}, (cb) => {
     const blk0 = add(mul(g, i32(nb)), mul(cb, i32(per)));
     const wBlk = addr(wp, mul(blk0, i32(taps * 4)), 4);
-    em.loop('oh', k.dim(OH), (oh) => em.loop('ow', k.dim(OW), (ow) => {
+    shareLoop(k, 'oh', k.dim(OH), split && byRows && {}, (oh) => em.loop('ow', k.dim(OW), (ow) => {
       acc.forEach((a, j) => em.set(a, bp ? `(v128.load ${addr(bp, mul(add(blk0, i32(j)), i32(4)), 4)})` : '(v128.const i32x4 0 0 0 0)'));
       em.loop('ci', i32(Cig), (ci) => {
         const xPlane = addr(k.ptr(X!), mul(add(mul(n, k.dim(C)), add(mul(g, i32(Cig)), ci)), HW), 4);
@@ -130,7 +134,9 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
   const acc = em.local('acc', 'v128'), bias = em.local('bias', 'v128');
   const ih = em.local('ih', 'i32');
   const HW = mul(k.dim(H!), k.dim(W!)), OHW = mul(k.dim(OH!), k.dim(OW!));
-  em.loop('n', k.dim(xd[0]!), (n) => em.loop('c', k.dim(C!), (c) => {
+  // Threaded: split the channels.
+  const split = splits(k, workOf(k, y, taps));
+  em.loop('n', k.dim(xd[0]!), (n) => shareLoop(k, 'c', k.dim(C!), split && {}, (c) => {
     wv.forEach((l, t) => em.set(l, `(f32x4.splat (f32.load ${addr(wp, add(mul(c, i32(taps)), i32(t)), 4)}))`));
     em.set(bias, B ? `(f32x4.splat (f32.load ${addr(k.ptr(B), c, 4)}))` : '(v128.const i32x4 0 0 0 0)');
     const plane = add(mul(n, k.dim(C!)), c);

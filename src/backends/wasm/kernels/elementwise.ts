@@ -7,6 +7,7 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, fmtF32, get, i32, mul } from '../emitter.js';
 import { type KernelCtx, type KernelDef, sameDims } from '../kernel-api.js';
+import { share, shareLoop, splits, staticDim, workOf } from '../threads.js';
 
 type Vec = (k: KernelCtx, op: Op, a: readonly string[]) => string;
 
@@ -104,7 +105,11 @@ function emitElementwise(k: KernelCtx, op: Op): void {
   const rows = k.size(out.slice(0, -1));
   const ins = op.operands.map((v) => (v ? { v, same: sameDims(k.dims(v), out), strides: broadcastStrides(k, k.dims(v), out) } : null));
   em.comment(`${op.name} ${out.join('x') || 'scalar'}`);
-  em.loop('row', rows, (row) => {
+  // Threaded: split the rows when there are enough, else each row in chunks of 4 lanes; either
+  // way every element takes the same (vector or scalar-tail) path as in model.wasm.
+  const split = splits(k, workOf(k, y, 1));
+  const byRows = out.slice(0, -1).reduce<number>((a, d) => a * staticDim(d), 1) >= 16;
+  shareLoop(k, 'row', rows, split && byRows && {}, (row) => {
     const base = mul(row, L);
     const offs = ins.map((x) => (!x ? '' : x.same ? base : rowOffset(k, row, out, x.strides, r - 1)));
     const operand = (j: number, i: string, vec: boolean): string => {
@@ -123,9 +128,10 @@ function emitElementwise(k: KernelCtx, op: Op): void {
       return contiguous ? `(v128.load align=4 ${addr(p, e, 4)})` : `(f32x4.splat (f32.load ${addr(p, e, 4)}))`;
     };
     const yp = k.ptr(y);
-    em.vecLoop(L,
-      (i) => em.line(`(v128.store align=4 ${addr(yp, add(base, i), 4)} ${f.vec(k, op, ins.map((_x, j) => operand(j, i, true)))})`),
-      (i) => em.line(`(f32.store ${addr(yp, add(base, i), 4)} ${f.scalar(k, op, ins.map((_x, j) => operand(j, i, false)))})`));
+    const part = split && !byRows ? share(k, L, { align: 4 }) : { lo: i32(0), hi: L };
+    const iL = em.local('i', 'i32');
+    em.forRange(iL, part.lo, part.hi, 4, () => em.line(`(v128.store align=4 ${addr(yp, add(base, get(iL)), 4)} ${f.vec(k, op, ins.map((_x, j) => operand(j, get(iL), true)))})`));
+    em.forRange(iL, get(iL), part.hi, 1, () => em.line(`(f32.store ${addr(yp, add(base, get(iL)), 4)} ${f.scalar(k, op, ins.map((_x, j) => operand(j, get(iL), false)))})`));
   });
 }
 

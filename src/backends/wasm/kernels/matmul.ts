@@ -7,10 +7,11 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
-import { add, addr, get, i32, isConst, mul, splat } from '../emitter.js';
+import { add, addr, get, i32, isConst, mul, splat, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { gemmOptionsFor, gemmWat, gemmWorkspaceBytes, packB, type GemmOptions } from '../gemm-kernel.js';
 import { broadcastStrides, rowOffset } from './elementwise.js';
+import { share, splits, workOf, type Work } from '../threads.js';
 
 /**
  * The register-blocked GEMM of gemm-kernel.ts, for the common case: a constant [K,N] (or [N,K]
@@ -26,7 +27,20 @@ function tunedGemm(k: KernelCtx, a: Value, b: Value, y: Value, rows: string, K: 
   const bp = k.packed(b, `gemm-nr${nr}${transB ? '-t' : ''}`, (t) => packB(t.data as Float32Array, Number(K), N, nr, transB));
   const ws = base.packA ? k.scratch(Math.max(16, gemmWorkspaceBytes(opts, Number(K)))) : i32(0);
   k.em.comment(`gemm (tuned kernel ${opts.name}) rows x ${N}, K=${K}`);
-  k.em.line(`(call ${fn} ${k.ptr(a)} ${k.dim(K)} ${bp} ${k.ptr(y)} ${i32(N)} ${bias ? k.ptr(bias) : i32(0)} ${rows} ${i32(N)} ${k.dim(K)} ${ws})`);
+  const call = (aP: string, bP: string, yP: string, biasP: string, m: string, n: string): void =>
+    k.em.line(`(call ${fn} ${aP} ${k.dim(K)} ${bP} ${yP} ${i32(N)} ${biasP} ${m} ${n} ${k.dim(K)} ${ws})`);
+  if (!splits(k, workOf(k, y, K))) {
+    return call(k.ptr(a), bp, k.ptr(y), bias ? k.ptr(bias) : i32(0), rows, i32(N));
+  }
+  // Threaded: row blocks when there are at least as many rows as columns, else column panels.
+  // Every element still sums its K products in the same order, so results do not change.
+  k.em.line(`(if (i32.ge_u ${rows} ${i32(N)}) (then`);
+  const r = share(k, rows, { align: opts.mr!, grain: opts.mr! });
+  call(addr(k.ptr(a), mul(r.lo, k.dim(K)), 4), bp, addr(k.ptr(y), mul(r.lo, i32(N)), 4), bias ? k.ptr(bias) : i32(0), sub(r.hi, r.lo), i32(N));
+  k.em.line(') (else');
+  const c = share(k, i32(N), { align: nr, grain: nr });
+  call(k.ptr(a), addr(bp, mul(c.lo, k.dim(K)), 4), addr(k.ptr(y), c.lo, 4), bias ? addr(k.ptr(bias), c.lo, 4) : i32(0), rows, sub(c.hi, c.lo));
+  k.em.line('))');
 }
 
 /** Pack a [K,N] (or [N,K] when transposed) f32 matrix into 4-column panels. */
@@ -53,6 +67,8 @@ interface Gemm {
   alpha: number;
   /** Epilogue addend beta*C(m,n) with strides (cn 0 = splat). */
   c?: { p: string; sm: string; sn: string; beta: number };
+  /** Work of the whole op: threaded modules split its rows when it is big enough. */
+  work: Work;
 }
 
 /** Emit one (possibly batched-offset) GEMM; pointers may include per-batch offsets. */
@@ -60,7 +76,10 @@ function emitGemm(k: KernelCtx, g: Gemm): void {
   const em = k.em;
   const acc = em.local('acc', 'v128');
   const sacc = em.local('s', 'f32');
-  em.loop('m', g.M, (m) => {
+  const rows = splits(k, g.work) ? share(k, g.M) : { lo: i32(0), hi: g.M };
+  const mL = em.local('m', 'i32');
+  em.forRange(mL, rows.lo, rows.hi, 1, () => {
+    const m = get(mL);
     const aRow = mul(m, g.a.sm);
     const yRow = mul(m, g.y.ld);
     const epilogueVec = (n: string): string => {
@@ -155,6 +174,7 @@ function emitGemmOp(k: KernelCtx, op: Op): void {
     a: { p: k.ptr(A!), sm: tA ? i32(1) : k.dim(K), sk: tA ? k.dim(M) : i32(1) },
     b, y: { p: k.ptr(y), ld: k.dim(N) }, alpha,
     c: C && beta !== 0 ? { p: k.ptr(C), ...cStrides(k, C, M, N), beta } : undefined,
+    work: workOf(k, y, K),
   });
 }
 
@@ -183,7 +203,7 @@ function emitMatmul(k: KernelCtx, op: Op): void {
     emitGemm(k, {
       M: k.dim(M), N: k.dim(N), K: k.dim(K),
       a: { p: addr(k.ptr(A!), aOff, 4), sm: k.dim(K), sk: i32(1) },
-      b, y: { p: addr(k.ptr(y), yOff, 4), ld: k.dim(N) }, alpha: 1,
+      b, y: { p: addr(k.ptr(y), yOff, 4), ld: k.dim(N) }, alpha: 1, work: workOf(k, y, K),
     });
   });
 }
