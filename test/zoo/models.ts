@@ -182,14 +182,20 @@ export function gruTagger(): ZooModel {
  * 2 layers of multi-head attention and an Erf-GELU feed-forward, one layer's norms in the
  * decomposed (opset < 17) form, the pooler (first token, Gemm, Tanh).
  */
-export interface TransformerSize { readonly name: string; readonly d: number; readonly heads: number; readonly vocab: number; readonly maxPos: number; readonly bindings: Record<string, number>[] }
+export interface TransformerSize {
+  readonly name: string; readonly d: number; readonly heads: number; readonly vocab: number; readonly maxPos: number; readonly bindings: Record<string, number>[];
+  /** BERT position ids: Range(0, seq) (default), or Slice of the registered position_ids buffer up to seq (older transformers). */
+  readonly positions?: 'range' | 'slice';
+}
 
 export function bert(size: TransformerSize = { name: 'bert', d: 32, heads: 4, vocab: 50, maxPos: 40, bindings: [{ batch: 1, sequence: 5 }, { batch: 3, sequence: 17 }, { batch: 2, sequence: 32 }] }): ZooModel {
   const g = new Graph(6);
   const V = size.vocab, D = size.d, HEADS = size.heads, FF = 2 * size.d, MAXPOS = size.maxPos;
   const word = g.op('Gather', [g.uniform('embeddings.word_embeddings.weight', [V, D], -1, 1), 'input_ids'], { axis: 0 });
   const seq = g.op('Gather', [g.op('Shape', ['input_ids']), g.i64s(1)], { axis: 0 });
-  const posIds = unsqueeze(g, g.op('Range', [g.i64s(0), seq, g.i64s(1)]), [0]);
+  const posIds = size.positions === 'slice'
+    ? g.op('Slice', [g.constant('i64', [1, MAXPOS], Array.from({ length: MAXPOS }, (_, i) => i)), g.i64([0]), unsqueeze(g, seq, [0]), g.i64([1]), g.i64([1])])
+    : unsqueeze(g, g.op('Range', [g.i64s(0), seq, g.i64s(1)]), [0]);
   const pos = g.op('Gather', [g.uniform('embeddings.position_embeddings.weight', [MAXPOS, D], -1, 1), posIds], { axis: 0 });
   const typ = g.op('Gather', [g.uniform('embeddings.token_type_embeddings.weight', [2, D], -1, 1), 'token_type_ids'], { axis: 0 });
   let h = g.in('embeddings', () => layerNorm(g, g.op('Add', [g.op('Add', [word, typ]), pos]), D));
@@ -335,6 +341,7 @@ export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama,
   // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
   bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
+  bert_slice: () => bert({ name: 'bert_slice', d: 32, heads: 4, vocab: 50, maxPos: 40, positions: 'slice', bindings: [{ batch: 2, sequence: 9 }, { batch: 1, sequence: 33 }] }),
   gpt2_odd: () => gpt2({ name: 'gpt2_odd', d: 21, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 1, sequence: 129 }, { batch: 2, sequence: 13 }] }), vit, tcn, tcn_static: () => tcn(false), mlp_mixer: mlpMixer, yolo,
 };
 
