@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import { INTERP_PROFILE, type TargetProfile } from '../../passes/pass.js';
 import { WASM_PROFILE } from '../../src/backends/wasm/compile.js';
+import { WEBGPU_PROFILE } from '../../src/backends/webgpu/compile.js';
 import { tenthFigures } from './figures.js';
 import { ortOptimisedCount } from './ort-count.js';
 import { formatReport, jsonReport, machine, reportOk, type ModelReport } from './report.js';
@@ -22,7 +23,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_MODELS = resolve(REPO_ROOT, '../shared/models');
 
 // Backends of later issues (wasm, webgpu) add their profiles here.
-const TARGETS: Readonly<Record<string, TargetProfile>> = { interp: INTERP_PROFILE, wasm: WASM_PROFILE };
+const TARGETS: Readonly<Record<string, TargetProfile>> = { interp: INTERP_PROFILE, wasm: WASM_PROFILE, webgpu: WEBGPU_PROFILE };
 
 const HELP = `usage: npm run bench [-- OPTIONS]
 
@@ -37,9 +38,14 @@ options:
   --passes P        pipeline to benchmark (default O2)
   --target NAME     backend profile (${Object.keys(TARGETS).join(', ')}; default interp); wasm also
                     times every model compiled to WASM against onnxruntime-web's WASM backend
-                    (test/bench/wasm-models.ts) and the WASM-SIMD GEMM kernel (test/bench/wasm-gemm.ts)
+                    (test/bench/wasm-models.ts) and the WASM-SIMD GEMM kernel (test/bench/wasm-gemm.ts);
+                    webgpu times every model on Dawn against onnxruntime-web's WebGPU backend on the
+                    same device (test/bench/webgpu-models.ts) and the MatMul kernel in GFLOP/s
+                    (test/bench/webgpu-matmul.ts); on a CPU-only machine it re-runs itself with
+                    VK_ICD_FILENAMES set to SwiftShader
   --threads N       with --target wasm: tenth's threaded module on N threads, and onnxruntime-web
                     with env.wasm.numThreads = N (default 1); the latency table gets a threads column
+  --sizes LIST      webgpu MatMul sizes M=N=K (default 256,1024 on SwiftShader, 1024,4096 on a GPU)
   --models DIR      model folder (default ../shared/models beside the repository)
   --filter REGEX    only models whose folder name matches
   -h, --help        show this help
@@ -56,6 +62,7 @@ interface BenchArgs {
   modelsDir: string;
   filter: RegExp | undefined;
   threads: number;
+  sizes: number[] | undefined;
 }
 
 function readArgs(argv: string[]): BenchArgs | 'help' {
@@ -74,6 +81,7 @@ function readArgs(argv: string[]): BenchArgs | 'help' {
         models: { type: 'string' },
         filter: { type: 'string' },
         threads: { type: 'string' },
+        sizes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -95,7 +103,10 @@ function readArgs(argv: string[]): BenchArgs | 'help' {
   } catch (e) {
     throw new UsageError(`--filter: ${(e as Error).message}`);
   }
+  const sizes = values.sizes?.split(',').map(Number);
+  if (sizes && !sizes.every((n) => Number.isInteger(n) && n > 0)) throw new UsageError(`--sizes expects positive integers separated by commas, got '${values.sizes}'`);
   return {
+    sizes,
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     runs,
@@ -159,6 +170,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench: ${e.message}\n`);
     return 2;
   }
+  // --target webgpu: the Vulkan loader reads VK_ICD_FILENAMES at process start (SwiftShader here).
+  if (a.target === 'webgpu') {
+    const status = (await import('./webgpu-models.js')).reexecWithSwiftShader(existsSync);
+    if (status !== undefined) return status;
+  }
   const reports: ModelReport[] = [];
   for (const n of names) {
     process.stderr.write(`bench: ${n}\n`);
@@ -174,16 +190,33 @@ async function main(argv: string[]): Promise<number> {
   const gemm = a.target === 'wasm'
     ? await import('./wasm-gemm.js').then((g) => g.runWasmGemmBench({ sizes: g.DEFAULT_SIZES, runs: a.runs, gemm: {}, sweep: false }))
     : undefined;
+  // --target webgpu: model latency against onnxruntime-web WebGPU on one Dawn device, and MatMul GFLOP/s.
+  const gpuModels = a.target === 'webgpu' ? await import('./webgpu-models.js') : undefined;
+  const gpuLatency = gpuModels
+    ? await gpuModels.benchWebGpuModels(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth webgpu vs onnxruntime-web webgpu)\n`))
+    : undefined;
+  const gpuMatmul = a.target === 'webgpu'
+    ? await import('./webgpu-matmul.js').then((g) => g.runWebGpuMatmulBench({ sizes: a.sizes, runs: a.runs }))
+    : undefined;
+  const adapter = gpuModels ? gpuModels.adapterName((await gpuModels.benchGpu()).adapter) : undefined;
   if (a.json) {
     const j = jsonReport(reports, ctx);
-    const extra = { ...(latency && { wasmModels: wasmModels!.jsonModelLatency(latency) }), ...(gemm && { wasmGemm: gemm }) };
-    process.stdout.write(latency || gemm ? JSON.stringify({ ...JSON.parse(j), ...extra }, null, 2) + '\n' : j);
+    const extra = {
+      ...(latency && { wasmModels: wasmModels!.jsonModelLatency(latency) }), ...(gemm && { wasmGemm: gemm }),
+      ...(gpuLatency && { adapter, webgpuModels: (await import('./wasm-models.js')).jsonModelLatency(gpuLatency) }), ...(gpuMatmul && { webgpuMatmul: gpuMatmul }),
+    };
+    process.stdout.write(latency || gemm || gpuLatency ? JSON.stringify({ ...JSON.parse(j), ...extra }, null, 2) + '\n' : j);
   } else {
+    if (adapter) process.stdout.write(`adapter: ${adapter}\n\n`);
     process.stdout.write(formatReport(reports, ctx));
     if (latency) process.stdout.write('\n' + wasmModels!.formatModelLatency(latency));
     if (gemm) process.stdout.write('\n' + (await import('./wasm-gemm.js')).formatWasmGemmBench(gemm));
+    if (gpuLatency) process.stdout.write('\n' + gpuModels!.formatWebGpuModels(gpuLatency, adapter!));
+    if (gpuMatmul) process.stdout.write('\n' + (await import('./webgpu-matmul.js')).formatWebGpuMatmul(gpuMatmul));
   }
-  return reports.every(reportOk) && (latency?.every(wasmModels!.latencyOk) ?? true) && (gemm?.ok ?? true) ? 0 : 1;
+  const latencyOk = (await import('./wasm-models.js')).latencyOk;
+  return reports.every(reportOk) && (latency?.every(latencyOk) ?? true) && (gemm?.ok ?? true) &&
+    (gpuLatency?.every(latencyOk) ?? true) && (gpuMatmul?.ok ?? true) ? 0 : 1;
 }
 
 process.exitCode = await main(process.argv.slice(2));
