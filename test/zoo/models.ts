@@ -338,7 +338,7 @@ export function mlpMixer(): ZooModel {
 
 export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   resnet, mobilenet, unet, unet_static: () => unet(false), lstm_lm: lstmLm, gru_tagger: gruTagger, bert, distilbert, gpt2,
-  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama,
+  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama, sentence_pool: sentencePool, multi_input: multiInput,
   // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
   bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
   bert_slice: () => bert({ name: 'bert_slice', d: 32, heads: 4, vocab: 50, maxPos: 40, positions: 'slice', bindings: [{ batch: 2, sequence: 9 }, { batch: 1, sequence: 33 }] }),
@@ -587,4 +587,44 @@ export function llama(): ZooModel {
   nameLast(g, 'logits');
   return finish(g, 'llama', [{ name: ids, dtype: 'i64', shape: ['batch', 'sequence'], vocab: V }, { name: 'attention_mask', dtype: 'i64', shape: ['batch', 'sequence'], mask: true }],
     [f32('logits', ['batch', 'sequence', V])], [{ batch: 1, sequence: 6 }, { batch: 2, sequence: 23 }, { batch: 1, sequence: 64 }], 17);
+}
+
+/**
+ * sentence-transformers' pooling head (over a projected hidden state): the attention mask
+ * Unsqueeze-d, Expand-ed to the hidden state's Shape and Cast, masked sum / Clip-ped count (mean
+ * pooling), then F.normalize (ReduceL2, Clip(min = eps), Expand, Div).
+ */
+export function sentencePool(): ZooModel {
+  const g = new Graph(31);
+  const h = g.op('Tanh', [linear(g, 'hidden', 12, 12)]);
+  const m = g.op('Cast', [g.op('Expand', [unsqueeze(g, 'attention_mask', [-1]), g.op('Shape', [h])])], { to: 1 });
+  const sum = g.op('ReduceSum', [g.op('Mul', [h, m]), g.i64([1])], { keepdims: 0 });
+  const mean = g.op('Div', [sum, g.op('Clip', [g.op('ReduceSum', [m, g.i64([1])], { keepdims: 0 }), g.f32s(1e-9)])]);
+  const norm = g.op('Expand', [g.op('Clip', [g.op('ReduceL2', [mean], { axes: [1], keepdims: 1 }), g.f32s(1e-12)]), g.op('Shape', [mean])]);
+  g.op('Div', [mean, norm]);
+  nameLast(g, 'sentence_embedding');
+  return finish(g, 'sentence_pool', [{ name: 'hidden', dtype: 'f32', shape: ['batch', 'seq', 12] }, { name: 'attention_mask', dtype: 'i64', shape: ['batch', 'seq'], mask: true }],
+    [f32('sentence_embedding', ['batch', 12])], [{ batch: 3, seq: 7 }, { batch: 1, seq: 1 }], 13);
+}
+
+/**
+ * A multi-input network: a tabular MLP with BatchNorm1d on (N, C), a Conv1d + BatchNorm1d
+ * branch with LayerNorm over its last two axes and ReduceMax over time, Concat-ed; and a
+ * segmentation head with per-pixel Softmax and LogSoftmax over the channel axis.
+ */
+export function multiInput(): ZooModel {
+  const g = new Graph(32);
+  const a = g.op('Relu', [batchNorm(g, gemm(g, 'tab', 10, 16), 16)]);
+  const s = g.op('Relu', [batchNorm(g, conv(g, 'sig', 3, 6, [3], { pad: 1 }), 6)]);
+  const ln = g.op('LayerNormalization', [s, g.uniform('ln.weight', [6, 20], 0.5, 1.5), g.uniform('ln.bias', [6, 20], -0.1, 0.1)], { axis: -2, epsilon: 1e-5 });
+  g.op('Concat', [a, g.op('ReduceMax', [ln], { axes: [2], keepdims: 0 })], { axis: 1 });
+  nameLast(g, 'features');
+  const px = conv(g, 'img', 2, 5, 3, { pad: 1 });
+  g.op('Softmax', [px], { axis: 1 });
+  nameLast(g, 'seg');
+  g.op('LogSoftmax', [px], { axis: 1 });
+  nameLast(g, 'log_seg');
+  return finish(g, 'multi_input',
+    [{ name: 'tab', dtype: 'f32', shape: ['batch', 10] }, { name: 'sig', dtype: 'f32', shape: ['batch', 3, 20] }, { name: 'img', dtype: 'f32', shape: ['batch', 2, 6, 7] }],
+    [f32('features', ['batch', 22]), f32('seg', ['batch', 5, 6, 7]), f32('log_seg', ['batch', 5, 6, 7])], [{ batch: 1 }, { batch: 5 }], 17);
 }

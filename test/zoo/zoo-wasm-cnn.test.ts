@@ -8,5 +8,5 @@ import { describe } from 'vitest';
 import { wasmZooSuite } from './wasm-suite.js';
 
 describe('zoo on wasm: CNNs', () => {
-  wasmZooSuite(['resnet', 'mobilenet', 'unet_static', 'tcn_static', 'yolo', 'style_transfer', 'vit', 'mlp_mixer'], ['unet', 'tcn']);
+  wasmZooSuite(['resnet', 'mobilenet', 'unet_static', 'tcn_static', 'yolo', 'style_transfer', 'vit', 'mlp_mixer', 'multi_input'], ['unet', 'tcn']);
 });

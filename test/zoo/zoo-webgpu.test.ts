@@ -5,7 +5,7 @@
 // - no range: bert, bert_odd, distilbert (bert_slice, the same BERT with position ids sliced from
 //   a buffer, passes); no range/constant_of_shape: gpt2, gpt2_odd, llama;
 // - no resize/conv_transpose/pad/instance_normalization/depth_to_space: unet_static, yolo,
-//   style_transfer; only 2-D conv: tcn_static; symbolic spatial dims (see zoo-wasm-cnn.test.ts): unet, tcn;
+//   style_transfer; symbolic spatial dims (see zoo-wasm-cnn.test.ts): unet, tcn;
 // - gpt2_past: E205 calls dims that are max/min expressions of input symbols (a Slice whose start
 //   comes from Shape) "dependent on tensor values" (repro .tmp/zoo/slice-shape-start.onnx).
 // Those must still be refused cleanly, never crash or answer wrongly.
@@ -20,7 +20,7 @@ let device: Promise<WebGpuDevice> | undefined;
 // One device for the worker's life (Dawn aborts when the instance is garbage-collected).
 const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
 
-const PASSING = ['resnet', 'mobilenet', 'vit', 'mlp_mixer', 'bert_slice'];
+const PASSING = ['resnet', 'mobilenet', 'vit', 'mlp_mixer', 'bert_slice', 'tcn_static', 'sentence_pool', 'multi_input'];
 
 describe('zoo on webgpu (SwiftShader)', () => {
   for (const name of PASSING) {
