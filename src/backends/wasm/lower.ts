@@ -24,6 +24,7 @@ import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
 import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
+import { takenByEpilogue } from './kernels/conv-epilogue.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 const ALIGN = 16;
@@ -338,7 +339,8 @@ export function lowerModule(module: Module): Lowered {
     for (const o of ops) {
       // Reductions over axes read from input data get the run-time-generic kernel.
       const kd = hasRuntimeAxes(k, o) ? REDUCE_DYNAMIC_KERNEL : KERNELS.get(o.name)!;
-      kd.emit(k, o);
+      // Ops a conv kernel already applied in registers before its store (kernels/conv-epilogue.ts).
+      if (!takenByEpilogue(o)) kd.emit(k, o);
       flops += kd.flops?.(o, numel) ?? 0;
     }
     for (const [from, to] of copies.get(op) ?? []) {
