@@ -16,6 +16,8 @@ export interface Epilogue {
   readonly out: Value;
   /** Ops taken, for the comment. */
   readonly names: readonly string[];
+  /** No step reads memory: `vec` treats lanes independently (any lane order, `at` unused). */
+  readonly lanewise: boolean;
   /** f32x4 expression -> f32x4 expression; `at` = element index (i32 expression) of lane 0 in the output. */
   vec(x: string, at: string): string;
   /** The same for one f32 at element `at`. */
@@ -42,7 +44,7 @@ function scalarConst(k: KernelCtx, v: Value | null): number | undefined {
   return Number(t.data[0]);
 }
 
-type Step = { vec: (x: string, at: string) => string; scalar: (x: string, at: string) => string };
+type Step = { reads?: boolean; vec: (x: string, at: string) => string; scalar: (x: string, at: string) => string };
 
 /** One op of the chain applied to `v` (its only use), or undefined if it cannot be applied in registers. */
 function stepFor(k: KernelCtx, user: Op, v: Value, earlier: ReadonlySet<Value>): Step | undefined {
@@ -68,6 +70,7 @@ function stepFor(k: KernelCtx, user: Op, v: Value, earlier: ReadonlySet<Value>):
     if (other.def && other.def.name !== 'const' && !earlier.has(other)) return undefined;
     const p = k.ptr(other);
     return {
+      reads: true,
       vec: (x, at) => `(f32x4.add ${x} (v128.load align=4 ${addr(p, at, 4)}))`,
       scalar: (x, at) => `(f32.add ${x} (f32.load ${addr(p, at, 4)}))`,
     };
@@ -105,6 +108,7 @@ export function takeEpilogue(k: KernelCtx, op: Op): Epilogue {
   return {
     out,
     names,
+    lanewise: steps.every((s) => !s.reads),
     vec: (x, at) => steps.reduce((e, s) => s.vec(e, at), x),
     scalar: (x, at) => steps.reduce((e, s) => s.scalar(e, at), x),
   };

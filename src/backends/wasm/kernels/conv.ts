@@ -11,6 +11,8 @@ import type { Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { emitPointwise, isPointwise } from './conv-pointwise.js';
+import { emitDepthwisePadded } from './conv-depthwise.js';
+import { takeEpilogue } from './conv-epilogue.js';
 
 export interface Window {
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; padded: boolean;
@@ -64,9 +66,10 @@ function emitConv(k: KernelCtx, op: Op): void {
   const [, Co, OH, OW] = yd as [unknown, number, number | string, number | string];
   const win = windowOf(k, op, [wd[2] as number, wd[3] as number], H, W, OH, OW);
   const Cig = wd[1] as number, Cog = Co / group;
-  if (Cig === 1 && Cog === 1) return emitDepthwise(k, op, win);
+  if (Cig === 1 && Cog === 1) return void (emitDepthwisePadded(k, op, win) || emitDepthwise(k, op, win));
   if (isPointwise(op, [win.kh, win.kw], group, win.padded, [win.sh, win.sw]) && typeof C === 'number') return emitPointwise(k, op);
   const em = k.em;
+  const epi = takeEpilogue(k, op);
   const nb = Math.ceil(Cog / 4), taps = Cig * win.kh * win.kw;
   em.comment(`conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh} group=${group}`);
   const wp = k.packed(Wt!, `conv-oc4-g${group}`, (t) => packConv(t, group));
@@ -104,9 +107,12 @@ function emitConv(k: KernelCtx, op: Op): void {
       });
       const yPix = add(mul(oh, k.dim(OW)), ow);
       acc.forEach((a, j) => {
+        // Lanes are output channels: a lane-wise epilogue runs once on the vector (scalar f32.min/max are slow in V8).
+        if (epi.lanewise) em.set(a, epi.vec(get(a), i32(0)));
         for (let l = 0; l < 4; l++) {
           const co = add(mul(add(mul(cb, i32(per)), i32(j)), i32(4)), i32(l));
-          const store = `(f32.store ${addr(k.ptr(y), add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix), 4)} (f32x4.extract_lane ${l} ${get(a)}))`;
+          const at = add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix);
+          const store = `(f32.store ${addr(k.ptr(epi.out), at, 4)} ${epi.lanewise ? `(f32x4.extract_lane ${l} ${get(a)})` : epi.scalar(`(f32x4.extract_lane ${l} ${get(a)})`, at)})`;
           if (Cog % 4 === 0) em.line(store);
           else em.when(`(i32.lt_u ${co} ${i32(Cog)})`, () => em.line(store));
         }
@@ -122,6 +128,7 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
   const [, C, H, W] = xd;
   const [, , OH, OW] = yd;
   const em = k.em;
+  const epi = takeEpilogue(k, op);
   em.comment(`depthwise conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh}`);
   const load4 = k.helper('load4');
   const wp = k.ptr(Wt!);
@@ -135,7 +142,8 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
     em.set(bias, B ? `(f32x4.splat (f32.load ${addr(k.ptr(B), c, 4)}))` : '(v128.const i32x4 0 0 0 0)');
     const plane = add(mul(n, k.dim(C!)), c);
     const xPlane = addr(k.ptr(X!), mul(plane, HW), 4);
-    const yPlane = addr(k.ptr(y), mul(plane, OHW), 4);
+    const yPlane = addr(k.ptr(epi.out), mul(plane, OHW), 4);
+    const at = (oh: string, ow: string): string => add(mul(plane, OHW), add(mul(oh, k.dim(OW!)), ow));
     em.loop('oh', k.dim(OH!), (oh) => {
       // interior: every lane of every tap is inside the row, so lanes load directly (stride 1: one
       // v128.load; stride 2: two loads and a shuffle of the even lanes); else $load4 checks lanes.
@@ -172,12 +180,12 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
           body(ow, false);
           em.line('))');
         } else body(ow, false);
-        em.line(`(v128.store align=4 ${addr(yRow, ow, 4)} ${get(acc)})`);
+        em.line(`(v128.store align=4 ${addr(yRow, ow, 4)} ${epi.vec(get(acc), at(oh, ow))})`);
       });
       em.when(`(i32.lt_s ${ow} ${k.dim(OW!)})`, () => {
         body(ow, false);
         for (let l = 0; l < 3; l++) {
-          em.when(`(i32.lt_s ${add(ow, i32(l))} ${k.dim(OW!)})`, () => em.line(`(f32.store ${addr(yRow, add(ow, i32(l)), 4)} (f32x4.extract_lane ${l} ${get(acc)}))`));
+          em.when(`(i32.lt_s ${add(ow, i32(l))} ${k.dim(OW!)})`, () => em.line(`(f32.store ${addr(yRow, add(ow, i32(l)), 4)} ${epi.scalar(`(f32x4.extract_lane ${l} ${get(acc)})`, at(oh, add(ow, i32(l))))})`));
         }
       });
     });

@@ -1,0 +1,113 @@
+// Depthwise 2-D convolution (NCHW, one input and one output channel per group) over a zero-padded
+// copy of each input plane: the plane is copied into a scratch buffer whose border (the conv's
+// padding plus the reach of the last, partial block of 4 output columns) stays zero, so the loop
+// over output columns has no bounds checks at all. 4 output columns in f32x4 lanes; every tap is
+// one v128.load at a constant offset from the block's input pointer (stride 1) or two loads and a
+// shuffle of the even lanes (stride 2). The epilogue (bias, then relu/clip/residual add of the
+// group, conv-epilogue.ts) runs in registers before the store. Needs static spatial sizes (the
+// scratch is sized at compile time); conv.ts keeps its bounds-checked kernel for the rest.
+
+import type { Op } from '../../../../ir/ir.js';
+import { add, addr, get, i32, mul } from '../emitter.js';
+import type { KernelCtx } from '../kernel-api.js';
+import { takeEpilogue } from './conv-epilogue.js';
+import type { Window } from './conv.js';
+
+/** Scratch planes above this many bytes are not worth it (and would bloat the arena). */
+const MAX_SCRATCH = 4 << 20;
+
+interface Geometry { H: number; W: number; OH: number; OW: number; PH: number; PW: number }
+
+function geometry(k: KernelCtx, op: Op, win: Window): Geometry | undefined {
+  const [, , H, W] = k.dims(op.operands[0]!);
+  const [, , OH, OW] = k.dims(op.results[0]!);
+  if (typeof H !== 'number' || typeof W !== 'number' || typeof OH !== 'number' || typeof OW !== 'number') return undefined;
+  if (win.sw !== 1 && win.sw !== 2) return undefined;
+  if (op.results[0]!.type.dtype !== 'f32' || OW === 0 || OH === 0) return undefined;
+  const owb = Math.ceil(OW / 4) * 4;
+  // Last column read by the last block's rightmost tap, in padded coordinates.
+  const maxCol = (win.sw === 1 ? owb - 1 : 2 * owb - 1) + (win.kw - 1) * win.dw;
+  const PW = Math.max(W + win.pl, maxCol + 1);
+  const PH = Math.max(H + win.pt, (OH - 1) * win.sh + (win.kh - 1) * win.dh + 1);
+  if (PH * PW * 4 > MAX_SCRATCH) return undefined;
+  return { H, W, OH, OW, PH, PW };
+}
+
+/** Emits the kernel and returns true, or returns false (emitting nothing) when it does not apply. */
+export function emitDepthwisePadded(k: KernelCtx, op: Op, win: Window): boolean {
+  const g = geometry(k, op, win);
+  if (!g) return false;
+  const [X, Wt, B] = op.operands;
+  const epi = takeEpilogue(k, op);
+  const { H, W, OH, OW, PW } = g;
+  const xd = k.dims(X!), yd = k.dims(op.results[0]!);
+  const C = xd[1]!;
+  const em = k.em;
+  em.comment(`depthwise conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh} (padded plane ${g.PH}x${PW})${epi.names.length ? ` + ${epi.names.join(' + ')}` : ''}`);
+  const bytes = g.PH * PW * 4;
+  const sp = k.scratch(bytes);
+  const taps = win.kh * win.kw;
+  const wp = k.ptr(Wt!);
+  const wv = Array.from({ length: taps }, () => em.local('w', 'v128'));
+  const acc = em.local('acc', 'v128'), bias = em.local('bias', 'v128');
+  const src = em.local('src', 'i32'), dst = em.local('dst', 'i32'), pin = em.local('pin', 'i32'), py = em.local('py', 'i32');
+  const at0 = em.local('at', 'i32');
+  // The border is never written: zero it once per run.
+  em.line(`(memory.fill ${sp} (i32.const 0) ${i32(bytes)})`);
+  em.loop('n', k.dim(xd[0]!), (n) => em.loop('c', k.dim(C), (c) => {
+    const plane = add(mul(n, k.dim(C)), c);
+    // Copy the plane's rows into the interior of the padded plane.
+    em.set(src, addr(k.ptr(X!), mul(plane, i32(H * W)), 4));
+    em.set(dst, add(sp, i32((win.pt * PW + win.pl) * 4)));
+    em.loop('ih', i32(H), () => {
+      // Short rows unrolled (memory.copy is a call in V8), long ones copied in bulk.
+      if (W > 128) em.line(`(memory.copy ${get(dst)} ${get(src)} ${i32(W * 4)})`);
+      else {
+        for (let x = 0; x + 4 <= W; x += 4) em.line(`(v128.store offset=${x * 4} align=4 ${get(dst)} (v128.load offset=${x * 4} align=4 ${get(src)}))`);
+        for (let x = W - (W % 4); x < W; x++) em.line(`(f32.store offset=${x * 4} ${get(dst)} (f32.load offset=${x * 4} ${get(src)}))`);
+      }
+      em.set(src, add(get(src), i32(W * 4)));
+      em.set(dst, add(get(dst), i32(PW * 4)));
+    });
+    wv.forEach((l, t) => em.set(l, `(v128.load32_splat ${addr(wp, add(mul(c, i32(taps)), i32(t)), 4)})`));
+    em.set(bias, B ? `(v128.load32_splat ${addr(k.ptr(B), c, 4)})` : '(v128.const i32x4 0 0 0 0)');
+    const yPlane = addr(k.ptr(epi.out), mul(plane, i32(OH * OW)), 4);
+    em.loop('oh', i32(OH), (oh) => {
+      em.set(pin, add(sp, mul(oh, i32(win.sh * PW * 4))));
+      em.set(py, add(yPlane, mul(oh, i32(OW * 4))));
+      em.set(at0, add(mul(plane, i32(OH * OW)), mul(oh, i32(OW))));
+      // acc = bias + sum of taps for the 4 columns at $pin.
+      const compute = (): void => {
+        em.set(acc, get(bias));
+        for (let ky = 0; ky < win.kh; ky++) for (let kx = 0; kx < win.kw; kx++) {
+          const off = (ky * win.dh * PW + kx * win.dw) * 4;
+          const xs = win.sw === 1 ? `(v128.load offset=${off} align=4 ${get(pin)})`
+            : `(i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load offset=${off} align=4 ${get(pin)}) (v128.load offset=${off + 16} align=4 ${get(pin)}))`;
+          em.set(acc, `(f32x4.add ${get(acc)} (f32x4.mul ${xs} ${get(wv[ky * win.kw + kx]!)}))`);
+        }
+      };
+      const next = (): void => {
+        em.set(pin, add(get(pin), i32(16 * win.sw)));
+        em.set(py, add(get(py), i32(16)));
+        em.set(at0, add(get(at0), i32(4)));
+      };
+      const full = Math.floor(OW / 4);
+      if (full > 0) {
+        em.loop('ow', i32(full), () => {
+          compute();
+          em.line(`(v128.store align=4 ${get(py)} ${epi.vec(get(acc), get(at0))})`);
+          next();
+        });
+      }
+      if (OW % 4 !== 0) {
+        compute();
+        if (epi.lanewise) em.set(acc, epi.vec(get(acc), get(at0)));
+        for (let l = 0; l < OW % 4; l++) {
+          const v = `(f32x4.extract_lane ${l} ${get(acc)})`;
+          em.line(`(f32.store offset=${l * 4} ${get(py)} ${epi.lanewise ? v : epi.scalar(v, add(get(at0), i32(l)))})`);
+        }
+      }
+    });
+  }));
+  return true;
+}
