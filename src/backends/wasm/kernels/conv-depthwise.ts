@@ -101,7 +101,7 @@ export function emitDepthwisePadded(k: KernelCtx, op: Op, win: Window): boolean 
       }
       if (OW % 4 !== 0) {
         compute();
-        if (epi.lanewise) em.set(acc, epi.vec(get(acc), get(at0)));
+        if (epi.lanewise && epi.names.length > 0) em.set(acc, epi.vec(get(acc), get(at0)));
         for (let l = 0; l < OW % 4; l++) {
           const v = `(f32x4.extract_lane ${l} ${get(acc)})`;
           em.line(`(f32.store offset=${l * 4} ${get(py)} ${epi.lanewise ? v : epi.scalar(v, add(get(at0), i32(l)))})`);

@@ -108,7 +108,7 @@ function emitConv(k: KernelCtx, op: Op): void {
       const yPix = add(mul(oh, k.dim(OW)), ow);
       acc.forEach((a, j) => {
         // Lanes are output channels: a lane-wise epilogue runs once on the vector (scalar f32.min/max are slow in V8).
-        if (epi.lanewise) em.set(a, epi.vec(get(a), i32(0)));
+        if (epi.lanewise && epi.names.length > 0) em.set(a, epi.vec(get(a), i32(0)));
         for (let l = 0; l < 4; l++) {
           const co = add(mul(add(mul(cb, i32(per)), i32(j)), i32(4)), i32(l));
           const at = add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix);
