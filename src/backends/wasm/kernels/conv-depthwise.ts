@@ -50,25 +50,13 @@ export function emitDepthwisePadded(k: KernelCtx, op: Op, win: Window): boolean 
   const wp = k.ptr(Wt!);
   const wv = Array.from({ length: taps }, () => em.local('w', 'v128'));
   const acc = em.local('acc', 'v128'), bias = em.local('bias', 'v128');
-  const src = em.local('src', 'i32'), dst = em.local('dst', 'i32'), pin = em.local('pin', 'i32'), py = em.local('py', 'i32');
+  const pin = em.local('pin', 'i32'), py = em.local('py', 'i32');
   const at0 = em.local('at', 'i32');
   // The border is never written: zero it once per run.
   em.line(`(memory.fill ${sp} (i32.const 0) ${i32(bytes)})`);
   em.loop('n', k.dim(xd[0]!), (n) => em.loop('c', k.dim(C), (c) => {
     const plane = add(mul(n, k.dim(C)), c);
-    // Copy the plane's rows into the interior of the padded plane.
-    em.set(src, addr(k.ptr(X!), mul(plane, i32(H * W)), 4));
-    em.set(dst, add(sp, i32((win.pt * PW + win.pl) * 4)));
-    em.loop('ih', i32(H), () => {
-      // Short rows unrolled (memory.copy is a call in V8), long ones copied in bulk.
-      if (W > 128) em.line(`(memory.copy ${get(dst)} ${get(src)} ${i32(W * 4)})`);
-      else {
-        for (let x = 0; x + 4 <= W; x += 4) em.line(`(v128.store offset=${x * 4} align=4 ${get(dst)} (v128.load offset=${x * 4} align=4 ${get(src)}))`);
-        for (let x = W - (W % 4); x < W; x++) em.line(`(f32.store offset=${x * 4} ${get(dst)} (f32.load offset=${x * 4} ${get(src)}))`);
-      }
-      em.set(src, add(get(src), i32(W * 4)));
-      em.set(dst, add(get(dst), i32(PW * 4)));
-    });
+    copyPadded(k, addr(k.ptr(X!), mul(plane, i32(H * W)), 4), 1, { H, W, PH: g.PH, PW, pt: win.pt, pl: win.pl }, sp);
     wv.forEach((l, t) => em.set(l, `(v128.load32_splat ${addr(wp, add(mul(c, i32(taps)), i32(t)), 4)})`));
     em.set(bias, B ? `(v128.load32_splat ${addr(k.ptr(B), c, 4)})` : '(v128.const i32x4 0 0 0 0)');
     const yPlane = addr(k.ptr(epi.out), mul(plane, i32(OH * OW)), 4);
@@ -110,4 +98,29 @@ export function emitDepthwisePadded(k: KernelCtx, op: Op, win: Window): boolean 
     });
   }));
   return true;
+}
+
+export interface PadGeometry { H: number; W: number; PH: number; PW: number; pt: number; pl: number }
+
+/**
+ * Copies `planes` consecutive H x W planes starting at byte address `src` into the interiors of
+ * PH x PW planes at `sp` (row pt, column pl); the rest of the scratch is left as it is (zero).
+ */
+export function copyPadded(k: KernelCtx, src: string, planes: number, g: PadGeometry, sp: string): void {
+  const em = k.em;
+  const s = em.local('src', 'i32'), d = em.local('dst', 'i32');
+  em.set(s, src);
+  em.loop('plane', i32(planes), (p) => {
+    em.set(d, add(sp, add(mul(p, i32(g.PH * g.PW * 4)), i32((g.pt * g.PW + g.pl) * 4))));
+    em.loop('ih', i32(g.H), () => {
+      // Short rows unrolled (memory.copy is a call in V8), long ones copied in bulk.
+      if (g.W > 128) em.line(`(memory.copy ${get(d)} ${get(s)} ${i32(g.W * 4)})`);
+      else {
+        for (let x = 0; x + 4 <= g.W; x += 4) em.line(`(v128.store offset=${x * 4} align=4 ${get(d)} (v128.load offset=${x * 4} align=4 ${get(s)}))`);
+        for (let x = g.W - (g.W % 4); x < g.W; x++) em.line(`(f32.store offset=${x * 4} ${get(d)} (f32.load offset=${x * 4} ${get(s)}))`);
+      }
+      em.set(s, add(get(s), i32(g.W * 4)));
+      em.set(d, add(get(d), i32(g.PW * 4)));
+    });
+  });
 }
