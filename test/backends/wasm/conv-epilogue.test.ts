@@ -90,6 +90,23 @@ describe('wasm conv epilogues in registers vs interpreter (fast-check)', () => {
     }), { numRuns: 80 });
   });
 
+  it('padded convs on larger planes (zero-padded scratch kernels), with epilogues', async () => {
+    const big = fc.record({
+      kind: fc.constantFrom<Kind>('depthwise', 'general'),
+      N: fc.constantFrom(1, 2), C: fc.constantFrom(1, 2, 3, 5), H: fc.integer({ min: 16, max: 30 }), W: fc.integer({ min: 16, max: 33 }),
+      k: fc.constantFrom(1, 2, 3, 5), s: fc.constantFrom(1, 2, 3), d: fc.constantFrom(1, 2),
+      pads: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+      chain: fc.array(fc.constantFrom<Step>('relu', 'clip', 'add-l', 'add-r'), { maxLength: 2 }),
+      stop: fc.constant<Case['stop']>('none'),
+      seed: fc.integer(),
+    });
+    await fc.assert(fc.asyncProperty(big, async (c) => {
+      const b = build(c);
+      if (!b) return;
+      expectClose(await runWasm(b.text, b.inputs), interpText(b.text, b.inputs));
+    }), { numRuns: 30 });
+  });
+
   it('mobilenet-like block: pointwise + clip, depthwise stride 2 + clip, pointwise + residual add', async () => {
     for (const [H, W] of [[7, 7], [14, 14], [9, 13]] as const) {
       for (const chain of [['clip'], ['clip', 'add-l'], ['add-r', 'relu']] as Step[][]) {

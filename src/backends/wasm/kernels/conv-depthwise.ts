@@ -14,7 +14,7 @@ import { takeEpilogue } from './conv-epilogue.js';
 import type { Window } from './conv.js';
 
 /** Scratch planes above this many bytes are not worth it (and would bloat the arena). */
-const MAX_SCRATCH = 4 << 20;
+export const MAX_SCRATCH = 4 << 20;
 
 interface Geometry { H: number; W: number; OH: number; OW: number; PH: number; PW: number }
 

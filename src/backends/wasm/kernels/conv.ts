@@ -13,6 +13,7 @@ import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { emitPointwise, isPointwise } from './conv-pointwise.js';
 import { emitDepthwisePadded } from './conv-depthwise.js';
 import { takeEpilogue } from './conv-epilogue.js';
+import { emitConvDirect } from './conv-direct.js';
 
 export interface Window {
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; padded: boolean;
@@ -68,6 +69,9 @@ function emitConv(k: KernelCtx, op: Op): void {
   const Cig = wd[1] as number, Cog = Co / group;
   if (Cig === 1 && Cog === 1) return void (emitDepthwisePadded(k, op, win) || emitDepthwise(k, op, win));
   if (isPointwise(op, [win.kh, win.kw], group, win.padded, [win.sh, win.sw]) && typeof C === 'number') return emitPointwise(k, op);
+  const packedW = (): string => k.packed(Wt!, `conv-oc4-g${group}`, (t) => packConv(t, group));
+  const packedB = B ? (): string => k.packed(B, `bias-oc4-g${group}`, (t) => packBias(t, group)) : undefined;
+  if (emitConvDirect(k, op, win, group, packedW, packedB)) return;
   const em = k.em;
   const epi = takeEpilogue(k, op);
   const nb = Math.ceil(Cog / 4), taps = Cig * win.kh * win.kw;
