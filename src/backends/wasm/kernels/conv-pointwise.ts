@@ -4,8 +4,8 @@
 // registers, like gemm-kernel.ts's 4x8). Weights are packed as [ceil(Co/4)][Ci][4] (zero-padded), so
 // a block's 4 weights of one input channel are adjacent; the inner loop walks X and W by pointer
 // bumps (constant offsets, no index arithmetic). With static sizes the pixel tail is one more
-// block placed to end at the last pixel (it recomputes a few pixels; y never aliases x), so no
-// pixel runs at quarter speed; the epilogue (bias, then the group's relu/clip/residual add, see
+// block of 8 or 4 placed to end at the last pixel (it recomputes a few pixels; y never aliases x
+// or the residual), so no pixel runs at quarter speed; the epilogue (bias, then the group's relu/clip/residual add, see
 // conv-epilogue.ts) is applied in registers before the store.
 
 import type { Op } from '../../../../ir/ir.js';
@@ -97,7 +97,8 @@ export function emitPointwise(k: KernelCtx, op: Op): void {
     const p = em.local('p', 'i32');
     em.forRange(p, i32(0), HW, 8, () => block(get(p), 8));
     if (hwStatic !== undefined && hwStatic >= 8) {
-      if (hwStatic % 8 !== 0) block(i32(hwStatic - 8), 8);
+      // A remainder of 1-4 pixels (7x7 planes: 49 = 6 x 8 + 1) needs only a 4-wide block.
+      if (hwStatic % 8 !== 0) block(i32(hwStatic - (hwStatic % 8 <= 4 ? 4 : 8)), hwStatic % 8 <= 4 ? 4 : 8);
     } else if (hwStatic !== undefined && hwStatic >= 4) {
       block(i32(0), 4);
       if (hwStatic % 4 !== 0) block(i32(hwStatic - 4), 4);
