@@ -1,10 +1,16 @@
-// 2-D convolution (NCHW). Two kernels:
-// - general (any group with >1 output channel per group): output channels in f32x4 lanes. Weights
-//   are packed at compile time as [group][ceil(Co_g/4)][Ci_g][kh][kw][4] (zero-padded), bias as
-//   [group][ceil(Co_g/4)][4]; each tap is splat(x) * 4 weights. Taps are unrolled; bounds checks
-//   are dropped when there is no padding.
-// - depthwise (one input and one output channel per group): 4 output columns in f32x4 lanes,
-//   inputs gathered by $load4 (one v128.load when the stride is 1 and the row is in bounds).
+// 2-D convolution (NCHW). Dispatch, most specific first:
+// - depthwise with static spatial sizes and stride 1 or 2: conv-depthwise.ts (zero-padded plane copy);
+// - pointwise (1x1, stride 1, no padding): conv-pointwise.ts (4 channels x 8 pixels GEMM block);
+// - general with static sizes and a small border: conv-direct.ts (zero-padded planes);
+// - otherwise the two bounds-checked kernels below:
+//   - general (any group with >1 output channel per group): output channels in f32x4 lanes. Weights
+//     are packed at compile time as [group][ceil(Co_g/4)][Ci_g][kh][kw][4] (zero-padded), bias as
+//     [group][ceil(Co_g/4)][4]; each tap is splat(x) * 4 weights. Taps are unrolled; bounds checks
+//     are dropped when there is no padding.
+//   - depthwise (one input and one output channel per group): 4 output columns in f32x4 lanes,
+//     inputs gathered by $load4 (one v128.load when the stride is 1 and the row is in bounds).
+// Every path applies the fused group's relu/clip/residual-add epilogue before its stores
+// (conv-epilogue.ts).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';
