@@ -5,9 +5,10 @@
 // tap. The loop over input channels and kernel rows is not unrolled: V8 hoists all loads of a
 // basic block ahead of the arithmetic, so a fully unrolled window (27 taps of the first
 // mobilenet conv) spills (measured: unrolled 1.04 ms, per channel 0.92, per kernel row 0.87; the
-// checked kernel 1.0). Output channels in f32x4 lanes over packed weights, up to 4 blocks of 4
-// channels per pixel share each input splat; the epilogue (conv-epilogue.ts) runs on the vector
-// before the lanes are stored.
+// checked kernel 1.0; two pixels per step 0.81). Output channels in f32x4 lanes over packed
+// weights, up to 4 blocks of 4 channels per pixel share each input splat and two adjacent pixels
+// share each weight load; the epilogue (conv-epilogue.ts) runs on the vector before the lanes are
+// stored.
 
 import type { Op } from '../../../../ir/ir.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
@@ -42,8 +43,8 @@ export function emitConvDirect(k: KernelCtx, op: Op, win: Window, group: number,
   const per = [4, 2, 1].find((q) => nb % q === 0)!;
   const W4 = wp(), B4 = bp?.();
   const sp = k.scratch(bytes);
-  const acc = Array.from({ length: per }, () => em.local('acc', 'v128'));
-  const xv = em.local('xv', 'v128');
+  const acc = [0, 1].map(() => Array.from({ length: per }, () => em.local('acc', 'v128')));
+  const xv = [em.local('xv', 'v128'), em.local('xv', 'v128')], wv = em.local('wv', 'v128');
   const pin = em.local('pin', 'i32'), pc = em.local('pc', 'i32'), pr = em.local('pr', 'i32'), wc = em.local('wc', 'i32'), wBlk = em.local('wblk', 'i32'), at = em.local('at', 'i32');
   const planeBytes = PH * PW * 4;
   em.line(`(memory.fill ${sp} (i32.const 0) ${i32(bytes)})`);
@@ -55,36 +56,43 @@ export function emitConvDirect(k: KernelCtx, op: Op, win: Window, group: number,
       em.loop('oh', i32(OH), (oh) => {
         em.set(pin, add(sp, mul(oh, i32(win.sh * PW * 4))));
         em.set(at, add(mul(oh, i32(OW)), mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), mul(cb, i32(per * 4)))), i32(OH * OW))));
-        em.loop('ow', i32(OW), () => {
-          acc.forEach((a, j) => em.set(a, B4 ? `(v128.load ${addr(B4, mul(add(blk0, i32(j)), i32(4)), 4)})` : '(v128.const i32x4 0 0 0 0)'));
+        // `q` adjacent output pixels at once: each weight load serves both, and 2 * per
+        // independent accumulator chains keep the adders busy.
+        const pixels = (q: number): void => {
+          for (let i = 0; i < q; i++) acc[i]!.forEach((a, j) => em.set(a, B4 ? `(v128.load ${addr(B4, mul(add(blk0, i32(j)), i32(4)), 4)})` : '(v128.const i32x4 0 0 0 0)'));
           em.set(pc, get(pin));
           em.set(wc, get(wBlk));
           em.loop('ci', i32(Cig), () => {
             em.set(pr, get(pc));
             em.loop('ky', i32(win.kh), () => {
               for (let kx = 0; kx < win.kw; kx++) {
-                em.set(xv, `(v128.load32_splat offset=${kx * win.dw * 4} ${get(pr)})`);
-                acc.forEach((a, j) => em.set(a, `(f32x4.add ${get(a)} (f32x4.mul ${get(xv)} (v128.load offset=${j * taps * 16 + kx * 16} ${get(wc)})))`));
+                for (let i = 0; i < q; i++) em.set(xv[i]!, `(v128.load32_splat offset=${(kx * win.dw + i * win.sw) * 4} ${get(pr)})`);
+                for (let j = 0; j < per; j++) {
+                  em.set(wv, `(v128.load offset=${j * taps * 16 + kx * 16} ${get(wc)})`);
+                  for (let i = 0; i < q; i++) em.set(acc[i]![j]!, `(f32x4.add ${get(acc[i]![j]!)} (f32x4.mul ${get(xv[i]!)} ${get(wv)}))`);
+                }
               }
               em.set(pr, add(get(pr), i32(win.dh * PW * 4)));
               em.set(wc, add(get(wc), i32(win.kw * 16)));
             });
             em.set(pc, add(get(pc), i32(planeBytes)));
           });
-          acc.forEach((a, j) => {
+          for (let i = 0; i < q; i++) acc[i]!.forEach((a, j) => {
             if (epi.lanewise && epi.names.length > 0) em.set(a, epi.vec(get(a), i32(0)));
             for (let l = 0; l < 4; l++) {
               const coIn = j * 4 + l;  // channel within this pass's blocks
-              const idx = add(get(at), i32(coIn * OH * OW));
+              const idx = add(get(at), i32(coIn * OH * OW + i));
               const v = `(f32x4.extract_lane ${l} ${get(a)})`;
               const store = (): void => em.line(`(f32.store ${addr(k.ptr(epi.out), idx, 4)} ${epi.lanewise ? v : epi.scalar(v, idx)})`);
               if (Cog % 4 === 0) store();
               else em.when(`(i32.lt_u ${add(mul(cb, i32(per * 4)), i32(coIn))} ${i32(Cog)})`, store);
             }
           });
-          em.set(pin, add(get(pin), i32(win.sw * 4)));
-          em.set(at, add(get(at), i32(1)));
-        });
+          em.set(pin, add(get(pin), i32(q * win.sw * 4)));
+          em.set(at, add(get(at), i32(q)));
+        };
+        if (OW >= 2) em.loop('ow2', i32(Math.floor(OW / 2)), () => pixels(2));
+        if (OW % 2 === 1) pixels(1);
       });
     });
   }));
