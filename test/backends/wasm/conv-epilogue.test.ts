@@ -4,8 +4,12 @@
 // and chains that must stop early (an intermediate that is also returned or used twice).
 
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { parseModule } from '../../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { runPipeline } from '../../../passes/index.js';
+import { WASM_PROFILE } from '../../../src/backends/wasm/compile.js';
+import { lowerModule } from '../../../src/backends/wasm/lower.js';
 import { expectClose, fmtShape, hexF32, interpText, runWasm } from './helpers.js';
 
 function rand(shape: readonly number[], seed: number, scale = 1): Tensor {
@@ -116,5 +120,14 @@ describe('wasm conv epilogues in registers vs interpreter (fast-check)', () => {
         }
       }
     }
+  });
+
+  it('lowering the same module twice takes the same chains (a second module variant)', () => {
+    const b = build({ kind: 'depthwise', N: 1, C: 4, H: 9, W: 9, k: 3, s: 1, d: 1, pads: [1, 1, 1, 1], chain: ['clip', 'add-l'], stop: 'none', seed: 7 })!;
+    const m = parseModule(b.text, { file: 'test.ir' });
+    runPipeline(m, 'fuse', { target: WASM_PROFILE });
+    const first = lowerModule(m).wat;
+    expect(first).toContain('+ clip + add');
+    expect(lowerModule(m).wat).toBe(first);
   });
 });

@@ -24,7 +24,10 @@ export interface Epilogue {
   scalar(x: string, at: string): string;
 }
 
-const TAKEN = new WeakSet<Op>();
+// Taken op -> the conv that applies it. Keyed by the taker (not a plain set) so that lowering the
+// same module again (e.g. a second module variant) finds the same chains: a conv re-takes its own
+// ops and stops only at an op another conv has taken.
+const TAKEN = new WeakMap<Op, Op>();
 
 /** Whether the op was applied in registers by a conv epilogue (lower.ts emits nothing for it). */
 export const takenByEpilogue = (op: Op): boolean => TAKEN.has(op);
@@ -95,13 +98,14 @@ export function takeEpilogue(k: KernelCtx, op: Op): Epilogue {
       const users = region.ops.filter((o) => o.operands.includes(out));
       if (users.length !== 1 || yielded.has(out)) break;
       const user = users[0]!;
-      if (TAKEN.has(user)) break;
+      const taker = TAKEN.get(user);
+      if (taker !== undefined && taker !== op) break;
       if (user.operands.filter((x) => x === out).length !== 1) break;
       const s = stepFor(k, user, out, earlier);
       if (!s) break;
       steps.push(s);
       names.push(user.name);
-      TAKEN.add(user);
+      TAKEN.set(user, op);
       out = user.results[0]!;
     }
   }
