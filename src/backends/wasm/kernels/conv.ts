@@ -194,8 +194,10 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
       });
       em.when(`(i32.lt_s ${ow} ${k.dim(OW!)})`, () => {
         body(ow, false);
+        if (epi.lanewise && epi.names.length > 0) em.set(acc, epi.vec(get(acc), i32(0)));
         for (let l = 0; l < 3; l++) {
-          em.when(`(i32.lt_s ${add(ow, i32(l))} ${k.dim(OW!)})`, () => em.line(`(f32.store ${addr(yRow, add(ow, i32(l)), 4)} ${epi.scalar(`(f32x4.extract_lane ${l} ${get(acc)})`, at(oh, add(ow, i32(l))))})`));
+          const v = `(f32x4.extract_lane ${l} ${get(acc)})`;
+          em.when(`(i32.lt_s ${add(ow, i32(l))} ${k.dim(OW!)})`, () => em.line(`(f32.store ${addr(yRow, add(ow, i32(l)), 4)} ${epi.lanewise ? v : epi.scalar(v, at(oh, add(ow, i32(l))))})`));
         }
       });
     });
