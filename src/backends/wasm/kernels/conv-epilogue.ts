@@ -32,7 +32,11 @@ const TAKEN = new WeakMap<Op, Op>();
 /** Whether the op was applied in registers by a conv epilogue (lower.ts emits nothing for it). */
 export const takenByEpilogue = (op: Op): boolean => TAKEN.has(op);
 
-/** The region of the fused group holding `op`, or undefined at top level. */
+/**
+ * The region of the top-level fused group holding `op`, or undefined. Only top-level groups: they
+ * are emitted by lower.ts, which skips taken ops; groups inside control-flow bodies are emitted by
+ * regions.ts, which does not, so their convs must not take anything.
+ */
 function regionOf(module: Module, op: Op): Region | undefined {
   for (const f of module.main.body.ops) {
     if (f.name === 'fused' && f.regions[0]?.ops.includes(op)) return f.regions[0];
