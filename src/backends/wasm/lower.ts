@@ -25,6 +25,7 @@ import { getOpDef } from '../../../ir/op-def.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
 import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 import { MIN_WORK, placeBarriers, threadedPrelude, threadedRun, unitMarkers } from './threads.js';
+import { takenByEpilogue } from './kernels/conv-epilogue.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 const ALIGN = 16;
@@ -363,7 +364,9 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     for (const o of ops) {
       // Reductions over axes read from input data get the run-time-generic kernel.
       const kd = hasRuntimeAxes(k, o) ? REDUCE_DYNAMIC_KERNEL : KERNELS.get(o.name)!;
-      unit(() => kd.emit(k, o));
+      // Ops a conv kernel already applied in registers before its store (kernels/conv-epilogue.ts):
+      // no unit either, their work is part of the conv's unit (no barrier, no thread-0-only block).
+      if (!takenByEpilogue(o)) unit(() => kd.emit(k, o));
       flops += kd.flops?.(o, numel) ?? 0;
     }
     const copyList = copies.get(op) ?? [];

@@ -172,6 +172,42 @@ describe('threaded wasm module: same bits as model.wasm', () => {
       }), { numRuns: 15 });
   });
 
+  // The specialised conv kernels (padded-plane depthwise, direct conv, pointwise with its static
+  // pixel tail) with register epilogues, on shapes chosen to reach each split: depthwise channels
+  // (stride 1, and stride 2 over even/odd planes), direct conv by rows and by channel blocks (each
+  // thread its own scratch slot), pointwise by pixels where the thread owning the plane's end has
+  // enough pixels for the overlapping tail block (31 = 3 x 8 + 7 on 2 threads) or not (49 on 3).
+  // The first planes are large so that the threads overlap in time: with one scratch slot shared
+  // by all threads, the depthwise case fails here (tried).
+  it('specialised conv kernels with epilogues: depthwise, direct and pointwise splits', async () => {
+    const cases: { x: number[]; co: number; k: number; s: number; p: number; group: 'dw' | 1; tail: string[]; kernel: RegExp }[] = [
+      { x: [1, 96, 112, 112], co: 96, k: 3, s: 1, p: 1, group: 'dw', tail: ['clip', 'add'], kernel: /depthwise conv .* \(padded plane/ },
+      { x: [2, 64, 29, 29], co: 64, k: 3, s: 2, p: 1, group: 'dw', tail: ['relu'], kernel: /depthwise conv .* s=2 \(padded plane/ },
+      { x: [1, 3, 96, 96], co: 32, k: 3, s: 2, p: 1, group: 1, tail: ['clip'], kernel: /conv .* group=1 \(padded planes/ },
+      { x: [1, 5, 4, 4], co: 32, k: 3, s: 2, p: 0, group: 1, tail: ['relu'], kernel: /conv .* group=1 \(padded planes/ },
+      { x: [1, 6, 7, 7], co: 6, k: 1, s: 1, p: 0, group: 1, tail: ['add', 'relu'], kernel: /pointwise conv .* \+ add \+ relu/ },
+      { x: [2, 4, 1, 31], co: 4, k: 1, s: 1, p: 0, group: 1, tail: ['clip'], kernel: /pointwise conv .* \+ clip/ },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const [N, C, H, W] = c.x as [number, number, number, number];
+      const group = c.group === 'dw' ? C : 1;
+      const OH = Math.floor((H + 2 * c.p - c.k) / c.s) + 1, OW = Math.floor((W + 2 * c.p - c.k) / c.s) + 1;
+      const wShape = [c.co, C / group, c.k, c.k], y = fmtShape([N, c.co, OH, OW]);
+      const body = [
+        '%lo = const {value = dense<0> : f32[]} : f32[]',
+        '%hi = const {value = dense<0.75> : f32[]} : f32[]',
+        `%v0 = conv(%x, %w, %b) {group = ${group}, kernel_shape = [${c.k}, ${c.k}], pads = [${c.p}, ${c.p}, ${c.p}, ${c.p}], strides = [${c.s}, ${c.s}]} : ${y}`,
+      ];
+      // A residual add needs y shaped like x (stride 1, same channels).
+      c.tail.forEach((op, j) => body.push(`%${j === c.tail.length - 1 ? 'y' : `v${j + 1}`} = ${op === 'clip' ? `clip(%v${j}, %lo, %hi)` : op === 'add' ? `add(%v${j}, %x)` : `relu(%v${j})`} : ${y}`));
+      const text = weightModule([['w', wShape, rand(wShape, 11 + i).data as Float32Array], ['b', [c.co], rand([c.co], 12 + i).data as Float32Array]], `%x: ${fmtShape(c.x)}`, y, body);
+      const c2 = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse', threads: true, threadMinWork: 0 });
+      expect(c2.threads![0]!.wat, `case ${i}`).toMatch(c.kernel);
+      expect(c2.threads![0]!.wat, `case ${i}`).toContain('(global.get $tid)');
+      await check(text, [rand(c.x, 13 + i)]);
+    }
+  });
+
   it('fused elementwise chains with broadcasting: rows or 4-aligned chunks split', async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom([1, 37], [3, 5, 9], [2, 17, 13], [1, 1, 103], [40, 6]), fc.boolean(), fc.integer(), async (shape, bcast, seed) => {
       const bShape = bcast ? [shape[shape.length - 1]!] : shape;

@@ -1,16 +1,25 @@
-// 2-D convolution (NCHW). Two kernels:
-// - general (any group with >1 output channel per group): output channels in f32x4 lanes. Weights
-//   are packed at compile time as [group][ceil(Co_g/4)][Ci_g][kh][kw][4] (zero-padded), bias as
-//   [group][ceil(Co_g/4)][4]; each tap is splat(x) * 4 weights. Taps are unrolled; bounds checks
-//   are dropped when there is no padding.
-// - depthwise (one input and one output channel per group): 4 output columns in f32x4 lanes,
-//   inputs gathered by $load4 (one v128.load when the stride is 1 and the row is in bounds).
+// 2-D convolution (NCHW). Dispatch, most specific first:
+// - depthwise with static spatial sizes and stride 1 or 2: conv-depthwise.ts (zero-padded plane copy);
+// - pointwise (1x1, stride 1, no padding): conv-pointwise.ts (4 channels x 8 pixels GEMM block);
+// - general with static sizes and a small border: conv-direct.ts (zero-padded planes);
+// - otherwise the two bounds-checked kernels below:
+//   - general (any group with >1 output channel per group): output channels in f32x4 lanes. Weights
+//     are packed at compile time as [group][ceil(Co_g/4)][Ci_g][kh][kw][4] (zero-padded), bias as
+//     [group][ceil(Co_g/4)][4]; each tap is splat(x) * 4 weights. Taps are unrolled; bounds checks
+//     are dropped when there is no padding.
+//   - depthwise (one input and one output channel per group): 4 output columns in f32x4 lanes,
+//     inputs gathered by $load4 (one v128.load when the stride is 1 and the row is in bounds).
+// Every path applies the fused group's relu/clip/residual-add epilogue before its stores
+// (conv-epilogue.ts).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { emitPointwise, isPointwise } from './conv-pointwise.js';
+import { emitDepthwisePadded } from './conv-depthwise.js';
+import { takeEpilogue } from './conv-epilogue.js';
+import { emitConvDirect } from './conv-direct.js';
 import { shareLoop, splits, staticDim, workOf } from '../threads.js';
 
 export interface Window {
@@ -65,9 +74,13 @@ function emitConv(k: KernelCtx, op: Op): void {
   const [, Co, OH, OW] = yd as [unknown, number, number | string, number | string];
   const win = windowOf(k, op, [wd[2] as number, wd[3] as number], H, W, OH, OW);
   const Cig = wd[1] as number, Cog = Co / group;
-  if (Cig === 1 && Cog === 1) return emitDepthwise(k, op, win);
+  if (Cig === 1 && Cog === 1) return void (emitDepthwisePadded(k, op, win) || emitDepthwise(k, op, win));
   if (isPointwise(op, [win.kh, win.kw], group, win.padded, [win.sh, win.sw]) && typeof C === 'number') return emitPointwise(k, op);
+  const packedW = (): string => k.packed(Wt!, `conv-oc4-g${group}`, (t) => packConv(t, group));
+  const packedB = B ? (): string => k.packed(B, `bias-oc4-g${group}`, (t) => packBias(t, group)) : undefined;
+  if (emitConvDirect(k, op, win, group, packedW, packedB)) return;
   const em = k.em;
+  const epi = takeEpilogue(k, op);
   const nb = Math.ceil(Cog / 4), taps = Cig * win.kh * win.kw;
   em.comment(`conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh} group=${group}`);
   const wp = k.packed(Wt!, `conv-oc4-g${group}`, (t) => packConv(t, group));
@@ -108,9 +121,12 @@ function emitConv(k: KernelCtx, op: Op): void {
       });
       const yPix = add(mul(oh, k.dim(OW)), ow);
       acc.forEach((a, j) => {
+        // Lanes are output channels: a lane-wise epilogue runs once on the vector (scalar f32.min/max are slow in V8).
+        if (epi.lanewise && epi.names.length > 0) em.set(a, epi.vec(get(a), i32(0)));
         for (let l = 0; l < 4; l++) {
           const co = add(mul(add(mul(cb, i32(per)), i32(j)), i32(4)), i32(l));
-          const store = `(f32.store ${addr(k.ptr(y), add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix), 4)} (f32x4.extract_lane ${l} ${get(a)}))`;
+          const at = add(mul(add(mul(n, i32(Co)), add(mul(g, i32(Cog)), co)), OHW), yPix);
+          const store = `(f32.store ${addr(k.ptr(epi.out), at, 4)} ${epi.lanewise ? `(f32x4.extract_lane ${l} ${get(a)})` : epi.scalar(`(f32x4.extract_lane ${l} ${get(a)})`, at)})`;
           if (Cog % 4 === 0) em.line(store);
           else em.when(`(i32.lt_u ${co} ${i32(Cog)})`, () => em.line(store));
         }
@@ -126,6 +142,7 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
   const [, C, H, W] = xd;
   const [, , OH, OW] = yd;
   const em = k.em;
+  const epi = takeEpilogue(k, op);
   em.comment(`depthwise conv ${xd.join('x')} -> ${yd.join('x')} k=${win.kh}x${win.kw} s=${win.sh}`);
   const load4 = k.helper('load4');
   const wp = k.ptr(Wt!);
@@ -141,7 +158,8 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
     em.set(bias, B ? `(f32x4.splat (f32.load ${addr(k.ptr(B), c, 4)}))` : '(v128.const i32x4 0 0 0 0)');
     const plane = add(mul(n, k.dim(C!)), c);
     const xPlane = addr(k.ptr(X!), mul(plane, HW), 4);
-    const yPlane = addr(k.ptr(y), mul(plane, OHW), 4);
+    const yPlane = addr(k.ptr(epi.out), mul(plane, OHW), 4);
+    const at = (oh: string, ow: string): string => add(mul(plane, OHW), add(mul(oh, k.dim(OW!)), ow));
     em.loop('oh', k.dim(OH!), (oh) => {
       // interior: every lane of every tap is inside the row, so lanes load directly (stride 1: one
       // v128.load; stride 2: two loads and a shuffle of the even lanes); else $load4 checks lanes.
@@ -178,12 +196,14 @@ function emitDepthwise(k: KernelCtx, op: Op, win: Window): void {
           body(ow, false);
           em.line('))');
         } else body(ow, false);
-        em.line(`(v128.store align=4 ${addr(yRow, ow, 4)} ${get(acc)})`);
+        em.line(`(v128.store align=4 ${addr(yRow, ow, 4)} ${epi.vec(get(acc), at(oh, ow))})`);
       });
       em.when(`(i32.lt_s ${ow} ${k.dim(OW!)})`, () => {
         body(ow, false);
+        if (epi.lanewise && epi.names.length > 0) em.set(acc, epi.vec(get(acc), i32(0)));
         for (let l = 0; l < 3; l++) {
-          em.when(`(i32.lt_s ${add(ow, i32(l))} ${k.dim(OW!)})`, () => em.line(`(f32.store ${addr(yRow, add(ow, i32(l)), 4)} (f32x4.extract_lane ${l} ${get(acc)}))`));
+          const v = `(f32x4.extract_lane ${l} ${get(acc)})`;
+          em.when(`(i32.lt_s ${add(ow, i32(l))} ${k.dim(OW!)})`, () => em.line(`(f32.store ${addr(yRow, add(ow, i32(l)), 4)} ${epi.lanewise ? v : epi.scalar(v, at(oh, add(ow, i32(l))))})`));
         }
       });
     });
