@@ -338,7 +338,7 @@ export function mlpMixer(): ZooModel {
 
 export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   resnet, mobilenet, unet, unet_static: () => unet(false), lstm_lm: lstmLm, gru_tagger: gruTagger, bert, distilbert, gpt2,
-  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama, sentence_pool: sentencePool, multi_input: multiInput, convnext, swin,
+  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama, sentence_pool: sentencePool, multi_input: multiInput, convnext, swin, keras_cnn: kerasCnn,
   // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
   bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
   bert_slice: () => bert({ name: 'bert_slice', d: 32, heads: 4, vocab: 50, maxPos: 40, positions: 'slice', bindings: [{ batch: 2, sequence: 9 }, { batch: 1, sequence: 33 }] }),
@@ -670,4 +670,20 @@ export function swin(): ZooModel {
   g.op('ReduceMean', [y], { axes: [1, 2], keepdims: 0 });
   nameLast(g, 'pooled');
   return finish(g, 'swin', [{ name: 'images', dtype: 'f32', shape: ['batch', 3, 16, 16] }], [f32('tokens', ['batch', H, W, C]), f32('pooled', ['batch', C])], [{ batch: 1 }, { batch: 3 }], 17);
+}
+
+/**
+ * A Keras CNN as tf2onnx exports it: NHWC input Transpose-d to NCHW before the first Conv, Conv +
+ * BatchNormalization + Relu, MaxPool, Transpose back to NHWC before Flatten (Reshape to (-1, n)),
+ * Dense as MatMul + Add, Softmax.
+ */
+export function kerasCnn(): ZooModel {
+  const g = new Graph(51);
+  const x = g.op('Transpose', ['input_1'], { perm: [0, 3, 1, 2] });
+  const c = g.in('conv2d', () => g.op('Relu', [batchNorm(g, conv(g, x, 3, 8, 3, { pad: 1 }), 8)]));
+  const p = g.op('MaxPool', [c], { kernel_shape: [2, 2], strides: [2, 2] });
+  const flat = g.op('Reshape', [g.op('Transpose', [p], { perm: [0, 2, 3, 1] }), g.i64([-1, 8 * 6 * 6])]);
+  g.op('Softmax', [g.in('dense', () => linear(g, flat, 8 * 6 * 6, 5))], { axis: -1 });
+  nameLast(g, 'dense_softmax');
+  return finish(g, 'keras_cnn', [{ name: 'input_1', dtype: 'f32', shape: ['N', 12, 12, 3] }], [f32('dense_softmax', ['N', 5])], [{ N: 1 }, { N: 3 }], 13);
 }

@@ -10,9 +10,8 @@
 // from a Reshape with -1, "dependent on tensor values"; repro .tmp/zoo/slice-shape-start.onnx).
 // llama needs the sin/cos range reduction: WGSL's built-ins on SwiftShader are off by 1.9e-4 at
 // x = 52..63, which put llama's logits 7e-4 off from sequence length 17 on (.tmp/zoo/sincos2.ts).
-// KNOWN BUG (it.fails): convnext is miscompiled: O2's select-layout turns Conv -> Transpose(0,2,3,1)
-// into a conv with out_layout = "nhwc" / weight_layout = "ohwi" that the webgpu conv kernel ignores
-// (.tmp/zoo/conv-nhwc-out.ir; wasm has the same bug, see zoo-wasm-cnn.test.ts).
+// convnext, swin, keras_cnn: select-layout's channels-last conv/max_pool/batch_normalization
+// (see zoo-wasm-cnn.test.ts) are refused with E201 here (wasm miscomputes them).
 
 import { describe, expect, it } from 'vitest';
 import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
@@ -25,9 +24,6 @@ let device: Promise<WebGpuDevice> | undefined;
 const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
 
 const PASSING = ['resnet', 'mobilenet', 'vit', 'mlp_mixer', 'bert_slice', 'tcn_static', 'sentence_pool', 'multi_input', 'llama'];
-const KNOWN_WRONG: Readonly<Record<string, string>> = {
-  convnext: "select-layout's nhwc conv is ignored by the webgpu conv kernel",
-};
 
 describe('zoo on webgpu (SwiftShader)', () => {
   for (const name of PASSING) {
@@ -40,7 +36,7 @@ describe('zoo on webgpu (SwiftShader)', () => {
   }
 
   it('every other zoo model matches onnxruntime or is refused with a diagnostic', async () => {
-    for (const name of Object.keys(ZOO).filter((n) => !PASSING.includes(n) && !(n in KNOWN_WRONG))) {
+    for (const name of Object.keys(ZOO).filter((n) => !PASSING.includes(n))) {
       const m = ZOO[name]!();
       const cases = await referenceCases(m);
       let got;
@@ -53,13 +49,4 @@ describe('zoo on webgpu (SwiftShader)', () => {
       cases.forEach((c, k) => expect(mismatch(m, got[k]!, c.want), `${name} at ${c.label}`).toBeNull());
     }
   });
-
-  for (const [name, bug] of Object.entries(KNOWN_WRONG)) {
-    it.fails(`KNOWN BUG ${name}: ${bug}`, async () => {
-      const m = ZOO[name]!();
-      const cases = await referenceCases(m);
-      const got = await runWebGpuCases(m, cases, await gpu());
-      cases.forEach((c, k) => expect(mismatch(m, got[k]!, c.want), `${name} at ${c.label}`).toBeNull());
-    });
-  }
 });
