@@ -338,7 +338,7 @@ export function mlpMixer(): ZooModel {
 
 export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   resnet, mobilenet, unet, unet_static: () => unet(false), lstm_lm: lstmLm, gru_tagger: gruTagger, bert, distilbert, gpt2,
-  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama, sentence_pool: sentencePool, multi_input: multiInput,
+  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama, sentence_pool: sentencePool, multi_input: multiInput, convnext, swin, keras_cnn: kerasCnn,
   // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
   bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
   bert_slice: () => bert({ name: 'bert_slice', d: 32, heads: 4, vocab: 50, maxPos: 40, positions: 'slice', bindings: [{ batch: 2, sequence: 9 }, { batch: 1, sequence: 33 }] }),
@@ -627,4 +627,63 @@ export function multiInput(): ZooModel {
   return finish(g, 'multi_input',
     [{ name: 'tab', dtype: 'f32', shape: ['batch', 10] }, { name: 'sig', dtype: 'f32', shape: ['batch', 3, 20] }, { name: 'img', dtype: 'f32', shape: ['batch', 2, 6, 7] }],
     [f32('features', ['batch', 22]), f32('seg', ['batch', 5, 6, 7]), f32('log_seg', ['batch', 5, 6, 7])], [{ batch: 1 }, { batch: 5 }], 17);
+}
+
+/**
+ * ConvNeXt block: patchify stem (Conv 4x4 / 4), depthwise 7x7 conv, permute to channels-last
+ * (Transpose 0,2,3,1), LayerNorm, Linear x4, Erf GELU, Linear, layer scale (Mul by gamma), permute
+ * back, residual Add, global mean (ReduceMean over -2, -1), LayerNorm, Gemm head.
+ */
+export function convnext(): ZooModel {
+  const g = new Graph(42);
+  const C = 12;
+  const stem = g.in('stem', () => conv(g, 'images', 3, C, 4, { stride: 4 }));
+  const dw = g.in('stages.0.dwconv', () => conv(g, stem, C, C, 7, { pad: 3, group: C }));
+  const cl = g.op('Transpose', [dw], { perm: [0, 2, 3, 1] });
+  const f = g.in('stages.0.pwconv', () => linear(g, geluErf(g, linear(g, layerNorm(g, cl, C), C, 4 * C)), 4 * C, C));
+  const scaled = g.op('Mul', [f, g.uniform('stages.0.gamma', [C], 0.1, 0.2)]);
+  const out = g.op('Add', [stem, g.op('Transpose', [scaled], { perm: [0, 3, 1, 2] })]);
+  const pooled = g.op('ReduceMean', [out], { axes: [-2, -1], keepdims: 0 });
+  g.in('head', () => gemm(g, layerNorm(g, pooled, C), C, 3));
+  nameLast(g, 'logits');
+  return finish(g, 'convnext', [{ name: 'images', dtype: 'f32', shape: ['batch', 3, 28, 28] }], [f32('logits', ['batch', 3])], [{ batch: 1 }, { batch: 2 }], 17);
+}
+
+/**
+ * Swin Transformer stage: patch embedding permuted to channels-last, cyclic shift (torch.roll as
+ * Slice + Concat on two axes), window partition through a rank-6 Reshape/Transpose, a per-window
+ * LayerNorm + GELU MLP, window reverse, shift back, residual; mean over the spatial axes.
+ */
+export function swin(): ZooModel {
+  const g = new Graph(41);
+  const C = 8, H = 8, W = 8, WS = 4;
+  const x = g.op('Transpose', [g.in('patch_embed', () => conv(g, 'images', 3, C, 2, { stride: 2 }))], { perm: [0, 2, 3, 1] });
+  const roll = (t: string, axis: number, s: number, n: number): string =>
+    g.op('Concat', [g.op('Slice', [t, g.i64([s]), g.i64([n]), g.i64([axis])]), g.op('Slice', [t, g.i64([0]), g.i64([s]), g.i64([axis])])], { axis });
+  const shifted = roll(roll(x, 1, 2, H), 2, 2, W);
+  const win = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [shifted, g.i64([-1, H / WS, WS, W / WS, WS, C])])], { perm: [0, 1, 3, 2, 4, 5] }), g.i64([-1, WS * WS, C])]);
+  const mixed = g.in('mlp', () => linear(g, geluErf(g, linear(g, layerNorm(g, win, C), C, 2 * C)), 2 * C, C));
+  const back = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [mixed, g.i64([-1, H / WS, W / WS, WS, WS, C])])], { perm: [0, 1, 3, 2, 4, 5] }), g.i64([-1, H, W, C])]);
+  const y = g.op('Add', [x, roll(roll(back, 1, H - 2, H), 2, W - 2, W)]);
+  g.op('Identity', [y]);
+  nameLast(g, 'tokens');
+  g.op('ReduceMean', [y], { axes: [1, 2], keepdims: 0 });
+  nameLast(g, 'pooled');
+  return finish(g, 'swin', [{ name: 'images', dtype: 'f32', shape: ['batch', 3, 16, 16] }], [f32('tokens', ['batch', H, W, C]), f32('pooled', ['batch', C])], [{ batch: 1 }, { batch: 3 }], 17);
+}
+
+/**
+ * A Keras CNN as tf2onnx exports it: NHWC input Transpose-d to NCHW before the first Conv, Conv +
+ * BatchNormalization + Relu, MaxPool, Transpose back to NHWC before Flatten (Reshape to (-1, n)),
+ * Dense as MatMul + Add, Softmax.
+ */
+export function kerasCnn(): ZooModel {
+  const g = new Graph(51);
+  const x = g.op('Transpose', ['input_1'], { perm: [0, 3, 1, 2] });
+  const c = g.in('conv2d', () => g.op('Relu', [batchNorm(g, conv(g, x, 3, 8, 3, { pad: 1 }), 8)]));
+  const p = g.op('MaxPool', [c], { kernel_shape: [2, 2], strides: [2, 2] });
+  const flat = g.op('Reshape', [g.op('Transpose', [p], { perm: [0, 2, 3, 1] }), g.i64([-1, 8 * 6 * 6])]);
+  g.op('Softmax', [g.in('dense', () => linear(g, flat, 8 * 6 * 6, 5))], { axis: -1 });
+  nameLast(g, 'dense_softmax');
+  return finish(g, 'keras_cnn', [{ name: 'input_1', dtype: 'f32', shape: ['N', 12, 12, 3] }], [f32('dense_softmax', ['N', 5])], [{ N: 1 }, { N: 3 }], 13);
 }

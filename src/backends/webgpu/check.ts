@@ -24,8 +24,13 @@ export function checkSupported(func: Func): void {
       }
       if (STRUCTURAL.has(op.name)) continue;
       const dtypeOk = [...op.results, ...op.operands].every((v) => !v || GPU_ESIZE[v.type.dtype] !== undefined);
-      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk) {
-        const key = dtypeOk ? op.name : `${op.name} (dtype)`;
+      // The spatial kernels read NCHW activations and OIHW weights only (select-layout may pick others).
+      const layoutOk = ['layout', 'out_layout', 'weight_layout'].every((a) => {
+        const v = op.attrs.get(a)?.value;
+        return v === undefined || v === 'nchw' || v === 'oihw';
+      });
+      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk || !layoutOk) {
+        const key = !dtypeOk ? `${op.name} (dtype)` : !layoutOk ? `${op.name} (layout)` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(key, list);

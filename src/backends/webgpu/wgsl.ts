@@ -88,8 +88,9 @@ export const modU = (a: string, b: string): string => (b === '1u' ? '0u' : isNum
  */
 export function f32Lit(x: number): string {
   if (Number.isNaN(x)) throw new Error('webgpu: NaN has no WGSL literal');
-  if (!Number.isFinite(Math.fround(x))) return x > 0 ? '3.4028234e38f' : '(-3.4028234e38f)';
   const f = Math.fround(x);
+  // At the ends of the range a short decimal may exceed the largest f32, which WGSL refuses.
+  if (!Number.isFinite(f) || Math.abs(f) === 3.4028234663852886e38) return f > 0 ? 'bitcast<f32>(0x7f7fffffu)' : 'bitcast<f32>(0xff7fffffu)';
   let s = '';
   for (let p = 1; p <= 9; p++) {
     s = f.toPrecision(p);

@@ -94,7 +94,10 @@ beforeAll(async () => {
       c.manifest.features.forEach((f) => features.add(f));
       storage = Math.max(storage, c.manifest.workgroupStorageBytes);
       // Identical texts (O0 and O2 often share kernels) are validated once.
-      for (const s of c.shaders) if (!seen.has(s.code)) seen.add(s.code) && shaders.push({ name: `${name}/${passes}/${s.file}`, code: s.code });
+      for (const s of c.shaders.filter((x) => !seen.has(x.code))) {
+        seen.add(s.code);
+        shaders.push({ name: `${name}/${passes}/${s.file}`, code: s.code });
+      }
     }
   }
   // An emitted shader with its epilogue's name changed: the call site no longer resolves.

@@ -215,4 +215,12 @@ describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () =>
       await check(text, [x, tensorFrom('i64', [], [BigInt(kk)])], '');
     }), { numRuns: 8 });
   });
+
+  it('sin and cos stay accurate far from 0 (rotary angles), and at quadrant edges', async () => {
+    const xs = [...Array.from({ length: 120 }, (_v, i) => (i - 60) * 0.731), 0, Math.PI / 4, Math.PI / 2, Math.PI, -Math.PI, 1e-8, 100, -250.5];
+    for (const op of ['sin', 'cos']) {
+      const text = `module @m {\n  func @main(%x: f32[${xs.length}]) -> (%y: f32[${xs.length}]) {\n    %y = ${op}(%x) : f32[${xs.length}]\n    return %y\n  }\n}`;
+      await check(text, [tensorFrom('f32', [xs.length], xs)], '', 1e-5, 2e-7);
+    }
+  });
 });

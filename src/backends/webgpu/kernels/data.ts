@@ -6,7 +6,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
-import { addU, convert, i32Lit, mulU, REG, u32 } from '../wgsl.js';
+import { addU, convert, f32Lit, i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
 
 const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
 
@@ -208,5 +208,36 @@ export const SPLIT_KERNEL: MapKernel = {
     const c = coords(k, i, k.dims(op.results[result]!));
     const xs = strides(k, xd);
     return k.load(x, k.body.let('src', sumTerms(c.map((cc, a) => mulU(a === axis ? addU(cc, at) : cc, xs[a]!)))));
+  },
+};
+
+/** range: start + i * delta (the length comes from the result type, so a symbolic one works). */
+export const RANGE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  reads: () => [0, 2],
+  value: (k, op, i) => {
+    const [start, , delta] = op.operands;
+    const reg = REG[op.results[0]!.type.dtype];
+    if (reg !== 'f32' && reg !== 'i32') k.fail(op, `range on ${op.results[0]!.type.dtype} is not supported by the webgpu backend`);
+    const scalar = (v: Value): string => {
+      const t = k.constant(v);
+      return t ? (reg === 'f32' ? f32Lit(Number(t.data[0])) : i32Lit(Number(t.data[0]))) : k.load(v, '0u');
+    };
+    return k.body.let('v', `${scalar(start!)} + ${reg}(${i}) * ${scalar(delta!)}`);
+  },
+};
+
+/** constant_of_shape: every element is the `value` attribute (default f32 0). */
+export const CONSTANT_OF_SHAPE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  reads: () => [],
+  value: (k, op) => {
+    const a = op.attrs.get('value');
+    const t = a?.kind === 'tensor' ? a.value : undefined;
+    const reg = REG[op.results[0]!.type.dtype];
+    if (!reg) k.fail(op, `constant_of_shape of ${op.results[0]!.type.dtype} is not supported by the webgpu backend`);
+    return literal(t ? Number(t.data[0]) : 0, reg);
   },
 };

@@ -33,8 +33,8 @@ const OPS: Record<string, Expr> = {
   ceil: ([a]) => `ceil(${a})`,
   round: ([a]) => `round(${a})`,
   sign: ([a]) => `sign(${a})`,
-  sin: ([a]) => `sin(${a})`,
-  cos: ([a]) => `cos(${a})`,
+  sin: ([a]) => `sincos_f32(${a}, 0i)`,
+  cos: ([a]) => `sincos_f32(${a}, 1i)`,
   pow: ([a, b]) => `pow_f32(${a}, f32(${b}))`,
   softplus: ([a]) => `softplus_f32(${a})`,
   softsign: ([a]) => `(${a} / (1.0f + abs(${a})))`,
@@ -91,6 +91,19 @@ export const WGSL_HELPERS: Readonly<Record<string, string>> = {
   let t = 1.0f / (1.0f + 0.3275911f * ax);
   let y = 1.0f - (((((1.061405429f * t - 1.453152027f) * t) + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t * exp(-ax * ax);
   return select(-y, y, x >= 0.0f);
+}`,
+  // WGSL bounds sin/cos error only on [-pi, pi], and SwiftShader is off by 3e-5 even there:
+  // Cephes' sinf/cosf. Quadrant j = round(x * 2/pi), r = x - j*pi/2 with pi/2 split in three
+  // (exact products), then the sine or cosine polynomial on [-pi/4, pi/4]; cos x = sin(x + pi/2).
+  sincos_f32: `fn sincos_f32(x: f32, shift: i32) -> f32 {
+  let j = round(x * 0.63661977f);
+  let r = ((x - j * 1.5703125f) - j * 4.8375129699707031e-4f) - j * 7.5497899548918822e-8f;
+  let s = r * r;
+  let sp = r + r * s * (-1.6666654611e-1f + s * (8.3321608736e-3f + s * (-1.9515295891e-4f)));
+  let cp = 1.0f - 0.5f * s + s * s * (4.1666645683e-2f + s * (-1.3887316255e-3f + s * 2.4433157118e-5f));
+  let q = (i32(j) + shift) & 3i;
+  let v = select(sp, cp, (q & 1i) == 1i);
+  return select(v, -v, q >= 2i);
 }`,
   // Builtin tanh may cancel near 0 (SwiftShader computes it from exp) and overflow far out:
   // an odd Taylor polynomial below 0.3 (error < 2e-8 relative), 1 - 2 / (exp(2|x|) + 1) above.

@@ -2,7 +2,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import type { KernelDef } from '../kernel-api.js';
-import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, SPLIT_KERNEL, TRANSPOSE_KERNEL, TRILU_KERNEL } from './data.js';
+import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, SPLIT_KERNEL, RANGE_KERNEL, CONSTANT_OF_SHAPE_KERNEL, TRANSPOSE_KERNEL, TRILU_KERNEL } from './data.js';
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { CONV_KERNEL, GEMM_KERNEL, MATMUL_KERNEL } from './gemm.js';
 import { ARG_KERNEL, HARDMAX_KERNEL, LAYER_NORM_KERNEL, REDUCE_KERNEL, REDUCE_OPS, SOFTMAX_KERNEL } from './rows.js';
@@ -11,7 +11,7 @@ import { BATCH_NORM_KERNEL, DEPTHWISE_KERNEL, isDepthwise, POOL_KERNEL } from '.
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
   ...['identity', 'reshape', 'flatten', 'unsqueeze', 'squeeze', 'dropout'].map((n) => [n, COPY_KERNEL] as const),
-  ['cast', CAST_KERNEL], ['cast_like', CAST_KERNEL], ['expand', EXPAND_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['trilu', TRILU_KERNEL], ['split', SPLIT_KERNEL],
+  ['cast', CAST_KERNEL], ['cast_like', CAST_KERNEL], ['expand', EXPAND_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['trilu', TRILU_KERNEL], ['split', SPLIT_KERNEL], ['range', RANGE_KERNEL], ['constant_of_shape', CONSTANT_OF_SHAPE_KERNEL],
   ['transpose', TRANSPOSE_KERNEL], ['slice', SLICE_KERNEL], ['gather', GATHER_KERNEL], ['concat', CONCAT_KERNEL], ['shape', SHAPE_KERNEL],
   ['max_pool', POOL_KERNEL], ['average_pool', POOL_KERNEL], ['batch_normalization', BATCH_NORM_KERNEL],
   ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_KERNEL],

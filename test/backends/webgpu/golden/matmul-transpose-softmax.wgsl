@@ -203,7 +203,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let row = wid.x + wid.y * nwg.x;
   if (row >= ((u.v[0].x * 2u) * u.v[0].y)) { return; }
   let base = row * u.v[0].y;
-  var mx: f32 = (-3.4028234e38f);
+  var mx: f32 = bitcast<f32>(0xff7fffffu);
   for (var j = lid; j < u.v[0].y; j += 64u) {
     mx = max(mx, bitcast<f32>(A[(u.v[1].w + (base + j))]));
   }
