@@ -108,7 +108,7 @@ export const runCommand: Command = {
   async run(args, ctx: CliContext) {
     const o = args.options;
     const backend = String(o['backend']);
-    if (!BACKENDS.includes(backend)) fail('E108', `backend '${backend}' is not available yet (available: ${BACKENDS.join(', ')})`);
+    if (!BACKENDS.includes(backend)) fail('E108', `unknown backend '${backend}' (available: ${BACKENDS.join(', ')})`);
     const rtol = o['rtol'] as number, atol = o['atol'] as number;
     if (rtol < 0 || atol < 0) fail('E108', '--rtol and --atol must not be negative');
     const model = args.positionals[0]!;
