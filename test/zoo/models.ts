@@ -338,7 +338,7 @@ export function mlpMixer(): ZooModel {
 
 export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   resnet, mobilenet, unet, unet_static: () => unet(false), lstm_lm: lstmLm, gru_tagger: gruTagger, bert, distilbert, gpt2,
-  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama, sentence_pool: sentencePool, multi_input: multiInput, convnext, swin, keras_cnn: kerasCnn,
+  gpt2_past: gpt2Past, bilstm_packed: bilstmPacked, style_transfer: styleTransfer, llama, sentence_pool: sentencePool, multi_input: multiInput, convnext, swin, keras_cnn: kerasCnn, shufflenet,
   // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
   bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
   bert_slice: () => bert({ name: 'bert_slice', d: 32, heads: 4, vocab: 50, maxPos: 40, positions: 'slice', bindings: [{ batch: 2, sequence: 9 }, { batch: 1, sequence: 33 }] }),
@@ -686,4 +686,28 @@ export function kerasCnn(): ZooModel {
   g.op('Softmax', [g.in('dense', () => linear(g, flat, 8 * 6 * 6, 5))], { axis: -1 });
   nameLast(g, 'dense_softmax');
   return finish(g, 'keras_cnn', [{ name: 'input_1', dtype: 'f32', shape: ['N', 12, 12, 3] }], [f32('dense_softmax', ['N', 5])], [{ N: 1 }, { N: 3 }], 13);
+}
+
+/**
+ * ShuffleNetV2 unit: strided stem conv, channel Split, a branch of 1x1 / depthwise 3x3 / 1x1 convs
+ * with BN, Concat, channel shuffle by Reshape(0, 2, C/2, H, W) / Transpose / Reshape; then two
+ * parallel convs Concat-ed and returned channels-last (Transpose 0,2,3,1) beside a
+ * GlobalAveragePool + Gemm head.
+ */
+export function shufflenet(): ZooModel {
+  const g = new Graph(61);
+  const x = g.op('Relu', [batchNorm(g, conv(g, 'images', 3, 8, 3, { pad: 1, stride: 2, bias: false }), 8)]);
+  const [a, b] = g.opN('Split', [x, g.i64([4, 4])], 2, { axis: 1 }) as [string, string];
+  const br = g.in('branch2', () => {
+    const dw = batchNorm(g, conv(g, g.op('Relu', [conv(g, b, 4, 4, 1)]), 4, 4, 3, { pad: 1, group: 4 }), 4);
+    return g.op('Relu', [batchNorm(g, conv(g, dw, 4, 4, 1), 4)]);
+  });
+  const cat = g.op('Concat', [a, br], { axis: 1 });
+  const shuffled = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [cat, g.i64([0, 2, 4, 8, 8])])], { perm: [0, 2, 1, 3, 4] }), g.i64([0, 8, 8, 8])]);
+  const cat2 = g.op('Concat', [conv(g, shuffled, 8, 4, 1), conv(g, shuffled, 8, 4, 3, { pad: 1 })], { axis: 1 });
+  g.op('Transpose', [cat2], { perm: [0, 2, 3, 1] });
+  nameLast(g, 'features_nhwc');
+  g.in('fc', () => gemm(g, g.op('Flatten', [g.op('GlobalAveragePool', [cat2])], { axis: 1 }), 8, 3));
+  nameLast(g, 'logits');
+  return finish(g, 'shufflenet', [{ name: 'images', dtype: 'f32', shape: ['batch', 3, 16, 16] }], [f32('features_nhwc', ['batch', 8, 8, 8]), f32('logits', ['batch', 3])], [{ batch: 1 }, { batch: 2 }], 13);
 }

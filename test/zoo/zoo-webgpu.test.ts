@@ -10,7 +10,7 @@
 // from a Reshape with -1, "dependent on tensor values"; repro .tmp/zoo/slice-shape-start.onnx).
 // llama needs the sin/cos range reduction: WGSL's built-ins on SwiftShader are off by 1.9e-4 at
 // x = 52..63, which put llama's logits 7e-4 off from sequence length 17 on (.tmp/zoo/sincos2.ts).
-// convnext, swin, keras_cnn: select-layout's channels-last conv/max_pool/batch_normalization
+// convnext, swin, keras_cnn, shufflenet: select-layout's channels-last conv/pool/batch_normalization
 // (see zoo-wasm-cnn.test.ts) are refused with E201 here (wasm miscomputes them).
 
 import { describe, expect, it } from 'vitest';
