@@ -125,6 +125,9 @@ export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): P
   const base = String(dir);
   const [manifestBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'weights.bin')]);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as RuntimeManifest;
+  if (manifest.format === 'tenth-webgpu/1') {
+    throw new Error(`tenth runtime: ${base} was compiled for WebGPU: load it with the WebGPU runtime's loadCompiled (package export tenth/runtime/webgpu, src/runtime/webgpu.ts), passing { device }`);
+  }
   const threads = Math.min(Math.max(1, Math.floor(opts.threads ?? 1)), MAX_THREADS);
   if (threads > 1 && manifest.modules?.some((m) => m.features.includes('threads')) && supportsThreads()) {
     return instantiateCompiled(manifest, await readBytes(base, pickModule(manifest, opts.simd, true)), weights, { threads });

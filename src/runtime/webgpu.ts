@@ -9,6 +9,7 @@
 // copies of the outputs, one submit, one map of the read-back buffer. No CPU round trip between
 // kernels.
 
+import { readBytes } from './fetch.js';
 import { bufferBytes, planArena, type ArenaPlan } from './plan.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
@@ -67,20 +68,7 @@ export interface CompiledWebGpuModel {
   profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
 }
 
-const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
-const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown; location?: { href: string }; navigator?: { gpu?: { requestAdapter(): Promise<{ limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> } } };
-const hasFs = (): boolean => g.process?.versions?.node !== undefined || g.Deno !== undefined;
-
-async function readBytes(base: string, file: string): Promise<Uint8Array> {
-  if (isUrl(base) || !hasFs()) {
-    const url = new URL(file, new URL(base.endsWith('/') ? base : `${base}/`, g.location?.href));
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`tenth runtime: cannot fetch ${url} (${res.status})`);
-    return new Uint8Array(await res.arrayBuffer());
-  }
-  const fs = await import('node:fs/promises');
-  return new Uint8Array(await fs.readFile(`${base.replace(/\/+$/, '')}/${file}`));
-}
+const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> } } };
 
 /** A device with the limits a model needs, from navigator.gpu (browsers, Deno). */
 async function defaultDevice(m: WebGpuManifest): Promise<WebGpuDevice> {
