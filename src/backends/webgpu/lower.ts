@@ -30,6 +30,8 @@ export interface Lowered {
   readonly weights: Uint8Array;
   readonly manifest: GpuManifest;
   readonly report: Omit<GpuCompileReport, 'pipeline'>;
+  /** The IR ops of each dispatch, in manifest.kernels order (the cost report re-counts FLOPs per binding). */
+  readonly dispatchOps: readonly (readonly Op[])[];
 }
 
 interface Dispatch {
@@ -352,7 +354,7 @@ export function lowerModule(module: Module): Lowered {
     inputs, outputs, buffers, uniforms: slots, kernels, features: [], workgroupStorageBytes: wgBytesMax,
   };
   return {
-    shaders, weights, manifest,
+    shaders, weights, manifest, dispatchOps: dispatches.map((d) => d.ops),
     report: { model: module.name, target: 'webgpu', bind, kernels: reports, totalFlops: reports.reduce((a, r) => a + r.flops, 0), weightsBytes: weights.length },
   };
 }
