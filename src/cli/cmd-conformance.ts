@@ -48,7 +48,9 @@ export const conformanceCommand: Command = {
       'ai.onnx.ml domain, string tensors, sequence/optional values. Each test runs in a worker thread',
       'with a time limit, so a hang or crash fails that test only. Progress goes to stderr.',
       '--backend wasm compiles each model for the WASM backend and runs it through the runtime; a model',
-      'with an op that has no wasm kernel (E201) is then skipped, naming the ops.',
+      'with an op that has no wasm kernel (E201) is then skipped, naming the ops. --backend webgpu does',
+      'the same with the WGSL backend on Dawn (webgpu package); E201 and E205 (dims known only at run',
+      'time) skip. Without a GPU, VK_ICD_FILENAMES defaults to SwiftShader when it is installed.',
       'Exit status: 0 when no test failed (with --expect: when every listed test passed), else 1.',
     ].join('\n'),
     positionals: [{ name: 'DIR', help: 'folder of test folders, e.g. onnx-backend-tests/node' }],
@@ -57,7 +59,7 @@ export const conformanceCommand: Command = {
       { name: 'json', kind: 'boolean', help: 'print {"results":[{test,status,reason,op}],"summary":{...}}' },
       { name: 'list-passing', kind: 'string', arg: 'FILE', help: 'write the names of the passing tests to FILE' },
       { name: 'expect', kind: 'string', arg: 'FILE', help: 'run the tests listed in FILE; fail if any does not pass' },
-      { name: 'backend', kind: 'string', arg: 'NAME', help: "interp (importer + interpreter) or wasm (compile + runtime; ops without a kernel skip the test)", default: 'interp' },
+      { name: 'backend', kind: 'string', arg: 'NAME', help: "interp (importer + interpreter), wasm or webgpu (compile + runtime; ops without a kernel skip the test)", default: 'interp' },
       { name: 'show-skipped', kind: 'boolean', help: 'list skipped tests with their reasons' },
       { name: 'timeout', kind: 'number', arg: 'SECONDS', help: 'time limit per test', default: 60 },
       { name: 'in-process', kind: 'boolean', help: 'run tests in this thread (no time limit; for debugging)' },
@@ -69,7 +71,7 @@ export const conformanceCommand: Command = {
     const filter = typeof o['filter'] === 'string' ? compileFilter(o['filter']) : undefined;
     const timeout = o['timeout'] as number;
     const backend = String(o['backend']);
-    if (backend !== 'interp' && backend !== 'wasm') fail('E108', `unknown backend '${backend}' (available: interp, wasm)`);
+    if (backend !== 'interp' && backend !== 'wasm' && backend !== 'webgpu') fail('E108', `unknown backend '${backend}' (available: interp, wasm, webgpu)`);
     if (!(timeout > 0)) fail('E108', '--timeout must be a positive number of seconds');
     let only: Set<string> | undefined;
     if (typeof o['expect'] === 'string') {

@@ -10,8 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fail } from '../../ir/diagnostics.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
-import { runConformanceTest, type TestResult } from './run-test.js';
-import { runConformanceTestWasm } from './run-test-wasm.js';
+import type { TestResult } from './run-test.js';
+import { useSwiftShaderIfUnset } from './run-test-webgpu.js';
+import { runOne } from './run-one.js';
 import type { ConformanceBackend, WorkerReply, WorkerRequest } from './worker.js';
 
 export interface ConformanceOptions {
@@ -20,7 +21,7 @@ export interface ConformanceOptions {
   /** Run only these tests (folder names); combined with `filter`. */
   readonly only?: ReadonlySet<string>;
   readonly tolerance?: Tolerance;
-  /** Run through the interpreter (default) or the WASM backend (tests without kernels are skipped). */
+  /** Run through the interpreter (default) or the WASM / WebGPU backend (tests without kernels are skipped). */
   readonly backend?: ConformanceBackend;
   /** Per-test time limit in ms (worker mode only). Default 60 s. */
   readonly timeoutMs?: number;
@@ -117,13 +118,14 @@ export async function runConformance(root: string, opts: ConformanceOptions = {}
   const tolerance = opts.tolerance ?? ONNX_TOLERANCE;
   const results: TestResult[] = [];
   const backend = opts.backend ?? 'interp';
+  if (backend === 'webgpu') useSwiftShaderIfUnset();
   const worker = opts.inProcess ? null : new TestWorker();
   try {
     for (const test of tests) {
       const dir = join(root, test);
       const r = worker
         ? await worker.run(dir, test, tolerance, opts.timeoutMs ?? 60_000, backend)
-        : backend === 'wasm' ? await runConformanceTestWasm(dir, tolerance) : runConformanceTest(dir, tolerance);
+        : await runOne(backend, dir, tolerance);
       results.push(r);
       opts.onResult?.(r, results.length, tests.length);
     }

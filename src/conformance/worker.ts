@@ -4,8 +4,8 @@
 
 import { parentPort } from 'node:worker_threads';
 import type { Tolerance } from '../check/compare.js';
-import { runConformanceTest, type TestResult } from './run-test.js';
-import { runConformanceTestWasm } from './run-test-wasm.js';
+import { runOne } from './run-one.js';
+import type { TestResult } from './run-test.js';
 
 export interface WorkerRequest {
   readonly id: number;
@@ -14,8 +14,8 @@ export interface WorkerRequest {
   readonly backend: ConformanceBackend;
 }
 
-/** What runs the models: the reference interpreter or the WASM backend (compile + runtime). */
-export type ConformanceBackend = 'interp' | 'wasm';
+/** What runs the models: the reference interpreter, or the WASM or WebGPU backend (compile + runtime). */
+export type ConformanceBackend = 'interp' | 'wasm' | 'webgpu';
 
 export interface WorkerReply {
   readonly id: number;
@@ -27,7 +27,7 @@ if (parentPort) {
   port.on('message', (req: WorkerRequest) => {
     // Requests come one at a time (the runner waits for each reply), so async tests do not overlap.
     void (async () => {
-      const result = req.backend === 'wasm' ? await runConformanceTestWasm(req.dir, req.tolerance) : runConformanceTest(req.dir, req.tolerance);
+      const result = await runOne(req.backend, req.dir, req.tolerance);
       const reply: WorkerReply = { id: req.id, result };
       port.postMessage(reply);
     })();
