@@ -34,7 +34,7 @@ export const compileCommand: Command = {
       { name: 'out', kind: 'string', arg: 'DIR', help: 'output folder (required)' },
       PASSES_OPTION,
       { name: 'relaxed-simd', kind: 'boolean', help: 'also write model-relaxed.wasm (f32x4.relaxed_madd); the runtime loads it where the engine supports relaxed SIMD' },
-      { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the cost report (default ${DEFAULT_PROFILE.wasm} for wasm)` },
+      { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the cost report (default ${DEFAULT_PROFILE.wasm} for wasm, ${DEFAULT_PROFILE.webgpu} for webgpu)` },
       { name: 'bind', kind: 'string', arg: 'SYM=N,...', help: 'sizes of symbolic dims in the cost report (default 1 each)' },
       { name: 'rate', kind: 'string', arg: 'QPS', help: 'requests per second for the batching plan (with --p99)' },
       { name: 'p99', kind: 'string', arg: 'MS', help: 'p99 latency target in milliseconds for the batching plan (with --rate)' },
@@ -46,14 +46,14 @@ export const compileCommand: Command = {
   async run(args, ctx: CliContext) {
     const o = args.options;
     const target = String(o['target']);
-    // WebGPU: one .wgsl per dispatch, plan.json, weights.bin, manifest.json, report.json.
-    if (target === 'webgpu') return compileForWebGpu(args, ctx);
     if (!TARGETS.includes(target)) fail('E108', `unknown target '${target}' (available: ${TARGETS.join(', ')})`);
-    if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
-    const out = resolve(ctx.cwd, o['out']);
-    const profile = loadProfile(typeof o['device'] === 'string' ? resolveProfile(ctx.cwd, o['device']) : DEFAULT_PROFILE.wasm);
+    const profile = loadProfile(typeof o['device'] === 'string' ? resolveProfile(ctx.cwd, o['device']) : DEFAULT_PROFILE[target as 'wasm' | 'webgpu']);
     const bind = typeof o['bind'] === 'string' ? parseBind(o['bind']) : undefined;
     const batching = batchingOptions(o);
+    // WebGPU: one .wgsl per dispatch, plan.json, weights.bin, manifest.json, report.json/html.
+    if (target === 'webgpu') return compileForWebGpu(args, ctx, { profile, bind, batching });
+    if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
+    const out = resolve(ctx.cwd, o['out']);
     const module = await loadModule(ctx.cwd, args.positionals[0]!);
     const compiled = await compileWasm(module, {
       passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, threads: o['threads'] === true, profile, bind, batching,

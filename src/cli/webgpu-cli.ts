@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
-import { compileWebGpu, writeWebGpuArtifact } from '../backends/webgpu/index.js';
+import { compileWebGpu, writeWebGpuArtifact, type CompileOptions } from '../backends/webgpu/index.js';
+import { formatBatching, formatReport } from '../report/table.js';
 import type { CompiledModel } from '../runtime/index.js';
 import { loadCompiledWebGpu } from '../runtime/webgpu.js';
 import { nodeDevice } from '../runtime/webgpu-node.js';
@@ -23,18 +24,23 @@ export function isWebGpuDir(path: string): boolean {
   }
 }
 
-export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext): Promise<number> {
+export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext, report: Pick<CompileOptions, 'profile' | 'bind' | 'batching'> = {}): Promise<number> {
   const o = args.options;
   if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
   if (o['relaxed-simd'] === true) fail('E108', '--relaxed-simd applies to --target wasm only');
+  if (o['threads'] === true) fail('E108', '--threads applies to --target wasm only');
   const out = resolve(ctx.cwd, o['out']);
   const module = await loadModule(ctx.cwd, args.positionals[0]!);
-  const compiled = compileWebGpu(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined });
+  const compiled = compileWebGpu(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, ...report });
   writeWebGpuArtifact(out, compiled);
-  const r = compiled.report;
+  const r = compiled.cost;
   const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
-  ctx.io.out(`compiled ${r.kernels.length} WGSL kernels, ${si(r.totalFlops)}FLOP per run${bind ? ` at ${bind}` : ''}, ` +
+  ctx.io.out(`compiled ${r.kernels.length} WGSL kernels, ${si(r.totals.flops)}FLOP per run${bind ? ` at ${bind}` : ''}, ` +
     `weights ${si(compiled.weights.length)}B -> ${o['out']}\n`);
+  if (o['quiet'] !== true) {
+    ctx.io.out(`\n${formatReport(r)}\n`);
+    if (compiled.batching) ctx.io.out(`\n${formatBatching(compiled.batching, compiled.batchDim ?? null)}\n`);
+  }
   return EXIT.ok;
 }
 

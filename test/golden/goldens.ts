@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileWasm, writeArtifact } from '../../src/backends/wasm/index.js';
+import { compileWebGpu, writeWebGpuArtifact } from '../../src/backends/webgpu/index.js';
 import { loadModule } from '../../src/cli/files.js';
 import { buildModel } from '../../src/onnx/writer.js';
 import { encodeTensorProto } from '../../src/onnx/tensor-proto.js';
@@ -25,6 +26,7 @@ export type TargetCompiler = (modelPath: string, out: string) => Promise<void>;
 
 export const TARGETS: Readonly<Record<string, TargetCompiler>> = {
   wasm: async (model, out) => writeArtifact(out, await compileWasm(await loadModule(REPO, model))),
+  webgpu: async (model, out) => writeWebGpuArtifact(out, compileWebGpu(await loadModule(REPO, model))),
 };
 
 export interface GoldenResult { readonly ok: boolean; readonly text: string }

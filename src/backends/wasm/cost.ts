@@ -5,7 +5,7 @@
 // count); re-reads by tiling are below the cache on this target and not counted.
 
 import type { Module, Op, Value } from '../../../ir/ir.js';
-import { evalDim } from '../../../ir/symbolic.js';
+import { evalDim, isCompoundDim } from '../../../ir/symbolic.js';
 import type { Dim } from '../../../ir/types.js';
 import { fail } from '../../../ir/diagnostics.js';
 import { planBatching, type BatchingPlan } from '../../report/batching.js';
@@ -27,7 +27,8 @@ export function binder(bind: Readonly<Record<string, number>>): (d: Dim) => numb
   return (d) => {
     if (typeof d === 'number') return d;
     try {
-      return Math.max(0, evalDim(d, (name) => bind[name] ?? 1) ?? 1);
+      // Unbound plain or data symbols count 1; an expression is evaluated, never defaulted whole.
+      return Math.max(0, evalDim(d, (name) => bind[name] ?? (isCompoundDim(name) ? undefined : 1)) ?? 1);
     } catch {
       return 1;
     }
@@ -97,7 +98,7 @@ export interface WasmReport {
 }
 
 /** The batch symbol: the one named, else the first input's leading dim when it is a symbol. */
-export function batchSymbol(manifest: Manifest, named?: string): string | null {
+export function batchSymbol(manifest: Pick<Manifest, 'symbols' | 'inputs'>, named?: string): string | null {
   if (named !== undefined) {
     if (!manifest.symbols.includes(named)) fail('E108', `--batch-dim ${named}: the model has no symbolic dim of that name (it has: ${manifest.symbols.join(', ') || 'none'})`);
     return named;
@@ -106,9 +107,17 @@ export function batchSymbol(manifest: Manifest, named?: string): string | null {
   return typeof d === 'string' && manifest.symbols.includes(d) ? d : null;
 }
 
+/**
+ * The symbols a user binds (input dims and data symbols, default 1): the manifest's dims table
+ * also holds derived dims (expressions), which are computed from these, never bound directly.
+ */
+export function baseSymbols(manifest: { readonly symbols: readonly string[]; readonly derived?: Readonly<Record<string, unknown>> }): string[] {
+  return manifest.symbols.filter((s) => !(manifest.derived && s in manifest.derived) && !isCompoundDim(s));
+}
+
 export function wasmReport(module: Module, manifest: Manifest, opts: WasmReportOptions): WasmReport {
   const bind: Record<string, number> = {};
-  for (const s of manifest.symbols) bind[s] = opts.bind?.[s] ?? 1;
+  for (const s of baseSymbols(manifest)) bind[s] = opts.bind?.[s] ?? 1;
   const at = (b: Readonly<Record<string, number>>): CostReport => costReport({
     model: module.name, target: 'wasm', pipeline: opts.pipeline, bind: b,
     kernels: wasmKernelCosts(module, manifest, b), memory: wasmMemory(manifest, b),

@@ -1,5 +1,5 @@
 // compileWebGpu: module -> the compiled WebGPU artifact (one .wgsl per dispatch, plan.json,
-// weights.bin, manifest.json, report.json). Runs the pass pipeline for the webgpu target
+// weights.bin, manifest.json, and the cost report report.json / report.html of src/report/). Runs the pass pipeline for the webgpu target
 // (default O2), then legalises and prints (lower.ts). writeWebGpuArtifact writes the folder
 // atomically: a temporary folder beside it is renamed over the destination only when complete.
 
@@ -8,7 +8,12 @@ import { basename, dirname, join } from 'node:path';
 import { fail } from '../../../ir/diagnostics.js';
 import type { Module } from '../../../ir/ir.js';
 import { runPipeline, type TargetProfile } from '../../../passes/index.js';
+import type { BatchingPlan } from '../../report/batching.js';
+import type { CostReport } from '../../report/cost.js';
+import { reportHtml } from '../../report/html.js';
+import { BUNDLED_PROFILES, DEFAULT_PROFILE, type DeviceProfile } from '../../report/profile.js';
 import type { GpuCompileReport, GpuManifest } from './artifact.js';
+import { webgpuReport } from './cost.js';
 import { lowerModule } from './lower.js';
 
 /** What the passes are told about this target: NCHW kernels, 256-byte aligned storage bindings. */
@@ -19,13 +24,25 @@ export interface CompiledWebGpu {
   readonly shaders: readonly { readonly file: string; readonly code: string }[];
   readonly weights: Uint8Array;
   readonly manifest: GpuManifest;
+  /** Per-kernel FLOPs and bytes with symbols sized 1 (the lowering's own figures). */
   readonly report: GpuCompileReport;
+  /** The cost report (report.json; report.html is its page). */
+  readonly cost: CostReport;
+  readonly html: string;
+  readonly batching?: BatchingPlan;
+  readonly batchDim?: string | null;
 }
 
 export interface CompileOptions {
   /** Pass pipeline run before lowering (default O2). */
   readonly passes?: string;
   readonly verifyEach?: boolean;
+  /** Device profile for the cost report (default: the bundled integrated-gpu). */
+  readonly profile?: DeviceProfile;
+  /** Sizes of symbolic dims in the cost report (default 1). */
+  readonly bind?: Readonly<Record<string, number>>;
+  /** Add a batching plan to the report for this load. */
+  readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
 }
 
 /** Compile a module in place (the pipeline mutates it). */
@@ -33,7 +50,13 @@ export function compileWebGpu(module: Module, opts: CompileOptions = {}): Compil
   const pipeline = opts.passes ?? DEFAULT_PIPELINE;
   runPipeline(module, pipeline, { target: WEBGPU_PROFILE, verifyEach: opts.verifyEach ?? false });
   const lowered = lowerModule(module);
-  return { shaders: lowered.shaders, weights: lowered.weights, manifest: lowered.manifest, report: { ...lowered.report, pipeline } };
+  const costs = webgpuReport(lowered.manifest, lowered.dispatchOps, {
+    pipeline, profile: opts.profile ?? BUNDLED_PROFILES[DEFAULT_PROFILE.webgpu]!, bind: opts.bind, batching: opts.batching,
+  });
+  return {
+    shaders: lowered.shaders, weights: lowered.weights, manifest: lowered.manifest, report: { ...lowered.report, pipeline },
+    cost: costs.report, html: reportHtml(costs.report, costs.batching), batching: costs.batching, batchDim: costs.batchDim,
+  };
 }
 
 /** The dispatch plan as its own file, for review: kernel order, buffers, workgroup counts, uniforms. */
@@ -58,7 +81,8 @@ export function writeWebGpuArtifact(dir: string, c: CompiledWebGpu): void {
     writeFileSync(join(tmp, 'weights.bin'), c.weights);
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(c.manifest, null, 2) + '\n');
     writeFileSync(join(tmp, 'plan.json'), JSON.stringify(dispatchPlan(c.manifest), null, 2) + '\n');
-    writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.report, null, 2) + '\n');
+    writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.batching ? { ...c.cost, batching: c.batching } : c.cost, null, 2) + '\n');
+    writeFileSync(join(tmp, 'report.html'), c.html);
     if (existsSync(dir)) {
       if (!existsSync(join(dir, 'manifest.json'))) fail('E108', `refusing to replace ${dir}: it exists and is not a compiled artifact`);
       rmSync(dir, { recursive: true, force: true });

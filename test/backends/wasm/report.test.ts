@@ -111,3 +111,28 @@ describe('wasm cost report', () => {
     }
   });
 });
+
+describe('wasm cost report with derived dims', () => {
+  it('sizes expression dims from the bound symbols (a Slice whose start is another input\'s length)', async () => {
+    const root = tempDir();
+    const model = join(root, 'slice.onnx');
+    writeFileSync(model, buildModel({
+      name: 'slice', opset: 13,
+      inputs: [{ name: 'x', dtype: 'f32', shape: ['n'] }, { name: 'y', dtype: 'f32', shape: ['m'] }],
+      outputs: [{ name: 'z', dtype: 'f32', shape: ['?'] }],
+      initializers: [{ name: 'end', tensor: tensorFrom('i64', [1], [1000000n]) }],
+      nodes: [
+        { name: 'shape', opType: 'Shape', inputs: ['y'], outputs: ['s'] },
+        { name: 'slice', opType: 'Slice', inputs: ['x', 's', 'end'], outputs: ['z'] },
+      ],
+    } as never));
+    const out = join(root, 'out');
+    const r = await runCli(['compile', model, '--target', 'wasm', '--out', out, '--bind', 'n=5,m=2']);
+    expect(r.code, r.err).toBe(0);
+    const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+    expect(rep.bind).toEqual({ n: 5, m: 2 });
+    const slice = rep.kernels.find((k) => k.ops.includes('slice'))!;
+    // z has n - min(m, n) = 3 elements.
+    expect(slice.bytesWritten).toBe(3 * 4);
+  });
+});

@@ -24,7 +24,7 @@ export async function checkModel(name: string, passes?: string): Promise<number>
     expect(c.err).toBe('');
     expect(c.code).toBe(0);
     const files = readdirSync(dir).sort();
-    expect(files.filter((f) => !f.endsWith('.wgsl'))).toEqual(['manifest.json', 'plan.json', 'report.json', 'weights.bin']);
+    expect(files.filter((f) => !f.endsWith('.wgsl'))).toEqual(['manifest.json', 'plan.json', 'report.html', 'report.json', 'weights.bin']);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { kernels: { file: string }[] };
     expect(files.filter((f) => f.endsWith('.wgsl'))).toEqual(manifest.kernels.map((k) => k.file).sort());
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { kernels: { flops: number; bytes: number }[] };

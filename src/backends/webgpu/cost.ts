@@ -1,0 +1,73 @@
+// The WebGPU backend's figures for the cost report (src/report/): one KernelCost per dispatch,
+// with FLOPs counted from the dispatch's IR ops and bytes from the buffers it binds for reading and
+// writing (compulsory traffic: each read once, each written once; values kept in registers inside
+// the dispatch do not count), and the arena's memory figures, all with the symbols bound.
+
+import type { Op, Value } from '../../../ir/ir.js';
+import type { Dim } from '../../../ir/types.js';
+import { planBatching, type BatchingPlan } from '../../report/batching.js';
+import { costReport, lowerBound, type CostReport, type KernelCost, type MemoryCost, type TimelineBuffer } from '../../report/cost.js';
+import type { DeviceProfile } from '../../report/profile.js';
+import { planArena } from '../../runtime/plan.js';
+import { baseSymbols, batchSymbol, binder } from '../wasm/cost.js';
+import type { GpuManifest } from './artifact.js';
+import { kernelFor } from './kernels/index.js';
+
+const HEAVY = ['matmul', 'gemm', 'conv', 'conv_transpose', 'attention', 'einsum'];
+
+export function webgpuKernelCosts(manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], bind: Readonly<Record<string, number>>): KernelCost[] {
+  const size = binder(bind);
+  const numel = (v: Value): number => (v.type.shape ?? []).reduce<number>((a, d) => a * size(d), 1);
+  const bufBytes = (id: number): number => {
+    const b = manifest.buffers[id]!;
+    return b.shape.reduce<number>((a, d: Dim) => a * size(d), b.esize);
+  };
+  return manifest.kernels.map((k, s) => {
+    const ops = dispatchOps[s] ?? [];
+    const main = ops.find((o) => HEAVY.includes(o.name)) ?? ops[0];
+    return {
+      name: k.name, ops: k.ops, symbol: k.file,
+      flops: ops.reduce((a, o) => a + (kernelFor(o)?.flops?.(o, numel) ?? 0), 0),
+      bytesRead: k.reads.reduce((a, id) => a + bufBytes(id), 0),
+      bytesWritten: k.writes.reduce((a, id) => a + bufBytes(id), 0),
+      dtype: main?.results[0]?.type.dtype ?? 'f32',
+    };
+  });
+}
+
+export function webgpuMemory(manifest: GpuManifest, bind: Readonly<Record<string, number>>): MemoryCost {
+  const size = binder(bind);
+  const bytes = (b: GpuManifest['buffers'][number]): number => b.shape.reduce<number>((a, d) => a * size(d), b.esize);
+  const plan = planArena(manifest.buffers.map((b) => ({ ...b, shape: [bytes(b)], esize: 1 })), {}, manifest.alignment);
+  const timeline: TimelineBuffer[] = manifest.buffers.map((b, i) => ({ b, i })).filter(({ b }) => b.kind !== 'weight')
+    .map(({ b, i }) => ({ name: b.name, first: b.first ?? 0, last: b.last ?? manifest.kernels.length, offset: plan.offsets[i]!, bytes: bytes(b) }));
+  return {
+    peakBytes: plan.bytes, lowerBoundBytes: lowerBound(timeline), naiveBytes: timeline.reduce((a, b) => a + b.bytes, 0),
+    weightsBytes: manifest.weightsBytes, timeline,
+  };
+}
+
+export interface WebGpuReportOptions {
+  readonly pipeline: string;
+  readonly profile: DeviceProfile;
+  readonly bind?: Readonly<Record<string, number>>;
+  readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
+}
+
+export function webgpuReport(manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], opts: WebGpuReportOptions):
+  { report: CostReport; batching?: BatchingPlan; batchDim?: string | null } {
+  const bind: Record<string, number> = {};
+  for (const s of baseSymbols(manifest as { symbols: readonly string[] })) bind[s] = opts.bind?.[s] ?? 1;
+  const at = (b: Readonly<Record<string, number>>): CostReport => costReport({
+    model: manifest.name, target: 'webgpu', pipeline: opts.pipeline, bind: b,
+    kernels: webgpuKernelCosts(manifest, dispatchOps, b), memory: webgpuMemory(manifest, b),
+  }, opts.profile);
+  const report = at(bind);
+  if (!opts.batching) return { report };
+  const dim = batchSymbol({ symbols: manifest.symbols, inputs: manifest.inputs }, opts.batching.batchDim);
+  const batching = planBatching({
+    ratePerSec: opts.batching.ratePerSec, p99TargetMs: opts.batching.p99TargetMs, pricePerHour: opts.profile.pricePerHour,
+    serviceMsAt: (b) => (dim ? at({ ...bind, [dim]: b }).predicted.latencyMs : b * report.predicted.latencyMs),
+  });
+  return { report, batching, batchDim: dim };
+}
