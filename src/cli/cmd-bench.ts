@@ -1,6 +1,7 @@
 // `tenth bench MODEL|DIR`: time every kernel of a compiled model (WASM: each kernel function
-// called in order, the whole sequence repeated, medians per kernel) and print predicted against
-// measured time per kernel with Spearman's rank correlation over all kernels.
+// called in order, the whole sequence repeated, medians per kernel; WebGPU: the runtime's
+// profile(), each dispatch submitted and waited for) and print predicted against measured time per
+// kernel with Spearman's rank correlation over all kernels.
 // `tenth calibrate MODEL|DIR --out FILE`: the same run, then a device profile calibrated from it
 // (launch overhead and per-family efficiency; src/report/calibrate.ts) for `compile --device FILE`.
 
@@ -17,7 +18,8 @@ import { calibrateProfile, median, spearman, type KernelMeasurement } from '../r
 import type { CostReport } from '../report/cost.js';
 import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile, type DeviceProfile } from '../report/profile.js';
 import { fmtUs } from '../report/table.js';
-import { loadCompiled, type CompiledModel, type RunTensor } from '../runtime/index.js';
+import { loadCompiled, type RunTensor } from '../runtime/index.js';
+import type { Module } from '../../ir/ir.js';
 import type { OptionSpec } from './args.js';
 import { parseBind } from './cmd-compile.js';
 import type { CliContext, Command } from './context.js';
@@ -27,9 +29,10 @@ import { loadModule } from './files.js';
 import { isCompiledDir } from './run-compiled.js';
 
 const COMMON: readonly OptionSpec[] = [
+  { name: 'target', kind: 'string', arg: 'NAME', help: 'wasm or webgpu, for a MODEL (a compiled DIR is timed on its own target; default wasm)' },
   { name: 'data', kind: 'string', arg: 'DIR', help: 'a test-data folder (input_K.pb) to run on; default: inputs of ones at the bound sizes' },
   { name: 'bind', kind: 'string', arg: 'SYM=N,...', help: 'sizes of symbolic dims when there is no --data (default 1 each)' },
-  { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the predictions (default ${DEFAULT_PROFILE.wasm})` },
+  { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the predictions (default ${DEFAULT_PROFILE.wasm} for wasm, ${DEFAULT_PROFILE.webgpu} for webgpu)` },
   { name: 'runs', kind: 'string', arg: 'N', help: 'timed runs of the whole kernel sequence (default 30)', default: '30' },
   { name: 'warmup', kind: 'string', arg: 'N', help: 'untimed runs first (default 5)', default: '5' },
   PASSES_OPTION,
@@ -48,10 +51,12 @@ function intOption(o: Readonly<Record<string, unknown>>, name: string, min: numb
   return v;
 }
 
-function readFeeds(m: CompiledModel, dir: string): { feeds: Record<string, RunTensor>; bind: Record<string, number> } {
+type Inputs = Timed['manifest']['inputs'];
+
+function readFeeds(inputs: Inputs, dir: string): { feeds: Record<string, RunTensor>; bind: Record<string, number> } {
   const feeds: Record<string, RunTensor> = {};
   const bind: Record<string, number> = {};
-  m.manifest.inputs.forEach((inp, k) => {
+  inputs.forEach((inp, k) => {
     const path = join(dir, `input_${k}.pb`);
     if (!existsSync(path)) fail('E105', `missing data file ${path}`);
     const t = readTensorProtoFile(path).tensor;
@@ -63,9 +68,9 @@ function readFeeds(m: CompiledModel, dir: string): { feeds: Record<string, RunTe
   return { feeds, bind };
 }
 
-function onesFeeds(m: CompiledModel, bind: Readonly<Record<string, number>>): Record<string, RunTensor> {
+function onesFeeds(inputs: Inputs, bind: Readonly<Record<string, number>>): Record<string, RunTensor> {
   const feeds: Record<string, RunTensor> = {};
-  for (const inp of m.manifest.inputs) {
+  for (const inp of inputs) {
     const shape = inp.shape.map((d) => (typeof d === 'number' ? d : bind[d] ?? 1));
     const dtype = inp.dtype as DType;
     // Ones: a valid index for gathers, a harmless value for arithmetic.
@@ -75,37 +80,69 @@ function onesFeeds(m: CompiledModel, bind: Readonly<Record<string, number>>): Re
   return feeds;
 }
 
-async function measure(args: { positionals: string[]; options: Record<string, unknown> }, ctx: CliContext, profile: DeviceProfile): Promise<Measured> {
+/** What measure() needs of a loaded model: the WASM and WebGPU runtimes both have these. */
+interface Timed {
+  readonly manifest: { readonly inputs: readonly { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[] }[] };
+  profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<{ kernel: string; ms: number }[]>;
+}
+
+function targetOf(o: Readonly<Record<string, unknown>>): 'wasm' | 'webgpu' {
+  const t = typeof o['target'] === 'string' ? o['target'] : 'wasm';
+  if (t !== 'wasm' && t !== 'webgpu') fail('E108', `unknown target '${t}' (available: wasm, webgpu)`);
+  return t;
+}
+
+async function loadTimed(dir: string, target: 'wasm' | 'webgpu'): Promise<Timed> {
+  if (target === 'wasm') return loadCompiled(dir);
+  const { loadCompiledWebGpu } = await import('../runtime/webgpu.js');
+  const { nodeDevice } = await import('../runtime/webgpu-node.js');
+  return loadCompiledWebGpu(dir, { device: await nodeDevice() });
+}
+
+async function compileTo(dir: string, target: 'wasm' | 'webgpu', module: Module, opts: { passes?: string; profile?: DeviceProfile; bind?: Record<string, number> }): Promise<CostReport> {
+  if (target === 'wasm') {
+    const c = await compileWasm(module, opts);
+    writeArtifact(dir, c);
+    return c.report;
+  }
+  const { compileWebGpu, writeWebGpuArtifact } = await import('../backends/webgpu/index.js');
+  const c = compileWebGpu(module, opts);
+  writeWebGpuArtifact(dir, c);
+  return c.cost;
+}
+
+async function measure(args: { positionals: string[]; options: Record<string, unknown> }, ctx: CliContext, profileFor: (t: 'wasm' | 'webgpu') => DeviceProfile): Promise<Measured> {
   const o = args.options;
   const path = resolve(ctx.cwd, args.positionals[0]!);
   const runs = intOption(o, 'runs', 1), warmup = intOption(o, 'warmup', 0);
+  const passes = typeof o['passes'] === 'string' ? o['passes'] : undefined;
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-bench-'));
   try {
     let dir = path;
     let report: CostReport;
+    let target: 'wasm' | 'webgpu';
     let bind: Record<string, number> = typeof o['bind'] === 'string' ? parseBind(o['bind']) : {};
     if (isCompiledDir(path)) {
+      const format = (JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as { format?: string }).format;
+      target = format === 'tenth-webgpu/1' ? 'webgpu' : 'wasm';
       report = JSON.parse(readFileSync(join(path, 'report.json'), 'utf8')) as CostReport;
       if (report.format !== 'tenth-report/1') fail('E102', `${join(path, 'report.json')} is not a tenth cost report (recompile it)`);
-      if (typeof o['device'] === 'string' || typeof o['bind'] === 'string' || typeof o['data'] === 'string') {
-        ctx.io.err('note: a compiled folder is timed against its own report.json (its device and sizes); give the model to use --device/--bind/--data\n');
+      if (typeof o['device'] === 'string' || typeof o['bind'] === 'string' || typeof o['data'] === 'string' || typeof o['target'] === 'string') {
+        ctx.io.err('note: a compiled folder is timed against its own report.json (its target, device and sizes); give the model to use --target/--device/--bind/--data\n');
       }
       bind = { ...report.bind };
     } else {
-      const module = await loadModule(ctx.cwd, args.positionals[0]!);
+      target = targetOf(o);
       dir = join(tmp, 'compiled');
       // Sizes from the data, when given, so that predictions describe the timed run.
       if (typeof o['data'] === 'string') {
-        const probe = await compileWasm(await loadModule(ctx.cwd, args.positionals[0]!), { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined });
-        writeArtifact(dir, probe);
-        bind = readFeeds(await loadCompiled(dir), resolve(ctx.cwd, o['data'])).bind;
+        writeArtifact(dir, await compileWasm(await loadModule(ctx.cwd, args.positionals[0]!), { passes }));
+        bind = readFeeds((await loadCompiled(dir)).manifest.inputs, resolve(ctx.cwd, o['data'])).bind;
       }
-      const compiled = await compileWasm(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, profile, bind });
-      writeArtifact(dir, compiled);
-      report = compiled.report;
+      report = await compileTo(dir, target, await loadModule(ctx.cwd, args.positionals[0]!), { passes, profile: profileFor(target), bind });
     }
-    const m = await loadCompiled(dir);
-    const feeds = typeof o['data'] === 'string' && !isCompiledDir(path) ? readFeeds(m, resolve(ctx.cwd, o['data'])).feeds : onesFeeds(m, bind);
+    const m = await loadTimed(dir, target);
+    const feeds = typeof o['data'] === 'string' && !isCompiledDir(path) ? readFeeds(m.manifest.inputs, resolve(ctx.cwd, o['data'])).feeds : onesFeeds(m.manifest.inputs, bind);
     for (let i = 0; i < warmup; i++) await m.profile(feeds, 1);
     const samples: number[][] = report.kernels.map(() => []);
     const totals: number[] = [];
@@ -131,7 +168,7 @@ function formatBench(r: Measured, runs: number): string {
   const line = (row: readonly string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   const predTotal = r.report.predicted.latencyMs * 1e3;
   return [
-    `bench: ${r.report.model} (wasm) on this machine against ${r.report.device.name}, median of ${runs} runs per kernel`,
+    `bench: ${r.report.model} (${r.report.target}) on this machine against ${r.report.device.name}, median of ${runs} runs per kernel`,
     line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line),
     '',
     `total: predicted ${fmtUs(predTotal)}, measured ${fmtUs(r.measuredTotalUs)} (ratio ${(r.measuredTotalUs / (predTotal || 1)).toFixed(2)})`,
@@ -139,9 +176,11 @@ function formatBench(r: Measured, runs: number): string {
   ].join('\n') + '\n';
 }
 
-function profileOption(ctx: CliContext, o: Readonly<Record<string, unknown>>): DeviceProfile {
-  const v = typeof o['device'] === 'string' ? o['device'] : DEFAULT_PROFILE.wasm;
-  return loadProfile(BUNDLED_PROFILES[v] ? v : resolve(ctx.cwd, v));
+function profileOption(ctx: CliContext, o: Readonly<Record<string, unknown>>): (t: 'wasm' | 'webgpu') => DeviceProfile {
+  return (t) => {
+    const v = typeof o['device'] === 'string' ? o['device'] : DEFAULT_PROFILE[t];
+    return loadProfile(BUNDLED_PROFILES[v] ? v : resolve(ctx.cwd, v));
+  };
 }
 
 export const benchCommand: Command = {
@@ -149,8 +188,9 @@ export const benchCommand: Command = {
     name: 'bench',
     summary: 'Time every kernel of a model on this machine and compare with the cost report\'s predictions.',
     details: [
-      'MODEL is compiled for wasm first (with --data, for the sizes of that data); a compiled DIR is timed',
-      'against its report.json. Each run calls the kernels one by one in order; per-kernel medians over',
+      'MODEL is compiled for --target (default wasm; with --data, for the sizes of that data); a compiled DIR is timed',
+      'against its report.json. Each run calls the kernels one by one in order (WebGPU: each dispatch submitted and',
+      'waited for, on Dawn in Node); per-kernel medians over',
       '--runs runs are printed beside the predicted times, with Spearman\'s rank correlation over all kernels.',
     ].join('\n'),
     positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled wasm folder' }],
@@ -181,8 +221,7 @@ export const calibrateCommand: Command = {
   },
   async run(args, ctx) {
     if (typeof args.options['out'] !== 'string') fail('E108', 'calibrate needs --out FILE');
-    const base = profileOption(ctx, args.options);
-    const r = await measure(args, ctx, base);
+    const r = await measure(args, ctx, profileOption(ctx, args.options));
     const profile = calibrateProfile(r.report.device, r.report, r.kernels.map((k) => k.measuredUs));
     const out = resolve(ctx.cwd, args.options['out']);
     writeFileSync(out, JSON.stringify(profile, null, 2) + '\n');
