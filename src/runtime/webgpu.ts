@@ -9,6 +9,7 @@
 // copies of the outputs, one submit, one map of the read-back buffer. No CPU round trip between
 // kernels.
 
+import { bindDerived } from './dims.js';
 import { readBytes } from './fetch.js';
 import { bufferBytes, planArena, type ArenaPlan } from './plan.js';
 
@@ -25,6 +26,9 @@ export interface WebGpuManifest {
   readonly format: string;
   readonly name: string;
   readonly symbols: readonly string[];
+  readonly derived?: Readonly<Record<string, unknown>>;
+  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
+  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
   readonly alignment: number;
   readonly weightsBytes: number;
   readonly inputs: readonly MTensor[];
@@ -153,6 +157,9 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     return b;
   }
 
+  // Dims that size a buffer must not come out negative.
+  const sizing = new Set(manifest.buffers.flatMap((b) => b.shape.filter((d): d is string => typeof d === 'string')));
+
   function planFor(inputs: Readonly<Record<string, RunTensor>>): Bound {
     const bind: Record<string, number> = {};
     for (const inp of manifest.inputs) {
@@ -171,6 +178,8 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
       const want = ARRAY_NAMES[inp.dtype];
       if (want && t.data.constructor.name !== want) throw new Error(`tenth runtime: input '${inp.name}' must be a ${want} (${inp.dtype})`);
     }
+    // Dims computed from the bound ones and from the data of small integer inputs (dims.ts).
+    if (manifest.derived) bindDerived(manifest, (name) => inputs[name]!.data, bind, sizing);
     manifest.symbols.forEach((s) => (bind[s] ??= 1));
     const key = manifest.symbols.map((s) => `${s}=${bind[s]}`).join(',');
     const known = bound.get(key);

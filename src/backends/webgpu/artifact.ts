@@ -65,6 +65,12 @@ export interface GpuManifest {
   readonly format: 'tenth-webgpu/1';
   readonly name: string;
   readonly symbols: readonly string[];
+  /** Symbols not bound by an input dim: expression trees the runtime evaluates (dynamic-dims.ts). */
+  readonly derived?: Readonly<Record<string, unknown>>;
+  /** Data symbols those trees use: element `index` of input `input`. */
+  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
+  /** Derived dims that must be nonzero, else the inputs do not fit the model. */
+  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
   /** Alignment of arena buffers in bytes. */
   readonly alignment: number;
   readonly weightsBytes: number;

@@ -5,7 +5,9 @@
 import { fail } from '../../../ir/diagnostics.js';
 import type { Func, Op, Value } from '../../../ir/ir.js';
 import { formatLoc } from '../../../ir/location.js';
+import { dynamicDims } from './dynamic-dims.js';
 import { kernelFor } from './kernels/index.js';
+import { REDUCE_OPS } from './kernels/rows.js';
 import { GPU_ESIZE } from './wgsl.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
@@ -29,8 +31,8 @@ export function checkSupported(func: Func): void {
         const v = op.attrs.get(a)?.value;
         return v === undefined || v === 'nchw' || v === 'oihw';
       });
-      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk || !layoutOk) {
-        const key = !dtypeOk ? `${op.name} (dtype)` : !layoutOk ? `${op.name} (layout)` : op.name;
+      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk || !layoutOk || runtimeAxes(op)) {
+        const key = !dtypeOk ? `${op.name} (dtype)` : !layoutOk ? `${op.name} (layout)` : runtimeAxes(op) ? `${op.name} (axes known only at run time)` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(key, list);
@@ -45,10 +47,10 @@ export function checkSupported(func: Func): void {
       missing.set(`${v.type.dtype} (dtype)`, list);
     }
   }
-  // Symbols are bound from the input dims at run time; a dim that depends on a tensor's values
-  // (a reshape to a shape input) has no value the runtime could bind.
-  const bound = new Set(func.body.args.flatMap((a) => (a.type.shape ?? []).filter((d): d is string => typeof d === 'string')));
-  const unbound = symbolsOf(func).filter((s) => !bound.has(s));
+  // Symbols are bound from the input dims at run time, or evaluated from expressions over them and
+  // over the data of small integer inputs (dynamic-dims.ts); any other dim that depends on a
+  // tensor's values (a computed shape) has no value the runtime could bind.
+  const { unbound } = dynamicDims(func, symbolsOf(func));
   if (unbound.length > 0) {
     fail('E205', `the webgpu backend needs dims known from the input shapes; ${unbound.length} depend on tensor values: ${unbound.slice(0, 2).join(', ')}`, undefined,
       ['fold the shape computation to constants, or make the shape an input dim']);
@@ -58,6 +60,16 @@ export function checkSupported(func: Func): void {
     fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
       names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
   }
+}
+
+/**
+ * A reduction whose axes come from data: the reduce kernel reads the reduced axes off the result
+ * type (dims that became 1), which a run-time dim (an expression over the axes) does not show.
+ */
+function runtimeAxes(op: Op): boolean {
+  if (!REDUCE_OPS.includes(op.name)) return false;
+  const xd = op.operands[0]?.type.shape, yd = op.results[0]?.type.shape;
+  return !!xd && !!yd && yd.some((d, a) => typeof d === 'string' && d !== xd[a]);
 }
 
 export function symbolsOf(func: Func): string[] {

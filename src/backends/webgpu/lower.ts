@@ -17,6 +17,7 @@ import type { GpuBuffer, GpuCompileReport, GpuKernel, GpuKernelReport, GpuManife
 import { type KernelCtx, type KernelDef, type MapKernel, type SpecialShader, sameDims, strides, coords } from './kernel-api.js';
 import { kernelFor, kernelLabel } from './kernels/index.js';
 import { checkSupported, symbolsOf } from './check.js';
+import { dynamicDims } from './dynamic-dims.js';
 import { MAP_WG, mapShader, shaderText } from './shader-text.js';
 import { addU, Body, GPU_ESIZE, literal, loadWord, mulU, REG, storeWord, u32 } from './wgsl.js';
 
@@ -350,7 +351,7 @@ export function lowerModule(module: Module): Lowered {
   const bind: Record<string, number> = {};
   symbols.forEach((s) => (bind[s] = 1));
   const manifest: GpuManifest = {
-    format: 'tenth-webgpu/1', name: module.name, symbols, alignment: ALIGN, weightsBytes: weights.length,
+    format: 'tenth-webgpu/1', name: module.name, symbols, ...dynamicDims(func, symbols).dims, alignment: ALIGN, weightsBytes: weights.length,
     inputs, outputs, buffers, uniforms: slots, kernels, features: [], workgroupStorageBytes: wgBytesMax,
   };
   return {
