@@ -24,6 +24,12 @@ export interface TargetProfile {
   readonly name: string;
   /** Preferred activation layout for convolutions and pooling. */
   readonly layout: 'nchw' | 'nhwc' | 'nchw4c';
+  /**
+   * Activation layouts the backend's spatial kernels implement (weights follow: nhwc -> ohwi,
+   * nchw4c -> oihw4o). select-layout{layout=auto} never gives an op a layout outside this list,
+   * since a kernel that ignored one would compute garbage. Absent = all of them (the interpreter).
+   */
+  readonly layouts?: readonly ('nchw' | 'nhwc' | 'nchw4c')[];
   /** Arena alignment in bytes for planned buffers. */
   readonly alignment: number;
 }

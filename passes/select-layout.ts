@@ -51,7 +51,7 @@ import {
 
 interface Choice { rel: Relayout; cost: number }
 
-function chooseMove(cls: LayoutClass, target: Layout): Choice | undefined {
+function chooseMove(cls: LayoutClass, target: Layout, allowed: readonly Layout[]): Choice | undefined {
   if (cls.layout === 'mixed') return undefined;
   let best: Choice | undefined;
   const consider = (rel: Relayout, free: boolean): void => {
@@ -62,7 +62,7 @@ function chooseMove(cls: LayoutClass, target: Layout): Choice | undefined {
   if (cls.layout !== null) {
     const from = cls.layout;
     for (const to of [target, ...LAYOUTS.filter((l) => l !== target)]) {
-      if (to !== from) consider(layoutRelayout(from, to, cls.rank), to === target);
+      if (to !== from && allowed.includes(to)) consider(layoutRelayout(from, to, cls.rank), to === target);
     }
     return best;
   }
@@ -99,7 +99,7 @@ function valueNames(f: Func): Set<string> {
   return used;
 }
 
-function processRegion(region: Region, target: Layout, env: Omit<MoveEnv, 'region'>): void {
+function processRegion(region: Region, target: Layout, allowed: readonly Layout[], env: Omit<MoveEnv, 'region'>): void {
   const menv: MoveEnv = { ...env, region };
   // Each applied move has cost <= 0 and either removes a transpose or moves a class to the
   // target for good; the bound only guards against a bug looping forever.
@@ -111,14 +111,14 @@ function processRegion(region: Region, target: Layout, env: Omit<MoveEnv, 'regio
     let applied = false;
     for (const cls of classes) {
       if (cls.transposes.some((t) => busy.has(t))) continue;
-      const move = chooseMove(cls, target);
+      const move = chooseMove(cls, target, allowed);
       if (!move) continue;
       for (const t of applyMove(cls, move.rel, menv)) busy.add(t);
       applied = true;
     }
     if (!applied) break;
   }
-  for (const op of [...region.ops]) for (const r of op.regions) processRegion(r, target, env);
+  for (const op of [...region.ops]) for (const r of op.regions) processRegion(r, target, allowed, env);
 }
 
 /** The weight packing that suits a conv computing in its output layout (or input, if that is NCHW). */
@@ -209,6 +209,10 @@ function run(module: Module, ctx: PassContext, options: PassOptions): PassResult
   const opt = String(options.layout ?? 'auto');
   const target = (opt === 'auto' ? ctx.target.layout : opt) as Layout;
   if (!(LAYOUTS as readonly string[]).includes(target)) throw new Error(`select-layout: unknown layout '${target}'`);
+  // An explicit layout option is the user's choice; 'auto' stays within what the target's kernels
+  // implement (a backend lowering refuses the others with E201).
+  const allowed: readonly Layout[] = opt === 'auto' ? (ctx.target.layouts ?? LAYOUTS) : LAYOUTS;
+  if (!allowed.includes(target)) throw new Error(`select-layout: target '${ctx.target.name}' prefers layout '${target}' but does not list it in its layouts`);
   const before = countTransposes(module);
   const replacedConsts = new Set<Op>();
   const converted = new Set<Op>();
@@ -216,7 +220,7 @@ function run(module: Module, ctx: PassContext, options: PassOptions): PassResult
   for (const f of module.funcs) {
     const names = new Names(valueNames(f));
     const env = { module, body: f.body, names, replacedConsts, converted, counters };
-    processRegion(f.body, target, env);
+    processRegion(f.body, target, allowed, env);
     repackWeights(f.body, { ...env, region: f.body });
   }
   removeDeadConsts(module, replacedConsts);

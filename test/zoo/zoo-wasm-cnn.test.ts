@@ -4,12 +4,10 @@
 //   shape rules (ir/ops/nn-common.ts windowDimSym and friends) give '?' for a symbolic spatial size
 //   instead of an expression, so no CNN over a dynamic height/width/time compiles
 //   (.tmp/zoo/conv-symbolic.onnx). Their static-spatial twins unet_static and tcn_static cover the ops.
-// - convnext, swin, keras_cnn and shufflenet are miscompiled at O2: next to a Transpose to or from
-//   channels-last (Conv -> Transpose(0,2,3,1); tf2onnx's NHWC input -> Transpose(0,3,1,2) -> Conv)
-//   select-layout gives conv, max_pool, global_average_pool and batch_normalization the attributes
-//   layout/out_layout = "nhwc" and weight_layout = "ohwi"; the interpreter honours them, the wasm
-//   kernels ignore them (webgpu refuses them with E201). Repros: .tmp/zoo/conv-nhwc-out.ir,
-//   maxpool-nhwc-out.ir, batchnorm-nhwc-out.ir, conv-nhwc-in.ir. Without select-layout all match.
+// - convnext, swin, keras_cnn and shufflenet were miscompiled at O2 (fixed): next to a Transpose to
+//   or from channels-last, select-layout gave conv, max_pool, global_average_pool and
+//   batch_normalization nhwc/ohwi layouts that the wasm kernels ignored. select-layout now keeps to
+//   the target profile's `layouts` (wasm: nchw) and the wasm lowering refuses any other layout (E201).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,11 +17,9 @@ import { mismatch, referenceCases, runWasmCases } from './harness.js';
 import { ZOO } from './models.js';
 import { wasmZooSuite } from './wasm-suite.js';
 
-const LAYOUT_BUG = 'O2 select-layout gives conv/max_pool/batch_normalization nhwc/ohwi layouts that the wasm kernels ignore';
-
 describe('zoo on wasm: CNNs', () => {
-  wasmZooSuite(['resnet', 'mobilenet', 'unet_static', 'tcn_static', 'yolo', 'style_transfer', 'vit', 'mlp_mixer', 'multi_input'], ['unet', 'tcn'],
-    { convnext: LAYOUT_BUG, swin: LAYOUT_BUG, keras_cnn: LAYOUT_BUG, shufflenet: LAYOUT_BUG });
+  wasmZooSuite(['resnet', 'mobilenet', 'unet_static', 'tcn_static', 'yolo', 'style_transfer', 'vit', 'mlp_mixer', 'multi_input',
+    'convnext', 'swin', 'keras_cnn', 'shufflenet'], ['unet', 'tcn']);
 
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-zoo-wasm-nolayout-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -20,7 +20,8 @@ import { relaxWat } from './relaxed.js';
 import { MAX_PAGES, MAX_THREADS, RELAXED_THREADS_FILE, THREADS_FILE } from './threads.js';
 
 /** What the passes are told about this target: NCHW kernels, 16-byte (v128) alignment. */
-export const WASM_PROFILE: TargetProfile = { name: 'wasm', layout: 'nchw', alignment: 16 };
+// The kernels read NCHW activations and OIHW weights only (lower.ts refuses other layout attributes).
+export const WASM_PROFILE: TargetProfile = { name: 'wasm', layout: 'nchw', layouts: ['nchw'], alignment: 16 };
 export const DEFAULT_PIPELINE = 'O2';
 
 export interface CompiledWasm {

@@ -23,7 +23,7 @@ import { CONTROL_OPS, checkControl, planRegions, sizeLoopScans } from './regions
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
-import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
+import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 import { MIN_WORK, placeBarriers, threadedPrelude, threadedRun, unitMarkers } from './threads.js';
 import { takenByEpilogue } from './kernels/conv-epilogue.js';
 
@@ -60,10 +60,12 @@ function checkSupported(func: Func): void {
     for (const op of ops) {
       op.regions.forEach((r) => walk(r.ops));
       if (op.name === 'fused' || STRUCTURAL.has(op.name)) continue;
-      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name)) {
-        const list = missing.get(op.name) ?? [];
+      const layout = unsupportedLayout(op);
+      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout) {
+        const key = layout ? `${op.name} (${layout})` : op.name;
+        const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
-        missing.set(op.name, list);
+        missing.set(key, list);
       }
       if (op.regions.length > 0) checkControl(op);
       for (const v of [...op.results, ...op.operands]) {
@@ -90,6 +92,19 @@ function checkSupported(func: Func): void {
     fail('E201', `the wasm backend does not support: ${names.join(', ')}`, undefined,
       names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
   }
+}
+
+/**
+ * The kernels read NCHW activations and OIHW weights only; select-layout (for a profile that lists
+ * more layouts, or given layout=...) may set others, which a kernel would silently ignore.
+ * Only string values: lstm/gru/rnn have an integer `layout` of their own.
+ */
+function unsupportedLayout(op: Op): string | undefined {
+  for (const [a, ok] of [['layout', 'nchw'], ['out_layout', 'nchw'], ['weight_layout', 'oihw']] as const) {
+    const v = op.attrs.get(a);
+    if (v?.kind === 'string' && v.value !== ok) return `${a} = "${v.value}"`;
+  }
+  return undefined;
 }
 
 /** Why a result has unknown dims: a rank-changing or shape operand known only at run time. */
@@ -122,6 +137,13 @@ function dimSources(func: Func): DimSources {
       for (let k = 0; k < n; k++) s!.data.set(dataSymbol(a.name, k, float), [i, k]);
     }
   });
+  // An input dim that reads as an expression ("n + 1", transformers' "past_sequence + sequence")
+  // means that expression to the shape rules: when its symbols are bound elsewhere it becomes a
+  // derived dim, which the runtime checks against the input's actual dim (src/runtime/dims.ts).
+  for (const [d] of [...s.bound]) {
+    const e = isCompoundDim(d) ? dimExpr(d) : undefined;
+    if (e && exprSymbols(e).every((x) => s!.data.has(x) || (s!.bound.has(x) && !isCompoundDim(x)))) s.bound.delete(d);
+  }
   SOURCES.set(func, s);
   return s;
 }

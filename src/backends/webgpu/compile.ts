@@ -17,7 +17,8 @@ import { webgpuReport } from './cost.js';
 import { lowerModule } from './lower.js';
 
 /** What the passes are told about this target: NCHW kernels, 256-byte aligned storage bindings. */
-export const WEBGPU_PROFILE: TargetProfile = { name: 'webgpu', layout: 'nchw', alignment: 256 };
+// The spatial kernels read NCHW activations and OIHW weights only (check.ts refuses the others).
+export const WEBGPU_PROFILE: TargetProfile = { name: 'webgpu', layout: 'nchw', layouts: ['nchw'], alignment: 256 };
 export const DEFAULT_PIPELINE = 'O2';
 
 export interface CompiledWebGpu {
