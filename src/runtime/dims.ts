@@ -2,7 +2,8 @@
 // compiler from ir/symbolic.ts, which this runtime must not import) over symbols bound from input
 // dims and data symbols read from small integer inputs. Evaluated before each run into the dims
 // table; a binding that gives an impossible size (negative, fractional, beyond i32) is refused
-// with an error naming the inputs it came from.
+// with an error naming the inputs it came from, and so is an input whose dim is written as an
+// expression (a dim_param "n + 1") that the other input dims contradict.
 
 interface Node { readonly k: string; readonly v?: number; readonly name?: string; readonly args?: readonly Node[] }
 
@@ -75,6 +76,14 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
     const bad = !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1 || (sizes.has(d) && v < 0);
     if (bad) {
       throw new Error(`tenth runtime: these inputs give dim '${d}' the impossible value ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
+    }
+    // A derived dim already bound is an input dim written as an expression ("n + 1"): the input
+    // must have exactly the size the expression gives.
+    const given = bind[d];
+    if (given !== undefined && given !== v) {
+      const inp = m.inputs.find((i) => i.shape.includes(d));
+      const axis = inp ? inp.shape.indexOf(d) : -1;
+      throw new Error(`tenth runtime: input '${inp?.name ?? '?'}' dim ${axis} ('${d}') is ${given}, but '${d}' = ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
     }
     bind[d] = v;
   }

@@ -1,9 +1,9 @@
 // Inputs that do not fit a model must be refused, as onnxruntime and tenth's interpreter refuse
-// them, never answered. KNOWN BUG (it.fails until fixed): a dim_param that reads as an expression,
-// as transformers names the attention mask's dim ("past_sequence + sequence"), is an opaque symbol
-// at the input (bound from the data, never checked) but the expression past_sequence+sequence
-// inside shape rules, so the WASM runtime accepts a mask of the wrong length and reads it with the
-// wrong row stride (repro: .tmp/zoo/dim-param-expression.onnx, made by .tmp/zoo/repro3.ts).
+// them, never answered. A dim_param that reads as an expression, as transformers names the
+// attention mask's dim ("past_sequence + sequence"), was an opaque symbol at the input (bound from
+// the data, never checked) but the expression past_sequence+sequence inside shape rules, so the
+// WASM runtime accepted a mask of the wrong length (fixed: the runtime checks such an input dim
+// against the expression; repro .tmp/zoo/dim-param-expression.onnx, made by .tmp/zoo/repro3.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,8 +52,8 @@ describe('zoo: inputs that do not fit are refused', () => {
     expect(() => interpret(importZoo(exprDim), bad)).toThrow(/do not broadcast/);
   });
 
-  it.fails('KNOWN BUG: the wasm runtime refuses it too (today it answers [21, 32, 43])', async () => {
-    await expect(wasmRun(exprDim, bad)).rejects.toThrow();
+  it('the wasm runtime refuses it too, naming the input and the dim', async () => {
+    await expect(wasmRun(exprDim, bad)).rejects.toThrow(/input 'y' dim 0 \('n \+ 1'\) is 5, but 'n \+ 1' = 4/);
   });
 
   // gpt2_past with an attention mask of past + sequence + 2 columns.
@@ -65,7 +65,7 @@ describe('zoo: inputs that do not fit are refused', () => {
     expect(() => interpret(importZoo(m), badMask)).toThrow(/do not broadcast/);
   });
 
-  it.fails('KNOWN BUG: the wasm runtime refuses that mask too (today it answers)', async () => {
-    await expect(wasmRun(m, badMask)).rejects.toThrow();
+  it('the wasm runtime refuses that mask too, naming the input and the dim', async () => {
+    await expect(wasmRun(m, badMask)).rejects.toThrow(/input '\w+' dim 1 \('past_sequence \+ sequence'\) is 10, but 'past_sequence \+ sequence' = 8/);
   });
 });
