@@ -7,7 +7,6 @@ import type { Func, Op, Value } from '../../../ir/ir.js';
 import { formatLoc } from '../../../ir/location.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { kernelFor } from './kernels/index.js';
-import { REDUCE_OPS } from './kernels/rows.js';
 import { GPU_ESIZE } from './wgsl.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
@@ -31,8 +30,8 @@ export function checkSupported(func: Func): void {
         const v = op.attrs.get(a)?.value;
         return v === undefined || v === 'nchw' || v === 'oihw';
       });
-      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk || !layoutOk || runtimeAxes(op)) {
-        const key = !dtypeOk ? `${op.name} (dtype)` : !layoutOk ? `${op.name} (layout)` : runtimeAxes(op) ? `${op.name} (axes known only at run time)` : op.name;
+      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk || !layoutOk) {
+        const key = !dtypeOk ? `${op.name} (dtype)` : !layoutOk ? `${op.name} (layout)` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(key, list);
@@ -60,16 +59,6 @@ export function checkSupported(func: Func): void {
     fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
       names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
   }
-}
-
-/**
- * A reduction whose axes come from data: the reduce kernel reads the reduced axes off the result
- * type (dims that became 1), which a run-time dim (an expression over the axes) does not show.
- */
-function runtimeAxes(op: Op): boolean {
-  if (!REDUCE_OPS.includes(op.name)) return false;
-  const xd = op.operands[0]?.type.shape, yd = op.results[0]?.type.shape;
-  return !!xd && !!yd && yd.some((d, a) => typeof d === 'string' && d !== xd[a]);
 }
 
 export function symbolsOf(func: Func): string[] {

@@ -44,6 +44,11 @@ export interface MapKernel {
   reads?(op: Op): readonly number[];
   /** Emit statements for the element at flat index `i` (u32) of result `result` and return its expression. */
   value(k: KernelCtx, op: Op, i: string, result?: number): string;
+  /**
+   * Computes a result from empty operands too (a reduction over an empty box gives its initial
+   * value); by default a dispatch that reads an empty operand runs no workgroups.
+   */
+  readonly emptyOperands?: boolean;
   /** Several results, each computed by its own dispatch (split). */
   readonly multi?: boolean;
   /**

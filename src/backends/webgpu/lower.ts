@@ -283,7 +283,7 @@ export function lowerModule(module: Module): Lowered {
     const anchorReg = REG[y.type.dtype]!;
     // An empty result (a zero dim): nothing to compute, and index arithmetic over a zero dim
     // would not even compile (WGSL rejects constant division by zero). Zero workgroups.
-    const empty = shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
+    const empty = shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !(kernelFor(o) as { emptyOperands?: boolean }).emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
     if (empty) {
       main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}: empty, nothing to do`);
       epi.comment('empty');

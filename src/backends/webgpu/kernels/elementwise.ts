@@ -25,7 +25,8 @@ const OPS: Record<string, Expr> = {
   identity: ([a]) => a!,
   relu: ([a], _o, reg) => `max(${a}, ${literal(0, reg)})`,
   exp: ([a]) => `exp(${a})`,
-  log: ([a]) => `log(${a})`,
+  // log(0) = -inf (SwiftShader gives -88); the infinity is built at run time, WGSL constants cannot hold one.
+  log: ([a]) => `select(log(${a}), bitcast<f32>(0xff800000u | (bitcast<u32>(${a}) & 0u)), ${a} == 0.0f)`,
   tanh: ([a]) => `tanh_f32(${a})`,
   sigmoid: ([a]) => `(1.0f / (1.0f + exp(-${a})))`,
   erf: ([a]) => `erf_f32(${a})`,

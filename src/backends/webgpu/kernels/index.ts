@@ -4,6 +4,7 @@ import type { Op } from '../../../../ir/ir.js';
 import type { KernelDef } from '../kernel-api.js';
 import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, SPLIT_KERNEL, RANGE_KERNEL, CONSTANT_OF_SHAPE_KERNEL, TRANSPOSE_KERNEL, TRILU_KERNEL } from './data.js';
 import { PAD_KERNEL } from './pad.js';
+import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './reduce-dynamic.js';
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { CONV_KERNEL, GEMM_KERNEL, MATMUL_KERNEL } from './gemm.js';
 import { ARG_KERNEL, HARDMAX_KERNEL, LAYER_NORM_KERNEL, REDUCE_KERNEL, REDUCE_OPS, SOFTMAX_KERNEL } from './rows.js';
@@ -24,6 +25,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
 
 export function kernelFor(op: Op): KernelDef | undefined {
   if (op.name === 'conv' && isDepthwise(op)) return DEPTHWISE_KERNEL;
+  if (hasRuntimeAxes(op)) return REDUCE_DYNAMIC_KERNEL;
   return KERNELS.get(op.name);
 }
 
