@@ -1,0 +1,72 @@
+// More f32 elementwise ops as map kernels (chained like those of elementwise.ts): inverse and
+// hyperbolic trigonometry, tan, selu, celu, thresholded_relu, shrink, mish, is_inf, prelu.
+// SwiftShader's builtins cancel near 0 where the result is about x (sinh, asinh, atanh), so those
+// use odd Taylor polynomials below 0.3 (next term < 1e-7 relative) and the log/exp forms above.
+// tan, mish call elementwise.ts's sincos_f32, tanh_f32, softplus_f32 helpers (added to a shader
+// by name).
+
+import type { Op, Value } from '../../../../ir/ir.js';
+import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
+import { f32Lit } from '../wgsl.js';
+
+type Expr = (k: KernelCtx, x: string, op: Op, i: string) => string;
+const f = f32Lit;
+
+/** p(x) for |x| < 0.3, else big(x); `x` must be a name (it is read several times). */
+const small = (k: KernelCtx, x: string, poly: string, big: string): string => k.body.let('v', `select(${big}, ${poly}, abs(${x}) < 0.3f)`);
+
+const OPS: Readonly<Record<string, Expr>> = {
+  asin: (_k, x) => `asin(${x})`,
+  acos: (_k, x) => `acos(${x})`,
+  atan: (_k, x) => `atan(${x})`,
+  tan: (_k, x) => `(sincos_f32(${x}, 0i) / sincos_f32(${x}, 1i))`,
+  cosh: (_k, x) => `(0.5f * (exp(${x}) + exp(-${x})))`,
+  sinh: (k, x) => {
+    const s = k.body.let('s', `${x} * ${x}`);
+    return small(k, x, `${x} * (1.0f + ${s} * (0.16666667f + ${s} * (0.0083333333f + ${s} * 0.00019841270f)))`, `(0.5f * (exp(${x}) - exp(-${x})))`);
+  },
+  asinh: (k, x) => {
+    const s = k.body.let('s', `${x} * ${x}`);
+    const big = `sign(${x}) * log(abs(${x}) + sqrt(${s} + 1.0f))`;
+    return small(k, x, `${x} * (1.0f + ${s} * (-0.16666667f + ${s} * (0.075f + ${s} * (-0.044642857f + ${s} * 0.030381944f))))`, big);
+  },
+  acosh: (_k, x) => `log(${x} + sqrt(${x} * ${x} - 1.0f))`,
+  atanh: (k, x) => {
+    const s = k.body.let('s', `${x} * ${x}`);
+    const poly = `${x} * (1.0f + ${s} * (0.33333333f + ${s} * (0.2f + ${s} * (0.14285714f + ${s} * (0.11111111f + ${s} * 0.090909091f)))))`;
+    return small(k, x, poly, `(0.5f * log((1.0f + ${x}) / (1.0f - ${x})))`);
+  },
+  selu: (_k, x, op) => {
+    const a = floatAttr(op, 'alpha', 1.67326319217681884765625), g = floatAttr(op, 'gamma', 1.05070102214813232421875);
+    return `select(${f(g)} * (${f(a)} * exp(${x}) - ${f(a)}), ${f(g)} * ${x}, ${x} > 0.0f)`;
+  },
+  celu: (_k, x, op) => {
+    const a = floatAttr(op, 'alpha', 1);
+    return `(max(${x}, 0.0f) + min(${f(a)} * (exp(${x} / ${f(a)}) - 1.0f), 0.0f))`;
+  },
+  thresholded_relu: (_k, x, op) => `select(0.0f, ${x}, ${x} > ${f(floatAttr(op, 'alpha', 1))})`,
+  shrink: (_k, x, op) => {
+    const b = f(floatAttr(op, 'bias', 0)), l = floatAttr(op, 'lambd', 0.5);
+    return `select(select(0.0f, ${x} - ${b}, ${x} > ${f(l)}), ${x} + ${b}, ${x} < ${f(-l)})`;
+  },
+  mish: (_k, x) => `(${x} * tanh_f32(softplus_f32(${x})))`,
+  is_inf: (_k, x, op) => {
+    const w = `bitcast<u32>(${x})`;
+    const pos = intAttr(op, 'detect_positive', 1) !== 0, neg = intAttr(op, 'detect_negative', 1) !== 0;
+    return `(${pos ? `${w} == 0x7f800000u` : 'false'} || ${neg ? `${w} == 0xff800000u` : 'false'})`;
+  },
+};
+
+export const UNARY_EXTRA_OPS: readonly string[] = [...Object.keys(OPS), 'prelu'];
+
+export const UNARY_EXTRA_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: (op) => op.operands.map((_v, j) => j),
+  value: (k, op, i) => {
+    if (op.operands.some((v) => v && v.type.dtype !== 'f32')) k.fail(op, `${op.name} on ${op.operands[0]!.type.dtype} is not supported by the webgpu backend (f32 only)`);
+    const x = k.body.let('x', k.operand(op, 0, i));
+    if (op.name === 'prelu') return k.body.let('v', `select(${x}, ${x} * ${k.operand(op, 1, i)}, ${x} < 0.0f)`);
+    return k.body.let('v', OPS[op.name]!(k, x, op, i));
+  },
+  flops: (op: Op, numel: (v: Value) => number) => numel(op.results[0]!) * 10,
+};
