@@ -33,8 +33,8 @@ const COMMON: readonly OptionSpec[] = [
   { name: 'data', kind: 'string', arg: 'DIR', help: 'a test-data folder (input_K.pb) to run on; default: inputs of ones at the bound sizes' },
   { name: 'bind', kind: 'string', arg: 'SYM=N,...', help: 'sizes of symbolic dims when there is no --data (default 1 each)' },
   { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the predictions (default ${DEFAULT_PROFILE.wasm} for wasm, ${DEFAULT_PROFILE.webgpu} for webgpu)` },
-  { name: 'runs', kind: 'string', arg: 'N', help: 'timed runs of the whole kernel sequence (default 30)', default: '30' },
-  { name: 'warmup', kind: 'string', arg: 'N', help: 'untimed runs first (default 5)', default: '5' },
+  { name: 'runs', kind: 'string', arg: 'N', help: 'timed runs of the whole kernel sequence', default: '30' },
+  { name: 'warmup', kind: 'string', arg: 'N', help: 'untimed runs first', default: '5' },
   PASSES_OPTION,
 ];
 
@@ -168,10 +168,11 @@ function formatBench(r: Measured, runs: number): string {
   const line = (row: readonly string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   const predTotal = r.report.predicted.latencyMs * 1e3;
   return [
-    `bench: ${r.report.model} (${r.report.target}) on this machine against ${r.report.device.name}, median of ${runs} runs per kernel`,
+    `bench: ${r.report.model} (${r.report.target}) on this machine against ${r.report.device.name}` +
+      `${Object.keys(r.report.bind).length ? ` at ${Object.entries(r.report.bind).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}, median of ${runs} runs per kernel`,
     line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line),
     '',
-    `total: predicted ${fmtUs(predTotal)}, measured ${fmtUs(r.measuredTotalUs)} (ratio ${(r.measuredTotalUs / (predTotal || 1)).toFixed(2)})`,
+    `total: predicted ${fmtUs(predTotal)}, measured ${fmtUs(r.measuredTotalUs)} (median of the runs' totals; ratio ${(r.measuredTotalUs / (predTotal || 1)).toFixed(2)})`,
     `rank correlation (Spearman) of predicted and measured kernel times: ${Number.isNaN(r.rho) ? 'n/a (fewer than 2 kernels)' : r.rho.toFixed(3)} over ${r.kernels.length} kernels`,
   ].join('\n') + '\n';
 }
@@ -193,7 +194,7 @@ export const benchCommand: Command = {
       'waited for, on Dawn in Node); per-kernel medians over',
       '--runs runs are printed beside the predicted times, with Spearman\'s rank correlation over all kernels.',
     ].join('\n'),
-    positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled wasm folder' }],
+    positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled folder (wasm or webgpu)' }],
     options: [...COMMON, { name: 'json', kind: 'boolean', help: 'print {"kernels":[{name,predictedUs,measuredUs}],"spearman":r,...}' }],
   },
   async run(args, ctx) {
@@ -216,7 +217,7 @@ export const calibrateCommand: Command = {
       'factor per kernel family so that each family\'s predicted time matches its measured time. Use the result',
       'with `tenth compile --device FILE`; the report then names the calibrated profile.',
     ].join('\n'),
-    positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled wasm folder' }],
+    positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled folder (wasm or webgpu)' }],
     options: [...COMMON, { name: 'out', kind: 'string', arg: 'FILE', help: 'where to write the calibrated profile (JSON; required)' }],
   },
   async run(args, ctx) {

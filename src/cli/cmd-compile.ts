@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { compileWasm, DEFAULT_PIPELINE, writeArtifact } from '../backends/wasm/index.js';
 import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile } from '../report/profile.js';
-import { formatBatching, formatReport } from '../report/table.js';
+import { fmtBytes, fmtCount, formatBatching, formatReport } from '../report/table.js';
 import type { CliContext, Command } from './context.js';
 import { EXIT } from './context.js';
 import { PASSES_OPTION } from './cmd-passes.js';
@@ -48,6 +48,9 @@ export const compileCommand: Command = {
     const target = String(o['target']);
     if (!TARGETS.includes(target)) fail('E108', `unknown target '${target}' (available: ${TARGETS.join(', ')})`);
     const profile = loadProfile(typeof o['device'] === 'string' ? resolveProfile(ctx.cwd, o['device']) : DEFAULT_PROFILE[target as 'wasm' | 'webgpu']);
+    if (profile.target !== target) {
+      ctx.io.err(`note: device profile ${profile.name} describes ${profile.target} kernels; its predictions for ${target} kernels are only indicative\n`);
+    }
     const bind = typeof o['bind'] === 'string' ? parseBind(o['bind']) : undefined;
     const batching = batchingOptions(o);
     // WebGPU: one .wgsl per dispatch, plan.json, weights.bin, manifest.json, report.json/html.
@@ -61,8 +64,8 @@ export const compileCommand: Command = {
     writeArtifact(out, compiled);
     const r = compiled.report;
     const bound = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
-    ctx.io.out(`compiled ${r.kernels.length} kernels, ${si(r.totals.flops)}FLOP per run${bound ? ` at ${bound}` : ''}, ` +
-      `weights ${si(compiled.weights.length)}B${compiled.relaxed ? ', plus a relaxed-SIMD variant' : ''}${compiled.threads ? ', plus a threaded variant' : ''} -> ${o['out']}\n`);
+    ctx.io.out(`compiled ${r.kernels.length} kernels, ${fmtCount(r.totals.flops)} FLOPs per run${bound ? ` at ${bound}` : ''}, ` +
+      `weights ${fmtBytes(compiled.weights.length)}${compiled.relaxed ? ', plus a relaxed-SIMD variant' : ''}${compiled.threads ? ', plus a threaded variant' : ''} -> ${o['out']}\n`);
     if (o['quiet'] !== true) {
       ctx.io.out(`\n${formatReport(r)}\n`);
       if (compiled.batching) ctx.io.out(`\n${formatBatching(compiled.batching, compiled.batchDim ?? null)}\n`);
@@ -82,6 +85,7 @@ export function parseBind(text: string): Record<string, number> {
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const m = /^([^=\s]+)\s*=\s*(\d+)$/.exec(part);
     if (!m || Number(m[2]) < 1) fail('E108', `--bind: expected SYMBOL=SIZE with a size >= 1, got '${part}'`);
+    if (m[1]! in out) fail('E108', `--bind: '${m[1]}' is given twice`);
     out[m[1]!] = Number(m[2]);
   }
   return out;
@@ -100,9 +104,3 @@ function batchingOptions(o: Readonly<Record<string, unknown>>): { ratePerSec: nu
   return { ratePerSec: rate, p99TargetMs: p99, ...(has('batch-dim') ? { batchDim: String(o['batch-dim']) } : {}) };
 }
 
-/** 4768 -> '4.77 k', 3.1e8 -> '310 M': three significant digits and an SI prefix. */
-function si(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [scale, p] of units) if (n >= scale) return `${Number((n / scale).toPrecision(3))} ${p}`;
-  return `${n} `;
-}

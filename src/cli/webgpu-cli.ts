@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { compileWebGpu, writeWebGpuArtifact, type CompileOptions } from '../backends/webgpu/index.js';
-import { formatBatching, formatReport } from '../report/table.js';
+import { fmtBytes, fmtCount, formatBatching, formatReport } from '../report/table.js';
 import type { CompiledModel } from '../runtime/index.js';
 import { loadCompiledWebGpu } from '../runtime/webgpu.js';
 import { nodeDevice } from '../runtime/webgpu-node.js';
@@ -35,8 +35,8 @@ export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext, report
   writeWebGpuArtifact(out, compiled);
   const r = compiled.cost;
   const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
-  ctx.io.out(`compiled ${r.kernels.length} WGSL kernels, ${si(r.totals.flops)}FLOP per run${bind ? ` at ${bind}` : ''}, ` +
-    `weights ${si(compiled.weights.length)}B -> ${o['out']}\n`);
+  ctx.io.out(`compiled ${r.kernels.length} WGSL kernels, ${fmtCount(r.totals.flops)} FLOPs per run${bind ? ` at ${bind}` : ''}, ` +
+    `weights ${fmtBytes(compiled.weights.length)} -> ${o['out']}\n`);
   if (o['quiet'] !== true) {
     ctx.io.out(`\n${formatReport(r)}\n`);
     if (compiled.batching) ctx.io.out(`\n${formatBatching(compiled.batching, compiled.batchDim ?? null)}\n`);
@@ -66,8 +66,3 @@ export async function loadForWebGpu(cwd: string, path: string, model: string, pa
   }
 }
 
-function si(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [scale, p] of units) if (n >= scale) return `${Number((n / scale).toPrecision(3))} ${p}`;
-  return `${n} `;
-}

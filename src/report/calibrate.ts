@@ -50,8 +50,10 @@ export const median = (xs: readonly number[]): number => {
 /**
  * A calibrated copy of `profile`. The launch overhead becomes the median excess (measured minus
  * roofline time) of the cheapest quarter of the kernels; each kernel family (kernelFamily) gets an
- * efficiency factor = (sum of its roofline times) / (sum of its measured times minus the overhead),
- * so that, on this model, each family's predicted total equals its measured total.
+ * efficiency factor = (sum of its roofline times) / (sum of its measured times minus the overhead)
+ * over the kernels that are not launch-bound (roofline time at least the overhead and 2% of the
+ * measured time), clamped to [0.001, 4], so that, on this model, each such family's predicted total
+ * equals its measured total. Families with only launch-bound kernels get no factor.
  */
 export function calibrateProfile(profile: DeviceProfile, report: CostReport, measured: readonly number[]): DeviceProfile {
   const ks = report.kernels;
@@ -61,18 +63,25 @@ export function calibrateProfile(profile: DeviceProfile, report: CostReport, mea
   const bySize = ks.map((k, i) => [roof(k), measured[i]!] as const).sort((a, b) => a[0] - b[0]);
   const small = bySize.slice(0, Math.max(1, Math.floor(bySize.length / 4))).map(([r, m]) => Math.max(0, m - r));
   const overhead = Math.max(0, median(small));
+  // Only kernels whose roofline time is a real part of what was measured say anything about
+  // efficiency: a launch-bound kernel (roofline time far below its measured time minus the
+  // overhead... or below the overhead itself) would give an absurd factor.
   const sums = new Map<string, { roof: number; meas: number }>();
   ks.forEach((k, i) => {
+    const r = roof(k);
+    const m = measured[i]! - overhead;
+    if (!(r >= overhead) || !(m > 0) || r < 0.02 * m) return;
     const f = kernelFamily(k);
     const s = sums.get(f) ?? { roof: 0, meas: 0 };
-    s.roof += roof(k);
-    s.meas += Math.max(measured[i]! - overhead, 1e-3);
+    s.roof += r;
+    s.meas += m;
     sums.set(f, s);
   });
   const calibration: Record<string, number> = {};
   for (const f of [...sums.keys()].sort()) {
     const s = sums.get(f)!;
-    if (s.roof > 0) calibration[f] = Number((s.roof / s.meas).toPrecision(4));
+    // Clamped: faster than 4x the roof or slower than 1/1000 of it means the profile is wrong, not the kernel.
+    if (s.roof > 0) calibration[f] = Number(Math.min(4, Math.max(1e-3, s.roof / s.meas)).toPrecision(4));
   }
   return {
     ...profile,

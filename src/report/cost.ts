@@ -39,7 +39,7 @@ export interface MemoryCost {
   readonly peakBytes: number;
   /** Largest total of simultaneously live buffers: no plan can need less. */
   readonly lowerBoundBytes: number;
-  /** Every intermediate in its own allocation. */
+  /** Every buffer in its own allocation (each padded to the backend's alignment, as the arena pads them). */
   readonly naiveBytes: number;
   readonly weightsBytes: number;
   readonly timeline: readonly TimelineBuffer[];
@@ -69,6 +69,7 @@ export interface CostReport {
   readonly totals: { readonly kernels: number; readonly flops: number; readonly bytes: number; readonly intensity: number };
   readonly predicted: {
     readonly latencyMs: number;
+    /** The split of latencyMs: time of the compute-bound kernels, of the memory-bound ones, and launch overhead. */
     readonly computeMs: number;
     readonly memoryMs: number;
     readonly overheadMs: number;
@@ -134,10 +135,12 @@ export function costReport(input: ReportInput, profile: DeviceProfile): CostRepo
   const latencyUs = kernels.reduce((a, k) => a + k.predictedUs, 0);
   const latencyMs = latencyUs / 1e3;
   const throughputPerSec = latencyMs > 0 ? 1e3 / latencyMs : 0;
+  // The three parts add up to the latency: each kernel's roofline time goes to the roof that bounds it.
+  const roofUs = (k: KernelPrediction): number => k.predictedUs - profile.dispatchOverheadUs;
   const predicted = {
     latencyMs,
-    computeMs: kernels.reduce((a, k) => a + k.computeUs, 0) / 1e3,
-    memoryMs: kernels.reduce((a, k) => a + k.memoryUs, 0) / 1e3,
+    computeMs: kernels.reduce((a, k) => a + (k.computeUs >= k.memoryUs ? roofUs(k) : 0), 0) / 1e3,
+    memoryMs: kernels.reduce((a, k) => a + (k.computeUs < k.memoryUs ? roofUs(k) : 0), 0) / 1e3,
     overheadMs: kernels.length * profile.dispatchOverheadUs / 1e3,
     throughputPerSec,
     ...(profile.pricePerHour !== undefined && throughputPerSec > 0

@@ -128,7 +128,7 @@ export function diffKernelSets(a: KernelSet, b: KernelSet, context = 3): DiffRes
     const delta = sub(cost(n), cost(o));
     if (o && n && o.text === n.text && delta.flops === 0 && delta.bytes === 0) { unchanged++; continue; }
     const status = !o ? 'added' : !n ? 'removed' : 'changed';
-    const patch = createTwoFilesPatch(`a/${o?.name ?? '/dev/null'}`, `b/${n?.name ?? '/dev/null'}`, o?.text ?? '', n?.text ?? '', undefined, undefined, { context })
+    const patch = createTwoFilesPatch(o ? `a/${o.name}` : '/dev/null', n ? `b/${n.name}` : '/dev/null', o?.text ?? '', n?.text ?? '', undefined, undefined, { context })
       .split('\n').filter((l) => !/^={10,}$/.test(l) && !/^Index: /.test(l)).join('\n');
     changes.push({ key, status, ...(o ? { oldName: o.name } : {}), ...(n ? { newName: n.name } : {}), delta, patch });
   }

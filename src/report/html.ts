@@ -4,7 +4,7 @@
 
 import type { BatchingPlan } from './batching.js';
 import type { CostReport } from './cost.js';
-import { fmtBytes, fmtCount, fmtUs } from './table.js';
+import { fmtBytes, fmtCount, fmtUs, money } from './table.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (x: number): string => (Math.round(x * 100) / 100).toString();
@@ -45,6 +45,11 @@ export function rooflineSvg(r: CostReport): string {
     parts.push(`<circle cx="${num(sx(p.x))}" cy="${num(sy(p.y))}" r="4" fill="${COLORS[p.k.bound]}" fill-opacity="0.7">` +
       `<title>${esc(`${p.k.name}: ${p.x.toFixed(2)} FLOP/B, ${p.y.toFixed(2)} GFLOP/s, ${fmtUs(p.k.predictedUs)}`)}</title></circle>`);
   }
+  // Legend: which roof bounds each kernel.
+  (['compute', 'memory', 'overhead'] as const).forEach((b, i) => {
+    parts.push(`<circle cx="${L + 12}" cy="${T + 14 + 16 * i}" r="4" fill="${COLORS[b]}" fill-opacity="0.7"/>`);
+    parts.push(`<text x="${L + 22}" y="${T + 18 + 16 * i}" font-size="11">${b}-bound</text>`);
+  });
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">arithmetic intensity (FLOP/byte)</text>`);
   parts.push(`<text x="14" y="${(T + H - B) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${(T + H - B) / 2})">GFLOP/s</text>`);
   parts.push('</svg>');
@@ -70,6 +75,12 @@ export function timelineSvg(r: CostReport): string {
   });
   parts.push(`<line x1="${L}" y1="${num(sy(r.memory.lowerBoundBytes))}" x2="${W - R}" y2="${num(sy(r.memory.lowerBoundBytes))}" stroke="#c0392b" stroke-dasharray="4 3"/>`);
   parts.push(`<text x="${L - 6}" y="${num(sy(top) + 10)}" font-size="11" text-anchor="end">${esc(fmtBytes(top))}</text>`);
+  // Step ticks: about ten, at round numbers.
+  const every = Math.max(1, Math.ceil(steps / 10));
+  for (let st = 0; st <= steps; st += every) {
+    parts.push(`<line x1="${num(sx(st))}" y1="${H - B}" x2="${num(sx(st))}" y2="${H - B + 4}" stroke="#333"/>`);
+    parts.push(`<text x="${num(sx(st))}" y="${H - B + 15}" font-size="10" text-anchor="middle">${st}</text>`);
+  }
   parts.push(`<text x="${L - 6}" y="${H - B}" font-size="11" text-anchor="end">0</text>`);
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" font-size="12" text-anchor="middle">kernel step (dashed: lower bound)</text>`);
   parts.push('</svg>');
@@ -85,16 +96,16 @@ export function reportHtml(r: CostReport, batching?: BatchingPlan): string {
 <table><tr><th>batch</th><th>batch ms</th><th>replicas</th><th>p50 ms</th><th>p99 ms</th><th>capacity/s</th><th>cost per million</th><th>meets target</th></tr>
 ${batching.candidates.map((c, i) => `<tr${i === batching.choice ? ' class="pick"' : ''}><td>${c.batch}</td><td>${c.serviceMs.toFixed(3)}</td><td>${c.replicas}</td>` +
     `<td>${Number.isFinite(c.p50Ms) ? c.p50Ms.toFixed(2) : 'inf'}</td><td>${Number.isFinite(c.p99Ms) ? c.p99Ms.toFixed(2) : 'inf'}</td><td>${c.capacityPerSec.toFixed(0)}</td>` +
-    `<td>${c.costPerMillion !== undefined ? c.costPerMillion.toFixed(4) : `${c.deviceHoursPerMillion.toFixed(4)} device-h`}</td><td>${c.meetsTarget ? 'yes' : 'no'}</td></tr>`).join('\n')}
+    `<td>${c.costPerMillion !== undefined ? esc(money(c.costPerMillion, r.device.currency)) : `${c.deviceHoursPerMillion.toFixed(4)} device-h`}</td><td>${c.meetsTarget ? 'yes' : 'no'}</td></tr>`).join('\n')}
 </table>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`tenth cost report: ${r.model}`)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:nth-child(2),td:nth-child(3){text-align:left}tr.pick{background:#e8f6e8;font-weight:bold}</style>
 </head><body>
 <h1>${esc(r.model)}: ${esc(r.target)} on ${esc(r.device.name)}</h1>
-<p>Pipeline ${esc(r.pipeline)}; symbols bound to ${esc(Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ') || 'nothing')}.
-Predicted latency <b>${p.latencyMs.toFixed(3)} ms</b> (compute ${p.computeMs.toFixed(3)}, memory ${p.memoryMs.toFixed(3)}, launch overhead ${p.overheadMs.toFixed(3)}),
-${p.throughputPerSec.toFixed(1)} queries/s${p.costPerMillion !== undefined ? `, ${p.costPerMillion.toFixed(4)} per million queries` : ''}.
+<p>Pipeline ${esc(r.pipeline)}; ${Object.keys(r.bind).length > 0 ? `symbols bound to ${esc(Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', '))}` : 'no symbolic dims'}.
+Predicted latency <b>${p.latencyMs.toFixed(3)} ms</b> = compute-bound kernels ${p.computeMs.toFixed(3)} + memory-bound ${p.memoryMs.toFixed(3)} + launch overhead ${p.overheadMs.toFixed(3)};
+${p.throughputPerSec.toFixed(1)} queries/s one at a time${p.costPerMillion !== undefined ? `, ${esc(money(p.costPerMillion, r.device.currency))} per million queries` : ''}.
 ${r.totals.kernels} kernels, ${fmtCount(r.totals.flops)} FLOPs, ${fmtBytes(r.totals.bytes)} moved.</p>
 <h2>Roofline</h2>
 ${rooflineSvg(r)}

@@ -19,8 +19,10 @@ export interface DeviceProfile {
   readonly memoryGBps: number;
   /** Fixed cost of launching one kernel (a WASM call, a WebGPU dispatch), microseconds. */
   readonly dispatchOverheadUs: number;
-  /** Price of the machine per hour (any currency; the report prints it as given). */
+  /** Price of the machine per hour, in `currency`. */
   readonly pricePerHour?: number;
+  /** Currency of the price (e.g. "USD"); printed beside amounts. */
+  readonly currency?: string;
   /** Where the figures come from. */
   readonly source?: string;
   /** Set by `tenth calibrate`: per-kernel-family efficiency factors measured on this device. */
@@ -53,6 +55,7 @@ export function validateProfile(p: unknown, file: string): DeviceProfile {
   if (!positive(o['memoryGBps'])) bad('"memoryGBps" must be a positive number');
   if (typeof o['dispatchOverheadUs'] !== 'number' || !(o['dispatchOverheadUs'] >= 0)) bad('"dispatchOverheadUs" must be a number >= 0');
   if (o['pricePerHour'] !== undefined && !positive(o['pricePerHour'])) bad('"pricePerHour" must be a positive number when given');
+  if (o['currency'] !== undefined && (typeof o['currency'] !== 'string' || !/^[A-Za-z$€£¥]{1,8}$/.test(o['currency']))) bad('"currency" must be a short code such as "USD"');
   const cal = o['calibration'];
   if (cal !== undefined) {
     if (typeof cal !== 'object' || cal === null) bad('"calibration" must be an object');

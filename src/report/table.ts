@@ -14,8 +14,12 @@ export function fmtCount(n: number): string {
   if (n < 1e3) return String(Math.round(n));
   if (n < 1e6) return `${(n / 1e3).toFixed(1)}K`;
   if (n < 1e9) return `${(n / 1e6).toFixed(2)}M`;
-  return `${(n / 1e9).toFixed(2)}G`;
+  if (n < 1e12) return `${(n / 1e9).toFixed(2)}G`;
+  return `${(n / 1e12).toFixed(2)}T`;
 }
+
+/** An amount in the profile's currency (`3.8 USD`), or bare when the profile names none. */
+export const money = (x: number, currency?: string): string => `${x < 1 ? x.toPrecision(3) : x.toFixed(2)}${currency ? ` ${currency}` : ''}`;
 
 export function fmtUs(us: number): string {
   if (!Number.isFinite(us)) return 'inf';
@@ -33,7 +37,7 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], ri
 export function formatReport(r: CostReport, limit = 25): string {
   const out: string[] = [];
   const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
-  out.push(`cost report: ${r.model} (${r.target}, pipeline ${r.pipeline}) on ${r.device.name}${bind ? `, with ${bind}` : ''}`);
+  out.push(`cost report: ${r.model} (${r.target}, pipeline ${r.pipeline}) on ${r.device.name}${bind ? `, with ${bind}` : ', no symbolic dims'}`);
   const total = r.predicted.latencyMs * 1e3;
   const order = r.kernels.map((k, i) => i).sort((a, b) => r.kernels[b]!.predictedUs - r.kernels[a]!.predictedUs || a - b);
   const shown = order.slice(0, limit);
@@ -55,9 +59,9 @@ export function formatReport(r: CostReport, limit = 25): string {
   out.push(`memory: arena peak ${fmtBytes(r.memory.peakBytes)} (lower bound ${fmtBytes(r.memory.lowerBoundBytes)}, ` +
     `naive ${fmtBytes(r.memory.naiveBytes)}), weights ${fmtBytes(r.memory.weightsBytes)}`);
   const p = r.predicted;
-  out.push(`predicted latency: ${p.latencyMs.toFixed(3)} ms (compute ${p.computeMs.toFixed(3)}, memory ${p.memoryMs.toFixed(3)}, ` +
-    `launch overhead ${p.overheadMs.toFixed(3)}), ${p.throughputPerSec.toFixed(1)} queries/s` +
-    (p.costPerMillion !== undefined ? `, ${p.costPerMillion.toFixed(4)} per million queries at ${r.device.pricePerHour}/hour` : ''));
+  out.push(`predicted latency: ${p.latencyMs.toFixed(3)} ms = compute-bound kernels ${p.computeMs.toFixed(3)} + memory-bound ${p.memoryMs.toFixed(3)} ` +
+    `+ launch overhead ${p.overheadMs.toFixed(3)}; ${p.throughputPerSec.toFixed(1)} queries/s one at a time` +
+    (p.costPerMillion !== undefined ? `, ${money(p.costPerMillion, r.device.currency)} per million queries at ${money(r.device.pricePerHour!, r.device.currency)}/hour` : ''));
   return out.join('\n');
 }
 

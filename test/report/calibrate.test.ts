@@ -61,7 +61,7 @@ describe('tenth bench and tenth calibrate', () => {
     const r = await runCli(['bench', model, '--data', join(root, 'cnn', 'test_data_set_0'), '--runs', '3', '--warmup', '1', '--json']);
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out) as { kernels: { name: string; predictedUs: number; measuredUs: number }[]; spearman: number; measuredTotalUs: number };
-    expect(j.kernels.map((k) => k.name)).toEqual(['000-conv-relu', '001-max_pool', '002-conv-relu', '003-global_average_pool', '004-flatten-gemm']);
+    expect(j.kernels.map((k) => k.name)).toEqual(['000-conv-relu', '001-max-pool', '002-conv-relu', '003-global-average-pool', '004-flatten-gemm']);
     expect(j.kernels.every((k) => k.measuredUs > 0 && k.predictedUs > 0)).toBe(true);
     expect(j.spearman).toBeGreaterThanOrEqual(-1);
     expect(j.spearman).toBeLessThanOrEqual(1);

@@ -66,6 +66,10 @@ describe('costReport', () => {
     expect(r.totals).toEqual({ kernels: 2, flops: 2e9 + 1e6, bytes: 9e6, intensity: (2e9 + 1e6) / 9e6 });
     expect(r.predicted.latencyMs).toBeCloseTo((20_001 + 801) / 1000, 9);
     expect(r.predicted.overheadMs).toBeCloseTo(0.002, 12);
+    // The split adds up: the matmul is compute-bound (20 ms), the relu memory-bound (0.8 ms).
+    expect(r.predicted.computeMs).toBeCloseTo(20, 9);
+    expect(r.predicted.memoryMs).toBeCloseTo(0.8, 9);
+    expect(r.predicted.computeMs + r.predicted.memoryMs + r.predicted.overheadMs).toBeCloseTo(r.predicted.latencyMs, 12);
     // 3.6 per hour = 0.001 per second; a query takes 20.802 ms.
     expect(r.predicted.costPerMillion).toBeCloseTo(0.001 * 20.802e-3 * 1e6, 6);
     expect(costReport(input, { ...profile, pricePerHour: undefined }).predicted.costPerMillion).toBeUndefined();
@@ -81,7 +85,9 @@ describe('costReport', () => {
     expect(html).toBe(reportHtml(costReport(input, profile)));
     expect(html).toContain('aria-label="roofline"');
     expect(html).toContain('aria-label="memory timeline"');
-    expect(html.match(/<circle /g)).toHaveLength(2);
+    // Two kernels plus the three legend dots.
+    expect(html.match(/<circle /g)).toHaveLength(2 + 3);
+    expect(html).toContain('memory-bound');
     expect(html).not.toMatch(/<script|<link|src=/);
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:/);
   });

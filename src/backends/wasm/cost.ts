@@ -42,7 +42,8 @@ export function kernelSteps(module: Module): Op[] {
 
 /** Stable, descriptive kernel name: step number and the fused group's (or op's) label. */
 export const kernelName = (step: number, op: Op): string =>
-  `${String(step).padStart(3, '0')}-${String(op.attrs.get('name')?.value ?? op.name).replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  // Dashes only, as the WebGPU backend names its kernels (`001-max-pool`).
+  `${String(step).padStart(3, '0')}-${String(op.attrs.get('name')?.value ?? op.name).replace(/[^A-Za-z0-9.-]+/g, '-')}`;
 
 export function wasmKernelCosts(module: Module, manifest: Manifest, bind: Readonly<Record<string, number>>): KernelCost[] {
   const size = binder(bind);
@@ -75,7 +76,7 @@ export function wasmMemory(manifest: Manifest, bind: Readonly<Record<string, num
   return {
     peakBytes: plan.bytes,
     lowerBoundBytes: lowerBound(timeline),
-    naiveBytes: timeline.reduce((a, b) => a + b.bytes, 0),
+    naiveBytes: timeline.reduce((a, b) => a + Math.ceil(b.bytes / manifest.alignment) * manifest.alignment, 0),
     weightsBytes: manifest.weightsBytes,
     timeline,
   };
@@ -115,9 +116,19 @@ export function baseSymbols(manifest: { readonly symbols: readonly string[]; rea
   return manifest.symbols.filter((s) => !(manifest.derived && s in manifest.derived) && !isCompoundDim(s));
 }
 
-export function wasmReport(module: Module, manifest: Manifest, opts: WasmReportOptions): WasmReport {
+/** Each bindable symbol's size (default 1); naming a symbol the model does not have is E108. */
+export function bindFor(symbols: readonly string[], given: Readonly<Record<string, number>> = {}): Record<string, number> {
+  const unknown = Object.keys(given).filter((k) => !symbols.includes(k));
+  if (unknown.length > 0) {
+    fail('E108', `--bind: the model has no symbolic dim ${unknown.map((u) => `'${u}'`).join(', ')} (it has: ${symbols.join(', ') || 'none'})`);
+  }
   const bind: Record<string, number> = {};
-  for (const s of baseSymbols(manifest)) bind[s] = opts.bind?.[s] ?? 1;
+  for (const s of symbols) bind[s] = given[s] ?? 1;
+  return bind;
+}
+
+export function wasmReport(module: Module, manifest: Manifest, opts: WasmReportOptions): WasmReport {
+  const bind = bindFor(baseSymbols(manifest), opts.bind);
   const at = (b: Readonly<Record<string, number>>): CostReport => costReport({
     model: module.name, target: 'wasm', pipeline: opts.pipeline, bind: b,
     kernels: wasmKernelCosts(module, manifest, b), memory: wasmMemory(manifest, b),

@@ -9,7 +9,7 @@ import { planBatching, type BatchingPlan } from '../../report/batching.js';
 import { costReport, lowerBound, type CostReport, type KernelCost, type MemoryCost, type TimelineBuffer } from '../../report/cost.js';
 import type { DeviceProfile } from '../../report/profile.js';
 import { planArena } from '../../runtime/plan.js';
-import { baseSymbols, batchSymbol, binder } from '../wasm/cost.js';
+import { baseSymbols, batchSymbol, bindFor, binder } from '../wasm/cost.js';
 import type { GpuManifest } from './artifact.js';
 import { kernelFor } from './kernels/index.js';
 
@@ -42,7 +42,7 @@ export function webgpuMemory(manifest: GpuManifest, bind: Readonly<Record<string
   const timeline: TimelineBuffer[] = manifest.buffers.map((b, i) => ({ b, i })).filter(({ b }) => b.kind !== 'weight')
     .map(({ b, i }) => ({ name: b.name, first: b.first ?? 0, last: b.last ?? manifest.kernels.length, offset: plan.offsets[i]!, bytes: bytes(b) }));
   return {
-    peakBytes: plan.bytes, lowerBoundBytes: lowerBound(timeline), naiveBytes: timeline.reduce((a, b) => a + b.bytes, 0),
+    peakBytes: plan.bytes, lowerBoundBytes: lowerBound(timeline), naiveBytes: timeline.reduce((a, b) => a + Math.ceil(b.bytes / manifest.alignment) * manifest.alignment, 0),
     weightsBytes: manifest.weightsBytes, timeline,
   };
 }
@@ -56,8 +56,7 @@ export interface WebGpuReportOptions {
 
 export function webgpuReport(manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], opts: WebGpuReportOptions):
   { report: CostReport; batching?: BatchingPlan; batchDim?: string | null } {
-  const bind: Record<string, number> = {};
-  for (const s of baseSymbols(manifest as { symbols: readonly string[] })) bind[s] = opts.bind?.[s] ?? 1;
+  const bind = bindFor(baseSymbols(manifest as { symbols: readonly string[] }), opts.bind);
   const at = (b: Readonly<Record<string, number>>): CostReport => costReport({
     model: manifest.name, target: 'webgpu', pipeline: opts.pipeline, bind: b,
     kernels: webgpuKernelCosts(manifest, dispatchOps, b), memory: webgpuMemory(manifest, b),

@@ -95,6 +95,8 @@ describe('wasm cost report', () => {
   it('refuses bad report options with E108/E110 and writes nothing', async () => {
     const bad: [string[], RegExp][] = [
       [['--bind', 'batch=0'], /--bind: expected SYMBOL=SIZE/],
+      [['--bind', 'x=4'], /--bind: the model has no symbolic dim 'x' \(it has: batch\)/],
+      [['--bind', 'batch=4,batch=8'], /'batch' is given twice/],
       [['--rate', '10'], /needs both --rate QPS and --p99 MS/],
       [['--rate', 'x', '--p99', '5'], /--rate: expected requests per second/],
       [['--rate', '10', '--p99', '5', '--batch-dim', 'nope'], /no symbolic dim of that name/],
