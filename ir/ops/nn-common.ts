@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { allocData, isBigData, sizeOf } from '../tensor.js';
 import type { Dim } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
+import { dimAdd, dimCeilDiv, dimFloorDiv, dimMax, dimMin, dimMul, dimNeg, dimSel, dimSub } from '../symbolic.js';
 
 /** Elements of a numeric tensor as float64 (64-bit integers beyond 2^53 lose precision). */
 export function asF64(t: Tensor): Float64Array {
@@ -107,9 +108,34 @@ export function windowDim(w: WindowAttrs, i: number, size: number): { out: numbe
   return { out, pb, pe };
 }
 
-/** Output dim for shape rules: symbolic or unknown input sizes give '?'. */
+/**
+ * Output dim for shape rules. A symbolic size gives the expression windowDim computes (so CNNs over
+ * a dynamic height/width/time keep named sizes); '?' stays '?', and an opaque symbol (a dim_param
+ * that is no expression) survives only where the output equals the input.
+ */
 export function windowDimSym(w: WindowAttrs, i: number, size: Dim): Dim {
-  return typeof size === 'number' ? windowDim(w, i, size).out : UNKNOWN_DIM;
+  if (typeof size === 'number') return windowDim(w, i, size).out;
+  if (size === UNKNOWN_DIM) return UNKNOWN_DIM;
+  const s = w.strides[i]!, ek = (w.kernel[i]! - 1) * w.dilations[i]! + 1;
+  const r = w.kernel.length;
+  if (w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER') return s === 1 ? size : dimCeilDiv(size, s);
+  const valid = w.autoPad === 'VALID';
+  const pb = valid ? 0 : w.pads[i]!, pe = valid ? 0 : w.pads[i + r]!;
+  const ceil = w.ceil && !valid;
+  // span = size + pb + pe - ek; out = floor(span / s) + 1 = floor((span + s) / s) (or ceil), and 0
+  // when span < 0. For span < 0 the floor form is <= 0, so a clamp at 0 is exact.
+  const extra = pb + pe - ek;
+  if (s === 1 && extra === -1) return size;
+  if (!ceil) {
+    const out = dimFloorDiv(dimAdd(size, extra + s), s);
+    return extra + s < 0 ? dimMax(out, 0) : out;
+  }
+  const span = dimAdd(size, extra);
+  const c1 = dimCeilDiv(dimAdd(size, extra + s), s);
+  // ceil_mode drops a last window starting in the end padding: (c1-1)*s >= size + pb (as windowDim).
+  const drop = dimMin(1, dimMax(0, dimAdd(dimSub(dimMul(c1, s), size), 1 - pb - s)));
+  const out = dimSub(c1, drop);
+  return extra < 0 ? dimSel(dimMax(0, dimNeg(span)), 0, out) : out;
 }
 
 export interface Geometry {

@@ -8,6 +8,7 @@ import { defineOps } from '../op-def.js';
 import { sizeOf, type Tensor } from '../tensor.js';
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
+import { dimAdd, dimMul } from '../symbolic.js';
 import {
   asF64, col2imAdd, fromF64, gemmAcc, geometry, readAutoPad, readWindow, spatialInput,
   transpose2d, windowDimSym, type Geometry, type WindowAttrs,
@@ -225,14 +226,26 @@ function inferConvTranspose(ctx: InferCtx): TensorType[] {
     const os = ctx.attrs.ints('output_shape');
     return [{ dtype, shape: [x[0]!, M, ...os.slice(os.length - r)] }];
   }
-  // Dims not depending on a symbolic size are still computed one by one.
+  // Each dim on its own: static ones through transposeGeometry, symbolic ones as expressions.
   const sp = inSp.map((d, i) => {
-    if (typeof d !== 'number') return UNKNOWN_DIM;
+    if (typeof d !== 'number') return transposeDimSym(ctx, d, i, k);
     const one = inSp.map(() => 1);
     one[i] = d;
     return transposeGeometry(ctx, one, k).outSp[i]!;
   });
   return [{ dtype, shape: [x[0]!, M, ...sp] }];
+}
+
+/** transposeGeometry's output size for a symbolic input size d (no output_shape attribute). */
+function transposeDimSym(ctx: InferCtx, d: Dim, i: number, k: readonly number[]): Dim {
+  const r = k.length;
+  const w = readWindow(ctx.attrs, k, ctx.fail);
+  const opad = ctx.attrs.has('output_padding') ? ctx.attrs.ints('output_padding') : new Array<number>(r).fill(0);
+  const s = w.strides[i]!;
+  if (w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER') return dimMul(d, s);
+  // full = s*(d - 1) + opad + (k - 1)*dilation + 1, less the explicit pads.
+  const pads = w.autoPad === 'VALID' ? 0 : w.pads[i]! + w.pads[i + r]!;
+  return dimAdd(dimMul(d, s), -s + opad[i]! + (k[i]! - 1) * w.dilations[i]! + 1 - pads);
 }
 
 function evalConvTranspose(ctx: EvalCtx): Tensor[] {

@@ -27,6 +27,18 @@ interface ResizeAttrs {
   policy: string; axes: number[] | undefined;
 }
 
+/**
+ * floor(d * s) for a symbolic d, when s = p / q with q a small power of two: then d * s is exact in
+ * floating point for every d < 2^31 and equals floordiv(d * p, q). Any other scale keeps '?'.
+ */
+function scaledDim(d: Dim, s: number): Dim {
+  for (const q of [1, 2, 4, 8, 16]) {
+    const p = s * q;
+    if (Number.isInteger(p) && p > 0 && p < 2 ** 20) return dimFloorDiv(dimMul(d, p), q);
+  }
+  return UNKNOWN_DIM;
+}
+
 function readAttrs(ctx: { attrs: InferCtx['attrs'] }): ResizeAttrs {
   const at = ctx.attrs;
   return {
@@ -228,7 +240,7 @@ defineOps({
       const shape = [...x.shape];
       axes.forEach((a, i) => {
         const d = shape[a]!, s = sc.vals![i]!;
-        shape[a] = s === 1 ? d : typeof d === 'number' ? Math.floor(d * s) : UNKNOWN_DIM;
+        shape[a] = s === 1 ? d : typeof d === 'number' ? Math.floor(d * s) : scaledDim(d, s);
       });
       return [{ dtype: x.dtype, shape }];
     }
