@@ -54,27 +54,39 @@ interface Buf extends ManifestBuffer {
 }
 
 /** E201 for every op without a kernel, E205 for dims the runtime cannot size. */
+/** Ops whose output size depends on the values of their inputs: no static or symbolic size exists. */
+const DATA_SIZED = new Set(['nonzero', 'unique', 'compress', 'non_max_suppression']);
+
 function checkSupported(func: Func): void {
   const missing = new Map<string, string[]>();
+  // Shape problems are reported only when every op has a kernel: an op without one (e.g. NonZero)
+  // leaves unknown dims behind it, and its missing kernel is the real reason.
+  let shapeError: (() => never) | undefined;
   const walk = (ops: readonly Op[]): void => {
     for (const op of ops) {
       op.regions.forEach((r) => walk(r.ops));
       if (op.name === 'fused' || STRUCTURAL.has(op.name)) continue;
       const layout = unsupportedLayout(op);
-      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout) {
-        const key = layout ? `${op.name} (${layout})` : op.name;
+      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout || DATA_SIZED.has(op.name)) {
+        const key = layout ? `${op.name} (${layout})` : DATA_SIZED.has(op.name) ? `${op.name} (its output size depends on the input values)` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(key, list);
+        continue;
       }
-      if (op.regions.length > 0) checkControl(op);
-      for (const v of [...op.results, ...op.operands]) {
-        const s = v?.type.shape;
-        if (v && (s === null || s === undefined || s.includes('?'))) {
-          fail('E205', `the wasm backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}${unknownWhy(op)}`, op.loc,
-            ['run fold-constants first, or give the input dims names instead of ?']);
+      if (shapeError) continue;
+      try {
+        if (op.regions.length > 0) checkControl(op);
+        for (const v of [...op.results, ...op.operands]) {
+          const s = v?.type.shape;
+          if (v && (s === null || s === undefined || s.includes('?'))) {
+            fail('E205', `the wasm backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}${unknownWhy(op)}`, op.loc,
+              ['run fold-constants first, or give the input dims names instead of ?']);
+          }
+          for (const d of s ?? []) if (typeof d === 'string') checkDim(d, v!, op);
         }
-        for (const d of s ?? []) if (typeof d === 'string') checkDim(d, v!, op);
+      } catch (e) {
+        shapeError = () => { throw e; };
       }
     }
   };
@@ -92,6 +104,7 @@ function checkSupported(func: Func): void {
     fail('E201', `the wasm backend does not support: ${names.join(', ')}`, undefined,
       names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
   }
+  shapeError?.();
 }
 
 /**
