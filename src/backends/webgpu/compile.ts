@@ -51,7 +51,7 @@ export function compileWebGpu(module: Module, opts: CompileOptions = {}): Compil
   const pipeline = opts.passes ?? DEFAULT_PIPELINE;
   runPipeline(module, pipeline, { target: WEBGPU_PROFILE, verifyEach: opts.verifyEach ?? false });
   const lowered = lowerModule(module);
-  const costs = webgpuReport(lowered.manifest, lowered.dispatchOps, {
+  const costs = webgpuReport(module, lowered.manifest, lowered.dispatchOps, {
     pipeline, profile: opts.profile ?? BUNDLED_PROFILES[DEFAULT_PROFILE.webgpu]!, bind: opts.bind, batching: opts.batching,
   });
   return {

@@ -3,7 +3,8 @@
 // writing (compulsory traffic: each read once, each written once; values kept in registers inside
 // the dispatch do not count), and the arena's memory figures, all with the symbols bound.
 
-import type { Op, Value } from '../../../ir/ir.js';
+import type { Module, Op, Value } from '../../../ir/ir.js';
+import { ESIZE } from '../wasm/kernel-api.js';
 import type { Dim } from '../../../ir/types.js';
 import { planBatching, type BatchingPlan } from '../../report/batching.js';
 import { costReport, lowerBound, type CostReport, type KernelCost, type MemoryCost, type TimelineBuffer } from '../../report/cost.js';
@@ -15,12 +16,33 @@ import { kernelFor } from './kernels/index.js';
 
 const HEAVY = ['matmul', 'gemm', 'conv', 'conv_transpose', 'attention', 'einsum'];
 
-export function webgpuKernelCosts(manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], bind: Readonly<Record<string, number>>): KernelCost[] {
+/** Region arguments of fused groups -> the values they stand for, to find the constants a dispatch reads. */
+function argAliases(module: Module): Map<Value, Value> {
+  const alias = new Map<Value, Value>();
+  const walk = (ops: readonly Op[]): void => ops.forEach((op) => {
+    op.regions.forEach((r) => {
+      if (op.name === 'fused') r.args.forEach((a, i) => { const v = op.operands[i]; if (v) alias.set(a, v); });
+      walk(r.ops);
+    });
+  });
+  module.funcs.forEach((f) => walk(f.body.ops));
+  return alias;
+}
+
+export function webgpuKernelCosts(module: Module, manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], bind: Readonly<Record<string, number>>): KernelCost[] {
   const size = binder(bind);
   const numel = (v: Value): number => (v.type.shape ?? []).reduce<number>((a, d) => a * size(d), 1);
   const bufBytes = (id: number): number => {
     const b = manifest.buffers[id]!;
     return b.shape.reduce<number>((a, d: Dim) => a * size(d), b.esize);
+  };
+  const alias = argAliases(module);
+  const resolve = (v: Value): Value => { let x = v; while (alias.has(x)) x = alias.get(x)!; return x; };
+  // Weights live in their own binding (not in the arena reads): count each constant a dispatch reads once.
+  const weightBytes = (ops: readonly Op[]): number => {
+    const seen = new Set<Value>();
+    for (const o of ops) for (const v of o.operands) { const r = v ? resolve(v) : undefined; if (r?.def?.name === 'const') seen.add(r); }
+    return [...seen].reduce((a, v) => a + numel(v) * (ESIZE[v.type.dtype] ?? 4), 0);
   };
   return manifest.kernels.map((k, s) => {
     const ops = dispatchOps[s] ?? [];
@@ -28,7 +50,7 @@ export function webgpuKernelCosts(manifest: GpuManifest, dispatchOps: readonly (
     return {
       name: k.name, ops: k.ops, symbol: k.file,
       flops: ops.reduce((a, o) => a + (kernelFor(o)?.flops?.(o, numel) ?? 0), 0),
-      bytesRead: k.reads.reduce((a, id) => a + bufBytes(id), 0),
+      bytesRead: k.reads.filter((id) => manifest.buffers[id]!.kind !== 'weight').reduce((a, id) => a + bufBytes(id), 0) + weightBytes(ops),
       bytesWritten: k.writes.reduce((a, id) => a + bufBytes(id), 0),
       dtype: main?.results[0]?.type.dtype ?? 'f32',
     };
@@ -54,12 +76,12 @@ export interface WebGpuReportOptions {
   readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
 }
 
-export function webgpuReport(manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], opts: WebGpuReportOptions):
+export function webgpuReport(module: Module, manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], opts: WebGpuReportOptions):
   { report: CostReport; batching?: BatchingPlan; batchDim?: string | null } {
   const bind = bindFor(baseSymbols(manifest as { symbols: readonly string[] }), opts.bind);
   const at = (b: Readonly<Record<string, number>>): CostReport => costReport({
     model: manifest.name, target: 'webgpu', pipeline: opts.pipeline, bind: b,
-    kernels: webgpuKernelCosts(manifest, dispatchOps, b), memory: webgpuMemory(manifest, b),
+    kernels: webgpuKernelCosts(module, manifest, dispatchOps, b), memory: webgpuMemory(manifest, b),
   }, opts.profile);
   const report = at(bind);
   if (!opts.batching) return { report };
