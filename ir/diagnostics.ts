@@ -16,6 +16,7 @@ export const DIAGNOSTICS = {
   E108: 'invalid command-line usage',
   E109: 'unsupported tensor content',
   E110: 'invalid device profile',
+  E111: 'file could not be written',
   // ONNX import (E2xx)
   E201: 'unsupported operators',
   E202: 'missing value',
