@@ -25,7 +25,7 @@ import { parseBind } from './cmd-compile.js';
 import type { CliContext, Command } from './context.js';
 import { EXIT } from './context.js';
 import { PASSES_OPTION } from './cmd-passes.js';
-import { loadModule } from './files.js';
+import { loadModule, writeFileAtomic } from './files.js';
 import { isCompiledDir } from './run-compiled.js';
 
 const COMMON: readonly OptionSpec[] = [
@@ -225,7 +225,7 @@ export const calibrateCommand: Command = {
     const r = await measure(args, ctx, profileOption(ctx, args.options));
     const profile = calibrateProfile(r.report.device, r.report, r.kernels.map((k) => k.measuredUs));
     const out = resolve(ctx.cwd, args.options['out']);
-    writeFileSync(out, JSON.stringify(profile, null, 2) + '\n');
+    writeFileAtomic(out, JSON.stringify(profile, null, 2) + '\n');
     ctx.io.out(formatBench(r, Number(args.options['runs'])));
     ctx.io.out(`calibrated profile ${profile.name}: launch overhead ${profile.dispatchOverheadUs} us, efficiency ` +
       `${Object.entries(profile.calibration ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')} -> ${args.options['out']}\n`);

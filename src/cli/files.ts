@@ -2,7 +2,7 @@
 // failed command never leaves a partial file behind (write a temporary file in the same folder,
 // rename it into place on success).
 
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import type { Module } from '../../ir/ir.js';
@@ -10,15 +10,30 @@ import { importOnnxFile } from '../onnx/import.js';
 
 let tmpCounter = 0;
 
-/** Write a file atomically: readers see either the old file or the complete new one. */
+/** A Node system error (ENOENT, EACCES, ...): it carries `code` and `syscall`. */
+export function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** 'ENOENT: no such file or directory' from Node's "ENOENT: no such file or directory, mkdir '/x'". */
+export function systemReason(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return isSystemError(e) ? m.replace(/, \w+ '.*$/s, '') : m;
+}
+
+/**
+ * Write a file atomically: readers see either the old file or the complete new one. A missing
+ * parent folder is created (as `compile --out` does); a write that fails is E111 naming the path.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${tmpCounter++}`);
   try {
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    fail('E102', `cannot write ${path}: ${(e as Error).message}`);
+    fail('E111', `cannot write ${path}: ${systemReason(e)}`);
   }
 }
 
