@@ -14,18 +14,22 @@ describe('golden files', () => {
     expect(r.ok, r.text).toBe(true);
   });
 
-  it('a compile is byte-identical in two separate processes', () => {
+  it.each([
+    ['wasm', ['--relaxed-simd', '--threads']],
+    ['webgpu', []],
+  ])('a %s compile is byte-identical in two separate processes', (target, extra) => {
     const root = mkdtempSync(join(tmpdir(), 'tenth-determinism-'));
     const model = join(REPO, 'examples', 'cnn', 'model.onnx');
     expect(Object.keys(EXAMPLES)).toContain('cnn');
     const outs = ['a', 'b'].map((n) => join(root, n));
     for (const out of outs) {
-      execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'compile', model, '--target', 'wasm', '--out', out,
-        '--relaxed-simd', '--quiet'], { cwd: REPO, stdio: 'pipe' });
+      execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'compile', model, '--target', target, '--out', out,
+        ...extra, '--quiet'], { cwd: REPO, stdio: 'pipe' });
     }
     const files = readdirSync(outs[0]!).sort();
     expect(readdirSync(outs[1]!).sort()).toEqual(files);
-    expect(files).toContain('model.wasm');
+    expect(files).toContain('report.html');
+    expect(files.some((f) => f.endsWith(target === 'wasm' ? '.wasm' : '.wgsl'))).toBe(true);
     for (const f of files) expect(readFileSync(join(outs[0]!, f)).equals(readFileSync(join(outs[1]!, f))), f).toBe(true);
   });
 });
