@@ -4,7 +4,7 @@
 // pipeline for the wasm target (default O2), legalises and prints (lower.ts), assembles with wabt. writeArtifact writes a folder atomically: everything goes to
 // a temporary folder beside it first, which is renamed over the destination only when complete.
 
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fail } from '../../../ir/diagnostics.js';
 import type { Module } from '../../../ir/ir.js';
@@ -122,10 +122,10 @@ export async function compileWasm(module: Module, opts: CompileOptions = {}): Pr
 /** Write the artifact into `dir` (replacing it); a failure leaves no partial folder. */
 export function writeArtifact(dir: string, c: CompiledWasm): void {
   const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
   try {
+    mkdirSync(parent, { recursive: true });
+    rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
     writeFileSync(join(tmp, 'model.wasm'), c.wasm);
     writeFileSync(join(tmp, 'model.wat'), c.wat);
@@ -142,12 +142,17 @@ export function writeArtifact(dir: string, c: CompiledWasm): void {
     writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.batching ? { ...c.report, batching: c.batching } : c.report, null, 2) + '\n');
     writeFileSync(join(tmp, 'report.html'), c.html);
     if (existsSync(dir)) {
-      if (!existsSync(join(dir, 'manifest.json'))) fail('E108', `refusing to replace ${dir}: it exists and is not a compiled artifact`);
+      // An empty folder (made by the user for the output) may be replaced; anything else that is not an artifact may not.
+      const empty = statSync(dir).isDirectory() && readdirSync(dir).length === 0;
+      if (!empty && !existsSync(join(dir, 'manifest.json'))) fail('E108', `refusing to replace ${dir}: it exists and is not a compiled artifact`);
       rmSync(dir, { recursive: true, force: true });
     }
     renameSync(tmp, dir);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
+    // A system error (ENOENT, EACCES, ENOSPC, ...) is the user's disk, not a bug: E111 names the output.
+    const sys = e as NodeJS.ErrnoException;
+    if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${sys.message.replace(/, \w+ '.*$/s, '')}`);
     throw e;
   }
 }
