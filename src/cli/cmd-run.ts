@@ -91,33 +91,43 @@ export const runCommand: Command = {
       'With --passes PIPELINE the model is run after that pass pipeline (verified after every pass).',
       'Exit status: 0 all outputs match (or no --check), 1 some output does not match, 2 bad input.',
     ].join('\n'),
-    positionals: [{ name: 'MODEL', help: 'an ONNX model (.onnx), IR text (.ir), or a folder written by tenth compile' }],
+    positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model (.onnx), IR text (.ir), or a folder written by tenth compile' }],
     options: [
       { name: 'data', kind: 'string', arg: 'DIR', help: 'folder with input_K.pb (and output_K.pb)' },
       { name: 'check', kind: 'boolean', help: 'compare the outputs with DIR/output_K.pb' },
       { name: 'rtol', kind: 'number', arg: 'X', help: 'relative tolerance for --check', default: 1e-3 },
       { name: 'atol', kind: 'number', arg: 'X', help: 'absolute tolerance for --check', default: 1e-5 },
-      { name: 'backend', kind: 'string', arg: 'NAME', help: `where to run: ${BACKENDS.join(', ')}`, default: 'interp' },
+      // No declared defaults for --backend and --threads: a flag the user gave that this run cannot honour is an error.
+      { name: 'backend', kind: 'string', arg: 'NAME', help: `where to run a model: ${BACKENDS.join(', ')} (default interp; a compiled folder runs on the backend it was compiled for)` },
       { name: 'out', kind: 'string', arg: 'DIR', help: 'write the outputs as DIR/output_K.pb (one data folder only)' },
       { name: 'json', kind: 'boolean', help: 'print the results as one JSON object' },
       PASSES_OPTION,
       { name: 'timing', kind: 'boolean', help: 'print a table of time per pass (to stderr)' },
-      { name: 'threads', kind: 'number', arg: 'N', help: 'wasm: run on N threads (the folder needs compile --threads; a model is compiled with it)', default: 1 },
+      { name: 'threads', kind: 'number', arg: 'N', help: 'wasm backend only: run on N threads (the folder needs compile --threads; a model is compiled with it; default 1)' },
     ],
   },
   async run(args, ctx: CliContext) {
     const o = args.options;
-    const backend = String(o['backend']);
-    if (!BACKENDS.includes(backend)) fail('E108', `unknown backend '${backend}' (available: ${BACKENDS.join(', ')})`);
+    const given = typeof o['backend'] === 'string' ? o['backend'] : undefined;
+    if (given !== undefined && !BACKENDS.includes(given)) fail('E108', `unknown backend '${given}' (available: ${BACKENDS.join(', ')})`);
     const rtol = o['rtol'] as number, atol = o['atol'] as number;
     if (rtol < 0 || atol < 0) fail('E108', '--rtol and --atol must not be negative');
     const model = args.positionals[0]!;
     // The model first: a broken model is the error to report, whatever the data folders hold.
     const path = resolve(ctx.cwd, model), passes = o['passes'] as string | undefined;
-    // A compiled folder runs on the backend it was compiled for.
-    const webgpu = isWebGpuDir(path) || (backend === 'webgpu' && !isCompiledDir(path));
-    const wasm = !webgpu && (backend === 'wasm' || isCompiledDir(path));
-    const threads = o['threads'] as number;
+    // A compiled folder runs on the backend it was compiled for; asking for another one is an error, not ignored.
+    const folder = isWebGpuDir(path) ? 'webgpu' : isCompiledDir(path) ? 'wasm' : undefined;
+    if (folder && given !== undefined && given !== folder) {
+      fail('E108', `${model} was compiled for ${folder}; it cannot run on --backend ${given}`, undefined, [
+        given === 'interp' ? 'run the model file on the interpreter instead' : `compile the model with --target ${given}, or leave out --backend`]);
+    }
+    const backend = folder ?? given ?? 'interp';
+    const webgpu = backend === 'webgpu', wasm = backend === 'wasm';
+    const threadsGiven = o['threads'] as number | undefined;
+    if (threadsGiven !== undefined && !wasm) {
+      fail('E108', `--threads applies to the wasm backend; this run is on ${backend}${folder ? ` (${model} was compiled for ${folder})` : ''}`);
+    }
+    const threads = threadsGiven ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 16) fail('E108', `--threads must be an integer from 1 to 16, got ${threads}`);
     const compiled = webgpu ? await loadForWebGpu(ctx.cwd, path, model, passes) : wasm ? await loadForWasm(ctx.cwd, path, model, passes, threads) : undefined;
     if (wasm && compiled && compiled.threads < threads) ctx.io.err(`note: running on ${compiled.threads} thread: ${isCompiledDir(path) ? 'the folder has no threaded module (compile --threads)' : 'this engine cannot share memory'}\n`);
@@ -152,7 +162,7 @@ export const runCommand: Command = {
     }
     if (!ok) {
       const bad = reports.flatMap((r) => r.outputs).filter((x) => !x.ok).length;
-      ctx.io.err(`error E601: ${bad} output${bad === 1 ? '' : 's'} do not match the expected values\n`);
+      ctx.io.err(`error E601: ${bad === 1 ? '1 output does' : `${bad} outputs do`} not match the expected values\n`);
       return EXIT.checkFailed;
     }
     return EXIT.ok;

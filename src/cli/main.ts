@@ -3,13 +3,15 @@
 // and prints only through `io`, so tests call it in process; the bottom of this file is the real
 // process entry.
 //
-// Errors: a TenthError prints its diagnostics (code, location, message, notes) and exits 2; any
-// other exception is a bug in tenth: 'internal error: ...' and exit 70. --debug adds stack traces.
+// Errors: a TenthError prints its diagnostics (code, location, message, notes) and exits 2; so does
+// a Node system error that escapes (ENOENT, EACCES, ENOSPC, ...: E111 when writing, E102 when
+// reading), which is the user's filesystem, not a bug. Any other exception is a bug in tenth:
+// 'internal error: ...' and exit 70. --debug adds stack traces.
 
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail, formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
+import { diag, fail, formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import { commandHelp, mainHelp, parseArgs } from './args.js';
 import { compileCommand } from './cmd-compile.js';
 import { conformanceCommand } from './cmd-conformance.js';
@@ -20,12 +22,13 @@ import { runCommand } from './cmd-run.js';
 import { passesCommand } from './cmd-passes.js';
 import { statsCommand } from './cmd-stats.js';
 import { type CliIO, type Command, EXIT } from './context.js';
+import { isSystemError, systemReason } from './files.js';
 
 export type { CliIO } from './context.js';
 
 export const COMMANDS: readonly Command[] = [summaryCommand, irCommand, optCommand, runCommand, compileCommand, statsCommand, passesCommand, conformanceCommand, diffCommand, benchCommand, calibrateCommand];
 
-const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, graph optimisation passes, a reference interpreter, a WASM-SIMD backend.';
+const INTRO = 'tenth: a tensor-graph optimising compiler. ONNX in, a typed SSA IR with a text form, graph optimisation passes, a reference interpreter, WASM-SIMD and WebGPU (WGSL) backends, and a cost report (FLOPs, bytes, roofline time, memory plan) for every compile.';
 const OUTRO = [
   'Exit status: 0 success, 1 a check found mismatches, 2 bad input or usage (error with a stable code',
   'such as E101), 70 internal error (a bug in tenth; rerun with --debug for the stack trace).',
@@ -71,6 +74,9 @@ async function dispatch(argv: readonly string[], io: CliIO, cwd: string): Promis
   return cmd.run(args, { io, cwd });
 }
 
+/** System calls that change the filesystem: their failures are E111 (could not be written). */
+const WRITE_SYSCALLS = new Set(['write', 'mkdir', 'mkdtemp', 'rename', 'unlink', 'rmdir', 'rm', 'copyfile', 'link', 'symlink', 'chmod', 'ftruncate', 'utime', 'fsync', 'close']);
+
 /** Run the CLI with arguments (without `node` and the script) and return the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const debug = argv.includes('--debug');
@@ -79,6 +85,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   } catch (e) {
     if (e instanceof TenthError) {
       io.err(e.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+      if (debug && e.stack) io.err(`${e.stack}\n`);
+      return EXIT.error;
+    }
+    if (isSystemError(e)) {
+      // Escaped past the writers that name their output: still the user's filesystem, not a bug.
+      const writing = WRITE_SYSCALLS.has(e.syscall);
+      const what = e.path === undefined ? '' : ` ${e.path}`;
+      io.err(formatDiagnostic(diag(writing ? 'E111' : 'E102', `cannot ${writing ? 'write' : 'read'}${what}: ${systemReason(e)}`)) + '\n');
       if (debug && e.stack) io.err(`${e.stack}\n`);
       return EXIT.error;
     }
@@ -100,11 +114,33 @@ function isEntry(): boolean {
   }
 }
 
-if (isEntry()) {
-  const io: CliIO = {
-    out: (s) => { process.stdout.write(s); },
-    err: (s) => { process.stderr.write(s); },
+/**
+ * The process's own streams. A reader that goes away (`tenth ir M | head`) is EPIPE: the output is no
+ * longer wanted, so the program ends quietly with status 0, as Unix tools do. Any other failure to
+ * write standard output (ENOSPC on `>/dev/full`) is E111, exit 2, without a stack trace.
+ */
+function processIO(): CliIO {
+  let closed = false;
+  const onError = (stream: 'standard output' | 'standard error') => (e: NodeJS.ErrnoException): void => {
+    if (closed) return;
+    closed = true;
+    if (e.code === 'EPIPE') process.exit(EXIT.ok);
+    if (stream === 'standard output') {
+      try {
+        process.stderr.write(formatDiagnostic(diag('E111', `cannot write ${stream}: ${systemReason(e)}`)) + '\n');
+      } catch { /* stderr is gone too: nothing left to tell */ }
+    }
+    process.exit(EXIT.error);
+  };
+  process.stdout.on('error', onError('standard output'));
+  process.stderr.on('error', onError('standard error'));
+  return {
+    out: (s) => { if (!closed) process.stdout.write(s); },
+    err: (s) => { if (!closed) process.stderr.write(s); },
     errIsTTY: process.stderr.isTTY === true,
   };
-  main(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
+}
+
+if (isEntry()) {
+  main(process.argv.slice(2), processIO()).then((code) => { process.exitCode = code; });
 }

@@ -1,7 +1,7 @@
 // `tenth run` on the wasm backend: a compiled folder (DIR/manifest.json) or a model compiled on
 // the fly into a temporary folder, run through the runtime (src/runtime) on test-data folders.
 
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
@@ -36,21 +36,56 @@ function readPb(dir: string, file: string): Tensor {
   return readTensorProtoFile(path).tensor;
 }
 
+interface ManifestInput { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[] }
+
+/** The backend a compiled model was built for, for error messages. */
+const backendOf = (m: CompiledModel): string => ((m.manifest as { format?: string }).format === 'tenth-webgpu/1' ? 'webgpu' : 'wasm');
+
+/**
+ * Check the data files against the manifest's inputs before running, as the interpreter does with
+ * the IR's types: E104 names the .pb file, the input, and the expected and given dtype/shape.
+ * Symbols must bind to one size across inputs; dims the runtime derives (expressions) it checks itself.
+ */
+function checkFeed(dir: string, inputs: readonly ManifestInput[], derived: Readonly<Record<string, unknown>>): Tensor[] {
+  const extra = readdirSync(dir).flatMap((n) => /^input_(\d+)\.pb$/.exec(n) ?? []).map((m) => Number(m[1])).filter((k) => k >= inputs.length);
+  if (extra.length > 0) fail('E104', `${dir} has input_${Math.min(...extra)}.pb but the model takes ${inputs.length} input${inputs.length === 1 ? '' : 's'}`);
+  const bound = new Map<string, { size: number; from: string }>();
+  return inputs.map((inp, k) => {
+    const file = join(dir, `input_${k}.pb`);
+    const t = readPb(dir, `input_${k}.pb`);
+    const want = `${inp.dtype}[${inp.shape.join(',')}]`;
+    const bad = (why: string): never => fail('E104', `${file} does not match input ${k} ('${inp.name}'): ${why}`, undefined, [`expected ${want}, got ${t.dtype}[${t.shape.join(',')}]`]);
+    if (t.dtype !== inp.dtype) bad(`dtype ${t.dtype} does not match ${inp.dtype}`);
+    if (t.shape.length !== inp.shape.length) bad(`rank ${t.shape.length} does not match ${inp.shape.length}`);
+    inp.shape.forEach((d, i) => {
+      const got = t.shape[i]!;
+      if (typeof d === 'number') {
+        if (d !== got) bad(`dim ${i} is ${got}, expected ${d}`);
+      } else if (d !== '?' && !Object.hasOwn(derived, d)) {
+        const b = bound.get(d);
+        if (b !== undefined && b.size !== got) bad(`dim ${i} ('${d}') is ${got}, but '${d}' is ${b.size} in ${b.from}`);
+        if (b === undefined) bound.set(d, { size: got, from: `input ${k} ('${inp.name}')` });
+      }
+    });
+    return t;
+  });
+}
+
 /** Run a compiled model on DIR/input_K.pb and optionally check DIR/output_K.pb. */
 export async function runCompiledDataDir(m: CompiledModel, dir: string, opts: { check?: boolean; tolerance?: Tolerance } = {}): Promise<RunReport> {
   const man = m.manifest;
+  const backend = backendOf(m);
+  if (!existsSync(dir)) fail('E101', `data folder not found: ${dir}`);
+  // Inputs first, then the expected outputs: wrong input data is the error to report.
+  const tensors0 = checkFeed(dir, man.inputs, (man as { derived?: Record<string, unknown> }).derived ?? {});
   const feed: Record<string, RunTensor> = {};
-  man.inputs.forEach((inp, k) => {
-    const t = readPb(dir, `input_${k}.pb`);
-    if (t.dtype !== inp.dtype) fail('E104', `${join(dir, `input_${k}.pb`)} is ${t.dtype}, input '${inp.name}' is ${inp.dtype}`);
-    feed[inp.name] = toRunTensor(t);
-  });
+  man.inputs.forEach((inp, k) => { feed[inp.name] = toRunTensor(tensors0[k]!); });
   const expected = opts.check ? man.outputs.map((_o, k) => readPb(dir, `output_${k}.pb`)) : undefined;
   let got: Record<string, RunTensor>;
   try {
     got = await m.run(feed);
   } catch (e) {
-    fail('E501', `wasm run failed: ${(e as Error).message}`);
+    fail('E501', `${backend} run failed on ${dir}: ${(e as Error).message}`);
   }
   const tensors: Tensor[] = man.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], got[o.name]!));
   const names = man.outputs.map((o) => o.name);
