@@ -7,6 +7,9 @@
 // Dawn's workgroup-memory zeroing is turned off, as WGSL allows: kernels never read workgroup
 // memory before writing it, and SwiftShader compiles such shaders far faster without it.
 
+import { mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deviceLimits, type WebGpuDevice } from './webgpu.js';
 
 export const NODE_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable_workgroup_init'];
@@ -14,11 +17,32 @@ export const NODE_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable
 interface GpuEntry { readonly requestAdapter: () => Promise<{ limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> }
 const instances = new Map<string, GpuEntry>();
 
+/**
+ * The Vulkan loader (through SwiftShader) prints "error: XDG_RUNTIME_DIR is invalid or not set"
+ * when that variable does not name an existing folder, on every device creation. Point it at a
+ * private folder (mode 0700, as the XDG spec asks) before the first `create()`.
+ */
+function ensureXdgRuntimeDir(): void {
+  const cur = process.env['XDG_RUNTIME_DIR'];
+  try {
+    if (cur && statSync(cur).isDirectory()) return;
+  } catch { /* missing: make one below */ }
+  try {
+    // One folder per user, reused across runs (nothing is written to it); refused if another user owns it.
+    const uid = process.getuid?.() ?? 0;
+    const dir = join(tmpdir(), `tenth-runtime-${uid}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    if (st.isDirectory() && st.uid === uid) process.env['XDG_RUNTIME_DIR'] = dir;
+  } catch { /* only a warning is at stake: leave the environment as it is */ }
+}
+
 /** The `create()` object for these Dawn flags (one per flag set, never released). */
 export async function nodeGpu(flags: readonly string[] = NODE_DAWN_FLAGS): Promise<GpuEntry> {
   const key = flags.join('\n');
   let gpu = instances.get(key);
   if (!gpu) {
+    ensureXdgRuntimeDir();
     const mod = (await import('webgpu')) as unknown as { create(f: string[]): GpuEntry; globals: object };
     Object.assign(globalThis, mod.globals);
     gpu = mod.create([...flags]);
