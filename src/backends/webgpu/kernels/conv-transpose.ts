@@ -1,0 +1,89 @@
+// conv_transpose (any number of spatial axes, groups, strides, dilations, pads / auto_pad /
+// output_shape / output_padding, optional bias) as a map kernel: each result element gathers
+// what scatters onto it, sum over the group's input channels and the kernel positions k with
+// o = i * stride - pad + k * dilation for an input position i in range. Static spatial and
+// channel dims; the begin pads are fixed here as ir/ops/nn-conv.ts transposeGeometry does.
+
+import type { Op } from '../../../../ir/ir.js';
+import { coords, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
+import { mulU, u32 } from '../wgsl.js';
+
+const ints = (op: Op, name: string): number[] | undefined => op.attrs.get(name)?.value as number[] | undefined;
+
+/** Begin pads of each spatial axis. */
+function padsBegin(k: KernelCtx, op: Op, inSp: readonly number[], ks: readonly number[]): number[] {
+  const r = inSp.length;
+  const st = ints(op, 'strides') ?? inSp.map(() => 1), dil = ints(op, 'dilations') ?? inSp.map(() => 1);
+  const pads = ints(op, 'pads') ?? new Array<number>(2 * r).fill(0);
+  const opad = ints(op, 'output_padding') ?? inSp.map(() => 0);
+  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  const full = inSp.map((s, i) => st[i]! * (s - 1) + opad[i]! + (ks[i]! - 1) * dil[i]! + 1);
+  const os = ints(op, 'output_shape');
+  const out = os ? os.slice(os.length - r) : auto === 'SAME_UPPER' || auto === 'SAME_LOWER' ? inSp.map((s, i) => s * st[i]!) : undefined;
+  if (out) {
+    return full.map((f, i) => {
+      const total = f - out[i]!;
+      if (auto === 'SAME_UPPER') return Math.floor(total / 2);
+      if (auto === 'SAME_LOWER') return total - Math.floor(total / 2);
+      return op.attrs.has('pads') ? pads[i]! : 0;
+    });
+  }
+  if (auto === 'VALID') return inSp.map(() => 0);
+  if (auto !== 'NOTSET') k.fail(op, `conv_transpose auto_pad '${auto}' is not supported by the webgpu backend`);
+  return pads.slice(0, r);
+}
+
+export const CONV_TRANSPOSE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  value: (k, op, i) => {
+    const [x, w, bias] = op.operands;
+    const y = op.results[0]!;
+    if ([x, w, bias].some((v) => v && v.type.dtype !== 'f32')) k.fail(op, 'conv_transpose: only f32 is supported by the webgpu backend');
+    const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(y);
+    const r = xd.length - 2;
+    if (![...xd.slice(1), ...wd, ...yd.slice(1)].every((d) => typeof d === 'number') || r < 1) {
+      k.fail(op, 'conv_transpose needs static channel and spatial dims in the webgpu backend');
+    }
+    const inSp = xd.slice(2) as number[], ks = wd.slice(2) as number[];
+    const group = Number(op.attrs.get('group')?.value ?? 1);
+    const C = xd[1] as number, Mg = wd[1] as number, Cg = C / group;
+    const st = ints(op, 'strides') ?? inSp.map(() => 1), dil = ints(op, 'dilations') ?? inSp.map(() => 1);
+    const pb = padsBegin(k, op, inSp, ks);
+    const K = ks.reduce((a, b) => a * b, 1);
+    const b = k.body;
+    const c = coords(k, i, yd);
+    const xs = strides(k, xd);
+    const m = c[1]!;
+    const g = b.let('g', `${m} / ${u32(Mg)}`);
+    const mm = b.let('mm', `${m} % ${u32(Mg)}`);
+    const acc = b.var('acc', 'f32', bias ? k.load(bias, m) : '0.0f');
+    b.block(`for (var ci = 0u; ci < ${u32(Cg)}; ci++)`, () => {
+      const cg = b.let('cg', `${g} * ${u32(Cg)} + ci`);
+      b.block(`for (var kk = 0u; kk < ${u32(K)}; kk++)`, () => {
+        const rem = b.var('rem', 'u32', 'kk');
+        const ok = b.var('ok', 'bool', 'true');
+        const off = b.var('off', 'u32', addTerms([mulU(c[0]!, xs[0]!), mulU(cg, xs[1]!)]));
+        for (let a = r - 1; a >= 0; a--) {
+          const ka = b.let('ka', `${rem} % ${u32(ks[a]!)}`);
+          b.line(`${rem} = ${rem} / ${u32(ks[a]!)};`);
+          const t = b.let('t', `i32(${c[a + 2]}) + ${pb[a]}i - i32(${ka}) * ${dil[a]}i`);
+          const ia = b.let('ia', `${t} / ${st[a]}i`);
+          b.line(`${ok} = ${ok} && ${t} >= 0i && ${t} % ${st[a]}i == 0i && ${ia} < ${inSp[a]}i;`);
+          b.line(`${off} = ${off} + u32(clamp(${ia}, 0i, ${inSp[a]! - 1}i)) * ${xs[a + 2]};`);
+        }
+        const wi = b.let('wi', `(${cg} * ${u32(Mg)} + ${mm}) * ${u32(K)} + kk`);
+        b.block(`if (${ok})`, () => {
+          b.line(`${acc} = ${acc} + ${k.load(x!, `min(${off}, ${k.size(xd)} - 1u)`)} * ${k.load(w!, `min(${wi}, ${k.size(wd)} - 1u)`)};`);
+        });
+      });
+    });
+    return acc;
+  },
+  flops: (op, numel) => 2 * numel(op.results[0]!) * Number(op.operands[1]!.type.shape!.slice(2).reduce<number>((a, d) => a * Number(d), 1)) * Number(op.operands[0]!.type.shape![1]) / Number(op.attrs.get('group')?.value ?? 1),
+};
+
+function addTerms(ts: readonly string[]): string {
+  const nz = ts.filter((t) => t !== '0u');
+  return nz.length === 0 ? '0u' : nz.join(' + ');
+}
