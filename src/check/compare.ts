@@ -47,6 +47,21 @@ export function formatNumber(x: number | bigint | string): string {
   return x.toExponential(5).replace(/\.?0+e/, 'e');
 }
 
+/**
+ * The shortest decimal that reads back as exactly `x` in its dtype (f32: through Math.fround; f64:
+ * String(x)), so two values that differ never print alike, as 6-digit formatNumber can. f16 and
+ * bf16 values are exact f32 values, so the f32 rule shows them exactly too.
+ */
+export function formatExact(x: number | bigint | string, dtype: string): string {
+  if (typeof x !== 'number' || !Number.isFinite(x) || (Number.isInteger(x) && Math.abs(x) < 1e15)) return formatNumber(x);
+  if (dtype === 'f64') return String(x);
+  for (let p = 1; p <= 9; p++) {
+    const y = Number(x.toPrecision(p));
+    if (Math.fround(y) === x) return String(y);
+  }
+  return String(x);
+}
+
 const shapeText = (s: readonly number[]): string => `[${s.join(',')}]`;
 
 function coordsOf(index: number, shape: readonly number[]): number[] {
@@ -99,8 +114,8 @@ export function compareTensors(got: Tensor, want: Tensor, tol: Tolerance = ONNX_
   const first: ElementMismatch = {
     index: firstIndex,
     coords: coordsOf(firstIndex, want.shape),
-    got: formatNumber(got.data[firstIndex]!),
-    want: formatNumber(want.data[firstIndex]!),
+    got: formatExact(got.data[firstIndex]!, got.dtype),
+    want: formatExact(want.data[firstIndex]!, want.dtype),
   };
   const where = want.shape.length === 0 ? 'the scalar' : `element [${first.coords.join(',')}]`;
   const reason = `${mismatches} of ${n} elements differ; first at ${where}: got ${first.got}, expected ${first.want}`;
