@@ -18,7 +18,7 @@ export function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: 
 /** 'ENOENT: no such file or directory' from Node's "ENOENT: no such file or directory, mkdir '/x'". */
 export function systemReason(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return isSystemError(e) ? m.replace(/, \w+ '.*$/s, '') : m;
+  return isSystemError(e) ? m.replace(/, \w+(?: '.*)?$/s, '') : m;
 }
 
 /**
@@ -32,7 +32,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try { rmSync(tmp, { force: true }); } catch { /* no folder to clean (ENOTDIR): nothing was written */ }
     fail('E111', `cannot write ${path}: ${systemReason(e)}`);
   }
 }

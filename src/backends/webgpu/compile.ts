@@ -92,7 +92,7 @@ export function writeWebGpuArtifact(dir: string, c: CompiledWebGpu): void {
     }
     renameSync(tmp, dir);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    try { rmSync(tmp, { recursive: true, force: true }); } catch { /* no parent folder (ENOTDIR): nothing was written */ }
     // A system error (ENOENT, EACCES, ENOSPC, ...) is the user's disk, not a bug: E111 names the output.
     const sys = e as NodeJS.ErrnoException;
     if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${sys.message.replace(/, \w+(?: '.*)?$/s, '')}`);
