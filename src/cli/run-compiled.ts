@@ -47,7 +47,7 @@ const backendOf = (m: CompiledModel): string => ((m.manifest as { format?: strin
  * Symbols must bind to one size across inputs; dims the runtime derives (expressions) it checks itself.
  */
 function checkFeed(dir: string, inputs: readonly ManifestInput[], derived: Readonly<Record<string, unknown>>): Tensor[] {
-  const extra = readdirSync(dir).flatMap((n) => /^input_(\d+)\.pb$/.exec(n) ?? []).map((m) => Number(m[1])).filter((k) => k >= inputs.length);
+  const extra = readdirSync(dir).flatMap((n) => { const m = /^input_(\d+)\.pb$/.exec(n); return m ? [Number(m[1])] : []; }).filter((k) => k >= inputs.length);
   if (extra.length > 0) fail('E104', `${dir} has input_${Math.min(...extra)}.pb but the model takes ${inputs.length} input${inputs.length === 1 ? '' : 's'}`);
   const bound = new Map<string, { size: number; from: string }>();
   return inputs.map((inp, k) => {

@@ -266,11 +266,21 @@ describe('errors: stable code, exit 2, no stack trace, no partial output', () =>
     expect(hasStackTrace(r.err)).toBe(true);
   });
 
-  it('an unwritable -o path is E102 and leaves nothing behind', async () => {
+  it('an unwritable -o path is E111 naming the path and the reason, and leaves nothing behind', async () => {
     const dir = tempDir();
-    mkdirSync(join(dir, 'sub'));
-    await expectError(['ir', join(mlp, 'model.onnx'), '-o', join(dir, 'sub', 'missing-folder', 'x.ir')], 'E102');
-    expect(existsSync(join(dir, 'sub', 'missing-folder'))).toBe(false);
-    expect(readdirSync(join(dir, 'sub'))).toEqual([]);
+    writeFileSync(join(dir, 'a-file'), 'x');
+    // A folder path through a plain file: ENOTDIR even for root (permission bits do not stop root).
+    const target = join(dir, 'a-file', 'sub', 'x.ir');
+    const err = await expectError(['ir', join(mlp, 'model.onnx'), '-o', target], 'E111');
+    expect(err).toContain(`cannot write ${target}: ENOTDIR`);
+    expect(readdirSync(dir)).toEqual(['a-file']);
+  });
+
+  it('-o into a missing folder creates it', async () => {
+    const dir = tempDir();
+    const r = await runCli(['ir', join(mlp, 'model.onnx'), '-o', join(dir, 'new', 'deeper', 'x.ir')]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'new', 'deeper', 'x.ir'), 'utf8')).toMatch(/^module @mlp/);
+    expect(readdirSync(join(dir, 'new', 'deeper'))).toEqual(['x.ir']);
   });
 });
