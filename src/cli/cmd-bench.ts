@@ -5,7 +5,7 @@
 // `tenth calibrate MODEL|DIR --out FILE`: the same run, then a device profile calibrated from it
 // (launch overhead and per-family efficiency; src/report/calibrate.ts) for `compile --device FILE`.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
@@ -95,8 +95,8 @@ function targetOf(o: Readonly<Record<string, unknown>>): 'wasm' | 'webgpu' {
 async function loadTimed(dir: string, target: 'wasm' | 'webgpu'): Promise<Timed> {
   if (target === 'wasm') return loadCompiled(dir);
   const { loadCompiledWebGpu } = await import('../runtime/webgpu.js');
-  const { nodeDevice } = await import('../runtime/webgpu-node.js');
-  return loadCompiledWebGpu(dir, { device: await nodeDevice() });
+  const { cliDevice } = await import('./webgpu-cli.js');
+  return loadCompiledWebGpu(dir, { device: await cliDevice() });
 }
 
 async function compileTo(dir: string, target: 'wasm' | 'webgpu', module: Module, opts: { passes?: string; profile?: DeviceProfile; bind?: Record<string, number> }): Promise<CostReport> {

@@ -44,12 +44,22 @@ export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext, report
   return EXIT.ok;
 }
 
+/** A Dawn device for the CLI; no adapter (no GPU, no SwiftShader driver) is a setup problem, not a bug. */
+export async function cliDevice(): Promise<Awaited<ReturnType<typeof nodeDevice>>> {
+  try {
+    return await nodeDevice();
+  } catch (e) {
+    return fail('E501', `no WebGPU device: ${(e as Error).message}`, undefined,
+      ['on a machine without a GPU, install Debian\'s chromium (it ships the SwiftShader Vulkan driver) and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json']);
+  }
+}
+
 /**
  * Load a webgpu folder, or compile `model` into a temporary one (removed after loading), on a
  * Dawn device. The result has the wasm runtime's `run` contract, so the same checking code runs it.
  */
 export async function loadForWebGpu(cwd: string, path: string, model: string, passes: string | undefined): Promise<CompiledModel> {
-  const device = await nodeDevice();
+  const device = await cliDevice();
   const load = async (dir: string): Promise<CompiledModel> => {
     const m = await loadCompiledWebGpu(dir, { device });
     return m as unknown as CompiledModel;
