@@ -23,7 +23,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // The runtime files as plain ES modules (what a browser or Deno would load from dist/).
 function transpileRuntime(): void {
-  for (const f of ['webgpu', 'plan']) {
+  for (const f of ['webgpu', 'plan', 'dims', 'fetch']) {
     const src = readFileSync(join(REPO, 'src/runtime', `${f}.ts`), 'utf8');
     const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
     writeFileSync(join(tmp, `${f}.js`), out.outputText);
