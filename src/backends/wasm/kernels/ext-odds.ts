@@ -1,7 +1,7 @@
 // The last elementwise gaps ONNX node tests hit (see the README's WASM backend section): f64
 // exp/log/tanh/sigmoid/softplus, and pow on f64 and on integer bases with the interpreter's
 // semantics (ir/ops/elementwise-binary.ts), reductions with axes given as data on f64/integers
-// (odds-reduce.ts). Each entry handles its new cases and hands the rest to
+// (odds-reduce.ts), and resize modes data-resize.ts leaves out (odds-resize.ts). Each entry handles its new cases and hands the rest to
 // the kernel it overrides (`previous`).
 
 import type { Op } from '../../../../ir/ir.js';
@@ -13,6 +13,7 @@ import { EXT_DTYPES } from './ext-dtypes.js';
 import { EXT_INDEXING } from './ext-indexing.js';
 import { DTS, GENERIC_ELEMENTWISE_KERNEL } from './generic-elementwise.js';
 import { F64_UNARY, pow64 } from './odds-f64.js';
+import { emitResizeTaps, planResize } from './odds-resize.js';
 import { ODDS_REDUCE_OPS, runtimeAxesReduce } from './odds-reduce.js';
 import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './reduce-dynamic.js';
 
@@ -91,6 +92,14 @@ function powKernel(): KernelDef {
   };
 }
 
+function resizeKernel(): KernelDef {
+  const prev = previous('resize');
+  return {
+    emit: (k, op) => { const p = planResize(k, op); if (p) emitResizeTaps(k, op, p); else prev.emit(k, op); },
+    flops: prev.flops,
+  };
+}
+
 function runtimeAxesEntry(name: string): KernelDef {
   const prev = previous(name), dyn = runtimeAxesReduce(REDUCE_DYNAMIC_KERNEL);
   return { emit: (k, op) => (hasRuntimeAxes(k, op) ? dyn : prev).emit(k, op), flops: prev.flops };
@@ -99,6 +108,7 @@ function runtimeAxesEntry(name: string): KernelDef {
 export const EXT_ODDS: readonly (readonly [string, KernelDef])[] = [
   ...Object.keys(F64_UNARY).map((n) => [n, unaryF64(n)] as const),
   ['pow', powKernel()],
+  ['resize', resizeKernel()],
   // Reductions with axes given as data on f64/integers. lower.ts sends every run-time-axes
   // reduction to REDUCE_DYNAMIC_KERNEL before this table is asked; these entries take over once it
   // asks the table instead (and serve the same cases either way).
