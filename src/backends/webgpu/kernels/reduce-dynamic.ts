@@ -1,4 +1,4 @@
-// Reductions whose axes are data (a graph input), keepdims = 1: which axes are reduced is known
+// Reductions whose axes are data (a graph input), keepdims 1 or 0: which axes are reduced is known
 // only at run time, so each result element loops over the box of input elements that reduce into
 // it; per input axis a flag says whether any listed axis (negative ones counted from the end) is
 // it. The result dims are run-time dims (1 on reduced axes; see dynamic-dims.ts). One thread per
@@ -29,7 +29,11 @@ const REDUCERS: Readonly<Record<string, Red>> = {
 export function hasRuntimeAxes(op: Op): boolean {
   if (!(op.name in REDUCERS) && op.name !== 'reduce_log_sum_exp') return false;
   const xd = op.operands[0]?.type.shape, yd = op.results[0]?.type.shape;
-  return !!xd && !!yd && yd.some((d, a) => typeof d === 'string' && d !== xd[a]);
+  if (!xd || !yd) return false;
+  // keepdims = 0 over axes of length 1 leaves no run-time dim: the axes operand is then not a
+  // constant (a constant one seen through a fused group's argument is read from the weights).
+  const dataAxes = !!op.operands[1] && op.operands[1].def?.name !== 'const';
+  return yd.some((d) => typeof d === 'string' && !xd.includes(d)) || (dataAxes && yd.length !== xd.length);
 }
 
 export const REDUCE_DYNAMIC_KERNEL: MapKernel = {
@@ -42,12 +46,13 @@ export const REDUCE_DYNAMIC_KERNEL: MapKernel = {
     if (!red) k.fail(op, `${op.name} with axes known only at run time is not supported by the webgpu backend`);
     if (x!.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
     const xd = k.dims(x!), yd = k.dims(op.results[0]!);
-    if (intAttr(op, 'keepdims', 1) !== 1 || yd.length !== xd.length) k.fail(op, `${op.name}: axes given at run time need keepdims = 1 in the webgpu backend`);
     if (!axesV || REG[axesV.type.dtype] !== 'i32' || k.dims(axesV).length !== 1 || typeof k.dims(axesV)[0] !== 'number') {
       k.fail(op, `${op.name}: run-time axes must be a 1-D i64/i32 tensor of known length in the webgpu backend`);
     }
     const n = k.dims(axesV!)[0] as number;
     const rank = xd.length;
+    const keep = intAttr(op, 'keepdims', 1) === 1;
+    if (yd.length !== (keep ? rank : rank - n) || (!keep && n === 0)) k.fail(op, `${op.name}: the result rank does not match the run-time axes`);
     const b = k.body;
     const axis = Array.from({ length: n }, (_v, j) => {
       const a = b.let('ax', k.load(axesV!, u32(j)));
@@ -56,7 +61,14 @@ export const REDUCE_DYNAMIC_KERNEL: MapKernel = {
     // No axes listed: all of them, unless noop_with_empty_axes.
     const none = intAttr(op, 'noop_with_empty_axes', 0) === 1 ? 'false' : 'true';
     const r = xd.map((_d, a) => b.let('r', n === 0 ? none : axis.map((e) => `(${e} == ${a}i)`).join(' || ')));
-    const c = coords(k, i, yd);
+    const c0 = coords(k, i, yd);
+    // keepdims = 0: input axis a takes result coordinate a - (reduced axes before a), known at run time.
+    const oc = keep || yd.length === 0 ? '' : b.var('oc', `array<u32, ${yd.length}>`, `array<u32, ${yd.length}>(${c0.join(', ')})`);
+    const c = keep ? c0 : xd.map((_d, a) => {
+      if (yd.length === 0) return '0u';
+      const before = a === 0 ? '0u' : r.slice(0, a).map((f) => `select(0u, 1u, ${f})`).join(' + ');
+      return b.let('kc', `${oc}[min(${a}u - min(${before}, ${a}u), ${u32(yd.length - 1)})]`);
+    });
     const xs = strides(k, xd);
     const ext = xd.map((d, a) => b.let('e', `select(1u, ${k.dim(d)}, ${r[a]})`));
     const total = b.let('total', ext.reduce((p, e) => (p === '1u' ? e : `${p} * ${e}`), '1u'));
