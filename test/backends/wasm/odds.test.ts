@@ -153,3 +153,25 @@ describe('wasm resize cubic / linear over 4 axes / tf_crop_and_resize vs interpr
       }), { numRuns: 80, seed: 19 });
   });
 });
+
+describe('wasm batch_normalization in training mode vs interpreter (fast-check)', () => {
+  it('y and running mean/var on f32 and f64, N and spatial dims incl. 1 and primes', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 2, maxLength: 4 }), fc.constantFrom('f32', 'f64'), fc.constantFrom(0.9, 0.5), fc.constantFrom(1e-5, 1e-2), fc.integer(),
+      async (shape, dt, mom, eps, seed) => {
+        const C = shape[1]!, pt = ty(dt, [C]);
+        const text = ['module @m {', `  func @main(%x: ${ty(dt, shape)}, %s: ${pt}, %b: ${pt}, %mu: ${pt}, %va: ${pt}) -> (%y: ${ty(dt, shape)}, %rm: ${pt}, %rv: ${pt}) {`,
+          `    %y, %rm, %rv = batch_normalization(%x, %s, %b, %mu, %va) {training_mode = 1, momentum = ${mom}, epsilon = ${eps}} : (${ty(dt, shape)}, ${pt}, ${pt})`,
+          '    return %y, %rm, %rv', '  }', '}'].join('\n');
+        let s = seed >>> 0 || 1;
+        const rnd = (n: number, lo: number): number[] => Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) >>> 0; return lo + (s / 2 ** 32) * 2; });
+        const ins = [tensorFrom(dt as Tensor['dtype'], shape, rnd(numel(shape), -1)), ...[-1, -1, -1, 0.1].map((lo) => tensorFrom(dt as Tensor['dtype'], [C], rnd(C, lo)))];
+        const got = await runWasm(text, ins, ''), want = interpText(text, ins);
+        want.forEach((w, j) => {
+          expect(got[j]!.shape).toEqual(w.shape);
+          const g = got[j]!.data as Float64Array;
+          // f32 outputs: the same f64 value rounded once; f64: the same operations in the same order.
+          (w.data as Float64Array).forEach((v, i) => { if (!(Math.abs(g[i]! - v) <= (dt === 'f32' ? 1e-6 : 1e-12) * (1 + Math.abs(v)))) expect.fail(`output ${j} element ${i}: got ${g[i]}, want ${v}`); });
+        });
+      }), { numRuns: 40, seed: 23 });
+  });
+});

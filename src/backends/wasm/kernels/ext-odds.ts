@@ -1,7 +1,8 @@
 // The last elementwise gaps ONNX node tests hit (see the README's WASM backend section): f64
 // exp/log/tanh/sigmoid/softplus, and pow on f64 and on integer bases with the interpreter's
 // semantics (ir/ops/elementwise-binary.ts), reductions with axes given as data on f64/integers
-// (odds-reduce.ts), and resize modes data-resize.ts leaves out (odds-resize.ts). Each entry handles its new cases and hands the rest to
+// (odds-reduce.ts), resize modes data-resize.ts leaves out (odds-resize.ts), batch_normalization
+// in training mode (odds-norm.ts). Each entry handles its new cases and hands the rest to
 // the kernel it overrides (`previous`).
 
 import type { Op } from '../../../../ir/ir.js';
@@ -13,6 +14,7 @@ import { EXT_DTYPES } from './ext-dtypes.js';
 import { EXT_INDEXING } from './ext-indexing.js';
 import { DTS, GENERIC_ELEMENTWISE_KERNEL } from './generic-elementwise.js';
 import { F64_UNARY, pow64 } from './odds-f64.js';
+import { batchNormTrainingServes, emitBatchNormTraining } from './odds-norm.js';
 import { emitResizeTaps, planResize } from './odds-resize.js';
 import { ODDS_REDUCE_OPS, runtimeAxesReduce } from './odds-reduce.js';
 import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './reduce-dynamic.js';
@@ -109,6 +111,7 @@ export const EXT_ODDS: readonly (readonly [string, KernelDef])[] = [
   ...Object.keys(F64_UNARY).map((n) => [n, unaryF64(n)] as const),
   ['pow', powKernel()],
   ['resize', resizeKernel()],
+  ['batch_normalization', { emit: (k, op) => (batchNormTrainingServes(k, op) ? emitBatchNormTraining(k, op) : previous('batch_normalization').emit(k, op)) }],
   // Reductions with axes given as data on f64/integers. lower.ts sends every run-time-axes
   // reduction to REDUCE_DYNAMIC_KERNEL before this table is asked; these entries take over once it
   // asks the table instead (and serve the same cases either way).
