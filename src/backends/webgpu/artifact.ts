@@ -44,6 +44,8 @@ export interface GpuKernel {
   /** `007-conv2d-bias-relu`: the .wgsl file is `<name>.wgsl`. */
   readonly name: string;
   readonly file: string;
+  /** Alternative shaders for devices with a feature (the runtime picks at load time). */
+  readonly variants?: { readonly subgroups?: string };
   /** The IR ops computed by this dispatch. */
   readonly ops: readonly string[];
   /** Buffers read and written (indices into `buffers`), for review and the planner. */
