@@ -55,4 +55,18 @@ describe('webgpu --f16 (Deno on lavapipe)', () => {
     const dir = join(rt, 'mlp_digits');
     await expect(loadCompiledWebGpu(dir, { device: await nodeDevice() })).rejects.toThrow(/lacks the WebGPU feature 'shader-f16'.*compile it without --f16/);
   });
+
+  it('the CLI: run on SwiftShader names the feature and the fix; --f16 is refused for wasm; compiling twice is byte-identical', async () => {
+    const r = await cli(['run', join(rt, 'mlp_digits'), '--data', join(MODELS, 'mlp_digits'), '--check']);
+    expect(r.code).not.toBe(0);
+    expect(r.out + r.err).toMatch(/shader-f16.*compile it without --f16/);
+    const w = await cli(['compile', join(MODELS, 'mlp_digits', 'model.onnx'), '--target', 'wasm', '--f16', '--out', join(rt, 'wasm')]);
+    expect(w.code).not.toBe(0);
+    expect(w.err).toMatch(/--f16 applies to --target webgpu only/);
+    const again = join(rt, 'mlp_digits-again');
+    expect((await cli(['compile', join(MODELS, 'mlp_digits', 'model.onnx'), '--target', 'webgpu', '--f16', '--subgroups', '--out', again])).code).toBe(0);
+    const first = join(rt, 'mlp_digits-first');
+    await cli(['compile', join(MODELS, 'mlp_digits', 'model.onnx'), '--target', 'webgpu', '--f16', '--subgroups', '--out', first]);
+    for (const f of readdirSync(first)) expect(readFileSync(join(again, f)).equals(readFileSync(join(first, f))), f).toBe(true);
+  });
 });
