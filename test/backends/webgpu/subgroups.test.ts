@@ -15,6 +15,7 @@ import type { Tensor } from '../../../ir/tensor.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import { compileWebGpu, writeWebGpuArtifact } from '../../../src/backends/webgpu/index.js';
 import { loadCompiledWebGpu } from '../../../src/runtime/webgpu.js';
+import { denoRuntimeDir, runDenoJobs } from './deno-jobs.js';
 import { expectClose, fmtShape, gpuDevice, hexF32, interpText, rand } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tenth-subgroups-'));
@@ -102,6 +103,23 @@ describe('webgpu subgroup reductions (SwiftShader, subgroup size 4) and the work
     const device = await gpuDevice();
     await expect(loadCompiledWebGpu(dir, { device })).rejects.toThrow(/pipeline/);
     await expect(loadCompiledWebGpu(dir, { device, subgroups: false })).resolves.toBeDefined();
+  });
+
+  it('Deno on lavapipe (no subgroups): its default device path loads the workgroup shaders and matches', async () => {
+    const text = 'module @m {\n  func @main(%x: f32[5,77]) -> (%y: f32[5,77], %z: f32[5,1]) {\n    %y = softmax(%x) {axis = -1} : f32[5,77]\n    %ax = const {value = dense<[1]> : i64[1]} : i64[1]\n    %z = reduce_sum(%x, %ax) {keepdims = 1} : f32[5,1]\n    return %y, %z\n  }\n}';
+    const dir = join(tmp, 'deno');
+    const c = compileWebGpu(parseModule(text, { file: 'sg.ir' }), { passes: 'fuse', subgroups: true });
+    expect(c.manifest.kernels.filter((k) => k.variants?.subgroups).length).toBe(2);
+    writeWebGpuArtifact(dir, c);
+    const rt = denoRuntimeDir();
+    try {
+      const x = rand([5, 77], 11);
+      const [r] = await runDenoJobs(rt, [{ dir, inputs: [{ name: 'x', tensor: x }] }]);
+      if (!r || 'error' in r) return expect.fail(r?.error ?? 'no result');
+      expectClose(r.outputs.map((o) => o.tensor), interpText(text, [x]), 2e-4, 2e-5);
+    } finally {
+      rmSync(rt, { recursive: true, force: true });
+    }
   });
 
   it('without the option nothing changes: no variants, same shaders', () => {
