@@ -65,6 +65,13 @@ describe('webgpu subgroup reductions (SwiftShader, subgroup size 4) and the work
       const m = await checkBoth(text, [x], 1e-4, 1e-5);
       expect(m.kernels.some((k) => k.variants?.subgroups)).toBe(true);
     }), { numRuns: 8 });
+    // Every reducer once on a row longer than the workgroup (each subgroup operation compiles and runs).
+    for (const op of ops) {
+      const x = rand([3, 130], 5);
+      if (op === 'reduce_prod') (x.data as Float32Array).forEach((v, i, a) => (a[i] = 1 + v / 64));
+      const m = await checkBoth(`module @m {\n  func @main(%x: f32[3,130]) -> (%y: f32[3,1]) {\n    %ax = const {value = dense<[1]> : i64[1]} : i64[1]\n    %y = ${op}(%x, %ax) {keepdims = 1} : f32[3,1]\n    return %y\n  }\n}`, [x], 1e-4, 1e-5);
+      expect(m.kernels[0]!.variants?.subgroups).toBeDefined();
+    }
     for (const op of ['global_average_pool', 'global_max_pool']) {
       await checkBoth(`module @m {\n  func @main(%x: f32[2,3,9,11]) -> (%y: f32[2,3,1,1]) {\n    %y = ${op}(%x) : f32[2,3,1,1]\n    return %y\n  }\n}`, [rand([2, 3, 9, 11], 3)]);
     }
