@@ -31,7 +31,7 @@ export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext, report
   if (o['threads'] === true) fail('E108', '--threads applies to --target wasm only');
   const out = resolve(ctx.cwd, o['out']);
   const module = await loadModule(ctx.cwd, args.positionals[0]!);
-  const compiled = compileWebGpu(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, ...report });
+  const compiled = compileWebGpu(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, f16: o['f16'] === true, subgroups: o['subgroups'] === true, ...report });
   writeWebGpuArtifact(out, compiled);
   const r = compiled.cost;
   const bind = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');

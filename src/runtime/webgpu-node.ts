@@ -14,7 +14,7 @@ import { deviceLimits, type WebGpuDevice } from './webgpu.js';
 
 export const NODE_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable_workgroup_init'];
 
-interface GpuEntry { readonly requestAdapter: () => Promise<{ limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> }
+interface GpuEntry { readonly requestAdapter: () => Promise<{ features?: { has(n: string): boolean }; limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> }
 const instances = new Map<string, GpuEntry>();
 
 /**
@@ -57,5 +57,8 @@ export async function nodeDevice(flags: readonly string[] = NODE_DAWN_FLAGS): Pr
   if (!adapter) throw new Error('tenth runtime: Dawn found no GPU adapter (for SwiftShader set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)');
   const limits = deviceLimits(adapter.limits);
   limits['maxComputeWorkgroupStorageSize'] = adapter.limits['maxComputeWorkgroupStorageSize']!;
-  return adapter.requestDevice({ requiredLimits: limits });
+  // Optional features the compiled shaders may use, where the adapter offers them (SwiftShader has
+  // subgroups but no shader-f16).
+  const requiredFeatures = ['shader-f16', 'subgroups'].filter((f) => adapter.features?.has(f));
+  return adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
 }

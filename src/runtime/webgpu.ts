@@ -21,7 +21,7 @@ type Dim = number | string;
 interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly buffer: number }
 interface MBuffer { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string; readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number }
 interface MCount { readonly dims: readonly Dim[]; readonly div: number }
-interface MKernel { readonly name: string; readonly file: string; readonly dispatch: readonly [MCount, MCount, MCount]; readonly fold: boolean }
+interface MKernel { readonly name: string; readonly file: string; readonly variants?: { readonly subgroups?: string }; readonly dispatch: readonly [MCount, MCount, MCount]; readonly fold: boolean }
 export interface WebGpuManifest {
   readonly format: string;
   readonly name: string;
@@ -37,6 +37,8 @@ export interface WebGpuManifest {
   readonly uniforms: readonly ({ readonly symbol: string } | { readonly buffer: number })[];
   readonly kernels: readonly MKernel[];
   readonly workgroupStorageBytes?: number;
+  /** Device features the shaders need (`shader-f16` for a model compiled with --f16). */
+  readonly features?: readonly string[];
 }
 
 // The few members of the WebGPU API used here (the compiler's tsconfig has no WebGPU types).
@@ -44,6 +46,7 @@ interface GBuffer { readonly size: number; destroy(): void; mapAsync(mode: numbe
 interface GPass { setPipeline(p: unknown): void; setBindGroup(i: number, g: unknown): void; dispatchWorkgroups(x: number, y?: number, z?: number): void; end(): void }
 interface GEncoder { beginComputePass(d?: object): GPass; copyBufferToBuffer(a: GBuffer, ao: number, b: GBuffer, bo: number, n: number): void; finish(): unknown }
 export interface WebGpuDevice {
+  readonly features?: { has(name: string): boolean };
   readonly limits: { readonly maxComputeWorkgroupsPerDimension: number };
   readonly queue: { writeBuffer(b: GBuffer, offset: number, data: ArrayBufferView): void; submit(c: unknown[]): void; onSubmittedWorkDone(): Promise<void> };
   createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): GBuffer;
@@ -63,6 +66,8 @@ const COMPUTE = 0x4;
 export interface WebGpuLoadOptions {
   /** The device to run on; default: navigator.gpu's adapter with the limits the model needs. */
   readonly device?: WebGpuDevice;
+  /** Use the subgroup variants of reduction shaders where the device has `subgroups` (default true). */
+  readonly subgroups?: boolean;
 }
 
 export interface CompiledWebGpuModel {
@@ -72,13 +77,26 @@ export interface CompiledWebGpuModel {
   profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
 }
 
-const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> } } };
+const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ features?: { has(name: string): boolean }; limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> } } };
 
 /** A device with the limits a model needs, from navigator.gpu (browsers, Deno). */
 async function defaultDevice(m: WebGpuManifest): Promise<WebGpuDevice> {
   const adapter = await g.navigator?.gpu?.requestAdapter();
   if (!adapter) throw new Error('tenth runtime: no WebGPU adapter (navigator.gpu); pass { device }');
-  return adapter.requestDevice({ requiredLimits: deviceLimits(adapter.limits, m) });
+  const features = m.features ?? [];
+  checkFeatures(m, adapter, 'the adapter');
+  // Optional: subgroups, for the variants of reduction shaders.
+  const optional = m.kernels.some((k) => k.variants?.subgroups) && adapter.features?.has('subgroups') ? ['subgroups'] : [];
+  return adapter.requestDevice({ requiredLimits: deviceLimits(adapter.limits, m), requiredFeatures: [...features, ...optional] });
+}
+
+/** Refuse, naming the feature, a model whose shaders need what the adapter or device lacks. */
+export function checkFeatures(m: WebGpuManifest, has: { features?: { has(name: string): boolean } }, what: string): void {
+  const missing = (m.features ?? []).filter((f) => !has.features?.has(f));
+  if (missing.length > 0) {
+    const hint = missing.includes('shader-f16') ? ' (the model was compiled with --f16; compile it without --f16 for this device)' : '';
+    throw new Error(`tenth runtime: ${what} lacks the WebGPU feature${missing.length > 1 ? 's' : ''} ${missing.map((f) => `'${f}'`).join(', ')} that ${m.name} needs${hint}`);
+  }
 }
 
 /** The limits to request: the adapter's storage sizes, workgroup storage the shaders declare. */
@@ -96,15 +114,20 @@ export async function loadCompiledWebGpu(dir: string | URL, opts: WebGpuLoadOpti
   const base = String(dir);
   const manifest = JSON.parse(new TextDecoder().decode(await readBytes(base, 'manifest.json'))) as WebGpuManifest;
   if (manifest.format !== 'tenth-webgpu/1') throw new Error(`tenth runtime: '${base}' is not a webgpu artifact (format ${manifest.format})`);
-  const [weights, ...codes] = await Promise.all([readBytes(base, 'weights.bin'), ...manifest.kernels.map((k) => readBytes(base, k.file))]);
+  const device = opts.device ?? await defaultDevice(manifest);
+  // The shader variant for each kernel is chosen here, from the device's features.
+  const sg = opts.subgroups !== false && device.features?.has('subgroups') === true;
+  const files = manifest.kernels.map((k) => (sg && k.variants?.subgroups ? k.variants.subgroups : k.file));
+  const [weights, ...codes] = await Promise.all([readBytes(base, 'weights.bin'), ...files.map((f) => readBytes(base, f))]);
   const shaders = codes.map((c) => new TextDecoder().decode(c));
-  return instantiateWebGpu(manifest, shaders, weights!, opts.device ?? await defaultDevice(manifest));
+  return instantiateWebGpu(manifest, shaders, weights!, device);
 }
 
 const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
 
 /** Create pipelines and upload weights for a manifest and its shader texts. */
 export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: readonly string[], weights: Uint8Array, device: WebGpuDevice): Promise<CompiledWebGpuModel> {
+  checkFeatures(manifest, device, 'the device');
   const layout = device.createBindGroupLayout({
     entries: [
       { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform' } },

@@ -5,7 +5,8 @@
 //   0: uniform  `u`  array<vec4<u32>>: symbolic dims, then the word offset of each arena buffer
 //   1: storage  `A`  array<u32>, read_write: the arena (inputs, outputs, intermediates)
 //   2: storage  `W`  array<u32>, read: weights.bin (offsets are compile-time constants)
-// Values are stored as 32-bit words (f32 and i32 bit patterns, bool as 0/1, i64 as two words).
+// Values are stored as 32-bit words (f32 and i32 bit patterns, bool as 0/1, i64 as two words);
+// with --f16, f32 weights are f16, two per word (buffer dtype 'f16', esize 2).
 // The runtime fills the uniform slots for each binding of the symbols, places arena buffers with
 // plan.ts, and dispatches the kernels in order with workgroup counts evaluated from the symbols.
 
@@ -44,6 +45,8 @@ export interface GpuKernel {
   /** `007-conv2d-bias-relu`: the .wgsl file is `<name>.wgsl`. */
   readonly name: string;
   readonly file: string;
+  /** Alternative shaders for devices with a feature (the runtime picks at load time). */
+  readonly variants?: { readonly subgroups?: string };
   /** The IR ops computed by this dispatch. */
   readonly ops: readonly string[];
   /** Buffers read and written (indices into `buffers`), for review and the planner. */
@@ -79,7 +82,7 @@ export interface GpuManifest {
   readonly buffers: readonly GpuBuffer[];
   readonly uniforms: readonly UniformSlot[];
   readonly kernels: readonly GpuKernel[];
-  /** Device features the shaders need (none yet). */
+  /** Device features the shaders need (`shader-f16` with --f16); kernels' `variants` are optional. */
   readonly features: readonly string[];
   /** Workgroup storage the largest shader declares, in bytes (requested at device creation). */
   readonly workgroupStorageBytes: number;

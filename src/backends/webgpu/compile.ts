@@ -44,13 +44,17 @@ export interface CompileOptions {
   readonly bind?: Readonly<Record<string, number>>;
   /** Add a batching plan to the report for this load. */
   readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
+  /** f32 weights stored as f16 (accumulation stays f32); the artifact then needs `shader-f16`. */
+  readonly f16?: boolean;
+  /** Also write subgroup variants of the reduction shaders (used where the device has `subgroups`). */
+  readonly subgroups?: boolean;
 }
 
 /** Compile a module in place (the pipeline mutates it). */
 export function compileWebGpu(module: Module, opts: CompileOptions = {}): CompiledWebGpu {
   const pipeline = opts.passes ?? DEFAULT_PIPELINE;
   runPipeline(module, pipeline, { target: WEBGPU_PROFILE, verifyEach: opts.verifyEach ?? false });
-  const lowered = lowerModule(module);
+  const lowered = lowerModule(module, { f16: opts.f16 === true, subgroups: opts.subgroups === true });
   const costs = webgpuReport(module, lowered.manifest, lowered.dispatchOps, {
     pipeline, profile: opts.profile ?? BUNDLED_PROFILES[DEFAULT_PROFILE.webgpu]!, bind: opts.bind, batching: opts.batching,
   });

@@ -17,6 +17,10 @@ export interface KernelCtx {
   /** The function body being printed (main for anchors, the epilogue for chained ops). */
   readonly body: Body;
   readonly module: Module;
+  /** Compiled with --f16: kernels may keep f32 values as f16 in workgroup memory (accumulate in f32). */
+  readonly f16?: boolean;
+  /** Printing the subgroup variant: reductions may use subgroupAdd/Max/Min/Mul (builtins sgsize, sgid). */
+  readonly subgroups?: boolean;
   dims(v: Value): readonly Dim[];
   /** u32 expression for one dim (symbols come from the uniform). */
   dim(d: Dim): string;

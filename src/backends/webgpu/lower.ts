@@ -19,7 +19,8 @@ import { kernelFor, kernelLabel } from './kernels/index.js';
 import { checkSupported, symbolsOf } from './check.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { MAP_WG, mapShader, shaderText } from './shader-text.js';
-import { addU, Body, GPU_ESIZE, literal, loadWord, mulU, REG, storeWord, u32 } from './wgsl.js';
+import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadWord, mulU, REG, storeWord, u32, withSubgroups } from './wgsl.js';
+import { numberToF16Bits } from '../../../ir/numeric.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
@@ -57,7 +58,14 @@ const numelKey = (dims: readonly Dim[]): string => {
 };
 const shapeOf = (v: Value): Dim[] => [...(v.type.shape ?? [])];
 
-export function lowerModule(module: Module): Lowered {
+export interface LowerOptions {
+  /** Store f32 weights as f16 (round to nearest even), widened to f32 on load (needs shader-f16). */
+  readonly f16?: boolean;
+  /** Also print reductions with subgroup operations, as variants the runtime picks on devices with `subgroups`. */
+  readonly subgroups?: boolean;
+}
+
+export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const func = module.main;
   checkSupported(func);
   const symbols = symbolsOf(func);
@@ -189,12 +197,15 @@ export function lowerModule(module: Module): Lowered {
     const t = constTensor(v);
     if (!t) fail('E201', `constant %${v.name} has no value the webgpu backend can read`, v.def!.loc);
     // bool is widened to one word per element; the other dtypes keep their little-endian bytes.
-    const bytes = t.dtype === 'bool' ? new Uint8Array(Uint32Array.from(t.data as Uint8Array).buffer) : encodeBytes(t);
+    // f16 weights halve weights.bin and the bytes GEMM and conv stream; scalars stay f32 literals,
+    // and a tensor with values beyond f16's range (masks of -1e9) stays f32 rather than turn infinite.
+    const half = opts.f16 === true && t.dtype === 'f32' && (t.data as Float32Array).every((x) => Math.abs(x) <= 65504 || Number.isNaN(x));
+    const bytes = half ? f16Bytes(t.data as Float32Array) : t.dtype === 'bool' ? new Uint8Array(Uint32Array.from(t.data as Uint8Array).buffer) : encodeBytes(t);
     const offset = Math.ceil(weightsBytes / 16) * 16;
     if (offset > weightsBytes) weightChunks.push(new Uint8Array(offset - weightsBytes));
     weightChunks.push(bytes);
     weightsBytes = offset + bytes.length;
-    const id = newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: 'weight', offset, bytes: bytes.length });
+    const id = newBuf({ name: v.name, dtype: half ? 'f16' : v.type.dtype, shape: shapeOf(v), esize: half ? 2 : esizeOf(v), kind: 'weight', offset, bytes: bytes.length });
     weightKeys.set(key, id);
     return id;
   };
@@ -220,6 +231,7 @@ export function lowerModule(module: Module): Lowered {
   const bind1 = (d: Dim): number => (typeof d === 'number' ? d : 1);
   const numel = (v: Value): number => shapeOf(v).reduce<number>((a, d) => a * bind1(d), 1);
   const bodies: { name: string; text: (nslots: number) => string }[] = [];
+  const variants: { name: string; text: (nslots: number) => string }[] = [];
   const kernels: GpuKernel[] = [];
   const reports: GpuKernelReport[] = [];
   let wgBytesMax = 0;
@@ -232,6 +244,8 @@ export function lowerModule(module: Module): Lowered {
       bufOf.set(v, id);
       writes.add(id);
     }
+    // One shader text per variant: the plain one, and with subgroup reductions (--subgroups).
+    const gen = (sg: boolean): { shader: SpecialShader; anchorReg: string; mainText: string; epiText: string } => {
     const main = new Body(1);
     const epi = main.sibling(1);
     const sizeExpr = (dims: readonly Dim[]): string => dims.reduce<string>((a, x) => mulU(a, dimExpr(x)), '1u');
@@ -247,11 +261,12 @@ export function lowerModule(module: Module): Lowered {
       if (id === undefined) throw new Error(`webgpu backend: %${v.name} has no buffer`);
       const b = buffers[id]!;
       if (b.kind !== 'weight') { b.last = Math.max(b.last ?? s, s); reads.add(id); }
+      if (b.dtype === 'f16') return loadHalf('W', bufBase(id), idx);
       return loadWord(b.kind === 'weight' ? 'W' : 'A', bufBase(id), idx, v.type.dtype);
     };
     const ctxFor = (body: Body): KernelCtx => {
       const k: KernelCtx = {
-        body, module,
+        body, module, f16: opts.f16 === true, subgroups: sg,
         dims: shapeOf,
         dim: dimExpr,
         size: sizeExpr,
@@ -313,18 +328,25 @@ export function lowerModule(module: Module): Lowered {
       regs.set(c, r);
       storeLines(epi, c, 'i', r);
     }
+      return { shader, anchorReg, mainText: main.text(), epiText: epi.text() };
+    };
     const labelOps = d.ops.map(kernelLabel);
     const label = labelOps.filter((x, j) => j === 0 || x !== labelOps[j - 1]).join('-').slice(0, 48).replace(/-$/, '');
     const name = `${String(s).padStart(3, '0')}-${label}`;
+    const { shader, anchorReg, mainText, epiText } = gen(false);
+    const sgv = opts.subgroups === true ? gen(true) : undefined;
+    const variant = sgv && sgv.mainText !== mainText ? sgv : undefined;
     wgBytesMax = Math.max(wgBytesMax, shader.workgroupBytes);
-    const mainText = main.text(), epiText = epi.text();
     const opNames = d.ops.map((o) => o.name);
     bodies.push({
       name,
       text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText),
     });
+    if (variant) {
+      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText)) });
+    }
     kernels.push({
-      name, file: `${name}.wgsl`, ops: opNames, reads: [...reads].sort((a, b) => a - b), writes: [...writes].sort((a, b) => a - b),
+      name, file: `${name}.wgsl`, ...(variant ? { variants: { subgroups: `${name}.subgroups.wgsl` } } : {}), ops: opNames, reads: [...reads].sort((a, b) => a - b), writes: [...writes].sort((a, b) => a - b),
       workgroupSize: shader.workgroupSize as [number, number, number], dispatch: shader.dispatch as GpuKernel['dispatch'], fold: shader.fold,
     });
     const flops = d.ops.reduce((a, o) => a + (kernelFor(o)?.flops?.(o, numel) ?? 0), 0);
@@ -344,7 +366,9 @@ export function lowerModule(module: Module): Lowered {
   });
 
   const nslots = Math.max(1, slots.length);
-  const shaders = bodies.map((b) => ({ file: `${b.name}.wgsl`, code: b.text(nslots) }));
+  // Variants after the kernels' own shaders: shaders[n] stays kernel n's.
+  const shaders = [...bodies, ...variants].map((b) => ({ file: `${b.name}.wgsl`, code: enableF16(b.text(nslots)) }));
+  const features = shaders.some((sh) => sh.code.startsWith('enable f16;')) ? ['shader-f16'] : [];
   const weights = new Uint8Array(Math.ceil(weightsBytes / 4) * 4);
   let at = 0;
   for (const c of weightChunks) { weights.set(c, at); at += c.length; }
@@ -352,7 +376,7 @@ export function lowerModule(module: Module): Lowered {
   symbols.forEach((s) => (bind[s] = 1));
   const manifest: GpuManifest = {
     format: 'tenth-webgpu/1', name: module.name, symbols, ...dynamicDims(func, symbols).dims, alignment: ALIGN, weightsBytes: weights.length,
-    inputs, outputs, buffers, uniforms: slots, kernels, features: [], workgroupStorageBytes: wgBytesMax,
+    inputs, outputs, buffers, uniforms: slots, kernels, features, workgroupStorageBytes: wgBytesMax,
   };
   return {
     shaders, weights, manifest, dispatchOps: dispatches.map((d) => d.ops),
@@ -367,4 +391,11 @@ function broadcastIndex(k: KernelCtx, i: string, vd: readonly Dim[], od: readonl
   const c = coords(k, i, od, 'bc');
   const vs = strides(k, vd);
   return k.body.let('bi', vd.reduce<string>((e, x, a) => (x === 1 ? e : addU(e, mulU(c[a + pad]!, vs[a]!))), '0u'));
+}
+
+/** f32 values as little-endian f16 bit patterns, rounded to nearest even. */
+function f16Bytes(x: Float32Array): Uint8Array {
+  const h = new Uint16Array(x.length + (x.length & 1));
+  x.forEach((v, i) => (h[i] = numberToF16Bits(v)));
+  return new Uint8Array(h.buffer);
 }

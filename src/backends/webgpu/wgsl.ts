@@ -148,3 +148,25 @@ export function convert(e: string, from: Reg, to: Reg): string {
   if (from === 'bool') return `select(${literal(0, to)}, ${literal(1, to)}, ${e})`;
   return `${to}(${e})`;
 }
+
+/**
+ * Load element `idx` of an f32 tensor stored as f16 (two per word, element 2n in the low half,
+ * as little-endian bytes put it) and widen it to f32: the arithmetic after it stays f32, so
+ * accumulations (GEMM, conv, reductions) keep f32 precision.
+ */
+export function loadHalf(arr: string, base: string, idx: string): string {
+  // unpack2x16float is exact for f16 values; naga (Deno, Firefox) rejects any access into
+  // bitcast<vec2<f16>>(u32), so that spelling is avoided.
+  const j = /^[A-Za-z_0-9]+$/.test(idx) ? idx : `(${idx})`;
+  return `unpack2x16float(${arr}[${addU(base, divU(j, '2u'))}])[${modU(j, '2u')}]`;
+}
+
+/** Shader text that uses f16 needs the extension enabled before any declaration. */
+export const enableF16 = (code: string): string => (/\bf16\b/.test(code) ? `enable f16;\n${code}` : code);
+
+/** A shader whose main uses subgroup operations: the extension and the subgroup builtins. */
+export function withSubgroups(code: string): string {
+  const head = '@builtin(local_invocation_index) lid: u32) {';
+  if (!code.includes(head)) throw new Error('webgpu: no main to add subgroup builtins to');
+  return `enable subgroups;\n${code.replace(head, '@builtin(local_invocation_index) lid: u32,\n        @builtin(subgroup_size) sgsize: u32, @builtin(subgroup_invocation_id) sgid: u32) {')}`;
+}

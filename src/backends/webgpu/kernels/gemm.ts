@@ -34,6 +34,9 @@ function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
   b.line(`let n0 = wid.x * ${BN}u;`);
   b.line(`let tid = lid3.y * ${T}u + lid3.x;`);
   b.line(`var acc: array<f32, ${R * R}>;`);
+  // --f16: the tiles hold f16 (half the workgroup memory and its traffic); products and sums stay f32.
+  const h = k.f16 === true;
+  const put = (v: string): string => (h ? `f16(${v})` : v), get = (v: string): string => (h ? `f32(${v})` : v);
   b.block(`for (var k0 = 0u; k0 < ${K}; k0 += ${BK}u)`, () => {
     b.block(`for (var r = 0u; r < ${(BM * BK) / (T * T)}u; r++)`, () => {
       b.line(`let e = r * ${T * T}u + tid;`);
@@ -41,17 +44,17 @@ function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
       b.line(`let ak = k0 + e % ${BK}u;`);
       b.line('var av = 0.0f;');
       b.block(`if (am < ${M} && ak < ${K})`, () => b.line(`av = ${g.loadA('am', 'ak')};`));
-      b.line(`As[(e % ${BK}u) * ${BM}u + e / ${BK}u] = av;`);
+      b.line(`As[(e % ${BK}u) * ${BM}u + e / ${BK}u] = ${put('av')};`);
       b.line(`let bk = k0 + e / ${BN}u;`);
       b.line(`let bn = n0 + e % ${BN}u;`);
       b.line('var bv = 0.0f;');
       b.block(`if (bk < ${K} && bn < ${N})`, () => b.line(`bv = ${g.loadB('bk', 'bn')};`));
-      b.line(`Bs[e] = bv;`);
+      b.line(`Bs[e] = ${put('bv')};`);
     });
     b.line('workgroupBarrier();');
     b.block(`for (var kk = 0u; kk < ${BK}u; kk++)`, () => {
-      for (let i = 0; i < R; i++) b.line(`let a${i} = As[kk * ${BM}u + lid3.y + ${T * i}u];`);
-      for (let j = 0; j < R; j++) b.line(`let b${j} = Bs[kk * ${BN}u + lid3.x + ${T * j}u];`);
+      for (let i = 0; i < R; i++) b.line(`let a${i} = ${get(`As[kk * ${BM}u + lid3.y + ${T * i}u]`)};`);
+      for (let j = 0; j < R; j++) b.line(`let b${j} = ${get(`Bs[kk * ${BN}u + lid3.x + ${T * j}u]`)};`);
       for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) b.line(`acc[${i * R + j}] = fma(a${i}, b${j}, acc[${i * R + j}]);`);
     });
     b.line('workgroupBarrier();');
@@ -66,11 +69,11 @@ function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
   });
   const cnt = (dims: readonly Dim[], div: number): CountExpr => ({ dims: [...dims], div });
   return {
-    decls: [`var<workgroup> As: array<f32, ${BM * BK}>;`, `var<workgroup> Bs: array<f32, ${BK * BN}>;`],
+    decls: [`var<workgroup> As: array<${h ? 'f16' : 'f32'}, ${BM * BK}>;`, `var<workgroup> Bs: array<${h ? 'f16' : 'f32'}, ${BK * BN}>;`],
     workgroupSize: [T, T, 1],
     dispatch: [cnt(g.N, BN), cnt(g.M, BM), cnt(g.batch, 1)],
     fold: false,
-    workgroupBytes: 4 * (BM * BK + BK * BN),
+    workgroupBytes: (h ? 2 : 4) * (BM * BK + BK * BN),
   };
 }
 

@@ -12,9 +12,33 @@ import { addU, f32Lit, mulU, REG } from '../wgsl.js';
 
 const WG = 64;
 
-/** Emit a workgroup reduction of `partial` with `combine(a, b)`; returns a let holding the result. */
+/** The subgroup operation that matches a combine function (checked on sample operands). */
+function subgroupOp(combine: (a: string, b: string) => string): string | undefined {
+  const c = combine('p', 'q');
+  return c === 'p + q' ? 'subgroupAdd' : c === 'max(p, q)' ? 'subgroupMax' : c === 'min(p, q)' ? 'subgroupMin' : c === 'p * q' ? 'subgroupMul' : undefined;
+}
+
+/**
+ * Emit a workgroup reduction of `partial` with `combine(a, b)`; returns a let holding the result.
+ * Subgroup variant: one subgroup operation, each subgroup's first invocation writes its total,
+ * and after one barrier every thread combines the (64 / subgroup size) totals itself: two barriers
+ * instead of seven. All of it is in uniform control flow (row and bounds are uniform). Assumes
+ * that subgroups of a 1-D workgroup are runs of consecutive invocation indices (lid / sgsize),
+ * as on the GPUs and SwiftShader we know; WGSL's subgroup_id builtin would state it, but
+ * implementations do not all offer it yet.
+ */
 function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string): string {
   const b = k.body;
+  const sg = k.subgroups === true ? subgroupOp(combine) : undefined;
+  if (sg) {
+    const t = b.let('sgt', `${sg}(${partial})`);
+    b.line(`if (sgid == 0u) { red[lid / sgsize] = ${t}; }`);
+    b.line('workgroupBarrier();');
+    const r = b.var(name, 'f32', 'red[0]');
+    b.block(`for (var q = 1u; q < (${WG}u + sgsize - 1u) / sgsize; q++)`, () => b.line(`${r} = ${combine(r, 'red[q]')};`));
+    b.line('workgroupBarrier();');
+    return r;
+  }
   b.line(`red[lid] = ${partial};`);
   b.line('workgroupBarrier();');
   b.block(`for (var s = ${WG / 2}u; s > 0u; s = s >> 1u)`, () => {
