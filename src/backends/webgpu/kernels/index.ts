@@ -6,6 +6,7 @@ import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS
 import { CONV_TRANSPOSE_KERNEL } from './conv-transpose.js';
 import { DATA_EXTRA_KERNEL, DATA_EXTRA_OPS } from './data-extra.js';
 import { INDEX_OPS, INDEX_OPS_KERNEL } from './index-ops.js';
+import { NORM_EXTRA_KERNEL, NORM_EXTRA_OPS } from './norm-extra.js';
 import { PAD_KERNEL } from './pad.js';
 import { POOL_ND_KERNEL } from './pool-nd.js';
 import { SLICE_ANY_KERNEL } from './slice-dynamic.js';
@@ -26,7 +27,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_KERNEL],
   ['softmax', SOFTMAX_KERNEL], ['log_softmax', SOFTMAX_KERNEL], ['layer_normalization', LAYER_NORM_KERNEL], ['rms_normalization', LAYER_NORM_KERNEL],
   ...REDUCE_OPS.map((n) => [n, REDUCE_KERNEL] as const),
-  ['pad', PAD_KERNEL], ...INDEX_OPS.map((n) => [n, INDEX_OPS_KERNEL] as const), ...DATA_EXTRA_OPS.map((n) => [n, DATA_EXTRA_KERNEL] as const), ['max_pool', POOL_ND_KERNEL], ['average_pool', POOL_ND_KERNEL], ['lp_pool', POOL_ND_KERNEL], ['conv_transpose', CONV_TRANSPOSE_KERNEL], ['slice', SLICE_ANY_KERNEL], ['resize', RESIZE_KERNEL], ...UNARY_EXTRA_OPS.map((n) => [n, UNARY_EXTRA_KERNEL] as const),
+  ['pad', PAD_KERNEL], ...NORM_EXTRA_OPS.map((n) => [n, NORM_EXTRA_KERNEL] as const), ...INDEX_OPS.map((n) => [n, INDEX_OPS_KERNEL] as const), ...DATA_EXTRA_OPS.map((n) => [n, DATA_EXTRA_KERNEL] as const), ['max_pool', POOL_ND_KERNEL], ['average_pool', POOL_ND_KERNEL], ['lp_pool', POOL_ND_KERNEL], ['conv_transpose', CONV_TRANSPOSE_KERNEL], ['slice', SLICE_ANY_KERNEL], ['resize', RESIZE_KERNEL], ...UNARY_EXTRA_OPS.map((n) => [n, UNARY_EXTRA_KERNEL] as const),
   ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL], ['hardmax', HARDMAX_KERNEL],
 ]);
 
