@@ -14,7 +14,7 @@ import type { KernelCtx } from '../kernel-api.js';
 
 /** One resized axis; every field an f64 WAT expression. */
 interface Axis { a: number; inLen: string; outLen: string; scale: string; outW: string; roi0: string; roi1: string }
-interface At { mode: string; ctm: string; a: number; exclude: boolean; extrap: number }
+interface At { mode: string; ctm: string; a: number; exclude: boolean; extrap: number; antialias: boolean }
 
 const f = (x: number): string => `(f64.const ${x})`;
 
@@ -43,9 +43,9 @@ export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[] } | und
   const str = (n: string, d: string): string => String(op.attrs.get(n)?.value ?? d);
   const num = (n: string, d: number): number => Number(op.attrs.get(n)?.value ?? d);
   const at: At = { mode: str('mode', 'nearest'), ctm: str('coordinate_transformation_mode', 'half_pixel'), a: num('cubic_coeff_a', -0.75),
-    exclude: num('exclude_outside', 0) !== 0, extrap: num('extrapolation_value', 0) };
+    exclude: num('exclude_outside', 0) !== 0, extrap: num('extrapolation_value', 0), antialias: num('antialias', 0) !== 0 };
   if (x.type.dtype !== 'f32' || y.type.dtype !== 'f32' || (at.mode !== 'linear' && at.mode !== 'cubic') || !CTMS.has(at.ctm)) return undefined;
-  if (num('antialias', 0) !== 0 || str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') return undefined;
+  if (str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') return undefined;
   const xd = k.dims(x), yd = k.dims(y), r = xd.length;
   const axesList = ((op.attrs.get('axes')?.value as number[] | undefined) ?? [...Array(r).keys()]).map((a) => (a < 0 ? a + r : a));
   // An operand: its constant values, or a loader of its f32 elements at run time; absent or empty: undefined.
@@ -60,8 +60,9 @@ export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[] } | und
   const roi = src(1), scales = src(2), sizes = op.operands[3] ? op.operands[3] : undefined;
   if (roi === null || scales === null || (!scales && !sizes)) return undefined;
   if (at.ctm === 'tf_crop_and_resize' && !roi) return undefined;
+  if (axesList.length === 0) return undefined;
   const changed = axesList.filter((a) => xd[a] !== yd[a]).length;
-  if (at.mode === 'linear' && !at.exclude && at.ctm !== 'tf_crop_and_resize' && changed <= 3) return undefined;
+  if (at.mode === 'linear' && !at.exclude && !at.antialias && at.ctm !== 'tf_crop_and_resize' && changed <= 3) return undefined;
   const d64 = (d: Dim): string => `(f64.convert_i32_u ${k.dim(d)})`;
   const axes = axesList.map((a, i): Axis => {
     const inLen = d64(xd[a]!), outLen = d64(yd[a]!);
@@ -72,8 +73,19 @@ export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[] } | und
   return { at, axes };
 }
 
+/** The interpreter's tap weight at distance `dl` (a local, overwritten by |dl| for cubic). */
+function weight(k: KernelCtx, at: At, dl: string): string {
+  if (at.mode !== 'cubic') return `(f64.max ${f(0)} (f64.sub ${f(1)} (f64.abs ${get(dl)})))`;
+  const a = at.a;
+  k.em.set(dl, `(f64.abs ${get(dl)})`);
+  const near = `(f64.add (f64.mul (f64.mul (f64.sub (f64.mul ${f(a + 2)} ${get(dl)}) ${f(a + 3)}) ${get(dl)}) ${get(dl)}) ${f(1)})`;
+  const far = `(f64.sub (f64.mul (f64.add (f64.mul (f64.sub (f64.mul ${f(a)} ${get(dl)}) ${f(5 * a)}) ${get(dl)}) ${f(8 * a)}) ${get(dl)}) ${f(4 * a)})`;
+  return `(select ${near} (select ${far} ${f(0)} (f64.lt ${get(dl)} ${f(2)})) (f64.le ${get(dl)} ${f(1)}))`;
+}
+
 export function emitResizeTaps(k: KernelCtx, op: Op, p: NonNullable<ReturnType<typeof planResize>>): void {
   const { at, axes } = p;
+  if (at.antialias) return emitResizeAntialias(k, op, p);
   const x = op.operands[0]!, y = op.results[0]!, em = k.em;
   const xd = k.dims(x), yd = k.dims(y), r = xd.length;
   em.comment(`resize ${at.mode} ${at.ctm} ${xd.join('x')} -> ${yd.join('x')} (taps)`);
@@ -105,13 +117,7 @@ export function emitResizeTaps(k: KernelCtx, op: Op, p: NonNullable<ReturnType<t
       em.when(`(f64.eq ${get(ratio)} ${f(0)})`, () => { em.set(ratio, f(1)); em.set(i0, `(i32.sub ${get(i0)} (i32.const 1))`); });
       ks.forEach((kk, m) => {
         em.set(dl, `(f64.sub ${f(kk)} ${get(ratio)})`);
-        if (at.mode === 'cubic') {
-          const a = at.a;
-          em.set(dl, `(f64.abs ${get(dl)})`);
-          const near = `(f64.add (f64.mul (f64.mul (f64.sub (f64.mul ${f(a + 2)} ${get(dl)}) ${f(a + 3)}) ${get(dl)}) ${get(dl)}) ${f(1)})`;
-          const far = `(f64.sub (f64.mul (f64.add (f64.mul (f64.sub (f64.mul ${f(a)} ${get(dl)}) ${f(5 * a)}) ${get(dl)}) ${f(8 * a)}) ${get(dl)}) ${f(4 * a)})`;
-          em.set(w[m]!, `(select ${near} (select ${far} ${f(0)} (f64.lt ${get(dl)} ${f(2)})) (f64.le ${get(dl)} ${f(1)}))`);
-        } else em.set(w[m]!, `(f64.max ${f(0)} (f64.sub ${f(1)} (f64.abs ${get(dl)})))`);
+        em.set(w[m]!, weight(k, at, dl));
         em.set(idx[m]!, `(i32.add ${get(i0)} (i32.const ${kk}))`);
         if (at.exclude) em.set(w[m]!, `(select ${f(0)} ${get(w[m]!)} (i32.or (i32.lt_s ${get(idx[m]!)} (i32.const 0)) (i32.ge_s ${get(idx[m]!)} ${n})))`);
       });
@@ -136,6 +142,78 @@ export function emitResizeTaps(k: KernelCtx, op: Op, p: NonNullable<ReturnType<t
       em.set(wp, axes.map((_ax, j) => get(taps[j]!.w[pick[j]!]!)).reduce((p2, q2) => `(f64.mul ${p2} ${q2})`));
       em.set(acc, `(select ${get(acc)} (f64.add ${get(acc)} (f64.mul ${get(wp)} (f64.promote_f32 (f32.load ${addr(k.ptr(x), off, 4)})))) (f64.eq ${get(wp)} ${f(0)}))`);
     }
+    em.line(`(f32.store ${addr(k.ptr(y), e, 4)} (select (f32.const ${at.extrap}) (f32.demote_f64 ${get(acc)}) ${get(out)}))`);
+  });
+}
+
+/**
+ * Antialias: the kernel is widened by 1/s (s = min(scale, 1), known at run time only), so each
+ * axis has 2 - 2 start taps, start = floor(-R / s) + 1 (R = 2 cubic, 1 linear): nested run-time
+ * loops over the axes' taps, each weight (k - ratio) s through the kernel, divided by the axis's
+ * weight sum (taken first, left to right like the interpreter) when that is not 0.
+ */
+function emitResizeAntialias(k: KernelCtx, op: Op, p: NonNullable<ReturnType<typeof planResize>>): void {
+  const { at, axes } = p;
+  const x = op.operands[0]!, y = op.results[0]!, em = k.em;
+  const xd = k.dims(x), yd = k.dims(y), r = xd.length;
+  em.comment(`resize ${at.mode} ${at.ctm} antialias ${xd.join('x')} -> ${yd.join('x')}`);
+  const xs: string[] = [];
+  let stride = i32(1);
+  for (let a = r - 1; a >= 0; a--) { xs[a] = stride; stride = mul(stride, k.dim(xd[a]!)); }
+  const t = em.local('t', 'i32'), coords = xd.map(() => em.local('c', 'i32'));
+  const v = em.local('v', 'f64'), xf = em.local('xf', 'f64'), dl = em.local('d', 'f64'), acc = em.local('acc', 'f64'), out = em.local('out', 'i32');
+  const R = at.mode === 'cubic' ? 2 : 1;
+  const st = axes.map(() => ({ ratio: em.local('ratio', 'f64'), i0: em.local('i0', 'i32'), s: em.local('s', 'f64'), start: em.local('st', 'i32'), sum: em.local('wsum', 'f64'), kk: em.local('kk', 'i32'), w: em.local('w', 'f64'), idx: em.local('ix', 'i32') }));
+  const wp = axes.map(() => em.local('wp', 'f64'));
+  /** Weight of tap kk on axis j into st[j].w (excluded and normalised when asked). */
+  const tapWeight = (j: number, kk: string, normalise: boolean): void => {
+    const q = st[j]!, n = k.dim(xd[axes[j]!.a]!);
+    em.set(dl, `(f64.mul (f64.sub (f64.convert_i32_s ${kk}) ${get(q.ratio)}) ${get(q.s)})`);
+    em.set(q.w, weight(k, at, dl));
+    em.set(q.idx, `(i32.add ${get(q.i0)} ${kk})`);
+    if (at.exclude) em.set(q.w, `(select ${f(0)} ${get(q.w)} (i32.or (i32.lt_s ${get(q.idx)} (i32.const 0)) (i32.ge_s ${get(q.idx)} ${n})))`);
+    if (normalise) em.set(q.w, `(select (f64.div ${get(q.w)} ${get(q.sum)}) ${get(q.w)} (f64.ne ${get(q.sum)} ${f(0)}))`);
+  };
+  em.loop('e', k.size(yd), (e) => {
+    em.set(t, e);
+    for (let a = r - 1; a >= 0; a--) {
+      em.set(coords[a]!, `(i32.rem_u ${get(t)} ${k.dim(yd[a]!)})`);
+      if (a > 0) em.set(t, `(i32.div_u ${get(t)} ${k.dim(yd[a]!)})`);
+    }
+    em.set(out, i32(0));
+    axes.forEach((ax, j) => {
+      const q = st[j]!;
+      em.set(v, coordWat(at, ax, `(f64.convert_i32_u ${get(coords[ax.a]!)})`));
+      if (at.ctm === 'tf_crop_and_resize') em.set(out, `(i32.or ${get(out)} (i32.or (f64.lt ${get(v)} ${f(0)}) (f64.gt ${get(v)} (f64.sub ${ax.inLen} ${f(1)}))))`);
+      em.set(xf, `(f64.floor ${get(v)})`);
+      em.set(q.ratio, `(f64.sub ${get(v)} ${get(xf)})`);
+      em.set(q.i0, `(i32.trunc_sat_f64_s ${get(xf)})`);
+      em.when(`(f64.eq ${get(q.ratio)} ${f(0)})`, () => { em.set(q.ratio, f(1)); em.set(q.i0, `(i32.sub ${get(q.i0)} (i32.const 1))`); });
+      em.set(q.s, `(f64.min ${ax.scale} ${f(1)})`);
+      em.set(q.start, `(i32.add (i32.trunc_sat_f64_s (f64.floor (f64.div ${f(-R)} ${get(q.s)}))) (i32.const 1))`);
+      em.set(q.sum, f(0));
+      em.forRange(q.kk, get(q.start), `(i32.sub (i32.const 2) ${get(q.start)})`, 1, () => { tapWeight(j, get(q.kk), false); em.set(q.sum, `(f64.add ${get(q.sum)} ${get(q.w)})`); });
+    });
+    em.set(acc, f(0));
+    const level = (j: number): void => {
+      if (j === axes.length) {
+        const byAxis = new Map(axes.map((ax, i) => [ax.a, i]));
+        const off = xd.reduce<string>((s2, _d, a) => { const i = byAxis.get(a); return add(s2, mul(get(i === undefined ? coords[a]! : st[i]!.idx), xs[a]!)); }, i32(0));
+        const w = get(wp[j - 1]!);
+        em.set(acc, `(select ${get(acc)} (f64.add ${get(acc)} (f64.mul ${w} (f64.promote_f32 (f32.load ${addr(k.ptr(x), off, 4)})))) (f64.eq ${w} ${f(0)}))`);
+        return;
+      }
+      const q = st[j]!, n = k.dim(xd[axes[j]!.a]!);
+      em.forRange(q.kk, get(q.start), `(i32.sub (i32.const 2) ${get(q.start)})`, 1, () => {
+        tapWeight(j, get(q.kk), true);
+        em.set(q.idx, `(select (i32.const 0) ${get(q.idx)} (i32.lt_s ${get(q.idx)} (i32.const 0)))`);
+        em.set(q.idx, `(select (i32.sub ${n} (i32.const 1)) ${get(q.idx)} (i32.ge_s ${get(q.idx)} ${n}))`);
+        em.set(wp[j]!, j === 0 ? get(q.w) : `(f64.mul ${get(wp[j - 1]!)} ${get(q.w)})`);
+        level(j + 1);
+      });
+    };
+    if (axes.length === 0) em.set(acc, `(f64.promote_f32 (f32.load ${addr(k.ptr(x), e, 4)}))`);
+    else level(0);
     em.line(`(f32.store ${addr(k.ptr(y), e, 4)} (select (f32.const ${at.extrap}) (f32.demote_f64 ${get(acc)}) ${get(out)}))`);
   });
 }
