@@ -37,12 +37,14 @@ export function webgpuKernelCosts(module: Module, manifest: GpuManifest, dispatc
     return b.shape.reduce<number>((a, d: Dim) => a * size(d), b.esize);
   };
   const alias = argAliases(module);
+  const stored = new Map(manifest.buffers.filter((b) => b.kind === 'weight' && b.bytes !== undefined).map((b) => [b.name, b.bytes!] as const));
   const resolve = (v: Value): Value => { let x = v; while (alias.has(x)) x = alias.get(x)!; return x; };
   // Weights live in their own binding (not in the arena reads): count each constant a dispatch reads once.
   const weightBytes = (ops: readonly Op[]): number => {
     const seen = new Set<Value>();
     for (const o of ops) for (const v of o.operands) { const r = v ? resolve(v) : undefined; if (r?.def?.name === 'const') seen.add(r); }
-    return [...seen].reduce((a, v) => a + numel(v) * (ESIZE[v.type.dtype] ?? 4), 0);
+    // As stored: a --f16 build keeps f32 weights as f16 (the manifest's weight buffer says so).
+    return [...seen].reduce((a, v) => a + (stored.get(v.name) ?? numel(v) * (ESIZE[v.type.dtype] ?? 4)), 0);
   };
   return manifest.kernels.map((k, s) => {
     const ops = dispatchOps[s] ?? [];

@@ -31,5 +31,10 @@ describe('webgpu cost report', () => {
     const p = rep.predicted;
     expect(p.computeMs + p.memoryMs + p.overheadMs).toBeCloseTo(p.latencyMs, 9);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // A --f16 build stores the weights as f16: half the weight bytes, same activations.
+    const half = join(root, 'half');
+    expect((await runCli(['compile', join(root, 'mlp', 'model.onnx'), '--target', 'webgpu', '--f16', '--out', half, '--bind', 'batch=4', '--quiet'])).code).toBe(0);
+    const h = JSON.parse(readFileSync(join(half, 'report.json'), 'utf8')) as typeof rep;
+    expect(h.kernels[0]!.bytesRead).toBe(4 * 4 * 64 + 2 * (32 * 64 + 32));
   });
 });
