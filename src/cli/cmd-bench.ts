@@ -43,6 +43,8 @@ interface Measured {
   readonly kernels: KernelMeasurement[];
   readonly rho: number;
   readonly measuredTotalUs: number;
+  /** How the kernels were timed. */
+  readonly timing: string;
 }
 
 function intOption(o: Readonly<Record<string, unknown>>, name: string, min: number): number {
@@ -83,7 +85,7 @@ function onesFeeds(inputs: Inputs, bind: Readonly<Record<string, number>>): Reco
 /** What measure() needs of a loaded model: the WASM and WebGPU runtimes both have these. */
 interface Timed {
   readonly manifest: { readonly inputs: readonly { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[] }[] };
-  profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<{ kernel: string; ms: number }[]>;
+  profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<{ kernel: string; ms: number; timing?: 'gpu' | 'cpu' }[]>;
 }
 
 function targetOf(o: Readonly<Record<string, unknown>>): 'wasm' | 'webgpu' {
@@ -146,16 +148,18 @@ async function measure(args: { positionals: string[]; options: Record<string, un
     for (let i = 0; i < warmup; i++) await m.profile(feeds, 1);
     const samples: number[][] = report.kernels.map(() => []);
     const totals: number[] = [];
+    let timing = target === 'wasm' ? 'each kernel function called in order' : 'each dispatch submitted and waited for';
     for (let i = 0; i < runs; i++) {
       const t = await m.profile(feeds, 1);
       if (t.length !== report.kernels.length) fail('E501', `the compiled model has ${t.length} kernels, its report ${report.kernels.length}`);
       t.forEach((k, j) => samples[j]!.push(k.ms * 1e3));
+      if (t[0]?.timing === 'gpu') timing = 'GPU timestamp queries, one compute pass per kernel';
       totals.push(t.reduce((a, k) => a + k.ms * 1e3, 0));
       if (ctx.io.errIsTTY) ctx.io.err(`\rbench: run ${i + 1}/${runs}`);
     }
     if (ctx.io.errIsTTY) ctx.io.err('\n');
     const kernels = report.kernels.map((k, j) => ({ name: k.name, ops: k.ops, predictedUs: k.predictedUs, measuredUs: median(samples[j]!) }));
-    return { report, kernels, rho: spearman(kernels.map((k) => k.predictedUs), kernels.map((k) => k.measuredUs)), measuredTotalUs: median(totals) };
+    return { report, kernels, rho: spearman(kernels.map((k) => k.predictedUs), kernels.map((k) => k.measuredUs)), measuredTotalUs: median(totals), timing };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -169,7 +173,7 @@ function formatBench(r: Measured, runs: number): string {
   const predTotal = r.report.predicted.latencyMs * 1e3;
   return [
     `bench: ${r.report.model} (${r.report.target}) on this machine against ${r.report.device.name}` +
-      `${Object.keys(r.report.bind).length ? ` at ${Object.entries(r.report.bind).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}, median of ${runs} runs per kernel`,
+      `${Object.keys(r.report.bind).length ? ` at ${Object.entries(r.report.bind).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}, median of ${runs} runs per kernel (${r.timing})`,
     line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line),
     '',
     `total: predicted ${fmtUs(predTotal)}, measured ${fmtUs(r.measuredTotalUs)} (median of the runs' totals; ratio ${(r.measuredTotalUs / (predTotal || 1)).toFixed(2)})`,
@@ -202,7 +206,7 @@ export const benchCommand: Command = {
     const runs = Number(args.options['runs']);
     if (args.options['json'] === true) {
       ctx.io.out(JSON.stringify({ model: r.report.model, device: r.report.device.name, runs, kernels: r.kernels, spearman: r.rho,
-        predictedTotalUs: r.report.predicted.latencyMs * 1e3, measuredTotalUs: r.measuredTotalUs }, null, 2) + '\n');
+        predictedTotalUs: r.report.predicted.latencyMs * 1e3, measuredTotalUs: r.measuredTotalUs, timing: r.timing }, null, 2) + '\n');
     } else ctx.io.out(formatBench(r, runs));
     return EXIT.ok;
   },

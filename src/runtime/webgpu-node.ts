@@ -59,6 +59,6 @@ export async function nodeDevice(flags: readonly string[] = NODE_DAWN_FLAGS): Pr
   limits['maxComputeWorkgroupStorageSize'] = adapter.limits['maxComputeWorkgroupStorageSize']!;
   // Optional features the compiled shaders may use, where the adapter offers them (SwiftShader has
   // subgroups but no shader-f16).
-  const requiredFeatures = ['shader-f16', 'subgroups'].filter((f) => adapter.features?.has(f));
+  const requiredFeatures = ['shader-f16', 'subgroups', 'timestamp-query'].filter((f) => adapter.features?.has(f));
   return adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
 }

@@ -15,7 +15,12 @@ import { bufferBytes, planArena, type ArenaPlan } from './plan.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 export interface RunTensor { readonly data: TypedArray; readonly dims: readonly number[] }
-export interface KernelTime { readonly kernel: string; readonly ms: number }
+export interface KernelTime {
+  readonly kernel: string;
+  readonly ms: number;
+  /** 'gpu': from timestamp queries; 'cpu': submitted and waited for, timed on the CPU. */
+  readonly timing?: 'gpu' | 'cpu';
+}
 
 type Dim = number | string;
 interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly buffer: number }
@@ -44,7 +49,8 @@ export interface WebGpuManifest {
 // The few members of the WebGPU API used here (the compiler's tsconfig has no WebGPU types).
 interface GBuffer { readonly size: number; destroy(): void; mapAsync(mode: number): Promise<void>; getMappedRange(): ArrayBuffer; unmap(): void }
 interface GPass { setPipeline(p: unknown): void; setBindGroup(i: number, g: unknown): void; dispatchWorkgroups(x: number, y?: number, z?: number): void; end(): void }
-interface GEncoder { beginComputePass(d?: object): GPass; copyBufferToBuffer(a: GBuffer, ao: number, b: GBuffer, bo: number, n: number): void; finish(): unknown }
+interface GEncoder { beginComputePass(d?: object): GPass; copyBufferToBuffer(a: GBuffer, ao: number, b: GBuffer, bo: number, n: number): void; resolveQuerySet?(q: GQuerySet, first: number, count: number, b: GBuffer, offset: number): void; finish(): unknown }
+interface GQuerySet { destroy(): void }
 export interface WebGpuDevice {
   readonly features?: { has(name: string): boolean };
   readonly limits: { readonly maxComputeWorkgroupsPerDimension: number };
@@ -56,11 +62,12 @@ export interface WebGpuDevice {
   createComputePipelineAsync(d: object): Promise<unknown>;
   createBindGroup(d: object): unknown;
   createCommandEncoder(): GEncoder;
+  createQuerySet?(d: { type: string; count: number }): GQuerySet;
   pushErrorScope(filter: string): void;
   popErrorScope(): Promise<{ message: string } | null>;
 }
 
-const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 };
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 };
 const COMPUTE = 0x4;
 
 export interface WebGpuLoadOptions {
@@ -73,7 +80,11 @@ export interface WebGpuLoadOptions {
 export interface CompiledWebGpuModel {
   readonly manifest: WebGpuManifest;
   run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>>;
-  /** Time each kernel (dispatched `repeats` times, waited for) on these inputs. */
+  /**
+   * Time each kernel on these inputs, dispatched `repeats` times: with GPU timestamps (one compute pass
+   * per kernel, timestampWrites) when the device has `timestamp-query`, else each kernel submitted and
+   * waited for, timed on the CPU. `timing` says which.
+   */
   profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
 }
 
@@ -276,6 +287,31 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   async function profile(inputs: Readonly<Record<string, RunTensor>>, repeats = 1): Promise<KernelTime[]> {
     const b = bindInputs(inputs);
     writeInputs(b, inputs);
+    const count = manifest.kernels.length;
+    if (device.features?.has('timestamp-query') && device.createQuerySet && count > 0) {
+      const qs = device.createQuerySet({ type: 'timestamp', count: 2 * count });
+      const resolved = device.createBuffer({ size: 16 * count, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC });
+      const read = device.createBuffer({ size: 16 * count, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+      try {
+        const enc = device.createCommandEncoder();
+        for (let k = 0; k < count; k++) {
+          const pass = enc.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 } });
+          for (let r = 0; r < repeats; r++) encodeKernel(pass, b, k);
+          pass.end();
+        }
+        enc.resolveQuerySet!(qs, 0, 2 * count, resolved, 0);
+        enc.copyBufferToBuffer(resolved, 0, read, 0, 16 * count);
+        device.queue.submit([enc.finish()]);
+        await read.mapAsync(0x1);
+        const t = new BigInt64Array(read.getMappedRange().slice(0));
+        read.unmap();
+        return manifest.kernels.map((k, i) => ({ kernel: k.name, ms: Math.max(0, Number(t[2 * i + 1]! - t[2 * i]!)) / 1e6 / repeats, timing: 'gpu' as const }));
+      } finally {
+        qs.destroy();
+        resolved.destroy();
+        read.destroy();
+      }
+    }
     const now = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
     const times: KernelTime[] = [];
     for (let n = 0; n < manifest.kernels.length; n++) {
@@ -286,7 +322,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
       pass.end();
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();
-      times.push({ kernel: manifest.kernels[n]!.name, ms: (now() - t0) / repeats });
+      times.push({ kernel: manifest.kernels[n]!.name, ms: (now() - t0) / repeats, timing: 'cpu' });
     }
     return times;
   }

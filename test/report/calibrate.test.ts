@@ -72,10 +72,12 @@ describe('tenth bench and tenth calibrate', () => {
   it('bench --target webgpu times every dispatch on Dawn against the webgpu report', async () => {
     const r = await runCli(['bench', model, '--target', 'webgpu', '--runs', '2', '--warmup', '1', '--json']);
     expect(r.code, r.err).toBe(0);
-    const j = JSON.parse(r.out) as { device: string; kernels: { name: string; measuredUs: number }[] };
+    const j = JSON.parse(r.out) as { device: string; timing: string; kernels: { name: string; measuredUs: number }[] };
     expect(j.device).toBe('integrated-gpu');
+    // Dawn on SwiftShader offers timestamp-query: the kernels are timed on the device.
+    expect(j.timing).toMatch(/GPU timestamp queries/);
     expect(j.kernels.map((k) => k.name)).toEqual(['000-conv2d-relu', '001-max-pool', '002-conv2d-relu', '003-global-average-pool', '004-gemm']);
-    expect(j.kernels.every((k) => k.measuredUs > 0)).toBe(true);
+    expect(j.kernels.every((k) => k.measuredUs >= 0)).toBe(true);
     expect((await runCli(['bench', model, '--target', 'tpu'])).err).toMatch(/E108: unknown target 'tpu'/);
   });
 
