@@ -19,6 +19,7 @@ import { arenaBytes } from './kernels/dtype-codec.js';
 import { HELPERS } from './kernels/helpers.js';
 import { KERNELS } from './kernels/index.js';
 import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './kernels/reduce-dynamic.js';
+import { runtimeAxesReduce } from './kernels/odds-reduce.js';
 import { CONTROL_OPS, checkControl, planRegions, sizeLoopScans } from './regions.js';
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
@@ -26,6 +27,9 @@ import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/
 import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 import { MIN_WORK, placeBarriers, threadedPrelude, threadedRun, unitMarkers } from './threads.js';
 import { takenByEpilogue } from './kernels/conv-epilogue.js';
+
+/** Reductions over axes read from input data: f32 through the run-time-generic kernel, other dtypes and ops through odds-reduce.ts. */
+const RUNTIME_AXES_REDUCE = runtimeAxesReduce(REDUCE_DYNAMIC_KERNEL);
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 const ALIGN = 16;
@@ -398,7 +402,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     };
     for (const o of ops) {
       // Reductions over axes read from input data get the run-time-generic kernel.
-      const kd = hasRuntimeAxes(k, o) ? REDUCE_DYNAMIC_KERNEL : KERNELS.get(o.name)!;
+      const kd = hasRuntimeAxes(k, o) ? RUNTIME_AXES_REDUCE : KERNELS.get(o.name)!;
       // Ops a conv kernel already applied in registers before its store (kernels/conv-epilogue.ts):
       // no unit either, their work is part of the conv's unit (no barrier, no thread-0-only block).
       if (!takenByEpilogue(o)) unit(() => kd.emit(k, o));

@@ -6,7 +6,7 @@
 // table; until it asks the table, the mock below puts the ext-odds dispatcher in that slot.
 
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { interpret } from '../../../ir/interp.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWasm } from '../../../src/backends/wasm/index.js';
@@ -14,12 +14,6 @@ import { importOnnxBytes } from '../../../src/onnx/import.js';
 import { buildModel } from '../../../src/onnx/writer.js';
 import { instantiateCompiled, type RunTensor } from '../../../src/runtime/index.js';
 import { interpText, runWasm } from './helpers.js';
-
-vi.mock('../../../src/backends/wasm/kernels/reduce-dynamic.js', async (orig) => {
-  const m = await orig<typeof import('../../../src/backends/wasm/kernels/reduce-dynamic.js')>();
-  const { runtimeAxesReduce } = await import('../../../src/backends/wasm/kernels/odds-reduce.js');
-  return { ...m, REDUCE_DYNAMIC_KERNEL: runtimeAxesReduce(m.REDUCE_DYNAMIC_KERNEL) };
-});
 
 const dim = fc.constantFrom(1, 2, 3, 5, 7);
 const ty = (dt: string, s: readonly number[]): string => `${dt}[${s.join(',')}]`;
