@@ -3,6 +3,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import type { KernelDef } from '../kernel-api.js';
 import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, SPLIT_KERNEL, RANGE_KERNEL, CONSTANT_OF_SHAPE_KERNEL, TRANSPOSE_KERNEL, TRILU_KERNEL } from './data.js';
+import { ATTENTION_KERNEL } from './attention.js';
 import { CONV_TRANSPOSE_KERNEL } from './conv-transpose.js';
 import { DATA_EXTRA_KERNEL, DATA_EXTRA_OPS } from './data-extra.js';
 import { INDEX_OPS, INDEX_OPS_KERNEL } from './index-ops.js';
@@ -29,6 +30,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ...REDUCE_OPS.map((n) => [n, REDUCE_KERNEL] as const),
   ['pad', PAD_KERNEL], ...NORM_EXTRA_OPS.map((n) => [n, NORM_EXTRA_KERNEL] as const), ...INDEX_OPS.map((n) => [n, INDEX_OPS_KERNEL] as const), ...DATA_EXTRA_OPS.map((n) => [n, DATA_EXTRA_KERNEL] as const), ['max_pool', POOL_ND_KERNEL], ['average_pool', POOL_ND_KERNEL], ['lp_pool', POOL_ND_KERNEL], ['conv_transpose', CONV_TRANSPOSE_KERNEL], ['slice', SLICE_ANY_KERNEL], ['resize', RESIZE_KERNEL], ...UNARY_EXTRA_OPS.map((n) => [n, UNARY_EXTRA_KERNEL] as const),
   ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL], ['hardmax', HARDMAX_KERNEL],
+  ['attention', ATTENTION_KERNEL],
 ]);
 
 export function kernelFor(op: Op): KernelDef | undefined {

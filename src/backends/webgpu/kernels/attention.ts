@@ -1,0 +1,132 @@
+// ONNX Attention (opset 23/24), f32: one workgroup of 64 threads per (batch, head, query row).
+// Keys go in chunks of 64: each thread scores one key of the chunk (Q·K scaled, softcap, mask,
+// causal) into workgroup memory; after the barrier every thread folds the whole chunk into the
+// same running max and sum (online softmax, so all threads agree without a tree) and its own
+// output column's weighted sum of V. Output columns beyond 64 take further passes over the keys.
+// Masked keys score the sentinel -FLT_MAX (WGSL has no infinity literal); a float mask holding
+// -inf gives -inf, below the sentinel, so `s > NEG` tells live keys. A row with no live key
+// yields zeros, as in the interpreter. Row index and loop bounds are uniform, so every thread
+// reaches every barrier. Past/present KV, nonpad_kv_seqlen and qk_matmul_output are refused.
+
+import type { Op } from '../../../../ir/ir.js';
+import type { Dim } from '../../../../ir/types.js';
+import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { addU, f32Lit, mulU } from '../wgsl.js';
+
+const WG = 64;
+const NEG = f32Lit(-Infinity);
+
+function emitAttention(k: KernelCtx, op: Op): SpecialShader {
+  const [q, kk, v, mask] = op.operands;
+  if (op.operands.length > 4 && op.operands.slice(4).some((x) => x)) k.fail(op, 'attention: past_key/past_value/nonpad_kv_seqlen are not supported by the webgpu backend');
+  if (op.results.length > 1) k.fail(op, 'attention: present_key/present_value/qk_matmul_output results are not supported by the webgpu backend');
+  if (q!.type.dtype !== 'f32' || kk!.type.dtype !== 'f32' || v!.type.dtype !== 'f32') k.fail(op, 'attention: only f32 Q/K/V are supported by the webgpu backend');
+  const qd = k.dims(q!), kd = k.dims(kk!), vd = k.dims(v!);
+  const rank = qd.length;
+  const b = k.body;
+  // Dims as u32 expressions; 3-D inputs carry the head counts as attributes.
+  let Hq: string, Hkv: string, Sq: string, T: string, D: string, Dv: string;
+  let headD: Dim | undefined;
+  if (rank === 4) {
+    Hq = k.dim(qd[1]!); Hkv = k.dim(kd[1]!); Sq = k.dim(qd[2]!); T = k.dim(kd[2]!); D = k.dim(qd[3]!); Dv = k.dim(vd[3]!);
+    headD = qd[3];
+  } else if (rank === 3) {
+    const hq = intAttr(op, 'q_num_heads', 0), hkv = intAttr(op, 'kv_num_heads', 0);
+    if (hq <= 0 || hkv <= 0) k.fail(op, 'attention: 3-D inputs need q_num_heads and kv_num_heads');
+    Hq = `${hq}u`; Hkv = `${hkv}u`; Sq = k.dim(qd[1]!); T = k.dim(kd[1]!);
+    D = b.let('hd', `${k.dim(qd[2]!)} / ${Hq}`); Dv = b.let('hdv', `${k.dim(vd[2]!)} / ${Hkv}`);
+    headD = typeof qd[2] === 'number' ? qd[2] / hq : undefined;
+  } else return k.fail(op, `attention: Q of rank ${rank} is not supported`);
+  const B = k.dim(qd[0]!);
+  const rowsExpr = `${B} * ${Hq} * ${Sq}`;
+  b.line('let row = wid.x + wid.y * nwg.x;');
+  b.line(`if (row >= ${rowsExpr}) { return; }`);
+  const qi = b.let('qi', `row % ${Sq}`);
+  const h = b.let('qh', `(row / ${Sq}) % ${Hq}`);
+  const bi = b.let('qb', `row / (${Sq} * ${Hq})`);
+  const kvh = b.let('kvh', `${h} / (${Hq} / ${Hkv})`);
+  // Element offsets of Q[b,h,i,:], K[b,kvh,j,:], V[b,kvh,j,:] and Y[b,h,i,:] (unit stride in d).
+  const qBase = b.let('qbase', rank === 4 ? `((${bi} * ${Hq} + ${h}) * ${Sq} + ${qi}) * ${D}` : `((${bi} * ${Sq} + ${qi}) * ${Hq} + ${h}) * ${D}`);
+  const kRow = (j: string, d: string): string => (rank === 4 ? `((${bi} * ${Hkv} + ${kvh}) * ${T} + ${j}) * ${d}` : `((${bi} * ${T} + ${j}) * ${Hkv} + ${kvh}) * ${d}`);
+  const yBase = b.let('ybase', rank === 4 ? `((${bi} * ${Hq} + ${h}) * ${Sq} + ${qi}) * ${Dv}` : `((${bi} * ${Sq} + ${qi}) * ${Hq} + ${h}) * ${Dv}`);
+
+  const hasScale = op.attrs.has('scale');
+  const scale = hasScale ? floatAttr(op, 'scale', 1) : undefined;
+  const sc = scale !== undefined ? f32Lit(scale) : typeof headD === 'number' ? f32Lit(1 / Math.sqrt(headD)) : b.let('scl', `inverseSqrt(f32(${D}))`);
+  const softcap = floatAttr(op, 'softcap', 0);
+  const causal = intAttr(op, 'is_causal', 0) !== 0;
+
+  // Mask broadcast (numpy, right-aligned) to [B, Hq, Sq, maskLen]; keys at or past maskLen are masked.
+  let maskAt: ((j: string) => string) | undefined, maskLen = '';
+  if (mask) {
+    const md = k.dims(mask);
+    if (mask.type.dtype !== 'f32' && mask.type.dtype !== 'bool') k.fail(op, `attention: a ${mask.type.dtype} attn_mask is not supported by the webgpu backend`);
+    if (md.length < 1 || md.length > 4) k.fail(op, `attention: attn_mask of rank ${md.length} is not supported`);
+    const ms = strides(k, md);
+    const tc = [bi, h, qi];
+    maskLen = k.dim(md[md.length - 1]!);
+    let off = '0u';
+    for (let a = 0; a < md.length - 1; a++) {
+      if (md[a] === 1) continue;
+      off = addU(off, mulU(tc[4 - md.length + a]!, ms[a]!));
+    }
+    const mBase = b.let('mbase', off);
+    maskAt = (j) => k.load(mask, addU(mBase, j));
+  }
+
+  b.block(`for (var e0 = 0u; e0 < ${Dv}; e0 += ${WG}u)`, () => {
+    b.line('let col = e0 + lid;');
+    b.line(`var m: f32 = ${NEG};`);
+    b.line('var l: f32 = 0.0f;');
+    b.line('var acc: f32 = 0.0f;');
+    b.block(`for (var j0 = 0u; j0 < ${T}; j0 += ${WG}u)`, () => {
+      b.line('let j = j0 + lid;');
+      b.line(`var s: f32 = ${NEG};`);
+      b.block(`if (j < ${T})`, () => {
+        b.line('var qk: f32 = 0.0f;');
+        const kb = b.let('kbase', kRow('j', D));
+        b.block(`for (var d = 0u; d < ${D}; d++)`, () => b.line(`qk = fma(${k.load(q!, `${qBase} + d`)}, ${k.load(kk!, `${kb} + d`)}, qk);`));
+        b.line(`s = qk * ${sc};`);
+        if (softcap > 0) b.line(`s = tanh(s / ${f32Lit(softcap)}) * ${f32Lit(softcap)};`);
+        if (maskAt) {
+          b.block(`if (j >= ${maskLen})`, () => b.line(`s = ${NEG};`));
+          b.block('else', () => {
+            const mv = maskAt!('j');
+            if (mask!.type.dtype === 'bool') b.line(`if (!${mv}) { s = ${NEG}; }`);
+            else b.line(`s = s + ${mv};`);
+          });
+        }
+        if (causal) b.line(`if (j > ${qi}) { s = ${NEG}; }`);
+      });
+      b.line('sc[lid] = s;');
+      b.line('workgroupBarrier();');
+      b.line(`let n = min(${WG}u, ${T} - j0);`);
+      b.line('var cm = m;');
+      b.line('for (var t = 0u; t < n; t++) { cm = max(cm, sc[t]); }');
+      b.line(`let alpha = select(1.0f, exp(m - cm), m > ${NEG});`);
+      b.line('l = l * alpha;');
+      b.line('acc = acc * alpha;');
+      b.block('for (var t = 0u; t < n; t++)', () => {
+        b.line('let st = sc[t];');
+        b.line(`let p = select(0.0f, exp(st - cm), st > ${NEG});`);
+        b.line('l = l + p;');
+        b.line(`if (col < ${Dv}) { acc = fma(p, ${k.load(v!, `${kRow('(j0 + t)', Dv)} + col`)}, acc); }`);
+      });
+      b.line('m = cm;');
+      // Everyone has read the chunk before the next one overwrites it.
+      b.line('workgroupBarrier();');
+    });
+    b.line(`if (col < ${Dv}) { epi(${yBase} + col, select(0.0f, acc / l, l > 0.0f)); }`);
+  });
+  return {
+    decls: [`var<workgroup> sc: array<f32, ${WG}>;`],
+    workgroupSize: [WG, 1, 1],
+    dispatch: [{ dims: rank === 4 ? qd.slice(0, 3) : [qd[0]!, qd[1]!, intAttr(op, 'q_num_heads', 1)], div: 1 }, { dims: [], div: 1 }, { dims: [], div: 1 }],
+    fold: true, workgroupBytes: 4 * WG,
+  };
+}
+
+export const ATTENTION_KERNEL: SpecialKernel = {
+  kind: 'special', emit: emitAttention, reads: (op) => [0, 1, 2, 3].filter((j) => op.operands[j]),
+  flops: (op, numel) => 4 * numel(op.results[0]!) * numel(op.operands[1]!) / Math.max(1, numel(op.operands[0]!)),
+};

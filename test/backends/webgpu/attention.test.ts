@@ -1,0 +1,61 @@
+// fast-check on Dawn + SwiftShader: the attention kernel (kernels/attention.ts) against the
+// interpreter: 4-D and 3-D (heads from attributes), grouped-query heads, causal, explicit scale,
+// softcap, additive f32 and bool masks of several broadcast ranks, key counts past one chunk of 64.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tensorFrom } from '../../../ir/tensor.js';
+import { check, compileText, fmtShape, rand } from './helpers.js';
+
+const mod = (args: string, ret: string, line: string): string =>
+  ['module @m {', `  func @main(${args}) -> (%y: ${ret}) {`, `    ${line}`, '    return %y', '  }', '}'].join('\n');
+
+function boolMask(shape: number[], seed: number): ReturnType<typeof rand> {
+  const r = rand(shape, seed);
+  // Mostly true, so rows with every key masked happen but are rare.
+  return tensorFrom('bool', shape, Uint8Array.from(r.data as Float32Array, (x) => (x > -0.6 ? 1 : 0)));
+}
+
+describe('webgpu attention kernel vs interpreter (fast-check)', () => {
+  it('4-D and 3-D, GQA, causal, scale, softcap, f32/bool masks', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom(1, 2), fc.constantFrom([1, 1], [2, 1], [3, 3], [4, 2]), fc.constantFrom(1, 3, 5), fc.constantFrom(1, 7, 70),
+      fc.constantFrom(1, 4, 5), fc.constantFrom(1, 3, 67), fc.boolean(), fc.constantFrom('none', 'f32-2d', 'f32-4d', 'bool-3d'),
+      fc.constantFrom('', 'scale = 0.3', 'softcap = 2.0'), fc.boolean(), fc.integer(),
+      async (B, [Hq, Hkv], Sq, T, D, Dv, causal, maskKind, extra, three, seed) => {
+        const attrs = [causal ? 'is_causal = 1' : '', extra, three ? `q_num_heads = ${Hq}, kv_num_heads = ${Hkv}` : ''].filter((x) => x).join(', ');
+        const qs = three ? [B, Sq, Hq * D] : [B, Hq, Sq, D];
+        const ks = three ? [B, T, Hkv * D] : [B, Hkv, T, D];
+        const vs = three ? [B, T, Hkv * Dv] : [B, Hkv, T, Dv];
+        const ys = three ? [B, Sq, Hq * Dv] : [B, Hq, Sq, Dv];
+        const inputs = [rand(qs, seed), rand(ks, seed + 1), rand(vs, seed + 2)];
+        let args = `%q: ${fmtShape(qs)}, %k: ${fmtShape(ks)}, %v: ${fmtShape(vs)}`, ops = '%q, %k, %v';
+        if (maskKind !== 'none') {
+          const ms = maskKind === 'f32-2d' ? [Sq, T] : maskKind === 'f32-4d' ? [B, Hq, Sq, T] : [1, Sq, T];
+          const m = maskKind === 'bool-3d' ? boolMask(ms, seed + 3) : rand(ms, seed + 3);
+          inputs.push(m);
+          args += `, %m: ${fmtShape(ms, m.dtype)}`;
+          ops += ', %m';
+        }
+        const line = `%y = attention(${ops})${attrs ? ` {${attrs}}` : ''} : ${fmtShape(ys)}`;
+        await check(mod(args, fmtShape(ys), line), inputs, 'fuse', 1e-3, 1e-4);
+      },
+    ), { numRuns: 12, seed: 2311 });
+  }, 30_000);
+
+  it('symbolic batch and sequence dims come from the uniform', async () => {
+    const q = ['B', 4, 'S', 3], kv = ['B', 2, 'T', 3], m = ['S', 'T'];
+    const text = mod(`%q: ${fmtShape(q)}, %k: ${fmtShape(kv)}, %v: ${fmtShape(kv)}, %m: ${fmtShape(m)}`, fmtShape(q),
+      `%y = attention(%q, %k, %v, %m) {is_causal = 1} : ${fmtShape(q)}`);
+    for (const [B, S, T] of [[1, 1, 1], [2, 5, 67], [3, 2, 9]] as const) {
+      await check(text, [rand([B, 4, S, 3], B), rand([B, 2, T, 3], S), rand([B, 2, T, 3], T), rand([S, T], 7)], 'fuse', 1e-3, 1e-4);
+    }
+  }, 20_000);
+
+  it('refuses present_key/present_value with E201', () => {
+    const t = 'f32[1,1,2,4]';
+    const text = ['module @m {', `  func @main(%q: ${t}, %k: ${t}, %v: ${t}) -> (%y: ${t}, %pk: ${t}) {`,
+      `    %y, %pk, %pv = attention(%q, %k, %v) : (${t}, ${t}, ${t})`, '    return %y, %pk', '  }', '}'].join('\n');
+    expect(() => compileText(text)).toThrow(/E201[\s\S]*attention/);
+  });
+});
