@@ -1,11 +1,12 @@
 // fast-check on Dawn + SwiftShader: the attention kernel (kernels/attention.ts) against the
 // interpreter: 4-D and 3-D (heads from attributes), grouped-query heads, causal, explicit scale,
-// softcap, additive f32 and bool masks of several broadcast ranks, key counts past one chunk of 64.
+// softcap, additive f32 and bool masks of several broadcast ranks, key counts past one chunk of 64;
+// past/present KV, nonpad_kv_seqlen and every qk_matmul_output mode.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { tensorFrom } from '../../../ir/tensor.js';
-import { check, compileText, fmtShape, rand } from './helpers.js';
+import { check, fmtShape, rand } from './helpers.js';
 
 const mod = (args: string, ret: string, line: string): string =>
   ['module @m {', `  func @main(${args}) -> (%y: ${ret}) {`, `    ${line}`, '    return %y', '  }', '}'].join('\n');
@@ -52,10 +53,36 @@ describe('webgpu attention kernel vs interpreter (fast-check)', () => {
     }
   }, 20_000);
 
-  it('refuses present_key/present_value with E201', () => {
-    const t = 'f32[1,1,2,4]';
-    const text = ['module @m {', `  func @main(%q: ${t}, %k: ${t}, %v: ${t}) -> (%y: ${t}, %pk: ${t}) {`,
-      `    %y, %pk, %pv = attention(%q, %k, %v) : (${t}, ${t}, ${t})`, '    return %y, %pk', '  }', '}'].join('\n');
-    expect(() => compileText(text)).toThrow(/E201[\s\S]*attention/);
-  });
+  it('past/present KV, nonpad_kv_seqlen and qk_matmul_output (modes 0-3)', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom(1, 2), fc.constantFrom([1, 1], [4, 2]), fc.constantFrom(1, 3), fc.constantFrom(0, 2, 65), fc.constantFrom(1, 5),
+      fc.constantFrom(1, 3), fc.constantFrom(0, 1, 2, 3), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(),
+      async (B, [Hq, Hkv], S, P, D, Dv, mode, causal, withMask, nonpad, seed) => {
+        const T = P + S;
+        const qs = [B, Hq, S, D], ks = [B, Hkv, S, D], vs = [B, Hkv, S, Dv];
+        const inputs = [rand(qs, seed), rand(ks, seed + 1), rand(vs, seed + 2)];
+        let args = `%q: ${fmtShape(qs)}, %k: ${fmtShape(ks)}, %v: ${fmtShape(vs)}`;
+        const ops = ['%q', '%k', '%v'];
+        if (withMask) { inputs.push(rand([S, T], seed + 3)); args += `, %m: f32[${S},${T}]`; ops.push('%m'); } else ops.push('none');
+        // The interpreter ignores nonpad for the causal offset when a past is given; test nonpad without past.
+        const np = nonpad && P === 0;
+        if (P > 0) {
+          inputs.push(rand([B, Hkv, P, D], seed + 4), rand([B, Hkv, P, Dv], seed + 5));
+          args += `, %pk: f32[${B},${Hkv},${P},${D}], %pv: f32[${B},${Hkv},${P},${Dv}]`;
+          ops.push('%pk', '%pv');
+        } else if (np) ops.push('none', 'none');
+        if (np) {
+          inputs.push(tensorFrom('i64', [B], BigInt64Array.from({ length: B }, (_v, b) => BigInt(Math.max(0, T - b)))));
+          args += `, %np: i64[${B}]`;
+          ops.push('%np');
+        }
+        const ys = [B, Hq, S, Dv], pks = [B, Hkv, T, D], pvs = [B, Hkv, T, Dv], qks = [B, Hq, S, T];
+        const attrs = [`qk_matmul_output_mode = ${mode}`, causal ? 'is_causal = 1' : '', mode === 1 ? 'softcap = 1.5' : ''].filter((x) => x).join(', ');
+        const rt = [ys, pks, pvs, qks].map((x) => fmtShape(x)).join(', ');
+        const text = ['module @m {', `  func @main(${args}) -> (%y: ${fmtShape(ys)}, %pk2: ${fmtShape(pks)}, %pv2: ${fmtShape(pvs)}, %qk: ${fmtShape(qks)}) {`,
+          `    %y, %pk2, %pv2, %qk = attention(${ops.join(', ')}) {${attrs}} : (${rt})`, '    return %y, %pk2, %pv2, %qk', '  }', '}'].join('\n');
+        await check(text, inputs, 'fuse', 1e-3, 1e-4);
+      },
+    ), { numRuns: 12, seed: 977 });
+  }, 30_000);
 });
