@@ -59,8 +59,9 @@ export function formatReport(r: CostReport, limit = 25): string {
   out.push(`memory: arena peak ${fmtBytes(r.memory.peakBytes)} (lower bound ${fmtBytes(r.memory.lowerBoundBytes)}, ` +
     `naive ${fmtBytes(r.memory.naiveBytes)}), weights ${fmtBytes(r.memory.weightsBytes)}`);
   const p = r.predicted;
-  out.push(`predicted latency: ${p.latencyMs.toFixed(3)} ms = compute-bound kernels ${p.computeMs.toFixed(3)} + memory-bound ${p.memoryMs.toFixed(3)} ` +
-    `+ launch overhead ${p.overheadMs.toFixed(3)}; ${p.throughputPerSec.toFixed(1)} queries/s one at a time` +
+  const t = (ms: number): string => fmtUs(ms * 1e3);
+  out.push(`predicted latency: ${t(p.latencyMs)} = compute-bound kernels ${t(p.computeMs)} + memory-bound ${t(p.memoryMs)} ` +
+    `+ launch overhead ${t(p.overheadMs)}; ${p.throughputPerSec.toFixed(1)} queries/s one at a time` +
     (p.costPerMillion !== undefined ? `, ${money(p.costPerMillion, r.device.currency)} per million queries at ${money(r.device.pricePerHour!, r.device.currency)}/hour` : ''));
   return out.join('\n');
 }

@@ -79,7 +79,7 @@ describe('costReport', () => {
     const r = costReport(input, profile);
     const text = formatReport(r);
     expect(text.indexOf('000-matmul')).toBeLessThan(text.indexOf('001-relu'));
-    expect(text).toMatch(/predicted latency: 20\.802 ms/);
+    expect(text).toMatch(/predicted latency: 20\.80 ms = compute-bound kernels 20\.00 ms \+ memory-bound 800\.0 us \+ launch overhead 2\.00 us/);
     expect(text).toMatch(/arena peak 4\.0 KiB \(lower bound 4\.0 KiB, naive 8\.0 KiB\)/);
     const html = reportHtml(r);
     expect(html).toBe(reportHtml(costReport(input, profile)));
