@@ -68,7 +68,7 @@ export function expectNear(got: readonly Tensor[], want: readonly Tensor[], rtol
     expect([...g.shape]).toEqual([...w.shape]);
     for (let i = 0; i < w.data.length; i++) {
       const a = num(g.data[i]), b = num(w.data[i]);
-      const ok = a === b || Math.abs(a - b) <= atol + rtol * Math.abs(b) || (Number.isNaN(a) && Number.isNaN(b));
+      const ok = a === b || (Number.isFinite(b) && Math.abs(a - b) <= atol + rtol * Math.abs(b)) || (Number.isNaN(a) && Number.isNaN(b));
       if (!ok) expect.fail(`output ${k} (${w.dtype}[${w.shape}]) element ${i}: got ${a}, want ${b}`);
     }
   });

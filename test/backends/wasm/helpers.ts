@@ -33,7 +33,8 @@ export function expectClose(got: readonly Tensor[], want: readonly Tensor[], rto
     expect(g.shape).toEqual(w.shape);
     const a = g.data as Float32Array, b = w.data as Float32Array;
     for (let i = 0; i < b.length; i++) {
-      const ok = a[i] === b[i] || Math.abs(a[i]! - b[i]!) <= atol + rtol * Math.abs(b[i]!) || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!));
+      // An infinity must be matched exactly: |x - inf| <= atol + rtol * inf would accept any x.
+      const ok = a[i] === b[i] || (Number.isFinite(b[i]!) && Math.abs(a[i]! - b[i]!) <= atol + rtol * Math.abs(b[i]!)) || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!));
       if (!ok) expect.fail(`output ${k} element ${i}: got ${a[i]}, want ${b[i]} (shape [${w.shape}])`);
     }
   });

@@ -72,7 +72,8 @@ export function expectClose(got: readonly Tensor[], want: readonly Tensor[], rto
     const a = g.data as ArrayLike<number | bigint>, b = w.data as ArrayLike<number | bigint>;
     for (let i = 0; i < b.length; i++) {
       const x = Number(a[i]!), y = Number(b[i]!);
-      const ok = x === y || Math.abs(x - y) <= atol + rtol * Math.abs(y) || (Number.isNaN(x) && Number.isNaN(y));
+      // An infinity must be matched exactly: |x - inf| <= atol + rtol * inf would accept any x.
+      const ok = x === y || (Number.isFinite(y) && Math.abs(x - y) <= atol + rtol * Math.abs(y)) || (Number.isNaN(x) && Number.isNaN(y));
       if (!ok) expect.fail(`output ${k} element ${i}: got ${x}, want ${y} (shape [${w.shape}])`);
     }
   });
