@@ -124,6 +124,7 @@ async function measure(args: { positionals: string[]; options: Record<string, un
     let report: CostReport;
     let target: 'wasm' | 'webgpu';
     let bind: Record<string, number> = typeof o['bind'] === 'string' ? parseBind(o['bind']) : {};
+    let dataFeeds: Record<string, RunTensor> | undefined;
     if (isCompiledDir(path)) {
       const format = (JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as { format?: string }).format;
       target = format === 'tenth-webgpu/1' ? 'webgpu' : 'wasm';
@@ -136,15 +137,19 @@ async function measure(args: { positionals: string[]; options: Record<string, un
     } else {
       target = targetOf(o);
       dir = join(tmp, 'compiled');
-      // Sizes from the data, when given, so that predictions describe the timed run.
+      const module = await loadModule(ctx.cwd, args.positionals[0]!);
+      // Sizes from the data, when given, so that predictions describe the timed run: the model's
+      // own input types name the symbols.
       if (typeof o['data'] === 'string') {
-        writeArtifact(dir, await compileWasm(await loadModule(ctx.cwd, args.positionals[0]!), { passes }));
-        bind = readFeeds((await loadCompiled(dir)).manifest.inputs, resolve(ctx.cwd, o['data'])).bind;
+        const inputs = module.main.body.args.map((a) => ({ name: a.name, dtype: a.type.dtype, shape: a.type.shape ?? [] }));
+        const read = readFeeds(inputs, resolve(ctx.cwd, o['data']));
+        bind = read.bind;
+        dataFeeds = read.feeds;
       }
-      report = await compileTo(dir, target, await loadModule(ctx.cwd, args.positionals[0]!), { passes, profile: profileFor(target), bind });
+      report = await compileTo(dir, target, module, { passes, profile: profileFor(target), bind });
     }
     const m = await loadTimed(dir, target);
-    const feeds = typeof o['data'] === 'string' && !isCompiledDir(path) ? readFeeds(m.manifest.inputs, resolve(ctx.cwd, o['data'])).feeds : onesFeeds(m.manifest.inputs, bind);
+    const feeds = dataFeeds ?? onesFeeds(m.manifest.inputs, bind);
     for (let i = 0; i < warmup; i++) await m.profile(feeds, 1);
     const samples: number[][] = report.kernels.map(() => []);
     const totals: number[] = [];
