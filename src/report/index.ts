@@ -7,3 +7,4 @@ export * from './cost.js';
 export * from './html.js';
 export * from './profile.js';
 export * from './table.js';
+export * from './backend.js';

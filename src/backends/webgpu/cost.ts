@@ -4,13 +4,9 @@
 // the dispatch do not count), and the arena's memory figures, all with the symbols bound.
 
 import type { Module, Op, Value } from '../../../ir/ir.js';
+import { backendReport, binder, type BackendReport, type ReportOptions } from '../../report/backend.js';
+import type { KernelCost } from '../../report/cost.js';
 import { ESIZE } from '../wasm/kernel-api.js';
-import type { Dim } from '../../../ir/types.js';
-import { planBatching, type BatchingPlan } from '../../report/batching.js';
-import { costReport, lowerBound, type CostReport, type KernelCost, type MemoryCost, type TimelineBuffer } from '../../report/cost.js';
-import type { DeviceProfile } from '../../report/profile.js';
-import { planArena } from '../../runtime/plan.js';
-import { baseSymbols, batchSymbol, bindFor, binder } from '../wasm/cost.js';
 import type { GpuManifest } from './artifact.js';
 import { kernelFor } from './kernels/index.js';
 
@@ -34,7 +30,7 @@ export function webgpuKernelCosts(module: Module, manifest: GpuManifest, dispatc
   const numel = (v: Value): number => (v.type.shape ?? []).reduce<number>((a, d) => a * size(d), 1);
   const bufBytes = (id: number): number => {
     const b = manifest.buffers[id]!;
-    return b.shape.reduce<number>((a, d: Dim) => a * size(d), b.esize);
+    return b.shape.reduce<number>((a, d) => a * size(d), b.esize);
   };
   const alias = argAliases(module);
   const stored = new Map(manifest.buffers.filter((b) => b.kind === 'weight' && b.bytes !== undefined).map((b) => [b.name, b.bytes!] as const));
@@ -59,38 +55,7 @@ export function webgpuKernelCosts(module: Module, manifest: GpuManifest, dispatc
   });
 }
 
-export function webgpuMemory(manifest: GpuManifest, bind: Readonly<Record<string, number>>): MemoryCost {
-  const size = binder(bind);
-  const bytes = (b: GpuManifest['buffers'][number]): number => b.shape.reduce<number>((a, d) => a * size(d), b.esize);
-  const plan = planArena(manifest.buffers.map((b) => ({ ...b, shape: [bytes(b)], esize: 1 })), {}, manifest.alignment);
-  const timeline: TimelineBuffer[] = manifest.buffers.map((b, i) => ({ b, i })).filter(({ b }) => b.kind !== 'weight')
-    .map(({ b, i }) => ({ name: b.name, first: b.first ?? 0, last: b.last ?? manifest.kernels.length, offset: plan.offsets[i]!, bytes: bytes(b) }));
-  return {
-    peakBytes: plan.bytes, lowerBoundBytes: lowerBound(timeline), naiveBytes: timeline.reduce((a, b) => a + Math.ceil(b.bytes / manifest.alignment) * manifest.alignment, 0),
-    weightsBytes: manifest.weightsBytes, timeline,
-  };
-}
-
-export interface WebGpuReportOptions {
-  readonly pipeline: string;
-  readonly profile: DeviceProfile;
-  readonly bind?: Readonly<Record<string, number>>;
-  readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
-}
-
-export function webgpuReport(module: Module, manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], opts: WebGpuReportOptions):
-  { report: CostReport; batching?: BatchingPlan; batchDim?: string | null } {
-  const bind = bindFor(baseSymbols(manifest as { symbols: readonly string[] }), opts.bind);
-  const at = (b: Readonly<Record<string, number>>): CostReport => costReport({
-    model: manifest.name, target: 'webgpu', pipeline: opts.pipeline, bind: b,
-    kernels: webgpuKernelCosts(module, manifest, dispatchOps, b), memory: webgpuMemory(manifest, b),
-  }, opts.profile);
-  const report = at(bind);
-  if (!opts.batching) return { report };
-  const dim = batchSymbol({ symbols: manifest.symbols, inputs: manifest.inputs }, opts.batching.batchDim);
-  const batching = planBatching({
-    ratePerSec: opts.batching.ratePerSec, p99TargetMs: opts.batching.p99TargetMs, pricePerHour: opts.profile.pricePerHour,
-    serviceMsAt: (b) => (dim ? at({ ...bind, [dim]: b }).predicted.latencyMs : b * report.predicted.latencyMs),
-  });
-  return { report, batching, batchDim: dim };
+/** The cost report of a compiled WebGPU artifact (with a batching plan when asked for). */
+export function webgpuReport(module: Module, manifest: GpuManifest, dispatchOps: readonly (readonly Op[])[], opts: ReportOptions): BackendReport {
+  return backendReport('webgpu', manifest, manifest.kernels.length, (b) => webgpuKernelCosts(module, manifest, dispatchOps, b), opts);
 }
