@@ -4,9 +4,7 @@
 // pipeline for the wasm target (default O2), legalises and prints (lower.ts), assembles with wabt. writeArtifact writes a folder atomically: everything goes to
 // a temporary folder beside it first, which is renamed over the destination only when complete.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fail } from '../../../ir/diagnostics.js';
+import { jsonText, writeFolderAtomically } from '../write-folder.js';
 import type { Module } from '../../../ir/ir.js';
 import { runPipeline, type TargetProfile } from '../../../passes/index.js';
 import type { BatchingPlan } from '../../report/batching.js';
@@ -121,38 +119,14 @@ export async function compileWasm(module: Module, opts: CompileOptions = {}): Pr
 
 /** Write the artifact into `dir` (replacing it); a failure leaves no partial folder. */
 export function writeArtifact(dir: string, c: CompiledWasm): void {
-  const parent = dirname(dir);
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  try {
-    mkdirSync(parent, { recursive: true });
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp);
-    writeFileSync(join(tmp, 'model.wasm'), c.wasm);
-    writeFileSync(join(tmp, 'model.wat'), c.wat);
-    if (c.relaxed) {
-      writeFileSync(join(tmp, RELAXED_FILE), c.relaxed.wasm);
-      writeFileSync(join(tmp, RELAXED_FILE.replace(/\.wasm$/, '.wat')), c.relaxed.wat);
-    }
-    for (const v of c.threads ?? []) {
-      writeFileSync(join(tmp, v.file), v.wasm);
-      writeFileSync(join(tmp, v.file.replace(/\.wasm$/, '.wat')), v.wat);
-    }
-    writeFileSync(join(tmp, 'weights.bin'), c.weights);
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(c.manifest, null, 2) + '\n');
-    writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.batching ? { ...c.report, batching: c.batching } : c.report, null, 2) + '\n');
-    writeFileSync(join(tmp, 'report.html'), c.html);
-    if (existsSync(dir)) {
-      // An empty folder (made by the user for the output) may be replaced; anything else that is not an artifact may not.
-      const empty = statSync(dir).isDirectory() && readdirSync(dir).length === 0;
-      if (!empty && !existsSync(join(dir, 'manifest.json'))) fail('E108', `refusing to replace ${dir}: it exists and is not a compiled artifact`);
-      rmSync(dir, { recursive: true, force: true });
-    }
-    renameSync(tmp, dir);
-  } catch (e) {
-    try { rmSync(tmp, { recursive: true, force: true }); } catch { /* no parent folder (ENOTDIR): nothing was written */ }
-    // A system error (ENOENT, EACCES, ENOSPC, ...) is the user's disk, not a bug: E111 names the output.
-    const sys = e as NodeJS.ErrnoException;
-    if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${sys.message.replace(/, \w+(?: '.*)?$/s, '')}`);
-    throw e;
-  }
+  const wat = (file: string): string => file.replace(/\.wasm$/, '.wat');
+  writeFolderAtomically(dir, [
+    ['model.wasm', c.wasm], ['model.wat', c.wat],
+    ...(c.relaxed ? [[RELAXED_FILE, c.relaxed.wasm], [wat(RELAXED_FILE), c.relaxed.wat]] as const : []),
+    ...(c.threads ?? []).flatMap((v) => [[v.file, v.wasm], [wat(v.file), v.wat]] as const),
+    ['weights.bin', c.weights],
+    ['manifest.json', jsonText(c.manifest)],
+    ['report.json', jsonText(c.batching ? { ...c.report, batching: c.batching } : c.report)],
+    ['report.html', c.html],
+  ]);
 }

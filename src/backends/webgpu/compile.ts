@@ -3,9 +3,7 @@
 // (default O2), then legalises and prints (lower.ts). writeWebGpuArtifact writes the folder
 // atomically: a temporary folder beside it is renamed over the destination only when complete.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fail } from '../../../ir/diagnostics.js';
+import { jsonText, writeFolderAtomically } from '../write-folder.js';
 import type { Module } from '../../../ir/ir.js';
 import { runPipeline, type TargetProfile } from '../../../passes/index.js';
 import type { BatchingPlan } from '../../report/batching.js';
@@ -76,30 +74,12 @@ export function dispatchPlan(m: GpuManifest): object {
 
 /** Write the artifact into `dir` (replacing it); a failure leaves no partial folder. */
 export function writeWebGpuArtifact(dir: string, c: CompiledWebGpu): void {
-  const parent = dirname(dir);
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  try {
-    mkdirSync(parent, { recursive: true });
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp);
-    for (const s of c.shaders) writeFileSync(join(tmp, s.file), s.code);
-    writeFileSync(join(tmp, 'weights.bin'), c.weights);
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(c.manifest, null, 2) + '\n');
-    writeFileSync(join(tmp, 'plan.json'), JSON.stringify(dispatchPlan(c.manifest), null, 2) + '\n');
-    writeFileSync(join(tmp, 'report.json'), JSON.stringify(c.batching ? { ...c.cost, batching: c.batching } : c.cost, null, 2) + '\n');
-    writeFileSync(join(tmp, 'report.html'), c.html);
-    if (existsSync(dir)) {
-      // An empty folder (made by the user for the output) may be replaced; anything else that is not an artifact may not.
-      const empty = statSync(dir).isDirectory() && readdirSync(dir).length === 0;
-      if (!empty && !existsSync(join(dir, 'manifest.json'))) fail('E108', `refusing to replace ${dir}: it exists and is not a compiled artifact`);
-      rmSync(dir, { recursive: true, force: true });
-    }
-    renameSync(tmp, dir);
-  } catch (e) {
-    try { rmSync(tmp, { recursive: true, force: true }); } catch { /* no parent folder (ENOTDIR): nothing was written */ }
-    // A system error (ENOENT, EACCES, ENOSPC, ...) is the user's disk, not a bug: E111 names the output.
-    const sys = e as NodeJS.ErrnoException;
-    if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${sys.message.replace(/, \w+(?: '.*)?$/s, '')}`);
-    throw e;
-  }
+  writeFolderAtomically(dir, [
+    ...c.shaders.map((sh) => [sh.file, sh.code] as const),
+    ['weights.bin', c.weights],
+    ['manifest.json', jsonText(c.manifest)],
+    ['plan.json', jsonText(dispatchPlan(c.manifest))],
+    ['report.json', jsonText(c.batching ? { ...c.cost, batching: c.batching } : c.cost)],
+    ['report.html', c.html],
+  ]);
 }
