@@ -6,6 +6,7 @@
 // the bound sizes (src/runtime/plan.ts), so a new batch or sequence length needs no recompile.
 // The step order is the function body's order, i.e. plan-memory's order when it ran.
 
+import { runtimeChecks, symbolsOf } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
 import type { Func, Module, Op, Value } from '../../../ir/ir.js';
@@ -24,7 +25,7 @@ import { CONTROL_OPS, checkControl, planRegions, sizeLoopScans } from './regions
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
-import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
+import { dataSymbol, dimExpr, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 import { MIN_WORK, placeBarriers, threadedPrelude, threadedRun, unitMarkers } from './threads.js';
 import { takenByEpilogue } from './kernels/conv-epilogue.js';
 
@@ -165,55 +166,7 @@ function dimSources(func: Func): DimSources {
   return s;
 }
 
-/**
- * Conditions on run-time dims the shape rules assumed: a broadcast operand dim equals the result
- * dim or is 1 (`a` against `max(a,b)`), and a reshape keeps the element count. Each is a dim that
- * must evaluate to nonzero; the runtime refuses bindings that break one.
- */
-function runtimeChecks(func: Func): { dim: string; what: string }[] {
-  const out: { dim: string; what: string }[] = [];
-  const seen = new Set<string>();
-  const add = (d: Dim, what: string): void => {
-    if (typeof d === 'number' || d === '?' || seen.has(d)) return;
-    seen.add(d);
-    out.push({ dim: d, what });
-  };
-  const walk = (ops: readonly Op[]): void => {
-    for (const op of ops) {
-      op.regions.forEach((r) => walk(r.ops));
-      const fusion = getOpDef(op.name)?.fusion;
-      const y = op.results[0]?.type.shape;
-      if (!y) continue;
-      const where = `${op.name} %${op.results[0]!.name}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
-      if (fusion === 'elementwise' || fusion === 'broadcast') {
-        for (const v of op.name === 'expand' ? op.operands.slice(0, 1) : op.operands) {
-          const s = v?.type.shape;
-          if (!s || s.length > y.length) continue;
-          s.forEach((d, i) => {
-            const o = y[y.length - s.length + i]!;
-            if (typeof d === 'string' && d !== o) add(dimAdd(dimEq(d, o), dimEq(d, 1)), `${where}: operand %${v!.name} dim ${i} ('${d}') does not broadcast to '${o}'`);
-          });
-        }
-      } else if (op.name === 'reshape' && op.operands[0]?.type.shape) {
-        const a = dimProd(op.operands[0].type.shape), b = dimProd(y);
-        if (a !== b) add(dimEq(a, b), `${where}: cannot reshape ${a} elements to [${y.join(',')}]`);
-      }
-    }
-  };
-  walk(func.body.ops);
-  return out;
-}
 
-function symbolsOf(func: Func): string[] {
-  const seen: string[] = [];
-  const add = (v: Value | null): void => {
-    for (const d of v?.type.shape ?? []) if (typeof d === 'string' && !seen.includes(d)) seen.push(d);
-  };
-  func.body.args.forEach(add);
-  const walk = (ops: readonly Op[]): void => ops.forEach((op) => { op.results.forEach(add); op.regions.forEach((r) => { r.args.forEach(add); walk(r.ops); }); });
-  walk(func.body.ops);
-  return seen;
-}
 
 const ident = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 48);
 

@@ -2,8 +2,9 @@
 // that lives in 32-bit words, and every dim is a number or a symbol the runtime can bind from
 // the input shapes (E201 lists all unsupported ops at once; E205 for dims known only from values).
 
+import { symbolsOf } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
-import type { Func, Op, Value } from '../../../ir/ir.js';
+import type { Func, Op } from '../../../ir/ir.js';
 import { formatLoc } from '../../../ir/location.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { kernelFor } from './kernels/index.js';
@@ -61,13 +62,3 @@ export function checkSupported(func: Func): void {
   }
 }
 
-export function symbolsOf(func: Func): string[] {
-  const seen: string[] = [];
-  const add = (v: Value | null): void => {
-    for (const d of v?.type.shape ?? []) if (typeof d === 'string' && !seen.includes(d)) seen.push(d);
-  };
-  func.body.args.forEach(add);
-  const walk = (ops: readonly Op[]): void => ops.forEach((op) => { op.results.forEach(add); op.regions.forEach((r) => { r.args.forEach(add); walk(r.ops); }); });
-  walk(func.body.ops);
-  return seen;
-}

@@ -5,12 +5,10 @@
 // assumed (`checks`); the runtime evaluates them with src/runtime/dims.ts before each binding and
 // fills the uniform slots and workgroup counts from the result.
 
-import type { Func, Op } from '../../../ir/ir.js';
-import { formatLoc } from '../../../ir/location.js';
-import { getOpDef } from '../../../ir/op-def.js';
+import { runtimeChecks } from '../dims.js';
+import type { Func } from '../../../ir/ir.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS } from '../../../ir/shape-value.js';
-import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
-import type { Dim } from '../../../ir/types.js';
+import { dataSymbol, dimExpr, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
 
 export interface DynamicDims {
   readonly derived?: Record<string, Expr>;
@@ -38,43 +36,6 @@ function dimSources(func: Func): DimSources {
   return s;
 }
 
-/**
- * Conditions on run-time dims the shape rules assumed (a broadcast operand dim equals the result
- * dim or is 1; a reshape keeps the element count): each a dim that must evaluate to nonzero.
- */
-function runtimeChecks(func: Func): { dim: string; what: string }[] {
-  const out: { dim: string; what: string }[] = [];
-  const seen = new Set<string>();
-  const add = (d: Dim, what: string): void => {
-    if (typeof d === 'number' || d === '?' || seen.has(d)) return;
-    seen.add(d);
-    out.push({ dim: d, what });
-  };
-  const walk = (ops: readonly Op[]): void => {
-    for (const op of ops) {
-      op.regions.forEach((r) => walk(r.ops));
-      const fusion = getOpDef(op.name)?.fusion;
-      const y = op.results[0]?.type.shape;
-      if (!y) continue;
-      const where = `${op.name} %${op.results[0]!.name}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
-      if (fusion === 'elementwise' || fusion === 'broadcast') {
-        for (const v of op.name === 'expand' ? op.operands.slice(0, 1) : op.operands) {
-          const s = v?.type.shape;
-          if (!s || s.length > y.length) continue;
-          s.forEach((d, i) => {
-            const o = y[y.length - s.length + i]!;
-            if (typeof d === 'string' && d !== o) add(dimAdd(dimEq(d, o), dimEq(d, 1)), `${where}: operand %${v!.name} dim ${i} ('${d}') does not broadcast to '${o}'`);
-          });
-        }
-      } else if (op.name === 'reshape' && op.operands[0]?.type.shape) {
-        const a = dimProd(op.operands[0].type.shape), b = dimProd(y);
-        if (a !== b) add(dimEq(a, b), `${where}: cannot reshape ${a} elements to [${y.join(',')}]`);
-      }
-    }
-  };
-  walk(func.body.ops);
-  return out;
-}
 
 /**
  * The manifest's dynamic part for these symbols, or the symbols the runtime could not evaluate
