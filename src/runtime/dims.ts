@@ -94,3 +94,29 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
     }
   }
 }
+
+/**
+ * Bind the manifest's input symbols from the feeds' dims, checking each input is there, its rank,
+ * its fixed dims, one size per symbol, and its element count. Dtypes are each runtime's to check.
+ */
+export function bindInputDims(
+  inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[],
+  feeds: Readonly<Record<string, { readonly data: { readonly length: number }; readonly dims: readonly number[] }>>,
+): Record<string, number> {
+  const bind: Record<string, number> = {};
+  for (const inp of inputs) {
+    const t = feeds[inp.name];
+    if (!t) throw new Error(`tenth runtime: missing input '${inp.name}'`);
+    if (t.dims.length !== inp.shape.length) throw new Error(`tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
+    inp.shape.forEach((d, i) => {
+      const got = t.dims[i]!;
+      if (typeof d === 'number') {
+        if (d !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, expected ${d}`);
+      } else if (bind[d] === undefined) bind[d] = got;
+      else if (bind[d] !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, but '${d}' is ${bind[d]}`);
+    });
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    if (t.data.length !== n) throw new Error(`tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
+  }
+  return bind;
+}

@@ -6,7 +6,7 @@
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
 import { readBytes } from './fetch.js';
-import { bindDerived } from './dims.js';
+import { bindDerived, bindInputDims } from './dims.js';
 import { planArena, type ArenaPlan } from './plan.js';
 import { startThreads, supportsThreads, type ThreadedEngine } from './threads.js';
 
@@ -171,22 +171,10 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
 
   /** Bind symbols, plan the arena, write the tables and inputs; returns the binding and plan. */
   function prepare(inputs: Readonly<Record<string, RunTensor>>): { bind: Record<string, number>; plan: ArenaPlan } {
-    const bind: Record<string, number> = {};
+    const bind = bindInputDims(manifest.inputs, inputs);
     for (const inp of manifest.inputs) {
-      const t = inputs[inp.name];
-      if (!t) throw new Error(`tenth runtime: missing input '${inp.name}'`);
-      if (t.dims.length !== inp.shape.length) throw new Error(`tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
-      inp.shape.forEach((d, i) => {
-        const got = t.dims[i]!;
-        if (typeof d === 'number') {
-          if (d !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, expected ${d}`);
-        } else if (bind[d] === undefined) bind[d] = got;
-        else if (bind[d] !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, but '${d}' is ${bind[d]}`);
-      });
       const Ctor = ARRAYS[inp.dtype];
-      if (Ctor && !(t.data instanceof (Ctor as unknown as typeof Float32Array))) throw new Error(`tenth runtime: input '${inp.name}' must be a ${Ctor.name} (${inp.dtype})`);
-      const n = t.dims.reduce((a, b) => a * b, 1);
-      if (t.data.length !== n) throw new Error(`tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
+      if (Ctor && !(inputs[inp.name]!.data instanceof (Ctor as unknown as typeof Float32Array))) throw new Error(`tenth runtime: input '${inp.name}' must be a ${Ctor.name} (${inp.dtype})`);
     }
     if (manifest.derived) bindDerived(manifest, (name) => inputs[name]!.data, bind, sizeDims);
     const key = manifest.symbols.map((s) => `${s}=${bind[s] ?? 1}`).join(',');

@@ -9,7 +9,7 @@
 // copies of the outputs, one submit, one map of the read-back buffer. No CPU round trip between
 // kernels.
 
-import { bindDerived } from './dims.js';
+import { bindDerived, bindInputDims } from './dims.js';
 import { readBytes } from './fetch.js';
 import { bufferBytes, planArena, type ArenaPlan } from './plan.js';
 
@@ -195,22 +195,10 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   const sizing = new Set(manifest.buffers.flatMap((b) => b.shape.filter((d): d is string => typeof d === 'string')));
 
   function planFor(inputs: Readonly<Record<string, RunTensor>>): Bound {
-    const bind: Record<string, number> = {};
+    const bind = bindInputDims(manifest.inputs, inputs);
     for (const inp of manifest.inputs) {
-      const t = inputs[inp.name];
-      if (!t) throw new Error(`tenth runtime: missing input '${inp.name}'`);
-      if (t.dims.length !== inp.shape.length) throw new Error(`tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
-      inp.shape.forEach((d, i) => {
-        const got = t.dims[i]!;
-        if (typeof d === 'number') {
-          if (d !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, expected ${d}`);
-        } else if (bind[d] === undefined) bind[d] = got;
-        else if (bind[d] !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, but '${d}' is ${bind[d]}`);
-      });
-      const n = t.dims.reduce((a, b) => a * b, 1);
-      if (t.data.length !== n) throw new Error(`tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
       const want = ARRAY_NAMES[inp.dtype];
-      if (want && t.data.constructor.name !== want) throw new Error(`tenth runtime: input '${inp.name}' must be a ${want} (${inp.dtype})`);
+      if (want && inputs[inp.name]!.data.constructor.name !== want) throw new Error(`tenth runtime: input '${inp.name}' must be a ${want} (${inp.dtype})`);
     }
     // Dims computed from the bound ones and from the data of small integer inputs (dims.ts).
     if (manifest.derived) bindDerived(manifest, (name) => inputs[name]!.data, bind, sizing);
