@@ -17,6 +17,12 @@ import { hasRuntimeAxes, REDUCE_DYNAMIC_KERNEL } from './reduce-dynamic.js';
 import { ELEMENTWISE_KERNEL, ELEMENTWISE_OPS } from './elementwise.js';
 import { CONV_KERNEL, GEMM_KERNEL, MATMUL_KERNEL } from './gemm.js';
 import { ARG_KERNEL, HARDMAX_KERNEL, LAYER_NORM_KERNEL, REDUCE_KERNEL, REDUCE_OPS, SOFTMAX_KERNEL } from './rows.js';
+import { RNN_KERNELS } from './rnn.js';
+import { SPATIAL_KERNELS } from './spatial.js';
+import { LOSS_KERNELS } from './losses.js';
+import { INDEX_EXTRA_KERNELS } from './index-extra.js';
+import { SEQ_KERNELS } from './seq.js';
+import { DTYPE_KERNELS } from './dtype-ops.js';
 import { BATCH_NORM_KERNEL, DEPTHWISE_KERNEL, isDepthwise, POOL_KERNEL } from './window.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
@@ -31,6 +37,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['pad', PAD_KERNEL], ...NORM_EXTRA_OPS.map((n) => [n, NORM_EXTRA_KERNEL] as const), ...INDEX_OPS.map((n) => [n, INDEX_OPS_KERNEL] as const), ...DATA_EXTRA_OPS.map((n) => [n, DATA_EXTRA_KERNEL] as const), ['max_pool', POOL_ND_KERNEL], ['average_pool', POOL_ND_KERNEL], ['lp_pool', POOL_ND_KERNEL], ['conv_transpose', CONV_TRANSPOSE_KERNEL], ['slice', SLICE_ANY_KERNEL], ['resize', RESIZE_KERNEL], ...UNARY_EXTRA_OPS.map((n) => [n, UNARY_EXTRA_KERNEL] as const),
   ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL], ['hardmax', HARDMAX_KERNEL],
   ['attention', ATTENTION_KERNEL],
+  ...RNN_KERNELS, ...SPATIAL_KERNELS, ...LOSS_KERNELS, ...INDEX_EXTRA_KERNELS, ...SEQ_KERNELS, ...DTYPE_KERNELS,
 ]);
 
 export function kernelFor(op: Op): KernelDef | undefined {
