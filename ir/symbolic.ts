@@ -368,6 +368,24 @@ export function dimProd(dims: readonly Dim[]): Dim {
   return dims.reduce<Dim>((a, d) => dimMul(a, d), 1);
 }
 
+const exprSize = (e: Expr): number => (e.k === 'num' || e.k === 'sym' ? 1 : e.args.reduce((n, a) => n + exprSize(a), 1));
+
+/**
+ * The one dim to use for two dims a shape rule needs equal (concat's other dims, matmul's inner
+ * dims); undefined for two different numbers. A number wins, then a known dim over '?', then the
+ * smaller expression (a plain symbol over floordiv(...)), then `a`. When they are not provably
+ * equal the backends check the equality at run time (src/backends/dims.ts runtimeChecks).
+ */
+export function dimUnify(a: Dim, b: Dim): Dim | undefined {
+  if (a === b) return a;
+  if (typeof a === 'number' && typeof b === 'number') return undefined;
+  if (typeof a === 'number' || b === UNKNOWN_DIM) return a;
+  if (typeof b === 'number' || a === UNKNOWN_DIM) return b;
+  const ea = dimExpr(a), eb = dimExpr(b);
+  const size = (e: Expr | undefined): number => (e ? exprSize(e) : 1);
+  return size(eb) < size(ea) ? b : a;
+}
+
 /** Value of a dim under bindings; undefined for '?' or opaque strings not in `bind`. */
 export function evalDim(d: Dim, bind: (name: string) => number | undefined): number | undefined {
   if (typeof d === 'number') return d;

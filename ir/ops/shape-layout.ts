@@ -12,7 +12,7 @@ import {
   type AnyArray, constInts, copyRange, gatherAxes, intsOf, mk, newLike, splitAt, staticLength, transposeTensor, unknownDims,
 } from './shape-common.js';
 import { shapeOperand } from './shape-trace.js';
-import { dimAdd, dimCeilDiv, dimMax, dimMul, dimSub } from '../symbolic.js';
+import { dimAdd, dimCeilDiv, dimMax, dimMul, dimSub, dimUnify } from '../symbolic.js';
 
 function permOf(perm: readonly number[] | undefined, rank: number, bad: (m: string) => never): number[] {
   const p = perm ? [...perm] : Array.from({ length: rank }, (_, i) => rank - 1 - i);
@@ -22,13 +22,14 @@ function permOf(perm: readonly number[] | undefined, rank: number, bad: (m: stri
   return q;
 }
 
-/** Merge one non-concat dim across operands: static wins, equal symbols stay, else '?'. */
+/**
+ * Merge one non-concat dim across operands (dimUnify: a number wins, else the simpler expression).
+ * Two symbolic dims are equal whenever the model is valid for the input sizes (2*floordiv(h,4)
+ * and floordiv(h,2) in a U-Net), so the result takes one of them and the backends check the
+ * equality at run time, as the interpreter's eval does.
+ */
 function mergeDim(a: Dim, b: Dim, bad: (m: string) => never): Dim {
-  if (a === b) return a;
-  if (typeof a === 'number' && typeof b === 'number') bad(`dims ${a} and ${b} differ`);
-  if (typeof a === 'number') return a;
-  if (typeof b === 'number') return b;
-  return UNKNOWN_DIM;
+  return dimUnify(a, b) ?? bad(`dims ${a} and ${b} differ`);
 }
 
 function splitSizes(dim: number, n: number, split: readonly number[] | undefined, bad: (m: string) => never): number[] {

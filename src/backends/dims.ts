@@ -1,11 +1,13 @@
 // Dim bookkeeping both backends share when they lower a function: the symbols its values use,
-// and the conditions on run-time dims that the shape rules assumed (checked by the runtime,
-// src/runtime/dims.ts, before a run).
+// where the runtime gets each of them (an input dim, an element of an input's data, or an
+// expression over those), and the conditions on run-time dims that the shape rules assumed
+// (checked by the runtime, src/runtime/dims.ts, before a run).
 
 import { getOpDef } from '../../ir/op-def.js';
 import type { Func, Op, Value } from '../../ir/ir.js';
 import { formatLoc } from '../../ir/location.js';
-import { dimAdd, dimEq, dimProd } from '../../ir/symbolic.js';
+import { isDataSymbolDType, MAX_DATA_SYMBOLS } from '../../ir/shape-value.js';
+import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
 
 /** Every symbolic dim of the function, inputs first, in order of appearance. */
@@ -20,9 +22,139 @@ export function symbolsOf(func: Func): string[] {
   return seen;
 }
 
+export interface DimSources {
+  /** Symbols bound from input dims: symbol -> [input index, axis] (its first occurrence). */
+  readonly bound: ReadonlyMap<string, readonly [number, number]>;
+  /** Data symbols: `%x[i]` -> [input index, element]. */
+  readonly data: ReadonlyMap<string, readonly [number, number]>;
+}
+
+/** Where each primitive symbol comes from: an input's dim, or an element of an input's data. */
+export function dimSources(func: Func): DimSources {
+  const bound = new Map<string, [number, number]>(), data = new Map<string, [number, number]>();
+  func.body.args.forEach((a, i) => {
+    (a.type.shape ?? []).forEach((d, axis) => { if (typeof d === 'string' && !bound.has(d)) bound.set(d, [i, axis]); });
+    const n = a.type.shape?.length === 0 ? 1 : a.type.shape?.length === 1 ? a.type.shape[0] : undefined;
+    if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && isDataSymbolDType(a.type.dtype)) {
+      const float = a.type.dtype === 'f32' || a.type.dtype === 'f64';
+      for (let k = 0; k < n; k++) data.set(dataSymbol(a.name, k, float), [i, k]);
+    }
+  });
+  // An input dim that reads as an expression ("n + 1", transformers' "past_sequence + sequence")
+  // means that expression to the shape rules: when its symbols are bound elsewhere it becomes a
+  // derived dim, which the runtime checks against the input's actual dim (src/runtime/dims.ts).
+  for (const d of [...bound.keys()]) {
+    const e = isCompoundDim(d) ? dimExpr(d) : undefined;
+    if (e && exprSymbols(e).every((x) => data.has(x) || (bound.has(x) && !isCompoundDim(x)))) bound.delete(d);
+  }
+  return { bound, data };
+}
+
+/** The symbols of dim `d` that the runtime cannot evaluate (neither input dims nor input data). */
+export function unboundSymbols(d: string, src: DimSources): string[] {
+  if (src.bound.has(d)) return [];
+  const e = dimExpr(d);
+  return e ? exprSymbols(e).filter((x) => !src.bound.has(x) && !src.data.has(x)) : [d];
+}
+
+/** The manifest's part for dims known only at run time (both backends' artifacts carry it). */
+export interface DynamicDims {
+  readonly derived?: Record<string, Expr>;
+  readonly dataSymbols?: Record<string, { input: string; index: number }>;
+  readonly checks?: { dim: string; what: string }[];
+}
+
+/**
+ * The manifest's dynamic part for these symbols: each symbol no input dim binds, as an expression
+ * tree over input-dim symbols and data symbols (`derived`), where each data symbol is read, and
+ * the run-time checks. `unbound`: the symbols the runtime could not evaluate.
+ */
+export function dynamicDims(func: Func, symbols: readonly string[]): { dims: DynamicDims; unbound: string[] } {
+  const src = dimSources(func);
+  const checks = runtimeChecks(func);
+  const derived: Record<string, Expr> = {};
+  const dataSymbols: Record<string, { input: string; index: number }> = {};
+  const unbound: string[] = [];
+  const sym = new Set(symbols);
+  for (const d of [...symbols, ...checks.map((c) => c.dim)]) {
+    if (src.bound.has(d) || derived[d]) continue;
+    const e = dimExpr(d);
+    // A check the runtime cannot evaluate only comes with symbols it cannot evaluate either.
+    if (!e || unboundSymbols(d, src).length > 0) { if (sym.has(d)) unbound.push(d); continue; }
+    derived[d] = e;
+    for (const x of exprSymbols(e)) {
+      const at = src.data.get(x);
+      if (at && !src.bound.has(x)) dataSymbols[x] = { input: func.body.args[at[0]]!.name, index: at[1] };
+    }
+  }
+  const dims: DynamicDims = Object.keys(derived).length === 0 ? {} : {
+    derived,
+    ...(Object.keys(dataSymbols).length > 0 ? { dataSymbols } : {}),
+    ...(checks.length > 0 ? { checks: checks.filter((c) => derived[c.dim]) } : {}),
+  };
+  return { dims, unbound };
+}
+
+type AddCheck = (d: Dim, what: string) => void;
+
+/** Operand dim `d` must broadcast to result dim `o`: equal, or 1. */
+function broadcastsTo(add: AddCheck, d: Dim, o: Dim, what: string): void {
+  if (typeof d === 'string' && d !== o) add(dimAdd(dimEq(d, o), dimEq(d, 1)), `${what} ('${d}') does not broadcast to '${o}'`);
+}
+
+/** Dims `d` and `o` must be equal (a shape rule took one of them for both). */
+function equals(add: AddCheck, d: Dim, o: Dim, what: string): void {
+  if (d !== o && (typeof d === 'string' || typeof o === 'string')) add(dimEq(d, o), `${what} ('${d}') differs from '${o}'`);
+}
+
+/** Trailing-aligned broadcast of an operand's dims to `y`. */
+function broadcastShape(add: AddCheck, s: readonly Dim[], y: readonly Dim[], what: string): void {
+  if (s.length <= y.length) s.forEach((d, i) => broadcastsTo(add, d, y[y.length - s.length + i]!, `${what} dim ${i}`));
+}
+
+/**
+ * Per op: the dims its shape rule took as equal (or as broadcasting) without being able to prove
+ * it; ops not listed either prove their dims or only combine them arithmetically.
+ */
+const AGREEMENT: Record<string, (op: Op, y: readonly Dim[], add: AddCheck) => void> = {
+  concat(op, y, add) {
+    const rank = y.length;
+    const axis = ((intAttr(op, 'axis') % rank) + rank) % rank;
+    for (const v of op.operands) {
+      v?.type.shape?.forEach((d, i) => { if (i !== axis) equals(add, d, y[i]!, `operand %${v.name} dim ${i}`); });
+    }
+  },
+  matmul: checkMatmul,
+  matmul_integer: checkMatmul,
+  gemm(op, y, add) {
+    const [a, b] = [op.operands[0]?.type.shape, op.operands[1]?.type.shape];
+    if (a?.length === 2 && b?.length === 2) {
+      const ka = intAttr(op, 'transA') ? a[0]! : a[1]!, kb = intAttr(op, 'transB') ? b[1]! : b[0]!;
+      equals(add, kb, ka, `B %${op.operands[1]!.name} inner dim`);
+    }
+    const c = op.operands[2];
+    if (c?.type.shape) broadcastShape(add, c.type.shape, y, `C %${c.name}`);
+  },
+};
+
+const intAttr = (op: Op, name: string): number => { const a = op.attrs.get(name); return a?.kind === 'int' ? a.value : 0; };
+
+function checkMatmul(op: Op, y: readonly Dim[], add: AddCheck): void {
+  const [a, b] = [op.operands[0], op.operands[1]];
+  const as0 = a?.type.shape, bs0 = b?.type.shape;
+  if (!as0 || !bs0 || as0.length === 0 || bs0.length === 0) return;
+  const as = as0.length === 1 ? [1, as0[0]!] : as0, bs = bs0.length === 1 ? [bs0[0]!, 1] : bs0;
+  equals(add, bs[bs.length - 2]!, as[as.length - 1]!, `B %${b!.name} inner dim`);
+  // The result's batch dims are the broadcast of both operands' batch dims.
+  const batch = y.slice(0, y.length - (as0.length > 1 ? 1 : 0) - (bs0.length > 1 ? 1 : 0));
+  broadcastShape(add, as.slice(0, -2), batch, `A %${a!.name} batch`);
+  broadcastShape(add, bs.slice(0, -2), batch, `B %${b!.name} batch`);
+}
+
 /**
  * Conditions on run-time dims the shape rules assumed (a broadcast operand dim equals the result
- * dim or is 1; a reshape keeps the element count): each a dim that must evaluate to nonzero.
+ * dim or is 1; concat operands agree off the axis; matmul inner dims agree; a reshape keeps the
+ * element count): each a dim that must evaluate to nonzero.
  */
 export function runtimeChecks(func: Func): { dim: string; what: string }[] {
   const out: { dim: string; what: string }[] = [];
@@ -39,19 +171,16 @@ export function runtimeChecks(func: Func): { dim: string; what: string }[] {
       const y = op.results[0]?.type.shape;
       if (!y) continue;
       const where = `${op.name} %${op.results[0]!.name}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
+      const at: AddCheck = (d, what) => add(d, `${where}: ${what}`);
       if (fusion === 'elementwise' || fusion === 'broadcast') {
         for (const v of op.name === 'expand' ? op.operands.slice(0, 1) : op.operands) {
-          const s = v?.type.shape;
-          if (!s || s.length > y.length) continue;
-          s.forEach((d, i) => {
-            const o = y[y.length - s.length + i]!;
-            if (typeof d === 'string' && d !== o) add(dimAdd(dimEq(d, o), dimEq(d, 1)), `${where}: operand %${v!.name} dim ${i} ('${d}') does not broadcast to '${o}'`);
-          });
+          if (v?.type.shape) broadcastShape(at, v.type.shape, y, `operand %${v.name}`);
         }
       } else if (op.name === 'reshape' && op.operands[0]?.type.shape) {
         const a = dimProd(op.operands[0].type.shape), b = dimProd(y);
-        if (a !== b) add(dimEq(a, b), `${where}: cannot reshape ${a} elements to [${y.join(',')}]`);
+        if (a !== b) at(dimEq(a, b), `cannot reshape ${a} elements to [${y.join(',')}]`);
       }
+      AGREEMENT[op.name]?.(op, y, at);
     }
   };
   walk(func.body.ops);

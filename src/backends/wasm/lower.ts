@@ -6,7 +6,7 @@
 // the bound sizes (src/runtime/plan.ts), so a new batch or sequence length needs no recompile.
 // The step order is the function body's order, i.e. plan-memory's order when it ran.
 
-import { runtimeChecks, symbolsOf } from '../dims.js';
+import { dimSources, dynamicDims, symbolsOf, unboundSymbols } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
 import type { Func, Module, Op, Value } from '../../../ir/ir.js';
@@ -24,8 +24,8 @@ import { runtimeAxesReduce } from './kernels/odds-reduce.js';
 import { CONTROL_OPS, checkControl, planRegions, sizeLoopScans } from './regions.js';
 import { DTYPE_INFO } from '../../../ir/dtype.js';
 import { getOpDef } from '../../../ir/op-def.js';
-import { isDataSymbolDType, MAX_DATA_SYMBOLS, symbolicValue } from '../../../ir/shape-value.js';
-import { dataSymbol, dimExpr, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../../ir/symbolic.js';
+import { symbolicValue } from '../../../ir/shape-value.js';
+import { dimExpr } from '../../../ir/symbolic.js';
 import { MIN_WORK, placeBarriers, threadedPrelude, threadedRun, unitMarkers } from './threads.js';
 import { takenByEpilogue } from './kernels/conv-epilogue.js';
 
@@ -95,10 +95,9 @@ function checkSupported(func: Func): void {
       }
     }
   };
+  const src = dimSources(func);
   const checkDim = (d: string, v: Value, op: Op): void => {
-    if (dimSources(func).bound.has(d)) return;
-    const e = dimExpr(d);
-    const unbound = e ? exprSymbols(e).filter((x) => !dimSources(func).bound.has(x) && !dimSources(func).data.has(x)) : [d];
+    const unbound = unboundSymbols(d, src);
     if (unbound.length > 0) {
       fail('E205', `the wasm backend cannot size dim '${d}' of %${v.name} (${op.name}): ${unbound.map((x) => `'${x}'`).join(', ')} is neither an input dim nor read from input data`, op.loc);
     }
@@ -133,40 +132,6 @@ function unknownWhy(op: Op): string {
   const name = def.inputs[Math.min(dataOperand, def.inputs.length - 1)]?.name ?? String(dataOperand);
   return ` (its operand '${name}' %${op.operands[dataOperand]!.name} is graph-input data the shape depends on)`;
 }
-
-interface DimSources {
-  /** Plain symbols bound from input dims: symbol -> [input index, axis]. */
-  readonly bound: Map<string, [number, number]>;
-  /** Data symbols: `%x[i]` -> [input index, element]. */
-  readonly data: Map<string, [number, number]>;
-}
-const SOURCES = new WeakMap<Func, DimSources>();
-
-/** Where each primitive symbol comes from: an input's dim, or an element of an input's data. */
-function dimSources(func: Func): DimSources {
-  let s = SOURCES.get(func);
-  if (s) return s;
-  s = { bound: new Map(), data: new Map() };
-  func.body.args.forEach((a, i) => {
-    (a.type.shape ?? []).forEach((d, axis) => { if (typeof d === 'string' && !s!.bound.has(d)) s!.bound.set(d, [i, axis]); });
-    const n = a.type.shape?.length === 0 ? 1 : a.type.shape?.length === 1 ? a.type.shape[0] : undefined;
-    if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && isDataSymbolDType(a.type.dtype)) {
-      const float = a.type.dtype === 'f32' || a.type.dtype === 'f64';
-      for (let k = 0; k < n; k++) s!.data.set(dataSymbol(a.name, k, float), [i, k]);
-    }
-  });
-  // An input dim that reads as an expression ("n + 1", transformers' "past_sequence + sequence")
-  // means that expression to the shape rules: when its symbols are bound elsewhere it becomes a
-  // derived dim, which the runtime checks against the input's actual dim (src/runtime/dims.ts).
-  for (const [d] of [...s.bound]) {
-    const e = isCompoundDim(d) ? dimExpr(d) : undefined;
-    if (e && exprSymbols(e).every((x) => s!.data.has(x) || (s!.bound.has(x) && !isCompoundDim(x)))) s.bound.delete(d);
-  }
-  SOURCES.set(func, s);
-  return s;
-}
-
-
 
 const ident = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 48);
 
@@ -289,10 +254,9 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   };
   const bind1 = (d: Dim): number => (typeof d === 'number' ? d : 1);
   const numel = (v: Value): number => (v.type.shape ?? []).reduce<number>((a, d) => a * bind1(d), 1);
+  const src = dimSources(func);
   const checkDimSource = (d: string, op: Op): void => {
-    const e = dimExpr(d);
-    const src = dimSources(func);
-    if (!e || exprSymbols(e).some((x) => !src.bound.has(x) && !src.data.has(x))) {
+    if (!dimExpr(d) || unboundSymbols(d, src).length > 0) {
       fail('E205', `the wasm backend cannot compute '${d}' at run time for ${op.name}`, op.loc);
     }
   };
@@ -398,24 +362,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   for (const c of weightChunks) { weights.set(c, at); at += c.length; }
   const bind: Record<string, number> = {};
   symbols.forEach((s) => (bind[s] = 1));
-  const src = dimSources(func);
-  const checks = runtimeChecks(func);
-  const derived: Record<string, Expr> = {};
-  const dataSymbols: Record<string, { input: string; index: number }> = {};
-  for (const d of [...symbols, ...checks.map((c) => c.dim)]) {
-    if (src.bound.has(d) || derived[d]) continue;
-    const e = dimExpr(d)!;
-    derived[d] = e;
-    for (const x of exprSymbols(e)) {
-      const at = src.data.get(x);
-      if (at && !src.bound.has(x)) dataSymbols[x] = { input: func.body.args[at[0]]!.name, index: at[1] };
-    }
-  }
-  const dynamic = Object.keys(derived).length > 0 ? {
-    derived,
-    dataSymbols: Object.keys(dataSymbols).length > 0 ? dataSymbols : undefined,
-    checks: checks.length > 0 ? checks : undefined,
-  } : {};
+  const dynamic = dynamicDims(func, symbols).dims;
   const manifest: Manifest = {
     format: 'tenth-wasm/1', name: module.name, symbols, ...dynamic, ptrBase, alignment: ALIGN, weightsBytes,
     inputs, outputs, buffers, kernels: kernelNames, features: ['simd128', 'bulk-memory', 'sat-float-to-int'],
