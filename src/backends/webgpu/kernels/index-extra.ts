@@ -1,5 +1,175 @@
-// Kernels for top_k, scatter_nd, gather_nd, tensor_scatter. Registered in index.ts (later entries override earlier ones).
+// top_k, scatter_nd, gather_nd and tensor_scatter as map kernels (one result element per
+// invocation). Every index read from a tensor wraps once when negative (as ONNX says) and is then
+// clamped into its dim, so a bad index reads or writes a wrong element of the right buffer, never
+// outside it (the interpreter reports such indices as errors instead).
+//
+// - top_k: two results (values, i64 indices), one dispatch each (multi). The element at position
+//   j of the k axis is the input element whose rank is j, where the rank of element m counts the
+//   elements that beat it: larger (smaller for largest = 0) values, and equal values at a lower
+//   index, so the order is total and ties keep the lower index first (ONNX). O(n²) compares per
+//   result element over the n elements of the axis: meant for the short axes of detection heads
+//   and samplers (a long axis would want a workgroup sort). NaN is not ordered: WGSL compilers may
+//   assume comparisons see no NaN.
+// - scatter_nd, tensor_scatter: each result element starts from data and walks the updates that
+//   could land on it, in update order, combining those that do. With one invocation per result
+//   element there are no write races, so repeated indices need no atomics and the result is
+//   deterministic: reductions combine every update (ONNX), and 'none' keeps the last one (the
+//   interpreter's choice; ONNX leaves duplicates undefined). scatter_nd is O(result × index
+//   tuples), fine for the small index tensors these ops see.
+// - gather_nd: the result element reads data at its tuple's offset plus its place in the slice.
 
-import type { KernelDef } from '../kernel-api.js';
+import type { Op } from '../../../../ir/ir.js';
+import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, strides } from '../kernel-api.js';
+import { addU, mulU, REG, u32 } from '../wgsl.js';
 
-export const INDEX_EXTRA_KERNELS: ReadonlyArray<readonly [string, KernelDef]> = [];
+const sum = (ts: readonly string[]): string => ts.filter((t) => t !== '0u').join(' + ') || '0u';
+
+/** Index value q (i32) wrapped once when negative, then clamped into [0, d): a u32. */
+function wrapIndex(k: KernelCtx, q: string, d: string): string {
+  return k.body.let('w', `u32(clamp(select(${q}, ${q} + i32(${d}), ${q} < 0i), 0i, i32(${d}) - 1i))`);
+}
+
+function needIntIndices(k: KernelCtx, op: Op, j: number): void {
+  const v = op.operands[j];
+  if (!v || REG[v.type.dtype] !== 'i32') k.fail(op, `${op.name}: indices must be i32 or i64 in the webgpu backend`);
+}
+
+function need32(k: KernelCtx, op: Op, dtype: string): void {
+  const r = REG[dtype];
+  if (r !== 'f32' && r !== 'i32' && r !== 'u32') k.fail(op, `${op.name} on ${dtype} is not supported by the webgpu backend`);
+}
+
+function topK(k: KernelCtx, op: Op, i: string, result: number): string {
+  const x = op.operands[0]!;
+  need32(k, op, x.type.dtype);
+  const xd = k.dims(x), yd = k.dims(op.results[0]!);
+  const rank = xd.length;
+  const axis = (intAttr(op, 'axis', -1) + rank) % rank;
+  const largest = intAttr(op, 'largest', 1) !== 0;
+  const b = k.body;
+  const c = coords(k, i, yd);
+  const xs = strides(k, xd);
+  const base = b.let('base', sum(c.map((cc, a) => (a === axis ? '0u' : mulU(cc, xs[a]!)))));
+  const n = k.dim(xd[axis]!), st = xs[axis]!;
+  const last = k.size(xd) + ' - 1u';
+  const at = (m: string): string => k.load(x, `min(${addU(base, mulU(m, st))}, ${last})`);
+  const sel = b.var('sel', 'u32', '0u');
+  const beats = largest ? '>' : '<';
+  // The candidate whose rank is this element's position j on the k axis (exactly one has it).
+  b.block(`for (var m = 0u; m < ${n}; m++)`, () => {
+    const xm = b.let('xm', at('m'));
+    const r = b.var('rank', 'u32', '0u');
+    b.block(`for (var e = 0u; e < ${n}; e++)`, () => {
+      const xe = b.let('xe', at('e'));
+      b.line(`${r} += select(0u, 1u, ${xe} ${beats} ${xm} || (${xe} == ${xm} && e < m));`);
+    });
+    b.line(`if (${r} == ${c[axis]}) { ${sel} = m; break; }`);
+  });
+  return result === 0 ? at(sel) : b.let('ix', `i32(${sel})`);
+}
+
+function scatterNd(k: KernelCtx, op: Op, i: string): string {
+  const [data, idx, upd] = op.operands;
+  need32(k, op, data!.type.dtype);
+  needIntIndices(k, op, 1);
+  const red = String(op.attrs.get('reduction')?.value ?? 'none');
+  if (!['none', 'add', 'mul', 'max', 'min'].includes(red)) k.fail(op, `scatter_nd reduction '${red}' is not supported by the webgpu backend`);
+  const xd = k.dims(data!), id = k.dims(idx!);
+  const kk = id[id.length - 1];
+  if (typeof kk !== 'number' || kk > xd.length) k.fail(op, 'scatter_nd needs a constant last indices dim, at most the rank of data');
+  const xs = strides(k, xd);
+  const inner = k.size(xd.slice(kk));
+  const b = k.body;
+  const acc = b.var('acc', REG[data!.type.dtype]!, k.load(data!, i));
+  b.block(`for (var t = 0u; t < ${k.size(id.slice(0, -1))}; t++)`, () => {
+    const off = b.let('off', sum(Array.from({ length: kk }, (_v, j) =>
+      mulU(wrapIndex(k, k.load(idx!, addU(mulU('t', u32(kk)), u32(j))), k.dim(xd[j]!)), xs[j]!))));
+    // Lands here when i lies in [off, off + inner) (u32 wraps below off).
+    const r = b.let('r', `${i} - ${off}`);
+    b.block(`if (${i} >= ${off} && ${r} < ${inner})`, () => {
+      const u = k.load(upd!, addU(mulU('t', inner), r));
+      const e = red === 'add' ? `${acc} + ${u}` : red === 'mul' ? `${acc} * ${u}` : red === 'max' ? `max(${acc}, ${u})` : red === 'min' ? `min(${acc}, ${u})` : u;
+      b.line(`${acc} = ${e};`);
+    });
+  });
+  return acc;
+}
+
+function gatherNd(k: KernelCtx, op: Op, i: string): string {
+  const [data, idx] = op.operands;
+  needIntIndices(k, op, 1);
+  const xd = k.dims(data!), id = k.dims(idx!);
+  const bd = intAttr(op, 'batch_dims', 0);
+  const kk = id[id.length - 1];
+  if (typeof kk !== 'number' || bd + kk > xd.length) k.fail(op, 'gather_nd needs a constant last indices dim, with batch_dims at most the rank of data');
+  const xs = strides(k, xd);
+  const inner = k.size(xd.slice(bd + kk));
+  const b = k.body;
+  // o: the index tuple (batch and tuple dims of indices flattened), r: the place in its slice.
+  const o = b.let('o', inner === '1u' ? i : `${i} / ${inner}`);
+  const r = inner === '1u' ? '0u' : b.let('r', `${i} % ${inner}`);
+  const tuples = k.size(id.slice(bd, -1));
+  const batchOff = bd === 0 ? '0u' : mulU(`(${o} / ${tuples})`, xs[bd - 1]!);
+  const terms = Array.from({ length: kk }, (_v, j) =>
+    mulU(wrapIndex(k, k.load(idx!, `min(${addU(mulU(o, u32(kk)), u32(j))}, ${k.size(id)} - 1u)`), k.dim(xd[bd + j]!)), xs[bd + j]!));
+  return k.load(data!, b.let('src', `min(${sum([batchOff, ...terms, r])}, ${k.size(xd)} - 1u)`));
+}
+
+function tensorScatter(k: KernelCtx, op: Op, i: string): string {
+  const [past, upd, wi] = op.operands;
+  need32(k, op, past!.type.dtype);
+  if (wi) needIntIndices(k, op, 2);
+  const pd = k.dims(past!), ud = k.dims(upd!);
+  const rank = pd.length;
+  const axis = (intAttr(op, 'axis', -2) + rank) % rank;
+  if (axis === 0) k.fail(op, 'tensor_scatter: axis must not be the batch axis 0');
+  const circular = String(op.attrs.get('mode')?.value ?? 'linear') === 'circular';
+  const b = k.body;
+  const c = coords(k, i, pd);
+  const maxSeq = b.let('mx', `i32(${k.dim(pd[axis]!)})`), seq = b.let('sq', `i32(${k.dim(ud[axis]!)})`);
+  const w = wi ? b.let('wr', k.load(wi, `min(${c[0]}, ${k.size(k.dims(wi))} - 1u)`)) : '0i';
+  // s: the update position that lands on this cache position. Circular: the last of those
+  // congruent to it (an update longer than the cache wraps onto itself; the last write wins).
+  let s = b.let('s', `i32(${c[axis]}) - ${w}`);
+  if (circular) {
+    const s0 = b.let('s0', `((${s} % ${maxSeq}) + ${maxSeq}) % ${maxSeq}`);
+    s = b.let('s1', `select(${s0}, ${s0} + ((${seq} - 1i - ${s0}) / ${maxSeq}) * ${maxSeq}, ${s0} < ${seq})`);
+  }
+  const us = strides(k, ud);
+  const src = sum(c.map((cc, a) => mulU(a === axis ? `u32(${s})` : cc, us[a]!)));
+  const v = b.var('v', REG[past!.type.dtype]!, k.load(past!, i));
+  b.block(`if (${s} >= 0i && ${s} < ${seq})`, () => b.line(`${v} = ${k.load(upd!, `min(${src}, ${k.size(ud)} - 1u)`)};`));
+  return v;
+}
+
+const TOP_K_KERNEL: MapKernel = {
+  kind: 'map', multi: true,
+  pointwise: () => [],
+  reads: () => [0],
+  value: (k, op, i, result = 0) => topK(k, op, i, result),
+  flops: (op, numel) => {
+    const x = op.operands[0]!, axis = (intAttr(op, 'axis', -1) + (x.type.shape?.length ?? 1)) % (x.type.shape?.length ?? 1);
+    const n = x.type.shape?.[axis];
+    return numel(op.results[0]!) * (typeof n === 'number' ? n * n : 1);
+  },
+};
+
+const readsPresent = (op: Op): number[] => op.operands.flatMap((v, j) => (v ? [j] : []));
+
+const INDEX_EXTRA_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  reads: readsPresent,
+  value: (k, op, i) => {
+    switch (op.name) {
+      case 'scatter_nd': return scatterNd(k, op, i);
+      case 'gather_nd': return gatherNd(k, op, i);
+      default: return tensorScatter(k, op, i);
+    }
+  },
+};
+
+export const INDEX_EXTRA_KERNELS: ReadonlyArray<readonly [string, KernelDef]> = [
+  ['top_k', TOP_K_KERNEL],
+  ...['scatter_nd', 'gather_nd', 'tensor_scatter'].map((n) => [n, INDEX_EXTRA_KERNEL] as const),
+];
