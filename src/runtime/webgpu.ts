@@ -12,6 +12,7 @@
 import { bindDerived, bindInputDims } from './dims.js';
 import { readBytes } from './fetch.js';
 import { bufferBytes, planArena, type ArenaPlan } from './plan.js';
+import { ARRAY_NAMES, fromGpu, storageOf, toArena } from './webgpu-codec.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 export interface RunTensor { readonly data: TypedArray; readonly dims: readonly number[] }
@@ -24,7 +25,12 @@ export interface KernelTime {
 
 type Dim = number | string;
 interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly buffer: number }
-interface MBuffer { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string; readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number }
+interface MBuffer {
+  readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string;
+  readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number;
+  /** 'word' | 'dword' | 'packed' (webgpu-codec.ts); absent: the dtype's default. */
+  readonly storage?: string;
+}
 interface MCount { readonly dims: readonly Dim[]; readonly div: number }
 interface MKernel { readonly name: string; readonly file: string; readonly variants?: { readonly subgroups?: string }; readonly dispatch: readonly [MCount, MCount, MCount]; readonly fold: boolean }
 export interface WebGpuManifest {
@@ -227,8 +233,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
 
   const writeInputs = (b: Bound, inputs: Readonly<Record<string, RunTensor>>): void => {
     for (const inp of manifest.inputs) {
-      const d = inputs[inp.name]!.data;
-      const data = inp.dtype === 'bool' ? Uint32Array.from(d as Uint8Array) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+      const data = toArena(inp.dtype, inputs[inp.name]!.data);
       if (data.byteLength > 0) device.queue.writeBuffer(arena!, b.plan.offsets[inp.buffer]!, padded(data));
     }
   };
@@ -248,7 +253,8 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     const pass = enc.beginComputePass();
     manifest.kernels.forEach((_k, n) => encodeKernel(pass, b, n));
     pass.end();
-    const spans = manifest.outputs.map((o) => ({ o, bytes: bufferBytes(manifest.buffers[o.buffer]!, b.bind) }));
+    // A constant output is read from weights.bin as it lies there (packed 4-bit values: whole bytes).
+    const spans = manifest.outputs.map((o) => { const buf = manifest.buffers[o.buffer]!; return { o, bytes: buf.kind === 'weight' ? buf.bytes! : bufferBytes(buf, b.bind) }; });
     let total = 0;
     const at = spans.map((s) => { const a = total; total += ceilDiv(s.bytes, 4) * 4; return a; });
     const readback = device.createBuffer({ size: Math.max(16, total), usage: USAGE.MAP_READ | USAGE.COPY_DST });
@@ -267,7 +273,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     spans.forEach((s, i) => {
       const dims = s.o.shape.map((d) => (typeof d === 'number' ? d : b.bind[d]!));
       const n = dims.reduce((a, c) => a * c, 1);
-      out[s.o.name] = { data: fromWords(s.o.dtype, all.slice(at[i]!, at[i]! + s.bytes), n), dims };
+      out[s.o.name] = { data: fromGpu(s.o.dtype, storageOf(manifest.buffers[s.o.buffer]!), all.slice(at[i]!, at[i]! + s.bytes), n), dims };
     });
     return out;
   }
@@ -318,25 +324,12 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   return { manifest, run, profile };
 }
 
-const ARRAY_NAMES: Readonly<Record<string, string>> = { f32: 'Float32Array', i32: 'Int32Array', u32: 'Uint32Array', i64: 'BigInt64Array', bool: 'Uint8Array' };
-
 /** writeBuffer needs a multiple of 4 bytes. */
-function padded(data: Uint8Array | Uint32Array): Uint8Array | Uint32Array {
+function padded(data: Uint8Array | Uint32Array | Float32Array | Int32Array): ArrayBufferView {
   if (data.byteLength % 4 === 0) return data;
   const p = new Uint8Array(ceilDiv(data.byteLength, 4) * 4);
   p.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return p;
-}
-
-function fromWords(dtype: string, bytes: ArrayBuffer, n: number): TypedArray {
-  switch (dtype) {
-    case 'f32': return new Float32Array(bytes, 0, n);
-    case 'i32': return new Int32Array(bytes, 0, n);
-    case 'u32': return new Uint32Array(bytes, 0, n);
-    case 'i64': return new BigInt64Array(bytes, 0, n);
-    case 'bool': return Uint8Array.from(new Uint32Array(bytes, 0, n), (w) => (w !== 0 ? 1 : 0));
-    default: throw new Error(`tenth runtime: output dtype ${dtype} is not supported`);
-  }
 }
 
 /** The WASM runtime's name for loading a folder; here it loads a webgpu folder. */

@@ -6,7 +6,8 @@
 //   1: storage  `A`  array<u32>, read_write: the arena (inputs, outputs, intermediates)
 //   2: storage  `W`  array<u32>, read: weights.bin (offsets are compile-time constants)
 // Values are stored as 32-bit words (f32 and i32 bit patterns, bool as 0/1, i64 as two words);
-// with --f16, f32 weights are f16, two per word (buffer dtype 'f16', esize 2).
+// with --f16, f32 weights are f16, two per word (buffer dtype 'f16', esize 2). Other dtypes:
+// see GpuBuffer.storage and storage.ts (sub-word weights packed, everything written one word each).
 // The runtime fills the uniform slots for each binding of the symbols, places arena buffers with
 // plan.ts, and dispatches the kernels in order with workgroup counts evaluated from the symbols.
 
@@ -27,6 +28,13 @@ export interface GpuBuffer {
   /** Bytes per element on the GPU (bool is one 32-bit word, i64 two). */
   readonly esize: number;
   readonly kind: 'weight' | 'input' | 'output' | 'temp';
+  /**
+   * How elements are held (storage.ts), stated where it differs from the default (i64 'dword',
+   * f16 'packed', else 'word'): 'word' one 32-bit word per element holding the register value
+   * (f32 bits for every float dtype, i32/u32 for integers, 0/1 for bool), 'dword' 64-bit integers
+   * as two words (little-endian bytes), 'packed' ONNX's little-endian bytes (weights only).
+   */
+  readonly storage?: 'word' | 'dword' | 'packed';
   /** Weights: byte offset and length in weights.bin. */
   readonly offset?: number;
   readonly bytes?: number;

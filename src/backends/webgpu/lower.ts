@@ -21,6 +21,7 @@ import { symbolsOf } from '../dims.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { MAP_WG, mapShader, shaderText } from './shader-text.js';
 import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadWord, mulU, REG, storeWord, u32, withSubgroups } from './wgsl.js';
+import { arenaStorage, defaultStorage, loadPacked, narrow, needsNarrow, PACKED_BITS, type Storage, weightStorage } from './storage.js';
 import { numberToF16Bits } from '../../../ir/numeric.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
@@ -197,21 +198,24 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     if (known !== undefined) return known;
     const t = constTensor(v);
     if (!t) fail('E201', `constant %${v.name} has no value the webgpu backend can read`, v.def!.loc);
-    // bool is widened to one word per element; the other dtypes keep their little-endian bytes.
-    // f16 weights halve weights.bin and the bytes GEMM and conv stream; scalars stay f32 literals,
-    // and a tensor with values beyond f16's range (masks of -1e9) stays f32 rather than turn infinite.
+    // With --f16, f32 weights are stored as f16: half the bytes GEMM and conv stream; scalars stay
+    // f32 literals, and a tensor with values beyond f16's range (masks of -1e9) stays f32 rather
+    // than turn infinite. Otherwise as storage.ts says: packed little-endian bytes, or words.
     const half = opts.f16 === true && t.dtype === 'f32' && (t.data as Float32Array).every((x) => Math.abs(x) <= 65504 || Number.isNaN(x));
-    const bytes = half ? f16Bytes(t.data as Float32Array) : t.dtype === 'bool' ? new Uint8Array(Uint32Array.from(t.data as Uint8Array).buffer) : encodeBytes(t);
+    const storage: Storage = half ? 'packed' : weightStorage(t.dtype);
+    const bytes = half ? f16Bytes(t.data as Float32Array) : weightBytes(t, storage);
     const offset = Math.ceil(weightsBytes / 16) * 16;
     if (offset > weightsBytes) weightChunks.push(new Uint8Array(offset - weightsBytes));
     weightChunks.push(bytes);
     weightsBytes = offset + bytes.length;
-    const id = newBuf({ name: v.name, dtype: half ? 'f16' : v.type.dtype, shape: shapeOf(v), esize: half ? 2 : esizeOf(v), kind: 'weight', offset, bytes: bytes.length });
+    const dtype = half ? 'f16' : v.type.dtype;
+    const esize = storage === 'packed' ? (half ? 16 : PACKED_BITS[dtype]!) / 8 : esizeOf(v);
+    const id = newBuf({ name: v.name, dtype, shape: shapeOf(v), esize, kind: 'weight', offset, bytes: bytes.length, ...storageField(dtype, storage) });
     weightKeys.set(key, id);
     return id;
   };
   const inputs = func.body.args.map((a) => {
-    const id = newBuf({ name: a.name, dtype: a.type.dtype, shape: shapeOf(a), esize: esizeOf(a), kind: 'input', first: 0, last: 0 });
+    const id = newBuf({ name: a.name, dtype: a.type.dtype, shape: shapeOf(a), esize: esizeOf(a), kind: 'input', first: 0, last: 0, ...storageField(a.type.dtype, arenaStorage(a.type.dtype)) });
     bufOf.set(a, id);
     return { name: a.name, dtype: a.type.dtype, shape: shapeOf(a), buffer: id };
   });
@@ -241,7 +245,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const reads = new Set<number>(), writes = new Set<number>();
     for (const v of d.chain) {
       if (!stored(d, v)) continue;
-      const id = newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: outputsSet.has(v) ? 'output' : 'temp', first: s, last: s });
+      const id = newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: outputsSet.has(v) ? 'output' : 'temp', first: s, last: s, ...storageField(v.type.dtype, arenaStorage(v.type.dtype)) });
       bufOf.set(v, id);
       writes.add(id);
     }
@@ -262,7 +266,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       if (id === undefined) throw new Error(`webgpu backend: %${v.name} has no buffer`);
       const b = buffers[id]!;
       if (b.kind !== 'weight') { b.last = Math.max(b.last ?? s, s); reads.add(id); }
-      if (b.dtype === 'f16') return loadHalf('W', bufBase(id), idx);
+      if (b.kind === 'weight' && b.dtype === 'f16') return loadHalf('W', bufBase(id), idx);
+      if (b.kind === 'weight' && PACKED_BITS[b.dtype] && weightStorage(b.dtype) === 'packed') return loadPacked('W', bufBase(id), idx, b.dtype, addU);
       return loadWord(b.kind === 'weight' ? 'W' : 'A', bufBase(id), idx, v.type.dtype);
     };
     const ctxFor = (body: Body): KernelCtx => {
@@ -274,7 +279,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
         load,
         constant: (v) => (v ? constTensor(canon(v)) : undefined),
         fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
-        storeResult: (o, r, idx, value) => storeLines(body, canon(o.results[r]!), idx, value),
+        storeResult: (o, r, idx, value) => storeLines(body, canon(o.results[r]!), idx, narrowed(o.results[r]!.type.dtype, value)),
         operand: (o, j, i) => {
           const v = o.operands[j]!, c = canon(v);
           const r = regs.get(c);
@@ -314,8 +319,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       main.comment(`${anchor.name} %${anchor.results[0]!.name}`);
       shader = d.def.emit(ctxFor(main), anchor);
     }
-    regs.set(y, 'a');
-    if (!empty) storeLines(epi, y, 'i', 'a');
+    // Registers hold what the dtype stores (storage.ts): f16 sums rounded, u8 sums wrapped.
+    const a = empty || !needsNarrow(y.type.dtype) || (d.def.kind === 'map' && SELF_NARROWING.has(anchor.name)) ? 'a' : epi.let('an', narrowed(y.type.dtype, 'a'));
+    regs.set(y, a);
+    if (!empty) storeLines(epi, y, 'i', a);
     for (const o of empty ? [] : d.ops.slice(1)) {
       epi.comment(`${o.name} %${o.results[0]!.name}`);
       const od = kernelFor(o) as MapKernel;
@@ -325,7 +332,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
         storeLines(epi, c, epi.let('to', od.scatter(ctxFor(epi), o, 'i')), from);
         continue;
       }
-      const r = od.value(ctxFor(epi), o, 'i');
+      const v = od.value(ctxFor(epi), o, 'i');
+      const r = needsNarrow(c.type.dtype) && !SELF_NARROWING.has(o.name) ? epi.let('v', narrowed(c.type.dtype, v)) : v;
       regs.set(c, r);
       storeLines(epi, c, 'i', r);
     }
@@ -392,6 +400,24 @@ function broadcastIndex(k: KernelCtx, i: string, vd: readonly Dim[], od: readonl
   const c = coords(k, i, od, 'bc');
   const vs = strides(k, vd);
   return k.body.let('bi', vd.reduce<string>((e, x, a) => (x === 1 ? e : addU(e, mulU(c[a + pad]!, vs[a]!))), '0u'));
+}
+
+/**
+ * Round or wrap to the dtype, without float8 saturation: idempotent on every value any narrowing
+ * or cast produced (an e5m2 inf from a non-saturating cast stays inf).
+ */
+const narrowed = (dtype: string, e: string): string => (needsNarrow(dtype) ? narrow(e, dtype, false) : e);
+/** Map kernels whose values already are what their dtype stores (casts narrow with their own `saturate`). */
+const SELF_NARROWING = new Set(['cast', 'cast_like', 'quantize_linear', 'dynamic_quantize_linear']);
+
+/** The manifest states a buffer's storage only where it differs from what the runtime assumes. */
+const storageField = (dtype: string, storage: Storage): { storage?: Storage } => (storage === defaultStorage(dtype) ? {} : { storage });
+
+/** A constant's bytes in weights.bin (storage.ts): bool widened to words, f64 and float8/4 decoded to f32 words. */
+function weightBytes(t: Tensor, storage: Storage): Uint8Array {
+  if (t.dtype === 'bool') return new Uint8Array(Uint32Array.from(t.data as Uint8Array).buffer);
+  if (storage === 'word' && REG[t.dtype] === 'f32' && t.dtype !== 'f32') return new Uint8Array(Float32Array.from(t.data as ArrayLike<number>).buffer);
+  return encodeBytes(t);
 }
 
 /** f32 values as little-endian f16 bit patterns, rounded to nearest even. */

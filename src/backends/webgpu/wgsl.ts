@@ -1,12 +1,11 @@
 // A small WGSL emitter: statement lists with indentation and fresh names, u32 index arithmetic
 // that folds constants, literals that round-trip f32 exactly, and how each IR dtype lives in a
-// 32-bit word (bitcast in, bitcast out). Kernels print through this, never by splicing shader text.
+// 32-bit word (bitcast in, bitcast out; storage.ts has the facts per dtype). Kernels print
+// through this, never by splicing shader text.
 
-/** The WGSL type a value of an IR dtype has in registers. i64 is narrowed to i32 (indices, masks). */
-export type Reg = 'f32' | 'i32' | 'u32' | 'bool';
-export const REG: Readonly<Record<string, Reg>> = { f32: 'f32', i32: 'i32', i64: 'i32', u32: 'u32', bool: 'bool' };
-/** Bytes per element in GPU buffers. */
-export const GPU_ESIZE: Readonly<Record<string, number>> = { f32: 4, i32: 4, u32: 4, i64: 8, bool: 4 };
+import { type Reg, REG } from './storage.js';
+
+export { GPU_ESIZE, REG, type Reg } from './storage.js';
 
 export class Body {
   private readonly out: string[] = [];
@@ -119,6 +118,7 @@ export function literal(x: number, reg: Reg): string {
 /** Load element `idx` of a buffer stored as u32 words at word offset `base` in array `arr`. */
 export function loadWord(arr: string, base: string, idx: string, dtype: string): string {
   if (dtype === 'i64') return `bitcast<i32>(${arr}[${addU(base, mulU('2u', idx))}])`;
+  if (dtype === 'u64') return `${arr}[${addU(base, mulU('2u', idx))}]`;
   const w = `${arr}[${addU(base, idx)}]`;
   switch (REG[dtype]) {
     case 'f32': return `bitcast<f32>(${w})`;
@@ -133,6 +133,10 @@ export function storeWord(base: string, idx: string, dtype: string, value: strin
   if (dtype === 'i64') {
     const at = addU(base, mulU('2u', idx));
     return [`A[${at}] = bitcast<u32>(${value});`, `A[${addU(at, '1u')}] = select(0u, 0xffffffffu, ${value} < 0i);`];
+  }
+  if (dtype === 'u64') {
+    const at = addU(base, mulU('2u', idx));
+    return [`A[${at}] = ${value};`, `A[${addU(at, '1u')}] = 0u;`];
   }
   switch (REG[dtype]) {
     case 'f32': case 'i32': return [`A[${addU(base, idx)}] = bitcast<u32>(${value});`];

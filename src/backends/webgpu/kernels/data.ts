@@ -6,7 +6,8 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
-import { addU, convert, f32Lit, i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
+import { castExpr } from '../storage.js';
+import { addU, f32Lit, i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
 
 const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
 
@@ -25,9 +26,11 @@ export const CAST_KERNEL: MapKernel = {
   pointwise: () => [0],
   reads: () => [0],
   value: (k, op, i) => {
-    const from = REG[op.operands[0]!.type.dtype], to = REG[op.results[0]!.type.dtype];
-    if (!from || !to) k.fail(op, `cast from ${op.operands[0]!.type.dtype} to ${op.results[0]!.type.dtype} is not supported by the webgpu backend`);
-    return k.body.let('v', convert(k.operand(op, 0, i), from, to));
+    const from = op.operands[0]!.type.dtype, to = op.results[0]!.type.dtype;
+    // Cast's saturate attribute (float8 targets); cast_like's too.
+    const e = castExpr(k.operand(op, 0, i), from, to, intAttr(op, 'saturate', 1) !== 0);
+    if (e === undefined) return k.fail(op, `cast from ${from} to ${to} is not supported by the webgpu backend`);
+    return k.body.let('v', e);
   },
 };
 

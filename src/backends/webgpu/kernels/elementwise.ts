@@ -4,6 +4,7 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
+import { DTYPE_HELPERS } from '../storage.js';
 import { f32Lit, literal, REG, type Reg } from '../wgsl.js';
 
 type Expr = (a: readonly string[], op: Op, reg: Reg, k: KernelCtx) => string;
@@ -81,6 +82,7 @@ const FLOAT_ONLY = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'sqrt', 'rec
 
 /** Helper functions some expressions call; added to a shader when its text mentions them. */
 export const WGSL_HELPERS: Readonly<Record<string, string>> = {
+  ...DTYPE_HELPERS,
   // Abramowitz & Stegun 7.1.26 (absolute error 1.5e-7) away from 0, and the Taylor series near
   // 0, where 7.1.26's relative error is worst.
   erf_f32: `fn erf_f32(x: f32) -> f32 {
