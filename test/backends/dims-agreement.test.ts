@@ -44,7 +44,23 @@ const CASES: readonly Case[] = [
     ]),
     shapes: (a, b) => [[1, 2, a], [1, 3, b]],
     valid: (a, b) => Math.floor(a / 2) === b,
-    node: /concat %y at test\.ir:4:5/,
+    node: /concat %y(\.in)? at test\.ir:4:5/,
+  },
+  {
+    // The U-Net's own: pool, pool, upsample x2 next to one pool: equal for h mod 4 in {0, 1}.
+    name: 'concat of 2*floordiv(floordiv(h,2),2) and floordiv(h,2)',
+    text: mod('%x: f32[1,2,h], %s: f32[1,3,h]', 'f32[1,5,"floordiv(h,2)"]', [
+      '%p = max_pool(%x) {kernel_shape = [2], strides = [2]} : f32[1,2,"floordiv(h,2)"]',
+      '%q = max_pool(%p) {kernel_shape = [2], strides = [2]} : f32[1,2,"floordiv(floordiv(h,2),2)"]',
+      '%sc = const {value = dense<[1.0,1.0,2.0]> : f32[3]} : f32[3]',
+      '%roi = const {value = dense<[]> : f32[0]} : f32[0]',
+      '%u = resize(%q, %roi, %sc) {coordinate_transformation_mode = "asymmetric", mode = "nearest", nearest_mode = "floor"} : f32[1,2,"2*floordiv(floordiv(h,2),2)"]',
+      '%t = max_pool(%s) {kernel_shape = [2], strides = [2]} : f32[1,3,"floordiv(h,2)"]',
+      '%z = concat(%u, %t) {axis = 1} : f32[1,5,"floordiv(h,2)"]',
+    ]),
+    shapes: (a, b) => [[1, 2, a + b], [1, 3, a + b]],
+    valid: (a, b) => 2 * Math.floor(Math.floor((a + b) / 2) / 2) === Math.floor((a + b) / 2),
+    node: /concat %z(\.in)? at test\.ir:9:5/,
   },
   {
     name: 'concat of n and m along axis 0',
