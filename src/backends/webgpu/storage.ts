@@ -146,6 +146,13 @@ export const DTYPE_HELPERS: Readonly<Record<string, string>> = {
   if ((b & 0x7fffffffu) > 0x7f800000u) { return x; }
   return bitcast<f32>((b + 0x7fffu + ((b >> 16u) & 1u)) & 0xffff0000u);
 }`,
+  // Round half to even without WGSL's round (whose ties are not tested everywhere); parity in f32.
+  round_even_f32: `fn round_even_f32(x: f32) -> f32 {
+  let n = floor(x);
+  let fr = x - n;
+  let odd = n - 2.0f * floor(n * 0.5f) == 1.0f;
+  return n + select(0.0f, 1.0f, fr > 0.5f || (fr == 0.5f && odd));
+}`,
   // ONNX casts float to integer by truncating and wrapping to the width (NaN and ±inf give 0);
   // i32(x) would clamp. |x| >= 2^24 is a multiple of its ulp, so |x| mod 2^32 is exact in f32.
   wrap_f32_u32: `fn wrap_f32_u32(x: f32) -> u32 {
