@@ -16,7 +16,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
-import { f32Lit } from '../wgsl.js';
+import { addU, divU, f32Lit, modU, mulU, u32 } from '../wgsl.js';
 
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WG_STORAGE = 16384;
@@ -91,9 +91,9 @@ function emitRnn(k: KernelCtx, op: Op): SpecialShader {
   const S = k.dim(Sd), Bt = k.dim(Bd), I = k.dim(Id);
   const GH = G * H;
   b.line(`let wg = wid.x + wid.y * nwg.x;`);
-  b.line(`if (wg >= ${Bt} * ${dirs}u) { return; }`);
-  b.line(`let dir = wg % ${dirs}u;`);
-  b.line(`let bi = wg / ${dirs}u;`);
+  b.line(`if (wg >= ${mulU(Bt, u32(dirs))}) { return; }`);
+  b.line(`let dir = ${modU('wg', u32(dirs))};`);
+  b.line(`let bi = ${divU('wg', u32(dirs))};`);
   b.line(direction === 'bidirectional' ? 'let rev = dir == 1u;' : `let rev = ${direction === 'reverse'};`);
   b.line(lens ? `let L = min(u32(max(${k.load(lens, 'bi')}, 0i)), ${S});` : `let L = ${S};`);
   // Per-direction activation: a select only where the two directions differ.
@@ -113,7 +113,9 @@ function emitRnn(k: KernelCtx, op: Op): SpecialShader {
   const yAt = (t: string, j: string): string => (layout === 0 ? `((${t} * ${dirs}u + dir) * ${Bt} + bi) * ${H}u + ${j}` : `((bi * ${S} + ${t}) * ${dirs}u + dir) * ${H}u + ${j}`);
   const xAt = (t: string, q: string): string => (layout === 0 ? `(${t} * ${Bt} + bi) * ${I} + ${q}` : `(bi * ${S} + ${t}) * ${I} + ${q}`);
   const units = (f: () => void): void => b.block(`for (var j = lid; j < ${H}u; j += ${WG}u)`, f);
-  const bias = (g: number, rec: boolean): string => (Bias ? k.load(Bias, `dir * ${2 * GH}u + ${(rec ? GH : 0) + g * H}u + j`) : '0.0f');
+  /** Index of element `j` of gate g's rows in direction dir, for tensors of `per` rows per direction. */
+  const row = (per: number, g: number): string => addU(addU(mulU('dir', u32(per)), u32(g * H)), 'j');
+  const bias = (g: number, rec: boolean): string => (Bias ? k.load(Bias, row(2 * GH, (rec ? G : 0) + g)) : '0.0f');
   /**
    * Accumulators `${pre}${g}` = bias + M[g*H + j, :] · v for the gates gs (M = W over x_t, or R
    * over a hidden-size vector in workgroup memory), in one pass over v.
@@ -122,7 +124,7 @@ function emitRnn(k: KernelCtx, op: Op): SpecialShader {
     for (const g of gs) b.line(`var ${pre}${g} = ${bias(g, rec)};`);
     b.block(`for (var q = 0u; q < ${n}; q++)`, () => {
       b.line(`let ${pre}v = ${v('q')};`);
-      for (const g of gs) b.line(`${pre}${g} = fma(${k.load(M, `(dir * ${GH}u + ${g * H}u + j) * ${n} + q`)}, ${pre}v, ${pre}${g});`);
+      for (const g of gs) b.line(`${pre}${g} = fma(${k.load(M, `${mulU(row(GH, g), n)} + q`)}, ${pre}v, ${pre}${g});`);
     });
   };
   const all = [...Array(G).keys()];
@@ -156,7 +158,7 @@ function emitRnn(k: KernelCtx, op: Op): SpecialShader {
         gate('hc', 1, 'x2 + rg * r2');
         b.line(`let hn = (1.0f - zg) * hc + zg * ${hPrev('j')};`);
       } else {
-        const peep = (g: number, c: string): string => (P ? ` + ${k.load(P, `dir * ${3 * H}u + ${g * H}u + j`)} * ${c}` : '');
+        const peep = (g: number, c: string): string => (P ? ` + ${k.load(P, row(3 * H, g))} * ${c}` : '');
         b.line('let cp = cs[j];');
         gate('ig', 0, `x0 + r0${peep(0, 'cp')}`);
         if (coupled) b.line('let fg = 1.0f - ig;');
