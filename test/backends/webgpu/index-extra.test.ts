@@ -1,0 +1,91 @@
+// fast-check on Dawn + SwiftShader: top_k (largest/smallest, ties, every axis, k from 0 to the
+// axis length, both results), scatter_nd (every reduction, negative and repeated indices),
+// gather_nd (batch_dims 0 and 1, negative indices) and tensor_scatter (linear and circular, with
+// and without write_indices) from kernels/index-extra.ts against the interpreter; the emitted
+// shaders pass Tint and naga and compile to the same bytes twice.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { fmtShape, rand } from './helpers.js';
+import { checkAll, irModule, nagaFailures } from './kernel-check.js';
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+/** Small integers as f32 (many ties). */
+const ints = (shape: readonly number[], seed: number, span: number): Tensor =>
+  tensorFrom('f32', shape, Array.from({ length: size(shape) }, (_v, j) => (((seed >>> 0) + j * 7919) % span) - Math.floor(span / 2)));
+const dims = fc.array(fc.constantFrom(1, 2, 3, 5), { minLength: 1, maxLength: 3 });
+
+describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
+  it('top_k: values and indices, ties keep the lower index', async () => {
+    await fc.assert(fc.asyncProperty(dims, fc.nat(5), fc.nat(5), fc.boolean(), fc.constantFrom('f32', 'i32'), fc.integer(),
+      async (shape, ax, kk, largest, dtype, seed) => {
+        const axis = ax % shape.length;
+        const k = kk % (shape[axis]! + 1);
+        const yd = shape.map((d, a) => (a === axis ? k : d));
+        const x = ints(shape, seed, 4);
+        const xin = dtype === 'f32' ? x : tensorFrom('i32', shape, Int32Array.from(x.data as Float32Array));
+        await checkAll(irModule(`%x: ${fmtShape(shape, dtype)}`, [['v', fmtShape(yd, dtype)], ['ix', fmtShape(yd, 'i64')]], [
+          `%k = const {value = dense<${k}> : i64[1]} : i64[1]`,
+          `%v, %ix = top_k(%x, %k) {axis = ${axis - (seed & 1 ? shape.length : 0)}, largest = ${largest ? 1 : 0}} : (${fmtShape(yd, dtype)}, ${fmtShape(yd, 'i64')})`,
+        ]), [xin]);
+      }), { numRuns: 12, seed: 71 });
+  }, 30_000);
+
+  it('top_k on a 17-long axis with distinct values (ranks, not only ties)', async () => {
+    const text = irModule('%x: f32[3,17]', [['v', 'f32[3,5]'], ['ix', 'i64[3,5]']], [
+      '%k = const {value = dense<5> : i64[1]} : i64[1]', '%v, %ix = top_k(%x, %k) {axis = 1, largest = 0} : (f32[3,5], i64[3,5])',
+    ]);
+    await checkAll(text, [rand([3, 17], 5)]);
+  });
+
+  it('scatter_nd: every reduction, negative and repeated indices', async () => {
+    await fc.assert(fc.asyncProperty(dims, fc.nat(2), fc.integer({ min: 1, max: 4 }), fc.constantFrom('none', 'add', 'mul', 'max', 'min'), fc.integer(),
+      async (shape, k0, tuples, red, seed) => {
+        const kk = 1 + (k0 % shape.length);
+        const ud = [tuples, ...shape.slice(kk)];
+        const idx = Array.from({ length: tuples * kk }, (_v, j) => {
+          const d = shape[j % kk]!;
+          return ((seed >>> 0) * 3 + j * 5) % (2 * d) - d;
+        });
+        await checkAll(irModule(`%x: ${fmtShape(shape)}, %i: i64[${tuples},${kk}], %u: ${fmtShape(ud)}`, [['y', fmtShape(shape)]], [
+          `%y = scatter_nd(%x, %i, %u) {reduction = "${red}"} : ${fmtShape(shape)}`,
+        ]), [rand(shape, seed), tensorFrom('i64', [tuples, kk], idx.map(BigInt)), rand(ud, seed + 1)]);
+      }), { numRuns: 12, seed: 72 });
+  }, 30_000);
+
+  it('gather_nd: batch_dims 0 and 1, negative indices', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(1, 2, 3, 5), { minLength: 2, maxLength: 3 }), fc.nat(1), fc.nat(2), fc.integer({ min: 1, max: 3 }), fc.integer(),
+      async (shape, bd, k0, tuples, seed) => {
+        const kk = 1 + (k0 % (shape.length - bd));
+        const id = [...shape.slice(0, bd), tuples, kk];
+        const yd = [...id.slice(0, -1), ...shape.slice(bd + kk)];
+        const idx = Array.from({ length: size(id) }, (_v, j) => {
+          const d = shape[bd + (j % kk)]!;
+          return ((seed >>> 0) + j * 7) % (2 * d) - d;
+        });
+        await checkAll(irModule(`%x: ${fmtShape(shape)}, %i: i64[${id.join(',')}]`, [['y', fmtShape(yd)]], [
+          `%y = gather_nd(%x, %i) {batch_dims = ${bd}} : ${fmtShape(yd)}`,
+        ]), [rand(shape, seed), tensorFrom('i64', id, idx.map(BigInt))]);
+      }), { numRuns: 12, seed: 73 });
+  }, 30_000);
+
+  it('tensor_scatter: linear and circular, with and without write_indices', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.boolean(), fc.integer(),
+      async (B, maxSeq, seq0, inner, circular, withIdx, seed) => {
+        // Linear writes must stay inside the cache (the interpreter refuses others); circular ones wrap.
+        const seq = circular ? seq0 : 1 + (seq0 % maxSeq);
+        const writes = Array.from({ length: B }, (_v, b) => (circular ? ((seed >>> 0) + b * 3) % (2 * maxSeq) - maxSeq : ((seed >>> 0) + b) % (maxSeq - seq + 1)));
+        const pd = [B, 2, maxSeq, inner], ud = [B, 2, seq, inner];
+        const args = `%p: ${fmtShape(pd)}, %u: ${fmtShape(ud)}${withIdx ? `, %w: i64[${B}]` : ''}`;
+        const inputs = [rand(pd, seed), rand(ud, seed + 1), ...(withIdx ? [tensorFrom('i64', [B], writes.map(BigInt))] : [])];
+        await checkAll(irModule(args, [['y', fmtShape(pd)]], [
+          `%y = tensor_scatter(%p, %u${withIdx ? ', %w' : ''}) {axis = 2, mode = "${circular ? 'circular' : 'linear'}"} : ${fmtShape(pd)}`,
+        ]), inputs);
+      }), { numRuns: 12, seed: 74 });
+  }, 30_000);
+
+  it('naga accepts every shader the properties above compiled', async () => {
+    expect(await nagaFailures()).toEqual([]);
+  }, 30_000);
+});
