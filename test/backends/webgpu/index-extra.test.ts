@@ -32,11 +32,23 @@ describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
       }), { numRuns: 12, seed: 71 });
   }, 30_000);
 
-  it('top_k on a 17-long axis with distinct values (ranks, not only ties)', async () => {
-    const text = irModule('%x: f32[3,17]', [['v', 'f32[3,5]'], ['ix', 'i64[3,5]']], [
-      '%k = const {value = dense<5> : i64[1]} : i64[1]', '%v, %ix = top_k(%x, %k) {axis = 1, largest = 0} : (f32[3,5], i64[3,5])',
+  it('top_k on long axes: distinct values, several elements per thread, ties in a 600-long row', async () => {
+    const text = (shape: number[], k: number, largest: number): string => {
+      const yd = shape.map((d, a) => (a === 1 ? k : d));
+      return irModule(`%x: ${fmtShape(shape)}`, [['v', fmtShape(yd)], ['ix', fmtShape(yd, 'i64')]], [
+        `%k = const {value = dense<${k}> : i64[1]} : i64[1]`, `%v, %ix = top_k(%x, %k) {axis = 1, largest = ${largest}} : (${fmtShape(yd)}, ${fmtShape(yd, 'i64')})`,
+      ]);
+    };
+    await checkAll(text([3, 17], 5, 0), [rand([3, 17], 5)]);
+    await checkAll(text([2, 600, 2], 9, 1), [ints([2, 600, 2], 3, 50)]);
+    await checkAll(text([1, 300], 300, 1), [rand([1, 300], 6)]);
+  });
+
+  it('top_k where only the indices are read', async () => {
+    const text = irModule('%x: f32[4,70]', [['ix', 'i64[4,3]']], [
+      '%k = const {value = dense<3> : i64[1]} : i64[1]', '%v, %ix = top_k(%x, %k) {axis = -1} : (f32[4,3], i64[4,3])',
     ]);
-    await checkAll(text, [rand([3, 17], 5)]);
+    await checkAll(text, [rand([4, 70], 8)]);
   });
 
   it('scatter_nd: every reduction, negative and repeated indices', async () => {

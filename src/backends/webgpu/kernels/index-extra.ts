@@ -3,13 +3,15 @@
 // clamped into its dim, so a bad index reads or writes a wrong element of the right buffer, never
 // outside it (the interpreter reports such indices as errors instead).
 //
-// - top_k: two results (values, i64 indices), one dispatch each (multi). The element at position
-//   j of the k axis is the input element whose rank is j, where the rank of element m counts the
-//   elements that beat it: larger (smaller for largest = 0) values, and equal values at a lower
-//   index, so the order is total and ties keep the lower index first (ONNX). O(n²) compares per
-//   result element over the n elements of the axis: meant for the short axes of detection heads
-//   and samplers (a long axis would want a workgroup sort). NaN is not ordered: WGSL compilers may
-//   assume comparisons see no NaN.
+// - top_k (special, both results in one dispatch): one workgroup per row along the axis; each
+//   thread ranks its elements, the rank of element m counting the elements that beat it: larger
+//   (smaller for largest = 0) values, and equal values at a lower index, so the order is total and
+//   ties keep the lower index first (ONNX). An element of rank r < k is written to position r of
+//   both results (values through epi, indices through storeResult): each position exactly once.
+//   The count stops once it reaches k, so most elements of a long row cost about k·ln(n/k)
+//   compares and only the kept ones the whole row; the worst case (ties everywhere, or an
+//   adversarial order) is O(n²) per row. A workgroup sort would bound it by O(n log² n) for rows
+//   that fit workgroup memory. NaN is not ordered: WGSL compilers may assume comparisons see none.
 // - scatter_nd, tensor_scatter: each result element starts from data and walks the updates that
 //   could land on it, in update order, combining those that do. With one invocation per result
 //   element there are no write races, so repeated indices need no atomics and the result is
@@ -19,7 +21,7 @@
 // - gather_nd: the result element reads data at its tuple's offset plus its place in the slice.
 
 import type { Op } from '../../../../ir/ir.js';
-import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, strides } from '../kernel-api.js';
+import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { addU, mulU, REG, u32 } from '../wgsl.js';
 
 const sum = (ts: readonly string[]): string => ts.filter((t) => t !== '0u').join(' + ') || '0u';
@@ -39,33 +41,46 @@ function need32(k: KernelCtx, op: Op, dtype: string): void {
   if (r !== 'f32' && r !== 'i32' && r !== 'u32') k.fail(op, `${op.name} on ${dtype} is not supported by the webgpu backend`);
 }
 
-function topK(k: KernelCtx, op: Op, i: string, result: number): string {
+function emitTopK(k: KernelCtx, op: Op): SpecialShader {
   const x = op.operands[0]!;
   need32(k, op, x.type.dtype);
   const xd = k.dims(x), yd = k.dims(op.results[0]!);
   const rank = xd.length;
   const axis = (intAttr(op, 'axis', -1) + rank) % rank;
   const largest = intAttr(op, 'largest', 1) !== 0;
+  const nd = xd[axis]!;
+  const WG = typeof nd === 'number' && nd <= 64 ? 64 : 256;
   const b = k.body;
-  const c = coords(k, i, yd);
-  const xs = strides(k, xd);
-  const base = b.let('base', sum(c.map((cc, a) => (a === axis ? '0u' : mulU(cc, xs[a]!)))));
-  const n = k.dim(xd[axis]!), st = xs[axis]!;
-  const last = k.size(xd) + ' - 1u';
-  const at = (m: string): string => k.load(x, `min(${addU(base, mulU(m, st))}, ${last})`);
-  const sel = b.var('sel', 'u32', '0u');
+  const rowDims = xd.filter((_d, a) => a !== axis);
+  // One workgroup per row; no barriers, so returning early is fine.
+  b.line('let row = wid.x + wid.y * nwg.x;');
+  b.line(`if (row >= ${k.size(rowDims)}) { return; }`);
+  const inner = k.size(xd.slice(axis + 1));
+  const n = k.dim(nd), kk = k.dim(yd[axis]!);
+  const o = b.let('o', inner === '1u' ? 'row' : `row / ${inner}`), ii = inner === '1u' ? '0u' : b.let('ii', `row % ${inner}`);
+  const base = b.let('base', addU(mulU(mulU(o, n), inner), ii));
+  const last = `${k.size(xd)} - 1u`;
+  const at = (m: string): string => k.load(x, `min(${addU(base, mulU(m, inner))}, ${last})`);
   const beats = largest ? '>' : '<';
-  // The candidate whose rank is this element's position j on the k axis (exactly one has it).
-  b.block(`for (var m = 0u; m < ${n}; m++)`, () => {
+  b.block(`for (var m = lid; m < ${n}; m += ${WG}u)`, () => {
     const xm = b.let('xm', at('m'));
+    // The rank of m: how many elements beat it; the count stops at k (m is not kept then).
     const r = b.var('rank', 'u32', '0u');
-    b.block(`for (var e = 0u; e < ${n}; e++)`, () => {
+    b.block(`for (var e = 0u; e < ${n} && ${r} < ${kk}; e++)`, () => {
       const xe = b.let('xe', at('e'));
       b.line(`${r} += select(0u, 1u, ${xe} ${beats} ${xm} || (${xe} == ${xm} && e < m));`);
     });
-    b.line(`if (${r} == ${c[axis]}) { ${sel} = m; break; }`);
+    b.block(`if (${r} < ${kk})`, () => {
+      const to = b.let('to', addU(mulU(addU(mulU(o, kk), r), inner), ii));
+      b.line(`epi(${to}, ${xm});`);
+      k.storeResult(op, 1, to, 'i32(m)');
+    });
   });
-  return result === 0 ? at(sel) : b.let('ix', `i32(${sel})`);
+  return {
+    decls: [], workgroupSize: [WG, 1, 1],
+    dispatch: [{ dims: rowDims, div: 1 }, { dims: [], div: 1 }, { dims: [], div: 1 }],
+    fold: true, workgroupBytes: 0,
+  };
 }
 
 function scatterNd(k: KernelCtx, op: Op, i: string): string {
@@ -142,15 +157,13 @@ function tensorScatter(k: KernelCtx, op: Op, i: string): string {
   return v;
 }
 
-const TOP_K_KERNEL: MapKernel = {
-  kind: 'map', multi: true,
-  pointwise: () => [],
+const TOP_K_KERNEL: SpecialKernel = {
+  kind: 'special', emit: emitTopK, extraResults: true,
   reads: () => [0],
-  value: (k, op, i, result = 0) => topK(k, op, i, result),
   flops: (op, numel) => {
-    const x = op.operands[0]!, axis = (intAttr(op, 'axis', -1) + (x.type.shape?.length ?? 1)) % (x.type.shape?.length ?? 1);
-    const n = x.type.shape?.[axis];
-    return numel(op.results[0]!) * (typeof n === 'number' ? n * n : 1);
+    const x = op.operands[0]!, r = x.type.shape?.length ?? 1;
+    const n = x.type.shape?.[(intAttr(op, 'axis', -1) + r) % r];
+    return numel(x) * (typeof n === 'number' ? n : 1);
   },
 };
 
