@@ -128,7 +128,7 @@ async function checkConfig(c: Config, bindings: readonly [number, number][] = [[
 
 describe('webgpu rnn/gru/lstm kernel vs interpreter (fast-check)', () => {
   it('random configs: cells, directions, layouts, lengths, states, options, activations', async () => {
-    await fc.assert(fc.asyncProperty(configArb, (c) => checkConfig(c)), { numRuns: 24, seed: 4242 });
+    await fc.assert(fc.asyncProperty(configArb, (c) => checkConfig(c)), { numRuns: 18, seed: 4242 });
   }, 60_000);
 
   it('symbolic sequence and batch dims: one compile, several bindings (sequence 1 included)', async () => {
@@ -160,7 +160,7 @@ describe('webgpu rnn/gru/lstm kernel vs interpreter (fast-check)', () => {
   });
 
   it('naga (Deno, wgpu on lavapipe) accepts every shader compiled above', async () => {
-    expect(seen.length).toBeGreaterThan(24);
+    expect(seen.length).toBeGreaterThan(18);
     const report = await nagaValidate(seen);
     const failures = report.results.filter((r) => r.errors.length > 0).map((r) => `${r.name}: ${JSON.stringify(r.errors)}`);
     expect(report.results.length).toBe(seen.length);
