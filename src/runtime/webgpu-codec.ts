@@ -98,7 +98,9 @@ export function fromGpu(dtype: string, storage: GpuStorage, bytes: ArrayBuffer, 
     default: {
       if (!MINI[dtype]) throw new Error(`tenth runtime: output dtype ${dtype} is not supported`);
       const t = table(dtype), words = new Uint32Array(bytes, 0, n);
-      const code = (w: number): number => t.codes.get(w) ?? ((w & 0x7fffffff) > 0x7f800000 ? t.nan : t.codes.get(0)!);
+      // A negative NaN keeps its sign where the format has one (float8 e4m3fn: -inf without saturation).
+      const neg = dtype !== 'f16' && MINI[dtype]!.special !== 'fnuz' ? 1 << (MINI[dtype]!.exp + MINI[dtype]!.man) : 0;
+      const code = (w: number): number => t.codes.get(w) ?? ((w & 0x7fffffff) > 0x7f800000 ? t.nan | (w >>> 31 ? neg : 0) : t.codes.get(0)!);
       return dtype === 'f16' ? Uint16Array.from(words, code) : Uint8Array.from(words, code);
     }
   }

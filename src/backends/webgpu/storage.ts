@@ -120,7 +120,7 @@ function formatHelper(dtype: string, saturate: boolean): string {
   const sign = f.special === 'fnuz' ? 'select(bitcast<u32>(x) & 0x80000000u, 0u, r == 0.0f)' : '(bitcast<u32>(x) & 0x80000000u)';
   return `fn ${helperName(dtype, saturate)}(x: f32) -> f32 {
   let b = bitcast<u32>(x) & 0x7fffffffu;
-  if (b > 0x7f800000u) { return ${f.special === 'none' ? '0.0f' : 'x'}; }
+  if (b > 0x7f800000u) { return ${f.special === 'none' ? '0.0f' : nan}; }
   let a = bitcast<f32>(b);
   var r: f32;
   if (a > ${lit(f.max)}) {
@@ -140,10 +140,11 @@ function formatHelper(dtype: string, saturate: boolean): string {
 /** WGSL helper functions the narrowing and casts call (added to a shader when its text calls them). */
 export const DTYPE_HELPERS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.keys(FORMATS).flatMap((d) => [true, false].map((s) => [helperName(d, s), formatHelper(d, s)]))),
-  // Round to nearest even on the bits; a carry out of the mantissa rounds up to the next binade or inf.
+  // Round to nearest even on the bits; a carry out of the mantissa rounds up to the next binade or
+  // inf. NaN is quieted, as the reference does.
   round_bf16: `fn round_bf16(x: f32) -> f32 {
   let b = bitcast<u32>(x);
-  if ((b & 0x7fffffffu) > 0x7f800000u) { return x; }
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return bitcast<f32>(b | 0x400000u); }
   return bitcast<f32>((b + 0x7fffu + ((b >> 16u) & 1u)) & 0xffff0000u);
 }`,
   // Round half to even without WGSL's round (whose ties are not tested everywhere); parity in f32.
@@ -181,8 +182,9 @@ export function castExpr(e: string, from: string, to: string, saturate: boolean)
   if (tr === 'f32') return narrow(fr === 'f32' ? e : `f32(${e})`, to, saturate);
   // Integer targets: the register's 32 bits, then the target's width.
   if (fr === 'f32') {
-    // i32/u32/i64/u64 targets keep WGSL's conversion (clamping) as before these dtypes existed.
-    if (!needsNarrow(to)) return `${tr}(${e})`;
+    // i64 keeps WGSL's conversion, which clamps to the i32 register: wrapping 32 bits would turn
+    // 2^31..2^32 negative, where the i64 is positive.
+    if (to === 'i64') return `${tr}(${e})`;
     const w = `wrap_f32_u32(${e})`;
     return narrow(tr === 'i32' ? `bitcast<i32>(${w})` : w, to);
   }
