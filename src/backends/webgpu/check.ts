@@ -26,10 +26,11 @@ export function checkSupported(func: Func): void {
       }
       if (STRUCTURAL.has(op.name)) continue;
       const dtypeOk = [...op.results, ...op.operands].every((v) => !v || GPU_ESIZE[v.type.dtype] !== undefined);
-      // The spatial kernels read NCHW activations and OIHW weights only (select-layout may pick others).
+      // The spatial kernels read NCHW activations and OIHW weights only (select-layout may pick
+      // others). A number is ONNX's own layout attribute (RNN/GRU/LSTM batch-major), which the kernels read.
       const layoutOk = ['layout', 'out_layout', 'weight_layout'].every((a) => {
         const v = op.attrs.get(a)?.value;
-        return v === undefined || v === 'nchw' || v === 'oihw';
+        return v === undefined || typeof v === 'number' || v === 'nchw' || v === 'oihw';
       });
       if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk || !layoutOk) {
         const key = !dtypeOk ? `${op.name} (dtype)` : !layoutOk ? `${op.name} (layout)` : op.name;

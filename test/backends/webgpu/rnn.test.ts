@@ -5,36 +5,15 @@
 // clip, linear_before_reset, input_forget, activations with alpha/beta (different per direction),
 // weights as constants or run-time inputs, symbolic sequence and batch dims, and Y unused or
 // chained into an elementwise op. Every shader also passes Tint (null backend) and naga (Deno).
-//
-// check.ts refuses any op whose integer `layout` attribute is set (it means the spatial NCHW/NHWC
-// choice there), so layout = 1 is tested with that check seeing the rnn ops' layout removed.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
-import type { Func } from '../../../ir/ir.js';
+import { describe, expect, it } from 'vitest';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileText, expectClose, hexF32, interpText, rand, runCompiled, validateShaders } from './helpers.js';
-
-vi.mock('../../../src/backends/webgpu/check.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../src/backends/webgpu/check.js')>();
-  return {
-    ...real,
-    checkSupported(func: Func): void {
-      const rnns = func.body.ops.filter((o) => ['rnn', 'gru', 'lstm'].includes(o.name) && o.attrs.has('layout'));
-      const saved = rnns.map((o) => o.attrs.get('layout')!);
-      rnns.forEach((o) => o.attrs.delete('layout'));
-      try {
-        real.checkSupported(func);
-      } finally {
-        rnns.forEach((o, n) => o.attrs.set('layout', saved[n]!));
-      }
-    },
-  };
-});
 
 const ty = (s: readonly (number | string)[], dt = 'f32'): string => `${dt}[${s.join(',')}]`;
 const scaled = (t: Tensor, k: number): Tensor => tensorFrom('f32', t.shape, Float32Array.from(t.data as Float32Array, (x) => x * k));
