@@ -70,6 +70,14 @@ const CASES: readonly Case[] = [
     node: /concat %z at test\.ir:3:5/,
   },
   {
+    // The static dim wins; the symbol must equal it (was not checked before: rows got mixed).
+    name: 'concat of n and a static 4',
+    text: mod('%a: f32[2,n], %b: f32[3,4]', 'f32[5,4]', ['%z = concat(%a, %b) {axis = 0} : f32[5,4]']),
+    shapes: (a) => [[2, a], [3, 4]],
+    valid: (a) => a === 4,
+    node: /concat %z at test\.ir:3:5: operand %a dim 1 \('n'\) differs from '4'/,
+  },
+  {
     name: 'matmul inner dims n and m',
     text: mod('%a: f32[2,n], %b: f32[m,3]', 'f32[2,3]', ['%z = matmul(%a, %b) : f32[2,3]']),
     shapes: (a, b) => [[2, a], [b, 3]],
