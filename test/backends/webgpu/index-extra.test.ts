@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { fmtShape, rand } from './helpers.js';
-import { checkAll, irModule, nagaFailures } from './kernel-check.js';
+import { checkAll, checkBindings, irModule, nagaFailures } from './kernel-check.js';
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 /** Small integers as f32 (many ties). */
@@ -95,6 +95,21 @@ describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
           `%y = tensor_scatter(%p, %u${withIdx ? ', %w' : ''}) {axis = 2, mode = "${circular ? 'circular' : 'linear'}"} : ${fmtShape(pd)}`,
         ]), inputs);
       }), { numRuns: 12, seed: 74 });
+  }, 30_000);
+
+  it('symbolic dims: one compile, run for several bindings', async () => {
+    const i64 = (shape: number[], f: (j: number) => number) => tensorFrom('i64', shape, Array.from({ length: size(shape) }, (_v, j) => BigInt(f(j))));
+    await checkBindings(irModule('%x: f32["N",6]', [['v', 'f32["N",2]'], ['ix', 'i64["N",2]']], [
+      '%k = const {value = dense<2> : i64[1]} : i64[1]', '%v, %ix = top_k(%x, %k) {axis = 1} : (f32["N",2], i64["N",2])',
+    ]), [1, 4].map((n) => [ints([n, 6], n, 3)]));
+    await checkBindings(irModule('%x: f32[5,3], %i: i64["T",1], %u: f32["T",3]', [['y', 'f32[5,3]']], [
+      '%y = scatter_nd(%x, %i, %u) {reduction = "add"} : f32[5,3]',
+    ]), [1, 6].map((t) => [rand([5, 3], t), i64([t, 1], (j) => (j * 3) % 10 - 5), rand([t, 3], t + 1)]));
+    await checkBindings(irModule('%x: f32[4,3], %i: i64["T",2]', [['y', 'f32["T"]']], ['%y = gather_nd(%x, %i) : f32["T"]']),
+      [2, 5].map((t) => [rand([4, 3], t), i64([t, 2], (j) => (j % 2 === 0 ? (j * 5) % 8 - 4 : (j * 2) % 6 - 3))]));
+    await checkBindings(irModule('%p: f32[2,"M",3], %u: f32[2,"S",3], %w: i64[2]', [['y', 'f32[2,"M",3]']], [
+      '%y = tensor_scatter(%p, %u, %w) {axis = 1, mode = "circular"} : f32[2,"M",3]',
+    ]), [[4, 2], [3, 5]].map(([m, sq]) => [rand([2, m!, 3], m!), rand([2, sq!, 3], sq!), i64([2], (j) => j * 3 - 1)]));
   }, 30_000);
 
   it('naga accepts every shader the properties above compiled', async () => {

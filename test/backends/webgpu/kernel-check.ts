@@ -59,3 +59,11 @@ export function nagaFailures(): Promise<string[]> {
     child.stdin.end(JSON.stringify({ shaders, features: [], workgroupStorageBytes: 0 }));
   });
 }
+
+/** One compile of a module with symbolic dims, run for each input set (each binding of the symbols). */
+export async function checkBindings(text: string, inputSets: readonly Tensor[][], rtol?: number, atol?: number): Promise<void> {
+  const c = compileText(text);
+  compiled.push(c);
+  expect(await validateShaders(c)).toEqual([]);
+  for (const inputs of inputSets) expectClose(await runCompiled(c, inputs), interpText(text, inputs), rtol, atol);
+}

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensorFrom } from '../../../ir/tensor.js';
 import { fmtShape, rand } from './helpers.js';
-import { checkAll, irModule, nagaFailures } from './kernel-check.js';
+import { checkAll, checkBindings, irModule, nagaFailures } from './kernel-check.js';
 
 describe('webgpu seq kernels vs interpreter (fast-check)', () => {
   it('rotary_embedding', async () => {
@@ -112,6 +112,21 @@ describe('webgpu seq kernels vs interpreter (fast-check)', () => {
         }
       }
     }
+  }, 30_000);
+
+  it('symbolic dims: one compile, run for several bindings', async () => {
+    await checkBindings(irModule('%x: f32["B","S",8], %c: f32["B","S",2], %s: f32["B","S",2]', [['y', 'f32["B","S",8]']], [
+      '%y = rotary_embedding(%x, %c, %s) {num_heads = 2} : f32["B","S",8]',
+    ]), [[1, 1], [2, 3]].map(([b, sq]) => [rand([b!, sq!, 8], b!), rand([b!, sq!, 2], 7), rand([b!, sq!, 2], 8)]));
+    await checkBindings(irModule('%x: f32["B",2,"L"], %w: f32[2,1,3], %p: f32["B",2,2]', [['y', 'f32["B",2,"L"]'], ['st', 'f32["B",2,2]']], [
+      '%y, %st = causal_conv_with_state(%x, %w, none, %p) {activation = "silu"} : (f32["B",2,"L"], f32["B",2,2])',
+    ]), [[1, 1], [2, 6]].map(([b, l]) => [rand([b!, 2, l!], l!), rand([2, 1, 3], 4), rand([b!, 2, 2], 5)]));
+    await checkBindings(irModule('%q: f32[1,"T",8], %k: f32[1,"T",8], %v: f32[1,"T",4], %g: f32[1,"T",2], %b: f32[1,"T",1]', [['o', 'f32[1,"T",4]'], ['s', 'f32[1,2,4,2]']], [
+      '%o, %s = linear_attention(%q, %k, %v, none, %g, %b) {kv_num_heads = 2, q_num_heads = 2, update_rule = "gated_delta"} : (f32[1,"T",4], f32[1,2,4,2])',
+    ]), [1, 5].map((t) => [rand([1, t, 8], t), rand([1, t, 8], t + 1), rand([1, t, 4], t + 2), rand([1, t, 2], t + 3), rand([1, t, 1], t + 4)]));
+    await checkBindings(irModule('%x: f32["N",6,2]', [['y', 'f32["N",6,2]']], [
+      '%ax = const {value = dense<1> : i64[]} : i64[]', '%y = dft(%x, none, %ax) : f32["N",6,2]',
+    ]), [1, 3].map((n) => [rand([n, 6, 2], n)]), 1e-4, 1e-5);
   }, 30_000);
 
   it('naga accepts every shader the checks above compiled', async () => {
