@@ -5,22 +5,25 @@
 // channel dims; the begin pads are fixed here as ir/ops/nn-conv.ts transposeGeometry does.
 
 import type { Op } from '../../../../ir/ir.js';
+import type { Dim } from '../../../../ir/types.js';
 import { coords, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { mulU, u32 } from '../wgsl.js';
 
 const ints = (op: Op, name: string): number[] | undefined => op.attrs.get(name)?.value as number[] | undefined;
 
 /** Begin pads of each spatial axis. */
-function padsBegin(k: KernelCtx, op: Op, inSp: readonly number[], ks: readonly number[]): number[] {
+function padsBegin(k: KernelCtx, op: Op, inSp: readonly Dim[], ks: readonly number[]): number[] {
   const r = inSp.length;
   const st = ints(op, 'strides') ?? inSp.map(() => 1), dil = ints(op, 'dilations') ?? inSp.map(() => 1);
   const pads = ints(op, 'pads') ?? new Array<number>(2 * r).fill(0);
   const opad = ints(op, 'output_padding') ?? inSp.map(() => 0);
   const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  const full = inSp.map((s, i) => st[i]! * (s - 1) + opad[i]! + (ks[i]! - 1) * dil[i]! + 1);
   const os = ints(op, 'output_shape');
-  const out = os ? os.slice(os.length - r) : auto === 'SAME_UPPER' || auto === 'SAME_LOWER' ? inSp.map((s, i) => s * st[i]!) : undefined;
-  if (out) {
+  if (os || auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    // Only reached with static spatial dims (CONV_TRANSPOSE_KERNEL checks).
+    const sp = inSp as readonly number[];
+    const full = sp.map((s, i) => st[i]! * (s - 1) + opad[i]! + (ks[i]! - 1) * dil[i]! + 1);
+    const out = os ? os.slice(os.length - r) : sp.map((s, i) => s * st[i]!);
     return full.map((f, i) => {
       const total = f - out[i]!;
       if (auto === 'SAME_UPPER') return Math.floor(total / 2);
@@ -42,10 +45,14 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
     if ([x, w, bias].some((v) => v && v.type.dtype !== 'f32')) k.fail(op, 'conv_transpose: only f32 is supported by the webgpu backend');
     const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(y);
     const r = xd.length - 2;
-    if (![...xd.slice(1), ...wd, ...yd.slice(1)].every((d) => typeof d === 'number') || r < 1) {
-      k.fail(op, 'conv_transpose needs static channel and spatial dims in the webgpu backend');
+    // Spatial dims may be symbols when the begin pads do not depend on them (explicit pads or
+    // VALID): the bounds then come from the uniform.
+    const fixedPads = !op.attrs.has('output_shape') && ['NOTSET', 'VALID'].includes(String(op.attrs.get('auto_pad')?.value ?? 'NOTSET'));
+    const statics = fixedPads ? [xd[1], ...wd, yd[1]] : [...xd.slice(1), ...wd, ...yd.slice(1)];
+    if (!statics.every((d) => typeof d === 'number') || r < 1) {
+      k.fail(op, `conv_transpose needs static channel${fixedPads ? '' : ' and spatial'} dims in the webgpu backend`);
     }
-    const inSp = xd.slice(2) as number[], ks = wd.slice(2) as number[];
+    const inSp = xd.slice(2), ks = wd.slice(2) as number[];
     const group = Number(op.attrs.get('group')?.value ?? 1);
     const C = xd[1] as number, Mg = wd[1] as number, Cg = C / group;
     const st = ints(op, 'strides') ?? inSp.map(() => 1), dil = ints(op, 'dilations') ?? inSp.map(() => 1);
@@ -69,8 +76,9 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
           b.line(`${rem} = ${rem} / ${u32(ks[a]!)};`);
           const t = b.let('t', `i32(${c[a + 2]}) + ${pb[a]}i - i32(${ka}) * ${dil[a]}i`);
           const ia = b.let('ia', `${t} / ${st[a]}i`);
-          b.line(`${ok} = ${ok} && ${t} >= 0i && ${t} % ${st[a]}i == 0i && ${ia} < ${inSp[a]}i;`);
-          b.line(`${off} = ${off} + u32(clamp(${ia}, 0i, ${inSp[a]! - 1}i)) * ${xs[a + 2]};`);
+          const n = typeof inSp[a] === 'number' ? `${inSp[a]}i` : `i32(${k.dim(inSp[a]!)})`;
+          b.line(`${ok} = ${ok} && ${t} >= 0i && ${t} % ${st[a]}i == 0i && ${ia} < ${n};`);
+          b.line(`${off} = ${off} + u32(clamp(${ia}, 0i, ${typeof inSp[a] === 'number' ? `${inSp[a] - 1}i` : `${n} - 1i`})) * ${xs[a + 2]};`);
         }
         const wi = b.let('wi', `(${cg} * ${u32(Mg)} + ${mm}) * ${u32(K)} + kk`);
         b.block(`if (${ok})`, () => {

@@ -84,7 +84,9 @@ function batchOffset(k: KernelCtx, bc: readonly string[], own: readonly Dim[], o
   let e = '0u';
   own.forEach((d, a) => {
     if (d === 1) return;
-    e = e === '0u' ? mulU(bc[a + pad]!, st[a]!) : `${e} + ${mulU(bc[a + pad]!, st[a]!)}`;
+    // A symbolic dim other than the result's may be 1 at run time (it broadcasts): clamp.
+    const c = typeof d === 'string' && d !== out[a + pad] ? `min(${bc[a + pad]}, ${k.dim(d)} - 1u)` : bc[a + pad]!;
+    e = e === '0u' ? mulU(c, st[a]!) : `${e} + ${mulU(c, st[a]!)}`;
   });
   return e === '0u' ? '0u' : `(${e}) * ${matrix}`;
 }
@@ -98,8 +100,9 @@ function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
   if (bd.length === 1) bd = [bd[0]!, 1];
   const M = ad[ad.length - 2]!, Kd = ad[ad.length - 1]!, N = bd[bd.length - 1]!;
   const ab = ad.slice(0, -2), bb = bd.slice(0, -2);
-  const ob = ab.length >= bb.length ? ab.map((d, a) => { const o = bb[a - (ab.length - bb.length)]; return d === 1 && o !== undefined ? o : d; })
-    : bb.map((d, a) => { const o = ab[a - (bb.length - ab.length)]; return d === 1 && o !== undefined ? o : d; });
+  // The result's batch dims: max(m,n) where two symbols broadcast, not either operand's.
+  const yd = k.dims(y);
+  const ob = yd.slice(0, yd.length - (k.dims(A!).length > 1 ? 1 : 0) - (k.dims(B!).length > 1 ? 1 : 0));
   let aOff = '0u', bOff = '0u';
   return emitGemm(k, {
     M: [M], N: [N], K: [Kd], batch: ob,
