@@ -90,7 +90,6 @@ const CASES: readonly Case[] = [
     shapes: (a, b) => [[a, 2, 4], [b, 4, 3]],
     valid: (a, b) => a === b || a === 1 || b === 1,
     node: /matmul %z at test\.ir:3:5/,
-    gpuBroadcastBug: 'src/backends/webgpu/kernels/gemm.ts takes batch dims [n] for a result batch max(m,n) (dispatch and offsets)',
   },
   {
     name: 'gemm with transB: inner dims n and m',
