@@ -9,8 +9,8 @@
 //   ties keep the lower index first (ONNX). An element of rank r < k is written to position r of
 //   both results (values through epi, indices through storeResult): each position exactly once.
 //   The count stops once it reaches k, so most elements of a long row cost about k·ln(n/k)
-//   compares and only the kept ones the whole row; the worst case (ties everywhere, or an
-//   adversarial order) is O(n²) per row. A workgroup sort would bound it by O(n log² n) for rows
+//   compares and only the kept ones the whole row (the scan order below keeps this for sorted
+//   rows); the worst case (an order adversarial to the scan) is O(n²) per row. A workgroup sort would bound it by O(n log² n) for rows
 //   that fit workgroup memory. NaN is not ordered: WGSL compilers may assume comparisons see none.
 // - scatter_nd, tensor_scatter: each result element starts from data and walks the updates that
 //   could land on it, in update order, combining those that do. With one invocation per result
@@ -62,13 +62,21 @@ function emitTopK(k: KernelCtx, op: Op): SpecialShader {
   const last = `${k.size(xd)} - 1u`;
   const at = (m: string): string => k.load(x, `min(${addU(base, mulU(m, inner))}, ${last})`);
   const beats = largest ? '>' : '<';
+  // The rank scan visits the row in a stride coprime to n (2654435761 is prime, larger than any
+  // n), about 0.618·n for most n: spread over the row, it meets the elements that beat m at their
+  // overall rate even in a sorted row, so the count reaches k early there too. Every thread scans
+  // in the same order, so a step's loads are one address (a broadcast on GPUs).
+  const stride = b.let('stride', `${u32(2654435761)} % ${n}`);
   b.block(`for (var m = lid; m < ${n}; m += ${WG}u)`, () => {
     const xm = b.let('xm', at('m'));
     // The rank of m: how many elements beat it; the count stops at k (m is not kept then).
     const r = b.var('rank', 'u32', '0u');
-    b.block(`for (var e = 0u; e < ${n} && ${r} < ${kk}; e++)`, () => {
-      const xe = b.let('xe', at('e'));
-      b.line(`${r} += select(0u, 1u, ${xe} ${beats} ${xm} || (${xe} == ${xm} && e < m));`);
+    const e = b.var('e', 'u32', '0u');
+    b.block(`for (var j = 0u; j < ${n} && ${r} < ${kk}; j++)`, () => {
+      const xe = b.let('xe', at(e));
+      b.line(`${r} += select(0u, 1u, ${xe} ${beats} ${xm} || (${xe} == ${xm} && ${e} < m));`);
+      b.line(`${e} += ${stride};`);
+      b.line(`if (${e} >= ${n}) { ${e} -= ${n}; }`);
     });
     b.block(`if (${r} < ${kk})`, () => {
       const to = b.let('to', addU(mulU(addU(mulU(o, kk), r), inner), ii));
