@@ -32,7 +32,7 @@ describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
       }), { numRuns: 12, seed: 71 });
   }, 30_000);
 
-  it('top_k on long axes: distinct values, several elements per thread, ties in a 600-long row', async () => {
+  it('top_k on long axes: distinct values, several elements per thread, ties in a 600-long row, sorted rows', async () => {
     const text = (shape: number[], k: number, largest: number): string => {
       const yd = shape.map((d, a) => (a === 1 ? k : d));
       return irModule(`%x: ${fmtShape(shape)}`, [['v', fmtShape(yd)], ['ix', fmtShape(yd, 'i64')]], [
@@ -42,6 +42,9 @@ describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
     await checkAll(text([3, 17], 5, 0), [rand([3, 17], 5)]);
     await checkAll(text([2, 600, 2], 9, 1), [ints([2, 600, 2], 3, 50)]);
     await checkAll(text([1, 300], 300, 1), [rand([1, 300], 6)]);
+    const sorted = tensorFrom('f32', [2, 257], Array.from({ length: 514 }, (_v, j) => (j < 257 ? j : 514 - j) / 8));
+    await checkAll(text([2, 257], 4, 1), [sorted]);
+    await checkAll(text([2, 257], 4, 0), [sorted]);
   });
 
   it('top_k where only the indices are read', async () => {

@@ -18,8 +18,9 @@ import { coords, floatAttr, intAttr, type KernelCtx, type KernelDef, type MapKer
 import { addU, f32Lit, mulU, REG, u32 } from '../wgsl.js';
 import { emitDft, WINDOW_OPS, windowValue } from './seq-signal.js';
 
+/** Float tensors (computed in f32), except rotary_embedding's integer position_ids (operand 3). */
 function needF32(k: KernelCtx, op: Op): void {
-  const bad = [...op.operands, ...op.results].some((v, j) => v && REG[v.type.dtype] !== 'f32' && !(op.name === 'rotary_embedding' && j === 3) );
+  const bad = [...op.operands, ...op.results].some((v, j) => v && REG[v.type.dtype] !== 'f32' && !(op.name === 'rotary_embedding' && j === 3));
   if (bad) k.fail(op, `${op.name}: only f32 tensors are supported by the webgpu backend`);
 }
 
@@ -57,8 +58,8 @@ function rotary(k: KernelCtx, op: Op, i: string): string {
   const partner = b.let('pd', interleaved ? `${d} ^ 1u` : `select(${d} - ${half}, ${d} + ${half}, ${first})`);
   const y = b.var('y', 'f32', k.load(x!, i));
   b.block(`if (${d} < ${rd})`, () => {
-    const at = clampTo(k, `${row} * ${half} + ${j}`, k.dims(cos!));
-    const cv = b.let('cv', k.load(cos!, at)), sv = b.let('sv', k.load(sin!, clampTo(k, `${row} * ${half} + ${j}`, k.dims(sin!))));
+    const at = b.let('at', `${row} * ${half} + ${j}`);
+    const cv = b.let('cv', k.load(cos!, clampTo(k, at, k.dims(cos!)))), sv = b.let('sv', k.load(sin!, clampTo(k, at, k.dims(sin!))));
     const o = b.let('o', k.load(x!, clampTo(k, `${i} - ${d} + ${partner}`, xd)));
     b.line(`${y} = select(${sv} * ${o} + ${cv} * ${y}, ${cv} * ${y} - ${sv} * ${o}, ${first});`);
   });
@@ -155,6 +156,7 @@ function emitLinearAttention(k: KernelCtx, op: Op): SpecialShader {
       b.line(`epi(${bt} * ${u32(hq * dv)} + qh * ${u32(dv)} + ${e}, ${scale} * ${o});`);
     });
   });
+  // In bounds by construction (bb < B, h < kv heads, e < d_v, d < d_k).
   if (op.results.length > 1) b.block(`for (var d = 0u; d < ${u32(dk)}; d++)`, () => k.storeResult(op, 1, `${sBase} + d * ${u32(dv)}`, `${s}[d]`));
   return {
     decls: [], workgroupSize: [LA_WG, 1, 1],
