@@ -350,7 +350,7 @@ const storageOf = (b: { readonly dtype: string; readonly storage?: string }): Gp
 const ARRAY_NAMES: Readonly<Record<string, string>> = {
   f32: 'Float32Array', f64: 'Float64Array', i32: 'Int32Array', u32: 'Uint32Array', i64: 'BigInt64Array', u64: 'BigUint64Array', bool: 'Uint8Array',
   i8: 'Int8Array', u8: 'Uint8Array', i16: 'Int16Array', u16: 'Uint16Array', i4: 'Int8Array', u4: 'Uint8Array', i2: 'Int8Array', u2: 'Uint8Array',
-  f16: 'Uint16Array', bf16: 'Uint16Array', f8e4m3fn: 'Uint8Array', f8e4m3fnuz: 'Uint8Array', f8e5m2: 'Uint8Array', f8e5m2fnuz: 'Uint8Array', f4e2m1: 'Uint8Array',
+  f16: 'Uint16Array', bf16: 'Uint16Array', f8e4m3fn: 'Uint8Array', f8e4m3fnuz: 'Uint8Array', f8e5m2: 'Uint8Array', f8e5m2fnuz: 'Uint8Array', f4e2m1: 'Uint8Array', f8e8m0: 'Uint8Array',
 };
 
 interface Mini { readonly exp: number; readonly man: number; readonly bias: number; readonly special: 'ieee' | 'fn' | 'fnuz' | 'none' }
@@ -384,14 +384,15 @@ const tables = new Map<string, { values: Float32Array; codes: Map<number, number
 function table(dtype: string): { values: Float32Array; codes: Map<number, number>; nan: number } {
   let t = tables.get(dtype);
   if (t) return t;
-  const f = MINI[dtype]!, n = 1 << (1 + f.exp + f.man);
+  // float8e8m0: 2^(code - 127), no sign, 0xff NaN.
+  const f = MINI[dtype], n = f ? 1 << (1 + f.exp + f.man) : 256;
   const values = new Float32Array(n), codes = new Map<number, number>();
   let nan = 0;
   for (let c = n - 1; c >= 0; c--) {
-    values[c] = decode(f, c);
+    values[c] = f ? decode(f, c) : c === 0xff ? NaN : 2 ** (c - 127);
     if (Number.isNaN(values[c]!)) nan = c; else codes.set(bitsOf(values[c]!), c);
   }
-  if (f.special === 'ieee' || f.special === 'fn') nan = dtype === 'f16' ? 0x7e00 : (n >> 1) - 1;
+  if (f && (f.special === 'ieee' || f.special === 'fn')) nan = dtype === 'f16' ? 0x7e00 : (n >> 1) - 1;
   t = { values, codes, nan };
   tables.set(dtype, t);
   return t;
@@ -405,7 +406,7 @@ function toArena(dtype: string, d: TypedArray): Uint8Array | Uint32Array | Float
     case 'f64': return Float32Array.from(d as Float64Array);
     case 'bf16': return Uint32Array.from(d as Uint16Array, (b) => b << 16);
     default:
-      if (MINI[dtype]) { const v = table(dtype).values; return Float32Array.from(d as Uint8Array, (c) => v[c]!); }
+      if (MINI[dtype] || dtype === 'f8e8m0') { const v = table(dtype).values; return Float32Array.from(d as Uint8Array, (c) => v[c]!); }
       return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
 }
@@ -427,10 +428,11 @@ function fromGpu(dtype: string, storage: GpuStorage, bytes: ArrayBuffer, n: numb
     case 'u16': return Uint16Array.from(new Uint32Array(bytes, 0, n));
     case 'bf16': return Uint16Array.from(new Uint32Array(bytes, 0, n), (w) => w >>> 16);
     default: {
-      if (!MINI[dtype]) throw new Error(`tenth runtime: output dtype ${dtype} is not supported`);
+      if (!MINI[dtype] && dtype !== 'f8e8m0') throw new Error(`tenth runtime: output dtype ${dtype} is not supported`);
       const t = table(dtype), words = new Uint32Array(bytes, 0, n);
       // A negative NaN keeps its sign where the format has one (float8 e4m3fn: -inf without saturation).
-      const neg = dtype !== 'f16' && MINI[dtype]!.special !== 'fnuz' ? 1 << (MINI[dtype]!.exp + MINI[dtype]!.man) : 0;
+      const fmt = MINI[dtype];
+      const neg = fmt && dtype !== 'f16' && fmt.special !== 'fnuz' ? 1 << (fmt.exp + fmt.man) : 0;
       const code = (w: number): number => t.codes.get(w) ?? ((w & 0x7fffffff) > 0x7f800000 ? t.nan | (w >>> 31 ? neg : 0) : t.codes.get(0)!);
       return dtype === 'f16' ? Uint16Array.from(words, code) : Uint8Array.from(words, code);
     }

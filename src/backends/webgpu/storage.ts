@@ -40,9 +40,9 @@ const NARROW_INTS: Readonly<Record<string, { bits: number; signed: boolean }>> =
   i4: { bits: 4, signed: true }, u4: { bits: 4, signed: false }, i2: { bits: 2, signed: true }, u2: { bits: 2, signed: false },
 };
 
-/** The WGSL type a value of an IR dtype has in registers (f8e8m0 and string have none). */
+/** The WGSL type a value of an IR dtype has in registers (string has none). */
 export const REG: Readonly<Record<string, Reg>> = {
-  f32: 'f32', f16: 'f32', bf16: 'f32', f64: 'f32', ...Object.fromEntries(Object.keys(FORMATS).map((f) => [f, 'f32'])),
+  f32: 'f32', f16: 'f32', bf16: 'f32', f64: 'f32', f8e8m0: 'f32', ...Object.fromEntries(Object.keys(FORMATS).map((f) => [f, 'f32'])),
   i32: 'i32', i64: 'i32', i8: 'i32', i16: 'i32', i4: 'i32', i2: 'i32',
   u32: 'u32', u64: 'u32', u8: 'u32', u16: 'u32', u4: 'u32', u2: 'u32',
   bool: 'bool',
@@ -137,9 +137,35 @@ function formatHelper(dtype: string, saturate: boolean): string {
 }`;
 }
 
+/**
+ * float8e8m0 (a power of two 2^(code - 127), no sign; 0xff NaN) from the f32 bits by ONNX's
+ * to_float8e8m0: `up` rounds any mantissa up, `nearest` on the guard bit ("exponent > 0" breaks
+ * ties, as the reference does), `down` drops it; saturate keeps 2^127 from becoming NaN. Code 0
+ * is 2^-127, an f32 subnormal held by its bits (made at run time, no constant subnormal).
+ * Not a storage narrowing: that value is not a fixed point of `up` (ops on e8m0 are casts only).
+ */
+function e8m0(e: string, saturate: boolean, mode: string): string | undefined {
+  if (!['up', 'down', 'nearest'].includes(mode)) return undefined;
+  return `to_e8m0_${mode}${saturate ? '' : '_nosat'}(${e})`;
+}
+function e8m0Helper(mode: string, saturate: boolean): string {
+  const keep = saturate ? ' && e != 0xfeu' : '';
+  const inc = mode === 'up' ? `if ((b & 0x7fffffu) != 0u${keep}) { e = e + 1u; }`
+    : mode === 'nearest' ? `if ((b & 0x400000u) != 0u && ((b & 0x200000u) != 0u || (b & 0x1fffffu) != 0u || e > 0u)${keep}) { e = e + 1u; }` : '';
+  return `fn to_e8m0_${mode}${saturate ? '' : '_nosat'}(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  var e = (b >> 23u) & 0xffu;
+  if (e == 0xffu) { return bitcast<f32>(0x7fc00000u | (b & 0u)); }
+  ${inc}
+  if (e >= 0xffu) { return bitcast<f32>(0x7fc00000u | (b & 0u)); }
+  return bitcast<f32>(select(e << 23u, 0x00400000u | (b & 0u), e == 0u));
+}`;
+}
+
 /** WGSL helper functions the narrowing and casts call (added to a shader when its text calls them). */
 export const DTYPE_HELPERS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.keys(FORMATS).flatMap((d) => [true, false].map((s) => [helperName(d, s), formatHelper(d, s)]))),
+  ...Object.fromEntries(['up', 'down', 'nearest'].flatMap((m) => [true, false].map((s) => [`to_e8m0_${m}${s ? '' : '_nosat'}`, e8m0Helper(m, s)]))),
   // Round to nearest even on the bits; a carry out of the mantissa rounds up to the next binade or
   // inf. NaN is quieted, as the reference does.
   round_bf16: `fn round_bf16(x: f32) -> f32 {
@@ -168,9 +194,9 @@ export const DTYPE_HELPERS: Readonly<Record<string, string>> = {
 /**
  * Cast a register value of dtype `from` to dtype `to` as ONNX Cast does (float -> int truncates
  * and wraps, NaN and inf give 0; to float formats rounds to nearest even; see elementwise-cast.ts
- * in ir/ops). Returns undefined for pairs without a register (f8e8m0).
+ * in ir/ops; float8e8m0 by `roundMode`). Returns undefined for pairs without a register.
  */
-export function castExpr(e: string, from: string, to: string, saturate: boolean): string | undefined {
+export function castExpr(e: string, from: string, to: string, saturate: boolean, roundMode = 'up'): string | undefined {
   const fr = REG[from], tr = REG[to];
   if (!fr || !tr) return undefined;
   if (from === to) return e;
@@ -179,6 +205,7 @@ export function castExpr(e: string, from: string, to: string, saturate: boolean)
   const one = tr === 'f32' ? '1f' : tr === 'i32' ? '1i' : '1u';
   const zero = tr === 'f32' ? '0f' : tr === 'i32' ? '0i' : '0u';
   if (fr === 'bool') return `select(${zero}, ${one}, ${e})`;
+  if (to === 'f8e8m0') return e8m0(fr === 'f32' ? e : `f32(${e})`, saturate, roundMode);
   if (tr === 'f32') return narrow(fr === 'f32' ? e : `f32(${e})`, to, saturate);
   // Integer targets: the register's 32 bits, then the target's width.
   if (fr === 'f32') {

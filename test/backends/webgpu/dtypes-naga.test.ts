@@ -42,7 +42,7 @@ function nagaValidate(shaders: readonly { name: string; code: string }[], workgr
   });
 }
 
-const DTS = ['f32', 'f64', 'f16', 'bf16', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'bool', 'i4', 'u4', 'i2', 'u2', 'f8e4m3fn', 'f8e4m3fnuz', 'f8e5m2', 'f8e5m2fnuz', 'f4e2m1'];
+const DTS = ['f32', 'f64', 'f16', 'bf16', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'bool', 'i4', 'u4', 'i2', 'u2', 'f8e4m3fn', 'f8e4m3fnuz', 'f8e5m2', 'f8e5m2fnuz', 'f4e2m1', 'f8e8m0'];
 
 /** Casts from each dtype to every dtype (one dispatch each), and constants of each dtype read from the weights. */
 function castModule(from: string): string {
@@ -62,7 +62,7 @@ function castModule(from: string): string {
 }
 
 const OPS = `module @m {
-  func @main(%x: f16[2,6], %a: u8[2,6], %b: i16[2,6], %m: i8[2,3], %k: u8[3,4], %v: u8[1,2,5,5], %f: f32[2,6]) -> (%q: i4[2,6], %d: f32[2,6], %s: u8[2,6], %n: i16[2,6], %p: i32[2,4], %e: f8e4m3fn[2,6], %dq: u8[2,6], %ds: f32[], %dz: u8[], %cv: i32[1,1,3,3], %r: f16[2,6], %bc: u32[2,6]) {
+  func @main(%x: f16[2,6], %a: u8[2,6], %b: i16[2,6], %m: i8[2,3], %k: u8[3,4], %v: u8[1,2,5,5], %f: f32[2,6]) -> (%q: i4[2,6], %d: f32[2,6], %s: u8[2,6], %n: i16[2,6], %p: i32[2,4], %e: f8e4m3fn[2,6], %dq: u8[2,6], %ds: f32[], %dz: u8[], %cv: i32[1,1,3,3], %r: f16[2,6], %bc: u32[2,6], %e8: f8e8m0[2,6], %e9: f8e8m0[2,6]) {
     %sc = const {value = dense<[0.5, 0.25]> : f16[2]} : f16[2]
     %q = quantize_linear(%x, %sc) {axis = 0, output_dtype = i4} : i4[2,6]
     %zq = const {value = dense<[1, -2]> : i4[2]} : i4[2]
@@ -79,7 +79,9 @@ const OPS = `module @m {
     %cv = conv_integer(%v, %w) : i32[1,1,3,3]
     %r = sigmoid(%x) : f16[2,6]
     %bc = bit_cast(%f) {to = u32} : u32[2,6]
-    return %q, %d, %s, %n, %p, %e, %dq, %ds, %dz, %cv, %r, %bc
+    %e8 = cast(%f) {to = f8e8m0, saturate = 0, round_mode = "nearest"} : f8e8m0[2,6]
+    %e9 = cast(%f) {to = f8e8m0, round_mode = "down"} : f8e8m0[2,6]
+    return %q, %d, %s, %n, %p, %e, %dq, %ds, %dz, %cv, %r, %bc, %e8, %e9
   }
 }`;
 

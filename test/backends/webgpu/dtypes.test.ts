@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { numberToBF16Bits, numberToF16Bits, numberToMiniFloat, type MiniFloatName } from '../../../ir/numeric.js';
-import { castTensor } from '../../../ir/ops/elementwise-cast.js';
+import { castTensor, toE8M0 } from '../../../ir/ops/elementwise-cast.js';
 import { parseModule } from '../../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
@@ -110,6 +110,37 @@ describe('webgpu dtypes: reduced-precision floats bit for bit', () => {
       }
     });
   });
+
+  it('f32 -> float8e8m0 by each round_mode, saturate 0/1, as ONNX; all 256 codes back to f32', async () => {
+    const n = 3000;
+    const x = sampleF32(n, 3);
+    const outs: [string, (v: number) => number][] = [];
+    for (const mode of ['up', 'down', 'nearest']) {
+      for (const sat of [0, 1]) {
+        outs.push([`{to = f8e8m0, saturate = ${sat}, round_mode = "${mode}"}`, (v) => {
+          const want = toE8M0(v, sat === 1, mode);
+          return Number.isNaN(want) ? 0xff : Math.round(Math.log2(want)) + 127;
+        }]);
+      }
+    }
+    const text = [
+      'module @m {',
+      `  func @main(%x: f32[${n}], %c: f8e8m0[256]) -> (${outs.map((_o, j) => `%y${j}: f8e8m0[${n}]`).join(', ')}, %v: f32[256]) {`,
+      ...outs.map(([attrs], j) => `    %y${j} = cast(%x) ${attrs} : f8e8m0[${n}]`),
+      '    %v = cast(%c) {to = f32} : f32[256]',
+      `    return ${outs.map((_o, j) => `%y${j}`).join(', ')}, %v`,
+      '  }',
+      '}',
+    ].join('\n');
+    const codes = Uint8Array.from({ length: 256 }, (_v, i) => i);
+    const got = await runRaw(compile(text, ''), [{ data: x, dims: [n] }, { data: codes, dims: [256] }]);
+    outs.forEach(([attrs, ref], j) => {
+      const g = got[j]!.data as Uint8Array;
+      for (let i = 0; i < n; i++) if (g[i] !== ref(x[i]!)) expect.fail(`${x[i]} -> f8e8m0 ${attrs}: got 0x${g[i]!.toString(16)}, want 0x${ref(x[i]!).toString(16)}`);
+    });
+    const v = got[outs.length]!.data as Float32Array;
+    for (let c = 0; c < 256; c++) expect([c, v[c]]).toEqual([c, c === 255 ? NaN : Math.fround(2 ** (c - 127))]);
+  });
 });
 
 function fromBits16(h: number): number {
@@ -119,7 +150,7 @@ function fromBits16(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-const DTS = ['f32', 'f64', 'f16', 'bf16', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'bool', 'i4', 'u4', 'i2', 'u2', ...F8, 'f4e2m1'];
+const DTS = ['f32', 'f64', 'f16', 'bf16', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'bool', 'i4', 'u4', 'i2', 'u2', ...F8, 'f4e2m1', 'f8e8m0'];
 const dims = fc.array(fc.constantFrom(1, 2, 3, 5, 7, 13), { minLength: 0, maxLength: 3 });
 
 /**

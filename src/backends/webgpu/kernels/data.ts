@@ -27,8 +27,8 @@ export const CAST_KERNEL: MapKernel = {
   reads: () => [0],
   value: (k, op, i) => {
     const from = op.operands[0]!.type.dtype, to = op.results[0]!.type.dtype;
-    // Cast's saturate attribute (float8 targets); cast_like's too.
-    const e = castExpr(k.operand(op, 0, i), from, to, intAttr(op, 'saturate', 1) !== 0);
+    // Cast's saturate (float8 targets) and round_mode (float8e8m0) attributes; cast_like's too.
+    const e = castExpr(k.operand(op, 0, i), from, to, intAttr(op, 'saturate', 1) !== 0, String(op.attrs.get('round_mode')?.value ?? 'up'));
     if (e === undefined) return k.fail(op, `cast from ${from} to ${to} is not supported by the webgpu backend`);
     return k.body.let('v', e);
   },
