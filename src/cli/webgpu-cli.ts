@@ -49,7 +49,8 @@ export async function cliDevice(): Promise<Awaited<ReturnType<typeof nodeDevice>
   try {
     return await nodeDevice();
   } catch (e) {
-    return fail('E501', `no WebGPU device: ${(e as Error).message}`, undefined,
+    const msg = (e as Error).message;
+    return fail('E501', `no WebGPU device: ${msg}`, undefined, msg.includes("'webgpu'") ? [] :
       ['on a machine without a GPU, install Debian\'s chromium (it ships the SwiftShader Vulkan driver) and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json']);
   }
 }

@@ -43,7 +43,12 @@ export async function nodeGpu(flags: readonly string[] = NODE_DAWN_FLAGS): Promi
   let gpu = instances.get(key);
   if (!gpu) {
     ensureXdgRuntimeDir();
-    const mod = (await import('webgpu')) as unknown as { create(f: string[]): GpuEntry; globals: object };
+    let mod: { create(f: string[]): GpuEntry; globals: object };
+    try {
+      mod = (await import('webgpu')) as unknown as typeof mod;
+    } catch (e) {
+      throw new Error(`tenth runtime: WebGPU in Node needs the npm package 'webgpu' (Dawn), an optional dependency of tenth that is not installed here: run \`npm install webgpu\` (${(e as Error).message.split('\n')[0]})`, { cause: e });
+    }
     Object.assign(globalThis, mod.globals);
     gpu = mod.create([...flags]);
     instances.set(key, gpu);
