@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
-import { fmtShape, rand } from './helpers.js';
+import { compileText, fmtShape, rand } from './helpers.js';
 import { checkAll, checkBindings, irModule, nagaFailures } from './kernel-check.js';
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -52,6 +52,14 @@ describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
       '%k = const {value = dense<3> : i64[1]} : i64[1]', '%v, %ix = top_k(%x, %k) {axis = -1} : (f32[4,3], i64[4,3])',
     ]);
     await checkAll(text, [rand([4, 70], 8)]);
+  });
+
+  it('top_k with an elementwise op on its values: one dispatch, the op in the epilogue', async () => {
+    const text = irModule('%x: f32[2,6]', [['a', 'f32[2,3]'], ['ix', 'i64[2,3]']], [
+      '%k = const {value = dense<3> : i64[1]} : i64[1]', '%a0, %ix = top_k(%x, %k) {axis = 1} : (f32[2,3], i64[2,3])', '%a = exp(%a0) : f32[2,3]',
+    ]);
+    await checkAll(text, [rand([2, 6], 9)]);
+    expect(compileText(text).manifest.kernels.map((kk) => kk.name)).toEqual(['000-top-k-exp']);
   });
 
   it('scatter_nd: every reduction, negative and repeated indices', async () => {

@@ -114,6 +114,14 @@ describe('webgpu seq kernels vs interpreter (fast-check)', () => {
     }
   }, 30_000);
 
+  it('elementwise ops after linear_attention and dft', async () => {
+    const text = irModule('%q: f32[1,3,8], %k: f32[1,3,4], %v: f32[1,3,4], %s: f32[1,8,2]', [['o', 'f32[1,3,8]'], ['st', 'f32[1,1,4,4]'], ['y', 'f32[1,8,2]']], [
+      '%o0, %st = linear_attention(%q, %k, %v) {kv_num_heads = 1, q_num_heads = 2, update_rule = "linear"} : (f32[1,3,8], f32[1,1,4,4])', '%o = tanh(%o0) : f32[1,3,8]',
+      '%ax = const {value = dense<1> : i64[]} : i64[]', '%y0 = dft(%s, none, %ax) : f32[1,8,2]', '%y = neg(%y0) : f32[1,8,2]',
+    ]);
+    await checkAll(text, [rand([1, 3, 8], 1), rand([1, 3, 4], 2), rand([1, 3, 4], 3), rand([1, 8, 2], 4)]);
+  });
+
   it('symbolic dims: one compile, run for several bindings', async () => {
     await checkBindings(irModule('%x: f32["B","S",8], %c: f32["B","S",2], %s: f32["B","S",2]', [['y', 'f32["B","S",8]']], [
       '%y = rotary_embedding(%x, %c, %s) {num_heads = 2} : f32["B","S",8]',

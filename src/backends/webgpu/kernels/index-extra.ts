@@ -110,7 +110,7 @@ function scatterNd(k: KernelCtx, op: Op, i: string): string {
     // Lands here when i lies in [off, off + inner) (u32 wraps below off).
     const r = b.let('r', `${i} - ${off}`);
     b.block(`if (${i} >= ${off} && ${r} < ${inner})`, () => {
-      const u = k.load(upd!, addU(mulU('t', inner), r));
+      const u = k.load(upd!, `min(${addU(mulU('t', inner), r)}, ${k.size(k.dims(upd!))} - 1u)`);
       const e = red === 'add' ? `${acc} + ${u}` : red === 'mul' ? `${acc} * ${u}` : red === 'max' ? `max(${acc}, ${u})` : red === 'min' ? `min(${acc}, ${u})` : u;
       b.line(`${acc} = ${e};`);
     });
