@@ -77,6 +77,32 @@ describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
       }), { numRuns: 12, seed: 72 });
   }, 30_000);
 
+  it('scatter_nd with constant indices: a box in row-major order (found by arithmetic), or shuffled (walked)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(1, 2, 3, 5), { minLength: 1, maxLength: 4 }), fc.nat(3), fc.constantFrom('none', 'add', 'max'), fc.boolean(), fc.integer(),
+      async (shape, k0, red, shuffle, seed) => {
+        const kk = 1 + (k0 % shape.length);
+        // A box inside the first kk dims: a random corner and size per axis.
+        const off = shape.slice(0, kk).map((d, j) => (seed >>> (3 * j)) % d);
+        const box = shape.slice(0, kk).map((d, j) => 1 + ((seed >>> (3 * j + 12)) % (d - off[j]!)));
+        const n = size(box);
+        const tuples = Array.from({ length: n }, (_v, q) => {
+          let rest = q;
+          const t = new Array<number>(kk);
+          for (let j = kk - 1; j >= 0; j--) { t[j] = off[j]! + (rest % box[j]!); rest = Math.floor(rest / box[j]!); }
+          return t.map((v, j) => (q % 2 === 1 ? v - shape[j]! : v)); // some negative, same element
+        });
+        if (shuffle) tuples.reverse();
+        const idx = `dense<[${tuples.flat().join(', ')}]> : i64[${n},${kk}]`;
+        const ud = [n, ...shape.slice(kk)];
+        const text = irModule(`%x: ${fmtShape(shape)}, %u: ${fmtShape(ud)}`, [['y', fmtShape(shape)]], [
+          `%i = const {value = ${idx}} : i64[${n},${kk}]`, `%y = scatter_nd(%x, %i, %u) {reduction = "${red}"} : ${fmtShape(shape)}`,
+        ]);
+        await checkAll(text, [rand(shape, seed), rand(ud, seed + 1)]);
+        const walks = compileText(text).shaders.some((sh) => sh.code.includes('for (var t'));
+        expect(walks).toBe(shuffle && n > 1);
+      }), { numRuns: 14, seed: 75 });
+  }, 30_000);
+
   it('gather_nd: batch_dims 0 and 1, negative indices', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(1, 2, 3, 5), { minLength: 2, maxLength: 3 }), fc.nat(1), fc.nat(2), fc.integer({ min: 1, max: 3 }), fc.integer(),
       async (shape, bd, k0, tuples, seed) => {

@@ -17,10 +17,13 @@
 //   element there are no write races, so repeated indices need no atomics and the result is
 //   deterministic: reductions combine every update (ONNX), and 'none' keeps the last one (the
 //   interpreter's choice; ONNX leaves duplicates undefined). scatter_nd is O(result × index
-//   tuples), fine for the small index tensors these ops see.
+//   tuples), fine for small index tensors, except for constant indices that list a box (the
+//   slice assignments exporters write as ScatterND): those are found by arithmetic, O(1).
 // - gather_nd: the result element reads data at its tuple's offset plus its place in the slice.
 
 import type { Op } from '../../../../ir/ir.js';
+import type { Tensor } from '../../../../ir/tensor.js';
+import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { addU, mulU, REG, u32 } from '../wgsl.js';
 
@@ -100,22 +103,74 @@ function scatterNd(k: KernelCtx, op: Op, i: string): string {
   const xd = k.dims(data!), id = k.dims(idx!);
   const kk = id[id.length - 1];
   if (typeof kk !== 'number' || kk > xd.length) k.fail(op, 'scatter_nd needs a constant last indices dim, at most the rank of data');
-  const xs = strides(k, xd);
   const inner = k.size(xd.slice(kk));
   const b = k.body;
   const acc = b.var('acc', REG[data!.type.dtype]!, k.load(data!, i));
+  const combine = (u: string): void => {
+    const e = red === 'add' ? `${acc} + ${u}` : red === 'mul' ? `${acc} * ${u}` : red === 'max' ? `max(${acc}, ${u})` : red === 'min' ? `min(${acc}, ${u})` : u;
+    b.line(`${acc} = ${e};`);
+  };
+  const updAt = (e: string): string => k.load(upd!, `min(${e}, ${k.size(k.dims(upd!))} - 1u)`);
+  const it = k.constant(idx!);
+  const box = it ? constantBox(it, xd, kk) : null;
+  if (box) {
+    // Constant indices that list a box in row-major order (a slice assignment, as exporters
+    // write `x[..., 0:2] = y`): the update of this element is found by arithmetic, O(1).
+    const c = coords(k, i, xd);
+    const rel = box.off.map((o, j) => b.let('rel', `${c[j]} - ${u32(o)}`));
+    let stride = 1;
+    const terms: string[] = [];
+    for (let j = kk - 1; j >= 0; j--) {
+      terms.unshift(mulU(rel[j]!, u32(stride)));
+      stride *= box.size[j]!;
+    }
+    const t = sum(terms);
+    // rel_j wraps to a huge u32 below the box, so one compare per axis.
+    b.block(`if (${rel.map((r, j) => `${r} < ${u32(box.size[j]!)}`).join(' && ')})`, () => combine(updAt(addU(mulU(`(${t})`, inner), inner === '1u' ? '0u' : `${i} % ${inner}`))));
+    return acc;
+  }
+  // Walk every index tuple, in order: O(tuples) per result element.
+  const xs = strides(k, xd);
   b.block(`for (var t = 0u; t < ${k.size(id.slice(0, -1))}; t++)`, () => {
     const off = b.let('off', sum(Array.from({ length: kk }, (_v, j) =>
       mulU(wrapIndex(k, k.load(idx!, addU(mulU('t', u32(kk)), u32(j))), k.dim(xd[j]!)), xs[j]!))));
     // Lands here when i lies in [off, off + inner) (u32 wraps below off).
     const r = b.let('r', `${i} - ${off}`);
-    b.block(`if (${i} >= ${off} && ${r} < ${inner})`, () => {
-      const u = k.load(upd!, `min(${addU(mulU('t', inner), r)}, ${k.size(k.dims(upd!))} - 1u)`);
-      const e = red === 'add' ? `${acc} + ${u}` : red === 'mul' ? `${acc} * ${u}` : red === 'max' ? `max(${acc}, ${u})` : red === 'min' ? `min(${acc}, ${u})` : u;
-      b.line(`${acc} = ${e};`);
-    });
+    b.block(`if (${i} >= ${off} && ${r} < ${inner})`, () => combine(updAt(addU(mulU('t', inner), r))));
   });
   return acc;
+}
+
+/**
+ * The box that constant scatter_nd indices list in row-major order (tuple t addresses off +
+ * unravel(t, size), negative indices wrapped), or null when they list anything else.
+ */
+function constantBox(t: Tensor, xd: readonly Dim[], kk: number): { off: number[]; size: number[] } | null {
+  const dims = xd.slice(0, kk);
+  if (!dims.every((d): d is number => typeof d === 'number')) return null;
+  const n = t.data.length / kk;
+  if (n === 0 || kk === 0) return null;
+  const at = (q: number, j: number): number => {
+    const v = Number(t.data[q * kk + j]);
+    return v < 0 ? v + (dims[j] as number) : v;
+  };
+  // Tuple 0 is the box's first corner.
+  const off = dims.map((_d, j) => at(0, j));
+  const size = dims.map((_d, j) => {
+    let hi = at(0, j);
+    for (let q = 1; q < n; q++) hi = Math.max(hi, at(q, j));
+    return hi - off[j]! + 1;
+  });
+  if (size.reduce((a, x) => a * x, 1) !== n || off.some((o, j) => o < 0 || o + size[j]! > (dims[j] as number))) return null;
+  // Tuple q must address off + its row-major position in the box.
+  for (let q = 0; q < n; q++) {
+    let rest = q;
+    for (let j = kk - 1; j >= 0; j--) {
+      if (at(q, j) !== off[j]! + (rest % size[j]!)) return null;
+      rest = Math.floor(rest / size[j]!);
+    }
+  }
+  return { off, size };
 }
 
 function gatherNd(k: KernelCtx, op: Op, i: string): string {
