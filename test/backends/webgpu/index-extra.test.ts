@@ -134,6 +134,14 @@ describe('webgpu index-extra kernels vs interpreter (fast-check)', () => {
       }), { numRuns: 12, seed: 74 });
   }, 30_000);
 
+  it('bool data moved by tensor_scatter and scatter_nd (reduction none)', async () => {
+    const b = (shape: number[], v: number[]) => tensorFrom('bool', shape, v);
+    await checkAll(irModule('%p: bool[1,4,2], %u: bool[1,2,2], %w: i64[1], %x: bool[3,2], %i: i64[2,1], %v: bool[2,2]', [['y', 'bool[1,4,2]'], ['z', 'bool[3,2]']], [
+      '%y = tensor_scatter(%p, %u, %w) {axis = 1} : bool[1,4,2]', '%z = scatter_nd(%x, %i, %v) : bool[3,2]',
+    ]), [b([1, 4, 2], [1, 0, 1, 1, 0, 0, 1, 0]), b([1, 2, 2], [0, 1, 1, 0]), tensorFrom('i64', [1], [1n]),
+      b([3, 2], [1, 0, 0, 1, 1, 1]), tensorFrom('i64', [2, 1], [2n, -3n]), b([2, 2], [0, 0, 1, 0])]);
+  });
+
   it('symbolic dims: one compile, run for several bindings', async () => {
     const i64 = (shape: number[], f: (j: number) => number) => tensorFrom('i64', shape, Array.from({ length: size(shape) }, (_v, j) => BigInt(f(j))));
     await checkBindings(irModule('%x: f32["N",6]', [['v', 'f32["N",2]'], ['ix', 'i64["N",2]']], [

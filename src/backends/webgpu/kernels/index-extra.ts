@@ -39,9 +39,10 @@ function needIntIndices(k: KernelCtx, op: Op, j: number): void {
   if (!v || REG[v.type.dtype] !== 'i32') k.fail(op, `${op.name}: indices must be i32 or i64 in the webgpu backend`);
 }
 
-function need32(k: KernelCtx, op: Op, dtype: string): void {
+/** A numeric register dtype (bool too where elements are only moved, not compared or combined). */
+function need32(k: KernelCtx, op: Op, dtype: string, boolOk = false): void {
   const r = REG[dtype];
-  if (r !== 'f32' && r !== 'i32' && r !== 'u32') k.fail(op, `${op.name} on ${dtype} is not supported by the webgpu backend`);
+  if (r !== 'f32' && r !== 'i32' && r !== 'u32' && !(boolOk && r === 'bool')) k.fail(op, `${op.name} on ${dtype} is not supported by the webgpu backend`);
 }
 
 function emitTopK(k: KernelCtx, op: Op): SpecialShader {
@@ -96,9 +97,9 @@ function emitTopK(k: KernelCtx, op: Op): SpecialShader {
 
 function scatterNd(k: KernelCtx, op: Op, i: string): string {
   const [data, idx, upd] = op.operands;
-  need32(k, op, data!.type.dtype);
-  needIntIndices(k, op, 1);
   const red = String(op.attrs.get('reduction')?.value ?? 'none');
+  need32(k, op, data!.type.dtype, red === 'none');
+  needIntIndices(k, op, 1);
   if (!['none', 'add', 'mul', 'max', 'min'].includes(red)) k.fail(op, `scatter_nd reduction '${red}' is not supported by the webgpu backend`);
   const xd = k.dims(data!), id = k.dims(idx!);
   const kk = id[id.length - 1];
@@ -195,7 +196,7 @@ function gatherNd(k: KernelCtx, op: Op, i: string): string {
 
 function tensorScatter(k: KernelCtx, op: Op, i: string): string {
   const [past, upd, wi] = op.operands;
-  need32(k, op, past!.type.dtype);
+  need32(k, op, past!.type.dtype, true);
   if (wi) needIntIndices(k, op, 2);
   const pd = k.dims(past!), ud = k.dims(upd!);
   const rank = pd.length;
