@@ -1,5 +1,5 @@
-// top_k, scatter_nd, gather_nd and tensor_scatter as map kernels (one result element per
-// invocation). Every index read from a tensor wraps once when negative (as ONNX says) and is then
+// top_k (a special kernel), scatter_nd, gather_nd and tensor_scatter (map kernels: one result
+// element per invocation). Every index read from a tensor wraps once when negative (as ONNX says) and is then
 // clamped into its dim, so a bad index reads or writes a wrong element of the right buffer, never
 // outside it (the interpreter reports such indices as errors instead).
 //
@@ -10,8 +10,9 @@
 //   both results (values through epi, indices through storeResult): each position exactly once.
 //   The count stops once it reaches k, so most elements of a long row cost about k·ln(n/k)
 //   compares and only the kept ones the whole row (the scan order below keeps this for sorted
-//   rows); the worst case (an order adversarial to the scan) is O(n²) per row. A workgroup sort would bound it by O(n log² n) for rows
-//   that fit workgroup memory. NaN is not ordered: WGSL compilers may assume comparisons see none.
+//   rows); the worst case (an order adversarial to the scan) is O(n²) per row. A workgroup sort
+//   would bound it by O(n log² n) for rows that fit workgroup memory. NaN is not ordered: WGSL
+//   compilers may assume comparisons see none.
 // - scatter_nd, tensor_scatter: each result element starts from data and walks the updates that
 //   could land on it, in update order, combining those that do. With one invocation per result
 //   element there are no write races, so repeated indices need no atomics and the result is
