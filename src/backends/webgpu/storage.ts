@@ -180,6 +180,30 @@ export const DTYPE_HELPERS: Readonly<Record<string, string>> = {
   let odd = n - 2.0f * floor(n * 0.5f) == 1.0f;
   return n + select(0.0f, 1.0f, fr > 0.5f || (fr == 0.5f && odd));
 }`,
+  // a / b rounded to nearest as the reference divides (WGSL's division may be 2.5 ulp off, which
+  // moves quantisation ties): the residual a - q*b exactly by Dekker's product (WGSL's +, - and *
+  // round correctly), then one correction step.
+  div_rn_f32: `fn div_rn_f32(a: f32, b: f32) -> f32 {
+  let q = a / b;
+  let aq = abs(q);
+  if (!(aq > 1e-30f && aq < 1e30f) || abs(b) > 1e30f || abs(b) < 1e-30f) { return q; }
+  let p = q * b;
+  let qs = 4097.0f * q;
+  let qh = qs - (qs - q);
+  let ql = q - qh;
+  let bs = 4097.0f * b;
+  let bh = bs - (bs - b);
+  let bl = b - bh;
+  let e = ((qh * bh - p) + qh * bl + ql * bh) + ql * bl;
+  return q + ((a - p) - e) / b;
+}`,
+  // Both halves convert exactly and the f32 sum rounds once, to nearest even.
+  u32_to_f32: `fn u32_to_f32(v: u32) -> f32 {
+  return f32(v & 0xffff0000u) + f32(v & 0xffffu);
+}`,
+  i32_to_f32: `fn i32_to_f32(v: i32) -> f32 {
+  return f32(v & (-65536i)) + f32(v & 65535i);
+}`,
   // ONNX casts float to integer by truncating and wrapping to the width (NaN and ±inf give 0);
   // i32(x) would clamp. |x| >= 2^24 is a multiple of its ulp, so |x| mod 2^32 is exact in f32.
   wrap_f32_u32: `fn wrap_f32_u32(x: f32) -> u32 {
@@ -205,13 +229,16 @@ export function castExpr(e: string, from: string, to: string, saturate: boolean,
   const one = tr === 'f32' ? '1f' : tr === 'i32' ? '1i' : '1u';
   const zero = tr === 'f32' ? '0f' : tr === 'i32' ? '0i' : '0u';
   if (fr === 'bool') return `select(${zero}, ${one}, ${e})`;
-  if (to === 'f8e8m0') return e8m0(fr === 'f32' ? e : `f32(${e})`, saturate, roundMode);
-  if (tr === 'f32') return narrow(fr === 'f32' ? e : `f32(${e})`, to, saturate);
+  // 32-bit integers beyond 2^24 round to nearest even (WGSL's f32() may pick either neighbour).
+  const wide = ['i32', 'u32', 'i64', 'u64'].includes(from);
+  const asF32 = fr === 'f32' ? e : wide ? `${fr}_to_f32(${e})` : `f32(${e})`;
+  if (to === 'f8e8m0') return e8m0(asF32, saturate, roundMode);
+  if (tr === 'f32') return narrow(asF32, to, saturate);
   // Integer targets: the register's 32 bits, then the target's width.
   if (fr === 'f32') {
-    // i64 keeps WGSL's conversion, which clamps to the i32 register: wrapping 32 bits would turn
-    // 2^31..2^32 negative, where the i64 is positive.
-    if (to === 'i64') return `${tr}(${e})`;
+    // i64 clamps to the i32 register (wrapping 32 bits would turn 2^31..2^32 negative, where the
+    // i64 is positive); NaN and inf give 0.
+    if (to === 'i64') return `select(0i, i32(${e}), (bitcast<u32>(${e}) & 0x7f800000u) != 0x7f800000u)`;
     const w = `wrap_f32_u32(${e})`;
     return narrow(tr === 'i32' ? `bitcast<i32>(${w})` : w, to);
   }

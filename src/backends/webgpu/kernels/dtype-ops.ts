@@ -90,7 +90,7 @@ const fl = (n: number): string => `${n}.0f`;
 function toInt(q: string, z: string, dt: string): string {
   const [lo, hi] = INT_RANGE[dt]!;
   const v = `clamp(round_even_f32(${q}) + ${z}, ${fl(lo)}, ${fl(hi)})`;
-  return `${REG[dt]}(select(${v}, 0.0f, ${q} != ${q}))`;
+  return `${REG[dt]}(select(${v}, 0.0f, (bitcast<u32>(${q}) & 0x7fffffffu) > 0x7f800000u))`;
 }
 
 /** The float dtype the quotient is rounded to: the wider of x and the scale, or `precision`. */
@@ -112,11 +112,14 @@ const QUANTIZE_KERNEL: MapKernel = {
     const si = scaleIndex(k, op, i);
     const prec = precision(op);
     const r = (e: string): string => (prec === 'f32' ? e : narrow(e, prec, false));
-    const q = k.body.let('q', r(`${r(k.operand(op, 0, i))} / ${r(param(k, op, 1, si))}`));
+    const q = k.body.let('q', r(`div_rn_f32(${r(k.operand(op, 0, i))}, ${r(param(k, op, 1, si))})`));
     const z = zp ? `f32(${param(k, op, 2, si)})` : '0.0f';
     if (INT_RANGE[dt]) return k.body.let('v', toInt(q, z, dt));
-    // float8 / float4 targets: round with the saturate attribute (float4 always saturates).
-    return k.body.let('v', narrow(`${q} + ${z}`, dt, intAttr(op, 'saturate', 1) !== 0));
+    // float8 / float4 targets: round with the saturate attribute (float4 always saturates; the
+    // reference's encoder gives NaN float4's largest code, 6, where Cast gives 0).
+    const y = k.body.let('qz', `${q} + ${z}`);
+    const v = narrow(y, dt, intAttr(op, 'saturate', 1) !== 0);
+    return k.body.let('v', dt === 'f4e2m1' ? `select(${v}, 6.0f, (bitcast<u32>(${y}) & 0x7fffffffu) > 0x7f800000u)` : v);
   },
 };
 
@@ -155,15 +158,15 @@ const DYNAMIC_QUANTIZE_KERNEL: SpecialKernel = {
       b.line('if (lid < s) { dq_lo[lid] = min(dq_lo[lid], dq_lo[lid + s]); dq_hi[lid] = max(dq_hi[lid], dq_hi[lid + s]); }');
       b.line('workgroupBarrier();');
     });
-    const scale = b.let('scale', '(dq_hi[0] - dq_lo[0]) / 255.0f');
-    const zp = b.let('zp', `select(clamp(round_even_f32(0.0f - dq_lo[0] / ${scale}), 0.0f, 255.0f), 0.0f, ${scale} == 0.0f)`);
+    const scale = b.let('scale', 'div_rn_f32(dq_hi[0] - dq_lo[0], 255.0f)');
+    const zp = b.let('zp', `select(clamp(round_even_f32(0.0f - div_rn_f32(dq_lo[0], ${scale})), 0.0f, 255.0f), 0.0f, ${scale} == 0.0f)`);
     b.line(`let i = (wid.x + wid.y * nwg.x) * ${DQ_WG}u + lid;`);
     b.block('if (i == 0u)', () => {
       k.storeResult(op, 1, '0u', scale);
       k.storeResult(op, 2, '0u', `u32(${zp})`);
     });
     b.block(`if (i < ${n})`, () => {
-      const q = b.let('q', `clamp(round_even_f32(${k.load(x, 'i')} / ${scale}) + ${zp}, 0.0f, 255.0f)`);
+      const q = b.let('q', `clamp(round_even_f32(div_rn_f32(${k.load(x, 'i')}, ${scale})) + ${zp}, 0.0f, 255.0f)`);
       b.line(`epi(i, u32(select(${q}, ${zp}, ${scale} == 0.0f)));`);
     });
     return {
@@ -225,7 +228,7 @@ const QLINEAR_MATMUL_KERNEL: MapKernel = {
     const sd = op.operands[1]!.type.dtype;
     const r = (e: string): string => (sd === 'f32' || sd === 'f64' ? e : narrow(e, sd, false));
     const per = (j: number, idx: string): string => param(k, op, j, k.size(k.dims(op.operands[j]!)) === '1u' ? '0u' : idx);
-    const mult = k.body.let('mult', r(`${r(`${per(1, m)} * ${per(4, n)}`)} / ${param(k, op, 6, '0u')}`));
+    const mult = k.body.let('mult', r(`div_rn_f32(${r(`${per(1, m)} * ${per(4, n)}`)}, ${param(k, op, 6, '0u')})`));
     const z = op.operands[7] ? `f32(${param(k, op, 7, '0u')})` : '0.0f';
     return k.body.let('v', toInt(`(f32(${acc}) * ${mult})`, z, dt));
   },
