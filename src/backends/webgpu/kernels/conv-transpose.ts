@@ -76,9 +76,10 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
           b.line(`${rem} = ${rem} / ${u32(ks[a]!)};`);
           const t = b.let('t', `i32(${c[a + 2]}) + ${pb[a]}i - i32(${ka}) * ${dil[a]}i`);
           const ia = b.let('ia', `${t} / ${st[a]}i`);
-          const n = typeof inSp[a] === 'number' ? `${inSp[a]}i` : `i32(${k.dim(inSp[a]!)})`;
+          const da = inSp[a]!;
+          const n = typeof da === 'number' ? `${da}i` : `i32(${k.dim(da)})`;
           b.line(`${ok} = ${ok} && ${t} >= 0i && ${t} % ${st[a]}i == 0i && ${ia} < ${n};`);
-          b.line(`${off} = ${off} + u32(clamp(${ia}, 0i, ${typeof inSp[a] === 'number' ? `${inSp[a] - 1}i` : `${n} - 1i`})) * ${xs[a + 2]};`);
+          b.line(`${off} = ${off} + u32(clamp(${ia}, 0i, ${typeof da === 'number' ? `${da - 1}i` : `${n} - 1i`})) * ${xs[a + 2]};`);
         }
         const wi = b.let('wi', `(${cg} * ${u32(Mg)} + ${mm}) * ${u32(K)} + kk`);
         b.block(`if (${ok})`, () => {
