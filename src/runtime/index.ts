@@ -120,6 +120,25 @@ export function pickModule(manifest: RuntimeManifest, simd: SimdVariant = 'auto'
   return found.file;
 }
 
+// A kernel's index check (src/backends/wasm/kernels/index-check.ts) records the failing site,
+// index and size in these exported globals before it traps; each site's text is the name of an
+// export `tenth-index-site:<id>:<text>`.
+interface WasmGlobal { value: number | bigint }
+const INDEX_SITE_PREFIX = 'tenth-index-site:';
+
+/** The error for a trap from an index check (and the record cleared), or undefined for another trap. */
+function indexError(exports: Record<string, unknown>): Error | undefined {
+  const site = exports['tenth_index_site'] as WasmGlobal | undefined;
+  if (!site || !site.value) return undefined;
+  const id = Number(site.value);
+  site.value = 0;
+  const value = (exports['tenth_index_value'] as WasmGlobal).value;
+  const size = Number((exports['tenth_index_size'] as WasmGlobal).value);
+  const prefix = `${INDEX_SITE_PREFIX}${id}:`;
+  const text = Object.keys(exports).find((n) => n.startsWith(prefix))?.slice(prefix.length) ?? `index check ${id}`;
+  return new Error(`tenth runtime: ${text}: index ${value} is out of range for a dim of size ${size} (valid: ${-size} to ${size - 1})`);
+}
+
 /** Load a compiled folder (a path in Node/Deno, or a URL). */
 export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): Promise<CompiledModel> {
   const base = String(dir);
@@ -195,9 +214,19 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
     return { bind, plan };
   }
 
+  /** Run kernels; a trap from a failed index check (kernels/index-check.ts) becomes a message naming the op. */
+  function guarded(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      const err = indexError(instance.exports);
+      throw err ?? e;
+    }
+  }
+
   async function run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
     const { bind, plan } = prepare(inputs);
-    runAll();
+    guarded(runAll);
     const out: Record<string, RunTensor> = {};
     const mem = memory.buffer;
     for (const o of manifest.outputs) {
@@ -221,7 +250,7 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
       const f = instance.exports[name] as (() => void) | undefined;
       if (!f) throw new Error(`tenth runtime: kernel ${name} is not exported`);
       const t0 = now();
-      for (let r = 0; r < repeats; r++) f();
+      for (let r = 0; r < repeats; r++) guarded(f);
       return { kernel: name, ms: (now() - t0) / repeats };
     });
     // Kernels are timed one by one on the main thread (a threaded module's split for one thread).

@@ -8,6 +8,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
 import { sliceDims } from '../../../../ir/ops/shape-slice.js';
+import { checkIndex } from './index-check.js';
 import { UNKNOWN_DIM } from '../../../../ir/types.js';
 
 const LOAD: Readonly<Record<number, [string, string]>> = { 1: ['i32.load8_u', 'i32.store8'], 2: ['i32.load16_u', 'i32.store16'], 4: ['i32.load', 'i32.store'], 8: ['i64.load', 'i64.store'] };
@@ -129,10 +130,21 @@ function emitGather(k: KernelCtx, op: Op): void {
   const nIdx = k.size(id);
   em.comment(`gather axis=${axis}`);
   const j = em.local('j', 'i32');
+  // An index outside [-K, K) is an error (ONNX; the interpreter raises): checked before the copy,
+  // on the full i64 so that 2^32 + 1 does not wrap to a valid row.
+  const raw = em.local('raw', ie === 8 ? 'i64' : 'i32');
   em.loop('outer', k.size(dd.slice(0, axis)), (o) => em.loop('q', nIdx, (q) => {
-    const load = ie === 8 ? `(i32.wrap_i64 (i64.load ${addr(k.ptr(idx!), q, 8)}))` : `(i32.load ${addr(k.ptr(idx!), q, 4)})`;
-    em.set(j, load);
-    em.when(`(i32.lt_s ${get(j)} (i32.const 0))`, () => em.set(j, add(get(j), K)));
+    if (ie === 8) {
+      const w = em.local('w', 'i64');
+      em.set(raw, `(i64.load ${addr(k.ptr(idx!), q, 8)})`);
+      em.set(w, `(select (i64.add ${get(raw)} (i64.extend_i32_u ${K})) ${get(raw)} (i64.lt_s ${get(raw)} (i64.const 0)))`);
+      checkIndex(k, op, get(w), K, get(raw), true);
+      em.set(j, `(i32.wrap_i64 ${get(w)})`);
+    } else {
+      em.set(raw, `(i32.load ${addr(k.ptr(idx!), q, 4)})`);
+      em.set(j, `(select ${add(get(raw), K)} ${get(raw)} (i32.lt_s ${get(raw)} (i32.const 0)))`);
+      checkIndex(k, op, get(j), K, `(i64.extend_i32_s ${get(raw)})`, false);
+    }
     const dst = add(k.ptr(y), mul(add(mul(o, nIdx), q), inner));
     const src = add(k.ptr(data!), mul(add(mul(o, K), get(j)), inner));
     em.line(`(memory.copy ${dst} ${src} ${inner})`);

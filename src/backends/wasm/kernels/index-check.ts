@@ -1,0 +1,58 @@
+// Run-time bounds check of index operands (Gather's indices). ONNX makes an index outside [-n, n)
+// an error, the interpreter raises, and a kernel that used it would read outside its data buffer
+// (a trap with an unhelpful "memory access out of bounds", or silently another tensor's bytes).
+// A failed check calls one module-level function that records the site, the index and the size in
+// exported globals, then traps; the runtime (src/runtime/index.ts, which imports nothing of the
+// compiler and so repeats the names below) reads them and raises `tenth runtime: ...` naming the op.
+// A site's description travels as the name of one more export of the site global
+// (`tenth-index-site:<id>:<text>`), so the manifest needs no new field.
+
+import type { Op } from '../../../../ir/ir.js';
+import { formatLoc } from '../../../../ir/location.js';
+import type { KernelCtx } from '../kernel-api.js';
+
+export const INDEX_SITE_PREFIX = 'tenth-index-site:';
+
+const RECORD = `(global $tenth_index_site (export "tenth_index_site") (mut i32) (i32.const 0))
+(global $tenth_index_value (export "tenth_index_value") (mut i64) (i64.const 0))
+(global $tenth_index_size (export "tenth_index_size") (mut i32) (i32.const 0))
+(func $tenth_index_error (param $site i32) (param $value i64) (param $size i32)
+  (global.set $tenth_index_site (local.get $site))
+  (global.set $tenth_index_value (local.get $value))
+  (global.set $tenth_index_size (local.get $size))
+  unreachable)`;
+
+/** FNV-1a, 31 bits: a site id that depends only on the site's text (deterministic output). */
+function siteId(text: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(text)) h = Math.imul(h ^ b, 0x01000193);
+  return (h >>> 1) || 1;
+}
+
+/** A WAT string literal: printable ASCII as is, every other byte (UTF-8) as \hh. */
+function watString(text: string): string {
+  let out = '';
+  for (const b of new TextEncoder().encode(text)) {
+    out += b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b.toString(16).padStart(2, '0')}`;
+  }
+  return `"${out}"`;
+}
+
+/** How the runtime names `op` in its message: `gather %y at model.onnx: node "/word/Gather"`. */
+export function siteText(op: Op): string {
+  const r = op.results[0];
+  return `${op.name}${r ? ` %${r.name}` : ''}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
+}
+
+/**
+ * Emit: trap with the site recorded unless 0 <= `index` < `size` (unsigned compare: one per index).
+ * `index` is the index after adding the size to a negative one, `raw` the i64 value as given.
+ */
+export function checkIndex(k: KernelCtx, op: Op, index: string, size: string, raw: string, wide: boolean): void {
+  const text = siteText(op);
+  const id = siteId(text);
+  const fn = k.moduleFunc('tenth_index_error', RECORD);
+  k.moduleFunc(`tenth_index_site_${id}`, `(export ${watString(`${INDEX_SITE_PREFIX}${id}:${text}`)} (global $tenth_index_site))`);
+  const outside = wide ? `(i64.ge_u ${index} (i64.extend_i32_u ${size}))` : `(i32.ge_u ${index} ${size})`;
+  k.em.when(outside, () => k.em.line(`(call ${fn} (i32.const ${id}) ${raw} ${size})`));
+}
