@@ -46,10 +46,24 @@ options:
   --threads N       with --target wasm: tenth's threaded module on N threads, and onnxruntime-web
                     with env.wasm.numThreads = N (default 1); the latency table gets a threads column
   --sizes LIST      webgpu MatMul sizes M=N=K (default 256,1024 on SwiftShader, 1024,4096 on a GPU)
+  --f16             with --target webgpu: tenth's models compiled with f16 weights (needs shader-f16)
+  --subgroups       with --target webgpu: tenth's models compiled with subgroup reductions
+  --parts LIST      which parts to run, of figures,models,matmul (default all; models and matmul
+                    are the latency and kernel timings of --target wasm/webgpu); the GPU pack
+                    (test/bench/gpu/) runs one part per process
   --models DIR      model folder (default ../shared/models beside the repository)
   --filter REGEX    only models whose folder name matches
   -h, --help        show this help
+
+environment: TENTH_BENCH_QUICK=1 times each model only 3 runs per side after 1 warm-up (a smoke
+test of the harness, not figures); TENTH_DAWN_FLAGS replaces the Dawn instance flags
+(test/bench/webgpu-models.ts dawnFlags); TENTH_BENCH_FAST_EXIT=1 ends the process right after the
+report, by SIGKILL, with 'bench: exit status N' as the last line of stderr (test/bench/gpu/run.sh).
 `;
+
+const PARTS = ['figures', 'models', 'matmul'] as const;
+type Part = (typeof PARTS)[number];
+const QUICK_LATENCY = { minRuns: 3, maxRuns: 3, budgetMs: 0, minWarmup: 1, warmupMs: 0 };
 
 class UsageError extends Error {}
 
@@ -63,6 +77,8 @@ interface BenchArgs {
   filter: RegExp | undefined;
   threads: number;
   sizes: number[] | undefined;
+  parts: ReadonlySet<Part>;
+  variant: { f16: boolean; subgroups: boolean };
 }
 
 function readArgs(argv: string[]): BenchArgs | 'help' {
@@ -82,6 +98,9 @@ function readArgs(argv: string[]): BenchArgs | 'help' {
         filter: { type: 'string' },
         threads: { type: 'string' },
         sizes: { type: 'string' },
+        parts: { type: 'string' },
+        f16: { type: 'boolean' },
+        subgroups: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -105,8 +124,14 @@ function readArgs(argv: string[]): BenchArgs | 'help' {
   }
   const sizes = values.sizes?.split(',').map(Number);
   if (sizes && !sizes.every((n) => Number.isInteger(n) && n > 0)) throw new UsageError(`--sizes expects positive integers separated by commas, got '${values.sizes}'`);
+  const parts = values.parts?.split(',') ?? [...PARTS];
+  const badPart = parts.find((p) => !(PARTS as readonly string[]).includes(p));
+  if (badPart !== undefined || parts.length === 0) throw new UsageError(`--parts expects some of ${PARTS.join(',')}, got '${values.parts}'`);
+  if ((values.f16 || values.subgroups) && target !== 'webgpu') throw new UsageError(`--${values.f16 ? 'f16' : 'subgroups'} applies to --target webgpu only`);
   return {
     sizes,
+    parts: new Set(parts as Part[]),
+    variant: { f16: values.f16 ?? false, subgroups: values.subgroups ?? false },
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     runs,
@@ -176,42 +201,44 @@ async function main(argv: string[]): Promise<number> {
     if (status !== undefined) return status;
   }
   const reports: ModelReport[] = [];
-  for (const n of names) {
+  for (const n of a.parts.has('figures') ? names : []) {
     process.stderr.write(`bench: ${n}\n`);
     reports.push(await benchModel(n, a));
   }
+  const quick = process.env['TENTH_BENCH_QUICK'] === '1';
+  const runModels = a.parts.has('models'), runMatmul = a.parts.has('matmul');
   const ctx = { pipeline: a.pipeline, target: a.target, machine: machine(), verbose: a.verbose };
   // --target wasm: median latency of each compiled model against onnxruntime-web, interleaved (wasm-models.ts).
-  const wasmModels = a.target === 'wasm' ? await import('./wasm-models.js') : undefined;
+  const wasmModels = a.target === 'wasm' && runModels ? await import('./wasm-models.js') : undefined;
   const latency = wasmModels
-    ? await wasmModels.benchModelsLatency(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth wasm vs onnxruntime-web)\n`), { ...wasmModels.DEFAULT_LATENCY, threads: a.threads })
+    ? await wasmModels.benchModelsLatency(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth wasm vs onnxruntime-web)\n`), { ...(quick ? QUICK_LATENCY : wasmModels.DEFAULT_LATENCY), threads: a.threads })
     : undefined;
   // --target wasm also times the GEMM micro-kernel against this machine's multiply-add peak (wasm-gemm.ts).
-  const gemm = a.target === 'wasm'
+  const gemm = a.target === 'wasm' && runMatmul
     ? await import('./wasm-gemm.js').then((g) => g.runWasmGemmBench({ sizes: g.DEFAULT_SIZES, runs: a.runs, gemm: {}, sweep: false }))
     : undefined;
   // --target webgpu: model latency against onnxruntime-web WebGPU on one Dawn device, and MatMul GFLOP/s.
   const gpuModels = a.target === 'webgpu' ? await import('./webgpu-models.js') : undefined;
-  const gpuLatency = gpuModels
-    ? await gpuModels.benchWebGpuModels(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth webgpu vs onnxruntime-web webgpu)\n`))
+  const gpuLatency = gpuModels && runModels
+    ? await gpuModels.benchWebGpuModels(a.modelsDir, names, (n) => process.stderr.write(`bench: ${n} latency (tenth webgpu vs onnxruntime-web webgpu)\n`), quick ? QUICK_LATENCY : undefined, a.variant)
     : undefined;
-  const gpuMatmul = a.target === 'webgpu'
+  const gpuMatmul = a.target === 'webgpu' && runMatmul
     ? await import('./webgpu-matmul.js').then((g) => g.runWebGpuMatmulBench({ sizes: a.sizes, runs: a.runs }))
     : undefined;
   const adapter = gpuModels ? gpuModels.adapterName((await gpuModels.benchGpu()).adapter) : undefined;
   if (a.json) {
-    const j = jsonReport(reports, ctx);
+    const j = a.parts.has('figures') ? jsonReport(reports, ctx) : '{}';
     const extra = {
       ...(latency && { wasmModels: wasmModels!.jsonModelLatency(latency) }), ...(gemm && { wasmGemm: gemm }),
-      ...(gpuLatency && { adapter, webgpuModels: (await import('./wasm-models.js')).jsonModelLatency(gpuLatency) }), ...(gpuMatmul && { webgpuMatmul: gpuMatmul }),
+      ...(gpuModels && { adapter }), ...(gpuLatency && { webgpuVariant: a.variant, webgpuModels: (await import('./wasm-models.js')).jsonModelLatency(gpuLatency) }), ...(gpuMatmul && { webgpuMatmul: gpuMatmul }),
     };
-    process.stdout.write(latency || gemm || gpuLatency ? JSON.stringify({ ...JSON.parse(j), ...extra }, null, 2) + '\n' : j);
+    process.stdout.write(latency || gemm || gpuLatency || gpuMatmul ? JSON.stringify({ ...JSON.parse(j), ...extra }, null, 2) + '\n' : j);
   } else {
     if (adapter) process.stdout.write(`adapter: ${adapter}\n\n`);
-    process.stdout.write(formatReport(reports, ctx));
+    if (a.parts.has('figures')) process.stdout.write(formatReport(reports, ctx));
     if (latency) process.stdout.write('\n' + wasmModels!.formatModelLatency(latency));
     if (gemm) process.stdout.write('\n' + (await import('./wasm-gemm.js')).formatWasmGemmBench(gemm));
-    if (gpuLatency) process.stdout.write('\n' + gpuModels!.formatWebGpuModels(gpuLatency, adapter!));
+    if (gpuLatency) process.stdout.write('\n' + gpuModels!.formatWebGpuModels(gpuLatency, adapter!, a.variant));
     if (gpuMatmul) process.stdout.write('\n' + (await import('./webgpu-matmul.js')).formatWebGpuMatmul(gpuMatmul));
   }
   const latencyOk = (await import('./wasm-models.js')).latencyOk;
@@ -219,4 +246,11 @@ async function main(argv: string[]): Promise<number> {
     (gpuLatency?.every(latencyOk) ?? true) && (gpuMatmul?.ok ?? true) ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const status = await main(process.argv.slice(2));
+process.exitCode = status;
+if (process.env['TENTH_BENCH_FAST_EXIT'] === '1') {
+  // Node does not exit before V8 has finished compiling onnxruntime-web's hot wasm functions in the
+  // background (over a minute on these shared 2-core machines). The GPU pack's run.sh does not wait
+  // for that: the status goes to stderr and the process ends at once, by SIGKILL.
+  process.stdout.write('', () => process.stderr.write(`bench: exit status ${status}\n`, () => process.kill(process.pid, 'SIGKILL')));
+}

@@ -60,16 +60,27 @@ export interface AdapterInfo {
 export const adapterName = (a: AdapterInfo): string => a.description || [a.vendor, a.architecture, a.device].filter((s) => s).join(' ') || 'unknown adapter';
 export const isSwiftShader = (a: AdapterInfo): boolean => /swiftshader/i.test(`${a.vendor} ${a.architecture} ${a.description}`);
 
+/**
+ * Dawn instance flags: TENTH_DAWN_FLAGS (whitespace-separated, e.g. `backend=vulkan
+ * enable-dawn-features=a,b`) where set, else the runtime's NODE_DAWN_FLAGS. The GPU pack's run.sh
+ * (test/bench/gpu/) sets it for the real GPU: Vulkan backend, precise timestamps, f16 on NVIDIA.
+ */
+export function dawnFlags(env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  const f = env['TENTH_DAWN_FLAGS']?.split(/\s+/).filter((x) => x) ?? [];
+  return f.length > 0 ? f : NODE_DAWN_FLAGS;
+}
+
 interface Gpu { device: WebGpuDevice; adapter: AdapterInfo }
 let gpu: Promise<Gpu> | undefined;
 
 /** The bench's one Dawn device (tenth and ORT share it) and its adapter's info. */
 export function benchGpu(): Promise<Gpu> {
   gpu ??= (async () => {
-    const g = await nodeGpu(NODE_DAWN_FLAGS);
+    const flags = dawnFlags();
+    const g = await nodeGpu(flags);
     const adapter = (await g.requestAdapter()) as unknown as { info?: Partial<AdapterInfo> } | null;
     const info = adapter?.info ?? {};
-    const device = await nodeDevice(NODE_DAWN_FLAGS);
+    const device = await nodeDevice(flags);
     const nav = ((globalThis as { navigator?: object }).navigator ??= {});
     Object.defineProperty(nav, 'gpu', { value: g, configurable: true });
     const { globals } = (await import('webgpu')) as unknown as { globals: { GPUQueue: { prototype: { writeBuffer: WriteBuffer } } } };
@@ -157,8 +168,12 @@ async function measure(run: Record<Side, () => Promise<unknown>>, cfg: LatencyCo
   return times;
 }
 
+/** tenth's compile variants (`tenth compile --f16 / --subgroups`); ORT runs as always. */
+export interface GpuVariant { readonly f16?: boolean; readonly subgroups?: boolean }
+export const variantName = (v: GpuVariant): string => [v.f16 && 'f16 weights', v.subgroups && 'subgroups'].filter((x) => x).join(', ');
+
 /** Compile with tenth, open with ORT (WebGPU EP), check both once, then time them interleaved. */
-export async function benchWebGpuModel(name: string, modelDir: string, cfg: LatencyConfig = DEFAULT_LATENCY): Promise<ModelLatency> {
+export async function benchWebGpuModel(name: string, modelDir: string, cfg: LatencyConfig = DEFAULT_LATENCY, variant: GpuVariant = {}): Promise<ModelLatency> {
   const path = join(modelDir, 'model.onnx');
   const data = listDataSets(modelDir)[0];
   if (data === undefined) return { model: name, bindings: '', tenthError: 'no test_data_set_0', ortError: 'no test_data_set_0' };
@@ -179,7 +194,7 @@ export async function benchWebGpuModel(name: string, modelDir: string, cfg: Late
   let tenthError: string | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'tenth-bench-webgpu-'));
   try {
-    writeWebGpuArtifact(join(dir, name), compileWebGpu(module));
+    writeWebGpuArtifact(join(dir, name), compileWebGpu(module, { f16: variant.f16 === true, subgroups: variant.subgroups === true }));
     const m = await loadCompiledWebGpu(join(dir, name), { device });
     // By position: manifest inputs/outputs are the main function's arguments/results in order.
     const feeds: Record<string, RunTensor> = Object.fromEntries(m.manifest.inputs.map((inp, k) => [inp.name, { data: inputs[k]!.tensor.data as TypedArray, dims: inputs[k]!.tensor.shape }]));
@@ -236,12 +251,12 @@ export async function benchWebGpuModel(name: string, modelDir: string, cfg: Late
 }
 
 /** Every model in turn; a model that cannot be read gets an error row. */
-export async function benchWebGpuModels(modelsDir: string, names: readonly string[], onModel: (name: string) => void = () => {}, cfg: LatencyConfig = DEFAULT_LATENCY): Promise<ModelLatency[]> {
+export async function benchWebGpuModels(modelsDir: string, names: readonly string[], onModel: (name: string) => void = () => {}, cfg: LatencyConfig = DEFAULT_LATENCY, variant: GpuVariant = {}): Promise<ModelLatency[]> {
   const rows: ModelLatency[] = [];
   for (const n of names) {
     onModel(n);
     try {
-      rows.push(await benchWebGpuModel(n, join(modelsDir, n), cfg));
+      rows.push(await benchWebGpuModel(n, join(modelsDir, n), cfg, variant));
     } catch (e) {
       rows.push({ model: n, bindings: '', tenthError: describe(e), ortError: 'not run' });
     }
@@ -258,9 +273,10 @@ export const formatMs = (x: number | undefined): string => (x === undefined ? '-
 export const formatRatio = (m: ModelLatency['mark']): string => (m ? `${m.ratio.toFixed(2)} ${mark(m.pass)}` : '-');
 
 /** The latency table, headed by the adapter, with a goal line and each side's errors below it. */
-export function formatWebGpuModels(rows: readonly ModelLatency[], adapter: string): string {
+export function formatWebGpuModels(rows: readonly ModelLatency[], adapter: string, variant: GpuVariant = {}): string {
   const out: string[] = [];
-  out.push(`WebGPU model latency on ${adapter} (Dawn): tenth (compiled, runtime loadCompiledWebGpu + run) vs onnxruntime-web 1.30.0 WebGPU,`);
+  const v = variantName(variant);
+  out.push(`WebGPU model latency on ${adapter} (Dawn): tenth (compiled${v ? ` with ${v}` : ''}, runtime loadCompiledWebGpu + run) vs onnxruntime-web 1.30.0 WebGPU,`);
   out.push(`same device, CPU tensors in and out, interleaved, median ms after warm-up, inputs of test_data_set_0; results: max abs error vs expected (rtol 1e-3, atol 1e-5)`);
   out.push('');
   const header = ['model', 'inputs', 'runs', 'tenth ms', 'ORT ms', 'tenth/ORT', `aim ${LATENCY_AIM}`, 'tenth results', 'ORT results'];
