@@ -120,10 +120,10 @@ describe('webgpu integer matmul and conv vs interpreter (fast-check)', () => {
       }), { numRuns: 25, seed: 8 });
   }, 60_000);
 
-  it('conv_integer: 1-D to 3-D, groups, strides, pads, dilations, per-channel w_zero_point', async () => {
+  it('conv_integer / qlinear_conv: 1-D to 3-D, groups, strides, pads, dilations, per-channel w_zero_point, bias', async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2), fc.constantFrom(0, 1),
-      fc.constantFrom(1, 2), fc.boolean(), fc.constantFrom('u8', 'i8'), fc.integer(),
-      async (r, g, cg, mg, st, pad, dl, perCh, dt, seed) => {
+      fc.constantFrom(1, 2), fc.boolean(), fc.boolean(), fc.constantFrom('u8', 'i8'), fc.integer(),
+      async (r, g, cg, mg, st, pad, dl, q, perCh, dt, seed) => {
         const rr = rng(seed);
         const sp = Array.from({ length: r }, (_v, i) => [5, 4, 3][i]!), ks = Array.from({ length: r }, (_v, i) => [3, 2, 2][i]!);
         const C = g * cg, M = g * mg;
@@ -131,8 +131,17 @@ describe('webgpu integer matmul and conv vs interpreter (fast-check)', () => {
         const x = tensor(dt, [2, C, ...sp], () => lo + Math.floor(rr() * 256)), w = tensor(dt, [M, cg, ...ks], () => lo + Math.floor(rr() * 256));
         const xz = tensor(dt, [], () => lo + Math.floor(rr() * 256)), wz = tensor(dt, perCh ? [M] : [], () => lo + Math.floor(rr() * 256));
         const attrs = `{group = ${g}, strides = [${sp.map(() => st)}], dilations = [${sp.map(() => dl)}], pads = [${[...sp, ...sp].map(() => pad)}]}`;
-        const text = oneOp([['x', ty(dt, x.shape)], ['w', ty(dt, w.shape)], ['xz', ty(dt, [])], ['wz', ty(dt, wz.shape)]], (rt) => [`%y = conv_integer(%x, %w, %xz, %wz) ${attrs} : ${rt}`], ty('i32', [2, M, ...sp]));
-        const ins = [x, w, xz, wz];
+        if (!q) {
+          const text = oneOp([['x', ty(dt, x.shape)], ['w', ty(dt, w.shape)], ['xz', ty(dt, [])], ['wz', ty(dt, wz.shape)]], (rt) => [`%y = conv_integer(%x, %w, %xz, %wz) ${attrs} : ${rt}`], ty('i32', [2, M, ...sp]));
+          const ins = [x, w, xz, wz];
+          expectExact(await runGpu(text, ins), interpText(text, ins));
+          return;
+        }
+        const sx = tensor('f32', [], () => 0.02 + rr() * 0.05), sw = tensor('f32', perCh ? [M] : [], () => 0.02 + rr() * 0.05), sy = tensor('f32', [], () => 0.5 + rr());
+        const yz = tensor(dt, [], () => lo + Math.floor(rr() * 256)), B = tensor('i32', [M], () => Math.floor((rr() - 0.5) * 2000));
+        const text = oneOp([['x', ty(dt, x.shape)], ['sx', 'f32[]'], ['xz', ty(dt, [])], ['w', ty(dt, w.shape)], ['sw', ty('f32', sw.shape)], ['wz', ty(dt, wz.shape)], ['sy', 'f32[]'], ['yz', ty(dt, [])], ['B', ty('i32', [M])]],
+          (rt) => [`%y = qlinear_conv(%x, %sx, %xz, %w, %sw, %wz, %sy, %yz, %B) ${attrs} : ${rt}`], ty(dt, [2, M, ...sp]));
+        const ins = [x, sx, xz, w, sw, wz, sy, yz, B];
         expectExact(await runGpu(text, ins), interpText(text, ins));
       }), { numRuns: 20, seed: 9 });
   }, 60_000);

@@ -230,58 +230,77 @@ const QLINEAR_MATMUL_KERNEL: MapKernel = {
     const per = (j: number, idx: string): string => param(k, op, j, k.size(k.dims(op.operands[j]!)) === '1u' ? '0u' : idx);
     const mult = k.body.let('mult', r(`div_rn_f32(${r(`${per(1, m)} * ${per(4, n)}`)}, ${param(k, op, 6, '0u')})`));
     const z = op.operands[7] ? `f32(${param(k, op, 7, '0u')})` : '0.0f';
-    return k.body.let('v', toInt(`(f32(${acc}) * ${mult})`, z, dt));
+    return k.body.let('v', toInt(`(i32_to_f32(${acc}) * ${mult})`, z, dt));
   },
 };
 
-// Direct convolution, any spatial rank: one result element per thread, loops over the input
-// channels of its group and the kernel window; taps outside the input (padding) are skipped.
-const CONV_INTEGER_KERNEL: MapKernel = {
+/**
+ * Direct convolution, any spatial rank, for result element i: loops over the input channels of
+ * its group and the kernel window (taps outside the input, the padding, are skipped); the i32 sum
+ * of (x - x_zp) * (w - w_zp) and the element's output channel.
+ */
+function convDot(k: KernelCtx, op: Op, i: string, jx: number, jw: number, jxz: number, jwz: number): { acc: string; m: string } {
+  const x = op.operands[jx], w = op.operands[jw];
+  const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(op.results[0]!);
+  const r = xd.length - 2;
+  const kern = wd.slice(2);
+  if (!kern.every((d) => typeof d === 'number')) k.fail(op, 'conv_integer needs a constant kernel size in the webgpu backend');
+  const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  const list = (name: string, fill: number, len: number): number[] => [...(intsAttr(op, name) ?? new Array<number>(len).fill(fill))];
+  const st = list('strides', 1, r), dil = list('dilations', 1, r), pads = list('pads', 0, 2 * r);
+  const group = intAttr(op, 'group', 1);
+  const pb = kern.map((kk, d) => {
+    if (autoPad === 'NOTSET') return pads[d]!;
+    if (autoPad === 'VALID') return 0;
+    const size = xd[d + 2], out = yd[d + 2];
+    if (typeof size !== 'number' || typeof out !== 'number') return k.fail(op, 'conv_integer with auto_pad SAME needs constant spatial dims in the webgpu backend');
+    const total = Math.max(0, (out - 1) * st[d]! + ((kk as number) - 1) * dil[d]! + 1 - size);
+    return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+  });
+  const b = k.body;
+  const c = coords(k, i, yd, 'yc');
+  const Cg = k.dim(wd[1]!), Mg = typeof wd[0] === 'number' ? u32(wd[0] / group) : `(${k.dim(wd[0]!)} / ${u32(group)})`;
+  const c0 = b.let('c0', `(${c[1]} / ${Mg}) * ${Cg}`);
+  const xz = op.operands[jxz] ? `i32(${param(k, op, jxz, '0u')})` : '0i';
+  const wzv = op.operands[jwz];
+  const wz = wzv ? `i32(${param(k, op, jwz, k.size(k.dims(wzv)) === '1u' ? '0u' : c[1]!)})` : '0i';
+  const xzl = b.let('xz', xz), wzl = b.let('wz', wz);
+  const acc = b.var('acc', 'i32', '0i');
+  const K = (kern as number[]).reduce((a, d) => a * d, 1);
+  const xs = strides(k, xd), ws = strides(k, wd);
+  b.block(`for (var ci = 0u; ci < ${Cg}; ci++)`, () => {
+    b.block(`for (var t = 0u; t < ${u32(K)}; t++)`, () => {
+      // Window coordinates of tap t, the input position, and whether it is inside.
+      const kc = coords(k, 't', kern, 'kc');
+      const pos = kc.map((kk, d) => b.let('ip', `i32(${c[d + 2]}) * ${st[d]}i + i32(${kk}) * ${dil[d]}i - ${pb[d]}i`));
+      const inside = pos.map((p, d) => `${p} >= 0i && ${p} < i32(${k.dim(xd[d + 2]!)})`).join(' && ');
+      b.block(`if (${inside})`, () => {
+        const xi = sumTerms([mulU(c[0]!, xs[0]!), mulU(`(${c0} + ci)`, xs[1]!), ...pos.map((p, d) => mulU(`u32(${p})`, xs[d + 2]!))]);
+        const wi = sumTerms([mulU(c[1]!, ws[0]!), mulU('ci', ws[1]!), ...kc.map((kk, d) => mulU(kk, ws[d + 2]!))]);
+        b.line(`${acc} += (i32(${k.load(x!, xi)}) - ${xzl}) * (i32(${k.load(w!, wi)}) - ${wzl});`);
+      });
+    });
+  });
+  return { acc, m: c[1]! };
+}
+
+const CONV_INTEGER_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: (k, op, i) => convDot(k, op, i, 0, 1, 2, 3).acc };
+
+// qlinear_conv: the integer conv plus the i32 bias, requantized as qlinear_matmul does.
+const QLINEAR_CONV_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [],
   value: (k, op, i) => {
-    const [x, w] = op.operands;
-    const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(op.results[0]!);
-    const r = xd.length - 2;
-    const kern = wd.slice(2);
-    if (!kern.every((d) => typeof d === 'number')) k.fail(op, 'conv_integer needs a constant kernel size in the webgpu backend');
-    const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-    const list = (name: string, fill: number, len: number): number[] => [...(intsAttr(op, name) ?? new Array<number>(len).fill(fill))];
-    const st = list('strides', 1, r), dil = list('dilations', 1, r), pads = list('pads', 0, 2 * r);
-    const group = intAttr(op, 'group', 1);
-    const pb = kern.map((kk, d) => {
-      if (autoPad === 'NOTSET') return pads[d]!;
-      if (autoPad === 'VALID') return 0;
-      const size = xd[d + 2], out = yd[d + 2];
-      if (typeof size !== 'number' || typeof out !== 'number') return k.fail(op, 'conv_integer with auto_pad SAME needs constant spatial dims in the webgpu backend');
-      const total = Math.max(0, (out - 1) * st[d]! + ((kk as number) - 1) * dil[d]! + 1 - size);
-      return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
-    });
-    const b = k.body;
-    const c = coords(k, i, yd, 'yc');
-    const Cg = k.dim(wd[1]!), Mg = typeof wd[0] === 'number' ? u32(wd[0] / group) : `(${k.dim(wd[0]!)} / ${u32(group)})`;
-    const c0 = b.let('c0', `(${c[1]} / ${Mg}) * ${Cg}`);
-    const xz = op.operands[2] ? `i32(${param(k, op, 2, '0u')})` : '0i';
-    const wzv = op.operands[3];
-    const wz = wzv ? `i32(${param(k, op, 3, k.size(k.dims(wzv)) === '1u' ? '0u' : c[1]!)})` : '0i';
-    const xzl = b.let('xz', xz), wzl = b.let('wz', wz);
-    const acc = b.var('acc', 'i32', '0i');
-    const K = (kern as number[]).reduce((a, d) => a * d, 1);
-    const xs = strides(k, xd), ws = strides(k, wd);
-    b.block(`for (var ci = 0u; ci < ${Cg}; ci++)`, () => {
-      b.block(`for (var t = 0u; t < ${u32(K)}; t++)`, () => {
-        // Window coordinates of tap t, the input position, and whether it is inside.
-        const kc = coords(k, 't', kern, 'kc');
-        const pos = kc.map((kk, d) => b.let('ip', `i32(${c[d + 2]}) * ${st[d]}i + i32(${kk}) * ${dil[d]}i - ${pb[d]}i`));
-        const inside = pos.map((p, d) => `${p} >= 0i && ${p} < i32(${k.dim(xd[d + 2]!)})`).join(' && ');
-        b.block(`if (${inside})`, () => {
-          const xi = sumTerms([mulU(c[0]!, xs[0]!), mulU(`(${c0} + ci)`, xs[1]!), ...pos.map((p, d) => mulU(`u32(${p})`, xs[d + 2]!))]);
-          const wi = sumTerms([mulU(c[1]!, ws[0]!), mulU('ci', ws[1]!), ...kc.map((kk, d) => mulU(kk, ws[d + 2]!))]);
-          b.line(`${acc} += (i32(${k.load(x!, xi)}) - ${xzl}) * (i32(${k.load(w!, wi)}) - ${wzl});`);
-        });
-      });
-    });
-    return acc;
+    const dt = op.results[0]!.type.dtype;
+    if (!INT_RANGE[dt]) k.fail(op, `qlinear_conv to ${dt} is not supported by the webgpu backend`);
+    const { acc, m } = convDot(k, op, i, 0, 3, 2, 5);
+    const sd = op.operands[1]!.type.dtype;
+    const r = (e: string): string => (sd === 'f32' || sd === 'f64' ? e : narrow(e, sd, false));
+    const sw = param(k, op, 4, k.size(k.dims(op.operands[4]!)) === '1u' ? '0u' : m);
+    const mult = k.body.let('mult', r(`div_rn_f32(${r(`${param(k, op, 1, '0u')} * ${sw}`)}, ${param(k, op, 6, '0u')})`));
+    const total = op.operands[8] ? `(${acc} + ${param(k, op, 8, m)})` : acc;
+    const z = op.operands[7] ? `f32(${param(k, op, 7, '0u')})` : '0.0f';
+    return k.body.let('v', toInt(`(i32_to_f32(${total}) * ${mult})`, z, dt));
   },
 };
 
@@ -289,6 +308,6 @@ export const DTYPE_KERNELS: ReadonlyArray<readonly [string, KernelDef]> = [
   ...['bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'bit_shift'].map((n) => [n, BIT_KERNEL] as const),
   ['bit_cast', BIT_CAST_KERNEL],
   ['quantize_linear', QUANTIZE_KERNEL], ['dequantize_linear', DEQUANTIZE_KERNEL], ['dynamic_quantize_linear', DYNAMIC_QUANTIZE_KERNEL],
-  ['matmul_integer', MATMUL_INTEGER_KERNEL], ['qlinear_matmul', QLINEAR_MATMUL_KERNEL], ['conv_integer', CONV_INTEGER_KERNEL],
+  ['matmul_integer', MATMUL_INTEGER_KERNEL], ['qlinear_matmul', QLINEAR_MATMUL_KERNEL], ['conv_integer', CONV_INTEGER_KERNEL], ['qlinear_conv', QLINEAR_CONV_KERNEL],
 ];
 
