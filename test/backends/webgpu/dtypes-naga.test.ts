@@ -62,7 +62,7 @@ function castModule(from: string): string {
 }
 
 const OPS = `module @m {
-  func @main(%x: f16[2,6], %a: u8[2,6], %b: i16[2,6], %m: i8[2,3], %k: u8[3,4], %v: u8[1,2,5,5], %f: f32[2,6]) -> (%q: i4[2,6], %d: f32[2,6], %s: u8[2,6], %n: i16[2,6], %p: i32[2,4], %e: f8e4m3fn[2,6], %dq: u8[2,6], %ds: f32[], %dz: u8[], %cv: i32[1,1,3,3], %r: f16[2,6], %bc: u32[2,6], %e8: f8e8m0[2,6], %e9: f8e8m0[2,6]) {
+  func @main(%x: f16[2,6], %a: u8[2,6], %b: i16[2,6], %m: i8[2,3], %k: u8[3,4], %v: u8[1,2,5,5], %f: f32[2,6]) -> (%q: i4[2,6], %d: f32[2,6], %s: u8[2,6], %n: i16[2,6], %p: i32[2,4], %e: f8e4m3fn[2,6], %dq: u8[2,6], %ds: f32[], %dz: u8[], %cv: i32[1,1,3,3], %r: f16[2,6], %bc: u32[2,6], %e8: f8e8m0[2,6], %e9: f8e8m0[2,6], %ql: i8[2,4], %qc: u8[1,1,3,3]) {
     %sc = const {value = dense<[0.5, 0.25]> : f16[2]} : f16[2]
     %q = quantize_linear(%x, %sc) {axis = 0, output_dtype = i4} : i4[2,6]
     %zq = const {value = dense<[1, -2]> : i4[2]} : i4[2]
@@ -81,7 +81,12 @@ const OPS = `module @m {
     %bc = bit_cast(%f) {to = u32} : u32[2,6]
     %e8 = cast(%f) {to = f8e8m0, saturate = 0, round_mode = "nearest"} : f8e8m0[2,6]
     %e9 = cast(%f) {to = f8e8m0, round_mode = "down"} : f8e8m0[2,6]
-    return %q, %d, %s, %n, %p, %e, %dq, %ds, %dz, %cv, %r, %bc, %e8, %e9
+    %qs = const {value = dense<0.05> : f32[]} : f32[]
+    %qz = const {value = dense<3> : i8[]} : i8[]
+    %kz = const {value = dense<7> : u8[]} : u8[]
+    %ql = qlinear_matmul(%m, %qs, %qz, %k, %qs, %kz, %qs, %qz) : i8[2,4]
+    %qc = qlinear_conv(%v, %qs, %kz, %w, %qs, %kz, %qs, %kz) : u8[1,1,3,3]
+    return %q, %d, %s, %n, %p, %e, %dq, %ds, %dz, %cv, %r, %bc, %e8, %e9, %ql, %qc
   }
 }`;
 
