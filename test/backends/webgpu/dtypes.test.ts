@@ -189,9 +189,11 @@ describe('webgpu dtypes vs interpreter (fast-check)', () => {
   const TOL: Record<string, number> = { f16: 2e-3, bf16: 1.6e-2, f64: 1e-6 };
 
   it('elementwise ops on random integer and float dtypes, broadcast, chained with a cast', async () => {
-    const binary = ['add', 'sub', 'mul', 'div', 'mod', 'max', 'min'];
+    const binary = ['add', 'sub', 'mul', 'div', 'mod', 'max', 'min', 'pow'];
     const compare = ['equal', 'less', 'greater'];
     await fc.assert(fc.asyncProperty(fc.constantFrom(...INTS, ...FLOATS), fc.constantFrom(...binary, ...compare), dims, fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.integer(), async (dt, op, shape, bmask, seed) => {
+      // pow of 64-bit integers wraps modulo 2^64 and f64 powers pass f32's range: beyond the 32-bit registers.
+      if (op === 'pow' && (dt === 'i64' || dt === 'u64' || dt === 'f64')) return;
       const bShape = shape.map((d, i) => (bmask[i] ? 1 : d));
       const r = rng(seed);
       const gen = (s: readonly number[]): Tensor => {

@@ -37,7 +37,14 @@ const OPS: Record<string, Expr> = {
   sign: ([a]) => `sign(${a})`,
   sin: ([a]) => `sincos_f32(${a}, 0i)`,
   cos: ([a]) => `sincos_f32(${a}, 1i)`,
-  pow: ([a, b]) => `pow_f32(${a}, f32(${b}))`,
+  pow: ([a, b], op, reg) => {
+    const er = REG[op.operands[1]!.type.dtype];
+    if (reg === 'f32') return `pow_f32(${a}, f32(${b}))`;
+    // Integer base: by squaring modulo 2^32 for an integer exponent, else trunc(pow) wrapped.
+    if (er !== 'f32') return reg === 'i32' ? `pow_i32(${a}, i32(${b}))` : `bitcast<u32>(pow_i32(bitcast<i32>(${a}), i32(${b})))`;
+    const w = `wrap_f32_u32(pow_f32(f32(${a}), ${b}))`;
+    return reg === 'i32' ? `bitcast<i32>(${w})` : w;
+  },
   softplus: ([a]) => `softplus_f32(${a})`,
   softsign: ([a]) => `(${a} / (1.0f + abs(${a})))`,
   swish: ([a], op) => `(${a} / (1.0f + exp(-${f(floatAttr(op, 'alpha', 1))} * ${a})))`,
@@ -131,6 +138,19 @@ export const WGSL_HELPERS: Readonly<Record<string, string>> = {
   let r = a % b;
   return select(r, r + b, r != 0.0f && ((r < 0.0f) != (b < 0.0f)));
 }`,
+  // Integer power modulo 2^32; a negative exponent gives trunc(1 / x^|y|) (0 unless x is ±1).
+  pow_i32: `fn pow_i32(x: i32, y: i32) -> i32 {
+  if (y < 0i) { return select(select(0i, select(1i, -1i, (y & 1i) == 1i), x == -1i), 1i, x == 1i); }
+  var r = 1i;
+  var b = x;
+  var e = y;
+  while (e > 0i) {
+    if ((e & 1i) == 1i) { r = r * b; }
+    b = b * b;
+    e = e >> 1u;
+  }
+  return r;
+}`,
   // pow with ONNX's cases for a negative base and an integral exponent (WGSL pow is NaN there).
   pow_f32: `fn pow_f32(a: f32, b: f32) -> f32 {
   if (b == 0.0f) { return 1.0f; }
@@ -152,7 +172,7 @@ function value(k: KernelCtx, op: Op, i: string): string {
   if (FLOAT_ONLY.has(op.name) && (reg !== 'f32' || regs.some((r) => r && r !== 'f32')) && op.name !== 'pow') {
     k.fail(op, `${op.name} on ${y.type.dtype} is not supported by the webgpu backend (f32 only)`);
   }
-  if (op.name === 'pow' && (reg !== 'f32' || regs[0] !== 'f32')) k.fail(op, 'pow needs an f32 base in the webgpu backend');
+  if (op.name === 'pow' && (reg === 'bool' || regs[1] === 'bool')) k.fail(op, 'pow of bool is not supported by the webgpu backend');
   const args = op.operands.map((v, j) => (v ? k.operand(op, j, i) : ''));
   const e = OPS[op.name]!(args, op, reg, k);
   return k.body.let('v', e);
