@@ -267,7 +267,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       const b = buffers[id]!;
       if (b.kind !== 'weight') { b.last = Math.max(b.last ?? s, s); reads.add(id); }
       if (b.kind === 'weight' && b.dtype === 'f16') return loadHalf('W', bufBase(id), idx);
-      if (b.kind === 'weight' && PACKED_BITS[b.dtype] && weightStorage(b.dtype) === 'packed') return loadPacked('W', bufBase(id), idx, b.dtype, addU);
+      if (b.kind === 'weight' && PACKED_BITS[b.dtype]) return loadPacked('W', bufBase(id), idx, b.dtype, addU);
       return loadWord(b.kind === 'weight' ? 'W' : 'A', bufBase(id), idx, v.type.dtype);
     };
     const ctxFor = (body: Body): KernelCtx => {
@@ -408,7 +408,7 @@ function broadcastIndex(k: KernelCtx, i: string, vd: readonly Dim[], od: readonl
  */
 const narrowed = (dtype: string, e: string): string => (needsNarrow(dtype) ? narrow(e, dtype, false) : e);
 /** Map kernels whose values already are what their dtype stores (casts narrow with their own `saturate`). */
-const SELF_NARROWING = new Set(['cast', 'cast_like', 'quantize_linear', 'dynamic_quantize_linear']);
+const SELF_NARROWING = new Set(['cast', 'cast_like', 'quantize_linear', 'qlinear_matmul', 'qlinear_conv']);
 
 /** The manifest states a buffer's storage only where it differs from what the runtime assumes. */
 const storageField = (dtype: string, storage: Storage): { storage?: Storage } => (storage === defaultStorage(dtype) ? {} : { storage });
