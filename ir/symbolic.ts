@@ -180,6 +180,10 @@ function fnPoly(name: FnName, args0: readonly Expr[]): Poly {
     let rest = flat.filter((a) => a.k !== 'num');
     const byKey = new Map(rest.map((a) => [printExpr(a), a] as const));
     rest = [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+    // Absorption: max(x, min(x, y)) = x and min(x, max(x, y)) = x (a slice clamped to a static
+    // length, min(seq,128), broadcast against seq is seq).
+    const dual = name === 'max' ? 'min' : 'max';
+    rest = rest.filter((a) => a.k !== dual || !a.args.some((x) => byKey.has(printExpr(x)) && printExpr(x) !== printExpr(a)));
     let c = consts.length ? (name === 'max' ? Math.max(...consts) : Math.min(...consts)) : undefined;
     if (c !== undefined && rest.length > 0) {
       if (name === 'max' && c <= 0 && rest.some(nonNegative)) c = undefined;

@@ -39,12 +39,14 @@ function sliceSpecs<D extends Dim>(rank: number, starts: D[], ends: D[], axes: n
 }
 
 /**
- * Result dim of slicing a possibly symbolic dim with possibly symbolic bounds. `x[0:n]` with n a
- * symbol is taken to have n elements (the exporter's intent, e.g. position ids sliced to `seq`).
+ * Result dim of slicing a possibly symbolic dim with possibly symbolic bounds. `x[0:n]` of a
+ * static dim d has min(n, d) elements (ONNX clamps ends): typing it n would let a model run with
+ * n > d (tiny_bert's position ids sliced to `seq` from 128 rows) on kernels sized for n, where the
+ * interpreter refuses the following broadcast; min(n, d) lets the run-time checks refuse it too.
  */
 function slicedDim(d: Dim, s: AxisSpec<Dim>): Dim {
   if (typeof s.a !== 'number' || typeof s.b !== 'number') {
-    if (s.a === 0 && s.step === 1 && s.b !== UNKNOWN_DIM && !hasDataSymbol(s.b) && (typeof d === 'number' || d === s.b)) return s.b;
+    if (s.a === 0 && s.step === 1 && s.b !== UNKNOWN_DIM && !hasDataSymbol(s.b) && d === s.b) return s.b;
     return sliceAxisDims(d, s.a, s.b, s.step)[1];
   }
   const sp = s as AxisSpec;
