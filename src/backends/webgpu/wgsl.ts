@@ -110,7 +110,8 @@ export function literal(x: number, reg: Reg): string {
   switch (reg) {
     case 'f32': return f32Lit(x);
     case 'i32': return i32Lit(x);
-    case 'u32': return u32(Math.max(0, Math.trunc(x)));
+    // u64 constants beyond 32 bits keep their low word, as the u32 register does.
+    case 'u32': return u32(!Number.isFinite(x) ? 0 : x >= 2 ** 32 ? Math.trunc(x) % 2 ** 32 : Math.max(0, Math.trunc(x)));
     case 'bool': return x !== 0 ? 'true' : 'false';
   }
 }

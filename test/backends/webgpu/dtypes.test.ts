@@ -298,4 +298,9 @@ describe('webgpu dtypes: layouts and quantised graphs', () => {
     expect(a.shaders).toEqual(b.shaders);
     expect(JSON.stringify(a.manifest)).toBe(JSON.stringify(b.manifest));
   });
+
+  it('a u64 scalar beyond 32 bits is its low word (the u32 register), not a compile error', () => {
+    const text = `module @m {\n  func @main(%x: u64[3]) -> (%y: u64[3]) {\n    %c = const {value = dense<4294967301> : u64[]} : u64[]\n    %y = add(%x, %c) : u64[3]\n    return %y\n  }\n}`;
+    expect(compile(text).shaders[0]!.code).toMatch(/\+ 5u\)/);
+  });
 });
