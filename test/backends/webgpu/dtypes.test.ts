@@ -224,6 +224,28 @@ describe('webgpu dtypes vs interpreter (fast-check)', () => {
   }, 60_000);
 });
 
+describe('webgpu dtypes: unary ops', () => {
+  it('abs, neg, sign, relu on every integer and float width agree exactly (most negative values included)', async () => {
+    const dts = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'f16', 'bf16', 'f64'];
+    const vals = [0, 1, -1, 5, -7, 127, -128, 255, 32767, -32768, 65535, 100000, -100000, 2.5, -0.5];
+    for (const dt of dts) {
+      const signed = !dt.startsWith('u');
+      const ops = signed ? ['abs', 'neg', 'sign', 'relu'] : ['abs', 'sign'];
+      const n = vals.length;
+      const x = castTensor(tensorFrom('f32', [n], vals.map((v) => (signed || v >= 0 ? v : -v))), dt as Tensor['dtype']);
+      const text = [
+        'module @m {',
+        `  func @main(%x: ${dt}[${n}]) -> (${ops.map((o) => `%${o}: ${dt}[${n}]`).join(', ')}) {`,
+        ...ops.map((o) => `    %${o} = ${o}(%x) : ${dt}[${n}]`),
+        `    return ${ops.map((o) => `%${o}`).join(', ')}`,
+        '  }',
+        '}',
+      ].join('\n');
+      expectExact(await runT(compile(text, ''), [x]), interpText(text, [x]), `unary ops on ${dt}`);
+    }
+  });
+});
+
 describe('webgpu dtypes: layouts and quantised graphs', () => {
   it('QDQ: u8 / i4 weights stay packed, dequantized per axis into a matmul; quantize, dequantize of the activations', async () => {
     const text = `module @m {

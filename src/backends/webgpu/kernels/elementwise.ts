@@ -34,7 +34,8 @@ const OPS: Record<string, Expr> = {
   floor: ([a]) => `floor(${a})`,
   ceil: ([a]) => `ceil(${a})`,
   round: ([a]) => `round(${a})`,
-  sign: ([a]) => `sign(${a})`,
+  // WGSL has no sign() of u32.
+  sign: ([a], _o, reg) => (reg === 'u32' ? `select(0u, 1u, ${a} != 0u)` : `sign(${a})`),
   sin: ([a]) => `sincos_f32(${a}, 0i)`,
   cos: ([a]) => `sincos_f32(${a}, 1i)`,
   pow: ([a, b], op, reg) => {
