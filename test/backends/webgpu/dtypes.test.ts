@@ -14,6 +14,7 @@ import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
 import { fromRunTensor, toRunTensor } from '../../../src/conformance/feeds.js';
 import { instantiateWebGpu, type RunTensor } from '../../../src/runtime/webgpu.js';
+import { oneOp } from '../wasm/dtype-helpers.js';
 import { expectClose, fmtShape, gpuDevice, interpText } from './helpers.js';
 
 const compile = (text: string, passes = 'fuse'): CompiledWebGpu => compileWebGpu(parseModule(text, { file: 'test.ir' }), { passes, verifyEach: true });
@@ -244,6 +245,20 @@ describe('webgpu dtypes: unary ops', () => {
       expectExact(await runT(compile(text, ''), [x]), interpText(text, [x]), `unary ops on ${dt}`);
     }
   });
+});
+
+describe('webgpu dtypes: reduce_log_sum_exp', () => {
+  it('constant axes, keepdims 0/1, f32 / f16 / f64, large inputs without overflow (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(1, 2, 3, 5, 7), { minLength: 1, maxLength: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+      fc.constantFrom(0, 1), fc.constantFrom('f32', 'f16', 'f64'), fc.integer(), async (shape, pick, keep, dt, seed) => {
+        const axes = shape.map((_d, a) => a).filter((a) => pick[a]);
+        const r = rng(seed);
+        const x = castTensor(tensorFrom('f32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() - 0.5) * (dt === 'f16' ? 20 : 400))), dt as Tensor['dtype']);
+        const prelude = axes.length ? [`%ax = const {value = dense<[${axes}]> : i64[${axes.length}]} : i64[${axes.length}]`] : [];
+        const text = oneOp([['x', fmtShape(shape, dt)]], (rt) => [...prelude, `%y = reduce_log_sum_exp(%x${axes.length ? ', %ax' : ''}) {keepdims = ${keep}} : ${rt}`], fmtShape(shape, dt));
+        expectClose(await runT(compile(text), [x]), interpText(text, [x]), dt === 'f16' ? 2e-3 : 1e-5, 1e-5);
+      }), { numRuns: 15, seed: 4 });
+  }, 60_000);
 });
 
 describe('webgpu dtypes: layouts and quantised graphs', () => {
