@@ -3,7 +3,8 @@
 // bench needs on a bare GPU machine without Node or network (see /work/shared/GPU.md), for the
 // device tool's `carry: [".gpu"]` (64 MiB at most) and `bash .gpu/run.sh` there:
 //   .gpu/run.sh           copy of test/bench/gpu/run.sh (unpacks, sets up Vulkan, runs each step)
-//   .gpu/payload.tar.xz   bin/node; app/bench.mjs + app/probe.mjs (esbuild bundles of test/bench/run.ts
+//   .gpu/node.xz          this node binary (reused from the last pack while node.sha256 matches)
+//   .gpu/payload.tar.xz   app/bench.mjs + app/probe.mjs (esbuild bundles of test/bench/run.ts
 //                         and test/bench/gpu/probe.ts) with app/node_modules/{webgpu (dawn.node for
 //                         linux-x64 only), onnxruntime-web (the WebGPU bundle and the asyncify wasm
 //                         it loads)}; models/<name>/{model.onnx, test_data_set_0}; compat/ (this
@@ -137,6 +138,21 @@ function sizes(dir) {
   return rows;
 }
 
+/** node.xz: compressing 100 MB takes minutes here, so an unchanged binary is reused. */
+function packNode(tmp) {
+  const node = realpathSync(process.execPath);
+  const id = `${createHash('sha256').update(readFileSync(node)).digest('hex')} ${process.version}\n`;
+  const old = join(OUT, 'node.xz');
+  if (existsSync(old) && existsSync(join(OUT, 'node.sha256')) && readFileSync(join(OUT, 'node.sha256'), 'utf8') === id) {
+    copyFileSync(old, join(tmp, 'node.xz'));
+    log(`node ${process.version}: reused ${old}`);
+  } else {
+    log(`node ${process.version} from ${node}: compressing (xz -6, a few minutes on 2 cores)`);
+    writeFileSync(join(tmp, 'node.xz'), sh('xz', ['-6', '-T0', '-c', node], { maxBuffer: 1 << 30 }));
+  }
+  writeFileSync(join(tmp, 'node.sha256'), id);
+}
+
 async function main() {
   for (const t of ['xz', 'tar', 'git']) {
     try {
@@ -149,15 +165,13 @@ async function main() {
   const tmp = `${OUT}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   const stage = join(tmp, 'payload');
-  mkdirSync(join(stage, 'bin'), { recursive: true });
-  const node = realpathSync(process.execPath);
-  copyFileSync(node, join(stage, 'bin/node'));
-  log(`node ${process.version} from ${node}`);
+  mkdirSync(stage, { recursive: true });
+  packNode(tmp);
   await bundle(stage);
   const names = copyModels(stage);
   log(`models: ${names.join(', ')}`);
   copyCompat(stage);
-  log('compressing (xz -6, about a minute)');
+  log('compressing the payload (xz -6)');
   sh('tar', ['-C', stage, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', join(tmp, 'payload.tar'), '.']);
   sh('xz', ['-6', '-T0', join(tmp, 'payload.tar')]);
   rmSync(stage, { recursive: true });

@@ -16,7 +16,7 @@
 # Exit 0 once the adapter was found and the steps ran (a step's own failure is in steps.tsv).
 #
 # Environment (all optional): OUT (default ./gpu-results), TENTH_GPU_BUDGET_S (stop starting steps
-# after this many seconds, default 480), TENTH_GPU_STEP_S (per-step limit, default 150),
+# after this many seconds, default 420), TENTH_GPU_STEP_S (per-step limit, default 150),
 # TENTH_GPU_MODELS (regex on model names, default all), TENTH_GPU_QUICK=1 (3 runs per side, small
 # MatMul sizes: checks the harness, not figures), TENTH_GPU_WORK (unpack folder), TENTH_DAWN_FLAGS
 # (replace the Dawn flags below), TENTH_GPU_NODE_OPTS (node flags for the bench), TENTH_GPU_FORCE_DEBS=1 (use the packed Vulkan libraries even
@@ -27,7 +27,7 @@ PACK=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${OUT:-$PWD/gpu-results}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-BUDGET=${TENTH_GPU_BUDGET_S:-480}
+BUDGET=${TENTH_GPU_BUDGET_S:-420}
 STEP_S=${TENTH_GPU_STEP_S:-150}
 WORK=${TENTH_GPU_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/tenth-gpu.XXXXXX")}
 mkdir -p "$WORK"
@@ -74,7 +74,7 @@ unxz_cat() {
   else echo "no xz, python3 or busybox to unpack $1" >&2; return 1
   fi
 }
-unpack() { unxz_cat "$PACK/payload.tar.xz" | tar -C "$WORK" -xf - && test -x "$WORK/bin/node"; }
+unpack() { mkdir -p "$WORK/bin" && unxz_cat "$PACK/node.xz" >"$WORK/bin/node" && chmod +x "$WORK/bin/node" && unxz_cat "$PACK/payload.tar.xz" | tar -C "$WORK" -xf -; }
 export -f unxz_cat unpack
 
 log "tenth GPU bench: pack $PACK, work $WORK, results $OUT"
@@ -99,6 +99,7 @@ syslibs=$( (ldconfig -p 2>/dev/null || true) | awk '{print $1}')
 for p in "$WORK"/sys/usr/lib/x86_64-linux-gnu/lib*.so*; do
   [ -e "$p" ] || continue
   n=$(basename "$p")
+  [[ $n =~ \.so\.[0-9]+$ ]] || continue # sonames only: the loader asks for libvulkan.so.1, not .so.1.3.239
   if [ "${TENTH_GPU_FORCE_DEBS:-0}" = 1 ] || ! grep -qx "$n" <<<"$syslibs"; then ln -sf "$p" "$WORK/lib/$n"; fi
 done
 export LD_LIBRARY_PATH="$WORK/lib:/usr/local/nvidia/lib64:/usr/local/nvidia/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -141,7 +142,7 @@ fi
 
 {
   echo "date: $(date -u +%FT%TZ)"; echo "uname: $(uname -a)"; grep -E '^(PRETTY_NAME|VERSION_ID)=' /etc/os-release 2>/dev/null
-  echo "node: $("$NODE" --version 2>&1)"; echo "cpus: $(nproc 2>/dev/null)"
+  echo "node: $("$NODE" --version 2>&1)"; echo "cpus: $(nproc 2>/dev/null)"; echo "libc: $(ldd --version 2>&1 | head -n 1)"
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-}"; echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
   echo "--- nvidia-smi"; timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit --format=csv 2>&1
   echo "--- ICD manifests"; ls -l /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>&1
@@ -159,8 +160,9 @@ if [ -z "${TENTH_DAWN_FLAGS:-}" ]; then
   if ((rc == 3)); then
     log "no Vulkan adapter: trying Dawn's other backends"
     export TENTH_DAWN_FLAGS="enable-dawn-features=$ENABLE disable-dawn-features=timestamp_quantization"
-    step probe 60 "$NODE" "$WORK/app/probe.mjs"
+    step probe-any 60 "$NODE" "$WORK/app/probe.mjs"
     rc=$?
+    cp "$OUT/probe-any.txt" "$OUT/probe.txt"
   fi
 else
   step probe 60 "$NODE" "$WORK/app/probe.mjs"
