@@ -253,7 +253,7 @@ describe('webgpu dtypes: reduce_log_sum_exp', () => {
       fc.constantFrom(0, 1), fc.constantFrom('f32', 'f16', 'f64'), fc.integer(), async (shape, pick, keep, dt, seed) => {
         const axes = shape.map((_d, a) => a).filter((a) => pick[a]);
         const r = rng(seed);
-        const x = castTensor(tensorFrom('f32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() - 0.5) * (dt === 'f16' ? 20 : 400))), dt as Tensor['dtype']);
+        const x = castTensor(tensorFrom('f32', shape, Array.from({ length: shape.reduce<number>((a, b) => a * b, 1) }, () => (r() - 0.5) * (dt === 'f16' ? 20 : 400))), dt as Tensor['dtype']);
         const prelude = axes.length ? [`%ax = const {value = dense<[${axes}]> : i64[${axes.length}]} : i64[${axes.length}]`] : [];
         const text = oneOp([['x', fmtShape(shape, dt)]], (rt) => [...prelude, `%y = reduce_log_sum_exp(%x${axes.length ? ', %ax' : ''}) {keepdims = ${keep}} : ${rt}`], fmtShape(shape, dt));
         expectClose(await runT(compile(text), [x]), interpText(text, [x]), dt === 'f16' ? 2e-3 : 1e-5, 1e-5);
