@@ -5,8 +5,11 @@
 //   reinterpretation where the register holds all the bits: 32-bit types, 8/16-bit integers, bool);
 // - quantize_linear / dequantize_linear with per-tensor, per-axis and blocked scales;
 // - dynamic_quantize_linear: each workgroup reduces the whole input's range itself (one dispatch);
-// - matmul_integer, qlinear_matmul, conv_integer: one thread per result element, an exact i32
-//   accumulation (these ops are small in the models that use them).
+// - matmul_integer, qlinear_matmul, conv_integer, qlinear_conv: one thread per result element, an
+//   exact i32 accumulation (these ops are small in the models that use them);
+// - reduce_log_sum_exp over constant axes on any float dtype.
+// Quotients that quantisation rounds (x / scale) divide correctly rounded (div_rn_f32), as the
+// reference does, so ties land where they do there.
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
@@ -99,7 +102,9 @@ function precision(op: Op): string {
   if (typeof p === 'string') return p;
   const a = op.operands[0]!.type.dtype, b = op.operands[1]!.type.dtype;
   if (a === 'f64' || b === 'f64' || a === 'f32' || b === 'f32') return 'f32';
-  return a === 'bf16' || b === 'bf16' ? (a === b ? a : 'f32') : a;
+  // As ir/ops/quant.ts widerFloat: the wider, x's dtype when the widths tie (f16 and bf16).
+  const bits = (d: string): number => (d === 'f16' || d === 'bf16' ? 16 : d === 'f4e2m1' ? 4 : 8);
+  return bits(a) >= bits(b) ? a : b;
 }
 
 const QUANTIZE_KERNEL: MapKernel = {
