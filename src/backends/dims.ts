@@ -3,9 +3,10 @@
 // expression over those), and the conditions on run-time dims that the shape rules assumed
 // (checked by the runtime, src/runtime/dims.ts, before a run).
 
+import { fail } from '../../ir/diagnostics.js';
 import { getOpDef } from '../../ir/op-def.js';
 import type { Func, Op, Value } from '../../ir/ir.js';
-import { formatLoc } from '../../ir/location.js';
+import { formatLoc, nodeLoc, UNKNOWN_LOC, type Loc } from '../../ir/location.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS } from '../../ir/shape-value.js';
 import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
@@ -185,4 +186,39 @@ export function runtimeChecks(func: Func): { dim: string; what: string }[] {
   };
   walk(func.body.ops);
   return out;
+}
+
+/** Ops whose output size depends on the values of their inputs: no static or symbolic size exists. */
+export const DATA_SIZED: ReadonlySet<string> = new Set(['nonzero', 'unique', 'compress', 'non_max_suppression']);
+
+/** Why a backend refuses an op that has no kernel for this reason (E201's list). */
+export const DATA_SIZED_WHY = 'its output size depends on the input values';
+
+/** The hint for a '?' dim left after the input and data-sized checks below. */
+export const UNKNOWN_DIM_HINT = 'the shape rules could not derive this dim from the input dims (a shape computed from tensor values?): make it an input dim or a constant';
+
+/** The model file the function came from (graph inputs carry no location of their own). */
+function modelLoc(func: Func): Loc {
+  for (const op of func.body.ops) if (op.loc.kind !== 'unknown') return nodeLoc(op.loc.file, '');
+  return UNKNOWN_LOC;
+}
+
+/**
+ * E205 for a graph input with no shape or with a dim that is neither a size nor a name (ONNX: no
+ * dim_value and an empty dim_param). Checked first: every op after it inherits the unknown dim and
+ * would be blamed for it (was: "%y of relu").
+ */
+export function checkInputDims(func: Func, backend: string): void {
+  for (const a of func.body.args) {
+    const s = a.type.shape;
+    if (!s) {
+      fail('E205', `the ${backend} backend needs ranked inputs: input %${a.name} has no shape in the model`, modelLoc(func),
+        ['give the input a shape in the model (graph.input type.tensor_type.shape), naming the dims that vary (dim_param)']);
+    }
+    const i = s.indexOf('?');
+    if (i >= 0) {
+      fail('E205', `the ${backend} backend needs every input dim to have a size or a name: input %${a.name} dim ${i} of [${s.join(',')}] has neither (ONNX dim with no dim_value and an empty dim_param)`, modelLoc(func),
+        [`name the dim in the model (dim_param, e.g. 'batch'; onnx.tools.update_model_dims.update_inputs_outputs_dims does it): a named dim is bound from the input's shape at each run`]);
+    }
+  }
 }

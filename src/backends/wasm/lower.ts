@@ -6,7 +6,7 @@
 // the bound sizes (src/runtime/plan.ts), so a new batch or sequence length needs no recompile.
 // The step order is the function body's order, i.e. plan-memory's order when it ran.
 
-import { dimSources, dynamicDims, symbolsOf, unboundSymbols } from '../dims.js';
+import { checkInputDims, DATA_SIZED, DATA_SIZED_WHY, dimSources, dynamicDims, symbolsOf, unboundSymbols, UNKNOWN_DIM_HINT } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
 import type { Func, Module, Op, Value } from '../../../ir/ir.js';
@@ -59,10 +59,8 @@ interface Buf extends ManifestBuffer {
 }
 
 /** E201 for every op without a kernel, E205 for dims the runtime cannot size. */
-/** Ops whose output size depends on the values of their inputs: no static or symbolic size exists. */
-const DATA_SIZED = new Set(['nonzero', 'unique', 'compress', 'non_max_suppression']);
-
 function checkSupported(func: Func): void {
+  checkInputDims(func, 'wasm');
   const missing = new Map<string, string[]>();
   // Shape problems are reported only when every op has a kernel: an op without one (e.g. NonZero)
   // leaves unknown dims behind it, and its missing kernel is the real reason.
@@ -73,7 +71,7 @@ function checkSupported(func: Func): void {
       if (op.name === 'fused' || STRUCTURAL.has(op.name)) continue;
       const layout = unsupportedLayout(op);
       if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout || DATA_SIZED.has(op.name)) {
-        const key = layout ? `${op.name} (${layout})` : DATA_SIZED.has(op.name) ? `${op.name} (its output size depends on the input values)` : op.name;
+        const key = layout ? `${op.name} (${layout})` : DATA_SIZED.has(op.name) ? `${op.name} (${DATA_SIZED_WHY})` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(key, list);
@@ -85,8 +83,7 @@ function checkSupported(func: Func): void {
         for (const v of [...op.results, ...op.operands]) {
           const s = v?.type.shape;
           if (v && (s === null || s === undefined || s.includes('?'))) {
-            fail('E205', `the wasm backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}${unknownWhy(op)}`, op.loc,
-              ['run fold-constants first, or give the input dims names instead of ?']);
+            fail('E205', `the wasm backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}${unknownWhy(op)}`, op.loc, [UNKNOWN_DIM_HINT]);
           }
           for (const d of s ?? []) if (typeof d === 'string') checkDim(d, v!, op);
         }

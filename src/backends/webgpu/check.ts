@@ -1,8 +1,10 @@
 // What the WebGPU backend accepts, checked before lowering: every op has a kernel and a dtype
 // that lives in 32-bit words, and every dim is a number or a symbol the runtime can bind from
-// the input shapes (E201 lists all unsupported ops at once; E205 for dims known only from values).
+// the input shapes. Order: E205 for an input dim without a size or name (naming the input), E201
+// listing all unsupported ops at once, E205 for ops whose output size depends on input values
+// (NonZero, ...), then E205 for other dims known only from values.
 
-import { symbolsOf } from '../dims.js';
+import { checkInputDims, DATA_SIZED, DATA_SIZED_WHY, symbolsOf, UNKNOWN_DIM_HINT } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
 import type { Func, Op } from '../../../ir/ir.js';
 import { formatLoc } from '../../../ir/location.js';
@@ -13,15 +15,24 @@ import { GPU_ESIZE } from './wgsl.js';
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 
 export function checkSupported(func: Func): void {
+  checkInputDims(func, 'webgpu');
   const missing = new Map<string, string[]>();
+  const dataSized = new Map<string, string[]>();
+  // Reported after the ops without a kernel: an op such as NonZero leaves unknown dims behind it,
+  // and its missing kernel is the real reason.
+  let shapeError: (() => never) | undefined;
   const walk = (ops: readonly Op[]): void => {
     for (const op of ops) {
       op.regions.forEach((r) => walk(r.ops));
+      if (DATA_SIZED.has(op.name)) {
+        dataSized.set(op.name, [...(dataSized.get(op.name) ?? []), formatLoc(op.loc)]);
+        continue;
+      }
       for (const v of [...op.results, ...op.operands]) {
         const s = v?.type.shape;
-        if (v && (s === null || s === undefined || s.includes('?'))) {
-          fail('E205', `the webgpu backend needs ranked shapes without unknown dims: %${v.name} of ${op.name}`, op.loc,
-            ['run fold-constants first, or give the input dims names instead of ?']);
+        if (v && !shapeError && (s === null || s === undefined || s.includes('?'))) {
+          const [name, loc] = [op.name, op.loc];
+          shapeError = () => fail('E205', `the webgpu backend needs ranked shapes without unknown dims: %${v.name} of ${name}`, loc, [UNKNOWN_DIM_HINT]);
         }
       }
       if (STRUCTURAL.has(op.name)) continue;
@@ -48,6 +59,18 @@ export function checkSupported(func: Func): void {
       missing.set(`${v.type.dtype} (dtype)`, list);
     }
   }
+  if (missing.size > 0) {
+    const names = [...missing.keys()].sort();
+    fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
+      names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
+  }
+  // E205 (dims known only at run time), as the conformance runner files it; wasm lists them with E201.
+  if (dataSized.size > 0) {
+    const names = [...dataSized.keys()].sort();
+    fail('E205', `the webgpu backend cannot size the results of: ${names.map((n) => `${n} (${DATA_SIZED_WHY})`).join(', ')}`, undefined,
+      names.map((n) => `${n}: ${dataSized.get(n)!.slice(0, 5).join('; ')}`));
+  }
+  shapeError?.();
   // Symbols are bound from the input dims at run time, or evaluated from expressions over them and
   // over the data of small integer inputs (dynamic-dims.ts); any other dim that depends on a
   // tensor's values (a computed shape) has no value the runtime could bind.
@@ -55,11 +78,6 @@ export function checkSupported(func: Func): void {
   if (unbound.length > 0) {
     fail('E205', `the webgpu backend needs dims known from the input shapes; ${unbound.length} depend on tensor values: ${unbound.slice(0, 2).join(', ')}`, undefined,
       ['fold the shape computation to constants, or make the shape an input dim']);
-  }
-  if (missing.size > 0) {
-    const names = [...missing.keys()].sort();
-    fail('E201', `the webgpu backend does not support: ${names.join(', ')}`, undefined,
-      names.map((n) => `${n}: ${missing.get(n)!.slice(0, 5).join('; ')}${missing.get(n)!.length > 5 ? ` (+${missing.get(n)!.length - 5} more)` : ''}`));
   }
 }
 
