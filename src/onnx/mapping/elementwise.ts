@@ -14,7 +14,7 @@ import type { AttrValue } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import { dtypeFromOnnx } from '../dtypes.js';
 import type { Lowering, MappingTable, OpMapping } from '../mapping-api.js';
-import { convertAttrs, direct, since } from './helpers.js';
+import { convertAttrs, direct, maxInputs, since } from './helpers.js';
 
 const LEGACY = { drop: ['consumed_inputs'] };
 
@@ -36,6 +36,7 @@ function legacyBinary(irOp: string): Lowering {
 
 /** Clip 1-10: min/max attributes -> scalar constant operands of the input's dtype. */
 const clipFromAttrs: Lowering = (node, b) => {
+  maxInputs(node, b, 1, { what: 'min', opset: 11 });
   const x = node.inputs[0];
   if (!x) return b.fail('Clip needs an input');
   const bound = (name: string) => {

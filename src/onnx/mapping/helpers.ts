@@ -50,3 +50,17 @@ export function direct(irOp: string, opts: DirectOptions = {}): Lowering {
 
 /** Shorthand for a table entry list. */
 export const since = (version: number, lower: Lowering): OpMapping => ({ since: version, lower });
+
+/**
+ * Refuse a node with more inputs than the operator has at this opset (E207, naming the node). The
+ * older forms' lowerings read only the inputs those forms have, so an extra one would be ignored:
+ * ReduceMax-13 given axes as an input (an input only from opset 18) reduced over every axis.
+ * `became`: the opset where the attribute turned into an input, named in the message.
+ */
+export function maxInputs(node: OnnxNodeView, b: Lowerer, max: number, became?: { what: string; opset: number }): void {
+  let n = node.inputs.length;
+  while (n > 0 && node.inputs[n - 1] === null) n--; // trailing '' names: omitted optional inputs
+  if (n <= max) return;
+  const why = became ? `: '${became.what}' is an attribute before opset ${became.opset}, an input from ${became.opset} on` : '';
+  b.fail(`takes at most ${max} input${max === 1 ? '' : 's'} at opset ${node.opset}, got ${n}${why}`, 'E207');
+}

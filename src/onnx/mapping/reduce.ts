@@ -4,11 +4,12 @@
 
 import type { AttrValue } from '../../../ir/ir.js';
 import type { Lowering, MappingTable, OpMapping } from '../mapping-api.js';
-import { convertAttrs, direct, since } from './helpers.js';
+import { convertAttrs, direct, maxInputs, since } from './helpers.js';
 
 /** Older Reduce*: `axes` attribute -> int64 operand (absent = all axes, as before). */
-function axesAttrToOperand(irOp: string): Lowering {
+function axesAttrToOperand(irOp: string, operandSince: number): Lowering {
   return (node, b) => {
+    maxInputs(node, b, 1, { what: 'axes', opset: operandSince });
     const axes = node.attrs.get('axes');
     const attrs = convertAttrs(irOp, { ...node, attrs: without(node.attrs, 'axes') }, b);
     const axesOperand = axes && axes.kind === 'ints' ? b.constInts(axes.value) : null;
@@ -23,11 +24,12 @@ function without(attrs: ReadonlyMap<string, AttrValue>, name: string): Map<strin
 }
 
 const reduce = (irOp: string, operandSince: number): OpMapping[] => [
-  since(1, axesAttrToOperand(irOp)),
+  since(1, axesAttrToOperand(irOp, operandSince)),
   since(operandSince, direct(irOp)),
 ];
 
 const topK1: Lowering = (node, b) => {
+  maxInputs(node, b, 1, { what: 'k', opset: 10 });
   const k = node.attrs.get('k');
   if (!k || k.kind !== 'int') return b.fail("TopK-1 needs an int attribute 'k'");
   const attrs = convertAttrs('top_k', { ...node, attrs: without(node.attrs, 'k') }, b);

@@ -14,7 +14,7 @@
 import type { AttrValue, Value } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import type { Lowerer, Lowering, MappingTable, OnnxNodeView } from '../mapping-api.js';
-import { convertAttrs, direct, since } from './helpers.js';
+import { convertAttrs, direct, maxInputs, since } from './helpers.js';
 
 const ints = (node: OnnxNodeView, name: string): readonly number[] | undefined => {
   const a = node.attrs.get(name);
@@ -24,9 +24,15 @@ const ints = (node: OnnxNodeView, name: string): readonly number[] | undefined =
   return undefined;
 };
 
-/** A mapping that turns int-list attributes into constant operands appended after the inputs. */
-function attrsToOperands(irOp: string, names: readonly (string | readonly string[])[], nInputs = 1): Lowering {
+/**
+ * A mapping that turns int-list attributes into constant operands appended after the inputs.
+ * `became`: the opset where they turned into inputs; until then the node has `nInputs` inputs
+ * (Split-1 excepted: it took `split` as an attribute or a second input).
+ */
+function attrsToOperands(irOp: string, names: readonly (string | readonly string[])[], became: number, nInputs = 1): Lowering {
   return (node, b) => {
+    const first = typeof names[0] === 'string' ? names[0] : names[0]![0]!;
+    maxInputs(node, b, irOp === 'split' && node.opset < 2 ? nInputs + 1 : nInputs, { what: first, opset: became });
     const operands: (Value | null)[] = node.inputs.slice(0, nInputs);
     const drop: string[] = [];
     names.forEach((n, i) => {
@@ -43,6 +49,7 @@ function attrsToOperands(irOp: string, names: readonly (string | readonly string
 
 /** Pad 1-10: pads (or paddings) and value are attributes. */
 const padLegacy: Lowering = (node, b) => {
+  maxInputs(node, b, 1, { what: 'pads', opset: 11 });
   const x = node.inputs[0];
   if (!x) return b.fail('Pad needs an input');
   const pads = ints(node, 'pads') ?? ints(node, 'paddings');
@@ -61,6 +68,7 @@ const str = (node: OnnxNodeView, name: string, dflt: string): string => {
 /** Upsample-7/9 and Resize-10: asymmetric coordinates, nearest rounds down (integer scales repeat). */
 function legacyResize(scalesFromAttr: boolean): Lowering {
   return (node, b) => {
+    if (scalesFromAttr) maxInputs(node, b, 1, { what: 'scales', opset: 9 });
     const x = node.inputs[0];
     if (!x) return b.fail(`${node.opType} needs an input`);
     let scales = node.inputs[1] ?? null;
@@ -101,6 +109,7 @@ const dropout: Lowering = (node, b) => {
 
 /** Dropout 1-11: ratio/is_test attributes; before opset 10 the mask has the input's dtype. */
 const dropoutLegacy: Lowering = (node, b) => {
+  maxInputs(node, b, 1, { what: 'ratio', opset: 12 });
   const x = node.inputs[0]!;
   const wantMask = node.numOutputs > 1 && node.outputUsed[1] === true;
   const attrs = convertAttrs('dropout', node, b, { drop: ['ratio', 'is_test', 'consumed_inputs'] });
@@ -140,7 +149,7 @@ export const SHAPE_MAPPINGS: MappingTable = {
   OneHot: [since(9, direct('one_hot'))],
   Pad: [since(1, padLegacy), since(11, direct('pad'))],
   Range: [since(11, direct('range'))],
-  Reshape: [since(1, attrsToOperands('reshape', ['shape'])), since(5, direct('reshape'))],
+  Reshape: [since(1, attrsToOperands('reshape', ['shape'], 5)), since(5, direct('reshape'))],
   Resize: [since(10, legacyResize(false)), since(11, direct('resize'))],
   ReverseSequence: [since(10, direct('reverse_sequence'))],
   Scatter: [since(9, direct('scatter_elements'))],
@@ -148,15 +157,15 @@ export const SHAPE_MAPPINGS: MappingTable = {
   ScatterND: [since(11, direct('scatter_nd'))],
   Shape: [since(1, direct('shape'))],
   Size: [since(1, direct('size'))],
-  Slice: [since(1, attrsToOperands('slice', ['starts', 'ends', 'axes'])), since(10, direct('slice'))],
+  Slice: [since(1, attrsToOperands('slice', ['starts', 'ends', 'axes'], 10)), since(10, direct('slice'))],
   SpaceToDepth: [since(1, direct('space_to_depth'))],
-  Split: [since(1, attrsToOperands('split', ['split'])), since(13, direct('split'))],
-  Squeeze: [since(1, attrsToOperands('squeeze', ['axes'])), since(13, direct('squeeze'))],
+  Split: [since(1, attrsToOperands('split', ['split'], 13)), since(13, direct('split'))],
+  Squeeze: [since(1, attrsToOperands('squeeze', ['axes'], 13)), since(13, direct('squeeze'))],
   TensorScatter: [since(24, direct('tensor_scatter'))],
   Tile: [since(6, direct('tile'))],
   Transpose: [since(1, direct('transpose'))],
   Trilu: [since(14, direct('trilu'))],
   Unique: [since(11, direct('unique'))],
-  Unsqueeze: [since(1, attrsToOperands('unsqueeze', ['axes'])), since(13, direct('unsqueeze'))],
+  Unsqueeze: [since(1, attrsToOperands('unsqueeze', ['axes'], 13)), since(13, direct('unsqueeze'))],
   Upsample: [since(7, legacyResize(true)), since(9, legacyResize(false))],
 };

@@ -1,0 +1,91 @@
+// Operators whose attributes became inputs in a later opset (Reduce* axes, Squeeze/Unsqueeze axes,
+// Split split, Slice starts/ends/axes, TopK k, Clip min/max, Pad pads, Reshape shape, Dropout
+// ratio, Upsample scales): a node given the input form at an opset that predates it is invalid
+// ONNX. The importer refuses it with E207 naming the node (before: the extra input was ignored,
+// e.g. ReduceMax-13 with axes as an input reduced over every axis, against its declared output
+// shape). The valid forms at both opsets still import and compute what a plain loop computes.
+
+import { describe, expect, it } from 'vitest';
+import { TenthError } from '../../ir/diagnostics.js';
+import { interpret } from '../../ir/interp.js';
+import { tensorFrom, type Tensor } from '../../ir/tensor.js';
+import { importOnnxBytes } from '../../src/onnx/import.js';
+import { buildModel, type ModelSpec } from '../../src/onnx/writer.js';
+
+const opts = { file: 'm.onnx', baseDir: '/nonexistent' };
+const i64 = (v: number[]): Tensor => tensorFrom('i64', [v.length], BigInt64Array.from(v.map(BigInt)));
+const f32 = (v: number[]): Tensor => tensorFrom('f32', [], Float32Array.from(v));
+
+interface Bad { opType: string; opset: number; extra: Tensor[]; attrs?: ModelSpec['nodes'][number]['attrs']; max: number; what: string; became: number; outputs?: number; xShape?: number[] }
+
+const REDUCE_18 = ['ReduceMax', 'ReduceMin', 'ReduceMean', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp'];
+const BAD: Bad[] = [
+  ...REDUCE_18.map((opType): Bad => ({ opType, opset: 13, extra: [i64([1])], max: 1, what: 'axes', became: 18 })),
+  { opType: 'ReduceSum', opset: 11, extra: [i64([1])], max: 1, what: 'axes', became: 13 },
+  { opType: 'Squeeze', opset: 11, extra: [i64([0])], max: 1, what: 'axes', became: 13, xShape: [1, 3] },
+  { opType: 'Unsqueeze', opset: 11, extra: [i64([0])], max: 1, what: 'axes', became: 13 },
+  { opType: 'Split', opset: 11, extra: [i64([1, 2])], attrs: { axis: 1 }, max: 1, what: 'split', became: 13, outputs: 2 },
+  { opType: 'Slice', opset: 9, extra: [i64([0]), i64([1])], max: 1, what: 'starts', became: 10 },
+  { opType: 'TopK', opset: 9, extra: [i64([1])], max: 1, what: 'k', became: 10, outputs: 2 },
+  { opType: 'Clip', opset: 6, extra: [f32([0]), f32([1])], max: 1, what: 'min', became: 11 },
+  { opType: 'Pad', opset: 2, extra: [i64([0, 0, 0, 0])], attrs: { pads: [0, 0, 0, 0] }, max: 1, what: 'pads', became: 11 },
+  { opType: 'Reshape', opset: 4, extra: [i64([3, 2])], max: 1, what: 'shape', became: 5 },
+];
+
+function model(opType: string, opset: number, extra: Tensor[], attrs: Bad['attrs'] = {}, outputs = 1, xShape: number[] = [2, 3]): Uint8Array {
+  const names = extra.map((_, i) => `c${i}`);
+  return buildModel({
+    opset,
+    inputs: [{ name: 'x', dtype: 'f32', shape: xShape }],
+    outputs: Array.from({ length: outputs }, (_, i) => ({ name: `y${i}`, dtype: opType === 'TopK' && i === 1 ? 'i64' : 'f32' })),
+    initializers: extra.map((tensor, i) => ({ name: names[i]!, tensor })),
+    nodes: [{ opType, name: 'n0', inputs: ['x', ...names], outputs: Array.from({ length: outputs }, (_, i) => `y${i}`), attrs }],
+  });
+}
+
+function importError(bytes: Uint8Array): TenthError {
+  try { importOnnxBytes(bytes, opts); } catch (e) {
+    if (e instanceof TenthError) return e;
+    throw e;
+  }
+  throw new Error('imported, expected E207');
+}
+
+const X = tensorFrom('f32', [2, 3], Float32Array.from([1, 7, -2, 4, 0, 5]));
+const rowMax = [7, 5];
+
+describe('inputs an operator only takes from a later opset are refused', () => {
+  for (const c of BAD) {
+    it(`${c.opType}-${c.opset} with ${1 + c.extra.length} inputs: E207 naming the node`, () => {
+      const e = importError(model(c.opType, c.opset, c.extra, c.attrs, c.outputs, c.xShape));
+      expect(e.diagnostics[0]!.code).toBe('E207');
+      expect(String(e)).toBe(`TenthError: m.onnx: node "n0": error E207: ${c.opType}: takes at most ${c.max} input at opset ${c.opset}, got ${1 + c.extra.length}: '${c.what}' is an attribute before opset ${c.became}, an input from ${c.became} on`);
+      // The same inputs are valid from the opset where the attribute became an input.
+      expect(() => importOnnxBytes(model(c.opType, c.became, c.extra, c.opType === 'Pad' ? {} : c.attrs, c.outputs, c.xShape), opts)).not.toThrow();
+    });
+  }
+
+  it('ReduceMax over axis 1 (keepdims 0) as attribute at 13 and as input at 18 both give the row maxima', () => {
+    for (const bytes of [model('ReduceMax', 13, [], { axes: [1], keepdims: 0 }), model('ReduceMax', 18, [i64([1])], { keepdims: 0 })]) {
+      const [y] = interpret(importOnnxBytes(bytes, opts), [X]);
+      expect(y!.shape).toEqual([2]);
+      expect(Array.from(y!.data as Float32Array)).toEqual(rowMax);
+    }
+  });
+
+  it('Split-1 still takes split as a second input; Split-2 with split as an attribute still imports', () => {
+    for (const bytes of [model('Split', 1, [i64([1, 2])], { axis: 1 }, 2), model('Split', 2, [], { axis: 1, split: [1, 2] }, 2)]) {
+      const [a, b] = interpret(importOnnxBytes(bytes, opts), [X]);
+      expect([a!.shape, b!.shape]).toEqual([[2, 1], [2, 2]]);
+      expect(Array.from(b!.data as Float32Array)).toEqual([7, -2, 0, 5]);
+    }
+  });
+
+  it('omitted trailing optional inputs (empty names) do not count', () => {
+    const bytes = buildModel({
+      opset: 13, inputs: [{ name: 'x', dtype: 'f32', shape: [2, 3] }], outputs: [{ name: 'y', dtype: 'f32' }],
+      nodes: [{ opType: 'ReduceMax', name: 'n0', inputs: ['x', ''], outputs: ['y'], attrs: { axes: [1], keepdims: 0 } }],
+    });
+    expect(Array.from(interpret(importOnnxBytes(bytes, opts), [X])[0]!.data as Float32Array)).toEqual(rowMax);
+  });
+});
