@@ -176,7 +176,8 @@ fi
 offer() { "$NODE" -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write(j.offers[process.argv[2]] ? "1" : "0")' "$OUT/adapter.json" "$1"; }
 F16=$(offer shader-f16)
 SUBGROUPS=$(offer subgroups)
-log "adapter: $("$NODE" -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).adapter; process.stdout.write([a.description, a.vendor, a.architecture, a.device].join(" | "))' "$OUT/adapter.json")"
+ADAPTER=$("$NODE" -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).adapter; process.stdout.write([a.description, a.vendor, a.architecture, a.device].join(" | "))' "$OUT/adapter.json")
+log "adapter: $ADAPTER"
 log "offers shader-f16: $F16, subgroups: $SUBGROUPS; flags: $TENTH_DAWN_FLAGS"
 
 # TENTH_GPU_NODE_OPTS: V8 flags for the bench processes, e.g. --no-liftoff (onnxruntime-web's wasm
@@ -199,15 +200,33 @@ if [ "$SUBGROUPS" = 1 ]; then
   for m in $MODELS; do step "models-subgroups-$m" "$STEP_S" "${BENCH[@]}" --parts models --filter "^$m\$" --subgroups; done
 fi
 
+# One latency table per variant: the first table's heading, then each model's row and notes.
+merged() { # PREFIX (models-, models-f16-, models-subgroups-)
+  local first=
+  for m in $MODELS; do
+    f=$OUT/$1$m.txt
+    [ -s "$f" ] || continue
+    if [ -z "$first" ]; then
+      first=$f
+      sed -n '/^WebGPU model latency/,/^----------/p' "$f"
+    fi
+    grep -E "^$m " "$f" || echo "$m  (no result: exit $(awk -F'\t' -v s="$1$m" '$1 == s { print $2 }' "$OUT/steps.tsv"), see $1$m.err)"
+  done
+  [ -n "$first" ] && for m in $MODELS; do [ -s "$OUT/$1$m.txt" ] && grep -E "^$m: " "$OUT/$1$m.txt"; done
+  [ -n "$first" ] && echo
+}
 {
   echo "tenth WebGPU bench, $(date -u +%FT%TZ); $(head -n 1 "$PACK/MANIFEST.txt" 2>/dev/null)"
-  grep -A2 -- '--- nvidia-smi' "$OUT/env.txt" | tail -n +2
+  sed -n '/^--- nvidia-smi/,/^---/{/^---/!p}' "$OUT/env.txt"
+  echo "adapter (Dawn): $ADAPTER"
   echo "Dawn flags: $TENTH_DAWN_FLAGS; shader-f16 offered: $F16; subgroups offered: $SUBGROUPS"
   echo
-  for f in matmul $(for m in $MODELS; do echo "models-$m"; done) $(for m in $MODELS; do echo "models-f16-$m"; done) $(for m in $MODELS; do echo "models-subgroups-$m"; done); do
-    [ -s "$OUT/$f.txt" ] && { echo "== $f"; cat "$OUT/$f.txt"; echo; }
-  done
-  echo "== steps"; cat "$OUT/steps.tsv"
+  [ -s "$OUT/matmul.txt" ] && grep -v '^adapter:' "$OUT/matmul.txt" | sed '/./,$!d' && echo
+  merged models-
+  merged models-f16-
+  merged models-subgroups-
+  echo "steps (exit 1 = a result check failed or a side could not run; 124/137 = timed out):"
+  cat "$OUT/steps.tsv"
 } >"$OUT/summary.txt"
 log "done in ${SECONDS}s: $OUT/summary.txt"
 exit 0

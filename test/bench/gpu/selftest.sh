@@ -39,6 +39,7 @@ check() { # description, command...
   if "$@" >/dev/null 2>&1; then echo "ok    $what"; else echo "FAIL  $what"; fails=$((fails + 1)); fi
 }
 status() { awk -F'\t' -v s="$1" '$1 == s { print $2 }' "$T/out/steps.tsv"; }
+check "the pack's run.sh is test/bench/gpu/run.sh (else: npm run bench:gpu-pack)" cmp -s "$PACK/run.sh" "$REPO/test/bench/gpu/run.sh"
 check "run.sh exits 0 (was $rc)" test "$rc" = 0
 check "no node on the test PATH" bash -c "! env -i PATH='$T/bin' /bin/bash -c 'command -v node'"
 check "steps unpack, probe, matmul and models-mlp_digits exit 0 ($(tr '\t\n' ': ' <"$T/out/steps.tsv"))" \
@@ -50,7 +51,7 @@ check "matmul.txt: GFLOP/s at 64 and 96, results match" bash -c "grep -qE '^ +64
 check "models-mlp_digits.txt: both sides timed and checked" grep -qE '^mlp_digits .* PASS [0-9.e-]+ +PASS [0-9.e-]+$' "$T/out/models-mlp_digits.txt"
 check "subgroups offered by SwiftShader: the --subgroups variant ran" grep -q 'compiled with subgroups' "$T/out/models-subgroups-mlp_digits.txt"
 check "shader-f16 not offered: no f16 step" test ! -e "$T/out/models-f16-mlp_digits.txt"
-check "summary.txt holds the tables" bash -c "grep -q '== matmul' '$T/out/summary.txt' && grep -q '== models-mlp_digits' '$T/out/summary.txt'"
+check "summary.txt: adapter, MatMul table, mlp_digits rows of both variants" bash -c "grep -q '^adapter (Dawn): SwiftShader' '$T/out/summary.txt' && grep -q '^WebGPU MatMul' '$T/out/summary.txt' && [ \$(grep -cE '^mlp_digits .* PASS' '$T/out/summary.txt') = 2 ]"
 check "env.txt records the set-up" grep -q '^LD_LIBRARY_PATH=' "$T/out/env.txt"
 if ((fails > 0)); then
   echo "--- run.sh output"
@@ -58,4 +59,6 @@ if ((fails > 0)); then
   echo "selftest: $fails check(s) failed"
   exit 1
 fi
+head=$(git -C "$REPO" rev-parse HEAD 2>/dev/null)
+grep -q "from commit $head" "$PACK/MANIFEST.txt" || echo "note: the pack was made from another commit than HEAD ($head): $(head -n 1 "$PACK/MANIFEST.txt")"
 echo "selftest: all checks passed ($(awk -F'\t' 'NR > 1 { s += $3 } END { print s }' "$T/out/steps.tsv") s of steps)"
