@@ -11,12 +11,13 @@
 //                         machine's libstdc++ and libgcc_s, used there only if the system's are older)
 //   .gpu/debs/*.deb       the Vulkan loader and glvnd libraries (apt-get download, reused when present)
 //   .gpu/MANIFEST.txt     what was packed, from which commit, with sizes and sha256 sums
-// Options: --models DIR (default ../shared/models beside the repository), --out DIR (default .gpu),
-// --refresh-debs (download the .debs again). Exit 1 when a part is missing or the folder is too big.
+// Options: --rev REV (bundle the sources of that commit, e.g. HEAD, instead of the working tree,
+// which may hold others' unfinished edits), --models DIR (default ../shared/models beside the
+// repository), --out DIR (default .gpu), --refresh-debs (download the .debs again). Exit 1 when a part is missing or the folder is too big.
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,7 +30,7 @@ const DEBS = ['libvulkan1', 'libegl1', 'libglvnd0', 'libopengl0', 'libgl1', 'lib
 // onnxruntime-web/webgpu resolves to this bundle, which loads the asyncify build (JSEP is not used).
 const ORT_FILES = ['ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
-const { values: opt } = parseArgs({ options: { models: { type: 'string' }, out: { type: 'string' }, 'refresh-debs': { type: 'boolean' } } });
+const { values: opt } = parseArgs({ options: { rev: { type: 'string' }, models: { type: 'string' }, out: { type: 'string' }, 'refresh-debs': { type: 'boolean' } } });
 const MODELS = resolve(opt.models ?? join(REPO, '../shared/models'));
 const OUT = resolve(opt.out ?? join(REPO, '.gpu'));
 
@@ -51,14 +52,24 @@ function excludeFromGit() {
   if (!cur.split('\n').includes(line)) appendFileSync(file, `${cur.endsWith('\n') || cur === '' ? '' : '\n'}${line}\n`);
 }
 
-async function bundle(stage) {
+/** The sources to bundle: the working tree, or `git archive` of --rev beside this node_modules. */
+function sources(tmp) {
+  if (opt.rev === undefined) return REPO;
+  const src = join(tmp, 'src');
+  mkdirSync(src, { recursive: true });
+  execFileSync('sh', ['-c', 'git archive --format=tar "$1" ir passes src test/bench | tar -x -C "$2"', 'sh', opt.rev, src], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
+  return src;
+}
+
+async function bundle(stage, root) {
   // esbuild comes with tsx (no new dependency). Bundled code that calls require() (CommonJS
   // dependencies) gets one from createRequire; the packages loaded at run time stay external:
   // webgpu (a native addon) and onnxruntime-web (loads its wasm beside its own file).
   const esbuild = await import('esbuild');
   const app = join(stage, 'app');
   await esbuild.build({
-    entryPoints: { bench: join(REPO, 'test/bench/run.ts'), probe: join(REPO, 'test/bench/gpu/probe.ts') },
+    entryPoints: { bench: join(root, 'test/bench/run.ts'), probe: join(root, 'test/bench/gpu/probe.ts') },
     outdir: app, outExtension: { '.js': '.mjs' },
     bundle: true, platform: 'node', format: 'esm', target: 'node20', legalComments: 'none', logLevel: 'warning',
     external: ['webgpu', 'onnxruntime-web', 'onnxruntime-web/*', 'onnxruntime-node'],
@@ -167,7 +178,8 @@ async function main() {
   const stage = join(tmp, 'payload');
   mkdirSync(stage, { recursive: true });
   packNode(tmp);
-  await bundle(stage);
+  await bundle(stage, sources(tmp));
+  rmSync(join(tmp, 'src'), { recursive: true, force: true });
   const names = copyModels(stage);
   log(`models: ${names.join(', ')}`);
   copyCompat(stage);
@@ -176,9 +188,10 @@ async function main() {
   sh('xz', ['-6', '-T0', join(tmp, 'payload.tar')]);
   rmSync(stage, { recursive: true });
   debs(join(tmp, 'debs'));
-  copyFileSync(join(HERE, 'run.sh'), join(tmp, 'run.sh'));
-  const commit = sh('git', ['rev-parse', 'HEAD'], { cwd: REPO }).toString().trim();
-  const dirty = sh('git', ['status', '--porcelain', '--', 'src', 'ir', 'passes', 'test/bench'], { cwd: REPO }).toString().trim() !== '';
+  if (opt.rev === undefined) copyFileSync(join(HERE, 'run.sh'), join(tmp, 'run.sh'));
+  else writeFileSync(join(tmp, 'run.sh'), sh('git', ['show', `${opt.rev}:test/bench/gpu/run.sh`], { cwd: REPO }));
+  const commit = sh('git', ['rev-parse', '--verify', `${opt.rev ?? 'HEAD'}^{commit}`], { cwd: REPO }).toString().trim();
+  const dirty = opt.rev === undefined && sh('git', ['status', '--porcelain', '--', 'src', 'ir', 'passes', 'test/bench'], { cwd: REPO }).toString().trim() !== '';
   const files = sizes(tmp);
   const total = files.reduce((s, f) => s + f.bytes, 0);
   writeFileSync(join(tmp, 'MANIFEST.txt'), [
