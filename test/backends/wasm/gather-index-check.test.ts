@@ -71,6 +71,31 @@ describe('wasm gather: indices are checked at run time', () => {
       }), { numRuns: 30 });
   }, 30_000);
 
+  it('gather_elements: valid indices match the interpreter, an index out of range is refused naming the op (was: read outside the data)', async () => {
+    const text = [
+      'module @m {',
+      '  func @main(%x: f32[3,2], %i: i64[2,2]) -> (%y: f32[2,2]) {',
+      '    %y = gather_elements(%x, %i) {axis = 0} : f32[2,2]',
+      '    return %y',
+      '  }',
+      '}',
+    ].join('\n');
+    const m = await load(text);
+    const x = tensorFrom('f32', [3, 2], Float32Array.from([1, 2, 3, 4, 5, 6]));
+    for (const idx of [[0n, -1n, 2n, -3n], [0n, 1n, 3n, 0n], [-4n, 0n, 0n, 0n], [0n, 0n, 0n, 2n ** 40n]]) {
+      const iv = tensorFrom('i64', [2, 2], BigInt64Array.from(idx));
+      const feed: Record<string, RunTensor> = { x: { data: x.data as Float32Array, dims: [3, 2] }, i: { data: iv.data as BigInt64Array, dims: [2, 2] } };
+      const bad = idx.find((v) => v < -3n || v >= 3n);
+      if (bad === undefined) {
+        const out = (await m.run(feed))['y']!;
+        expectClose([{ dtype: 'f32', shape: [...out.dims], data: out.data as Float32Array }], interpret(parseModule(text, { file: 'test.ir' }), [x, iv]));
+        continue;
+      }
+      expect(interpError(() => parseModule(text, { file: 'test.ir' }), [x, iv])).toMatch(/E501: gather_elements: gather_elements index -?\d+ is out of range for a dim of size 3/);
+      await expect(m.run(feed)).rejects.toThrow(new RegExp(`^tenth runtime: gather_elements %y at test\\.ir:3:5: index ${bad} is out of range for a dim of size 3`));
+    }
+  });
+
   it('an i64 index that only fits after wrapping to 32 bits (2^32 + 1) is refused, not read as row 1', async () => {
     const text = gatherText([3, 2], 0, 1, 'i64');
     const m = await load(text);

@@ -7,6 +7,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
 import { DTS } from './generic-elementwise.js';
+import { loadCheckedIndex } from './index-check.js';
 
 const BY_SIZE: Readonly<Record<number, string>> = { 1: 'u8', 2: 'u16', 4: 'i32', 8: 'i64' };
 const dtOf = (k: KernelCtx, op: Op, dtype: string, size: number) => DTS[dtype] ?? DTS[BY_SIZE[size] ?? ''] ?? k.fail(op, `${op.name} on ${dtype} is not supported by the wasm backend`);
@@ -37,7 +38,6 @@ function emitGatherElements(k: KernelCtx, op: Op): void {
   const [data, idx] = op.operands as [NonNullable<Op['operands'][0]>, NonNullable<Op['operands'][0]>];
   const y = op.results[0]!;
   const dt = dtOf(k, op, y.type.dtype, esize(k, op, y));
-  const ie = esize(k, op, idx);
   const dd = k.dims(data), id: readonly Dim[] = k.dims(idx);
   const r = dd.length;
   const a0 = Number(op.attrs.get('axis')?.value ?? 0);
@@ -55,8 +55,7 @@ function emitGatherElements(k: KernelCtx, op: Op): void {
       em.set(c, `(i32.rem_u ${get(t)} ${k.dim(id[a]!)})`);
       if (a > 0) em.set(t, `(i32.div_u ${get(t)} ${k.dim(id[a]!)})`);
       if (a === axis) {
-        em.set(j, ie === 8 ? `(i32.wrap_i64 (i64.load ${addr(k.ptr(idx), e, 8)}))` : `(i32.load ${addr(k.ptr(idx), e, 4)})`);
-        em.when(`(i32.lt_s ${get(j)} (i32.const 0))`, () => em.set(j, add(get(j), k.dim(dd[axis]!))));
+        loadCheckedIndex(k, op, idx, e, k.dim(dd[axis]!), j);
         em.set(off, add(get(off), mul(get(j), ds[a]!)));
       } else em.set(off, add(get(off), mul(get(c), ds[a]!)));
     }

@@ -8,7 +8,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
 import { sliceDims } from '../../../../ir/ops/shape-slice.js';
-import { checkIndex } from './index-check.js';
+import { loadCheckedIndex } from './index-check.js';
 import { UNKNOWN_DIM } from '../../../../ir/types.js';
 
 const LOAD: Readonly<Record<number, [string, string]>> = { 1: ['i32.load8_u', 'i32.store8'], 2: ['i32.load16_u', 'i32.store16'], 4: ['i32.load', 'i32.store'], 8: ['i64.load', 'i64.store'] };
@@ -122,29 +122,14 @@ function emitGather(k: KernelCtx, op: Op): void {
   const dd = k.dims(data!), id = k.dims(idx!);
   const axis = ((Number(op.attrs.get('axis')?.value ?? 0)) + dd.length) % dd.length;
   const es = esize(k, op, y);
-  const ie = esize(k, op, idx!);
-  if (ie !== 4 && ie !== 8) k.fail(op, 'gather indices must be i32 or i64');
   const em = k.em;
   const K = k.dim(dd[axis]!);
   const inner = mul(k.size(dd.slice(axis + 1)), i32(es));
   const nIdx = k.size(id);
   em.comment(`gather axis=${axis}`);
   const j = em.local('j', 'i32');
-  // An index outside [-K, K) is an error (ONNX; the interpreter raises): checked before the copy,
-  // on the full i64 so that 2^32 + 1 does not wrap to a valid row.
-  const raw = em.local('raw', ie === 8 ? 'i64' : 'i32');
   em.loop('outer', k.size(dd.slice(0, axis)), (o) => em.loop('q', nIdx, (q) => {
-    if (ie === 8) {
-      const w = em.local('w', 'i64');
-      em.set(raw, `(i64.load ${addr(k.ptr(idx!), q, 8)})`);
-      em.set(w, `(select (i64.add ${get(raw)} (i64.extend_i32_u ${K})) ${get(raw)} (i64.lt_s ${get(raw)} (i64.const 0)))`);
-      checkIndex(k, op, get(w), K, get(raw), true);
-      em.set(j, `(i32.wrap_i64 ${get(w)})`);
-    } else {
-      em.set(raw, `(i32.load ${addr(k.ptr(idx!), q, 4)})`);
-      em.set(j, `(select ${add(get(raw), K)} ${get(raw)} (i32.lt_s ${get(raw)} (i32.const 0)))`);
-      checkIndex(k, op, get(j), K, `(i64.extend_i32_s ${get(raw)})`, false);
-    }
+    loadCheckedIndex(k, op, idx!, q, K, j);
     const dst = add(k.ptr(y), mul(add(mul(o, nIdx), q), inner));
     const src = add(k.ptr(data!), mul(add(mul(o, K), get(j)), inner));
     em.line(`(memory.copy ${dst} ${src} ${inner})`);

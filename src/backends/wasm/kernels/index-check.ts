@@ -7,8 +7,9 @@
 // A site's description travels as the name of one more export of the site global
 // (`tenth-index-site:<id>:<text>`), so the manifest needs no new field.
 
-import type { Op } from '../../../../ir/ir.js';
+import type { Op, Value } from '../../../../ir/ir.js';
 import { formatLoc } from '../../../../ir/location.js';
+import { add, addr, get } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
 
 export const INDEX_SITE_PREFIX = 'tenth-index-site:';
@@ -55,4 +56,26 @@ export function checkIndex(k: KernelCtx, op: Op, index: string, size: string, ra
   k.moduleFunc(`tenth_index_site_${id}`, `(export ${watString(`${INDEX_SITE_PREFIX}${id}:${text}`)} (global $tenth_index_site))`);
   const outside = wide ? `(i64.ge_u ${index} (i64.extend_i32_u ${size}))` : `(i32.ge_u ${index} ${size})`;
   k.em.when(outside, () => k.em.line(`(call ${fn} (i32.const ${id}) ${raw} ${size})`));
+}
+
+/**
+ * Set local `dst` to index element `e` of `idx` (i32 or i64), a negative one wrapped by `dim`,
+ * checked on the full i64 (2^32 + 1 is not read as 1). gather and gather_elements use it;
+ * gather_nd and the scatters still clamp (index-gather.ts loadIndex, tests rely on it).
+ */
+export function loadCheckedIndex(k: KernelCtx, op: Op, idx: Value, e: string, dim: string, dst: string): void {
+  if (idx.type.dtype !== 'i64' && idx.type.dtype !== 'i32') k.fail(op, `${op.name} indices must be i32 or i64, got ${idx.type.dtype}`);
+  const em = k.em;
+  if (idx.type.dtype === 'i64') {
+    const raw = em.local('raw', 'i64'), w = em.local('w', 'i64');
+    em.set(raw, `(i64.load ${addr(k.ptr(idx), e, 8)})`);
+    em.set(w, `(select (i64.add ${get(raw)} (i64.extend_i32_u ${dim})) ${get(raw)} (i64.lt_s ${get(raw)} (i64.const 0)))`);
+    checkIndex(k, op, get(w), dim, get(raw), true);
+    em.set(dst, `(i32.wrap_i64 ${get(w)})`);
+  } else {
+    const raw = em.local('raw', 'i32');
+    em.set(raw, `(i32.load ${addr(k.ptr(idx), e, 4)})`);
+    em.set(dst, `(select ${add(get(raw), dim)} ${get(raw)} (i32.lt_s ${get(raw)} (i32.const 0)))`);
+    checkIndex(k, op, get(dst), dim, `(i64.extend_i32_s ${get(raw)})`, false);
+  }
 }
