@@ -1,9 +1,13 @@
-// Assembling one dispatch's WGSL: the shared bindings (uniform, arena, weights), module-scope
-// declarations, helper functions the text calls, the epilogue and main.
+// Assembling one dispatch's WGSL: the shared bindings (uniform, arena, weights, and the half
+// arena where the text uses it), module-scope declarations, helper functions the text calls, the
+// epilogue and main.
 
 import type { Dim } from '../../../ir/types.js';
 import type { SpecialShader } from './kernel-api.js';
 import { WGSL_HELPERS } from './kernels/elementwise.js';
+
+const W_DECL = '@group(0) @binding(2) var<storage, read> W: array<u32>;';
+const H_DECL = '@group(0) @binding(3) var<storage, read_write> AH: array<f16>;';
 
 /** Threads per workgroup of map kernels (one element each). */
 export const MAP_WG = 256;
@@ -23,7 +27,7 @@ export function shaderText(name: string, ops: readonly string[], nslots: number,
     `struct Uniforms { v: array<vec4<u32>, ${Math.ceil(nslots / 4)}> }`,
     '@group(0) @binding(0) var<uniform> u: Uniforms;',
     '@group(0) @binding(1) var<storage, read_write> A: array<u32>;',
-    '@group(0) @binding(2) var<storage, read> W: array<u32>;',
+    W_DECL,
     ...sh.decls,
     '',
     `fn epi(i: u32, a: ${anchorReg}) {`,
@@ -38,5 +42,7 @@ export function shaderText(name: string, ops: readonly string[], nslots: number,
     '',
   ].join('\n');
   const helpers = Object.entries(WGSL_HELPERS).filter(([n]) => body.includes(`${n}(`)).map(([, t]) => t);
-  return helpers.length ? body.replace('\nfn epi(', `\n${helpers.join('\n\n')}\n\nfn epi(`) : body;
+  // --f16 intermediates (wgsl.ts loadHalfArena): declared only where used, so f32 shaders are unchanged.
+  const half = /\bAH\[/.test(body) ? body.replace(W_DECL, `${W_DECL}\n${H_DECL}`) : body;
+  return helpers.length ? half.replace('\nfn epi(', `\n${helpers.join('\n\n')}\n\nfn epi(`) : half;
 }
