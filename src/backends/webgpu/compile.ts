@@ -42,7 +42,10 @@ export interface CompileOptions {
   readonly bind?: Readonly<Record<string, number>>;
   /** Add a batching plan to the report for this load. */
   readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
-  /** f32 weights stored as f16 (accumulation stays f32); the artifact then needs `shader-f16`. */
+  /**
+   * f32 weights and intermediates stored as f16 (arithmetic and accumulation stay f32; graph inputs
+   * and outputs stay f32); the artifact then needs `shader-f16`. See lower.ts and half-temps.ts.
+   */
   readonly f16?: boolean;
   /** Also write subgroup variants of the reduction shaders (used where the device has `subgroups`). */
   readonly subgroups?: boolean;
