@@ -361,12 +361,13 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const variant = sgv && sgv.mainText !== mainText ? sgv : undefined;
     wgBytesMax = Math.max(wgBytesMax, shader.workgroupBytes);
     const opNames = d.ops.map((o) => o.name);
+    const half = [...reads, ...writes].some((id) => buffers[id]!.arena === 'half');
     bodies.push({
       name,
-      text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText),
+      text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText, half),
     });
     if (variant) {
-      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText)) });
+      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText, half)) });
     }
     kernels.push({
       name, file: `${name}.wgsl`, ...(variant ? { variants: { subgroups: `${name}.subgroups.wgsl` } } : {}), ops: opNames, reads: [...reads].sort((a, b) => a - b), writes: [...writes].sort((a, b) => a - b),
