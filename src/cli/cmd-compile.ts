@@ -40,7 +40,7 @@ export const compileCommand: Command = {
       { name: 'p99', kind: 'string', arg: 'MS', help: 'p99 latency target in milliseconds for the batching plan (with --rate)' },
       { name: 'batch-dim', kind: 'string', arg: 'SYM', help: "the symbol the batching plan scales (default: the first input's leading dim when symbolic)" },
       { name: 'quiet', kind: 'boolean', help: 'print only the one-line summary, not the cost report' },
-      { name: 'f16', kind: 'boolean', help: 'webgpu: store f32 weights as f16 (f32 accumulation); the model then needs a device with shader-f16' },
+      { name: 'f16', kind: 'boolean', help: 'webgpu: store f32 weights and intermediates as f16 (arithmetic and accumulation in f32; an intermediate beyond f16 range becomes inf); the model then needs a device with shader-f16' },
       { name: 'subgroups', kind: 'boolean', help: 'webgpu: also write subgroup variants of reduction shaders; the runtime uses them where the device has subgroups' },
       { name: 'threads', kind: 'boolean', help: 'also write model-threads.wasm (shared memory, work split over threads); loadCompiled(DIR, { threads: N }) runs it' },
     ],

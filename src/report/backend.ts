@@ -6,7 +6,7 @@
 import { fail } from '../../ir/diagnostics.js';
 import { evalDim, isCompoundDim } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
-import { planArena } from '../runtime/plan.js';
+import { inHalfArena, planArena } from '../runtime/plan.js';
 import { planBatching, type BatchingPlan } from './batching.js';
 import { costReport, lowerBound, type CostReport, type KernelCost, type MemoryCost, type TimelineBuffer } from './cost.js';
 import type { DeviceProfile } from './profile.js';
@@ -35,7 +35,7 @@ export interface ReportManifest {
   readonly inputs: readonly { readonly shape: readonly Dim[] }[];
   readonly alignment: number;
   readonly weightsBytes: number;
-  readonly buffers: readonly { readonly name: string; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string; readonly first?: number; readonly last?: number }[];
+  readonly buffers: readonly { readonly name: string; readonly arena?: 'half'; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string; readonly first?: number; readonly last?: number }[];
 }
 
 /**
@@ -67,15 +67,20 @@ export function batchSymbol(manifest: Pick<ReportManifest, 'symbols' | 'inputs'>
   return typeof d === 'string' && manifest.symbols.includes(d) ? d : null;
 }
 
-/** Arena figures for a binding: the runtime's placement, the live-bytes lower bound, the aligned naive total. */
+/**
+ * Arena figures for a binding: the runtime's placement, the live-bytes lower bound, the aligned
+ * naive total. A WebGPU --f16 model has a second (half) arena: shown after the first, as one.
+ */
 export function arenaMemory(manifest: ReportManifest, steps: number, bind: Readonly<Record<string, number>>): MemoryCost {
   const size = binder(bind);
   const bytes = (b: ReportManifest['buffers'][number]): number => b.shape.reduce<number>((a, d) => a * size(d), b.esize);
-  const plan = planArena(manifest.buffers.map((b) => ({ ...b, shape: [bytes(b)], esize: 1 })), {}, manifest.alignment);
+  const sized = manifest.buffers.map((b) => ({ ...b, shape: [bytes(b)], esize: 1 }));
+  const plan = planArena(sized, {}, manifest.alignment), half = planArena(sized, {}, manifest.alignment, 'half');
+  const offset = (i: number): number => (inHalfArena(sized[i]!) ? plan.bytes + half.offsets[i]! : plan.offsets[i]!);
   const timeline: TimelineBuffer[] = manifest.buffers.map((b, i) => ({ b, i })).filter(({ b }) => b.kind !== 'weight')
-    .map(({ b, i }) => ({ name: b.name, first: b.first ?? 0, last: b.last ?? steps, offset: plan.offsets[i]!, bytes: bytes(b) }));
+    .map(({ b, i }) => ({ name: b.name, first: b.first ?? 0, last: b.last ?? steps, offset: offset(i), bytes: bytes(b) }));
   return {
-    peakBytes: plan.bytes,
+    peakBytes: plan.bytes + half.bytes,
     lowerBoundBytes: lowerBound(timeline),
     naiveBytes: timeline.reduce((a, b) => a + Math.ceil(b.bytes / manifest.alignment) * manifest.alignment, 0),
     weightsBytes: manifest.weightsBytes,

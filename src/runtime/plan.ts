@@ -8,12 +8,14 @@ export interface PlanBuffer {
   readonly shape: readonly (number | string)[];
   readonly esize: number;
   readonly kind: string;
+  /** 'half': a WebGPU --f16 intermediate, placed in the half arena (default: the word arena). */
+  readonly arena?: 'half';
   readonly first?: number;
   readonly last?: number;
 }
 
 export interface ArenaPlan {
-  /** Byte offset in the arena per buffer index (-1 for weights). */
+  /** Byte offset in the arena per buffer index (-1 for weights and the other arena's buffers). */
   readonly offsets: number[];
   readonly bytes: number;
 }
@@ -28,10 +30,18 @@ export function bufferBytes(b: PlanBuffer, bind: Readonly<Record<string, number>
   return n;
 }
 
-export function planArena(buffers: readonly PlanBuffer[], bind: Readonly<Record<string, number>>, alignment: number): ArenaPlan {
+/**
+ * WebGPU --f16 keeps f32 intermediates as f16 in a second arena `AH` (array<f16>, a binding of its
+ * own): the buffers marked `arena: 'half'`. Everything else lives in the word arena `A`.
+ */
+export const inHalfArena = (b: PlanBuffer): boolean => b.arena === 'half';
+
+/** Place the buffers of one arena (default: the word arena; 'half': the --f16 activations). */
+export function planArena(buffers: readonly PlanBuffer[], bind: Readonly<Record<string, number>>, alignment: number, arena: 'words' | 'half' = 'words'): ArenaPlan {
   const offsets = buffers.map(() => -1);
-  const size = buffers.map((b) => (b.kind === 'weight' ? 0 : Math.ceil(bufferBytes(b, bind) / alignment) * alignment || alignment));
-  const order = buffers.map((_b, i) => i).filter((i) => buffers[i]!.kind !== 'weight')
+  const mine = (b: PlanBuffer): boolean => b.kind !== 'weight' && inHalfArena(b) === (arena === 'half');
+  const size = buffers.map((b) => (!mine(b) ? 0 : Math.ceil(bufferBytes(b, bind) / alignment) * alignment || alignment));
+  const order = buffers.map((_b, i) => i).filter((i) => mine(buffers[i]!))
     .sort((a, b) => size[b]! - size[a]! || a - b);
   const placed: number[] = [];
   let bytes = 0;

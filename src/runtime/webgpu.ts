@@ -4,14 +4,15 @@
 //
 // At load: every pipeline is created once (explicit layout: uniform, arena, weights), weights are
 // uploaded once. Per binding of the symbols (cached): the arena is planned (plan.ts) and the
-// uniform words (symbols and buffer offsets) computed; one arena buffer grows to fit. Per run:
+// uniform words (symbols and buffer offsets) computed; one arena buffer grows to fit (and, for a
+// model compiled with --f16, one half arena for its f16 intermediates, binding 3). Per run:
 // inputs are written, one command encoder records every dispatch in one compute pass and the
 // copies of the outputs, one submit, one map of the read-back buffer. No CPU round trip between
 // kernels.
 
 import { bindDerived, bindInputDims } from './dims.js';
 import { readBytes } from './fetch.js';
-import { bufferBytes, planArena, type ArenaPlan } from './plan.js';
+import { bufferBytes, inHalfArena, planArena, type ArenaPlan } from './plan.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 export interface RunTensor { readonly data: TypedArray; readonly dims: readonly number[] }
@@ -26,6 +27,8 @@ type Dim = number | string;
 interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly buffer: number }
 interface MBuffer {
   readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string;
+  /** 'half': a --f16 intermediate, f16 in the half arena (binding 3). */
+  readonly arena?: 'half';
   readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number;
   /** 'word' | 'dword' | 'packed' (webgpu-codec.ts); absent: the dtype's default. */
   readonly storage?: string;
@@ -144,11 +147,14 @@ const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
 /** Create pipelines and upload weights for a manifest and its shader texts. */
 export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: readonly string[], weights: Uint8Array, device: WebGpuDevice): Promise<CompiledWebGpuModel> {
   checkFeatures(manifest, device, 'the device');
+  // A second writable arena, never the same buffer as the first (one dispatch may bind each once).
+  const halves = manifest.buffers.some(inHalfArena);
   const layout = device.createBindGroupLayout({
     entries: [
       { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform' } },
       { binding: 1, visibility: COMPUTE, buffer: { type: 'storage' } },
       { binding: 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
+      ...(halves ? [{ binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } }] : []),
     ],
   });
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
@@ -171,22 +177,31 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   // One arena buffer (grown to the largest plan seen, so no binding leaks a buffer) and one
   // uniform buffer (rewritten when the binding changes) serve them all; writes are queued in
   // order with the submits, so a run sees its own binding.
-  interface Bound { key: string; bind: Record<string, number>; plan: ArenaPlan; words: Uint32Array; counts: [number, number, number][] }
+  interface Bound { key: string; bind: Record<string, number>; plan: ArenaPlan; half: ArenaPlan; words: Uint32Array; counts: [number, number, number][] }
   const bound = new Map<string, Bound>();
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
   const ubuf = device.createBuffer({ size: 16 * Math.max(1, ceilDiv(manifest.uniforms.length, 4)), usage: USAGE.UNIFORM | USAGE.COPY_DST });
   let arena: GBuffer | undefined;
+  let halfArena: GBuffer | undefined;
   let bindGroup: unknown;
   let current: string | undefined;
 
   function bindInputs(inputs: Readonly<Record<string, RunTensor>>): Bound {
     const b = planFor(inputs);
-    if (!arena || arena.size < b.plan.bytes) {
-      arena?.destroy();
-      arena = device.createBuffer({ size: Math.max(256, b.plan.bytes), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
+    const grow = (buf: GBuffer | undefined, bytes: number): GBuffer | undefined => {
+      if (buf && buf.size >= bytes) return buf;
+      buf?.destroy();
+      return device.createBuffer({ size: Math.max(256, bytes), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
+    };
+    const [a, h] = [grow(arena, b.plan.bytes), halves ? grow(halfArena, b.half.bytes) : undefined];
+    if (a !== arena || h !== halfArena) {
+      [arena, halfArena] = [a, h];
       bindGroup = device.createBindGroup({
         layout,
-        entries: [{ binding: 0, resource: { buffer: ubuf } }, { binding: 1, resource: { buffer: arena } }, { binding: 2, resource: { buffer: wbuf } }],
+        entries: [
+          { binding: 0, resource: { buffer: ubuf } }, { binding: 1, resource: { buffer: arena } }, { binding: 2, resource: { buffer: wbuf } },
+          ...(halfArena ? [{ binding: 3, resource: { buffer: halfArena } }] : []),
+        ],
       });
     }
     if (current !== b.key) {
@@ -212,8 +227,11 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     const known = bound.get(key);
     if (known) return known;
     const plan = planArena(manifest.buffers, bind, manifest.alignment);
+    const half = planArena(manifest.buffers, bind, manifest.alignment, 'half');
     const words = new Uint32Array(4 * Math.max(1, ceilDiv(manifest.uniforms.length, 4)));
-    manifest.uniforms.forEach((u, i) => (words[i] = 'symbol' in u ? bind[u.symbol]! : plan.offsets[u.buffer]! / 4));
+    // Offsets in the unit the shaders index by: words of A, f16 elements of AH.
+    const offset = (id: number): number => (inHalfArena(manifest.buffers[id]!) ? half.offsets[id]! / 2 : plan.offsets[id]! / 4);
+    manifest.uniforms.forEach((u, i) => (words[i] = 'symbol' in u ? bind[u.symbol]! : offset(u.buffer)));
     const count = (c: MCount): number => ceilDiv(c.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d]!), 1), c.div);
     const counts = manifest.kernels.map((k): [number, number, number] => {
       let [x, y, z] = k.dispatch.map(count) as [number, number, number];
@@ -225,7 +243,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
       if (y > maxDim || z > maxDim) throw new Error(`tenth runtime: kernel ${k.name} needs [${x},${y},${z}] workgroups (limit ${maxDim})`);
       return [x, y, z];
     });
-    const b: Bound = { key, bind, plan, words, counts };
+    const b: Bound = { key, bind, plan, half, words, counts };
     bound.set(key, b);
     return b;
   }

@@ -5,8 +5,11 @@
 //   0: uniform  `u`  array<vec4<u32>>: symbolic dims, then the word offset of each arena buffer
 //   1: storage  `A`  array<u32>, read_write: the arena (inputs, outputs, intermediates)
 //   2: storage  `W`  array<u32>, read: weights.bin (offsets are compile-time constants)
+// and, in a --f16 build with f16 intermediates, a fourth (declared by the shaders that use it):
+//   3: storage  `AH` array<f16>, read_write: the half arena (uniform offsets count f16 elements)
 // Values are stored as 32-bit words (f32 and i32 bit patterns, bool as 0/1, i64 as two words);
-// with --f16, f32 weights are f16, two per word (buffer dtype 'f16', esize 2). Other dtypes:
+// with --f16, f32 weights are f16, two per word (buffer dtype 'f16', esize 2), and f32
+// intermediates are f16 in AH (arena 'half'); graph inputs and outputs stay f32 in A. Other dtypes:
 // see GpuBuffer.storage and storage.ts (sub-word weights packed, everything written one word each).
 // The runtime fills the uniform slots for each binding of the symbols, places arena buffers with
 // plan.ts, and dispatches the kernels in order with workgroup counts evaluated from the symbols.
@@ -35,6 +38,8 @@ export interface GpuBuffer {
    * as two words (little-endian bytes), 'packed' ONNX's little-endian bytes (weights only).
    */
   readonly storage?: 'word' | 'dword' | 'packed';
+  /** 'half': an f32 intermediate of a --f16 build, stored as f16 (dtype 'f16', esize 2) in the half arena AH. */
+  readonly arena?: 'half';
   /** Weights: byte offset and length in weights.bin. */
   readonly offset?: number;
   readonly bytes?: number;

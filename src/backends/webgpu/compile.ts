@@ -42,7 +42,10 @@ export interface CompileOptions {
   readonly bind?: Readonly<Record<string, number>>;
   /** Add a batching plan to the report for this load. */
   readonly batching?: { readonly ratePerSec: number; readonly p99TargetMs: number; readonly batchDim?: string };
-  /** f32 weights stored as f16 (accumulation stays f32); the artifact then needs `shader-f16`. */
+  /**
+   * f32 weights and intermediates stored as f16 (arithmetic and accumulation stay f32; graph inputs
+   * and outputs stay f32); the artifact then needs `shader-f16`. See lower.ts and half-temps.ts.
+   */
   readonly f16?: boolean;
   /** Also write subgroup variants of the reduction shaders (used where the device has `subgroups`). */
   readonly subgroups?: boolean;
@@ -67,7 +70,7 @@ export function dispatchPlan(m: GpuManifest): object {
   return {
     symbols: m.symbols,
     uniforms: m.uniforms,
-    buffers: m.buffers.map((b, i) => ({ id: i, name: b.name, kind: b.kind, dtype: b.dtype, shape: b.shape, ...(b.kind === 'weight' ? { offset: b.offset } : { live: [b.first, b.last] }) })),
+    buffers: m.buffers.map((b, i) => ({ id: i, name: b.name, kind: b.kind, dtype: b.dtype, shape: b.shape, ...(b.arena ? { arena: b.arena } : {}), ...(b.kind === 'weight' ? { offset: b.offset } : { live: [b.first, b.last] }) })),
     kernels: m.kernels.map((k) => ({ file: k.file, reads: k.reads, writes: k.writes, workgroupSize: k.workgroupSize, workgroups: k.dispatch })),
   };
 }

@@ -20,8 +20,9 @@ import { checkSupported } from './check.js';
 import { symbolsOf } from '../dims.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { MAP_WG, mapShader, shaderText } from './shader-text.js';
-import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadWord, mulU, REG, storeWord, u32, withSubgroups } from './wgsl.js';
+import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadHalfArena, loadWord, mulU, REG, storeHalfArena, storeWord, u32, withSubgroups } from './wgsl.js';
 import { arenaStorage, defaultStorage, loadPacked, narrow, needsNarrow, PACKED_BITS, type Storage, weightStorage } from './storage.js';
+import { wideValues } from './half-temps.js';
 import { numberToF16Bits } from '../../../ir/numeric.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
@@ -61,7 +62,11 @@ const numelKey = (dims: readonly Dim[]): string => {
 const shapeOf = (v: Value): Dim[] => [...(v.type.shape ?? [])];
 
 export interface LowerOptions {
-  /** Store f32 weights as f16 (round to nearest even), widened to f32 on load (needs shader-f16). */
+  /**
+   * Store f32 weights and intermediates as f16 (weights rounded to nearest even, two per word in
+   * W; intermediates one per element in the half arena AH), widened to f32 on load: arithmetic
+   * stays f32. Graph inputs and outputs stay f32. Needs shader-f16.
+   */
   readonly f16?: boolean;
   /** Also print reductions with subgroup operations, as variants the runtime picks on devices with `subgroups`. */
   readonly subgroups?: boolean;
@@ -182,6 +187,9 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     });
   }
   const stored = (d: Dispatch, v: Value): boolean => outputsSet.has(v) || (users.get(v) ?? []).some((u) => !d.ops.includes(u));
+  // --f16: f32 temps live in the half arena AH, except those that may exceed f16's range (half-temps.ts).
+  const wide = opts.f16 === true ? wideValues(func.body.ops, canon, constTensor) : new Set<Value>();
+  const halfTemp = (v: Value): boolean => opts.f16 === true && v.type.dtype === 'f32' && !outputsSet.has(v) && !wide.has(v);
 
   // Buffers.
   const buffers: Buf[] = [];
@@ -220,7 +228,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     return { name: a.name, dtype: a.type.dtype, shape: shapeOf(a), buffer: id };
   });
 
-  // Uniform slots: symbols first, then arena buffer offsets as they are first used.
+  // Uniform slots: symbols first, then arena buffer offsets as they are first used (A: words, AH: f16 elements).
   const slots: UniformSlot[] = symbols.map((s) => ({ symbol: s }));
   const slotOfBuf = new Map<number, number>();
   const slotExpr = (n: number): string => `u.v[${n >> 2}].${'xyzw'[n & 3]}`;
@@ -245,7 +253,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const reads = new Set<number>(), writes = new Set<number>();
     for (const v of d.chain) {
       if (!stored(d, v)) continue;
-      const id = newBuf({ name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind: outputsSet.has(v) ? 'output' : 'temp', first: s, last: s, ...storageField(v.type.dtype, arenaStorage(v.type.dtype)) });
+      const half = halfTemp(v);
+      const kind = outputsSet.has(v) ? 'output' : 'temp';
+      const id = newBuf(half ? { name: v.name, dtype: 'f16', shape: shapeOf(v), esize: 2, kind, arena: 'half', first: s, last: s }
+        : { name: v.name, dtype: v.type.dtype, shape: shapeOf(v), esize: esizeOf(v), kind, first: s, last: s, ...storageField(v.type.dtype, arenaStorage(v.type.dtype)) });
       bufOf.set(v, id);
       writes.add(id);
     }
@@ -266,6 +277,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       if (id === undefined) throw new Error(`webgpu backend: %${v.name} has no buffer`);
       const b = buffers[id]!;
       if (b.kind !== 'weight') { b.last = Math.max(b.last ?? s, s); reads.add(id); }
+      if (b.arena === 'half') return loadHalfArena(bufBase(id), idx);
       if (b.kind === 'weight' && b.dtype === 'f16') return loadHalf('W', bufBase(id), idx);
       if (b.kind === 'weight' && PACKED_BITS[b.dtype]) return loadPacked('W', bufBase(id), idx, b.dtype, addU);
       return loadWord(b.kind === 'weight' ? 'W' : 'A', bufBase(id), idx, v.type.dtype);
@@ -295,7 +307,9 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     };
     const storeLines = (body: Body, v: Value, i: string, value: string): void => {
       const id = bufOf.get(v);
-      if (id !== undefined && writes.has(id)) storeWord(bufBase(id), i, v.type.dtype, value).forEach((l) => body.line(l));
+      if (id === undefined || !writes.has(id)) return;
+      const lines = buffers[id]!.arena === 'half' ? storeHalfArena(bufBase(id), i, value) : storeWord(bufBase(id), i, v.type.dtype, value);
+      lines.forEach((l) => body.line(l));
     };
 
     let shader: SpecialShader;
@@ -347,12 +361,13 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const variant = sgv && sgv.mainText !== mainText ? sgv : undefined;
     wgBytesMax = Math.max(wgBytesMax, shader.workgroupBytes);
     const opNames = d.ops.map((o) => o.name);
+    const half = [...reads, ...writes].some((id) => buffers[id]!.arena === 'half');
     bodies.push({
       name,
-      text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText),
+      text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText, half),
     });
     if (variant) {
-      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText)) });
+      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText, half)) });
     }
     kernels.push({
       name, file: `${name}.wgsl`, ...(variant ? { variants: { subgroups: `${name}.subgroups.wgsl` } } : {}), ops: opNames, reads: [...reads].sort((a, b) => a - b), writes: [...writes].sort((a, b) => a - b),

@@ -166,6 +166,15 @@ export function loadHalf(arr: string, base: string, idx: string): string {
   return `unpack2x16float(${arr}[${addU(base, divU(j, '2u'))}])[${modU(j, '2u')}]`;
 }
 
+/**
+ * --f16 activations: an f32 intermediate stored as f16 in the half arena `AH` (array<f16>, one
+ * element each, so threads write their own elements without sharing a word). Registers stay f32:
+ * the value widens on load and narrows (round to nearest) only when stored. A finite value beyond
+ * f16's range (|x| >= 65520 after rounding) becomes +-inf, as WGSL's f32 -> f16 conversion gives.
+ */
+export const loadHalfArena = (base: string, idx: string): string => `f32(AH[${addU(base, idx)}])`;
+export const storeHalfArena = (base: string, idx: string, value: string): string[] => [`AH[${addU(base, idx)}] = f16(${value});`];
+
 /** Shader text that uses f16 needs the extension enabled before any declaration. */
 export const enableF16 = (code: string): string => (/\bf16\b/.test(code) ? `enable f16;\n${code}` : code);
 

@@ -1,8 +1,9 @@
-// The four shared models compiled with --f16 (f32 weights stored as f16, accumulation in f32) run
-// in Deno's WebGPU on lavapipe, which has shader-f16, and match PyTorch's expected outputs with a
-// looser tolerance: f16 keeps an 11-bit significand, so each weight carries a relative error up
-// to 2^-11 ~ 4.9e-4, and these errors add up over a dot product and through the layers. On Dawn +
-// SwiftShader (no shader-f16) loading such a folder fails with an error naming the feature.
+// The four shared models compiled with --f16 (f32 weights and intermediates stored as f16,
+// arithmetic and accumulation in f32) run in Deno's WebGPU on lavapipe, which has shader-f16, and
+// match PyTorch's expected outputs with a looser tolerance: f16 keeps an 11-bit significand, so
+// each weight and each stored activation carries a relative error up to 2^-11 ~ 4.9e-4, and these
+// errors add up over a dot product and through the layers. On Dawn + SwiftShader (no shader-f16)
+// loading such a folder fails with an error naming the feature.
 
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +19,15 @@ const rt = denoRuntimeDir();
 afterAll(() => rmSync(rt, { recursive: true, force: true }));
 
 // Tolerance against PyTorch's f32 outputs: |got - want| <= ATOL + RTOL * |want|. Seen on lavapipe
-// (2026-11): largest |error| 0.0029-0.0057 per model (outputs up to 22 in size), so about 2x margin.
-const RTOL = 1e-2, ATOL = 1e-2;
+// (2026-11), largest |error| per model: mlp_digits 4.5e-3 (outputs up to 22), cnn_digits 4.2e-3
+// (10), tiny_bert 6.4e-3 (4.4), mobilenet_v2 7.5e-3 (0.47: its 52 layers of random weights end in
+// small logits, while the error builds up at the scale of the activations inside). With weights
+// only in f16 they were 4.5e-3, 4.2e-3, 3.2e-3 and 5.7e-3 (the digits models' activations were
+// already rounded to f16 in the GEMM tiles). ATOL is about 2x the worst.
+const RTOL = 1e-2, ATOL = 1.5e-2;
 
 describe('webgpu --f16 (Deno on lavapipe)', () => {
-  it('the four shared models pass their expected outputs; weights.bin is about half', async () => {
+  it('the four shared models pass their expected outputs; weights.bin and the bytes moved are about half', async () => {
     const names = ['mlp_digits', 'cnn_digits', 'tiny_bert', 'mobilenet_v2'];
     const jobs: DenoJob[] = [];
     const want: { model: string; set: string; outputs: ReturnType<typeof readTensorProtoFile>['tensor'][] }[] = [];
@@ -36,6 +41,12 @@ describe('webgpu --f16 (Deno on lavapipe)', () => {
       expect(manifest.features).toEqual(['shader-f16']);
       const w32 = (JSON.parse(readFileSync(join(dir32, 'manifest.json'), 'utf8')) as { weightsBytes: number }).weightsBytes;
       expect(manifest.weightsBytes).toBeLessThan(0.55 * w32);
+      // The cost report counts what the kernels move: f16 weights and f16 intermediates (only the
+      // f32 graph inputs and outputs keep 4 bytes), and intermediates live in the half arena.
+      const bytes = (d: string): number => (JSON.parse(readFileSync(join(d, 'report.json'), 'utf8')) as { totals: { bytes: number } }).totals.bytes;
+      expect(bytes(dir), name).toBeLessThan(0.53 * bytes(dir32));
+      const buffers = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { buffers: { kind: string; dtype: string; arena?: string }[] }).buffers;
+      expect(buffers.filter((b) => b.kind === 'temp' && b.dtype === 'f32' && b.arena === undefined), name).toEqual([]);
       expect(readdirSync(dir).filter((f) => f.endsWith('.wgsl')).some((f) => readFileSync(join(dir, f), 'utf8').startsWith('enable f16;'))).toBe(true);
       for (const set of readdirSync(join(MODELS, name)).filter((n) => n.startsWith('test_data_set_')).sort()) {
         const files = readdirSync(join(MODELS, name, set)).sort();

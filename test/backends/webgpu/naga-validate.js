@@ -9,9 +9,10 @@
 //
 // Each shader: createShaderModule (naga parses and validates the WGSL: getCompilationInfo gives
 // line and column), then createComputePipeline with the runtime's explicit layout (binding 0
-// uniform, 1 storage, 2 read-only storage: src/runtime/webgpu.ts), which checks the bindings'
-// types against the layout and the workgroup size and storage against the device's limits. Both
-// inside pushErrorScope('validation'), one scope each, so every error is tied to its stage.
+// uniform, 1 storage, 2 read-only storage, 3 storage for --f16 intermediates: src/runtime/webgpu.ts),
+// which checks the bindings' types against the layout and the workgroup size and storage against
+// the device's limits. Both inside pushErrorScope('validation'), one scope each, so every error
+// is tied to its stage.
 
 const COMPUTE = 0x4;
 
@@ -38,6 +39,7 @@ const layout = device.createPipelineLayout({
       { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform' } },
       { binding: 1, visibility: COMPUTE, buffer: { type: 'storage' } },
       { binding: 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
+      { binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } },
     ],
   })],
 });

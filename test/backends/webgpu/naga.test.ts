@@ -1,5 +1,5 @@
 // Every WGSL shader the backend emits for the shared models and the examples (fused, O2, and one
-// dispatch per op, O0) also passes a second implementation: naga, through Deno's WebGPU (wgpu) on
+// dispatch per op, O0; and O2 with --f16, f16 weights and intermediates) also passes a second implementation: naga, through Deno's WebGPU (wgpu) on
 // Mesa's lavapipe, in one Deno process (naga-validate.js) fed a JSON job on stdin. Dawn/Tint checks
 // the same shaders in validate.test.ts; the two parsers disagree on enough corners (implicit
 // conversions, uniformity analysis, reserved words, limits) that passing one says little about the
@@ -88,15 +88,16 @@ beforeAll(async () => {
   models.push(['examples/mlp', join(tmp, 'mlp', 'model.onnx')], ['examples/cnn', join(tmp, 'cnn', 'model.onnx')]);
   const seen = new Set<string>();
   for (const [name, path] of models) {
-    for (const passes of ['O2', 'O0']) {
-      const c = compileWebGpu(importOnnxFile(path), { passes });
-      perModel[`${name} ${passes}`] = c.shaders.length;
+    for (const [passes, f16] of [['O2', false], ['O0', false], ['O2', true]] as const) {
+      const c = compileWebGpu(importOnnxFile(path), { passes, f16 });
+      const variant = f16 ? `${passes} --f16` : passes;
+      perModel[`${name} ${variant}`] = c.shaders.length;
       c.manifest.features.forEach((f) => features.add(f));
       storage = Math.max(storage, c.manifest.workgroupStorageBytes);
       // Identical texts (O0 and O2 often share kernels) are validated once.
       for (const s of c.shaders.filter((x) => !seen.has(x.code))) {
         seen.add(s.code);
-        shaders.push({ name: `${name}/${passes}/${s.file}`, code: s.code });
+        shaders.push({ name: `${name}/${variant}/${s.file}`, code: s.code });
       }
     }
   }
@@ -108,7 +109,9 @@ beforeAll(async () => {
 
 describe('naga (Deno, wgpu on lavapipe) accepts every emitted shader', () => {
   it('the shared models and the examples, O2 and O0: no module or pipeline errors', () => {
-    expect(Object.keys(perModel)).toEqual(expect.arrayContaining(['mobilenet_v2 O2', 'tiny_bert O0', 'examples/cnn O2', 'examples/mlp O0']));
+    expect(Object.keys(perModel)).toEqual(expect.arrayContaining(['mobilenet_v2 O2', 'tiny_bert O0', 'examples/cnn O2', 'examples/mlp O0', 'mobilenet_v2 O2 --f16', 'tiny_bert O2 --f16']));
+    // --f16: the f16 intermediates (array<f16> in the half arena, binding 3) are read and written.
+    expect(shaders.filter((s) => s.name.includes('--f16') && s.code.includes('var<storage, read_write> AH: array<f16>;')).length).toBeGreaterThan(50);
     expect(Object.values(perModel).every((n) => n > 0)).toBe(true);
     expect(report.missing).toEqual([]);
     const real = report.results.filter((r) => !r.name.startsWith('broken/'));

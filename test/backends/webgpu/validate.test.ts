@@ -1,6 +1,7 @@
 // Every WGSL shader emitted for the shared models passes Tint and pipeline creation (Dawn's null
 // backend: compiles, never executes; pipeline creation checks workgroup storage limits), fused
-// (O2) and unfused (O0: one dispatch per op); compiling twice gives identical bytes.
+// (O2) and unfused (O0: one dispatch per op), and fused with --f16 (f16 weights and intermediates:
+// the null backend offers shader-f16); compiling twice gives identical bytes, with --f16 too.
 
 import { describe, expect, it } from 'vitest';
 import { importOnnxFile } from '../../../src/onnx/import.js';
@@ -11,10 +12,10 @@ const MODELS = '/work/shared/models';
 const NAMES = ['mlp_digits', 'cnn_digits', 'tiny_bert', 'mobilenet_v2'];
 
 describe('webgpu shaders of the shared models validate (Tint, null backend)', () => {
-  for (const passes of ['O2', 'O0']) {
-    it(`all four models, --passes ${passes}`, async () => {
+  for (const [passes, f16] of [['O2', false], ['O0', false], ['O2', true]] as const) {
+    it(`all four models, --passes ${passes}${f16 ? ' --f16' : ''}`, async () => {
       for (const name of NAMES) {
-        const c = compileWebGpu(importOnnxFile(`${MODELS}/${name}/model.onnx`), { passes });
+        const c = compileWebGpu(importOnnxFile(`${MODELS}/${name}/model.onnx`), { passes, f16 });
         expect(c.shaders.length).toBeGreaterThan(0);
         expect(await validateShaders(c), name).toEqual([]);
       }
@@ -37,9 +38,9 @@ describe('the validation catches broken shaders', () => {
 
 describe('webgpu compile is deterministic', () => {
   it('compiling twice gives byte-identical shaders, weights, manifest, plan and report', () => {
-    for (const name of NAMES) {
-      const a = compileWebGpu(importOnnxFile(`${MODELS}/${name}/model.onnx`));
-      const b = compileWebGpu(importOnnxFile(`${MODELS}/${name}/model.onnx`));
+    for (const [name, f16] of NAMES.flatMap((n) => [[n, false], [n, true]] as const)) {
+      const a = compileWebGpu(importOnnxFile(`${MODELS}/${name}/model.onnx`), { f16 });
+      const b = compileWebGpu(importOnnxFile(`${MODELS}/${name}/model.onnx`), { f16 });
       expect(b.shaders).toEqual(a.shaders);
       expect(Buffer.from(b.weights).equals(Buffer.from(a.weights))).toBe(true);
       expect(JSON.stringify(b.manifest)).toBe(JSON.stringify(a.manifest));
