@@ -83,7 +83,18 @@ if ! step unpack 120 bash -c unpack; then
   log "cannot unpack the payload: stop"
   exit 1
 fi
+# A /tmp mounted noexec would stop node: unpack beside the pack instead.
+if ! "$WORK/bin/node" --version >/dev/null 2>&1 && [ -z "${TENTH_GPU_WORK:-}" ]; then
+  log "node does not run from $WORK ($("$WORK/bin/node" --version 2>&1 | head -c 300)): unpacking into $PACK/work"
+  WORK=$PACK/work
+  mkdir -p "$WORK"
+  step unpack-again 120 bash -c unpack
+fi
 NODE=$WORK/bin/node
+if ! "$NODE" --version >/dev/null 2>&1; then
+  log "node does not run here: $("$NODE" --version 2>&1 | head -c 500): stop"
+  exit 1
+fi
 
 # Vulkan loader and glvnd from the packed .debs, linked in where the system lacks them (or all
 # with TENTH_GPU_FORCE_DEBS=1), through LD_LIBRARY_PATH rather than into /usr.
