@@ -240,4 +240,6 @@ merged() { # PREFIX (models-, models-f16-, models-subgroups-)
   cat "$OUT/steps.tsv"
 } >"$OUT/summary.txt"
 log "done in ${SECONDS}s: $OUT/summary.txt"
+echo
+cat "$OUT/summary.txt" # last, so that the device tool's output tail holds it even without the files
 exit 0
