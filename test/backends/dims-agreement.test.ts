@@ -27,7 +27,6 @@ interface Case {
   /** The op (and its IR line) whose condition the bad sizes break. */
   readonly node: RegExp;
   /** KNOWN BUG: the webgpu kernel reads a symbolic dim that is 1 at run time as unbroadcast. */
-  readonly gpuBroadcastBug?: string;
 }
 
 const mod = (args: string, result: string, body: readonly string[]): string =>
@@ -104,7 +103,6 @@ const CASES: readonly Case[] = [
     shapes: (a, b) => [[a, 3], [b, 3]],
     valid: (a, b) => a === b || a === 1 || b === 1,
     node: /add %z at test\.ir:3:5/,
-    gpuBroadcastBug: 'src/backends/webgpu/lower.ts broadcastIndex indexes a symbolic operand dim with the result coordinate',
   },
 ];
 
@@ -142,7 +140,7 @@ describe('dims a shape rule took as equal: checked at run time by every engine',
         if (c.valid(a, b)) {
           const want = interpret(e.module, ins);
           expectClose(asTensor(await e.wasm(feed)), want);
-          if (a === b || !c.gpuBroadcastBug) expectClose(asTensor(await e.gpu(feed)), want);
+          expectClose(asTensor(await e.gpu(feed)), want);
           return;
         }
         let err: unknown;
@@ -156,20 +154,5 @@ describe('dims a shape rule took as equal: checked at run time by every engine',
         }
       }), { numRuns: Number(process.env.RUNS ?? 25) });
     }, 30_000);
-  }
-
-  // Until fixed, the webgpu runtime answers wrongly when a symbolic dim is 1 at run time and
-  // broadcasts (the run-time check accepts it: the sizes are valid). it.fails flips when fixed.
-  for (const c of CASES.filter((x) => x.gpuBroadcastBug)) {
-    it.fails(`KNOWN BUG webgpu ${c.name} with a dim 1 at run time: ${c.gpuBroadcastBug}`, async () => {
-      const e = engines.get(c.name)!;
-      for (const [a, b] of [[3, 1], [1, 2]] as const) {
-        const ins = c.shapes(a, b).map((s, i) => rand(s, 7 + i));
-        const feed: Record<string, RunTensor> = {};
-        ins.forEach((t, i) => (feed[e.module.main.args[i]!.name] = { data: t.data as RunTensor['data'], dims: t.shape }));
-        const out = (await e.gpu(feed))['z']!;
-        expectClose([{ dtype: 'f32', shape: [...out.dims], data: out.data as Float32Array }], interpret(e.module, ins));
-      }
-    });
   }
 });

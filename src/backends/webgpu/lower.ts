@@ -414,7 +414,12 @@ function broadcastIndex(k: KernelCtx, i: string, vd: readonly Dim[], od: readonl
   const pad = od.length - vd.length;
   const c = coords(k, i, od, 'bc');
   const vs = strides(k, vd);
-  return k.body.let('bi', vd.reduce<string>((e, x, a) => (x === 1 ? e : addU(e, mulU(c[a + pad]!, vs[a]!))), '0u'));
+  return k.body.let('bi', vd.reduce<string>((e, x, a) => {
+    if (x === 1) return e;
+    // A symbolic dim other than the result's may be 1 at run time (it broadcasts): clamp.
+    const ca = typeof x === 'string' && x !== od[a + pad] ? `min(${c[a + pad]}, ${k.dim(x)} - 1u)` : c[a + pad]!;
+    return addU(e, mulU(ca, vs[a]!));
+  }, '0u'));
 }
 
 /**
