@@ -45,37 +45,36 @@ export function siteText(op: Op): string {
   return `${op.name}${r ? ` %${r.name}` : ''}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
 }
 
-/**
- * Emit: trap with the site recorded unless 0 <= `index` < `size` (unsigned compare: one per index).
- * `index` is the index after adding the size to a negative one, `raw` the i64 value as given.
- */
-export function checkIndex(k: KernelCtx, op: Op, index: string, size: string, raw: string, wide: boolean): void {
+/** Emit: unless `outside` (an i32 condition) is 0, record the site, `raw` (i64) and `size`, and trap. */
+function trapIf(k: KernelCtx, op: Op, outside: string, size: string, raw: string): void {
   const text = siteText(op);
   const id = siteId(text);
   const fn = k.moduleFunc('tenth_index_error', RECORD);
   k.moduleFunc(`tenth_index_site_${id}`, `(export ${watString(`${INDEX_SITE_PREFIX}${id}:${text}`)} (global $tenth_index_site))`);
-  const outside = wide ? `(i64.ge_u ${index} (i64.extend_i32_u ${size}))` : `(i32.ge_u ${index} ${size})`;
   k.em.when(outside, () => k.em.line(`(call ${fn} (i32.const ${id}) ${raw} ${size})`));
 }
 
 /**
  * Set local `dst` to index element `e` of `idx` (i32 or i64), a negative one wrapped by `dim`,
- * checked on the full i64 (2^32 + 1 is not read as 1). gather and gather_elements use it;
- * gather_nd and the scatters still clamp (index-gather.ts loadIndex, tests rely on it).
+ * after checking it: raw in [-dim, dim) iff raw + dim in [0, 2 dim), one unsigned compare (in
+ * i64 for i64 indices, so 2^32 + 1 is not read as 1; an overflowing sum wraps to a huge unsigned
+ * value, outside too). gather and gather_elements use it; gather_nd and the scatters still clamp
+ * (index-gather.ts loadIndex, tests rely on it).
  */
 export function loadCheckedIndex(k: KernelCtx, op: Op, idx: Value, e: string, dim: string, dst: string): void {
   if (idx.type.dtype !== 'i64' && idx.type.dtype !== 'i32') k.fail(op, `${op.name} indices must be i32 or i64, got ${idx.type.dtype}`);
   const em = k.em;
+  const n = /^\(i32\.const (\d+)\)$/.exec(dim)?.[1];
   if (idx.type.dtype === 'i64') {
-    const raw = em.local('raw', 'i64'), w = em.local('w', 'i64');
+    const raw = em.local('raw', 'i64');
     em.set(raw, `(i64.load ${addr(k.ptr(idx), e, 8)})`);
-    em.set(w, `(select (i64.add ${get(raw)} (i64.extend_i32_u ${dim})) ${get(raw)} (i64.lt_s ${get(raw)} (i64.const 0)))`);
-    checkIndex(k, op, get(w), dim, get(raw), true);
-    em.set(dst, `(i32.wrap_i64 ${get(w)})`);
+    const [k1, k2] = n !== undefined ? [`(i64.const ${n})`, `(i64.const ${2 * Number(n)})`] : [`(i64.extend_i32_u ${dim})`, `(i64.shl (i64.extend_i32_u ${dim}) (i64.const 1))`];
+    trapIf(k, op, `(i64.ge_u (i64.add ${get(raw)} ${k1}) ${k2})`, dim, get(raw));
+    em.set(dst, `(i32.wrap_i64 ${get(raw)})`);
   } else {
-    const raw = em.local('raw', 'i32');
-    em.set(raw, `(i32.load ${addr(k.ptr(idx), e, 4)})`);
-    em.set(dst, `(select ${add(get(raw), dim)} ${get(raw)} (i32.lt_s ${get(raw)} (i32.const 0)))`);
-    checkIndex(k, op, get(dst), dim, `(i64.extend_i32_s ${get(raw)})`, false);
+    em.set(dst, `(i32.load ${addr(k.ptr(idx), e, 4)})`);
+    const k2 = n !== undefined ? `(i32.const ${2 * Number(n)})` : `(i32.shl ${dim} (i32.const 1))`;
+    trapIf(k, op, `(i32.ge_u ${add(get(dst), dim)} ${k2})`, dim, `(i64.extend_i32_s ${get(dst)})`);
   }
+  em.set(dst, `(select ${add(get(dst), dim)} ${get(dst)} (i32.lt_s ${get(dst)} (i32.const 0)))`);
 }
