@@ -14,7 +14,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { addU, f32Lit, mulU } from '../wgsl.js';
+import { addU, f32Lit, mulU, REG } from '../wgsl.js';
 
 const WG = 64;
 const NEG = f32Lit(-Infinity);
@@ -26,8 +26,8 @@ function emitAttention(k: KernelCtx, op: Op): SpecialShader {
   const [q, kk, v, mask, pk, pv, nonPad] = op.operands;
   if (nonPad && nonPad.type.dtype !== 'i64') k.fail(op, 'attention: nonpad_kv_seqlen must be i64');
   if (!pk !== !pv) k.fail(op, 'attention: past_key and past_value must be given together');
-  if ((pk && pk.type.dtype !== 'f32') || (pv && pv.type.dtype !== 'f32')) k.fail(op, 'attention: only f32 past_key/past_value are supported by the webgpu backend');
-  if (q!.type.dtype !== 'f32' || kk!.type.dtype !== 'f32' || v!.type.dtype !== 'f32') k.fail(op, 'attention: only f32 Q/K/V are supported by the webgpu backend');
+  if ((pk && REG[pk.type.dtype] !== 'f32') || (pv && REG[pv.type.dtype] !== 'f32')) k.fail(op, 'attention: only float past_key/past_value are supported by the webgpu backend');
+  if (REG[q!.type.dtype] !== 'f32' || REG[kk!.type.dtype] !== 'f32' || REG[v!.type.dtype] !== 'f32') k.fail(op, 'attention: only float Q/K/V are supported by the webgpu backend');
   const qd = k.dims(q!), kd = k.dims(kk!), vd = k.dims(v!);
   const rank = qd.length;
   const b = k.body;
@@ -76,7 +76,7 @@ function emitAttention(k: KernelCtx, op: Op): SpecialShader {
   let maskAt: ((j: string) => string) | undefined, maskLen = '';
   if (mask) {
     const md = k.dims(mask);
-    if (mask.type.dtype !== 'f32' && mask.type.dtype !== 'bool') k.fail(op, `attention: a ${mask.type.dtype} attn_mask is not supported by the webgpu backend`);
+    if (REG[mask.type.dtype] !== 'f32' && mask.type.dtype !== 'bool') k.fail(op, `attention: a ${mask.type.dtype} attn_mask is not supported by the webgpu backend`);
     if (md.length < 1 || md.length > 4) k.fail(op, `attention: attn_mask of rank ${md.length} is not supported`);
     const ms = strides(k, md);
     const tc = [bi, h, qi];

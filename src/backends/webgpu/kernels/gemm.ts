@@ -9,7 +9,7 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import type { CountExpr } from '../artifact.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { f32Lit, mulU } from '../wgsl.js';
+import { f32Lit, mulU, REG } from '../wgsl.js';
 import { as2d, windowOf } from './window.js';
 
 const BM = 32, BN = 32, BK = 16, T = 8, R = 4;
@@ -94,7 +94,7 @@ function batchOffset(k: KernelCtx, bc: readonly string[], own: readonly Dim[], o
 function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
   const [A, B] = op.operands as Value[];
   const y = op.results[0]!;
-  if (y.type.dtype !== 'f32') k.fail(op, 'matmul: only f32 is supported by the webgpu backend');
+  if (REG[y.type.dtype] !== 'f32') k.fail(op, 'matmul: only float dtypes are supported by the webgpu backend');
   let ad = [...k.dims(A!)], bd = [...k.dims(B!)];
   if (ad.length === 1) ad = [1, ad[0]!];
   if (bd.length === 1) bd = [bd[0]!, 1];
@@ -120,7 +120,7 @@ function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
 function emitGemmOp(k: KernelCtx, op: Op): SpecialShader {
   const [A, B, C] = op.operands;
   const y = op.results[0]!;
-  if (y.type.dtype !== 'f32') k.fail(op, 'gemm: only f32 is supported by the webgpu backend');
+  if (REG[y.type.dtype] !== 'f32') k.fail(op, 'gemm: only float dtypes are supported by the webgpu backend');
   const tA = intAttr(op, 'transA', 0) === 1, tB = intAttr(op, 'transB', 0) === 1;
   const alpha = floatAttr(op, 'alpha', 1), beta = floatAttr(op, 'beta', 1);
   const [M, N] = k.dims(y) as [Dim, Dim];
@@ -150,7 +150,7 @@ function emitConv(k: KernelCtx, op: Op): SpecialShader {
   const [X, Wt, Bias] = op.operands;
   const y = op.results[0]!;
   const xd = as2d(k.dims(X!)), wd = as2d(k.dims(Wt!)), yd = as2d(k.dims(y));
-  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, 'conv: only 1-D and 2-D f32 convolutions are supported by the webgpu backend');
+  if (xd.length !== 4 || REG[y.type.dtype] !== 'f32') k.fail(op, 'conv: only 1-D and 2-D float convolutions are supported by the webgpu backend');
   const G = intAttr(op, 'group', 1);
   const Co = wd[0] as number, Cig = wd[1] as number;
   const Cog = Co / G;

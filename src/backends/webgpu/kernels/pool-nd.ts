@@ -6,7 +6,7 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
-import { f32Lit, u32 } from '../wgsl.js';
+import { f32Lit, u32, REG } from '../wgsl.js';
 import { POOL_KERNEL } from './window.js';
 
 /** Begin and end pads per spatial axis, auto_pad resolved from static sizes. */
@@ -24,7 +24,7 @@ function padsOf(k: KernelCtx, op: Op, xs: readonly (number | string)[], ys: read
 function poolNd(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!, y = op.results[0]!;
   const xd = k.dims(x), yd = k.dims(y);
-  if (y.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+  if (REG[y.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
   if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by the webgpu backend');
   const ks = intsAttr(op, 'kernel_shape');
   const r = xd.length - 2;

@@ -80,7 +80,7 @@ function softmaxBlocks(op: Op, xd: readonly Dim[]): [Dim[], Dim[], Dim[]] {
 function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
   const x = op.operands[0]!;
   const xd = k.dims(x);
-  if (x.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+  if (REG[x.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
   const [outer, lenDims, inner] = softmaxBlocks(op, xd);
   const rowsDims = [...outer, ...inner];
   const b = k.body;
@@ -103,7 +103,7 @@ function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
 function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
   const [x, scale, bias] = op.operands;
   const xd = k.dims(x!);
-  if (x!.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+  if (REG[x!.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
   if (op.name === 'rms_normalization' && bias) k.fail(op, 'rms_normalization takes no bias');
   const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
   const eps = floatAttr(op, 'epsilon', 1e-5);
@@ -184,7 +184,7 @@ function axesFromTypes(k: KernelCtx, op: Op, rank: number): number[] {
 
 function emitReduce(k: KernelCtx, op: Op): SpecialShader {
   const x = op.operands[0]!;
-  if (x.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+  if (REG[x.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
   const xd = k.dims(x);
   const red = REDUCERS[op.name]!;
   const axes = reduceAxes(k, op, xd.length);
@@ -248,7 +248,7 @@ export const ARG_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: 
 /** hardmax: 1 where the element is its row's first maximum (NaN counts as largest), else 0. */
 function hardmaxValue(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!;
-  if (x.type.dtype !== 'f32') k.fail(op, 'hardmax: only f32 is supported by the webgpu backend');
+  if (REG[x.type.dtype] !== 'f32') k.fail(op, 'hardmax: only float dtypes are supported by the webgpu backend');
   const [, lenDims, inner] = softmaxBlocks(op, k.dims(x));
   const b = k.body;
   const I = k.size(inner), L = k.size(lenDims);

@@ -7,7 +7,7 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
-import { f32Lit } from '../wgsl.js';
+import { f32Lit, REG } from '../wgsl.js';
 
 type Expr = (k: KernelCtx, x: string, op: Op, i: string) => string;
 const f = f32Lit;
@@ -63,7 +63,7 @@ export const UNARY_EXTRA_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: (op) => op.operands.map((_v, j) => j),
   value: (k, op, i) => {
-    if (op.operands.some((v) => v && v.type.dtype !== 'f32')) k.fail(op, `${op.name} on ${op.operands[0]!.type.dtype} is not supported by the webgpu backend (f32 only)`);
+    if (op.operands.some((v) => v && REG[v.type.dtype] !== 'f32')) k.fail(op, `${op.name} on ${op.operands[0]!.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
     const x = k.body.let('x', k.operand(op, 0, i));
     if (op.name === 'prelu') return k.body.let('v', `select(${x}, ${x} * ${k.operand(op, 1, i)}, ${x} < 0.0f)`);
     return k.body.let('v', OPS[op.name]!(k, x, op, i));

@@ -5,7 +5,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
-import { f32Lit } from '../wgsl.js';
+import { f32Lit, REG } from '../wgsl.js';
 
 export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; pb: number; pr: number }
 
@@ -49,7 +49,7 @@ function taps(k: KernelCtx, w: Window, oh: string, ow: string, H: string, W: str
 function pool(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!, y = op.results[0]!;
   const xd = as2d(k.dims(x)), yd = as2d(k.dims(y));
-  if (xd.length !== 4 || y.type.dtype !== 'f32') k.fail(op, `${op.name}: only 1-D and 2-D f32 pooling is supported by the webgpu backend`);
+  if (xd.length !== 4 || REG[y.type.dtype] !== 'f32') k.fail(op, `${op.name}: only 1-D and 2-D float pooling is supported by the webgpu backend`);
   if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by the webgpu backend');
   const kernel = intsAttr(op, 'kernel_shape')!;
   const w = windowOf(k, op, kernel, xd[2]!, xd[3]!, yd[2]!, yd[3]!);
@@ -122,7 +122,7 @@ export const BATCH_NORM_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const [, scale, bias, mean, variance] = op.operands;
     const y = op.results[0]!;
-    if (y.type.dtype !== 'f32' || op.results.length > 1) k.fail(op, 'batch_normalization: only f32 inference mode is supported by the webgpu backend');
+    if (REG[y.type.dtype] !== 'f32' || op.results.length > 1) k.fail(op, 'batch_normalization: only float inference mode is supported by the webgpu backend');
     const yd = k.dims(y);
     const inner = k.size(yd.slice(2));
     const c = k.body.let('ch', yd.length < 2 ? '0u' : `(${inner === '1u' ? i : `${i} / ${inner}`}) % ${k.dim(yd[1]!)}`);
