@@ -3,7 +3,8 @@
 // ratio, Upsample scales): a node given the input form at an opset that predates it is invalid
 // ONNX. The importer refuses it with E207 naming the node (before: the extra input was ignored,
 // e.g. ReduceMax-13 with axes as an input reduced over every axis, against its declared output
-// shape). The valid forms at both opsets still import and compute what a plain loop computes.
+// shape). The reverse, an attribute given at an opset where it is an input, is refused with E204
+// saying so. The valid forms at both opsets still import and compute what a plain loop computes.
 
 import { describe, expect, it } from 'vitest';
 import { TenthError } from '../../ir/diagnostics.js';
@@ -48,7 +49,7 @@ function importError(bytes: Uint8Array): TenthError {
     if (e instanceof TenthError) return e;
     throw e;
   }
-  throw new Error('imported, expected E207');
+  throw new Error('imported, expected a refusal');
 }
 
 const X = tensorFrom('f32', [2, 3], Float32Array.from([1, 7, -2, 4, 0, 5]));
@@ -62,6 +63,14 @@ describe('inputs an operator only takes from a later opset are refused', () => {
       expect(String(e)).toBe(`TenthError: m.onnx: node "n0": error E207: ${c.opType}: takes at most ${c.max} input at opset ${c.opset}, got ${1 + c.extra.length}: '${c.what}' is an attribute before opset ${c.became}, an input from ${c.became} on`);
       // The same inputs are valid from the opset where the attribute became an input.
       expect(() => importOnnxBytes(model(c.opType, c.became, c.extra, c.opType === 'Pad' ? {} : c.attrs, c.outputs, c.xShape), opts)).not.toThrow();
+    });
+  }
+
+  for (const c of BAD) {
+    const attr: NonNullable<Bad['attrs']> = c.what === 'starts' ? { starts: [0], ends: [1] } : c.what === 'pads' ? { pads: [0, 0, 0, 0] } : c.what === 'min' ? { min: { float: 0 } } : { [c.what]: c.what === 'shape' ? [3, 2] : c.what === 'split' ? [1, 2] : c.what === 'k' ? 1 : [0] };
+    it(`${c.opType}-${c.became} with '${c.what}' as an attribute: E204 saying it is an input from opset ${c.became} on`, () => {
+      const e = importError(model(c.opType, c.became, [], c.what === 'split' ? { ...attr, axis: 1 } : attr, c.outputs, c.xShape));
+      expect(String(e)).toBe(`TenthError: m.onnx: node "n0": error E204: ${c.opType}: '${c.what}' is an input from opset ${c.became} on, not an attribute (this model imports opset ${c.became})`);
     });
   }
 

@@ -14,7 +14,7 @@ import type { AttrValue } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import { dtypeFromOnnx } from '../dtypes.js';
 import type { Lowering, MappingTable, OpMapping } from '../mapping-api.js';
-import { convertAttrs, direct, maxInputs, since } from './helpers.js';
+import { attrsNowInputs, convertAttrs, direct, maxInputs, since } from './helpers.js';
 
 const LEGACY = { drop: ['consumed_inputs'] };
 
@@ -104,7 +104,7 @@ function table(): MappingTable {
   const out: Record<string, readonly OpMapping[]> = {};
   for (const [onnx, ir, first] of DIRECT) out[onnx] = [since(first, direct(ir, LEGACY))];
   for (const [onnx, ir] of LEGACY_BINARY) out[onnx] = [since(1, legacyBinary(ir)), since(7, direct(ir))];
-  out['Clip'] = [since(1, clipFromAttrs), since(11, direct('clip'))];
+  out['Clip'] = [since(1, clipFromAttrs), since(11, attrsNowInputs(['min', 'max'], 11, direct('clip')))];
   out['Cast'] = [since(1, castLegacy), since(6, direct('cast'))];
   out['PRelu'] = [since(1, preluLegacy), since(7, direct('prelu'))];
   return out;

@@ -64,3 +64,15 @@ export function maxInputs(node: OnnxNodeView, b: Lowerer, max: number, became?: 
   const why = became ? `: '${became.what}' is an attribute before opset ${became.opset}, an input from ${became.opset} on` : '';
   b.fail(`takes at most ${max} input${max === 1 ? '' : 's'} at opset ${node.opset}, got ${n}${why}`, 'E207');
 }
+
+/**
+ * `lower`, refusing the attributes that became inputs at opset `became` (E204 saying so; the
+ * IR op would only call them unknown).
+ */
+export function attrsNowInputs(names: readonly string[], became: number, lower: Lowering): Lowering {
+  return (node, b) => {
+    const moved = names.find((n) => node.attrs.has(n));
+    if (moved !== undefined) b.fail(`'${moved}' is an input from opset ${became} on, not an attribute (this model imports opset ${node.opset})`);
+    return lower(node, b);
+  };
+}

@@ -4,7 +4,7 @@
 
 import type { AttrValue } from '../../../ir/ir.js';
 import type { Lowering, MappingTable, OpMapping } from '../mapping-api.js';
-import { convertAttrs, direct, maxInputs, since } from './helpers.js';
+import { attrsNowInputs, convertAttrs, direct, maxInputs, since } from './helpers.js';
 
 /** Older Reduce*: `axes` attribute -> int64 operand (absent = all axes, as before). */
 function axesAttrToOperand(irOp: string, operandSince: number): Lowering {
@@ -25,7 +25,7 @@ function without(attrs: ReadonlyMap<string, AttrValue>, name: string): Map<strin
 
 const reduce = (irOp: string, operandSince: number): OpMapping[] => [
   since(1, axesAttrToOperand(irOp, operandSince)),
-  since(operandSince, direct(irOp)),
+  since(operandSince, attrsNowInputs(['axes'], operandSince, direct(irOp))),
 ];
 
 const topK1: Lowering = (node, b) => {
@@ -53,5 +53,5 @@ export const REDUCE_MAPPINGS: MappingTable = {
   CumSum: [since(11, direct('cum_sum'))],
   CumProd: [since(26, direct('cum_prod'))],
   // TopK-10 made k an input; 11 added largest/sorted with defaults matching 10.
-  TopK: [since(1, topK1), since(10, direct('top_k'))],
+  TopK: [since(1, topK1), since(10, attrsNowInputs(['k'], 10, direct('top_k')))],
 };

@@ -14,7 +14,7 @@
 import type { AttrValue, Value } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import type { Lowerer, Lowering, MappingTable, OnnxNodeView } from '../mapping-api.js';
-import { convertAttrs, direct, maxInputs, since } from './helpers.js';
+import { attrsNowInputs, convertAttrs, direct, maxInputs, since } from './helpers.js';
 
 const ints = (node: OnnxNodeView, name: string): readonly number[] | undefined => {
   const a = node.attrs.get(name);
@@ -147,9 +147,9 @@ export const SHAPE_MAPPINGS: MappingTable = {
   Identity: [since(1, direct('identity'))],
   NonZero: [since(9, direct('nonzero'))],
   OneHot: [since(9, direct('one_hot'))],
-  Pad: [since(1, padLegacy), since(11, direct('pad'))],
+  Pad: [since(1, padLegacy), since(11, attrsNowInputs(['pads', 'value'], 11, direct('pad')))],
   Range: [since(11, direct('range'))],
-  Reshape: [since(1, attrsToOperands('reshape', ['shape'], 5)), since(5, direct('reshape'))],
+  Reshape: [since(1, attrsToOperands('reshape', ['shape'], 5)), since(5, attrsNowInputs(['shape'], 5, direct('reshape')))],
   Resize: [since(10, legacyResize(false)), since(11, direct('resize'))],
   ReverseSequence: [since(10, direct('reverse_sequence'))],
   Scatter: [since(9, direct('scatter_elements'))],
@@ -157,15 +157,15 @@ export const SHAPE_MAPPINGS: MappingTable = {
   ScatterND: [since(11, direct('scatter_nd'))],
   Shape: [since(1, direct('shape'))],
   Size: [since(1, direct('size'))],
-  Slice: [since(1, attrsToOperands('slice', ['starts', 'ends', 'axes'], 10)), since(10, direct('slice'))],
+  Slice: [since(1, attrsToOperands('slice', ['starts', 'ends', 'axes'], 10)), since(10, attrsNowInputs(['starts', 'ends', 'axes'], 10, direct('slice')))],
   SpaceToDepth: [since(1, direct('space_to_depth'))],
-  Split: [since(1, attrsToOperands('split', ['split'], 13)), since(13, direct('split'))],
-  Squeeze: [since(1, attrsToOperands('squeeze', ['axes'], 13)), since(13, direct('squeeze'))],
+  Split: [since(1, attrsToOperands('split', ['split'], 13)), since(13, attrsNowInputs(['split'], 13, direct('split')))],
+  Squeeze: [since(1, attrsToOperands('squeeze', ['axes'], 13)), since(13, attrsNowInputs(['axes'], 13, direct('squeeze')))],
   TensorScatter: [since(24, direct('tensor_scatter'))],
   Tile: [since(6, direct('tile'))],
   Transpose: [since(1, direct('transpose'))],
   Trilu: [since(14, direct('trilu'))],
   Unique: [since(11, direct('unique'))],
-  Unsqueeze: [since(1, attrsToOperands('unsqueeze', ['axes'], 13)), since(13, direct('unsqueeze'))],
+  Unsqueeze: [since(1, attrsToOperands('unsqueeze', ['axes'], 13)), since(13, attrsNowInputs(['axes'], 13, direct('unsqueeze')))],
   Upsample: [since(7, legacyResize(true)), since(9, legacyResize(false))],
 };
