@@ -1,8 +1,7 @@
 // Zoo models through the WebGPU backend on Dawn + SwiftShader (the device test/backends/webgpu
 // uses), compiled once and run at every binding, against onnxruntime's outputs.
 // The other models must match onnxruntime too or be refused cleanly (E201/E205), never crash. At
-// the time of writing those are lstm_lm, bilstm_packed, gru_tagger (no rnn kernels) and unet
-// (symbolic H/W: a Concat of 2*floordiv(floordiv(h,2),2) and floordiv(h,2) gives an unknown dim).
+// the time of writing none is left over.
 
 import { describe, expect, it } from 'vitest';
 import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
@@ -17,7 +16,7 @@ const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS)
 const PASSING = [
   'resnet', 'mobilenet', 'unet_static', 'yolo', 'style_transfer', 'shufflenet', 'convnext', 'keras_cnn', 'multi_input', 'tcn',
   'tcn_static', 'vit', 'swin', 'mlp_mixer', 'bert', 'distilbert', 'gpt2', 'gpt2_past', 'llama', 'sentence_pool', 'bert_slice',
-  'bert_odd', 'gpt2_odd',
+  'bert_odd', 'gpt2_odd', 'lstm_lm', 'bilstm_packed', 'gru_tagger', 'unet',
 ];
 
 describe('zoo on webgpu (SwiftShader)', () => {
