@@ -2,10 +2,10 @@
 // Known bugs, reported with reproductions under .tmp/zoo/:
 // - tcn with a symbolic time dim was refused (E205, fixed): the conv/pool/conv_transpose/resize
 //   shape rules gave '?' for a symbolic spatial size; they now give expressions (ir/ops/nn-common.ts
-//   windowDimSym). unet with symbolic height/width is still refused (E205): its Concat joins
+//   windowDimSym). unet with symbolic height/width was refused (E205, fixed): its Concat joins
 //   2*floordiv(floordiv(height,2),2) (pool, pool, resize x2) with floordiv(height,2), which concat's
-//   shape rule cannot prove equal, so it gives '?' (ir/ops/shape-layout.ts mergeDim). Its
-//   static-spatial twin unet_static covers the ops.
+//   shape rule could not prove equal; it now takes one and checks their equality at run time
+//   (ir/symbolic.ts dimUnify, src/backends/dims.ts runtimeChecks).
 // - convnext, swin, keras_cnn and shufflenet were miscompiled at O2 (fixed): next to a Transpose to
 //   or from channels-last, select-layout gave conv, max_pool, global_average_pool and
 //   batch_normalization nhwc/ohwi layouts that the wasm kernels ignored. select-layout now keeps to
@@ -21,7 +21,7 @@ import { wasmZooSuite } from './wasm-suite.js';
 
 describe('zoo on wasm: CNNs', () => {
   wasmZooSuite(['resnet', 'mobilenet', 'unet_static', 'tcn_static', 'yolo', 'style_transfer', 'vit', 'mlp_mixer', 'multi_input',
-    'convnext', 'swin', 'keras_cnn', 'shufflenet', 'tcn'], ['unet']);
+    'convnext', 'swin', 'keras_cnn', 'shufflenet', 'tcn', 'unet']);
 
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-zoo-wasm-nolayout-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
