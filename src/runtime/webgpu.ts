@@ -52,6 +52,8 @@ export interface WebGpuManifest {
   readonly workgroupStorageBytes?: number;
   /** Device features the shaders need (`shader-f16` for a model compiled with --f16). */
   readonly features?: readonly string[];
+  /** Ops whose indices are checked at run time: status words 3s..3s+2 (flag, largest bad index ^ 2^31, size). */
+  readonly indexSites?: readonly string[];
 }
 
 // The few members of the WebGPU API used here (the compiler's tsconfig has no WebGPU types).
@@ -61,7 +63,7 @@ interface GEncoder { beginComputePass(d?: object): GPass; copyBufferToBuffer(a: 
 interface GQuerySet { destroy(): void }
 export interface WebGpuDevice {
   readonly features?: { has(name: string): boolean };
-  readonly limits: { readonly maxComputeWorkgroupsPerDimension: number };
+  readonly limits: { readonly maxComputeWorkgroupsPerDimension: number; readonly maxBufferSize?: number; readonly maxStorageBufferBindingSize?: number };
   readonly queue: { writeBuffer(b: GBuffer, offset: number, data: ArrayBufferView): void; submit(c: unknown[]): void; onSubmittedWorkDone(): Promise<void> };
   createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): GBuffer;
   createShaderModule(d: { code: string; label?: string }): { getCompilationInfo(): Promise<{ messages: readonly { type: string; message: string; lineNum: number; linePos: number }[] }> };
@@ -94,14 +96,23 @@ export interface CompiledWebGpuModel {
    * waited for, timed on the CPU. `timing` says which.
    */
   profile(inputs: Readonly<Record<string, RunTensor>>, repeats?: number): Promise<KernelTime[]>;
+  /** Destroy the model's GPU buffers (the device stays the caller's); later runs are refused. */
+  dispose(): Promise<void>;
 }
 
 const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ features?: { has(name: string): boolean }; limits: Record<string, number>; requestDevice(d: object): Promise<WebGpuDevice> } | null> } } };
 
 /** A device with the limits a model needs, from navigator.gpu (browsers, Deno). */
 async function defaultDevice(m: WebGpuManifest): Promise<WebGpuDevice> {
-  const adapter = await g.navigator?.gpu?.requestAdapter();
-  if (!adapter) throw new Error('tenth runtime: no WebGPU adapter (navigator.gpu); pass { device }');
+  const gpu = g.navigator?.gpu;
+  // Node has no navigator.gpu: its device comes from the `webgpu` package (webgpu-node.ts).
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== undefined && !('Deno' in globalThis);
+  if (!gpu) {
+    throw new Error(node ? "tenth runtime: Node has no navigator.gpu: pass { device } (nodeDevice() from tenth's runtime/webgpu-node, which needs the npm package 'webgpu')"
+      : 'tenth runtime: this browser or runtime has no WebGPU (navigator.gpu is missing): use a browser with WebGPU enabled (Chromium on Linux: --enable-unsafe-webgpu)');
+  }
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('tenth runtime: no WebGPU adapter available (navigator.gpu.requestAdapter() gave none): no usable GPU or software adapter here');
   const features = m.features ?? [];
   checkFeatures(m, adapter, 'the adapter');
   // Optional: subgroups, for the variants of reduction shaders.
@@ -131,22 +142,53 @@ export function deviceLimits(adapter: Readonly<Record<string, number>>, m?: WebG
 /** Load a compiled folder (a path in Node/Deno, or a URL). */
 export async function loadCompiledWebGpu(dir: string | URL, opts: WebGpuLoadOptions = {}): Promise<CompiledWebGpuModel> {
   const base = String(dir);
-  const manifest = JSON.parse(new TextDecoder().decode(await readBytes(base, 'manifest.json'))) as WebGpuManifest;
-  if (manifest.format !== 'tenth-webgpu/1') throw new Error(`tenth runtime: '${base}' is not a webgpu artifact (format ${manifest.format})`);
+  const manifest = parseManifest(base, await readBytes(base, 'manifest.json'));
   const device = opts.device ?? await defaultDevice(manifest);
   // The shader variant for each kernel is chosen here, from the device's features.
   const sg = opts.subgroups !== false && device.features?.has('subgroups') === true;
   const files = manifest.kernels.map((k) => (sg && k.variants?.subgroups ? k.variants.subgroups : k.file));
   const [weights, ...codes] = await Promise.all([readBytes(base, 'weights.bin'), ...files.map((f) => readBytes(base, f))]);
   const shaders = codes.map((c) => new TextDecoder().decode(c));
-  return instantiateWebGpu(manifest, shaders, weights!, device);
+  return instantiateWebGpu(manifest, shaders, weights!, device, files);
+}
+
+/** manifest.json's text as a webgpu manifest, or an error naming the file and what is wrong with it. */
+export function parseManifest(base: string, bytes: Uint8Array): WebGpuManifest {
+  const file = `${base.replace(/\/$/, '')}/manifest.json`;
+  let m: unknown;
+  try {
+    m = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new Error(`tenth runtime: ${file} is not valid JSON (${(e as Error).message}): the folder is damaged; compile the model again`);
+  }
+  const format = (m as { format?: unknown } | null)?.format;
+  if (format !== 'tenth-webgpu/1') throw new Error(`tenth runtime: ${file} is not a webgpu artifact's manifest (format ${JSON.stringify(format)}, expected "tenth-webgpu/1")`);
+  return m as WebGpuManifest;
+}
+
+const GiB = 1024 ** 3, MiB = 1024 ** 2;
+/** Bytes for a message: 19.6 GB, 1 GiB, 128 MiB, 512 B. */
+export function fmtSize(n: number): string {
+  if (n >= GiB && n % GiB === 0) return `${n / GiB} GiB`;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 }
 
 const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
 
 /** Create pipelines and upload weights for a manifest and its shader texts. */
-export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: readonly string[], weights: Uint8Array, device: WebGpuDevice): Promise<CompiledWebGpuModel> {
+export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: readonly string[], weights: Uint8Array, device: WebGpuDevice, files?: readonly string[]): Promise<CompiledWebGpuModel> {
   checkFeatures(manifest, device, 'the device');
+  // A truncated or swapped weights.bin would run and answer garbage.
+  if (weights.length !== manifest.weightsBytes) {
+    throw new Error(`tenth runtime: weights.bin of ${manifest.name} has ${weights.length} bytes, its manifest says ${manifest.weightsBytes}: the folder is damaged or mixed from two compiles; compile the model again`);
+  }
+  checkFits(device, 'weights.bin', weights.length);
+  // Index checks (gather): a status buffer the shaders set on an out-of-range index (binding 4),
+  // cleared before and read back with the outputs of every run.
+  const nsites = manifest.indexSites?.length ?? 0;
   // A second writable arena, never the same buffer as the first (one dispatch may bind each once).
   const halves = manifest.buffers.some(inHalfArena);
   const layout = device.createBindGroupLayout({
@@ -155,6 +197,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
       { binding: 1, visibility: COMPUTE, buffer: { type: 'storage' } },
       { binding: 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
       ...(halves ? [{ binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } }] : []),
+      ...(nsites ? [{ binding: 4, visibility: COMPUTE, buffer: { type: 'storage' } }] : []),
     ],
   });
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
@@ -165,13 +208,17 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     const err = await device.popErrorScope();
     if (p instanceof Error || err) {
       const info = await module.getCompilationInfo();
-      const msgs = info.messages.filter((m) => m.type === 'error').map((m) => `${k.file}:${m.lineNum}:${m.linePos}: ${m.message}`);
+      const file = files?.[n] ?? k.file;
+      const msgs = info.messages.filter((m) => m.type === 'error').map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}`);
       throw new Error(`tenth runtime: pipeline ${k.name} failed: ${msgs.join('; ') || (p instanceof Error ? p.message : err!.message)}`);
     }
     return p;
   }));
   const wbuf = device.createBuffer({ size: Math.max(16, ceilDiv(weights.length, 4) * 4), usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC });
   if (weights.length > 0) device.queue.writeBuffer(wbuf, 0, padded(weights));
+  const status = nsites ? device.createBuffer({ size: 12 * nsites, usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC }) : undefined;
+  const zeros = new Uint32Array(3 * nsites);
+  let disposed = false;
 
   // Per binding of the symbols (cached): the arena plan, the uniform words and workgroup counts.
   // One arena buffer (grown to the largest plan seen, so no binding leaks a buffer) and one
@@ -187,7 +234,12 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   let current: string | undefined;
 
   function bindInputs(inputs: Readonly<Record<string, RunTensor>>): Bound {
+    if (disposed) throw new Error(`tenth runtime: ${manifest.name} was disposed: load it again to run it`);
     const b = planFor(inputs);
+    // Past the device's limits Dawn only reports validation errors, and every dispatch after them.
+    const at = Object.entries(b.bind).map(([k, v]) => `${k}=${v}`).join(', ');
+    checkFits(device, `the arena${at ? ` at ${at}` : ''}`, b.plan.bytes);
+    if (halves) checkFits(device, `the half arena${at ? ` at ${at}` : ''}`, b.half.bytes);
     const grow = (buf: GBuffer | undefined, bytes: number): GBuffer | undefined => {
       if (buf && buf.size >= bytes) return buf;
       buf?.destroy();
@@ -201,6 +253,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
         entries: [
           { binding: 0, resource: { buffer: ubuf } }, { binding: 1, resource: { buffer: arena } }, { binding: 2, resource: { buffer: wbuf } },
           ...(halfArena ? [{ binding: 3, resource: { buffer: halfArena } }] : []),
+          ...(status ? [{ binding: 4, resource: { buffer: status } }] : []),
         ],
       });
     }
@@ -215,10 +268,16 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   const sizing = new Set(manifest.buffers.flatMap((b) => b.shape.filter((d): d is string => typeof d === 'string')));
 
   function planFor(inputs: Readonly<Record<string, RunTensor>>): Bound {
+    for (const inp of manifest.inputs) {
+      const dims = inputs[inp.name]?.dims ?? [];
+      if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tenth runtime: input '${inp.name}' has dims [${dims.join(',')}]: dims must be integers >= 0 (a negative dim is invalid)`);
+    }
     const bind = bindInputDims(manifest.inputs, inputs);
     for (const inp of manifest.inputs) {
       const want = ARRAY_NAMES[inp.dtype];
-      if (want && inputs[inp.name]!.data.constructor.name !== want) throw new Error(`tenth runtime: input '${inp.name}' must be a ${want} (${inp.dtype})`);
+      const data = inputs[inp.name]!.data;
+      if (want && data.constructor.name !== want) throw new Error(`tenth runtime: input '${inp.name}' must be a ${want} (${inp.dtype})`);
+      if (inp.dtype === 'i64' || inp.dtype === 'u64') check32(inp.name, inp.dtype, data as BigInt64Array | BigUint64Array);
     }
     // Dims computed from the bound ones and from the data of small integer inputs (dims.ts).
     if (manifest.derived) bindDerived(manifest, (name) => inputs[name]!.data, bind, sizing);
@@ -266,6 +325,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   async function run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
     const b = bindInputs(inputs);
     writeInputs(b, inputs);
+    if (status) device.queue.writeBuffer(status, 0, zeros);
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
     manifest.kernels.forEach((_k, n) => encodeKernel(pass, b, n));
@@ -274,18 +334,21 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     const spans = manifest.outputs.map((o) => { const buf = manifest.buffers[o.buffer]!; return { o, bytes: buf.kind === 'weight' ? buf.bytes! : bufferBytes(buf, b.bind) }; });
     let total = 0;
     const at = spans.map((s) => { const a = total; total += ceilDiv(s.bytes, 4) * 4; return a; });
-    const readback = device.createBuffer({ size: Math.max(16, total), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const readback = device.createBuffer({ size: Math.max(16, total + 12 * nsites), usage: USAGE.MAP_READ | USAGE.COPY_DST });
     spans.forEach((s, i) => {
       const buf = manifest.buffers[s.o.buffer]!;
       const src = buf.kind === 'weight' ? wbuf : arena!;
       const off = buf.kind === 'weight' ? buf.offset! : b.plan.offsets[s.o.buffer]!;
       if (s.bytes > 0) enc.copyBufferToBuffer(src, off, readback, at[i]!, ceilDiv(s.bytes, 4) * 4);
     });
+    // The index status rides with the outputs: no second round trip.
+    if (status) enc.copyBufferToBuffer(status, 0, readback, total, 12 * nsites);
     device.queue.submit([enc.finish()]);
     await readback.mapAsync(1);
     const all = readback.getMappedRange().slice(0);
     readback.unmap();
     readback.destroy();
+    if (status) checkIndexStatus(new Uint32Array(all, total, 3 * nsites));
     const out: Record<string, RunTensor> = {};
     spans.forEach((s, i) => {
       const dims = s.o.shape.map((d) => (typeof d === 'number' ? d : b.bind[d]!));
@@ -295,7 +358,18 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     return out;
   }
 
+  /** The first op in dispatch order that met a bad index (later ones may only fail because of it). */
+  function checkIndexStatus(w: Uint32Array): void {
+    for (let s = 0; s < nsites; s++) {
+      if (!w[3 * s]) continue;
+      const index = (w[3 * s + 1]! ^ 0x80000000) | 0, size = w[3 * s + 2]!;
+      throw new Error(`tenth runtime: ${manifest.indexSites![s]}: index ${index} is out of range for a dim of size ${size} (valid: ${-size} to ${size - 1})`);
+    }
+  }
+
   async function profile(inputs: Readonly<Record<string, RunTensor>>, repeats = 1): Promise<KernelTime[]> {
+    // One checked run first: profiling data the model refuses would time garbage.
+    if (status) await run(inputs);
     const b = bindInputs(inputs);
     writeInputs(b, inputs);
     const count = manifest.kernels.length;
@@ -338,7 +412,42 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     return times;
   }
 
-  return { manifest, run, profile };
+  async function dispose(): Promise<void> {
+    if (disposed) return;
+    disposed = true;
+    await device.queue.onSubmittedWorkDone();
+    for (const buf of [arena, halfArena, wbuf, ubuf, status]) buf?.destroy();
+    [arena, halfArena] = [undefined, undefined];
+    bound.clear();
+  }
+
+  return { manifest, run, profile, dispose };
+}
+
+/** Refuse, naming the limits, a buffer the device cannot hold or bind (every shader binds the whole buffer). */
+function checkFits(device: WebGpuDevice, what: string, bytes: number): void {
+  const { maxBufferSize: maxBuf, maxStorageBufferBindingSize: maxBind } = device.limits;
+  const limit = Math.min(maxBuf ?? Infinity, maxBind ?? Infinity);
+  if (bytes <= limit) return;
+  const lims = [maxBuf !== undefined ? `maxBufferSize ${fmtSize(maxBuf)}` : '', maxBind !== undefined ? `maxStorageBufferBindingSize ${fmtSize(maxBind)}` : ''].filter(Boolean);
+  throw new Error(`tenth runtime: ${what} needs ${fmtSize(bytes)}, more than the device allows (${lims.join(', ')})`);
+}
+
+/**
+ * 64-bit integers are computed in 32 bits on the GPU (storage.ts): an input value beyond that
+ * range would silently wrap. One scan of the words: i64 fits when its high word is the sign of
+ * its low word, u64 when its high word is 0.
+ */
+function check32(name: string, dtype: string, data: BigInt64Array | BigUint64Array): void {
+  const w = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+  const signed = dtype === 'i64';
+  for (let k = 0; k < data.length; k++) {
+    const lo = w[2 * k]!, hi = w[2 * k + 1]!;
+    if (signed ? hi !== lo >> 31 : hi !== 0) {
+      const range = signed ? '-2147483648 to 2147483647' : '0 to 4294967295';
+      throw new Error(`tenth runtime: input '${name}' element ${k} is ${data[k]}, outside the 32-bit range (${range}) that webgpu computes ${dtype} in`);
+    }
+  }
 }
 
 /** writeBuffer needs a multiple of 4 bytes. */

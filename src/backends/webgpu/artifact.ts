@@ -7,6 +7,8 @@
 //   2: storage  `W`  array<u32>, read: weights.bin (offsets are compile-time constants)
 // and, in a --f16 build with f16 intermediates, a fourth (declared by the shaders that use it):
 //   3: storage  `AH` array<f16>, read_write: the half arena (uniform offsets count f16 elements)
+// and, where an op checks its indices at run time (gather), declared by the shaders that check:
+//   4: storage  `S`  array<atomic<u32>>, read_write: index-error status (index-check.ts)
 // Values are stored as 32-bit words (f32 and i32 bit patterns, bool as 0/1, i64 as two words);
 // with --f16, f32 weights are f16, two per word (buffer dtype 'f16', esize 2), and f32
 // intermediates are f16 in AH (arena 'half'); graph inputs and outputs stay f32 in A. Other dtypes:
@@ -99,6 +101,11 @@ export interface GpuManifest {
   readonly features: readonly string[];
   /** Workgroup storage the largest shader declares, in bytes (requested at device creation). */
   readonly workgroupStorageBytes: number;
+  /**
+   * Ops whose indices are checked at run time (index-check.ts), as the runtime names them; site s
+   * owns words 3s..3s+2 of the status buffer (binding 4). Absent when no op checks.
+   */
+  readonly indexSites?: readonly string[];
 }
 
 export interface GpuKernelReport {

@@ -24,6 +24,7 @@ import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadHalfArena, loa
 import { arenaStorage, defaultStorage, loadPacked, narrow, needsNarrow, PACKED_BITS, type Storage, weightStorage } from './storage.js';
 import { wideValues } from './half-temps.js';
 import { numberToF16Bits } from '../../../ir/numeric.js';
+import { checkLine, setIndexChecker, siteText, STATUS_DECL } from './index-check.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
@@ -231,6 +232,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   // Uniform slots: symbols first, then arena buffer offsets as they are first used (A: words, AH: f16 elements).
   const slots: UniformSlot[] = symbols.map((s) => ({ symbol: s }));
   const slotOfBuf = new Map<number, number>();
+  // Ops whose indices are checked at run time (index-check.ts), in order of first use.
+  const indexSites: string[] = [];
   const slotExpr = (n: number): string => `u.v[${n >> 2}].${'xyzw'[n & 3]}`;
   const dimExpr = (d: Dim): string => (typeof d === 'number' ? u32(d) : slotExpr(symbols.indexOf(d)));
   const bufBase = (id: number): string => {
@@ -303,6 +306,11 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
           return load(v, broadcastIndex(k, i, vd, od));
         },
       };
+      setIndexChecker(k, (o, j, K) => {
+        const text = siteText(o);
+        const at = indexSites.indexOf(text);
+        body.line(checkLine(at < 0 ? indexSites.push(text) - 1 : at, j, K));
+      });
       return k;
     };
     const storeLines = (body: Body, v: Value, i: string, value: string): void => {
@@ -364,10 +372,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const half = [...reads, ...writes].some((id) => buffers[id]!.arena === 'half');
     bodies.push({
       name,
-      text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText, half),
+      text: (nslots) => withStatus(shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText, half)),
     });
     if (variant) {
-      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText, half)) });
+      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(withStatus(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText, half))) });
     }
     kernels.push({
       name, file: `${name}.wgsl`, ...(variant ? { variants: { subgroups: `${name}.subgroups.wgsl` } } : {}), ops: opNames, reads: [...reads].sort((a, b) => a - b), writes: [...writes].sort((a, b) => a - b),
@@ -401,11 +409,19 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const manifest: GpuManifest = {
     format: 'tenth-webgpu/1', name: module.name, symbols, ...dynamicDims(func, symbols).dims, alignment: ALIGN, weightsBytes: weights.length,
     inputs, outputs, buffers, uniforms: slots, kernels, features, workgroupStorageBytes: wgBytesMax,
+    ...(indexSites.length > 0 ? { indexSites } : {}),
   };
   return {
     shaders, weights, manifest, dispatchOps: dispatches.map((d) => d.ops),
     report: { model: module.name, target: 'webgpu', bind, kernels: reports, totalFlops: reports.reduce((a, r) => a + r.flops, 0), weightsBytes: weights.length },
   };
+}
+
+/** A shader that records index errors declares the status buffer S after the weights (index-check.ts). */
+function withStatus(text: string): string {
+  if (!text.includes('(&S[')) return text;
+  const w = '@group(0) @binding(2) var<storage, read> W: array<u32>;';
+  return text.replace(w, `${w}\n${STATUS_DECL}`);
 }
 
 /** Flat index into `vd` of the element that broadcasts to flat index i of `od` (right-aligned). */

@@ -8,6 +8,7 @@ import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { castExpr } from '../storage.js';
 import { addU, f32Lit, i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
+import { indexCheck } from '../index-check.js';
 
 const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
 
@@ -104,7 +105,9 @@ export const GATHER_KERNEL: MapKernel = {
     const qi = sumTerms(q.map((cq, a) => mulU(cq, strides(k, id)[a]!)));
     const K = k.dim(dd[axis]!);
     const j = k.body.let('j', k.load(idx!, qi));
-    // Negative indices count from the end; out-of-range ones are clamped (ONNX leaves them undefined).
+    // Negative indices count from the end; out-of-range ones are clamped (every read stays in
+    // bounds) and reported: the runtime refuses the run (index-check.ts).
+    indexCheck(k, op, j, K);
     const jj = k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${K}), ${j} < 0i), 0i, i32(${K}) - 1i))`);
     const ds = strides(k, dd);
     const outer = c.slice(0, axis), inner = c.slice(axis + id.length);
