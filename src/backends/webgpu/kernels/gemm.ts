@@ -1,81 +1,14 @@
-// Tiled GEMM for MatMul, Gemm and (implicit-GEMM) Conv: a workgroup of 8x8 threads computes a
-// 32x32 tile of C, each thread a 4x4 register block (rows ty+8i, columns tx+8j, so neighbouring
-// threads read neighbouring workgroup-memory words). K advances 16 at a time through two
-// workgroup tiles; every tile element is written (zero outside the matrices) before the barrier,
-// and the loop bounds are uniform, so barriers are reached by all threads.
+// MatMul, Gemm and (implicit-GEMM) Conv on the tiled GEMM engine (gemm-tiles.ts: tile
+// configurations, the rule choosing one per problem, the shader). Each op states its matrices'
+// dims, how to load an element of A and B, and where a result element goes.
 // Conv: C[co, p] = sum_k W[co, k] * X_im2col[k, p] per (batch, group), k = (ci, kh, kw).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import type { CountExpr } from '../artifact.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { f32Lit, mulU, REG } from '../wgsl.js';
+import { emitGemm } from './gemm-tiles.js';
 import { as2d, windowOf } from './window.js';
-
-const BM = 32, BN = 32, BK = 16, T = 8, R = 4;
-
-interface Gemm {
-  M: readonly Dim[]; N: readonly Dim[]; K: readonly Dim[]; batch: readonly Dim[];
-  /** Statements at the top of main that need the batch index `b`. */
-  prologue(b: string): void;
-  /** f32 expressions, called with in-range indices only. */
-  loadA(m: string, k: string): string;
-  loadB(k: string, n: string): string;
-  /** Result element: statements then `epi(index, value)`. */
-  store(m: string, n: string, acc: string): void;
-}
-
-function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
-  const b = k.body;
-  const M = b.let('M', k.size(g.M)), N = b.let('N', k.size(g.N)), K = b.let('K', k.size(g.K));
-  b.line('let bz = wid.z;');
-  g.prologue('bz');
-  b.line(`let m0 = wid.y * ${BM}u;`);
-  b.line(`let n0 = wid.x * ${BN}u;`);
-  b.line(`let tid = lid3.y * ${T}u + lid3.x;`);
-  b.line(`var acc: array<f32, ${R * R}>;`);
-  // --f16: the tiles hold f16 (half the workgroup memory and its traffic); products and sums stay f32.
-  const h = k.f16 === true;
-  const put = (v: string): string => (h ? `f16(${v})` : v), get = (v: string): string => (h ? `f32(${v})` : v);
-  b.block(`for (var k0 = 0u; k0 < ${K}; k0 += ${BK}u)`, () => {
-    b.block(`for (var r = 0u; r < ${(BM * BK) / (T * T)}u; r++)`, () => {
-      b.line(`let e = r * ${T * T}u + tid;`);
-      b.line(`let am = m0 + e / ${BK}u;`);
-      b.line(`let ak = k0 + e % ${BK}u;`);
-      b.line('var av = 0.0f;');
-      b.block(`if (am < ${M} && ak < ${K})`, () => b.line(`av = ${g.loadA('am', 'ak')};`));
-      b.line(`As[(e % ${BK}u) * ${BM}u + e / ${BK}u] = ${put('av')};`);
-      b.line(`let bk = k0 + e / ${BN}u;`);
-      b.line(`let bn = n0 + e % ${BN}u;`);
-      b.line('var bv = 0.0f;');
-      b.block(`if (bk < ${K} && bn < ${N})`, () => b.line(`bv = ${g.loadB('bk', 'bn')};`));
-      b.line(`Bs[e] = ${put('bv')};`);
-    });
-    b.line('workgroupBarrier();');
-    b.block(`for (var kk = 0u; kk < ${BK}u; kk++)`, () => {
-      for (let i = 0; i < R; i++) b.line(`let a${i} = ${get(`As[kk * ${BM}u + lid3.y + ${T * i}u]`)};`);
-      for (let j = 0; j < R; j++) b.line(`let b${j} = ${get(`Bs[kk * ${BN}u + lid3.x + ${T * j}u]`)};`);
-      for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) b.line(`acc[${i * R + j}] = fma(a${i}, b${j}, acc[${i * R + j}]);`);
-    });
-    b.line('workgroupBarrier();');
-  });
-  // One epilogue call site (loops, not 16 unrolled copies): the epilogue is inlined where it is called.
-  b.block(`for (var i = 0u; i < ${R}u; i++)`, () => {
-    b.line(`let gm = m0 + lid3.y + ${T}u * i;`);
-    b.block(`for (var j = 0u; j < ${R}u; j++)`, () => {
-      b.line(`let gn = n0 + lid3.x + ${T}u * j;`);
-      b.block(`if (gm < ${M} && gn < ${N})`, () => g.store('gm', 'gn', `acc[i * ${R}u + j]`));
-    });
-  });
-  const cnt = (dims: readonly Dim[], div: number): CountExpr => ({ dims: [...dims], div });
-  return {
-    decls: [`var<workgroup> As: array<${h ? 'f16' : 'f32'}, ${BM * BK}>;`, `var<workgroup> Bs: array<${h ? 'f16' : 'f32'}, ${BK * BN}>;`],
-    workgroupSize: [T, T, 1],
-    dispatch: [cnt(g.N, BN), cnt(g.M, BM), cnt(g.batch, 1)],
-    fold: false,
-    workgroupBytes: (h ? 2 : 4) * (BM * BK + BK * BN),
-  };
-}
 
 /** Batch offset of an operand with batch dims `own` broadcast against `out` (right-aligned). */
 function batchOffset(k: KernelCtx, bc: readonly string[], own: readonly Dim[], out: readonly Dim[], matrix: string): string {
@@ -105,7 +38,7 @@ function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
   const ob = yd.slice(0, yd.length - (k.dims(A!).length > 1 ? 1 : 0) - (k.dims(B!).length > 1 ? 1 : 0));
   let aOff = '0u', bOff = '0u';
   return emitGemm(k, {
-    M: [M], N: [N], K: [Kd], batch: ob,
+    M: [M], N: [N], K: [Kd], batch: ob, aContig: 'k', bContig: 'n',
     prologue: (bz) => {
       const bc = coords(k, bz, ob, 'bc');
       aOff = k.body.let('aoff', batchOffset(k, bc, ab, ob, k.size([M, Kd])));
@@ -128,7 +61,7 @@ function emitGemmOp(k: KernelCtx, op: Op): SpecialShader {
   const Kd = tA ? ad[0]! : ad[1]!;
   const cd = C ? k.dims(C) : [];
   return emitGemm(k, {
-    M: [M], N: [N], K: [Kd], batch: [],
+    M: [M], N: [N], K: [Kd], batch: [], aContig: tA ? 'm' : 'k', bContig: tB ? 'k' : 'n',
     prologue: () => undefined,
     loadA: (m, kk) => k.load(A!, tA ? `${kk} * ${k.dim(M)} + ${m}` : `${m} * ${k.dim(Kd)} + ${kk}`),
     loadB: (kk, n) => k.load(B!, tB ? `${n} * ${k.dim(Kd)} + ${kk}` : `${kk} * ${k.dim(N)} + ${n}`),
@@ -162,6 +95,8 @@ function emitConv(k: KernelCtx, op: Op): SpecialShader {
   let xOff = '0u', grp = '0u', nIdx = '0u';
   const shader = emitGemm(k, {
     M: [Cog], N: yd.slice(2), K: [Cig * taps], batch: G === 1 ? [xd[0]!] : [xd[0]!, G],
+    // im2col rows: consecutive output positions p read (mostly) consecutive input words.
+    aContig: 'k', bContig: 'n',
     prologue: (bz) => {
       nIdx = k.body.let('nb', G === 1 ? bz : `${bz} / ${G}u`);
       grp = G === 1 ? '0u' : k.body.let('grp', `${bz} % ${G}u`);
