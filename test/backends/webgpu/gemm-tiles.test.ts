@@ -27,7 +27,7 @@ const dimMN = fc.constantFrom(1, 2, 5, 31, 33, 63, 64, 67, 127, 131);
 const dimK = fc.constantFrom(1, 3, 4, 15, 16, 17, 37);
 const tiles = fc.constantFrom(...TILES);
 
-const matmulText = (ba: number[], bb: number[], M: number, K: number, N: number): string | undefined => {
+const matmulText = (ba: readonly number[], bb: readonly number[], M: number, K: number, N: number): string | undefined => {
   const r = Math.max(ba.length, bb.length);
   const pa = [...Array(r - ba.length).fill(1), ...ba], pb = [...Array(r - bb.length).fill(1), ...bb];
   if (pa.some((d, i) => d !== 1 && pb[i] !== 1 && d !== pb[i])) return undefined;

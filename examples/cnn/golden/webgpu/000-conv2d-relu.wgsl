@@ -3,8 +3,8 @@ struct Uniforms { v: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read_write> A: array<u32>;
 @group(0) @binding(2) var<storage, read> W: array<u32>;
-var<workgroup> As: array<f32, 512>;
-var<workgroup> Bs: array<f32, 512>;
+var<workgroup> As: array<vec4<f32>, 128>;
+var<workgroup> Bs: array<vec4<f32>, 128>;
 fn conv_tap(base: u32, ih: i32, iw: i32, H: u32, W: u32) -> f32 {
   if (ih < 0i || iw < 0i || ih >= i32(H) || iw >= i32(W)) { return 0.0f; }
   return bitcast<f32>(A[(u.v[0].y + base + u32(ih) * W + u32(iw))]);
@@ -12,7 +12,7 @@ fn conv_tap(base: u32, ih: i32, iw: i32, H: u32, W: u32) -> f32 {
 
 fn epi(i: u32, a: f32) {
   // relu %r1.in
-  let v = max(a, 0f);
+  let v = select(max(a, 0.0f), a, ((bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u));
   A[(u.v[0].z + i)] = bitcast<u32>(v);
 }
 
@@ -20,65 +20,81 @@ fn epi(i: u32, a: f32) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   // conv %c1
-  let bz = wid.z;
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= (u.v[0].x * 5u)) { return; }
+  let bz = (tile / 5u);
+  let tr = (tile % 5u);
+  let m0 = ((tr / 5u) * 32u);
+  let n0 = ((tr % 5u) * 32u);
   let xoff = (bz * 1u + 0u) * 12u * 12u;
-  let m0 = wid.y * 32u;
-  let n0 = wid.x * 32u;
-  let tid = lid3.y * 8u + lid3.x;
-  var acc: array<f32, 16>;
+  let tm0 = lid3.y * 4u;
+  let tn0 = lid3.x * 4u;
+  var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < 9u; k0 += 16u) {
-    for (var r = 0u; r < 8u; r++) {
-      let e = r * 64u + tid;
-      let am = m0 + e / 16u;
-      let ak = k0 + e % 16u;
-      var av = 0.0f;
-      if (am < 8u && ak < 9u) {
-        av = bitcast<f32>(W[(0u + am) * 9u + ak]);
+    for (var r = 0u; r < 2u; r++) {
+      let e = r * 64u + lid;
+      let am = e / 4u;
+      let ak = (e % 4u) * 4u;
+      var a0 = 0.0f;
+      if (m0 + am < 8u && k0 + ak + 0u < 9u) {
+        a0 = bitcast<f32>(W[(0u + (m0 + am)) * 9u + (k0 + ak + 0u)]);
       }
-      As[(e % 16u) * 32u + e / 16u] = av;
-      let bk = k0 + e / 32u;
-      let bn = n0 + e % 32u;
-      var bv = 0.0f;
-      if (bk < 9u && bn < 144u) {
-        bv = conv_tap(xoff + (bk / 9u) * 12u * 12u, i32(bn / 12u) * 1i - 1i + i32((bk % 9u) / 3u) * 1i, i32(bn % 12u) * 1i - 1i + i32(bk % 3u) * 1i, 12u, 12u);
+      As[(ak + 0u) * 8u + am / 4u][am % 4u] = a0;
+      var a1 = 0.0f;
+      if (m0 + am < 8u && k0 + ak + 1u < 9u) {
+        a1 = bitcast<f32>(W[(0u + (m0 + am)) * 9u + (k0 + ak + 1u)]);
       }
-      Bs[e] = bv;
+      As[(ak + 1u) * 8u + am / 4u][am % 4u] = a1;
+      var a2 = 0.0f;
+      if (m0 + am < 8u && k0 + ak + 2u < 9u) {
+        a2 = bitcast<f32>(W[(0u + (m0 + am)) * 9u + (k0 + ak + 2u)]);
+      }
+      As[(ak + 2u) * 8u + am / 4u][am % 4u] = a2;
+      var a3 = 0.0f;
+      if (m0 + am < 8u && k0 + ak + 3u < 9u) {
+        a3 = bitcast<f32>(W[(0u + (m0 + am)) * 9u + (k0 + ak + 3u)]);
+      }
+      As[(ak + 3u) * 8u + am / 4u][am % 4u] = a3;
+    }
+    for (var r = 0u; r < 2u; r++) {
+      let e = r * 64u + lid;
+      let bk = e / 8u;
+      let bn = (e % 8u) * 4u;
+      var b0 = 0.0f;
+      if (k0 + bk < 9u && n0 + bn + 0u < 144u) {
+        b0 = conv_tap(xoff + ((k0 + bk) / 9u) * 12u * 12u, i32((n0 + bn + 0u) / 12u) * 1i - 1i + i32(((k0 + bk) % 9u) / 3u) * 1i, i32((n0 + bn + 0u) % 12u) * 1i - 1i + i32((k0 + bk) % 3u) * 1i, 12u, 12u);
+      }
+      var b1 = 0.0f;
+      if (k0 + bk < 9u && n0 + bn + 1u < 144u) {
+        b1 = conv_tap(xoff + ((k0 + bk) / 9u) * 12u * 12u, i32((n0 + bn + 1u) / 12u) * 1i - 1i + i32(((k0 + bk) % 9u) / 3u) * 1i, i32((n0 + bn + 1u) % 12u) * 1i - 1i + i32((k0 + bk) % 3u) * 1i, 12u, 12u);
+      }
+      var b2 = 0.0f;
+      if (k0 + bk < 9u && n0 + bn + 2u < 144u) {
+        b2 = conv_tap(xoff + ((k0 + bk) / 9u) * 12u * 12u, i32((n0 + bn + 2u) / 12u) * 1i - 1i + i32(((k0 + bk) % 9u) / 3u) * 1i, i32((n0 + bn + 2u) % 12u) * 1i - 1i + i32((k0 + bk) % 3u) * 1i, 12u, 12u);
+      }
+      var b3 = 0.0f;
+      if (k0 + bk < 9u && n0 + bn + 3u < 144u) {
+        b3 = conv_tap(xoff + ((k0 + bk) / 9u) * 12u * 12u, i32((n0 + bn + 3u) / 12u) * 1i - 1i + i32(((k0 + bk) % 9u) / 3u) * 1i, i32((n0 + bn + 3u) % 12u) * 1i - 1i + i32((k0 + bk) % 3u) * 1i, 12u, 12u);
+      }
+      Bs[bk * 8u + bn / 4u] = vec4<f32>(b0, b1, b2, b3);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a0 = As[kk * 32u + lid3.y + 0u];
-      let a1 = As[kk * 32u + lid3.y + 8u];
-      let a2 = As[kk * 32u + lid3.y + 16u];
-      let a3 = As[kk * 32u + lid3.y + 24u];
-      let b0 = Bs[kk * 32u + lid3.x + 0u];
-      let b1 = Bs[kk * 32u + lid3.x + 8u];
-      let b2 = Bs[kk * 32u + lid3.x + 16u];
-      let b3 = Bs[kk * 32u + lid3.x + 24u];
-      acc[0] = fma(a0, b0, acc[0]);
-      acc[1] = fma(a0, b1, acc[1]);
-      acc[2] = fma(a0, b2, acc[2]);
-      acc[3] = fma(a0, b3, acc[3]);
-      acc[4] = fma(a1, b0, acc[4]);
-      acc[5] = fma(a1, b1, acc[5]);
-      acc[6] = fma(a1, b2, acc[6]);
-      acc[7] = fma(a1, b3, acc[7]);
-      acc[8] = fma(a2, b0, acc[8]);
-      acc[9] = fma(a2, b1, acc[9]);
-      acc[10] = fma(a2, b2, acc[10]);
-      acc[11] = fma(a2, b3, acc[11]);
-      acc[12] = fma(a3, b0, acc[12]);
-      acc[13] = fma(a3, b1, acc[13]);
-      acc[14] = fma(a3, b2, acc[14]);
-      acc[15] = fma(a3, b3, acc[15]);
+      let va0 = As[kk * 8u + tm0 / 4u + 0u];
+      let vb0 = Bs[kk * 8u + tn0 / 4u + 0u];
+      acc[0] = fma(vec4<f32>(va0.x), vb0, acc[0]);
+      acc[1] = fma(vec4<f32>(va0.y), vb0, acc[1]);
+      acc[2] = fma(vec4<f32>(va0.z), vb0, acc[2]);
+      acc[3] = fma(vec4<f32>(va0.w), vb0, acc[3]);
     }
     workgroupBarrier();
   }
   for (var i = 0u; i < 4u; i++) {
-    let gm = m0 + lid3.y + 8u * i;
+    let gm = m0 + tm0 + i;
     for (var j = 0u; j < 4u; j++) {
-      let gn = n0 + lid3.x + 8u * j;
+      let gn = n0 + tn0 + j;
       if (gm < 8u && gn < 144u) {
-        epi((bz * 8u + gm) * 144u + gn, acc[i * 4u + j] + bitcast<f32>(W[(72u + gm)]));
+        epi((bz * 8u + gm) * 144u + gn, acc[i * 1u + j / 4u][j % 4u] + bitcast<f32>(W[(72u + gm)]));
       }
     }
   }

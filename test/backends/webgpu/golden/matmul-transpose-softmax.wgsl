@@ -4,8 +4,8 @@ struct Uniforms { v: array<vec4<u32>, 3> }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read_write> A: array<u32>;
 @group(0) @binding(2) var<storage, read> W: array<u32>;
-var<workgroup> As: array<f32, 512>;
-var<workgroup> Bs: array<f32, 512>;
+var<workgroup> As: array<vec4<f32>, 128>;
+var<workgroup> Bs: array<vec4<f32>, 128>;
 
 fn epi(i: u32, a: f32) {
   // add %q
@@ -35,64 +35,77 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // matmul %p
   let M = u.v[0].y;
   let bz = wid.z;
-  let aoff = (bz) * (u.v[0].y * 8u);
   let m0 = wid.y * 32u;
   let n0 = wid.x * 32u;
-  let tid = lid3.y * 8u + lid3.x;
-  var acc: array<f32, 16>;
+  let aoff = (bz) * (u.v[0].y * 8u);
+  let tm0 = lid3.y * 4u;
+  let tn0 = lid3.x * 4u;
+  var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < 8u; k0 += 16u) {
-    for (var r = 0u; r < 8u; r++) {
-      let e = r * 64u + tid;
-      let am = m0 + e / 16u;
-      let ak = k0 + e % 16u;
-      var av = 0.0f;
-      if (am < M && ak < 8u) {
-        av = bitcast<f32>(A[(u.v[0].z + aoff + am * 8u + ak)]);
+    for (var r = 0u; r < 2u; r++) {
+      let e = r * 64u + lid;
+      let am = e / 4u;
+      let ak = (e % 4u) * 4u;
+      var a0 = 0.0f;
+      if (m0 + am < M && k0 + ak + 0u < 8u) {
+        a0 = bitcast<f32>(A[(u.v[0].z + aoff + (m0 + am) * 8u + (k0 + ak + 0u))]);
       }
-      As[(e % 16u) * 32u + e / 16u] = av;
-      let bk = k0 + e / 32u;
-      let bn = n0 + e % 32u;
-      var bv = 0.0f;
-      if (bk < 8u && bn < 8u) {
-        bv = bitcast<f32>(A[(u.v[0].w + 0u + bk * 8u + bn)]);
+      As[(ak + 0u) * 8u + am / 4u][am % 4u] = a0;
+      var a1 = 0.0f;
+      if (m0 + am < M && k0 + ak + 1u < 8u) {
+        a1 = bitcast<f32>(A[(u.v[0].z + aoff + (m0 + am) * 8u + (k0 + ak + 1u))]);
       }
-      Bs[e] = bv;
+      As[(ak + 1u) * 8u + am / 4u][am % 4u] = a1;
+      var a2 = 0.0f;
+      if (m0 + am < M && k0 + ak + 2u < 8u) {
+        a2 = bitcast<f32>(A[(u.v[0].z + aoff + (m0 + am) * 8u + (k0 + ak + 2u))]);
+      }
+      As[(ak + 2u) * 8u + am / 4u][am % 4u] = a2;
+      var a3 = 0.0f;
+      if (m0 + am < M && k0 + ak + 3u < 8u) {
+        a3 = bitcast<f32>(A[(u.v[0].z + aoff + (m0 + am) * 8u + (k0 + ak + 3u))]);
+      }
+      As[(ak + 3u) * 8u + am / 4u][am % 4u] = a3;
+    }
+    for (var r = 0u; r < 2u; r++) {
+      let e = r * 64u + lid;
+      let bk = e / 8u;
+      let bn = (e % 8u) * 4u;
+      var b0 = 0.0f;
+      if (k0 + bk < 8u && n0 + bn + 0u < 8u) {
+        b0 = bitcast<f32>(A[(u.v[0].w + 0u + (k0 + bk) * 8u + (n0 + bn + 0u))]);
+      }
+      var b1 = 0.0f;
+      if (k0 + bk < 8u && n0 + bn + 1u < 8u) {
+        b1 = bitcast<f32>(A[(u.v[0].w + 0u + (k0 + bk) * 8u + (n0 + bn + 1u))]);
+      }
+      var b2 = 0.0f;
+      if (k0 + bk < 8u && n0 + bn + 2u < 8u) {
+        b2 = bitcast<f32>(A[(u.v[0].w + 0u + (k0 + bk) * 8u + (n0 + bn + 2u))]);
+      }
+      var b3 = 0.0f;
+      if (k0 + bk < 8u && n0 + bn + 3u < 8u) {
+        b3 = bitcast<f32>(A[(u.v[0].w + 0u + (k0 + bk) * 8u + (n0 + bn + 3u))]);
+      }
+      Bs[bk * 8u + bn / 4u] = vec4<f32>(b0, b1, b2, b3);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a0 = As[kk * 32u + lid3.y + 0u];
-      let a1 = As[kk * 32u + lid3.y + 8u];
-      let a2 = As[kk * 32u + lid3.y + 16u];
-      let a3 = As[kk * 32u + lid3.y + 24u];
-      let b0 = Bs[kk * 32u + lid3.x + 0u];
-      let b1 = Bs[kk * 32u + lid3.x + 8u];
-      let b2 = Bs[kk * 32u + lid3.x + 16u];
-      let b3 = Bs[kk * 32u + lid3.x + 24u];
-      acc[0] = fma(a0, b0, acc[0]);
-      acc[1] = fma(a0, b1, acc[1]);
-      acc[2] = fma(a0, b2, acc[2]);
-      acc[3] = fma(a0, b3, acc[3]);
-      acc[4] = fma(a1, b0, acc[4]);
-      acc[5] = fma(a1, b1, acc[5]);
-      acc[6] = fma(a1, b2, acc[6]);
-      acc[7] = fma(a1, b3, acc[7]);
-      acc[8] = fma(a2, b0, acc[8]);
-      acc[9] = fma(a2, b1, acc[9]);
-      acc[10] = fma(a2, b2, acc[10]);
-      acc[11] = fma(a2, b3, acc[11]);
-      acc[12] = fma(a3, b0, acc[12]);
-      acc[13] = fma(a3, b1, acc[13]);
-      acc[14] = fma(a3, b2, acc[14]);
-      acc[15] = fma(a3, b3, acc[15]);
+      let va0 = As[kk * 8u + tm0 / 4u + 0u];
+      let vb0 = Bs[kk * 8u + tn0 / 4u + 0u];
+      acc[0] = fma(vec4<f32>(va0.x), vb0, acc[0]);
+      acc[1] = fma(vec4<f32>(va0.y), vb0, acc[1]);
+      acc[2] = fma(vec4<f32>(va0.z), vb0, acc[2]);
+      acc[3] = fma(vec4<f32>(va0.w), vb0, acc[3]);
     }
     workgroupBarrier();
   }
   for (var i = 0u; i < 4u; i++) {
-    let gm = m0 + lid3.y + 8u * i;
+    let gm = m0 + tm0 + i;
     for (var j = 0u; j < 4u; j++) {
-      let gn = n0 + lid3.x + 8u * j;
+      let gn = n0 + tn0 + j;
       if (gm < M && gn < 8u) {
-        epi((bz * u.v[0].y + gm) * 8u + gn, acc[i * 4u + j]);
+        epi((bz * u.v[0].y + gm) * 8u + gn, acc[i * 1u + j / 4u][j % 4u]);
       }
     }
   }
@@ -104,8 +117,8 @@ struct Uniforms { v: array<vec4<u32>, 3> }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read_write> A: array<u32>;
 @group(0) @binding(2) var<storage, read> W: array<u32>;
-var<workgroup> As: array<f32, 512>;
-var<workgroup> Bs: array<f32, 512>;
+var<workgroup> As: array<vec4<f32>, 128>;
+var<workgroup> Bs: array<vec4<f32>, 128>;
 
 fn epi(i: u32, a: f32) {
   A[(u.v[1].w + i)] = bitcast<u32>(a);
@@ -118,67 +131,80 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let M = u.v[0].y;
   let N = u.v[0].y;
   let bz = wid.z;
+  let m0 = wid.y * 32u;
+  let n0 = wid.x * 32u;
   let bc = (bz / 2u);
   let bc1 = bz % 2u;
   let aoff = ((bc * 2u) + bc1) * (u.v[0].y * 4u);
   let boff = ((bc * 2u) + bc1) * (4u * u.v[0].y);
-  let m0 = wid.y * 32u;
-  let n0 = wid.x * 32u;
-  let tid = lid3.y * 8u + lid3.x;
-  var acc: array<f32, 16>;
+  let tm0 = lid3.y * 4u;
+  let tn0 = lid3.x * 4u;
+  var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < 4u; k0 += 16u) {
-    for (var r = 0u; r < 8u; r++) {
-      let e = r * 64u + tid;
-      let am = m0 + e / 16u;
-      let ak = k0 + e % 16u;
-      var av = 0.0f;
-      if (am < M && ak < 4u) {
-        av = bitcast<f32>(A[(u.v[1].y + aoff + am * 4u + ak)]);
+    for (var r = 0u; r < 2u; r++) {
+      let e = r * 64u + lid;
+      let am = e / 4u;
+      let ak = (e % 4u) * 4u;
+      var a0 = 0.0f;
+      if (m0 + am < M && k0 + ak + 0u < 4u) {
+        a0 = bitcast<f32>(A[(u.v[1].y + aoff + (m0 + am) * 4u + (k0 + ak + 0u))]);
       }
-      As[(e % 16u) * 32u + e / 16u] = av;
-      let bk = k0 + e / 32u;
-      let bn = n0 + e % 32u;
-      var bv = 0.0f;
-      if (bk < 4u && bn < N) {
-        bv = bitcast<f32>(A[(u.v[1].z + boff + bk * u.v[0].y + bn)]);
+      As[(ak + 0u) * 8u + am / 4u][am % 4u] = a0;
+      var a1 = 0.0f;
+      if (m0 + am < M && k0 + ak + 1u < 4u) {
+        a1 = bitcast<f32>(A[(u.v[1].y + aoff + (m0 + am) * 4u + (k0 + ak + 1u))]);
       }
-      Bs[e] = bv;
+      As[(ak + 1u) * 8u + am / 4u][am % 4u] = a1;
+      var a2 = 0.0f;
+      if (m0 + am < M && k0 + ak + 2u < 4u) {
+        a2 = bitcast<f32>(A[(u.v[1].y + aoff + (m0 + am) * 4u + (k0 + ak + 2u))]);
+      }
+      As[(ak + 2u) * 8u + am / 4u][am % 4u] = a2;
+      var a3 = 0.0f;
+      if (m0 + am < M && k0 + ak + 3u < 4u) {
+        a3 = bitcast<f32>(A[(u.v[1].y + aoff + (m0 + am) * 4u + (k0 + ak + 3u))]);
+      }
+      As[(ak + 3u) * 8u + am / 4u][am % 4u] = a3;
+    }
+    for (var r = 0u; r < 2u; r++) {
+      let e = r * 64u + lid;
+      let bk = e / 8u;
+      let bn = (e % 8u) * 4u;
+      var b0 = 0.0f;
+      if (k0 + bk < 4u && n0 + bn + 0u < N) {
+        b0 = bitcast<f32>(A[(u.v[1].z + boff + (k0 + bk) * u.v[0].y + (n0 + bn + 0u))]);
+      }
+      var b1 = 0.0f;
+      if (k0 + bk < 4u && n0 + bn + 1u < N) {
+        b1 = bitcast<f32>(A[(u.v[1].z + boff + (k0 + bk) * u.v[0].y + (n0 + bn + 1u))]);
+      }
+      var b2 = 0.0f;
+      if (k0 + bk < 4u && n0 + bn + 2u < N) {
+        b2 = bitcast<f32>(A[(u.v[1].z + boff + (k0 + bk) * u.v[0].y + (n0 + bn + 2u))]);
+      }
+      var b3 = 0.0f;
+      if (k0 + bk < 4u && n0 + bn + 3u < N) {
+        b3 = bitcast<f32>(A[(u.v[1].z + boff + (k0 + bk) * u.v[0].y + (n0 + bn + 3u))]);
+      }
+      Bs[bk * 8u + bn / 4u] = vec4<f32>(b0, b1, b2, b3);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      let a0 = As[kk * 32u + lid3.y + 0u];
-      let a1 = As[kk * 32u + lid3.y + 8u];
-      let a2 = As[kk * 32u + lid3.y + 16u];
-      let a3 = As[kk * 32u + lid3.y + 24u];
-      let b0 = Bs[kk * 32u + lid3.x + 0u];
-      let b1 = Bs[kk * 32u + lid3.x + 8u];
-      let b2 = Bs[kk * 32u + lid3.x + 16u];
-      let b3 = Bs[kk * 32u + lid3.x + 24u];
-      acc[0] = fma(a0, b0, acc[0]);
-      acc[1] = fma(a0, b1, acc[1]);
-      acc[2] = fma(a0, b2, acc[2]);
-      acc[3] = fma(a0, b3, acc[3]);
-      acc[4] = fma(a1, b0, acc[4]);
-      acc[5] = fma(a1, b1, acc[5]);
-      acc[6] = fma(a1, b2, acc[6]);
-      acc[7] = fma(a1, b3, acc[7]);
-      acc[8] = fma(a2, b0, acc[8]);
-      acc[9] = fma(a2, b1, acc[9]);
-      acc[10] = fma(a2, b2, acc[10]);
-      acc[11] = fma(a2, b3, acc[11]);
-      acc[12] = fma(a3, b0, acc[12]);
-      acc[13] = fma(a3, b1, acc[13]);
-      acc[14] = fma(a3, b2, acc[14]);
-      acc[15] = fma(a3, b3, acc[15]);
+      let va0 = As[kk * 8u + tm0 / 4u + 0u];
+      let vb0 = Bs[kk * 8u + tn0 / 4u + 0u];
+      acc[0] = fma(vec4<f32>(va0.x), vb0, acc[0]);
+      acc[1] = fma(vec4<f32>(va0.y), vb0, acc[1]);
+      acc[2] = fma(vec4<f32>(va0.z), vb0, acc[2]);
+      acc[3] = fma(vec4<f32>(va0.w), vb0, acc[3]);
     }
     workgroupBarrier();
   }
   for (var i = 0u; i < 4u; i++) {
-    let gm = m0 + lid3.y + 8u * i;
+    let gm = m0 + tm0 + i;
     for (var j = 0u; j < 4u; j++) {
-      let gn = n0 + lid3.x + 8u * j;
+      let gn = n0 + tn0 + j;
       if (gm < M && gn < N) {
-        epi((bz * u.v[0].y + gm) * u.v[0].y + gn, acc[i * 4u + j]);
+        epi((bz * u.v[0].y + gm) * u.v[0].y + gn, acc[i * 1u + j / 4u][j % 4u]);
       }
     }
   }
@@ -217,7 +243,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   workgroupBarrier();
   var sm: f32 = 0.0f;
   for (var j = lid; j < u.v[0].y; j += 64u) {
-    sm = sm + exp(bitcast<f32>(A[(u.v[1].w + (base + j))]) - rmax);
+    let xv = bitcast<f32>(A[(u.v[1].w + (base + j))]);
+    sm = sm + select(exp(xv - rmax), xv, ((bitcast<u32>(xv) & 0x7fffffffu) > 0x7f800000u));
   }
   red[lid] = sm;
   workgroupBarrier();
@@ -227,8 +254,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   let rsum = red[0];
   workgroupBarrier();
+  let rnan = ((bitcast<u32>(rsum) & 0x7fffffffu) > 0x7f800000u);
   for (var j = lid; j < u.v[0].y; j += 64u) {
-    epi((base + j), exp(bitcast<f32>(A[(u.v[1].w + (base + j))]) - rmax) / rsum);
+    epi((base + j), select(exp(bitcast<f32>(A[(u.v[1].w + (base + j))]) - rmax) / rsum, rsum, rnan));
   }
 }
 
