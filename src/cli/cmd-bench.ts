@@ -1,12 +1,12 @@
 // `tenth bench MODEL|DIR`: time every kernel of a compiled model (WASM: each kernel function
 // called in order, the whole sequence repeated, medians per kernel; WebGPU: the runtime's
-// profile(), each dispatch submitted and waited for) and print predicted against measured time per
+// profile(), GPU timestamps per kernel where the device has timestamp-query, else each dispatch
+// submitted and waited for) and print predicted against measured time per
 // kernel with Spearman's rank correlation over all kernels.
 // `tenth calibrate MODEL|DIR --out FILE`: the same run, then a device profile calibrated from it
 // (launch overhead and per-family efficiency; src/report/calibrate.ts) for `compile --device FILE`.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { tensorFrom, zeros, type Tensor } from '../../ir/tensor.js';
@@ -26,7 +26,8 @@ import type { CliContext, Command } from './context.js';
 import { EXIT } from './context.js';
 import { PASSES_OPTION } from './cmd-passes.js';
 import { loadModule, writeFileAtomic } from './files.js';
-import { isCompiledDir } from './run-compiled.js';
+import { folderFormat, isCompiledDir } from './run-compiled.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 const COMMON: readonly OptionSpec[] = [
   { name: 'target', kind: 'string', arg: 'NAME', help: 'wasm or webgpu, for a MODEL (a compiled DIR is timed on its own target; default wasm)' },
@@ -97,8 +98,8 @@ function targetOf(o: Readonly<Record<string, unknown>>): 'wasm' | 'webgpu' {
 async function loadTimed(dir: string, target: 'wasm' | 'webgpu'): Promise<Timed> {
   if (target === 'wasm') return loadCompiled(dir);
   const { loadCompiledWebGpu } = await import('../runtime/webgpu.js');
-  const { cliDevice } = await import('./webgpu-cli.js');
-  return loadCompiledWebGpu(dir, { device: await cliDevice() });
+  const { cliDevice, runtimeErrors } = await import('./webgpu-cli.js');
+  return runtimeErrors(dir, async () => loadCompiledWebGpu(dir, { device: await cliDevice() }));
 }
 
 async function compileTo(dir: string, target: 'wasm' | 'webgpu', module: Module, opts: { passes?: string; profile?: DeviceProfile; bind?: Record<string, number> }): Promise<CostReport> {
@@ -118,7 +119,7 @@ async function measure(args: { positionals: string[]; options: Record<string, un
   const path = resolve(ctx.cwd, args.positionals[0]!);
   const runs = intOption(o, 'runs', 1), warmup = intOption(o, 'warmup', 0);
   const passes = typeof o['passes'] === 'string' ? o['passes'] : undefined;
-  const tmp = mkdtempSync(join(tmpdir(), 'tenth-bench-'));
+  const tmp = makeTempDir('tenth-bench-');
   try {
     let dir = path;
     let report: CostReport;
@@ -126,7 +127,7 @@ async function measure(args: { positionals: string[]; options: Record<string, un
     let bind: Record<string, number> = typeof o['bind'] === 'string' ? parseBind(o['bind']) : {};
     let dataFeeds: Record<string, RunTensor> | undefined;
     if (isCompiledDir(path)) {
-      const format = (JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as { format?: string }).format;
+      const format = folderFormat(path);
       target = format === 'tenth-webgpu/1' ? 'webgpu' : 'wasm';
       report = JSON.parse(readFileSync(join(path, 'report.json'), 'utf8')) as CostReport;
       if (report.format !== 'tenth-report/1') fail('E102', `${join(path, 'report.json')} is not a tenth cost report (recompile it)`);
@@ -166,7 +167,7 @@ async function measure(args: { positionals: string[]; options: Record<string, un
     const kernels = report.kernels.map((k, j) => ({ name: k.name, ops: k.ops, predictedUs: k.predictedUs, measuredUs: median(samples[j]!) }));
     return { report, kernels, rho: spearman(kernels.map((k) => k.predictedUs), kernels.map((k) => k.measuredUs)), measuredTotalUs: median(totals), timing };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 }
 
@@ -199,8 +200,9 @@ export const benchCommand: Command = {
     summary: 'Time every kernel of a model on this machine and compare with the cost report\'s predictions.',
     details: [
       'MODEL is compiled for --target (default wasm; with --data, for the sizes of that data); a compiled DIR is timed',
-      'against its report.json. Each run calls the kernels one by one in order (WebGPU: each dispatch submitted and',
-      'waited for, on Dawn in Node); per-kernel medians over',
+      'against its report.json. Each run calls the kernels one by one in order (WebGPU, on Dawn in Node: timed with GPU',
+      'timestamp queries, one compute pass per kernel, where the device has timestamp-query, else each dispatch submitted',
+      'and waited for and timed on the CPU; the table says which); per-kernel medians over',
       '--runs runs are printed beside the predicted times, with Spearman\'s rank correlation over all kernels.',
     ].join('\n'),
     positionals: [{ name: 'MODEL|DIR', help: 'an ONNX model, IR text, or a compiled folder (wasm or webgpu)' }],

@@ -121,6 +121,12 @@ export const runCommand: Command = {
       fail('E108', `${model} was compiled for ${folder}; it cannot run on --backend ${given}`, undefined, [
         given === 'interp' ? 'run the model file on the interpreter instead' : `compile the model with --target ${given}, or leave out --backend`]);
     }
+    // A compiled folder's passes ran when it was compiled: flags about passes would be ignored.
+    const passFlags = ['passes', 'timing'].filter((f) => o[f] !== undefined && o[f] !== false);
+    if (folder && passFlags.length > 0) {
+      fail('E108', `${passFlags.map((f) => `--${f}`).join(' and ')} ${passFlags.length > 1 ? 'apply' : 'applies'} when tenth compiles a model; ${model} is already compiled`, undefined,
+        ['run the model file instead, or compile it again with `tenth compile --passes ...`']);
+    }
     const backend = folder ?? given ?? 'interp';
     const webgpu = backend === 'webgpu', wasm = backend === 'wasm';
     const threadsGiven = o['threads'] as number | undefined;
@@ -143,7 +149,7 @@ export const runCommand: Command = {
         reports.push(compiled ? await runCompiledDataDir(compiled, d, { check, tolerance: { rtol, atol } }) : runDataDir(module!, d, { check, tolerance: { rtol, atol } }));
       }
     } finally {
-      if (wasm) await compiled?.dispose();
+      await compiled?.dispose();
     }
     if (outDir) {
       mkdirSync(outDir, { recursive: true });

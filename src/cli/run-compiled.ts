@@ -1,8 +1,7 @@
 // `tenth run` on the wasm backend: a compiled folder (DIR/manifest.json) or a model compiled on
 // the fly into a temporary folder, run through the runtime (src/runtime) on test-data folders.
 
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import type { Tensor } from '../../ir/tensor.js';
@@ -13,20 +12,38 @@ import { readTensorProtoFile } from '../onnx/tensor-proto.js';
 import { loadCompiled, type CompiledModel, type RunTensor } from '../runtime/index.js';
 import { fromRunTensor, toRunTensor } from '../conformance/feeds.js';
 import { loadModule } from './files.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export const isCompiledDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
 
+/**
+ * The `format` of a compiled folder's manifest.json; one that is not JSON is a damaged folder,
+ * refused naming the file (E102), not left to a runtime's JSON.parse (an internal error).
+ */
+export function folderFormat(path: string): string | undefined {
+  const file = join(path, 'manifest.json');
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { format?: string } | null)?.format;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    return fail('E102', `${file} is not valid JSON (${e.message}): the folder is damaged; compile the model again`);
+  }
+}
+
 /** Load a compiled folder, or compile `model` into a temporary one (removed after loading). */
 export async function loadForWasm(cwd: string, path: string, model: string, passes: string | undefined, threads = 1): Promise<CompiledModel> {
-  if (isCompiledDir(path)) return loadCompiled(path, { threads });
+  if (isCompiledDir(path)) {
+    folderFormat(path);
+    return loadCompiled(path, { threads });
+  }
   const module = await loadModule(cwd, model);
-  const tmp = mkdtempSync(join(tmpdir(), 'tenth-wasm-'));
+  const tmp = makeTempDir('tenth-wasm-');
   try {
     const out = join(tmp, 'compiled');
     writeArtifact(out, await compileWasm(module, { passes, threads: threads > 1 }));
     return await loadCompiled(out, { threads });
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 }
 
@@ -85,7 +102,8 @@ export async function runCompiledDataDir(m: CompiledModel, dir: string, opts: { 
   try {
     got = await m.run(feed);
   } catch (e) {
-    fail('E501', `${backend} run failed on ${dir}: ${(e as Error).message}`);
+    // Dawn's validation errors can come without a message of their own.
+    fail('E501', `${backend} run failed on ${dir}: ${(e as Error).message || String(e) || 'the device gave no reason'}`);
   }
   const tensors: Tensor[] = man.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], got[o.name]!));
   const names = man.outputs.map((o) => o.name);

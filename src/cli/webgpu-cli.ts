@@ -1,8 +1,7 @@
 // The CLI's WebGPU paths: `tenth compile --target webgpu` and `tenth run` on a webgpu folder or
 // with `--backend webgpu` (Node: Dawn through the `webgpu` package, see runtime/webgpu-node.ts).
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { compileWebGpu, writeWebGpuArtifact, type CompileOptions } from '../backends/webgpu/index.js';
@@ -13,14 +12,26 @@ import { nodeDevice } from '../runtime/webgpu-node.js';
 import type { ParsedArgs } from './args.js';
 import { type CliContext, EXIT } from './context.js';
 import { loadModule } from './files.js';
+import { folderFormat } from './run-compiled.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 /** A folder written by `tenth compile --target webgpu`. */
 export function isWebGpuDir(path: string): boolean {
   if (!existsSync(path) || !statSync(path).isDirectory() || !existsSync(join(path, 'manifest.json'))) return false;
+  return folderFormat(path) === 'tenth-webgpu/1';
+}
+
+/**
+ * The runtime's refusals while loading (a damaged folder, a feature or limit the device lacks)
+ * are the user's to fix: E501 naming what was loaded, not an internal error.
+ */
+export async function runtimeErrors<T>(what: string, load: () => Promise<T>): Promise<T> {
   try {
-    return (JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as { format?: string }).format === 'tenth-webgpu/1';
-  } catch {
-    return false;
+    return await load();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : '';
+    if (msg.startsWith('tenth runtime: ')) fail('E501', `cannot load ${what} on WebGPU: ${msg.slice('tenth runtime: '.length)}`);
+    throw e;
   }
 }
 
@@ -61,19 +72,19 @@ export async function cliDevice(): Promise<Awaited<ReturnType<typeof nodeDevice>
  */
 export async function loadForWebGpu(cwd: string, path: string, model: string, passes: string | undefined): Promise<CompiledModel> {
   const device = await cliDevice();
-  const load = async (dir: string): Promise<CompiledModel> => {
-    const m = await loadCompiledWebGpu(dir, { device });
+  const load = async (dir: string, what: string): Promise<CompiledModel> => {
+    const m = await runtimeErrors(what, () => loadCompiledWebGpu(dir, { device }));
     return m as unknown as CompiledModel;
   };
-  if (isWebGpuDir(path)) return load(path);
+  if (isWebGpuDir(path)) return load(path, model);
   const module = await loadModule(cwd, model);
-  const tmp = mkdtempSync(join(tmpdir(), 'tenth-webgpu-'));
+  const tmp = makeTempDir('tenth-webgpu-');
   try {
     const out = join(tmp, 'compiled');
     writeWebGpuArtifact(out, compileWebGpu(module, { passes }));
-    return await load(out);
+    return await load(out, model);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 }
 

@@ -10,6 +10,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { deviceLimits, type WebGpuDevice } from './webgpu.js';
 
 export const NODE_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable_workgroup_init'];
@@ -36,6 +37,11 @@ function ensureXdgRuntimeDir(): void {
     if (st.isDirectory() && st.uid === uid) process.env['XDG_RUNTIME_DIR'] = dir;
   } catch { /* only a warning is at stake: leave the environment as it is */ }
 }
+
+// The loader reads the process's real environment, which only the main thread can change (a
+// worker's process.env is a copy): set it when this module is first imported there, so devices
+// that workers create later (conformance runs each test in one) find it too.
+if (isMainThread) ensureXdgRuntimeDir();
 
 /** The `create()` object for these Dawn flags (one per flag set, never released). */
 export async function nodeGpu(flags: readonly string[] = NODE_DAWN_FLAGS): Promise<GpuEntry> {
