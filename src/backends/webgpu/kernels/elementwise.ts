@@ -10,13 +10,26 @@ import { f32Lit, literal, REG, type Reg } from '../wgsl.js';
 type Expr = (a: readonly string[], op: Op, reg: Reg, k: KernelCtx) => string;
 
 const f = (x: number): string => f32Lit(x);
+
+/**
+ * NaN test on the bits: WGSL lets implementations assume no NaN, so neither `x != x` nor
+ * max/min/clamp (which may drop a NaN operand) can be relied on to see one.
+ */
+export const isNanF32 = (x: string): string => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
+
+/** `e`, or x itself where x is NaN (one select): activations built from max/min/clamp propagate NaN. */
+const keepNan = (k: KernelCtx, x: string, e: (x: string) => string): string => {
+  const n = /^[A-Za-z_][A-Za-z_0-9]*$/.test(x) ? x : k.body.let('x', x);
+  return `select(${e(n)}, ${n}, ${isNanF32(n)})`;
+};
 const OPS: Record<string, Expr> = {
   add: ([a, b]) => `(${a} + ${b})`,
   sub: ([a, b]) => `(${a} - ${b})`,
   mul: ([a, b]) => `(${a} * ${b})`,
   div: ([a, b], _o, reg) => (reg === 'f32' ? `(${a} / ${b})` : `select(${a} / ${b}, 0${reg === 'i32' ? 'i' : 'u'}, ${b} == 0${reg === 'i32' ? 'i' : 'u'})`),
-  max: (a) => a.reduce((x, y) => `max(${x}, ${y})`),
-  min: (a) => a.reduce((x, y) => `min(${x}, ${y})`),
+  // NaN propagates (the interpreter's Math.max/min); integers have none.
+  max: (a, _o, reg) => a.reduce((x, y) => (reg === 'f32' ? `max_nan_f32(${x}, ${y})` : `max(${x}, ${y})`)),
+  min: (a, _o, reg) => a.reduce((x, y) => (reg === 'f32' ? `min_nan_f32(${x}, ${y})` : `min(${x}, ${y})`)),
   sum: (a) => `(${a.join(' + ')})`,
   mean: (a) => `((${a.join(' + ')}) / ${f(a.length)})`,
   neg: ([a]) => `(-${a})`,
@@ -24,7 +37,7 @@ const OPS: Record<string, Expr> = {
   sqrt: ([a]) => `sqrt(${a})`,
   reciprocal: ([a]) => `(1.0f / ${a})`,
   identity: ([a]) => a!,
-  relu: ([a], _o, reg) => `max(${a}, ${literal(0, reg)})`,
+  relu: ([a], _o, reg, k) => (reg === 'f32' ? keepNan(k, a!, (x) => `max(${x}, 0.0f)`) : `max(${a}, ${literal(0, reg)})`),
   exp: ([a]) => `exp(${a})`,
   // log(0) = -inf (SwiftShader gives -88); the infinity is built at run time, WGSL constants cannot hold one.
   log: ([a]) => `select(log(${a}), bitcast<f32>(0xff800000u | (bitcast<u32>(${a}) & 0u)), ${a} == 0.0f)`,
@@ -35,7 +48,7 @@ const OPS: Record<string, Expr> = {
   ceil: ([a]) => `ceil(${a})`,
   round: ([a]) => `round(${a})`,
   // WGSL has no sign() of u32.
-  sign: ([a], _o, reg) => (reg === 'u32' ? `select(0u, 1u, ${a} != 0u)` : `sign(${a})`),
+  sign: ([a], _o, reg, k) => (reg === 'u32' ? `select(0u, 1u, ${a} != 0u)` : reg === 'f32' ? keepNan(k, a!, (x) => `sign(${x})`) : `sign(${a})`),
   sin: ([a]) => `sincos_f32(${a}, 0i)`,
   cos: ([a]) => `sincos_f32(${a}, 1i)`,
   pow: ([a, b], op, reg) => {
@@ -50,18 +63,23 @@ const OPS: Record<string, Expr> = {
   softsign: ([a]) => `(${a} / (1.0f + abs(${a})))`,
   swish: ([a], op) => `(${a} / (1.0f + exp(-${f(floatAttr(op, 'alpha', 1))} * ${a})))`,
   leaky_relu: ([a], op) => `select(${a} * ${f(floatAttr(op, 'alpha', 0.01))}, ${a}, ${a} >= 0.0f)`,
-  elu: ([a], op) => `select(${f(floatAttr(op, 'alpha', 1))} * (exp(${a}) - 1.0f), ${a}, ${a} >= 0.0f)`,
-  hard_sigmoid: ([a], op) => `clamp(${a} * ${f(floatAttr(op, 'alpha', 0.2))} + ${f(floatAttr(op, 'beta', 0.5))}, 0.0f, 1.0f)`,
+  // exp(NaN) may be anything (SwiftShader: inf): NaN takes the x branch.
+  elu: ([a], op, _r, k) => keepNan(k, a!, (x) => `select(${f(floatAttr(op, 'alpha', 1))} * (exp(${x}) - 1.0f), ${x}, ${x} >= 0.0f)`),
+  hard_sigmoid: ([a], op, _r, k) => keepNan(k, a!, (x) => `clamp(${x} * ${f(floatAttr(op, 'alpha', 0.2))} + ${f(floatAttr(op, 'beta', 0.5))}, 0.0f, 1.0f)`),
   hard_swish: ([a]) => `(${a} * clamp(${a} * ${f(1 / 6)} + 0.5f, 0.0f, 1.0f))`,
   gelu: ([a], op) => (String(op.attrs.get('approximate')?.value ?? 'none') === 'tanh'
     ? `(0.5f * ${a} * (1.0f + tanh_f32(${f(Math.sqrt(2 / Math.PI))} * (${a} + 0.044715f * ${a} * ${a} * ${a}))))`
     : `(0.5f * ${a} * (1.0f + erf_f32(${a} * ${f(Math.SQRT1_2)})))`),
-  // clip(x, min?, max?): a missing bound is no bound.
-  clip: ([x, lo, hi], op) => {
-    let e = x!;
-    if (op.operands[1]) e = `max(${e}, ${lo})`;
-    if (op.operands[2]) e = `min(${e}, ${hi})`;
-    return e;
+  // clip(x, min?, max?): a missing bound is no bound; a NaN x passes through (a NaN bound is
+  // ignored, as the interpreter's comparisons do, on the GPUs where max/min drop a NaN operand).
+  clip: ([x, lo, hi], op, reg, k) => {
+    const bound = (v: string): string => {
+      let e = v;
+      if (op.operands[1]) e = `max(${e}, ${lo})`;
+      if (op.operands[2]) e = `min(${e}, ${hi})`;
+      return e;
+    };
+    return reg === 'f32' ? keepNan(k, x!, bound) : bound(x!);
   },
   // mod: fmod = 1 truncates (C fmod), else the result takes the divisor's sign; x mod 0 = 0 on ints.
   mod: ([a, b], op, reg) => {
@@ -128,12 +146,19 @@ export const WGSL_HELPERS: Readonly<Record<string, string>> = {
   return select(-t, t, x >= 0.0f);
 }`,
   // max(x, 0) + log1p(exp(-|x|)), with log1p(y) = log(u) * y / (u - 1) for u = 1 + y (exact where
-  // log(1 + y) alone loses y's low bits: large negative x).
+  // log(1 + y) alone loses y's low bits: large negative x). NaN passes through by the bits.
   softplus_f32: `fn softplus_f32(x: f32) -> f32 {
   let y = exp(-abs(x));
   let u = 1.0f + y;
   let l = select(log(u) * y / (u - 1.0f), y, u == 1.0f);
-  return max(x, 0.0f) + l;
+  return select(max(x, 0.0f) + l, x, (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u);
+}`,
+  // max/min that propagate NaN (WGSL's may return either operand).
+  max_nan_f32: `fn max_nan_f32(a: f32, b: f32) -> f32 {
+  return select(select(max(a, b), b, (bitcast<u32>(b) & 0x7fffffffu) > 0x7f800000u), a, (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u);
+}`,
+  min_nan_f32: `fn min_nan_f32(a: f32, b: f32) -> f32 {
+  return select(select(min(a, b), b, (bitcast<u32>(b) & 0x7fffffffu) > 0x7f800000u), a, (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u);
 }`,
   mod_floor_f32: `fn mod_floor_f32(a: f32, b: f32) -> f32 {
   let r = a % b;

@@ -6,8 +6,8 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
-import { f32Lit, u32, REG } from '../wgsl.js';
-import { POOL_KERNEL } from './window.js';
+import { f32Lit, u32 } from '../wgsl.js';
+import { maxInit, maxStep, POOL_KERNEL, poolReg } from './window.js';
 
 /** Begin and end pads per spatial axis, auto_pad resolved from static sizes. */
 function padsOf(k: KernelCtx, op: Op, xs: readonly (number | string)[], ys: readonly (number | string)[], ks: readonly number[], st: readonly number[], dil: readonly number[]): [number[], number[]] {
@@ -24,7 +24,7 @@ function padsOf(k: KernelCtx, op: Op, xs: readonly (number | string)[], ys: read
 function poolNd(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!, y = op.results[0]!;
   const xd = k.dims(x), yd = k.dims(y);
-  if (REG[y.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
+  const reg = poolReg(k, op);
   if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by the webgpu backend');
   const ks = intsAttr(op, 'kernel_shape');
   const r = xd.length - 2;
@@ -37,7 +37,7 @@ function poolNd(k: KernelCtx, op: Op, i: string): string {
   const xstr = strides(k, xd);
   const kind = op.name === 'max_pool' ? 'max' : op.name === 'lp_pool' ? 'lp' : 'avg';
   const p = intAttr(op, 'p', 2);
-  const acc = b.var('acc', 'f32', kind === 'max' ? f32Lit(-Infinity) : '0.0f');
+  const acc = b.var('acc', reg, kind === 'max' ? maxInit(reg, i) : '0.0f');
   const cnt = b.var('cnt', 'f32', '0.0f'), cntPad = b.var('cntp', 'f32', '0.0f');
   b.block(`for (var kk = 0u; kk < ${u32(K)}; kk++)`, () => {
     const rem = b.var('rem', 'u32', 'kk');
@@ -55,7 +55,7 @@ function poolNd(k: KernelCtx, op: Op, i: string): string {
     b.line(`if (${padded}) { ${cntPad} = ${cntPad} + 1.0f; }`);
     b.block(`if (${inside})`, () => {
       const v = b.let('v', k.load(x, `min(${off}, ${k.size(xd)} - 1u)`));
-      if (kind === 'max') b.line(`${acc} = max(${acc}, ${v});`);
+      if (kind === 'max') b.line(`${acc} = ${maxStep(reg, acc, v)};`);
       else if (kind === 'avg') b.line(`${acc} = ${acc} + ${v};`);
       else b.line(`${acc} = ${acc} + ${p === 1 ? `abs(${v})` : p === 2 ? `${v} * ${v}` : `pow(abs(${v}), ${f32Lit(p)})`};`);
       b.line(`${cnt} = ${cnt} + 1.0f;`);

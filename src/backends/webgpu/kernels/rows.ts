@@ -4,18 +4,20 @@
 // the barrier, then a tree), and every thread reads the result after the last barrier. Row index
 // and bounds are uniform (workgroup id and uniforms), so the early return keeps barriers valid.
 
+import { fail } from '../../../../ir/diagnostics.js';
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { addU, f32Lit, mulU, REG } from '../wgsl.js';
+import { isNanF32 } from './elementwise.js';
 
 const WG = 64;
 
 /** The subgroup operation that matches a combine function (checked on sample operands). */
 function subgroupOp(combine: (a: string, b: string) => string): string | undefined {
   const c = combine('p', 'q');
-  return c === 'p + q' ? 'subgroupAdd' : c === 'max(p, q)' ? 'subgroupMax' : c === 'min(p, q)' ? 'subgroupMin' : c === 'p * q' ? 'subgroupMul' : undefined;
+  return c === 'p + q' ? 'subgroupAdd' : c === 'max(p, q)' || c === 'max_nan_f32(p, q)' ? 'subgroupMax' : c === 'min(p, q)' || c === 'min_nan_f32(p, q)' ? 'subgroupMin' : c === 'p * q' ? 'subgroupMul' : undefined;
 }
 
 /**
@@ -31,7 +33,11 @@ function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string)
   const b = k.body;
   const sg = k.subgroups === true ? subgroupOp(combine) : undefined;
   if (sg) {
-    const t = b.let('sgt', `${sg}(${partial})`);
+    // subgroupMax/Min may drop a NaN: the NaN-propagating combines ask subgroupAny for one.
+    const nanAware = combine('p', 'q').includes('_nan_f32');
+    const t = b.let('sgt', nanAware
+      ? `select(${sg}(${partial}), bitcast<f32>(0x7fc00000u | (lid & 0u)), subgroupAny(${isNanF32(partial)}))`
+      : `${sg}(${partial})`);
     b.line(`if (sgid == 0u) { red[lid / sgsize] = ${t}; }`);
     b.line('workgroupBarrier();');
     const r = b.var(name, 'f32', 'red[0]');
@@ -68,6 +74,8 @@ function rowStart(k: KernelCtx, rows: string): string {
 }
 
 const NEG_INF = f32Lit(-Infinity);
+// Infinities for main's bodies, built at run time (WGSL constants cannot hold them; f32Lit gives ±max).
+const RUN_NEG_INF = 'bitcast<f32>(0xff800000u | (lid & 0u))', RUN_POS_INF = 'bitcast<f32>(0x7f800000u | (lid & 0u))';
 
 /** [outer, axis, inner] dims of softmax/hardmax; legacy_flatten (old opsets) takes axis.. as one. */
 function softmaxBlocks(op: Op, xd: readonly Dim[]): [Dim[], Dim[], Dim[]] {
@@ -92,11 +100,17 @@ function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
   const mx = b.var('mx', 'f32', NEG_INF);
   loop((v) => b.line(`${mx} = max(${mx}, ${v});`));
   const m = reduceWg(k, mx, (p, q) => `max(${p}, ${q})`, 'rmax');
+  // A NaN in the row makes the row NaN (the interpreter's). max() may drop it and exp(NaN) may be
+  // anything, so a NaN element adds itself to the sum (one select), and a NaN sum is the output.
   const sm = b.var('sm', 'f32', '0.0f');
-  loop((v) => b.line(`${sm} = ${sm} + exp(${v} - ${m});`));
+  loop((v) => {
+    const xv = b.let('xv', v);
+    b.line(`${sm} = ${sm} + select(exp(${xv} - ${m}), ${xv}, ${isNanF32(xv)});`);
+  });
   const tot = reduceWg(k, sm, (p, q) => `${p} + ${q}`, 'rsum');
+  const nan = b.let('rnan', isNanF32(tot));
   const log = op.name === 'log_softmax';
-  loop((v, j) => b.line(`epi(${at(j)}, ${log ? `${v} - ${m} - log(${tot})` : `exp(${v} - ${m}) / ${tot}`});`));
+  loop((v, j) => b.line(`epi(${at(j)}, select(${log ? `${v} - ${m} - log(${tot})` : `exp(${v} - ${m}) / ${tot}`}, ${tot}, ${nan}));`));
   return rowShader(rowsDims);
 }
 
@@ -150,9 +164,10 @@ const REDUCERS: Readonly<Record<string, Red>> = {
   reduce_sum: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a) => a },
   reduce_mean: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
   global_average_pool: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
-  reduce_max: { init: NEG_INF, acc: (a, v) => `max(${a}, ${v})`, combine: (p, q) => `max(${p}, ${q})`, fin: (a) => a },
-  global_max_pool: { init: NEG_INF, acc: (a, v) => `max(${a}, ${v})`, combine: (p, q) => `max(${p}, ${q})`, fin: (a) => a },
-  reduce_min: { init: f32Lit(Infinity), acc: (a, v) => `min(${a}, ${v})`, combine: (p, q) => `min(${p}, ${q})`, fin: (a) => a },
+  // NaN propagates (elementwise.ts helpers; no subgroup max/min, which may drop it); an empty set gives -inf / +inf.
+  reduce_max: { init: RUN_NEG_INF, acc: (a, v) => `max_nan_f32(${a}, ${v})`, combine: (p, q) => `max_nan_f32(${p}, ${q})`, fin: (a) => a },
+  global_max_pool: { init: RUN_NEG_INF, acc: (a, v) => `max_nan_f32(${a}, ${v})`, combine: (p, q) => `max_nan_f32(${p}, ${q})`, fin: (a) => a },
+  reduce_min: { init: RUN_POS_INF, acc: (a, v) => `min_nan_f32(${a}, ${v})`, combine: (p, q) => `min_nan_f32(${p}, ${q})`, fin: (a) => a },
   reduce_prod: { init: '1.0f', acc: (a, v) => `${a} * ${v}`, combine: (p, q) => `${p} * ${q}`, fin: (a) => a },
   reduce_sum_square: { init: '0.0f', acc: (a, v) => `${a} + ${v} * ${v}`, combine: SUM, fin: (a) => a },
   reduce_l1: { init: '0.0f', acc: (a, v) => `${a} + abs(${v})`, combine: SUM, fin: (a) => a },
@@ -197,11 +212,14 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
   const base = b.let('base', keptAxes.reduce((acc, a, j) => addU(acc, mulU(kc[j]!, xs[a]!)), '0u'));
   const n = k.size(rd);
   const acc = b.var('acc', 'f32', red.init);
-  b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
-    const rc = coords(k, 'r', rd, 'rc');
-    const off = axes.reduce((e, a, j) => addU(e, mulU(rc[j]!, xs[a]!)), base);
-    b.line(`${acc} = ${red.acc(acc, k.load(x, off))};`);
-  });
+  // A static empty set: no loop (its coordinates would divide by a constant 0); the result is init.
+  if (!rd.includes(0)) {
+    b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
+      const rc = coords(k, 'r', rd, 'rc');
+      const off = axes.reduce((e, a, j) => addU(e, mulU(rc[j]!, xs[a]!)), base);
+      b.line(`${acc} = ${red.acc(acc, k.load(x, off))};`);
+    });
+  }
   const tot = reduceWg(k, acc, red.combine, 'tot');
   b.line(`if (lid == 0u) { epi(${row}, ${red.fin(tot, n)}); }`);
   return rowShader(kept);
@@ -209,7 +227,10 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
 
 export const SOFTMAX_KERNEL: SpecialKernel = { kind: 'special', emit: emitSoftmax, flops: (op, numel) => 4 * numel(op.results[0]!) };
 export const LAYER_NORM_KERNEL: SpecialKernel = { kind: 'special', emit: emitLayerNorm, extraResults: true, flops: (op, numel) => 8 * numel(op.results[0]!) };
-export const REDUCE_KERNEL: SpecialKernel = { kind: 'special', emit: emitReduce, reads: () => [0], flops: (op, numel) => numel(op.operands[0]!) };
+/** Runs on an empty operand too (lower.ts reads emptyOperands): reducing an empty set gives init. */
+export const REDUCE_KERNEL: SpecialKernel & { readonly emptyOperands: true } = {
+  kind: 'special', emit: emitReduce, reads: () => [0], emptyOperands: true, flops: (op, numel) => numel(op.operands[0]!),
+};
 
 /**
  * arg_max / arg_min along one axis (i64 result), one thread per output walking the axis. NaN
@@ -221,6 +242,8 @@ function argValue(k: KernelCtx, op: Op, i: string): string {
   const reg = REG[x.type.dtype];
   if (!reg || reg === 'bool') k.fail(op, `${op.name} on ${x.type.dtype} is not supported by the webgpu backend`);
   const axis = (intAttr(op, 'axis', 0) + xd.length) % xd.length;
+  // The interpreter refuses at run time; a static empty axis is known now (the kernel would return 0).
+  if (xd[axis] === 0) fail('E205', `${op.name} %${op.results[0]!.name}: cannot take the arg of an empty axis (axis ${axis} has size 0)`, op.loc);
   const last = intAttr(op, 'select_last_index', 0) === 1;
   const kept = xd.filter((_d, a) => a !== axis);
   const c = coords(k, i, kept, 'ac');
@@ -243,7 +266,8 @@ function argValue(k: KernelCtx, op: Op, i: string): string {
   return bi;
 }
 
-export const ARG_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: argValue, flops: (op, numel) => numel(op.operands[0]!) };
+// emptyOperands: an empty axis must reach argValue's refusal instead of a silent zero-workgroup dispatch.
+export const ARG_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: argValue, emptyOperands: true, flops: (op, numel) => numel(op.operands[0]!) };
 
 /** hardmax: 1 where the element is its row's first maximum (NaN counts as largest), else 0. */
 function hardmaxValue(k: KernelCtx, op: Op, i: string): string {

@@ -1,5 +1,6 @@
 // More f32 elementwise ops as map kernels (chained like those of elementwise.ts): inverse and
-// hyperbolic trigonometry, tan, selu, celu, thresholded_relu, shrink, mish, is_inf, prelu.
+// hyperbolic trigonometry, tan, selu, celu, thresholded_relu, shrink, mish, is_inf, prelu, swiglu.
+// Any float dtype (registers are f32; loads widen and stores round).
 // SwiftShader's builtins cancel near 0 where the result is about x (sinh, asinh, atanh), so those
 // use odd Taylor polynomials below 0.3 (next term < 1e-7 relative) and the log/exp forms above.
 // tan, mish call elementwise.ts's sincos_f32, tanh_f32, softplus_f32 helpers (added to a shader
@@ -8,6 +9,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
 import { f32Lit, REG } from '../wgsl.js';
+import { isNanF32 } from './elementwise.js';
 
 type Expr = (k: KernelCtx, x: string, op: Op, i: string) => string;
 const f = f32Lit;
@@ -38,11 +40,12 @@ const OPS: Readonly<Record<string, Expr>> = {
   },
   selu: (_k, x, op) => {
     const a = floatAttr(op, 'alpha', 1.67326319217681884765625), g = floatAttr(op, 'gamma', 1.05070102214813232421875);
-    return `select(${f(g)} * (${f(a)} * exp(${x}) - ${f(a)}), ${f(g)} * ${x}, ${x} > 0.0f)`;
+    // exp(NaN) may be anything (SwiftShader: inf): NaN takes the x branch, by the bits.
+    return `select(${f(g)} * (${f(a)} * exp(${x}) - ${f(a)}), ${f(g)} * ${x}, ${x} > 0.0f || ${isNanF32(x)})`;
   },
   celu: (_k, x, op) => {
     const a = floatAttr(op, 'alpha', 1);
-    return `(max(${x}, 0.0f) + min(${f(a)} * (exp(${x} / ${f(a)}) - 1.0f), 0.0f))`;
+    return `select(max(${x}, 0.0f) + min(${f(a)} * (exp(${x} / ${f(a)}) - 1.0f), 0.0f), ${x}, ${isNanF32(x)})`;
   },
   thresholded_relu: (_k, x, op) => `select(0.0f, ${x}, ${x} > ${f(floatAttr(op, 'alpha', 1))})`,
   shrink: (_k, x, op) => {
@@ -57,7 +60,7 @@ const OPS: Readonly<Record<string, Expr>> = {
   },
 };
 
-export const UNARY_EXTRA_OPS: readonly string[] = [...Object.keys(OPS), 'prelu'];
+export const UNARY_EXTRA_OPS: readonly string[] = [...Object.keys(OPS), 'prelu', 'swiglu'];
 
 export const UNARY_EXTRA_KERNEL: MapKernel = {
   kind: 'map',
@@ -66,6 +69,8 @@ export const UNARY_EXTRA_KERNEL: MapKernel = {
     if (op.operands.some((v) => v && REG[v.type.dtype] !== 'f32')) k.fail(op, `${op.name} on ${op.operands[0]!.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
     const x = k.body.let('x', k.operand(op, 0, i));
     if (op.name === 'prelu') return k.body.let('v', `select(${x}, ${x} * ${k.operand(op, 1, i)}, ${x} < 0.0f)`);
+    // swiglu: a * sigmoid(alpha * a) * b (a and b have one shape).
+    if (op.name === 'swiglu') return k.body.let('v', `${x} / (1.0f + exp(${f(-floatAttr(op, 'alpha', 1))} * ${x})) * ${k.operand(op, 1, i)}`);
     return k.body.let('v', OPS[op.name]!(k, x, op, i));
   },
   flops: (op: Op, numel: (v: Value) => number) => numel(op.results[0]!) * 10,

@@ -5,7 +5,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
-import { f32Lit, REG } from '../wgsl.js';
+import { f32Lit, i32Lit, REG, type Reg } from '../wgsl.js';
 
 export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; pb: number; pr: number }
 
@@ -46,10 +46,29 @@ function taps(k: KernelCtx, w: Window, oh: string, ow: string, H: string, W: str
   });
 }
 
+/**
+ * max_pool's accumulator start: -inf for floats, built at run time from `i` (WGSL constants cannot
+ * hold it), the smallest value for integers (max pooling of integer dtypes).
+ */
+export const maxInit = (reg: Reg, i: string): string => (reg === 'f32' ? `bitcast<f32>(0xff800000u | (${i} & 0u))` : reg === 'i32' ? i32Lit(-2147483648) : '0u');
+
+/** One max_pool step: NaN propagates (elementwise.ts helper), integers take the builtin. */
+export const maxStep = (reg: Reg, acc: string, v: string): string => (reg === 'f32' ? `max_nan_f32(${acc}, ${v})` : `max(${acc}, ${v})`);
+
+/** Pooling dtypes: float ones, and integer ones for max_pool. */
+export function poolReg(k: KernelCtx, op: Op): Reg {
+  const reg = REG[op.results[0]!.type.dtype];
+  if (reg !== 'f32' && !(op.name === 'max_pool' && (reg === 'i32' || reg === 'u32'))) {
+    k.fail(op, `${op.name} on ${op.results[0]!.type.dtype} is not supported by the webgpu backend (float dtypes; integers for max_pool)`);
+  }
+  return reg!;
+}
+
 function pool(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!, y = op.results[0]!;
   const xd = as2d(k.dims(x)), yd = as2d(k.dims(y));
-  if (xd.length !== 4 || REG[y.type.dtype] !== 'f32') k.fail(op, `${op.name}: only 1-D and 2-D float pooling is supported by the webgpu backend`);
+  if (xd.length !== 4) k.fail(op, `${op.name}: only 1-D and 2-D pooling is supported by this kernel`);
+  const reg = poolReg(k, op);
   if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by the webgpu backend');
   const kernel = intsAttr(op, 'kernel_shape')!;
   const w = windowOf(k, op, kernel, xd[2]!, xd[3]!, yd[2]!, yd[3]!);
@@ -58,11 +77,11 @@ function pool(k: KernelCtx, op: Op, i: string): string {
   const b = k.body;
   const plane = b.let('plane', `(${n} * ${k.dim(xd[1]!)} + ${c}) * ${H} * ${W}`);
   const max = op.name === 'max_pool';
-  const acc = b.var('acc', 'f32', max ? f32Lit(-Infinity) : '0.0f');
+  const acc = b.var('acc', reg, max ? maxInit(reg, i) : '0.0f');
   const cnt = b.var('cnt', 'f32', '0.0f');
   taps(k, w, oh!, ow!, H, W, (ih, iw) => {
     const v = k.load(x, `${plane} + ${ih} * ${W} + ${iw}`);
-    b.line(max ? `${acc} = max(${acc}, ${v});` : `${acc} = ${acc} + ${v};`);
+    b.line(max ? `${acc} = ${maxStep(reg, acc, v)};` : `${acc} = ${acc} + ${v};`);
     b.line(`${cnt} = ${cnt} + 1.0f;`);
   });
   if (max) return acc;
