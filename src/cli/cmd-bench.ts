@@ -26,7 +26,7 @@ import type { CliContext, Command } from './context.js';
 import { EXIT } from './context.js';
 import { PASSES_OPTION } from './cmd-passes.js';
 import { loadModule, writeFileAtomic } from './files.js';
-import { folderFormat, isCompiledDir } from './run-compiled.js';
+import { folderFormat, isCompiledDir, runtimeErrors } from './run-compiled.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 const COMMON: readonly OptionSpec[] = [
@@ -96,10 +96,10 @@ function targetOf(o: Readonly<Record<string, unknown>>): 'wasm' | 'webgpu' {
 }
 
 async function loadTimed(dir: string, target: 'wasm' | 'webgpu'): Promise<Timed> {
-  if (target === 'wasm') return loadCompiled(dir);
+  if (target === 'wasm') return runtimeErrors(dir, 'WASM', () => loadCompiled(dir));
   const { loadCompiledWebGpu } = await import('../runtime/webgpu.js');
-  const { cliDevice, runtimeErrors } = await import('./webgpu-cli.js');
-  return runtimeErrors(dir, async () => loadCompiledWebGpu(dir, { device: await cliDevice() }));
+  const { cliDevice } = await import('./webgpu-cli.js');
+  return runtimeErrors(dir, 'WebGPU', async () => loadCompiledWebGpu(dir, { device: await cliDevice() }));
 }
 
 async function compileTo(dir: string, target: 'wasm' | 'webgpu', module: Module, opts: { passes?: string; profile?: DeviceProfile; bind?: Record<string, number> }): Promise<CostReport> {

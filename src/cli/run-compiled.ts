@@ -30,11 +30,25 @@ export function folderFormat(path: string): string | undefined {
   }
 }
 
+/**
+ * The runtime's refusals while loading (a damaged folder, a feature or limit the device lacks)
+ * are the user's to fix: E501 naming what was loaded, not an internal error.
+ */
+export async function runtimeErrors<T>(what: string, on: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : '';
+    if (msg.startsWith('tenth runtime: ')) fail('E501', `cannot load ${what} on ${on}: ${msg.slice('tenth runtime: '.length)}`);
+    throw e;
+  }
+}
+
 /** Load a compiled folder, or compile `model` into a temporary one (removed after loading). */
 export async function loadForWasm(cwd: string, path: string, model: string, passes: string | undefined, threads = 1): Promise<CompiledModel> {
   if (isCompiledDir(path)) {
     folderFormat(path);
-    return loadCompiled(path, { threads });
+    return runtimeErrors(model, 'WASM', () => loadCompiled(path, { threads }));
   }
   const module = await loadModule(cwd, model);
   const tmp = makeTempDir('tenth-wasm-');

@@ -12,7 +12,7 @@ import { nodeDevice } from '../runtime/webgpu-node.js';
 import type { ParsedArgs } from './args.js';
 import { type CliContext, EXIT } from './context.js';
 import { loadModule } from './files.js';
-import { folderFormat } from './run-compiled.js';
+import { folderFormat, runtimeErrors } from './run-compiled.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 /** A folder written by `tenth compile --target webgpu`. */
@@ -21,19 +21,6 @@ export function isWebGpuDir(path: string): boolean {
   return folderFormat(path) === 'tenth-webgpu/1';
 }
 
-/**
- * The runtime's refusals while loading (a damaged folder, a feature or limit the device lacks)
- * are the user's to fix: E501 naming what was loaded, not an internal error.
- */
-export async function runtimeErrors<T>(what: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : '';
-    if (msg.startsWith('tenth runtime: ')) fail('E501', `cannot load ${what} on WebGPU: ${msg.slice('tenth runtime: '.length)}`);
-    throw e;
-  }
-}
 
 export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext, report: Pick<CompileOptions, 'profile' | 'bind' | 'batching'> = {}): Promise<number> {
   const o = args.options;
@@ -73,7 +60,7 @@ export async function cliDevice(): Promise<Awaited<ReturnType<typeof nodeDevice>
 export async function loadForWebGpu(cwd: string, path: string, model: string, passes: string | undefined): Promise<CompiledModel> {
   const device = await cliDevice();
   const load = async (dir: string, what: string): Promise<CompiledModel> => {
-    const m = await runtimeErrors(what, () => loadCompiledWebGpu(dir, { device }));
+    const m = await runtimeErrors(what, 'WebGPU', () => loadCompiledWebGpu(dir, { device }));
     return m as unknown as CompiledModel;
   };
   if (isWebGpuDir(path)) return load(path, model);
