@@ -4,6 +4,10 @@ struct Uniforms { v: array<vec4<u32>, 2> }
 @group(0) @binding(1) var<storage, read_write> A: array<u32>;
 @group(0) @binding(2) var<storage, read> W: array<u32>;
 
+fn max_nan_f32(a: f32, b: f32) -> f32 {
+  return select(select(max(a, b), b, (bitcast<u32>(b) & 0x7fffffffu) > 0x7f800000u), a, (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u);
+}
+
 fn epi(i: u32, a: f32) {
   A[(u.v[0].w + i)] = bitcast<u32>(a);
 }
@@ -19,7 +23,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let c2 = (i / 6u) % 6u;
   let c3 = i % 6u;
   let plane = (c * 8u + c1) * 12u * 12u;
-  var acc: f32 = bitcast<f32>(0xff7fffffu);
+  var acc: f32 = bitcast<f32>(0xff800000u | (i & 0u));
   var cnt: f32 = 0.0f;
   for (var ty = 0i; ty < 2i; ty++) {
     let ih = i32(c2) * 2i - 0i + ty * 1i;
@@ -27,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var tx = 0i; tx < 2i; tx++) {
       let iw = i32(c3) * 2i - 0i + tx * 1i;
       if (iw < 0i || iw >= i32(12u)) { continue; }
-      acc = max(acc, bitcast<f32>(A[(u.v[0].z + plane + u32(ih) * 12u + u32(iw))]));
+      acc = max_nan_f32(acc, bitcast<f32>(A[(u.v[0].z + plane + u32(ih) * 12u + u32(iw))]));
       cnt = cnt + 1.0f;
     }
   }
