@@ -22,7 +22,9 @@ const BACKENDS = {
     return loadCompiled(url, { simd: params.get('simd') ?? 'auto' });
   },
   async webgpu(url) {
-    if (!('gpu' in navigator)) throw new Error('this browser has no navigator.gpu (WebGPU)');
+    if (!('gpu' in navigator)) {
+      throw new Error('this browser has no WebGPU (navigator.gpu): Chromium on Linux needs --enable-unsafe-webgpu (and --use-webgpu-adapter=swiftshader without a GPU)');
+    }
     const { loadCompiledWebGpu } = await import('tenth/runtime/webgpu.js');
     return loadCompiledWebGpu(url);
   },
@@ -114,11 +116,16 @@ async function main() {
   return { backend, model: manifest.name, outputs: plain, checks, timing };
 }
 
+/** The first line of an error's message: what a reader of the page needs (the stack goes to the console). */
+const oneLine = (e) => String(e?.message ?? e).split('\n')[0].replace(/^tenth runtime: /, '');
+
 main().then(
   (result) => { window.__result = result; $('status').textContent = 'done'; },
   (e) => {
-    window.__result = { error: String(e?.stack ?? e) };
+    console.error(e);
+    const message = oneLine(e);
+    window.__result = { error: message };
     $('status').textContent = 'failed';
-    log(`error: ${e?.stack ?? e}`);
+    log(`error: ${message}`);
   },
 );
