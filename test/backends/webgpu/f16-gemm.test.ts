@@ -1,5 +1,6 @@
 // --f16 GEMM against the interpreter, fast-check over shapes (1, odd, primes, across the 32x32x16
-// tiles) with a runtime A and a constant B (stored as f16). Shaders are validated by Tint (Dawn's
+// and 128x64x16 tiles; each case forces one of the two tile configurations, alternately, plus one
+// large-tile case with interior tiles) with a runtime A and a constant B (stored as f16). Shaders are validated by Tint (Dawn's
 // null backend offers shader-f16) and run in Deno on lavapipe, all cases in one process.
 // Two references: (1) the interpreter on the f32 values: A and B are each rounded to f16 (relative
 // error <= 2^-11 each), so |error| <= 2^-10 * sum_k |a||b| <= K * 2^-10 for values in [-1, 1);
@@ -15,6 +16,7 @@ import { type Tensor, tensorFrom } from '../../../ir/tensor.js';
 import { compileText, expectClose, fmtShape, hexF32, interpText, rand, validateShaders } from './helpers.js';
 import { denoRuntimeDir, type DenoJob, runDenoJobs } from './deno-jobs.js';
 import { writeWebGpuArtifact, compileWebGpu } from '../../../src/backends/webgpu/index.js';
+import { LARGE_TILES, SMALL_TILES, withGemmTiles } from '../../../src/backends/webgpu/kernels/gemm-tiles.js';
 import { parseModule } from '../../../ir/parser.js';
 
 const rt = denoRuntimeDir();
@@ -36,15 +38,18 @@ const half = (t: Tensor): Tensor => tensorFrom('f32', t.shape, Float32Array.from
 describe('webgpu --f16 GEMM vs interpreter (Deno on lavapipe)', () => {
   it('matmul with an f16 weight: error within K * 2^-10; exact up to f32 sums on f16-rounded inputs', async () => {
     const dim = fc.constantFrom(1, 3, 17, 33, 40);
-    const cases = fc.sample(fc.tuple(dim, fc.constantFrom(1, 7, 31, 64, 257), dim, fc.integer({ min: 1, max: 1e6 })), { numRuns: 10, seed: 16 });
+    const cases = [...fc.sample(fc.tuple(dim, fc.constantFrom(1, 7, 31, 64, 257), dim, fc.integer({ min: 1, max: 1e6 })), { numRuns: 10, seed: 16 }), [131, 37, 67, 7]] as const;
     const tmp = mkdtempSync(join(rt, 'gemm-'));
     const jobs: DenoJob[] = [];
     const refs: { K: number; text: string; a: Tensor; w: Tensor }[] = [];
     for (const [n, [M, K, N, seed]] of cases.entries()) {
       const a = rand([M, K], seed), w = rand([K, N], seed + 1);
       const text = gemmText(M, K, N, w.data as Float32Array);
-      const c = compileWebGpu(parseModule(text, { file: 'gemm.ir' }), { passes: 'fuse', f16: true });
+      const tiles = n % 2 === 0 || n === cases.length - 1 ? LARGE_TILES : SMALL_TILES;
+      const c = withGemmTiles(tiles, () => compileWebGpu(parseModule(text, { file: 'gemm.ir' }), { passes: 'fuse', f16: true }));
       expect(c.manifest.features).toEqual(['shader-f16']);
+      expect(c.shaders[0]!.code).toContain(`@workgroup_size(${tiles.TN}, ${tiles.TM}, 1)`);
+      expect(c.shaders[0]!.code).toContain('var<workgroup> As: array<vec4<f16>');
       expect(await validateShaders(c)).toEqual([]);
       const dir = join(tmp, String(n));
       writeWebGpuArtifact(dir, c);

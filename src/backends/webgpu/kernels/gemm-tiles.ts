@@ -31,12 +31,14 @@ export interface GemmTiles {
   readonly RM: number; readonly RN: number;
   /** K step (a multiple of 4). */
   readonly BK: number;
+  /** Tiles wholly inside the matrices load without per-element checks (more code, fewer branches). */
+  readonly interior?: boolean;
 }
 
 /** 32x32 tile, 64 threads of 4x4: many workgroups, little padding; small and batch-1 layers. */
 export const SMALL_TILES: GemmTiles = { name: 'small', TM: 8, TN: 8, RM: 4, RN: 4, BK: 16 };
 /** 128x64 tile, 256 threads of 8x4: the shape GPU.md's fast f32 WGSL matmul used (~36 TFLOP/s on an H200). */
-export const LARGE_TILES: GemmTiles = { name: 'large', TM: 16, TN: 16, RM: 8, RN: 4, BK: 16 };
+export const LARGE_TILES: GemmTiles = { name: 'large', TM: 16, TN: 16, RM: 8, RN: 4, BK: 16, interior: true };
 
 const tileM = (t: GemmTiles): number => t.TM * t.RM;
 const tileN = (t: GemmTiles): number => t.TN * t.RN;
@@ -128,45 +130,56 @@ export function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
   const put = (v: string): string => (h ? `f16(${v})` : v);
   const put4 = (vs: string[]): string => `vec4<${el}>(${vs.map(put).join(', ')})`;
   const get4 = (v: string): string => (h ? `vec4<f32>(${v})` : v);
-  const guarded = (name: string, cond: string, load: () => string): void => {
+  // A value of the tile: zero outside the matrix, unless the caller knows the whole tile is inside.
+  const value = (name: string, check: boolean, cond: string, load: () => string): void => {
+    if (!check) { b.line(`let ${name} = ${load()};`); return; }
     b.line(`var ${name} = 0.0f;`);
     b.block(`if (${cond})`, () => b.line(`${name} = ${load()};`));
   };
+  // A tile: As[kk * BM/4 + m/4][m % 4] = A[m0 + m, k0 + kk].
+  const tileA = (check: boolean): void => b.block(`for (var r = 0u; r < ${u32((BM * BK) / 4 / NT)}; r++)`, () => {
+    b.line(`let e = r * ${u32(NT)} + lid;`);
+    if (g.aContig === 'k') {
+      b.line(`let am = e / ${u32(BK / 4)};`);
+      b.line(`let ak = (e % ${u32(BK / 4)}) * 4u;`);
+      for (let c = 0; c < 4; c++) {
+        value(`a${c}`, check, `m0 + am < ${M} && k0 + ak + ${c}u < ${K}`, () => g.loadA('(m0 + am)', `(k0 + ak + ${c}u)`));
+        b.line(`As[(ak + ${c}u) * ${u32(am4)} + am / 4u][am % 4u] = ${put(`a${c}`)};`);
+      }
+    } else {
+      b.line(`let ak = e / ${u32(am4)};`);
+      b.line(`let am = (e % ${u32(am4)}) * 4u;`);
+      for (let c = 0; c < 4; c++) value(`a${c}`, check, `m0 + am + ${c}u < ${M} && k0 + ak < ${K}`, () => g.loadA(`(m0 + am + ${c}u)`, '(k0 + ak)'));
+      b.line(`As[ak * ${u32(am4)} + am / 4u] = ${put4(['a0', 'a1', 'a2', 'a3'])};`);
+    }
+  });
+  // B tile: Bs[kk * BN/4 + n/4][n % 4] = B[k0 + kk, n0 + n].
+  const tileB = (check: boolean): void => b.block(`for (var r = 0u; r < ${u32((BK * BN) / 4 / NT)}; r++)`, () => {
+    b.line(`let e = r * ${u32(NT)} + lid;`);
+    if (g.bContig === 'n') {
+      b.line(`let bk = e / ${u32(bn4)};`);
+      b.line(`let bn = (e % ${u32(bn4)}) * 4u;`);
+      for (let c = 0; c < 4; c++) value(`b${c}`, check, `k0 + bk < ${K} && n0 + bn + ${c}u < ${N}`, () => g.loadB('(k0 + bk)', `(n0 + bn + ${c}u)`));
+      b.line(`Bs[bk * ${u32(bn4)} + bn / 4u] = ${put4(['b0', 'b1', 'b2', 'b3'])};`);
+    } else {
+      b.line(`let bn = e / ${u32(BK / 4)};`);
+      b.line(`let bk = (e % ${u32(BK / 4)}) * 4u;`);
+      for (let c = 0; c < 4; c++) {
+        value(`b${c}`, check, `k0 + bk + ${c}u < ${K} && n0 + bn < ${N}`, () => g.loadB(`(k0 + bk + ${c}u)`, '(n0 + bn)'));
+        b.line(`Bs[(bk + ${c}u) * ${u32(bn4)} + bn / 4u][bn % 4u] = ${put(`b${c}`)};`);
+      }
+    }
+  });
+  // With `interior`, a tile wholly inside its matrix skips the per-element checks (a uniform
+  // branch: the condition depends on workgroup ids, k0 and uniforms only).
+  const tile = (f: (check: boolean) => void, inside: string): void => {
+    if (!t.interior) { f(true); return; }
+    b.block(`if (${inside})`, () => f(false));
+    b.block('else', () => f(true));
+  };
   b.block(`for (var k0 = 0u; k0 < ${K}; k0 += ${u32(BK)})`, () => {
-    // A tile: As[kk * BM/4 + m/4][m % 4] = A[m0 + m, k0 + kk].
-    b.block(`for (var r = 0u; r < ${u32((BM * BK) / 4 / NT)}; r++)`, () => {
-      b.line(`let e = r * ${u32(NT)} + lid;`);
-      if (g.aContig === 'k') {
-        b.line(`let am = e / ${u32(BK / 4)};`);
-        b.line(`let ak = (e % ${u32(BK / 4)}) * 4u;`);
-        for (let c = 0; c < 4; c++) {
-          guarded(`a${c}`, `m0 + am < ${M} && k0 + ak + ${c}u < ${K}`, () => g.loadA('(m0 + am)', `(k0 + ak + ${c}u)`));
-          b.line(`As[(ak + ${c}u) * ${u32(am4)} + am / 4u][am % 4u] = ${put(`a${c}`)};`);
-        }
-      } else {
-        b.line(`let ak = e / ${u32(am4)};`);
-        b.line(`let am = (e % ${u32(am4)}) * 4u;`);
-        for (let c = 0; c < 4; c++) guarded(`a${c}`, `m0 + am + ${c}u < ${M} && k0 + ak < ${K}`, () => g.loadA(`(m0 + am + ${c}u)`, '(k0 + ak)'));
-        b.line(`As[ak * ${u32(am4)} + am / 4u] = ${put4(['a0', 'a1', 'a2', 'a3'])};`);
-      }
-    });
-    // B tile: Bs[kk * BN/4 + n/4][n % 4] = B[k0 + kk, n0 + n].
-    b.block(`for (var r = 0u; r < ${u32((BK * BN) / 4 / NT)}; r++)`, () => {
-      b.line(`let e = r * ${u32(NT)} + lid;`);
-      if (g.bContig === 'n') {
-        b.line(`let bk = e / ${u32(bn4)};`);
-        b.line(`let bn = (e % ${u32(bn4)}) * 4u;`);
-        for (let c = 0; c < 4; c++) guarded(`b${c}`, `k0 + bk < ${K} && n0 + bn + ${c}u < ${N}`, () => g.loadB('(k0 + bk)', `(n0 + bn + ${c}u)`));
-        b.line(`Bs[bk * ${u32(bn4)} + bn / 4u] = ${put4(['b0', 'b1', 'b2', 'b3'])};`);
-      } else {
-        b.line(`let bn = e / ${u32(BK / 4)};`);
-        b.line(`let bk = (e % ${u32(BK / 4)}) * 4u;`);
-        for (let c = 0; c < 4; c++) {
-          guarded(`b${c}`, `k0 + bk + ${c}u < ${K} && n0 + bn < ${N}`, () => g.loadB(`(k0 + bk + ${c}u)`, '(n0 + bn)'));
-          b.line(`Bs[(bk + ${c}u) * ${u32(bn4)} + bn / 4u][bn % 4u] = ${put(`b${c}`)};`);
-        }
-      }
-    });
+    tile(tileA, `m0 + ${u32(BM)} <= ${M} && k0 + ${u32(BK)} <= ${K}`);
+    tile(tileB, `k0 + ${u32(BK)} <= ${K} && n0 + ${u32(BN)} <= ${N}`);
     b.line('workgroupBarrier();');
     b.block(`for (var kk = 0u; kk < ${u32(BK)}; kk++)`, () => {
       for (let i = 0; i < RM / 4; i++) b.line(`let va${i} = ${get4(`As[kk * ${u32(am4)} + tm0 / 4u + ${u32(i)}]`)};`);
