@@ -75,6 +75,11 @@ describe('webgpu runtime: damaged folders are refused at load', () => {
     await expect(loadCompiledWebGpu(dir, { device: await gpuDevice(), subgroups: false })).resolves.toBeDefined();
   });
 
+  it('without { device } in Node the advice is to pass one (Node has no navigator.gpu)', async () => {
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+    await expect(loadCompiledWebGpu(folder(MLP))).rejects.toThrow(/^tenth runtime: Node has no navigator\.gpu: pass \{ device \} \(nodeDevice\(\) from tenth's runtime\/webgpu-node/);
+  });
+
   it('an --f16 folder on a device without shader-f16 says so and to compile without --f16', async () => {
     expect((await gpuDevice()).features?.has('shader-f16')).toBe(false);
     await expect(loadCompiledWebGpu(folder(MLP, { f16: true }), { device: await gpuDevice() })).rejects.toThrow(/lacks the WebGPU feature 'shader-f16'.*compile it without --f16/);

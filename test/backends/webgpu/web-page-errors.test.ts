@@ -41,6 +41,24 @@ describe('examples/web: a failure is one line on the page, the stack in the cons
     expect(consoleErrors.join('\n')).toContain('cannot fetch');
   });
 
+  it('the runtime in a browser without WebGPU says so (not the Node advice to pass { device })', async () => {
+    await web.open('model=/models/none/');
+    // A string, so vitest leaves the page's dynamic import alone.
+    const msgs = await web.page.evaluate(`(async () => {
+      const rt = await import('/dist/src/runtime/webgpu.js');
+      const why = (p) => p.then(() => 'loaded', (e) => e.message);
+      Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
+      const none = await why(rt.loadCompiledWebGpu('/models/cut/'));
+      Object.defineProperty(navigator, 'gpu', { value: { requestAdapter: async () => null }, configurable: true });
+      const noAdapter = await why(rt.loadCompiledWebGpu('/models/cut/'));
+      delete navigator.gpu;
+      return [none, noAdapter];
+    })()`) as string[];
+    expect(msgs[0]).toMatch(/^tenth runtime: this browser or runtime has no WebGPU \(navigator\.gpu is missing\): .*--enable-unsafe-webgpu/);
+    expect(msgs[1]).toMatch(/^tenth runtime: no WebGPU adapter available/);
+    expect(msgs.join('\n')).not.toMatch(/pass \{ device \}/);
+  });
+
   it('a damaged webgpu folder: the runtime\'s refusal, without its "tenth runtime:" prefix', async () => {
     const f = await failure('backend=webgpu&model=/models/cut/&data=/data/mlp_digits/test_data_set_0/&runs=1');
     expect(f.error).toMatch(/^weights\.bin of .* has 1000 bytes, its manifest says \d+: the folder is damaged or mixed from two compiles; compile the model again$/);
