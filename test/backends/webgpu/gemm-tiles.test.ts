@@ -135,6 +135,10 @@ describe('both tile configurations vs the interpreter (fast-check, SwiftShader)'
     for (const [tA, tB] of [[false, true], [true, false], [true, true]] as const) {
       await checkTiles(LARGE_TILES, gemmText(131, 37, 67, tA, tB, [67], 0.5, 2, 3), [rand(tA ? [37, 131] : [131, 37], 4)]);
     }
+    // Static multiples of the tile: only inside tiles, no checks and no branch at all.
+    const exact = matmulText([2], [], 128, 32, 64)!;
+    expect(withGemmTiles(LARGE_TILES, () => compileText(exact)).shaders[0]!.code).not.toMatch(/else|m0 \+ am </);
+    await checkTiles(LARGE_TILES, exact, [rand([2, 128, 32], 7), rand([32, 64], 8)]);
     // Conv: M = 130 output channels, N = 9x9 positions, K = 2 * 3 * 3.
     await checkTiles(LARGE_TILES, convText(1, 2, 9, 9, 130, 1, 3, 1, 1, 5)!, [rand([1, 2, 9, 9], 6)]);
   });

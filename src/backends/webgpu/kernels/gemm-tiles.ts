@@ -171,15 +171,25 @@ export function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
     }
   });
   // With `interior`, a tile wholly inside its matrix skips the per-element checks (a uniform
-  // branch: the condition depends on workgroup ids, k0 and uniforms only).
-  const tile = (f: (check: boolean) => void, inside: string): void => {
-    if (!t.interior) { f(true); return; }
+  // branch: the condition depends on workgroup ids, k0 and uniforms only). Static dims settle it
+  // at compile time: a dim smaller than its tile never has an inside tile, multiples of the tile
+  // only have inside tiles.
+  const fit = (dims: readonly Dim[], tileSize: number): 'never' | 'always' | 'maybe' => {
+    if (!dims.every((d) => typeof d === 'number')) return 'maybe';
+    const n = prod(dims);
+    return n < tileSize ? 'never' : n % tileSize === 0 ? 'always' : 'maybe';
+  };
+  const tile = (f: (check: boolean) => void, dims: [readonly Dim[], number, string][]): void => {
+    const fits = dims.map(([d, size]) => fit(d, size));
+    if (!t.interior || fits.includes('never')) { f(true); return; }
+    if (fits.every((x) => x === 'always')) { f(false); return; }
+    const inside = dims.filter((_, i) => fits[i] === 'maybe').map(([, size, cond]) => cond.replace('#', u32(size))).join(' && ');
     b.block(`if (${inside})`, () => f(false));
     b.block('else', () => f(true));
   };
   b.block(`for (var k0 = 0u; k0 < ${K}; k0 += ${u32(BK)})`, () => {
-    tile(tileA, `m0 + ${u32(BM)} <= ${M} && k0 + ${u32(BK)} <= ${K}`);
-    tile(tileB, `k0 + ${u32(BK)} <= ${K} && n0 + ${u32(BN)} <= ${N}`);
+    tile(tileA, [[g.M, BM, `m0 + # <= ${M}`], [g.K, BK, `k0 + # <= ${K}`]]);
+    tile(tileB, [[g.K, BK, `k0 + # <= ${K}`], [g.N, BN, `n0 + # <= ${N}`]]);
     b.line('workgroupBarrier();');
     b.block(`for (var kk = 0u; kk < ${u32(BK)}; kk++)`, () => {
       for (let i = 0; i < RM / 4; i++) b.line(`let va${i} = ${get4(`As[kk * ${u32(am4)} + tm0 / 4u + ${u32(i)}]`)};`);
