@@ -1,8 +1,9 @@
 // fast-check on Dawn + SwiftShader: the tiled GEMM kernel agrees with the interpreter for MatMul
 // (batched, broadcast, 1-D operands), Gemm (transposes, alpha/beta, every bias shape) and Conv
 // (implicit GEMM: groups, strides, pads, dilations, 1x1; depthwise has its own kernel) with a
-// fused epilogue, on shapes that are 1, odd, prime or cross the 32x32x16 tile edges. Few runs:
-// SwiftShader compiles each pipeline on the CPU.
+// fused epilogue, on shapes that are 1, odd, prime or cross the 32x32x16 tile edges, with the tile
+// configuration chosen as compiles choose it (small shapes: the 32x32 tile); gemm-tiles.test.ts
+// forces each configuration. Few runs: SwiftShader compiles each pipeline on the CPU.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
