@@ -40,6 +40,8 @@ const layout = device.createPipelineLayout({
       { binding: 1, visibility: COMPUTE, buffer: { type: 'storage' } },
       { binding: 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
       { binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } },
+      // Index-error status (gather's run-time check, src/backends/webgpu/index-check.ts).
+      { binding: 4, visibility: COMPUTE, buffer: { type: 'storage' } },
     ],
   })],
 });
