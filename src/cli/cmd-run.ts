@@ -129,6 +129,9 @@ export const runCommand: Command = {
     }
     const backend = folder ?? given ?? 'interp';
     const webgpu = backend === 'webgpu', wasm = backend === 'wasm';
+    if (o['timing'] === true && backend !== 'interp') {
+      fail('E108', `--timing times the passes of an interpreter run; on --backend ${backend} it would be ignored`, undefined, ['`tenth opt MODEL --passes ... --timing` times the passes']);
+    }
     const threadsGiven = o['threads'] as number | undefined;
     if (threadsGiven !== undefined && !wasm) {
       fail('E108', `--threads applies to the wasm backend; this run is on ${backend}${folder ? ` (${model} was compiled for ${folder})` : ''}`);

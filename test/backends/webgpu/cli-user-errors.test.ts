@@ -58,6 +58,7 @@ describe('tenth run on a webgpu folder: user errors are E-coded', () => {
       /^error E108: --passes and --timing apply when tenth compiles a model; .*plain is already compiled\n/);
     expectUserError(await runCli(['run', plain, '--passes', 'O0']), /^error E108: --passes applies when tenth compiles a model/);
     expect((await runCli(['run', plain, '--data', join(MLP, 'test_data_set_0'), '--check'])).code).toBe(0);
+    expectUserError(await runCli(['run', join(MLP, 'model.onnx'), '--backend', 'webgpu', '--timing']), /^error E108: --timing times the passes of an interpreter run; on --backend webgpu it would be ignored\n/);
   }, 30_000);
 
   it('bench --help describes the timing the WebGPU profile uses (timestamps where offered)', async () => {
