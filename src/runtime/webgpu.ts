@@ -8,7 +8,10 @@
 // model compiled with --f16, one half arena for its f16 intermediates, binding 3). Per run:
 // inputs are written, one command encoder records every dispatch in one compute pass and the
 // copies of the outputs, one submit, one map of the read-back buffer. No CPU round trip between
-// kernels.
+// kernels. Where ops check their indices at run time (gather), a small status buffer (binding 4)
+// is cleared before the submit and copied into the same read-back buffer; a set flag refuses the
+// run naming the op. At load, the folder's files are checked against the manifest (weights.bin's
+// size) and the device (features, buffer limits); inputs are checked before anything is written.
 
 import { bindDerived, bindInputDims } from './dims.js';
 import { readBytes } from './fetch.js';
