@@ -1,6 +1,6 @@
 // Every WGSL shader the backend emits for the shared models and the examples (fused, O2, and one
 // dispatch per op, O0; and O2 with --f16, f16 weights and intermediates) also passes a second implementation: naga, through Deno's WebGPU (wgpu) on
-// Mesa's lavapipe, in one Deno process (naga-validate.js) fed a JSON job on stdin. Dawn/Tint checks
+// Mesa's lavapipe, in one Deno process (naga-run.ts's nagaValidate). Dawn/Tint checks
 // the same shaders in validate.test.ts; the two parsers disagree on enough corners (implicit
 // conversions, uniformity analysis, reserved words, limits) that passing one says little about the
 // other. Deliberately broken shaders must be reported, with line and column, so the check can fail.
@@ -8,7 +8,6 @@
 // naga (Deno 2.9.6) offers shader-f16 but no subgroups; a shader needing a missing feature would be
 // listed under `missing` and fail here.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,46 +18,10 @@ import { importOnnxFile } from '../../../src/onnx/import.js';
 import { encodeTensorProto } from '../../../src/onnx/tensor-proto.js';
 import { buildModel } from '../../../src/onnx/writer.js';
 import { makeCnn, makeMlp, type ExampleLib } from '../../../examples/make-examples.mjs';
+import { type NagaError, type NagaReport, type NagaShader as Shader, nagaValidate } from './naga-run.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const MODELS = resolve(REPO, '../shared/models');
-const DENO = join(REPO, 'node_modules', '@deno', 'linux-x64-glibc', 'deno');
-const SCRIPT = join(import.meta.dirname, 'naga-validate.js');
-
-interface NagaError { stage: 'module' | 'pipeline'; line: number; column: number; message: string }
-interface NagaReport {
-  fatal?: string;
-  adapter: Record<string, string | undefined>;
-  features: string[];
-  missing: string[];
-  results: { name: string; errors: NagaError[] }[];
-}
-interface Shader { name: string; code: string }
-
-/** Run naga-validate.js once on these shaders (lavapipe: VK_ICD_FILENAMES must not point at SwiftShader). */
-function nagaValidate(shaders: readonly Shader[], features: readonly string[] = [], workgroupStorageBytes = 0): Promise<NagaReport> {
-  const xdg = mkdtempSync(join(tmpdir(), 'tenth-naga-xdg-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, DENO_WEBGPU_BACKEND: 'vulkan', XDG_RUNTIME_DIR: xdg, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
-  delete env['VK_ICD_FILENAMES'];
-  return new Promise((ok, bad) => {
-    const child = spawn(DENO, ['run', '--quiet', '--allow-read', '--allow-env', SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', bad);
-    child.on('close', (code) => {
-      rmSync(xdg, { recursive: true, force: true });
-      try {
-        const r = JSON.parse(stdout.trim().split('\n').pop() ?? '') as NagaReport;
-        if (r.fatal || code !== 0) bad(new Error(`deno exited ${code}: ${r.fatal ?? ''} ${stderr}`));
-        else ok(r);
-      } catch {
-        bad(new Error(`deno exited ${code} without a report:\n${stdout}\n${stderr}`));
-      }
-    });
-    child.stdin.end(JSON.stringify({ shaders, features, workgroupStorageBytes }));
-  });
-}
 
 const lib = { buildModel, encodeTensorProto, tensorFrom } as unknown as ExampleLib;
 const tmp = mkdtempSync(join(tmpdir(), 'tenth-naga-'));

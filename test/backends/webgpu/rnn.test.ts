@@ -6,14 +6,11 @@
 // weights as constants or run-time inputs, symbolic sequence and batch dims, and Y unused or
 // chained into an elementwise op. Every shader also passes Tint (null backend) and naga (Deno).
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileText, expectClose, hexF32, interpText, rand, runCompiled, validateShaders } from './helpers.js';
+import { nagaValidate } from './naga-run.js';
 
 const ty = (s: readonly (number | string)[], dt = 'f32'): string => `${dt}[${s.join(',')}]`;
 const scaled = (t: Tensor, k: number): Tensor => tensorFrom('f32', t.shape, Float32Array.from(t.data as Float32Array, (x) => x * k));
@@ -140,37 +137,9 @@ describe('webgpu rnn/gru/lstm kernel vs interpreter (fast-check)', () => {
 
   it('naga (Deno, wgpu on lavapipe) accepts every shader compiled above', async () => {
     expect(seen.length).toBeGreaterThan(18);
-    const report = await nagaValidate(seen);
+    const report = await nagaValidate(seen, [], 16384);
     const failures = report.results.filter((r) => r.errors.length > 0).map((r) => `${r.name}: ${JSON.stringify(r.errors)}`);
     expect(report.results.length).toBe(seen.length);
     expect(failures).toEqual([]);
   }, 60_000);
 });
-
-// As in naga.test.ts: one Deno process validates a batch (lavapipe: VK_ICD_FILENAMES must not point at SwiftShader).
-const REPO = resolve(import.meta.dirname, '../../..');
-const DENO = join(REPO, 'node_modules', '@deno', 'linux-x64-glibc', 'deno');
-interface NagaReport { fatal?: string; results: { name: string; errors: unknown[] }[] }
-function nagaValidate(shaders: readonly { name: string; code: string }[]): Promise<NagaReport> {
-  const xdg = mkdtempSync(join(tmpdir(), 'tenth-naga-xdg-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, DENO_WEBGPU_BACKEND: 'vulkan', XDG_RUNTIME_DIR: xdg, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
-  delete env['VK_ICD_FILENAMES'];
-  return new Promise((ok, bad) => {
-    const child = spawn(DENO, ['run', '--quiet', '--allow-read', '--allow-env', join(import.meta.dirname, 'naga-validate.js')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', bad);
-    child.on('close', (code) => {
-      rmSync(xdg, { recursive: true, force: true });
-      try {
-        const r = JSON.parse(stdout.trim().split('\n').pop() ?? '') as NagaReport;
-        if (r.fatal || code !== 0) bad(new Error(`deno exited ${code}: ${r.fatal ?? ''} ${stderr}`));
-        else ok(r);
-      } catch {
-        bad(new Error(`deno exited ${code} without a report:\n${stdout}\n${stderr}`));
-      }
-    });
-    child.stdin.end(JSON.stringify({ shaders, features: [], workgroupStorageBytes: 16384 }));
-  });
-}
