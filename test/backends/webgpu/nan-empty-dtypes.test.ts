@@ -1,8 +1,8 @@
 // Corner cases of the webgpu kernels against the interpreter: reductions over an empty axis
 // (-inf / +inf / the identity, not ±FLT_MAX), arg_max over a static empty axis refused at compile
 // time (E205 naming the node), float -> unsigned casts of negative and out-of-range values (wrap
-// of the truncation), and the ops that accept any float dtype (f16, bf16, f64 registers are f32)
-// and integer max pooling.
+// of the truncation), the ops that accept any float dtype because they read through k.load (f16,
+// bf16, f64 registers are f32, stores round) and integer max pooling.
 
 import { describe, expect, it } from 'vitest';
 import { castTensor } from '../../../ir/ops/elementwise-cast.js';
@@ -77,6 +77,22 @@ describe('webgpu corner cases vs interpreter', () => {
       const v = Float32Array.from(rand([3], 9).data as Float32Array, (a) => Math.abs(a) + 0.5);
       const inputs = [x, rand([1, 3, 4, 5], 4), rand([3], 5), rand([3], 6), rand([3], 7), tensorFrom('f32', [3], v)].map((a) => castTensor(a, dt));
       const tol = dt === 'f16' ? 2e-3 : dt === 'bf16' ? 1.6e-2 : 1e-5;
+      expectClose(await runAny(text, inputs), interpText(text, inputs), tol, tol);
+    }
+  }, 30_000);
+
+  it('rnn, instance_normalization, lrn, lp_normalization on f16 / bf16 / f64', async () => {
+    for (const dt of ['f16', 'bf16', 'f64'] as const) {
+      const t = (s: readonly number[]): string => fmtShape(s, dt);
+      const text = fn1(`%x: ${t([2, 3, 5])}, %w: ${t([1, 4, 5])}, %r: ${t([1, 4, 4])}, %s: ${t([3])}, %b: ${t([3])}`,
+        `%y: ${t([2, 1, 3, 4])}, %h: ${t([1, 3, 4])}, %n: ${t([2, 3, 5])}, %l: ${t([2, 3, 5])}, %p: ${t([2, 3, 5])}`, [
+          `%y, %h = rnn(%x, %w, %r) {hidden_size = 4} : (${t([2, 1, 3, 4])}, ${t([1, 3, 4])})`,
+          `%n = instance_normalization(%x, %s, %b) {epsilon = 1.0e-5} : ${t([2, 3, 5])}`,
+          `%l = lrn(%x) {size = 3} : ${t([2, 3, 5])}`,
+          `%p = lp_normalization(%x) {axis = -1, p = 2} : ${t([2, 3, 5])}`,
+        ], '%y, %h, %n, %l, %p');
+      const inputs = [rand([2, 3, 5], 1), rand([1, 4, 5], 2), rand([1, 4, 4], 3), rand([3], 4), rand([3], 5)].map((a) => castTensor(a, dt));
+      const tol = dt === 'f16' ? 4e-3 : dt === 'bf16' ? 3e-2 : 1e-5;
       expectClose(await runAny(text, inputs), interpText(text, inputs), tol, tol);
     }
   }, 30_000);

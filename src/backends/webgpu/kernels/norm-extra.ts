@@ -6,7 +6,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import { coords, floatAttr, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
-import { f32Lit, u32 } from '../wgsl.js';
+import { f32Lit, REG, u32 } from '../wgsl.js';
 
 function lpNorm(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!;
@@ -78,7 +78,8 @@ export const NORM_EXTRA_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [],
   value: (k, op, i) => {
-    if (op.operands.some((v) => v && v.type.dtype !== 'f32')) k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+    // Any float dtype: reads go through k.load (f32 registers), the store rounds.
+    if (op.operands.some((v) => v && REG[v.type.dtype] !== 'f32')) k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
     if (op.name === 'lp_normalization') return lpNorm(k, op, i);
     if (op.name === 'lrn') return lrn(k, op, i);
     return blockNorm(k, op, i);
