@@ -38,11 +38,12 @@ const OPS: Record<string, Expr> = {
   reciprocal: ([a]) => `(1.0f / ${a})`,
   identity: ([a]) => a!,
   relu: ([a], _o, reg, k) => (reg === 'f32' ? keepNan(k, a!, (x) => `max(${x}, 0.0f)`) : `max(${a}, ${literal(0, reg)})`),
-  exp: ([a]) => `exp(${a})`,
+  // exp(NaN) may be anything (SwiftShader: inf), and sigmoid is built on it.
+  exp: ([a], _o, _r, k) => keepNan(k, a!, (x) => `exp(${x})`),
   // log(0) = -inf (SwiftShader gives -88); the infinity is built at run time, WGSL constants cannot hold one.
   log: ([a]) => `select(log(${a}), bitcast<f32>(0xff800000u | (bitcast<u32>(${a}) & 0u)), ${a} == 0.0f)`,
   tanh: ([a]) => `tanh_f32(${a})`,
-  sigmoid: ([a]) => `(1.0f / (1.0f + exp(-${a})))`,
+  sigmoid: ([a], _o, _r, k) => keepNan(k, a!, (x) => `(1.0f / (1.0f + exp(-${x})))`),
   erf: ([a]) => `erf_f32(${a})`,
   floor: ([a]) => `floor(${a})`,
   ceil: ([a]) => `ceil(${a})`,
@@ -135,7 +136,8 @@ export const WGSL_HELPERS: Readonly<Record<string, string>> = {
   return select(v, -v, q >= 2i);
 }`,
   // Builtin tanh may cancel near 0 (SwiftShader computes it from exp) and overflow far out:
-  // an odd Taylor polynomial below 0.3 (error < 2e-8 relative), 1 - 2 / (exp(2|x|) + 1) above.
+  // an odd Taylor polynomial below 0.3 (error < 2e-8 relative), 1 - 2 / (exp(2|x|) + 1) above;
+  // NaN passes through (min and exp may drop it).
   tanh_f32: `fn tanh_f32(x: f32) -> f32 {
   let ax = abs(x);
   if (ax < 0.3f) {
@@ -143,7 +145,7 @@ export const WGSL_HELPERS: Readonly<Record<string, string>> = {
     return x + x * x2 * (-0.33333333f + x2 * (0.13333333f + x2 * (-0.053968254f + x2 * 0.021869488f)));
   }
   let t = 1.0f - 2.0f / (exp(2.0f * min(ax, 15.0f)) + 1.0f);
-  return select(-t, t, x >= 0.0f);
+  return select(select(-t, t, x >= 0.0f), x, (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u);
 }`,
   // max(x, 0) + log1p(exp(-|x|)), with log1p(y) = log(u) * y / (u - 1) for u = 1 + y (exact where
   // log(1 + y) alone loses y's low bits: large negative x). NaN passes through by the bits.
