@@ -97,6 +97,25 @@ describe('webgpu corner cases vs interpreter', () => {
     }
   }, 30_000);
 
+  it('losses, col2im, deform_conv on f16 / bf16 / f64', async () => {
+    for (const dt of ['f16', 'bf16', 'f64'] as const) {
+      const t = (s: readonly number[]): string => fmtShape(s, dt);
+      const text = fn1(`%x: ${t([3, 4, 2])}, %t: i64[3,2], %w: ${t([4])}, %c: ${t([1, 4, 4])}, %d: ${t([1, 2, 4, 4])}, %k: ${t([3, 2, 2, 2])}, %o: ${t([1, 8, 3, 3])}`,
+        `%l: ${t([])}, %s: ${t([3, 2])}, %y: ${t([1, 1, 3, 3])}, %z: ${t([1, 3, 3, 3])}`, [
+          `%l = negative_log_likelihood_loss(%x, %t, %w) {reduction = "mean"} : ${t([])}`,
+          `%s = softmax_cross_entropy_loss(%x, %t) {reduction = "none"} : ${t([3, 2])}`,
+          '%img = const {value = dense<[3, 3]> : i64[2]} : i64[2]', '%blk = const {value = dense<[2, 2]> : i64[2]} : i64[2]',
+          `%y = col2im(%c, %img, %blk) : ${t([1, 1, 3, 3])}`,
+          `%z = deform_conv(%d, %k, %o) {kernel_shape = [2, 2]} : ${t([1, 3, 3, 3])}`,
+        ], '%l, %s, %y, %z');
+      const tgt = tensorFrom('i64', [3, 2], [0n, 3n, 2n, 1n, 3n, 0n]);
+      const f = [rand([3, 4, 2], 1), rand([4], 2), rand([1, 4, 4], 3), rand([1, 2, 4, 4], 4), rand([3, 2, 2, 2], 5), rand([1, 8, 3, 3], 6)].map((a) => castTensor(a, dt));
+      const inputs = [f[0]!, tgt, ...f.slice(1)];
+      const tol = dt === 'f16' ? 4e-3 : dt === 'bf16' ? 3e-2 : 1e-5;
+      expectClose(await runAny(text, inputs), interpText(text, inputs), tol, tol);
+    }
+  }, 30_000);
+
   it('max_pool of integer dtypes (u8, i8, i32; 2-D and 3-D)', async () => {
     for (const dt of ['u8', 'i8', 'i32'] as const) {
       for (const s of [[1, 2, 5, 3], [1, 1, 3, 4, 3]]) {

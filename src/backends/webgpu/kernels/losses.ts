@@ -12,7 +12,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import type { KernelCtx, KernelDef, SpecialKernel, SpecialShader } from '../kernel-api.js';
-import { addU, i32Lit, mulU } from '../wgsl.js';
+import { addU, i32Lit, mulU, REG } from '../wgsl.js';
 
 const WG = 64;
 
@@ -59,7 +59,8 @@ function position(k: KernelCtx, op: Op, p: string): Position {
 function emitLoss(k: KernelCtx, op: Op): SpecialShader {
   const [x, t, w] = op.operands;
   for (const v of [x, w, ...op.results]) {
-    if (v && v.type.dtype !== 'f32') k.fail(op, `${op.name} on ${v.type.dtype} is not supported by the webgpu backend (f32 only)`);
+    // Any float dtype: reads go through k.load (f32 registers), stores round.
+    if (v && REG[v.type.dtype] !== 'f32') k.fail(op, `${op.name} on ${v.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
   }
   if (t!.type.dtype !== 'i64' && t!.type.dtype !== 'i32') k.fail(op, `${op.name} targets of dtype ${t!.type.dtype} are not supported by the webgpu backend (i64 or i32)`);
   const red = String(op.attrs.get('reduction')?.value ?? 'mean');

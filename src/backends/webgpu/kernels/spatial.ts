@@ -40,7 +40,7 @@ function centerCropPad(k: KernelCtx, op: Op, i: string): string {
 
 function col2im(k: KernelCtx, op: Op, i: string): string {
   const [x, , blk] = op.operands;
-  if (x!.type.dtype !== 'f32') k.fail(op, `col2im on ${x!.type.dtype} is not supported by the webgpu backend (f32 only)`);
+  if (REG[x!.type.dtype] !== 'f32') k.fail(op, `col2im on ${x!.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
   const xd = k.dims(x!), yd = k.dims(op.results[0]!);
   const r = yd.length - 2;
   if (xd.length !== 3 || r < 1) k.fail(op, 'col2im needs input [N, C*K, L] and a result [N, C, image...]');
@@ -84,7 +84,7 @@ function col2im(k: KernelCtx, op: Op, i: string): string {
 function deformConv(k: KernelCtx, op: Op, i: string): string {
   const [x, w, offset, bias, mask] = [0, 1, 2, 3, 4].map((j) => op.operands[j] ?? null);
   for (const v of [x, w, offset, bias, mask, op.results[0]!]) {
-    if (v && v.type.dtype !== 'f32') k.fail(op, `deform_conv on ${v.type.dtype} is not supported by the webgpu backend (f32 only)`);
+    if (v && REG[v.type.dtype] !== 'f32') k.fail(op, `deform_conv on ${v.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
   }
   const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(op.results[0]!);
   if (xd.length !== 4) k.fail(op, 'deform_conv: only 2-D deformable convolution is supported');
