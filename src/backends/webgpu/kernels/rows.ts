@@ -164,7 +164,7 @@ const REDUCERS: Readonly<Record<string, Red>> = {
   reduce_sum: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a) => a },
   reduce_mean: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
   global_average_pool: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
-  // NaN propagates (elementwise.ts helpers; no subgroup max/min, which may drop it); an empty set gives -inf / +inf.
+  // NaN propagates (elementwise.ts helpers; reduceWg's subgroup path adds subgroupAny); an empty set gives -inf / +inf.
   reduce_max: { init: RUN_NEG_INF, acc: (a, v) => `max_nan_f32(${a}, ${v})`, combine: (p, q) => `max_nan_f32(${p}, ${q})`, fin: (a) => a },
   global_max_pool: { init: RUN_NEG_INF, acc: (a, v) => `max_nan_f32(${a}, ${v})`, combine: (p, q) => `max_nan_f32(${p}, ${q})`, fin: (a) => a },
   reduce_min: { init: RUN_POS_INF, acc: (a, v) => `min_nan_f32(${a}, ${v})`, combine: (p, q) => `min_nan_f32(${p}, ${q})`, fin: (a) => a },
