@@ -143,7 +143,12 @@ function indexError(exports: Record<string, unknown>): Error | undefined {
 export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): Promise<CompiledModel> {
   const base = String(dir);
   const [manifestBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'weights.bin')]);
-  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as RuntimeManifest;
+  let manifest: RuntimeManifest;
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as RuntimeManifest;
+  } catch (e) {
+    throw new Error(`tenth runtime: ${base.replace(/\/$/, '')}/manifest.json is not valid JSON (${(e as Error).message}): the folder is damaged; compile the model again`);
+  }
   if (manifest.format === 'tenth-webgpu/1') {
     throw new Error(`tenth runtime: ${base} was compiled for WebGPU: load it with the WebGPU runtime's loadCompiled (package export tenth/runtime/webgpu, src/runtime/webgpu.ts), passing { device }`);
   }
@@ -166,6 +171,10 @@ const align = (n: number, a: number): number => Math.ceil(n / a) * a;
  */
 export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: Uint8Array, weights: Uint8Array, opts: { threads?: number } = {}): Promise<CompiledModel> {
   if (manifest.format !== 'tenth-wasm/1') throw new Error(`tenth runtime: unknown artifact format '${manifest.format}'`);
+  // A truncated or swapped weights.bin would run and answer garbage.
+  if (weights.length !== manifest.weightsBytes) {
+    throw new Error(`tenth runtime: weights.bin of ${manifest.name} has ${weights.length} bytes, its manifest says ${manifest.weightsBytes}: the folder is damaged or mixed from two compiles; compile the model again`);
+  }
   // Threaded: a 16-byte control block (threads.ts) sits between the pointer table and the weights.
   const ctl = align(manifest.ptrBase + 4 * manifest.buffers.length, 64);
   let engine: ThreadedEngine | undefined;
