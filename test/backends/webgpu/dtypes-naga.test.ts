@@ -3,44 +3,11 @@
 // through naga-validate.js as naga.test.ts runs it) and Dawn/Tint on the null backend. None of
 // them needs shader-f16: reduced-precision floats compute in f32 and load through unpack2x16float.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseModule } from '../../../ir/parser.js';
 import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
 import { validateShaders } from './helpers.js';
-
-const REPO = resolve(import.meta.dirname, '../../..');
-const DENO = join(REPO, 'node_modules', '@deno', 'linux-x64-glibc', 'deno');
-const SCRIPT = join(import.meta.dirname, 'naga-validate.js');
-
-interface NagaReport { fatal?: string; missing: string[]; results: { name: string; errors: { stage: string; line: number; column: number; message: string }[] }[] }
-
-function nagaValidate(shaders: readonly { name: string; code: string }[], workgroupStorageBytes: number): Promise<NagaReport> {
-  const xdg = mkdtempSync(join(tmpdir(), 'tenth-naga-xdg-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, DENO_WEBGPU_BACKEND: 'vulkan', XDG_RUNTIME_DIR: xdg, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
-  delete env['VK_ICD_FILENAMES'];
-  return new Promise((ok, bad) => {
-    const child = spawn(DENO, ['run', '--quiet', '--allow-read', '--allow-env', SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', bad);
-    child.on('close', (code) => {
-      rmSync(xdg, { recursive: true, force: true });
-      try {
-        const r = JSON.parse(stdout.trim().split('\n').pop() ?? '') as NagaReport;
-        if (r.fatal || code !== 0) bad(new Error(`deno exited ${code}: ${r.fatal ?? ''} ${stderr}`));
-        else ok(r);
-      } catch {
-        bad(new Error(`deno exited ${code} without a report:\n${stdout}\n${stderr}`));
-      }
-    });
-    child.stdin.end(JSON.stringify({ shaders, features: [], workgroupStorageBytes }));
-  });
-}
+import { type NagaReport, nagaValidate } from './naga-run.js';
 
 const DTS = ['f32', 'f64', 'f16', 'bf16', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'bool', 'i4', 'u4', 'i2', 'u2', 'f8e4m3fn', 'f8e4m3fnuz', 'f8e5m2', 'f8e5m2fnuz', 'f4e2m1', 'f8e8m0'];
 
@@ -97,7 +64,7 @@ beforeAll(async () => {
   for (const from of DTS) compiled.push([`cast-${from}`, compileWebGpu(parseModule(castModule(from), { file: `${from}.ir` }), { passes: 'O0' })]);
   compiled.push(['ops', compileWebGpu(parseModule(OPS, { file: 'ops.ir' }), { passes: 'fuse' })]);
   const shaders = compiled.flatMap(([n, c]) => c.shaders.map((s) => ({ name: `${n}/${s.file}`, code: s.code })));
-  report = await nagaValidate(shaders, Math.max(...compiled.map(([, c]) => c.manifest.workgroupStorageBytes)));
+  report = await nagaValidate(shaders, [], Math.max(...compiled.map(([, c]) => c.manifest.workgroupStorageBytes)));
 }, 60_000);
 
 describe('dtype shaders pass naga and Tint', () => {
