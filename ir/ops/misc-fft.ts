@@ -8,11 +8,16 @@
 const f = Math.fround;
 
 // Radix constants rounded to float, as pocketfft declares them (T0(...)).
-const TW3I = f(0.8660254037844386);
-const TW5_1R = f(0.30901699437494745), TW5_1I = f(0.9510565162951535);
-const TW5_2R = f(-0.8090169943749475), TW5_2I = f(0.5877852522924731);
+export const TW3I = f(0.8660254037844386);
+export const TW5_1R = f(0.30901699437494745), TW5_1I = f(0.9510565162951535);
+export const TW5_2R = f(-0.8090169943749475), TW5_2I = f(0.5877852522924731);
 
-function factorize(n: number): number[] | null {
+/**
+ * pocketfft's radix order for n (4s, a 2 swapped to the front, then odd factors), or null where
+ * the FFT is not reproduced (a radix-8 pass, or a factor above 5) and the caller keeps the direct
+ * DFT. The backends' unrolled FFTs use the same order so they match this one bit for bit.
+ */
+export function fftFactors(n: number): number[] | null {
   const fact: number[] = [];
   let len = n;
   if (len % 8 === 0) return null; // pocketfft would use its radix-8 pass, not reproduced here
@@ -33,7 +38,7 @@ function factorize(n: number): number[] | null {
  */
 export function fftF32(re: Float64Array, im: Float64Array, n: number, forward: boolean, fct: number): boolean {
   if (n === 1) { re[0] = f(re[0]! * fct); im[0] = f(im[0]! * fct); return true; }
-  const fact = factorize(n);
+  const fact = fftFactors(n);
   if (!fact) return false;
   // Twiddles w[m] = exp(2πi m / n), rounded to float.
   const twr = new Float64Array(n), twi = new Float64Array(n);

@@ -9,27 +9,9 @@
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { fmtF32 } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
+import { fftFactors, TW3I, TW5_1I, TW5_1R, TW5_2I, TW5_2R } from '../../../../ir/ops/misc-fft.js';
 
 const f = Math.fround;
-const TW3I = f(0.8660254037844386);
-const TW5_1R = f(0.30901699437494745), TW5_1I = f(0.9510565162951535);
-const TW5_2R = f(-0.8090169943749475), TW5_2I = f(0.5877852522924731);
-
-/** pocketfft's factor order (ir/ops/misc-fft.ts factorize), or null when the interpreter falls back. */
-export function fftFactors(n: number): number[] | null {
-  const fact: number[] = [];
-  let len = n;
-  if (len % 8 === 0) return null;
-  while (len % 4 === 0) { fact.push(4); len /= 4; }
-  if (len % 2 === 0) {
-    len /= 2;
-    fact.push(2);
-    [fact[0], fact[fact.length - 1]] = [fact[fact.length - 1]!, fact[0]!];
-  }
-  for (let d = 3; d * d <= len; d += 2) while (len % d === 0) { fact.push(d); len /= d; }
-  if (len > 1) fact.push(len);
-  return fact.every((x) => x <= 5) ? fact : null;
-}
 
 const c = (x: number): string => `(f32.const ${fmtF32(x)})`;
 const fadd = (a: string, b: string): string => `(f32.add ${a} ${b})`;

@@ -15,6 +15,7 @@
 //   reference does in f64), with the phase f·k mod n kept exactly as an integer.
 
 import type { Op } from '../../../../ir/ir.js';
+import { fftFactors, TW3I, TW5_1I, TW5_1R, TW5_2I, TW5_2R } from '../../../../ir/ops/misc-fft.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type SpecialShader } from '../kernel-api.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
@@ -42,26 +43,8 @@ export function sincosTurn(b: Body, p0: string, n0: string): [string, string] {
 // ---------------------------------------------------------------------------------------------
 // dft
 
-/** pocketfft's factor order (as ir/ops/misc-fft.ts factorizes), or null where the interpreter does not run its FFT. */
-function fftFactors(n: number): number[] | null {
-  const fact: number[] = [];
-  let len = n;
-  if (len % 8 === 0) return null;
-  while (len % 4 === 0) { fact.push(4); len /= 4; }
-  if (len % 2 === 0) {
-    len /= 2;
-    fact.push(2);
-    [fact[0], fact[fact.length - 1]] = [fact[fact.length - 1]!, fact[0]!];
-  }
-  for (let d = 3; d * d <= len; d += 2) while (len % d === 0) { fact.push(d); len /= d; }
-  if (len > 1) fact.push(len);
-  return fact.every((x) => x <= 5) ? fact : null;
-}
 
 const FFT_MAX = 64;
-const TW3I = f(0.8660254037844386);
-const TW5_1R = f(0.30901699437494745), TW5_1I = f(0.9510565162951535);
-const TW5_2R = f(-0.8090169943749475), TW5_2I = f(0.5877852522924731);
 
 /**
  * Emit the interpreter's fftF32 unrolled for a constant n: ar/ai hold the n inputs (f32
