@@ -108,6 +108,7 @@ export function bindInputDims(
     const t = feeds[inp.name];
     if (!t) throw new Error(`tenth runtime: missing input '${inp.name}'`);
     if (t.dims.length !== inp.shape.length) throw new Error(`tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
+    if (t.dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tenth runtime: input '${inp.name}' has dims [${t.dims.join(',')}]: dims must be integers >= 0 (a negative dim is invalid)`);
     inp.shape.forEach((d, i) => {
       const got = t.dims[i]!;
       if (typeof d === 'number') {

@@ -33,7 +33,7 @@ interface MBuffer {
   /** 'half': a --f16 intermediate, f16 in the half arena (binding 3). */
   readonly arena?: 'half';
   readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number;
-  /** 'word' | 'dword' | 'packed' (webgpu-codec.ts); absent: the dtype's default. */
+  /** 'word' | 'dword' | 'packed' (the compiler's src/backends/webgpu/storage.ts); absent: the dtype's default. */
   readonly storage?: string;
 }
 interface MCount { readonly dims: readonly Dim[]; readonly div: number }
@@ -239,10 +239,6 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   function bindInputs(inputs: Readonly<Record<string, RunTensor>>): Bound {
     if (disposed) throw new Error(`tenth runtime: ${manifest.name} was disposed: load it again to run it`);
     const b = planFor(inputs);
-    // Past the device's limits Dawn only reports validation errors, and every dispatch after them.
-    const at = Object.entries(b.bind).map(([k, v]) => `${k}=${v}`).join(', ');
-    checkFits(device, `the arena${at ? ` at ${at}` : ''}`, b.plan.bytes);
-    if (halves) checkFits(device, `the half arena${at ? ` at ${at}` : ''}`, b.half.bytes);
     const grow = (buf: GBuffer | undefined, bytes: number): GBuffer | undefined => {
       if (buf && buf.size >= bytes) return buf;
       buf?.destroy();
@@ -271,10 +267,6 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   const sizing = new Set(manifest.buffers.flatMap((b) => b.shape.filter((d): d is string => typeof d === 'string')));
 
   function planFor(inputs: Readonly<Record<string, RunTensor>>): Bound {
-    for (const inp of manifest.inputs) {
-      const dims = inputs[inp.name]?.dims ?? [];
-      if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tenth runtime: input '${inp.name}' has dims [${dims.join(',')}]: dims must be integers >= 0 (a negative dim is invalid)`);
-    }
     const bind = bindInputDims(manifest.inputs, inputs);
     for (const inp of manifest.inputs) {
       const want = ARRAY_NAMES[inp.dtype];
@@ -290,6 +282,11 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     if (known) return known;
     const plan = planArena(manifest.buffers, bind, manifest.alignment);
     const half = planArena(manifest.buffers, bind, manifest.alignment, 'half');
+    // Past the device's limits Dawn only reports validation errors, and every dispatch after them
+    // (checked once per binding: a binding that does not fit is never cached).
+    const at = Object.entries(bind).map(([k, v]) => `${k}=${v}`).join(', ');
+    checkFits(device, `the arena${at ? ` at ${at}` : ''}`, plan.bytes);
+    if (halves) checkFits(device, `the half arena${at ? ` at ${at}` : ''}`, half.bytes);
     const words = new Uint32Array(4 * Math.max(1, ceilDiv(manifest.uniforms.length, 4)));
     // Offsets in the unit the shaders index by: words of A, f16 elements of AH.
     const offset = (id: number): number => (inHalfArena(manifest.buffers[id]!) ? half.offsets[id]! / 2 : plan.offsets[id]! / 4);

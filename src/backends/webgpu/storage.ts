@@ -225,7 +225,7 @@ export function castExpr(e: string, from: string, to: string, saturate: boolean,
   if (!fr || !tr) return undefined;
   if (from === to) return e;
   if (tr === 'bool') return fr === 'f32' ? `(${e} != 0.0f)` : fr === 'i32' ? `(${e} != 0i)` : fr === 'u32' ? `(${e} != 0u)` : e;
-  // The same text as wgsl.ts convert() for the dtypes that existed before (goldens).
+  // For the dtypes that existed before this table, the same text as before (goldens unchanged).
   const one = tr === 'f32' ? '1f' : tr === 'i32' ? '1i' : '1u';
   const zero = tr === 'f32' ? '0f' : tr === 'i32' ? '0i' : '0u';
   if (fr === 'bool') return `select(${zero}, ${one}, ${e})`;

@@ -146,14 +146,6 @@ export function storeWord(base: string, idx: string, dtype: string, value: strin
   }
 }
 
-/** Convert a register value between WGSL types (casts follow ONNX: float->int truncates). */
-export function convert(e: string, from: Reg, to: Reg): string {
-  if (from === to) return e;
-  if (to === 'bool') return from === 'f32' ? `(${e} != 0.0f)` : from === 'i32' ? `(${e} != 0i)` : `(${e} != 0u)`;
-  if (from === 'bool') return `select(${literal(0, to)}, ${literal(1, to)}, ${e})`;
-  return `${to}(${e})`;
-}
-
 /**
  * Load element `idx` of an f32 tensor stored as f16 (two per word, element 2n in the low half,
  * as little-endian bytes put it) and widen it to f32: the arithmetic after it stays f32, so
