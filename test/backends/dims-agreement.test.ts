@@ -26,7 +26,6 @@ interface Case {
   readonly valid: (a: number, b: number) => boolean;
   /** The op (and its IR line) whose condition the bad sizes break. */
   readonly node: RegExp;
-  /** KNOWN BUG: the webgpu kernel reads a symbolic dim that is 1 at run time as unbroadcast. */
 }
 
 const mod = (args: string, result: string, body: readonly string[]): string =>
