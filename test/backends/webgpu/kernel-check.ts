@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import type { Tensor } from '../../../ir/tensor.js';
 import { type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
 import { compileText, expectClose, interpText, runCompiled, validateShaders } from './helpers.js';
-import { nagaValidate } from './naga-run.js';
+import { nagaErrors } from './naga-run.js';
 
 export const irModule = (args: string, results: readonly (readonly [string, string])[], body: readonly string[]): string =>
   ['module @m {', `  func @main(${args}) -> (${results.map(([n, t]) => `%${n}: ${t}`).join(', ')}) {`, ...body.map((l) => `    ${l}`),
@@ -24,14 +24,12 @@ export async function checkAll(text: string, inputs: Tensor[], rtol?: number, at
 }
 
 /**
- * naga (naga-run.ts) over the shaders of every module checked so far (identical texts once): the
- * failures as `name: stage line:col message` lines.
+ * naga (naga-run.ts nagaErrors: features and workgroup storage as the modules declare them) over
+ * every module checked so far; refuses to pass on none (the checks before it were filtered out).
  */
 export async function nagaFailures(): Promise<string[]> {
-  const seen = new Set<string>();
-  const shaders = compiled.flatMap((c, n) => c.shaders.filter((s) => !seen.has(s.code) && seen.add(s.code)).map((s) => ({ name: `${n}/${s.file}`, code: s.code })));
-  const r = await nagaValidate(shaders);
-  return r.results.filter((x) => x.errors.length > 0).map((x) => `${x.name}: ${x.errors.map((e) => `${e.stage} ${e.line}:${e.column} ${e.message}`).join('; ')}`);
+  expect(compiled.length, 'no module was checked before the naga pass').toBeGreaterThan(0);
+  return nagaErrors(compiled.map((c, n) => ({ name: String(n), c })));
 }
 
 /** One compile of a module with symbolic dims, run for each input set (each binding of the symbols). */
