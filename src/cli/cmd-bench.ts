@@ -95,11 +95,12 @@ function targetOf(o: Readonly<Record<string, unknown>>): 'wasm' | 'webgpu' {
   return t;
 }
 
-async function loadTimed(dir: string, target: 'wasm' | 'webgpu'): Promise<Timed> {
-  if (target === 'wasm') return runtimeErrors(dir, 'WASM', () => loadCompiled(dir));
+/** Load the compiled folder; errors name `shown` (the user's model, not a temporary folder). */
+async function loadTimed(dir: string, target: 'wasm' | 'webgpu', shown: string): Promise<Timed> {
+  if (target === 'wasm') return runtimeErrors(shown, 'WASM', () => loadCompiled(dir));
   const { loadCompiledWebGpu } = await import('../runtime/webgpu.js');
   const { cliDevice } = await import('./webgpu-cli.js');
-  return runtimeErrors(dir, 'WebGPU', async () => loadCompiledWebGpu(dir, { device: await cliDevice() }));
+  return runtimeErrors(shown, 'WebGPU', async () => loadCompiledWebGpu(dir, { device: await cliDevice() }));
 }
 
 async function compileTo(dir: string, target: 'wasm' | 'webgpu', module: Module, opts: { passes?: string; profile?: DeviceProfile; bind?: Record<string, number> }): Promise<CostReport> {
@@ -149,7 +150,7 @@ async function measure(args: { positionals: string[]; options: Record<string, un
       }
       report = await compileTo(dir, target, module, { passes, profile: profileFor(target), bind });
     }
-    const m = await loadTimed(dir, target);
+    const m = await loadTimed(dir, target, args.positionals[0]!);
     const feeds = dataFeeds ?? onesFeeds(m.manifest.inputs, bind);
     for (let i = 0; i < warmup; i++) await m.profile(feeds, 1);
     const samples: number[][] = report.kernels.map(() => []);
