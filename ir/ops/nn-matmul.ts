@@ -7,18 +7,10 @@ import type { DType } from '../dtype.js';
 import type { BigArray, Tensor } from '../tensor.js';
 import { isBigData, sizeOf, zeros } from '../tensor.js';
 import type { Dim, TensorType } from '../types.js';
+import { dimUnify } from '../symbolic.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { broadcastIndex, broadcastShapes, broadcastStatic } from './util.js';
 import { asF64, fromF64, gemmAcc, gemmAccBT, transpose2d } from './nn-common.js';
-
-/** Agree two dims that must be equal; a static one wins over a symbol. Undefined when they clash. */
-function unify(a: Dim, b: Dim): Dim | undefined {
-  if (a === b) return a;
-  if (typeof a === 'number' && typeof b === 'number') return undefined;
-  if (typeof a === 'number') return a;
-  if (typeof b === 'number') return b;
-  return a === UNKNOWN_DIM ? b : a;
-}
 
 function inferMatmul(ctx: InferCtx): TensorType[] {
   const [a, b] = ctx.inputs as [TensorType, TensorType];
@@ -27,7 +19,7 @@ function inferMatmul(ctx: InferCtx): TensorType[] {
   const as = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
   const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
   const ka = as[as.length - 1]!, kb = bs[bs.length - 2]!;
-  if (unify(ka, kb) === undefined) ctx.fail(`inner dims ${ka} and ${kb} differ`);
+  if (dimUnify(ka, kb) === undefined) ctx.fail(`inner dims ${ka} and ${kb} differ`);
   const batch = broadcastShapes([as.slice(0, -2), bs.slice(0, -2)]);
   if (!batch) ctx.fail(`batch dims [${as.slice(0, -2).join(',')}] and [${bs.slice(0, -2).join(',')}] do not broadcast`);
   const shape: Dim[] = [...batch];
@@ -88,7 +80,7 @@ function inferGemm(ctx: InferCtx): TensorType[] {
   const ta = ctx.attrs.int('transA') !== 0, tb = ctx.attrs.int('transB') !== 0;
   const [M, Ka] = ta ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [Kb, N] = tb ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
-  if (unify(Ka, Kb) === undefined) ctx.fail(`inner dims ${Ka} and ${Kb} differ`);
+  if (dimUnify(Ka, Kb) === undefined) ctx.fail(`inner dims ${Ka} and ${Kb} differ`);
   const c = ctx.inputs[2];
   if (c?.shape && !broadcastShapes([c.shape, [M, N]])) ctx.fail(`C [${c.shape.join(',')}] does not broadcast to [${M},${N}]`);
   return [{ dtype: a.dtype, shape: [M, N] }];
@@ -165,8 +157,8 @@ function labelSizes(e: Einsum, shapes: readonly (readonly Dim[])[], bad: (m: str
     const v = shapes[i]![d]!;
     const prev = sizes.get(l);
     if (prev === undefined || prev === 1) sizes.set(l, v);
-    else if (v !== 1 && unify(prev, v) === undefined) bad(`label '${l}' has sizes ${prev} and ${v}`);
-    else if (v !== 1) sizes.set(l, unify(prev, v)!);
+    else if (v !== 1 && dimUnify(prev, v) === undefined) bad(`label '${l}' has sizes ${prev} and ${v}`);
+    else if (v !== 1) sizes.set(l, dimUnify(prev, v)!);
   }));
   return sizes;
 }
