@@ -11,7 +11,7 @@ import type { Module, Op, Value } from '../../../ir/ir.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import type { Dim } from '../../../ir/types.js';
 import type { CountExpr } from './artifact.js';
-import { type Body, mulU } from './wgsl.js';
+import { type Body, mulU, REG } from './wgsl.js';
 
 export interface KernelCtx {
   /** The function body being printed (main for anchors, the epilogue for chained ops). */
@@ -115,3 +115,12 @@ export function coords(k: KernelCtx, i: string, dims: readonly Dim[], prefix = '
 export const intAttr = (op: Op, name: string, d: number): number => Number(op.attrs.get(name)?.value ?? d);
 export const intsAttr = (op: Op, name: string): readonly number[] | undefined => op.attrs.get(name)?.value as readonly number[] | undefined;
 export const floatAttr = (op: Op, name: string, d: number): number => Number(op.attrs.get(name)?.value ?? d);
+
+/**
+ * Refuse an op unless every given value computes in f32 registers (f32, f16, bf16, f64, float8:
+ * storage.ts rounds to the stored dtype): the float-only kernels share this one check and message.
+ */
+export function needFloat(k: KernelCtx, op: Op, values: readonly (Value | null | undefined)[], what: string = op.name): void {
+  const bad = values.find((v) => v && REG[v.type.dtype] !== 'f32');
+  if (bad) k.fail(op, `${what} on ${bad.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
+}
