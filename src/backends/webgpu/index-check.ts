@@ -1,11 +1,11 @@
-// Run-time index checks of webgpu kernels (gather): an index outside [-K, K) is clamped (every
-// access stays in bounds) and recorded in a status buffer S (binding 4), which the runtime clears
-// before each run and reads back with the outputs, then refuses the run naming the op, the index
-// and the size, as the wasm runtime does. Per checking op (site s, numbered in lowering order):
+// Run-time index checks of webgpu kernels: an index outside [-K, K) is recorded in a status
+// buffer S (binding 4, declared by shader-text.ts for the shaders that check), which the runtime
+// clears before each run and reads back with the outputs, then refuses the run naming the op, the
+// index and the size, as the wasm runtime does. Per checking op (site s, numbered in lowering order):
 //   S[3s] flag (atomicOr 1), S[3s+1] the largest bad index as an order-preserving u32
 //   (bitcast<u32>(j) ^ 0x80000000, atomicMax: deterministic whichever thread wins), S[3s+2] K.
-// Kernels call indexCheck(k, ...); lower.ts registers the checker of each context it makes (kept
-// here, beside KernelCtx rather than in it, so kernels without checks see no change).
+// The bad index is still clamped afterwards, only so that the access stays in its buffer for the
+// rest of the (refused) run. Kernels call wrapIndex; lower.ts implements KernelCtx.indexCheck.
 
 import type { Op } from '../../../ir/ir.js';
 import { siteText } from '../wasm/kernels/index-check.js';
@@ -13,19 +13,14 @@ import type { KernelCtx } from './kernel-api.js';
 
 export { siteText };
 
-/** The status buffer's declaration, added only to shaders that check. */
-export const STATUS_DECL = '@group(0) @binding(4) var<storage, read_write> S: array<atomic<u32>>;';
-
-export type IndexChecker = (op: Op, j: string, size: string) => void;
-const checkers = new WeakMap<KernelCtx, IndexChecker>();
-
-export function setIndexChecker(k: KernelCtx, f: IndexChecker): void {
-  checkers.set(k, f);
-}
-
-/** Record, at run time, an index `j` (i32 expression, before wrapping) outside [-size, size) (`size` a u32 expression). */
-export function indexCheck(k: KernelCtx, op: Op, j: string, size: string): void {
-  checkers.get(k)?.(op, j, size);
+/**
+ * Index value `q` (i32 expression) of `op` into a dim of size `d` (u32 expression), checked at run
+ * time, wrapped once when negative (ONNX), then clamped into [0, d): a u32 let.
+ */
+export function wrapIndex(k: KernelCtx, op: Op, q: string, d: string): string {
+  const j = /^[A-Za-z_]\w*$/.test(q) ? q : k.body.let('j', q);
+  k.indexCheck(op, j, d);
+  return k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${d}), ${j} < 0i), 0i, i32(${d}) - 1i))`);
 }
 
 /** The WGSL statement checking `j` for site `s`: j in [-K, K) iff u32(j + K) < 2K, one compare. */

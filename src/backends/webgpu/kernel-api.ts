@@ -36,6 +36,12 @@ export interface KernelCtx {
   fail(op: Op, message: string): never;
   /** Store element idx of op's result r, if this dispatch stores it (special kernels' extra results). */
   storeResult(op: Op, r: number, idx: string, value: string): void;
+  /**
+   * Record, at run time, an index `j` (i32 expression, before wrapping) outside [-size, size)
+   * (`size` a u32 expression): the runtime then refuses the run naming `op`. Kernels call it
+   * through index-check.ts wrapIndex, which also wraps and clamps the index.
+   */
+  indexCheck(op: Op, j: string, size: string): void;
 }
 
 export interface MapKernel {

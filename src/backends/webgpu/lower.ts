@@ -24,7 +24,7 @@ import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadHalfArena, loa
 import { arenaStorage, defaultStorage, loadPacked, narrow, needsNarrow, PACKED_BITS, type Storage, weightStorage } from './storage.js';
 import { wideValues } from './half-temps.js';
 import { numberToF16Bits } from '../../../ir/numeric.js';
-import { checkLine, setIndexChecker, siteText, STATUS_DECL } from './index-check.js';
+import { checkLine, siteText } from './index-check.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
@@ -264,7 +264,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       writes.add(id);
     }
     // One shader text per variant: the plain one, and with subgroup reductions (--subgroups).
-    const gen = (sg: boolean): { shader: SpecialShader; anchorReg: string; mainText: string; epiText: string } => {
+    const gen = (sg: boolean): { shader: SpecialShader; anchorReg: string; mainText: string; epiText: string; status: boolean } => {
+    let status = false;
     const main = new Body(1);
     const epi = main.sibling(1);
     const sizeExpr = (dims: readonly Dim[]): string => dims.reduce<string>((a, x) => mulU(a, dimExpr(x)), '1u');
@@ -305,12 +306,13 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
           if (((kernelFor(o) as { flat?: boolean }).flat && j === 0) || sameDims(vd, od)) return load(v, i);
           return load(v, broadcastIndex(k, i, vd, od));
         },
+        indexCheck: (o, j, K) => {
+          const text = siteText(o);
+          const at = indexSites.indexOf(text);
+          body.line(checkLine(at < 0 ? indexSites.push(text) - 1 : at, j, K));
+          status = true;
+        },
       };
-      setIndexChecker(k, (o, j, K) => {
-        const text = siteText(o);
-        const at = indexSites.indexOf(text);
-        body.line(checkLine(at < 0 ? indexSites.push(text) - 1 : at, j, K));
-      });
       return k;
     };
     const storeLines = (body: Body, v: Value, i: string, value: string): void => {
@@ -359,12 +361,12 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       regs.set(c, r);
       storeLines(epi, c, 'i', r);
     }
-      return { shader, anchorReg, mainText: main.text(), epiText: epi.text() };
+      return { shader, anchorReg, mainText: main.text(), epiText: epi.text(), status };
     };
     const labelOps = d.ops.map(kernelLabel);
     const label = labelOps.filter((x, j) => j === 0 || x !== labelOps[j - 1]).join('-').slice(0, 48).replace(/-$/, '');
     const name = `${String(s).padStart(3, '0')}-${label}`;
-    const { shader, anchorReg, mainText, epiText } = gen(false);
+    const { shader, anchorReg, mainText, epiText, status } = gen(false);
     const sgv = opts.subgroups === true ? gen(true) : undefined;
     const variant = sgv && sgv.mainText !== mainText ? sgv : undefined;
     wgBytesMax = Math.max(wgBytesMax, shader.workgroupBytes);
@@ -372,10 +374,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const half = [...reads, ...writes].some((id) => buffers[id]!.arena === 'half');
     bodies.push({
       name,
-      text: (nslots) => withStatus(shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText, half)),
+      text: (nslots) => shaderText(name, opNames, nslots, shader, anchorReg, mainText, epiText, { half, status }),
     });
     if (variant) {
-      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(withStatus(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText, half))) });
+      variants.push({ name: `${name}.subgroups`, text: (nslots) => withSubgroups(shaderText(name, opNames, nslots, variant.shader, variant.anchorReg, variant.mainText, variant.epiText, { half, status: variant.status })) });
     }
     kernels.push({
       name, file: `${name}.wgsl`, ...(variant ? { variants: { subgroups: `${name}.subgroups.wgsl` } } : {}), ops: opNames, reads: [...reads].sort((a, b) => a - b), writes: [...writes].sort((a, b) => a - b),
@@ -415,13 +417,6 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     shaders, weights, manifest, dispatchOps: dispatches.map((d) => d.ops),
     report: { model: module.name, target: 'webgpu', bind, kernels: reports, totalFlops: reports.reduce((a, r) => a + r.flops, 0), weightsBytes: weights.length },
   };
-}
-
-/** A shader that records index errors declares the status buffer S after the weights (index-check.ts). */
-function withStatus(text: string): string {
-  if (!text.includes('(&S[')) return text;
-  const w = '@group(0) @binding(2) var<storage, read> W: array<u32>;';
-  return text.replace(w, `${w}\n${STATUS_DECL}`);
 }
 
 /** Flat index into `vd` of the element that broadcasts to flat index i of `od` (right-aligned). */

@@ -8,7 +8,7 @@ import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { castExpr } from '../storage.js';
 import { addU, f32Lit, i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
-import { indexCheck } from '../index-check.js';
+import { wrapIndex } from '../index-check.js';
 
 const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
 
@@ -104,11 +104,9 @@ export const GATHER_KERNEL: MapKernel = {
     const q = c.slice(axis, axis + id.length);
     const qi = sumTerms(q.map((cq, a) => mulU(cq, strides(k, id)[a]!)));
     const K = k.dim(dd[axis]!);
-    const j = k.body.let('j', k.load(idx!, qi));
-    // Negative indices count from the end; out-of-range ones are clamped (every read stays in
-    // bounds) and reported: the runtime refuses the run (index-check.ts).
-    indexCheck(k, op, j, K);
-    const jj = k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${K}), ${j} < 0i), 0i, i32(${K}) - 1i))`);
+    // Negative indices count from the end; out-of-range ones are reported (the runtime refuses
+    // the run) and clamped, so every read stays in bounds (index-check.ts).
+    const jj = wrapIndex(k, op, k.load(idx!, qi), K);
     const ds = strides(k, dd);
     const outer = c.slice(0, axis), inner = c.slice(axis + id.length);
     const terms = [...outer.map((cc, a) => mulU(cc, ds[a]!)), mulU(jj, ds[axis]!), ...inner.map((cc, a) => mulU(cc, ds[axis + 1 + a]!))];
@@ -173,8 +171,7 @@ export const GATHER_ELEMENTS_KERNEL: MapKernel = {
     if (REG[idx!.type.dtype] !== 'i32') k.fail(op, 'gather_elements indices must be i32 or i64');
     const c = coords(k, i, k.dims(op.results[0]!));
     const K = k.dim(dd[axis]!);
-    const j = k.body.let('j', k.load(idx!, i));
-    const jj = k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${K}), ${j} < 0i), 0i, i32(${K}) - 1i))`);
+    const jj = wrapIndex(k, op, k.load(idx!, i), K);
     const ds = strides(k, dd);
     return k.load(data!, k.body.let('src', sumTerms(c.map((cc, a) => mulU(a === axis ? jj : cc, ds[a]!)))));
   },
