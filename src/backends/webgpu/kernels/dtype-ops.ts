@@ -7,7 +7,6 @@
 // - dynamic_quantize_linear: each workgroup reduces the whole input's range itself (one dispatch);
 // - matmul_integer, qlinear_matmul, conv_integer, qlinear_conv: one thread per result element, an
 //   exact i32 accumulation (these ops are small in the models that use them);
-// - reduce_log_sum_exp over constant axes on any float dtype.
 // Quotients that quantisation rounds (x / scale) divide correctly rounded (div_rn_f32), as the
 // reference does, so ties land where they do there.
 
@@ -309,55 +308,10 @@ const QLINEAR_CONV_KERNEL: MapKernel = {
   },
 };
 
-/**
- * reduce_log_sum_exp over constant axes, any float dtype (computed in f32): one thread per result
- * element loops over its box twice, max then sum of exp(x - max), so large inputs do not
- * overflow; an empty box gives -inf, an infinite max itself. Axes known only at run time go to
- * reduce-dynamic.ts (kernels/index.ts picks it first).
- */
-const REDUCE_LOG_SUM_EXP_KERNEL: MapKernel = {
-  kind: 'map', emptyOperands: true,
-  pointwise: () => [],
-  reads: () => [0],
-  value: (k, op, i) => {
-    const x = op.operands[0]!;
-    if (REG[x.type.dtype] !== 'f32') k.fail(op, `reduce_log_sum_exp on ${x.type.dtype} is not supported by the webgpu backend`);
-    const xd = k.dims(x), rank = xd.length;
-    const av = op.operands[1];
-    // An axes input of no elements (a graph input of dims [0]) means the default, as a constant would.
-    const none = av !== null && av !== undefined && k.dims(av).length === 1 && k.dims(av)[0] === 0;
-    const given = av && !none ? k.constant(av) : undefined;
-    if (av && !none && !given) k.fail(op, 'reduce_log_sum_exp needs constant axes here');
-    const list = none ? [] : given ? Array.from(given.data as ArrayLike<number | bigint>, Number) : intsAttr(op, 'axes');
-    const noop = intAttr(op, 'noop_with_empty_axes', 0) !== 0;
-    const axes = !list || list.length === 0 ? (noop ? [] : xd.map((_d, a) => a)) : list.map((a) => (a + rank) % rank);
-    const keep = intAttr(op, 'keepdims', 1) !== 0;
-    const b = k.body;
-    const oc = coords(k, i, k.dims(op.results[0]!), 'oc');
-    const xs = strides(k, xd);
-    // Output coordinate of each kept input axis; reduced axes come from the loop counter.
-    let o = 0;
-    const fixed = xd.map((_d, a) => (axes.includes(a) ? (keep ? (o++, undefined) : undefined) : oc[o++]));
-    const base = b.let('base', sumTerms(fixed.map((c, a) => (c === undefined ? '0u' : mulU(c, xs[a]!)))));
-    const red = axes.map((a) => xd[a]!);
-    const at = (r: string): string => {
-      const rc = coords(k, r, red, 'rc');
-      return addU(base, sumTerms(axes.map((a, q) => mulU(rc[q]!, xs[a]!))));
-    };
-    const n = k.size(red);
-    const m = b.var('mx', 'f32', 'bitcast<f32>(0xff800000u | min(i, 0u))');
-    b.block(`for (var r = 0u; r < ${n}; r++)`, () => b.line(`${m} = max(${m}, ${k.load(x, at('r'))});`));
-    const sm = b.var('sm', 'f32', '0.0f');
-    b.block(`for (var r = 0u; r < ${n}; r++)`, () => b.line(`${sm} = ${sm} + exp(${k.load(x, at('r'))} - ${m});`));
-    return b.let('v', `select(${m} + log(${sm}), ${m}, (bitcast<u32>(${m}) & 0x7fffffffu) == 0x7f800000u)`);
-  },
-};
-
 export const DTYPE_KERNELS: ReadonlyArray<readonly [string, KernelDef]> = [
   ...['bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'bit_shift'].map((n) => [n, BIT_KERNEL] as const),
   ['bit_cast', BIT_CAST_KERNEL],
   ['quantize_linear', QUANTIZE_KERNEL], ['dequantize_linear', DEQUANTIZE_KERNEL], ['dynamic_quantize_linear', DYNAMIC_QUANTIZE_KERNEL],
-  ['reduce_log_sum_exp', REDUCE_LOG_SUM_EXP_KERNEL],
   ['matmul_integer', MATMUL_INTEGER_KERNEL], ['qlinear_matmul', QLINEAR_MATMUL_KERNEL], ['conv_integer', CONV_INTEGER_KERNEL], ['qlinear_conv', QLINEAR_CONV_KERNEL],
 ];
 

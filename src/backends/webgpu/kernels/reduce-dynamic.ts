@@ -1,33 +1,127 @@
-// Reductions whose axes are data (a graph input), keepdims 1 or 0: which axes are reduced is known
-// only at run time, so each result element loops over the box of input elements that reduce into
-// it; per input axis a flag says whether any listed axis (negative ones counted from the end) is
-// it. The result dims are run-time dims (1 on reduced axes; see dynamic-dims.ts). One thread per
-// result element: these models are small; the tiled reduce of rows.ts serves constant axes.
+// The ten ONNX reductions for every dtype (one table, shared with the tiled reduce of rows.ts),
+// and the kernel for reductions whose axes are data (a graph input), keepdims 1 or 0: which axes
+// are reduced is known only at run time, so each result element loops over the box of input
+// elements that reduce into it; per input axis a flag says whether any listed axis (negative ones
+// counted from the end) is it. The result dims are run-time dims (1 on reduced axes; see
+// dynamic-dims.ts). One thread per result element: these models are small; rows.ts serves
+// constant axes.
+//
+// Per dtype, as ir/ops/reduce.ts evaluates (floats in f32 registers, stores round):
+// - integers: sum, mean, prod, max, min, l1 and sum_square in the integer register, wrapping as
+//   ONNX's exact result wraps to the width (the narrowing after the op takes it to 8/16 bits;
+//   64-bit integers live in 32 bits, storage.ts); mean truncates; an empty set gives 0, 1 or
+//   the ends of the dtype's range (as the register holds them);
+// - integers, l2 / log_sum / log_sum_exp: accumulated in f32, then truncated and wrapped as
+//   the interpreter does (non-finite gives 0); l2 takes an exact integer square root;
+// - bool: max (any) and min (all) only, through 0/1 words.
 
 import type { Op } from '../../../../ir/ir.js';
-import { coords, intAttr, type MapKernel, strides } from '../kernel-api.js';
-import { REG, u32 } from '../wgsl.js';
+import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
+import { castExpr } from '../storage.js';
+import { literal, type Reg, REG, u32 } from '../wgsl.js';
 
-// Infinities as run-time values (`i` is the result index in scope): WGSL refuses them in constant
-// expressions.
-const POS_INF = 'bitcast<f32>(0x7f800000u | min(i, 0u))', NEG_INF = 'bitcast<f32>(0xff800000u | min(i, 0u))';
-type Red = { init: string; acc: (a: string, v: string) => string; fin: (a: string, n: string) => string };
-const REDUCERS: Readonly<Record<string, Red>> = {
-  reduce_sum: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, fin: (a) => a },
-  reduce_mean: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, fin: (a, n) => `${a} / f32(${n})` },
-  reduce_max: { init: NEG_INF, acc: (a, v) => `max(${a}, ${v})`, fin: (a) => a },
-  reduce_min: { init: POS_INF, acc: (a, v) => `min(${a}, ${v})`, fin: (a) => a },
-  reduce_prod: { init: '1.0f', acc: (a, v) => `${a} * ${v}`, fin: (a) => a },
-  reduce_sum_square: { init: '0.0f', acc: (a, v) => `${a} + ${v} * ${v}`, fin: (a) => a },
-  reduce_l1: { init: '0.0f', acc: (a, v) => `${a} + abs(${v})`, fin: (a) => a },
-  reduce_l2: { init: '0.0f', acc: (a, v) => `${a} + ${v} * ${v}`, fin: (a) => `sqrt(${a})` },
-  // log(0) is -inf (SwiftShader's log gives -88 there).
-  reduce_log_sum: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, fin: (a) => `select(log(${a}), ${NEG_INF}, ${a} == 0.0f)` },
+/** How one reduction computes for one dtype. */
+export interface Reduction {
+  /** Register type of the accumulator (and of rows.ts's workgroup partials). */
+  readonly acc: Reg;
+  readonly init: string;
+  /** Element (a register of the input dtype) to the term combined into the accumulator. */
+  map(v: string): string;
+  combine(a: string, b: string): string;
+  /** The result register from the accumulator and the element count (u32 expression). */
+  fin(a: string, n: string): string;
+  /** log_sum_exp: a first pass takes the maximum m (combine max), the second sums exp(x - m). */
+  readonly lse?: { readonly max: (a: string, b: string) => string };
+}
+
+const SUM = (a: string, b: string): string => `${a} + ${b}`;
+const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
+  i8: [-128, 127], i16: [-32768, 32767], i32: [-(2 ** 31), 2 ** 31 - 1], i64: [-(2 ** 31), 2 ** 31 - 1], i4: [-8, 7], i2: [-2, 1],
+  u8: [0, 255], u16: [0, 65535], u32: [0, 2 ** 32 - 1], u64: [0, 2 ** 32 - 1], u4: [0, 15], u2: [0, 3],
 };
+
+/**
+ * The reduction `op` computes on its operand's dtype; `zero` is a u32 expression that is 0 at
+ * run time (WGSL constants cannot hold the infinities the float reductions start from).
+ */
+export function reduction(k: KernelCtx, op: Op, zero: string): Reduction {
+  const dt = op.operands[0]!.type.dtype;
+  const reg = REG[dt];
+  const name = op.name.replace(/^global_(max|average)_pool$/, (_m, w: string) => (w === 'max' ? 'reduce_max' : 'reduce_mean'));
+  const inf = (neg: boolean): string => `bitcast<f32>(${neg ? '0xff800000u' : '0x7f800000u'} | (${zero} & 0u))`;
+  const maxF = (a: string, b: string): string => `max_nan_f32(${a}, ${b})`, minF = (a: string, b: string): string => `min_nan_f32(${a}, ${b})`;
+  const f = (init: string, map: (v: string) => string, combine: (a: string, b: string) => string, fin: (a: string, n: string) => string): Reduction => ({ acc: 'f32', init, map, combine, fin });
+  // log(0) is -inf (SwiftShader's log gives -88 there).
+  const logOf = (a: string): string => `select(log(${a}), ${inf(true)}, ${a} == 0.0f)`;
+  const lse: Reduction = {
+    acc: 'f32', init: inf(true), map: (v) => v, combine: SUM, lse: { max: maxF },
+    // An infinite (or empty: -inf) maximum is the result itself; exp(inf - inf) would be NaN.
+    fin: (a) => a,
+  };
+  if (reg === 'f32') {
+    const F: Readonly<Record<string, Reduction>> = {
+      reduce_sum: f('0.0f', (v) => v, SUM, (a) => a),
+      reduce_mean: f('0.0f', (v) => v, SUM, (a, n) => `${a} / f32(${n})`),
+      reduce_max: f(inf(true), (v) => v, maxF, (a) => a),
+      reduce_min: f(inf(false), (v) => v, minF, (a) => a),
+      reduce_prod: f('1.0f', (v) => v, (a, b) => `${a} * ${b}`, (a) => a),
+      reduce_sum_square: f('0.0f', (v) => `${v} * ${v}`, SUM, (a) => a),
+      reduce_l1: f('0.0f', (v) => `abs(${v})`, SUM, (a) => a),
+      reduce_l2: f('0.0f', (v) => `${v} * ${v}`, SUM, (a) => `sqrt(${a})`),
+      reduce_log_sum: f('0.0f', (v) => v, SUM, logOf),
+      reduce_log_sum_exp: lse,
+    };
+    return F[name] ?? k.fail(op, `${op.name} is not supported by the webgpu backend`);
+  }
+  if (reg === 'bool') {
+    if (name !== 'reduce_max' && name !== 'reduce_min') k.fail(op, `${op.name} on bool is not supported (ONNX defines only max and min on bool)`);
+    const max = name === 'reduce_max';
+    return { acc: 'u32', init: max ? '0u' : '1u', map: (v) => `select(0u, 1u, ${v})`, combine: (a, b) => `${max ? 'max' : 'min'}(${a}, ${b})`, fin: (a) => `(${a} != 0u)` };
+  }
+  const range = INT_RANGE[dt];
+  if ((reg !== 'i32' && reg !== 'u32') || !range) return k.fail(op, `${op.name} on ${dt} is not supported by the webgpu backend`);
+  const lit = (x: number): string => literal(x, reg);
+  const I = (init: number, map: (v: string) => string, combine: (a: string, b: string) => string, fin: (a: string, n: string) => string = (a) => a): Reduction => ({ acc: reg, init: lit(init), map, combine, fin });
+  // Through f32 as the interpreter goes through numbers: truncate, wrap, non-finite gives 0.
+  const toF = (v: string): string => castExpr(v, dt, 'f32', true)!;
+  const back = (e: string): string => castExpr(e, 'f32', dt, true)!;
+  const viaF = (map: (v: string) => string, fin: (a: string) => string): Reduction => f('0.0f', (v) => map(toF(v)), SUM, (a) => back(fin(a)));
+  const I_TABLE: Readonly<Record<string, () => Reduction>> = {
+    reduce_sum: () => I(0, (v) => v, SUM),
+    // The count is at least 1 where the sum is not 0 (an empty set sums to 0), and a constant 0 divisor is a WGSL error.
+    reduce_mean: () => I(0, (v) => v, SUM, (a, n) => (n === '0u' ? lit(0) : `${a} / ${reg}(max(${n}, 1u))`)),
+    reduce_max: () => I(range[0], (v) => v, (a, b) => `max(${a}, ${b})`),
+    reduce_min: () => I(range[1], (v) => v, (a, b) => `min(${a}, ${b})`),
+    reduce_prod: () => I(1, (v) => v, (a, b) => `${a} * ${b}`),
+    reduce_sum_square: () => I(0, (v) => `${v} * ${v}`, SUM),
+    reduce_l1: () => I(0, (v) => (reg === 'i32' ? `abs(${v})` : v), SUM),
+    reduce_l2: () => viaF((v) => `${v} * ${v}`, (a) => isqrt(k, a)),
+    reduce_log_sum: () => viaF((v) => v, logOf),
+    reduce_log_sum_exp: () => ({ ...lse, map: toF, fin: (a) => back(a) }),
+  };
+  return I_TABLE[name]?.() ?? k.fail(op, `${op.name} on ${dt} is not supported by the webgpu backend`);
+}
+
+/** WGSL for the result of log_sum_exp from the maximum m and the sum s of exp(x - m). */
+export const lseResult = (m: string, s: string): string => `select(${m} + log(${s}), ${m}, (bitcast<u32>(${m}) & 0x7fffffffu) == 0x7f800000u)`;
+
+/**
+ * The integer square root of an f32 holding an integer, as the interpreter truncates the f64
+ * sqrt: floor(sqrt(a)) corrected by one either way (WGSL's sqrt need not round correctly); exact
+ * below 2^24.
+ */
+function isqrt(k: KernelCtx, a: string): string {
+  const b = k.body;
+  const r0 = b.let('sq', `floor(sqrt(${a}))`);
+  const r1 = b.let('sq', `select(${r0}, ${r0} + 1.0f, (${r0} + 1.0f) * (${r0} + 1.0f) <= ${a})`);
+  return `select(${r1}, ${r1} - 1.0f, ${r1} * ${r1} > ${a})`;
+}
+
+const REDUCE_NAMES = new Set(['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod', 'reduce_sum_square', 'reduce_l1', 'reduce_l2', 'reduce_log_sum', 'reduce_log_sum_exp']);
 
 /** A reduction whose result type shows run-time dims where its operand has others: axes from data. */
 export function hasRuntimeAxes(op: Op): boolean {
-  if (!(op.name in REDUCERS) && op.name !== 'reduce_log_sum_exp') return false;
+  if (!REDUCE_NAMES.has(op.name)) return false;
   const xd = op.operands[0]?.type.shape, yd = op.results[0]?.type.shape;
   if (!xd || !yd) return false;
   // keepdims = 0 over axes of length 1 leaves no run-time dim: the axes operand is then not a
@@ -42,9 +136,7 @@ export const REDUCE_DYNAMIC_KERNEL: MapKernel = {
   reads: () => [0, 1],
   value: (k, op, i) => {
     const [x, axesV] = op.operands;
-    const red = REDUCERS[op.name];
-    if (!red) k.fail(op, `${op.name} with axes known only at run time is not supported by the webgpu backend`);
-    if (x!.type.dtype !== 'f32') k.fail(op, `${op.name}: only f32 is supported by the webgpu backend`);
+    const red = reduction(k, op, `min(${i}, 0u)`);
     const xd = k.dims(x!), yd = k.dims(op.results[0]!);
     if (!axesV || REG[axesV.type.dtype] !== 'i32' || k.dims(axesV).length !== 1 || typeof k.dims(axesV)[0] !== 'number') {
       k.fail(op, `${op.name}: run-time axes must be a 1-D i64/i32 tensor of known length in the webgpu backend`);
@@ -72,8 +164,8 @@ export const REDUCE_DYNAMIC_KERNEL: MapKernel = {
     const xs = strides(k, xd);
     const ext = xd.map((d, a) => b.let('e', `select(1u, ${k.dim(d)}, ${r[a]})`));
     const total = b.let('total', ext.reduce((p, e) => (p === '1u' ? e : `${p} * ${e}`), '1u'));
-    const acc = b.var('acc', 'f32', red!.init.replace('min(i,', `min(${i},`));
-    b.block(`for (var j = 0u; j < ${total}; j++)`, () => {
+    /** One loop over the box; f gets each element's register value. */
+    const loop = (f: (v: string) => void): void => b.block(`for (var j = 0u; j < ${total}; j++)`, () => {
       const rem = b.var('rem', 'u32', 'j');
       const terms: string[] = [];
       for (let a = rank - 1; a >= 0; a--) {
@@ -83,8 +175,17 @@ export const REDUCE_DYNAMIC_KERNEL: MapKernel = {
       }
       // The loop runs only when the box is not empty, so the input has an element to clamp to.
       const at = b.let('at', `min(${terms.join(' + ')}, ${k.size(xd)} - 1u)`);
-      b.line(`${acc} = ${red!.acc(acc, k.load(x!, at))};`);
+      f(k.load(x!, at));
     });
-    return b.let('v', red!.fin(acc, total).replace(/min\(i, 0u\)/g, `min(${i}, 0u)`));
+    if (red.lse) {
+      const m = b.var('mx', 'f32', red.init);
+      loop((v) => b.line(`${m} = ${red.lse!.max(m, red.map(v))};`));
+      const s = b.var('sm', 'f32', '0.0f');
+      loop((v) => b.line(`${s} = ${s} + exp(${red.map(v)} - ${m});`));
+      return b.let('v', red.fin(lseResult(m, s), total));
+    }
+    const acc = b.var('acc', red.acc, red.init);
+    loop((v) => b.line(`${acc} = ${red.combine(acc, red.map(v))};`));
+    return b.let('v', red.fin(acc, total));
   },
 };

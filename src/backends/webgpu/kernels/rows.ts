@@ -8,8 +8,9 @@ import { fail } from '../../../../ir/diagnostics.js';
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { addU, f32Lit, mulU, REG } from '../wgsl.js';
+import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, needFloat, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { addU, f32Lit, mulU, type Reg, REG } from '../wgsl.js';
+import { lseResult, reduction } from './reduce-dynamic.js';
 import { isNanF32 } from './elementwise.js';
 
 const WG = 64;
@@ -29,7 +30,7 @@ function subgroupOp(combine: (a: string, b: string) => string): string | undefin
  * as on the GPUs and SwiftShader we know; WGSL's subgroup_id builtin would state it, but
  * implementations do not all offer it yet.
  */
-function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string): string {
+function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string, reg: Reg = 'f32'): string {
   const b = k.body;
   const sg = k.subgroups === true ? subgroupOp(combine) : undefined;
   if (sg) {
@@ -40,7 +41,7 @@ function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string)
       : `${sg}(${partial})`);
     b.line(`if (sgid == 0u) { red[lid / sgsize] = ${t}; }`);
     b.line('workgroupBarrier();');
-    const r = b.var(name, 'f32', 'red[0]');
+    const r = b.var(name, reg, 'red[0]');
     b.block(`for (var q = 1u; q < (${WG}u + sgsize - 1u) / sgsize; q++)`, () => b.line(`${r} = ${combine(r, 'red[q]')};`));
     b.line('workgroupBarrier();');
     return r;
@@ -57,9 +58,10 @@ function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string)
   return r;
 }
 
-function rowShader(rows: readonly Dim[]): SpecialShader {
+/** The row shader's frame; `red` holds partials of the accumulator's register type. */
+function rowShader(rows: readonly Dim[], reg: Reg = 'f32'): SpecialShader {
   return {
-    decls: [`var<workgroup> red: array<f32, ${WG}>;`],
+    decls: [`var<workgroup> red: array<${reg}, ${WG}>;`],
     workgroupSize: [WG, 1, 1],
     dispatch: [{ dims: [...rows], div: 1 }, { dims: [], div: 1 }, { dims: [], div: 1 }],
     fold: true, workgroupBytes: 4 * WG,
@@ -88,7 +90,7 @@ function softmaxBlocks(op: Op, xd: readonly Dim[]): [Dim[], Dim[], Dim[]] {
 function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
   const x = op.operands[0]!;
   const xd = k.dims(x);
-  if (REG[x.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
+  needFloat(k, op, [x]);
   const [outer, lenDims, inner] = softmaxBlocks(op, xd);
   const rowsDims = [...outer, ...inner];
   const b = k.body;
@@ -117,7 +119,7 @@ function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
 function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
   const [x, scale, bias] = op.operands;
   const xd = k.dims(x!);
-  if (REG[x!.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
+  needFloat(k, op, [x]);
   if (op.name === 'rms_normalization' && bias) k.fail(op, 'rms_normalization takes no bias');
   const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
   const eps = floatAttr(op, 'epsilon', 1e-5);
@@ -158,28 +160,19 @@ function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
   return rowShader(rowsDims);
 }
 
-type Red = { init: string; acc: (a: string, v: string) => string; combine: (a: string, b: string) => string; fin: (a: string, n: string) => string };
-const SUM = (p: string, q: string): string => `${p} + ${q}`;
-const REDUCERS: Readonly<Record<string, Red>> = {
-  reduce_sum: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a) => a },
-  reduce_mean: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
-  global_average_pool: { init: '0.0f', acc: (a, v) => `${a} + ${v}`, combine: SUM, fin: (a, n) => `${a} / f32(${n})` },
-  // NaN propagates (elementwise.ts helpers; reduceWg's subgroup path adds subgroupAny); an empty set gives -inf / +inf.
-  reduce_max: { init: RUN_NEG_INF, acc: (a, v) => `max_nan_f32(${a}, ${v})`, combine: (p, q) => `max_nan_f32(${p}, ${q})`, fin: (a) => a },
-  global_max_pool: { init: RUN_NEG_INF, acc: (a, v) => `max_nan_f32(${a}, ${v})`, combine: (p, q) => `max_nan_f32(${p}, ${q})`, fin: (a) => a },
-  reduce_min: { init: RUN_POS_INF, acc: (a, v) => `min_nan_f32(${a}, ${v})`, combine: (p, q) => `min_nan_f32(${p}, ${q})`, fin: (a) => a },
-  reduce_prod: { init: '1.0f', acc: (a, v) => `${a} * ${v}`, combine: (p, q) => `${p} * ${q}`, fin: (a) => a },
-  reduce_sum_square: { init: '0.0f', acc: (a, v) => `${a} + ${v} * ${v}`, combine: SUM, fin: (a) => a },
-  reduce_l1: { init: '0.0f', acc: (a, v) => `${a} + abs(${v})`, combine: SUM, fin: (a) => a },
-  reduce_l2: { init: '0.0f', acc: (a, v) => `${a} + ${v} * ${v}`, combine: SUM, fin: (a) => `sqrt(${a})` },
-};
-export const REDUCE_OPS: readonly string[] = Object.keys(REDUCERS);
+/** The ops of the tiled reduce: every dtype of reduce-dynamic.ts's table (log_sum_exp in two passes). */
+export const REDUCE_OPS: readonly string[] = [
+  'reduce_sum', 'reduce_mean', 'global_average_pool', 'reduce_max', 'global_max_pool', 'reduce_min', 'reduce_prod',
+  'reduce_sum_square', 'reduce_l1', 'reduce_l2', 'reduce_log_sum', 'reduce_log_sum_exp',
+];
 
 function reduceAxes(k: KernelCtx, op: Op, rank: number): number[] {
   if (op.name.startsWith('global_')) return Array.from({ length: rank - 2 }, (_v, a) => a + 2);
   let axes = intsAttr(op, 'axes');
-  if (op.operands[1]) {
-    const t = k.constant(op.operands[1]);
+  // An axes operand of no elements (a graph input of dims [0]) means the default, as a constant would.
+  const av = op.operands[1];
+  if (av && !(k.dims(av).length === 1 && k.dims(av)[0] === 0)) {
+    const t = k.constant(av);
     if (!t) return axesFromTypes(k, op, rank);
     axes = toNumbers(t);
   }
@@ -199,9 +192,9 @@ function axesFromTypes(k: KernelCtx, op: Op, rank: number): number[] {
 
 function emitReduce(k: KernelCtx, op: Op): SpecialShader {
   const x = op.operands[0]!;
-  if (REG[x.type.dtype] !== 'f32') k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
   const xd = k.dims(x);
-  const red = REDUCERS[op.name]!;
+  if (op.name.startsWith('global_')) needFloat(k, op, [x]);
+  const red = reduction(k, op, 'lid');
   const axes = reduceAxes(k, op, xd.length);
   const keptAxes = xd.map((_d, a) => a).filter((a) => !axes.includes(a));
   const kept = keptAxes.map((a) => xd[a]!), rd = axes.map((a) => xd[a]!);
@@ -211,18 +204,30 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
   const kc = coords(k, row, kept, 'kc');
   const base = b.let('base', keptAxes.reduce((acc, a, j) => addU(acc, mulU(kc[j]!, xs[a]!)), '0u'));
   const n = k.size(rd);
-  const acc = b.var('acc', 'f32', red.init);
-  // A static empty set: no loop (its coordinates would divide by a constant 0); the result is init.
-  if (!rd.includes(0)) {
-    b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
-      const rc = coords(k, 'r', rd, 'rc');
-      const off = axes.reduce((e, a, j) => addU(e, mulU(rc[j]!, xs[a]!)), base);
-      b.line(`${acc} = ${red.acc(acc, k.load(x, off))};`);
-    });
+  /** acc = combine(acc, f(x)) over this thread's share of the row, then the workgroup's total. */
+  const pass = (init: string, f: (v: string) => string, combine: (p: string, q: string) => string, name: string): string => {
+    const acc = b.var('acc', red.acc, init);
+    // A static empty set: no loop (its coordinates would divide by a constant 0); the result is init.
+    if (!rd.includes(0)) {
+      b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
+        const rc = coords(k, 'r', rd, 'rc');
+        const off = axes.reduce((e, a, j) => addU(e, mulU(rc[j]!, xs[a]!)), base);
+        b.line(`${acc} = ${combine(acc, f(k.load(x, off)))};`);
+      });
+    }
+    return reduceWg(k, acc, combine, name, red.acc);
+  };
+  let tot: string;
+  if (red.lse) {
+    const m = pass(red.init, red.map, red.lse.max, 'mx');
+    const s = pass('0.0f', (v) => `exp(${red.map(v)} - ${m})`, (p, q) => `${p} + ${q}`, 'sm');
+    tot = lseResult(m, s);
+  } else {
+    tot = pass(red.init, red.map, red.combine, 'tot');
   }
-  const tot = reduceWg(k, acc, red.combine, 'tot');
-  b.line(`if (lid == 0u) { epi(${row}, ${red.fin(tot, n)}); }`);
-  return rowShader(kept);
+  const v = b.let('v', red.fin(tot, n));
+  b.line(`if (lid == 0u) { epi(${row}, ${v}); }`);
+  return rowShader(kept, red.acc);
 }
 
 export const SOFTMAX_KERNEL: SpecialKernel = { kind: 'special', emit: emitSoftmax, flops: (op, numel) => 4 * numel(op.results[0]!) };
@@ -272,7 +277,7 @@ export const ARG_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: 
 /** hardmax: 1 where the element is its row's first maximum (NaN counts as largest), else 0. */
 function hardmaxValue(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!;
-  if (REG[x.type.dtype] !== 'f32') k.fail(op, 'hardmax: only float dtypes are supported by the webgpu backend');
+  needFloat(k, op, [x]);
   const [, lenDims, inner] = softmaxBlocks(op, k.dims(x));
   const b = k.body;
   const I = k.size(inner), L = k.size(lenDims);
