@@ -225,8 +225,7 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
   } else {
     tot = pass(red.init, red.map, red.combine, 'tot');
   }
-  const v = b.let('v', red.fin(tot, n));
-  b.line(`if (lid == 0u) { epi(${row}, ${v}); }`);
+  b.line(`if (lid == 0u) { epi(${row}, ${red.fin(tot, n)}); }`);
   return rowShader(kept, red.acc);
 }
 
