@@ -64,11 +64,10 @@ function stepFor(k: KernelCtx, user: Op, v: Value, earlier: ReadonlySet<Value>):
     const [, lo, hi] = user.operands;
     const a = lo ? scalarConst(k, lo) : -Infinity, b = hi ? scalarConst(k, hi) : Infinity;
     if (a === undefined || b === undefined) return undefined;
-    // max then min, as the elementwise kernel (NaN stays NaN).
-    return {
-      vec: (x) => `(f32x4.min (f32x4.max ${x} (f32x4.splat (f32.const ${fmtF32(a)}))) (f32x4.splat (f32.const ${fmtF32(b)})))`,
-      scalar: (x) => `(f32.min (f32.max ${x} (f32.const ${fmtF32(a)})) (f32.const ${fmtF32(b)}))`,
-    };
+    // pmax then pmin, as the elementwise kernel and the interpreter (x < lo ? lo : x): a NaN bound
+    // clips nothing and -0 stays -0. The scalar form goes through lane 0 for the same semantics.
+    const vec = (x: string): string => `(f32x4.pmin (f32x4.pmax ${x} (f32x4.splat (f32.const ${fmtF32(a)}))) (f32x4.splat (f32.const ${fmtF32(b)})))`;
+    return { vec, scalar: (x) => `(f32x4.extract_lane 0 ${vec(`(f32x4.splat ${x})`)})` };
   }
   if (user.name === 'add' && user.operands.length === 2) {
     const other = user.operands[0] === v ? user.operands[1] : user.operands[0];

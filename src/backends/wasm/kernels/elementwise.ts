@@ -40,16 +40,14 @@ def('exp', (k, _o, [a]) => `(call ${k.helper('exp4')} ${a})`);
 def('erf', (k, _o, [a]) => `(call ${k.helper('erf4')} ${a})`);
 def('tanh', (k, _o, [a]) => `(call ${k.helper('tanh4')} ${a})`);
 def('sigmoid', (k, _o, [a]) => `(call ${k.helper('sigmoid4')} ${a})`);
-// clip(x, min?, max?): a missing bound is +-inf; max(min(...)) keeps NaN like the interpreter.
+// clip(x, min?, max?): a missing bound is no bound. As the interpreter: x < lo ? lo : x, then
+// x > hi ? hi : x, which are exactly pmax(x, lo) and pmin(x, hi): a NaN x passes through, a NaN
+// bound clips nothing, and -0 against a 0 bound stays -0 (max/min would give NaN and +0; pmax/pmin
+// are also one instruction on x86). The scalar tail goes through lane 0 for the same semantics.
 def('clip', (_k, op, [x, lo, hi]) => {
   let e = x!;
-  if (op.operands[1]) e = `(f32x4.max ${e} ${lo})`;
-  if (op.operands[2]) e = `(f32x4.min ${e} ${hi})`;
-  return e;
-}, (_k, op, [x, lo, hi]) => {
-  let e = x!;
-  if (op.operands[1]) e = `(f32.max ${e} ${lo})`;
-  if (op.operands[2]) e = `(f32.min ${e} ${hi})`;
+  if (op.operands[1]) e = `(f32x4.pmax ${e} ${lo})`;
+  if (op.operands[2]) e = `(f32x4.pmin ${e} ${hi})`;
   return e;
 });
 

@@ -84,7 +84,8 @@ OPS.neg = { scalar: (_k, _o, [x], t) => (isFloat(t) ? `(${t}.neg ${x})` : `(${t}
 OPS.abs = { scalar: (_k, _o, [x], t, d) => (isFloat(t) ? `(${t}.abs ${x})` : d.signed ? `(select (${t}.sub (${t}.const 0) ${x}) ${x} (${t}.lt_s ${x} (${t}.const 0)))` : x!) };
 OPS.sign = {
   scalar: (_k, _o, [x], t, d) => {
-    if (isFloat(t)) return `(select (${t}.const 0) (${t}.copysign (${t}.const 1) ${x}) (${t}.eq ${x} (${t}.const 0)))`;
+    // +-0 and NaN are their own sign (Math.sign, as the interpreter): |x| > 0 is false for exactly those.
+    if (isFloat(t)) return `(select (${t}.copysign (${t}.const 1) ${x}) ${x} (${t}.gt (${t}.abs ${x}) (${t}.const 0)))`;
     const pos = `(${t}.ne ${x} (${t}.const 0))`;
     const pv = t === 'i64' ? `(i64.extend_i32_u ${pos})` : pos;
     return d.signed ? `(select (${t}.const -1) ${pv} (${t}.lt_s ${x} (${t}.const 0)))` : pv;
@@ -233,12 +234,13 @@ OPS.mod = {
 };
 
 // clip(x, min?, max?) on integers (f32 stays on the f32x4 kernel); absent bounds are skipped.
+// Floats compare and select like the interpreter: a NaN bound clips nothing, NaN x passes.
 OPS.clip = {
   scalar: (_k, op, a, t, d) => {
     let e = a[0]!, j = 1;
-    const su2 = d.signed ? 's' : 'u';
-    if (op.operands[1]) { const lo = a[j++]!; e = isFloat(t) ? `(${t}.max ${e} ${lo})` : `(select ${lo} ${e} (${t}.lt_${su2} ${e} ${lo}))`; }
-    if (op.operands[2]) { const hi = a[j++]!; e = isFloat(t) ? `(${t}.min ${e} ${hi})` : `(select ${hi} ${e} (${t}.gt_${su2} ${e} ${hi}))`; }
+    const c = (cmp: string): string => (isFloat(t) ? `${t}.${cmp}` : `${t}.${cmp}_${d.signed ? 's' : 'u'}`);
+    if (op.operands[1]) { const lo = a[j++]!; e = `(select ${lo} ${e} (${c('lt')} ${e} ${lo}))`; }
+    if (op.operands[2]) { const hi = a[j++]!; e = `(select ${hi} ${e} (${c('gt')} ${e} ${hi}))`; }
     return e;
   },
 };

@@ -87,7 +87,11 @@ function emitArg(k: KernelCtx, op: Op): void {
   const isMax = op.name === 'arg_max';
   const em = k.em;
   em.comment(`${op.name} axis=${axis} of ${xd.join('x')}`);
+  // An empty axis has no arg: the interpreter refuses it, and the loop below would read x[base]
+  // past an empty buffer. Refused here when the dim is known, else by a trap before any store.
+  if (xd[axis] === 0) k.fail(op, `${op.name}: cannot take the arg of an empty axis (axis ${axis} of [${xd.join(',')}])`);
   const n = k.dim(xd[axis]!), inner = k.size(xd.slice(axis + 1));
+  if (typeof xd[axis] !== 'number') em.when(`(i32.eqz ${n})`, () => em.line('unreachable'));
   const bv = em.local('bv', t), v = em.local('v', t), best = em.local('best', 'i32'), base = em.local('base', 'i32');
   const flt = t === 'f32';
   const cmp = (op2: 'gt' | 'lt', a: string, b: string): string => `(${t}.${op2}${flt ? '' : signed ? '_s' : '_u'} ${a} ${b})`;

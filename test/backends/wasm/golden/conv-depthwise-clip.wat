@@ -144,13 +144,13 @@
       (local.set $i_4 (i32.const 0))
       (block $exit1 (loop $next1
         (br_if $exit1 (i32.gt_s (i32.add (local.get $i_4) (i32.const 4)) (i32.const 4)))
-        (v128.store align=4 (i32.add (local.get $buf2) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4))) (f32x4.min (f32x4.max (v128.load align=4 (i32.add (local.get $buf1) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4)))) (f32x4.splat (f32.load (i32.add (local.get $buf5) (i32.mul (local.get $off_2) (i32.const 4)))))) (f32x4.splat (f32.load (i32.add (local.get $buf6) (i32.mul (local.get $off_3) (i32.const 4)))))))
+        (v128.store align=4 (i32.add (local.get $buf2) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4))) (f32x4.pmin (f32x4.pmax (v128.load align=4 (i32.add (local.get $buf1) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4)))) (f32x4.splat (f32.load (i32.add (local.get $buf5) (i32.mul (local.get $off_2) (i32.const 4)))))) (f32x4.splat (f32.load (i32.add (local.get $buf6) (i32.mul (local.get $off_3) (i32.const 4)))))))
         (local.set $i_4 (i32.add (local.get $i_4) (i32.const 4)))
         (br $next1)
       ))
       (block $exit2 (loop $next2
         (br_if $exit2 (i32.gt_s (i32.add (local.get $i_4) (i32.const 1)) (i32.const 4)))
-        (f32.store (i32.add (local.get $buf2) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4))) (f32.min (f32.max (f32.load (i32.add (local.get $buf1) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4)))) (f32.load (i32.add (local.get $buf5) (i32.mul (local.get $off_2) (i32.const 4))))) (f32.load (i32.add (local.get $buf6) (i32.mul (local.get $off_3) (i32.const 4))))))
+        (f32.store (i32.add (local.get $buf2) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4))) (f32x4.extract_lane 0 (f32x4.pmin (f32x4.pmax (f32x4.splat (f32.load (i32.add (local.get $buf1) (i32.mul (i32.add (i32.mul (local.get $row_0) (i32.const 4)) (local.get $i_4)) (i32.const 4))))) (f32x4.splat (f32.load (i32.add (local.get $buf5) (i32.mul (local.get $off_2) (i32.const 4)))))) (f32x4.splat (f32.load (i32.add (local.get $buf6) (i32.mul (local.get $off_3) (i32.const 4))))))))
         (local.set $i_4 (i32.add (local.get $i_4) (i32.const 1)))
         (br $next2)
       ))
