@@ -1,0 +1,117 @@
+// The ten reductions on every dtype the webgpu backend takes (reduce-dynamic.ts's table, used by
+// the tiled reduce of rows.ts for constant axes and by the per-element kernel for axes read at
+// run time), against the interpreter on random small shapes (1s, primes), random axes, keepdims,
+// noop_with_empty_axes: floats compute in f32 and round on store (tolerance one unit of the
+// dtype), integers and bool exactly. Integer values stay small, so that the 32-bit registers of
+// i64 hold the exact results (storage.ts). Every artifact also passes Tint and naga.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { interpret } from '../../../ir/interp.js';
+import { castTensor } from '../../../ir/ops/elementwise-cast.js';
+import type { DType } from '../../../ir/dtype.js';
+import type { Module } from '../../../ir/ir.js';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
+import { fromRunTensor, toRunTensor } from '../../../src/conformance/feeds.js';
+import { importOnnxBytes } from '../../../src/onnx/import.js';
+import { buildModel } from '../../../src/onnx/writer.js';
+import { instantiateWebGpu } from '../../../src/runtime/webgpu.js';
+import { expectClose, gpuDevice, rand, validateShaders } from './helpers.js';
+import { nagaErrors } from './naga-run.js';
+
+const OPS = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp'];
+const FLOATS = ['f32', 'f16', 'bf16', 'f64'];
+const INTS = ['i32', 'i8', 'u8', 'i16', 'u32', 'i64', 'u64'];
+const TOL: Readonly<Record<string, readonly [number, number]>> = { f32: [1e-4, 1e-5], f64: [1e-4, 1e-5], f16: [2e-3, 2e-3], bf16: [1.6e-2, 1.6e-2] };
+
+interface Case { op: string; dt: string; shape: number[]; axes: number[]; runtime: boolean; keep: boolean; noop: boolean }
+
+function load(c: Case): () => Module {
+  const axesT = tensorFrom('i64', [c.axes.length], c.axes.map(BigInt));
+  const bytes = buildModel({
+    opset: 18,
+    inputs: [{ name: 'x', dtype: c.dt as DType, shape: c.shape }, ...(c.runtime ? [{ name: 'axes', dtype: 'i64' as DType, shape: [c.axes.length] }] : [])],
+    initializers: c.runtime ? [] : [{ name: 'axes', tensor: axesT }],
+    outputs: [{ name: 'y', dtype: c.dt as DType, shape: null }],
+    nodes: [{ opType: c.op, inputs: ['x', 'axes'], outputs: ['y'], attrs: { keepdims: c.keep ? 1 : 0, noop_with_empty_axes: c.noop ? 1 : 0 } }],
+  });
+  return () => importOnnxBytes(bytes, { file: 'reduce.onnx', baseDir: '.' });
+}
+
+/** Values the op keeps exact and finite in every dtype: small integers, floats in [0.5, 1.5) for prod/log. */
+function input(c: Case, seed: number): Tensor {
+  const r = rand(c.shape, seed);
+  const v = r.data as Float32Array;
+  if (c.dt === 'bool') return tensorFrom('bool', c.shape, Array.from(v, (x) => (x > 0 ? 1 : 0)));
+  if (FLOATS.includes(c.dt)) {
+    if (['ReduceProd', 'ReduceLogSum'].includes(c.op)) v.forEach((x, j) => (v[j] = x / 2 + 1));
+    return castTensor(r, c.dt as DType);
+  }
+  const signed = c.dt.startsWith('i');
+  const span = c.op === 'ReduceProd' ? 2 : 5;
+  const ints = Array.from(v, (x) => Math.floor(((x + 1) / 2) * span) - (signed ? Math.floor(span / 2) : 0));
+  return c.dt.endsWith('64') ? tensorFrom(c.dt as DType, c.shape, ints.map(BigInt)) : tensorFrom(c.dt as DType, c.shape, ints);
+}
+
+async function run(comp: CompiledWebGpu, inputs: readonly Tensor[]): Promise<Tensor[]> {
+  const m = await instantiateWebGpu(comp.manifest, comp.shaders.map((s) => s.code), comp.weights, await gpuDevice());
+  const out = await m.run(Object.fromEntries(comp.manifest.inputs.map((inp, i) => [inp.name, toRunTensor(inputs[i]!)])));
+  return comp.manifest.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], out[o.name]!));
+}
+
+const compiled: { name: string; c: CompiledWebGpu }[] = [];
+
+async function check(c: Case, seed: number): Promise<void> {
+  const mk = load(c);
+  const comp = compileWebGpu(mk(), { passes: 'fuse' });
+  // Byte-identical when compiled twice.
+  expect(compileWebGpu(mk(), { passes: 'fuse' }).shaders.map((s) => s.code)).toEqual(comp.shaders.map((s) => s.code));
+  compiled.push({ name: `${c.op}-${c.dt}-${compiled.length}`, c: comp });
+  const x = input(c, seed);
+  const inputs = c.runtime ? [x, tensorFrom('i64', [c.axes.length], c.axes.map(BigInt))] : [x];
+  const [rtol, atol] = TOL[c.dt] ?? [0, 0];
+  expectClose(await run(comp, inputs), interpret(mk(), inputs), rtol, atol);
+}
+
+const dims = fc.array(fc.constantFrom(1, 2, 3, 5, 7), { minLength: 1, maxLength: 3 });
+
+describe('webgpu reductions on every dtype vs interpreter (fast-check)', () => {
+  it('constant and run-time axes, floats and integers', async () => {
+    await fc.assert(fc.asyncProperty(
+      dims, fc.constantFrom(...OPS), fc.constantFrom(...FLOATS, ...INTS), fc.array(fc.integer({ min: -3, max: 2 }), { maxLength: 3 }),
+      fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(),
+      async (shape, op, dt, raw, runtime, keep, noop, seed) => {
+        const r = shape.length;
+        // Distinct axes (ONNX refuses repeats), each written negative when its draw was.
+        const axes: number[] = [];
+        for (const a of raw) if (!axes.some((b) => (b + r) % r === ((a % r) + r) % r)) axes.push(a < 0 ? ((a % r) + r) % r - r : a % r);
+        // keepdims = 0 with run-time axes needs at least one axis (the result rank comes from their count).
+        if (runtime && !keep && axes.length === 0) axes.push(0);
+        await check({ op, dt, shape, axes, runtime, keep, noop }, seed);
+      },
+    ), { numRuns: 40, seed: 7 });
+  }, 60_000);
+
+  it('bool max (any) and min (all)', async () => {
+    for (const op of ['ReduceMax', 'ReduceMin']) {
+      for (const [shape, axes, runtime] of [[[4, 2], [1], true], [[3, 5], [0], false], [[2, 3, 7], [0, 2], true], [[5], [], false]] as const) {
+        await check({ op, dt: 'bool', shape: [...shape], axes: [...axes], runtime, keep: true, noop: false }, shape.length);
+      }
+    }
+  }, 30_000);
+
+  it('an empty set gives the identity of the dtype', async () => {
+    for (const dt of ['f32', 'f16', 'i32', 'u8', 'i8', 'bool']) {
+      for (const op of dt === 'bool' ? ['ReduceMax', 'ReduceMin'] : OPS) {
+        for (const runtime of [false, true]) await check({ op, dt, shape: [2, 0, 3], axes: [1], runtime, keep: true, noop: false }, 3);
+      }
+    }
+  }, 60_000);
+
+  it('the shaders pass Tint and naga', async () => {
+    expect(compiled.length).toBeGreaterThan(0);
+    for (const { c } of compiled.slice(0, 40)) expect(await validateShaders(c)).toEqual([]);
+    expect(await nagaErrors(compiled.slice(0, 60))).toEqual([]);
+  }, 60_000);
+});
