@@ -23,7 +23,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, strides } from '../kernel-api.js';
-import { addU, divU, f32Lit, i32Lit, literal, modU, mulU, REG, u32 } from '../wgsl.js';
+import { addU, divU, i32Lit, literal, modU, mulU, REG, u32 } from '../wgsl.js';
 
 // ---------------------------------------------------------------------------------------------
 // einsum
@@ -255,11 +255,11 @@ function ngramTable(k: KernelCtx, op: Op): { grams: Gram[]; outSize: number } {
   return { grams, outSize: Math.max(...indexes) + 1 };
 }
 
-/** A weight literal; NaN and infinities (no WGSL constant) are made at run time from `dep` (a u32 name). */
-function weightLit(w: number | undefined, dep: string): string {
-  if (w === undefined || Number.isNaN(w)) return `bitcast<f32>(0x7fc00000u | (${dep} & 0u))`;
-  if (!Number.isFinite(Math.fround(w))) return `bitcast<f32>(${w > 0 ? '0x7f800000u' : '0xff800000u'} | (${dep} & 0u))`;
-  return f32Lit(w);
+/** The f32 bits of a weight (the interpreter reads a missing one as undefined: NaN). */
+function weightBits(w: number | undefined): string {
+  if (w === undefined || Number.isNaN(w)) return '0x7fc00000u';
+  const f = new Float32Array([w]);
+  return `0x${new Uint32Array(f.buffer)[0]!.toString(16).padStart(8, '0')}u`;
 }
 
 function tfIdf(k: KernelCtx, op: Op, i: string): string {
@@ -278,8 +278,10 @@ function tfIdf(k: KernelCtx, op: Op, i: string): string {
   const col = b.let('col', modU(i, u32(outSize)));
   const rowBase = b.let('rb', mulU(divU(i, u32(outSize)), len));
   const cnt = b.var('cnt', 'u32', '0u');
-  // Without weights IDF and TFIDF use 1; a column past the weights reads undefined (NaN) there.
-  const wt = weights ? b.var('wt', 'f32', weights.length ? weightLit(undefined, col) : '1.0f') : '';
+  // The weight's bits: without weights IDF and TFIDF use 1; a column past the weights reads
+  // undefined (NaN) there. Bits, not an f32, so NaN results are chosen by integer compares and
+  // moved, never computed (compilers may fold NaN arithmetic as if NaN did not occur).
+  const wb = weights ? b.var('wb', 'u32', weightBits(weights.length ? undefined : 1)) : '';
   const empty = xd.includes(0);
   const last = empty ? '0u' : b.let('last', `${k.size(xd)} - 1u`);
   const tok = (e: string): string => k.load(x, `min(${e}, ${last})`);
@@ -302,7 +304,7 @@ function tfIdf(k: KernelCtx, op: Op, i: string): string {
   b.block(`switch (${col})`, () => {
     for (const c of [...cols].sort((p, q) => p - q)) {
       b.block(`case ${u32(c)}:`, () => {
-        if (weights?.length) b.line(`${wt} = ${weightLit(weights[c], col)};`);
+        if (weights && c < weights.length) b.line(`${wb} = ${weightBits(weights[c])};`);
         grams.filter((g) => g.col === c).forEach(count);
       });
     }
@@ -310,8 +312,11 @@ function tfIdf(k: KernelCtx, op: Op, i: string): string {
   });
   // Counts stay far below 2^24: f32(cnt) is exact.
   if (mode === 'TF') return `f32(${cnt})`;
-  if (mode === 'IDF') return `select(0.0f, ${wt}, ${cnt} > 0u)`;
-  return `${wt} * f32(${cnt})`;
+  const w = `bitcast<f32>(${wb})`;
+  if (mode === 'IDF') return `select(0.0f, ${w}, ${cnt} > 0u)`;
+  // w * cnt, except NaN for a NaN weight and for an infinite one times 0.
+  const mag = b.let('wm', `${wb} & 0x7fffffffu`);
+  return `select(${w} * f32(${cnt}), bitcast<f32>(0x7fc00000u | (${wb} & 0u)), ${mag} > 0x7f800000u || (${mag} == 0x7f800000u && ${cnt} == 0u))`;
 }
 
 // ---------------------------------------------------------------------------------------------
