@@ -6,7 +6,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
+import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { mulU, u32 } from '../wgsl.js';
 
 const ints = (op: Op, name: string): number[] | undefined => op.attrs.get(name)?.value as number[] | undefined;
@@ -42,7 +42,8 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const [x, w, bias] = op.operands;
     const y = op.results[0]!;
-    if ([x, w, bias].some((v) => v && v.type.dtype !== 'f32')) k.fail(op, 'conv_transpose: only f32 is supported by the webgpu backend');
+    // Any float dtype: loads widen to f32 registers, the store rounds.
+    needFloat(k, op, [x, w, bias, y]);
     const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(y);
     const r = xd.length - 2;
     // Spatial dims may be symbols when the begin pads do not depend on them (explicit pads or

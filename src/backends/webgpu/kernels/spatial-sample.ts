@@ -1,5 +1,6 @@
 // Sampling at computed coordinates, as map kernels (one result element per invocation), in f32
-// where the interpreter (ir/ops/misc-grid.ts) computes in f64:
+// where the interpreter (ir/ops/misc-grid.ts) computes in f64; any float dtype (f16, bf16, f64
+// load into f32 registers and round on store):
 // - grid_sample over any number of spatial axes: linear / nearest / cubic, zeros / border /
 //   reflection padding, align_corners. Per axis the taps' indices and weights are computed once,
 //   then every combination of one tap per axis adds weight * x (unrolled: at most 4^3 terms for
@@ -13,16 +14,13 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Body } from '../wgsl.js';
-import { coords, floatAttr, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
+import { coords, floatAttr, intAttr, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { f32Lit, mulU, u32 } from '../wgsl.js';
 
 const strAttr = (op: Op, name: string, d: string): string => String(op.attrs.get(name)?.value ?? d);
 
-function f32Only(k: KernelCtx, op: Op): void {
-  for (const v of [...op.operands.slice(0, 2), ...op.results]) {
-    if (v && v.type.dtype !== 'f32') k.fail(op, `${op.name} on ${v.type.dtype} is not supported by the webgpu backend (f32 only)`);
-  }
-}
+/** X and the grid or rois, and the result: any float dtype (f32 registers; stores round). */
+const floatOnly = (k: KernelCtx, op: Op): void => needFloat(k, op, [...op.operands.slice(0, 2), ...op.results]);
 
 /** Mirror the f32 `v` into [lo, hi] by repeated reflection at the borders (the interpreter's reflect); returns a var. */
 function reflect(b: Body, v: string, lo: string, hi: string): string {
@@ -50,7 +48,7 @@ function cubicWeights(t: string): string[] {
 }
 
 function gridSample(k: KernelCtx, op: Op, i: string): string {
-  f32Only(k, op);
+  floatOnly(k, op);
   const [x, grid] = [op.operands[0]!, op.operands[1]!];
   const xd = k.dims(x), gd = k.dims(grid), yd = k.dims(op.results[0]!);
   const nd = xd.length - 2;
@@ -116,7 +114,7 @@ function gridSample(k: KernelCtx, op: Op, i: string): string {
 }
 
 function affineGrid(k: KernelCtx, op: Op, i: string): string {
-  if (op.results[0]!.type.dtype !== 'f32' || op.operands[0]!.type.dtype !== 'f32') k.fail(op, 'affine_grid: only f32 is supported by the webgpu backend');
+  needFloat(k, op, [op.operands[0], op.results[0]]);
   const theta = op.operands[0]!;
   const yd = k.dims(op.results[0]!);
   const nd = yd.length - 2;
@@ -139,7 +137,7 @@ function affineGrid(k: KernelCtx, op: Op, i: string): string {
 }
 
 function roiAlign(k: KernelCtx, op: Op, i: string): string {
-  f32Only(k, op);
+  floatOnly(k, op);
   const [x, rois, bidx] = [op.operands[0]!, op.operands[1]!, op.operands[2]!];
   const xd = k.dims(x), yd = k.dims(op.results[0]!);
   if (xd.length !== 4) k.fail(op, 'roi_align needs a 4-D X');
