@@ -18,13 +18,16 @@ export { siteText };
  * time, wrapped once when negative (ONNX), then clamped into [0, d): a u32 let.
  */
 export function wrapIndex(k: KernelCtx, op: Op, q: string, d: string): string {
-  const j = /^[A-Za-z_]\w*$/.test(q) ? q : k.body.let('j', q);
+  const j = k.body.let('j', q);
   k.indexCheck(op, j, d);
   return k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${d}), ${j} < 0i), 0i, i32(${d}) - 1i))`);
 }
 
-/** The WGSL statement checking `j` for site `s`: j in [-K, K) iff u32(j + K) < 2K, one compare. */
-export function checkLine(s: number, j: string, size: string): string {
-  return `if (u32(${j} + i32(${size})) >= 2u * ${size}) { atomicOr(&S[${3 * s}u], 1u); ` +
+/**
+ * The WGSL statement checking `j` for site `s`: j in [-K, K) iff u32(j + K) < 2K, one compare
+ * (or the given `bad` condition).
+ */
+export function checkLine(s: number, j: string, size: string, bad = `u32(${j} + i32(${size})) >= 2u * ${size}`): string {
+  return `if (${bad}) { atomicOr(&S[${3 * s}u], 1u); ` +
     `atomicMax(&S[${3 * s + 1}u], bitcast<u32>(${j}) ^ 0x80000000u); atomicMax(&S[${3 * s + 2}u], ${size}); }`;
 }

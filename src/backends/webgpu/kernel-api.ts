@@ -38,10 +38,11 @@ export interface KernelCtx {
   storeResult(op: Op, r: number, idx: string, value: string): void;
   /**
    * Record, at run time, an index `j` (i32 expression, before wrapping) outside [-size, size)
-   * (`size` a u32 expression): the runtime then refuses the run naming `op`. Kernels call it
-   * through index-check.ts wrapIndex, which also wraps and clamps the index.
+   * (`size` a u32 expression): the runtime then refuses the run naming `op`. `bad` (a bool
+   * expression) replaces that test where valid values are not [-size, size) (write positions).
+   * Kernels call it through index-check.ts wrapIndex, which also wraps and clamps the index.
    */
-  indexCheck(op: Op, j: string, size: string): void;
+  indexCheck(op: Op, j: string, size: string, bad?: string): void;
 }
 
 export interface MapKernel {

@@ -306,10 +306,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
           if (((kernelFor(o) as { flat?: boolean }).flat && j === 0) || sameDims(vd, od)) return load(v, i);
           return load(v, broadcastIndex(k, i, vd, od));
         },
-        indexCheck: (o, j, K) => {
+        indexCheck: (o, j, K, bad) => {
           const text = siteText(o);
           const at = indexSites.indexOf(text);
-          body.line(checkLine(at < 0 ? indexSites.push(text) - 1 : at, j, K));
+          body.line(checkLine(at < 0 ? indexSites.push(text) - 1 : at, j, K, bad));
           status = true;
         },
       };

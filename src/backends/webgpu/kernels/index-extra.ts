@@ -1,7 +1,8 @@
 // top_k (a special kernel), scatter_nd, gather_nd and tensor_scatter (map kernels: one result
-// element per invocation). Every index read from a tensor wraps once when negative (as ONNX says) and is then
-// clamped into its dim, so a bad index reads or writes a wrong element of the right buffer, never
-// outside it (the interpreter reports such indices as errors instead).
+// element per invocation). Every index read from a tensor is checked at run time (an index
+// outside [-n, n) or a linear write position outside the cache makes the runtime refuse the run,
+// naming the op, as the interpreter fails), wraps once when negative (ONNX), and is then clamped
+// into its dim only so that the refused run never reads or writes outside a buffer (index-check.ts).
 //
 // - top_k (special, both results in one dispatch): one workgroup per row along the axis; each
 //   thread ranks its elements, the rank of element m counting the elements that beat it: larger
@@ -27,13 +28,9 @@ import type { Tensor } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { addU, mulU, REG, u32 } from '../wgsl.js';
+import { wrapIndex } from '../index-check.js';
 
 const sum = (ts: readonly string[]): string => ts.filter((t) => t !== '0u').join(' + ') || '0u';
-
-/** Index value q (i32) wrapped once when negative, then clamped into [0, d): a u32. */
-function wrapIndex(k: KernelCtx, q: string, d: string): string {
-  return k.body.let('w', `u32(clamp(select(${q}, ${q} + i32(${d}), ${q} < 0i), 0i, i32(${d}) - 1i))`);
-}
 
 function needIntIndices(k: KernelCtx, op: Op, j: number): void {
   const v = op.operands[j];
@@ -135,7 +132,7 @@ function scatterNd(k: KernelCtx, op: Op, i: string): string {
   const xs = strides(k, xd);
   b.block(`for (var t = 0u; t < ${k.size(id.slice(0, -1))}; t++)`, () => {
     const off = b.let('off', sum(Array.from({ length: kk }, (_v, j) =>
-      mulU(wrapIndex(k, k.load(idx!, addU(mulU('t', u32(kk)), u32(j))), k.dim(xd[j]!)), xs[j]!))));
+      mulU(wrapIndex(k, op, k.load(idx!, addU(mulU('t', u32(kk)), u32(j))), k.dim(xd[j]!)), xs[j]!))));
     // Lands here when i lies in [off, off + inner) (u32 wraps below off).
     const r = b.let('r', `${i} - ${off}`);
     b.block(`if (${i} >= ${off} && ${r} < ${inner})`, () => combine(updAt(addU(mulU('t', inner), r))));
@@ -191,7 +188,7 @@ function gatherNd(k: KernelCtx, op: Op, i: string): string {
   const tuples = k.size(id.slice(bd, -1));
   const batchOff = bd === 0 ? '0u' : mulU(`(${o} / ${tuples})`, xs[bd - 1]!);
   const terms = Array.from({ length: kk }, (_v, j) =>
-    mulU(wrapIndex(k, k.load(idx!, `min(${addU(mulU(o, u32(kk)), u32(j))}, ${k.size(id)} - 1u)`), k.dim(xd[bd + j]!)), xs[bd + j]!));
+    mulU(wrapIndex(k, op, k.load(idx!, `min(${addU(mulU(o, u32(kk)), u32(j))}, ${k.size(id)} - 1u)`), k.dim(xd[bd + j]!)), xs[bd + j]!));
   return k.load(data!, b.let('src', `min(${sum([batchOff, ...terms, r])}, ${k.size(xd)} - 1u)`));
 }
 
@@ -208,6 +205,11 @@ function tensorScatter(k: KernelCtx, op: Op, i: string): string {
   const c = coords(k, i, pd);
   const maxSeq = b.let('mx', `i32(${k.dim(pd[axis]!)})`), seq = b.let('sq', `i32(${k.dim(ud[axis]!)})`);
   const w = wi ? b.let('wr', k.load(wi, `min(${c[0]}, ${k.size(k.dims(wi))} - 1u)`)) : '0i';
+  // Linear mode writes positions w .. w + seq - 1, which must lie in the cache (the interpreter
+  // fails on the first that does not: w itself when negative, else max(w, mx)). Not wrapped.
+  if (!circular && wi) {
+    k.indexCheck(op, `select(max(${w}, ${maxSeq}), ${w}, ${w} < 0i)`, `u32(${maxSeq})`, `${seq} > 0i && (${w} < 0i || ${w} > ${maxSeq} - ${seq})`);
+  }
   // s: the update position that lands on this cache position. Circular: the last of those
   // congruent to it (an update longer than the cache wraps onto itself; the last write wins).
   let s = b.let('s', `i32(${c[axis]}) - ${w}`);

@@ -1,12 +1,15 @@
 // scatter_elements and one_hot as map kernels. scatter_elements: each result element starts from
 // data and walks every update (in order, so with reduction none the last write wins, as in the
 // interpreter), combining those whose target is this element: O(result * updates), meant for the
-// small index tensors these ops see. one_hot: the element at position p of the new axis is
-// values[1] where the index (negative ones counted from the end) equals p, else values[0].
+// small index tensors these ops see; an index outside [-n, n) is refused at run time
+// (index-check.ts). one_hot: the element at position p of the new axis is values[1] where the
+// index (negative ones counted from the end) equals p, else values[0] (ONNX: an index out of
+// range gives a row of values[0], not an error).
 
 import type { Op } from '../../../../ir/ir.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { REG } from '../wgsl.js';
+import { wrapIndex } from '../index-check.js';
 
 function scatterElements(k: KernelCtx, op: Op, i: string): string {
   const [data, idx, upd] = op.operands;
@@ -20,15 +23,16 @@ function scatterElements(k: KernelCtx, op: Op, i: string): string {
   const acc = b.var('acc', reg!, k.load(data!, i));
   const xs = strides(k, xd);
   const K = k.dim(xd[axis]!);
-  b.block(`for (var j = 0u; j < ${k.size(id)}; j++)`, () => {
-    const c = coords(k, 'j', id, 'sc');
-    const q = b.let('q', k.load(idx!, 'j'));
-    const qq = b.let('qq', `u32(clamp(select(${q}, ${q} + i32(${K}), ${q} < 0i), 0i, i32(${K}) - 1i))`);
+  // The loop variable is a fresh name: wrapIndex declares lets of its own.
+  const e = b.fresh('e');
+  b.block(`for (var ${e} = 0u; ${e} < ${k.size(id)}; ${e}++)`, () => {
+    const c = coords(k, e, id, 'sc');
+    const qq = wrapIndex(k, op, k.load(idx!, e), K);
     const target = c.map((cc, a) => `${a === axis ? qq : cc} * ${xs[a]}`).join(' + ');
     b.block(`if (${target} == ${i})`, () => {
-      const u = k.load(upd!, 'j');
-      const e = red === 'add' ? `${acc} + ${u}` : red === 'mul' ? `${acc} * ${u}` : red === 'max' ? `max(${acc}, ${u})` : red === 'min' ? `min(${acc}, ${u})` : u;
-      b.line(`${acc} = ${e};`);
+      const u = k.load(upd!, e);
+      const nv = red === 'add' ? `${acc} + ${u}` : red === 'mul' ? `${acc} * ${u}` : red === 'max' ? `max(${acc}, ${u})` : red === 'min' ? `min(${acc}, ${u})` : u;
+      b.line(`${acc} = ${nv};`);
     });
   });
   if (!['none', 'add', 'mul', 'max', 'min'].includes(red)) k.fail(op, `scatter_elements reduction '${red}' is not supported by the webgpu backend`);
