@@ -17,11 +17,37 @@ const f = (x: number): string => f32Lit(x);
  */
 export const isNanF32 = (x: string): string => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
 
-/** `e`, or x itself where x is NaN (one select): activations built from max/min/clamp propagate NaN. */
-const keepNan = (k: KernelCtx, x: string, e: (x: string) => string): string => {
+/**
+ * `e`, or x itself where x is NaN (one select): activations built from max/min/clamp propagate NaN.
+ * An x that is not a name is bound to a fresh `let` first.
+ */
+export const keepNan = (k: KernelCtx, x: string, e: (x: string) => string): string => {
   const n = /^[A-Za-z_][A-Za-z_0-9]*$/.test(x) ? x : k.body.let('x', x);
   return `select(${e(n)}, ${n}, ${isNanF32(n)})`;
 };
+
+/** An f32 activation of x with its parameters given (the op's attributes, or an RNN's activation_alpha/beta). */
+export type Activation = (k: KernelCtx, x: string, alpha: number, beta: number) => string;
+
+/**
+ * The f32 activations the elementwise ops and the recurrent ops (rnn.ts) share, NaN as the
+ * interpreter: NaN in, NaN out, except thresholded_relu (x > alpha ? x : 0 gives 0).
+ */
+export const ACTIVATIONS: Readonly<Record<'relu' | 'tanh' | 'sigmoid' | 'softplus' | 'softsign' | 'leaky_relu' | 'thresholded_relu' | 'elu' | 'hard_sigmoid', Activation>> = {
+  relu: (k, x) => keepNan(k, x, (v) => `max(${v}, 0.0f)`),
+  tanh: (_k, x) => `tanh_f32(${x})`,
+  // exp(NaN) may be anything (SwiftShader: inf), and sigmoid is built on it.
+  sigmoid: (k, x) => keepNan(k, x, (v) => `(1.0f / (1.0f + exp(-${v})))`),
+  softplus: (_k, x) => `softplus_f32(${x})`,
+  softsign: (_k, x) => `(${x} / (1.0f + abs(${x})))`,
+  leaky_relu: (_k, x, alpha) => `select(${x} * ${f(alpha)}, ${x}, ${x} >= 0.0f)`,
+  thresholded_relu: (_k, x, alpha) => `select(0.0f, ${x}, ${x} > ${f(alpha)})`,
+  // exp(NaN) may be anything (SwiftShader: inf): NaN takes the x branch.
+  elu: (k, x, alpha) => keepNan(k, x, (v) => `select(${f(alpha)} * (exp(${v}) - 1.0f), ${v}, ${v} >= 0.0f)`),
+  hard_sigmoid: (k, x, alpha, beta) => keepNan(k, x, (v) => `clamp(${v} * ${f(alpha)} + ${f(beta)}, 0.0f, 1.0f)`),
+};
+const A = ACTIVATIONS;
+
 const OPS: Record<string, Expr> = {
   add: ([a, b]) => `(${a} + ${b})`,
   sub: ([a, b]) => `(${a} - ${b})`,
@@ -37,13 +63,13 @@ const OPS: Record<string, Expr> = {
   sqrt: ([a]) => `sqrt(${a})`,
   reciprocal: ([a]) => `(1.0f / ${a})`,
   identity: ([a]) => a!,
-  relu: ([a], _o, reg, k) => (reg === 'f32' ? keepNan(k, a!, (x) => `max(${x}, 0.0f)`) : `max(${a}, ${literal(0, reg)})`),
-  // exp(NaN) may be anything (SwiftShader: inf), and sigmoid is built on it.
+  relu: ([a], _o, reg, k) => (reg === 'f32' ? A.relu(k, a!, 0, 0) : `max(${a}, ${literal(0, reg)})`),
+  // exp(NaN) may be anything (SwiftShader: inf).
   exp: ([a], _o, _r, k) => keepNan(k, a!, (x) => `exp(${x})`),
   // log(0) = -inf (SwiftShader gives -88); the infinity is built at run time, WGSL constants cannot hold one.
   log: ([a]) => `select(log(${a}), bitcast<f32>(0xff800000u | (bitcast<u32>(${a}) & 0u)), ${a} == 0.0f)`,
-  tanh: ([a]) => `tanh_f32(${a})`,
-  sigmoid: ([a], _o, _r, k) => keepNan(k, a!, (x) => `(1.0f / (1.0f + exp(-${x})))`),
+  tanh: ([a], _o, _r, k) => A.tanh(k, a!, 0, 0),
+  sigmoid: ([a], _o, _r, k) => A.sigmoid(k, a!, 0, 0),
   erf: ([a]) => `erf_f32(${a})`,
   floor: ([a]) => `floor(${a})`,
   ceil: ([a]) => `ceil(${a})`,
@@ -60,13 +86,12 @@ const OPS: Record<string, Expr> = {
     const w = `wrap_f32_u32(pow_f32(f32(${a}), ${b}))`;
     return reg === 'i32' ? `bitcast<i32>(${w})` : w;
   },
-  softplus: ([a]) => `softplus_f32(${a})`,
-  softsign: ([a]) => `(${a} / (1.0f + abs(${a})))`,
+  softplus: ([a], _o, _r, k) => A.softplus(k, a!, 0, 0),
+  softsign: ([a], _o, _r, k) => A.softsign(k, a!, 0, 0),
   swish: ([a], op) => `(${a} / (1.0f + exp(-${f(floatAttr(op, 'alpha', 1))} * ${a})))`,
-  leaky_relu: ([a], op) => `select(${a} * ${f(floatAttr(op, 'alpha', 0.01))}, ${a}, ${a} >= 0.0f)`,
-  // exp(NaN) may be anything (SwiftShader: inf): NaN takes the x branch.
-  elu: ([a], op, _r, k) => keepNan(k, a!, (x) => `select(${f(floatAttr(op, 'alpha', 1))} * (exp(${x}) - 1.0f), ${x}, ${x} >= 0.0f)`),
-  hard_sigmoid: ([a], op, _r, k) => keepNan(k, a!, (x) => `clamp(${x} * ${f(floatAttr(op, 'alpha', 0.2))} + ${f(floatAttr(op, 'beta', 0.5))}, 0.0f, 1.0f)`),
+  leaky_relu: ([a], op, _r, k) => A.leaky_relu(k, a!, floatAttr(op, 'alpha', 0.01), 0),
+  elu: ([a], op, _r, k) => A.elu(k, a!, floatAttr(op, 'alpha', 1), 0),
+  hard_sigmoid: ([a], op, _r, k) => A.hard_sigmoid(k, a!, floatAttr(op, 'alpha', 0.2), floatAttr(op, 'beta', 0.5)),
   hard_swish: ([a]) => `(${a} * clamp(${a} * ${f(1 / 6)} + 0.5f, 0.0f, 1.0f))`,
   gelu: ([a], op) => (String(op.attrs.get('approximate')?.value ?? 'none') === 'tanh'
     ? `(0.5f * ${a} * (1.0f + tanh_f32(${f(Math.sqrt(2 / Math.PI))} * (${a} + 0.044715f * ${a} * ${a} * ${a}))))`

@@ -17,24 +17,27 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
 import { addU, divU, f32Lit, modU, mulU, REG, u32 } from '../wgsl.js';
+import { type Activation, ACTIVATIONS, keepNan } from './elementwise.js';
 
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WG_STORAGE = 16384;
 
-interface ActSpec { readonly alpha?: number; readonly beta?: number; make(a: string, b: string): (x: string) => string }
-// The interpreter's activations (ir/ops/rnn-act.ts); x is always a name, so repeating it is free.
+interface ActSpec { readonly alpha?: number; readonly beta?: number; readonly f: Activation }
+// The interpreter's activations (ir/ops/rnn-act.ts), built on elementwise.ts's NaN-safe ones; x is
+// always a name (`*_in`), so repeating it is free and keepNan adds no statement. Relu is
+// x > 0 ? x : 0 there (NaN gives 0, as onnxruntime's std::max(0, x)), so it is thresholded_relu at 0.
 const ACTS: Readonly<Record<string, ActSpec>> = {
-  relu: { make: () => (x) => `max(${x}, 0.0f)` },
-  tanh: { make: () => (x) => `tanh_f32(${x})` },
-  sigmoid: { make: () => (x) => `(1.0f / (1.0f + exp(-${x})))` },
-  softsign: { make: () => (x) => `(${x} / (1.0f + abs(${x})))` },
-  softplus: { make: () => (x) => `softplus_f32(${x})` },
-  affine: { alpha: 1, beta: 0, make: (a, b) => (x) => `(${a} * ${x} + ${b})` },
-  leakyrelu: { alpha: 0.01, make: (a) => (x) => `select(${a} * ${x}, ${x}, ${x} >= 0.0f)` },
-  thresholdedrelu: { alpha: 1, make: (a) => (x) => `select(0.0f, ${x}, ${x} > ${a})` },
-  scaledtanh: { alpha: 1, beta: 1, make: (a, b) => (x) => `(${a} * tanh_f32(${b} * ${x}))` },
-  hardsigmoid: { alpha: 0.2, beta: 0.5, make: (a, b) => (x) => `clamp(${a} * ${x} + ${b}, 0.0f, 1.0f)` },
-  elu: { alpha: 1, make: (a) => (x) => `select(${a} * (exp(${x}) - 1.0f), ${x}, ${x} >= 0.0f)` },
+  relu: { f: (k, x) => ACTIVATIONS.thresholded_relu(k, x, 0, 0) },
+  tanh: { f: ACTIVATIONS.tanh },
+  sigmoid: { f: ACTIVATIONS.sigmoid },
+  softsign: { f: ACTIVATIONS.softsign },
+  softplus: { f: ACTIVATIONS.softplus },
+  affine: { alpha: 1, beta: 0, f: (_k, x, a, b) => `(${f32Lit(a)} * ${x} + ${f32Lit(b)})` },
+  leakyrelu: { alpha: 0.01, f: ACTIVATIONS.leaky_relu },
+  thresholdedrelu: { alpha: 1, f: ACTIVATIONS.thresholded_relu },
+  scaledtanh: { alpha: 1, beta: 1, f: (k, x, a, b) => `(${f32Lit(a)} * ${ACTIVATIONS.tanh(k, `${f32Lit(b)} * ${x}`, 0, 0)})` },
+  hardsigmoid: { alpha: 0.2, beta: 0.5, f: ACTIVATIONS.hard_sigmoid },
+  elu: { alpha: 1, f: ACTIVATIONS.elu },
 };
 
 interface Act { readonly key: string; readonly f: (x: string) => string }
@@ -56,7 +59,7 @@ function readActs(k: KernelCtx, op: Op, dirs: number): Act[][] {
     if (!s) return k.fail(op, `${op.name}: activation '${n}' is not supported by the webgpu backend`);
     const a = s.alpha === undefined ? 0 : alphas.length ? alphas.shift()! : s.alpha;
     const b = s.beta === undefined ? 0 : betas.length ? betas.shift()! : s.beta;
-    return { key: `${n.toLowerCase()}/${a}/${b}`, f: s.make(f32Lit(a), f32Lit(b)) };
+    return { key: `${n.toLowerCase()}/${a}/${b}`, f: (x: string) => s.f(k, x, a, b) };
   });
   return Array.from({ length: dirs }, (_, d) => acts.slice(d * per, (d + 1) * per));
 }
@@ -103,10 +106,14 @@ function emitRnn(k: KernelCtx, op: Op): SpecialShader {
     return a0.key === a1.key ? a0.f(x) : `select(${a1.f(x)}, ${a0.f(x)}, dir == 0u)`;
   };
   const clipA = op.attrs.has('clip') ? f32Lit(floatAttr(op, 'clip', 0)) : undefined;
-  const clip = (x: string): string => (clipA ? `clamp(${x}, -${clipA}, ${clipA})` : x);
-  /** `let name = act_n(clip(expr));` */
+  /** `let name = act_n(clip(expr));` (the interpreter's clip passes NaN, WGSL's clamp may drop it). */
   const gate = (name: string, n: number, expr: string, clipped = true): string => {
-    b.line(`let ${name}_in = ${clipped ? clip(expr) : expr};`);
+    if (clipA && clipped) {
+      b.line(`let ${name}_u = ${expr};`);
+      b.line(`let ${name}_in = ${keepNan(k, `${name}_u`, (x) => `clamp(${x}, -${clipA}, ${clipA})`)};`);
+    } else {
+      b.line(`let ${name}_in = ${expr};`);
+    }
     b.line(`let ${name} = ${act(n, `${name}_in`)};`);
     return name;
   };

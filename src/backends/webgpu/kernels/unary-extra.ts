@@ -9,7 +9,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
 import { f32Lit, REG } from '../wgsl.js';
-import { isNanF32 } from './elementwise.js';
+import { ACTIVATIONS, isNanF32 } from './elementwise.js';
 
 type Expr = (k: KernelCtx, x: string, op: Op, i: string) => string;
 const f = f32Lit;
@@ -47,7 +47,7 @@ const OPS: Readonly<Record<string, Expr>> = {
     const a = floatAttr(op, 'alpha', 1);
     return `select(max(${x}, 0.0f) + min(${f(a)} * (exp(${x} / ${f(a)}) - 1.0f), 0.0f), ${x}, ${isNanF32(x)})`;
   },
-  thresholded_relu: (_k, x, op) => `select(0.0f, ${x}, ${x} > ${f(floatAttr(op, 'alpha', 1))})`,
+  thresholded_relu: (k, x, op) => ACTIVATIONS.thresholded_relu(k, x, floatAttr(op, 'alpha', 1), 0),
   shrink: (_k, x, op) => {
     const b = f(floatAttr(op, 'bias', 0)), l = floatAttr(op, 'lambd', 0.5);
     return `select(select(0.0f, ${x} - ${b}, ${x} > ${f(l)}), ${x} + ${b}, ${x} < ${f(-l)})`;
