@@ -5,43 +5,14 @@
 // Symbolic dims are bound from the input dims at each run; the arena is planned for each new
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
+import { ARRAYS, bindFeeds, checkWeights, indexError, now, parseManifestJson, sizingDims, type KernelTime, type RunTensor } from './common.js';
 import { readBytes } from './fetch.js';
-import { bindDerived, bindInputDims } from './dims.js';
+import type { Manifest } from './manifest.js';
 import { planArena, type ArenaPlan } from './plan.js';
 import { startThreads, supportsThreads, type ThreadedEngine } from './threads.js';
 
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
-
-export interface RunTensor {
-  /**
-   * Elements in row-major order. f16/bf16: Uint16Array of raw bits; float8 and float4e2m1:
-   * Uint8Array, one code per byte; int4/int2: Int8Array (uint4/uint2: Uint8Array), one value per byte.
-   */
-  readonly data: TypedArray;
-  readonly dims: readonly number[];
-}
-
-interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[]; readonly buffer: number }
-interface MBuffer { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[]; readonly esize: number; readonly kind: string; readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number }
-export interface RuntimeManifest {
-  readonly format: string;
-  readonly name: string;
-  readonly symbols: readonly string[];
-  /** Dims computed at run time (expression trees, see dims.ts) and data symbols read from inputs. */
-  readonly derived?: Readonly<Record<string, unknown>>;
-  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
-  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
-  readonly ptrBase: number;
-  readonly alignment: number;
-  readonly weightsBytes: number;
-  readonly inputs: readonly MTensor[];
-  readonly outputs: readonly MTensor[];
-  readonly buffers: readonly MBuffer[];
-  /** Kernel functions in execution order (each exported under its name). */
-  readonly kernels?: readonly string[];
-  /** Module variants, preferred first (absent: model.wasm only). */
-  readonly modules?: readonly { readonly file: string; readonly features: readonly string[]; readonly maxPages?: number }[];
-}
+/** The manifest as the runtime reads it (one definition: manifest.ts, which the compiler imports). */
+export type RuntimeManifest = Manifest;
 
 /** Which module variant to load: the best the engine supports, or one forced (tests, benchmarks). */
 export type SimdVariant = 'auto' | 'simd' | 'relaxed';
@@ -57,11 +28,6 @@ export interface LoadOptions {
   readonly threads?: number;
 }
 
-export interface KernelTime {
-  readonly kernel: string;
-  readonly ms: number;
-}
-
 export interface CompiledModel {
   readonly manifest: RuntimeManifest;
   /** Run once; inputs by name. Returns the outputs by name (fresh arrays). */
@@ -73,16 +39,6 @@ export interface CompiledModel {
   /** Terminate the workers (threaded models; a no-op otherwise). The model cannot run afterwards. */
   dispose(): Promise<void>;
 }
-
-// Reduced-precision dtypes cross the boundary as raw codes (Node 20 has no Float16Array): f16 and
-// bf16 as a Uint16Array of their bits, float8 and float4e2m1 as a Uint8Array with one code per
-// byte, int4/int2 (uint4/uint2) as an Int8Array (Uint8Array) with one value per byte, unpacked.
-const ARRAYS: Readonly<Record<string, new (b: ArrayBuffer, o: number, n: number) => TypedArray>> = {
-  f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, i64: BigInt64Array, u64: BigUint64Array,
-  u8: Uint8Array, bool: Uint8Array, i8: Int8Array, i16: Int16Array, u16: Uint16Array,
-  f16: Uint16Array, bf16: Uint16Array, f8e4m3fn: Uint8Array, f8e4m3fnuz: Uint8Array, f8e5m2: Uint8Array, f8e5m2fnuz: Uint8Array,
-  f8e8m0: Uint8Array, f4e2m1: Uint8Array, i4: Int8Array, u4: Uint8Array, i2: Int8Array, u2: Uint8Array,
-};
 
 // The few WebAssembly JS-API members used here (the compiler's tsconfig has no DOM lib).
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
@@ -127,7 +83,7 @@ interface WasmGlobal { value: number | bigint }
 const INDEX_SITE_PREFIX = 'tenth-index-site:';
 
 /** The error for a trap from an index check (and the record cleared), or undefined for another trap. */
-function indexError(exports: Record<string, unknown>): Error | undefined {
+function trappedIndexError(exports: Record<string, unknown>): Error | undefined {
   const site = exports['tenth_index_site'] as WasmGlobal | undefined;
   if (!site || !site.value) return undefined;
   const id = Number(site.value);
@@ -136,22 +92,18 @@ function indexError(exports: Record<string, unknown>): Error | undefined {
   const size = Number((exports['tenth_index_size'] as WasmGlobal).value);
   const prefix = `${INDEX_SITE_PREFIX}${id}:`;
   const text = Object.keys(exports).find((n) => n.startsWith(prefix))?.slice(prefix.length) ?? `index check ${id}`;
-  return new Error(`tenth runtime: ${text}: index ${value} is out of range for a dim of size ${size} (valid: ${-size} to ${size - 1})`);
+  return indexError(text, value, size);
 }
 
 /** Load a compiled folder (a path in Node/Deno, or a URL). */
 export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): Promise<CompiledModel> {
   const base = String(dir);
   const [manifestBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'weights.bin')]);
-  let manifest: RuntimeManifest;
-  try {
-    manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as RuntimeManifest;
-  } catch (e) {
-    throw new Error(`tenth runtime: ${base.replace(/\/$/, '')}/manifest.json is not valid JSON (${(e as Error).message}): the folder is damaged; compile the model again`);
-  }
-  if (manifest.format === 'tenth-webgpu/1') {
+  const parsed = parseManifestJson(base, manifestBytes) as { readonly format?: unknown };
+  if (parsed.format === 'tenth-webgpu/1') {
     throw new Error(`tenth runtime: ${base} was compiled for WebGPU: load it with the WebGPU runtime's loadCompiled (package export tenth/runtime/webgpu, src/runtime/webgpu.ts), passing { device }`);
   }
+  const manifest = parsed as RuntimeManifest;
   const threads = Math.min(Math.max(1, Math.floor(opts.threads ?? 1)), MAX_THREADS);
   if (threads > 1 && manifest.modules?.some((m) => m.features.includes('threads')) && supportsThreads()) {
     return instantiateCompiled(manifest, await readBytes(base, pickModule(manifest, opts.simd, true)), weights, { threads });
@@ -170,11 +122,8 @@ const align = (n: number, a: number): number => Math.ceil(n / a) * a;
  * (model-threads.wasm) run on that many threads (1 included).
  */
 export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: Uint8Array, weights: Uint8Array, opts: { threads?: number } = {}): Promise<CompiledModel> {
-  if (manifest.format !== 'tenth-wasm/1') throw new Error(`tenth runtime: unknown artifact format '${manifest.format}'`);
-  // A truncated or swapped weights.bin would run and answer garbage.
-  if (weights.length !== manifest.weightsBytes) {
-    throw new Error(`tenth runtime: weights.bin of ${manifest.name} has ${weights.length} bytes, its manifest says ${manifest.weightsBytes}: the folder is damaged or mixed from two compiles; compile the model again`);
-  }
+  if (manifest.format !== 'tenth-wasm/1') throw new Error(`tenth runtime: unknown artifact format '${(manifest as { format?: unknown }).format}'`);
+  checkWeights(manifest, weights);
   // Threaded: a 16-byte control block (threads.ts) sits between the pointer table and the weights.
   const ctl = align(manifest.ptrBase + 4 * manifest.buffers.length, 64);
   let engine: ThreadedEngine | undefined;
@@ -194,26 +143,20 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
   grow(arenaBase);
   new Uint8Array(memory.buffer).set(weights, weightsBase);
   const plans = new Map<string, ArenaPlan>();
-  // Dims that size a buffer: a derived one must not come out negative.
-  const sizeDims = new Set(manifest.buffers.flatMap((b) => b.shape.filter((d): d is string => typeof d === 'string')));
+  const sizeDims = sizingDims(manifest.buffers);
 
   /** Bind symbols, plan the arena, write the tables and inputs; returns the binding and plan. */
   function prepare(inputs: Readonly<Record<string, RunTensor>>): { bind: Record<string, number>; plan: ArenaPlan } {
-    const bind = bindInputDims(manifest.inputs, inputs);
-    for (const inp of manifest.inputs) {
-      const Ctor = ARRAYS[inp.dtype];
-      if (Ctor && !(inputs[inp.name]!.data instanceof (Ctor as unknown as typeof Float32Array))) throw new Error(`tenth runtime: input '${inp.name}' must be a ${Ctor.name} (${inp.dtype})`);
-    }
-    if (manifest.derived) bindDerived(manifest, (name) => inputs[name]!.data, bind, sizeDims);
-    const key = manifest.symbols.map((s) => `${s}=${bind[s] ?? 1}`).join(',');
+    const bind = bindFeeds(manifest, inputs, sizeDims);
+    const key = manifest.symbols.map((s) => `${s}=${bind[s]}`).join(',');
     let plan = plans.get(key);
     if (!plan) {
-      plan = planArena(manifest.buffers, Object.fromEntries(manifest.symbols.map((s) => [s, bind[s] ?? 1])), manifest.alignment);
+      plan = planArena(manifest.buffers, bind, manifest.alignment);
       plans.set(key, plan);
     }
     grow(arenaBase + plan.bytes);
     const view = new DataView(memory.buffer);
-    manifest.symbols.forEach((s, i) => view.setInt32(4 * i, bind[s] ?? 1, true));
+    manifest.symbols.forEach((s, i) => view.setInt32(4 * i, bind[s]!, true));
     manifest.buffers.forEach((b, i) => view.setInt32(manifest.ptrBase + 4 * i, b.kind === 'weight' ? weightsBase + b.offset! : arenaBase + plan!.offsets[i]!, true));
     const bytes = new Uint8Array(memory.buffer);
     for (const inp of manifest.inputs) {
@@ -228,7 +171,7 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
     try {
       f();
     } catch (e) {
-      const err = indexError(instance.exports);
+      const err = trappedIndexError(instance.exports);
       throw err ?? e;
     }
   }
@@ -254,7 +197,6 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
 
   async function profile(inputs: Readonly<Record<string, RunTensor>>, repeats = 1): Promise<KernelTime[]> {
     prepare(inputs);
-    const now = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
     const times = (): KernelTime[] => (manifest.kernels ?? []).map((name) => {
       const f = instance.exports[name] as (() => void) | undefined;
       if (!f) throw new Error(`tenth runtime: kernel ${name} is not exported`);
@@ -273,5 +215,6 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
   return { manifest, run, profile, threads: engine?.threads ?? 1, dispose };
 }
 
+export type { KernelTime, RunTensor, TypedArray } from './common.js';
 export { planArena, bufferBytes, type ArenaPlan } from './plan.js';
 export { supportsThreads } from './threads.js';

@@ -13,51 +13,19 @@
 // run naming the op. At load, the folder's files are checked against the manifest (weights.bin's
 // size) and the device (features, buffer limits); inputs are checked before anything is written.
 
-import { bindDerived, bindInputDims } from './dims.js';
+import { bindFeeds, ceilDiv, checkWeights, indexError, manifestPath, now, parseManifestJson, sizingDims, type KernelTime as CommonKernelTime, type RunTensor, type TypedArray } from './common.js';
 import { readBytes } from './fetch.js';
 import { bufferBytes, inHalfArena, planArena, type ArenaPlan } from './plan.js';
+import type { CountExpr, GpuManifest } from './webgpu-manifest.js';
 
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
-export interface RunTensor { readonly data: TypedArray; readonly dims: readonly number[] }
-export interface KernelTime {
-  readonly kernel: string;
-  readonly ms: number;
+export type { RunTensor, TypedArray } from './common.js';
+export interface KernelTime extends CommonKernelTime {
   /** 'gpu': from timestamp queries; 'cpu': submitted and waited for, timed on the CPU. */
   readonly timing?: 'gpu' | 'cpu';
 }
 
-type Dim = number | string;
-interface MTensor { readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly buffer: number }
-interface MBuffer {
-  readonly name: string; readonly dtype: string; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string;
-  /** 'half': a --f16 intermediate, f16 in the half arena (binding 3). */
-  readonly arena?: 'half';
-  readonly offset?: number; readonly bytes?: number; readonly first?: number; readonly last?: number;
-  /** 'word' | 'dword' | 'packed' (the compiler's src/backends/webgpu/storage.ts); absent: the dtype's default. */
-  readonly storage?: string;
-}
-interface MCount { readonly dims: readonly Dim[]; readonly div: number }
-interface MKernel { readonly name: string; readonly file: string; readonly variants?: { readonly subgroups?: string }; readonly dispatch: readonly [MCount, MCount, MCount]; readonly fold: boolean }
-export interface WebGpuManifest {
-  readonly format: string;
-  readonly name: string;
-  readonly symbols: readonly string[];
-  readonly derived?: Readonly<Record<string, unknown>>;
-  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
-  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
-  readonly alignment: number;
-  readonly weightsBytes: number;
-  readonly inputs: readonly MTensor[];
-  readonly outputs: readonly MTensor[];
-  readonly buffers: readonly MBuffer[];
-  readonly uniforms: readonly ({ readonly symbol: string } | { readonly buffer: number })[];
-  readonly kernels: readonly MKernel[];
-  readonly workgroupStorageBytes?: number;
-  /** Device features the shaders need (`shader-f16` for a model compiled with --f16). */
-  readonly features?: readonly string[];
-  /** Ops whose indices are checked at run time: status words 3s..3s+2 (flag, largest bad index ^ 2^31, size). */
-  readonly indexSites?: readonly string[];
-}
+/** The manifest as the runtime reads it (one definition: webgpu-manifest.ts, which the compiler imports). */
+export type WebGpuManifest = GpuManifest;
 
 // The few members of the WebGPU API used here (the compiler's tsconfig has no WebGPU types).
 interface GBuffer { readonly size: number; destroy(): void; mapAsync(mode: number): Promise<void>; getMappedRange(): ArrayBuffer; unmap(): void }
@@ -157,13 +125,8 @@ export async function loadCompiledWebGpu(dir: string | URL, opts: WebGpuLoadOpti
 
 /** manifest.json's text as a webgpu manifest, or an error naming the file and what is wrong with it. */
 export function parseManifest(base: string, bytes: Uint8Array): WebGpuManifest {
-  const file = `${base.replace(/\/$/, '')}/manifest.json`;
-  let m: unknown;
-  try {
-    m = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new Error(`tenth runtime: ${file} is not valid JSON (${(e as Error).message}): the folder is damaged; compile the model again`);
-  }
+  const m = parseManifestJson(base, bytes);
+  const file = manifestPath(base);
   const format = (m as { format?: unknown } | null)?.format;
   if (format !== 'tenth-webgpu/1') throw new Error(`tenth runtime: ${file} is not a webgpu artifact's manifest (format ${JSON.stringify(format)}, expected "tenth-webgpu/1")`);
   return m as WebGpuManifest;
@@ -179,15 +142,11 @@ export function fmtSize(n: number): string {
   return n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 }
 
-const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
 
 /** Create pipelines and upload weights for a manifest and its shader texts. */
 export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: readonly string[], weights: Uint8Array, device: WebGpuDevice, files?: readonly string[]): Promise<CompiledWebGpuModel> {
   checkFeatures(manifest, device, 'the device');
-  // A truncated or swapped weights.bin would run and answer garbage.
-  if (weights.length !== manifest.weightsBytes) {
-    throw new Error(`tenth runtime: weights.bin of ${manifest.name} has ${weights.length} bytes, its manifest says ${manifest.weightsBytes}: the folder is damaged or mixed from two compiles; compile the model again`);
-  }
+  checkWeights(manifest, weights);
   checkFits(device, 'weights.bin', weights.length);
   // Index checks (gather): a status buffer the shaders set on an out-of-range index (binding 4),
   // cleared before and read back with the outputs of every run.
@@ -263,20 +222,12 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     return b;
   }
 
-  // Dims that size a buffer must not come out negative.
-  const sizing = new Set(manifest.buffers.flatMap((b) => b.shape.filter((d): d is string => typeof d === 'string')));
+  const sizing = sizingDims(manifest.buffers);
 
   function planFor(inputs: Readonly<Record<string, RunTensor>>): Bound {
-    const bind = bindInputDims(manifest.inputs, inputs);
-    for (const inp of manifest.inputs) {
-      const want = ARRAY_NAMES[inp.dtype];
-      const data = inputs[inp.name]!.data;
-      if (want && data.constructor.name !== want) throw new Error(`tenth runtime: input '${inp.name}' must be a ${want} (${inp.dtype})`);
+    const bind = bindFeeds(manifest, inputs, sizing, (inp, data) => {
       if (inp.dtype === 'i64' || inp.dtype === 'u64') check32(inp.name, inp.dtype, data as BigInt64Array | BigUint64Array);
-    }
-    // Dims computed from the bound ones and from the data of small integer inputs (dims.ts).
-    if (manifest.derived) bindDerived(manifest, (name) => inputs[name]!.data, bind, sizing);
-    manifest.symbols.forEach((s) => (bind[s] ??= 1));
+    });
     const key = manifest.symbols.map((s) => `${s}=${bind[s]}`).join(',');
     const known = bound.get(key);
     if (known) return known;
@@ -291,7 +242,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     // Offsets in the unit the shaders index by: words of A, f16 elements of AH.
     const offset = (id: number): number => (inHalfArena(manifest.buffers[id]!) ? half.offsets[id]! / 2 : plan.offsets[id]! / 4);
     manifest.uniforms.forEach((u, i) => (words[i] = 'symbol' in u ? bind[u.symbol]! : offset(u.buffer)));
-    const count = (c: MCount): number => ceilDiv(c.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d]!), 1), c.div);
+    const count = (c: CountExpr): number => ceilDiv(c.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d]!), 1), c.div);
     const counts = manifest.kernels.map((k): [number, number, number] => {
       let [x, y, z] = k.dispatch.map(count) as [number, number, number];
       if (x > maxDim) {
@@ -363,7 +314,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     for (let s = 0; s < nsites; s++) {
       if (!w[3 * s]) continue;
       const index = (w[3 * s + 1]! ^ 0x80000000) | 0, size = w[3 * s + 2]!;
-      throw new Error(`tenth runtime: ${manifest.indexSites![s]}: index ${index} is out of range for a dim of size ${size} (valid: ${-size} to ${size - 1})`);
+      throw indexError(manifest.indexSites![s]!, index, size);
     }
   }
 
@@ -397,7 +348,6 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
         read.destroy();
       }
     }
-    const now = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
     const times: KernelTime[] = [];
     for (let n = 0; n < manifest.kernels.length; n++) {
       const t0 = now();
@@ -472,13 +422,6 @@ type GpuStorage = 'word' | 'dword' | 'packed';
 /** A buffer's storage: as the manifest states it, else what manifests without the field meant. */
 const storageOf = (b: { readonly dtype: string; readonly storage?: string }): GpuStorage =>
   (b.storage as GpuStorage | undefined) ?? (b.dtype === 'i64' ? 'dword' : b.dtype === 'f16' ? 'packed' : 'word');
-
-/** The typed array the caller passes and gets for each dtype. */
-const ARRAY_NAMES: Readonly<Record<string, string>> = {
-  f32: 'Float32Array', f64: 'Float64Array', i32: 'Int32Array', u32: 'Uint32Array', i64: 'BigInt64Array', u64: 'BigUint64Array', bool: 'Uint8Array',
-  i8: 'Int8Array', u8: 'Uint8Array', i16: 'Int16Array', u16: 'Uint16Array', i4: 'Int8Array', u4: 'Uint8Array', i2: 'Int8Array', u2: 'Uint8Array',
-  f16: 'Uint16Array', bf16: 'Uint16Array', f8e4m3fn: 'Uint8Array', f8e4m3fnuz: 'Uint8Array', f8e5m2: 'Uint8Array', f8e5m2fnuz: 'Uint8Array', f4e2m1: 'Uint8Array', f8e8m0: 'Uint8Array',
-};
 
 interface Mini { readonly exp: number; readonly man: number; readonly bias: number; readonly special: 'ieee' | 'fn' | 'fnuz' | 'none' }
 const MINI: Readonly<Record<string, Mini>> = {

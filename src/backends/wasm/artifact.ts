@@ -1,80 +1,8 @@
-// The compiled artifact's manifest: what the runtime (src/runtime/) reads. Kept free of compiler
-// types so the runtime can mirror it without importing the compiler.
-//
-// Memory layout (all addresses in bytes, in the module's exported memory):
-//   [0, 4*symbols)            bound symbolic dims (i32), written by the runtime before each run
-//   [ptrBase, +4*buffers)     the base address of every buffer (i32), written by the runtime
-//   weightsBase..             weights.bin, copied once at load
-//   arenaBase..               inputs, outputs and intermediates, placed by the runtime's planner
-// Kernels load dims and pointers once per call, so one module serves every binding of the symbols.
+// The compiled artifact's manifest is the runtime's type (src/runtime/manifest.ts: the runtime
+// imports nothing of the compiler, so the one definition lives there); this file re-exports it
+// for the compiler and adds the compile report (report.json), which only the compiler writes.
 
-export type ManifestDim = number | string;
-
-export interface ManifestTensor {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly ManifestDim[];
-  /** Index into `buffers`. */
-  readonly buffer: number;
-}
-
-export interface ManifestBuffer {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly ManifestDim[];
-  /** Element size in bytes. */
-  readonly esize: number;
-  readonly kind: 'weight' | 'input' | 'output' | 'temp';
-  /** Weights: byte offset and length in weights.bin. */
-  readonly offset?: number;
-  readonly bytes?: number;
-  /** Live range in kernel steps, inclusive (arena buffers only). */
-  readonly first?: number;
-  readonly last?: number;
-}
-
-export interface Manifest {
-  readonly format: 'tenth-wasm/1';
-  readonly name: string;
-  /**
-   * Symbolic dims in the order of the dims table: symbols bound from input dims, and dims the
-   * runtime computes (`derived`).
-   */
-  readonly symbols: readonly string[];
-  /**
-   * Dims computed at run time from the bound symbols and data symbols: the expression as a JSON
-   * tree ({k:'num',v} | {k:'sym',name} | {k:'add'|'mul'|'max'|'min',args} | {k:'floordiv'|
-   * 'ceildiv'|'mod'|'wrap'|'eq',args:[a,b]} | {k:'sel',args:[c,a,b]}; see ir/symbolic.ts).
-   */
-  readonly derived?: Readonly<Record<string, unknown>>;
-  /** Data symbols: `%x[i]` is element `index` of input `input`, read before each run. */
-  readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
-  /** Conditions on run-time dims (a derived dim that must be nonzero), with what breaking one means. */
-  readonly checks?: readonly { readonly dim: string; readonly what: string }[];
-  readonly ptrBase: number;
-  /** Alignment of every buffer in bytes. */
-  readonly alignment: number;
-  readonly weightsBytes: number;
-  readonly inputs: readonly ManifestTensor[];
-  readonly outputs: readonly ManifestTensor[];
-  readonly buffers: readonly ManifestBuffer[];
-  /** Kernel function names in execution order (the exported `run` calls them in this order). */
-  readonly kernels: readonly string[];
-  /** Features the module needs (`simd128`). */
-  readonly features: readonly string[];
-  /**
-   * The module files when there is more than one (compiled with relaxed SIMD): the runtime loads
-   * the first whose features the engine has; the last entry needs only `features`. Absent: model.wasm.
-   */
-  readonly modules?: readonly ManifestModule[];
-}
-
-export interface ManifestModule {
-  readonly file: string;
-  readonly features: readonly string[];
-  /** Feature `threads`: the module imports a shared memory with this maximum (64 KiB pages). */
-  readonly maxPages?: number;
-}
+export type { Manifest, ManifestBuffer, ManifestDim, ManifestModule, ManifestTensor } from '../../runtime/manifest.js';
 
 export interface KernelReport {
   readonly name: string;

@@ -3,7 +3,7 @@
 // Deno process for a batch of jobs (its start-up dominates small runs). Tensors travel as base64.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
@@ -41,9 +41,10 @@ export type DenoResult = { error: string } | { outputs: { name: string; tensor: 
 /** A folder with the runtime as plain ES modules and the job script; remove it when done. */
 export function denoRuntimeDir(): string {
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-deno-jobs-'));
-  for (const f of ['webgpu', 'plan', 'dims', 'fetch']) {
-    const src = readFileSync(join(REPO, 'src/runtime', `${f}.ts`), 'utf8');
-    writeFileSync(join(tmp, `${f}.js`), ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText);
+  // Every runtime file (not a fixed list: a new file webgpu.ts imports would be missing in Deno).
+  for (const f of readdirSync(join(REPO, 'src/runtime')).filter((n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))) {
+    const src = readFileSync(join(REPO, 'src/runtime', f), 'utf8');
+    writeFileSync(join(tmp, f.replace(/\.ts$/, '.js')), ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText);
   }
   writeFileSync(join(tmp, 'run.mjs'), SCRIPT);
   return tmp;

@@ -4,7 +4,7 @@
 // interpreter. Inputs are i64 with symbolic batch and sequence dims.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
@@ -23,10 +23,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // The runtime files as plain ES modules (what a browser or Deno would load from dist/).
 function transpileRuntime(): void {
-  for (const f of ['webgpu', 'plan', 'dims', 'fetch']) {
-    const src = readFileSync(join(REPO, 'src/runtime', `${f}.ts`), 'utf8');
+  // Every runtime file (not a fixed list: a new file webgpu.ts imports would be missing in Deno).
+  for (const f of readdirSync(join(REPO, 'src/runtime')).filter((n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))) {
+    const src = readFileSync(join(REPO, 'src/runtime', f), 'utf8');
     const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
-    writeFileSync(join(tmp, `${f}.js`), out.outputText);
+    writeFileSync(join(tmp, f.replace(/\.ts$/, '.js')), out.outputText);
   }
 }
 
