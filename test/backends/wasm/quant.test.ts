@@ -2,142 +2,36 @@
 // dequantize_linear (per-tensor, per-axis, blocked; 8/16/4/2-bit integers and float8/float4),
 // dynamic_quantize_linear, matmul_integer / qlinear_matmul (batched, broadcast, 1-D operands,
 // zero points per tensor/row/column, static and symbolic K) and conv_integer / qlinear_conv.
+// The properties are shared with the webgpu suite (../quant-cases.ts); wasm draws more runs,
+// the full i32 range, 1-D operands and a symbolic K.
 
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
-import { interpText } from './helpers.js';
-import { expectExact, oneOp, rng, runWasmT, ty } from './dtype-helpers.js';
+import { checkExact, dequantizeCases, dynamicQuantizeCases, intConvCases, intMatmulCases, quantizeCases } from '../quant-cases.js';
+import { runWasmT } from './dtype-helpers.js';
 
-const RANGE: Record<string, [number, number]> = { u8: [0, 255], i8: [-128, 127], u16: [0, 65535], i16: [-32768, 32767], u4: [0, 15], i4: [-8, 7], u2: [0, 3], i2: [-2, 1] };
-const FLOAT_Q = ['f8e4m3fn', 'f8e4m3fnuz', 'f8e5m2', 'f8e5m2fnuz', 'f4e2m1'];
-const dim = fc.constantFrom(1, 2, 3, 4, 5, 7, 11);
-const numel = (s: readonly number[]): number => s.reduce<number>((a, b) => a * b, 1);
-
-function tensor(dt: string, shape: number[], f: (i: number) => number): Tensor {
-  return tensorFrom(dt as Tensor['dtype'], shape, Array.from({ length: numel(shape) }, (_, i) => f(i)));
-}
-
-/** Scale shape and attributes for a quantisation mode. */
-function scaleShape(mode: string, shape: number[], axis: number, bs: number): number[] {
-  if (mode === 'tensor') return [];
-  if (mode === 'axis') return [shape[axis]!];
-  return shape.map((d, i) => (i === axis ? Math.ceil(d / bs) : d));
-}
+const DIMS = [1, 2, 3, 4, 5, 7, 11];
 
 describe('wasm quantize_linear / dequantize_linear / dynamic_quantize_linear vs interpreter', () => {
   it('quantize_linear: every target, per-tensor / per-axis / blocked, f32 or f16 inputs and scales', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.constantFrom(...Object.keys(RANGE), ...FLOAT_Q), fc.constantFrom('tensor', 'axis', 'block'),
-      fc.nat(), fc.constantFrom(1, 2, 3), fc.constantFrom('f32', 'f16'), fc.constantFrom('f32', 'f16'), fc.boolean(), fc.constantFrom(0, 1), fc.integer(),
-      async (shape, dt, mode, ax, bs, xdt, sdt, withZp, sat, seed) => {
-        const axis = ax % shape.length;
-        const r = rng(seed);
-        const ss = scaleShape(mode, shape, axis, bs);
-        const isInt = dt in RANGE;
-        const x = tensor(xdt, shape, (i) => (i % 17 === 3 ? [NaN, Infinity, -Infinity][i % 3]! : (r() - 0.5) * 2 ** Math.floor(r() * 12 - 2)));
-        const s = tensor(sdt, ss, () => 2 ** Math.floor(r() * 6 - 3) * (0.5 + r()));
-        const z = tensor(dt, ss, () => (isInt ? RANGE[dt]![0] + Math.floor(r() * (RANGE[dt]![1] - RANGE[dt]![0] + 1)) : (r() - 0.5) * 4));
-        const attrs = `{axis = ${axis}, block_size = ${mode === 'block' ? bs : 0}, saturate = ${sat}${withZp ? '' : `, output_dtype = ${dt}`}}`;
-        const args: [string, string][] = [['x', ty(xdt, shape)], ['s', ty(sdt, ss)], ...(withZp ? [['z', ty(dt, ss)] as [string, string]] : [])];
-        const text = oneOp(args, (rt) => [`%y = quantize_linear(%x, %s${withZp ? ', %z' : ''}) ${attrs} : ${rt}`], ty(dt, shape));
-        const ins = withZp ? [x, s, z] : [x, s];
-        expectExact(await runWasmT(text, ins), interpText(text, ins));
-      }), { numRuns: 200 });
+    await checkExact(quantizeCases(DIMS), runWasmT, { numRuns: 200 });
   });
 
   it('dequantize_linear: every source, per-tensor / per-axis / blocked, f32 / f16 scales', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.constantFrom(...Object.keys(RANGE), ...FLOAT_Q, 'i32'), fc.constantFrom('tensor', 'axis', 'block'),
-      fc.nat(), fc.constantFrom(1, 2, 4), fc.constantFrom('f32', 'f16'), fc.boolean(), fc.integer(),
-      async (shape, dt, mode, ax, bs, sdt, withZp, seed) => {
-        const axis = ax % shape.length;
-        const r = rng(seed);
-        const ss = scaleShape(mode, shape, axis, bs);
-        const [lo, hi] = RANGE[dt] ?? (dt === 'i32' ? [-(2 ** 31), 2 ** 31 - 1] : [-400, 400]);
-        const x = tensor(dt, shape, () => lo + Math.floor(r() * (hi - lo + 1)));
-        const s = tensor(sdt, ss, () => 2 ** Math.floor(r() * 6 - 3) * (0.5 + r()));
-        const z = tensor(dt, ss, () => lo + Math.floor(r() * (hi - lo + 1)));
-        const text = oneOp([['x', ty(dt, shape)], ['s', ty(sdt, ss)], ...(withZp ? [['z', ty(dt, ss)] as [string, string]] : [])],
-          (rt) => [`%y = dequantize_linear(%x, %s${withZp ? ', %z' : ''}) {axis = ${axis}, block_size = ${mode === 'block' ? bs : 0}} : ${rt}`], ty(sdt, shape));
-        const ins = withZp ? [x, s, z] : [x, s];
-        expectExact(await runWasmT(text, ins), interpText(text, ins));
-      }), { numRuns: 150 });
+    await checkExact(dequantizeCases(DIMS, [-(2 ** 31), 2 ** 31 - 1]), runWasmT, { numRuns: 150 });
   });
 
   it('dynamic_quantize_linear on mixed, positive, negative and zero inputs', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.constantFrom('mixed', 'pos', 'neg', 'zero'), fc.integer(), async (shape, kind, seed) => {
-      const r = rng(seed);
-      const x = tensor('f32', shape, () => (kind === 'zero' ? 0 : kind === 'pos' ? r() * 10 : kind === 'neg' ? -r() * 10 : (r() - 0.3) * 20));
-      const T = ty('f32', shape);
-      const text = `module @m {\n  func @main(%x: ${T}) -> (%y: ${ty('u8', shape)}, %s: f32[], %z: u8[]) {\n    %y, %s, %z = dynamic_quantize_linear(%x) : (${ty('u8', shape)}, f32[], u8[])\n    return %y, %s, %z\n  }\n}`;
-      expectExact(await runWasmT(text, [x]), interpText(text, [x]));
-    }), { numRuns: 60 });
+    await checkExact(dynamicQuantizeCases(fc.array(fc.constantFrom(...DIMS), { minLength: 1, maxLength: 3 })), runWasmT, { numRuns: 60 });
   });
 });
 
 describe('wasm integer matmul and conv vs interpreter', () => {
   it('matmul_integer / qlinear_matmul: batches, broadcasting, 1-D operands, zero points per tensor/row/column, f32/f16 scales', async () => {
-    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2, 3, 7), fc.constantFrom(1, 3, 8, 9, 17, 33), fc.constantFrom(1, 2, 5, 13), fc.constantFrom([], [2], [3, 1]), fc.constantFrom([], [1], [2], [3, 2]),
-      fc.constantFrom('u8', 'i8'), fc.constantFrom('u8', 'i8'), fc.constantFrom('none', 'scalar', 'vec'), fc.constantFrom('none', 'scalar', 'vec'), fc.boolean(), fc.constantFrom(0, 1, 2), fc.constantFrom('f32', 'f16'), fc.boolean(), fc.integer(),
-      async (M, K, N, ba, bb, adt, bdt, zaK, zbK, q, oneD, sdt, symK, seed) => {
-        const pa = [...Array(Math.max(0, bb.length - ba.length)).fill(1), ...ba], pb = [...Array(Math.max(0, ba.length - bb.length)).fill(1), ...bb];
-        if (pa.some((d, i) => d !== 1 && pb[i] !== 1 && d !== pb[i])) return;
-        let aShape = [...ba, M, K], bShape = [...bb, K, N];
-        if (oneD === 1) aShape = [K];
-        if (oneD === 2) bShape = [K, N].slice(0, 1);
-        if (q && (oneD !== 0 || ba.length + bb.length > 0)) return;
-        const r = rng(seed);
-        const [alo, ahi] = RANGE[adt]!, [blo, bhi] = RANGE[bdt]!;
-        const a = tensor(adt, aShape, () => alo + Math.floor(r() * 256)), b = tensor(bdt, bShape, () => blo + Math.floor(r() * 256));
-        const zShape = (k: string, n: number): number[] => (k === 'vec' ? [n] : []);
-        const rowsA = oneD === 1 ? 1 : M, colsB = oneD === 2 ? 1 : N;
-        const za = tensor(adt, zShape(zaK, rowsA), () => alo + Math.floor(r() * (ahi - alo + 1))), zb = tensor(bdt, zShape(zbK, colsB), () => blo + Math.floor(r() * (bhi - blo + 1)));
-        const sym = (s: number[]): (number | string)[] => (symK ? s.map((d, i) => (d === K && (i === s.length - 1 || s.length === 1) ? 'k' : d)) : s);
-        const ins: Tensor[] = [a, b];
-        const args: [string, string][] = [['a', ty(adt, sym(aShape))], ['b', ty(bdt, symK ? bShape.map((d, i) => (i === bShape.length - 2 || bShape.length === 1 ? 'k' : d)) : bShape)]];
-        let call: string;
-        if (!q) {
-          const zs = [zaK === 'none' ? 'none' : '%za', zbK === 'none' ? 'none' : '%zb'];
-          if (zaK !== 'none') { args.push(['za', ty(adt, za.shape)]); ins.push(za); }
-          if (zbK !== 'none') { args.push(['zb', ty(bdt, zb.shape)]); ins.push(zb); }
-          call = `matmul_integer(%a, %b${zs[1] !== 'none' ? `, ${zs[0]}, ${zs[1]}` : zs[0] !== 'none' ? `, ${zs[0]}` : ''})`;
-        } else {
-          const sa = tensor(sdt, zShape(zaK, M), () => 0.01 + r() * 0.1), sb = tensor(sdt, zShape(zbK, N), () => 0.01 + r() * 0.1), sy = tensor(sdt, [], () => 0.5 + r() * 4);
-          const yz = tensor(adt, [], () => alo + Math.floor(r() * 256));
-          const zaQ = tensor(adt, zShape(zaK, M), () => alo + Math.floor(r() * 256)), zbQ = tensor(bdt, zShape(zbK, N), () => blo + Math.floor(r() * 256));
-          args.splice(1, 0, ['sa', ty(sdt, sa.shape)], ['za', ty(adt, zaQ.shape)]);
-          args.push(['sb', ty(sdt, sb.shape)], ['zb', ty(bdt, zbQ.shape)], ['sy', ty(sdt, [])], ['yz', ty(adt, [])]);
-          ins.splice(1, 0, sa, zaQ);
-          ins.push(sb, zbQ, sy, yz);
-          call = 'qlinear_matmul(%a, %sa, %za, %b, %sb, %zb, %sy, %yz)';
-        }
-        const text = oneOp(args, (rt) => [`%y = ${call} : ${rt}`], ty(q ? adt : 'i32', [M, N]));
-        expectExact(await runWasmT(text, ins), interpText(text, ins));
-      }), { numRuns: 150 });
+    await checkExact(intMatmulCases({ K: [1, 3, 8, 9, 17, 33], oneD: true, symK: true }), runWasmT, { numRuns: 150 });
   });
 
   it('conv_integer / qlinear_conv: 1-D to 3-D, groups, strides, pads, dilations, per-channel w_zero_point, bias', async () => {
-    await fc.assert(fc.asyncProperty(fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(1, 2), fc.constantFrom(0, 1),
-      fc.constantFrom(1, 2), fc.boolean(), fc.boolean(), fc.constantFrom('u8', 'i8'), fc.integer(),
-      async (r, g, cg, mg, st, pad, dl, q, perCh, dt, seed) => {
-        const rr = rng(seed);
-        const sp = Array.from({ length: r }, (_, i) => [5, 4, 3][i]!), ks = Array.from({ length: r }, (_, i) => [3, 2, 2][i]!);
-        const C = g * cg, M = g * mg;
-        const [lo] = RANGE[dt]!;
-        const x = tensor(dt, [2, C, ...sp], () => lo + Math.floor(rr() * 256)), w = tensor(dt, [M, cg, ...ks], () => lo + Math.floor(rr() * 256));
-        const xz = tensor(dt, [], () => lo + Math.floor(rr() * 256)), wz = tensor(dt, perCh ? [M] : [], () => lo + Math.floor(rr() * 256));
-        const attrs = `{group = ${g}, strides = [${sp.map(() => st)}], dilations = [${sp.map(() => dl)}], pads = [${[...sp, ...sp].map(() => pad)}]}`;
-        if (!q) {
-          const text = oneOp([['x', ty(dt, x.shape)], ['w', ty(dt, w.shape)], ['xz', ty(dt, [])], ['wz', ty(dt, wz.shape)]], (rt) => [`%y = conv_integer(%x, %w, %xz, %wz) ${attrs} : ${rt}`], ty('i32', [2, M, ...sp]));
-          const ins = [x, w, xz, wz];
-          expectExact(await runWasmT(text, ins), interpText(text, ins));
-          return;
-        }
-        const sx = tensor('f32', [], () => 0.02 + rr() * 0.05), sw = tensor('f32', perCh ? [M] : [], () => 0.02 + rr() * 0.05), sy = tensor('f32', [], () => 0.5 + rr());
-        const yz = tensor(dt, [], () => lo + Math.floor(rr() * 256)), B = tensor('i32', [M], () => Math.floor((rr() - 0.5) * 2000));
-        const text = oneOp([['x', ty(dt, x.shape)], ['sx', 'f32[]'], ['xz', ty(dt, [])], ['w', ty(dt, w.shape)], ['sw', ty('f32', sw.shape)], ['wz', ty(dt, wz.shape)], ['sy', 'f32[]'], ['yz', ty(dt, [])], ['B', ty('i32', [M])]],
-          (rt) => [`%y = qlinear_conv(%x, %sx, %xz, %w, %sw, %wz, %sy, %yz, %B) ${attrs} : ${rt}`], ty(dt, [2, M, ...sp]));
-        const ins = [x, sx, xz, w, sw, wz, sy, yz, B];
-        expectExact(await runWasmT(text, ins), interpText(text, ins));
-      }), { numRuns: 80 });
+    await checkExact(intConvCases(), runWasmT, { numRuns: 80 });
   });
 });

@@ -7,9 +7,7 @@
 import { describe, it } from 'vitest';
 import { castTensor } from '../../../ir/ops/elementwise-cast.js';
 import type { Tensor } from '../../../ir/tensor.js';
-import { toRunTensor, fromRunTensor } from '../../../src/conformance/feeds.js';
-import { instantiateWebGpu } from '../../../src/runtime/webgpu.js';
-import { compileText, expectClose, gpuDevice, interpText, rand } from './helpers.js';
+import { expectClose, interpText, rand, runWebGpu } from './helpers.js';
 
 const TOL: Readonly<Record<string, readonly [number, number]>> = { f16: [2e-3, 2e-3], bf16: [1.6e-2, 1.6e-2], f64: [1e-5, 1e-6] };
 
@@ -34,10 +32,7 @@ describe('float kernels on f16, bf16 and f64 tensors', () => {
       const text = model(dt);
       const shapes = [[3, 5], [5, 7], [1, 2, 6, 5], [3, 2, 3, 3], [7], [7]];
       const inputs: Tensor[] = shapes.map((s, i) => castTensor(rand(s, 11 + i), dt));
-      const c = compileText(text);
-      const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
-      const out = await m.run(Object.fromEntries(c.manifest.inputs.map((inp, i) => [inp.name, toRunTensor(inputs[i]!)])));
-      const got = c.manifest.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], out[o.name]!));
+      const got = await runWebGpu(text, inputs);
       const [rtol, atol] = TOL[dt]!;
       expectClose(got, interpText(text, inputs), rtol, atol);
     });

@@ -12,19 +12,12 @@ import { castTensor, toE8M0 } from '../../../ir/ops/elementwise-cast.js';
 import { parseModule } from '../../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
-import { fromRunTensor, toRunTensor } from '../../../src/conformance/feeds.js';
 import { instantiateWebGpu, type RunTensor } from '../../../src/runtime/webgpu.js';
 import { oneOp } from '../wasm/dtype-helpers.js';
-import { expectClose, fmtShape, gpuDevice, interpText } from './helpers.js';
+import { expectClose, fmtShape, gpuDevice, interpText, runCompiled } from './helpers.js';
 
 const compile = (text: string, passes = 'fuse'): CompiledWebGpu => compileWebGpu(parseModule(text, { file: 'test.ir' }), { passes, verifyEach: true });
 
-/** Run with the runtime's contract at the boundary (raw f16 bits, float8 codes), as conformance does. */
-async function runT(c: CompiledWebGpu, inputs: readonly Tensor[]): Promise<Tensor[]> {
-  const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
-  const out = await m.run(Object.fromEntries(c.manifest.inputs.map((inp, i) => [inp.name, toRunTensor(inputs[i]!)])));
-  return c.manifest.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], out[o.name]!));
-}
 async function runRaw(c: CompiledWebGpu, feeds: readonly RunTensor[]): Promise<RunTensor[]> {
   const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
   const out = await m.run(Object.fromEntries(c.manifest.inputs.map((inp, i) => [inp.name, feeds[i]!])));
@@ -178,7 +171,7 @@ describe('webgpu dtypes vs interpreter (fast-check)', () => {
         ? `module @m {\n  func @main(%x: ${s}, %t: ${fmtShape([1], to)}) -> (%y: ${t}) {\n    %y = cast_like(%x, %t) {saturate = ${sat}} : ${t}\n    return %y\n  }\n}`
         : `module @m {\n  func @main(%x: ${s}) -> (%y: ${t}) {\n    %y = cast(%x) {to = ${to}, saturate = ${sat}} : ${t}\n    return %y\n  }\n}`;
       const inputs = like ? [x, castTensor(tensorFrom('f32', [1], [0]), to as Tensor['dtype'])] : [x];
-      expectExact(await runT(compile(text), inputs), interpText(text, inputs), `${from} -> ${to} [${shape}] saturate ${sat}`);
+      expectExact(await runCompiled(compile(text), inputs), interpText(text, inputs), `${from} -> ${to} [${shape}] saturate ${sat}`);
     }), { numRuns: 40, seed: 20261127 });
   }, 60_000);
 
@@ -218,7 +211,7 @@ describe('webgpu dtypes vs interpreter (fast-check)', () => {
         '}',
       ].join('\n');
       const c = compile(text);
-      const got = await runT(c, [a, b]), want = interpText(text, [a, b]);
+      const got = await runCompiled(c, [a, b]), want = interpText(text, [a, b]);
       if (TOL[dt] && !isCmp) expectClose(got, want, TOL[dt], 1e-6);
       else expectExact(got, want, `${op} on ${dt} [${shape}] [${bShape}]`);
     }), { numRuns: 30, seed: 1127 });
@@ -242,7 +235,7 @@ describe('webgpu dtypes: unary ops', () => {
         '  }',
         '}',
       ].join('\n');
-      expectExact(await runT(compile(text, ''), [x]), interpText(text, [x]), `unary ops on ${dt}`);
+      expectExact(await runCompiled(compile(text, ''), [x]), interpText(text, [x]), `unary ops on ${dt}`);
     }
   });
 });
@@ -256,7 +249,7 @@ describe('webgpu dtypes: reduce_log_sum_exp', () => {
         const x = castTensor(tensorFrom('f32', shape, Array.from({ length: shape.reduce<number>((a, b) => a * b, 1) }, () => (r() - 0.5) * (dt === 'f16' ? 20 : 400))), dt as Tensor['dtype']);
         const prelude = axes.length ? [`%ax = const {value = dense<[${axes}]> : i64[${axes.length}]} : i64[${axes.length}]`] : [];
         const text = oneOp([['x', fmtShape(shape, dt)]], (rt) => [...prelude, `%y = reduce_log_sum_exp(%x${axes.length ? ', %ax' : ''}) {keepdims = ${keep}} : ${rt}`], fmtShape(shape, dt));
-        expectClose(await runT(compile(text), [x]), interpText(text, [x]), dt === 'f16' ? 2e-3 : 1e-5, 1e-5);
+        expectClose(await runCompiled(compile(text), [x]), interpText(text, [x]), dt === 'f16' ? 2e-3 : 1e-5, 1e-5);
       }), { numRuns: 15, seed: 4 });
   }, 60_000);
 });
@@ -288,7 +281,7 @@ describe('webgpu dtypes: layouts and quantised graphs', () => {
     const qb = c.manifest.buffers[c.manifest.outputs[1]!.buffer]!;
     expect([qb.dtype, qb.esize, qb.storage ?? 'word']).toEqual(['u8', 4, 'word']);
     const x = tensorFrom('f32', [3, 5], Array.from({ length: 15 }, (_v, i) => Math.sin(i) * 3));
-    const got = await runT(c, [x]), want = interpText(text, [x]);
+    const got = await runCompiled(c, [x]), want = interpText(text, [x]);
     expectExact([got[1]!], [want[1]!], 'quantize_linear');
     expectClose([got[0]!], [want[0]!], 1e-5, 1e-5);
   });
@@ -306,7 +299,7 @@ describe('webgpu dtypes: layouts and quantised graphs', () => {
     const c = compile(text);
     expect(c.manifest.buffers.find((b) => b.kind === 'weight')).toMatchObject({ dtype: 'f16', esize: 2 });
     const x = castTensor(tensorFrom('f32', [7], [1.001, 70, 0.3, 2, 3, 1e-3, 5]), 'f16');
-    expectExact(await runT(c, [x]), interpText(text, [x]), 'f16 chain');
+    expectExact(await runCompiled(c, [x]), interpText(text, [x]), 'f16 chain');
   });
 
   it('bit ops, bit_shift past the width, integer matmul and conv', async () => {
@@ -326,7 +319,7 @@ describe('webgpu dtypes: layouts and quantised graphs', () => {
       tensorFrom('u8', [2, 3], [1, 255, 7, 128, 3, 9]), tensorFrom('u8', [2, 3], [0, 1, 4, 7, 8, 40]), tensorFrom('i16', [2, 3], [-32768, 32767, 0, -1, 1234, -555]),
       tensorFrom('u8', [2, 3], [0, 255, 7, 8, 100, 3]), tensorFrom('i8', [3, 4], [-128, 127, 0, 5, 6, -7, 8, 9, 10, 11, -12, 13]),
     ];
-    expectExact(await runT(compile(text), inputs), interpText(text, inputs), 'bit and integer ops');
+    expectExact(await runCompiled(compile(text), inputs), interpText(text, inputs), 'bit and integer ops');
   });
 
   it('compiles byte-identically twice', () => {

@@ -7,7 +7,8 @@ import { interpret } from '../../../ir/interp.js';
 import { parseModule } from '../../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
-import { instantiateWebGpu, type RunTensor, type WebGpuDevice } from '../../../src/runtime/webgpu.js';
+import { fromRunTensor, toRunTensor } from '../../../src/conformance/feeds.js';
+import { instantiateWebGpu, type WebGpuDevice } from '../../../src/runtime/webgpu.js';
 import { nodeDevice, NODE_DAWN_FLAGS } from '../../../src/runtime/webgpu-node.js';
 
 let device: Promise<WebGpuDevice> | undefined;
@@ -22,13 +23,15 @@ export function compileText(text: string, passes = 'fuse'): CompiledWebGpu {
   return compileWebGpu(parseModule(text, { file: 'test.ir' }), { passes, verifyEach: true });
 }
 
-/** Run a compiled artifact on inputs in argument order; outputs in result order. */
+/**
+ * Run a compiled artifact on inputs in argument order; outputs in result order. Tensors cross the
+ * runtime boundary as conformance does (toRunTensor / fromRunTensor): f16/bf16 as raw bits and
+ * float8/float4 as codes, decoded back to numbers; every other dtype's data passes unchanged.
+ */
 export async function runCompiled(c: CompiledWebGpu, inputs: readonly Tensor[]): Promise<Tensor[]> {
   const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
-  const feed: Record<string, RunTensor> = {};
-  c.manifest.inputs.forEach((inp, i) => (feed[inp.name] = { data: inputs[i]!.data as RunTensor['data'], dims: inputs[i]!.shape }));
-  const out = await m.run(feed);
-  return c.manifest.outputs.map((o) => ({ dtype: o.dtype as Tensor['dtype'], shape: [...out[o.name]!.dims], data: out[o.name]!.data as Tensor['data'] }));
+  const out = await m.run(Object.fromEntries(c.manifest.inputs.map((inp, i) => [inp.name, toRunTensor(inputs[i]!)])));
+  return c.manifest.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], out[o.name]!));
 }
 
 export async function runWebGpu(text: string, inputs: readonly Tensor[], passes = 'fuse'): Promise<Tensor[]> {

@@ -7,20 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { castTensor } from '../../../ir/ops/elementwise-cast.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
-import { fromRunTensor, toRunTensor } from '../../../src/conformance/feeds.js';
-import { instantiateWebGpu } from '../../../src/runtime/webgpu.js';
-import { check, compileText, expectClose, fmtShape, gpuDevice, interpText, rand } from './helpers.js';
+import { check, compileText, expectClose, fmtShape, interpText, rand, runWebGpu } from './helpers.js';
 
 const fn1 = (ins: string, outs: string, lines: readonly string[], ret: string): string =>
   `module @m {\n  func @main(${ins}) -> (${outs}) {\n${lines.map((l) => `    ${l}`).join('\n')}\n    return ${ret}\n  }\n}`;
 
-/** Run through toRunTensor / fromRunTensor (typed arrays of every dtype). */
-async function runAny(text: string, inputs: readonly Tensor[]): Promise<Tensor[]> {
-  const c = compileText(text);
-  const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
-  const out = await m.run(Object.fromEntries(c.manifest.inputs.map((inp, i) => [inp.name, toRunTensor(inputs[i]!)])));
-  return c.manifest.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], out[o.name]!));
-}
 
 describe('webgpu corner cases vs interpreter', () => {
   it('reductions over a static empty axis give -inf, +inf, 0, 1', async () => {
@@ -57,7 +48,7 @@ describe('webgpu corner cases vs interpreter', () => {
       const text = fn1(`%x: ${fmtShape([6], from)}`, '%a: u8[6], %b: u16[6], %c: u32[6]',
         ['%a = cast(%x) {to = u8} : u8[6]', '%b = cast(%x) {to = u16} : u16[6]', '%c = cast(%x) {to = u32} : u32[6]'], '%a, %b, %c');
       const inp = castTensor(small, from);
-      expectClose(await runAny(text, [inp]), interpText(text, [inp]), 0, 0);
+      expectClose(await runWebGpu(text, [inp]), interpText(text, [inp]), 0, 0);
     }
   }, 30_000);
 
@@ -77,7 +68,7 @@ describe('webgpu corner cases vs interpreter', () => {
       const v = Float32Array.from(rand([3], 9).data as Float32Array, (a) => Math.abs(a) + 0.5);
       const inputs = [x, rand([1, 3, 4, 5], 4), rand([3], 5), rand([3], 6), rand([3], 7), tensorFrom('f32', [3], v)].map((a) => castTensor(a, dt));
       const tol = dt === 'f16' ? 2e-3 : dt === 'bf16' ? 1.6e-2 : 1e-5;
-      expectClose(await runAny(text, inputs), interpText(text, inputs), tol, tol);
+      expectClose(await runWebGpu(text, inputs), interpText(text, inputs), tol, tol);
     }
   }, 30_000);
 
@@ -93,7 +84,7 @@ describe('webgpu corner cases vs interpreter', () => {
         ], '%y, %h, %n, %l, %p');
       const inputs = [rand([2, 3, 5], 1), rand([1, 4, 5], 2), rand([1, 4, 4], 3), rand([3], 4), rand([3], 5)].map((a) => castTensor(a, dt));
       const tol = dt === 'f16' ? 4e-3 : dt === 'bf16' ? 3e-2 : 1e-5;
-      expectClose(await runAny(text, inputs), interpText(text, inputs), tol, tol);
+      expectClose(await runWebGpu(text, inputs), interpText(text, inputs), tol, tol);
     }
   }, 30_000);
 
@@ -112,7 +103,7 @@ describe('webgpu corner cases vs interpreter', () => {
       const f = [rand([3, 4, 2], 1), rand([4], 2), rand([1, 4, 4], 3), rand([1, 2, 4, 4], 4), rand([3, 2, 2, 2], 5), rand([1, 8, 3, 3], 6)].map((a) => castTensor(a, dt));
       const inputs = [f[0]!, tgt, ...f.slice(1)];
       const tol = dt === 'f16' ? 4e-3 : dt === 'bf16' ? 3e-2 : 1e-5;
-      expectClose(await runAny(text, inputs), interpText(text, inputs), tol, tol);
+      expectClose(await runWebGpu(text, inputs), interpText(text, inputs), tol, tol);
     }
   }, 30_000);
 
@@ -124,7 +115,7 @@ describe('webgpu corner cases vs interpreter', () => {
         const n = s.reduce((a, b) => a * b, 1);
         const lo = dt === 'u8' ? 0 : -128, span = dt === 'u8' ? 256 : 256;
         const x = tensorFrom(dt, s, Array.from({ length: n }, (_v, i) => lo + ((i * 97 + 13) % span)));
-        expectClose(await runAny(text, [x]), interpText(text, [x]), 0, 0);
+        expectClose(await runWebGpu(text, [x]), interpText(text, [x]), 0, 0);
       }
     }
   }, 30_000);
