@@ -59,9 +59,22 @@ describe('webgpu misc-a kernels vs interpreter (fast-check)', () => {
     await one('%x0: f32[3,0], %x1: f32[0,2]', [3, 2], 'ij,jk', 2, [rand([3, 0], 9), rand([0, 2], 10)]);
   });
 
+  it('inside fused chains: computed operands, elementwise ops after', async () => {
+    await checkAll(irModule('%a: f32[3,4], %b: f32[4,5]', [['y', 'f32[3,5]']], [
+      '%e = exp(%a) : f32[3,4]', '%m = einsum(%e, %b) {equation = "ij,jk->ik"} : f32[3,5]', '%y = neg(%m) : f32[3,5]',
+    ]), [rand([3, 4], 1), rand([4, 5], 2)], 1e-4, 1e-4);
+    await checkAll(irModule('%a: f32[2,3,3], %l: i64[3]', [['d', 'f32[2]'], ['r', 'f32[2,3,3]']], [
+      '%e = mul(%a, %a) : f32[2,3,3]', '%d0 = det(%e) : f32[2]', '%d = exp(%d0) : f32[2]',
+      '%r0 = reverse_sequence(%e, %l) {batch_axis = 1, time_axis = 0} : f32[2,3,3]', '%r = neg(%r0) : f32[2,3,3]',
+    ]), [rand([2, 3, 3], 3), tensorFrom('i64', [3], [1n, 2n, 0n])], 1e-3, 1e-4);
+  });
+
   it('einsum with symbolic dims: one compile, several bindings (1, primes)', async () => {
     const text = irModule('%a: f32["b","m",5], %b: f32[5,"n"]', [['y', 'f32["b","n","m"]']], ['%y = einsum(%a, %b) {equation = "bmk,kn->bnm"} : f32["b","n","m"]']);
     await checkBindings(text, [[rand([1, 1, 5], 1), rand([5, 1], 2)], [rand([2, 3, 5], 3), rand([5, 7], 4)], [rand([3, 11, 5], 5), rand([5, 2], 6)]], 1e-4, 1e-4);
+    // A summed label under two symbols: equal, or either one 1 at run time (it broadcasts).
+    const two = irModule('%a: f32[2,"k"], %b: f32["j",3]', [['y', 'f32[2,3]']], ['%y = einsum(%a, %b) {equation = "ik,kj->ij"} : f32[2,3]']);
+    await checkBindings(two, [[rand([2, 5], 7), rand([5, 3], 8)], [rand([2, 1], 9), rand([5, 3], 10)], [rand([2, 7], 11), rand([1, 3], 12)]], 1e-4, 1e-4);
   });
 
   it('det: random batches and sizes, pivoting, singular and empty matrices', async () => {
