@@ -5,7 +5,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
-import { f32Lit, i32Lit, REG, type Reg } from '../wgsl.js';
+import { f32Lit, i32Lit, mulU, REG, type Reg } from '../wgsl.js';
 
 export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; pb: number; pr: number }
 
@@ -134,17 +134,22 @@ export const isDepthwise = (op: Op): boolean => {
   return op.operands[1]?.type.shape?.[1] === 1 && (r === 4 || r === 3) && intAttr(op, 'group', 1) > 1;
 };
 
-/** batch_normalization (inference): per-channel (axis 1) affine map of each element. */
+/**
+ * batch_normalization (inference): per-channel (axis 1) affine map of each element, or per
+ * activation when the parameters have C * spatial elements (opset < 9 with spatial = 0; the
+ * interpreter tells them apart by size). Training mode is misc-b.ts's kernel.
+ */
 export const BATCH_NORM_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [0],
   value: (k, op, i) => {
     const [, scale, bias, mean, variance] = op.operands;
     const y = op.results[0]!;
-    if (REG[y.type.dtype] !== 'f32' || op.results.length > 1) k.fail(op, 'batch_normalization: only float inference mode is supported by the webgpu backend');
+    if (REG[y.type.dtype] !== 'f32' || op.results.length > 1 || intAttr(op, 'training_mode', 0) !== 0) k.fail(op, 'batch_normalization: only float inference mode is supported by this kernel');
     const yd = k.dims(y);
     const inner = k.size(yd.slice(2));
-    const c = k.body.let('ch', yd.length < 2 ? '0u' : `(${inner === '1u' ? i : `${i} / ${inner}`}) % ${k.dim(yd[1]!)}`);
+    const perActivation = inner !== '1u' && yd.length >= 2 && k.size(k.dims(scale!)) === mulU(k.dim(yd[1]!), inner);
+    const c = k.body.let('ch', yd.length < 2 ? '0u' : perActivation ? `${i} % ${mulU(k.dim(yd[1]!), inner)}` : `(${inner === '1u' ? i : `${i} / ${inner}`}) % ${k.dim(yd[1]!)}`);
     const eps = f32Lit(Number(op.attrs.get('epsilon')?.value ?? 1e-5));
     const x = k.operand(op, 0, i);
     return k.body.let('v', `(${x} - ${k.load(mean!, c)}) * inverseSqrt(${k.load(variance!, c)} + ${eps}) * ${k.load(scale!, c)} + ${k.load(bias!, c)}`);
