@@ -1,6 +1,6 @@
 // pad as a map kernel: each result element reads one input element (or the fill value). The
-// axes are compile-time constants; the pads are constants or read from their buffer (then the
-// result dims are run-time dims, see dynamic-dims.ts); the input dims may be symbols. Per padded axis the result coordinate c maps to the input coordinate lo + m(c - pb)
+// axes and pads are constants or read from their buffers (then the result dims are run-time
+// dims, see dynamic-dims.ts); the input dims may be symbols. Per padded axis the result coordinate c maps to the input coordinate lo + m(c - pb)
 // (negative pads crop first, as ir/ops/shape-slice.ts padMap does), where m is the mode's rule:
 // constant (outside -> fill), edge (clamp), wrap (modulo), reflect (mirror without the edge).
 // All arithmetic is i32; the final index is clamped into the input, so no access leaves it.
@@ -13,20 +13,38 @@ import { i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
 /**
  * (before, after) per axis as i32 expressions: literals from constant pads, else loads from the
  * pads buffer (a graph input: the result dims are then run-time dims the runtime evaluates).
- * Axes must be constant.
+ * Axes read at run time (a graph input of known length): every axis may be padded, and its pads
+ * are the sum over the listed axes equal to it (negative ones counted from the end), as
+ * ir/ops/shape-slice.ts padsPerDimAny derives the result dims.
  */
 function padsOf(k: KernelCtx, op: Op, rank: number): ([string, string] | null)[] {
   const [, padsV, , axesV] = op.operands;
   const at = axesV ? k.constant(axesV) : undefined;
-  if (axesV && !at) k.fail(op, 'pad needs constant axes in the webgpu backend');
   if (REG[padsV!.type.dtype] !== 'i32') k.fail(op, 'pad needs i64 or i32 pads in the webgpu backend');
-  const axes = at ? toNumbers(at).map((a) => (a < 0 ? a + rank : a)) : Array.from({ length: rank }, (_v, a) => a);
+  const runtimeAxes = !!axesV && !at;
+  const na = runtimeAxes ? k.dims(axesV!)[0] : undefined;
+  if (runtimeAxes && (k.dims(axesV!).length !== 1 || typeof na !== 'number' || REG[axesV!.type.dtype] !== 'i32')) {
+    k.fail(op, 'pad needs constant axes, or axes as a 1-D i64/i32 tensor of known length, in the webgpu backend');
+  }
+  const axes = at ? toNumbers(at).map((a) => (a < 0 ? a + rank : a)) : runtimeAxes ? [] : Array.from({ length: rank }, (_v, a) => a);
+  const count = runtimeAxes ? (na as number) : axes.length;
   const pt = k.constant(padsV!);
-  const n = 2 * axes.length;
-  if (k.dims(padsV!).length !== 1 || k.dims(padsV!)[0] !== n) k.fail(op, `pad needs ${n} pads for ${axes.length} axes`);
+  const n = 2 * count;
+  if (k.dims(padsV!).length !== 1 || k.dims(padsV!)[0] !== n) k.fail(op, `pad needs ${n} pads for ${count} axes`);
   const pads = pt ? toNumbers(pt) : undefined;
   const per: ([string, string] | null)[] = Array.from({ length: rank }, () => null);
   const one = (j: number): string => (pads ? i32Lit(pads[j]!) : k.body.let('pd', k.load(padsV!, u32(j))));
+  if (runtimeAxes) {
+    const b = k.body;
+    const ax = Array.from({ length: count }, (_v, j) => {
+      const a = b.let('pax', k.load(axesV!, u32(j)));
+      return b.let('pax', `select(${a}, ${a} + ${rank}i, ${a} < 0i)`);
+    });
+    const pick = (a: number, off: number): string =>
+      count === 0 ? '0i' : b.let('pp', ax.map((e, j) => `select(0i, ${one(off + j)}, ${e} == ${a}i)`).join(' + '));
+    for (let a = 0; a < rank; a++) per[a] = [pick(a, 0), pick(a, count)];
+    return per;
+  }
   axes.forEach((a, j) => {
     if (pads && pads[j] === 0 && pads[j + axes.length] === 0) return;
     per[a] = [one(j), one(j + axes.length)];
@@ -37,7 +55,7 @@ function padsOf(k: KernelCtx, op: Op, rank: number): ([string, string] | null)[]
 export const PAD_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [],
-  reads: (op) => (op.operands[2] ? [0, 1, 2] : [0, 1]),
+  reads: (op) => [0, 1, ...(op.operands[2] ? [2] : []), ...(op.operands[3] ? [3] : [])],
   value: (k, op, i) => {
     const x = op.operands[0]!, y = op.results[0]!;
     const xd = k.dims(x), yd = k.dims(y);
