@@ -15,7 +15,7 @@ import { nagaErrors } from './naga-run.js';
 const mod = (args: string, rets: string, lines: readonly string[], ret: string): string =>
   ['module @m {', `  func @main(${args}) -> (${rets}) {`, ...lines.map((l) => `    ${l}`), `    return ${ret}`, '  }', '}'].join('\n');
 
-const dim = fc.constantFrom(1, 2, 3, 5, 7);
+const dim: fc.Arbitrary<number> = fc.constantFrom(1, 2, 3, 5, 7);
 
 /** Values on a coarse grid (ties for max_pool), optionally with NaNs. */
 function gridValues(shape: readonly number[], seed: number, nans: number): Tensor {
