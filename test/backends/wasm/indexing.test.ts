@@ -2,8 +2,8 @@
 // against the interpreter: gather_nd, scatter_elements / scatter_nd with every reduction,
 // tensor_scatter, top_k, eye_like, bit_shift, bit_cast, cum_sum/cum_prod on f64 or with a run-time
 // axis, reverse_sequence, one_hot, center_crop_pad, det and tf_idf_vectorizer, on random shapes
-// with 1s and primes; plus hand-checked cases and the clamping of out-of-range indices (no write
-// outside the output).
+// with 1s and primes; plus hand-checked cases and the refusal of out-of-range indices (the run
+// fails naming the op; index-refuse.test.ts checks every op and position).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -260,20 +260,22 @@ describe('wasm indexing kernels: hand-checked cases', () => {
     expect(Array.from(i!.data as BigInt64Array)).toEqual([3n, 2n, 1n, 3n, 2n, 1n, 3n, 2n, 1n]);
   });
 
-  it('out-of-range indices are clamped into the dim: no read or write leaves its buffer', async () => {
-    // gather_nd of rows 99 and -99 reads rows 2 and 0; scatter_nd to rows 7 and -40 writes rows 2 and 0;
-    // a second output computed alongside must stay intact.
-    const text = module('%x: f32[3,2], %u: f32[2,2]', '%g: f32[2,2], %s: f32[3,2], %z: f32[3,2]', [
-      constI64('i', [99, -99], [2, 1]),
-      constI64('j', [7, -40], [2, 1]),
-      '    %g = gather_nd(%x, %i) : f32[2,2]',
-      '    %s = scatter_nd(%x, %j, %u) : f32[3,2]',
-      '    %z = neg(%x) : f32[3,2]',
-    ], '%g, %s, %z');
-    const x = tensorFrom('f32', [3, 2], [1, 2, 3, 4, 5, 6]);
-    const [g, s, z] = await runWasm(text, [x, tensorFrom('f32', [2, 2], [10, 20, 30, 40])], '');
-    expect(Array.from(g!.data as Float32Array)).toEqual([5, 6, 1, 2]);
-    expect(Array.from(s!.data as Float32Array)).toEqual([30, 40, 3, 4, 10, 20]);
-    expect(Array.from(z!.data as Float32Array)).toEqual([-1, -2, -3, -4, -5, -6]);
+  it('out-of-range indices are refused naming the op (were clamped into the dim: a wrong answer, exit 0)', async () => {
+    // gather_nd of row 99, scatter_nd to row -40, scatter_elements to row 3 of 3 rows: the
+    // interpreter raises E501 and the run fails naming the op, the index and the size.
+    const x = tensorFrom('f32', [3, 2], [1, 2, 3, 4, 5, 6]), u = tensorFrom('f32', [2, 2], [10, 20, 30, 40]);
+    const cases: [string, string, RegExp][] = [
+      ['gather_nd', '    %y = gather_nd(%x, %i) : f32[2,2]', /^tenth runtime: gather_nd %y at test\.ir:4:5: index 99 is out of range for a dim of size 3 \(valid: -3 to 2\)$/],
+      ['scatter_nd', '    %y = scatter_nd(%x, %i, %u) : f32[3,2]', /^tenth runtime: scatter_nd %y at test\.ir:4:5: index 99 is out of range for a dim of size 3/],
+    ];
+    for (const [, line, want] of cases) {
+      const res = line.includes('gather_nd') ? 'f32[2,2]' : 'f32[3,2]';
+      const text = module('%x: f32[3,2], %u: f32[2,2]', `%y: ${res}`, [constI64('i', [99, -40], [2, 1]), line], '%y');
+      expect(() => interpText(text, [x, u])).toThrow(/E501/);
+      await expect(runWasm(text, [x, u], '')).rejects.toThrow(want);
+    }
+    const se = module('%x: f32[3,2], %u: f32[1,2]', '%y: f32[3,2]', [constI64('i', [0, 3], [1, 2]), '    %y = scatter_elements(%x, %i, %u) : f32[3,2]'], '%y');
+    expect(() => interpText(se, [x, tensorFrom('f32', [1, 2], [7, 8])])).toThrow(/E501/);
+    await expect(runWasm(se, [x, tensorFrom('f32', [1, 2], [7, 8])], '')).rejects.toThrow(/^tenth runtime: scatter_elements %y at test\.ir:4:5: index 3 is out of range for a dim of size 3/);
   });
 });

@@ -1,4 +1,5 @@
-// Run-time bounds check of index operands (Gather's indices). ONNX makes an index outside [-n, n)
+// Run-time bounds check of index operands (gather, gather_elements, gather_nd, scatter_nd,
+// scatter_elements; tensor_scatter's linear write positions). ONNX makes an index outside [-n, n)
 // an error, the interpreter raises, and a kernel that used it would read outside its data buffer
 // (a trap with an unhelpful "memory access out of bounds", or silently another tensor's bytes).
 // A failed check calls one module-level function that records the site, the index and the size in
@@ -58,8 +59,7 @@ function trapIf(k: KernelCtx, op: Op, outside: string, size: string, raw: string
  * Set local `dst` to index element `e` of `idx` (i32 or i64), a negative one wrapped by `dim`,
  * after checking it: raw in [-dim, dim) iff raw + dim in [0, 2 dim), one unsigned compare (in
  * i64 for i64 indices, so 2^32 + 1 is not read as 1; an overflowing sum wraps to a huge unsigned
- * value, outside too). gather and gather_elements use it; gather_nd and the scatters still clamp
- * (index-gather.ts loadIndex, tests rely on it).
+ * value, outside too). Every kernel that reads indices from a tensor uses it.
  */
 export function loadCheckedIndex(k: KernelCtx, op: Op, idx: Value, e: string, dim: string, dst: string): void {
   if (idx.type.dtype !== 'i64' && idx.type.dtype !== 'i32') k.fail(op, `${op.name} indices must be i32 or i64, got ${idx.type.dtype}`);
@@ -77,4 +77,18 @@ export function loadCheckedIndex(k: KernelCtx, op: Op, idx: Value, e: string, di
     trapIf(k, op, `(i32.ge_u ${add(get(dst), dim)} ${k2})`, dim, `(i64.extend_i32_s ${get(dst)})`);
   }
   em.set(dst, `(select ${add(get(dst), dim)} ${get(dst)} (i32.lt_s ${get(dst)} (i32.const 0)))`);
+}
+
+/**
+ * tensor_scatter in linear mode writes positions w .. w + seq - 1 (`w` an i64 expression, not
+ * wrapped), which must lie in [0, maxSeq): trap unless they do, reporting the first position
+ * outside as the interpreter does (w itself when negative, else max(w, maxSeq)).
+ */
+export function checkWriteStart(k: KernelCtx, op: Op, w: string, seq: string, maxSeq: string): void {
+  const em = k.em;
+  const raw = em.local('raw', 'i64');
+  em.set(raw, w);
+  const mx = `(i64.extend_i32_u ${maxSeq})`;
+  const outside = `(i32.and (i32.ne ${seq} (i32.const 0)) (i32.or (i64.lt_s ${get(raw)} (i64.const 0)) (i64.gt_s ${get(raw)} (i64.sub ${mx} (i64.extend_i32_u ${seq})))))`;
+  trapIf(k, op, outside, maxSeq, `(select ${get(raw)} (select ${get(raw)} ${mx} (i64.gt_s ${get(raw)} ${mx})) (i64.lt_s ${get(raw)} (i64.const 0)))`);
 }

@@ -1,37 +1,17 @@
-// gather_nd (batch_dims, any dtype: slices are byte copies) and the index helpers shared by the
-// scatter kernels. Indices the interpreter rejects (outside [-dim, dim)) are CLAMPED into
-// [0, dim) after negative wrap-around, so no kernel ever reads or writes outside its buffers;
-// in-range indices behave exactly as in the interpreter.
+// gather_nd (batch_dims, any dtype: slices are byte copies) and the strides helper shared by the
+// scatter kernels. Indices the interpreter rejects (outside [-dim, dim)) make the run fail naming
+// the op (index-check.ts loadCheckedIndex), so no kernel reads or writes outside its buffers;
+// in-range ones, negative ones wrapped, behave exactly as in the interpreter.
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
+import { loadCheckedIndex } from './index-check.js';
 
 /** Row-major element strides of `dims` as i32 expressions. */
 export function stridesOf(k: KernelCtx, dims: readonly Dim[]): string[] {
   return dims.map((_d, a) => k.size(dims.slice(a + 1)));
-}
-
-/**
- * Set local `dst` to index element `e` of `idx` (i32 or i64), negative values wrapped by `dim`,
- * then clamped into [0, dim) (memory safety for indices the interpreter would reject).
- */
-export function loadIndex(k: KernelCtx, op: Op, idx: Value, e: string, dim: string, dst: string): void {
-  const es = esize(k, op, idx);
-  if (idx.type.dtype !== 'i64' && idx.type.dtype !== 'i32') k.fail(op, `${op.name} indices of ${idx.type.dtype} are not supported by the wasm backend`);
-  const em = k.em;
-  if (es === 8) {
-    // Clamp in i64 first so that huge values do not wrap back into range when narrowed.
-    const w = em.local('w', 'i64');
-    em.set(w, `(i64.load ${addr(k.ptr(idx), e, 8)})`);
-    em.set(w, `(select (i64.const -2147483648) (local.get ${w}) (i64.lt_s (local.get ${w}) (i64.const -2147483648)))`);
-    em.set(w, `(select (i64.const 2147483647) (local.get ${w}) (i64.gt_s (local.get ${w}) (i64.const 2147483647)))`);
-    em.set(dst, `(i32.wrap_i64 (local.get ${w}))`);
-  } else em.set(dst, `(i32.load ${addr(k.ptr(idx), e, 4)})`);
-  em.set(dst, `(select ${add(get(dst), dim)} ${get(dst)} (i32.lt_s ${get(dst)} (i32.const 0)))`);
-  em.set(dst, `(select (i32.const 0) ${get(dst)} (i32.lt_s ${get(dst)} (i32.const 0)))`);
-  em.set(dst, `(select (i32.sub ${dim} (i32.const 1)) ${get(dst)} (i32.ge_s ${get(dst)} ${dim}))`);
 }
 
 function emitGatherNd(k: KernelCtx, op: Op): void {
@@ -54,7 +34,7 @@ function emitGatherNd(k: KernelCtx, op: Op): void {
     const row = add(mul(bi, tuples), t);
     em.set(off, mul(bi, batchSize));
     for (let j = 0; j < kk; j++) {
-      loadIndex(k, op, idx, add(mul(row, i32(kk)), i32(j)), k.dim(dd[b + j]!), v);
+      loadCheckedIndex(k, op, idx, add(mul(row, i32(kk)), i32(j)), k.dim(dd[b + j]!), v);
       em.set(off, add(get(off), mul(get(v), st[b + j]!)));
     }
     em.line(`(memory.copy ${addr(k.ptr(y), mul(row, inner), es)} ${addr(k.ptr(data), get(off), es)} ${mul(inner, i32(es))})`);

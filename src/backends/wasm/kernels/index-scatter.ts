@@ -1,14 +1,16 @@
 // Index-driven writes, any dtype: scatter_elements and scatter_nd (reduction none/add/mul/max/min)
 // and tensor_scatter (KV-cache update, linear or circular). The output starts as a byte copy of
 // the data; updates are applied in index order, so with reduction none a repeated index keeps the
-// last update, as in the interpreter. Out-of-range indices and write positions (the interpreter
-// fails on them) are clamped into the dim (see index-gather.ts): no write leaves the output.
+// last update, as in the interpreter. Out-of-range indices and linear write positions (the
+// interpreter fails on them) make the run fail naming the op (index-check.ts): no write leaves
+// the output.
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
 import { DTS } from './generic-elementwise.js';
-import { loadIndex, stridesOf } from './index-gather.js';
+import { checkWriteStart, loadCheckedIndex } from './index-check.js';
+import { stridesOf } from './index-gather.js';
 
 type DT = NonNullable<(typeof DTS)[string]>;
 
@@ -60,7 +62,7 @@ function emitScatterElements(k: KernelCtx, op: Op): void {
       // Coordinates past the data's dim (indices larger than data off the axis) are clamped too.
       em.set(j, `(i32.rem_u ${get(t)} ${k.dim(id[a]!)})`);
       if (a > 0) em.set(t, `(i32.div_u ${get(t)} ${k.dim(id[a]!)})`);
-      if (a === axis) loadIndex(k, op, idx, e, k.dim(dd[a]!), j);
+      if (a === axis) loadCheckedIndex(k, op, idx, e, k.dim(dd[a]!), j);
       else em.set(j, `(select (i32.sub ${k.dim(dd[a]!)} (i32.const 1)) ${get(j)} (i32.ge_u ${get(j)} ${k.dim(dd[a]!)}))`);
       em.set(off, add(get(off), mul(get(j), st[a]!)));
     }
@@ -86,7 +88,7 @@ function emitScatterNd(k: KernelCtx, op: Op): void {
   em.loop('t', k.size(id.slice(0, -1)), (t) => {
     em.set(off, i32(0));
     for (let j = 0; j < kk; j++) {
-      loadIndex(k, op, idx, add(mul(t, i32(kk)), i32(j)), k.dim(dd[j]!), v);
+      loadCheckedIndex(k, op, idx, add(mul(t, i32(kk)), i32(j)), k.dim(dd[j]!), v);
       em.set(off, add(get(off), mul(get(v), st[j]!)));
     }
     if (red === 'none') {
@@ -121,8 +123,10 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
   // a fused group's later ops share this function.
   em.when(`(i32.ne ${maxSeq} (i32.const 0))`, () => em.loop('p', k.size(pd.slice(0, axis)), (p) => {
     if (wi) {
-      // write_indices[b] is not wrapped like an index: load it raw (clamped only below).
+      // write_indices[b] is not wrapped like an index: checked raw in linear mode.
       const b = `(i32.div_u ${p} ${perBatch})`;
+      const raw = wi.type.dtype === 'i64' ? `(i64.load ${addr(k.ptr(wi), b, 8)})` : `(i64.extend_i32_s (i32.load ${addr(k.ptr(wi), b, 4)}))`;
+      if (!circular) checkWriteStart(k, op, raw, seq, maxSeq);
       em.set(w, wi.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${addr(k.ptr(wi), b, 8)}))` : `(i32.load ${addr(k.ptr(wi), b, 4)})`);
     } else em.set(w, i32(0));
     em.loop('s', seq, (s) => {
