@@ -2,14 +2,20 @@
 // run-time dims, see dynamic-dims.ts): each element computes, per resized axis, the source
 // coordinate in f32 (every coordinate transformation of ONNX Resize) and its 1 (nearest), 2
 // (linear) or 4 (cubic) taps, then sums the weight products over all tap combinations.
-// Antialias (a tap count that depends on the scale) is refused. Indices are clamped into the input.
+// Antialias (linear, cubic): the kernel is widened by 1/s (s = min(scale, 1), known at run time),
+// so each axis has 2 - 2 start taps, start = floor(-R / s) + 1 (R = 1 linear, 2 cubic), weights
+// divided by their sum (ir/ops/shape-resize.ts interpTaps): nested run-time loops over the axes'
+// taps. Indices are clamped into the input.
 
 import type { Op } from '../../../../ir/ir.js';
+import type { Dim } from '../../../../ir/types.js';
 import { coords, type KernelCtx } from '../kernel-api.js';
 import { strides } from '../kernel-api.js';
 import { f32Lit, u32 } from '../wgsl.js';
 
 interface Tap { i: string; w: string }
+/** An antialiased axis: its taps k = start..1-start, each weight by `tap(k)` inside the loops. */
+interface Wide { start: string; tap: (kk: string) => Tap }
 
 /** The WGSL value of element `i` of the resize result, all parameters read at run time. */
 export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
@@ -19,7 +25,7 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
   const num = (n: string, d: number): number => Number(op.attrs.get(n)?.value ?? d);
   const mode = s('mode', 'nearest'), ctm = s('coordinate_transformation_mode', 'half_pixel'), nearest = s('nearest_mode', 'round_prefer_floor');
   const A = num('cubic_coeff_a', -0.75), exclude = num('exclude_outside', 0) !== 0, extrap = num('extrapolation_value', 0);
-  if (num('antialias', 0) !== 0) k.fail(op, 'resize with antialias and run-time scales is not supported by the webgpu backend');
+  const antialias = num('antialias', 0) !== 0 && (mode === 'linear' || mode === 'cubic');
   if (s('keep_aspect_ratio_policy', 'stretch') !== 'stretch') k.fail(op, 'resize keep_aspect_ratio_policy with run-time sizes is not supported by the webgpu backend');
   if (!['nearest', 'linear', 'cubic'].includes(mode)) k.fail(op, `resize mode '${mode}' is not supported by the webgpu backend`);
   const xd = k.dims(x), yd = k.dims(y), rank = xd.length;
@@ -36,7 +42,7 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     const t = k.constant(v);
     return t ? f32Lit(Number(t.data[j])) : b.let('p', k.load(v, u32(j)));
   };
-  const perAxis: (Tap[] | null)[] = xd.map((d, a) => {
+  const perAxis: (Tap[] | Wide | null)[] = xd.map((d, a) => {
     const j = axes.indexOf(a);
     // An axis of length 1 in and out reads its one element whatever the taps.
     if (j < 0 || (d === 1 && yd[a] === 1)) return null;
@@ -75,12 +81,11 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     // The reference's neighbour choice at an integral coordinate: ratio 1 from the one below.
     const ratio = b.let('ra', `select(${xv} - ${f}, 1.0f, ${zero})`);
     const i0 = b.let('i0', `i32(${f}) - select(0i, 1i, ${zero})`);
+    if (antialias) return wideAxis(k, mode, A, exclude, { d, scale, ratio, i0, last, clampI });
     const ks = mode === 'cubic' ? [-1, 0, 1, 2] : [0, 1];
     const taps = ks.map((kk) => {
       const dd = b.let('dd', `abs(${f32Lit(kk)} - ${ratio})`);
-      const w = mode === 'cubic'
-        ? `select(select(0.0f, ((${f32Lit(A)} * ${dd} - ${f32Lit(5 * A)}) * ${dd} + ${f32Lit(8 * A)}) * ${dd} - ${f32Lit(4 * A)}, ${dd} < 2.0f), (${f32Lit(A + 2)} * ${dd} - ${f32Lit(A + 3)}) * ${dd} * ${dd} + 1.0f, ${dd} <= 1.0f)`
-        : `max(0.0f, 1.0f - ${dd})`;
+      const w = kernelWeight(mode, A, dd);
       const ii = b.let('ii', `${i0} + ${kk}i`);
       const wv = b.var('w', 'f32', w);
       if (exclude) b.line(`if (${ii} < 0i || ${ii} > ${last}) { ${wv} = 0.0f; }`);
@@ -92,8 +97,9 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     }
     return taps;
   });
+  if (perAxis.some((t) => t !== null && !Array.isArray(t))) return wideSum(k, op, perAxis, c, outside, extrap);
   // Every combination of one tap per resized axis, as a loop (4 cubic axes are 256 terms).
-  const rows = perAxis.map((t) => {
+  const rows = (perAxis as (Tap[] | null)[]).map((t) => {
     if (!t || t.length === 1) return t;
     const ti = b.var('tis', `array<u32, ${t.length}>`, `array<u32, ${t.length}>(${t.map((x) => x.i).join(', ')})`);
     const tw = b.var('tws', `array<f32, ${t.length}>`, `array<f32, ${t.length}>(${t.map((x) => x.w).join(', ')})`);
@@ -119,5 +125,71 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     });
     b.line(`${acc} = ${acc} + ${wt} * ${k.load(x, `min(${idx}, ${k.size(xd)} - 1u)`)};`);
   });
+  return b.let('v', outside.length ? `select(${acc}, ${f32Lit(extrap)}, ${outside.join(' || ')})` : acc);
+}
+
+/** The interpolation kernel at distance dd >= 0 (linear, or cubic with coefficient A). */
+function kernelWeight(mode: string, A: number, dd: string): string {
+  return mode === 'cubic'
+    ? `select(select(0.0f, ((${f32Lit(A)} * ${dd} - ${f32Lit(5 * A)}) * ${dd} + ${f32Lit(8 * A)}) * ${dd} - ${f32Lit(4 * A)}, ${dd} < 2.0f), (${f32Lit(A + 2)} * ${dd} - ${f32Lit(A + 3)}) * ${dd} * ${dd} + 1.0f, ${dd} <= 1.0f)`
+    : `max(0.0f, 1.0f - ${dd})`;
+}
+
+interface AxisAt { d: Dim; scale: string; ratio: string; i0: string; last: string; clampI: (e: string) => string }
+
+/**
+ * An antialiased axis: s, the first tap, and the weights' sum (a first loop; 0 leaves them
+ * unnormalised, as the reference does). The first tap is kept above -(R * length + 1): any
+ * non-empty result has scale >= 1 / length, so only a NaN or non-positive scale is cut short.
+ */
+function wideAxis(k: KernelCtx, mode: string, A: number, exclude: boolean, ax: AxisAt): Wide {
+  const b = k.body;
+  const R = mode === 'cubic' ? 2 : 1;
+  const s = b.let('s', `min(${ax.scale}, 1.0f)`);
+  const st = b.let('stf', `floor(${f32Lit(-R)} / ${s}) + 1.0f`);
+  const lim = b.let('lim', `-(${f32Lit(R)} * f32(${k.dim(ax.d)}) + 1.0f)`);
+  const start = b.let('st', `i32(select(${lim}, ${st}, ${st} >= ${lim}))`);
+  const weight = (kk: string): string => {
+    const w = b.var('w', 'f32', kernelWeight(mode, A, b.let('dd', `abs((f32(${kk}) - ${ax.ratio}) * ${s})`)));
+    if (exclude) b.line(`if (${ax.i0} + ${kk} < 0i || ${ax.i0} + ${kk} > ${ax.last}) { ${w} = 0.0f; }`);
+    return w;
+  };
+  const sum = b.var('ws', 'f32', '0.0f');
+  b.block(`for (var kk = ${start}; kk <= 1i - ${start}; kk++)`, () => b.line(`${sum} = ${sum} + ${weight('kk')};`));
+  return {
+    start,
+    tap: (kk) => {
+      const w = weight(kk);
+      return { i: b.let('ti', ax.clampI(`${ax.i0} + ${kk}`)), w: b.let('wn', `select(${w}, ${w} / ${sum}, ${sum} != 0.0f)`) };
+    },
+  };
+}
+
+/** Nested loops over the antialiased axes' taps; the other axes read their own coordinate. */
+function wideSum(k: KernelCtx, op: Op, perAxis: readonly (Tap[] | Wide | null)[], c: readonly string[], outside: readonly string[], extrap: number): string {
+  const b = k.body;
+  const x = op.operands[0]!;
+  const xd = k.dims(x);
+  const xs = strides(k, xd);
+  const acc = b.var('acc', 'f32', '0.0f');
+  const level = (a: number, idx: string, wt: string): void => {
+    if (a === xd.length) {
+      b.line(`${acc} = ${acc} + ${wt} * ${k.load(x, `min(${idx}, ${k.size(xd)} - 1u)`)};`);
+      return;
+    }
+    const t = perAxis[a];
+    if (!t || Array.isArray(t)) {
+      // Not resized (or one nearest tap, which antialias leaves as is).
+      const one = t ? t[0]! : { i: c[a]!, w: '' };
+      level(a + 1, `${idx} + ${one.i} * ${xs[a]}`, one.w === '' ? wt : `${wt} * ${one.w}`);
+      return;
+    }
+    const kk = b.fresh('ka');
+    b.block(`for (var ${kk} = ${t.start}; ${kk} <= 1i - ${t.start}; ${kk}++)`, () => {
+      const tp = t.tap(kk);
+      level(a + 1, `${idx} + ${tp.i} * ${xs[a]}`, wt === '1.0f' ? tp.w : `${wt} * ${tp.w}`);
+    });
+  };
+  level(0, '0u', '1.0f');
   return b.let('v', outside.length ? `select(${acc}, ${f32Lit(extrap)}, ${outside.join(' || ')})` : acc);
 }
