@@ -1,7 +1,8 @@
 // Dim bookkeeping both backends share when they lower a function: the symbols its values use,
 // where the runtime gets each of them (an input dim, an element of an input's data, or an
 // expression over those), and the conditions on run-time dims that the shape rules assumed
-// (checked by the runtime, src/runtime/dims.ts, before a run).
+// (checked by the runtime, src/runtime/dims.ts, before a run); and how the runtimes name an op
+// whose run-time index check failed.
 
 import { fail } from '../../ir/diagnostics.js';
 import { getOpDef } from '../../ir/op-def.js';
@@ -10,6 +11,15 @@ import { formatLoc, nodeLoc, UNKNOWN_LOC, type Loc } from '../../ir/location.js'
 import { isDataSymbolDType, MAX_DATA_SYMBOLS } from '../../ir/shape-value.js';
 import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
+
+/**
+ * How the runtime names `op` when its indices fail a run-time check (both backends' index-check.ts):
+ * `gather %y at model.onnx: node "/word/Gather"`.
+ */
+export function siteText(op: Op): string {
+  const r = op.results[0];
+  return `${op.name}${r ? ` %${r.name}` : ''}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
+}
 
 /** Every symbolic dim of the function, inputs first, in order of appearance. */
 export function symbolsOf(func: Func): string[] {

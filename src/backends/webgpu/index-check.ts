@@ -8,10 +8,7 @@
 // rest of the (refused) run. Kernels call wrapIndex; lower.ts implements KernelCtx.indexCheck.
 
 import type { Op } from '../../../ir/ir.js';
-import { siteText } from '../wasm/kernels/index-check.js';
 import type { KernelCtx } from './kernel-api.js';
-
-export { siteText };
 
 /**
  * Index value `q` (i32 expression) of `op` into a dim of size `d` (u32 expression), checked at run

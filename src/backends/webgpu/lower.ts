@@ -17,14 +17,14 @@ import type { GpuBuffer, GpuCompileReport, GpuKernel, GpuKernelReport, GpuManife
 import { type KernelCtx, type KernelDef, type MapKernel, type SpecialShader, sameDims, strides, coords } from './kernel-api.js';
 import { kernelFor, kernelLabel } from './kernels/index.js';
 import { checkSupported } from './check.js';
-import { symbolsOf } from '../dims.js';
+import { siteText, symbolsOf } from '../dims.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { MAP_WG, mapShader, shaderText } from './shader-text.js';
 import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadHalfArena, loadWord, mulU, REG, storeHalfArena, storeWord, u32, withSubgroups } from './wgsl.js';
 import { arenaStorage, defaultStorage, loadPacked, narrow, needsNarrow, PACKED_BITS, type Storage, weightStorage } from './storage.js';
 import { wideValues } from './half-temps.js';
 import { numberToF16Bits } from '../../../ir/numeric.js';
-import { checkLine, siteText } from './index-check.js';
+import { checkLine } from './index-check.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */

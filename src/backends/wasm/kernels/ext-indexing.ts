@@ -1,8 +1,9 @@
 // Kernels of the indexing family (see the README's WASM backend section): gather/scatter ops,
 // top_k and other index-driven ops, plus the misc ops without a kernel elsewhere (trigonometric
 // unary ops, bit ops, pools and norms, grid sampling, signal ops, det, tf_idf_vectorizer).
-// Out-of-range indices never make a kernel write outside its result: each kernel says whether it
-// clamps or skips them. Later entries of the kernel table override earlier ones.
+// Out-of-range indices never make a kernel write outside its result: gathers and scatters refuse
+// them at run time (index-check.ts), the others say whether they clamp or skip them (one_hot's
+// are defined by ONNX). Later entries of the kernel table override earlier ones.
 
 import type { KernelDef } from '../kernel-api.js';
 import { GATHER_ND_KERNEL } from './index-gather.js';

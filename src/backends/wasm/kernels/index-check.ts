@@ -9,7 +9,7 @@
 // (`tenth-index-site:<id>:<text>`), so the manifest needs no new field.
 
 import type { Op, Value } from '../../../../ir/ir.js';
-import { formatLoc } from '../../../../ir/location.js';
+import { siteText } from '../../dims.js';
 import { add, addr, get } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
 
@@ -38,12 +38,6 @@ function watString(text: string): string {
     out += b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b.toString(16).padStart(2, '0')}`;
   }
   return `"${out}"`;
-}
-
-/** How the runtime names `op` in its message: `gather %y at model.onnx: node "/word/Gather"`. */
-export function siteText(op: Op): string {
-  const r = op.results[0];
-  return `${op.name}${r ? ` %${r.name}` : ''}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
 }
 
 /** Emit: unless `outside` (an i32 condition) is 0, record the site, `raw` (i64) and `size`, and trap. */
