@@ -11,7 +11,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { deviceLimits, type WebGpuDevice } from './webgpu.js';
+import { deviceLimits, type WebGpuDevice } from './webgpu-device.js';
 
 export const NODE_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable_workgroup_init'];
 
