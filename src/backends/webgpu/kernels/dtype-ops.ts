@@ -2,7 +2,8 @@
 // f32/i32/u32, values narrowed to their dtype after each op). Registered in index.ts (later entries
 // override earlier ones).
 // - bitwise and/or/xor/not, bit_shift (counts past 31 give 0), bit_cast (same-width
-//   reinterpretation where the register holds all the bits: 32-bit types, 8/16-bit integers, bool);
+//   reinterpretation where the register holds all the bits: 32-bit types, 8/16-bit integers, bool;
+//   never between 64-bit types, whose upper words the backend does not keep);
 // - quantize_linear / dequantize_linear with per-tensor, per-axis and blocked scales;
 // - dynamic_quantize_linear: each workgroup reduces the whole input's range itself (one dispatch);
 // - matmul_integer, qlinear_matmul, conv_integer, qlinear_conv: one thread per result element, an
@@ -60,6 +61,13 @@ const BIT_CAST_KERNEL: MapKernel = {
     const x = k.operand(op, 0, i);
     if (word.has(from) && word.has(to)) return k.body.let('v', from === to ? x : `bitcast<${tr}>(${x})`);
     if (small(from) && small(to) && to !== 'bool') return k.body.let('v', castExpr(x, from, to, true)!);
+    // The 64-bit pattern is not there to reinterpret: an f64 arrives rounded to f32 and is stored so,
+    // a 64-bit integer register holds the low 32 bits and stores their sign or zero extension.
+    // Reassembling the words would give the right bits only for f32-exact values below 2^31: refused.
+    const wide = ['f64', 'i64', 'u64'];
+    if (wide.includes(from) || wide.includes(to)) {
+      return k.fail(op, `bit_cast from ${from} to ${to} needs all 64 bits of each element, which the webgpu backend does not keep (f64 is computed and stored as f32, 64-bit integers in 32 bits)`);
+    }
     return k.fail(op, `bit_cast from ${from} to ${to} is not supported by the webgpu backend (the register holds ${fr ?? 'no'} value of ${from})`);
   },
 };
