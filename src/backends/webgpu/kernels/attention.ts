@@ -15,6 +15,7 @@ import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { addU, f32Lit, mulU, REG } from '../wgsl.js';
+import { workgroupIndex } from './common.js';
 
 const WG = 64;
 const NEG = f32Lit(-Infinity);
@@ -49,8 +50,7 @@ function emitAttention(k: KernelCtx, op: Op): SpecialShader {
   const P = pk ? k.dim(k.dims(pk)[2]!) : '0u';
   const T = pk ? b.let('tk', `${P} + ${S}`) : S;
   const rowsExpr = `${B} * ${Hq} * ${Sq}`;
-  b.line('let row = wid.x + wid.y * nwg.x;');
-  b.line(`if (row >= ${rowsExpr}) { return; }`);
+  workgroupIndex(b, 'row', rowsExpr);
   const qi = b.let('qi', `row % ${Sq}`);
   const h = b.let('qh', `(row / ${Sq}) % ${Hq}`);
   const bi = b.let('qb', `row / (${Sq} * ${Hq})`);

@@ -6,15 +6,14 @@
 import type { Op } from '../../../../ir/ir.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { literal, mulU, REG, u32 } from '../wgsl.js';
-
-const sum = (ts: readonly string[]): string => ts.filter((t) => t !== '0u').join(' + ') || '0u';
+import { clampIndex, loadClamped, sumU } from './common.js';
 
 function tile(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!;
   const xd = k.dims(x);
   const c = coords(k, i, k.dims(op.results[0]!));
   const xs = strides(k, xd);
-  return k.load(x, k.body.let('src', `min(${sum(xd.map((d, a) => mulU(d === 1 ? '0u' : `(${c[a]} % ${k.dim(d)})`, xs[a]!)))}, ${k.size(xd)} - 1u)`));
+  return k.load(x, k.body.let('src', clampIndex(k, x, sumU(xd.map((d, a) => mulU(d === 1 ? '0u' : `(${c[a]} % ${k.dim(d)})`, xs[a]!))))));
 }
 
 function depthSpace(k: KernelCtx, op: Op, i: string): string {
@@ -37,7 +36,7 @@ function depthSpace(k: KernelCtx, op: Op, i: string): string {
     const blk = b.let('blk', `${c} / ${ci}`);
     src = [n!, `(${c} % ${ci})`, `(${h} * ${u32(bs)} + ${blk} / ${u32(bs)})`, `(${w} * ${u32(bs)} + ${blk} % ${u32(bs)})`];
   }
-  return k.load(x, b.let('src', `min(${sum(src.map((s, a) => mulU(s, xs[a]!)))}, ${k.size(xd)} - 1u)`));
+  return k.load(x, b.let('src', clampIndex(k, x, sumU(src.map((s, a) => mulU(s, xs[a]!))))));
 }
 
 function eyeLike(k: KernelCtx, op: Op, i: string): string {
@@ -70,7 +69,7 @@ function cumulative(k: KernelCtx, op: Op, i: string): string {
   // Positions summed: [0, pos] forward, [pos, n) in reverse; exclusive drops pos itself.
   const [lo, hi] = reverse ? [exclusive ? `${pos} + 1u` : pos, n] : ['0u', exclusive ? pos : `${pos} + 1u`];
   b.block(`for (var j = ${lo}; j < ${hi}; j++)`, () => {
-    const v = k.load(x!, `min(${base} + j * ${s}, ${k.size(xd)} - 1u)`);
+    const v = loadClamped(k, x!, `${base} + j * ${s}`);
     b.line(`${acc} = ${acc} ${isSum ? '+' : '*'} ${v};`);
   });
   return acc;

@@ -13,6 +13,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import type { KernelCtx, KernelDef, SpecialKernel, SpecialShader } from '../kernel-api.js';
 import { addU, i32Lit, mulU, REG } from '../wgsl.js';
+import { invocationIndex, treeReduce } from './common.js';
 
 const WG = 64;
 
@@ -71,8 +72,7 @@ function emitLoss(k: KernelCtx, op: Op): SpecialShader {
   const b = k.body;
   const one = { dims: [], div: 1 };
   if (red === 'none') {
-    b.line(`let p = (wid.x + wid.y * nwg.x) * ${WG}u + lid;`);
-    b.line(`if (p >= ${P}) { return; }`);
+    invocationIndex(b, 'p', WG, P);
     b.line(`epi(p, ${position(k, op, 'p').loss});`);
     return { decls: [], workgroupSize: [WG, 1, 1], dispatch: [{ dims: positions, div: WG }, one, one], fold: true, workgroupBytes: 0 };
   }
@@ -82,16 +82,8 @@ function emitLoss(k: KernelCtx, op: Op): SpecialShader {
     b.line(`${s} = ${s} + ${q.loss};`);
     b.line(`${ws} = ${ws} + ${q.weight};`);
   });
-  b.line(`red_s[lid] = ${s};`);
-  b.line(`red_w[lid] = ${ws};`);
-  b.line('workgroupBarrier();');
-  b.block(`for (var st = ${WG / 2}u; st > 0u; st = st >> 1u)`, () => {
-    b.block('if (lid < st)', () => {
-      b.line('red_s[lid] = red_s[lid] + red_s[lid + st];');
-      b.line('red_w[lid] = red_w[lid] + red_w[lid + st];');
-    });
-    b.line('workgroupBarrier();');
-  });
+  const add = (p: string, q: string): string => `${p} + ${q}`;
+  treeReduce(b, WG, [{ arr: 'red_s', value: s, combine: add }, { arr: 'red_w', value: ws, combine: add }], 'st');
   b.line(`if (lid == 0u) { epi(0u, ${red === 'sum' ? 'red_s[0]' : 'red_s[0] / red_w[0]'}); }`);
   return {
     decls: [`var<workgroup> red_s: array<f32, ${WG}>;`, `var<workgroup> red_w: array<f32, ${WG}>;`],

@@ -7,11 +7,12 @@
 import type { Op } from '../../../../ir/ir.js';
 import { coords, floatAttr, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { f32Lit, REG, u32 } from '../wgsl.js';
+import { axisOf, loadClamped } from './common.js';
 
 function lpNorm(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!;
   const xd = k.dims(x), rank = xd.length;
-  const axis = (intAttr(op, 'axis', -1) + rank) % rank, p = intAttr(op, 'p', 2);
+  const axis = axisOf(op, rank, -1), p = intAttr(op, 'p', 2);
   if (p !== 1 && p !== 2) k.fail(op, `lp_normalization with p = ${p} is not supported`);
   const b = k.body;
   const s = strides(k, xd)[axis]!, n = k.dim(xd[axis]!);
@@ -19,7 +20,7 @@ function lpNorm(k: KernelCtx, op: Op, i: string): string {
   const base = b.let('base', `${i} - ${pos} * ${s}`);
   const acc = b.var('acc', 'f32', '0.0f');
   b.block(`for (var j = 0u; j < ${n}; j++)`, () => {
-    const v = b.let('v', k.load(x, `min(${base} + j * ${s}, ${k.size(xd)} - 1u)`));
+    const v = b.let('v', loadClamped(k, x, `${base} + j * ${s}`));
     b.line(`${acc} = ${acc} + ${p === 1 ? `abs(${v})` : `${v} * ${v}`};`);
   });
   const norm = b.let('nrm', p === 1 ? acc : `sqrt(${acc})`);
@@ -39,7 +40,7 @@ function lrn(k: KernelCtx, op: Op, i: string): string {
   const base = b.let('base', `${i} - u32(${c}) * ${s}`);
   const acc = b.var('acc', 'f32', '0.0f');
   b.block(`for (var j = max(${c} - ${lo}i, 0i); j <= min(${c} + ${hi}i, i32(${C}) - 1i); j++)`, () => {
-    const v = b.let('v', k.load(x, `min(${base} + u32(j) * ${s}, ${k.size(xd)} - 1u)`));
+    const v = b.let('v', loadClamped(k, x, `${base} + u32(j) * ${s}`));
     b.line(`${acc} = ${acc} + ${v} * ${v};`);
   });
   return b.let('y', `${k.load(x, i)} / pow(${f32Lit(bias)} + ${f32Lit(alpha / size)} * ${acc}, ${f32Lit(beta)})`);
@@ -57,7 +58,7 @@ function blockNorm(k: KernelCtx, op: Op, i: string): string {
   // Block length: one (n, c) plane, or the C/G planes of one group; blocks are contiguous.
   const len = G === undefined ? S : `(${S} * ${u32((C as number) / G)})`;
   const base = b.let('base', `(${i} / ${len}) * ${len}`);
-  const load = (j: string): string => k.load(x!, `min(${base} + ${j}, ${k.size(xd)} - 1u)`);
+  const load = (j: string): string => loadClamped(k, x!, `${base} + ${j}`);
   const sum = b.var('sm', 'f32', '0.0f');
   b.block(`for (var j = 0u; j < ${len}; j++)`, () => b.line(`${sum} = ${sum} + ${load('j')};`));
   const mean = b.let('mean', `${sum} / f32(${len})`);

@@ -7,19 +7,8 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { f32Lit, u32 } from '../wgsl.js';
+import { autoPads, loadClamped } from './common.js';
 import { maxInit, maxStep, POOL_KERNEL, poolReg } from './window.js';
-
-/** Begin and end pads per spatial axis, auto_pad resolved from static sizes. */
-function padsOf(k: KernelCtx, op: Op, xs: readonly (number | string)[], ys: readonly (number | string)[], ks: readonly number[], st: readonly number[], dil: readonly number[]): [number[], number[]] {
-  const r = ks.length;
-  const pads = intsAttr(op, 'pads') ?? new Array<number>(2 * r).fill(0);
-  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return [pads.slice(0, r), pads.slice(r)];
-  if (![...xs, ...ys].every((d) => typeof d === 'number')) k.fail(op, `${op.name}: auto_pad needs static spatial sizes in the webgpu backend`);
-  const total = ks.map((kk, a) => Math.max(0, ((ys[a] as number) - 1) * st[a]! + (kk - 1) * dil[a]! + 1 - (xs[a] as number)));
-  const begin = total.map((t) => (auto === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2)));
-  return [begin, total.map((t, a) => t - begin[a]!)];
-}
 
 function poolNd(k: KernelCtx, op: Op, i: string): string {
   const x = op.operands[0]!, y = op.results[0]!;
@@ -30,7 +19,7 @@ function poolNd(k: KernelCtx, op: Op, i: string): string {
   const r = xd.length - 2;
   if (!ks || ks.length !== r) k.fail(op, `${op.name} needs a kernel_shape for its ${r} spatial axes`);
   const st = intsAttr(op, 'strides') ?? ks!.map(() => 1), dil = intsAttr(op, 'dilations') ?? ks!.map(() => 1);
-  const [pb, pe] = padsOf(k, op, xd.slice(2), yd.slice(2), ks!, st, dil);
+  const [pb, pe] = autoPads(k, op, xd.slice(2), yd.slice(2), ks!, st, dil);
   const K = ks!.reduce((a, b) => a * b, 1);
   const b = k.body;
   const c = coords(k, i, yd);
@@ -54,7 +43,7 @@ function poolNd(k: KernelCtx, op: Op, i: string): string {
     }
     b.line(`if (${padded}) { ${cntPad} = ${cntPad} + 1.0f; }`);
     b.block(`if (${inside})`, () => {
-      const v = b.let('v', k.load(x, `min(${off}, ${k.size(xd)} - 1u)`));
+      const v = b.let('v', loadClamped(k, x, off));
       if (kind === 'max') b.line(`${acc} = ${maxStep(reg, acc, v)};`);
       else if (kind === 'avg') b.line(`${acc} = ${acc} + ${v};`);
       else b.line(`${acc} = ${acc} + ${p === 1 ? `abs(${v})` : p === 2 ? `${v} * ${v}` : `pow(abs(${v}), ${f32Lit(p)})`};`);

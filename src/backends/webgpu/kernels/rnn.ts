@@ -18,6 +18,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
 import { addU, divU, f32Lit, modU, mulU, REG, u32 } from '../wgsl.js';
 import { type Activation, ACTIVATIONS, keepNan } from './elementwise.js';
+import { workgroupIndex } from './common.js';
 
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WG_STORAGE = 16384;
@@ -94,8 +95,7 @@ function emitRnn(k: KernelCtx, op: Op): SpecialShader {
   const b = k.body;
   const S = k.dim(Sd), Bt = k.dim(Bd), I = k.dim(Id);
   const GH = G * H;
-  b.line(`let wg = wid.x + wid.y * nwg.x;`);
-  b.line(`if (wg >= ${mulU(Bt, u32(dirs))}) { return; }`);
+  workgroupIndex(b, 'wg', mulU(Bt, u32(dirs)));
   b.line(`let dir = ${modU('wg', u32(dirs))};`);
   b.line(`let bi = ${divU('wg', u32(dirs))};`);
   b.line(direction === 'bidirectional' ? 'let rev = dir == 1u;' : `let rev = ${direction === 'reverse'};`);

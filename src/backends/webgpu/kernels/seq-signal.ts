@@ -20,6 +20,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type SpecialShader } from '../kernel-api.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
 import { addU, type Body, f32Lit, mulU, REG, u32 } from '../wgsl.js';
+import { invocationIndex, loadClamped } from './common.js';
 
 const f = Math.fround;
 const HALF_PI = f32Lit(Math.PI / 2);
@@ -155,12 +156,10 @@ function emitFft(k: KernelCtx, op: Op, s: DftShape): SpecialShader {
   const rank = xd.length;
   const lineDims = [...xd.slice(0, axis), ...xd.slice(axis + 1, rank - 1)];
   const WG = 64;
-  b.line(`let g = (wid.x + wid.y * nwg.x) * ${WG}u + lid;`);
-  b.line(`if (g >= ${k.size(lineDims)}) { return; }`);
+  invocationIndex(b, 'g', WG, k.size(lineDims));
   const inner = k.size(xd.slice(axis + 1, rank - 1));
   const a = b.let('a', inner === '1u' ? 'g' : `g / ${inner}`), ii = inner === '1u' ? '0u' : b.let('ii', `g % ${inner}`);
-  const last = `${k.size(xd)} - 1u`;
-  const at = (j: number, part: number): string => k.load(x, `min(${addU(mulU(addU(mulU(addU(mulU(a, u32(m)), u32(j)), inner), ii), '2u'), u32(part))}, ${last})`);
+  const at = (j: number, part: number): string => loadClamped(k, x, addU(mulU(addU(mulU(addU(mulU(a, u32(m)), u32(j)), inner), ii), '2u'), u32(part)));
   const re: string[] = [], im: string[] = [];
   for (let j = 0; j < n; j++) {
     re.push(j < m ? b.let('xr', at(j, 0)) : '0.0f');
@@ -185,8 +184,7 @@ function emitDirect(k: KernelCtx, op: Op, s: DftShape): SpecialShader {
   const x = op.operands[0]!;
   const rank = xd.length;
   const b = k.body;
-  b.line(`let i = (wid.x + wid.y * nwg.x) * ${MAP_WG}u + lid;`);
-  b.line(`if (i >= ${k.size(yd)}) { return; }`);
+  invocationIndex(b, 'i', MAP_WG, k.size(yd));
   const c = coords(k, 'i', yd);
   const inner = k.size(xd.slice(axis + 1, rank - 1));
   const outer = c.slice(0, axis).reduce<string>((acc, cc, j) => addU(mulU(acc, k.dim(xd[j]!)), cc), '0u');
@@ -196,7 +194,6 @@ function emitDirect(k: KernelCtx, op: Op, s: DftShape): SpecialShader {
   const fq = c[axis]!;
   const sr = b.var('sr', 'f32', '0.0f'), si = b.var('si', 'f32', '0.0f');
   const ph = b.var('ph', 'u32', '0u');
-  const last = `${k.size(xd)} - 1u`;
   b.block(`for (var kk = 0u; kk < ${u32(n)}; kk++)`, () => {
     let src: string, sgn: string, live: string;
     if (inverse && onesided) {
@@ -209,8 +206,8 @@ function emitDirect(k: KernelCtx, op: Op, s: DftShape): SpecialShader {
     }
     b.block(`if (${live})`, () => {
       const at = b.let('at', addU(lineBase, mulU(src, stepK)));
-      const re = b.let('re', k.load(x, `min(${at}, ${last})`));
-      const im = cin === 2 ? b.let('im', `${sgn} * ${k.load(x, `min(${at} + 1u, ${last})`)}`) : '0.0f';
+      const re = b.let('re', loadClamped(k, x, at));
+      const im = cin === 2 ? b.let('im', `${sgn} * ${loadClamped(k, x, `${at} + 1u`)}`) : '0.0f';
       const [cs, sn0] = sincosTurn(b, ph, u32(n));
       const sn = inverse ? sn0 : `(-${sn0})`;
       b.line(`${sr} += ${re} * ${cs} - ${im} * ${sn};`);
@@ -222,7 +219,7 @@ function emitDirect(k: KernelCtx, op: Op, s: DftShape): SpecialShader {
   });
   const part = yd[rank - 1] === 2 ? `select(${si}, ${sr}, ${c[rank - 1]} == 0u)` : sr;
   b.line(`epi(i, ${inverse ? `${part} / ${f32Lit(n)}` : part});`);
-  return { ...mapShader(yd), decls: [] };
+  return mapShader(yd);
 }
 
 export function emitDft(k: KernelCtx, op: Op): SpecialShader {

@@ -16,6 +16,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import { coords, floatAttr, intAttr, type KernelCtx, type KernelDef, type MapKernel, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
 import { addU, f32Lit, mulU, REG, u32 } from '../wgsl.js';
+import { invocationIndex, loadClamped } from './common.js';
 import { emitDft, WINDOW_OPS, windowValue } from './seq-signal.js';
 
 /** Float tensors (computed in f32), except rotary_embedding's integer position_ids (operand 3). */
@@ -23,8 +24,6 @@ function needF32(k: KernelCtx, op: Op): void {
   const bad = [...op.operands, ...op.results].some((v, j) => v && REG[v.type.dtype] !== 'f32' && !(op.name === 'rotary_embedding' && j === 3));
   if (bad) k.fail(op, `${op.name}: only f32 tensors are supported by the webgpu backend`);
 }
-
-const clampTo = (k: KernelCtx, idx: string, dims: readonly (number | string)[]): string => `min(${idx}, ${k.size(dims)} - 1u)`;
 
 function rotary(k: KernelCtx, op: Op, i: string): string {
   const [x, cos, sin, pos] = op.operands;
@@ -50,7 +49,7 @@ function rotary(k: KernelCtx, op: Op, i: string): string {
   const rd = rdAttr > 0 ? u32(rdAttr) : D;
   const half = b.let('half', `${rd} / 2u`);
   const bs = b.let('bs', addU(mulU(bIdx, S), sIdx));
-  const row = pos ? b.let('row', `u32(max(${k.load(pos, clampTo(k, bs, k.dims(pos)))}, 0i))`) : bs;
+  const row = pos ? b.let('row', `u32(max(${loadClamped(k, pos, bs)}, 0i))`) : bs;
   const interleaved = intAttr(op, 'interleaved', 0) !== 0;
   // j: the pair; first: whether this channel is the pair's first; partner: the other channel.
   const j = b.let('j', interleaved ? `${d} / 2u` : `${d} % ${half}`);
@@ -59,8 +58,8 @@ function rotary(k: KernelCtx, op: Op, i: string): string {
   const y = b.var('y', 'f32', k.load(x!, i));
   b.block(`if (${d} < ${rd})`, () => {
     const at = b.let('at', `${row} * ${half} + ${j}`);
-    const cv = b.let('cv', k.load(cos!, clampTo(k, at, k.dims(cos!)))), sv = b.let('sv', k.load(sin!, clampTo(k, at, k.dims(sin!))));
-    const o = b.let('o', k.load(x!, clampTo(k, `${i} - ${d} + ${partner}`, xd)));
+    const cv = b.let('cv', loadClamped(k, cos!, at)), sv = b.let('sv', loadClamped(k, sin!, at));
+    const o = b.let('o', loadClamped(k, x!, `${i} - ${d} + ${partner}`));
     b.line(`${y} = select(${sv} * ${o} + ${cv} * ${y}, ${cv} * ${y} - ${sv} * ${o}, ${first});`);
   });
   return y;
@@ -81,14 +80,14 @@ function causalConv(k: KernelCtx, op: Op, i: string, result: number): string {
   const bc = b.let('bc', addU(mulU(bb!, k.dim(xd[1]!)), cc!));
   // Entry p of the padded row: the carried state before P, the input after.
   const padded = (p: string): string => {
-    const fromX = k.load(x!, clampTo(k, `${bc} * ${L} + ${p} - ${P}`, xd));
-    const fromPast = past ? k.load(past, clampTo(k, `${bc} * ${P} + ${p}`, k.dims(past))) : '0.0f';
+    const fromX = loadClamped(k, x!, `${bc} * ${L} + ${p} - ${P}`);
+    const fromPast = past ? loadClamped(k, past, `${bc} * ${P} + ${p}`) : '0.0f';
     return `select(${fromPast}, ${fromX}, ${p} >= ${P})`;
   };
   if (result === 1) return b.let('st', padded(`${L} + ${l}`));
-  const acc = b.var('acc', 'f32', bias ? k.load(bias, clampTo(k, cc!, k.dims(bias))) : '0.0f');
+  const acc = b.var('acc', 'f32', bias ? loadClamped(k, bias, cc!) : '0.0f');
   b.block(`for (var t = 0u; t < ${K}; t++)`, () => {
-    b.line(`${acc} += ${padded(`${l} + t`)} * ${k.load(w!, clampTo(k, `${cc} * ${K} + t`, wd))};`);
+    b.line(`${acc} += ${padded(`${l} + t`)} * ${loadClamped(k, w!, `${cc} * ${K} + t`)};`);
   });
   return String(op.attrs.get('activation')?.value ?? 'none') === 'none' ? acc : b.let('silu', `${acc} / (1.0f + exp(-${acc}))`);
 }
@@ -114,24 +113,23 @@ function emitLinearAttention(k: KernelCtx, op: Op): SpecialShader {
   const scale = f32Lit(scaleAttr === 0 ? 1 / Math.sqrt(dk) : scaleAttr);
   const b = k.body;
   const B = k.dim(qd[0]!), T = k.dim(qd[1]!);
-  b.line(`let g = (wid.x + wid.y * nwg.x) * ${LA_WG}u + lid;`);
-  b.line(`if (g >= ${mulU(B, u32(hkv * dv))}) { return; }`);
+  invocationIndex(b, 'g', LA_WG, mulU(B, u32(hkv * dv)));
   const e = b.let('e', `g % ${u32(dv)}`), h = b.let('h', `(g / ${u32(dv)}) % ${u32(hkv)}`), bb = b.let('bb', `g / ${u32(hkv * dv)}`);
   const s = b.var('s', `array<f32, ${dk}>`);
   const sBase = b.let('sb', `(${bb} * ${u32(hkv)} + ${h}) * ${u32(dk * dv)} + ${e}`);
   b.block(`for (var d = 0u; d < ${u32(dk)}; d++)`, () => {
-    b.line(`${s}[d] = ${past ? k.load(past, clampTo(k, `${sBase} + d * ${u32(dv)}`, k.dims(past))) : '0.0f'};`);
+    b.line(`${s}[d] = ${past ? loadClamped(k, past, `${sBase} + d * ${u32(dv)}`) : '0.0f'};`);
   });
   b.block(`for (var t = 0u; t < ${T}; t++)`, () => {
     const bt = b.let('bt', `${bb} * ${T} + t`);
     const kOff = b.let('ko', `${bt} * ${u32(hkv * dk)} + ${h} * ${u32(dk)}`);
-    const kAt = (v0: typeof kk, dd: string): string => k.load(v0!, clampTo(k, `${kOff} + ${dd}`, k.dims(v0!)));
-    const vt = b.var('vt', 'f32', k.load(v!, clampTo(k, `${bt} * ${u32(hkv * dv)} + ${h} * ${u32(dv)} + ${e}`, vd)));
+    const kAt = (v0: typeof kk, dd: string): string => loadClamped(k, v0!, `${kOff} + ${dd}`);
+    const vt = b.var('vt', 'f32', loadClamped(k, v!, `${bt} * ${u32(hkv * dv)} + ${h} * ${u32(dv)} + ${e}`));
     if (decay) {
       const last = k.dims(decay)[2];
       if (last !== hkv && last !== hkv * dk) k.fail(op, `linear_attention: decay last dim must be ${hkv} or ${hkv * dk}`);
       const perHead = last === hkv;
-      const gh = perHead ? b.let('gh', `exp(${k.load(decay, clampTo(k, `${bt} * ${u32(hkv)} + ${h}`, k.dims(decay)))})`) : '';
+      const gh = perHead ? b.let('gh', `exp(${loadClamped(k, decay, `${bt} * ${u32(hkv)} + ${h}`)})`) : '';
       b.block(`for (var d = 0u; d < ${u32(dk)}; d++)`, () => {
         b.line(`${s}[d] = ${s}[d] * ${perHead ? gh : `exp(${kAt(decay, 'd')})`};`);
       });
@@ -144,7 +142,7 @@ function emitLinearAttention(k: KernelCtx, op: Op): SpecialShader {
         const ke = erase ? `${kAt(erase, 'd')} * ${kAt(kk, 'd')}` : kAt(kk, 'd');
         b.line(`${r} += ${s}[d] * ${ke};`);
       });
-      const bv = k.load(beta, clampTo(k, last === 1 ? bt : `${bt} * ${u32(hkv)} + ${h}`, k.dims(beta)));
+      const bv = loadClamped(k, beta, last === 1 ? bt : `${bt} * ${u32(hkv)} + ${h}`);
       b.line(`${vt} = ${bv} * (${vt} - ${r});`);
     }
     b.block(`for (var d = 0u; d < ${u32(dk)}; d++)`, () => b.line(`${s}[d] += ${kAt(kk, 'd')} * ${vt};`));
@@ -152,7 +150,7 @@ function emitLinearAttention(k: KernelCtx, op: Op): SpecialShader {
     b.block(`for (var qh = ${h} * ${u32(group)}; qh < (${h} + 1u) * ${u32(group)}; qh++)`, () => {
       const qOff = b.let('qo', `${bt} * ${u32(hq * dk)} + qh * ${u32(dk)}`);
       const o = b.var('o', 'f32', '0.0f');
-      b.block(`for (var d = 0u; d < ${u32(dk)}; d++)`, () => b.line(`${o} += ${k.load(q!, clampTo(k, `${qOff} + d`, qd))} * ${s}[d];`));
+      b.block(`for (var d = 0u; d < ${u32(dk)}; d++)`, () => b.line(`${o} += ${loadClamped(k, q!, `${qOff} + d`)} * ${s}[d];`));
       b.line(`epi(${bt} * ${u32(hq * dv)} + qh * ${u32(dv)} + ${e}, ${scale} * ${o});`);
     });
   });

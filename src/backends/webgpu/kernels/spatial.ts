@@ -15,6 +15,7 @@ import type { Op } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, strides } from '../kernel-api.js';
 import { literal, mulU, REG, u32 } from '../wgsl.js';
+import { axesOf, clampIndex, loadClamped, sumU } from './common.js';
 import { AFFINE_GRID_KERNEL, GRID_SAMPLE_KERNEL, ROI_ALIGN_KERNEL } from './spatial-sample.js';
 
 function centerCropPad(k: KernelCtx, op: Op, i: string): string {
@@ -23,7 +24,7 @@ function centerCropPad(k: KernelCtx, op: Op, i: string): string {
   const reg = REG[x.type.dtype];
   if (!reg) k.fail(op, `center_crop_pad on ${x.type.dtype} is not supported by the webgpu backend`);
   const rank = xd.length;
-  const axes = (intsAttr(op, 'axes') ?? xd.map((_d, a) => a)).map((a) => (a < 0 ? a + rank : a));
+  const axes = axesOf(op, rank);
   const b = k.body;
   const c = coords(k, i, yd, 'cp');
   const xs = strides(k, xd);
@@ -34,7 +35,7 @@ function centerCropPad(k: KernelCtx, op: Op, i: string): string {
     b.line(`${inside} = ${inside} && ${src} >= 0i && ${src} < i32(${k.dim(d)});`);
     return mulU(`u32(max(${src}, 0i))`, xs[a]!);
   });
-  const at = b.let('at', `min(${terms.filter((t) => t !== '0u').join(' + ') || '0u'}, ${k.size(xd)} - 1u)`);
+  const at = b.let('at', clampIndex(k, x, sumU(terms)));
   return b.let('v', `select(${literal(0, reg!)}, ${k.load(x, at)}, ${inside})`);
 }
 
@@ -61,7 +62,6 @@ function col2im(k: KernelCtx, op: Op, i: string): string {
   const gs: string[] = [];
   for (let a = r - 1, ga = '1i'; a >= 0; ga = b.let('gs', `${ga} * ${L[a]}`), a--) gs[a] = ga;
   const base = b.let('cb', `(${c[0]} * ${k.dim(xd[1]!)} + ${c[1]} * ${K}) * ${k.dim(xd[2]!)}`);
-  const last = `${k.size(xd)} - 1u`;
   const acc = b.var('acc', 'f32', '0.0f');
   b.block(`for (var q = 0u; q < ${K}; q++)`, () => {
     const rem = b.var('rem', 'u32', 'q');
@@ -75,8 +75,8 @@ function col2im(k: KernelCtx, op: Op, i: string): string {
       b.line(`${ok} = ${ok} && ${num} >= 0i && ${num} % ${st[a]}i == 0i && ${gd} < ${L[a]};`);
       b.line(`${g} = ${g} + clamp(${gd}, 0i, max(${L[a]} - 1i, 0i)) * ${gs[a]};`);
     }
-    const at = `min(${base} + q * ${k.dim(xd[2]!)} + u32(${g}), ${last})`;
-    b.line(`if (${ok}) { ${acc} = ${acc} + ${k.load(x!, at)}; }`);
+    const at = `${base} + q * ${k.dim(xd[2]!)} + u32(${g})`;
+    b.line(`if (${ok}) { ${acc} = ${acc} + ${loadClamped(k, x!, at)}; }`);
   });
   return acc;
 }
@@ -103,17 +103,16 @@ function deformConv(k: KernelCtx, op: Op, i: string): string {
   const grp = b.let('grp', `${m} / (${M} / ${u32(group)})`);
   const P = b.let('np', `${k.dim(yd[2]!)} * ${OW}`);
   const p = b.let('p', `${oh} * ${OW} + ${ow}`);
-  const lastOf = (v: NonNullable<typeof x>): string => `${k.size(k.dims(v))} - 1u`;
   const Hi = b.let('hi', `i32(${H})`), Wi = b.let('wi', `i32(${W})`);
-  const acc = b.var('acc', 'f32', bias ? k.load(bias, `min(${m}, ${lastOf(bias)})`) : '0.0f');
+  const acc = b.var('acc', 'f32', bias ? loadClamped(k, bias, m!) : '0.0f');
   b.block(`for (var ci = 0u; ci < ${Cg}; ci++)`, () => {
     const ch = b.let('ch', `${grp} * ${Cg} + ci`);
     const o = b.let('og', `min(${ch} / max(${Cog}, 1u), ${u32(og - 1)})`);
     const img = b.let('img', `(${n} * ${C} + ${ch}) * ${H} * ${W}`);
     b.block(`for (var kk = 0u; kk < ${u32(K)}; kk++)`, () => {
       const offY = b.let('oy', `((${n} * ${u32(og)} + ${o}) * ${u32(2 * K)} + 2u * kk) * ${P} + ${p}`);
-      const yy = b.let('yy', `f32(i32(${oh} * ${u32(sh!)} + (kk / ${u32(KW)}) * ${u32(dh!)}) - ${ph}i) + ${k.load(offset!, `min(${offY}, ${lastOf(offset!)})`)}`);
-      const xx = b.let('xx', `f32(i32(${ow} * ${u32(sw!)} + (kk % ${u32(KW)}) * ${u32(dw!)}) - ${pw}i) + ${k.load(offset!, `min(${offY} + ${P}, ${lastOf(offset!)})`)}`);
+      const yy = b.let('yy', `f32(i32(${oh} * ${u32(sh!)} + (kk / ${u32(KW)}) * ${u32(dh!)}) - ${ph}i) + ${loadClamped(k, offset!, offY)}`);
+      const xx = b.let('xx', `f32(i32(${ow} * ${u32(sw!)} + (kk % ${u32(KW)}) * ${u32(dw!)}) - ${pw}i) + ${loadClamped(k, offset!, `${offY} + ${P}`)}`);
       const sv = b.var('sv', 'f32', '0.0f');
       // Bilinear sample; the whole sample is 0 outside (-1, H) x (-1, W), a tap outside the image reads 0.
       b.block(`if (${yy} > -1.0f && ${yy} < f32(${H}) && ${xx} > -1.0f && ${xx} < f32(${W}))`, () => {
@@ -122,14 +121,14 @@ function deformConv(k: KernelCtx, op: Op, i: string): string {
         const tap = (dy: number, dx: number, wgt: string): string => {
           const ty = dy ? `${y0} + 1i` : y0, tx = dx ? `${x0} + 1i` : x0;
           const ok = `${ty} >= 0i && ${ty} < ${Hi} && ${tx} >= 0i && ${tx} < ${Wi}`;
-          const at = `min(${img} + u32(clamp(${ty}, 0i, ${Hi} - 1i)) * ${W} + u32(clamp(${tx}, 0i, ${Wi} - 1i)), ${lastOf(x!)})`;
-          return b.let('tv', `${wgt} * select(0.0f, ${k.load(x!, at)}, ${ok})`);
+          const at = `${img} + u32(clamp(${ty}, 0i, ${Hi} - 1i)) * ${W} + u32(clamp(${tx}, 0i, ${Wi} - 1i))`;
+          return b.let('tv', `${wgt} * select(0.0f, ${loadClamped(k, x!, at)}, ${ok})`);
         };
         const t = [tap(0, 0, `(1.0f - ${ly}) * (1.0f - ${lx})`), tap(0, 1, `(1.0f - ${ly}) * ${lx}`), tap(1, 0, `${ly} * (1.0f - ${lx})`), tap(1, 1, `${ly} * ${lx}`)];
         b.line(`${sv} = ${t.join(' + ')};`);
       });
-      const mv = mask ? ` * ${k.load(mask, `min(((${n} * ${u32(og)} + ${o}) * ${u32(K)} + kk) * ${P} + ${p}, ${lastOf(mask)})`)}` : '';
-      const wv = k.load(w!, `min((${m} * ${Cg} + ci) * ${u32(K)} + kk, ${lastOf(w!)})`);
+      const mv = mask ? ` * ${loadClamped(k, mask, `((${n} * ${u32(og)} + ${o}) * ${u32(K)} + kk) * ${P} + ${p}`)}` : '';
+      const wv = loadClamped(k, w!, `(${m} * ${Cg} + ci) * ${u32(K)} + kk`);
       b.line(`${acc} = ${acc} + ${sv}${mv} * ${wv};`);
     });
   });

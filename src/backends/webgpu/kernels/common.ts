@@ -1,0 +1,87 @@
+// Small pieces of WGSL and attribute handling that many kernels share: clamped loads, the
+// index preambles of special kernels, u32 sums, workgroup tree reductions, axes and auto_pad.
+// Each prints exactly the text the kernels spelled before, so moving a kernel onto them leaves
+// its shaders byte-identical.
+
+import { DTYPE_INFO, type DType } from '../../../../ir/dtype.js';
+import type { Op, Value } from '../../../../ir/ir.js';
+import { intAttr, intsAttr, type KernelCtx } from '../kernel-api.js';
+import type { Body } from '../wgsl.js';
+
+/** `min(idx, n - 1u)` for v's n elements: a computed index that cannot leave v's buffer. */
+export const clampIndex = (k: KernelCtx, v: Value, idx: string): string => `min(${idx}, ${lastIndex(k, v)})`;
+/** `n - 1u`, v's last flat index. */
+export const lastIndex = (k: KernelCtx, v: Value): string => `${k.size(k.dims(v))} - 1u`;
+/** Element idx of v, idx clamped into v's buffer. */
+export const loadClamped = (k: KernelCtx, v: Value, idx: string): string => k.load(v, clampIndex(k, v, idx));
+
+/** u32 terms joined by `+` (0u terms dropped; `0u` when none is left). */
+export const sumU = (ts: readonly string[]): string => ts.filter((t) => t !== '0u').join(' + ') || '0u';
+
+/** `let name = wid.x + wid.y * nwg.x;` and a return past `count` workgroups: one workgroup per item. */
+export function workgroupIndex(b: Body, name: string, count: string): string {
+  b.line(`let ${name} = wid.x + wid.y * nwg.x;`);
+  b.line(`if (${name} >= ${count}) { return; }`);
+  return name;
+}
+
+/** `let name` = the invocation's global index (workgroups of wg threads), and a return past `count`: one invocation per item. */
+export function invocationIndex(b: Body, name: string, wg: number, count: string): string {
+  b.line(`let ${name} = (wid.x + wid.y * nwg.x) * ${wg}u + lid;`);
+  b.line(`if (${name} >= ${count}) { return; }`);
+  return name;
+}
+
+/** One slot array of a workgroup tree reduction: `arr[lid]` starts as `value`. */
+export interface TreeSlot { readonly arr: string; readonly value: string; combine(a: string, b: string): string }
+
+/**
+ * Tree reduction over workgroup arrays of wg (a power of two) slots, each thread writing its own
+ * slot before the first barrier; the totals end in arr[0], read after the last barrier. Every
+ * thread runs every barrier (uniform control flow). `s` names the stride variable.
+ */
+export function treeReduce(b: Body, wg: number, slots: readonly TreeSlot[], s = 's'): void {
+  for (const t of slots) b.line(`${t.arr}[lid] = ${t.value};`);
+  b.line('workgroupBarrier();');
+  const step = (t: TreeSlot): string => `${t.arr}[lid] = ${t.combine(`${t.arr}[lid]`, `${t.arr}[lid + ${s}]`)};`;
+  b.block(`for (var ${s} = ${wg / 2}u; ${s} > 0u; ${s} = ${s} >> 1u)`, () => {
+    if (slots.length === 1) b.line(`if (lid < ${s}) { ${step(slots[0]!)} }`);
+    else b.block(`if (lid < ${s})`, () => slots.forEach((t) => b.line(step(t))));
+    b.line('workgroupBarrier();');
+  });
+}
+
+/** The `axis` attribute (default d) as an index in [0, rank). */
+export const axisOf = (op: Op, rank: number, d: number, name = 'axis'): number => (intAttr(op, name, d) + rank) % rank;
+
+/** The `axes` attribute with negative axes counted from the end; all axes (or `dflt`) without one. */
+export function axesOf(op: Op, rank: number, dflt?: readonly number[]): number[] {
+  return [...(intsAttr(op, 'axes') ?? dflt ?? Array.from({ length: rank }, (_v, a) => a))].map((a) => (a < 0 ? a + rank : a));
+}
+
+/**
+ * Begin and end pads per spatial axis of a window op (pool, conv): the `pads` attribute, zeros
+ * for VALID, or SAME_UPPER / SAME_LOWER resolved from the static input sizes xs and result sizes ys.
+ */
+export function autoPads(k: KernelCtx, op: Op, xs: readonly (number | string)[], ys: readonly (number | string)[], ks: readonly number[],
+  st: readonly number[], dil: readonly number[]): [number[], number[]] {
+  const r = ks.length;
+  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  if (auto === 'VALID') return [new Array<number>(r).fill(0), new Array<number>(r).fill(0)];
+  const pads = intsAttr(op, 'pads') ?? new Array<number>(2 * r).fill(0);
+  if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return [pads.slice(0, r), pads.slice(r)];
+  if (![...xs, ...ys].every((d) => typeof d === 'number')) k.fail(op, `${op.name}: auto_pad needs static spatial sizes in the webgpu backend`);
+  const total = ks.map((kk, a) => Math.max(0, ((ys[a] as number) - 1) * st[a]! + (kk - 1) * dil[a]! + 1 - (xs[a] as number)));
+  const begin = total.map((t) => (auto === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2)));
+  return [begin, total.map((t, a) => t - begin[a]!)];
+}
+
+/**
+ * The float dtype of a computation over two float inputs, numpy-style, as ir/ops/quant.ts's
+ * widerFloat: f64, then f32, else the wider of the two (the first when the widths tie).
+ */
+export function widerFloat(a: DType, b: DType): DType {
+  if (a === 'f64' || b === 'f64') return 'f64';
+  if (a === 'f32' || b === 'f32') return 'f32';
+  return DTYPE_INFO[a].bits >= DTYPE_INFO[b].bits ? a : b;
+}
