@@ -26,7 +26,7 @@ function gridValues(shape: readonly number[], seed: number, nans: number): Tenso
   return t;
 }
 
-function bnText(shape: readonly number[], eps: number, mom: number, results: 1 | 3, relu: boolean): string {
+function bnText(shape: readonly (number | string)[], eps: number, mom: number, results: 1 | 3, relu: boolean): string {
   const C = shape.length >= 2 ? shape[1]! : 1, t = fmtShape(shape), p = `f32[${C}]`;
   const lhs = results === 3 ? '%y, %rm, %rv' : '%y';
   const types = results === 3 ? `(${t}, ${p}, ${p})` : t;
@@ -174,7 +174,7 @@ describe('webgpu misc-b kernels: cases handled before, validation, refusals', ()
     const p: PoolCase = { n: 1, c: 2, sp: [5, 7], k: [3, 2], s: [2, 1], d: [1, 2], pb: [1, 0], pe: [1, 1], ceil: true, order: 1 };
     const p3: PoolCase = { ...p, sp: [3, 5, 2], k: [2, 2, 2], s: [1, 2, 1], d: [1, 1, 1], pb: [0, 1, 0], pe: [1, 0, 0] };
     return [
-      ['bn-train', bnText(['batch', 3, 5] as unknown as number[], 0.01, 0.9, 3, true)],
+      ['bn-train', bnText(['batch', 3, 5], 0.01, 0.9, 3, true)],
       ['bn-train-y', bnText([2, 3, 5], 0.01, 0.9, 1, false)],
       ['mvn', mod('%x: f32[batch,3,5,2]', '%y: f32[batch,3,5,2]', ['%y = mean_variance_normalization(%x) : f32[batch,3,5,2]'], '%y')],
       ['max-pool-indices', maxPoolText(p, 'f32')],
@@ -195,7 +195,7 @@ describe('webgpu misc-b kernels: cases handled before, validation, refusals', ()
 
   it('symbolic batch: training batch_normalization and mean_variance_normalization at two batch sizes', async () => {
     for (const N of [1, 4]) {
-      const text = bnText(['batch', 3, 5] as unknown as number[], 0.01, 0.9, 3, true);
+      const text = bnText(['batch', 3, 5], 0.01, 0.9, 3, true);
       const inputs = bnInputs([N, 3, 5], N);
       expectClose(await runCompiled(compileText(text), inputs), interpText(text, inputs), 1e-4, 1e-4);
       const mvn = mod('%x: f32[batch,3,5,2]', '%y: f32[batch,3,5,2]', ['%y = mean_variance_normalization(%x) : f32[batch,3,5,2]'], '%y');

@@ -69,7 +69,7 @@ function pool(k: KernelCtx, op: Op, i: string): string {
   const xd = as2d(k.dims(x)), yd = as2d(k.dims(y));
   if (xd.length !== 4) k.fail(op, `${op.name}: only 1-D and 2-D pooling is supported by this kernel`);
   const reg = poolReg(k, op);
-  if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by the webgpu backend');
+  if (op.results.length > 1) k.fail(op, 'max_pool with an Indices output is not supported by this kernel (misc-b.ts has it)');
   const kernel = intsAttr(op, 'kernel_shape')!;
   const w = windowOf(k, op, kernel, xd[2]!, xd[3]!, yd[2]!, yd[3]!);
   const [n, c, oh, ow] = coords(k, i, yd);
