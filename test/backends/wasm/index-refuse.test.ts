@@ -135,4 +135,16 @@ describe('wasm: out-of-range indices are refused at run time, naming the op', ()
         await refuses(text, 'tensor_scatter', [rand(pd, seed), rand(ud, seed + 1), wt(writes)], [rand(pd, seed), rand(ud, seed + 1), wt(wrong)], first, maxSeq);
       }), { numRuns: 20, seed: 95 });
   });
+
+  it('tensor_scatter (linear) without write_indices: an update longer than the cache is refused; one that fits matches', async () => {
+    const text = (seq: number): string => module(`%p: f32[2,3,2], %u: f32[2,${seq},2]`, 'f32[2,3,2]', [`%y = tensor_scatter(%p, %u) {axis = 1} : f32[2,3,2]`]);
+    const load = async (t: string) => { const c = await compileWasm(parseModule(t, { file: 'test.ir' }), { passes: 'fuse', verifyEach: true }); return instantiateCompiled(c.manifest, c.wasm, c.weights); };
+    const p = rand([2, 3, 2], 1);
+    const ok = await (await load(text(3))).run({ p: { data: p.data as Float32Array, dims: [2, 3, 2] }, u: { data: rand([2, 3, 2], 2).data as Float32Array, dims: [2, 3, 2] } });
+    expectClose([{ dtype: 'f32', shape: [...ok['y']!.dims], data: ok['y']!.data as Float32Array }], interpText(text(3), [p, rand([2, 3, 2], 2)]), 0, 0);
+    const u = rand([2, 4, 2], 2);
+    expect(() => interpText(text(4), [p, u])).toThrow(/E501/);
+    await expect((await load(text(4))).run({ p: { data: p.data as Float32Array, dims: [2, 3, 2] }, u: { data: u.data as Float32Array, dims: [2, 4, 2] } }))
+      .rejects.toThrow(/^tenth runtime: tensor_scatter %y at test\.ir:3:5: index 3 is out of range for a dim of size 3/);
+  });
 });

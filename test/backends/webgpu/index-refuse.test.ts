@@ -141,6 +141,19 @@ describe('webgpu: out-of-range indices are refused at run time, naming the op', 
       }), { numRuns: 6, seed: 85 });
   }, 30_000);
 
+  it('tensor_scatter (linear) without write_indices: an update longer than the cache is refused', async () => {
+    const text = irModule('%p: f32[2,3,2], %u: f32[2,4,2]', [['y', 'f32[2,3,2]']], ['%y = tensor_scatter(%p, %u) {axis = 1} : f32[2,3,2]']);
+    const c = compileText(text);
+    seen.push(c);
+    const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
+    const p = rand([2, 3, 2], 1), u = rand([2, 4, 2], 2);
+    expect(() => interpText(text, [p, u])).toThrow(/E501/);
+    await expect(m.run({ p: { data: p.data as Float32Array, dims: [2, 3, 2] }, u: { data: u.data as Float32Array, dims: [2, 4, 2] } }))
+      .rejects.toThrow(/^tenth runtime: tensor_scatter %y at test\.ir:3:5: index 3 is out of range for a dim of size 3/);
+    // An update that fits needs no check.
+    expect(compileText(text.replace(/f32\[2,4,2\]/, 'f32[2,3,2]')).manifest.indexSites).toBeUndefined();
+  });
+
   it('naga accepts every checking shader compiled above', async () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(await nagaErrors(seen.map((c, n) => ({ name: String(n), c })))).toEqual([]);

@@ -128,7 +128,12 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
       const raw = wi.type.dtype === 'i64' ? `(i64.load ${addr(k.ptr(wi), b, 8)})` : `(i64.extend_i32_s (i32.load ${addr(k.ptr(wi), b, 4)}))`;
       if (!circular) checkWriteStart(k, op, raw, seq, maxSeq);
       em.set(w, wi.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${addr(k.ptr(wi), b, 8)}))` : `(i32.load ${addr(k.ptr(wi), b, 4)})`);
-    } else em.set(w, i32(0));
+    } else {
+      // Without write_indices every batch writes from 0: only an update longer than the cache is outside.
+      const fits = typeof pd[axis] === 'number' && typeof ud[axis] === 'number' && ud[axis] <= pd[axis];
+      if (!circular && !fits) checkWriteStart(k, op, '(i64.const 0)', seq, maxSeq);
+      em.set(w, i32(0));
+    }
     em.loop('s', seq, (s) => {
       em.set(pos, add(get(w), s));
       if (circular) {

@@ -207,7 +207,8 @@ function tensorScatter(k: KernelCtx, op: Op, i: string): string {
   const w = wi ? b.let('wr', k.load(wi, `min(${c[0]}, ${k.size(k.dims(wi))} - 1u)`)) : '0i';
   // Linear mode writes positions w .. w + seq - 1, which must lie in the cache (the interpreter
   // fails on the first that does not: w itself when negative, else max(w, mx)). Not wrapped.
-  if (!circular && wi) {
+  const fits = !wi && typeof pd[axis] === 'number' && typeof ud[axis] === 'number' && ud[axis] <= pd[axis];
+  if (!circular && !fits) {
     k.indexCheck(op, `select(max(${w}, ${maxSeq}), ${w}, ${w} < 0i)`, `u32(${maxSeq})`, `${seq} > 0i && (${w} < 0i || ${w} > ${maxSeq} - ${seq})`);
   }
   // s: the update position that lands on this cache position. Circular: the last of those
