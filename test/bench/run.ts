@@ -230,7 +230,7 @@ async function main(argv: string[]): Promise<number> {
     const j = a.parts.has('figures') ? jsonReport(reports, ctx) : '{}';
     const extra = {
       ...(latency && { wasmModels: wasmModels!.jsonModelLatency(latency) }), ...(gemm && { wasmGemm: gemm }),
-      ...(gpuModels && { adapter }), ...(gpuLatency && { webgpuVariant: a.variant, webgpuModels: (await import('./wasm-models.js')).jsonModelLatency(gpuLatency) }), ...(gpuMatmul && { webgpuMatmul: gpuMatmul }),
+      ...(gpuModels && { adapter }), ...(gpuLatency && { webgpuVariant: a.variant, webgpuModels: (await import('./model-latency.js')).jsonModelLatency(gpuLatency) }), ...(gpuMatmul && { webgpuMatmul: gpuMatmul }),
     };
     process.stdout.write(latency || gemm || gpuLatency || gpuMatmul ? JSON.stringify({ ...JSON.parse(j), ...extra }, null, 2) + '\n' : j);
   } else {
@@ -241,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
     if (gpuLatency) process.stdout.write('\n' + gpuModels!.formatWebGpuModels(gpuLatency, adapter!, a.variant));
     if (gpuMatmul) process.stdout.write('\n' + (await import('./webgpu-matmul.js')).formatWebGpuMatmul(gpuMatmul));
   }
-  const latencyOk = (await import('./wasm-models.js')).latencyOk;
+  const latencyOk = (await import('./model-latency.js')).latencyOk;
   return reports.every(reportOk) && (latency?.every(latencyOk) ?? true) && (gemm?.ok ?? true) &&
     (gpuLatency?.every(latencyOk) ?? true) && (gpuMatmul?.ok ?? true) ? 0 : 1;
 }

@@ -2,8 +2,8 @@
 // backend (compileWebGpu + writeWebGpuArtifact into a temporary folder, then the runtime's
 // loadCompiledWebGpu + run) against onnxruntime-web's WebGPU backend, both in this process on the
 // same Dawn device (the `webgpu` package), on the model's test_data_set_0 inputs, CPU tensors in and
-// out on both sides. Interleaved timing, warm-up and run counts as test/bench/wasm-models.ts; each
-// side's outputs are checked once against the expected outputs (rtol 1e-3, atol 1e-5).
+// out on both sides. Loading, checking (rtol 1e-3, atol 1e-5), the interleaved timing and the table
+// are model-latency.ts, shared with the WASM bench; this file opens the two sides on the GPU.
 //
 // onnxruntime-web 1.30 in Node, three things (found here, Dawn + SwiftShader):
 // - `onnxruntime-web/webgpu` with `navigator.gpu` (Node 20 has no navigator) and the device handed
@@ -20,18 +20,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
-import type { DType } from '../../ir/dtype.js';
-import type { Tensor } from '../../ir/tensor.js';
-import { compareTensors } from '../../src/check/compare.js';
-import { listDataSets, loadExpected, loadInputs } from '../../src/check/data-dir.js';
 import { compileWebGpu, writeWebGpuArtifact } from '../../src/backends/webgpu/index.js';
-import { importOnnxFile } from '../../src/onnx/import.js';
-import { loadCompiledWebGpu, type RunTensor, type TypedArray, type WebGpuDevice } from '../../src/runtime/webgpu.js';
+import { loadCompiledWebGpu, type WebGpuDevice } from '../../src/runtime/webgpu.js';
 import { NODE_DAWN_FLAGS, nodeDevice, nodeGpu } from '../../src/runtime/webgpu-node.js';
-import { CHECK_TOLERANCE, median } from './figures.js';
-import { formatTable } from './report.js';
-import { chooseRuns, DEFAULT_LATENCY, interleavedOrder, latencyMark, LATENCY_AIM, LATENCY_GOAL, type LatencyConfig, type ModelLatency, type Side, type SideCheck } from './wasm-models.js';
+import {
+  benchEachModel, benchSides, DEFAULT_LATENCY, formatLatency, type LatencyConfig, loadModelCase, type ModelCase, type ModelLatency, noDataRow,
+  type OpenSide, ortFeeds, ortOutputs, tenthFeeds, tenthOutputs,
+} from './model-latency.js';
+
+export { formatMs, formatRatio } from './model-latency.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -136,169 +133,58 @@ function loadOrt(): Promise<OrtModule> {
   return ortPromise;
 }
 
-const ORT_TYPES: Readonly<Record<string, DType>> = { float32: 'f32', int64: 'i64', int32: 'i32', bool: 'bool', uint8: 'u8', int8: 'i8' };
-const ORT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(ORT_TYPES).map(([k, v]) => [v, k]));
-
-function check(names: readonly string[], got: readonly Tensor[], want: readonly Tensor[]): SideCheck {
-  let maxAbs = 0;
-  for (let k = 0; k < want.length; k++) {
-    const c = compareTensors(got[k]!, want[k]!, CHECK_TOLERANCE);
-    if (!c.ok) return { pass: false, maxAbs: c.maxAbs, failure: `${names[k]}: ${c.reason}` };
-    maxAbs = Math.max(maxAbs, c.maxAbs);
-  }
-  return { pass: true, maxAbs };
-}
-
-function describe(e: unknown): string {
-  if (e instanceof TenthError) return e.diagnostics.map(formatDiagnostic).join('; ');
-  return e instanceof Error ? e.message.split('\n')[0]! : String(e);
-}
-
-async function timeOnce(f: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await f();
-  return performance.now() - t0;
-}
-
-/** Warm-up (interleaved), then `runs` timed runs per side in interleavedOrder (as wasm-models.ts). */
-async function measure(run: Record<Side, () => Promise<unknown>>, cfg: LatencyConfig): Promise<Record<Side, number[]>> {
-  const warm: Record<Side, number[]> = { tenth: [], ort: [] };
-  const order = interleavedOrder(50);
-  const t0 = performance.now();
-  for (let i = 0; i < 50 && (i < cfg.minWarmup || performance.now() - t0 < 2 * cfg.warmupMs); i++) {
-    for (const s of order.slice(2 * i, 2 * i + 2)) warm[s].push(await timeOnce(run[s]));
-  }
-  const late = (xs: number[]): number => median(xs.slice(xs.length >> 1));
-  const runs = chooseRuns(late(warm.tenth) + late(warm.ort), cfg);
-  const times: Record<Side, number[]> = { tenth: [], ort: [] };
-  for (const s of interleavedOrder(runs)) times[s].push(await timeOnce(run[s]));
-  return times;
-}
-
 /** tenth's compile variants (`tenth compile --f16 / --subgroups`); ORT runs as always. */
 export interface GpuVariant { readonly f16?: boolean; readonly subgroups?: boolean }
 export const variantName = (v: GpuVariant): string => [v.f16 && 'f16 weights', v.subgroups && 'subgroups'].filter((x) => x).join(', ');
 
-/** Compile with tenth, open with ORT (WebGPU EP), check both once, then time them interleaved. */
-export async function benchWebGpuModel(name: string, modelDir: string, cfg: LatencyConfig = DEFAULT_LATENCY, variant: GpuVariant = {}): Promise<ModelLatency> {
-  const path = join(modelDir, 'model.onnx');
-  const data = listDataSets(modelDir)[0];
-  if (data === undefined) return { model: name, bindings: '', tenthError: 'no test_data_set_0', ortError: 'no test_data_set_0' };
-  const { device } = await benchGpu();
-  const module = importOnnxFile(path);
-  const inputs = loadInputs(module, data);
-  const expected = loadExpected(module, data);
-  const bind = new Map<string, number>();
-  module.main.args.forEach((arg, k) => (arg.type.shape ?? []).forEach((d, i) => {
-    if (typeof d === 'string' && d !== '?' && !bind.has(d)) bind.set(d, inputs[k]!.tensor.shape[i]!);
-  }));
-  const bindings = [...bind].map(([s, v]) => `${s}:${v}`).join(',');
-  const want = expected.map((e) => e.tensor);
-  const outNames = expected.map((e) => e.name);
-
-  let tenthRun: (() => Promise<unknown>) | undefined;
-  let tenthCheck: SideCheck | undefined;
-  let tenthError: string | undefined;
+/** tenth: compiled into a temporary folder (removed once loaded), run through the WebGPU runtime. */
+async function openTenth(c: ModelCase, device: WebGpuDevice, variant: GpuVariant): Promise<OpenSide> {
   const dir = mkdtempSync(join(tmpdir(), 'tenth-bench-webgpu-'));
   try {
-    writeWebGpuArtifact(join(dir, name), compileWebGpu(module, { f16: variant.f16 === true, subgroups: variant.subgroups === true }));
-    const m = await loadCompiledWebGpu(join(dir, name), { device });
-    // By position: manifest inputs/outputs are the main function's arguments/results in order.
-    const feeds: Record<string, RunTensor> = Object.fromEntries(m.manifest.inputs.map((inp, k) => [inp.name, { data: inputs[k]!.tensor.data as TypedArray, dims: inputs[k]!.tensor.shape }]));
-    tenthRun = () => m.run(feeds);
-    const out = await m.run(feeds);
-    const got = m.manifest.outputs.map((o) => ({ dtype: o.dtype as DType, shape: [...out[o.name]!.dims], data: out[o.name]!.data } as Tensor));
-    tenthCheck = check(outNames, got, want);
-  } catch (e) {
-    tenthError = describe(e);
+    writeWebGpuArtifact(join(dir, c.name), compileWebGpu(c.module, { f16: variant.f16 === true, subgroups: variant.subgroups === true }));
+    const m = await loadCompiledWebGpu(join(dir, c.name), { device });
+    const feeds = tenthFeeds(m, c);
+    const run = (): ReturnType<typeof m.run> => m.run(feeds);
+    return { run, outputs: tenthOutputs(m, await run()) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
 
-  let ortRun: (() => Promise<unknown>) | undefined;
-  let release = async (): Promise<void> => {};
-  let ortCheck: SideCheck | undefined;
-  let ortError: string | undefined;
+async function openOrt(c: ModelCase, device: WebGpuDevice): Promise<OpenSide> {
+  const ort = await loadOrt();
+  const session = await withTicker(() => ort.InferenceSession.create(new Uint8Array(readFileSync(c.path)), {
+    executionProviders: [{ name: 'webgpu', device } as unknown as 'webgpu'], graphOptimizationLevel: 'all',
+  }));
+  const release = (): Promise<void> => session.release();
   try {
-    const ort = await loadOrt();
-    const session = await withTicker(() => ort.InferenceSession.create(new Uint8Array(readFileSync(path)), {
-      executionProviders: [{ name: 'webgpu', device } as unknown as 'webgpu'], graphOptimizationLevel: 'all',
-    }));
-    const feeds = Object.fromEntries(inputs.map((inp) => {
-      const t = inp.tensor;
-      const type = ORT_NAMES[t.dtype];
-      if (!type) throw new Error(`input ${inp.name}: dtype ${t.dtype} not mapped to onnxruntime`);
-      return [inp.name, new ort.Tensor(type as 'float32', t.data as Float32Array, t.shape)];
-    }));
-    ortRun = () => session.run(feeds);
-    release = () => session.release();
+    const feeds = ortFeeds(ort, c);
     // The first run compiles ORT's pipelines (see the ticker above).
-    const out = await withTicker(() => session.run(feeds));
-    const got = outNames.map((n) => {
-      const t = out[n];
-      if (!t) throw new Error(`no output '${n}'`);
-      return { dtype: ORT_TYPES[t.type] ?? 'string', shape: [...t.dims], data: t.data } as Tensor;
-    });
-    ortCheck = check(outNames, got, want);
+    return { run: () => session.run(feeds), outputs: ortOutputs(await withTicker(() => session.run(feeds)), c), dispose: release };
   } catch (e) {
-    ortError = describe(e);
-  }
-
-  if (!tenthRun || !ortRun || tenthError || ortError) {
     await release();
-    return { model: name, bindings, tenthCheck, ortCheck, tenthError, ortError };
+    throw e;
   }
-  const times = await measure({ tenth: tenthRun, ort: ortRun }, cfg);
-  await release();
-  const tenthMs = median(times.tenth), ortMs = median(times.ort);
-  return {
-    model: name, bindings, runs: times.tenth.length, tenthMs, ortMs, tenthRunsMs: times.tenth, ortRunsMs: times.ort,
-    mark: latencyMark(tenthMs, ortMs), tenthCheck, ortCheck,
-  };
+}
+
+/** Compile with tenth, open with ORT (WebGPU EP), check both once, then time them interleaved. */
+export async function benchWebGpuModel(name: string, modelDir: string, cfg: LatencyConfig = DEFAULT_LATENCY, variant: GpuVariant = {}): Promise<ModelLatency> {
+  const c = loadModelCase(name, modelDir);
+  if (!c) return noDataRow(name);
+  const { device } = await benchGpu();
+  return benchSides(c, { tenth: (m) => openTenth(m, device, variant), ort: (m) => openOrt(m, device) }, cfg);
 }
 
 /** Every model in turn; a model that cannot be read gets an error row. */
-export async function benchWebGpuModels(modelsDir: string, names: readonly string[], onModel: (name: string) => void = () => {}, cfg: LatencyConfig = DEFAULT_LATENCY, variant: GpuVariant = {}): Promise<ModelLatency[]> {
-  const rows: ModelLatency[] = [];
-  for (const n of names) {
-    onModel(n);
-    try {
-      rows.push(await benchWebGpuModel(n, join(modelsDir, n), cfg, variant));
-    } catch (e) {
-      rows.push({ model: n, bindings: '', tenthError: describe(e), ortError: 'not run' });
-    }
-  }
-  return rows;
+export function benchWebGpuModels(modelsDir: string, names: readonly string[], onModel: (name: string) => void = () => {}, cfg: LatencyConfig = DEFAULT_LATENCY, variant: GpuVariant = {}): Promise<ModelLatency[]> {
+  return benchEachModel(modelsDir, names, onModel, (n, dir) => benchWebGpuModel(n, dir, cfg, variant));
 }
-
-const mark = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
-const checkText = (c: SideCheck | undefined, err: string | undefined): string =>
-  err ? 'ERROR' : !c ? '-' : `${mark(c.pass)} ${c.pass ? c.maxAbs.toExponential(1) : ''}`.trimEnd();
-/** Milliseconds: one decimal from 10 ms, three below. */
-export const formatMs = (x: number | undefined): string => (x === undefined ? '-' : x >= 10 ? x.toFixed(1) : x.toFixed(3));
-/** tenth/ORT with its mark, '-' without both sides. */
-export const formatRatio = (m: ModelLatency['mark']): string => (m ? `${m.ratio.toFixed(2)} ${mark(m.pass)}` : '-');
 
 /** The latency table, headed by the adapter, with a goal line and each side's errors below it. */
 export function formatWebGpuModels(rows: readonly ModelLatency[], adapter: string, variant: GpuVariant = {}): string {
-  const out: string[] = [];
   const v = variantName(variant);
-  out.push(`WebGPU model latency on ${adapter} (Dawn): tenth (compiled${v ? ` with ${v}` : ''}, runtime loadCompiledWebGpu + run) vs onnxruntime-web 1.30.0 WebGPU,`);
-  out.push(`same device, CPU tensors in and out, interleaved, median ms after warm-up, inputs of test_data_set_0; results: max abs error vs expected (rtol 1e-3, atol 1e-5)`);
-  out.push('');
-  const header = ['model', 'inputs', 'runs', 'tenth ms', 'ORT ms', 'tenth/ORT', `aim ${LATENCY_AIM}`, 'tenth results', 'ORT results'];
-  out.push(formatTable(header, rows.map((r) => [
-    r.model, r.bindings || 'static', r.runs === undefined ? '-' : String(r.runs), formatMs(r.tenthMs), formatMs(r.ortMs),
-    formatRatio(r.mark), r.mark ? (r.mark.aim ? 'yes' : 'no') : '-',
-    checkText(r.tenthCheck, r.tenthError), checkText(r.ortCheck, r.ortError),
-  ])));
-  out.push('');
-  out.push(`goal tenth/ORT < ${LATENCY_GOAL.toFixed(1)}: ${rows.filter((r) => r.mark?.pass).length}/${rows.length} models; aim <= ${LATENCY_AIM}: ${rows.filter((r) => r.mark?.aim).length}/${rows.length}`);
-  for (const r of rows) {
-    if (r.tenthError) out.push(`${r.model}: tenth: ${r.tenthError}`);
-    if (r.ortError) out.push(`${r.model}: onnxruntime-web: ${r.ortError}`);
-    if (r.tenthCheck?.failure) out.push(`${r.model}: tenth results differ: ${r.tenthCheck.failure}`);
-    if (r.ortCheck?.failure) out.push(`${r.model}: onnxruntime-web results differ: ${r.ortCheck.failure}`);
-  }
-  return out.join('\n') + '\n';
+  return formatLatency(rows, [
+    `WebGPU model latency on ${adapter} (Dawn): tenth (compiled${v ? ` with ${v}` : ''}, runtime loadCompiledWebGpu + run) vs onnxruntime-web 1.30.0 WebGPU,`,
+    'same device, CPU tensors in and out, interleaved, median ms after warm-up, inputs of test_data_set_0; results: max abs error vs expected (rtol 1e-3, atol 1e-5)',
+  ]);
 }
