@@ -15,24 +15,42 @@
 // integers several to a word); f64 and float8/float4 weights are decoded to f32 words at compile
 // time. The runtime converts inputs and outputs between its typed arrays and these layouts.
 
+import { f16BitsToNumber, miniFloatToNumber, type MiniFloatName } from '../../../ir/numeric.js';
+
 export type Reg = 'f32' | 'i32' | 'u32' | 'bool';
 export type Storage = 'word' | 'dword' | 'packed';
 
 /** A small float format, as ONNX defines it (bias gives the smallest normal exponent 1 - bias). */
-interface FloatFormat {
+export interface FloatFormat {
   readonly man: number;
   readonly bias: number;
   readonly max: number;
   /** ieee: overflow gives inf; fn: no inf, overflow gives NaN; fnuz: that and no -0; none: no inf, no NaN. */
   readonly special: 'ieee' | 'fn' | 'fnuz' | 'none';
 }
-const FORMATS: Readonly<Record<string, FloatFormat>> = {
-  f16: { man: 10, bias: 15, max: 65504, special: 'ieee' },
-  f8e4m3fn: { man: 3, bias: 7, max: 448, special: 'fn' },
-  f8e4m3fnuz: { man: 3, bias: 8, max: 240, special: 'fnuz' },
-  f8e5m2: { man: 2, bias: 15, max: 57344, special: 'ieee' },
-  f8e5m2fnuz: { man: 2, bias: 16, max: 57344, special: 'fnuz' },
-  f4e2m1: { man: 1, bias: 1, max: 6, special: 'none' },
+
+/**
+ * A format's facts read off the interpreter's decoder (ir/numeric.ts), so the GPU rounding below
+ * and the reference cannot disagree on them: the smallest normal (exponent field 1) is
+ * 2^(1 - bias), max is the largest finite value, and which codes decode to inf or NaN say how
+ * overflow behaves.
+ */
+function formatOf(bits: number, man: number, decode: (code: number) => number): FloatFormat {
+  const values = Array.from({ length: 2 ** bits }, (_v, c) => decode(c));
+  const bias = 1 - Math.log2(decode(1 << man));
+  const max = values.reduce((m, v) => (Number.isFinite(v) && v > m ? v : m), 0);
+  const special = values.includes(Infinity) ? 'ieee' : Number.isNaN(decode(2 ** (bits - 1))) ? 'fnuz' : values.some(Number.isNaN) ? 'fn' : 'none';
+  return { man, bias, max, special };
+}
+
+/** float8 / float4 by ir/numeric.ts's names (their exponent and mantissa widths are in the name). */
+const MINI_FLOATS: readonly Exclude<MiniFloatName, 'f8e8m0'>[] = ['f8e4m3fn', 'f8e4m3fnuz', 'f8e5m2', 'f8e5m2fnuz', 'f4e2m1'];
+export const FORMATS: Readonly<Record<string, FloatFormat>> = {
+  f16: formatOf(16, 10, f16BitsToNumber),
+  ...Object.fromEntries(MINI_FLOATS.map((n) => {
+    const [, e, m] = /e(\d)m(\d)/.exec(n)!.map(Number) as [number, number, number];
+    return [n, formatOf(1 + e + m, m, (c) => miniFloatToNumber(n, c))];
+  })),
 };
 /** Integer dtypes narrower than their register: width and signedness. */
 const NARROW_INTS: Readonly<Record<string, { bits: number; signed: boolean }>> = {
