@@ -2,8 +2,12 @@
 // bindings (webgpu-bind.ts): one model loaded once on each backend, run at bindings that come
 // and go in random order (n = 0 and 1 included), answers the interpreter each time, including a
 // constant output and after the caller mutated the dims it got back; both refuse the same bad
-// feeds with the same text; a typed array from another realm is accepted by both.
+// feeds with the same text; a typed array from another realm is accepted by both. And the
+// manifest types the compiler imports from the runtime keep the runtime free of the compiler:
+// no runtime file imports anything outside src/runtime, not even a type.
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +17,7 @@ import { compileWasm } from '../../src/backends/wasm/index.js';
 import { instantiateCompiled, type RunTensor } from '../../src/runtime/index.js';
 import { instantiateWebGpu } from '../../src/runtime/webgpu.js';
 import { compileText, expectClose, gpuDevice, interpText, rand } from '../backends/webgpu/helpers.js';
+import { REPO } from '../web/runtime-package.js';
 
 const TEXT = [
   'module @m {',
@@ -80,5 +85,21 @@ describe('runtimes: shared checks and cached bindings', () => {
     const msg = (got: number, want: number): RegExp => new RegExp(`^tenth runtime: weights\\.bin of m has ${got} bytes, its manifest says ${want}: the folder is damaged or mixed from two compiles; compile the model again$`);
     await expect(instantiateCompiled(w.manifest, w.wasm, w.weights.subarray(1))).rejects.toThrow(msg(w.weights.length - 1, w.weights.length));
     await expect(instantiateWebGpu(g.manifest, g.shaders.map((s) => s.code), g.weights.subarray(1), await gpuDevice())).rejects.toThrow(msg(g.weights.length - 1, g.weights.length));
+  });
+
+  it('no runtime file imports from outside src/runtime (types included)', () => {
+    const dir = join(REPO, 'src', 'runtime');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    for (const f of files) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)'([^']+)'/g)].map((m) => m[1]!);
+      for (const spec of specs) {
+        // Node built-ins (behind a variable or a type where the file ships to browsers: portable.test.ts).
+        if (spec.startsWith('node:')) continue;
+        if (spec === 'webgpu') expect(f, `${f} imports ${spec}`).toBe('webgpu-node.ts');
+        else expect(files, `${f} imports ${spec}`).toContain(spec.replace(/^\.\//, '').replace(/\.js$/, '.ts'));
+      }
+    }
+    expect(files).toEqual(expect.arrayContaining(['manifest.ts', 'webgpu-manifest.ts', 'common.ts']));
   });
 });
