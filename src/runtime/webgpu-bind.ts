@@ -45,10 +45,8 @@ export class Bindings {
   private arena: GBuffer | undefined;
   private halfArena: GBuffer | undefined;
   private current: string | undefined;
-  /** The bind group over the current arena buffers. */
-  group: unknown;
-  /** Set by dispose: later runs are refused. */
-  disposed = false;
+  private bindGroup: unknown;
+  private disposed = false;
 
   constructor(private readonly device: WebGpuDevice, private readonly manifest: GpuManifest, private readonly res: GpuResources) {
     this.sizing = sizingDims(manifest.buffers);
@@ -58,6 +56,18 @@ export class Bindings {
   /** The arena buffer (after bindInputs). */
   get arenaBuffer(): GBuffer {
     return this.arena!;
+  }
+
+  /** The bind group over the current arena buffers (after bindInputs). */
+  get group(): unknown {
+    return this.bindGroup;
+  }
+
+  /** Refuse every later run (the model is being disposed); false when it already was. */
+  close(): boolean {
+    if (this.disposed) return false;
+    this.disposed = true;
+    return true;
   }
 
   /** Check the feeds, bind their symbols, grow the arenas to fit and write the uniform words. */
@@ -73,7 +83,7 @@ export class Bindings {
     const [a, h] = [grow(this.arena, b.plan.bytes), res.halves ? grow(this.halfArena, b.half.bytes) : undefined];
     if (a !== this.arena || h !== this.halfArena) {
       [this.arena, this.halfArena] = [a, h];
-      this.group = device.createBindGroup({
+      this.bindGroup = device.createBindGroup({
         layout: res.layout,
         entries: [
           { binding: 0, resource: { buffer: res.uniforms } }, { binding: 1, resource: { buffer: a } }, { binding: 2, resource: { buffer: res.weights } },

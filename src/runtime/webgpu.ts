@@ -81,8 +81,7 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
   const model: GpuModel = { device, manifest, res, bindings: new Bindings(device, manifest, res) };
 
   async function dispose(): Promise<void> {
-    if (model.bindings.disposed) return;
-    model.bindings.disposed = true;
+    if (!model.bindings.close()) return;
     await device.queue.onSubmittedWorkDone();
     for (const buf of [res.weights, res.uniforms, res.status]) buf?.destroy();
     model.bindings.release();
