@@ -1,16 +1,21 @@
 // resize with antialias and scales or sizes read at run time (kernels/resize-dynamic.ts): the tap
 // count per axis depends on the scale, so each element loops over its taps; one artifact runs
 // several scales (down and up). Linear and cubic, exclude_outside, coordinate transformations,
-// against the interpreter; shapes with 1s and primes. Shaders through Tint and naga.
+// against the interpreter; shapes with 1s and primes. Also resize on f16, bf16 and f64 (f32
+// registers, stores round), constant and run-time scales. Shaders through Tint and naga.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../../ir/interp.js';
+import { castTensor } from '../../../ir/ops/elementwise-cast.js';
+import type { DType } from '../../../ir/dtype.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { fromRunTensor, toRunTensor } from '../../../src/conformance/feeds.js';
+import { instantiateWebGpu } from '../../../src/runtime/webgpu.js';
 import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
 import { importOnnxBytes } from '../../../src/onnx/import.js';
 import { buildModel } from '../../../src/onnx/writer.js';
-import { expectClose, rand, runCompiled, validateShaders } from './helpers.js';
+import { expectClose, gpuDevice, rand, runCompiled, validateShaders } from './helpers.js';
 import { nagaErrors } from './naga-run.js';
 
 const compiled: { name: string; c: CompiledWebGpu }[] = [];
@@ -47,6 +52,38 @@ describe('webgpu resize antialias with run-time scales or sizes vs interpreter (
       },
     ), { numRuns: 16, seed: 29 });
     expect(compared).toBeGreaterThan(16);
+  }, 60_000);
+
+  it('f16, bf16, f64: every mode, constant and run-time scales, antialias', async () => {
+    const TOL: Readonly<Record<string, number>> = { f16: 3e-3, bf16: 2e-2, f64: 1e-4 };
+    let ran = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom('f16', 'bf16', 'f64'), fc.constantFrom(1, 2, 3, 5), fc.constantFrom(1, 3, 7), fc.constantFrom('nearest', 'linear', 'cubic'),
+      fc.boolean(), fc.boolean(), fc.constantFrom(0.5, 0.6, 1.5, 2), fc.integer(),
+      async (dt, h, w, mode, runtime, antialias, sc, seed) => {
+        const shape = [1, 1, h, w];
+        const scales = tensorFrom('f32', [4], [1, 1, sc, 1 / sc]);
+        if (Math.floor(h * sc) < 1 || Math.floor(w / sc) < 1) return;
+        const bytes = buildModel({
+          opset: 19,
+          inputs: [{ name: 'x', dtype: dt as DType, shape }, ...(runtime ? [{ name: 'scales', dtype: 'f32' as DType, shape: [4] }] : [])],
+          initializers: runtime ? [] : [{ name: 'scales', tensor: scales }],
+          outputs: [{ name: 'y', dtype: dt as DType, shape: null }],
+          nodes: [{ opType: 'Resize', inputs: ['x', '', 'scales'], outputs: ['y'], attrs: { mode, antialias: antialias ? 1 : 0 } }],
+        });
+        const load = () => importOnnxBytes(bytes, { file: 'resize.onnx', baseDir: '.' });
+        const c = compileWebGpu(load(), { passes: 'fuse' });
+        compiled.push({ name: `resize-${dt}-${compiled.length}`, c });
+        const inputs: Tensor[] = [castTensor(rand(shape, seed), dt as DType), ...(runtime ? [scales] : [])];
+        const m = await instantiateWebGpu(c.manifest, c.shaders.map((sh) => sh.code), c.weights, await gpuDevice());
+        const out = await m.run(Object.fromEntries(c.manifest.inputs.map((inp, i) => [inp.name, toRunTensor(inputs[i]!)])));
+        const got = c.manifest.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], out[o.name]!));
+        expect(got[0]!.dtype).toBe(dt);
+        expectClose(got, interpret(load(), inputs), TOL[dt], TOL[dt]);
+        ran++;
+      },
+    ), { numRuns: 14, seed: 31 });
+    expect(ran).toBeGreaterThan(6);
   }, 60_000);
 
   it('the shaders pass Tint and naga', async () => {

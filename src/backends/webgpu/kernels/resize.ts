@@ -7,7 +7,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import { toNumbers, type Tensor } from '../../../../ir/tensor.js';
-import { coords, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
+import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { f32Lit, i32Lit, u32 } from '../wgsl.js';
 import { resizeDynamic } from './resize-dynamic.js';
 
@@ -142,7 +142,8 @@ export const RESIZE_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const x = op.operands[0]!, y = op.results[0]!;
     const xd = k.dims(x), yd = k.dims(y);
-    if (x.type.dtype !== 'f32') k.fail(op, `resize of ${x.type.dtype} is not supported by the webgpu backend (f32 only)`);
+    // Any float dtype: loads widen to f32 registers, the store rounds.
+    needFloat(k, op, [x, y]);
     const runtime = [op.operands[1], op.operands[2], op.operands[3]].some((v) => v && !k.constant(v));
     if (runtime || ![...xd, ...yd].every((d) => typeof d === 'number')) return resizeDynamic(k, op, i);
     const extrap = Number(op.attrs.get('extrapolation_value')?.value ?? 0);
