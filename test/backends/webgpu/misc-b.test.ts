@@ -65,8 +65,8 @@ const poolCase: fc.Arbitrary<PoolCase> = fc.integer({ min: 1, max: 3 }).chain((r
   pe: fc.array(fc.constantFrom(0, 1, 2), { minLength: r, maxLength: r }),
   ceil: fc.boolean(), order: fc.constantFrom(0 as const, 1 as const),
 })).map((p) => {
-  // Pads smaller than the kernel, and a window that fits the padded input.
-  const k = p.k.map((kk, a) => Math.min(kk, p.sp[a]! + 1));
+  // A window that fits the input (so also the padded one), pads smaller than the kernel.
+  const k = p.k.map((kk, a) => Math.min(kk, p.sp[a]!));
   const d = p.d.map((dd, a) => ((k[a]! - 1) * dd + 1 <= p.sp[a]! ? dd : 1));
   return { ...p, k, d, pb: p.pb.map((x, a) => Math.min(x, k[a]! - 1)), pe: p.pe.map((x, a) => Math.min(x, k[a]! - 1)) };
 });
@@ -150,6 +150,21 @@ describe('webgpu misc-b kernels vs interpreter (fast-check)', () => {
       },
     ), { numRuns: 15, seed: 504 });
   }, 30_000);
+
+  it('max_unpool of another X at max_pool Indices (window search; storage_order 1 walks all of X): overlapping windows, the last wins', async () => {
+    await fc.assert(fc.asyncProperty(poolCase, fc.integer(), async (p, seed) => {
+      const out = poolOut(p);
+      fc.pre(out.every((o, a) => o >= 1 && o <= p.sp[a]!));
+      const xs = [p.n, p.c, ...p.sp], ys = [p.n, p.c, ...out];
+      // Unpool attributes whose default size is the pooled input's: kernel in - out + 1, stride 1.
+      const uk = p.sp.map((n, a) => n - out[a]! + 1);
+      const text = mod(`%x: ${fmtShape(xs)}, %z: ${fmtShape(ys)}`, `%u: ${fmtShape(xs)}`, [
+        `%y, %i = max_pool(%x) {${poolAttrs(p)}} : (${fmtShape(ys)}, ${fmtShape(ys, 'i64')})`,
+        `%u = max_unpool(%z, %i) {kernel_shape = [${uk.join(', ')}]} : ${fmtShape(xs)}`,
+      ], '%u');
+      await check(text, [gridValues(xs, seed, 0), rand(ys, seed + 1)], 'fuse', 0, 0);
+    }), { numRuns: 60, seed: 505 });
+  }, 30_000);
 });
 
 describe('webgpu misc-b kernels: cases handled before, validation, refusals', () => {
@@ -192,6 +207,17 @@ describe('webgpu misc-b kernels: cases handled before, validation, refusals', ()
     // Training batch norm and MVN reduce in workgroup memory.
     expect(first[0]!.c.manifest.workgroupStorageBytes).toBeGreaterThan(0);
   }, 60_000);
+
+  it('max_unpool at the Indices of a row-major max_pool searches the windows, not all of X', () => {
+    const text = (order: number): string => mod('%x: f32[1,2,5,5], %z: f32[1,2,4,4]', '%u: f32[1,2,5,5]', [
+      `%y, %i = max_pool(%x) {kernel_shape = [2, 2], storage_order = ${order}} : (f32[1,2,4,4], i64[1,2,4,4])`,
+      '%u = max_unpool(%z, %i) {kernel_shape = [2, 2]} : f32[1,2,5,5]',
+    ], '%u');
+    const unpool = (order: number): string => compileText(text(order)).shaders.find((sh) => sh.code.includes('// max_unpool'))!.code;
+    expect(unpool(0)).toMatch(/for \(var t1 = 0i; t1 < 2i; t1\+\+\)/);
+    expect(unpool(0)).not.toMatch(/for \(var e = /);
+    expect(unpool(1)).toMatch(/for \(var e = 32u; e > 0u; e--\)/);
+  });
 
   it('symbolic batch: training batch_normalization and mean_variance_normalization at two batch sizes', async () => {
     for (const N of [1, 4]) {

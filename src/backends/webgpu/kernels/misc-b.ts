@@ -16,7 +16,7 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, sameDims, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
 import { addU, f32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
 import { POOL_ND_KERNEL } from './pool-nd.js';
@@ -237,12 +237,28 @@ export const MAX_POOL_KERNEL: SpecialKernel = {
 // ---------------------------------------------------------------------------------------------
 // max_unpool
 
+/** The max_pool whose Indices result `v` is (directly, or yielded by a fused group), if any. */
+function poolOfIndices(v: Value): Op | undefined {
+  let d = v.def;
+  let r = d ? d.results.indexOf(v) : -1;
+  if (d?.name === 'fused') {
+    const y = d.regions[0]?.terminator?.operands[r];
+    d = y?.def ?? null;
+    r = d && y ? d.results.indexOf(y) : -1;
+  }
+  return d?.name === 'max_pool' && r === 1 ? d : undefined;
+}
+
 /**
  * Each result element looks for the elements of X whose index I addresses it (in the default
  * unpooled layout, kept at the same spatial coordinates of the result, as the interpreter) and
  * takes the last one, else 0. An index outside that layout addresses nothing (the interpreter
- * refuses it; the wasm backend skips it too). The search walks all of X (from the end, stopping
- * at the first match): fine for the small unpools models have, quadratic for large ones.
+ * refuses it; the wasm backend skips it too).
+ *
+ * Where I is the Indices of a max_pool (row-major) whose input has the default unpooled dims, an
+ * index can only address a place inside its own window, so only the X elements whose pooling
+ * window covers this element are looked at (kernel-size many). Otherwise any element of X may
+ * address it: the search walks all of X (from the end, stopping at the first match), quadratic.
  */
 function unpoolValue(k: KernelCtx, op: Op, i: string): string {
   const [x, ind] = op.operands;
@@ -250,6 +266,7 @@ function unpoolValue(k: KernelCtx, op: Op, i: string): string {
   const xd = k.dims(x!), yd = k.dims(y);
   const reg = REG[y.type.dtype]!;
   if (ind!.type.dtype !== 'i64' && ind!.type.dtype !== 'i32') k.fail(op, `max_unpool indices must be i64 (got ${ind!.type.dtype})`);
+  if (!sameDims(xd, k.dims(ind!))) k.fail(op, `max_unpool: X [${xd.join(',')}] and I [${k.dims(ind!).join(',')}] must have the same dims`);
   const ks = intsAttr(op, 'kernel_shape');
   const r = xd.length - 2;
   if (!ks || ks.length !== r || r < 1) k.fail(op, `max_unpool needs a kernel_shape for its ${r} spatial axes`);
@@ -271,6 +288,36 @@ function unpoolValue(k: KernelCtx, op: Op, i: string): string {
   const want = b.let('want', `i32(${target})`);
   const v = b.var('v', reg, literal(0, reg));
   const n = k.size(xd);
+  const pool = poolOfIndices(ind!);
+  const auto = String(pool?.attrs.get('auto_pad')?.value ?? 'NOTSET');
+  if (pool && intAttr(pool, 'storage_order', 0) === 0 && (auto === 'NOTSET' || auto === 'VALID') && k.dims(pool.operands[0]!).slice(2).every((d, a) => d === def[a])) {
+    const pk = intsAttr(pool, 'kernel_shape')!, ps = intsAttr(pool, 'strides') ?? pk.map(() => 1), pd = intsAttr(pool, 'dilations') ?? pk.map(() => 1);
+    const pb = (intsAttr(pool, 'pads') ?? pk.map(() => 0)).slice(0, r);
+    const xs = strides(k, xd);
+    const best = b.var('be', 'i32', '-1i');
+    const os: string[] = [];
+    // Window taps t of each axis: the pooled position o with o * stride - pad + t * dilation = c.
+    const loops = (a: number): void => {
+      if (a === r) {
+        const e = b.let('e', os.reduce((acc, o, j) => addU(acc, mulU(o, xs[j + 2]!)), addU(mulU(c[0]!, xs[0]!), mulU(c[1]!, xs[1]!))));
+        b.block(`if (${k.load(ind!, e)} == ${want} && i32(${e}) > ${best})`, () => {
+          b.line(`${best} = i32(${e});`);
+          b.line(`${v} = ${k.load(x!, e)};`);
+        });
+        return;
+      }
+      b.block(`for (var t${a} = 0i; t${a} < ${pk[a]}i; t${a}++)`, () => {
+        const num = b.let('num', `i32(${c[a + 2]}) + ${pb[a]}i - t${a} * ${pd[a]}i`);
+        b.line(`if (${num} < 0i || ${num} % ${ps[a]}i != 0i || ${num} / ${ps[a]}i >= i32(${k.dim(xd[a + 2]!)})) { continue; }`);
+        os.push(b.let('o', `u32(${num} / ${ps[a]}i)`));
+        loops(a + 1);
+        os.pop();
+      });
+    };
+    if (fits.length) b.block(`if (${fits.join(' && ')})`, () => loops(0));
+    else loops(0);
+    return v;
+  }
   const guard = fits.length ? `(${fits.join(' && ')}) && ` : '';
   b.block(`for (var e = ${n}; ${guard}e > 0u; e--)`, () => {
     const j = b.let('j', 'e - 1u');
@@ -284,7 +331,7 @@ function unpoolValue(k: KernelCtx, op: Op, i: string): string {
 
 export const MAX_UNPOOL_KERNEL: MapKernel = {
   kind: 'map', pointwise: () => [], reads: () => [0, 1], value: unpoolValue,
-  flops: (op, numel) => numel(op.results[0]!) * numel(op.operands[0]!),
+  flops: (op, numel) => numel(op.results[0]!) * (poolOfIndices(op.operands[1]!) ? (intsAttr(op, 'kernel_shape') ?? [1]).reduce((a, v) => a * v, 1) : numel(op.operands[0]!)),
 };
 
 export const MISC_B_KERNELS: ReadonlyArray<readonly [string, KernelDef]> = [
