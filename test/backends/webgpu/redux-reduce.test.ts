@@ -112,6 +112,16 @@ describe('webgpu reductions on every dtype vs interpreter (fast-check)', () => {
     }
   }, 60_000);
 
+  it('i64/u64 max/min of a set known empty is refused (its identity needs 64 bits); sum runs', async () => {
+    for (const dt of ['i64', 'u64']) {
+      for (const op of ['ReduceMax', 'ReduceMin']) {
+        expect(() => compileWebGpu(load({ op, dt, shape: [2, 0], axes: [1], runtime: false, keep: true, noop: false })(), { passes: 'fuse' }))
+          .toThrow(/E201: reduce_m(ax|in) of an empty set of u?i?64 gives a value beyond the 32 bits/);
+      }
+      await check({ op: 'ReduceSum', dt, shape: [2, 0], axes: [1], runtime: false, keep: true, noop: false }, 1);
+    }
+  });
+
   it('subgroup variants of the tiled reduce (integers, bool, log_sum_exp) match, and so do the plain shaders', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'tenth-redux-'));
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -10,7 +10,8 @@
 // - integers: sum, mean, prod, max, min, l1 and sum_square in the integer register, wrapping as
 //   ONNX's exact result wraps to the width (the narrowing after the op takes it to 8/16 bits;
 //   64-bit integers live in 32 bits, storage.ts); mean truncates; an empty set gives 0, 1 or
-//   the ends of the dtype's range (as the register holds them);
+//   the ends of the dtype's range (i64/u64 max/min of a set known empty is refused: its
+//   identity needs 64 bits);
 // - integers, l2 / log_sum / log_sum_exp: accumulated in f32, then truncated and wrapped as
 //   the interpreter does (non-finite gives 0); l2 takes an exact integer square root;
 // - bool: max (any) and min (all) only, through 0/1 words.
@@ -80,6 +81,12 @@ export function reduction(k: KernelCtx, op: Op, zero: string): Reduction {
   }
   const range = INT_RANGE[dt];
   if ((reg !== 'i32' && reg !== 'u32') || !range) return k.fail(op, `${op.name} on ${dt} is not supported by the webgpu backend`);
+  // The identity of an empty i64/u64 max or min (+-2^63, 2^64 - 1) does not fit the 32-bit
+  // register; refused where the empty set is known now (a run-time empty one gives the 32-bit end).
+  const empty = k.dims(op.operands[0]!).includes(0) && !k.dims(op.results[0]!).includes(0);
+  if (empty && (dt === 'i64' || dt === 'u64') && (name === 'reduce_max' || name === 'reduce_min')) {
+    k.fail(op, `${op.name} of an empty set of ${dt} gives a value beyond the 32 bits the webgpu backend keeps of ${dt}`);
+  }
   const lit = (x: number): string => literal(x, reg);
   const I = (init: number, map: (v: string) => string, combine: (a: string, b: string) => string, fin: (a: string, n: string) => string = (a) => a): Reduction => ({ acc: reg, init: lit(init), map, combine, fin });
   // Through f32 as the interpreter goes through numbers: truncate, wrap, non-finite gives 0.
