@@ -13,7 +13,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { floatAttr, intAttr, type KernelCtx, needFloat, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { addU, f32Lit, mulU, REG } from '../wgsl.js';
 import { workgroupIndex } from './common.js';
 
@@ -27,8 +27,8 @@ function emitAttention(k: KernelCtx, op: Op): SpecialShader {
   const [q, kk, v, mask, pk, pv, nonPad] = op.operands;
   if (nonPad && nonPad.type.dtype !== 'i64') k.fail(op, 'attention: nonpad_kv_seqlen must be i64');
   if (!pk !== !pv) k.fail(op, 'attention: past_key and past_value must be given together');
-  if ((pk && REG[pk.type.dtype] !== 'f32') || (pv && REG[pv.type.dtype] !== 'f32')) k.fail(op, 'attention: only float past_key/past_value are supported by the webgpu backend');
-  if (REG[q!.type.dtype] !== 'f32' || REG[kk!.type.dtype] !== 'f32' || REG[v!.type.dtype] !== 'f32') k.fail(op, 'attention: only float Q/K/V are supported by the webgpu backend');
+  needFloat(k, op, [pk, pv], 'attention past_key/past_value');
+  needFloat(k, op, [q, kk, v], 'attention Q/K/V');
   const qd = k.dims(q!), kd = k.dims(kk!), vd = k.dims(v!);
   const rank = qd.length;
   const b = k.body;

@@ -3,7 +3,7 @@
 // near 0 and do not overflow far out (WGSL has no erf; builtin tanh cancels near 0 on SwiftShader).
 
 import type { Op, Value } from '../../../../ir/ir.js';
-import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
+import { floatAttr, intAttr, type KernelCtx, type MapKernel, needFloat } from '../kernel-api.js';
 import { DTYPE_HELPERS } from '../storage.js';
 import { f32Lit, literal, REG, type Reg } from '../wgsl.js';
 
@@ -222,9 +222,7 @@ function value(k: KernelCtx, op: Op, i: string): string {
   if (!reg) k.fail(op, `${op.name} on ${y.type.dtype} is not supported by the webgpu backend`);
   const regs = op.operands.map((v) => (v ? REG[v.type.dtype] : undefined));
   if (regs.some((r, j) => op.operands[j] && !r)) k.fail(op, `${op.name}: an operand dtype is not supported by the webgpu backend`);
-  if (FLOAT_ONLY.has(op.name) && (reg !== 'f32' || regs.some((r) => r && r !== 'f32')) && op.name !== 'pow') {
-    k.fail(op, `${op.name} on ${y.type.dtype} is not supported by the webgpu backend (f32 only)`);
-  }
+  if (FLOAT_ONLY.has(op.name) && op.name !== 'pow') needFloat(k, op, [y, ...op.operands]);
   if (op.name === 'pow' && (reg === 'bool' || regs[1] === 'bool')) k.fail(op, 'pow of bool is not supported by the webgpu backend');
   const args = op.operands.map((v, j) => (v ? k.operand(op, j, i) : ''));
   const e = OPS[op.name]!(args, op, reg, k);

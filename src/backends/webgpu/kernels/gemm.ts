@@ -5,8 +5,8 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { f32Lit, mulU, REG } from '../wgsl.js';
+import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, needFloat, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { f32Lit, mulU } from '../wgsl.js';
 import { emitGemm } from './gemm-tiles.js';
 import { as2d, windowOf } from './window.js';
 
@@ -27,7 +27,7 @@ function batchOffset(k: KernelCtx, bc: readonly string[], own: readonly Dim[], o
 function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
   const [A, B] = op.operands as Value[];
   const y = op.results[0]!;
-  if (REG[y.type.dtype] !== 'f32') k.fail(op, 'matmul: only float dtypes are supported by the webgpu backend');
+  needFloat(k, op, [y]);
   let ad = [...k.dims(A!)], bd = [...k.dims(B!)];
   if (ad.length === 1) ad = [1, ad[0]!];
   if (bd.length === 1) bd = [bd[0]!, 1];
@@ -53,7 +53,7 @@ function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
 function emitGemmOp(k: KernelCtx, op: Op): SpecialShader {
   const [A, B, C] = op.operands;
   const y = op.results[0]!;
-  if (REG[y.type.dtype] !== 'f32') k.fail(op, 'gemm: only float dtypes are supported by the webgpu backend');
+  needFloat(k, op, [y]);
   const tA = intAttr(op, 'transA', 0) === 1, tB = intAttr(op, 'transB', 0) === 1;
   const alpha = floatAttr(op, 'alpha', 1), beta = floatAttr(op, 'beta', 1);
   const [M, N] = k.dims(y) as [Dim, Dim];
@@ -83,7 +83,8 @@ function emitConv(k: KernelCtx, op: Op): SpecialShader {
   const [X, Wt, Bias] = op.operands;
   const y = op.results[0]!;
   const xd = as2d(k.dims(X!)), wd = as2d(k.dims(Wt!)), yd = as2d(k.dims(y));
-  if (xd.length !== 4 || REG[y.type.dtype] !== 'f32') k.fail(op, 'conv: only 1-D and 2-D float convolutions are supported by the webgpu backend');
+  if (xd.length !== 4) k.fail(op, 'conv: only 1-D and 2-D convolutions are supported by the webgpu backend');
+  needFloat(k, op, [y]);
   const G = intAttr(op, 'group', 1);
   const Co = wd[0] as number, Cig = wd[1] as number;
   const Cog = Co / G;

@@ -11,8 +11,8 @@
 // enough for the sizes losses have (a batch of labels); sums are f32 where the interpreter uses f64.
 
 import type { Op } from '../../../../ir/ir.js';
-import type { KernelCtx, KernelDef, SpecialKernel, SpecialShader } from '../kernel-api.js';
-import { addU, i32Lit, mulU, REG } from '../wgsl.js';
+import { type KernelCtx, type KernelDef, needFloat, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
+import { addU, i32Lit, mulU } from '../wgsl.js';
 import { invocationIndex, treeReduce } from './common.js';
 
 const WG = 64;
@@ -59,10 +59,8 @@ function position(k: KernelCtx, op: Op, p: string): Position {
 
 function emitLoss(k: KernelCtx, op: Op): SpecialShader {
   const [x, t, w] = op.operands;
-  for (const v of [x, w, ...op.results]) {
-    // Any float dtype: reads go through k.load (f32 registers), stores round.
-    if (v && REG[v.type.dtype] !== 'f32') k.fail(op, `${op.name} on ${v.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
-  }
+  // Any float dtype: reads go through k.load (f32 registers), stores round.
+  needFloat(k, op, [x, w, ...op.results]);
   if (t!.type.dtype !== 'i64' && t!.type.dtype !== 'i32') k.fail(op, `${op.name} targets of dtype ${t!.type.dtype} are not supported by the webgpu backend (i64 or i32)`);
   const red = String(op.attrs.get('reduction')?.value ?? 'mean');
   if (!['none', 'sum', 'mean'].includes(red)) k.fail(op, `${op.name}: unknown reduction '${red}'`);

@@ -5,8 +5,8 @@
 // (batch, group) block, then per-channel or per-group scale and bias). NCHW layouts only.
 
 import type { Op } from '../../../../ir/ir.js';
-import { coords, floatAttr, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
-import { f32Lit, REG, u32 } from '../wgsl.js';
+import { coords, floatAttr, intAttr, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
+import { f32Lit, u32 } from '../wgsl.js';
 import { axisOf, loadClamped } from './common.js';
 
 function lpNorm(k: KernelCtx, op: Op, i: string): string {
@@ -80,7 +80,7 @@ export const NORM_EXTRA_KERNEL: MapKernel = {
   pointwise: () => [],
   value: (k, op, i) => {
     // Any float dtype: reads go through k.load (f32 registers), the store rounds.
-    if (op.operands.some((v) => v && REG[v.type.dtype] !== 'f32')) k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
+    needFloat(k, op, op.operands);
     if (op.name === 'lp_normalization') return lpNorm(k, op, i);
     if (op.name === 'lrn') return lrn(k, op, i);
     return blockNorm(k, op, i);

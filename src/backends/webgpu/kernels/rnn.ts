@@ -15,8 +15,8 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { floatAttr, intAttr, type KernelCtx, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
-import { addU, divU, f32Lit, modU, mulU, REG, u32 } from '../wgsl.js';
+import { floatAttr, intAttr, type KernelCtx, needFloat, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
+import { addU, divU, f32Lit, modU, mulU, u32 } from '../wgsl.js';
 import { type Activation, ACTIVATIONS, keepNan } from './elementwise.js';
 import { workgroupIndex } from './common.js';
 
@@ -71,7 +71,7 @@ function emitRnn(k: KernelCtx, op: Op): SpecialShader {
   const c0 = op.name === 'lstm' ? get(6) : null, P = op.name === 'lstm' ? get(7) : null;
   const { G } = CELLS[op.name]!;
   // Any float dtype: every read goes through k.load (f32 registers), every store rounds.
-  if ([X, W, R, Bias, h0, c0, P, ...op.results].some((v) => v && REG[v.type.dtype] !== 'f32')) k.fail(op, `${op.name}: only float dtypes are supported by the webgpu backend`);
+  needFloat(k, op, [X, W, R, Bias, h0, c0, P, ...op.results]);
   if (lens && lens.type.dtype !== 'i32' && lens.type.dtype !== 'i64') k.fail(op, `${op.name}: sequence_lens must be i32 or i64`);
   const xd = k.dims(X!), rd = k.dims(R!);
   const H = rd[2];

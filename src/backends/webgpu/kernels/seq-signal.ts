@@ -17,7 +17,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import { fftFactors, TW3I, TW5_1I, TW5_1R, TW5_2I, TW5_2R } from '../../../../ir/ops/misc-fft.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, intAttr, type KernelCtx, type SpecialShader } from '../kernel-api.js';
+import { coords, intAttr, type KernelCtx, needFloat, type SpecialShader } from '../kernel-api.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
 import { addU, type Body, f32Lit, mulU, REG, u32 } from '../wgsl.js';
 import { invocationIndex, loadClamped } from './common.js';
@@ -134,7 +134,7 @@ interface DftShape {
 function dftShape(k: KernelCtx, op: Op): DftShape {
   const [x, lenV, axisV] = op.operands;
   const y = op.results[0]!;
-  if (REG[x!.type.dtype] !== 'f32' || REG[y.type.dtype] !== 'f32') k.fail(op, 'dft: only float signals are supported by the webgpu backend');
+  needFloat(k, op, [x, y]);
   const xd = k.dims(x!), yd = k.dims(y);
   const rank = xd.length;
   const lenT = lenV ? k.constant(lenV) : undefined, axisT = axisV ? k.constant(axisV) : undefined;

@@ -14,15 +14,14 @@
 // - dft (special) and the Hann/Hamming/Blackman windows (map): seq-signal.ts.
 
 import type { Op } from '../../../../ir/ir.js';
-import { coords, floatAttr, intAttr, type KernelCtx, type KernelDef, type MapKernel, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
+import { coords, floatAttr, intAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
 import { addU, f32Lit, mulU, REG, u32 } from '../wgsl.js';
 import { invocationIndex, loadClamped } from './common.js';
 import { emitDft, WINDOW_OPS, windowValue } from './seq-signal.js';
 
 /** Float tensors (computed in f32), except rotary_embedding's integer position_ids (operand 3). */
 function needF32(k: KernelCtx, op: Op): void {
-  const bad = [...op.operands, ...op.results].some((v, j) => v && REG[v.type.dtype] !== 'f32' && !(op.name === 'rotary_embedding' && j === 3));
-  if (bad) k.fail(op, `${op.name}: only f32 tensors are supported by the webgpu backend`);
+  needFloat(k, op, [...op.operands.filter((_v, j) => !(op.name === 'rotary_embedding' && j === 3)), ...op.results]);
 }
 
 function rotary(k: KernelCtx, op: Op, i: string): string {

@@ -13,7 +13,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
-import { coords, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, strides } from '../kernel-api.js';
+import { coords, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { literal, mulU, REG, u32 } from '../wgsl.js';
 import { axesOf, clampIndex, loadClamped, sumU } from './common.js';
 import { AFFINE_GRID_KERNEL, GRID_SAMPLE_KERNEL, ROI_ALIGN_KERNEL } from './spatial-sample.js';
@@ -41,7 +41,7 @@ function centerCropPad(k: KernelCtx, op: Op, i: string): string {
 
 function col2im(k: KernelCtx, op: Op, i: string): string {
   const [x, , blk] = op.operands;
-  if (REG[x!.type.dtype] !== 'f32') k.fail(op, `col2im on ${x!.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
+  needFloat(k, op, [x]);
   const xd = k.dims(x!), yd = k.dims(op.results[0]!);
   const r = yd.length - 2;
   if (xd.length !== 3 || r < 1) k.fail(op, 'col2im needs input [N, C*K, L] and a result [N, C, image...]');
@@ -83,9 +83,7 @@ function col2im(k: KernelCtx, op: Op, i: string): string {
 
 function deformConv(k: KernelCtx, op: Op, i: string): string {
   const [x, w, offset, bias, mask] = [0, 1, 2, 3, 4].map((j) => op.operands[j] ?? null);
-  for (const v of [x, w, offset, bias, mask, op.results[0]!]) {
-    if (v && REG[v.type.dtype] !== 'f32') k.fail(op, `deform_conv on ${v.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
-  }
+  needFloat(k, op, [x, w, offset, bias, mask, op.results[0]]);
   const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(op.results[0]!);
   if (xd.length !== 4) k.fail(op, 'deform_conv: only 2-D deformable convolution is supported');
   const ks = intsAttr(op, 'kernel_shape') ?? wd.slice(2);

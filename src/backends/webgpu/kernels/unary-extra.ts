@@ -7,8 +7,8 @@
 // by name).
 
 import type { Op, Value } from '../../../../ir/ir.js';
-import { floatAttr, intAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
-import { f32Lit, REG } from '../wgsl.js';
+import { floatAttr, intAttr, type KernelCtx, type MapKernel, needFloat } from '../kernel-api.js';
+import { f32Lit } from '../wgsl.js';
 import { ACTIVATIONS, isNanF32 } from './elementwise.js';
 
 type Expr = (k: KernelCtx, x: string, op: Op, i: string) => string;
@@ -66,7 +66,7 @@ export const UNARY_EXTRA_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: (op) => op.operands.map((_v, j) => j),
   value: (k, op, i) => {
-    if (op.operands.some((v) => v && REG[v.type.dtype] !== 'f32')) k.fail(op, `${op.name} on ${op.operands[0]!.type.dtype} is not supported by the webgpu backend (float dtypes only)`);
+    needFloat(k, op, op.operands);
     const x = k.body.let('x', k.operand(op, 0, i));
     if (op.name === 'prelu') return k.body.let('v', `select(${x}, ${x} * ${k.operand(op, 1, i)}, ${x} < 0.0f)`);
     // swiglu: a * sigmoid(alpha * a) * b (a and b have one shape).
