@@ -19,6 +19,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, sameDims, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
 import { addU, f32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
+import { autoPads, axesOf, invocationIndex, treeReduce, workgroupIndex } from './common.js';
 import { POOL_ND_KERNEL } from './pool-nd.js';
 import { BATCH_NORM_KERNEL, maxInit, poolReg } from './window.js';
 
@@ -26,9 +27,8 @@ const WG = 64;
 
 /** A map kernel's code in a special kernel's main: one thread per element of `dims`, as lower.ts's map dispatch. */
 function asMap(k: KernelCtx, dims: readonly Dim[], value: (i: string) => string): SpecialShader {
-  k.body.line(`let i = (wid.x + wid.y * nwg.x) * ${MAP_WG}u + lid;`);
-  k.body.line(`if (i >= ${k.size(dims)}) { return; }`);
-  k.body.line(`epi(i, ${value('i')});`);
+  const i = invocationIndex(k.body, 'i', MAP_WG, k.size(dims));
+  k.body.line(`epi(i, ${value(i)});`);
   return mapShader(dims);
 }
 
@@ -37,16 +37,10 @@ function asMap(k: KernelCtx, dims: readonly Dim[], value: (i: string) => string)
 
 /** Tree sum of each thread's `partial` in workgroup memory; every thread gets the total. */
 function sumWg(k: KernelCtx, partial: string, name: string): string {
-  const b = k.body;
-  b.line(`red[lid] = ${partial};`);
-  b.line('workgroupBarrier();');
-  b.block(`for (var s = ${WG / 2}u; s > 0u; s = s >> 1u)`, () => {
-    b.line('if (lid < s) { red[lid] = red[lid] + red[lid + s]; }');
-    b.line('workgroupBarrier();');
-  });
-  const r = b.let(name, 'red[0]');
+  treeReduce(k.body, WG, [{ arr: 'red', value: partial, combine: (p, q) => `${p} + ${q}` }]);
+  const r = k.body.let(name, 'red[0]');
   // The next sum overwrites red: wait until every thread has read this one.
-  b.line('workgroupBarrier();');
+  k.body.line('workgroupBarrier();');
   return r;
 }
 
@@ -62,9 +56,8 @@ function groupStats(k: KernelCtx, x: Value, keptAxes: readonly number[]): GroupS
   const kept = keptAxes.map((a) => xd[a]!), rd = redAxes.map((a) => xd[a]!);
   const xs = strides(k, xd);
   const b = k.body;
-  b.line('let grp = wid.x + wid.y * nwg.x;');
-  b.line(`if (grp >= ${k.size(kept)}) { return; }`);
-  const kc = coords(k, 'grp', kept, 'kc');
+  const grp = workgroupIndex(b, 'grp', k.size(kept));
+  const kc = coords(k, grp, kept, 'kc');
   const base = b.let('base', keptAxes.reduce((e, a, j) => addU(e, mulU(kc[j]!, xs[a]!)), '0u'));
   const n = k.size(rd);
   const each = (f: (v: string, at: string) => void): void => b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
@@ -82,7 +75,7 @@ function groupStats(k: KernelCtx, x: Value, keptAxes: readonly number[]): GroupS
     b.line(`${s2} = ${s2} + ${d} * ${d};`);
   });
   const variance = b.let('var_', `${sumWg(k, s2, 'tot')} / f32(${n})`);
-  return { group: 'grp', mean, variance, each };
+  return { group: grp, mean, variance, each };
 }
 
 function groupShader(groups: readonly Dim[]): SpecialShader {
@@ -143,7 +136,7 @@ function emitMvn(k: KernelCtx, op: Op): SpecialShader {
   needFloat(k, op, [x, op.results[0]]);
   const xd = k.dims(x);
   const r = xd.length;
-  const axes = (intsAttr(op, 'axes') ?? [0, 2, 3]).map((a) => (a < 0 ? a + r : a));
+  const axes = axesOf(op, r, [0, 2, 3]);
   if (axes.some((a) => a < 0 || a >= r)) k.fail(op, `mean_variance_normalization: axes [${(intsAttr(op, 'axes') ?? [0, 2, 3]).join(',')}] are outside rank ${r}`);
   const keptAxes = xd.map((_d, a) => a).filter((a) => !axes.includes(a));
   const st = groupStats(k, x, keptAxes);
@@ -157,18 +150,6 @@ export const MVN_KERNEL: SpecialKernel = { kind: 'special', emit: emitMvn, flops
 
 // ---------------------------------------------------------------------------------------------
 // max_pool with Indices
-
-/** Begin pads per spatial axis, auto_pad resolved from static sizes (end pads only bound the output dims, already in the type). */
-function padsBegin(k: KernelCtx, op: Op, xs: readonly Dim[], ys: readonly Dim[], ks: readonly number[], st: readonly number[], dil: readonly number[]): number[] {
-  const r = ks.length;
-  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return (intsAttr(op, 'pads') ?? new Array<number>(2 * r).fill(0)).slice(0, r);
-  if (![...xs, ...ys].every((d) => typeof d === 'number')) k.fail(op, `${op.name}: auto_pad needs static spatial sizes in the webgpu backend`);
-  return ks.map((kk, a) => {
-    const total = Math.max(0, ((ys[a] as number) - 1) * st[a]! + (kk - 1) * dil[a]! + 1 - (xs[a] as number));
-    return auto === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-  });
-}
 
 /**
  * Max and its flat input index (plane offset + the tap's offset in the plane, row-major, or
@@ -184,7 +165,7 @@ function emitMaxPoolIndices(k: KernelCtx, op: Op): SpecialShader {
   const r = xd.length - 2;
   if (!ks || ks.length !== r || r < 1) k.fail(op, `max_pool needs a kernel_shape for its ${r} spatial axes`);
   const st = intsAttr(op, 'strides') ?? ks!.map(() => 1), dil = intsAttr(op, 'dilations') ?? ks!.map(() => 1);
-  const pb = padsBegin(k, op, xd.slice(2), yd.slice(2), ks!, st, dil);
+  const [pb] = autoPads(k, op, xd.slice(2), yd.slice(2), ks!, st, dil);
   const colMajor = intAttr(op, 'storage_order', 0) === 1;
   const K = ks!.reduce((a, v) => a * v, 1);
   const xstr = strides(k, xd);
@@ -292,7 +273,7 @@ function unpoolValue(k: KernelCtx, op: Op, i: string): string {
   const auto = String(pool?.attrs.get('auto_pad')?.value ?? 'NOTSET');
   if (pool && intAttr(pool, 'storage_order', 0) === 0 && (auto === 'NOTSET' || auto === 'VALID') && k.dims(pool.operands[0]!).slice(2).every((d, a) => d === def[a])) {
     const pk = intsAttr(pool, 'kernel_shape')!, ps = intsAttr(pool, 'strides') ?? pk.map(() => 1), pd = intsAttr(pool, 'dilations') ?? pk.map(() => 1);
-    const pb = (intsAttr(pool, 'pads') ?? pk.map(() => 0)).slice(0, r);
+    const [pb] = autoPads(k, pool, def, xd.slice(2), pk, ps, pd);
     const xs = strides(k, xd);
     const best = b.var('be', 'i32', '-1i');
     const os: string[] = [];
