@@ -101,6 +101,13 @@ export function f32Lit(x: number): string {
   return f < 0 ? `(${s}f)` : `${s}f`;
 }
 
+/**
+ * An f32 with the given bits (an infinity, a NaN) as a run-time value: WGSL constant expressions
+ * cannot be infinite or NaN, so the bits are or-ed with `dep & 0u` (dep: any u32 expression in
+ * scope, e.g. lid or the operand's own bits).
+ */
+export const runtimeF32 = (bits: string, dep: string): string => `bitcast<f32>(${bits} | (${dep} & 0u))`;
+
 export function i32Lit(x: number): string {
   const v = Math.max(-2147483648, Math.min(2147483647, Math.trunc(x)));
   return v < 0 ? (v === -2147483648 ? 'i32(-2147483647 - 1)' : `(${v}i)`) : `${v}i`;

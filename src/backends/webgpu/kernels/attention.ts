@@ -14,14 +14,14 @@
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { floatAttr, intAttr, type KernelCtx, needFloat, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { addU, f32Lit, mulU, REG } from '../wgsl.js';
+import { addU, f32Lit, mulU, REG, runtimeF32 } from '../wgsl.js';
 import { workgroupIndex } from './common.js';
 
 const WG = 64;
 const NEG = f32Lit(-Infinity);
 // A real -inf for qk_matmul_output mode 2 (masked scores read -inf, as in the interpreter). Tint
 // refuses a constant -inf, so the bits go through a run-time value (lid & 0u).
-const NEG_INF_BITS = 'bitcast<f32>(0xff800000u | (lid & 0u))';
+const NEG_INF_BITS = runtimeF32('0xff800000u', 'lid');
 
 function emitAttention(k: KernelCtx, op: Op): SpecialShader {
   const [q, kk, v, mask, pk, pv, nonPad] = op.operands;

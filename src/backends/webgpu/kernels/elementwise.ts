@@ -5,7 +5,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { floatAttr, intAttr, type KernelCtx, type MapKernel, needFloat } from '../kernel-api.js';
 import { DTYPE_HELPERS } from '../storage.js';
-import { f32Lit, literal, REG, type Reg } from '../wgsl.js';
+import { f32Lit, literal, REG, type Reg, runtimeF32 } from '../wgsl.js';
 
 type Expr = (a: readonly string[], op: Op, reg: Reg, k: KernelCtx) => string;
 
@@ -67,7 +67,7 @@ const OPS: Record<string, Expr> = {
   // exp(NaN) may be anything (SwiftShader: inf).
   exp: ([a], _o, _r, k) => keepNan(k, a!, (x) => `exp(${x})`),
   // log(0) = -inf (SwiftShader gives -88); the infinity is built at run time, WGSL constants cannot hold one.
-  log: ([a]) => `select(log(${a}), bitcast<f32>(0xff800000u | (bitcast<u32>(${a}) & 0u)), ${a} == 0.0f)`,
+  log: ([a]) => `select(log(${a}), ${runtimeF32('0xff800000u', `bitcast<u32>(${a})`)}, ${a} == 0.0f)`,
   tanh: ([a], _o, _r, k) => A.tanh(k, a!, 0, 0),
   sigmoid: ([a], _o, _r, k) => A.sigmoid(k, a!, 0, 0),
   erf: ([a]) => `erf_f32(${a})`,

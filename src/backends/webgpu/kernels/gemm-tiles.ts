@@ -22,6 +22,7 @@ import type { Dim } from '../../../../ir/types.js';
 import type { CountExpr } from '../artifact.js';
 import type { KernelCtx, SpecialShader } from '../kernel-api.js';
 import { divU, mulU, u32 } from '../wgsl.js';
+import { workgroupIndex } from './common.js';
 
 export interface GemmTiles {
   readonly name: string;
@@ -105,8 +106,7 @@ export function emitGemm(k: KernelCtx, g: Gemm): SpecialShader {
   if (linear) {
     const tm = Math.ceil(prod(g.M) / BM), tn = Math.ceil(prod(g.N) / BN);
     const per = u32(tm * tn);
-    b.line('let tile = wid.x + wid.y * nwg.x;');
-    b.line(`if (tile >= ${mulU(k.size(g.batch), per)}) { return; }`);
+    workgroupIndex(b, 'tile', mulU(k.size(g.batch), per));
     // Constant divisors fold away (a single tile along N or M needs no division).
     const rem = (a: string, d: string): string => (d === '1u' ? '0u' : `(${a} % ${d})`);
     b.line(`let bz = ${divU('tile', per)};`);
