@@ -177,6 +177,11 @@ describe('webgpu misc-b kernels: cases handled before, validation, refusals', ()
       (v.data as Float32Array).forEach((x, i, a) => (a[i] = x + 1.5));
       await check(bn(fmtShape(ps)), [rand([2, 3, 2, 5], 1), rand(ps, 2), rand(ps, 3), rand(ps, 4), v], 'fuse', 1e-4, 1e-5);
     }
+    // Inference batch_normalization stays a map kernel: it joins the dispatch of the op before it.
+    const p3 = fmtShape([3]);
+    const chain = mod(`%x: ${t}, %s: ${p3}, %b: ${p3}, %m: ${p3}, %v: ${p3}`, `%r: ${t}`,
+      [`%e = exp(%x) : ${t}`, `%r = batch_normalization(%e, %s, %b, %m, %v) {epsilon = 0.01} : ${t}`], '%r');
+    expect(compileText(chain).manifest.kernels.map((k) => k.ops)).toEqual([['exp', 'batch_normalization']]);
     const y = fmtShape([2, 3, 1, 2]);
     const mp = mod(`%x: ${t}`, `%r: ${y}`, [`%y = max_pool(%x) {kernel_shape = [2, 3], strides = [2, 2]} : ${y}`, `%r = relu(%y) : ${y}`], '%r');
     const c = compileText(mp);

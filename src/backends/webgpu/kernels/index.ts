@@ -1,7 +1,7 @@
 // The kernel table: IR op name -> generator (conv picks depthwise or implicit GEMM per op).
 
 import type { Op } from '../../../../ir/ir.js';
-import type { KernelDef } from '../kernel-api.js';
+import { intAttr, type KernelDef } from '../kernel-api.js';
 import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, SPLIT_KERNEL, RANGE_KERNEL, CONSTANT_OF_SHAPE_KERNEL, TRANSPOSE_KERNEL, TRILU_KERNEL } from './data.js';
 import { ATTENTION_KERNEL } from './attention.js';
 import { CONV_TRANSPOSE_KERNEL } from './conv-transpose.js';
@@ -45,6 +45,10 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
 export function kernelFor(op: Op): KernelDef | undefined {
   if (op.name === 'conv' && isDepthwise(op)) return DEPTHWISE_KERNEL;
   if (hasRuntimeAxes(op)) return REDUCE_DYNAMIC_KERNEL;
+  // The multi-result forms (misc-b.ts) are special kernels; the common one-result forms stay map
+  // kernels so they chain into the dispatch of the op before them.
+  if (op.name === 'batch_normalization' && op.results.length === 1 && intAttr(op, 'training_mode', 0) === 0) return BATCH_NORM_KERNEL;
+  if (op.name === 'max_pool' && op.results.length === 1) return POOL_ND_KERNEL;
   return KERNELS.get(op.name);
 }
 
