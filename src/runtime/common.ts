@@ -4,7 +4,7 @@
 // index check. Like the rest of the runtime, it imports nothing of the compiler.
 
 import { bindDerived, bindInputDims } from './dims.js';
-import type { ManifestDim, ManifestDynamicDims } from './manifest.js';
+import type { IndexSite, ManifestDim, ManifestDynamicDims } from './manifest.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
@@ -55,9 +55,10 @@ export function checkWeights(m: { readonly name: string; readonly weightsBytes: 
   }
 }
 
-/** The error for a failed run-time index check: `site` names the op (as the compiler wrote it). */
-export function indexError(site: string, index: number | bigint, size: number): Error {
-  return new Error(`tenth runtime: ${site}: index ${index} is out of range for a dim of size ${size} (valid: ${-size} to ${size - 1})`);
+/** The error for a failed run-time index check: `site` names the op (as the compiler wrote it) and its valid range. */
+export function indexError(site: IndexSite, index: number | bigint, size: number): Error {
+  const [text, from] = typeof site === 'string' ? [site, -size] : [site.site, site.from];
+  return new Error(`tenth runtime: ${text}: index ${index} is out of range for a dim of size ${size} (valid: ${from} to ${size - 1})`);
 }
 
 /** The dims that size a buffer: a derived one must not come out negative. */

@@ -78,9 +78,11 @@ export function pickModule(manifest: RuntimeManifest, simd: SimdVariant = 'auto'
 
 // A kernel's index check (src/backends/wasm/kernels/index-check.ts) records the failing site,
 // index and size in these exported globals before it traps; each site's text is the name of an
-// export `tenth-index-site:<id>:<text>`.
+// export `tenth-index-site:<id>:<text>` (valid indices -n to n-1), or `tenth-index-site0:<id>:<text>`
+// (valid 0 to n-1: indices that do not wrap).
 interface WasmGlobal { value: number | bigint }
 const INDEX_SITE_PREFIX = 'tenth-index-site:';
+const INDEX_SITE_FROM0_PREFIX = 'tenth-index-site0:';
 
 /** The error for a trap from an index check (and the record cleared), or undefined for another trap. */
 function trappedIndexError(exports: Record<string, unknown>): Error | undefined {
@@ -90,9 +92,12 @@ function trappedIndexError(exports: Record<string, unknown>): Error | undefined 
   site.value = 0;
   const value = (exports['tenth_index_value'] as WasmGlobal).value;
   const size = Number((exports['tenth_index_size'] as WasmGlobal).value);
-  const prefix = `${INDEX_SITE_PREFIX}${id}:`;
-  const text = Object.keys(exports).find((n) => n.startsWith(prefix))?.slice(prefix.length) ?? `index check ${id}`;
-  return indexError(text, value, size);
+  for (const [p, from0] of [[INDEX_SITE_PREFIX, false], [INDEX_SITE_FROM0_PREFIX, true]] as const) {
+    const prefix = `${p}${id}:`;
+    const text = Object.keys(exports).find((n) => n.startsWith(prefix))?.slice(prefix.length);
+    if (text !== undefined) return indexError(from0 ? { site: text, from: 0 } : text, value, size);
+  }
+  return indexError(`index check ${id}`, value, size);
 }
 
 /** Load a compiled folder (a path in Node/Deno, or a URL). */

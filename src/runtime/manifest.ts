@@ -11,6 +11,13 @@
 
 export type ManifestDim = number | string;
 
+/**
+ * An op whose indices are checked at run time, as the runtime names it in its error. A plain
+ * string: valid indices are -n to n-1 (ONNX's negative indices count from the end); `from: 0`:
+ * 0 to n-1 (indices that do not wrap: write positions, cache rows, batch indices, classes).
+ */
+export type IndexSite = string | { readonly site: string; readonly from: 0 };
+
 export interface ManifestTensor {
   readonly name: string;
   readonly dtype: string;

@@ -19,9 +19,9 @@
 // arena buffers with plan.ts, and dispatches the kernels in order with workgroup counts evaluated
 // from the symbols.
 
-import type { ManifestDim, ManifestDynamicDims } from './manifest.js';
+import type { IndexSite, ManifestDim, ManifestDynamicDims } from './manifest.js';
 
-export type { ManifestDim };
+export type { IndexSite, ManifestDim };
 
 export interface GpuTensor {
   readonly name: string;
@@ -100,8 +100,9 @@ export interface GpuManifest extends ManifestDynamicDims {
   /** Workgroup storage the largest shader declares, in bytes (requested at device creation). */
   readonly workgroupStorageBytes: number;
   /**
-   * Ops whose indices are checked at run time (index-check.ts), as the runtime names them; site s
-   * owns words 3s..3s+2 of the status buffer (binding 4). Absent when no op checks.
+   * Ops whose indices are checked at run time (index-check.ts), as the runtime names them, with
+   * their valid range; site s owns words 3s..3s+2 of the status buffer (binding 4). Absent when
+   * no op checks.
    */
-  readonly indexSites?: readonly string[];
+  readonly indexSites?: readonly IndexSite[];
 }

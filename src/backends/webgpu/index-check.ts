@@ -5,7 +5,10 @@
 //   S[3s] flag (atomicOr 1), S[3s+1] the largest bad index as an order-preserving u32
 //   (bitcast<u32>(j) ^ 0x80000000, atomicMax: deterministic whichever thread wins), S[3s+2] K.
 // The bad index is still clamped afterwards, only so that the access stays in its buffer for the
-// rest of the (refused) run. Kernels call wrapIndex; lower.ts implements KernelCtx.indexCheck.
+// rest of the (refused) run. Kernels call wrapIndex (ONNX's wrapping indices, valid -K to K-1)
+// or index0 (indices that do not wrap, valid 0 to K-1); lower.ts implements KernelCtx.indexCheck
+// and records in the manifest which range each site has (a site checked with its own `bad` test
+// has valid range 0 to K-1).
 
 import type { Op } from '../../../ir/ir.js';
 import type { KernelCtx } from './kernel-api.js';
@@ -18,6 +21,19 @@ export function wrapIndex(k: KernelCtx, op: Op, q: string, d: string): string {
   const j = k.body.let('j', q);
   k.indexCheck(op, j, d);
   return k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${d}), ${j} < 0i), 0i, i32(${d}) - 1i))`);
+}
+
+/**
+ * Index value `q` (i32 expression) of `op` that must lie in [0, d) (`d` a u32 expression; no
+ * wrapping: cache rows, batch indices, flat positions), checked at run time, then clamped into
+ * [0, d): a u32 let. `exempt` (a bool expression over `j`, the raw value) skips the check (a
+ * loss's ignore_index).
+ */
+export function index0(k: KernelCtx, op: Op, q: string, d: string, exempt?: (j: string) => string): string {
+  const j = k.body.let('j', q);
+  const bad = `u32(${j}) >= ${d}`;
+  k.indexCheck(op, j, d, exempt ? `${bad} && !(${exempt(j)})` : bad);
+  return k.body.let('jj', `u32(clamp(${j}, 0i, i32(${d}) - 1i))`);
 }
 
 /**

@@ -25,6 +25,8 @@ import { arenaStorage, defaultStorage, loadPacked, narrow, needsNarrow, PACKED_B
 import { wideValues } from './half-temps.js';
 import { numberToF16Bits } from '../../../ir/numeric.js';
 import { checkLine } from './index-check.js';
+import { invocationIndex } from './kernels/common.js';
+import type { IndexSite } from '../../runtime/webgpu-manifest.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
@@ -233,7 +235,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const slots: UniformSlot[] = symbols.map((s) => ({ symbol: s }));
   const slotOfBuf = new Map<number, number>();
   // Ops whose indices are checked at run time (index-check.ts), in order of first use.
-  const indexSites: string[] = [];
+  const indexSites: IndexSite[] = [];
   const slotExpr = (n: number): string => `u.v[${n >> 2}].${'xyzw'[n & 3]}`;
   const dimExpr = (d: Dim): string => (typeof d === 'number' ? u32(d) : slotExpr(symbols.indexOf(d)));
   const bufBase = (id: number): string => {
@@ -269,10 +271,6 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const main = new Body(1);
     const epi = main.sibling(1);
     const sizeExpr = (dims: readonly Dim[]): string => dims.reduce<string>((a, x) => mulU(a, dimExpr(x)), '1u');
-    const mapHead = (dims: readonly Dim[]): void => {
-      main.line(`let i = (wid.x + wid.y * nwg.x) * ${MAP_WG}u + lid;`);
-      main.line(`if (i >= ${sizeExpr(dims)}) { return; }`);
-    };
     const regs = new Map<Value, string>();
     const load = (v0: Value, idx: string): string => {
       const v = canon(v0);
@@ -307,9 +305,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
           return load(v, broadcastIndex(k, i, vd, od));
         },
         indexCheck: (o, j, K, bad) => {
-          const text = siteText(o);
-          const at = indexSites.indexOf(text);
-          body.line(checkLine(at < 0 ? indexSites.push(text) - 1 : at, j, K, bad));
+          // A site with its own test has indices that do not wrap (index-check.ts): valid 0 to K-1.
+          const site: IndexSite = bad === undefined ? siteText(o) : { site: siteText(o), from: 0 };
+          const at = indexSites.findIndex((x) => JSON.stringify(x) === JSON.stringify(site));
+          body.line(checkLine(at < 0 ? indexSites.push(site) - 1 : at, j, K, bad));
           status = true;
         },
       };
@@ -327,14 +326,17 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     const y = canon(anchor.results[d.result ?? 0]!);
     const anchorReg = REG[y.type.dtype]!;
     // An empty result (a zero dim): nothing to compute, and index arithmetic over a zero dim
-    // would not even compile (WGSL rejects constant division by zero). Zero workgroups.
-    const empty = shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !(kernelFor(o) as { emptyOperands?: boolean }).emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
+    // would not even compile (WGSL rejects constant division by zero). Zero workgroups. A special
+    // kernel that declares runsEmpty for the op (code safe over zero dims) runs while any of its
+    // results is non-empty (training batch_normalization's running statistics of an empty batch).
+    const runsEmpty = d.def.kind === 'special' && (d.def as { runsEmpty?: (o: Op) => boolean }).runsEmpty?.(anchor) === true;
+    const empty = runsEmpty ? anchor.results.every((r) => shapeOf(r).includes(0)) : shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !(kernelFor(o) as { emptyOperands?: boolean }).emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
     if (empty) {
       main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}: empty, nothing to do`);
       epi.comment('empty');
       shader = { ...mapShader([0]), decls: [] };
     } else if (d.def.kind === 'map') {
-      mapHead(shapeOf(y));
+      invocationIndex(main, 'i', MAP_WG, sizeExpr(shapeOf(y)));
       main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}`);
       const v = d.def.value(ctxFor(main), anchor, 'i', d.result ?? 0);
       main.line(`epi(i, ${v});`);

@@ -6,7 +6,8 @@
 // exported globals, then traps; the runtime (src/runtime/index.ts, which imports nothing of the
 // compiler and so repeats the names below) reads them and raises `tenth runtime: ...` naming the op.
 // A site's description travels as the name of one more export of the site global
-// (`tenth-index-site:<id>:<text>`), so the manifest needs no new field.
+// (`tenth-index-site:<id>:<text>`, or `tenth-index-site0:<id>:<text>` for indices that do not
+// wrap: valid 0 to n-1), so the manifest needs no new field.
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { siteText } from '../../dims.js';
@@ -14,6 +15,7 @@ import { add, addr, get } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
 
 export const INDEX_SITE_PREFIX = 'tenth-index-site:';
+export const INDEX_SITE_FROM0_PREFIX = 'tenth-index-site0:';
 
 const RECORD = `(global $tenth_index_site (export "tenth_index_site") (mut i32) (i32.const 0))
 (global $tenth_index_value (export "tenth_index_value") (mut i64) (i64.const 0))
@@ -40,12 +42,15 @@ function watString(text: string): string {
   return `"${out}"`;
 }
 
-/** Emit: unless `outside` (an i32 condition) is 0, record the site, `raw` (i64) and `size`, and trap. */
-function trapIf(k: KernelCtx, op: Op, outside: string, size: string, raw: string): void {
+/**
+ * Emit: unless `outside` (an i32 condition) is 0, record the site, `raw` (i64) and `size`, and
+ * trap. `from0`: the site's valid indices are 0 to size-1 (else -size to size-1).
+ */
+function trapIf(k: KernelCtx, op: Op, outside: string, size: string, raw: string, from0 = false): void {
   const text = siteText(op);
-  const id = siteId(text);
+  const id = siteId(from0 ? `0:${text}` : text);
   const fn = k.moduleFunc('tenth_index_error', RECORD);
-  k.moduleFunc(`tenth_index_site_${id}`, `(export ${watString(`${INDEX_SITE_PREFIX}${id}:${text}`)} (global $tenth_index_site))`);
+  k.moduleFunc(`tenth_index_site_${id}`, `(export ${watString(`${from0 ? INDEX_SITE_FROM0_PREFIX : INDEX_SITE_PREFIX}${id}:${text}`)} (global $tenth_index_site))`);
   k.em.when(outside, () => k.em.line(`(call ${fn} (i32.const ${id}) ${raw} ${size})`));
 }
 
@@ -84,5 +89,33 @@ export function checkWriteStart(k: KernelCtx, op: Op, w: string, seq: string, ma
   em.set(raw, w);
   const mx = `(i64.extend_i32_u ${maxSeq})`;
   const outside = `(i32.and (i32.ne ${seq} (i32.const 0)) (i32.or (i64.lt_s ${get(raw)} (i64.const 0)) (i64.gt_s ${get(raw)} (i64.sub ${mx} (i64.extend_i32_u ${seq})))))`;
-  trapIf(k, op, outside, maxSeq, `(select ${get(raw)} (select ${get(raw)} ${mx} (i64.gt_s ${get(raw)} ${mx})) (i64.lt_s ${get(raw)} (i64.const 0)))`);
+  trapIf(k, op, outside, maxSeq, `(select ${get(raw)} (select ${get(raw)} ${mx} (i64.gt_s ${get(raw)} ${mx})) (i64.lt_s ${get(raw)} (i64.const 0)))`, true);
+}
+
+/**
+ * Set local `dst` (i32) to element `e` of the index tensor `idx` (i32 or i64), which must lie in
+ * [0, dim) (no wrapping: cache rows, batch indices, flat positions, classes), after checking it
+ * (one unsigned compare; in i64 for i64 indices, so 2^32 + 1 is not read as 1).
+ */
+export function loadIndexFrom0(k: KernelCtx, op: Op, idx: Value, e: string, dim: string, dst: string): void {
+  if (idx.type.dtype !== 'i64' && idx.type.dtype !== 'i32') k.fail(op, `${op.name} indices must be i32 or i64, got ${idx.type.dtype}`);
+  const em = k.em;
+  if (idx.type.dtype === 'i64') {
+    const raw = em.local('raw', 'i64');
+    em.set(raw, `(i64.load ${addr(k.ptr(idx), e, 8)})`);
+    checkFrom0(k, op, get(raw), dim);
+    em.set(dst, `(i32.wrap_i64 ${get(raw)})`);
+  } else {
+    em.set(dst, `(i32.load ${addr(k.ptr(idx), e, 4)})`);
+    checkFrom0(k, op, `(i64.extend_i32_s ${get(dst)})`, dim);
+  }
+}
+
+/**
+ * Trap unless the i64 value `raw` (an expression without side effects) lies in [0, dim) or
+ * `exempt` (an i32 condition) holds (a loss's ignore_index).
+ */
+export function checkFrom0(k: KernelCtx, op: Op, raw: string, dim: string, exempt?: string): void {
+  const outside = `(i64.ge_u ${raw} (i64.extend_i32_u ${dim}))`;
+  trapIf(k, op, exempt ? `(i32.and ${outside} (i32.eqz ${exempt}))` : outside, dim, raw, true);
 }

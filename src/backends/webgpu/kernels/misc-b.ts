@@ -120,8 +120,11 @@ function emitBatchNormTraining(k: KernelCtx, op: Op): SpecialShader {
   return groupShader(keptAxes.map((a) => xd[a]!));
 }
 
-export const BATCH_NORM_ANY_KERNEL: SpecialKernel = {
+// runsEmpty (lower.ts): in training mode the running statistics [C] are written even for an empty
+// batch (NaN, the mean of an empty set, as the interpreter's); groupStats' loops then run zero times.
+export const BATCH_NORM_ANY_KERNEL: SpecialKernel & { readonly runsEmpty: (op: Op) => boolean } = {
   kind: 'special', extraResults: true,
+  runsEmpty: (op) => intAttr(op, 'training_mode', 0) !== 0 && op.results.length > 1,
   emit: (k, op) => {
     if (intAttr(op, 'training_mode', 0) !== 0) return emitBatchNormTraining(k, op);
     if (op.results.length > 1) k.fail(op, 'batch_normalization: running mean and variance results need training_mode = 1');
