@@ -9,9 +9,10 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, needFloat, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { addU, f32Lit, mulU, type Reg, REG } from '../wgsl.js';
+import { addU, f32Lit, mulU, type Reg, REG, runtimeF32 } from '../wgsl.js';
 import { lseResult, reduction } from './reduce-dynamic.js';
 import { isNanF32 } from './elementwise.js';
+import { axisOf, treeReduce, workgroupIndex } from './common.js';
 
 const WG = 64;
 
@@ -37,7 +38,7 @@ function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string)
     // subgroupMax/Min may drop a NaN: the NaN-propagating combines ask subgroupAny for one.
     const nanAware = combine('p', 'q').includes('_nan_f32');
     const t = b.let('sgt', nanAware
-      ? `select(${sg}(${partial}), bitcast<f32>(0x7fc00000u | (lid & 0u)), subgroupAny(${isNanF32(partial)}))`
+      ? `select(${sg}(${partial}), ${runtimeF32('0x7fc00000u', 'lid')}, subgroupAny(${isNanF32(partial)}))`
       : `${sg}(${partial})`);
     b.line(`if (sgid == 0u) { red[lid / sgsize] = ${t}; }`);
     b.line('workgroupBarrier();');
@@ -46,12 +47,7 @@ function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string)
     b.line('workgroupBarrier();');
     return r;
   }
-  b.line(`red[lid] = ${partial};`);
-  b.line('workgroupBarrier();');
-  b.block(`for (var s = ${WG / 2}u; s > 0u; s = s >> 1u)`, () => {
-    b.line(`if (lid < s) { red[lid] = ${combine('red[lid]', 'red[lid + s]')}; }`);
-    b.line('workgroupBarrier();');
-  });
+  treeReduce(b, WG, [{ arr: 'red', value: partial, combine }]);
   const r = b.let(name, 'red[0]');
   // The next reduction overwrites red: wait until everyone has read this one.
   b.line('workgroupBarrier();');
@@ -68,21 +64,12 @@ function rowShader(rows: readonly Dim[], reg: Reg = 'f32'): SpecialShader {
   };
 }
 
-function rowStart(k: KernelCtx, rows: string): string {
-  const b = k.body;
-  b.line('let row = wid.x + wid.y * nwg.x;');
-  b.line(`if (row >= ${rows}) { return; }`);
-  return 'row';
-}
-
 const NEG_INF = f32Lit(-Infinity);
-// Infinities for main's bodies, built at run time (WGSL constants cannot hold them; f32Lit gives ±max).
-const RUN_NEG_INF = 'bitcast<f32>(0xff800000u | (lid & 0u))', RUN_POS_INF = 'bitcast<f32>(0x7f800000u | (lid & 0u))';
 
 /** [outer, axis, inner] dims of softmax/hardmax; legacy_flatten (old opsets) takes axis.. as one. */
 function softmaxBlocks(op: Op, xd: readonly Dim[]): [Dim[], Dim[], Dim[]] {
   if (xd.length === 0) return [[], [], []];
-  const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
+  const axis = axisOf(op, xd.length, -1);
   if (intAttr(op, 'legacy_flatten', 0) !== 0) return [xd.slice(0, axis), xd.slice(axis), []];
   return [xd.slice(0, axis), [xd[axis]!], xd.slice(axis + 1)];
 }
@@ -94,7 +81,7 @@ function emitSoftmax(k: KernelCtx, op: Op): SpecialShader {
   const [outer, lenDims, inner] = softmaxBlocks(op, xd);
   const rowsDims = [...outer, ...inner];
   const b = k.body;
-  const row = rowStart(k, k.size(rowsDims));
+  const row = workgroupIndex(b, 'row', k.size(rowsDims));
   const I = k.size(inner), L = k.size(lenDims);
   const base = b.let('base', I === '1u' ? `${row} * ${L}` : `(${row} / ${I}) * ${L} * ${I} + ${row} % ${I}`);
   const at = (j: string): string => addU(base, mulU(j, I));
@@ -121,11 +108,11 @@ function emitLayerNorm(k: KernelCtx, op: Op): SpecialShader {
   const xd = k.dims(x!);
   needFloat(k, op, [x]);
   if (op.name === 'rms_normalization' && bias) k.fail(op, 'rms_normalization takes no bias');
-  const axis = (intAttr(op, 'axis', -1) + xd.length) % xd.length;
+  const axis = axisOf(op, xd.length, -1);
   const eps = floatAttr(op, 'epsilon', 1e-5);
   const rowsDims = xd.slice(0, axis);
   const b = k.body;
-  const row = rowStart(k, k.size(rowsDims));
+  const row = workgroupIndex(b, 'row', k.size(rowsDims));
   const L = k.size(xd.slice(axis));
   const base = b.let('base', mulU(row, L));
   const loop = (f: (v: string, j: string) => void): void => b.block(`for (var j = lid; j < ${L}; j += ${WG}u)`, () => f(k.load(x!, `${base} + j`), 'j'));
@@ -200,7 +187,7 @@ function emitReduce(k: KernelCtx, op: Op): SpecialShader {
   const kept = keptAxes.map((a) => xd[a]!), rd = axes.map((a) => xd[a]!);
   const xs = strides(k, xd);
   const b = k.body;
-  const row = rowStart(k, k.size(kept));
+  const row = workgroupIndex(b, 'row', k.size(kept));
   const kc = coords(k, row, kept, 'kc');
   const base = b.let('base', keptAxes.reduce((acc, a, j) => addU(acc, mulU(kc[j]!, xs[a]!)), '0u'));
   const n = k.size(rd);
@@ -245,7 +232,7 @@ function argValue(k: KernelCtx, op: Op, i: string): string {
   const xd = k.dims(x);
   const reg = REG[x.type.dtype];
   if (!reg || reg === 'bool') k.fail(op, `${op.name} on ${x.type.dtype} is not supported by the webgpu backend`);
-  const axis = (intAttr(op, 'axis', 0) + xd.length) % xd.length;
+  const axis = axisOf(op, xd.length, 0);
   // The interpreter refuses at run time; a static empty axis is known now (the kernel would return 0).
   if (xd[axis] === 0) fail('E205', `${op.name} %${op.results[0]!.name}: cannot take the arg of an empty axis (axis ${axis} has size 0)`, op.loc);
   const last = intAttr(op, 'select_last_index', 0) === 1;
@@ -257,7 +244,7 @@ function argValue(k: KernelCtx, op: Op, i: string): string {
   const at = (j: string): string => addU(base, mulU(j, xs[axis]!));
   const best = b.var('best', reg, k.load(x, base));
   const bi = b.var('bi', 'i32', '0i');
-  const nan = (v: string): string => (reg === 'f32' ? `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)` : 'false');
+  const nan = (v: string): string => (reg === 'f32' ? isNanF32(v) : 'false');
   b.block(`for (var j = 1u; j < ${k.dim(xd[axis]!)}; j++)`, () => {
     const v = b.let('xv', k.load(x, at('j')));
     const vn = b.let('vn', nan(v)), bn = b.let('bn', nan(best));
@@ -283,10 +270,9 @@ function hardmaxValue(k: KernelCtx, op: Op, i: string): string {
   const j = b.let('hj', I === '1u' ? `${i} % ${L}` : `(${i} / ${I}) % ${L}`);
   const base = b.let('hbase', `${i} - ${mulU(j, I)}`);
   const mx = b.var('hmax', 'f32', NEG_INF), arg = b.var('harg', 'u32', '0u');
-  const nan = (v: string): string => `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)`;
   b.block(`for (var q = 0u; q < ${L}; q++)`, () => {
     const v = b.let('hv', k.load(x, addU(base, mulU('q', I))));
-    b.block(`if (${v} > ${mx} || (${nan(v)} && !${nan(mx)}))`, () => { b.line(`${mx} = ${v};`); b.line(`${arg} = q;`); });
+    b.block(`if (${v} > ${mx} || (${isNanF32(v)} && !${isNanF32(mx)}))`, () => { b.line(`${mx} = ${v};`); b.line(`${arg} = q;`); });
   });
   return b.let('v', `select(0.0f, 1.0f, ${j} == ${arg})`);
 }
