@@ -47,9 +47,24 @@ export function convertAttr(a: AttributeProto, baseDir: string, loc: Loc): AttrV
     case T.TENSOR:
       if (!a.t) return fail('E204', `attribute '${a.name}' is a tensor attribute without a tensor`, loc);
       return { kind: 'tensor', value: decodeTensorProto(a.t, baseDir, loc) };
+    // Only Optional has one ('type', the element type); it is kept as text, e.g. 'sequence(tensor(f32))'.
+    case T.TYPE_PROTO: return { kind: 'string', value: typeText(a.tp) };
     default:
       return fail('E109', `attribute '${a.name}' has unsupported kind ${T[t] ?? t}`, loc);
   }
+}
+
+type TypeProto = NonNullable<ValueInfoProto['type']>;
+
+/** A TypeProto as text: tensor(f32), sequence(tensor(i64)), optional(...), map, or '?' when unset. */
+export function typeText(t: TypeProto | null | undefined): string {
+  if (!t) return '?';
+  if (t.tensorType) return `tensor(${dtypeFromOnnx(t.tensorType.elemType ?? 0) ?? '?'})`;
+  if (t.sequenceType) return `sequence(${typeText(t.sequenceType.elemType)})`;
+  if (t.optionalType) return `optional(${typeText(t.optionalType.elemType)})`;
+  if (t.mapType) return 'map';
+  if (t.sparseTensorType) return 'sparse_tensor';
+  return '?';
 }
 
 /** Tensor type of a ValueInfo; undefined when it carries no type. Sequence/optional/map types are E109. */

@@ -15,7 +15,7 @@ import { convertAttr, isGraphAttr, valueInfoType } from './attributes.js';
 import type { GraphProto, NodeProto, TensorProto } from './decode.js';
 import { type FunctionInliner, NODE_OPSETS, normDomain } from './functions.js';
 import { nodeLabel, topoOrder } from './graph-order.js';
-import type { EmitOptions, Lowerer, OnnxNodeView, OpMapping } from './mapping-api.js';
+import { EMPTY_OPTIONAL, type EmitOptions, type Lowerer, type OnnxNodeView, type OpMapping } from './mapping-api.js';
 import { MAPPINGS } from './mapping/index.js';
 import { tensorHeader } from './tensor-proto.js';
 import { INLINE_MAX_ELEMENTS, initializerValue } from './weights.js';
@@ -77,9 +77,18 @@ export class Scope {
 
   /** Sparse initializers: known names, but unsupported when used. */
   readonly sparse = new Set<string>();
+  /** Names of empty optionals (EMPTY_OPTIONAL): defined, but holding no value. */
+  readonly empty = new Set<string>();
 
   has(name: string): boolean {
-    return this.vals.has(name) || this.inits.has(name) || this.sparse.has(name) || (this.parent?.has(name) ?? false);
+    return this.vals.has(name) || this.inits.has(name) || this.sparse.has(name) || this.empty.has(name) || (this.parent?.has(name) ?? false);
+  }
+
+  /** Whether `name` is an empty optional here (an inner definition shadows an outer one). */
+  isEmpty(name: string): boolean {
+    if (this.empty.has(name)) return true;
+    if (this.vals.has(name) || this.inits.has(name) || this.sparse.has(name)) return false;
+    return this.parent?.isEmpty(name) ?? false;
   }
 
   lookup(name: string): Value | undefined {
@@ -129,6 +138,9 @@ export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return
   const order = topoOrder(nodes, (n) => scope.has(n), st.file, st.inliner, st.freeVarCache, prefix);
   for (const i of order) lowerNode(scope, nodes[i]!, nodeLabel(nodes[i]!, i, prefix));
   const results = (g.output ?? []).map((o) => {
+    if (scope.isEmpty(o.name ?? '')) {
+      fail('E109', `graph output '${o.name}' is an empty optional; optional graph outputs are not supported`, graphLoc);
+    }
     const v = scope.lookup(o.name ?? '');
     if (!v) fail('E202', `graph output '${o.name}' is never defined`, graphLoc);
     return v;
@@ -145,7 +157,7 @@ function lowerNode(scope: Scope, node: NodeProto, label: string): void {
   const mapping = pickMapping(domain, opType, opset);
   if (!mapping) fail('E201', `unsupported operator ${domain ? `${domain}:` : ''}${opType} (opset ${opset ?? 'not imported'})`, loc);
   const inputs = (node.input ?? []).map((name) => {
-    if (!name) return null;
+    if (!name || scope.isEmpty(name)) return null;
     const v = scope.lookup(name);
     if (!v) fail('E202', `node "${label}" reads '${name}', which is never defined`, loc);
     return v;
@@ -164,7 +176,7 @@ function lowerNode(scope: Scope, node: NodeProto, label: string): void {
     attrs, graphAttrs, loc,
   };
   const lowerer = new NodeLowerer(scope, node, view, outputs.find((o) => o !== '') ?? label);
-  let outs: readonly (Value | null)[];
+  let outs: readonly (Value | null | typeof EMPTY_OPTIONAL)[];
   try {
     outs = mapping.lower(view, lowerer);
   } catch (e) {
@@ -179,7 +191,13 @@ function lowerNode(scope: Scope, node: NodeProto, label: string): void {
   outputs.forEach((name, i) => {
     if (!name) return;
     const v = outs[i];
+    if (v === EMPTY_OPTIONAL) {
+      scope.vals.delete(name);
+      scope.empty.add(name);
+      return;
+    }
     if (!v) fail('E204', `${opType} produced no value for output '${name}'`, loc);
+    scope.empty.delete(name);
     if (lowerer.created.has(v) && !renamed.has(v)) {
       st.releaseName(v.name);
       v.name = st.uniqueName(name);

@@ -16,7 +16,10 @@ export interface OnnxNodeView {
   readonly name: string;
   /** Opset version of the node's domain imported by the model. */
   readonly opset: number;
-  /** Operands in ONNX order; null where the ONNX input name is '' (omitted optional input). */
+  /**
+   * Operands in ONNX order; null where the ONNX input name is '' (omitted optional input) or
+   * names an empty optional (EMPTY_OPTIONAL).
+   */
   readonly inputs: readonly (Value | null)[];
   /** Number of ONNX outputs (including '' placeholders). */
   readonly numOutputs: number;
@@ -61,8 +64,15 @@ export interface Lowerer {
   fail(message: string, code?: DiagCode): never;
 }
 
+/**
+ * An empty optional value (ONNX `Optional()` without input): known at import time to hold no
+ * element. A mapping returns it for such an output; a node that reads it sees null, exactly as
+ * for an omitted optional input ('').
+ */
+export const EMPTY_OPTIONAL: unique symbol = Symbol('empty optional');
+
 /** Returns the values for the node's outputs in order (null for outputs not produced). */
-export type Lowering = (node: OnnxNodeView, b: Lowerer) => readonly (Value | null)[];
+export type Lowering = (node: OnnxNodeView, b: Lowerer) => readonly (Value | null | typeof EMPTY_OPTIONAL)[];
 
 export interface OpMapping {
   /** First opset version this lowering applies to (it applies until the next entry's `since`). */

@@ -12,6 +12,7 @@ import { REDUCE_MAPPINGS } from './reduce.js';
 import { RNN_MAPPINGS } from './rnn.js';
 import { MISC_MAPPINGS } from './misc.js';
 import { CONTROL_MAPPINGS } from './control.js';
+import { OPTIONAL_MAPPINGS } from './optional.js';
 
 const PARTS: readonly MappingTable[] = [
   ELEMENTWISE_MAPPINGS,
@@ -23,6 +24,7 @@ const PARTS: readonly MappingTable[] = [
   RNN_MAPPINGS,
   MISC_MAPPINGS,
   CONTROL_MAPPINGS,
+  OPTIONAL_MAPPINGS,
 ];
 
 function merge(parts: readonly MappingTable[]): MappingTable {
