@@ -29,8 +29,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { addU, mulU, REG, u32 } from '../wgsl.js';
 import { wrapIndex } from '../index-check.js';
-
-const sum = (ts: readonly string[]): string => ts.filter((t) => t !== '0u').join(' + ') || '0u';
+import { axisOf, clampIndex, loadClamped, sumU, workgroupIndex } from './common.js';
 
 function needIntIndices(k: KernelCtx, op: Op, j: number): void {
   const v = op.operands[j];
@@ -48,21 +47,19 @@ function emitTopK(k: KernelCtx, op: Op): SpecialShader {
   need32(k, op, x.type.dtype);
   const xd = k.dims(x), yd = k.dims(op.results[0]!);
   const rank = xd.length;
-  const axis = (intAttr(op, 'axis', -1) + rank) % rank;
+  const axis = axisOf(op, rank, -1);
   const largest = intAttr(op, 'largest', 1) !== 0;
   const nd = xd[axis]!;
   const WG = typeof nd === 'number' && nd <= 64 ? 64 : 256;
   const b = k.body;
   const rowDims = xd.filter((_d, a) => a !== axis);
   // One workgroup per row; no barriers, so returning early is fine.
-  b.line('let row = wid.x + wid.y * nwg.x;');
-  b.line(`if (row >= ${k.size(rowDims)}) { return; }`);
+  workgroupIndex(b, 'row', k.size(rowDims));
   const inner = k.size(xd.slice(axis + 1));
   const n = k.dim(nd), kk = k.dim(yd[axis]!);
   const o = b.let('o', inner === '1u' ? 'row' : `row / ${inner}`), ii = inner === '1u' ? '0u' : b.let('ii', `row % ${inner}`);
   const base = b.let('base', addU(mulU(mulU(o, n), inner), ii));
-  const last = `${k.size(xd)} - 1u`;
-  const at = (m: string): string => k.load(x, `min(${addU(base, mulU(m, inner))}, ${last})`);
+  const at = (m: string): string => loadClamped(k, x, addU(base, mulU(m, inner)));
   const beats = largest ? '>' : '<';
   // The rank scan visits the row in a stride coprime to n (2654435761 is prime, larger than any
   // n), about 0.618·n for most n: spread over the row, it meets the elements that beat m at their
@@ -109,7 +106,7 @@ function scatterNd(k: KernelCtx, op: Op, i: string): string {
     const e = red === 'add' ? `${acc} + ${u}` : red === 'mul' ? `${acc} * ${u}` : red === 'max' ? `max(${acc}, ${u})` : red === 'min' ? `min(${acc}, ${u})` : u;
     b.line(`${acc} = ${e};`);
   };
-  const updAt = (e: string): string => k.load(upd!, `min(${e}, ${k.size(k.dims(upd!))} - 1u)`);
+  const updAt = (e: string): string => loadClamped(k, upd!, e);
   const it = k.constant(idx!);
   const box = it ? constantBox(it, xd, kk) : null;
   if (box) {
@@ -123,7 +120,7 @@ function scatterNd(k: KernelCtx, op: Op, i: string): string {
       terms.unshift(mulU(rel[j]!, u32(stride)));
       stride *= box.size[j]!;
     }
-    const t = sum(terms);
+    const t = sumU(terms);
     // rel_j wraps to a huge u32 below the box, so one compare per axis.
     b.block(`if (${rel.map((r, j) => `${r} < ${u32(box.size[j]!)}`).join(' && ')})`, () => combine(updAt(addU(mulU(`(${t})`, inner), inner === '1u' ? '0u' : `${i} % ${inner}`))));
     return acc;
@@ -131,7 +128,7 @@ function scatterNd(k: KernelCtx, op: Op, i: string): string {
   // Walk every index tuple, in order: O(tuples) per result element.
   const xs = strides(k, xd);
   b.block(`for (var t = 0u; t < ${k.size(id.slice(0, -1))}; t++)`, () => {
-    const off = b.let('off', sum(Array.from({ length: kk }, (_v, j) =>
+    const off = b.let('off', sumU(Array.from({ length: kk }, (_v, j) =>
       mulU(wrapIndex(k, op, k.load(idx!, addU(mulU('t', u32(kk)), u32(j))), k.dim(xd[j]!)), xs[j]!))));
     // Lands here when i lies in [off, off + inner) (u32 wraps below off).
     const r = b.let('r', `${i} - ${off}`);
@@ -188,8 +185,8 @@ function gatherNd(k: KernelCtx, op: Op, i: string): string {
   const tuples = k.size(id.slice(bd, -1));
   const batchOff = bd === 0 ? '0u' : mulU(`(${o} / ${tuples})`, xs[bd - 1]!);
   const terms = Array.from({ length: kk }, (_v, j) =>
-    mulU(wrapIndex(k, op, k.load(idx!, `min(${addU(mulU(o, u32(kk)), u32(j))}, ${k.size(id)} - 1u)`), k.dim(xd[bd + j]!)), xs[bd + j]!));
-  return k.load(data!, b.let('src', `min(${sum([batchOff, ...terms, r])}, ${k.size(xd)} - 1u)`));
+    mulU(wrapIndex(k, op, loadClamped(k, idx!, addU(mulU(o, u32(kk)), u32(j))), k.dim(xd[bd + j]!)), xs[bd + j]!));
+  return k.load(data!, b.let('src', clampIndex(k, data!, sumU([batchOff, ...terms, r]))));
 }
 
 function tensorScatter(k: KernelCtx, op: Op, i: string): string {
@@ -198,13 +195,13 @@ function tensorScatter(k: KernelCtx, op: Op, i: string): string {
   if (wi) needIntIndices(k, op, 2);
   const pd = k.dims(past!), ud = k.dims(upd!);
   const rank = pd.length;
-  const axis = (intAttr(op, 'axis', -2) + rank) % rank;
+  const axis = axisOf(op, rank, -2);
   if (axis === 0) k.fail(op, 'tensor_scatter: axis must not be the batch axis 0');
   const circular = String(op.attrs.get('mode')?.value ?? 'linear') === 'circular';
   const b = k.body;
   const c = coords(k, i, pd);
   const maxSeq = b.let('mx', `i32(${k.dim(pd[axis]!)})`), seq = b.let('sq', `i32(${k.dim(ud[axis]!)})`);
-  const w = wi ? b.let('wr', k.load(wi, `min(${c[0]}, ${k.size(k.dims(wi))} - 1u)`)) : '0i';
+  const w = wi ? b.let('wr', loadClamped(k, wi, c[0]!)) : '0i';
   // Linear mode writes positions w .. w + seq - 1, which must lie in the cache (the interpreter
   // fails on the first that does not: w itself when negative, else max(w, mx)). Not wrapped.
   const fits = !wi && typeof pd[axis] === 'number' && typeof ud[axis] === 'number' && ud[axis] <= pd[axis];
@@ -219,9 +216,9 @@ function tensorScatter(k: KernelCtx, op: Op, i: string): string {
     s = b.let('s1', `select(${s0}, ${s0} + ((${seq} - 1i - ${s0}) / ${maxSeq}) * ${maxSeq}, ${s0} < ${seq})`);
   }
   const us = strides(k, ud);
-  const src = sum(c.map((cc, a) => mulU(a === axis ? `u32(${s})` : cc, us[a]!)));
+  const src = sumU(c.map((cc, a) => mulU(a === axis ? `u32(${s})` : cc, us[a]!)));
   const v = b.var('v', REG[past!.type.dtype]!, k.load(past!, i));
-  b.block(`if (${s} >= 0i && ${s} < ${seq})`, () => b.line(`${v} = ${k.load(upd!, `min(${src}, ${k.size(ud)} - 1u)`)};`));
+  b.block(`if (${s} >= 0i && ${s} < ${seq})`, () => b.line(`${v} = ${loadClamped(k, upd!, src)};`));
   return v;
 }
 
@@ -230,7 +227,7 @@ const TOP_K_KERNEL: SpecialKernel = {
   reads: () => [0],
   flops: (op, numel) => {
     const x = op.operands[0]!, r = x.type.shape?.length ?? 1;
-    const n = x.type.shape?.[(intAttr(op, 'axis', -1) + r) % r];
+    const n = x.type.shape?.[axisOf(op, r, -1)];
     return numel(x) * (typeof n === 'number' ? n : 1);
   },
 };

@@ -7,9 +7,10 @@
 // range gives a row of values[0], not an error).
 
 import type { Op } from '../../../../ir/ir.js';
-import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
+import { coords, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { REG } from '../wgsl.js';
 import { wrapIndex } from '../index-check.js';
+import { axisOf, loadClamped } from './common.js';
 
 function scatterElements(k: KernelCtx, op: Op, i: string): string {
   const [data, idx, upd] = op.operands;
@@ -18,7 +19,7 @@ function scatterElements(k: KernelCtx, op: Op, i: string): string {
   if ((reg !== 'f32' && reg !== 'i32') || REG[idx!.type.dtype] !== 'i32') k.fail(op, 'scatter_elements needs f32 or integer data and integer indices in the webgpu backend');
   const red = String(op.attrs.get('reduction')?.value ?? 'none');
   const rank = xd.length;
-  const axis = (intAttr(op, 'axis', 0) + rank) % rank;
+  const axis = axisOf(op, rank, 0);
   const b = k.body;
   const acc = b.var('acc', reg!, k.load(data!, i));
   const xs = strides(k, xd);
@@ -45,14 +46,14 @@ function oneHot(k: KernelCtx, op: Op, i: string): string {
   const ri = REG[idx!.type.dtype], rv = REG[values!.type.dtype];
   if (!ri || ri === 'bool' || !rv) k.fail(op, 'one_hot needs numeric indices and 32-bit values in the webgpu backend');
   const rank = yd.length;
-  const axis = (intAttr(op, 'axis', -1) + rank) % rank;
+  const axis = axisOf(op, rank, -1);
   const c = coords(k, i, yd);
   const id = k.dims(idx!);
   const is = strides(k, id);
   const src = c.filter((_c, a) => a !== axis).map((cc, a) => `${cc} * ${is[a]}`).join(' + ') || '0u';
   const b = k.body;
   const depth = b.let('dp', `i32(${k.dim(yd[axis]!)})`);
-  const raw = k.load(idx!, `min(${src}, ${k.size(id)} - 1u)`);
+  const raw = loadClamped(k, idx!, src);
   const q = b.let('q', ri === 'f32' ? `i32(trunc(${raw}))` : ri === 'u32' ? `i32(${raw})` : raw);
   const qq = b.let('qq', `select(${q}, ${q} + ${depth}, ${q} < 0i)`);
   return b.let('v', `select(${k.load(values!, '0u')}, ${k.load(values!, '1u')}, ${qq} == i32(${c[axis]}))`);
