@@ -10,7 +10,7 @@
 // and records in the manifest which range each site has (a site checked with its own `bad` test
 // has valid range 0 to K-1).
 
-import type { Op } from '../../../ir/ir.js';
+import type { Op, Value } from '../../../ir/ir.js';
 import type { KernelCtx } from './kernel-api.js';
 
 /**
@@ -24,16 +24,18 @@ export function wrapIndex(k: KernelCtx, op: Op, q: string, d: string): string {
 }
 
 /**
- * Index value `q` (i32 expression) of `op` that must lie in [0, d) (`d` a u32 expression; no
- * wrapping: cache rows, batch indices, flat positions), checked at run time, then clamped into
- * [0, d): a u32 let. `exempt` (a bool expression over `j`, the raw value) skips the check (a
- * loss's ignore_index).
+ * Element `at` of the index tensor `v` (i32 or i64) of `op`, which must lie in [0, d) (`d` a u32
+ * expression; no wrapping: cache rows, batch indices, flat positions, classes), checked at run
+ * time. `raw`: the value, an i32 let (i64 is computed in 32 bits: the runtime refuses an input
+ * outside that range, so the low word is the value); `idx`: clamped into [0, d), a u32 let.
+ * `exempt` (a bool expression over raw) skips the check (a loss's ignore_index).
  */
-export function index0(k: KernelCtx, op: Op, q: string, d: string, exempt?: (j: string) => string): string {
-  const j = k.body.let('j', q);
+export function index0(k: KernelCtx, op: Op, v: Value, at: string, d: string, exempt?: (raw: string) => string): { raw: string; idx: string } {
+  const b = k.body;
+  const j = b.let('j', k.load(v, at));
   const bad = `u32(${j}) >= ${d}`;
   k.indexCheck(op, j, d, exempt ? `${bad} && !(${exempt(j)})` : bad);
-  return k.body.let('jj', `u32(clamp(${j}, 0i, i32(${d}) - 1i))`);
+  return { raw: j, idx: b.let('jj', `u32(clamp(${j}, 0i, i32(${d}) - 1i))`) };
 }
 
 /**

@@ -42,6 +42,72 @@ async function refuses(text: string, op: string, valid: Tensor[], wrongs: readon
   expectClose(await run(valid), interpText(text, valid), tol, tol);
 }
 
+const BIG = 2n ** 32n + 1n;
+
+describe('webgpu: more index inputs are refused at run time, naming the op (valid: 0 to n-1)', () => {
+  it('rotary_embedding position_ids (4-D, 3-D; i64 and i32)', async () => {
+    for (const [four, dt] of [[true, 'i64'], [false, 'i32']] as const) {
+      const [B, S, H, D, P] = [2, 3, 2, 4, 5];
+      const xd = four ? [B, H, S, D] : [B, S, H * D];
+      const text = irModule(`%x: ${fmtShape(xd)}, %c: f32[${P},${D / 2}], %s: f32[${P},${D / 2}], %p: ${dt}[${B},${S}]`, [['y', fmtShape(xd)]],
+        [`%y = rotary_embedding(%x, %c, %s, %p)${four ? '' : ` {num_heads = ${H}}`} : ${fmtShape(xd)}`]);
+      const pos = (v: readonly (number | bigint)[]): Tensor => (dt === 'i64' ? i64([B, S], v) : tensorFrom('i32', [B, S], v.map(Number)));
+      const base = [rand(xd, 1), rand([P, D / 2], 2), rand([P, D / 2], 3)];
+      const ok = [0, 4, 2, 1, 3, 4];
+      const wrongs: [Tensor[], number | bigint, number][] = [[[...base, pos([0, 1, 5, 2, 3, 4])], 5, P], [[...base, pos([0, 1, 2, -1, 3, 4])], -1, P]];
+      if (dt === 'i64') wrongs.push([[...base, pos([0, 1, 2, 3, BIG, 4])], 2147483647, P]);
+      await refuses(text, 'rotary_embedding', [...base, pos(ok)], dt === 'i64' ? wrongs.slice(0, 2) : wrongs);
+      if (dt === 'i64') await refusesBig(text, 'rotary_embedding', wrongs[2]![0], P);
+    }
+  }, 20_000);
+
+  it('roi_align batch_indices', async () => {
+    const [N, C, H, W, R] = [3, 2, 5, 4, 4];
+    const text = irModule(`%x: f32[${N},${C},${H},${W}], %rois: f32[${R},4], %b: i64[${R}]`, [['y', `f32[${R},${C},2,3]`]],
+      [`%y = roi_align(%x, %rois, %b) {mode = "avg", output_height = 2, output_width = 3, sampling_ratio = 2, spatial_scale = 1.0} : f32[${R},${C},2,3]`]);
+    const rois = tensorFrom('f32', [R, 4], [0, 0, 3, 2, 1, 1, 3.5, 4, 0.5, 0, 2, 3, 1, 2, 3, 4]);
+    const base = [rand([N, C, H, W], 4), rois];
+    await refuses(text, 'roi_align', [...base, i64([R], [2, 0, 1, 2])], [[[...base, i64([R], [0, 3, 1, 2])], 3, N], [[...base, i64([R], [0, 1, -2, 2])], -2, N]]);
+    await refusesBig(text, 'roi_align', [...base, i64([R], [0, 1, BIG, 2])], N);
+  }, 20_000);
+
+  it('max_unpool indices (generic and pool-shaped search)', async () => {
+    const text = irModule('%x: f32[1,2,2,2], %i: i64[1,2,2,2]', [['y', 'f32[1,2,4,4]']], ['%y = max_unpool(%x, %i) {kernel_shape = [2, 2], strides = [2, 2]} : f32[1,2,4,4]']);
+    const x = rand([1, 2, 2, 2], 5);
+    const ok = [0, 3, 9, 15, 16, 22, 25, 31];
+    await refuses(text, 'max_unpool', [x, i64([1, 2, 2, 2], ok)], [[[x, i64([1, 2, 2, 2], [0, 3, 9, 15, 16, 22, 25, 32])], 32, 32], [[x, i64([1, 2, 2, 2], [-1, 3, 9, 15, 16, 22, 25, 31])], -1, 32]]);
+    await refusesBig(text, 'max_unpool', [x, i64([1, 2, 2, 2], [0, 3, 9, 15, 16, 22, 25, 2n ** 32n + 31n])], 32);
+    // Through a max_pool's Indices (the windowed search): valid runs still match.
+    const pooled = irModule('%a: f32[1,1,4,6]', [['u', 'f32[1,1,4,6]']], ['%p, %i = max_pool(%a) {kernel_shape = [2, 2], strides = [2, 2]} : (f32[1,1,2,3], i64[1,1,2,3])', '%u = max_unpool(%p, %i) {kernel_shape = [2, 2], strides = [2, 2]} : f32[1,1,4,6]']);
+    const a = [rand([1, 1, 4, 6], 6)];
+    expectClose(await runCompiled(compileText(pooled), a), interpText(pooled, a), 0, 0);
+  }, 20_000);
+
+  it('negative_log_likelihood_loss / softmax_cross_entropy_loss targets (ignore_index exempt)', async () => {
+    const [N, C, D] = [3, 4, 2];
+    for (const [op, red, ignore] of [['negative_log_likelihood_loss', 'none', undefined], ['softmax_cross_entropy_loss', 'mean', -1], ['negative_log_likelihood_loss', 'sum', 7]] as const) {
+      const yt = red === 'none' ? `f32[${N},${D}]` : 'f32[]';
+      const text = irModule(`%x: f32[${N},${C},${D}], %t: i64[${N},${D}]`, [['y', yt]],
+        [`%y = ${op}(%x, %t) {reduction = "${red}"${ignore !== undefined ? `, ignore_index = ${ignore}` : ''}} : ${yt}`]);
+      const x = rand([N, C, D], 7);
+      const ok = [0, 3, 2, 1, ignore ?? 1, 0];
+      const wrongs: [Tensor[], number, number][] = [[[x, i64([N, D], [0, 3, 4, 1, 2, 0])], 4, C], [[x, i64([N, D], [0, 3, 2, -2, 2, 0])], -2, C]];
+      await refuses(text, op, [x, i64([N, D], ok)], wrongs, 1e-5);
+      await refusesBig(text, op, [x, i64([N, D], [0, 3, 2, BIG, 2, 0])], C);
+    }
+  }, 30_000);
+});
+
+/**
+ * An i64 index past 2^32 whose low word is in range: refused too, as every i64 input outside the
+ * 32-bit range webgpu computes i64 in (not taken for its low word).
+ */
+async function refusesBig(text: string, op: string, wrong: Tensor[], n: number): Promise<void> {
+  expect(() => interpText(text, wrong)).toThrow(new RegExp(`E501.*${op}`, 's'));
+  expect(n).toBeGreaterThan(0);
+  await expect(runCompiled(compileText(text), wrong)).rejects.toThrow(/^tenth runtime: input '\w+' element \d+ is \d+, outside the 32-bit range/);
+}
+
 describe('webgpu: training batch_normalization over an empty batch', () => {
   it('writes running mean and variance (NaN, as the interpreter) though Y is empty', async () => {
     for (const shape of [[0, 3], [0, 2, 5], [0, 1, 2, 3]]) {

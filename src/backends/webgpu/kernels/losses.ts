@@ -3,8 +3,8 @@
 // class axis (stride = the spatial size): softmax_cross_entropy_loss first takes the row's
 // log-sum-exp (max, then sum of exp(x - max)), writes log_prob when the model reads it, then both
 // read only the target's entry. A target equal to ignore_index adds neither loss nor weight (loss
-// 0 with reduction 'none'). A target outside [0, C) (the interpreter refuses it) gives NaN, as in
-// the wasm backend, and reads a clamped class.
+// 0 with reduction 'none'). A target outside [0, C) is refused at run time as by the interpreter
+// (index-check.ts); the refused run goes on with NaN and a clamped class.
 // reduction 'none': 64 positions per workgroup, no workgroup memory. 'sum' / 'mean': ONE workgroup
 // of 64 threads strides over all positions and combines loss and weight sums with a tree in
 // workgroup memory (each thread writes its slot before the first barrier). One workgroup is
@@ -12,6 +12,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import { type KernelCtx, type KernelDef, needFloat, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
+import { index0 } from '../index-check.js';
 import { addU, i32Lit, mulU } from '../wgsl.js';
 import { invocationIndex, treeReduce } from './common.js';
 
@@ -38,16 +39,16 @@ function position(k: KernelCtx, op: Op, p: string): Position {
     // Stored only when something reads log_prob (storeResult prints nothing otherwise).
     if (op.results.length > 1) b.block(`for (var c = 0u; c < ${C}; c++)`, () => k.storeResult(op, 1, at('c'), `${k.load(x, at('c'))} - ${lse}`));
   }
-  const tv = b.let('tv', k.load(t, p));
+  // A target outside [0, C) other than ignore_index is refused at run time (index-check.ts).
+  const ignore = op.attrs.get('ignore_index');
+  const { raw: tv, idx: cc } = index0(k, op, t, p, C, ignore ? (j) => `${j} == ${i32Lit(Number(ignore.value))}` : undefined);
   const inRange = b.let('inr', `${tv} >= 0i && ${tv} < i32(${C})`);
-  const cc = b.let('cc', `u32(clamp(${tv}, 0i, i32(${C}) - 1i))`);
   const lp = sce ? `(${k.load(x, at(cc))} - ${lse})` : k.load(x, at(cc));
   // A NaN literal is not a valid WGSL constant expression: go through a variable.
   const nanBits = b.var('nanb', 'u32', '0x7fc00000u');
   const nan = `bitcast<f32>(${nanBits})`;
   const wc = b.var('wc', 'f32', `select(${nan}, ${w ? k.load(w, cc) : '1.0f'}, ${inRange})`);
   const loss = b.var('loss', 'f32', `select(${nan}, -${lp} * ${wc}, ${inRange})`);
-  const ignore = op.attrs.get('ignore_index');
   if (ignore) {
     b.block(`if (${tv} == ${i32Lit(Number(ignore.value))})`, () => {
       b.line(`${loss} = 0.0f;`);

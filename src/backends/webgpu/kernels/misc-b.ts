@@ -17,6 +17,7 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, sameDims, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
+import { index0 } from '../index-check.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
 import { addU, f32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
 import { autoPads, axesOf, invocationIndex, treeReduce, workgroupIndex } from './common.js';
@@ -236,8 +237,7 @@ function poolOfIndices(v: Value): Op | undefined {
 /**
  * Each result element looks for the elements of X whose index I addresses it (in the default
  * unpooled layout, kept at the same spatial coordinates of the result, as the interpreter) and
- * takes the last one, else 0. An index outside that layout addresses nothing (the interpreter
- * refuses it; the wasm backend skips it too).
+ * takes the last one, else 0. An index outside that layout is refused at run time.
  *
  * Where I is the Indices of a max_pool (row-major) whose input has the default unpooled dims, an
  * index can only address a place inside its own window, so only the X elements whose pooling
@@ -272,6 +272,10 @@ function unpoolValue(k: KernelCtx, op: Op, i: string): string {
   const want = b.let('want', `i32(${target})`);
   const v = b.var('v', reg, literal(0, reg));
   const n = k.size(xd);
+  // Every index is checked, by the thread(s) of the result positions congruent to it: one outside
+  // the default unpooled tensor is refused at run time, as by the interpreter (index-check.ts).
+  const total = mulU(k.size(xd.slice(0, 2)), u32(inPlane));
+  b.block(`for (var q = ${i}; q < ${n}; q += ${k.size(yd)})`, () => { index0(k, op, ind!, 'q', total); });
   const pool = poolOfIndices(ind!);
   const auto = String(pool?.attrs.get('auto_pad')?.value ?? 'NOTSET');
   if (pool && intAttr(pool, 'storage_order', 0) === 0 && (auto === 'NOTSET' || auto === 'VALID') && k.dims(pool.operands[0]!).slice(2).every((d, a) => d === def[a])) {

@@ -1,5 +1,6 @@
 // Sequence-model and signal ops. All f32 (32-bit words); every computed index is clamped into its
-// buffer, so a bad position id or index reads a wrong element, never outside the buffer.
+// buffer, so a bad index reads a wrong element, never outside the buffer; a position id outside
+// the cache is refused at run time (index-check.ts).
 //
 // - rotary_embedding (map): the result element at channel d < rotary_embedding_dim reads itself
 //   and its pair partner (d ± rd/2, or d ^ 1 when interleaved) and one cos/sin entry of the row
@@ -16,7 +17,8 @@
 import type { Op } from '../../../../ir/ir.js';
 import { coords, floatAttr, intAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
 import { addU, f32Lit, mulU, REG, u32 } from '../wgsl.js';
-import { invocationIndex, loadClamped } from './common.js';
+import { index0 } from '../index-check.js';
+import { clampIndex, invocationIndex, loadClamped } from './common.js';
 import { emitDft, WINDOW_OPS, windowValue } from './seq-signal.js';
 
 /** Float tensors (computed in f32), except rotary_embedding's integer position_ids (operand 3). */
@@ -48,7 +50,8 @@ function rotary(k: KernelCtx, op: Op, i: string): string {
   const rd = rdAttr > 0 ? u32(rdAttr) : D;
   const half = b.let('half', `${rd} / 2u`);
   const bs = b.let('bs', addU(mulU(bIdx, S), sIdx));
-  const row = pos ? b.let('row', `u32(max(${loadClamped(k, pos, bs)}, 0i))`) : bs;
+  // A position id outside the cache's rows is refused at run time, as the interpreter does.
+  const row = pos ? index0(k, op, pos, clampIndex(k, pos, bs), k.dim(k.dims(cos!)[0]!)).idx : bs;
   const interleaved = intAttr(op, 'interleaved', 0) !== 0;
   // j: the pair; first: whether this channel is the pair's first; partner: the other channel.
   const j = b.let('j', interleaved ? `${d} / 2u` : `${d} % ${half}`);

@@ -9,10 +9,11 @@
 // - affine_grid (2-D and 3-D): theta times the homogeneous base coordinate of the grid point.
 // - roi_align (avg / max, half_pixel or output_half_pixel): each result element walks its bin's
 //   sampling points (sampling_ratio, or adaptive from the roi size at run time).
-// Every buffer index is clamped into its buffer; a batch index outside [0, N) (the interpreter
-// refuses it) is clamped into range.
+// Every buffer index is clamped into its buffer; a batch index outside [0, N) is refused at run
+// time as by the interpreter (index-check.ts), and clamped for the rest of the refused run.
 
 import type { Op } from '../../../../ir/ir.js';
+import { index0 } from '../index-check.js';
 import type { Body } from '../wgsl.js';
 import { coords, floatAttr, intAttr, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { f32Lit, mulU, u32 } from '../wgsl.js';
@@ -149,7 +150,8 @@ function roiAlign(k: KernelCtx, op: Op, i: string): string {
   const [N, C, H, W] = xd.map((d) => k.dim(d)) as [string, string, string, string];
   const b = k.body;
   const [r, c, ph, pw] = coords(k, i, yd, 'ra');
-  const bi = b.let('bi', `u32(clamp(${k.load(bidx, r!)}, 0i, i32(${N}) - 1i))`);
+  // A batch index outside [0, N) is refused at run time, as the interpreter does.
+  const bi = index0(k, op, bidx, r!, N).idx;
   const rlast = `${k.size(k.dims(rois))} - 1u`;
   const roi = (j: number): string => b.let('roi', `${k.load(rois, `min(${r} * 4u + ${u32(j)}, ${rlast})`)} * ${f32Lit(scale)}${halfPixel ? ' - 0.5f' : ''}`);
   const x0 = roi(0), y0 = roi(1);
