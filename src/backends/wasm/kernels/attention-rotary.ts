@@ -2,12 +2,13 @@
 // cos/sin cache row (position_ids[b, s], or b*S + s without them), then per head the pairs
 // (x[i], x[i + rd/2]) rotated in f32x4 over i (both halves and the cache rows are contiguous),
 // or the interleaved pairs (x[2i], x[2i+1]) one by one; channels from rotary_embedding_dim on
-// are copied. A position id outside the cache is clamped to its last row instead of reading
-// past the buffer (the interpreter refuses it).
+// are copied. A position id outside the cache is refused at run time, as by the interpreter
+// (index-check.ts).
 
 import type { Op } from '../../../../ir/ir.js';
-import { add, constValue, get, i32, isConst, mul, sub } from '../emitter.js';
+import { add, constValue, get, i32, isConst, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { loadIndexFrom0 } from './index-check.js';
 
 const bytes = (e: string): string => mul(e, i32(4));
 
@@ -42,11 +43,8 @@ function emitRotary(k: KernelCtx, op: Op): void {
   const c = em.local('c', 'v128'), s = em.local('s', 'v128'), a = em.local('a', 'v128'), e = em.local('e', 'v128');
   em.loop('b', B, (b) => em.loop('s', S, (si) => {
     const flat = add(mul(b, S), si);
-    if (POS) {
-      const ld = POS.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${add(k.ptr(POS), mul(flat, i32(8)))}))` : `(i32.load ${add(k.ptr(POS), bytes(flat))})`;
-      em.set(crow, ld);
-      em.set(crow, `(select ${get(crow)} ${sub(maxPos, i32(1))} (i32.lt_u ${get(crow)} ${maxPos}))`);
-    } else em.set(crow, flat);
+    if (POS) loadIndexFrom0(k, op, POS, flat, maxPos, crow);
+    else em.set(crow, flat);
     em.set(cp, add(k.ptr(COS!), bytes(mul(get(crow), half))));
     em.set(sp, add(k.ptr(SIN!), bytes(mul(get(crow), half))));
     em.loop('h', H, (h) => {

@@ -3,12 +3,13 @@
 // spatial size). SCE first takes max and sum of exp(x - max) over the classes (the row's
 // log-sum-exp), writes log_prob when asked, then reads only the target's entry. Sums and the
 // summed weights of 'mean' are f64, as in the interpreter; a target equal to ignore_index adds
-// neither loss nor weight. An out-of-range target (the interpreter refuses it) gives NaN instead
-// of reading outside the buffer.
+// neither loss nor weight. Any other target outside [0, C) is refused at run time, as by the
+// interpreter (index-check.ts).
 
 import type { Op } from '../../../../ir/ir.js';
 import { add, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { checkFrom0 } from './index-check.js';
 import { logF32, viaVec } from './generic-elementwise.js';
 
 function emitLoss(k: KernelCtx, op: Op): void {
@@ -46,18 +47,14 @@ function emitLoss(k: KernelCtx, op: Op): void {
     }
     const ti = add(mul(n, inner), i);
     em.set(t, tdt === 'i64' ? `(i64.load ${add(k.ptr(Tg!), mul(ti, i32(8)))})` : `(i64.extend_i32_s (i32.load ${f(k.ptr(Tg!), ti)}))`);
-    const ignored = ignoreAttr ? `(i64.eq ${get(t)} (i64.const ${BigInt(Number(ignoreAttr.value))}))` : '(i32.const 0)';
+    const ignored = ignoreAttr ? `(i64.eq ${get(t)} (i64.const ${BigInt(Number(ignoreAttr.value))}))` : undefined;
+    checkFrom0(k, op, get(t), C, ignored);
     em.set(loss, '(f32.const 0)');
-    em.line(`(if (i32.eqz ${ignored}) (then`);
+    em.line(`(if (i32.eqz ${ignored ?? '(i32.const 0)'}) (then`);
     em.set(c32, `(i32.wrap_i64 ${get(t)})`);
-    em.line(`(if (i64.lt_u ${get(t)} (i64.extend_i32_u ${C})) (then`);
     em.set(w, W ? ld(k.ptr(W), get(c32)) : '(f32.const 1)');
     const lp = sce ? `(f32.sub ${ld(k.ptr(X!), at(get(c32)))} ${get(lse)})` : ld(k.ptr(X!), at(get(c32)));
     em.set(loss, `(f32.mul (f32.neg ${lp}) ${get(w)})`);
-    em.line(') (else');
-    em.set(loss, '(f32.const nan)');
-    em.set(w, '(f32.const nan)');
-    em.line('))');
     if (red !== 'none') {
       em.set(sum, `(f64.add ${get(sum)} (f64.promote_f32 ${get(loss)}))`);
       em.set(wsum, `(f64.add ${get(wsum)} (f64.promote_f32 ${get(w)}))`);

@@ -4,12 +4,13 @@
 // Per grid point the tap indices and weights of every axis are computed once, then each channel
 // sums weight * x over the taps^nd combinations (unrolled); taps of weight 0 are skipped as in the
 // interpreter (so inf/NaN pixels under them do not leak in). Tap indices are always in the image:
-// padding taps get weight 0 and read pixel 0. roi_align clamps a batch index outside [0, N)
-// (the interpreter rejects it) into range.
+// padding taps get weight 0 and read pixel 0. roi_align refuses a batch index outside [0, N) at
+// run time, as the interpreter does (index-check.ts).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { loadIndexFrom0 } from './index-check.js';
 import { floatOf } from './misc-pool.js';
 
 /** Mirror x into [lo, hi] (the interpreter's `reflect`). */
@@ -174,8 +175,7 @@ function emitRoiAlign(k: KernelCtx, op: Op): void {
   const off = halfPixel ? 0.5 : 0;
   em.loop('r', k.dim(yd[0]!), (r) => {
     const roi = (j: number): string => `(f64.sub (f64.mul ${fr.load(addr(k.ptr(rois), add(mul(r, i32(4)), i32(j)), fr.size))} ${c64(scale)}) ${c64(off)})`;
-    em.set(b, bi.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${addr(k.ptr(bi), r, 8)}))` : `(i32.load ${addr(k.ptr(bi), r, 4)})`);
-    em.set(b, `(select (i32.const 0) (select ${get(b)} (i32.sub ${N} (i32.const 1)) (i32.lt_s ${get(b)} ${N})) (i32.lt_s ${get(b)} (i32.const 0)))`);
+    loadIndexFrom0(k, op, bi, r, N, b);
     em.set(x0, roi(0));
     em.set(y0, roi(1));
     em.set(rw, `(f64.sub ${roi(2)} ${get(x0)})`);

@@ -2,13 +2,14 @@
 // lp_pool (N-D windows: pads, auto_pad, strides, dilations, ceil_mode through the result's
 // size; padding taps add nothing), global_lp_pool, lp_normalization (p = 1 or 2; a zero norm
 // gives 0) and max_unpool (zeros, then X scattered to the flat indices I of the default unpooled
-// layout, kept at the same spatial coordinates of the result; an index outside that layout,
-// which the interpreter rejects, or a coordinate past the result is skipped).
+// layout, kept at the same spatial coordinates of the result; an index outside that layout is
+// refused at run time as by the interpreter (index-check.ts), a coordinate past the result skipped).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { checkFrom0 } from './index-check.js';
 import { expF64, logF64 } from './misc-unary.js';
 
 const ints = (op: Op, n: string): readonly number[] | undefined => op.attrs.get(n)?.value as readonly number[] | undefined;
@@ -141,21 +142,21 @@ function emitMaxUnpool(k: KernelCtx, op: Op): void {
   const w = em.local('w', 'i64'), j = em.local('j', 'i32'), pos = em.local('pos', 'i32'), ok = em.local('ok', 'i32'), c = em.local('c', 'i32');
   em.loop('e', k.size(xd), (e) => {
     em.set(w, `(i64.load ${addr(k.ptr(ind), e, 8)})`);
-    em.when(`(i32.and (i64.ge_s ${get(w)} (i64.const 0)) (i64.lt_s ${get(w)} (i64.extend_i32_u ${mul(planes, inPlane)})))`, () => {
-      em.set(j, `(i32.wrap_i64 ${get(w)})`);
-      em.set(pos, i32(0));
-      em.set(ok, i32(1));
-      // Spatial coordinates of j's place in its plane, last dim first; each must fit the result.
-      const rest = em.local('rest', 'i32');
-      em.set(rest, `(i32.rem_u ${get(j)} ${inPlane})`);
-      for (let d = sp - 1, outStride = i32(1); d >= 0; outStride = mul(outStride, k.dim(yd[d + 2]!)), d--) {
-        em.set(c, `(i32.rem_u ${get(rest)} ${k.dim(def[d]!)})`);
-        em.set(rest, `(i32.div_u ${get(rest)} ${k.dim(def[d]!)})`);
-        em.set(ok, `(i32.and ${get(ok)} (i32.lt_u ${get(c)} ${k.dim(yd[d + 2]!)}))`);
-        em.set(pos, add(get(pos), mul(get(c), outStride)));
-      }
-      em.when(get(ok), () => em.line(f.store(addr(k.ptr(y), add(mul(`(i32.div_u ${get(j)} ${inPlane})`, outPlane), get(pos)), f.size), f.load(addr(k.ptr(x), e, f.size)))));
-    });
+    // An index outside the default unpooled tensor is refused at run time, as by the interpreter.
+    checkFrom0(k, op, get(w), mul(planes, inPlane));
+    em.set(j, `(i32.wrap_i64 ${get(w)})`);
+    em.set(pos, i32(0));
+    em.set(ok, i32(1));
+    // Spatial coordinates of j's place in its plane, last dim first; each must fit the result.
+    const rest = em.local('rest', 'i32');
+    em.set(rest, `(i32.rem_u ${get(j)} ${inPlane})`);
+    for (let d = sp - 1, outStride = i32(1); d >= 0; outStride = mul(outStride, k.dim(yd[d + 2]!)), d--) {
+      em.set(c, `(i32.rem_u ${get(rest)} ${k.dim(def[d]!)})`);
+      em.set(rest, `(i32.div_u ${get(rest)} ${k.dim(def[d]!)})`);
+      em.set(ok, `(i32.and ${get(ok)} (i32.lt_u ${get(c)} ${k.dim(yd[d + 2]!)}))`);
+      em.set(pos, add(get(pos), mul(get(c), outStride)));
+    }
+    em.when(get(ok), () => em.line(f.store(addr(k.ptr(y), add(mul(`(i32.div_u ${get(j)} ${inPlane})`, outPlane), get(pos)), f.size), f.load(addr(k.ptr(x), e, f.size)))));
   });
 }
 

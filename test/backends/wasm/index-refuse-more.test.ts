@@ -1,0 +1,103 @@
+// Index inputs beyond gather/scatter (index-refuse.test.ts) that the interpreter refuses when out
+// of range, refused at run time by the wasm kernels too, naming the op and the valid range (0 to
+// n-1: these indices do not wrap): rotary_embedding position_ids, roi_align batch_indices,
+// max_unpool indices, and the targets of negative_log_likelihood_loss / softmax_cross_entropy_loss
+// (ignore_index exempt); i64 values past 2^32 whose low word is in range included. Valid runs
+// match the interpreter; the same instance runs correctly after a refused run. Also
+// tensor_scatter's write positions, which do not wrap either: 'valid: 0 to n-1'.
+
+import { describe, expect, it } from 'vitest';
+import { parseModule } from '../../../ir/parser.js';
+import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { compileWasm } from '../../../src/backends/wasm/index.js';
+import { instantiateCompiled, type RunTensor } from '../../../src/runtime/index.js';
+import { expectClose, fmtShape, interpText } from './helpers.js';
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+const i64 = (shape: readonly number[], v: readonly (number | bigint)[]): Tensor => tensorFrom('i64', shape, v.map(BigInt));
+const BIG = 2n ** 32n + 1n;
+
+const module = (args: string, result: string, body: readonly string[]): string =>
+  ['module @m {', `  func @main(${args}) -> (%y: ${result}) {`, ...body.map((l) => `    ${l}`), '    return %y', '  }', '}'].join('\n');
+
+/** Deterministic values in [-1, 1). */
+function rand(shape: readonly number[], seed: number): Tensor {
+  let s = seed >>> 0 || 1;
+  return tensorFrom('f32', shape, Array.from({ length: size(shape) }, () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return ((s >>> 8) / 2 ** 24) * 2 - 1;
+  }));
+}
+
+/**
+ * Compile `text` (its op on line 3 with result %y): the valid inputs match the interpreter; each
+ * bad input set is refused by the interpreter and by the runtime with `op %y ...: index j ...
+ * size n (valid: 0 to n-1)`; a valid run afterwards still matches.
+ */
+async function refuses(text: string, op: string, valid: Tensor[], wrongs: readonly (readonly [Tensor[], number | bigint, number])[], tol = 0): Promise<void> {
+  const c = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse', verifyEach: true });
+  const m = await instantiateCompiled(c.manifest, c.wasm, c.weights);
+  const run = async (inputs: Tensor[]): Promise<Tensor[]> => {
+    const feed: Record<string, RunTensor> = {};
+    c.manifest.inputs.forEach((inp, q) => (feed[inp.name] = { data: inputs[q]!.data as RunTensor['data'], dims: inputs[q]!.shape }));
+    const out = (await m.run(feed))['y']!;
+    return [{ dtype: 'f32', shape: [...out.dims], data: out.data as Float32Array }];
+  };
+  expectClose(await run(valid), interpText(text, valid), tol, tol);
+  for (const [wrong, j, n] of wrongs) {
+    expect(() => interpText(text, wrong)).toThrow(/E501/);
+    await expect(run(wrong)).rejects.toThrow(new RegExp(`^tenth runtime: ${op} %y at test\\.ir:3:5: index ${j} is out of range for a dim of size ${n} \\(valid: 0 to ${n - 1}\\)$`));
+  }
+  expectClose(await run(valid), interpText(text, valid), tol, tol);
+}
+
+describe('wasm: more index inputs are refused at run time, naming the op (valid: 0 to n-1)', () => {
+  it('rotary_embedding position_ids (4-D i64, 3-D i32)', async () => {
+    for (const [four, dt] of [[true, 'i64'], [false, 'i32']] as const) {
+      const [B, S, H, D, P] = [2, 3, 2, 4, 5];
+      const xd = four ? [B, H, S, D] : [B, S, H * D];
+      const text = module(`%x: ${fmtShape(xd)}, %c: f32[${P},${D / 2}], %s: f32[${P},${D / 2}], %p: ${dt}[${B},${S}]`, fmtShape(xd),
+        [`%y = rotary_embedding(%x, %c, %s, %p)${four ? '' : ` {num_heads = ${H}}`} : ${fmtShape(xd)}`]);
+      const pos = (v: readonly (number | bigint)[]): Tensor => (dt === 'i64' ? i64([B, S], v) : tensorFrom('i32', [B, S], v.map(Number)));
+      const base = [rand(xd, 1), rand([P, D / 2], 2), rand([P, D / 2], 3)];
+      const wrongs: [Tensor[], number | bigint, number][] = [[[...base, pos([0, 1, 5, 2, 3, 4])], 5, P], [[...base, pos([0, 1, 2, -1, 3, 4])], -1, P]];
+      if (dt === 'i64') wrongs.push([[...base, pos([0, 1, 2, 3, BIG, 4])], BIG, P]);
+      await refuses(text, 'rotary_embedding', [...base, pos([0, 4, 2, 1, 3, 4])], wrongs, 1e-6);
+    }
+  });
+
+  it('roi_align batch_indices', async () => {
+    const [N, C, H, W, R] = [3, 2, 5, 4, 4];
+    const text = module(`%x: f32[${N},${C},${H},${W}], %rois: f32[${R},4], %b: i64[${R}]`, `f32[${R},${C},2,3]`,
+      [`%y = roi_align(%x, %rois, %b) {mode = "avg", output_height = 2, output_width = 3, sampling_ratio = 2, spatial_scale = 1.0} : f32[${R},${C},2,3]`]);
+    const rois = tensorFrom('f32', [R, 4], [0, 0, 3, 2, 1, 1, 3.5, 4, 0.5, 0, 2, 3, 1, 2, 3, 4]);
+    const base = [rand([N, C, H, W], 4), rois];
+    await refuses(text, 'roi_align', [...base, i64([R], [2, 0, 1, 2])],
+      [[[...base, i64([R], [0, 3, 1, 2])], 3, N], [[...base, i64([R], [0, 1, -2, 2])], -2, N], [[...base, i64([R], [0, 1, BIG, 2])], BIG, N]], 1e-6);
+  });
+
+  it('max_unpool indices', async () => {
+    const text = module('%x: f32[1,2,2,2], %i: i64[1,2,2,2]', 'f32[1,2,4,4]', ['%y = max_unpool(%x, %i) {kernel_shape = [2, 2], strides = [2, 2]} : f32[1,2,4,4]']);
+    const x = rand([1, 2, 2, 2], 5);
+    const with7 = (v: number | bigint): Tensor => i64([1, 2, 2, 2], [0, 3, 9, 15, 16, 22, 25, v]);
+    await refuses(text, 'max_unpool', [x, with7(31)], [[[x, with7(32)], 32, 32], [[x, with7(-1)], -1, 32], [[x, with7(2n ** 32n + 31n)], 2n ** 32n + 31n, 32]]);
+  });
+
+  it('negative_log_likelihood_loss / softmax_cross_entropy_loss targets (ignore_index exempt)', async () => {
+    const [N, C, D] = [3, 4, 2];
+    for (const [op, red, ignore] of [['negative_log_likelihood_loss', 'none', undefined], ['softmax_cross_entropy_loss', 'mean', -1], ['negative_log_likelihood_loss', 'sum', 7]] as const) {
+      const yt = red === 'none' ? `f32[${N},${D}]` : 'f32[]';
+      const text = module(`%x: f32[${N},${C},${D}], %t: i64[${N},${D}]`, yt,
+        [`%y = ${op}(%x, %t) {reduction = "${red}"${ignore !== undefined ? `, ignore_index = ${ignore}` : ''}} : ${yt}`]);
+      const x = rand([N, C, D], 7);
+      const t = (v: number | bigint): Tensor => i64([N, D], [0, 3, 2, v, ignore ?? 1, 0]);
+      await refuses(text, op, [x, t(1)], [[[x, t(4)], 4, C], [[x, t(-2)], -2, C], [[x, t(BIG)], BIG, C]], 1e-5);
+    }
+  });
+
+  it("tensor_scatter's write positions (do not wrap): valid 0 to n-1", async () => {
+    const text = module('%p: f32[2,5,3], %u: f32[2,2,3], %w: i64[2]', 'f32[2,5,3]', ['%y = tensor_scatter(%p, %u, %w) {axis = 1} : f32[2,5,3]']);
+    const base = [rand([2, 5, 3], 8), rand([2, 2, 3], 9)];
+    await refuses(text, 'tensor_scatter', [...base, i64([2], [3, 0])], [[[...base, i64([2], [4, 0])], 5, 5], [[...base, i64([2], [0, -1])], -1, 5]]);
+  });
+});
