@@ -14,7 +14,7 @@ import { UNKNOWN_DIM } from '../types.js';
 import { normAxis } from './util.js';
 import { gatherAxes, intsOf, mk, newLike, unknownDims } from './shape-common.js';
 import { shapeOperand } from './shape-trace.js';
-import { dimFloorDiv, dimMul } from '../symbolic.js';
+import { dimAdd, dimFloorDiv, dimMax, dimMin, dimMul } from '../symbolic.js';
 
 /**
  * outWidth: the reference's `scale * input_width` (a float when scales are given; exactly the
@@ -51,6 +51,24 @@ function readAttrs(ctx: { attrs: InferCtx['attrs'] }): ResizeAttrs {
 
 const floats = (t: Tensor | null | undefined): number[] | undefined => (t && t.data.length > 0 ? Array.from(t.data as ArrayLike<number>, Number) : undefined);
 
+/**
+ * Result dims under keep_aspect_ratio_policy not_larger / not_smaller: floor(s * d_a + 0.5) with
+ * s = min (max) over the axes j of sizes_j / d_j. floor(c * s + 0.5) grows with s, so the min (max)
+ * can move outside: min_j floordiv(2 * sizes_j * d_a + d_j, 2 * d_j), integer arithmetic that holds
+ * for symbolic dims and for sizes read at run time (data symbols). '?' when any part is unknown.
+ */
+function keptAspectDims(inShape: readonly Dim[], axes: readonly number[], sizes: readonly Dim[], policy: string): Dim[] | undefined {
+  if (policy !== 'not_larger' && policy !== 'not_smaller') return undefined;
+  if (sizes.includes(UNKNOWN_DIM) || axes.some((a) => inShape[a] === UNKNOWN_DIM || inShape[a] === 0)) return undefined;
+  const pick = policy === 'not_larger' ? dimMin : dimMax;
+  const out = [...inShape];
+  for (const a of axes) {
+    const cands = axes.map((b, j) => dimFloorDiv(dimAdd(dimMul(dimMul(sizes[j]!, 2), inShape[a]!), inShape[b]!), dimMul(inShape[b]!, 2)));
+    out[a] = cands.length === 1 ? cands[0]! : pick(...cands);
+  }
+  return out.includes(UNKNOWN_DIM) ? undefined : out;
+}
+
 /** Output shape and per-axis scales from scales or sizes (with keep_aspect_ratio_policy). */
 function plan(inShape: readonly number[], at: ResizeAttrs, roi: number[] | undefined, scales: number[] | undefined, sizes: number[] | undefined, bad: (m: string) => never): Plan {
   const rank = inShape.length;
@@ -77,7 +95,12 @@ function plan(inShape: readonly number[], at: ResizeAttrs, roi: number[] | undef
       const ratios = axes.map((a, i) => sizes[i]! / inShape[a]!);
       if (at.policy !== 'not_larger' && at.policy !== 'not_smaller') bad(`unknown keep_aspect_ratio_policy '${at.policy}'`);
       const s = at.policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
-      axes.forEach((a) => { scale[a] = s; outShape[a] = Math.floor(s * inShape[a]! + 0.5); });
+      const pick = at.policy === 'not_larger' ? Math.min : Math.max;
+      // floor(s * d + 0.5), in exact integers as keptAspectDims computes it symbolically.
+      axes.forEach((a) => {
+        scale[a] = s;
+        outShape[a] = pick(...axes.map((b, j) => Math.floor((2 * sizes[j]! * inShape[a]! + inShape[b]!) / (2 * inShape[b]!))));
+      });
     }
   } else bad('one of scales and sizes is required');
   const outWidth = outShape.map((o, a) => (scales ? inShape[a]! * scale[a]! : o));
@@ -251,7 +274,10 @@ defineOps({
       axes.forEach((a, i) => { shape[a] = dimFloorDiv(dimMul(shape[a]!, scTraced[i]!), 1); });
       return [{ dtype: x.dtype, shape }];
     }
-    const traced = at.policy === 'stretch' && ctx.inputs[3] && !sz.vals ? shapeOperand(ctx, 3) : undefined;
+    const traced = ctx.inputs[3] && !sz.vals ? shapeOperand(ctx, 3) : undefined;
+    if (traced && traced.length === axes.length && at.policy !== 'stretch') {
+      return [{ dtype: x.dtype, shape: keptAspectDims(x.shape, axes, traced, at.policy) ?? unknownOnAxes() }];
+    }
     if (traced && traced.length === axes.length) {
       const shape = [...x.shape];
       axes.forEach((a, i) => { shape[a] = traced[i]!; });
@@ -266,7 +292,7 @@ defineOps({
         axes.forEach((a, i) => { shape[a] = sizes[i]!; });
         return [{ dtype: x.dtype, shape }];
       }
-      if (axes.some((a) => typeof x.shape![a] !== 'number')) return [{ dtype: x.dtype, shape: unknownOnAxes() }];
+      if (axes.some((a) => typeof x.shape![a] !== 'number')) return [{ dtype: x.dtype, shape: keptAspectDims(x.shape, axes, sizes, at.policy) ?? unknownOnAxes() }];
       const p = plan(x.shape as number[], at, undefined, undefined, sizes, ctx.fail);
       return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (axes.includes(i) ? p.outShape[i]! : d)) }];
     }
