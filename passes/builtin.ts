@@ -8,6 +8,7 @@ import { canonicalizePass } from './canonicalize.js';
 import { fusePass } from './fuse.js';
 import { selectLayoutPass } from './select-layout.js';
 import { planMemoryPass } from './plan-memory.js';
+import { einsumMatmulPass } from './einsum-matmul.js';
 
 export const BUILTIN_PASSES = [
   foldConstantsPass,
@@ -17,6 +18,7 @@ export const BUILTIN_PASSES = [
   fusePass,
   selectLayoutPass,
   planMemoryPass,
+  einsumMatmulPass,
 ];
 
 for (const p of BUILTIN_PASSES) registerPass(p);
