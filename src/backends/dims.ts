@@ -86,9 +86,12 @@ export function dynamicDims(func: Func, symbols: readonly string[]): { dims: Dyn
   const derived: Record<string, Expr> = {};
   const dataSymbols: Record<string, { input: string; index: number }> = {};
   const unbound: string[] = [];
-  const sym = new Set(symbols);
-  for (const d of [...symbols, ...checks.map((c) => c.dim)]) {
-    if (src.bound.has(d) || derived[d]) continue;
+  const sym = new Set(symbols), checked = new Set(checks.map((c) => c.dim));
+  for (const d of [...symbols, ...checked]) {
+    if (derived[d]) continue;
+    // A condition on an input dim itself (arg_max's axis must be nonzero): the runtime tests
+    // derived dims, so the dim gets one, itself.
+    if (src.bound.has(d)) { if (checked.has(d)) derived[d] = dimExpr(d)!; continue; }
     const e = dimExpr(d);
     // A check the runtime cannot evaluate only comes with symbols it cannot evaluate either.
     if (!e || unboundSymbols(d, src).length > 0) { if (sym.has(d)) unbound.push(d); continue; }
@@ -148,6 +151,20 @@ const AGREEMENT: Record<string, (op: Op, y: readonly Dim[], add: AddCheck) => vo
   },
 };
 
+/** Per op: the operand dims that must be nonzero at run time (kernels cannot give a result otherwise). */
+const NONEMPTY: Record<string, (op: Op, add: AddCheck) => void> = {
+  arg_max: argAxis,
+  arg_min: argAxis,
+};
+
+/** arg_max / arg_min: an empty axis has no arg (the interpreter refuses it too). */
+function argAxis(op: Op, add: AddCheck): void {
+  const xs = op.operands[0]?.type.shape;
+  if (!xs || xs.length === 0) return;
+  const axis = ((intAttr(op, 'axis') % xs.length) + xs.length) % xs.length;
+  add(xs[axis]!, `cannot take the arg of an empty axis (axis ${axis}, '${xs[axis]}', is 0)`);
+}
+
 const intAttr = (op: Op, name: string): number => { const a = op.attrs.get(name); return a?.kind === 'int' ? a.value : 0; };
 
 function checkMatmul(op: Op, y: readonly Dim[], add: AddCheck): void {
@@ -165,7 +182,8 @@ function checkMatmul(op: Op, y: readonly Dim[], add: AddCheck): void {
 /**
  * Conditions on run-time dims the shape rules assumed (a broadcast operand dim equals the result
  * dim or is 1; concat operands agree off the axis; matmul inner dims agree; a reshape keeps the
- * element count): each a dim that must evaluate to nonzero.
+ * element count) or an op needs (arg_max's axis is not empty): each a dim that must evaluate to
+ * nonzero.
  */
 export function runtimeChecks(func: Func): { dim: string; what: string }[] {
   const out: { dim: string; what: string }[] = [];
@@ -192,6 +210,7 @@ export function runtimeChecks(func: Func): { dim: string; what: string }[] {
         if (a !== b) at(dimEq(a, b), `cannot reshape ${a} elements to [${y.join(',')}]`);
       }
       AGREEMENT[op.name]?.(op, y, at);
+      NONEMPTY[op.name]?.(op, at);
     }
   };
   walk(func.body.ops);

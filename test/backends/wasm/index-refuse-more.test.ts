@@ -101,3 +101,26 @@ describe('wasm: more index inputs are refused at run time, naming the op (valid:
     await refuses(text, 'tensor_scatter', [...base, i64([2], [3, 0])], [[[...base, i64([2], [4, 0])], 5, 5], [[...base, i64([2], [0, -1])], -1, 5]]);
   });
 });
+
+describe('wasm: arg_max / arg_min over an empty axis', () => {
+  it('a symbolic axis that is 0 at run time is refused by the runtime before the run, naming the op; nonzero runs match', async () => {
+    for (const op of ['arg_max', 'arg_min']) {
+      const text = module('%x: f32[2,"n",3]', 'i64[2,1,3]', [`%y = ${op}(%x) {axis = 1} : i64[2,1,3]`]);
+      const c = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse', verifyEach: true });
+      const m = await instantiateCompiled(c.manifest, c.wasm, c.weights);
+      for (const n of [1, 4]) {
+        const x = rand([2, n, 3], n);
+        const out = (await m.run({ x: { data: x.data as Float32Array, dims: [2, n, 3] } }))['y']!;
+        expect(Array.from(out.data as BigInt64Array)).toEqual(Array.from(interpText(text, [x])[0]!.data as BigInt64Array));
+      }
+      expect(() => interpText(text, [rand([2, 0, 3], 1)])).toThrow(/E501.*empty axis/s);
+      await expect(m.run({ x: { data: new Float32Array(0), dims: [2, 0, 3] } })).rejects.toThrow(
+        new RegExp(`^tenth runtime: these inputs do not fit the model: ${op} %y at test\\.ir:3:5: cannot take the arg of an empty axis \\(axis 1, 'n', is 0\\) \\(from input 'x' dim 'n' = 0\\)$`));
+    }
+  });
+
+  it('a static empty axis is refused at compile time with E205 (invalid shape), as on webgpu', async () => {
+    const text = module('%x: f32[2,0,3]', 'i64[2,1,3]', ['%y = arg_max(%x) {axis = 1} : i64[2,1,3]']);
+    await expect(compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse' })).rejects.toThrow(/E205.*arg_max %y: cannot take the arg of an empty axis \(axis 1 has size 0\)/s);
+  });
+});

@@ -125,6 +125,23 @@ describe('webgpu: training batch_normalization over an empty batch', () => {
   }, 20_000);
 });
 
+describe('webgpu: arg_max / arg_min over a symbolic axis that is 0 at run time', () => {
+  it('is refused by the runtime before the run, naming the op; nonzero runs match', async () => {
+    for (const op of ['arg_max', 'arg_min']) {
+      const text = irModule('%x: f32[2,"n",3]', [['y', 'i64[2,1,3]']], [`%y = ${op}(%x) {axis = 1} : i64[2,1,3]`]);
+      const c = compileText(text);
+      seen.push(c);
+      for (const n of [1, 4]) {
+        const x = rand([2, n, 3], n);
+        expectClose(await runCompiled(c, [x]), interpText(text, [x]), 0, 0);
+      }
+      expect(() => interpText(text, [rand([2, 0, 3], 1)])).toThrow(/E501.*empty axis/s);
+      await expect(runCompiled(c, [rand([2, 0, 3], 1)])).rejects.toThrow(
+        new RegExp(`^tenth runtime: these inputs do not fit the model: ${op} %y at test\\.ir:3:5: cannot take the arg of an empty axis \\(axis 1, 'n', is 0\\) \\(from input 'x' dim 'n' = 0\\)$`));
+    }
+  }, 20_000);
+});
+
 describe('naga', () => {
   it('accepts every shader compiled above', async () => {
     expect(seen.length).toBeGreaterThan(0);

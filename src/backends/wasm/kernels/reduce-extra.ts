@@ -2,6 +2,7 @@
 // constant axes, and arg_max / arg_min along one axis (i64 result; ties take the first index, or
 // the last with select_last_index; NaN wins arg_max and loses arg_min, as in the interpreter).
 
+import { fail } from '../../../../ir/diagnostics.js';
 import type { Op } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
@@ -88,8 +89,10 @@ function emitArg(k: KernelCtx, op: Op): void {
   const em = k.em;
   em.comment(`${op.name} axis=${axis} of ${xd.join('x')}`);
   // An empty axis has no arg: the interpreter refuses it, and the loop below would read x[base]
-  // past an empty buffer. Refused here when the dim is known, else by a trap before any store.
-  if (xd[axis] === 0) k.fail(op, `${op.name}: cannot take the arg of an empty axis (axis ${axis} of [${xd.join(',')}])`);
+  // past an empty buffer. Refused here when the dim is known (E205, an invalid shape for the op,
+  // as the webgpu backend), else by the runtime before the run (a dims check, src/backends/dims.ts);
+  // the trap stays as a last guard.
+  if (xd[axis] === 0) fail('E205', `${op.name} %${op.results[0]!.name}: cannot take the arg of an empty axis (axis ${axis} has size 0)`, op.loc);
   const n = k.dim(xd[axis]!), inner = k.size(xd.slice(axis + 1));
   if (typeof xd[axis] !== 'number') em.when(`(i32.eqz ${n})`, () => em.line('unreachable'));
   const bv = em.local('bv', t), v = em.local('v', t), best = em.local('best', 'i32'), base = em.local('base', 'i32');
