@@ -111,6 +111,19 @@ function trace(v0: Value | null | undefined, depth: number, module: Module | nul
       if (idx.some((i) => i < -n || i >= n)) return undefined;
       return { dims: idx.map((i) => t.dims[i < 0 ? i + n : i]!), scalar };
     }
+    case 'split': {
+      // Along the vector's only axis: this result's slice starts after the (static) lengths of
+      // the results before it.
+      const t = trace(a0, depth + 1, module, alias), ax = attr('axis') ?? 0, n = s[0];
+      if (!t || t.scalar || (ax !== 0 && ax !== -1) || typeof n !== 'number') return undefined;
+      let off = 0;
+      for (const r of op.results.slice(0, op.results.indexOf(v))) {
+        const d = r.type.shape?.[0];
+        if (typeof d !== 'number') return undefined;
+        off += d;
+      }
+      return off + n <= t.dims.length ? { dims: t.dims.slice(off, off + n), scalar: false } : undefined;
+    }
     case 'concat': {
       const parts = op.operands.map((o) => trace(o, depth + 1, module, alias));
       if (parts.some((p) => !p)) return undefined;

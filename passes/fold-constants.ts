@@ -301,9 +301,18 @@ function refineResults(op: Op, st: FoldState): void {
       r.type = t;
       st.refined.add(r);
       st.refinedCount++;
+    } else if (isShapeVector(r.type)) {
+      // Same type, but its elements may now trace to something better (an inlined `if` result
+      // replaced by a split of a graph input: [?] -> [%size[0]]): users of a shape vector are
+      // re-inferred too (Concat -> Expand). Not counted: nothing changed here.
+      st.refined.add(r);
     }
   });
 }
+
+/** An integer vector or scalar: the values shape rules read element by element (shapeOperand). */
+const isShapeVector = (t: TensorType): boolean =>
+  (t.dtype === 'i64' || t.dtype === 'i32') && t.shape !== null && t.shape.length <= 1;
 
 /** `declared` with dims the shape rule now knows better ('?' or a symbol -> a number); undefined if nothing new. */
 function refine(declared: TensorType, inferred: TensorType): TensorType | undefined {
