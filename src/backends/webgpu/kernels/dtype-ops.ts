@@ -13,11 +13,11 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, type SpecialKernel, strides } from '../kernel-api.js';
+import { coords, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, type SpecialKernel, strides } from '../kernel-api.js';
 import { castExpr, narrow } from '../storage.js';
 import { addU, literal, mulU, REG, u32 } from '../wgsl.js';
-
-const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
+import { isNanF32 } from './elementwise.js';
+import { autoPads, axisOf, groupedSumU, sumU, treeReduce, widerFloat } from './common.js';
 
 /** Register value of operand j at flat index idx: scalar constants as literals. */
 function param(k: KernelCtx, op: Op, j: number, idx: string): string {
@@ -81,14 +81,14 @@ function scaleIndex(k: KernelCtx, op: Op, i: string): string {
   const bs = intAttr(op, 'block_size', 0);
   const count = sd.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 2), 1);
   if (count === 1 && (bs === 0 || sd.length <= 1)) return '0u';
-  const axis = (intAttr(op, 'axis', 1) + xd.length) % xd.length;
+  const axis = axisOf(op, xd.length, 1);
   if (bs === 0) {
     const inner = xd.slice(axis + 1).reduce<string>((a, d) => mulU(a, k.dim(d)), '1u');
     return k.body.let('si', `(${inner === '1u' ? i : `${i} / ${inner}`}) % ${k.dim(xd[axis]!)}`);
   }
   const c = coords(k, i, xd, 'qc');
   const ss = strides(k, sd);
-  return k.body.let('si', sumTerms(c.map((cc, a) => mulU(a === axis ? `(${cc} / ${u32(bs)})` : cc, ss[a]!))));
+  return k.body.let('si', sumU(c.map((cc, a) => mulU(a === axis ? `(${cc} / ${u32(bs)})` : cc, ss[a]!))));
 }
 
 const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
@@ -100,19 +100,9 @@ const fl = (n: number): string => `${n}.0f`;
 function toInt(q: string, z: string, dt: string): string {
   const [lo, hi] = INT_RANGE[dt]!;
   const v = `clamp(round_even_f32(${q}) + ${z}, ${fl(lo)}, ${fl(hi)})`;
-  return `${REG[dt]}(select(${v}, 0.0f, (bitcast<u32>(${q}) & 0x7fffffffu) > 0x7f800000u))`;
+  return `${REG[dt]}(select(${v}, 0.0f, ${isNanF32(q)}))`;
 }
 
-/** The float dtype the quotient is rounded to: the wider of x and the scale, or `precision`. */
-function precision(op: Op): string {
-  const p = op.attrs.get('precision')?.value;
-  if (typeof p === 'string') return p;
-  const a = op.operands[0]!.type.dtype, b = op.operands[1]!.type.dtype;
-  if (a === 'f64' || b === 'f64' || a === 'f32' || b === 'f32') return 'f32';
-  // As ir/ops/quant.ts widerFloat: the wider, x's dtype when the widths tie (f16 and bf16).
-  const bits = (d: string): number => (d === 'f16' || d === 'bf16' ? 16 : d === 'f4e2m1' ? 4 : 8);
-  return bits(a) >= bits(b) ? a : b;
-}
 
 const QUANTIZE_KERNEL: MapKernel = {
   kind: 'map',
@@ -120,10 +110,14 @@ const QUANTIZE_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const dt = op.results[0]!.type.dtype;
     const [x, s, zp] = op.operands;
-    if (REG[x!.type.dtype] !== 'f32' || REG[s!.type.dtype] !== 'f32' || !REG[dt]) k.fail(op, `quantize_linear to ${dt} is not supported by the webgpu backend`);
+    needFloat(k, op, [x, s]);
+    if (!REG[dt]) k.fail(op, `quantize_linear to ${dt} is not supported by the webgpu backend`);
     const si = scaleIndex(k, op, i);
-    const prec = precision(op);
-    const r = (e: string): string => (prec === 'f32' ? e : narrow(e, prec, false));
+    // The float dtype the quotient is rounded to: `precision`, else the wider of x and the scale
+    // (f64 and f32 need no rounding: registers are f32).
+    const p = op.attrs.get('precision')?.value;
+    const prec = typeof p === 'string' ? p : widerFloat(x!.type.dtype, s!.type.dtype);
+    const r = (e: string): string => (prec === 'f32' || prec === 'f64' ? e : narrow(e, prec, false));
     const q = k.body.let('q', r(`div_rn_f32(${r(k.operand(op, 0, i))}, ${r(param(k, op, 1, si))})`));
     const z = zp ? `f32(${param(k, op, 2, si)})` : '0.0f';
     if (INT_RANGE[dt]) return k.body.let('v', toInt(q, z, dt));
@@ -131,7 +125,7 @@ const QUANTIZE_KERNEL: MapKernel = {
     // reference's encoder gives NaN float4's largest code, 6, where Cast gives 0).
     const y = k.body.let('qz', `${q} + ${z}`);
     const v = narrow(y, dt, intAttr(op, 'saturate', 1) !== 0);
-    return k.body.let('v', dt === 'f4e2m1' ? `select(${v}, 6.0f, (bitcast<u32>(${y}) & 0x7fffffffu) > 0x7f800000u)` : v);
+    return k.body.let('v', dt === 'f4e2m1' ? `select(${v}, 6.0f, ${isNanF32(y)})` : v);
   },
 };
 
@@ -140,7 +134,8 @@ const DEQUANTIZE_KERNEL: MapKernel = {
   pointwise: () => [0],
   value: (k, op, i) => {
     const [x, s, zp] = op.operands;
-    if (!REG[x!.type.dtype] || REG[s!.type.dtype] !== 'f32') k.fail(op, `dequantize_linear from ${x!.type.dtype} is not supported by the webgpu backend`);
+    if (!REG[x!.type.dtype]) k.fail(op, `dequantize_linear from ${x!.type.dtype} is not supported by the webgpu backend`);
+    needFloat(k, op, [s], 'dequantize_linear scale');
     const si = scaleIndex(k, op, i);
     const d = zp ? `(f32(${k.operand(op, 0, i)}) - f32(${param(k, op, 2, si)}))` : `f32(${k.operand(op, 0, i)})`;
     // Computed in f32; the lowering rounds the result to output_dtype.
@@ -163,13 +158,10 @@ const DYNAMIC_QUANTIZE_KERNEL: SpecialKernel = {
       b.line(`${lo} = min(${lo}, ${v});`);
       b.line(`${hi} = max(${hi}, ${v});`);
     });
-    b.line(`dq_lo[lid] = ${lo};`);
-    b.line(`dq_hi[lid] = ${hi};`);
-    b.line('workgroupBarrier();');
-    b.block(`for (var s = ${DQ_WG / 2}u; s > 0u; s = s >> 1u)`, () => {
-      b.line('if (lid < s) { dq_lo[lid] = min(dq_lo[lid], dq_lo[lid + s]); dq_hi[lid] = max(dq_hi[lid], dq_hi[lid + s]); }');
-      b.line('workgroupBarrier();');
-    });
+    treeReduce(b, DQ_WG, [
+      { arr: 'dq_lo', value: lo, combine: (p, q) => `min(${p}, ${q})` },
+      { arr: 'dq_hi', value: hi, combine: (p, q) => `max(${p}, ${q})` },
+    ]);
     const scale = b.let('scale', 'div_rn_f32(dq_hi[0] - dq_lo[0], 255.0f)');
     const zp = b.let('zp', `select(clamp(round_even_f32(0.0f - div_rn_f32(dq_lo[0], ${scale})), 0.0f, 255.0f), 0.0f, ${scale} == 0.0f)`);
     b.line(`let i = (wid.x + wid.y * nwg.x) * ${DQ_WG}u + lid;`);
@@ -208,7 +200,7 @@ function integerDot(k: KernelCtx, op: Op, i: string, ja: number, jb: number, jaz
   const base = (dims: readonly Dim[], rows: Dim, cols: Dim): string => {
     const bdims = dims.slice(0, -2), pad = batch.length - bdims.length;
     const st = strides(k, bdims);
-    return mulU(sumTerms(bdims.map((d, q) => (d === 1 ? '0u' : mulU(c[q + pad]!, st[q]!)))), mulU(k.dim(rows), k.dim(cols)));
+    return mulU(groupedSumU(bdims.map((d, q) => (d === 1 ? '0u' : mulU(c[q + pad]!, st[q]!)))), mulU(k.dim(rows), k.dim(cols)));
   };
   const ab = b.let('ab', base(ad, M, K)), bb = b.let('bb', base(bd, K, N));
   const zero = (j: number, idx: string): string => (op.operands[j] ? `i32(${param(k, op, j, k.size(k.dims(op.operands[j]!)) === '1u' ? '0u' : idx)})` : '0i');
@@ -257,18 +249,10 @@ function convDot(k: KernelCtx, op: Op, i: string, jx: number, jw: number, jxz: n
   const r = xd.length - 2;
   const kern = wd.slice(2);
   if (!kern.every((d) => typeof d === 'number')) k.fail(op, 'conv_integer needs a constant kernel size in the webgpu backend');
-  const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
   const list = (name: string, fill: number, len: number): number[] => [...(intsAttr(op, name) ?? new Array<number>(len).fill(fill))];
-  const st = list('strides', 1, r), dil = list('dilations', 1, r), pads = list('pads', 0, 2 * r);
+  const st = list('strides', 1, r), dil = list('dilations', 1, r);
   const group = intAttr(op, 'group', 1);
-  const pb = kern.map((kk, d) => {
-    if (autoPad === 'NOTSET') return pads[d]!;
-    if (autoPad === 'VALID') return 0;
-    const size = xd[d + 2], out = yd[d + 2];
-    if (typeof size !== 'number' || typeof out !== 'number') return k.fail(op, 'conv_integer with auto_pad SAME needs constant spatial dims in the webgpu backend');
-    const total = Math.max(0, (out - 1) * st[d]! + ((kk as number) - 1) * dil[d]! + 1 - size);
-    return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
-  });
+  const [pb] = autoPads(k, op, xd.slice(2), yd.slice(2), kern as number[], st, dil);
   const b = k.body;
   const c = coords(k, i, yd, 'yc');
   const Cg = k.dim(wd[1]!), Mg = typeof wd[0] === 'number' ? u32(wd[0] / group) : `(${k.dim(wd[0]!)} / ${u32(group)})`;
@@ -287,8 +271,8 @@ function convDot(k: KernelCtx, op: Op, i: string, jx: number, jw: number, jxz: n
       const pos = kc.map((kk, d) => b.let('ip', `i32(${c[d + 2]}) * ${st[d]}i + i32(${kk}) * ${dil[d]}i - ${pb[d]}i`));
       const inside = pos.map((p, d) => `${p} >= 0i && ${p} < i32(${k.dim(xd[d + 2]!)})`).join(' && ');
       b.block(`if (${inside})`, () => {
-        const xi = sumTerms([mulU(c[0]!, xs[0]!), mulU(`(${c0} + ci)`, xs[1]!), ...pos.map((p, d) => mulU(`u32(${p})`, xs[d + 2]!))]);
-        const wi = sumTerms([mulU(c[1]!, ws[0]!), mulU('ci', ws[1]!), ...kc.map((kk, d) => mulU(kk, ws[d + 2]!))]);
+        const xi = groupedSumU([mulU(c[0]!, xs[0]!), mulU(`(${c0} + ci)`, xs[1]!), ...pos.map((p, d) => mulU(`u32(${p})`, xs[d + 2]!))]);
+        const wi = groupedSumU([mulU(c[1]!, ws[0]!), mulU('ci', ws[1]!), ...kc.map((kk, d) => mulU(kk, ws[d + 2]!))]);
         b.line(`${acc} += (i32(${k.load(x!, xi)}) - ${xzl}) * (i32(${k.load(w!, wi)}) - ${wzl});`);
       });
     });
