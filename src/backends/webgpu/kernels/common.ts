@@ -17,6 +17,8 @@ export const loadClamped = (k: KernelCtx, v: Value, idx: string): string => k.lo
 
 /** u32 terms joined by `+` (0u terms dropped; `0u` when none is left). */
 export const sumU = (ts: readonly string[]): string => ts.filter((t) => t !== '0u').join(' + ') || '0u';
+/** sumU as an operand (of `*`, or an index a load may scale): in parentheses when it adds two or more terms. */
+export const groupedSumU = (ts: readonly string[]): string => (ts.filter((t) => t !== '0u').length > 1 ? `(${sumU(ts)})` : sumU(ts));
 
 /** `let name = wid.x + wid.y * nwg.x;` and a return past `count` workgroups: one workgroup per item. */
 export function workgroupIndex(b: Body, name: string, count: string): string {

@@ -9,8 +9,7 @@ import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../ker
 import { castExpr } from '../storage.js';
 import { addU, f32Lit, i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
 import { wrapIndex } from '../index-check.js';
-
-const sumTerms = (terms: readonly string[]): string => terms.reduce((a, t) => addU(a, t), '0u');
+import { axisOf, clampIndex, groupedSumU, loadClamped, sumU } from './common.js';
 
 export const COPY_KERNEL: MapKernel = {
   kind: 'map', flat: true,
@@ -47,14 +46,15 @@ export const TRANSPOSE_KERNEL: MapKernel = {
     const perm = (op.attrs.get('perm')?.value as number[] | undefined) ?? xd.map((_d, a) => xd.length - 1 - a);
     const c = coords(k, i, k.dims(op.results[0]!));
     const xs = strides(k, xd);
-    return k.load(x, k.body.let('src', sumTerms(perm.map((p, a) => mulU(c[a]!, xs[p]!)))));
+    return k.load(x, k.body.let('src', sumU(perm.map((p, a) => mulU(c[a]!, xs[p]!)))));
   },
   scatter: (k, op, i) => {
     const xd = k.dims(op.operands[0]!);
     const perm = (op.attrs.get('perm')?.value as number[] | undefined) ?? xd.map((_d, a) => xd.length - 1 - a);
     const c = coords(k, i, xd, 'tc');
     const ys = strides(k, k.dims(op.results[0]!));
-    return sumTerms(perm.map((p, a) => mulU(c[p]!, ys[a]!)));
+    // Nested addU, not sumU: the golden shaders (test/backends/webgpu/golden) spell this index so.
+    return perm.map((p, a) => mulU(c[p]!, ys[a]!)).reduce((e, t) => addU(e, t), '0u');
   },
 };
 
@@ -88,7 +88,7 @@ export const SLICE_KERNEL: MapKernel = {
       const idx = start[a] === 0 && step[a] === 1 ? c[a]! : `u32(${start[a]}i + i32(${c[a]}) * ${step[a]}i)`;
       return mulU(idx, xs[a]!);
     });
-    return k.load(x!, k.body.let('src', `min(${sumTerms(terms)}, ${k.size(xd)} - 1u)`));
+    return k.load(x!, k.body.let('src', clampIndex(k, x!, sumU(terms))));
   },
 };
 
@@ -98,11 +98,11 @@ export const GATHER_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const [data, idx] = op.operands;
     const dd = k.dims(data!), id = k.dims(idx!);
-    const axis = (intAttr(op, 'axis', 0) + dd.length) % dd.length;
+    const axis = axisOf(op, dd.length, 0);
     if (REG[idx!.type.dtype] !== 'i32') k.fail(op, 'gather indices must be i32 or i64');
     const c = coords(k, i, k.dims(op.results[0]!));
     const q = c.slice(axis, axis + id.length);
-    const qi = sumTerms(q.map((cq, a) => mulU(cq, strides(k, id)[a]!)));
+    const qi = groupedSumU(q.map((cq, a) => mulU(cq, strides(k, id)[a]!)));
     const K = k.dim(dd[axis]!);
     // Negative indices count from the end; out-of-range ones are reported (the runtime refuses
     // the run) and clamped, so every read stays in bounds (index-check.ts).
@@ -110,7 +110,7 @@ export const GATHER_KERNEL: MapKernel = {
     const ds = strides(k, dd);
     const outer = c.slice(0, axis), inner = c.slice(axis + id.length);
     const terms = [...outer.map((cc, a) => mulU(cc, ds[a]!)), mulU(jj, ds[axis]!), ...inner.map((cc, a) => mulU(cc, ds[axis + 1 + a]!))];
-    return k.load(data!, k.body.let('src', sumTerms(terms)));
+    return k.load(data!, k.body.let('src', sumU(terms)));
   },
 };
 
@@ -120,7 +120,7 @@ export const CONCAT_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const y = op.results[0]!;
     const yd = k.dims(y);
-    const axis = (intAttr(op, 'axis', 0) + yd.length) % yd.length;
+    const axis = axisOf(op, yd.length, 0);
     const c = coords(k, i, yd);
     const reg = REG[y.type.dtype]!;
     const v = k.body.var('v', reg);
@@ -134,7 +134,7 @@ export const CONCAT_KERNEL: MapKernel = {
       const at = lo;
       const body = (): void => {
         const terms = xd.map((_d, a) => mulU(a === axis ? `(${c[a]} - ${at})` : c[a]!, xs[a]!));
-        k.body.line(`${v} = ${k.load(x, `min(${sumTerms(terms)}, ${k.size(xd)} - 1u)`)};`);
+        k.body.line(`${v} = ${loadClamped(k, x, sumU(terms))};`);
       };
       if (n === parts.length - 1) k.body.block(n === 0 ? 'if (true)' : 'else', body);
       else k.body.block(`${n === 0 ? 'if' : 'else if'} (${c[axis]} < ${hi})`, body);
@@ -167,13 +167,13 @@ export const GATHER_ELEMENTS_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const [data, idx] = op.operands;
     const dd = k.dims(data!);
-    const axis = (intAttr(op, 'axis', 0) + dd.length) % dd.length;
+    const axis = axisOf(op, dd.length, 0);
     if (REG[idx!.type.dtype] !== 'i32') k.fail(op, 'gather_elements indices must be i32 or i64');
     const c = coords(k, i, k.dims(op.results[0]!));
     const K = k.dim(dd[axis]!);
     const jj = wrapIndex(k, op, k.load(idx!, i), K);
     const ds = strides(k, dd);
-    return k.load(data!, k.body.let('src', sumTerms(c.map((cc, a) => mulU(a === axis ? jj : cc, ds[a]!)))));
+    return k.load(data!, k.body.let('src', sumU(c.map((cc, a) => mulU(a === axis ? jj : cc, ds[a]!)))));
   },
 };
 
@@ -205,12 +205,12 @@ export const SPLIT_KERNEL: MapKernel = {
   value: (k, op, i, result = 0) => {
     const x = op.operands[0]!;
     const xd = k.dims(x);
-    const axis = (intAttr(op, 'axis', 0) + xd.length) % xd.length;
+    const axis = axisOf(op, xd.length, 0);
     const before = op.results.slice(0, result).map((r) => k.dims(r)[axis]!);
     const at = before.reduce<string>((a, d) => addU(a, k.dim(d)), '0u');
     const c = coords(k, i, k.dims(op.results[result]!));
     const xs = strides(k, xd);
-    return k.load(x, k.body.let('src', sumTerms(c.map((cc, a) => mulU(a === axis ? addU(cc, at) : cc, xs[a]!)))));
+    return k.load(x, k.body.let('src', sumU(c.map((cc, a) => mulU(a === axis ? addU(cc, at) : cc, xs[a]!)))));
   },
 };
 
