@@ -121,8 +121,11 @@ export class Scope {
   }
 }
 
-/** Import a graph's initializers and nodes into `scope` and terminate its region. */
-export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return' | 'yield', graphLoc: Loc, prefix = ''): void {
+/**
+ * Import a graph's initializers and nodes into `scope` and terminate its region; returns the
+ * graph's outputs. With terminator null the ops stay in an enclosing region (an inlined subgraph).
+ */
+export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return' | 'yield' | null, graphLoc: Loc, prefix = ''): Value[] {
   const { st } = scope;
   for (const t of g.initializer ?? []) {
     const name = t.name ?? '';
@@ -145,7 +148,8 @@ export function importGraphBody(scope: Scope, g: GraphProto, terminator: 'return
     if (!v) fail('E202', `graph output '${o.name}' is never defined`, graphLoc);
     return v;
   });
-  scope.builder.op(terminator, results, { results: 0, loc: graphLoc });
+  if (terminator) scope.builder.op(terminator, results, { results: 0, loc: graphLoc });
+  return results;
 }
 
 function lowerNode(scope: Scope, node: NodeProto, label: string): void {
@@ -301,6 +305,20 @@ class NodeLowerer implements Lowerer {
     });
     importGraphBody(sub, g, 'yield', nodeLoc(st.file, `${this.view.name}/${attrName}`), `${this.view.name}/${attrName}/`);
     return sub.region;
+  }
+
+  inlineGraph(attrName: string, inputs: readonly Value[]): Value[] {
+    const a = (this.node.attribute ?? []).find((x) => x.name === attrName);
+    if (!a?.g) this.fail(`missing subgraph attribute '${attrName}'`);
+    const g = a.g;
+    const declared = g.input ?? [];
+    if (declared.length !== inputs.length) this.fail(`subgraph '${attrName}' has ${declared.length} inputs, expected ${inputs.length}`, 'E207');
+    // A child scope over the same region: the subgraph's names shadow the outer ones, its ops
+    // land where this node's ops go.
+    const sub = new Scope(this.scope.st, this.scope, this.scope.region);
+    declared.forEach((vi, i) => sub.vals.set(vi.name ?? '', inputs[i]!));
+    const where = `${this.view.name}/${attrName}`;
+    return importGraphBody(sub, g, null, nodeLoc(this.scope.st.file, where), `${where}/`);
   }
 
   discardRegion(r: Region): void {

@@ -56,6 +56,11 @@ export interface Lowerer {
    */
   buildRegion?(argTypes: readonly TensorType[], body: (args: readonly Value[]) => readonly Value[]): Region;
   /**
+   * Import a graph attribute inline, its inputs bound to `inputs`: its ops go into the current
+   * region (e.g. FlexAttention's score_mod); returns the values of its outputs.
+   */
+  inlineGraph?(attrName: string, inputs: readonly Value[]): Value[];
+  /**
    * Forget a region built by `region`/`buildRegion` that will not be used (e.g. a loop body
    * imported again with wider types): frees its value names and the weights only it referenced.
    */

@@ -13,6 +13,7 @@ import { RNN_MAPPINGS } from './rnn.js';
 import { MISC_MAPPINGS } from './misc.js';
 import { CONTROL_MAPPINGS } from './control.js';
 import { OPTIONAL_MAPPINGS } from './optional.js';
+import { FLEX_ATTENTION_MAPPINGS } from './flex-attention.js';
 
 const PARTS: readonly MappingTable[] = [
   ELEMENTWISE_MAPPINGS,
@@ -25,6 +26,7 @@ const PARTS: readonly MappingTable[] = [
   MISC_MAPPINGS,
   CONTROL_MAPPINGS,
   OPTIONAL_MAPPINGS,
+  FLEX_ATTENTION_MAPPINGS,
 ];
 
 function merge(parts: readonly MappingTable[]): MappingTable {
