@@ -9,7 +9,7 @@ import { getOpDef } from '../../ir/op-def.js';
 import type { Func, Op, Value } from '../../ir/ir.js';
 import { formatLoc, nodeLoc, UNKNOWN_LOC, type Loc } from '../../ir/location.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS } from '../../ir/shape-value.js';
-import { dataSymbol, dimAdd, dimEq, dimExpr, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
+import { dataSymbol, dimAdd, dimEq, dimExpr, dimMin, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
 
 /**
@@ -151,10 +151,21 @@ const AGREEMENT: Record<string, (op: Op, y: readonly Dim[], add: AddCheck) => vo
   },
 };
 
-/** Per op: the operand dims that must be nonzero at run time (kernels cannot give a result otherwise). */
-const NONEMPTY: Record<string, (op: Op, add: AddCheck) => void> = {
+/**
+ * Per op: what its inputs' run-time dims must satisfy for the op to have a result (the interpreter
+ * refuses the run otherwise, and a kernel would read past its operand).
+ */
+const NEEDS: Record<string, (op: Op, add: AddCheck) => void> = {
   arg_max: argAxis,
   arg_min: argAxis,
+  top_k(op, add) {
+    const xs = op.operands[0]?.type.shape, ys = op.results[0]?.type.shape;
+    if (!xs || !ys || xs.length === 0 || ys.length !== xs.length) return;
+    const axis = ((intAttr(op, 'axis') % xs.length) + xs.length) % xs.length;
+    const k = ys[axis]!, n = xs[axis]!;
+    // k <= n: min(k, n) = k.
+    if (k !== n && (typeof k === 'string' || typeof n === 'string')) add(dimEq(dimMin(k, n), k), `k ('${k}') is larger than axis ${axis} (${typeof n === 'string' ? `'${n}'` : n})`);
+  },
 };
 
 /** arg_max / arg_min: an empty axis has no arg (the interpreter refuses it too). */
@@ -182,8 +193,8 @@ function checkMatmul(op: Op, y: readonly Dim[], add: AddCheck): void {
 /**
  * Conditions on run-time dims the shape rules assumed (a broadcast operand dim equals the result
  * dim or is 1; concat operands agree off the axis; matmul inner dims agree; a reshape keeps the
- * element count) or an op needs (arg_max's axis is not empty): each a dim that must evaluate to
- * nonzero.
+ * element count) or an op needs (arg_max's axis is not empty, top_k's k fits its axis): each a
+ * dim that must evaluate to nonzero.
  */
 export function runtimeChecks(func: Func): { dim: string; what: string }[] {
   const out: { dim: string; what: string }[] = [];
@@ -210,7 +221,7 @@ export function runtimeChecks(func: Func): { dim: string; what: string }[] {
         if (a !== b) at(dimEq(a, b), `cannot reshape ${a} elements to [${y.join(',')}]`);
       }
       AGREEMENT[op.name]?.(op, y, at);
-      NONEMPTY[op.name]?.(op, at);
+      NEEDS[op.name]?.(op, at);
     }
   };
   walk(func.body.ops);

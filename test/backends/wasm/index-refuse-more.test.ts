@@ -124,3 +124,23 @@ describe('wasm: arg_max / arg_min over an empty axis', () => {
     await expect(compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse' })).rejects.toThrow(/E205.*arg_max %y: cannot take the arg of an empty axis \(axis 1 has size 0\)/s);
   });
 });
+
+describe('wasm: top_k with k given as data', () => {
+  it('a k larger than the axis is refused by the runtime before the run (dims check); k up to the axis matches', async () => {
+    const t = 'f32[2,"%k[0]"], %i: i64[2,"%k[0]"]';
+    const text = ['module @m {', `  func @main(%x: f32[2,"n"], %k: i64[1]) -> (%v: ${t}) {`, `    %v, %i = top_k(%x, %k) {axis = 1} : (f32[2,"%k[0]"], i64[2,"%k[0]"])`, '    return %v, %i', '  }', '}'].join('\n');
+    const c = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse', verifyEach: true });
+    const m = await instantiateCompiled(c.manifest, c.wasm, c.weights);
+    const x = rand([2, 5], 3);
+    const feed = (k: number, n = 5): Record<string, RunTensor> => ({ x: { data: (n === 5 ? x : rand([2, n], 3)).data as Float32Array, dims: [2, n] }, k: { data: new BigInt64Array([BigInt(k)]), dims: [1] } });
+    for (const k of [0, 3, 5]) {
+      const out = await m.run(feed(k));
+      const want = interpText(text, [x, i64([1], [k])]);
+      expect(Array.from(out['v']!.data as Float32Array)).toEqual(Array.from(want[0]!.data as Float32Array));
+      expect(Array.from(out['i']!.data as BigInt64Array)).toEqual(Array.from(want[1]!.data as BigInt64Array));
+    }
+    expect(() => interpText(text, [x, i64([1], [6])])).toThrow(/E501.*out of range/s);
+    await expect(m.run(feed(6))).rejects.toThrow(/^tenth runtime: these inputs do not fit the model: top_k %v at test\.ir:3:5: k \('%k\[0\]'\) is larger than axis 1 \('n'\) \(from the data of input 'k', input 'x' dim 'n' = 5\)$/);
+    await expect(m.run(feed(2, 1))).rejects.toThrow(/k \('%k\[0\]'\) is larger than axis 1 \('n'\)/);
+  });
+});

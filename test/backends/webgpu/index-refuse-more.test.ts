@@ -142,6 +142,18 @@ describe('webgpu: arg_max / arg_min over a symbolic axis that is 0 at run time',
   }, 20_000);
 });
 
+describe('webgpu: top_k with k given as data', () => {
+  it('a k larger than the axis is refused by the runtime before the run (dims check); k up to the axis matches', async () => {
+    const text = irModule('%x: f32[2,"n"], %k: i64[1]', [['v', 'f32[2,"%k[0]"]'], ['i', 'i64[2,"%k[0]"]']], ['%v, %i = top_k(%x, %k) {axis = 1} : (f32[2,"%k[0]"], i64[2,"%k[0]"])']);
+    const c = compileText(text);
+    seen.push(c);
+    const x = rand([2, 5], 3);
+    for (const k of [1, 3, 5]) expectClose(await runCompiled(c, [x, i64([1], [k])]), interpText(text, [x, i64([1], [k])]), 0, 0);
+    expect(() => interpText(text, [x, i64([1], [6])])).toThrow(/E501.*out of range/s);
+    await expect(runCompiled(c, [x, i64([1], [6])])).rejects.toThrow(/^tenth runtime: these inputs do not fit the model: top_k %v at test\.ir:3:5: k \('%k\[0\]'\) is larger than axis 1 \('n'\) \(from the data of input 'k', input 'x' dim 'n' = 5\)$/);
+  }, 20_000);
+});
+
 describe('naga', () => {
   it('accepts every shader compiled above', async () => {
     expect(seen.length).toBeGreaterThan(0);
