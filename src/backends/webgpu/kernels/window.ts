@@ -4,8 +4,9 @@
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel } from '../kernel-api.js';
-import { f32Lit, i32Lit, mulU, REG, type Reg } from '../wgsl.js';
+import { coords, intAttr, intsAttr, type KernelCtx, type MapKernel, needFloat } from '../kernel-api.js';
+import { f32Lit, i32Lit, mulU, REG, type Reg, runtimeF32 } from '../wgsl.js';
+import { autoPads } from './common.js';
 
 export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; pb: number; pr: number }
 
@@ -15,21 +16,13 @@ export const as2d = (d: readonly Dim[]): Dim[] => (d.length === 3 ? [d[0]!, d[1]
 /** Window attributes (1-D ones as height 1) with auto_pad resolved from static sizes. */
 export function windowOf(k: KernelCtx, op: Op, kernel0: readonly number[], H: Dim, W: Dim, OH: Dim, OW: Dim): Window {
   const one = kernel0.length === 1;
-  const two = (v: readonly number[] | undefined, d: number): number[] => (v ? (one ? [d, ...v] : [...v]) : [d, d]);
-  const kernel = one ? [1, kernel0[0]!] : kernel0;
-  const [sh, sw] = two(intsAttr(op, 'strides'), 1);
-  const [dh, dw] = two(intsAttr(op, 'dilations'), 1);
-  const pads = intsAttr(op, 'pads');
-  let [pt, pl, pb, pr] = pads ? (one ? [0, pads[0]!, 0, pads[1]!] : pads) : [0, 0, 0, 0];
-  const autoPad = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    if (typeof H !== 'number' || typeof W !== 'number' || typeof OH !== 'number' || typeof OW !== 'number') k.fail(op, 'auto_pad needs static spatial sizes');
-    const th = Math.max(0, (OH - 1) * sh! + (kernel[0]! - 1) * dh! + 1 - H), tw = Math.max(0, (OW - 1) * sw! + (kernel[1]! - 1) * dw! + 1 - W);
-    pt = autoPad === 'SAME_UPPER' ? Math.floor(th / 2) : Math.ceil(th / 2);
-    pl = autoPad === 'SAME_UPPER' ? Math.floor(tw / 2) : Math.ceil(tw / 2);
-    pb = th - pt; pr = tw - pl;
-  }
-  return { kh: kernel[0]!, kw: kernel[1]!, sh: sh!, sw: sw!, dh: dh!, dw: dw!, pt: pt!, pl: pl!, pb: pb!, pr: pr! };
+  const r = kernel0.length;
+  const st = intsAttr(op, 'strides') ?? new Array<number>(r).fill(1), dil = intsAttr(op, 'dilations') ?? new Array<number>(r).fill(1);
+  // A 1-D window is the width of a 2-D one of height 1.
+  const [begin, end] = autoPads(k, op, one ? [W] : [H, W], one ? [OW] : [OH, OW], kernel0, st, dil);
+  const two = (v: readonly number[], d: number): number[] => (one ? [d, ...v] : [...v]);
+  const [kh, kw] = two(kernel0, 1), [sh, sw] = two(st, 1), [dh, dw] = two(dil, 1), [pt, pl] = two(begin, 0), [pb, pr] = two(end, 0);
+  return { kh: kh!, kw: kw!, sh: sh!, sw: sw!, dh: dh!, dw: dw!, pt: pt!, pl: pl!, pb: pb!, pr: pr! };
 }
 
 /** Loop over the window taps of output (oh, ow) that fall inside the input; body gets (ih, iw) as u32. */
@@ -50,7 +43,7 @@ function taps(k: KernelCtx, w: Window, oh: string, ow: string, H: string, W: str
  * max_pool's accumulator start: -inf for floats, built at run time from `i` (WGSL constants cannot
  * hold it), the smallest value for integers (max pooling of integer dtypes).
  */
-export const maxInit = (reg: Reg, i: string): string => (reg === 'f32' ? `bitcast<f32>(0xff800000u | (${i} & 0u))` : reg === 'i32' ? i32Lit(-2147483648) : '0u');
+export const maxInit = (reg: Reg, i: string): string => (reg === 'f32' ? runtimeF32('0xff800000u', i) : reg === 'i32' ? i32Lit(-2147483648) : '0u');
 
 /** One max_pool step: NaN propagates (elementwise.ts helper), integers take the builtin. */
 export const maxStep = (reg: Reg, acc: string, v: string): string => (reg === 'f32' ? `max_nan_f32(${acc}, ${v})` : `max(${acc}, ${v})`);
@@ -145,7 +138,8 @@ export const BATCH_NORM_KERNEL: MapKernel = {
   value: (k, op, i) => {
     const [, scale, bias, mean, variance] = op.operands;
     const y = op.results[0]!;
-    if (REG[y.type.dtype] !== 'f32' || op.results.length > 1 || intAttr(op, 'training_mode', 0) !== 0) k.fail(op, 'batch_normalization: only float inference mode is supported by this kernel');
+    needFloat(k, op, [y]);
+    if (op.results.length > 1 || intAttr(op, 'training_mode', 0) !== 0) k.fail(op, 'batch_normalization: only inference mode is supported by this kernel');
     const yd = k.dims(y);
     const inner = k.size(yd.slice(2));
     const perActivation = inner !== '1u' && yd.length >= 2 && k.size(k.dims(scale!)) === mulU(k.dim(yd[1]!), inner);
