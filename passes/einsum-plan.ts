@@ -33,6 +33,8 @@ export interface EinsumPlan {
   readonly operands: readonly (readonly Step[])[];
   readonly combine: 'matmul' | 'mul' | undefined;
   readonly left: number;
+  /** Rank of each prepared operand (in operand order). */
+  readonly ranks: readonly number[];
   readonly after: readonly Step[];
 }
 
@@ -129,10 +131,10 @@ const isStatic = (d: Dim): d is number => typeof d === 'number';
 
 /**
  * The plan for an einsum with operand shapes `shapes` and result shape `out`, or undefined when
- * it is not mapped (see the top of the file). Among the exact plans it picks the one with the
- * fewest data-moving steps (transposes count three, other steps one).
+ * it is not mapped (see the top of the file). Among the exact plans that `accept` takes it picks
+ * the one with the fewest data-moving steps (transposes count three, other steps one).
  */
-export function planEinsum(eq: string, shapes: readonly (readonly Dim[])[], out: readonly Dim[]): EinsumPlan | undefined {
+export function planEinsum(eq: string, shapes: readonly (readonly Dim[])[], out: readonly Dim[], accept: (p: EinsumPlan) => boolean = () => true): EinsumPlan | undefined {
   if (shapes.length < 1 || shapes.length > 2) return undefined;
   if ([...shapes, out].some((s) => s.some((d) => d === UNKNOWN_DIM || d === 0))) return undefined;
   const p = parseEquation(eq, shapes.map((s) => s.length));
@@ -149,6 +151,7 @@ export function planEinsum(eq: string, shapes: readonly (readonly Dim[])[], out:
   for (const c of candidates) {
     let plan: EinsumPlan;
     try { plan = c(); } catch (e) { if (e instanceof Unmappable) continue; throw e; }
+    if (!accept(plan)) continue;
     const cost = [...plan.operands.flat(), ...plan.after].reduce((n, s) => n + (s.op === 'transpose' ? 3 : 1), 0);
     if (cost < bestCost) { best = plan; bestCost = cost; }
   }
@@ -159,7 +162,7 @@ export function planEinsum(eq: string, shapes: readonly (readonly Dim[])[], out:
 function unary(x: Track, output: readonly string[]): EinsumPlan {
   x.sum(x.labels.filter((l) => !output.includes(l)));
   x.permute(output);
-  return { form: 'copy', operands: [x.steps], combine: undefined, left: 0, after: [] };
+  return { form: 'copy', operands: [x.steps], combine: undefined, left: 0, ranks: [x.dims.length], after: [] };
 }
 
 /** One way to lay out a binary einsum; planEinsum tries them all and keeps the cheapest. */
@@ -195,7 +198,10 @@ function binary(ts: Track[], output: readonly string[], outDim: ReadonlyMap<stri
   const M = output.filter((l) => inA(l) && !inB(l)), N = output.filter((l) => inB(l) && !inA(l));
   const nb = batch.length;
   const plan = (form: EinsumPlan['form'], combine: 'matmul' | 'mul', after: Track): EinsumPlan =>
-    ({ form, operands: o.swap ? [b.steps, a.steps] : [a.steps, b.steps], combine, left: o.swap ? 1 : 0, after: after.steps });
+    ({
+      form, operands: o.swap ? [b.steps, a.steps] : [a.steps, b.steps], combine, left: o.swap ? 1 : 0,
+      ranks: o.swap ? [b.dims.length, a.dims.length] : [a.dims.length, b.dims.length], after: after.steps,
+    });
   if (K.length === 0) {
     // Outer products and elementwise products: A [batch, M, 1...], B [batch, 1..., N].
     if (o.extraM || o.extraN || o.extrasFirst || o.kFrom !== 0) refuse();
@@ -257,4 +263,32 @@ function binary(ts: Track[], output: readonly string[], outDim: ReadonlyMap<stri
   r.labels = [...lead, ...Mm, ...Nm];
   r.permute(output);
   return plan('matmul', 'matmul', r);
+}
+
+/**
+ * Whether the einsum is a plain (batched) matrix product with static shapes: two operands, every
+ * label batch, M, N or K with one size everywhere (no broadcasting, nothing summed in one operand)
+ * and at least 128 flops. These are the einsums the wasm backend's einsum kernel already runs on
+ * its packed register-blocked GEMM (src/backends/wasm/kernels/einsum-gemm.ts, same conditions),
+ * less those without a contracted label (outer products), which a broadcasting mul does as well.
+ */
+export function plainContraction(eq: string, shapes: readonly (readonly Dim[])[], out: readonly Dim[]): boolean {
+  if (shapes.length !== 2 || ![...shapes, out].every((s) => s.every(isStatic))) return false;
+  const p = parseEquation(eq, shapes.map((s) => s.length));
+  if (!p || p.output.length !== out.length || [...p.inputs, p.output].some((ls) => new Set(ls).size !== ls.length)) return false;
+  const size = new Map<string, number>();
+  const all: [readonly string[], readonly Dim[]][] = [[p.inputs[0]!, shapes[0]!], [p.inputs[1]!, shapes[1]!], [p.output, out]];
+  for (const [ls, dims] of all) {
+    for (let d = 0; d < ls.length; d++) {
+      if ((size.get(ls[d]!) ?? dims[d]) !== dims[d]) return false;
+      size.set(ls[d]!, dims[d] as number);
+    }
+  }
+  const [la, lb] = p.inputs as [string[], string[]];
+  if ([...size.keys()].some((l) => !p.output.includes(l) && !(la.includes(l) && lb.includes(l)))) return false;
+  const prod = (ls: readonly string[]): number => ls.reduce((n, l) => n * size.get(l)!, 1);
+  const M = prod(p.output.filter((l) => la.includes(l) && !lb.includes(l)));
+  const N = prod(p.output.filter((l) => lb.includes(l) && !la.includes(l)));
+  const Kl = la.filter((l) => lb.includes(l) && !p.output.includes(l));
+  return Kl.length > 0 && 2 * M * N * prod(Kl) >= 128;
 }
