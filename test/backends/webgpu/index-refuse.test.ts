@@ -30,10 +30,10 @@ const seen: CompiledWebGpu[] = [];
  * inputs match the interpreter; the bad inputs are refused by the interpreter and by the runtime
  * with `op %y: index j ... size n`; a valid run afterwards still matches.
  */
-async function refuses(text: string, op: string, valid: Tensor[], wrong: Tensor[], j: number, n: number): Promise<void> {
+async function refuses(text: string, op: string, valid: Tensor[], wrong: Tensor[], j: number, n: number, from0 = false): Promise<void> {
   const c = compileText(text);
   seen.push(c);
-  expect(c.manifest.indexSites).toEqual([`${op} %y at test.ir:3:5`]);
+  expect(c.manifest.indexSites).toEqual([from0 ? { site: `${op} %y at test.ir:3:5`, from: 0 } : `${op} %y at test.ir:3:5`]);
   expect(await validateShaders(c)).toEqual([]);
   const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
   const run = async (inputs: Tensor[]): Promise<Tensor[]> => {
@@ -44,7 +44,7 @@ async function refuses(text: string, op: string, valid: Tensor[], wrong: Tensor[
   };
   expectClose(await run(valid), interpText(text, valid), 0, 0);
   expect(() => interpText(text, wrong)).toThrow(/E501/);
-  await expect(run(wrong)).rejects.toThrow(new RegExp(`^tenth runtime: ${op} %y at test\\.ir:3:5: index ${j} is out of range for a dim of size ${n} \\(valid: ${-n} to ${n - 1}\\)$`));
+  await expect(run(wrong)).rejects.toThrow(new RegExp(`^tenth runtime: ${op} %y at test\\.ir:3:5: index ${j} is out of range for a dim of size ${n} \\(valid: ${from0 ? 0 : -n} to ${n - 1}\\)$`));
   expectClose(await run(valid), interpText(text, valid), 0, 0);
 }
 
@@ -135,7 +135,7 @@ describe('webgpu: out-of-range indices are refused at run time, naming the op', 
         wrong[at % B] = w;
         const pd = [B, maxSeq, 2], ud = [B, seq, 2];
         const text = irModule(`%p: ${fmtShape(pd)}, %u: ${fmtShape(ud)}, %w: i64[${B}]`, [['y', fmtShape(pd)]], [`%y = tensor_scatter(%p, %u, %w) {axis = 1} : ${fmtShape(pd)}`]);
-        await refuses(text, 'tensor_scatter', [rand(pd, seed), rand(ud, seed + 1), i64([B], writes)], [rand(pd, seed), rand(ud, seed + 1), i64([B], wrong)], first, maxSeq);
+        await refuses(text, 'tensor_scatter', [rand(pd, seed), rand(ud, seed + 1), i64([B], writes)], [rand(pd, seed), rand(ud, seed + 1), i64([B], wrong)], first, maxSeq, true);
         const circ = text.replace('axis = 1', 'axis = 1, mode = "circular"');
         expect(compileText(circ).manifest.indexSites).toBeUndefined();
       }), { numRuns: 6, seed: 85 });
