@@ -90,6 +90,13 @@ export interface SpecialKernel {
   reads?(op: Op): readonly number[];
   /** The kernel stores results after the first itself (through k.storeResult). */
   readonly extraResults?: boolean;
+  /** As MapKernel's: computes a result from empty operands too (reductions give their initial value). */
+  readonly emptyOperands?: boolean;
+  /**
+   * Runs while any result is non-empty (default: not when the first is empty): training-mode
+   * batch_normalization of an empty batch still writes its running statistics.
+   */
+  runsEmpty?(op: Op): boolean;
   flops?(op: Op, numel: (v: Value) => number): number;
 }
 

@@ -301,7 +301,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
           const t = constTensor(c);
           if (t && t.data.length === 1) return literal(Number(t.data[0]), REG[v.type.dtype]!);
           const od = shapeOf(o.results[0]!), vd = shapeOf(v);
-          if (((kernelFor(o) as { flat?: boolean }).flat && j === 0) || sameDims(vd, od)) return load(v, i);
+          const kd = kernelFor(o);
+          if ((kd?.kind === 'map' && kd.flat === true && j === 0) || sameDims(vd, od)) return load(v, i);
           return load(v, broadcastIndex(k, i, vd, od));
         },
         indexCheck: (o, j, K, bad) => {
@@ -329,8 +330,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     // would not even compile (WGSL rejects constant division by zero). Zero workgroups. A special
     // kernel that declares runsEmpty for the op (code safe over zero dims) runs while any of its
     // results is non-empty (training batch_normalization's running statistics of an empty batch).
-    const runsEmpty = d.def.kind === 'special' && (d.def as { runsEmpty?: (o: Op) => boolean }).runsEmpty?.(anchor) === true;
-    const empty = runsEmpty ? anchor.results.every((r) => shapeOf(r).includes(0)) : shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !(kernelFor(o) as { emptyOperands?: boolean }).emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
+    const runsEmpty = d.def.kind === 'special' && d.def.runsEmpty?.(anchor) === true;
+    const empty = runsEmpty ? anchor.results.every((r) => shapeOf(r).includes(0)) : shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !kernelFor(o)?.emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
     if (empty) {
       main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}: empty, nothing to do`);
       epi.comment('empty');
