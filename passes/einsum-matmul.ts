@@ -5,8 +5,9 @@
 // used only by the einsum is stored already transposed/reshaped (no data movement at run time).
 //
 // Only f32 einsums are rewritten: the backends' matmul kernels are f32 (wasm refuses f64 matmul
-// while its einsum kernel takes f64). Kept as they are: diagonals, three or more operands, and
-// anything einsum-plan.ts cannot map exactly for every size of the symbols. For the wasm target,
+// while its einsum kernel takes f64). Three or more operands are first split into two-operand
+// einsums contracted left to right. Kept as they are: diagonals, and anything einsum-plan.ts
+// cannot map exactly for every size of the symbols. For the wasm target,
 // plain static matrix products (plainContraction) stay einsums unless the matmul's B would be a
 // constant matrix: wasm's einsum kernel packs B into its register-blocked GEMM on every run, which
 // measured 2.5-5x faster than its matmul kernel on a B computed at run time, and 1.4x slower than
@@ -16,7 +17,7 @@
 // reduce_sum before a matmul rounds to f32 in between, so results agree within f32 rounding, not
 // bitwise. Afterwards the module verifies; new ops carry the einsum's location; the einsum's result
 // name stays on the value that replaces it. Counters: einsums rewritten per form (matmul, mul, dot,
-// copy), the layout rules that merged transposes or reshapes, and `kept` (f32 einsums left).
+// copy), `split-operands`, the layout rules that merged transposes or reshapes, and `kept` (f32 einsums left).
 
 import { attr } from '../ir/attrs.js';
 import type { Module, Op, Value } from '../ir/ir.js';
@@ -24,7 +25,7 @@ import { transposeTensor } from '../ir/ops/shape-common.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Pass } from './pass.js';
 import { applyRules, rule, type Rewriter, type Rule } from './rewrite.js';
-import { plainContraction, planEinsum, type EinsumPlan, type Step } from './einsum-plan.js';
+import { pairwiseEquations, plainContraction, planEinsum, type EinsumPlan, type Step } from './einsum-plan.js';
 import { LAYOUT_RULES } from './rules/layout.js';
 
 /** Data-movement steps on a constant, at compile time; undefined when a step computes (reduce_sum). */
@@ -85,7 +86,23 @@ export function einsumPlanOf(op: Op, target: string, constant: readonly boolean[
 
 const FORMS = ['matmul', 'mul', 'dot', 'copy'] as const;
 
-const einsumRules = (target: string): Rule[] => FORMS.map((form) => rule({
+// einsum(x0, x1, x2, ...) → einsum(einsum(x0, x1), x2, ...)   (pairwise, see pairwiseEquations;
+// the two-operand einsums are then rewritten by the rules below, or kept)
+const SPLIT_OPERANDS = rule({
+  name: 'split-operands',
+  root: ['einsum'],
+  match: (op) => {
+    const xs = op.operands as Value[];
+    const y = op.results[0]!;
+    if (y.type.dtype !== 'f32' || xs.some((x) => x.type.dtype !== 'f32' || !x.type.shape)) return undefined;
+    const eq = op.attrs.get('equation');
+    const eqs = eq?.kind === 'string' ? pairwiseEquations(eq.value, xs.map((x) => x.type.shape!.length)) : undefined;
+    return eqs && { xs, eqs };
+  },
+  rewrite: ({ xs, eqs }, r) => [eqs.reduce((acc, e, i) => r.op('einsum', [acc, xs[i + 1]!], { attrs: { equation: attr.string(e) } }), xs[0]!)],
+});
+
+const einsumRules = (target: string): Rule[] => [SPLIT_OPERANDS, ...FORMS.map((form) => rule({
   name: form,
   root: ['einsum'],
   match: (op, m) => {
@@ -101,11 +118,11 @@ const einsumRules = (target: string): Rule[] => FORMS.map((form) => rule({
     const [a, b] = plan.left === 0 ? ready : [ready[1]!, ready[0]!];
     return [apply(r.op(plan.combine, [a!, b!]), plan.after, r)];
   },
-}));
+}))];
 
 export const einsumMatmulPass: Pass = {
   name: 'einsum-matmul',
-  summary: 'Rewrite f32 einsums that are matrix, outer or dot products, sums or transposes into matmul/mul/reduce_sum with transposes and reshapes (diagonals and 3+ operands kept)',
+  summary: 'Rewrite f32 einsums that are matrix, outer or dot products, sums or transposes into matmul/mul/reduce_sum with transposes and reshapes (3+ operands pairwise; diagonals kept)',
   options: {},
   run(module, ctx) {
     if (countEinsums(module) === 0) return { changed: false, counters: {} };

@@ -292,3 +292,31 @@ export function plainContraction(eq: string, shapes: readonly (readonly Dim[])[]
   const Kl = la.filter((l) => lb.includes(l) && !p.output.includes(l));
   return Kl.length > 0 && 2 * M * N * prod(Kl) >= 128;
 }
+
+/**
+ * Equations that contract three or more operands pairwise, left to right: step i takes the running
+ * result and operand i + 1 and keeps the labels the output or a later operand still needs (the
+ * running result's first, in order, then the new operand's). Labels are renamed to letters, so
+ * ellipsis dims come out named. Undefined for diagonals, fewer than three operands or more than 52
+ * labels.
+ */
+export function pairwiseEquations(eq: string, ranks: readonly number[]): string[] | undefined {
+  if (ranks.length < 3) return undefined;
+  const p = parseEquation(eq, ranks);
+  if (!p || [...p.inputs, p.output].some((ls) => new Set(ls).size !== ls.length)) return undefined;
+  const labels = [...new Set([...p.inputs.flat(), ...p.output])];
+  const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  if (labels.length > LETTERS.length) return undefined;
+  const letter = (ls: readonly string[]): string => ls.map((l) => LETTERS[labels.indexOf(l)]!).join('');
+  const eqs: string[] = [];
+  let acc = p.inputs[0]!;
+  for (let i = 1; i < p.inputs.length; i++) {
+    const x = p.inputs[i]!;
+    const later = new Set([...p.output, ...p.inputs.slice(i + 1).flat()]);
+    const last = i === p.inputs.length - 1;
+    const out = last ? p.output : [...acc, ...x.filter((l) => !acc.includes(l))].filter((l) => later.has(l));
+    eqs.push(`${letter(acc)},${letter(x)}->${letter(out)}`);
+    acc = out;
+  }
+  return eqs;
+}
