@@ -19,7 +19,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { castExpr } from '../storage.js';
-import { literal, type Reg, REG, u32 } from '../wgsl.js';
+import { literal, type Reg, REG, runtimeF32, u32 } from '../wgsl.js';
 
 /** How one reduction computes for one dtype. */
 export interface Reduction {
@@ -49,7 +49,7 @@ export function reduction(k: KernelCtx, op: Op, zero: string): Reduction {
   const dt = op.operands[0]!.type.dtype;
   const reg = REG[dt];
   const name = op.name.replace(/^global_(max|average)_pool$/, (_m, w: string) => (w === 'max' ? 'reduce_max' : 'reduce_mean'));
-  const inf = (neg: boolean): string => `bitcast<f32>(${neg ? '0xff800000u' : '0x7f800000u'} | (${zero} & 0u))`;
+  const inf = (neg: boolean): string => runtimeF32(neg ? '0xff800000u' : '0x7f800000u', zero);
   const maxF = (a: string, b: string): string => `max_nan_f32(${a}, ${b})`, minF = (a: string, b: string): string => `min_nan_f32(${a}, ${b})`;
   const f = (init: string, map: (v: string) => string, combine: (a: string, b: string) => string, fin: (a: string, n: string) => string): Reduction => ({ acc: 'f32', init, map, combine, fin });
   // log(0) is -inf (SwiftShader's log gives -88 there).

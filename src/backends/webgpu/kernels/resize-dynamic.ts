@@ -12,6 +12,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { coords, type KernelCtx } from '../kernel-api.js';
 import { strides } from '../kernel-api.js';
 import { f32Lit, u32 } from '../wgsl.js';
+import { axesOf } from './common.js';
 
 interface Tap { i: string; w: string }
 /** An antialiased axis: its taps k = start..1-start, each weight by `tap(k)` inside the loops. */
@@ -29,8 +30,7 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
   if (s('keep_aspect_ratio_policy', 'stretch') !== 'stretch') k.fail(op, 'resize keep_aspect_ratio_policy with run-time sizes is not supported by the webgpu backend');
   if (!['nearest', 'linear', 'cubic'].includes(mode)) k.fail(op, `resize mode '${mode}' is not supported by the webgpu backend`);
   const xd = k.dims(x), yd = k.dims(y), rank = xd.length;
-  const axesAttr = op.attrs.get('axes')?.value as number[] | undefined;
-  const axes = (axesAttr ?? Array.from({ length: rank }, (_v, a) => a)).map((a) => (a < 0 ? a + rank : a));
+  const axes = axesOf(op, rank);
   const hasScales = !!scV && k.dims(scV).length === 1 && k.dims(scV)[0] !== 0;
   const hasRoi = !!roiV && k.dims(roiV).length === 1 && k.dims(roiV)[0] !== 0;
   if (!hasScales && !(szV && k.dims(szV)[0] !== 0)) k.fail(op, 'resize needs scales or sizes');

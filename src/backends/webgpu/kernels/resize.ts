@@ -9,6 +9,7 @@ import type { Op } from '../../../../ir/ir.js';
 import { toNumbers, type Tensor } from '../../../../ir/tensor.js';
 import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { f32Lit, i32Lit, u32 } from '../wgsl.js';
+import { axesOf } from './common.js';
 import { resizeDynamic } from './resize-dynamic.js';
 
 interface At { mode: string; ctm: string; nearest: string; a: number; exclude: boolean; extrap: number; antialias: boolean; policy: string }
@@ -86,8 +87,7 @@ function axisTaps(k: KernelCtx, op: Op, xd: readonly number[], yd: readonly numb
   const consts = [roiV, scV, szV].map((v) => (v ? k.constant(v) : undefined));
   if ([roiV, scV, szV].some((v, j) => v && !consts[j])) k.fail(op, 'resize needs constant roi, scales and sizes in the webgpu backend');
   const rank = xd.length;
-  const axesAttr = op.attrs.get('axes')?.value as number[] | undefined;
-  const axes = (axesAttr ?? Array.from({ length: rank }, (_v, a) => a)).map((a) => (a < 0 ? a + rank : a));
+  const axes = axesOf(op, rank);
   const roiN = floatsOf(consts[0]), scales = floatsOf(consts[1]);
   const scale = xd.map((_d, a) => yd[a]! / xd[a]!);
   if (scales) axes.forEach((a, j) => { scale[a] = scales[j]!; });
