@@ -8,6 +8,7 @@ import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { mulU, u32 } from '../wgsl.js';
+import { loadClamped } from './common.js';
 
 const ints = (op: Op, name: string): number[] | undefined => op.attrs.get(name)?.value as number[] | undefined;
 
@@ -84,7 +85,7 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
         }
         const wi = b.let('wi', `(${cg} * ${u32(Mg)} + ${mm}) * ${u32(K)} + kk`);
         b.block(`if (${ok})`, () => {
-          b.line(`${acc} = ${acc} + ${k.load(x!, `min(${off}, ${k.size(xd)} - 1u)`)} * ${k.load(w!, `min(${wi}, ${k.size(wd)} - 1u)`)};`);
+          b.line(`${acc} = ${acc} + ${loadClamped(k, x!, off)} * ${loadClamped(k, w!, wi)};`);
         });
       });
     });

@@ -23,7 +23,8 @@
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, strides } from '../kernel-api.js';
-import { addU, divU, i32Lit, literal, modU, mulU, REG, u32 } from '../wgsl.js';
+import { addU, divU, i32Lit, literal, modU, mulU, REG, runtimeF32, u32 } from '../wgsl.js';
+import { loadClamped } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
 // einsum
@@ -216,12 +217,12 @@ function reverseSequence(k: KernelCtx, op: Op, i: string): string {
   const c = coords(k, i, xd, 'rs');
   const ts = strides(k, xd)[ta]!;
   const T = `i32(${k.dim(xd[ta]!)})`;
-  const raw = k.load(lens!, `min(${c[ba]}, ${k.size(k.dims(lens!))} - 1u)`);
+  const raw = loadClamped(k, lens!, c[ba]!);
   const len = b.let('len', `min(${lr === 'u32' ? `i32(min(${raw}, 0x7fffffffu))` : raw}, ${T})`);
   const t = b.let('t', `i32(${c[ta]})`);
   // Moves along the time axis only, from t to len - 1 - t: both inside [0, len) ⊆ [0, T).
   const src = b.let('src', `select(${i}, ${i} - ${mulU(c[ta]!, ts)} + ${mulU(`u32(${len} - 1i - ${t})`, ts)}, ${t} < ${len})`);
-  return k.load(x!, `min(${src}, ${k.size(xd)} - 1u)`);
+  return loadClamped(k, x!, src);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,7 +317,7 @@ function tfIdf(k: KernelCtx, op: Op, i: string): string {
   if (mode === 'IDF') return `select(0.0f, ${w}, ${cnt} > 0u)`;
   // w * cnt, except NaN for a NaN weight and for an infinite one times 0.
   const mag = b.let('wm', `${wb} & 0x7fffffffu`);
-  return `select(${w} * f32(${cnt}), bitcast<f32>(0x7fc00000u | (${wb} & 0u)), ${mag} > 0x7f800000u || (${mag} == 0x7f800000u && ${cnt} == 0u))`;
+  return `select(${w} * f32(${cnt}), ${runtimeF32('0x7fc00000u', wb)}, ${mag} > 0x7f800000u || (${mag} == 0x7f800000u && ${cnt} == 0u))`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import type { Op } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import { coords, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { i32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
+import { clampIndex } from './common.js';
 
 /**
  * (before, after) per axis as i32 expressions: literals from constant pads, else loads from the
@@ -91,7 +92,7 @@ export const PAD_KERNEL: MapKernel = {
       return mulU(src, xs[a]!);
     });
     const at = terms.reduce((acc, t) => (acc === '0u' ? t : t === '0u' ? acc : `(${acc} + ${t})`), '0u');
-    const v = k.load(x, k.body.let('src', `min(${at}, ${k.size(xd)} - 1u)`));
+    const v = k.load(x, k.body.let('src', clampIndex(k, x, at)));
     if (inside.length === 0) return k.body.let('v', v);
     const cv = op.operands[2];
     const ct = cv ? k.constant(cv) : undefined;

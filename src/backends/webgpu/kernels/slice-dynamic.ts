@@ -7,6 +7,7 @@
 import type { Op } from '../../../../ir/ir.js';
 import { coords, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { i32Lit, mulU, REG, u32 } from '../wgsl.js';
+import { clampIndex } from './common.js';
 import { SLICE_KERNEL } from './data.js';
 
 const isConst = (k: KernelCtx, op: Op, j: number): boolean => !op.operands[j] || !!k.constant(op.operands[j]!);
@@ -42,6 +43,6 @@ export const SLICE_ANY_KERNEL: MapKernel = {
       b.line(`${st} = select(clamp(${st}, -1i, ${dd} - 1i), clamp(${st}, 0i, ${dd}), ${sp} > 0i);`);
       return mulU(`u32(clamp(${st} + i32(${c[a]}) * ${sp}, 0i, max(${dd} - 1i, 0i)))`, xs[a]!);
     });
-    return k.load(x!, b.let('src', `min(${terms.join(' + ')}, ${k.size(xd)} - 1u)`));
+    return k.load(x!, b.let('src', clampIndex(k, x!, terms.join(' + '))));
   },
 };
