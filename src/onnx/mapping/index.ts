@@ -14,6 +14,7 @@ import { MISC_MAPPINGS } from './misc.js';
 import { CONTROL_MAPPINGS } from './control.js';
 import { OPTIONAL_MAPPINGS } from './optional.js';
 import { FLEX_ATTENTION_MAPPINGS } from './flex-attention.js';
+import { ML_MAPPINGS } from './ml.js';
 
 const PARTS: readonly MappingTable[] = [
   ELEMENTWISE_MAPPINGS,
@@ -27,6 +28,7 @@ const PARTS: readonly MappingTable[] = [
   CONTROL_MAPPINGS,
   OPTIONAL_MAPPINGS,
   FLEX_ATTENTION_MAPPINGS,
+  ML_MAPPINGS,
 ];
 
 function merge(parts: readonly MappingTable[]): MappingTable {
