@@ -20,6 +20,7 @@ import type { Op } from '../../../../ir/ir.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { castExpr } from '../storage.js';
 import { literal, type Reg, REG, runtimeF32, u32 } from '../wgsl.js';
+import { clampIndex } from './common.js';
 
 /** How one reduction computes for one dtype. */
 export interface Reduction {
@@ -181,7 +182,7 @@ export const REDUCE_DYNAMIC_KERNEL: MapKernel = {
         terms.push(`${ca} * ${xs[a]}`);
       }
       // The loop runs only when the box is not empty, so the input has an element to clamp to.
-      const at = b.let('at', `min(${terms.join(' + ')}, ${k.size(xd)} - 1u)`);
+      const at = b.let('at', clampIndex(k, x!, terms.join(' + ')));
       f(k.load(x!, at));
     });
     if (red.lse) {

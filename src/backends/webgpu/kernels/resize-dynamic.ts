@@ -12,7 +12,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { coords, type KernelCtx } from '../kernel-api.js';
 import { strides } from '../kernel-api.js';
 import { f32Lit, u32 } from '../wgsl.js';
-import { axesOf } from './common.js';
+import { axesOf, loadClamped } from './common.js';
 
 interface Tap { i: string; w: string }
 /** An antialiased axis: its taps k = start..1-start, each weight by `tap(k)` inside the loops. */
@@ -123,7 +123,7 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
       b.line(`${idx} = ${idx} + ${r.ti}[${t}] * ${xs[a]};`);
       b.line(`${wt} = ${wt} * ${r.tw}[${t}];`);
     });
-    b.line(`${acc} = ${acc} + ${wt} * ${k.load(x, `min(${idx}, ${k.size(xd)} - 1u)`)};`);
+    b.line(`${acc} = ${acc} + ${wt} * ${loadClamped(k, x, idx)};`);
   });
   return b.let('v', outside.length ? `select(${acc}, ${f32Lit(extrap)}, ${outside.join(' || ')})` : acc);
 }
@@ -174,7 +174,7 @@ function wideSum(k: KernelCtx, op: Op, perAxis: readonly (Tap[] | Wide | null)[]
   const acc = b.var('acc', 'f32', '0.0f');
   const level = (a: number, idx: string, wt: string): void => {
     if (a === xd.length) {
-      b.line(`${acc} = ${acc} + ${wt} * ${k.load(x, `min(${idx}, ${k.size(xd)} - 1u)`)};`);
+      b.line(`${acc} = ${acc} + ${wt} * ${loadClamped(k, x, idx)};`);
       return;
     }
     const t = perAxis[a];

@@ -9,7 +9,7 @@ import type { Op } from '../../../../ir/ir.js';
 import { toNumbers, type Tensor } from '../../../../ir/tensor.js';
 import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { f32Lit, i32Lit, u32 } from '../wgsl.js';
-import { axesOf } from './common.js';
+import { axesOf, loadClamped } from './common.js';
 import { resizeDynamic } from './resize-dynamic.js';
 
 interface At { mode: string; ctm: string; nearest: string; a: number; exclude: boolean; extrap: number; antialias: boolean; policy: string }
@@ -174,7 +174,7 @@ export const RESIZE_KERNEL: MapKernel = {
         const parts = picks.map((j, ax) => (rows[ax] ? rows[ax]!.at(j) : { i: c[ax]!, w: '' }));
         const index = parts.reduce<string>((e, p, ax) => (e === '' ? `${p.i} * ${xs[ax]}` : `${e} + ${p.i} * ${xs[ax]}`), '');
         const wt = parts.filter((p) => p.w !== '').map((p) => p.w).join(' * ');
-        b.line(`${acc} = ${acc} + ${wt || '1.0f'} * ${k.load(x, `min(${index}, ${k.size(xd)} - 1u)`)};`);
+        b.line(`${acc} = ${acc} + ${wt || '1.0f'} * ${loadClamped(k, x, index)};`);
         return;
       }
       for (let j = 0; j < (rows[a]?.T ?? 1); j++) combos(a + 1, [...picks, j]);
