@@ -81,7 +81,7 @@ export function einsumPlanOf(op: Op, target: string, constant: readonly boolean[
   const shapes = xs.map((v) => v!.type.shape!);
   const packedB = (p: EinsumPlan): boolean => p.combine === 'matmul' && constant[1 - p.left] === true && p.ranks[1 - p.left] === 2;
   const keepGemm = target === 'wasm' && plainContraction(eq.value, shapes, y.type.shape);
-  return planEinsum(eq.value, shapes, y.type.shape, keepGemm ? packedB : undefined);
+  return planEinsum(eq.value, shapes, y.type.shape, keepGemm ? packedB : undefined, constant);
 }
 
 const FORMS = ['matmul', 'mul', 'dot', 'copy'] as const;

@@ -132,9 +132,13 @@ const isStatic = (d: Dim): d is number => typeof d === 'number';
 /**
  * The plan for an einsum with operand shapes `shapes` and result shape `out`, or undefined when
  * it is not mapped (see the top of the file). Among the exact plans that `accept` takes it picks
- * the one with the fewest data-moving steps (transposes count three, other steps one).
+ * the one with the fewest data-moving steps (transposes count three, other steps one; nothing for
+ * the steps of an operand `folded` says is a constant moved at compile time, unless they sum).
  */
-export function planEinsum(eq: string, shapes: readonly (readonly Dim[])[], out: readonly Dim[], accept: (p: EinsumPlan) => boolean = () => true): EinsumPlan | undefined {
+export function planEinsum(
+  eq: string, shapes: readonly (readonly Dim[])[], out: readonly Dim[],
+  accept: (p: EinsumPlan) => boolean = () => true, folded: readonly boolean[] = [],
+): EinsumPlan | undefined {
   if (shapes.length < 1 || shapes.length > 2) return undefined;
   if ([...shapes, out].some((s) => s.some((d) => d === UNKNOWN_DIM || d === 0))) return undefined;
   const p = parseEquation(eq, shapes.map((s) => s.length));
@@ -152,7 +156,8 @@ export function planEinsum(eq: string, shapes: readonly (readonly Dim[])[], out:
     let plan: EinsumPlan;
     try { plan = c(); } catch (e) { if (e instanceof Unmappable) continue; throw e; }
     if (!accept(plan)) continue;
-    const cost = [...plan.operands.flat(), ...plan.after].reduce((n, s) => n + (s.op === 'transpose' ? 3 : 1), 0);
+    const paid = plan.operands.filter((st, i) => !folded[i] || st.some((x) => x.op === 'reduce_sum'));
+    const cost = [...paid.flat(), ...plan.after].reduce((n, s) => n + (s.op === 'transpose' ? 3 : 1), 0);
     if (cost < bestCost) { best = plan; bestCost = cost; }
   }
   return best;
