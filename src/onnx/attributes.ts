@@ -74,7 +74,8 @@ export function valueInfoType(vi: ValueInfoProto, loc: Loc): TensorType | undefi
   const which = (ty as { value?: string }).value;
   if (which === undefined) return undefined;
   if (which !== 'tensorType') {
-    fail('E109', `value '${vi.name}' has a ${which.replace('Type', '')} type; only tensors are supported`, loc);
+    const why = which === 'optionalType' ? 'optional values whose presence is known only at run time are not supported' : 'only tensors are supported';
+    fail('E109', `value '${vi.name}' is ${typeText(ty)}; ${why}`, loc);
   }
   const tt = ty.tensorType!;
   const code = tt.elemType ?? 0;

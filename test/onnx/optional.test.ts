@@ -115,5 +115,15 @@ describe('optional tensors at import', () => {
     }, 0, tensorType(1)), opts));
     expect(out.code).toBe('E109');
     expect(out.message).toMatch(/graph output 'o' is an empty optional/);
+
+    // An optional graph input: present or not is decided by the caller, at run time.
+    const m = onnx.ModelProto.decode(buildModel({
+      opset: 18, inputs: [{ name: 'x', dtype: 'f32', shape: [2] }], outputs: [{ name: 'h', dtype: 'bool' }],
+      nodes: [{ opType: 'OptionalHasElement', inputs: ['x'], outputs: ['h'] }],
+    }));
+    m.graph!.input![0]!.type = onnx.TypeProto.create({ optionalType: onnx.TypeProto.Optional.create({ elemType: tensorType(1) }) });
+    const input = errorOf(() => importOnnxBytes(onnx.ModelProto.encode(m).finish(), opts));
+    expect(input.code).toBe('E109');
+    expect(input.message).toMatch(/value 'x' is optional\(tensor\(f32\)\); optional values whose presence is known only at run time/);
   });
 });
