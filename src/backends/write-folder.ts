@@ -2,37 +2,94 @@
 // temporary folder beside the destination, which replaces it only when complete. Only an empty
 // folder or a folder tenth wrote may be replaced: its manifest.json has a tenth format and every
 // entry is a file a compile to that format writes. Anything else (a web app beside its own
-// manifest.json, the current folder) is refused with E108 and left untouched. A system error (ENOENT, EACCES, ENOSPC, ...) is the user's disk, not a bug: E111
-// names the output; nothing partial is left behind.
+// manifest.json, the current folder) is refused with E108 and left untouched. A system error
+// (ENOENT, EACCES, ENOSPC, ...) is the user's disk, not a bug: E111 names the output. Nothing
+// partial is left behind, also on Ctrl-C (the temporary folder is removed on SIGINT/SIGTERM).
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
+import { forgetOnSignal, removeOnSignal } from './remove-on-signal.js';
 
 /** File name -> contents (a string is written as UTF-8). */
 export type FolderFiles = ReadonlyArray<readonly [string, string | Uint8Array]>;
 
-export function writeFolderAtomically(dir: string, files: FolderFiles): void {
-  // Resolved: `--out .` must put its temporary folder beside the current folder, not inside it.
-  const parent = dirname(resolve(dir));
-  const tmp = join(parent, `.${basename(resolve(dir))}.tmp-${process.pid}`);
+/** Resolved --out folder -> its temporary folder, created ahead by reserveFolder. */
+const reserved = new Map<string, string>();
+// Resolved: `--out .` must put its temporary folder beside the current folder, not inside it.
+const besideOf = (dir: string, what: string): string => join(dirname(resolve(dir)), `.${basename(resolve(dir))}.${what}-${process.pid}`);
+
+/**
+ * Create `dir`'s temporary folder now, before a compile that yields to the event loop: a Ctrl-C
+ * during the compile then removes it, and an unwritable parent is E111 before the work rather than
+ * after. The returned release removes it where the write did not happen (the compile failed).
+ */
+export function reserveFolder(dir: string): () => void {
+  const abs = resolve(dir);
+  const tmp = besideOf(dir, 'tmp');
+  removeOnSignal(tmp);
   try {
     checkReplaceable(dir);
-    mkdirSync(parent, { recursive: true });
+    mkdirSync(dirname(abs), { recursive: true });
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
-    for (const [name, data] of files) writeFileSync(join(tmp, name), data);
-    if (existsSync(dir)) {
-      checkReplaceable(dir);
-      rmSync(dir, { recursive: true, force: true });
+  } catch (e) {
+    forgetOnSignal(tmp);
+    return failWriting(dir, tmp, e);
+  }
+  reserved.set(abs, tmp);
+  return () => {
+    if (reserved.get(abs) !== tmp) return;
+    reserved.delete(abs);
+    rmSync(tmp, { recursive: true, force: true });
+    forgetOnSignal(tmp);
+  };
+}
+
+export function writeFolderAtomically(dir: string, files: FolderFiles): void {
+  const abs = resolve(dir);
+  const tmp = reserved.get(abs) ?? besideOf(dir, 'tmp');
+  const old = besideOf(dir, 'old');
+  // Registered, the handler also defers a signal that arrives during this synchronous function
+  // until it returns: the swap below is never cut in half.
+  removeOnSignal(tmp);
+  try {
+    checkReplaceable(dir);
+    if (!reserved.delete(abs)) {
+      mkdirSync(dirname(abs), { recursive: true });
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(tmp);
     }
+    for (const [name, data] of files) writeFileSync(join(tmp, name), data);
+    swapIn(tmp, abs, old);
+  } catch (e) {
+    failWriting(dir, tmp, e);
+  } finally {
+    forgetOnSignal(tmp);
+  }
+}
+
+/** Put `tmp` at `dir`: the old folder is renamed away, the new one in, then the old one deleted; there is always a complete folder at `dir`. */
+function swapIn(tmp: string, dir: string, old: string): void {
+  if (!existsSync(dir)) return renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+  renameSync(dir, old);
+  try {
     renameSync(tmp, dir);
   } catch (e) {
-    try { rmSync(tmp, { recursive: true, force: true }); } catch { /* no parent folder (ENOTDIR): nothing was written */ }
-    const sys = e as NodeJS.ErrnoException;
-    if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${sys.message.replace(/, \w+(?: '.*)?$/s, '')}`);
+    renameSync(old, dir);
     throw e;
   }
+  // The new output is in place; an old file that cannot be deleted is not worth failing for.
+  try { rmSync(old, { recursive: true, force: true }); } catch { /* left beside it */ }
+}
+
+/** Remove the temporary folder; a system error is the user's disk (E111 naming the output), anything else is rethrown. */
+function failWriting(dir: string, tmp: string, e: unknown): never {
+  try { rmSync(tmp, { recursive: true, force: true }); } catch { /* no parent folder (ENOTDIR): nothing was written */ }
+  const sys = e as NodeJS.ErrnoException;
+  if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${sys.message.replace(/, \w+(?: '.*)?$/s, '')}`);
+  throw e;
 }
 
 const COMMON = new Set(['manifest.json', 'weights.bin', 'report.json', 'report.html']);

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { compileWasm, DEFAULT_PIPELINE, writeArtifact } from '../backends/wasm/index.js';
-import { checkReplaceable } from '../backends/write-folder.js';
+import { checkReplaceable, reserveFolder } from '../backends/write-folder.js';
 import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile } from '../report/profile.js';
 import { fmtBytes, fmtCount, formatBatching, formatReport } from '../report/table.js';
 import type { CliContext, Command } from './context.js';
@@ -62,11 +62,19 @@ export const compileCommand: Command = {
     if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
     const out = resolve(ctx.cwd, o['out']);
   checkReplaceable(out, out === ctx.cwd ? `${out} (the current folder)` : out); // before the compile, which may take minutes
-    const module = await loadModule(ctx.cwd, args.positionals[0]!);
-    const compiled = await compileWasm(module, {
-      passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, threads: o['threads'] === true, profile, bind, batching,
-    });
-    writeArtifact(out, compiled);
+    // The wasm compile yields to the event loop (it assembles asynchronously), so a Ctrl-C during
+    // it is handled there: the temporary folder beside --out exists from the start and is removed.
+    const release = reserveFolder(out);
+    let compiled: Awaited<ReturnType<typeof compileWasm>>;
+    try {
+      const module = await loadModule(ctx.cwd, args.positionals[0]!);
+      compiled = await compileWasm(module, {
+        passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, threads: o['threads'] === true, profile, bind, batching,
+      });
+      writeArtifact(out, compiled);
+    } finally {
+      release();
+    }
     const r = compiled.report;
     const bound = Object.entries(r.bind).map(([k, v]) => `${k}=${v}`).join(', ');
     ctx.io.out(`compiled ${r.kernels.length} kernels, ${fmtCount(r.totals.flops)} FLOPs per run${bound ? ` at ${bound}` : ''}, ` +

@@ -3,10 +3,11 @@
 // symbolic link, hand-edited .ir files are verified, damaged compiled folders and a few other
 // mistakes get errors that name the cause.
 
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasStackTrace, runCli, tempDir, writeAddMulModel } from './helpers.js';
+import { hasStackTrace, REPO, runCli, SHARED, tempDir, writeAddMulModel } from './helpers.js';
 
 let model: string;
 beforeAll(() => {
@@ -87,4 +88,31 @@ describe('compile --out replaces only a folder tenth wrote', () => {
     expect(readdirSync(out).some((n) => n.endsWith('.wgsl'))).toBe(false);
     expect(readdirSync(join(out, '..'))).toEqual(['out']);
   });
+});
+
+describe('compile as a process: Ctrl-C', () => {
+  it('removes the temporary folder beside --out and leaves the old output whole', async () => {
+    const parent = tempDir('tenth-audit-');
+    const out = join(parent, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify({ format: 'tenth-wasm/1' }));
+    writeFileSync(join(out, 'model.wasm'), 'old');
+    const before = snapshot(out);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'compile', join(SHARED, 'models/mobilenet_v2/model.onnx'), '--out', out, '--quiet'],
+      { cwd: REPO, stdio: 'ignore' });
+    const ended = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((res) => child.on('exit', (code, sig) => res({ code, sig })));
+    let exited = false;
+    void ended.then(() => { exited = true; });
+    // Signal only once the temporary folder exists (startup under load can take seconds).
+    const tmpNow = (): string[] => readdirSync(parent).filter((n) => n.startsWith('.out.'));
+    const t0 = Date.now();
+    while (tmpNow().length === 0 && !exited && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
+    expect(tmpNow()).toEqual([`.out.tmp-${child.pid}`]);
+    child.kill('SIGINT');
+    const end = await ended;
+    expect(end.sig).toBe('SIGINT');
+    expect(readdirSync(parent)).toEqual(['out']);
+    // Handled at the compile's first wait on the event loop, before the write: the old output is untouched.
+    expect(snapshot(out)).toEqual(before);
+  }, 40_000);
 });

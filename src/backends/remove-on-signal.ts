@@ -1,0 +1,46 @@
+// Paths removed when the process is interrupted (Ctrl-C, SIGTERM) while they exist: the CLI's
+// temporary compile folders and a compile's half-written --out folder. Interrupted, the process
+// then dies by the same signal, as it would have without the handler.
+//
+// Handlers are installed only while a path is registered: with a listener, Node delivers a signal
+// between event-loop turns, so a long synchronous computation would not stop at Ctrl-C. A signal
+// that arrives during synchronous work is still pending when that work forgets its path, and
+// removing the listener then would drop it (the process would carry on as if no Ctrl-C came):
+// the listener stays a moment longer, on a timer that does not keep the process alive.
+
+import { rmSync } from 'node:fs';
+
+const live = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+let hooked = false;
+let unhookTimer: ReturnType<typeof setTimeout> | undefined;
+
+function onSignal(sig: NodeJS.Signals): void {
+  for (const path of live) rmSync(path, { recursive: true, force: true });
+  live.clear();
+  unhook();
+  process.kill(process.pid, sig);
+}
+
+function unhook(): void {
+  if (unhookTimer !== undefined) clearTimeout(unhookTimer);
+  unhookTimer = undefined;
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  hooked = false;
+}
+
+/** Remove `path` (file or folder) if the process is interrupted before `forgetOnSignal(path)`. */
+export function removeOnSignal(path: string): void {
+  if (unhookTimer !== undefined) clearTimeout(unhookTimer);
+  unhookTimer = undefined;
+  if (!hooked) for (const s of SIGNALS) process.on(s, onSignal);
+  hooked = true;
+  live.add(path);
+}
+
+export function forgetOnSignal(path: string): void {
+  live.delete(path);
+  if (live.size > 0 || !hooked || unhookTimer !== undefined) return;
+  unhookTimer = setTimeout(() => { if (live.size === 0) unhook(); }, 50);
+  unhookTimer.unref();
+}
