@@ -18,6 +18,7 @@ import type { Dim } from '../ir/types.js';
 import { UNKNOWN_DIM } from '../ir/types.js';
 import { dimProd } from '../ir/symbolic.js';
 import { reshapeSpec } from './rules/layout.js';
+import { type EinsumLabels, parseEinsum } from '../ir/einsum-equation.js';
 
 export type Step =
   | { readonly op: 'reduce_sum'; readonly axes: number[] }
@@ -38,44 +39,19 @@ export interface EinsumPlan {
   readonly after: readonly Step[];
 }
 
-export interface Labelled { readonly inputs: string[][]; readonly output: string[] }
+export type Labelled = EinsumLabels;
 
-/**
- * Labels per operand and of the output, by the interpreter's rules (ir/ops/nn-matmul.ts): ellipsis
- * dims become '.0', '.1', ... right-aligned across operands; no '->' means the labels seen once,
- * sorted, after the ellipsis dims. Undefined for an equation the op would reject.
- */
+/** The shared parser (ir/einsum-equation.ts); undefined for an equation the op would reject. */
 export function parseEquation(eq: string, ranks: readonly number[]): Labelled | undefined {
-  const s = eq.replace(/\s+/g, '');
-  const [lhs, rhs, extra] = s.split('->');
-  const terms = lhs!.split(',');
-  if (extra !== undefined || terms.length !== ranks.length) return undefined;
-  const named = (t: string): number => t.replace('...', '').length;
-  const ell = Math.max(0, ...terms.map((t, i) => (t.includes('...') ? ranks[i]! - named(t) : 0)));
-  const split = (term: string, rank: number | undefined): string[] | undefined => {
-    const parts = term.split('...');
-    if (parts.length > 2 || !parts.every((p) => /^[A-Za-z]*$/.test(p))) return undefined;
-    if (parts.length === 1) return [...term];
-    const n = rank === undefined ? ell : rank - named(term);
-    if (n < 0) return undefined;
-    return [...parts[0]!, ...Array.from({ length: n }, (_, i) => `.${ell - n + i}`), ...parts[1]!];
-  };
-  const inputs: string[][] = [];
-  for (let i = 0; i < terms.length; i++) {
-    const ls = split(terms[i]!, ranks[i]);
-    if (!ls || ls.length !== ranks[i]) return undefined;
-    inputs.push(ls);
+  try {
+    return parseEinsum(eq, ranks, (m) => { throw new Rejected(m); });
+  } catch (e) {
+    if (e instanceof Rejected) return undefined;
+    throw e;
   }
-  if (rhs !== undefined) {
-    const output = split(rhs, undefined);
-    return output && { inputs, output };
-  }
-  const count = new Map<string, number>();
-  for (const l of inputs.flat()) count.set(l, (count.get(l) ?? 0) + 1);
-  const once = [...count.keys()].filter((l) => !l.startsWith('.') && count.get(l) === 1).sort();
-  return { inputs, output: [...Array.from({ length: ell }, (_, i) => `.${i}`), ...once] };
 }
 
+class Rejected extends Error {}
 class Unmappable extends Error {}
 const refuse = (): never => { throw new Unmappable(); };
 

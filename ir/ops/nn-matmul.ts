@@ -11,6 +11,7 @@ import { dimUnify } from '../symbolic.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { broadcastIndex, broadcastShapes, broadcastStatic } from './util.js';
 import { asF64, fromF64, gemmAcc, gemmAccBT, transpose2d } from './nn-common.js';
+import { type EinsumLabels, parseEinsum } from '../einsum-equation.js';
 
 function inferMatmul(ctx: InferCtx): TensorType[] {
   const [a, b] = ctx.inputs as [TensorType, TensorType];
@@ -112,43 +113,7 @@ function evalGemm(ctx: EvalCtx): Tensor[] {
 // ---------------------------------------------------------------------------------------------
 // einsum
 
-interface Einsum { inputs: string[][]; output: string[] }
-
-/** Parse an equation into label lists; ellipsis dims become labels '.0', '.1', ... (right-aligned). */
-function parseEinsum(eq: string, ranks: readonly number[], bad: (m: string) => never): Einsum {
-  const s = eq.replace(/\s+/g, '');
-  const [lhs, rhs] = s.split('->') as [string, string | undefined];
-  const terms = lhs.split(',');
-  if (terms.length !== ranks.length) bad(`equation has ${terms.length} operands, op has ${ranks.length}`);
-  // Ellipsis dims of all operands broadcast together, right-aligned: label them by their
-  // distance from the right so they line up across operands.
-  const named = (t: string): number => t.replace('...', '').length;
-  const ell = Math.max(0, ...terms.map((t, i) => (t.includes('...') ? ranks[i]! - named(t) : 0)));
-  const split = (term: string, rank: number | undefined): string[] => {
-    const parts = term.split('...');
-    if (parts.length > 2) bad(`more than one ellipsis in '${term}'`);
-    const letters = (t: string): string[] => {
-      for (const ch of t) if (!/[A-Za-z]/.test(ch)) bad(`invalid label '${ch}' in '${eq}'`);
-      return [...t];
-    };
-    if (parts.length === 1) return letters(term);
-    const n = rank === undefined ? ell : rank - named(term);
-    if (n < 0) bad(`term '${term}' has more labels than rank ${rank}`);
-    const dots = Array.from({ length: n }, (_, i) => `.${ell - n + i}`);
-    return [...letters(parts[0]!), ...dots, ...letters(parts[1]!)];
-  };
-  const inputs = terms.map((t, i) => split(t, ranks[i]));
-  inputs.forEach((l, i) => { if (l.length !== ranks[i]) bad(`term '${terms[i]}' does not match rank ${ranks[i]}`); });
-  let output: string[];
-  if (rhs !== undefined) output = split(rhs, undefined);
-  else {
-    const count = new Map<string, number>();
-    for (const l of inputs.flat()) count.set(l, (count.get(l) ?? 0) + 1);
-    const once = [...count.keys()].filter((l) => !l.startsWith('.') && count.get(l) === 1).sort();
-    output = [...Array.from({ length: ell }, (_, i) => `.${i}`), ...once];
-  }
-  return { inputs, output };
-}
+type Einsum = EinsumLabels;
 
 /** Label sizes from static or symbolic shapes; broadcast over size-1 dims. */
 function labelSizes(e: Einsum, shapes: readonly (readonly Dim[])[], bad: (m: string) => never): Map<string, Dim> {

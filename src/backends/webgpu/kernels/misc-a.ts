@@ -8,8 +8,8 @@
 //   loops over the summed labels (first seen outermost, the interpreter's order), accumulating
 //   the product of the operands in the register type: f32 for floats, wrapping i32/u32 for
 //   integers (the interpreter's exact sum, wrapped when stored). A dim of 1 under a longer label
-//   broadcasts (index 0). No pass rewrites einsum into matmul for this backend, so every einsum
-//   lands here; large contractions are slow (no tiling) but correct.
+//   broadcasts (index 0). passes/einsum-matmul.ts rewrites the f32 matmul-like ones into
+//   transposes and matmul (tiled GEMM); what reaches this kernel is one thread per output element.
 // - det: LU with partial pivoting per matrix, the interpreter's pivot rule (the first largest
 //   |a|, a zero pivot gives 0), in f32 on a per-invocation copy of the matrix (so n is static).
 // - reverse_sequence: element t < len of its batch's sequence reads t' = len - 1 - t (len cut to
@@ -25,41 +25,12 @@ import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { addU, divU, i32Lit, literal, modU, mulU, REG, runtimeF32, u32 } from '../wgsl.js';
 import { loadClamped } from './common.js';
+import { type EinsumLabels, parseEinsum } from '../../../../ir/einsum-equation.js';
 
 // ---------------------------------------------------------------------------------------------
 // einsum
 
-interface Parsed { inputs: string[][]; output: string[] }
-
-/** Labels per operand and of the output; ellipsis dims become '.0', '.1', ... (right-aligned). */
-function parseEquation(eq: string, ranks: readonly number[], bad: (m: string) => never): Parsed {
-  const s = eq.replace(/\s+/g, '');
-  const [lhs, rhs, extra] = s.split('->');
-  if (extra !== undefined) bad(`more than one '->' in '${eq}'`);
-  const terms = lhs!.split(',');
-  if (terms.length !== ranks.length) bad(`equation '${eq}' has ${terms.length} operands, the op has ${ranks.length}`);
-  const named = (t: string): number => t.replace('...', '').length;
-  const ell = Math.max(0, ...terms.map((t, i) => (t.includes('...') ? ranks[i]! - named(t) : 0)));
-  const split = (term: string, rank: number | undefined): string[] => {
-    const parts = term.split('...');
-    if (parts.length > 2) bad(`more than one ellipsis in '${term}'`);
-    const letters = (t: string): string[] => {
-      for (const ch of t) if (!/[A-Za-z]/.test(ch)) bad(`invalid label '${ch}' in '${eq}'`);
-      return [...t];
-    };
-    if (parts.length === 1) return letters(term);
-    const n = rank === undefined ? ell : rank - named(term);
-    if (n < 0) bad(`term '${term}' has more labels than rank ${rank}`);
-    return [...letters(parts[0]!), ...Array.from({ length: n }, (_, i) => `.${ell - n + i}`), ...letters(parts[1]!)];
-  };
-  const inputs = terms.map((t, i) => split(t, ranks[i]));
-  inputs.forEach((l, i) => { if (l.length !== ranks[i]) bad(`term '${terms[i]}' does not match rank ${ranks[i]}`); });
-  if (rhs !== undefined) return { inputs, output: split(rhs, undefined) };
-  const count = new Map<string, number>();
-  for (const l of inputs.flat()) count.set(l, (count.get(l) ?? 0) + 1);
-  const once = [...count.keys()].filter((l) => !l.startsWith('.') && count.get(l) === 1).sort();
-  return { inputs, output: [...Array.from({ length: ell }, (_, i) => `.${i}`), ...once] };
-}
+type Parsed = EinsumLabels;
 
 /** Distinct dims that are not 1, by their printed form (symbols compare by name). */
 function distinctDims(ds: readonly Dim[]): Dim[] {
@@ -76,7 +47,7 @@ function einsumSetup(k: KernelCtx, op: Op): { p: Parsed; summed: string[]; label
   const odd = xs.find((v) => REG[v.type.dtype] !== reg);
   if (odd) k.fail(op, `einsum: operand of ${odd.type.dtype} with a result of ${y.type.dtype} is not supported by the webgpu backend`);
   const shapes = xs.map((v) => k.dims(v));
-  const p = parseEquation(String(op.attrs.get('equation')?.value ?? ''), shapes.map((s) => s.length), (m) => k.fail(op, `einsum: ${m}`));
+  const p = parseEinsum(String(op.attrs.get('equation')?.value ?? ''), shapes.map((s) => s.length), (m) => k.fail(op, `einsum: ${m}`));
   const yd = k.dims(y);
   if (yd.length !== p.output.length) k.fail(op, `einsum: the equation gives ${p.output.length} output labels, the result has rank ${yd.length}`);
   // Each label's dims across operands (the result's dim for output labels).
