@@ -7,7 +7,7 @@
 // Only f32 einsums are rewritten: the backends' matmul kernels are f32 (wasm refuses f64 matmul
 // while its einsum kernel takes f64). Three or more operands are first split into two-operand
 // einsums contracted left to right. Kept as they are: diagonals, and anything einsum-plan.ts
-// cannot map exactly for every size of the symbols. For the wasm target,
+// cannot map exactly for every size of the symbols. For a target with keepsPlainEinsum (wasm),
 // plain static matrix products (plainContraction) stay einsums unless the matmul's B would be a
 // constant matrix: wasm's einsum kernel packs B into its register-blocked GEMM on every run, which
 // measured 2.5-5x faster than its matmul kernel on a B computed at run time, and 1.4x slower than
@@ -67,12 +67,12 @@ function apply(x: Value, steps: readonly Step[], r: Rewriter, constant?: Tensor)
 
 /**
  * The plan for `op`, or undefined when it is not an f32 einsum that maps exactly. `constant[i]`:
- * operand i is a constant the rewrite can store moved. For the wasm target, a plain contraction
+ * operand i is a constant the rewrite can store moved. With `keepsPlain` (wasm), a plain contraction
  * is only rewritten into a matmul whose right operand is such a constant 2-D matrix: its matmul
  * kernel then packs B at compile time and beats the einsum kernel, which packs B on every run
  * (see plainContraction), while for a B computed at run time its einsum kernel is the faster.
  */
-export function einsumPlanOf(op: Op, target: string, constant: readonly boolean[]): EinsumPlan | undefined {
+export function einsumPlanOf(op: Op, keepsPlain: boolean, constant: readonly boolean[]): EinsumPlan | undefined {
   const y = op.results[0]!;
   const xs = op.operands;
   if (y.type.dtype !== 'f32' || !y.type.shape || xs.some((v) => !v || v.type.dtype !== 'f32' || !v.type.shape)) return undefined;
@@ -80,7 +80,7 @@ export function einsumPlanOf(op: Op, target: string, constant: readonly boolean[
   if (eq?.kind !== 'string') return undefined;
   const shapes = xs.map((v) => v!.type.shape!);
   const packedB = (p: EinsumPlan): boolean => p.combine === 'matmul' && constant[1 - p.left] === true && p.ranks[1 - p.left] === 2;
-  const keepGemm = target === 'wasm' && plainContraction(eq.value, shapes, y.type.shape);
+  const keepGemm = keepsPlain && plainContraction(eq.value, shapes, y.type.shape);
   return planEinsum(eq.value, shapes, y.type.shape, keepGemm ? packedB : undefined, constant);
 }
 
@@ -102,14 +102,14 @@ const SPLIT_OPERANDS = rule({
   rewrite: ({ xs, eqs }, r) => [eqs.reduce((acc, e, i) => r.op('einsum', [acc, xs[i + 1]!], { attrs: { equation: attr.string(e) } }), xs[0]!)],
 });
 
-const einsumRules = (target: string): Rule[] => [SPLIT_OPERANDS, ...FORMS.map((form) => rule({
+const einsumRules = (keepsPlain: boolean): Rule[] => [SPLIT_OPERANDS, ...FORMS.map((form) => rule({
   name: form,
   root: ['einsum'],
   match: (op, m) => {
     const xs = op.operands as Value[];
     // A weight used only here is stored already moved (no copy of shared data).
     const consts = xs.map((x) => (m.uses(x) === 1 || xs.every((y) => y === x) ? m.constant(x) : undefined));
-    const plan = einsumPlanOf(op, target, consts.map((c) => c !== undefined));
+    const plan = einsumPlanOf(op, keepsPlain, consts.map((c) => c !== undefined));
     return plan?.form === form ? { plan, xs, consts } : undefined;
   },
   rewrite: ({ plan, xs, consts }, r) => {
@@ -127,7 +127,7 @@ export const einsumMatmulPass: Pass = {
   run(module, ctx) {
     if (countEinsums(module) === 0) return { changed: false, counters: {} };
     // The layout rules merge the new transposes and reshapes with those around the einsum.
-    const res = applyRules(module, [...einsumRules(ctx.target.name), ...LAYOUT_RULES]);
+    const res = applyRules(module, [...einsumRules(ctx.target.keepsPlainEinsum === true), ...LAYOUT_RULES]);
     const kept = countEinsums(module);
     return { changed: res.changed, counters: kept > 0 ? { ...res.counters, kept } : res.counters };
   },

@@ -32,6 +32,12 @@ export interface TargetProfile {
   readonly layouts?: readonly ('nchw' | 'nhwc' | 'nchw4c')[];
   /** Arena alignment in bytes for planned buffers. */
   readonly alignment: number;
+  /**
+   * The backend runs a plain static einsum contraction with a run-time right operand faster as an
+   * einsum than as transposes + matmul (wasm's einsum-gemm.ts packs B; its matmul does not):
+   * einsum-matmul keeps those.
+   */
+  readonly keepsPlainEinsum?: boolean;
 }
 
 export const INTERP_PROFILE: TargetProfile = { name: 'interp', layout: 'nchw', alignment: 16 };

@@ -19,7 +19,7 @@ import { MAX_PAGES, MAX_THREADS, RELAXED_THREADS_FILE, THREADS_FILE } from './th
 
 /** What the passes are told about this target: NCHW kernels, 16-byte (v128) alignment. */
 // The kernels read NCHW activations and OIHW weights only (lower.ts refuses other layout attributes).
-export const WASM_PROFILE: TargetProfile = { name: 'wasm', layout: 'nchw', layouts: ['nchw'], alignment: 16 };
+export const WASM_PROFILE: TargetProfile = { name: 'wasm', layout: 'nchw', layouts: ['nchw'], alignment: 16, keepsPlainEinsum: true };
 export const DEFAULT_PIPELINE = 'O2';
 
 export interface CompiledWasm {
