@@ -3,8 +3,8 @@
 // (float_data, int32_data, ...; which one depends on the dtype, per the ONNX rules below), or an
 // external file (data_location = EXTERNAL, relative to the model's folder).
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import type { DType } from '../../ir/dtype.js';
 import { DTYPE_INFO } from '../../ir/dtype.js';
@@ -50,7 +50,25 @@ export function externalPath(baseDir: string, location: string, loc: Loc = UNKNO
   if (rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith('../')) {
     fail('E106', `external data location '${location}' escapes the model folder`, loc);
   }
+  // The path's text stays inside; a symbolic link on it (the file, or a folder on the way) may
+  // still point out of the folder, so the real paths are compared too. A missing file is E101 later.
+  const real = realOrUndefined(join(baseDir, rel));
+  const realBase = realOrUndefined(baseDir);
+  if (real !== undefined && realBase !== undefined) {
+    const inside = relative(realBase, real);
+    if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+      fail('E106', `external data location '${location}' resolves through a symbolic link to ${real}, outside the model folder`, loc);
+    }
+  }
   return rel;
+}
+
+function realOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Locate a tensor's bytes without reading external files (only their size is checked). */

@@ -4,9 +4,11 @@
 // mistakes get errors that name the cause.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tensorFrom } from '../../ir/tensor.js';
+import { buildModel } from '../../src/onnx/writer.js';
 import { hasStackTrace, REPO, runCli, SHARED, tempDir, writeAddMulModel } from './helpers.js';
 
 let model: string;
@@ -115,4 +117,42 @@ describe('compile as a process: Ctrl-C', () => {
     // Handled at the compile's first wait on the event loop, before the write: the old output is untouched.
     expect(snapshot(out)).toEqual(before);
   }, 40_000);
+});
+
+describe('external weights and symbolic links (E106)', () => {
+  const w = tensorFrom('f32', [3], [1.5, -2, 7]);
+  /** A model y = x + w with w stored externally at `location`. */
+  const modelWith = (location: string): Uint8Array => buildModel({
+    opset: 17,
+    inputs: [{ name: 'x', dtype: 'f32', shape: [3] }],
+    outputs: [{ name: 'y', dtype: 'f32', shape: [3] }],
+    initializers: [{ name: 'w', tensor: w, external: { location } }],
+    nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'] }],
+  });
+
+  it('refuses a link to a file outside the model folder, or through a linked folder; accepts a link that stays inside', async () => {
+    const root = tempDir('tenth-audit-');
+    const secret = join(root, 'secret');
+    mkdirSync(secret);
+    writeFileSync(join(secret, 'w.bin'), new Uint8Array(w.data.buffer as ArrayBuffer));
+    const dir = join(root, 'model');
+    mkdirSync(join(dir, 'real'), { recursive: true });
+    symlinkSync(join(secret, 'w.bin'), join(dir, 'w.bin'));
+    symlinkSync(secret, join(dir, 'data'));
+    for (const location of ['w.bin', 'data/w.bin']) {
+      writeFileSync(join(dir, 'model.onnx'), modelWith(location));
+      const out = join(root, `out-${location.replace('/', '-')}`);
+      const r = await runCli(['compile', join(dir, 'model.onnx'), '--out', out, '--quiet']);
+      expectUserError(r, new RegExp(`error E106: external data location '${location}' resolves through a symbolic link to .*secret/w\\.bin, outside the model folder`));
+      expect(existsSync(out)).toBe(false);
+      expectUserError(await runCli(['run', join(dir, 'model.onnx')]), /error E106: /);
+    }
+    // A link to a file inside the folder is fine: the values are the file's.
+    writeFileSync(join(dir, 'real', 'w.bin'), new Uint8Array(w.data.buffer as ArrayBuffer));
+    symlinkSync(join(dir, 'real', 'w.bin'), join(dir, 'inside.bin'));
+    writeFileSync(join(dir, 'model.onnx'), modelWith('inside.bin'));
+    const r = await runCli(['ir', join(dir, 'model.onnx')]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  });
 });
