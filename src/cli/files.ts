@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import type { Module } from '../../ir/ir.js';
+import { verifyOrThrow } from '../../ir/verify.js';
 import { importOnnxFile } from '../onnx/import.js';
 
 let tmpCounter = 0;
@@ -60,7 +61,11 @@ export async function loadModule(cwd: string, file: string): Promise<Module> {
       return fail('E102', `cannot read ${path}: ${(e as Error).message}`);
     }
     const { parseModule } = await import('../../ir/parser.js');
-    return parseModule(text, { file, baseDir: dirname(path) });
+    const module = parseModule(text, { file, baseDir: dirname(path) });
+    // Hand-edited text may parse and still be wrong (a result type its shape rule does not give):
+    // every command reports that (E303 at its line), before a compile writes made-up values.
+    verifyOrThrow(module);
+    return module;
   }
   // Models exported as DIR/model.onnx (ONNX test layout) are better known by their folder name.
   const name = basename(path) === 'model.onnx' ? basename(dirname(path)) : undefined;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensorFrom } from '../../ir/tensor.js';
 import { buildModel } from '../../src/onnx/writer.js';
-import { hasStackTrace, REPO, runCli, SHARED, tempDir, writeAddMulModel } from './helpers.js';
+import { hasStackTrace, REPO, runCli, SHARED, tempDir, writeAddMulModel, writeTensorFile } from './helpers.js';
 
 let model: string;
 beforeAll(() => {
@@ -154,5 +154,22 @@ describe('external weights and symbolic links (E106)', () => {
     const r = await runCli(['ir', join(dir, 'model.onnx')]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('hand-edited .ir files are verified on load', () => {
+  it('a relu of f32[4] declared f32[5] is E303 at its line for compile (both targets), run and stats', async () => {
+    const dir = tempDir('tenth-audit-');
+    const bad = join(dir, 'bad.ir');
+    writeFileSync(bad, 'module @bad {\n  func @main(%x: f32[4]) -> (%y: f32[5]) {\n    %y = relu(%x) : f32[5]\n    return %y\n  }\n}\n');
+    mkdirSync(join(dir, 'data'));
+    writeTensorFile(join(dir, 'data', 'input_0.pb'), 'x', tensorFrom('f32', [4], [1, -2, 3, -4]));
+    const e303 = /bad\.ir:3:5: error E303: relu: result %y is declared f32\[5\] but the shape rule gives f32\[4\]/;
+    for (const target of ['wasm', 'webgpu']) {
+      expectUserError(await runCli(['compile', bad, '--target', target, '--out', join(dir, `out-${target}`), '--quiet']), e303);
+    }
+    for (const backend of ['interp', 'wasm']) expectUserError(await runCli(['run', bad, '--backend', backend, '--data', join(dir, 'data')]), e303);
+    expectUserError(await runCli(['stats', bad]), e303);
+    expect(readdirSync(dir).sort()).toEqual(['bad.ir', 'data']);
   });
 });
