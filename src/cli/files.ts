@@ -52,6 +52,8 @@ export const isIrText = (path: string): boolean => extname(path).toLowerCase() =
  */
 export async function loadModule(cwd: string, file: string): Promise<Module> {
   const path = resolve(cwd, file);
+  // A compiled folder without its manifest.json reaches here too (run and bench take either).
+  if (existsSync(path) && statSync(path).isDirectory()) fail('E102', `${path} is not a compiled tenth folder: manifest.json missing (and a folder is not a model file)`);
   requireFile(path);
   if (isIrText(path)) {
     let text: string;

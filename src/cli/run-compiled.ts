@@ -16,18 +16,25 @@ import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export const isCompiledDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
 
+const FORMATS = ['tenth-wasm/1', 'tenth-webgpu/1'] as const;
+
 /**
- * The `format` of a compiled folder's manifest.json; one that is not JSON is a damaged folder,
- * refused naming the file (E102), not left to a runtime's JSON.parse (an internal error).
+ * The `format` of a compiled folder's manifest.json. A damaged folder is refused naming the file
+ * (E102), not left to a runtime's JSON.parse or to a missing model.wasm (an internal error or a
+ * confusing "cannot read"): manifest.json not JSON, or without a format tenth writes.
  */
-export function folderFormat(path: string): string | undefined {
+export function folderFormat(path: string): (typeof FORMATS)[number] {
   const file = join(path, 'manifest.json');
+  let format: unknown;
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { format?: string } | null)?.format;
+    format = (JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown } | null)?.format;
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     return fail('E102', `${file} is not valid JSON (${e.message}): the folder is damaged; compile the model again`);
   }
+  const known = FORMATS.find((f) => f === format);
+  if (known) return known;
+  return fail('E102', `${path} is not a compiled tenth folder: manifest.json ${format === undefined || format === null ? 'has no format' : `has format ${JSON.stringify(format)}, not ${FORMATS.join(' or ')}`}; compile the model again`);
 }
 
 /**

@@ -4,7 +4,7 @@
 // mistakes get errors that name the cause.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensorFrom } from '../../ir/tensor.js';
@@ -171,5 +171,25 @@ describe('hand-edited .ir files are verified on load', () => {
     for (const backend of ['interp', 'wasm']) expectUserError(await runCli(['run', bad, '--backend', backend, '--data', join(dir, 'data')]), e303);
     expectUserError(await runCli(['stats', bad]), e303);
     expect(readdirSync(dir).sort()).toEqual(['bad.ir', 'data']);
+  });
+});
+
+describe('damaged compiled folders are E102 naming what is wrong', () => {
+  it('manifest.json deleted, or without a format, on both targets, for run and bench', async () => {
+    const root = tempDir('tenth-audit-');
+    for (const target of ['wasm', 'webgpu']) {
+      const good = join(root, target);
+      expect((await runCli(['compile', model, '--target', target, '--out', good, '--quiet'])).code).toBe(0);
+      const gone = join(root, `${target}-gone`), empty = join(root, `${target}-empty`), other = join(root, `${target}-other`);
+      for (const d of [gone, empty, other]) cpSync(good, d, { recursive: true });
+      rmSync(join(gone, 'manifest.json'));
+      writeFileSync(join(empty, 'manifest.json'), '{}');
+      writeFileSync(join(other, 'manifest.json'), '{ "format": "tenth-wasm/9" }');
+      for (const cmd of ['run', 'bench']) {
+        expectUserError(await runCli([cmd, gone]), new RegExp(`^error E102: .*${target}-gone is not a compiled tenth folder: manifest\\.json missing`));
+        expectUserError(await runCli([cmd, empty]), new RegExp(`^error E102: .*${target}-empty is not a compiled tenth folder: manifest\\.json has no format; compile the model again\n$`));
+        expectUserError(await runCli([cmd, other]), /^error E102: .* is not a compiled tenth folder: manifest\.json has format "tenth-wasm\/9", not tenth-wasm\/1 or tenth-webgpu\/1/);
+      }
+    }
   });
 });
