@@ -88,8 +88,27 @@ function swapIn(tmp: string, dir: string, old: string): void {
 function failWriting(dir: string, tmp: string, e: unknown): never {
   try { rmSync(tmp, { recursive: true, force: true }); } catch { /* no parent folder (ENOTDIR): nothing was written */ }
   const sys = e as NodeJS.ErrnoException;
-  if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${sys.message.replace(/, \w+(?: '.*)?$/s, '')}`);
+  if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${writeReason(dir, sys)}`);
   throw e;
+}
+
+/**
+ * The reason a write to `path` failed, as the user should read it: Node's "EEXIST: file already
+ * exists" (mkdir of a parent that is a file) or a bare ENOTDIR does not say which file is in the way.
+ */
+export function writeReason(path: string, e: NodeJS.ErrnoException): string {
+  const reason = e.message.replace(/, \w+(?: '.*)?$/s, '');
+  if (e.code !== 'EEXIST' && e.code !== 'ENOTDIR') return reason;
+  const inTheWay = fileInTheWay(path);
+  return inTheWay === undefined ? reason : `ENOTDIR: not a directory (${inTheWay} is a file, not a folder)`;
+}
+
+/** The nearest existing ancestor of `path`, where that is not a folder. */
+function fileInTheWay(path: string): string | undefined {
+  for (let p = dirname(resolve(path)); ; p = dirname(p)) {
+    if (existsSync(p)) return statSync(p).isDirectory() ? undefined : p;
+    if (dirname(p) === p) return undefined;
+  }
 }
 
 const COMMON = new Set(['manifest.json', 'weights.bin', 'report.json', 'report.html']);

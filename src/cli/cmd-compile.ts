@@ -61,7 +61,7 @@ export const compileCommand: Command = {
     if (o['f16'] === true || o['subgroups'] === true) fail('E108', `--${o['f16'] === true ? 'f16' : 'subgroups'} applies to --target webgpu only`);
     if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
     const out = resolve(ctx.cwd, o['out']);
-  checkReplaceable(out, out === ctx.cwd ? `${out} (the current folder)` : out); // before the compile, which may take minutes
+    checkReplaceable(out, out === ctx.cwd ? `${out} (the current folder)` : out); // before the compile, which may take minutes
     // The wasm compile yields to the event loop (it assembles asynchronously), so a Ctrl-C during
     // it is handled there: the temporary folder beside --out exists from the start and is removed.
     const release = reserveFolder(out);

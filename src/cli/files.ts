@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import type { Module } from '../../ir/ir.js';
 import { verifyOrThrow } from '../../ir/verify.js';
+import { writeReason } from '../backends/write-folder.js';
 import { importOnnxFile } from '../onnx/import.js';
 
 let tmpCounter = 0;
@@ -34,7 +35,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(tmp, path);
   } catch (e) {
     try { rmSync(tmp, { force: true }); } catch { /* no folder to clean (ENOTDIR): nothing was written */ }
-    fail('E111', `cannot write ${path}: ${systemReason(e)}`);
+    fail('E111', `cannot write ${path}: ${isSystemError(e) ? writeReason(path, e) : systemReason(e)}`);
   }
 }
 

@@ -149,7 +149,10 @@ export function readTensorProtoFile(path: string): { name: string; tensor: Tenso
   } catch (e) {
     return fail('E102', `cannot read ${path}: ${(e as Error).message}`);
   }
+  // An empty file decodes as a TensorProto with every field unset; say that, not "data type 0".
+  if (bytes.length === 0) fail('E109', `${path} is empty: expected a serialised ONNX TensorProto`);
   const p = decodeTensorBytes(bytes, basename(path));
+  if (!p.dataType) fail('E109', `${path} has no data type${p.name ? ` (tensor '${p.name}')` : ''}: is it a serialised ONNX TensorProto?`);
   return { name: p.name ?? '', tensor: decodeTensorProto(p, dirname(path), { kind: 'node', file: basename(path), node: '' }) };
 }
 

@@ -193,3 +193,27 @@ describe('damaged compiled folders are E102 naming what is wrong', () => {
     }
   });
 });
+
+describe('wording', () => {
+  it('an --out (or -o) whose parent is a file says which file is in the way, not EEXIST', async () => {
+    const dir = tempDir('tenth-audit-');
+    writeFileSync(join(dir, 'f'), 'x');
+    for (const target of ['wasm', 'webgpu']) {
+      for (const out of [join(dir, 'f', 'out'), join(dir, 'f', 'sub', 'out')]) {
+        const r = await runCli(['compile', model, '--target', target, '--out', out, '--quiet']);
+        expectUserError(r, new RegExp(`^error E111: cannot write ${out}: ENOTDIR: not a directory \\(${join(dir, 'f')} is a file, not a folder\\)\n$`));
+      }
+    }
+    expectUserError(await runCli(['ir', model, '-o', join(dir, 'f', 'm.ir')]), /^error E111: cannot write .*: ENOTDIR: not a directory \(.*\/f is a file, not a folder\)\n$/);
+    expect(readdirSync(dir)).toEqual(['f']);
+  });
+
+  it('an empty input_K.pb, or one without a data type, is named as such', async () => {
+    const dir = tempDir('tenth-audit-');
+    const pb = join(dir, 'input_0.pb');
+    writeFileSync(pb, new Uint8Array());
+    expectUserError(await runCli(['run', model, '--data', dir]), new RegExp(`^error E109: ${pb} is empty: expected a serialised ONNX TensorProto\n$`));
+    writeFileSync(pb, new Uint8Array([0x42, 0x01, 0x61])); // only name = 'a' (field 8, length 1)
+    expectUserError(await runCli(['run', model, '--data', dir]), new RegExp(`^error E109: ${pb} has no data type \\(tensor 'a'\\): is it a serialised ONNX TensorProto\\?\n$`));
+  });
+});
