@@ -134,7 +134,7 @@ describe('external weights and symbolic links (E106)', () => {
     const root = tempDir('tenth-audit-');
     const secret = join(root, 'secret');
     mkdirSync(secret);
-    writeFileSync(join(secret, 'w.bin'), new Uint8Array(w.data.buffer as ArrayBuffer));
+    writeFileSync(join(secret, 'w.bin'), new Uint8Array((w.data as Float32Array).buffer));
     const dir = join(root, 'model');
     mkdirSync(join(dir, 'real'), { recursive: true });
     symlinkSync(join(secret, 'w.bin'), join(dir, 'w.bin'));
@@ -148,7 +148,7 @@ describe('external weights and symbolic links (E106)', () => {
       expectUserError(await runCli(['run', join(dir, 'model.onnx')]), /error E106: /);
     }
     // A link to a file inside the folder is fine: the values are the file's.
-    writeFileSync(join(dir, 'real', 'w.bin'), new Uint8Array(w.data.buffer as ArrayBuffer));
+    writeFileSync(join(dir, 'real', 'w.bin'), new Uint8Array((w.data as Float32Array).buffer));
     symlinkSync(join(dir, 'real', 'w.bin'), join(dir, 'inside.bin'));
     writeFileSync(join(dir, 'model.onnx'), modelWith('inside.bin'));
     const r = await runCli(['ir', join(dir, 'model.onnx')]);
