@@ -1,10 +1,14 @@
 // What the WASM runtime (index.ts) and the WebGPU runtime (webgpu.ts) share: the caller's
 // tensors, the checks of a folder at load (manifest.json parses, weights.bin has the size the
 // manifest states), the checks of the feeds before a run, and the text of a failed run-time
-// index check. Like the rest of the runtime, it imports nothing of the compiler.
+// index check, and the runtime's error class. Like the rest of the runtime, it imports nothing of
+// the compiler.
 
 import { bindDerived, bindInputDims } from './dims.js';
+import { TenthRuntimeError } from './errors.js';
 import type { IndexSite, ManifestDim, ManifestDynamicDims } from './manifest.js';
+
+export { TenthRuntimeError, withContext, type RuntimeCode } from './errors.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
@@ -42,7 +46,7 @@ export function parseManifestJson(base: string, bytes: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new Error(`tenth runtime: ${manifestPath(base)} is not valid JSON (${(e as Error).message}): the folder is damaged; compile the model again`);
+    throw new TenthRuntimeError('E102', `tenth runtime: ${manifestPath(base)} is not valid JSON (${(e as Error).message}): the folder is damaged; compile the model again`);
   }
 }
 
@@ -51,14 +55,14 @@ export const manifestPath = (base: string): string => `${base.replace(/\/$/, '')
 /** A truncated or swapped weights.bin would run and answer garbage: refuse it at load. */
 export function checkWeights(m: { readonly name: string; readonly weightsBytes: number }, weights: Uint8Array): void {
   if (weights.length !== m.weightsBytes) {
-    throw new Error(`tenth runtime: weights.bin of ${m.name} has ${weights.length} bytes, its manifest says ${m.weightsBytes}: the folder is damaged or mixed from two compiles; compile the model again`);
+    throw new TenthRuntimeError('E102', `tenth runtime: weights.bin of ${m.name} has ${weights.length} bytes, its manifest says ${m.weightsBytes}: the folder is damaged or mixed from two compiles; compile the model again`);
   }
 }
 
 /** The error for a failed run-time index check: `site` names the op (as the compiler wrote it) and its valid range. */
-export function indexError(site: IndexSite, index: number | bigint, size: number): Error {
+export function indexError(site: IndexSite, index: number | bigint, size: number): TenthRuntimeError {
   const [text, from] = typeof site === 'string' ? [site, -size] : [site.site, site.from];
-  return new Error(`tenth runtime: ${text}: index ${index} is out of range for a dim of size ${size} (valid: ${from} to ${size - 1})`);
+  return new TenthRuntimeError('E501', `tenth runtime: ${text}: index ${index} is out of range for a dim of size ${size} (valid: ${from} to ${size - 1})`);
 }
 
 /** The dims that size a buffer: a derived one must not come out negative. */
@@ -87,7 +91,7 @@ export function bindFeeds(
     const Ctor = ARRAYS[inp.dtype];
     // By name too: an array made in another realm (an iframe, a vm context) is not an instance here.
     if (Ctor && !(data instanceof (Ctor as unknown as typeof Float32Array)) && data.constructor.name !== Ctor.name) {
-      throw new Error(`tenth runtime: input '${inp.name}' must be a ${Ctor.name} (${inp.dtype})`);
+      throw new TenthRuntimeError('E503', `tenth runtime: input '${inp.name}' must be a ${Ctor.name} (${inp.dtype})`);
     }
     each?.(inp, data);
   }

@@ -5,6 +5,8 @@
 // with an error naming the inputs it came from, and so is an input whose dim is written as an
 // expression (a dim_param "n + 1") that the other input dims contradict.
 
+import { TenthRuntimeError, withContext } from './errors.js';
+
 interface Node { readonly k: string; readonly v?: number; readonly name?: string; readonly args?: readonly Node[] }
 
 /** Value of an expression tree; throws on an unbound symbol or a division by zero. */
@@ -15,7 +17,7 @@ export function evalDimExpr(e: Node, bind: Readonly<Record<string, number>>): nu
     case 'num': return e.v!;
     case 'sym': {
       const v = bind[e.name!];
-      if (v === undefined) throw new Error(`tenth runtime: symbol '${e.name}' is not bound`);
+      if (v === undefined) throw new TenthRuntimeError('E501', `tenth runtime: symbol '${e.name}' is not bound`);
       return v;
     }
     case 'add': return a.reduce((s, x) => s + ev(x), 0);
@@ -27,11 +29,11 @@ export function evalDimExpr(e: Node, bind: Readonly<Record<string, number>>): nu
     case 'eq': return ev(a[0]!) === ev(a[1]!) ? 1 : 0;
     case 'floordiv': case 'ceildiv': case 'mod': {
       const x = ev(a[0]!), y = ev(a[1]!);
-      if (y === 0) throw new Error('tenth runtime: division by zero while computing a dim');
+      if (y === 0) throw new TenthRuntimeError('E503', 'tenth runtime: division by zero while computing a dim');
       const q = Math.floor(x / y);
       return (e.k === 'floordiv' ? q : e.k === 'ceildiv' ? -Math.floor(-x / y) : x - y * q) + 0; // no -0
     }
-    default: throw new Error(`tenth runtime: unknown dim expression '${e.k}'`);
+    default: throw new TenthRuntimeError('E501', `tenth runtime: unknown dim expression '${e.k}'`);
   }
 }
 
@@ -56,7 +58,7 @@ export interface DynamicDims {
 export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<number | bigint>, bind: Record<string, number>, sizes: ReadonlySet<string>): void {
   for (const [s, at] of Object.entries(m.dataSymbols ?? {})) {
     const d = data(at.input);
-    if (at.index >= d.length) throw new Error(`tenth runtime: input '${at.input}' has ${d.length} elements, its element ${at.index} sizes a tensor`);
+    if (at.index >= d.length) throw new TenthRuntimeError('E503', `tenth runtime: input '${at.input}' has ${d.length} elements, its element ${at.index} sizes a tensor`);
     bind[s] = Number(d[at.index]!);
   }
   const from = (sym: string): string => {
@@ -71,11 +73,11 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
     try {
       v = evalDimExpr(e, bind);
     } catch (err) {
-      throw new Error(`${(err as Error).message} (dim '${d}', from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
+      throw withContext(err, ` (dim '${d}', from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
     }
     const bad = !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1 || (sizes.has(d) && v < 0);
     if (bad) {
-      throw new Error(`tenth runtime: these inputs give dim '${d}' the impossible value ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
+      throw new TenthRuntimeError('E503', `tenth runtime: these inputs give dim '${d}' the impossible value ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
     }
     // A derived dim already bound is an input dim written as an expression ("n + 1"): the input
     // must have exactly the size the expression gives.
@@ -83,41 +85,70 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
     if (given !== undefined && given !== v) {
       const inp = m.inputs.find((i) => i.shape.includes(d));
       const axis = inp ? inp.shape.indexOf(d) : -1;
-      throw new Error(`tenth runtime: input '${inp?.name ?? '?'}' dim ${axis} ('${d}') is ${given}, but '${d}' = ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
+      throw new TenthRuntimeError('E503', `tenth runtime: input '${inp?.name ?? '?'}' dim ${axis} ('${d}') is ${given}, but '${d}' = ${v} (from ${[...symbolsIn(e, new Set())].map(from).join(', ')})`);
     }
     bind[d] = v;
   }
   for (const c of m.checks ?? []) {
     if (bind[c.dim] === 0) {
       const e = m.derived?.[c.dim] as Node | undefined;
-      throw new Error(`tenth runtime: these inputs do not fit the model: ${c.what} (from ${[...symbolsIn(e ?? { k: 'num' }, new Set())].map(from).join(', ')})`);
+      throw new TenthRuntimeError('E503', `tenth runtime: these inputs do not fit the model: ${c.what} (from ${[...symbolsIn(e ?? { k: 'num' }, new Set())].map(from).join(', ')})`);
     }
   }
 }
 
 /**
- * Bind the manifest's input symbols from the feeds' dims, checking each input is there, its rank,
- * its fixed dims, one size per symbol, and its element count. Dtypes are each runtime's to check.
+ * Bind the manifest's input symbols from the feeds' dims, checking the feeds are an object of
+ * tensors named as the inputs (an unknown name is refused, listing the inputs, as onnxruntime
+ * does: a misspelt optional feed would otherwise be ignored), each input is there, its rank, its
+ * fixed dims, one size per symbol, and its element count. Dtypes are each runtime's to check.
  */
 export function bindInputDims(
   inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[],
   feeds: Readonly<Record<string, { readonly data: { readonly length: number }; readonly dims: readonly number[] }>>,
 ): Record<string, number> {
+  const names = (): string => (inputs.length === 0 ? 'none' : inputs.map((i) => `'${i.name}'`).join(', '));
+  if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
+    throw new TenthRuntimeError('E502', `tenth runtime: run() takes the inputs as an object { name: { data, dims } }, got ${describe(feeds)} (the model's inputs: ${names()})`);
+  }
+  const unknown = Object.keys(feeds).filter((k) => !inputs.some((i) => i.name === k));
+  if (unknown.length > 0) {
+    throw new TenthRuntimeError('E503', `tenth runtime: unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (the model's inputs: ${names()})`);
+  }
   const bind: Record<string, number> = {};
   for (const inp of inputs) {
-    const t = feeds[inp.name];
-    if (!t) throw new Error(`tenth runtime: missing input '${inp.name}'`);
-    if (t.dims.length !== inp.shape.length) throw new Error(`tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
-    if (t.dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tenth runtime: input '${inp.name}' has dims [${t.dims.join(',')}]: dims must be integers >= 0 (a negative dim is invalid)`);
+    const t = Object.hasOwn(feeds, inp.name) ? feeds[inp.name] : undefined;
+    if (!t) throw new TenthRuntimeError('E502', `tenth runtime: missing input '${inp.name}'`);
+    checkTensor(inp.name, t);
+    if (t.dims.length !== inp.shape.length) throw new TenthRuntimeError('E503', `tenth runtime: input '${inp.name}' has rank ${t.dims.length}, expected ${inp.shape.length}`);
+    if (t.dims.some((d) => !Number.isInteger(d) || d < 0)) throw new TenthRuntimeError('E503', `tenth runtime: input '${inp.name}' has dims [${t.dims.join(',')}]: dims must be integers >= 0 (a negative dim is invalid)`);
     inp.shape.forEach((d, i) => {
       const got = t.dims[i]!;
       if (typeof d === 'number') {
-        if (d !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, expected ${d}`);
+        if (d !== got) throw new TenthRuntimeError('E503', `tenth runtime: input '${inp.name}' dim ${i} is ${got}, expected ${d}`);
       } else if (bind[d] === undefined) bind[d] = got;
-      else if (bind[d] !== got) throw new Error(`tenth runtime: input '${inp.name}' dim ${i} is ${got}, but '${d}' is ${bind[d]}`);
+      else if (bind[d] !== got) throw new TenthRuntimeError('E503', `tenth runtime: input '${inp.name}' dim ${i} is ${got}, but '${d}' is ${bind[d]}`);
     });
     const n = t.dims.reduce((a, b) => a * b, 1);
-    if (t.data.length !== n) throw new Error(`tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
+    if (t.data.length !== n) throw new TenthRuntimeError('E503', `tenth runtime: input '${inp.name}' has ${t.data.length} elements, dims [${t.dims.join(',')}] need ${n}`);
   }
   return bind;
+}
+
+/** A feed is { data, dims }: refuse anything else naming the input, not with a TypeError later. */
+function checkTensor(name: string, t: unknown): void {
+  const o = t as { data?: unknown; dims?: unknown };
+  const shape = '{ data: a typed array, dims: an array of numbers }';
+  if (typeof t !== 'object' || t === null) throw new TenthRuntimeError('E503', `tenth runtime: input '${name}' is ${describe(t)}; a tensor is ${shape}`);
+  if (!Array.isArray(o.dims)) throw new TenthRuntimeError('E503', `tenth runtime: input '${name}' has ${o.dims === undefined ? 'no dims' : `dims ${describe(o.dims)}`}; a tensor is ${shape}`);
+  if (!ArrayBuffer.isView(o.data) || o.data instanceof DataView) {
+    throw new TenthRuntimeError('E503', `tenth runtime: input '${name}' has ${o.data === undefined ? 'no data' : `data ${describe(o.data)}`}; a tensor is ${shape}`);
+  }
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x === 'object') return `a ${(x as object).constructor?.name ?? 'object'}`;
+  return `the ${typeof x} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`.slice(0, 80);
 }

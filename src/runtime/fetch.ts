@@ -2,6 +2,8 @@
 // from the file system (Node 20's fetch cannot read file: URLs); anything else (http(s) URLs, and
 // in a browser or worker every string, resolved against the page's location) is fetched.
 
+import { TenthRuntimeError } from './errors.js';
+
 const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 const isFileUrl = (s: string): boolean => /^file:/i.test(s);
 const asDir = (s: string): string => (s.endsWith('/') ? s : `${s}/`);
@@ -19,7 +21,7 @@ export async function readBytes(base: string, file: string): Promise<Uint8Array>
   if ((isUrl(base) && !isFileUrl(base)) || !hasFs()) {
     const url = new URL(file, new URL(asDir(base), g.location?.href));
     const res = await fetch(url);
-    if (!res.ok) throw new Error(`tenth runtime: cannot fetch ${url} (${res.status})`);
+    if (!res.ok) throw new TenthRuntimeError(res.status === 404 ? 'E101' : 'E102', `tenth runtime: cannot fetch ${url} (${res.status})`);
     return new Uint8Array(await res.arrayBuffer());
   }
   const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS)) as typeof import('node:fs/promises');

@@ -5,7 +5,7 @@
 // Symbolic dims are bound from the input dims at each run; the arena is planned for each new
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
-import { ARRAYS, bindFeeds, checkWeights, indexError, now, parseManifestJson, sizingDims, type KernelTime, type RunTensor } from './common.js';
+import { ARRAYS, bindFeeds, checkWeights, indexError, now, parseManifestJson, sizingDims, TenthRuntimeError, type KernelTime, type RunTensor } from './common.js';
 import { readBytes } from './fetch.js';
 import type { Manifest } from './manifest.js';
 import { planArena, type ArenaPlan } from './plan.js';
@@ -72,7 +72,7 @@ export function pickModule(manifest: RuntimeManifest, simd: SimdVariant = 'auto'
   const found = simd === 'auto'
     ? mods.find((m) => !relaxed(m) || supportsRelaxedSimd())
     : mods.find((m) => relaxed(m) === (simd === 'relaxed'));
-  if (!found) throw new Error(`tenth runtime: no ${simd === 'relaxed' ? 'relaxed-SIMD' : 'plain SIMD'} module in this artifact (compile with --relaxed-simd)`);
+  if (!found) throw new TenthRuntimeError('E501', `tenth runtime: no ${simd === 'relaxed' ? 'relaxed-SIMD' : 'plain SIMD'} module in this artifact (compile with --relaxed-simd)`);
   return found.file;
 }
 
@@ -85,7 +85,7 @@ const INDEX_SITE_PREFIX = 'tenth-index-site:';
 const INDEX_SITE_FROM0_PREFIX = 'tenth-index-site0:';
 
 /** The error for a trap from an index check (and the record cleared), or undefined for another trap. */
-function trappedIndexError(exports: Record<string, unknown>): Error | undefined {
+function trappedIndexError(exports: Record<string, unknown>): TenthRuntimeError | undefined {
   const site = exports['tenth_index_site'] as WasmGlobal | undefined;
   if (!site || !site.value) return undefined;
   const id = Number(site.value);
@@ -106,7 +106,7 @@ export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): P
   const [manifestBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'weights.bin')]);
   const parsed = parseManifestJson(base, manifestBytes) as { readonly format?: unknown };
   if (parsed.format === 'tenth-webgpu/1') {
-    throw new Error(`tenth runtime: ${base} was compiled for WebGPU: load it with the WebGPU runtime's loadCompiled (package export tenth/runtime/webgpu, src/runtime/webgpu.ts), passing { device }`);
+    throw new TenthRuntimeError('E501', `tenth runtime: ${base} was compiled for WebGPU: load it with the WebGPU runtime's loadCompiled (package export tenth/runtime/webgpu, src/runtime/webgpu.ts), passing { device }`);
   }
   const manifest = parsed as RuntimeManifest;
   const threads = Math.min(Math.max(1, Math.floor(opts.threads ?? 1)), MAX_THREADS);
@@ -127,7 +127,7 @@ const align = (n: number, a: number): number => Math.ceil(n / a) * a;
  * (model-threads.wasm) run on that many threads (1 included).
  */
 export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: Uint8Array, weights: Uint8Array, opts: { threads?: number } = {}): Promise<CompiledModel> {
-  if (manifest.format !== 'tenth-wasm/1') throw new Error(`tenth runtime: unknown artifact format '${(manifest as { format?: unknown }).format}'`);
+  if (manifest.format !== 'tenth-wasm/1') throw new TenthRuntimeError('E501', `tenth runtime: unknown artifact format '${(manifest as { format?: unknown }).format}'`);
   checkWeights(manifest, weights);
   // Threaded: a 16-byte control block (threads.ts) sits between the pointer table and the weights.
   const ctl = align(manifest.ptrBase + 4 * manifest.buffers.length, 64);
@@ -143,7 +143,12 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
   const arenaBase = align(weightsBase + weights.length, 64);
   const grow = (bytes: number): void => {
     const need = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
-    if (need > 0) memory.grow(need);
+    if (need <= 0) return;
+    try {
+      memory.grow(need);
+    } catch (e) {
+      throw new TenthRuntimeError('E501', `tenth runtime: ${manifest.name} needs ${bytes} bytes of WebAssembly memory, more than this engine gives (${(e as Error).message})`, { cause: e });
+    }
   };
   grow(arenaBase);
   new Uint8Array(memory.buffer).set(weights, weightsBase);
@@ -171,13 +176,17 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
     return { bind, plan };
   }
 
-  /** Run kernels; a trap from a failed index check (kernels/index-check.ts) becomes a message naming the op. */
+  /**
+   * Run kernels; a trap from a failed index check (kernels/index-check.ts) becomes a message naming
+   * the op, any other trap (a bug: kernels check what inputs can get wrong) an E501 that says so.
+   */
   function guarded(f: () => void): void {
     try {
       f();
     } catch (e) {
       const err = trappedIndexError(instance.exports);
-      throw err ?? e;
+      if (err) throw err;
+      throw e instanceof TenthRuntimeError ? e : new TenthRuntimeError('E501', `tenth runtime: ${manifest.name} trapped: ${(e as Error).message ?? String(e)}`, { cause: e });
     }
   }
 
@@ -192,7 +201,7 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
       const b = manifest.buffers[o.buffer]!;
       const at = b.kind === 'weight' ? weightsBase + b.offset! : arenaBase + plan.offsets[o.buffer]!;
       const Ctor = ARRAYS[o.dtype];
-      if (!Ctor) throw new Error(`tenth runtime: output dtype ${o.dtype} is not supported`);
+      if (!Ctor) throw new TenthRuntimeError('E501', `tenth runtime: output dtype ${o.dtype} is not supported`);
       const copy = new Uint8Array(n * b.esize);
       copy.set(new Uint8Array(mem, at, n * b.esize));
       out[o.name] = { data: new Ctor(copy.buffer, 0, n), dims };
@@ -204,7 +213,7 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
     prepare(inputs);
     const times = (): KernelTime[] => (manifest.kernels ?? []).map((name) => {
       const f = instance.exports[name] as (() => void) | undefined;
-      if (!f) throw new Error(`tenth runtime: kernel ${name} is not exported`);
+      if (!f) throw new TenthRuntimeError('E501', `tenth runtime: kernel ${name} is not exported`);
       const t0 = now();
       for (let r = 0; r < repeats; r++) guarded(f);
       return { kernel: name, ms: (now() - t0) / repeats };

@@ -4,6 +4,8 @@
 // not overlap a placed buffer whose live range intersects its own. Deterministic (ties by index).
 // Run once per distinct binding and cached by the loader.
 
+import { TenthRuntimeError } from './errors.js';
+
 export interface PlanBuffer {
   readonly shape: readonly (number | string)[];
   readonly esize: number;
@@ -24,7 +26,7 @@ export function bufferBytes(b: PlanBuffer, bind: Readonly<Record<string, number>
   let n = b.esize;
   for (const d of b.shape) {
     const v = typeof d === 'number' ? d : bind[d];
-    if (v === undefined) throw new Error(`tenth runtime: symbol '${d}' is not bound`);
+    if (v === undefined) throw new TenthRuntimeError('E501', `tenth runtime: symbol '${d}' is not bound`);
     n *= v;
   }
   return n;

@@ -14,6 +14,7 @@
 // Control block: 16 bytes at `ctl` (i32 words): 0 start generation, 1 barrier arrivals, 2 barrier
 // generation, 3 exit flag.
 
+import { TenthRuntimeError } from './errors.js';
 import { WORKER_SOURCE } from './worker.js';
 
 interface SharedMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
@@ -112,7 +113,7 @@ export async function startThreads(bytes: Uint8Array, threads: number, ctl: numb
       workers.push(w);
       w.postMessage({ module, memory, tid: i + 1, nt: threads, ctl });
       const r = await ready;
-      if (!r.ready) throw new Error(`tenth runtime: worker ${i + 1} failed to start: ${r.error ?? 'no reply'}`);
+      if (!r.ready) throw new TenthRuntimeError('E501', `tenth runtime: worker ${i + 1} failed to start: ${r.error ?? 'no reply'}`);
       (w as { unref?: () => void }).unref?.();
     }));
   } catch (e) {
@@ -123,7 +124,7 @@ export async function startThreads(bytes: Uint8Array, threads: number, ctl: numb
   return {
     exports: ex, memory, threads,
     run() {
-      if (disposed) throw new Error('tenth runtime: this model was disposed');
+      if (disposed) throw new TenthRuntimeError('E501', 'tenth runtime: this model was disposed');
       Atomics.add(c, 0, 1);
       Atomics.notify(c, 0);
       runMt();

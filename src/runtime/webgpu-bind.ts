@@ -4,7 +4,7 @@
 // the half arena of a --f16 build) and one uniform buffer (rewritten when the binding changes)
 // serve every binding; writes are queued in order with the submits, so a run sees its own binding.
 
-import { bindFeeds, ceilDiv, sizingDims, type RunTensor } from './common.js';
+import { bindFeeds, ceilDiv, sizingDims, TenthRuntimeError, type RunTensor } from './common.js';
 import { bufferBytes, inHalfArena, planArena, type ArenaPlan } from './plan.js';
 import { check32, padded, toArena } from './webgpu-convert.js';
 import { checkFits, USAGE, type GBuffer, type WebGpuDevice } from './webgpu-device.js';
@@ -72,7 +72,7 @@ export class Bindings {
 
   /** Check the feeds, bind their symbols, grow the arenas to fit and write the uniform words. */
   bindInputs(inputs: Readonly<Record<string, RunTensor>>): Bound {
-    if (this.disposed) throw new Error(`tenth runtime: ${this.manifest.name} was disposed: load it again to run it`);
+    if (this.disposed) throw new TenthRuntimeError('E501', `tenth runtime: ${this.manifest.name} was disposed: load it again to run it`);
     const { device, res } = this;
     const b = this.planFor(inputs);
     const grow = (buf: GBuffer | undefined, bytes: number): GBuffer | undefined => {
@@ -137,11 +137,11 @@ export class Bindings {
     const counts = manifest.kernels.map((k): [number, number, number] => {
       let [x, y, z] = k.dispatch.map(count) as [number, number, number];
       if (x > maxDim) {
-        if (!k.fold || y !== 1) throw new Error(`tenth runtime: kernel ${k.name} needs ${x} workgroups in x (limit ${maxDim})`);
+        if (!k.fold || y !== 1) throw new TenthRuntimeError('E501', `tenth runtime: kernel ${k.name} needs ${x} workgroups in x (limit ${maxDim})`);
         y = ceilDiv(x, maxDim);
         x = ceilDiv(x, y);
       }
-      if (y > maxDim || z > maxDim) throw new Error(`tenth runtime: kernel ${k.name} needs [${x},${y},${z}] workgroups (limit ${maxDim})`);
+      if (y > maxDim || z > maxDim) throw new TenthRuntimeError('E501', `tenth runtime: kernel ${k.name} needs [${x},${y},${z}] workgroups (limit ${maxDim})`);
       return [x, y, z];
     });
     // The outputs one after another in the read-back buffer, each from a multiple of 4 bytes.

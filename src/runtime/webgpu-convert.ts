@@ -10,7 +10,7 @@
 // Also here: the check that 64-bit integer inputs fit the 32 bits the GPU computes them in, and
 // the padding writeBuffer needs.
 
-import { ceilDiv, type TypedArray } from './common.js';
+import { ceilDiv, TenthRuntimeError, type TypedArray } from './common.js';
 
 export type GpuStorage = 'word' | 'dword' | 'packed';
 
@@ -93,7 +93,7 @@ export function fromGpu(dtype: string, storage: GpuStorage, bytes: ArrayBuffer, 
     case 'u16': return Uint16Array.from(new Uint32Array(bytes, 0, n));
     case 'bf16': return Uint16Array.from(new Uint32Array(bytes, 0, n), (w) => w >>> 16);
     default: {
-      if (!MINI[dtype] && dtype !== 'f8e8m0') throw new Error(`tenth runtime: output dtype ${dtype} is not supported`);
+      if (!MINI[dtype] && dtype !== 'f8e8m0') throw new TenthRuntimeError('E501', `tenth runtime: output dtype ${dtype} is not supported`);
       const t = table(dtype), words = new Uint32Array(bytes, 0, n);
       // A negative NaN keeps its sign where the format has one (float8 e4m3fn: -inf without saturation).
       const fmt = MINI[dtype];
@@ -120,7 +120,7 @@ function fromPacked(dtype: string, bytes: ArrayBuffer, n: number): TypedArray {
       }
       return out;
     }
-    default: throw new Error(`tenth runtime: packed ${dtype} is not supported`);
+    default: throw new TenthRuntimeError('E501', `tenth runtime: packed ${dtype} is not supported`);
   }
 }
 
@@ -136,7 +136,7 @@ export function check32(name: string, dtype: string, data: BigInt64Array | BigUi
     const lo = w[2 * k]!, hi = w[2 * k + 1]!;
     if (signed ? hi !== lo >> 31 : hi !== 0) {
       const range = signed ? '-2147483648 to 2147483647' : '0 to 4294967295';
-      throw new Error(`tenth runtime: input '${name}' element ${k} is ${data[k]}, outside the 32-bit range (${range}) that webgpu computes ${dtype} in`);
+      throw new TenthRuntimeError('E503', `tenth runtime: input '${name}' element ${k} is ${data[k]}, outside the 32-bit range (${range}) that webgpu computes ${dtype} in`);
     }
   }
 }

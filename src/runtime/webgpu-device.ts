@@ -2,6 +2,7 @@
 // has no WebGPU types), the default device (navigator.gpu: browsers, Deno), and the checks of a
 // model against a device: the features its shaders need, the buffer sizes it can hold and bind.
 
+import { TenthRuntimeError } from './errors.js';
 import type { GpuManifest } from './webgpu-manifest.js';
 
 // The members of the WebGPU API the runtime uses.
@@ -40,11 +41,11 @@ export async function defaultDevice(m: GpuManifest): Promise<WebGpuDevice> {
   // Node has no navigator.gpu: its device comes from the `webgpu` package (webgpu-node.ts).
   const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== undefined && !('Deno' in globalThis);
   if (!gpu) {
-    throw new Error(node ? "tenth runtime: Node has no navigator.gpu: pass { device } (nodeDevice() from tenth's runtime/webgpu-node, which needs the npm package 'webgpu')"
+    throw new TenthRuntimeError('E501', node ? "tenth runtime: Node has no navigator.gpu: pass { device } (nodeDevice() from tenth's runtime/webgpu-node, which needs the npm package 'webgpu')"
       : 'tenth runtime: this browser or runtime has no WebGPU (navigator.gpu is missing): use a browser with WebGPU enabled (Chromium on Linux: --enable-unsafe-webgpu)');
   }
   const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new Error('tenth runtime: no WebGPU adapter available (navigator.gpu.requestAdapter() gave none): no usable GPU or software adapter here');
+  if (!adapter) throw new TenthRuntimeError('E501', 'tenth runtime: no WebGPU adapter available (navigator.gpu.requestAdapter() gave none): no usable GPU or software adapter here');
   const features = m.features ?? [];
   checkFeatures(m, adapter, 'the adapter');
   // Optional: subgroups, for the variants of reduction shaders.
@@ -57,7 +58,7 @@ export function checkFeatures(m: GpuManifest, has: { features?: { has(name: stri
   const missing = (m.features ?? []).filter((f) => !has.features?.has(f));
   if (missing.length > 0) {
     const hint = missing.includes('shader-f16') ? ' (the model was compiled with --f16; compile it without --f16 for this device)' : '';
-    throw new Error(`tenth runtime: ${what} lacks the WebGPU feature${missing.length > 1 ? 's' : ''} ${missing.map((f) => `'${f}'`).join(', ')} that ${m.name} needs${hint}`);
+    throw new TenthRuntimeError('E501', `tenth runtime: ${what} lacks the WebGPU feature${missing.length > 1 ? 's' : ''} ${missing.map((f) => `'${f}'`).join(', ')} that ${m.name} needs${hint}`);
   }
 }
 
@@ -77,7 +78,7 @@ export function checkFits(device: WebGpuDevice, what: string, bytes: number): vo
   const limit = Math.min(maxBuf ?? Infinity, maxBind ?? Infinity);
   if (bytes <= limit) return;
   const lims = [maxBuf !== undefined ? `maxBufferSize ${fmtSize(maxBuf)}` : '', maxBind !== undefined ? `maxStorageBufferBindingSize ${fmtSize(maxBind)}` : ''].filter(Boolean);
-  throw new Error(`tenth runtime: ${what} needs ${fmtSize(bytes)}, more than the device allows (${lims.join(', ')})`);
+  throw new TenthRuntimeError('E501', `tenth runtime: ${what} needs ${fmtSize(bytes)}, more than the device allows (${lims.join(', ')})`);
 }
 
 const GiB = 1024 ** 3, MiB = 1024 ** 2;

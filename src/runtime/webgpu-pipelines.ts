@@ -3,7 +3,7 @@
 // status where ops check their indices at run time), one compute pipeline per dispatch, the
 // weights buffer (uploaded once), the uniform buffer and the status buffer.
 
-import { ceilDiv } from './common.js';
+import { ceilDiv, TenthRuntimeError } from './common.js';
 import { padded } from './webgpu-convert.js';
 import { COMPUTE, USAGE, type GBuffer, type WebGpuDevice } from './webgpu-device.js';
 import type { GpuManifest } from './webgpu-manifest.js';
@@ -53,7 +53,7 @@ export async function createResources(device: WebGpuDevice, manifest: GpuManifes
       const info = await module.getCompilationInfo();
       const file = files?.[n] ?? k.file;
       const msgs = info.messages.filter((m) => m.type === 'error').map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}`);
-      throw new Error(`tenth runtime: pipeline ${k.name} failed: ${msgs.join('; ') || (p instanceof Error ? p.message : err!.message)}`);
+      throw new TenthRuntimeError('E501', `tenth runtime: pipeline ${k.name} failed: ${msgs.join('; ') || (p instanceof Error ? p.message : err!.message)}`);
     }
     return p;
   }));

@@ -3,10 +3,10 @@
 // check their indices) into one read-back buffer, one submit, one map. No CPU round trip between
 // kernels. Profiling times each kernel with GPU timestamps where the device has them.
 
-import { ceilDiv, indexError, now, type KernelTime as CommonKernelTime, type RunTensor } from './common.js';
+import { ceilDiv, indexError, now, TenthRuntimeError, type KernelTime as CommonKernelTime, type RunTensor } from './common.js';
 import type { Bindings, Bound } from './webgpu-bind.js';
 import { fromGpu, storageOf } from './webgpu-convert.js';
-import { USAGE, type GPass, type WebGpuDevice } from './webgpu-device.js';
+import { USAGE, type GBuffer, type GPass, type WebGpuDevice } from './webgpu-device.js';
 import type { GpuManifest } from './webgpu-manifest.js';
 import type { GpuResources } from './webgpu-pipelines.js';
 
@@ -51,7 +51,7 @@ export async function runModel(m: GpuModel, inputs: Readonly<Record<string, RunT
   // The index status rides with the outputs: no second round trip.
   if (status) enc.copyBufferToBuffer(status, 0, readback, total, 12 * nsites);
   device.queue.submit([enc.finish()]);
-  await readback.mapAsync(1);
+  await mapped(m, readback, 'run');
   const all = readback.getMappedRange().slice(0);
   readback.unmap();
   readback.destroy();
@@ -61,6 +61,16 @@ export async function runModel(m: GpuModel, inputs: Readonly<Record<string, RunT
     out[s.output.name] = { data: fromGpu(s.output.dtype, storageOf(s.buffer), all.slice(s.at, s.at + s.bytes), s.count), dims: [...s.dims] };
   }
   return out;
+}
+
+/** Wait for a read-back buffer: a lost device or a failed submit is the device's refusal (E501), named. */
+async function mapped(m: GpuModel, buf: GBuffer, what: string): Promise<void> {
+  try {
+    await buf.mapAsync(1);
+  } catch (e) {
+    buf.destroy();
+    throw new TenthRuntimeError('E501', `tenth runtime: the device failed the ${what} of ${m.manifest.name}: ${(e as Error).message || 'no reason given'}`, { cause: e });
+  }
 }
 
 /** The first op in dispatch order that met a bad index (later ones may only fail because of it). */
@@ -97,7 +107,7 @@ export async function profileModel(m: GpuModel, inputs: Readonly<Record<string, 
       enc.resolveQuerySet!(qs, 0, 2 * count, resolved, 0);
       enc.copyBufferToBuffer(resolved, 0, read, 0, 16 * count);
       device.queue.submit([enc.finish()]);
-      await read.mapAsync(0x1);
+      await mapped(m, read, 'profile');
       const t = new BigInt64Array(read.getMappedRange().slice(0));
       read.unmap();
       return manifest.kernels.map((k, i) => ({ kernel: k.name, ms: Math.max(0, Number(t[2 * i + 1]! - t[2 * i]!)) / 1e6 / repeats, timing: 'gpu' as const }));

@@ -15,7 +15,7 @@
 // (weights.bin's size) and the device (features, buffer limits, webgpu-device.ts); inputs are
 // checked before anything is written.
 
-import { checkWeights, manifestPath, parseManifestJson, type RunTensor } from './common.js';
+import { checkWeights, manifestPath, parseManifestJson, TenthRuntimeError, type RunTensor } from './common.js';
 import { readBytes } from './fetch.js';
 import { Bindings } from './webgpu-bind.js';
 import { checkFeatures, checkFits, defaultDevice, type WebGpuDevice } from './webgpu-device.js';
@@ -68,7 +68,7 @@ export function parseManifest(base: string, bytes: Uint8Array): WebGpuManifest {
   const m = parseManifestJson(base, bytes);
   const file = manifestPath(base);
   const format = (m as { format?: unknown } | null)?.format;
-  if (format !== 'tenth-webgpu/1') throw new Error(`tenth runtime: ${file} is not a webgpu artifact's manifest (format ${JSON.stringify(format)}, expected "tenth-webgpu/1")`);
+  if (format !== 'tenth-webgpu/1') throw new TenthRuntimeError('E501', `tenth runtime: ${file} is not a webgpu artifact's manifest (format ${JSON.stringify(format)}, expected "tenth-webgpu/1")`);
   return m as WebGpuManifest;
 }
 
