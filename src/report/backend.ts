@@ -58,13 +58,15 @@ export function bindFor(symbols: readonly string[], given: Readonly<Record<strin
 }
 
 /** The batch symbol: the one named, else the first input's leading dim when it is a symbol. */
-export function batchSymbol(manifest: Pick<ReportManifest, 'symbols' | 'inputs'>, named?: string): string | null {
+export function batchSymbol(manifest: Pick<ReportManifest, 'symbols' | 'inputs' | 'derived'>, named?: string): string | null {
+  // Only dims bound from the inputs can be varied; derived ones (min(seq,128)) follow from them.
+  const base = baseSymbols(manifest);
   if (named !== undefined) {
-    if (!manifest.symbols.includes(named)) fail('E108', `--batch-dim ${named}: the model has no symbolic dim of that name (it has: ${manifest.symbols.join(', ') || 'none'})`);
+    if (!base.includes(named)) fail('E108', `--batch-dim ${named}: the model has no symbolic input dim of that name (it has: ${base.join(', ') || 'none'})`);
     return named;
   }
   const d = manifest.inputs[0]?.shape[0];
-  return typeof d === 'string' && manifest.symbols.includes(d) ? d : null;
+  return typeof d === 'string' && base.includes(d) ? d : null;
 }
 
 /**

@@ -99,7 +99,7 @@ describe('wasm cost report', () => {
       [['--bind', 'batch=4,batch=8'], /'batch' is given twice/],
       [['--rate', '10'], /needs both --rate QPS and --p99 MS/],
       [['--rate', 'x', '--p99', '5'], /--rate: expected requests per second/],
-      [['--rate', '10', '--p99', '5', '--batch-dim', 'nope'], /no symbolic dim of that name/],
+      [['--rate', '10', '--p99', '5', '--batch-dim', 'nope'], /no symbolic input dim of that name/],
       [['--device', join(root, 'missing.json')], /cannot read device profile/],
     ];
     writeFileSync(join(root, 'bad-profile.json'), JSON.stringify({ name: 'x', target: 'wasm', peakGflops: { f32: 1 }, memoryGBps: 0, dispatchOverheadUs: 1 }));
