@@ -4,29 +4,29 @@
 // dims it cannot bind from the input shapes (E205) is skipped with that reason; any other failure
 // fails the test. The scope rules of classify.ts apply first, as for the interpreter. Never throws.
 //
-// Dawn needs a Vulkan driver: on a machine without a GPU, SwiftShader through VK_ICD_FILENAMES
-// (useSwiftShaderIfUnset, called by the runner before any worker starts).
+// Dawn needs a Vulkan driver: the system's where it gives an adapter, else SwiftShader
+// (runtime/webgpu-node.ts chooseDriver, which the runner calls before any worker starts).
 
-import { existsSync } from 'node:fs';
 import { TenthError } from '../../ir/diagnostics.js';
 import { compileWebGpu } from '../backends/webgpu/index.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
 import { runCompiledDataDir } from '../cli/run-compiled.js';
 import type { CompiledModel } from '../runtime/index.js';
 import { instantiateWebGpu, type WebGpuDevice } from '../runtime/webgpu.js';
-import { nodeDevice } from '../runtime/webgpu-node.js';
+import { chooseDriver, adapterLine, NODE_DAWN_FLAGS, nodeDevice } from '../runtime/webgpu-node.js';
 import { describeError, isPrepared, judgeReport, prepareTest, type TestResult } from './run-test.js';
 
 const UNSUPPORTED = 'the webgpu backend does not support: ';
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
- * Point the Vulkan loader at SwiftShader when no driver is chosen and it is installed. Must run
- * on the main thread before Dawn starts: a worker's process.env is a copy, the loader reads the
- * real environment.
+ * Choose the Vulkan driver (the system's, else SwiftShader) on the main thread before any worker
+ * starts: the loader reads the process's real environment, which a worker cannot change. Returns
+ * the line naming the adapter, or undefined where the probe could not name one (each test then
+ * fails with the device's own error).
  */
-export function useSwiftShaderIfUnset(): void {
-  if (process.env['VK_ICD_FILENAMES'] === undefined && existsSync(SWIFTSHADER_ICD)) process.env['VK_ICD_FILENAMES'] = SWIFTSHADER_ICD;
+export async function chooseWebGpuAdapter(): Promise<string | undefined> {
+  const c = await chooseDriver({ describe: true });
+  return c.adapter === undefined ? undefined : adapterLine(c.adapter, c.source);
 }
 
 /** The skip reason for a compile error the backend raises for what it does not support, or null. */
@@ -57,7 +57,7 @@ export async function runConformanceTestWebGpu(dir: string, tolerance: Tolerance
       if (skip) return { test: p.test, status: 'skipped', reason: skip, opTypes: p.opTypes };
       throw e;
     }
-    const dev = await (device ??= nodeDevice());
+    const dev = await (device ??= nodeDevice(NODE_DAWN_FLAGS, { log: null }));
     const model = await instantiateWebGpu(compiled.manifest, compiled.shaders.map((s) => s.code), compiled.weights, dev);
     for (const ds of p.sets) {
       // The webgpu model keeps the wasm runtime's run(feeds) contract, so the same checking code runs it.

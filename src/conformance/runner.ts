@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { fail } from '../../ir/diagnostics.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
 import type { TestResult } from './run-test.js';
-import { useSwiftShaderIfUnset } from './run-test-webgpu.js';
+import { chooseWebGpuAdapter } from './run-test-webgpu.js';
 import { runOne } from './run-one.js';
 import type { ConformanceBackend, WorkerReply, WorkerRequest } from './worker.js';
 
@@ -29,6 +29,8 @@ export interface ConformanceOptions {
   readonly inProcess?: boolean;
   /** Called after each test (progress reporting). */
   readonly onResult?: (r: TestResult, done: number, total: number) => void;
+  /** webgpu: where the line naming the adapter goes (default stderr). */
+  readonly onAdapter?: (line: string) => void;
 }
 
 /** Names of the test folders under root (those holding a model.onnx), sorted. */
@@ -118,7 +120,10 @@ export async function runConformance(root: string, opts: ConformanceOptions = {}
   const tolerance = opts.tolerance ?? ONNX_TOLERANCE;
   const results: TestResult[] = [];
   const backend = opts.backend ?? 'interp';
-  if (backend === 'webgpu') useSwiftShaderIfUnset();
+  if (backend === 'webgpu') {
+    const line = await chooseWebGpuAdapter();
+    if (line) (opts.onAdapter ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  }
   const worker = opts.inProcess ? null : new TestWorker();
   try {
     for (const test of tests) {
