@@ -2,14 +2,46 @@
 // output position is computed at run time in f64 with the interpreter's formulas (so symbolic
 // sizes work), then 1 (nearest) or 2 (linear) edge-clamped taps per resized axis are combined.
 // Scales come from the `scales` operand (a constant, or f32 input data loaded at run time), or are out/in when `sizes` is given (stretch).
+// keep_aspect_ratio_policy not_larger / not_smaller: one scale for every resized axis, from `sizes`
+// (constant or read at run time), see aspectScale.
 
 import type { Op } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
+import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import { type KernelCtx, type KernelDef } from '../kernel-api.js';
 import { DTS } from './generic-elementwise.js';
 
 const CTMS = new Set(['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'half_pixel_symmetric']);
+
+/**
+ * The one scale of keep_aspect_ratio_policy not_larger (not_smaller): min (max) over the axes j of
+ * sizes_j / in_j, an f64 expression divided in f64 as the interpreter does (its result dims are
+ * floor(scale * in + 0.5) in exact integers, the symbolic dims of the result). `sizes` is a
+ * constant or i64/i32 input data loaded at run time. undefined for stretch, or when `scales`
+ * (which win over sizes and the policy) are given.
+ */
+export function aspectScale(k: KernelCtx, op: Op, axes: readonly number[], xd: readonly Dim[]): string | undefined {
+  const policy = String(op.attrs.get('keep_aspect_ratio_policy')?.value ?? 'stretch');
+  if (policy === 'stretch') return undefined;
+  if (policy !== 'not_larger' && policy !== 'not_smaller') k.fail(op, `resize keep_aspect_ratio_policy '${policy}' is unknown`);
+  const sc = op.operands[2], sz = op.operands[3];
+  const scT = sc ? k.constant(sc) : undefined;
+  if (sc && (scT ? scT.data.length > 0 : sc.type.shape?.[0] !== 0)) return undefined;
+  if (!sz) k.fail(op, `resize keep_aspect_ratio_policy ${policy} needs sizes`);
+  const szT = k.constant(sz);
+  const vals = szT ? toNumbers(szT) : undefined;
+  const n = vals ? vals.length : sz.type.shape?.length === 1 ? sz.type.shape[0] : undefined;
+  if (n !== axes.length) k.fail(op, `resize sizes must have ${axes.length} entries (one per resized axis), known when compiling`);
+  const load = (j: number): string => {
+    if (vals) return `(f64.const ${vals[j]})`;
+    if (sz.type.dtype === 'i64') return `(f64.convert_i64_s (i64.load ${addr(k.ptr(sz), i32(j), 8)}))`;
+    if (sz.type.dtype === 'i32') return `(f64.convert_i32_s (i32.load ${addr(k.ptr(sz), i32(j), 4)}))`;
+    return k.fail(op, `resize sizes must be i64, not ${sz.type.dtype}`);
+  };
+  const ratios = axes.map((a, j) => `(f64.div ${load(j)} (f64.convert_i32_u ${k.dim(xd[a]!)}))`);
+  return ratios.reduce((p, q) => `(${policy === 'not_larger' ? 'f64.min' : 'f64.max'} ${p} ${q})`);
+}
 
 function emitResize(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!, y = op.results[0]!;
@@ -17,11 +49,13 @@ function emitResize(k: KernelCtx, op: Op): void {
   const mode = str('mode', 'nearest'), ctm = str('coordinate_transformation_mode', 'half_pixel'), nm = str('nearest_mode', 'round_prefer_floor');
   const dt = DTS[x.type.dtype];
   if (!dt || (mode === 'linear' && x.type.dtype !== 'f32') || (mode !== 'nearest' && mode !== 'linear')) k.fail(op, `resize mode ${mode} on ${x.type.dtype} is not supported by the wasm backend`);
-  if (!CTMS.has(ctm) || Number(op.attrs.get('antialias')?.value ?? 0) !== 0 || Number(op.attrs.get('exclude_outside')?.value ?? 0) !== 0
-    || str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') k.fail(op, `resize with ${ctm}/antialias/exclude_outside/keep_aspect_ratio_policy is not supported by the wasm backend`);
+  if (!CTMS.has(ctm) || Number(op.attrs.get('antialias')?.value ?? 0) !== 0 || Number(op.attrs.get('exclude_outside')?.value ?? 0) !== 0) {
+    k.fail(op, `resize with ${ctm}/antialias/exclude_outside is not supported by the wasm backend`);
+  }
   const xd = k.dims(x), yd = k.dims(y);
   const r = xd.length;
   const axes = ((op.attrs.get('axes')?.value as number[] | undefined) ?? [...Array(r).keys()]).map((a) => (a < 0 ? a + r : a));
+  const aspect = aspectScale(k, op, axes, xd);
   const scalesT = op.operands[2] ? k.constant(op.operands[2]) : undefined;
   const scales = scalesT && scalesT.data.length > 0 ? toNumbers(scalesT) : undefined;
   // Scales given as input data (f32) are loaded at run time.
@@ -36,14 +70,25 @@ function emitResize(k: KernelCtx, op: Op): void {
   const t = em.local('t', 'i32');
   const f = em.local('f', 'f64'), xf = em.local('xf', 'f64');
   const coords = xd.map(() => em.local('c', 'i32'));
+  // The policy's scale is the same for every element: computed once, before the loop.
+  const aspectL = aspect ? em.local('as', 'f64') : undefined;
+  if (aspectL) em.set(aspectL, aspect!);
   interface Ax { a: number; i0: string; i1?: string; w?: string }
   const resized: Ax[] = [];
   // Axes whose scale is 1 and size unchanged map identically under every supported transform but
-  // tf_half_pixel_for_nn, whose o + 0.5 can round up to o + 1.
+  // tf_half_pixel_for_nn, whose o + 0.5 can round up to o + 1. (A policy's scale need not be 1 on
+  // an axis whose size stays: floor(s * d + 0.5) = d for s near 1.)
   for (const [i, a] of axes.entries()) {
     const s = scales?.[i];
-    if (!scalesV && xd[a] === yd[a] && (s === undefined || s === 1) && ctm !== 'tf_half_pixel_for_nn') continue;
+    if (!scalesV && !aspectL && xd[a] === yd[a] && (s === undefined || s === 1) && ctm !== 'tf_half_pixel_for_nn') continue;
     resized.push({ a, i0: em.local('i0', 'i32'), ...(mode === 'linear' ? { i1: em.local('i1', 'i32'), w: em.local('w', 'f64') } : {}) });
+  }
+  // The reference transforms the axes left out of `axes` too (at scale 1), which only
+  // tf_half_pixel_for_nn does not map to themselves.
+  if (ctm === 'tf_half_pixel_for_nn') {
+    for (let a = 0; a < r; a++) {
+      if (!axes.includes(a)) resized.push({ a, i0: em.local('i0', 'i32'), ...(mode === 'linear' ? { i1: em.local('i1', 'i32'), w: em.local('w', 'f64') } : {}) });
+    }
   }
   if (mode === 'linear' && resized.length > 3) k.fail(op, 'linear resize of more than 3 axes is not supported by the wasm backend');
   const f64 = (e: string): string => `(f64.convert_i32_u ${e})`;
@@ -63,7 +108,8 @@ function emitResize(k: KernelCtx, op: Op): void {
     for (const ax of resized) {
       const inL = f64(k.dim(xd[ax.a]!)), outL = f64(k.dim(yd[ax.a]!));
       const si = axes.indexOf(ax.a);
-      const scale = scales ? `(f64.const ${scales[si]})` : scalesV ? `(f64.promote_f32 (f32.load ${addr(k.ptr(scalesV), i32(si), 4)}))` : `(f64.div ${outL} ${inL})`;
+      const scale = si < 0 ? '(f64.const 1)' : scales ? `(f64.const ${scales[si]})` : scalesV ? `(f64.promote_f32 (f32.load ${addr(k.ptr(scalesV), i32(si), 4)}))`
+        : aspectL ? get(aspectL) : `(f64.div ${outL} ${inL})`;
       const outW = scales || scalesV ? `(f64.mul ${inL} ${scale})` : outL;
       const o = f64(get(coords[ax.a]!));
       const hp = `(f64.sub (f64.div (f64.add ${o} (f64.const 0.5)) ${scale}) (f64.const 0.5))`;

@@ -5,12 +5,15 @@
 // at run time with the interpreter's formulas of ir/ops/shape-resize.ts in the same order of
 // operations) over the resized axes; the interpreter applies the axes one after another in f64, so
 // the two differ only by the f64 rounding of that sum. Zero weights are skipped as there.
+// keep_aspect_ratio_policy not_larger / not_smaller: one scale for all axes (data-resize.ts
+// aspectScale), computed once before the element loop.
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
+import { aspectScale } from './data-resize.js';
 
 /** One resized axis; every field an f64 WAT expression. */
 interface Axis { a: number; inLen: string; outLen: string; scale: string; outW: string; roi0: string; roi1: string }
@@ -38,16 +41,16 @@ function coordWat(at: At, ax: Axis, o: string): string {
 const CTMS = new Set(['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize']);
 
 /** The plan of `op`'s axes when this kernel serves it (rather than data-resize.ts). */
-export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[] } | undefined {
+export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[]; aspect?: string } | undefined {
   const x = op.operands[0]!, y = op.results[0]!;
   const str = (n: string, d: string): string => String(op.attrs.get(n)?.value ?? d);
   const num = (n: string, d: number): number => Number(op.attrs.get(n)?.value ?? d);
   const at: At = { mode: str('mode', 'nearest'), ctm: str('coordinate_transformation_mode', 'half_pixel'), a: num('cubic_coeff_a', -0.75),
     exclude: num('exclude_outside', 0) !== 0, extrap: num('extrapolation_value', 0), antialias: num('antialias', 0) !== 0 };
   if (x.type.dtype !== 'f32' || y.type.dtype !== 'f32' || (at.mode !== 'linear' && at.mode !== 'cubic') || !CTMS.has(at.ctm)) return undefined;
-  if (str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') return undefined;
   const xd = k.dims(x), yd = k.dims(y), r = xd.length;
   const axesList = ((op.attrs.get('axes')?.value as number[] | undefined) ?? [...Array(r).keys()]).map((a) => (a < 0 ? a + r : a));
+  const aspect = aspectScale(k, op, axesList, xd);
   // An operand: its constant values, or a loader of its f32 elements at run time; absent or empty: undefined.
   const src = (i: number): ((j: number) => string) | undefined | null => {
     const v: Value | null | undefined = op.operands[i];
@@ -61,16 +64,28 @@ export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[] } | und
   if (roi === null || scales === null || (!scales && !sizes)) return undefined;
   if (at.ctm === 'tf_crop_and_resize' && !roi) return undefined;
   if (axesList.length === 0) return undefined;
-  const changed = axesList.filter((a) => xd[a] !== yd[a]).length;
+  // data-resize.ts resizes every listed axis under a policy (its scale need not be 1 where the size stays).
+  const changed = aspect ? axesList.length : axesList.filter((a) => xd[a] !== yd[a]).length;
   if (at.mode === 'linear' && !at.exclude && !at.antialias && at.ctm !== 'tf_crop_and_resize' && changed <= 3) return undefined;
   const d64 = (d: Dim): string => `(f64.convert_i32_u ${k.dim(d)})`;
   const axes = axesList.map((a, i): Axis => {
     const inLen = d64(xd[a]!), outLen = d64(yd[a]!);
-    const scale = scales ? scales(i) : `(f64.div ${outLen} ${inLen})`;
+    const scale = scales ? scales(i) : aspect ? ASPECT : `(f64.div ${outLen} ${inLen})`;
     return { a, inLen, outLen, scale, outW: scales ? `(f64.mul ${inLen} ${scale})` : outLen,
       roi0: roi ? roi(i) : f(0), roi1: roi ? roi(i + axesList.length) : f(1) };
   });
-  return { at, axes };
+  return { at, axes, ...(aspect ? { aspect } : {}) };
+}
+
+/** Stands for the policy's scale in a plan until an emitter has put it in a local. */
+const ASPECT = '$aspect';
+
+/** The plan's axes with the policy's scale set once into a local (before the element loop). */
+function withAspect(k: KernelCtx, p: NonNullable<ReturnType<typeof planResize>>): Axis[] {
+  if (!p.aspect) return p.axes;
+  const l = k.em.local('as', 'f64');
+  k.em.set(l, p.aspect);
+  return p.axes.map((ax) => (ax.scale === ASPECT ? { ...ax, scale: get(l) } : ax));
 }
 
 /** The interpreter's tap weight at distance `dl` (a local, overwritten by |dl| for cubic). */
@@ -84,8 +99,8 @@ function weight(k: KernelCtx, at: At, dl: string): string {
 }
 
 export function emitResizeTaps(k: KernelCtx, op: Op, p: NonNullable<ReturnType<typeof planResize>>): void {
-  const { at, axes } = p;
-  if (at.antialias) return emitResizeAntialias(k, op, p);
+  if (p.at.antialias) return emitResizeAntialias(k, op, p);
+  const at = p.at, axes = withAspect(k, p);
   const x = op.operands[0]!, y = op.results[0]!, em = k.em;
   const xd = k.dims(x), yd = k.dims(y), r = xd.length;
   em.comment(`resize ${at.mode} ${at.ctm} ${xd.join('x')} -> ${yd.join('x')} (taps)`);
@@ -153,7 +168,7 @@ export function emitResizeTaps(k: KernelCtx, op: Op, p: NonNullable<ReturnType<t
  * weight sum (taken first, left to right like the interpreter) when that is not 0.
  */
 function emitResizeAntialias(k: KernelCtx, op: Op, p: NonNullable<ReturnType<typeof planResize>>): void {
-  const { at, axes } = p;
+  const at = p.at, axes = withAspect(k, p);
   const x = op.operands[0]!, y = op.results[0]!, em = k.em;
   const xd = k.dims(x), yd = k.dims(y), r = xd.length;
   em.comment(`resize ${at.mode} ${at.ctm} antialias ${xd.join('x')} -> ${yd.join('x')}`);
