@@ -206,7 +206,9 @@ export async function nodeDevice(flags: readonly string[] = NODE_DAWN_FLAGS, opt
   const picked = real ? await chooseDriver({ flags }) : undefined;
   const adapter = await (await nodeGpu(flags)).requestAdapter();
   if (!adapter) {
-    const tried = picked?.source === 'fallback' ? `neither on the system's Vulkan drivers nor on SwiftShader (${SWIFTSHADER_ICD})` : `(for SwiftShader set VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`;
+    const env = process.env['VK_ICD_FILENAMES'] !== undefined ? `VK_ICD_FILENAMES=${process.env['VK_ICD_FILENAMES']}` : `VK_DRIVER_FILES=${process.env['VK_DRIVER_FILES']}`;
+    const tried = picked?.source === 'fallback' ? `neither on the system's Vulkan drivers nor on SwiftShader (${SWIFTSHADER_ICD})`
+      : picked?.source === 'env' ? `on the driver ${env} names` : `(for SwiftShader set VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`;
     throw new TenthRuntimeError('E501', `tenth runtime: Dawn found no GPU adapter ${tried}${picked?.why ? `; Dawn said: ${picked.why}` : ''}`);
   }
   if (real && opts.log !== null) (opts.log ?? toStderr)(adapterLine(adapterName(adapter), picked!.source));
