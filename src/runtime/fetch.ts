@@ -25,5 +25,13 @@ export async function readBytes(base: string, file: string): Promise<Uint8Array>
     return new Uint8Array(await res.arrayBuffer());
   }
   const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS)) as typeof import('node:fs/promises');
-  return new Uint8Array(await fs.readFile(isFileUrl(base) ? new URL(file, asDir(base)) : `${base.replace(/\/+$/, '')}/${file}`));
+  const path = isFileUrl(base) ? new URL(file, asDir(base)) : `${base.replace(/\/+$/, '')}/${file}`;
+  try {
+    return new Uint8Array(await fs.readFile(path));
+  } catch (e) {
+    // Node's "ENOENT: no such file or directory, open '/x/weights.bin'" without the repeated path.
+    const err = e as { code?: unknown; message?: string };
+    const reason = String(err.message ?? e).replace(/, \w+ '.*'$/s, '');
+    throw new TenthRuntimeError(err.code === 'ENOENT' ? 'E101' : 'E102', `tenth runtime: cannot read ${String(path)}: ${reason}`, { cause: e });
+  }
 }

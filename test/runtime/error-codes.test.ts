@@ -150,6 +150,17 @@ describe('runtime load errors carry codes', () => {
     }
   });
 
+  it('a missing folder or file: E101 naming the path (was: Node\'s bare ENOENT)', async () => {
+    await refused(loadCompiled(join(tmp, 'nope')), 'E101', new RegExp(`^tenth runtime: cannot read ${tmp}/nope/manifest\\.json: ENOENT: no such file or directory$`));
+    for (const [backend, dir] of [['wasm', models.wasm.dir], ['webgpu', models.webgpu.dir]] as const) {
+      const gone = join(tmp, `${backend}-gone`);
+      cpSync(dir, gone, { recursive: true });
+      rmSync(join(gone, 'weights.bin'));
+      const load = backend === 'wasm' ? loadCompiled(gone) : loadCompiledWebGpu(gone, { device: await gpuDevice() });
+      await refused(load, 'E101', /cannot read .*-gone\/weights\.bin: ENOENT/);
+    }
+  });
+
   it('a folder for the other runtime, and a WebGPU model without a device in Node: E501', async () => {
     await refused(loadCompiled(models.webgpu.dir), 'E501', /was compiled for WebGPU/);
     await refused(loadCompiledWebGpu(models.wasm.dir), 'E501', /is not a webgpu artifact's manifest/);
