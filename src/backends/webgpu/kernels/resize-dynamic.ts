@@ -6,6 +6,10 @@
 // so each axis has 2 - 2 start taps, start = floor(-R / s) + 1 (R = 1 linear, 2 cubic), weights
 // divided by their sum (ir/ops/shape-resize.ts interpTaps): nested run-time loops over the axes'
 // taps. Indices are clamped into the input.
+// keep_aspect_ratio_policy not_larger / not_smaller (sizes given): one scale for every listed axis,
+// min (max) over them of sizes_j / in_j; the result dims (floor(scale * in + 0.5)) come from the
+// shape rule. As the interpreter, the axes left out of `axes` are transformed at scale 1, which
+// only tf_half_pixel_for_nn does not map to themselves.
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
@@ -27,7 +31,8 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
   const mode = s('mode', 'nearest'), ctm = s('coordinate_transformation_mode', 'half_pixel'), nearest = s('nearest_mode', 'round_prefer_floor');
   const A = num('cubic_coeff_a', -0.75), exclude = num('exclude_outside', 0) !== 0, extrap = num('extrapolation_value', 0);
   const antialias = num('antialias', 0) !== 0 && (mode === 'linear' || mode === 'cubic');
-  if (s('keep_aspect_ratio_policy', 'stretch') !== 'stretch') k.fail(op, 'resize keep_aspect_ratio_policy with run-time sizes is not supported by the webgpu backend');
+  const policy = s('keep_aspect_ratio_policy', 'stretch');
+  if (policy !== 'stretch' && policy !== 'not_larger' && policy !== 'not_smaller') k.fail(op, `resize keep_aspect_ratio_policy '${policy}' is unknown`);
   if (!['nearest', 'linear', 'cubic'].includes(mode)) k.fail(op, `resize mode '${mode}' is not supported by the webgpu backend`);
   const xd = k.dims(x), yd = k.dims(y), rank = xd.length;
   const axes = axesOf(op, rank);
@@ -42,12 +47,14 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     const t = k.constant(v);
     return t ? f32Lit(Number(t.data[j])) : b.let('p', k.load(v, u32(j)));
   };
+  // Scales win over sizes and the policy, as in the interpreter.
+  const aspect = policy !== 'stretch' && !hasScales ? aspectScale(k, op, policy, axes) : undefined;
   const perAxis: (Tap[] | Wide | null)[] = xd.map((d, a) => {
     const j = axes.indexOf(a);
     // An axis of length 1 in and out reads its one element whatever the taps.
-    if (j < 0 || (d === 1 && yd[a] === 1)) return null;
+    if ((j < 0 && ctm !== 'tf_half_pixel_for_nn') || (d === 1 && yd[a] === 1)) return null;
     const inN = b.let('inl', `f32(${k.dim(d)})`), outN = b.let('outl', `f32(${k.dim(yd[a]!)})`);
-    const scale = hasScales ? scalar(scV!, j) : b.let('sc', `${outN} / ${inN}`);
+    const scale = j < 0 ? '1.0f' : hasScales ? scalar(scV!, j) : aspect ?? b.let('sc', `${outN} / ${inN}`);
     const outW = hasScales ? b.let('ow', `${inN} * ${scale}`) : outN;
     const o = b.let('o', `f32(${c[a]})`);
     let v: string;
@@ -126,6 +133,17 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     b.line(`${acc} = ${acc} + ${wt} * ${loadClamped(k, x, idx)};`);
   });
   return b.let('v', outside.length ? `select(${acc}, ${f32Lit(extrap)}, ${outside.join(' || ')})` : acc);
+}
+
+/** The policy's one scale: min (max) over the listed axes of sizes_j / in_j (sizes constant or i64/i32 data). */
+function aspectScale(k: KernelCtx, op: Op, policy: string, axes: readonly number[]): string {
+  const x = op.operands[0]!, sz = op.operands[3];
+  const xd = k.dims(x);
+  if (!sz || k.dims(sz).length !== 1 || k.dims(sz)[0] !== axes.length) k.fail(op, `resize keep_aspect_ratio_policy ${policy} needs sizes of ${axes.length} entries, known when compiling`);
+  const t = k.constant(sz);
+  if (!t && sz.type.dtype !== 'i64' && sz.type.dtype !== 'i32') k.fail(op, `resize sizes must be i64, not ${sz.type.dtype}`);
+  const ratios = axes.map((a, j) => `${t ? f32Lit(Number(t.data[j])) : `f32(${k.body.let('sz', k.load(sz, u32(j)))})`} / f32(${k.dim(xd[a]!)})`);
+  return k.body.let('asp', ratios.reduce((p, q) => `${policy === 'not_larger' ? 'min' : 'max'}(${p}, ${q})`));
 }
 
 /** The interpolation kernel at distance dd >= 0 (linear, or cubic with coefficient A). */
