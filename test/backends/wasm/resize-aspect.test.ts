@@ -108,6 +108,17 @@ describe('wasm resize keep_aspect_ratio_policy vs interpreter (fast-check)', () 
     }), { numRuns: 30, seed: 43 });
   }, 60_000);
 
+  it('a result dim of 0 (not_larger, scale 1/7 on a dim of 1) and not_smaller keeping or doubling', async () => {
+    for (const [policy, sizes, want] of [['not_larger', [1, 1], [0, 1]], ['not_smaller', [1, 1], [1, 7]], ['not_larger', [3, 2], [0, 2]], ['not_smaller', [1, 2], [1, 7]], ['not_smaller', [2, 1], [2, 14]]] as const) {
+      const c: Case = { shape: [1, 7], axes: [0, 1], policy, mode: 'linear', ctm: 'half_pixel', nearest: 'floor', antialias: false, exclude: false, dtype: 'f32' };
+      const load = model(c);
+      const x = input([1, 7], 'f32', 9), s = tensorFrom('i64', [2], [...sizes]);
+      const got = await (await compiled(load))([x, s]);
+      expect(got[0]!.shape).toEqual([...want]);
+      check(got, interpret(load(), [x, s]), c);
+    }
+  });
+
   it('an axis whose size stays but whose scale is not 1 is still resized (4 -> 4 at scale 1.1)', async () => {
     // in [4, 10], sizes [4, 11], not_smaller: s = 1.1, result [floor(4.4 + 0.5), 11] = [4, 11].
     const c: Case = { shape: [4, 10], axes: [0, 1], policy: 'not_smaller', mode: 'linear', ctm: 'half_pixel', nearest: 'floor', antialias: false, exclude: false, dtype: 'f32' };
