@@ -3,7 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail } from '../../ir/diagnostics.js';
+import { DIAGNOSTICS, type DiagCode, fail } from '../../ir/diagnostics.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { compileWasm, writeArtifact } from '../backends/wasm/index.js';
 import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
@@ -37,6 +37,12 @@ export function folderFormat(path: string): (typeof FORMATS)[number] {
   return fail('E102', `${path} is not a compiled tenth folder: manifest.json ${format === undefined || format === null ? 'has no format' : `has format ${JSON.stringify(format)}, not ${FORMATS.join(' or ')}`}; compile the model again`);
 }
 
+/** The runtime's own code (E101/E102 files, E502/E503 feeds, E501 device), else E501. */
+function runtimeCode(e: unknown): DiagCode {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in DIAGNOSTICS ? code as DiagCode : 'E501';
+}
+
 /**
  * The runtime's refusals while loading (a damaged folder, a feature or limit the device lacks)
  * are the user's to fix: E501 naming what was loaded, not an internal error.
@@ -46,7 +52,7 @@ export async function runtimeErrors<T>(what: string, on: string, load: () => Pro
     return await load();
   } catch (e) {
     const msg = e instanceof Error ? e.message : '';
-    if (msg.startsWith('tenth runtime: ')) fail('E501', `cannot load ${what} on ${on}: ${msg.slice('tenth runtime: '.length)}`);
+    if (msg.startsWith('tenth runtime: ')) fail(runtimeCode(e), `cannot load ${what} on ${on}: ${msg.slice('tenth runtime: '.length)}`);
     throw e;
   }
 }
@@ -124,7 +130,7 @@ export async function runCompiledDataDir(m: CompiledModel, dir: string, opts: { 
     got = await m.run(feed);
   } catch (e) {
     // Dawn's validation errors can come without a message of their own.
-    fail('E501', `${backend} run failed on ${dir}: ${(e as Error).message || String(e) || 'the device gave no reason'}`);
+    fail(runtimeCode(e), `${backend} run failed on ${dir}: ${(e as Error).message || String(e) || 'the device gave no reason'}`);
   }
   const tensors: Tensor[] = man.outputs.map((o) => fromRunTensor(o.dtype as Tensor['dtype'], got[o.name]!));
   const names = man.outputs.map((o) => o.name);

@@ -46,11 +46,11 @@ describe('tenth run on a webgpu folder: user errors are E-coded', () => {
       /^error E501: cannot load .*half on WebGPU: the device lacks the WebGPU feature 'shader-f16' that .* needs \(the model was compiled with --f16; compile it without --f16 for this device\)\n$/);
   });
 
-  it('a corrupt manifest.json names the file (E102); a truncated weights.bin is refused (E501)', async () => {
+  it('a corrupt manifest.json names the file (E102); a truncated weights.bin is refused as a damaged file (E102)', async () => {
     const dir = damaged('manifest.json', (b) => b.toString('utf8').slice(0, 100));
     expectUserError(await runCli(['run', dir, '--data', join(MLP, 'test_data_set_0')]), /^error E102: .*\/manifest\.json is not valid JSON \(.*\): the folder is damaged; compile the model again\n$/);
     const cut = damaged('weights.bin', (b) => b.subarray(0, 1000));
-    expectUserError(await runCli(['run', cut, '--data', join(MLP, 'test_data_set_0')]), /^error E501: cannot load .* on WebGPU: weights\.bin of .* has 1000 bytes, its manifest says \d+: the folder is damaged/);
+    expectUserError(await runCli(['run', cut, '--data', join(MLP, 'test_data_set_0')]), /^error E102: cannot load .* on WebGPU: weights\.bin of .* has 1000 bytes, its manifest says \d+: the folder is damaged/);
   });
 
   it('--passes and --timing on a compiled folder are refused (were ignored)', async () => {
