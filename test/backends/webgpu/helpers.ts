@@ -13,7 +13,7 @@ import { nodeDevice, NODE_DAWN_FLAGS } from '../../../src/runtime/webgpu-node.js
 
 let device: Promise<WebGpuDevice> | undefined;
 /** SwiftShader through Dawn, workgroup zero-init off (kernels must write before reading). */
-export const gpuDevice = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
+export const gpuDevice = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS, { log: null }));
 
 let nullDevice: Promise<WebGpuDevice> | undefined;
 /** Dawn's null backend: compiles (Tint) and creates pipelines, never executes. */
