@@ -195,10 +195,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench: ${e.message}\n`);
     return 2;
   }
-  // --target webgpu: the Vulkan loader reads VK_ICD_FILENAMES at process start (SwiftShader here).
+  // --target webgpu: a machine whose own drivers give an adapter (a real GPU) runs on it; else
+  // SwiftShader, in a child started with VK_ICD_FILENAMES set (the runtime's probe decides, as for
+  // `tenth run`; it sets the variable itself on fallback, so the child is only for older setups).
   if (a.target === 'webgpu') {
-    const status = (await import('./webgpu-models.js')).reexecWithSwiftShader(existsSync);
-    if (status !== undefined) return status;
+    const { chooseDriver } = await import('../../src/runtime/webgpu-node.js');
+    const userSet = process.env['VK_ICD_FILENAMES'] !== undefined || process.env['VK_DRIVER_FILES'] !== undefined;
+    const choice = userSet ? undefined : await chooseDriver();
+    if (choice?.source !== 'system' || choice.adapter === undefined) {
+      const status = (await import('./webgpu-models.js')).reexecWithSwiftShader(existsSync);
+      if (status !== undefined) return status;
+    }
   }
   const reports: ModelReport[] = [];
   for (const n of a.parts.has('figures') ? names : []) {
