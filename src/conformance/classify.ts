@@ -1,5 +1,6 @@
 // Deciding whether an ONNX backend test is in scope, from the model alone. Out of scope (issue 2):
-// training ops (domain ai.onnx.preview.training), the ai.onnx.ml domain, string tensors, and
+// training ops (domain ai.onnx.preview.training), the ai.onnx.ml domain (but for the ml ops that
+// are plain tensor arithmetic, which the importer maps: src/onnx/mapping/ml.ts), string tensors, and
 // sequence/optional values. Everything else must run: a test is skipped only with one of these
 // stated reasons, never because an op is unsupported.
 //
@@ -7,6 +8,7 @@
 // or string value inside a body is just as out of scope as one at the top level.
 
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../onnx/decode.js';
+import { ML_MAPPINGS } from '../onnx/mapping/ml.js';
 
 const STRING = 8; // TensorProto.DataType.STRING
 
@@ -45,7 +47,7 @@ const isDefaultDomain = (d: string | null | undefined): boolean => !d || d === '
 function nodeProblem(n: NodeProto): string | null {
   const domain = n.domain ?? '';
   if (domain === 'ai.onnx.preview.training') return `training op ${n.opType} (domain ai.onnx.preview.training)`;
-  if (domain === 'ai.onnx.ml') return `op ${n.opType} is in the ai.onnx.ml domain`;
+  if (domain === 'ai.onnx.ml' && !(`ai.onnx.ml:${n.opType}` in ML_MAPPINGS)) return `op ${n.opType} is in the ai.onnx.ml domain`;
   if (isDefaultDomain(domain) && SEQUENCE_OPS.has(n.opType ?? '')) return `op ${n.opType} makes a sequence/optional value`;
   for (const a of n.attribute ?? []) {
     if (a.t && a.t.dataType === STRING) return `string tensor attribute '${a.name}' on ${n.opType}`;

@@ -76,11 +76,11 @@ export function writeOutOfScope(root: string): void {
     outputs: [{ name: 'y', dtype: 'string', shape: [1] }],
     nodes: [{ opType: 'Identity', inputs: ['s'], outputs: ['y'] }],
   }, [], []);
-  writeTest(root, 'test_ml_binarizer', {
+  writeTest(root, 'test_ml_normalizer', {
     opsets: { 'ai.onnx.ml': 1 },
     inputs: [{ name: 'x', dtype: 'f32', shape: [2] }],
     outputs: [{ name: 'y', dtype: 'f32', shape: [2] }],
-    nodes: [{ opType: 'Binarizer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'] }],
+    nodes: [{ opType: 'Normalizer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'] }],
   }, [], []);
   writeTest(root, 'test_training_adagrad', {
     opsets: { 'ai.onnx.preview.training': 1 },

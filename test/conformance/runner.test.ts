@@ -29,7 +29,7 @@ describe('runConformance', () => {
     const results = await runConformance(root, { timeoutMs: 3000 });
     expect(results.map((r) => r.test)).toEqual([
       'test_a_double', 'test_b_double_wrong', 'test_c_random_bytes', 'test_d_loop_forever', 'test_e_loop_small',
-      'test_ml_binarizer', 'test_string_input', 'test_training_adagrad',
+      'test_ml_normalizer', 'test_string_input', 'test_training_adagrad',
     ]);
     const r = byName(results);
     expect(r.get('test_a_double')).toMatchObject({ status: 'passed', reason: null });
@@ -40,7 +40,7 @@ describe('runConformance', () => {
     expect(r.get('test_c_random_bytes')!.reason).toContain('E103');
     expect(r.get('test_d_loop_forever')).toMatchObject({ status: 'failed', reason: 'timed out after 3 s' });
     expect(r.get('test_e_loop_small')!.status).toBe('passed');
-    expect(r.get('test_ml_binarizer')).toMatchObject({ status: 'skipped', reason: 'op Binarizer is in the ai.onnx.ml domain' });
+    expect(r.get('test_ml_normalizer')).toMatchObject({ status: 'skipped', reason: 'op Normalizer is in the ai.onnx.ml domain' });
     expect(r.get('test_string_input')).toMatchObject({ status: 'skipped', reason: "graph: input 's' is a string tensor" });
     expect(r.get('test_training_adagrad')!.reason).toContain('ai.onnx.preview.training');
   });
@@ -100,7 +100,7 @@ describe('tenth conformance', () => {
       { test: 'test_a_double', status: 'passed', reason: null, op: 'Add' },
       { test: 'test_b_double_wrong', status: 'failed', reason: expect.stringContaining('got -6, expected -7'), op: 'Add' },
       { test: 'test_e_loop_small', status: 'passed', reason: null, op: 'Loop' },
-      { test: 'test_ml_binarizer', status: 'skipped', reason: 'op Binarizer is in the ai.onnx.ml domain', op: 'ai.onnx.ml:Binarizer' },
+      { test: 'test_ml_normalizer', status: 'skipped', reason: 'op Normalizer is in the ai.onnx.ml domain', op: 'ai.onnx.ml:Normalizer' },
     ]);
     expect(j.summary).toEqual({ passed: 2, failed: 1, skipped: 1 });
     expect(readFileSync(list, 'utf8')).toBe('test_a_double\ntest_e_loop_small\n');
