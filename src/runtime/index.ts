@@ -230,5 +230,6 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
 }
 
 export type { KernelTime, RunTensor, TypedArray } from './common.js';
+export { TenthRuntimeError, type RuntimeCode } from './errors.js';
 export { planArena, bufferBytes, type ArenaPlan } from './plan.js';
 export { supportsThreads } from './threads.js';

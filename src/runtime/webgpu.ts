@@ -24,6 +24,7 @@ import { createResources } from './webgpu-pipelines.js';
 import { profileModel, runModel, type GpuModel, type KernelTime } from './webgpu-run.js';
 
 export type { RunTensor, TypedArray } from './common.js';
+export { TenthRuntimeError, type RuntimeCode } from './errors.js';
 export { checkFeatures, deviceLimits, fmtSize, type WebGpuDevice } from './webgpu-device.js';
 export type { KernelTime } from './webgpu-run.js';
 
