@@ -5,15 +5,18 @@
 // Handlers are installed only while a path is registered: with a listener, Node delivers a signal
 // between event-loop turns, so a long synchronous computation would not stop at Ctrl-C. A signal
 // that arrives during synchronous work is still pending when that work forgets its path, and
-// removing the listener then would drop it (the process would carry on as if no Ctrl-C came):
-// the listener stays a moment longer, on a timer that does not keep the process alive.
+// removing the listener then would drop it (the process would carry on as if no Ctrl-C came).
+// Node reads pending signals in the poll phase of the event loop; timers run before it, so a timer
+// (of any delay, once synchronous work outlasts it) can unhook first. setImmediate callbacks run
+// after the poll phase: the listener goes only after a poll phase that began after the forget
+// (twice: a forget inside a poll-phase callback runs its first immediate before the next poll).
 
 import { rmSync } from 'node:fs';
 
 const live = new Set<string>();
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 let hooked = false;
-let unhookTimer: ReturnType<typeof setTimeout> | undefined;
+let unhookTimer: ReturnType<typeof setImmediate> | undefined;
 
 function onSignal(sig: NodeJS.Signals): void {
   for (const path of live) rmSync(path, { recursive: true, force: true });
@@ -23,7 +26,7 @@ function onSignal(sig: NodeJS.Signals): void {
 }
 
 function unhook(): void {
-  if (unhookTimer !== undefined) clearTimeout(unhookTimer);
+  if (unhookTimer !== undefined) clearImmediate(unhookTimer);
   unhookTimer = undefined;
   for (const s of SIGNALS) process.removeListener(s, onSignal);
   hooked = false;
@@ -31,7 +34,7 @@ function unhook(): void {
 
 /** Remove `path` (file or folder) if the process is interrupted before `forgetOnSignal(path)`. */
 export function removeOnSignal(path: string): void {
-  if (unhookTimer !== undefined) clearTimeout(unhookTimer);
+  if (unhookTimer !== undefined) clearImmediate(unhookTimer);
   unhookTimer = undefined;
   if (!hooked) for (const s of SIGNALS) process.on(s, onSignal);
   hooked = true;
@@ -41,6 +44,7 @@ export function removeOnSignal(path: string): void {
 export function forgetOnSignal(path: string): void {
   live.delete(path);
   if (live.size > 0 || !hooked || unhookTimer !== undefined) return;
-  unhookTimer = setTimeout(() => { if (live.size === 0) unhook(); }, 50);
-  unhookTimer.unref();
+  unhookTimer = setImmediate(() => {
+    unhookTimer = setImmediate(() => { if (live.size === 0) unhook(); });
+  });
 }
