@@ -69,13 +69,14 @@ export const optCommand: Command = {
       "PIPELINE is a comma-separated list of passes with options, e.g. 'fold-constants,cse,fuse{max-ops=16}',",
       "and may use the named pipelines O0, O1, O2 ('O1,fuse'); 'tenth passes' lists them all. Without",
       '--passes the input is verified and printed back. The IR is verified before and after every pass',
-      '(--no-verify-each turns that off); a pass that breaks it is named in the error.',
+      '(--no-verify-each turns that off, also on the input: IR a broken pass wrote can be read back);',
+      'a pass that breaks it is named in the error.',
     ].join('\n'),
     positionals: [{ name: 'INPUT', help: 'IR text (.ir) or an ONNX model (.onnx)' }],
     options: [OUTPUT_OPTION, PASSES_OPTION, ...INSTRUMENT_OPTIONS],
   },
   async run(args, ctx) {
-    const m = await loadModule(ctx.cwd, args.positionals[0]!);
+    const m = await loadModule(ctx.cwd, args.positionals[0]!, { verify: args.options['no-verify-each'] !== true });
     runPassFlags(m, args, ctx);
     emitModule(args, ctx, m);
     return 0;

@@ -172,6 +172,18 @@ describe('hand-edited .ir files are verified on load', () => {
     expectUserError(await runCli(['stats', bad]), e303);
     expect(readdirSync(dir).sort()).toEqual(['bad.ir', 'data']);
   });
+
+  it('opt --no-verify-each reads it anyway (to look at what a broken pass wrote); opt without it, ir and summary refuse it', async () => {
+    const dir = tempDir('tenth-audit-');
+    const bad = join(dir, 'bad.ir');
+    writeFileSync(bad, 'module @bad {\n  func @main(%x: f32[4]) -> (%y: f32[5]) {\n    %y = relu(%x) : f32[5]\n    return %y\n  }\n}\n');
+    const e303 = /bad\.ir:3:5: error E303: relu: result %y is declared f32\[5\]/;
+    for (const cmd of [['opt'], ['ir'], ['summary']]) expectUserError(await runCli([...cmd, bad]), e303);
+    const r = await runCli(['opt', bad, '--no-verify-each']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('%y = relu(%x) : f32[5]');
+  });
 });
 
 describe('damaged compiled folders are E102 naming what is wrong', () => {
