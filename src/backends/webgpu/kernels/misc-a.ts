@@ -1,6 +1,7 @@
 // Map kernels (one result element per invocation) for einsum, det, reverse_sequence and
 // tf_idf_vectorizer. Every buffer index is clamped into its buffer (per axis for einsum), so bad
-// lengths or inconsistent symbolic dims read a wrong element, never outside the buffer.
+// lengths or inconsistent symbolic dims read a wrong element, never outside the buffer (a dim of 0
+// is clamped as 1: its sum loop runs no step, so that element is never read).
 //
 // - einsum: the equation is parsed at compile time with the interpreter's rules (ellipsis dims
 //   right-aligned across operands, a repeated label is a diagonal, the implicit output is the
@@ -70,7 +71,8 @@ function einsum(k: KernelCtx, op: Op, i: string): string {
   p.output.forEach((l, a) => idx.set(l, c[a]!));
   const acc = b.var('acc', reg, literal(0, reg));
   // A summed label's size: its dim that is not 1 (several symbols: the largest, as broadcasting
-  // reads them); all 1 (or none): one step at index 0.
+  // reads them, but none when one is 0 at run time: 0 against 1 is an empty sum); all 1 (or
+  // none): one step at index 0.
   const sizes = summed.map((l) => distinctDims(labelDim.get(l)!));
   if (sizes.some((ds) => ds.includes(0))) return acc; // an empty sum
   const nest = (n: number): void => {
@@ -86,7 +88,8 @@ function einsum(k: KernelCtx, op: Op, i: string): string {
     }
     const e = b.fresh('es');
     idx.set(summed[n]!, e);
-    const size = ds.map((d) => k.dim(d)).reduce((a, d) => `max(${a}, ${d})`);
+    const dims = ds.map((d) => k.dim(d));
+    const size = dims.length === 1 ? dims[0]! : `select(${dims.reduce((a, d) => `max(${a}, ${d})`)}, 0u, ${dims.reduce((a, d) => `min(${a}, ${d})`)} == 0u)`;
     b.block(`for (var ${e} = 0u; ${e} < ${size}; ${e}++)`, () => nest(n + 1));
   };
   nest(0);
@@ -105,7 +108,8 @@ function operandOffset(k: KernelCtx, dims: readonly Dim[], labels: readonly stri
     const l = labels[a]!, e = idx.get(l)!;
     const ld = distinctDims(labelDim.get(l)!);
     const exact = ld.length === 1 && String(ld[0]) === String(d);
-    return [mulU(exact ? e : `min(${e}, ${k.dim(d)} - 1u)`, st[a]!)];
+    // max(d, 1u): a dim of 0 never reaches the load (its loop is empty), but the clamp must not wrap.
+    return [mulU(exact ? e : `min(${e}, max(${k.dim(d)}, 1u) - 1u)`, st[a]!)];
   });
   return terms.reduce(addU, '0u');
 }
