@@ -126,8 +126,16 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
       // write_indices[b] is not wrapped like an index: checked raw in linear mode.
       const b = `(i32.div_u ${p} ${perBatch})`;
       const raw = wi.type.dtype === 'i64' ? `(i64.load ${addr(k.ptr(wi), b, 8)})` : `(i64.extend_i32_s (i32.load ${addr(k.ptr(wi), b, 4)}))`;
-      if (!circular) checkWriteStart(k, op, raw, seq, maxSeq);
-      em.set(w, wi.type.dtype === 'i64' ? `(i32.wrap_i64 (i64.load ${addr(k.ptr(wi), b, 8)}))` : `(i32.load ${addr(k.ptr(wi), b, 4)})`);
+      if (!circular) {
+        checkWriteStart(k, op, raw, seq, maxSeq);
+        em.set(w, `(i32.wrap_i64 ${raw})`);
+      } else {
+        // Reduce into [0, maxSeq) at full width first, as the interpreter does: the low word of
+        // 2^32 + 1 is not 1 (mod 3), and w + s in i32 would overflow for w near 2^31.
+        const mx = `(i64.extend_i32_u ${maxSeq})`, rm = em.local('rm', 'i64');
+        em.set(rm, `(i64.rem_s ${raw} ${mx})`);
+        em.set(w, `(i32.wrap_i64 (select (i64.add ${get(rm)} ${mx}) ${get(rm)} (i64.lt_s ${get(rm)} (i64.const 0))))`);
+      }
     } else {
       // Without write_indices every batch writes from 0: only an update longer than the cache is outside.
       const fits = typeof pd[axis] === 'number' && typeof ud[axis] === 'number' && ud[axis] <= pd[axis];
