@@ -41,3 +41,19 @@ describe('wasm tensor_scatter circular: write index at full width', () => {
     expect(Array.from((await runWasm(text, ins))[0]!.data as Float32Array)).toEqual([8, 0, 7]);
   });
 });
+
+describe('wasm tensor_scatter linear: an empty cache', () => {
+  it('a nonempty update into an empty cache is refused naming the op, as the interpreter refuses it; an empty one runs', async () => {
+    for (const withIdx of [true, false]) {
+      const text = module(`%p: f32[1,0,1], %u: f32[1,2,1]${withIdx ? ', %w: i64[1]' : ''}`, 'f32[1,0,1]',
+        `%y = tensor_scatter(%p, %u${withIdx ? ', %w' : ''}) {axis = 1} : f32[1,0,1]`);
+      const ins = [f32([1, 0, 1], []), f32([1, 2, 1], [1, 2]), ...(withIdx ? [tensorFrom('i64', [1], [0n])] : [])];
+      expect(() => interpText(text, ins)).toThrow(/E501.*outside the cache length 0/s);
+      await expect(runWasm(text, ins), `write_indices ${withIdx}`).rejects.toThrow(/tensor_scatter/);
+    }
+    const text = module('%p: f32[1,0,1], %u: f32[1,0,1], %w: i64[1]', 'f32[1,0,1]', '%y = tensor_scatter(%p, %u, %w) {axis = 1} : f32[1,0,1]');
+    const ins = [f32([1, 0, 1], []), f32([1, 0, 1], []), tensorFrom('i64', [1], [5n])];
+    expect(interpText(text, ins)[0]!.data.length).toBe(0);
+    expect((await runWasm(text, ins))[0]!.data.length).toBe(0);
+  });
+});

@@ -119,9 +119,16 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
   em.comment(`tensor_scatter axis=${axis} ${circular ? 'circular' : 'linear'}`);
   copyData(k, past, y, es);
   const w = em.local('w', 'i32'), pos = em.local('pos', 'i32');
-  // An empty cache has nowhere to write (and circular mode would divide by 0). No early return:
-  // a fused group's later ops share this function.
-  em.when(`(i32.ne ${maxSeq} (i32.const 0))`, () => em.loop('p', k.size(pd.slice(0, axis)), (p) => {
+  const batches = (body: (p: string) => void): void => em.loop('p', k.size(pd.slice(0, axis)), body);
+  // An empty cache has nowhere to write: circular mode (which would divide by 0) skips it, no
+  // early return (a fused group's later ops share this function). Linear mode runs its check
+  // on it as the interpreter does (a nonempty update is refused: the check traps before any
+  // write; an empty one writes nothing).
+  const guarded = (body: (p: string) => void): void => {
+    if (circular) em.when(`(i32.ne ${maxSeq} (i32.const 0))`, () => batches(body));
+    else batches(body);
+  };
+  guarded((p) => {
     if (wi) {
       // write_indices[b] is not wrapped like an index: checked raw in linear mode.
       const b = `(i32.div_u ${p} ${perBatch})`;
@@ -153,7 +160,7 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
       }
       em.line(`(memory.copy ${addr(k.ptr(y), mul(add(mul(p, maxSeq), get(pos)), inner), es)} ${addr(k.ptr(upd), mul(add(mul(p, seq), s), inner), es)} ${mul(inner, i32(es))})`);
     });
-  }));
+  });
 }
 
 export const SCATTER_ELEMENTS_KERNEL: KernelDef = { emit: emitScatterElements };
