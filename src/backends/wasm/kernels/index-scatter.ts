@@ -119,7 +119,7 @@ function emitTensorScatter(k: KernelCtx, op: Op): void {
   em.comment(`tensor_scatter axis=${axis} ${circular ? 'circular' : 'linear'}`);
   copyData(k, past, y, es);
   const w = em.local('w', 'i32'), pos = em.local('pos', 'i32');
-  const batches = (body: (p: string) => void): void => em.loop('p', k.size(pd.slice(0, axis)), body);
+  const batches = (body: (p: string) => void): void => void em.loop('p', k.size(pd.slice(0, axis)), body);
   // An empty cache has nowhere to write: circular mode (which would divide by 0) skips it, no
   // early return (a fused group's later ops share this function). Linear mode runs its check
   // on it as the interpreter does (a nonempty update is refused: the check traps before any
