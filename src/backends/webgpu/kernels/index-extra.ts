@@ -210,7 +210,10 @@ function tensorScatter(k: KernelCtx, op: Op, i: string): string {
   }
   // s: the update position that lands on this cache position. Circular: the last of those
   // congruent to it (an update longer than the cache wraps onto itself; the last write wins).
-  let s = b.let('s', `i32(${c[axis]}) - ${w}`);
+  // Circular: w reduced into [0, mx) first, so that the difference cannot overflow i32 (w near
+  // -2^31 would wrap; the interpreter works on the full value).
+  const wm = circular && wi ? b.let('wm', `((${w} % ${maxSeq}) + ${maxSeq}) % ${maxSeq}`) : w;
+  let s = b.let('s', `i32(${c[axis]}) - ${wm}`);
   if (circular) {
     const s0 = b.let('s0', `((${s} % ${maxSeq}) + ${maxSeq}) % ${maxSeq}`);
     s = b.let('s1', `select(${s0}, ${s0} + ((${seq} - 1i - ${s0}) / ${maxSeq}) * ${maxSeq}, ${s0} < ${seq})`);
