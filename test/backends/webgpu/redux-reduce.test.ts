@@ -2,8 +2,9 @@
 // the tiled reduce of rows.ts for constant axes and by the per-element kernel for axes read at
 // run time), against the interpreter on random small shapes (1s, primes), random axes, keepdims,
 // noop_with_empty_axes: floats compute in f32 and round on store (tolerance one unit of the
-// dtype), integers and bool exactly. Integer values stay small, so that the 32-bit registers of
-// i64 hold the exact results (storage.ts). Every artifact also passes Tint and naga.
+// dtype), integers and bool exactly. Random integer values stay small, so that the 32-bit registers
+// of i64 hold the exact results (storage.ts); integer means also run on values at the ends of 32
+// bits (their sums need 64). Every artifact also passes Tint and naga.
 
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,13 +66,12 @@ async function run(comp: CompiledWebGpu, inputs: readonly Tensor[]): Promise<Ten
 
 const compiled: { name: string; c: CompiledWebGpu }[] = [];
 
-async function check(c: Case, seed: number): Promise<void> {
+async function check(c: Case, seed: number, x = input(c, seed)): Promise<void> {
   const mk = load(c);
   const comp = compileWebGpu(mk(), { passes: 'fuse' });
   // Byte-identical when compiled twice.
   expect(compileWebGpu(mk(), { passes: 'fuse' }).shaders.map((s) => s.code)).toEqual(comp.shaders.map((s) => s.code));
   compiled.push({ name: `${c.op}-${c.dt}-${compiled.length}`, c: comp });
-  const x = input(c, seed);
   const inputs = c.runtime ? [x, tensorFrom('i64', [c.axes.length], c.axes.map(BigInt))] : [x];
   const [rtol, atol] = TOL[c.dt] ?? [0, 0];
   expectClose(await run(comp, inputs), interpret(mk(), inputs), rtol, atol);
@@ -122,12 +122,13 @@ describe('webgpu reductions on every dtype vs interpreter (fast-check)', () => {
     }
   });
 
+  // Integer means have no subgroup variant: their partials are 64-bit pairs that no subgroup operation adds with carry.
   it('subgroup variants of the tiled reduce (integers, bool, log_sum_exp) match, and so do the plain shaders', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'tenth-redux-'));
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));
     const device = await gpuDevice();
     let n = 0;
-    for (const [dt, ops] of [['i32', ['ReduceSum', 'ReduceMax', 'ReduceProd', 'ReduceL2', 'ReduceLogSumExp']], ['u8', ['ReduceMin', 'ReduceSumSquare', 'ReduceMean']],
+    for (const [dt, ops] of [['i32', ['ReduceSum', 'ReduceMax', 'ReduceProd', 'ReduceL2', 'ReduceLogSumExp']], ['u8', ['ReduceMin', 'ReduceSumSquare', 'ReduceL1']],
       ['bool', ['ReduceMax', 'ReduceMin']], ['f16', ['ReduceLogSumExp', 'ReduceMax']]] as const) {
       for (const op of ops) {
         for (const [shape, axes] of [[[3, 70], [1]], [[5, 7], [0]], [[2, 3, 5], [0, 2]]] as const) {
@@ -148,6 +149,21 @@ describe('webgpu reductions on every dtype vs interpreter (fast-check)', () => {
           }
         }
       }
+    }
+  }, 60_000);
+
+  it('integer mean of values near the ends of 32 bits divides the exact sum (no 32-bit wrap)', async () => {
+    const I32 = [2 ** 31 - 1, -(2 ** 31)], U32 = [4e9, 2 ** 32 - 1, 3];
+    // A row of 70 spreads over the tiled reduce's 64 threads and its workgroup tree.
+    const cases: [string, number[], (j: number) => number][] = [
+      ['i32', [2, 2], (j) => I32[j >> 1]!], ['i32', [3, 70], (j) => I32[(j * 7) % 2]! + (j % 3)], ['i32', [5, 3], (j) => (j % 2 ? -(2 ** 31) : 2 ** 31 - 1 - j)],
+      ['u32', [1, 3], () => 4e9], ['u32', [3, 70], (j) => U32[j % 3]!], ['i64', [2, 2], (j) => I32[j >> 1]!], ['u64', [2, 3], (j) => U32[j % 3]!],
+      ['i8', [2, 3], (j) => (j < 3 ? 127 : -128)],
+    ];
+    for (const [dt, shape, f] of cases) {
+      const v = Array.from({ length: shape[0]! * shape[1]! }, (_v, j) => f(j));
+      const x = dt.endsWith('64') ? tensorFrom(dt as DType, shape, v.map(BigInt)) : tensorFrom(dt as DType, shape, v);
+      for (const runtime of [false, true]) for (const axes of [[1], [0], []]) await check({ op: 'ReduceMean', dt, shape, axes, runtime, keep: true, noop: false }, 0, x);
     }
   }, 60_000);
 

@@ -7,9 +7,10 @@
 // constant axes.
 //
 // Per dtype, as ir/ops/reduce.ts evaluates (floats in f32 registers, stores round):
-// - integers: sum, mean, prod, max, min, l1 and sum_square in the integer register, wrapping as
+// - integers: sum, prod, max, min, l1 and sum_square in the integer register, wrapping as
 //   ONNX's exact result wraps to the width (the narrowing after the op takes it to 8/16 bits;
-//   64-bit integers live in 32 bits, storage.ts); mean truncates; an empty set gives 0, 1 or
+//   64-bit integers live in 32 bits, storage.ts); mean sums in 64 bits (mean64) and truncates
+//   the exact quotient; an empty set gives 0, 1 or
 //   the ends of the dtype's range (i64/u64 max/min of a set known empty is refused: its
 //   identity needs 64 bits);
 // - integers, l2 / log_sum / log_sum_exp: accumulated in f32, then truncated and wrapped as
@@ -24,8 +25,8 @@ import { clampIndex } from './common.js';
 
 /** How one reduction computes for one dtype. */
 export interface Reduction {
-  /** Register type of the accumulator (and of rows.ts's workgroup partials). */
-  readonly acc: Reg;
+  /** Register type of the accumulator (and of rows.ts's workgroup partials); vec2<u32>: 64 bits (lo, hi). */
+  readonly acc: Reg | 'vec2<u32>';
   readonly init: string;
   /** Element (a register of the input dtype) to the term combined into the accumulator. */
   map(v: string): string;
@@ -96,8 +97,7 @@ export function reduction(k: KernelCtx, op: Op, zero: string): Reduction {
   const viaF = (map: (v: string) => string, fin: (a: string) => string): Reduction => f('0.0f', (v) => map(toF(v)), SUM, (a) => back(fin(a)));
   const I_TABLE: Readonly<Record<string, () => Reduction>> = {
     reduce_sum: () => I(0, (v) => v, SUM),
-    // The count is at least 1 where the sum is not 0 (an empty set sums to 0), and a constant 0 divisor is a WGSL error.
-    reduce_mean: () => I(0, (v) => v, SUM, (a, n) => (n === '0u' ? lit(0) : `${a} / ${reg}(max(${n}, 1u))`)),
+    reduce_mean: () => mean64(k, reg === 'i32'),
     reduce_max: () => I(range[0], (v) => v, (a, b) => `max(${a}, ${b})`),
     reduce_min: () => I(range[1], (v) => v, (a, b) => `min(${a}, ${b})`),
     reduce_prod: () => I(1, (v) => v, (a, b) => `${a} * ${b}`),
@@ -108,6 +108,42 @@ export function reduction(k: KernelCtx, op: Op, zero: string): Reduction {
     reduce_log_sum_exp: () => ({ ...lse, map: toF, fin: (a) => back(a) }),
   };
   return I_TABLE[name]?.() ?? k.fail(op, `${op.name} on ${dt} is not supported by the webgpu backend`);
+}
+
+/**
+ * Integer mean: the interpreter divides the exact sum, which 32 bits do not hold (n values near
+ * 2^31), so the sum is kept in 64 bits, vec2<u32>(lo, hi) with a carry, and divided by the u32
+ * count bit by bit (truncating toward zero; signed: the magnitude, then the sign). The mean of
+ * 32-bit values fits 32 bits, so the quotient's high word is 0 and one 32-step division does.
+ */
+function mean64(k: KernelCtx, signed: boolean): Reduction {
+  const b = k.body;
+  const add = (p: string, q: string): string => `vec2<u32>(${p}.x + ${q}.x, ${p}.y + ${q}.y + select(0u, 1u, ${p}.x + ${q}.x < ${p}.x))`;
+  const map = (v: string): string => {
+    const w = b.let('w', v);
+    return b.let('w', signed ? `vec2<u32>(bitcast<u32>(${w}), select(0u, 0xffffffffu, ${w} < 0i))` : `vec2<u32>(${w}, 0u)`);
+  };
+  const fin = (a: string, n: string): string => {
+    // An empty set sums to 0 and gives 0 (a constant 0 divisor is a WGSL error).
+    if (n === '0u') return signed ? '0i' : '0u';
+    const d = b.let('md', `max(${n}, 1u)`);
+    const neg = signed ? b.let('mneg', `(${a}.y >> 31u) == 1u`) : 'false';
+    // |sum| as two's complement negation of both words.
+    const lo = signed ? b.let('mlo', `select(${a}.x, ~${a}.x + 1u, ${neg})`) : `${a}.x`;
+    const hi = signed ? b.let('mhi', `select(${a}.y, ~${a}.y + select(0u, 1u, ${a}.x == 0u), ${neg})`) : `${a}.y`;
+    const r = b.var('mr', 'u32', `${hi} % ${d}`), q = b.var('mq', 'u32', '0u'), m = b.fresh('mb');
+    b.block(`for (var ${m} = 32u; ${m} > 0u; ${m}--)`, () => {
+      // r < d before the shift; 2r + bit may pass 2^32 (its top bit is then the 33rd).
+      const top = b.let('mt', `${r} >> 31u`);
+      b.line(`${r} = (${r} << 1u) | ((${lo} >> (${m} - 1u)) & 1u);`);
+      b.block(`if (${top} == 1u || ${r} >= ${d})`, () => {
+        b.line(`${r} = ${r} - ${d};`);
+        b.line(`${q} = ${q} | (1u << (${m} - 1u));`);
+      });
+    });
+    return signed ? `select(bitcast<i32>(${q}), -bitcast<i32>(${q}), ${neg})` : q;
+  };
+  return { acc: 'vec2<u32>', init: 'vec2<u32>(0u, 0u)', map, combine: add, fin };
 }
 
 /** WGSL for the result of log_sum_exp from the maximum m and the sum s of exp(x - m). */

@@ -31,7 +31,7 @@ function subgroupOp(combine: (a: string, b: string) => string): string | undefin
  * as on the GPUs and SwiftShader we know; WGSL's subgroup_id builtin would state it, but
  * implementations do not all offer it yet.
  */
-function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string, reg: Reg = 'f32'): string {
+function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string, reg: Reg | 'vec2<u32>' = 'f32'): string {
   const b = k.body;
   const sg = k.subgroups === true ? subgroupOp(combine) : undefined;
   if (sg) {
@@ -55,12 +55,12 @@ function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string)
 }
 
 /** The row shader's frame; `red` holds partials of the accumulator's register type. */
-function rowShader(rows: readonly Dim[], reg: Reg = 'f32'): SpecialShader {
+function rowShader(rows: readonly Dim[], reg: Reg | 'vec2<u32>' = 'f32'): SpecialShader {
   return {
     decls: [`var<workgroup> red: array<${reg}, ${WG}>;`],
     workgroupSize: [WG, 1, 1],
     dispatch: [{ dims: [...rows], div: 1 }, { dims: [], div: 1 }, { dims: [], div: 1 }],
-    fold: true, workgroupBytes: 4 * WG,
+    fold: true, workgroupBytes: (reg === 'vec2<u32>' ? 8 : 4) * WG,
   };
 }
 
