@@ -121,7 +121,8 @@ export const LOG_SUM_KERNEL: KernelDef = { emit: emitLogSum, flops: (op, numel) 
 export const ARG_KERNEL: KernelDef = { emit: emitArg, flops: (op, numel) => numel(op.operands[0]!) };
 
 // Integer reductions (i32/i64/u8/bool...): sum, prod, max, min, mean (truncating; empty set 0),
-// each in its own width; f32 keeps the f32x4 kernel of reduce.ts.
+// each in its own width, except that a 32-bit mean sums in i64: the interpreter divides the exact
+// sum (n values near 2^31 overflow 32 bits); f32 keeps the f32x4 kernel of reduce.ts.
 const INT_INIT: Readonly<Record<string, (t: string, signed: boolean) => string>> = {
   reduce_sum: (t) => `(${t}.const 0)`, reduce_mean: (t) => `(${t}.const 0)`, reduce_prod: (t) => `(${t}.const 1)`,
   reduce_max: (t, sg) => (sg ? (t === 'i64' ? '(i64.const -9223372036854775808)' : '(i32.const -2147483648)') : `(${t}.const 0)`),
@@ -133,8 +134,10 @@ function emitIntReduce(k: KernelCtx, op: Op): void {
   const d = DTS[x.type.dtype];
   const init = INT_INIT[op.name];
   if (!d || d.t === 'f32' || d.t === 'f64' || !init) k.fail(op, `${op.name} on ${x.type.dtype} is not supported by the wasm backend`);
-  const t = d.t;
+  // The accumulator's width: 64 bits for a mean (see above).
+  const t = op.name === 'reduce_mean' ? 'i64' : d.t;
   const sg = d.signed ? 's' : 'u';
+  const widen = (v: string): string => (t !== d.t ? `(i64.extend_i32_${sg} ${v})` : v);
   const xd = k.dims(x);
   const axes = axesOf(k, op, xd.length);
   const kept = xd.map((_d, a) => a).filter((a) => !axes.includes(a));
@@ -156,12 +159,12 @@ function emitIntReduce(k: KernelCtx, op: Op): void {
   em.set(o, i32(0));
   nest(k, xd, st, kept, i32(0), (outer) => {
     em.set(acc, op.name === 'reduce_min' ? minInit : init(t, d.signed));
-    nest(k, xd, st, axes, outer, (inner) => em.set(acc, combine(get(acc), `(${d.load} ${addr(k.ptr(x), inner, d.size)})`)));
+    nest(k, xd, st, axes, outer, (inner) => em.set(acc, combine(get(acc), widen(`(${d.load} ${addr(k.ptr(x), inner, d.size)})`))));
     if (op.name === 'reduce_mean') {
-      const n = t === 'i64' ? `(i64.extend_i32_u ${count})` : count;
+      const n = `(i64.extend_i32_u ${count})`;
       em.set(acc, `(select (${t}.const 0) (${t}.div_${sg} ${get(acc)} (select (${t}.const 1) ${n} (${t}.eqz ${n}))) (${t}.eqz ${n}))`);
     }
-    em.line(`(${d.store} ${addr(k.ptr(y), get(o), d.size)} ${get(acc)})`);
+    em.line(`(${d.store} ${addr(k.ptr(y), get(o), d.size)} ${t !== d.t ? `(i32.wrap_i64 ${get(acc)})` : get(acc)})`);
     em.set(o, add(get(o), i32(1)));
   });
 }
