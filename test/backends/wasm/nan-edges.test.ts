@@ -8,7 +8,11 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseModule } from '../../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
+import { runPipeline } from '../../../passes/index.js';
+import { WASM_PROFILE } from '../../../src/backends/wasm/compile.js';
+import { lowerModule } from '../../../src/backends/wasm/lower.js';
 import { interpText, runWasm } from './helpers.js';
 
 const SPECIAL = [0, -0, 1, -1, 0.5, -2.5, 1e-30, -1e-30, 1.4e-45, -1.4e-45, 3.4e38, -3.4e38, Infinity, -Infinity, NaN];
@@ -81,23 +85,33 @@ describe('clip with NaN and signed-zero bounds (wasm vs interpreter)', () => {
     }
   });
 
-  it('constant NaN / zero bounds after a conv (the register epilogue) agree too', async () => {
-    const conv = (lo: string, hi: string): string => `module @m {
-  func @main(%x: f32[1,2,3,5]) -> (%y: f32[1,3,3,5]) {
+  it('constant NaN / zero bounds after a conv (the register epilogue, vector and scalar forms) agree too', async () => {
+    const conv = (lo: string, hi: string, h: number, w: number): string => `module @m {
+  func @main(%x: f32[1,2,${h},${w}]) -> (%y: f32[1,3,${h},${w}]) {
     %w = const {value = dense<[0.0, 0.0, -1.0, 0.0, 1.0, 1.0]> : f32[3,2,1,1]} : f32[3,2,1,1]
     %lo = const {value = dense<${lo}> : f32[]} : f32[]
     %hi = const {value = dense<${hi}> : f32[]} : f32[]
-    %c = conv(%x, %w) {kernel_shape = [1, 1]} : f32[1,3,3,5]
-    %y = clip(%c, %lo, %hi) : f32[1,3,3,5]
+    %c = conv(%x, %w) {kernel_shape = [1, 1]} : f32[1,3,${h},${w}]
+    %y = clip(%c, %lo, %hi) : f32[1,3,${h},${w}]
     return %y
   }
 }`;
     // Weights of 0 and -1 make exact -0 / +0 products; x holds NaN, infinities and signed zeros.
-    const x = tensorFrom('f32', [1, 2, 3, 5], fit([1, -0, NaN, 0, -3, Infinity, 2, -Infinity, 0.5, -0.5, 7, -0], 30));
-    for (const [lo, hi] of [['nan', '6.0'], ['0.0', 'nan'], ['nan', 'nan'], ['0.0', '6.0'], ['-0.0', '0.0']]) {
-      const text = conv(lo!, hi!);
-      for (const passes of ['fuse', 'O2']) {
-        expectSame((await runWasm(text, [x], passes))[0]!, interpText(text, [x])[0]!, `conv + clip(${lo}, ${hi}) ${passes}`);
+    // A 3x5 plane (15 pixels) takes the pointwise kernel's f32x4 blocks; a 1x3 plane (under 4
+    // pixels) its one-pixel blocks, where the clip goes through lane 0 of the same vector ops.
+    for (const [h, w, scalar] of [[3, 5, false], [1, 3, true]] as const) {
+      const vals = [1, -0, NaN, 0, -3, Infinity, 2, -Infinity, 0.5, -0.5, 7, -0];
+      const x = tensorFrom('f32', [1, 2, h, w], fit(h * w === 3 ? [NaN, -0, 0, 1, -0, NaN] : vals, 2 * h * w));
+      for (const [lo, hi] of [['nan', '6.0'], ['0.0', 'nan'], ['nan', 'nan'], ['0.0', '6.0'], ['-0.0', '0.0']]) {
+        const text = conv(lo!, hi!, h, w);
+        if (scalar) {
+          const m = parseModule(text, { file: 'test.ir' });
+          runPipeline(m, 'fuse', { target: WASM_PROFILE });
+          expect(lowerModule(m).wat, `scalar epilogue clip(${lo}, ${hi})`).toMatch(/\(f32\.store .*\(f32x4\.extract_lane 0 \(f32x4\.pmin \(f32x4\.pmax \(f32x4\.splat \(f32x4\.extract_lane 0 /);
+        }
+        for (const passes of ['fuse', 'O2']) {
+          expectSame((await runWasm(text, [x], passes))[0]!, interpText(text, [x])[0]!, `conv ${h}x${w} + clip(${lo}, ${hi}) ${passes}`);
+        }
       }
     }
   });
