@@ -48,3 +48,13 @@ export function forgetOnSignal(path: string): void {
     unhookTimer = setImmediate(() => { if (live.size === 0) unhook(); });
   });
 }
+
+/**
+ * Resolves after the event loop has read the signals pending now (handling them, where a path is
+ * registered): await it before an irreversible step so that a Ctrl-C during the synchronous work
+ * before it stops the process first. A resolved promise is not enough: microtasks run before Node
+ * reads signals.
+ */
+export function signalsRead(): Promise<void> {
+  return new Promise((done) => setImmediate(() => setImmediate(done)));
+}

@@ -2,13 +2,18 @@
 // temporary folder beside the destination, which replaces it only when complete. Only an empty
 // folder or a folder tenth wrote may be replaced: its manifest.json has a tenth format and every
 // entry is a file a compile to that format writes. Anything else (a web app beside its own
-// manifest.json, the current folder) is refused with E108 and left untouched. A system error
+// manifest.json, a project's current folder) is refused with E108 and left untouched. A system error
 // (ENOENT, EACCES, ENOSPC, ...) is the user's disk, not a bug: E111 names the output. Nothing
-// partial is left behind, also on Ctrl-C (the temporary folder is removed on SIGINT/SIGTERM).
+// partial is left behind, also on Ctrl-C (the temporary folder is removed on SIGINT/SIGTERM), and
+// a failed compile removes the parent folders it created for --out.
+// The current folder (`--out .`), or a folder holding it, keeps its identity: a shell inside it
+// would otherwise be left in a deleted folder. Its contents are replaced in place (new files
+// moved in, then the old ones that the new output lacks removed).
 
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
+import { FORMAT, type TenthFormat } from '../runtime/common.js';
 import { forgetOnSignal, removeOnSignal } from './remove-on-signal.js';
 
 /** File name -> contents (a string is written as UTF-8). */
@@ -16,6 +21,8 @@ export type FolderFiles = ReadonlyArray<readonly [string, string | Uint8Array]>;
 
 /** Resolved --out folder -> its temporary folder, created ahead by reserveFolder. */
 const reserved = new Map<string, string>();
+/** Resolved --out folder -> the first parent folder its reservation created (removed again when the compile fails). */
+const createdFor = new Map<string, string>();
 // Resolved: `--out .` must put its temporary folder beside the current folder, not inside it.
 const besideOf = (dir: string, what: string): string => join(dirname(resolve(dir)), `.${basename(resolve(dir))}.${what}-${process.pid}`);
 
@@ -28,22 +35,37 @@ export function reserveFolder(dir: string): () => void {
   const abs = resolve(dir);
   const tmp = besideOf(dir, 'tmp');
   removeOnSignal(tmp);
+  let created: string | undefined;
   try {
     checkReplaceable(dir);
-    mkdirSync(dirname(abs), { recursive: true });
+    created = mkdirSync(dirname(abs), { recursive: true });
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
   } catch (e) {
     forgetOnSignal(tmp);
+    removeCreated(created, dirname(abs));
     return failWriting(dir, tmp, e);
   }
   reserved.set(abs, tmp);
+  if (created !== undefined) createdFor.set(abs, created);
   return () => {
     if (reserved.get(abs) !== tmp) return;
     reserved.delete(abs);
     rmSync(tmp, { recursive: true, force: true });
     forgetOnSignal(tmp);
+    const first = createdFor.get(abs);
+    createdFor.delete(abs);
+    removeCreated(first, dirname(abs));
   };
+}
+
+/** Remove the empty folders from `deepest` up to `first` (what mkdirSync's recursive create returned); one that is not empty stays, with those above it. */
+function removeCreated(first: string | undefined, deepest: string): void {
+  if (first === undefined) return;
+  for (let p = deepest; p.startsWith(first); p = dirname(p)) {
+    try { rmdirSync(p); } catch { return; }
+    if (p === first) return;
+  }
 }
 
 export function writeFolderAtomically(dir: string, files: FolderFiles): void {
@@ -53,20 +75,46 @@ export function writeFolderAtomically(dir: string, files: FolderFiles): void {
   // Registered, the handler also defers a signal that arrives during this synchronous function
   // until it returns: the swap below is never cut in half.
   removeOnSignal(tmp);
+  let created: string | undefined;
   try {
+    const wasReserved = reserved.delete(abs);
+    if (wasReserved) created = createdFor.get(abs);
+    createdFor.delete(abs);
     checkReplaceable(dir);
-    if (!reserved.delete(abs)) {
-      mkdirSync(dirname(abs), { recursive: true });
+    if (!wasReserved) {
+      created = mkdirSync(dirname(abs), { recursive: true });
       rmSync(tmp, { recursive: true, force: true });
       mkdirSync(tmp);
     }
     for (const [name, data] of files) writeFileSync(join(tmp, name), data);
-    swapIn(tmp, abs, old);
+    if (holdsCwd(abs)) replaceContents(tmp, abs);
+    else swapIn(tmp, abs, old);
   } catch (e) {
+    removeCreated(created, dirname(abs));
     failWriting(dir, tmp, e);
   } finally {
     forgetOnSignal(tmp);
   }
+}
+
+/** Whether the process's working folder is `dir` or inside it (the user's shell is likely there too). */
+function holdsCwd(dir: string): boolean {
+  const cwd = process.cwd();
+  return cwd === dir || cwd.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/**
+ * Put `tmp`'s files into `dir` without replacing the folder itself: each new file is renamed over
+ * its old one, then the old files the new output does not have are removed. Not atomic as swapIn
+ * is, but every file is whole at every moment, and `dir` (a shell's working folder) survives.
+ */
+function replaceContents(tmp: string, dir: string): void {
+  if (!existsSync(dir)) mkdirSync(dir);
+  const fresh = new Set(readdirSync(tmp));
+  for (const name of fresh) renameSync(join(tmp, name), join(dir, name));
+  // checkReplaceable allowed only files tenth writes here: each stale one is such a file.
+  for (const name of readdirSync(dir)) if (!fresh.has(name)) rmSync(join(dir, name), { force: true });
+  rmSync(tmp, { recursive: true, force: true });
 }
 
 /** Put `tmp` at `dir`: the old folder is renamed away, the new one in, then the old one deleted; there is always a complete folder at `dir`. */
@@ -87,9 +135,19 @@ function swapIn(tmp: string, dir: string, old: string): void {
 /** Remove the temporary folder; a system error is the user's disk (E111 naming the output), anything else is rethrown. */
 function failWriting(dir: string, tmp: string, e: unknown): never {
   try { rmSync(tmp, { recursive: true, force: true }); } catch { /* no parent folder (ENOTDIR): nothing was written */ }
-  const sys = e as NodeJS.ErrnoException;
-  if (typeof sys.code === 'string' && typeof sys.syscall === 'string') fail('E111', `cannot write ${dir}: ${writeReason(dir, sys)}`);
+  if (isSystemError(e)) fail('E111', `cannot write ${dir}: ${writeReason(dir, e)}`);
   throw e;
+}
+
+/** A Node system error (ENOENT, EACCES, ...): it carries `code` and `syscall`. */
+export function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** 'ENOENT: no such file or directory' from Node's "ENOENT: no such file or directory, mkdir '/x'". */
+export function systemReason(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return isSystemError(e) ? m.replace(/, \w+(?: '.*)?$/s, '') : m;
 }
 
 /**
@@ -97,7 +155,7 @@ function failWriting(dir: string, tmp: string, e: unknown): never {
  * exists" (mkdir of a parent that is a file) or a bare ENOTDIR does not say which file is in the way.
  */
 export function writeReason(path: string, e: NodeJS.ErrnoException): string {
-  const reason = e.message.replace(/, \w+(?: '.*)?$/s, '');
+  const reason = systemReason(e);
   if (e.code !== 'EEXIST' && e.code !== 'ENOTDIR') return reason;
   const inTheWay = fileInTheWay(path);
   return inTheWay === undefined ? reason : `ENOTDIR: not a directory (${inTheWay} is a file, not a folder)`;
@@ -113,10 +171,15 @@ function fileInTheWay(path: string): string | undefined {
 
 const COMMON = new Set(['manifest.json', 'weights.bin', 'report.json', 'report.html']);
 /** The files a compile to each format writes (wasm/compile.ts writeArtifact, webgpu/compile.ts writeWebGpuArtifact). */
-const WRITES: Readonly<Record<string, (name: string) => boolean>> = {
-  'tenth-wasm/1': (n) => COMMON.has(n) || /^model(-relaxed)?(-threads)?\.(wasm|wat)$/.test(n),
-  'tenth-webgpu/1': (n) => COMMON.has(n) || n === 'plan.json' || /^[\w.-]+\.wgsl$/.test(n),
+const WRITES: Readonly<Record<TenthFormat, (name: string) => boolean>> = {
+  [FORMAT.wasm]: (n) => COMMON.has(n) || /^model(-relaxed)?(-threads)?\.(wasm|wat)$/.test(n),
+  [FORMAT.webgpu]: (n) => COMMON.has(n) || n === 'plan.json' || /^[\w.-]+\.wgsl$/.test(n),
 };
+
+/** The `format` field of DIR/manifest.json (undefined when absent); a missing file or bad JSON throws as readFileSync/JSON.parse do. */
+export function manifestFormat(dir: string): unknown {
+  return (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { format?: unknown } | null)?.format;
+}
 
 /** Why `dir` (which exists) is not a folder tenth may replace, or undefined when it is one. */
 export function notReplaceable(dir: string): string | undefined {
@@ -125,11 +188,11 @@ export function notReplaceable(dir: string): string | undefined {
   if (names.length === 0) return undefined;
   let format: unknown;
   try {
-    format = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { format?: unknown } | null)?.format;
+    format = manifestFormat(dir);
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no manifest.json' : 'its manifest.json is not one tenth wrote';
   }
-  const writes = typeof format === 'string' ? WRITES[format] : undefined;
+  const writes = typeof format === 'string' && Object.hasOwn(WRITES, format) ? WRITES[format as TenthFormat] : undefined;
   if (!writes) return `its manifest.json is not one tenth wrote (format ${JSON.stringify(format ?? null)})`;
   const foreign = names.filter((n) => !writes(n) || !lstatSync(join(dir, n)).isFile()).sort();
   if (foreign.length === 0) return undefined;
@@ -137,11 +200,15 @@ export function notReplaceable(dir: string): string | undefined {
   return `it holds ${shown}, which tenth does not write`;
 }
 
-/** E108 unless `dir` is absent, empty, or a compile output (checked before a long compile, and again when writing). */
-export function checkReplaceable(dir: string, shown = dir): void {
+/**
+ * E108 unless `dir` is absent, empty, or a compile output (checked before a long compile, and again
+ * when writing). With the CLI's working folder `cwd`, the message says when `dir` is that folder.
+ */
+export function checkReplaceable(dir: string, cwd?: string): void {
   if (!existsSync(dir)) return;
   const why = notReplaceable(dir);
   if (why === undefined) return;
+  const shown = cwd !== undefined && resolve(cwd) === resolve(dir) ? `${dir} (the current folder)` : dir;
   fail('E108', `refusing to replace ${shown}: it exists and is not a compiled artifact (${why}); tenth replaces only an empty folder or one it compiled: choose another --out`);
 }
 

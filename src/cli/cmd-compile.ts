@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import { compileWasm, DEFAULT_PIPELINE, writeArtifact } from '../backends/wasm/index.js';
+import { signalsRead } from '../backends/remove-on-signal.js';
 import { checkReplaceable, reserveFolder } from '../backends/write-folder.js';
 import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile } from '../report/profile.js';
 import { fmtBytes, fmtCount, formatBatching, formatReport } from '../report/table.js';
@@ -61,16 +62,22 @@ export const compileCommand: Command = {
     if (o['f16'] === true || o['subgroups'] === true) fail('E108', `--${o['f16'] === true ? 'f16' : 'subgroups'} applies to --target webgpu only`);
     if (typeof o['out'] !== 'string') fail('E108', 'compile needs --out DIR');
     const out = resolve(ctx.cwd, o['out']);
-    checkReplaceable(out, out === ctx.cwd ? `${out} (the current folder)` : out); // before the compile, which may take minutes
-    // The wasm compile yields to the event loop (it assembles asynchronously), so a Ctrl-C during
-    // it is handled there: the temporary folder beside --out exists from the start and is removed.
+    checkReplaceable(out, ctx.cwd); // before the compile, which may take minutes
+    const module = await loadModule(ctx.cwd, args.positionals[0]!);
+    // compileWasm runs the passes and lowering synchronously, then yields to the event loop (it
+    // assembles asynchronously). The temporary folder beside --out is reserved at that first
+    // yield: a Ctrl-C before it ends the process at once (there is nothing to remove yet; a
+    // signal listener would defer it to the yield), one after it is handled there, removing it.
+    const pending = compileWasm(module, {
+      passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, threads: o['threads'] === true, profile, bind, batching,
+    });
+    pending.catch(() => undefined); // observed below; not an unhandled rejection should reserveFolder throw first
     const release = reserveFolder(out);
-    let compiled: Awaited<ReturnType<typeof compileWasm>>;
+    let compiled: Awaited<typeof pending>;
     try {
-      const module = await loadModule(ctx.cwd, args.positionals[0]!);
-      compiled = await compileWasm(module, {
-        passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, relaxedSimd: o['relaxed-simd'] === true, threads: o['threads'] === true, profile, bind, batching,
-      });
+      compiled = await pending;
+      // A Ctrl-C during the assembly's synchronous work stops the compile before the old output is replaced.
+      await signalsRead();
       writeArtifact(out, compiled);
     } finally {
       release();

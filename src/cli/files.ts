@@ -7,21 +7,10 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fail } from '../../ir/diagnostics.js';
 import type { Module } from '../../ir/ir.js';
 import { verifyOrThrow } from '../../ir/verify.js';
-import { writeReason } from '../backends/write-folder.js';
+import { isSystemError, systemReason, writeReason } from '../backends/write-folder.js';
 import { importOnnxFile } from '../onnx/import.js';
 
 let tmpCounter = 0;
-
-/** A Node system error (ENOENT, EACCES, ...): it carries `code` and `syscall`. */
-export function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
-}
-
-/** 'ENOENT: no such file or directory' from Node's "ENOENT: no such file or directory, mkdir '/x'". */
-export function systemReason(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return isSystemError(e) ? m.replace(/, \w+(?: '.*)?$/s, '') : m;
-}
 
 /**
  * Write a file atomically: readers see either the old file or the complete new one. A missing
@@ -55,8 +44,12 @@ export const isIrText = (path: string): boolean => extname(path).toLowerCase() =
  */
 export async function loadModule(cwd: string, file: string, opts: { verify?: boolean } = {}): Promise<Module> {
   const path = resolve(cwd, file);
-  // A compiled folder without its manifest.json reaches here too (run and bench take either).
-  if (existsSync(path) && statSync(path).isDirectory()) fail('E102', `${path} is not a compiled tenth folder: manifest.json missing (and a folder is not a model file)`);
+  // A folder: a compiled one given to a command that takes a model (summary, ir, opt, stats,
+  // compile), or one without its manifest.json (run and bench take either).
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    if (existsSync(join(path, 'manifest.json'))) fail('E102', `${path} is a compiled tenth folder; this command takes a model file (.onnx or .ir)`);
+    fail('E102', `${path} is not a compiled tenth folder: manifest.json missing (and a folder is not a model file)`);
+  }
   requireFile(path);
   if (isIrText(path)) {
     let text: string;

@@ -22,7 +22,7 @@ import { runCommand } from './cmd-run.js';
 import { passesCommand } from './cmd-passes.js';
 import { statsCommand } from './cmd-stats.js';
 import { type CliIO, type Command, EXIT } from './context.js';
-import { isSystemError, systemReason } from './files.js';
+import { isSystemError, systemReason } from '../backends/write-folder.js';
 
 export type { CliIO } from './context.js';
 

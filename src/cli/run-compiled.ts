@@ -1,7 +1,7 @@
 // `tenth run` on the wasm backend: a compiled folder (DIR/manifest.json) or a model compiled on
 // the fly into a temporary folder, run through the runtime (src/runtime) on test-data folders.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAGNOSTICS, type DiagCode, fail } from '../../ir/diagnostics.js';
 import type { Tensor } from '../../ir/tensor.js';
@@ -10,31 +10,31 @@ import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
 import { checkOutputs, type RunReport } from '../check/run-check.js';
 import { readTensorProtoFile } from '../onnx/tensor-proto.js';
 import { loadCompiled, type CompiledModel, type RunTensor } from '../runtime/index.js';
+import { TENTH_FORMATS, type TenthFormat } from '../runtime/common.js';
+import { manifestFormat } from '../backends/write-folder.js';
 import { fromRunTensor, toRunTensor } from '../conformance/feeds.js';
 import { loadModule } from './files.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export const isCompiledDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
 
-const FORMATS = ['tenth-wasm/1', 'tenth-webgpu/1'] as const;
-
 /**
  * The `format` of a compiled folder's manifest.json. A damaged folder is refused naming the file
  * (E102), not left to a runtime's JSON.parse or to a missing model.wasm (an internal error or a
  * confusing "cannot read"): manifest.json not JSON, or without a format tenth writes.
  */
-export function folderFormat(path: string): (typeof FORMATS)[number] {
+export function folderFormat(path: string): TenthFormat {
   const file = join(path, 'manifest.json');
   let format: unknown;
   try {
-    format = (JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown } | null)?.format;
+    format = manifestFormat(path);
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     return fail('E102', `${file} is not valid JSON (${e.message}): the folder is damaged; compile the model again`);
   }
-  const known = FORMATS.find((f) => f === format);
+  const known = TENTH_FORMATS.find((f) => f === format);
   if (known) return known;
-  return fail('E102', `${path} is not a compiled tenth folder: manifest.json ${format === undefined || format === null ? 'has no format' : `has format ${JSON.stringify(format)}, not ${FORMATS.join(' or ')}`}; compile the model again`);
+  return fail('E102', `${path} is not a compiled tenth folder: manifest.json ${format === undefined || format === null ? 'has no format' : `has format ${JSON.stringify(format)}, not ${TENTH_FORMATS.join(' or ')}`}; compile the model again`);
 }
 
 /** The runtime's own code (E101/E102 files, E502/E503 feeds, E501 device), else E501. */

@@ -29,7 +29,7 @@ export async function compileForWebGpu(args: ParsedArgs, ctx: CliContext, report
   if (o['relaxed-simd'] === true) fail('E108', '--relaxed-simd applies to --target wasm only');
   if (o['threads'] === true) fail('E108', '--threads applies to --target wasm only');
   const out = resolve(ctx.cwd, o['out']);
-  checkReplaceable(out, out === ctx.cwd ? `${out} (the current folder)` : out); // before the compile, which may take minutes
+  checkReplaceable(out, ctx.cwd); // before the compile, which may take minutes
   const module = await loadModule(ctx.cwd, args.positionals[0]!);
   const compiled = compileWebGpu(module, { passes: typeof o['passes'] === 'string' ? o['passes'] : undefined, f16: o['f16'] === true, subgroups: o['subgroups'] === true, ...report });
   writeWebGpuArtifact(out, compiled);

@@ -99,3 +99,8 @@ export function bindFeeds(
   for (const s of m.symbols) bind[s] ??= 1;
   return bind;
 }
+
+/** manifest.json's `format` of each kind of compiled folder (the compiler writes these; the CLI checks them). */
+export const FORMAT = { wasm: 'tenth-wasm/1', webgpu: 'tenth-webgpu/1' } as const;
+export type TenthFormat = (typeof FORMAT)[keyof typeof FORMAT];
+export const TENTH_FORMATS: readonly TenthFormat[] = Object.values(FORMAT);
