@@ -61,11 +61,15 @@ function groupStats(k: KernelCtx, x: Value, keptAxes: readonly number[]): GroupS
   const kc = coords(k, grp, kept, 'kc');
   const base = b.let('base', keptAxes.reduce((e, a, j) => addU(e, mulU(kc[j]!, xs[a]!)), '0u'));
   const n = k.size(rd);
-  const each = (f: (v: string, at: string) => void): void => b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
-    const rc = coords(k, 'r', rd, 'rc');
-    const at = b.let('at', redAxes.reduce((e, a, j) => addU(e, mulU(rc[j]!, xs[a]!)), base));
-    f(k.load(x, at), at);
-  });
+  // A static empty group: no loop (its coordinates would divide by a constant 0u, as in rows.ts's reduce).
+  const each = (f: (v: string, at: string) => void): void => {
+    if (rd.includes(0)) return;
+    b.block(`for (var r = lid; r < ${n}; r += ${WG}u)`, () => {
+      const rc = coords(k, 'r', rd, 'rc');
+      const at = b.let('at', redAxes.reduce((e, a, j) => addU(e, mulU(rc[j]!, xs[a]!)), base));
+      f(k.load(x, at), at);
+    });
+  };
   const s1 = b.var('s1', 'f32', '0.0f');
   each((v) => b.line(`${s1} = ${s1} + ${v};`));
   // An empty group (a dim bound to 0 at run time) gives 0 / 0 = NaN, as the interpreter's.
