@@ -77,10 +77,11 @@ describe('webgpu float kernels on f16, bf16, f64 vs interpreter (fast-check)', (
 
   it('conv_transpose (groups, strides, pads, bias)', async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom(...DTS), fc.constantFrom(1, 2), fc.constantFrom(1, 3), fc.constantFrom(1, 2), dim,
-      fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(0, 1), fc.boolean(), fc.integer(), async (dt, group, cg, mg, size, kern, stride, pad, bias, seed) => {
+      fc.constantFrom(1, 2, 3), fc.constantFrom(1, 2), fc.constantFrom(0, 1), fc.boolean(), fc.integer(), async (dt, group, cg, mg, size, kern, stride, pad0, bias, seed) => {
         const C = group * cg, M = group * mg;
+        // Pad only where the output keeps at least one element: every generated case runs.
+        const pad = (size - 1) * stride + kern >= 3 ? pad0 : 0;
         const out = (size - 1) * stride - 2 * pad + kern;
-        if (out < 1) return;
         const t = (s: number[]): string => fmtShape(s, dt);
         const y = [1, M, out, out];
         const attrs = `group = ${group}, kernel_shape = [${kern}, ${kern}], pads = [${pad}, ${pad}, ${pad}, ${pad}], strides = [${stride}, ${stride}]`;
