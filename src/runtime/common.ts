@@ -104,3 +104,9 @@ export function bindFeeds(
 export const FORMAT = { wasm: 'tenth-wasm/1', webgpu: 'tenth-webgpu/1' } as const;
 export type TenthFormat = (typeof FORMAT)[keyof typeof FORMAT];
 export const TENTH_FORMATS: readonly TenthFormat[] = Object.values(FORMAT);
+
+/** A manifest without the format a runtime loads, nor the other runtime's: a damaged file (E102), as the CLI says too. */
+export function unknownFormat(file: string, format: unknown, expected: TenthFormat): TenthRuntimeError {
+  const got = format === undefined || format === null ? 'has no format' : `has format ${JSON.stringify(format)}`;
+  return new TenthRuntimeError('E102', `tenth runtime: ${file} ${got}, expected "${expected}": not a compiled tenth folder, or a damaged one; compile the model again`);
+}

@@ -5,7 +5,7 @@
 // Symbolic dims are bound from the input dims at each run; the arena is planned for each new
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
-import { ARRAYS, bindFeeds, checkWeights, indexError, now, parseManifestJson, sizingDims, TenthRuntimeError, type KernelTime, type RunTensor } from './common.js';
+import { ARRAYS, bindFeeds, checkWeights, FORMAT, indexError, manifestPath, now, parseManifestJson, sizingDims, TenthRuntimeError, unknownFormat, type KernelTime, type RunTensor } from './common.js';
 import { readBytes } from './fetch.js';
 import type { Manifest } from './manifest.js';
 import { planArena, type ArenaPlan } from './plan.js';
@@ -105,9 +105,10 @@ export async function loadCompiled(dir: string | URL, opts: LoadOptions = {}): P
   const base = String(dir);
   const [manifestBytes, weights] = await Promise.all([readBytes(base, 'manifest.json'), readBytes(base, 'weights.bin')]);
   const parsed = parseManifestJson(base, manifestBytes) as { readonly format?: unknown };
-  if (parsed.format === 'tenth-webgpu/1') {
+  if (parsed.format === FORMAT.webgpu) {
     throw new TenthRuntimeError('E501', `tenth runtime: ${base} was compiled for WebGPU: load it with the WebGPU runtime's loadCompiled (package export tenth/runtime/webgpu, src/runtime/webgpu.ts), passing { device }`);
   }
+  if (parsed.format !== FORMAT.wasm) throw unknownFormat(manifestPath(base), parsed.format, FORMAT.wasm);
   const manifest = parsed as RuntimeManifest;
   const threads = Math.min(Math.max(1, Math.floor(opts.threads ?? 1)), MAX_THREADS);
   if (threads > 1 && manifest.modules?.some((m) => m.features.includes('threads')) && supportsThreads()) {
@@ -127,7 +128,7 @@ const align = (n: number, a: number): number => Math.ceil(n / a) * a;
  * (model-threads.wasm) run on that many threads (1 included).
  */
 export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: Uint8Array, weights: Uint8Array, opts: { threads?: number } = {}): Promise<CompiledModel> {
-  if (manifest.format !== 'tenth-wasm/1') throw new TenthRuntimeError('E501', `tenth runtime: unknown artifact format '${(manifest as { format?: unknown }).format}'`);
+  if (manifest.format !== FORMAT.wasm) throw unknownFormat('the manifest', (manifest as { format?: unknown }).format, FORMAT.wasm);
   checkWeights(manifest, weights);
   // Threaded: a 16-byte control block (threads.ts) sits between the pointer table and the weights.
   const ctl = align(manifest.ptrBase + 4 * manifest.buffers.length, 64);

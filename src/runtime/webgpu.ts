@@ -15,7 +15,7 @@
 // (weights.bin's size) and the device (features, buffer limits, webgpu-device.ts); inputs are
 // checked before anything is written.
 
-import { checkWeights, manifestPath, parseManifestJson, TenthRuntimeError, type RunTensor } from './common.js';
+import { checkWeights, FORMAT, manifestPath, parseManifestJson, TenthRuntimeError, unknownFormat, type RunTensor } from './common.js';
 import { readBytes } from './fetch.js';
 import { Bindings } from './webgpu-bind.js';
 import { checkFeatures, checkFits, defaultDevice, type WebGpuDevice } from './webgpu-device.js';
@@ -69,7 +69,10 @@ export function parseManifest(base: string, bytes: Uint8Array): WebGpuManifest {
   const m = parseManifestJson(base, bytes);
   const file = manifestPath(base);
   const format = (m as { format?: unknown } | null)?.format;
-  if (format !== 'tenth-webgpu/1') throw new TenthRuntimeError('E501', `tenth runtime: ${file} is not a webgpu artifact's manifest (format ${JSON.stringify(format)}, expected "tenth-webgpu/1")`);
+  if (format === FORMAT.wasm) {
+    throw new TenthRuntimeError('E501', `tenth runtime: ${base} was compiled for WASM (${file}: format "${FORMAT.wasm}"): load it with the WASM runtime's loadCompiled (package export tenth/runtime, src/runtime/index.ts)`);
+  }
+  if (format !== FORMAT.webgpu) throw unknownFormat(file, format, FORMAT.webgpu);
   return m as WebGpuManifest;
 }
 

@@ -3,7 +3,7 @@
 // (a new-user audit found plain Errors without a code, `run(null)` and a feed without dims ending
 // in raw TypeErrors, and misspelt feed names silently ignored).
 
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -137,7 +137,7 @@ describe.each(['wasm', 'webgpu'] as const)('%s runtime: error codes', (backend) 
 });
 
 describe('runtime load errors carry codes', () => {
-  it('a damaged folder: E102 (manifest.json not JSON, weights.bin of the wrong size), both runtimes', async () => {
+  it('a damaged folder: E102 (manifest.json not JSON or without a tenth format, weights.bin of the wrong size), both runtimes', async () => {
     for (const [backend, dir] of [['wasm', models.wasm.dir], ['webgpu', models.webgpu.dir]] as const) {
       const load = async (d: string): Promise<unknown> => (backend === 'wasm' ? loadCompiled(d) : loadCompiledWebGpu(d, { device: await gpuDevice() }));
       const bad = join(tmp, `${backend}-bad`);
@@ -147,6 +147,13 @@ describe('runtime load errors carry codes', () => {
       cpSync(dir, bad, { recursive: true });
       writeFileSync(join(bad, 'weights.bin'), new Uint8Array(3));
       await refused(load(bad), 'E102', /^tenth runtime: weights\.bin of m has 3 bytes, its manifest says 0: the folder is damaged/);
+      // No format, or one tenth never wrote: damaged too (E102, as the CLI says), not a device refusal.
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+      for (const [format, said] of [[undefined, 'has no format'], ['tenth-wasm/0', 'has format "tenth-wasm/0"']] as const) {
+        cpSync(dir, bad, { recursive: true });
+        writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, format }));
+        await refused(load(bad), 'E102', new RegExp(`manifest\\.json ${said}, expected "tenth-${backend}/1"`));
+      }
     }
   });
 
@@ -163,7 +170,7 @@ describe('runtime load errors carry codes', () => {
 
   it('a folder for the other runtime, and a WebGPU model without a device in Node: E501', async () => {
     await refused(loadCompiled(models.webgpu.dir), 'E501', /was compiled for WebGPU/);
-    await refused(loadCompiledWebGpu(models.wasm.dir), 'E501', /is not a webgpu artifact's manifest/);
+    await refused(loadCompiledWebGpu(models.wasm.dir), 'E501', /was compiled for WASM .*: load it with the WASM runtime's loadCompiled/);
     await refused(loadCompiledWebGpu(models.webgpu.dir), 'E501', /Node has no navigator\.gpu/);
   });
 
