@@ -80,7 +80,8 @@ describe('latency goal and table', () => {
         'tiny_bert     batch:2,seq:16   400     0.581   0.967  0.60 PASS      yes           MISS  PASS 1.4e-6',
         'odd                   static     -         -       -          -        -          ERROR  PASS 0.0e+0',
         '',
-        'goal tenth/ORT < 1.0: 2/3 models; aim <= 0.7: 1/3',
+        // tiny_bert is fast but its results are wrong: it counts for neither.
+        'goal tenth/ORT < 1.0: 1/3 models; aim <= 0.7: 0/3',
         'tiny_bert: tenth results differ: pooler_output: element 3',
         'odd: tenth: E201 no kernel for op foo',
         '',
