@@ -14,13 +14,20 @@ import type { Op, Value } from '../../../ir/ir.js';
 import type { KernelCtx } from './kernel-api.js';
 
 /**
+ * The largest index into a dim of size `d` (u32 expression) as i32; 0 for an empty dim (the run
+ * is refused, but d - 1 = -1 would clamp to u32(-1), outside the buffer). A positive literal keeps
+ * the plain form (the shaders of static shapes print as before).
+ */
+const lastIndex = (d: string): string => (/^[1-9][0-9]*u$/.test(d) ? `i32(${d}) - 1i` : `max(i32(${d}) - 1i, 0i)`);
+
+/**
  * Index value `q` (i32 expression) of `op` into a dim of size `d` (u32 expression), checked at run
  * time, wrapped once when negative (ONNX), then clamped into [0, d): a u32 let.
  */
 export function wrapIndex(k: KernelCtx, op: Op, q: string, d: string): string {
   const j = k.body.let('j', q);
   k.indexCheck(op, j, d);
-  return k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${d}), ${j} < 0i), 0i, i32(${d}) - 1i))`);
+  return k.body.let('jj', `u32(clamp(select(${j}, ${j} + i32(${d}), ${j} < 0i), 0i, ${lastIndex(d)}))`);
 }
 
 /**
@@ -35,7 +42,7 @@ export function index0(k: KernelCtx, op: Op, v: Value, at: string, d: string, ex
   const j = b.let('j', k.load(v, at));
   const bad = `u32(${j}) >= ${d}`;
   k.indexCheck(op, j, d, exempt ? `${bad} && !(${exempt(j)})` : bad);
-  return { raw: j, idx: b.let('jj', `u32(clamp(${j}, 0i, i32(${d}) - 1i))`) };
+  return { raw: j, idx: b.let('jj', `u32(clamp(${j}, 0i, ${lastIndex(d)}))`) };
 }
 
 /**
