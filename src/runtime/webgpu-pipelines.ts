@@ -44,16 +44,22 @@ export async function createResources(device: WebGpuDevice, manifest: GpuManifes
     ],
   });
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
-  const pipelines = await Promise.all(manifest.kernels.map(async (k, n) => {
-    const module = device.createShaderModule({ code: shaders[n]!, label: k.name });
+  // Each kernel's error scope brackets exactly its own calls, pushed and popped in one synchronous
+  // stretch (scopes nest: one left open while the next kernel is created would catch that kernel's
+  // errors). Errors of the asynchronous pipeline build reject its own promise; all compile at once.
+  const started = manifest.kernels.map((k, n) => {
     device.pushErrorScope('validation');
-    const p = await device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint: 'main' }, label: k.name }).catch((e: Error) => e);
-    const err = await device.popErrorScope();
+    const module = device.createShaderModule({ code: shaders[n]!, label: k.name });
+    const pipeline = device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint: 'main' }, label: k.name }).catch((e: Error) => e);
+    return { k, n, module, pipeline, scope: device.popErrorScope() };
+  });
+  const pipelines = await Promise.all(started.map(async ({ k, n, module, pipeline, scope }) => {
+    const [p, err] = await Promise.all([pipeline, scope]);
     if (p instanceof Error || err) {
       const info = await module.getCompilationInfo();
       const file = files?.[n] ?? k.file;
       const msgs = info.messages.filter((m) => m.type === 'error').map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}`);
-      throw new TenthRuntimeError('E501', `tenth runtime: pipeline ${k.name} failed: ${msgs.join('; ') || (p instanceof Error ? p.message : err!.message)}`);
+      throw new TenthRuntimeError('E501', `tenth runtime: pipeline ${k.name} failed: ${msgs.join('; ') || (err ? err.message : (p as Error).message)}`);
     }
     return p;
   }));

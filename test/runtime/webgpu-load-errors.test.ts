@@ -75,6 +75,20 @@ describe('webgpu runtime: damaged folders are refused at load', () => {
     await expect(loadCompiledWebGpu(dir, { device: await gpuDevice(), subgroups: false })).resolves.toBeDefined();
   });
 
+  it('a broken shader is blamed on its own kernel, whichever of them it is (each error scope brackets one kernel)', async () => {
+    const dir = folder(MLP);
+    const kernels = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { kernels: { name: string; file: string }[] }).kernels;
+    expect(kernels.length).toBeGreaterThan(1);
+    for (const k of kernels) {
+      const good = readFileSync(join(dir, k.file), 'utf8');
+      writeFileSync(join(dir, k.file), 'garbage\n');
+      const err = await loadCompiledWebGpu(dir, { device: await gpuDevice() }).then(() => undefined, (e: Error) => e);
+      expect(err?.message).toMatch(new RegExp(`^tenth runtime: pipeline ${k.name} failed: ${k.file.replace('.', '\\.')}:1:1: `));
+      writeFileSync(join(dir, k.file), good);
+    }
+    await expect(loadCompiledWebGpu(dir, { device: await gpuDevice() })).resolves.toBeDefined();
+  });
+
   it('without { device } in Node the advice is to pass one (Node has no navigator.gpu)', async () => {
     expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
     await expect(loadCompiledWebGpu(folder(MLP))).rejects.toThrow(/^tenth runtime: Node has no navigator\.gpu: pass \{ device \} \(nodeDevice\(\) from tenth's runtime\/webgpu-node/);
