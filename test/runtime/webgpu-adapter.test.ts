@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapterLine, dawnWarnings, NODE_DAWN_FLAGS, nodeDevice, SWIFTSHADER_ICD } from '../../src/runtime/webgpu-node.js';
+import { adapterLine, dawnWarnings, SWIFTSHADER_ICD } from '../../src/runtime/webgpu-node.js';
 import { REPO, runCli, SHARED } from '../cli/helpers.js';
 
 const MLP = join(SHARED, 'models/mlp_digits');
@@ -59,14 +59,25 @@ describe('webgpu in Node: the adapter, chosen and named', () => {
     expect(r.stderr).not.toMatch(/\/home\/runner|Warning/);
   }, 60_000);
 
-  it('nodeDevice hands the line to `log` (null: nowhere); the null backend names none', async () => {
-    const got: string[] = [];
-    await nodeDevice(NODE_DAWN_FLAGS, { log: (l) => got.push(l) });
-    await nodeDevice(NODE_DAWN_FLAGS, { log: null });
-    await nodeDevice(['backend=null'], { log: (l) => got.push(l) });
+  it('nodeDevice hands the line to `log` (null: nowhere); the null backend names none', () => {
+    // In a child whose VK_ICD_FILENAMES is set here (the driver choice is made once per process
+    // from its environment, so this test's own process could have either).
+    const script = [
+      `const { nodeDevice, NODE_DAWN_FLAGS } = await import(${JSON.stringify(join(REPO, 'src/runtime/webgpu-node.ts'))});`,
+      'const got = [];',
+      'await nodeDevice(NODE_DAWN_FLAGS, { log: (l) => got.push(l) });',
+      'await nodeDevice(NODE_DAWN_FLAGS, { log: null });',
+      "await nodeDevice(['backend=null'], { log: (l) => got.push(l) });",
+      "process.stdout.write(JSON.stringify(got) + '\\n');",
+      'process.exit(0);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: REPO, env: { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, VK_DRIVER_FILES: undefined }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
     expect(got).toHaveLength(1);
     expect(got[0]).toMatch(/^webgpu: .*swiftshader.* \(driver from VK_ICD_FILENAMES\)$/i);
-  });
+  }, 60_000);
 
   it('adapterLine and dawnWarnings: the source said, build paths and loader noise removed', () => {
     expect(adapterLine('nvidia hopper, NVIDIA H100', 'system')).toBe('webgpu: nvidia hopper, NVIDIA H100');
