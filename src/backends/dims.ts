@@ -210,7 +210,7 @@ export function runtimeChecks(func: Func): { dim: string; what: string }[] {
       const fusion = getOpDef(op.name)?.fusion;
       const y = op.results[0]?.type.shape;
       if (!y) continue;
-      const where = `${op.name} %${op.results[0]!.name}${op.loc.kind === 'unknown' ? '' : ` at ${formatLoc(op.loc)}`}`;
+      const where = siteText(op);
       const at: AddCheck = (d, what) => add(d, `${where}: ${what}`);
       if (fusion === 'elementwise' || fusion === 'broadcast') {
         for (const v of op.name === 'expand' ? op.operands.slice(0, 1) : op.operands) {

@@ -100,6 +100,10 @@ export function bindFeeds(
   return bind;
 }
 
+/** Export-name prefixes of a WASM kernel's index-check sites (the compiler's wasm/kernels/index-check.ts writes them). */
+export const INDEX_SITE_PREFIX = 'tenth-index-site:';
+export const INDEX_SITE_FROM0_PREFIX = 'tenth-index-site0:';
+
 /** manifest.json's `format` of each kind of compiled folder (the compiler writes these; the CLI checks them). */
 export const FORMAT = { wasm: 'tenth-wasm/1', webgpu: 'tenth-webgpu/1' } as const;
 export type TenthFormat = (typeof FORMAT)[keyof typeof FORMAT];

@@ -5,7 +5,7 @@
 // Symbolic dims are bound from the input dims at each run; the arena is planned for each new
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
-import { ARRAYS, bindFeeds, checkWeights, FORMAT, indexError, manifestPath, now, parseManifestJson, sizingDims, TenthRuntimeError, unknownFormat, type KernelTime, type RunTensor } from './common.js';
+import { ARRAYS, bindFeeds, checkWeights, FORMAT, INDEX_SITE_FROM0_PREFIX, INDEX_SITE_PREFIX, indexError, manifestPath, now, parseManifestJson, sizingDims, TenthRuntimeError, unknownFormat, type KernelTime, type RunTensor } from './common.js';
 import { readBytes } from './fetch.js';
 import type { Manifest } from './manifest.js';
 import { planArena, type ArenaPlan } from './plan.js';
@@ -81,8 +81,6 @@ export function pickModule(manifest: RuntimeManifest, simd: SimdVariant = 'auto'
 // export `tenth-index-site:<id>:<text>` (valid indices -n to n-1), or `tenth-index-site0:<id>:<text>`
 // (valid 0 to n-1: indices that do not wrap).
 interface WasmGlobal { value: number | bigint }
-const INDEX_SITE_PREFIX = 'tenth-index-site:';
-const INDEX_SITE_FROM0_PREFIX = 'tenth-index-site0:';
 
 /** The error for a trap from an index check (and the record cleared), or undefined for another trap. */
 function trappedIndexError(exports: Record<string, unknown>): TenthRuntimeError | undefined {

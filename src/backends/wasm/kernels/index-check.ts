@@ -3,8 +3,8 @@
 // an error, the interpreter raises, and a kernel that used it would read outside its data buffer
 // (a trap with an unhelpful "memory access out of bounds", or silently another tensor's bytes).
 // A failed check calls one module-level function that records the site, the index and the size in
-// exported globals, then traps; the runtime (src/runtime/index.ts, which imports nothing of the
-// compiler and so repeats the names below) reads them and raises `tenth runtime: ...` naming the op.
+// exported globals, then traps; the runtime (src/runtime/index.ts) reads them and raises
+// `tenth runtime: ...` naming the op. The export name prefixes are the runtime's (common.ts).
 // A site's description travels as the name of one more export of the site global
 // (`tenth-index-site:<id>:<text>`, or `tenth-index-site0:<id>:<text>` for indices that do not
 // wrap: valid 0 to n-1), so the manifest needs no new field.
@@ -13,9 +13,7 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import { siteText } from '../../dims.js';
 import { add, addr, get } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
-
-export const INDEX_SITE_PREFIX = 'tenth-index-site:';
-export const INDEX_SITE_FROM0_PREFIX = 'tenth-index-site0:';
+import { INDEX_SITE_FROM0_PREFIX, INDEX_SITE_PREFIX } from '../../../runtime/common.js';
 
 const RECORD = `(global $tenth_index_site (export "tenth_index_site") (mut i32) (i32.const 0))
 (global $tenth_index_value (export "tenth_index_value") (mut i64) (i64.const 0))
