@@ -55,6 +55,26 @@ describe('runtime portability', () => {
     expect([...seen].sort()).toEqual(expect.arrayContaining(['fetch.ts', 'index.ts', 'plan.ts']));
   });
 
+  it('the Node-only files (*-node.ts) import only runtime files, node: builtins and the webgpu package (nothing of the compiler)', () => {
+    const files = readdirSync(RUNTIME).filter((f) => f.endsWith('.ts'));
+    const nodeOnly = files.filter((f) => f.endsWith('-node.ts'));
+    expect(nodeOnly).toContain('webgpu-node.ts');
+    const seen = new Set<string>(), todo = [...nodeOnly];
+    for (let f = todo.pop(); f !== undefined; f = todo.pop()) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      // What a Node-only file imports from the runtime ships to browsers too: the strict rule there.
+      const allowed = f.endsWith('-node.ts') ? /^(\.\/[\w.-]+\.js|node:[\w/]+|webgpu)$/ : /^\.\/[\w.-]+\.js$/;
+      for (const s of emittedImports(readFileSync(join(RUNTIME, f), 'utf8'))) {
+        expect(s, `${f} imports ${s}`).toMatch(allowed);
+        if (!s.startsWith('./')) continue;
+        const target = s.slice(2).replace(/\.js$/, '.ts');
+        expect(files, `${f} imports ${s}`).toContain(target);
+        todo.push(target);
+      }
+    }
+  });
+
   it('loads from a file: URL (object and string) in Node, same outputs as from a path', async () => {
     const set = loadDataSet('cnn_digits', 1);
     const x = set.inputs[0]!.tensor;
