@@ -23,6 +23,7 @@
 //   slice assignments exporters write as ScatterND): those are found by arithmetic, O(1).
 // - gather_nd: the result element reads data at its tuple's offset plus its place in the slice.
 
+import { fail } from '../../../../ir/diagnostics.js';
 import type { Op } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
@@ -237,10 +238,29 @@ const TOP_K_KERNEL: SpecialKernel = {
 
 const readsPresent = (op: Op): number[] => op.operands.flatMap((v, j) => (v ? [j] : []));
 
+/**
+ * tensor_scatter in linear mode into a statically empty cache with a nonempty update: the
+ * interpreter refuses every run (no write position lies in the cache), but the result is empty,
+ * so lowering dispatches nothing and the run-time check would never run: refused now, as arg_max
+ * refuses a static empty axis. Checked from `reads`, the one hook lowering calls for a live op
+ * whose result is empty. A cache length that is 0 only at run time (a symbolic dim) is not caught.
+ */
+function tensorScatterReads(op: Op): number[] {
+  const pd = op.operands[0]?.type.shape, ud = op.operands[1]?.type.shape;
+  if (pd && ud && String(op.attrs.get('mode')?.value ?? 'linear') !== 'circular') {
+    const a0 = Number(op.attrs.get('axis')?.value ?? -2), axis = a0 < 0 ? a0 + pd.length : a0;
+    const seq = ud[axis];
+    if (pd[axis] === 0 && typeof seq === 'number' && seq > 0) {
+      fail('E205', `tensor_scatter %${op.results[0]!.name}: an update of length ${seq} cannot be written into an empty cache (axis ${axis} has size 0)`, op.loc);
+    }
+  }
+  return readsPresent(op);
+}
+
 const INDEX_EXTRA_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [],
-  reads: readsPresent,
+  reads: (op) => (op.name === 'tensor_scatter' ? tensorScatterReads(op) : readsPresent(op)),
   value: (k, op, i) => {
     switch (op.name) {
       case 'scatter_nd': return scatterNd(k, op, i);
