@@ -59,8 +59,11 @@ function checkZeroPoint(ctx: EvalCtx, s: Tensor, zp: Tensor | null): void {
   if (zp.shape.join() !== s.shape.join()) ctx.fail(`zero point of shape [${zp.shape.join(',')}] differs from scale [${s.shape.join(',')}]`);
 }
 
-/** Float dtype of a computation over two float inputs, numpy-style (the wider one wins). */
-function widerFloat(a: DType, b: DType): DType {
+/**
+ * Float dtype of a computation over two float inputs, numpy-style: f64, then f32, else the wider
+ * of the two (the first when the widths tie). The webgpu backend's dequantize uses it too.
+ */
+export function widerFloat(a: DType, b: DType): DType {
   if (a === 'f64' || b === 'f64') return 'f64';
   if (a === 'f32' || b === 'f32') return 'f32';
   return DTYPE_INFO[a].bits >= DTYPE_INFO[b].bits ? a : b;

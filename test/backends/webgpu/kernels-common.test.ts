@@ -1,32 +1,34 @@
 // kernels/common.ts helpers that decide numbers at compile time: auto_pad resolution (against
-// ONNX's rule written out: total = max(0, (out - 1) * stride + (k - 1) * dilation + 1 - in),
-// SAME_UPPER puts the odd pad at the end, SAME_LOWER at the begin) and widerFloat (as
-// ir/ops/quant.ts: f64, then f32, else the wider, the first on a tie).
+// the interpreter's windowDim, ir/ops/nn-common.ts), axesOf; and ir/ops/quant.ts's widerFloat,
+// which the webgpu dequantize uses (f64, then f32, else the wider, the first on a tie).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../../../ir/ir.js';
 import type { KernelCtx } from '../../../src/backends/webgpu/kernel-api.js';
-import { autoPads, axesOf, widerFloat } from '../../../src/backends/webgpu/kernels/common.js';
+import { type AutoPad, windowDim, type WindowAttrs } from '../../../ir/ops/nn-common.js';
+import { widerFloat } from '../../../ir/ops/quant.js';
+import { autoPads, axesOf } from '../../../src/backends/webgpu/kernels/common.js';
 
 const opWith = (attrs: Record<string, unknown>): Op => ({ name: 'max_pool', attrs: new Map(Object.entries(attrs).map(([n, v]) => [n, { value: v }])) }) as unknown as Op;
 const k = { fail: (_op: Op, m: string): never => { throw new Error(m); } } as unknown as KernelCtx;
 
 describe('webgpu kernels/common', () => {
-  it('autoPads: SAME_UPPER / SAME_LOWER / VALID / NOTSET per axis', () => {
+  it('autoPads resolves pads as the interpreter windowDim does (SAME_UPPER / SAME_LOWER / VALID / NOTSET, with or without pads)', () => {
     const axis = fc.record({ x: fc.integer({ min: 1, max: 13 }), k: fc.integer({ min: 1, max: 5 }), s: fc.integer({ min: 1, max: 3 }), d: fc.integer({ min: 1, max: 3 }) });
-    fc.assert(fc.property(fc.array(axis, { minLength: 1, maxLength: 3 }), fc.constantFrom('SAME_UPPER', 'SAME_LOWER', 'VALID', 'NOTSET'), (ax, mode) => {
-      const xs = ax.map((a) => a.x), ys = ax.map((a) => Math.ceil(a.x / a.s));
+    fc.assert(fc.property(fc.array(axis, { minLength: 1, maxLength: 3 }), fc.constantFrom<AutoPad>('SAME_UPPER', 'SAME_LOWER', 'VALID', 'NOTSET'), fc.boolean(), (ax, mode, withPads) => {
+      const xs = ax.map((a) => a.x);
       const pads = ax.flatMap((_a, i) => [i, i + 1]);
-      const [b, e] = autoPads(k, opWith({ auto_pad: mode, ...(mode === 'NOTSET' ? { pads } : {}) }), xs, ys, ax.map((a) => a.k), ax.map((a) => a.s), ax.map((a) => a.d));
+      const [b, e] = autoPads(k, opWith({ auto_pad: mode, ...(withPads ? { pads } : {}) }), xs, ax.map((a) => a.k), ax.map((a) => a.s), ax.map((a) => a.d));
+      const w: WindowAttrs = { kernel: ax.map((a) => a.k), strides: ax.map((a) => a.s), dilations: ax.map((a) => a.d), pads: withPads ? pads : pads.map(() => 0), autoPad: mode, ceil: false };
       ax.forEach((a, i) => {
-        const total = Math.max(0, (ys[i]! - 1) * a.s + (a.k - 1) * a.d + 1 - a.x);
-        const want = mode === 'VALID' ? [0, 0] : mode === 'NOTSET' ? [pads[i], pads[i + ax.length]]
-          : mode === 'SAME_UPPER' ? [Math.floor(total / 2), total - Math.floor(total / 2)] : [total - Math.floor(total / 2), Math.floor(total / 2)];
-        expect([b[i], e[i]]).toEqual(want);
+        const want = windowDim(w, i, a.x);
+        expect([b[i], e[i]]).toEqual([want.pb, want.pe]);
       });
     }), { numRuns: 200 });
-    expect(() => autoPads(k, opWith({ auto_pad: 'SAME_UPPER' }), ['n'], [3], [3], [1], [1])).toThrow(/max_pool: auto_pad needs static spatial sizes/);
+    // ONNX: VALID means no padding, whatever `pads` says.
+    expect(autoPads(k, opWith({ auto_pad: 'VALID', pads: [1, 2] }), [5], [3], [1], [1])).toEqual([[0], [0]]);
+    expect(() => autoPads(k, opWith({ auto_pad: 'SAME_UPPER' }), ['n'], [3], [1], [1])).toThrow(/max_pool: auto_pad needs static spatial sizes/);
   });
 
   it('axesOf counts negative axes from the end; all axes by default', () => {

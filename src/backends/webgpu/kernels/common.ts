@@ -1,10 +1,11 @@
 // Small pieces of WGSL and attribute handling that many kernels share: clamped loads, the
 // index preambles of special kernels, u32 sums, workgroup tree reductions, axes and auto_pad.
-// Each prints exactly the text the kernels spelled before, so moving a kernel onto them leaves
-// its shaders byte-identical.
+// Moving a kernel onto them left its shaders byte-identical, except autoPads: it resolves pads by
+// the interpreter's windowDim, so pool with auto_pad VALID and a `pads` attribute now pads with
+// zeros, per ONNX (the old copy used the attribute).
 
-import { DTYPE_INFO, type DType } from '../../../../ir/dtype.js';
 import type { Op, Value } from '../../../../ir/ir.js';
+import { type AutoPad, windowDim, type WindowAttrs } from '../../../../ir/ops/nn-common.js';
 import { intAttr, intsAttr, type KernelCtx } from '../kernel-api.js';
 import type { Body } from '../wgsl.js';
 
@@ -62,28 +63,22 @@ export function axesOf(op: Op, rank: number, dflt?: readonly number[]): number[]
 }
 
 /**
- * Begin and end pads per spatial axis of a window op (pool, conv): the `pads` attribute, zeros
- * for VALID, or SAME_UPPER / SAME_LOWER resolved from the static input sizes xs and result sizes ys.
+ * Begin and end pads per spatial axis of a window op (pool, conv), by the interpreter's windowDim
+ * (ir/ops/nn-common.ts): the `pads` attribute, zeros for VALID (even with a `pads` attribute, as
+ * ONNX says), or SAME_UPPER / SAME_LOWER resolved from the static input sizes xs.
  */
-export function autoPads(k: KernelCtx, op: Op, xs: readonly (number | string)[], ys: readonly (number | string)[], ks: readonly number[],
+export function autoPads(k: KernelCtx, op: Op, xs: readonly (number | string)[], ks: readonly number[],
   st: readonly number[], dil: readonly number[]): [number[], number[]] {
   const r = ks.length;
   const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  if (auto === 'VALID') return [new Array<number>(r).fill(0), new Array<number>(r).fill(0)];
-  const pads = intsAttr(op, 'pads') ?? new Array<number>(2 * r).fill(0);
-  if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return [pads.slice(0, r), pads.slice(r)];
-  if (![...xs, ...ys].every((d) => typeof d === 'number')) k.fail(op, `${op.name}: auto_pad needs static spatial sizes in the webgpu backend`);
-  const total = ks.map((kk, a) => Math.max(0, ((ys[a] as number) - 1) * st[a]! + (kk - 1) * dil[a]! + 1 - (xs[a] as number)));
-  const begin = total.map((t) => (auto === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2)));
-  return [begin, total.map((t, a) => t - begin[a]!)];
+  const same = auto === 'SAME_UPPER' || auto === 'SAME_LOWER';
+  if (same && !xs.every((d) => typeof d === 'number')) k.fail(op, `${op.name}: auto_pad needs static spatial sizes in the webgpu backend`);
+  const w: WindowAttrs = {
+    kernel: ks, strides: st, dilations: dil, pads: intsAttr(op, 'pads') ?? new Array<number>(2 * r).fill(0),
+    autoPad: same || auto === 'VALID' ? auto as AutoPad : 'NOTSET', ceil: false,
+  };
+  // Only SAME reads the size; the others' pads do not depend on it (a symbolic size passes as 0).
+  const dims = ks.map((_k, a) => windowDim(w, a, typeof xs[a] === 'number' ? xs[a] : 0));
+  return [dims.map((d) => d.pb), dims.map((d) => d.pe)];
 }
 
-/**
- * The float dtype of a computation over two float inputs, numpy-style, as ir/ops/quant.ts's
- * widerFloat: f64, then f32, else the wider of the two (the first when the widths tie).
- */
-export function widerFloat(a: DType, b: DType): DType {
-  if (a === 'f64' || b === 'f64') return 'f64';
-  if (a === 'f32' || b === 'f32') return 'f32';
-  return DTYPE_INFO[a].bits >= DTYPE_INFO[b].bits ? a : b;
-}

@@ -11,13 +11,15 @@
 // Quotients that quantisation rounds (x / scale) divide correctly rounded (div_rn_f32), as the
 // reference does, so ties land where they do there.
 
+import { DTYPE_INFO, intRange, isDType, isInteger } from '../../../../ir/dtype.js';
 import type { Op } from '../../../../ir/ir.js';
+import { widerFloat } from '../../../../ir/ops/quant.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, intAttr, intsAttr, type KernelCtx, type KernelDef, type MapKernel, needFloat, type SpecialKernel, strides } from '../kernel-api.js';
 import { castExpr, narrow } from '../storage.js';
 import { addU, literal, mulU, REG, u32 } from '../wgsl.js';
 import { isNanF32 } from './elementwise.js';
-import { autoPads, axisOf, groupedSumU, sumU, treeReduce, widerFloat } from './common.js';
+import { autoPads, axisOf, groupedSumU, sumU, treeReduce } from './common.js';
 
 /** Register value of operand j at flat index idx: scalar constants as literals. */
 function param(k: KernelCtx, op: Op, j: number, idx: string): string {
@@ -91,14 +93,14 @@ function scaleIndex(k: KernelCtx, op: Op, i: string): string {
   return k.body.let('si', sumU(c.map((cc, a) => mulU(a === axis ? `(${cc} / ${u32(bs)})` : cc, ss[a]!))));
 }
 
-const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
-  u8: [0, 255], i8: [-128, 127], u16: [0, 65535], i16: [-32768, 32767], u4: [0, 15], i4: [-8, 7], u2: [0, 3], i2: [-2, 1],
-};
+/** The range of the narrow integer dtypes (at most 16 bits) that quantization targets here; undefined for others. */
+const narrowRange = (dt: string): [number, number] | undefined =>
+  (isDType(dt) && isInteger(dt) && DTYPE_INFO[dt].bits <= 16 ? intRange(dt) : undefined);
 const fl = (n: number): string => `${n}.0f`;
 
 /** Round half to even, add the zero point and saturate to an integer dtype (NaN gives 0), as a register of it. */
 function toInt(q: string, z: string, dt: string): string {
-  const [lo, hi] = INT_RANGE[dt]!;
+  const [lo, hi] = narrowRange(dt)!;
   const v = `clamp(round_even_f32(${q}) + ${z}, ${fl(lo)}, ${fl(hi)})`;
   return `${REG[dt]}(select(${v}, 0.0f, ${isNanF32(q)}))`;
 }
@@ -120,7 +122,7 @@ const QUANTIZE_KERNEL: MapKernel = {
     const r = (e: string): string => (prec === 'f32' || prec === 'f64' ? e : narrow(e, prec, false));
     const q = k.body.let('q', r(`div_rn_f32(${r(k.operand(op, 0, i))}, ${r(param(k, op, 1, si))})`));
     const z = zp ? `f32(${param(k, op, 2, si)})` : '0.0f';
-    if (INT_RANGE[dt]) return k.body.let('v', toInt(q, z, dt));
+    if (narrowRange(dt)) return k.body.let('v', toInt(q, z, dt));
     // float8 / float4 targets: round with the saturate attribute (float4 always saturates; the
     // reference's encoder gives NaN float4's largest code, 6, where Cast gives 0).
     const y = k.body.let('qz', `${q} + ${z}`);
@@ -227,7 +229,7 @@ const QLINEAR_MATMUL_KERNEL: MapKernel = {
   pointwise: () => [],
   value: (k, op, i) => {
     const dt = op.results[0]!.type.dtype;
-    if (!INT_RANGE[dt]) k.fail(op, `qlinear_matmul to ${dt} is not supported by the webgpu backend`);
+    if (!narrowRange(dt)) k.fail(op, `qlinear_matmul to ${dt} is not supported by the webgpu backend`);
     const { acc, m, n } = integerDot(k, op, i, 0, 3, 2, 5);
     const sd = op.operands[1]!.type.dtype;
     const r = (e: string): string => (sd === 'f32' || sd === 'f64' ? e : narrow(e, sd, false));
@@ -252,7 +254,7 @@ function convDot(k: KernelCtx, op: Op, i: string, jx: number, jw: number, jxz: n
   const list = (name: string, fill: number, len: number): number[] => [...(intsAttr(op, name) ?? new Array<number>(len).fill(fill))];
   const st = list('strides', 1, r), dil = list('dilations', 1, r);
   const group = intAttr(op, 'group', 1);
-  const [pb] = autoPads(k, op, xd.slice(2), yd.slice(2), kern as number[], st, dil);
+  const [pb] = autoPads(k, op, xd.slice(2), kern as number[], st, dil);
   const b = k.body;
   const c = coords(k, i, yd, 'yc');
   const Cg = k.dim(wd[1]!), Mg = typeof wd[0] === 'number' ? u32(wd[0] / group) : `(${k.dim(wd[0]!)} / ${u32(group)})`;
@@ -288,7 +290,7 @@ const QLINEAR_CONV_KERNEL: MapKernel = {
   pointwise: () => [],
   value: (k, op, i) => {
     const dt = op.results[0]!.type.dtype;
-    if (!INT_RANGE[dt]) k.fail(op, `qlinear_conv to ${dt} is not supported by the webgpu backend`);
+    if (!narrowRange(dt)) k.fail(op, `qlinear_conv to ${dt} is not supported by the webgpu backend`);
     const { acc, m } = convDot(k, op, i, 0, 3, 2, 5);
     const sd = op.operands[1]!.type.dtype;
     const r = (e: string): string => (sd === 'f32' || sd === 'f64' ? e : narrow(e, sd, false));

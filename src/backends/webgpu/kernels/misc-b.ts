@@ -21,6 +21,7 @@ import { index0 } from '../index-check.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
 import { addU, f32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
 import { autoPads, axesOf, invocationIndex, treeReduce, workgroupIndex } from './common.js';
+import { isNanF32 } from './elementwise.js';
 import { POOL_ND_KERNEL } from './pool-nd.js';
 import { BATCH_NORM_KERNEL, maxInit, poolReg } from './window.js';
 
@@ -173,7 +174,7 @@ function emitMaxPoolIndices(k: KernelCtx, op: Op): SpecialShader {
   const r = xd.length - 2;
   if (!ks || ks.length !== r || r < 1) k.fail(op, `max_pool needs a kernel_shape for its ${r} spatial axes`);
   const st = intsAttr(op, 'strides') ?? ks!.map(() => 1), dil = intsAttr(op, 'dilations') ?? ks!.map(() => 1);
-  const [pb] = autoPads(k, op, xd.slice(2), yd.slice(2), ks!, st, dil);
+  const [pb] = autoPads(k, op, xd.slice(2), ks!, st, dil);
   const colMajor = intAttr(op, 'storage_order', 0) === 1;
   const K = ks!.reduce((a, v) => a * v, 1);
   const xstr = strides(k, xd);
@@ -203,7 +204,7 @@ function emitMaxPoolIndices(k: KernelCtx, op: Op): SpecialShader {
       }
       b.block(`if (${inside})`, () => {
         const v = b.let('v', k.load(x, `min(${plane} + ${off}, ${k.size(xd)} - 1u)`));
-        const nan = reg === 'f32' ? `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)` : 'false';
+        const nan = reg === 'f32' ? isNanF32(v) : 'false';
         b.block(`if (${arg} < 0i || ${v} > ${best} || ${nan})`, () => {
           b.line(`${best} = ${v};`);
           b.line(`${arg} = i32(${plane} + ${colMajor ? offc : off});`);
@@ -284,7 +285,7 @@ function unpoolValue(k: KernelCtx, op: Op, i: string): string {
   const auto = String(pool?.attrs.get('auto_pad')?.value ?? 'NOTSET');
   if (pool && intAttr(pool, 'storage_order', 0) === 0 && (auto === 'NOTSET' || auto === 'VALID') && k.dims(pool.operands[0]!).slice(2).every((d, a) => d === def[a])) {
     const pk = intsAttr(pool, 'kernel_shape')!, ps = intsAttr(pool, 'strides') ?? pk.map(() => 1), pd = intsAttr(pool, 'dilations') ?? pk.map(() => 1);
-    const [pb] = autoPads(k, pool, def, xd.slice(2), pk, ps, pd);
+    const [pb] = autoPads(k, pool, def, pk, ps, pd);
     const xs = strides(k, xd);
     const best = b.var('be', 'i32', '-1i');
     const os: string[] = [];

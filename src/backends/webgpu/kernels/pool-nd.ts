@@ -19,7 +19,7 @@ function poolNd(k: KernelCtx, op: Op, i: string): string {
   const r = xd.length - 2;
   if (!ks || ks.length !== r) k.fail(op, `${op.name} needs a kernel_shape for its ${r} spatial axes`);
   const st = intsAttr(op, 'strides') ?? ks!.map(() => 1), dil = intsAttr(op, 'dilations') ?? ks!.map(() => 1);
-  const [pb, pe] = autoPads(k, op, xd.slice(2), yd.slice(2), ks!, st, dil);
+  const [pb, pe] = autoPads(k, op, xd.slice(2), ks!, st, dil);
   const K = ks!.reduce((a, b) => a * b, 1);
   const b = k.body;
   const c = coords(k, i, yd);

@@ -17,6 +17,7 @@
 //   the interpreter does (non-finite gives 0); l2 takes an exact integer square root;
 // - bool: max (any) and min (all) only, through 0/1 words.
 
+import { type DType, intRange, isInteger } from '../../../../ir/dtype.js';
 import type { Op } from '../../../../ir/ir.js';
 import { coords, intAttr, type KernelCtx, type MapKernel, strides } from '../kernel-api.js';
 import { castExpr } from '../storage.js';
@@ -38,10 +39,9 @@ export interface Reduction {
 }
 
 const SUM = (a: string, b: string): string => `${a} + ${b}`;
-const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
-  i8: [-128, 127], i16: [-32768, 32767], i32: [-(2 ** 31), 2 ** 31 - 1], i64: [-(2 ** 31), 2 ** 31 - 1], i4: [-8, 7], i2: [-2, 1],
-  u8: [0, 255], u16: [0, 65535], u32: [0, 2 ** 32 - 1], u64: [0, 2 ** 32 - 1], u4: [0, 15], u2: [0, 3],
-};
+/** The dtype's range as the backend keeps it: 64-bit integers in 32 bits (storage.ts). */
+const range32 = (dt: DType): [number, number] | undefined =>
+  (isInteger(dt) ? intRange(dt === 'i64' ? 'i32' : dt === 'u64' ? 'u32' : dt) : undefined);
 
 /**
  * The reduction `op` computes on its operand's dtype; `zero` is a u32 expression that is 0 at
@@ -81,7 +81,7 @@ export function reduction(k: KernelCtx, op: Op, zero: string): Reduction {
     const max = name === 'reduce_max';
     return { acc: 'u32', init: max ? '0u' : '1u', map: (v) => `select(0u, 1u, ${v})`, combine: (a, b) => `${max ? 'max' : 'min'}(${a}, ${b})`, fin: (a) => `(${a} != 0u)` };
   }
-  const range = INT_RANGE[dt];
+  const range = range32(dt);
   if ((reg !== 'i32' && reg !== 'u32') || !range) return k.fail(op, `${op.name} on ${dt} is not supported by the webgpu backend`);
   // The identity of an empty i64/u64 max or min (+-2^63, 2^64 - 1) does not fit the 32-bit
   // register; refused where the empty set is known now (a run-time empty one gives the 32-bit end).

@@ -13,13 +13,17 @@ export interface Window { kh: number; kw: number; sh: number; sw: number; dh: nu
 /** [N, C, W] as [N, C, 1, W]: 1-D windows run as 2-D ones of height 1 (same flat layout). */
 export const as2d = (d: readonly Dim[]): Dim[] => (d.length === 3 ? [d[0]!, d[1]!, 1, d[2]!] : [...d]);
 
-/** Window attributes (1-D ones as height 1) with auto_pad resolved from static sizes. */
-export function windowOf(k: KernelCtx, op: Op, kernel0: readonly number[], H: Dim, W: Dim, OH: Dim, OW: Dim): Window {
+/**
+ * Window attributes (1-D ones as height 1) with auto_pad resolved from static sizes. The result
+ * sizes _OH, _OW are no longer read (autoPads derives SAME pads from the input, as the
+ * interpreter); kept for the callers (gemm.ts).
+ */
+export function windowOf(k: KernelCtx, op: Op, kernel0: readonly number[], H: Dim, W: Dim, _OH: Dim, _OW: Dim): Window {
   const one = kernel0.length === 1;
   const r = kernel0.length;
   const st = intsAttr(op, 'strides') ?? new Array<number>(r).fill(1), dil = intsAttr(op, 'dilations') ?? new Array<number>(r).fill(1);
   // A 1-D window is the width of a 2-D one of height 1.
-  const [begin, end] = autoPads(k, op, one ? [W] : [H, W], one ? [OW] : [OH, OW], kernel0, st, dil);
+  const [begin, end] = autoPads(k, op, one ? [W] : [H, W], kernel0, st, dil);
   const two = (v: readonly number[], d: number): number[] => (one ? [d, ...v] : [...v]);
   const [kh, kw] = two(kernel0, 1), [sh, sw] = two(st, 1), [dh, dw] = two(dil, 1), [pt, pl] = two(begin, 0), [pb, pr] = two(end, 0);
   return { kh: kh!, kw: kw!, sh: sh!, sw: sw!, dh: dh!, dw: dw!, pt: pt!, pl: pl!, pb: pb!, pr: pr! };
