@@ -18,6 +18,7 @@ import { calibrateProfile, median, spearman, type KernelMeasurement } from '../r
 import type { CostReport } from '../report/cost.js';
 import { BUNDLED_PROFILES, DEFAULT_PROFILE, loadProfile, type DeviceProfile } from '../report/profile.js';
 import { fmtUs } from '../report/table.js';
+import { FORMAT } from '../runtime/common.js';
 import { loadCompiled, type RunTensor } from '../runtime/index.js';
 import type { Module } from '../../ir/ir.js';
 import type { OptionSpec } from './args.js';
@@ -129,7 +130,7 @@ async function measure(args: { positionals: string[]; options: Record<string, un
     let dataFeeds: Record<string, RunTensor> | undefined;
     if (isCompiledDir(path)) {
       const format = folderFormat(path);
-      target = format === 'tenth-webgpu/1' ? 'webgpu' : 'wasm';
+      target = format === FORMAT.webgpu ? 'webgpu' : 'wasm';
       report = JSON.parse(readFileSync(join(path, 'report.json'), 'utf8')) as CostReport;
       if (report.format !== 'tenth-report/1') fail('E102', `${join(path, 'report.json')} is not a tenth cost report (recompile it)`);
       if (typeof o['device'] === 'string' || typeof o['bind'] === 'string' || typeof o['data'] === 'string' || typeof o['target'] === 'string') {

@@ -10,7 +10,7 @@ import { ONNX_TOLERANCE, type Tolerance } from '../check/compare.js';
 import { checkOutputs, type RunReport } from '../check/run-check.js';
 import { readTensorProtoFile } from '../onnx/tensor-proto.js';
 import { loadCompiled, type CompiledModel, type RunTensor } from '../runtime/index.js';
-import { TENTH_FORMATS, type TenthFormat } from '../runtime/common.js';
+import { FORMAT, TENTH_FORMATS, type TenthFormat } from '../runtime/common.js';
 import { manifestFormat } from '../backends/write-folder.js';
 import { fromRunTensor, toRunTensor } from '../conformance/feeds.js';
 import { loadModule } from './files.js';
@@ -83,7 +83,7 @@ function readPb(dir: string, file: string): Tensor {
 interface ManifestInput { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[] }
 
 /** The backend a compiled model was built for, for error messages. */
-const backendOf = (m: CompiledModel): string => ((m.manifest as { format?: string }).format === 'tenth-webgpu/1' ? 'webgpu' : 'wasm');
+const backendOf = (m: CompiledModel): string => ((m.manifest as { format?: string }).format === FORMAT.webgpu ? 'webgpu' : 'wasm');
 
 /**
  * Check the data files against the manifest's inputs before running, as the interpreter does with

@@ -8,6 +8,7 @@ import { compileWebGpu, writeWebGpuArtifact, type CompileOptions } from '../back
 import { checkReplaceable } from '../backends/write-folder.js';
 import { fmtBytes, fmtCount, formatBatching, formatReport } from '../report/table.js';
 import type { CompiledModel } from '../runtime/index.js';
+import { FORMAT } from '../runtime/common.js';
 import { loadCompiledWebGpu } from '../runtime/webgpu.js';
 import { nodeDevice } from '../runtime/webgpu-node.js';
 import type { ParsedArgs } from './args.js';
@@ -19,7 +20,7 @@ import { makeTempDir, removeTempDir } from './temp-dir.js';
 /** A folder written by `tenth compile --target webgpu`. */
 export function isWebGpuDir(path: string): boolean {
   if (!existsSync(path) || !statSync(path).isDirectory() || !existsSync(join(path, 'manifest.json'))) return false;
-  return folderFormat(path) === 'tenth-webgpu/1';
+  return folderFormat(path) === FORMAT.webgpu;
 }
 
 
