@@ -7,7 +7,8 @@
 import type { Op, Value } from '../../../../ir/ir.js';
 import { type AutoPad, windowDim, type WindowAttrs } from '../../../../ir/ops/nn-common.js';
 import { intAttr, intsAttr, type KernelCtx } from '../kernel-api.js';
-import type { Body } from '../wgsl.js';
+import { type Body, type Reg, runtimeF32 } from '../wgsl.js';
+import { isNanF32 } from './elementwise.js';
 
 /** `min(idx, n - 1u)` for v's n elements: a computed index that cannot leave v's buffer. */
 export const clampIndex = (k: KernelCtx, v: Value, idx: string): string => `min(${idx}, ${lastIndex(k, v)})`;
@@ -82,3 +83,46 @@ export function autoPads(k: KernelCtx, op: Op, xs: readonly (number | string)[],
   return [dims.map((d) => d.pb), dims.map((d) => d.pe)];
 }
 
+/** Threads of the row and group kernels' workgroups (rows.ts, misc-b.ts), the length of their `red`. */
+export const RED_WG = 64;
+
+/** The subgroup operation that matches a combine function (checked on sample operands). */
+function subgroupOp(combine: (a: string, b: string) => string): string | undefined {
+  const c = combine('p', 'q');
+  return c === 'p + q' ? 'subgroupAdd' : c === 'max(p, q)' || c === 'max_nan_f32(p, q)' ? 'subgroupMax' : c === 'min(p, q)' || c === 'min_nan_f32(p, q)' ? 'subgroupMin' : c === 'p * q' ? 'subgroupMul' : undefined;
+}
+
+/**
+ * Emit a reduction of `partial` with `combine(a, b)` over a workgroup of RED_WG threads, through
+ * `red` (workgroup memory of RED_WG slots); returns a let holding the result. `subgroups` false:
+ * the tree only (kernels without a subgroup variant).
+ * Subgroup variant: one subgroup operation, each subgroup's first invocation writes its total,
+ * and after one barrier every thread combines the (64 / subgroup size) totals itself: two barriers
+ * instead of seven. All of it is in uniform control flow (row and bounds are uniform). Assumes
+ * that subgroups of a 1-D workgroup are runs of consecutive invocation indices (lid / sgsize),
+ * as on the GPUs and SwiftShader we know; WGSL's subgroup_id builtin would state it, but
+ * implementations do not all offer it yet.
+ */
+export function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string, reg: Reg | 'vec2<u32>' = 'f32',
+  subgroups = k.subgroups === true): string {
+  const b = k.body;
+  const sg = subgroups ? subgroupOp(combine) : undefined;
+  if (sg) {
+    // subgroupMax/Min may drop a NaN: the NaN-propagating combines ask subgroupAny for one.
+    const nanAware = combine('p', 'q').includes('_nan_f32');
+    const t = b.let('sgt', nanAware
+      ? `select(${sg}(${partial}), ${runtimeF32('0x7fc00000u', 'lid')}, subgroupAny(${isNanF32(partial)}))`
+      : `${sg}(${partial})`);
+    b.line(`if (sgid == 0u) { red[lid / sgsize] = ${t}; }`);
+    b.line('workgroupBarrier();');
+    const r = b.var(name, reg, 'red[0]');
+    b.block(`for (var q = 1u; q < (${RED_WG}u + sgsize - 1u) / sgsize; q++)`, () => b.line(`${r} = ${combine(r, 'red[q]')};`));
+    b.line('workgroupBarrier();');
+    return r;
+  }
+  treeReduce(b, RED_WG, [{ arr: 'red', value: partial, combine }]);
+  const r = b.let(name, 'red[0]');
+  // The next reduction overwrites red: wait until everyone has read this one.
+  b.line('workgroupBarrier();');
+  return r;
+}

@@ -20,12 +20,12 @@ import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, type KernelDef, t
 import { index0 } from '../index-check.js';
 import { MAP_WG, mapShader } from '../shader-text.js';
 import { addU, f32Lit, literal, mulU, REG, u32 } from '../wgsl.js';
-import { autoPads, axesOf, invocationIndex, treeReduce, workgroupIndex } from './common.js';
+import { autoPads, axesOf, invocationIndex, RED_WG, reduceWg, workgroupIndex } from './common.js';
 import { isNanF32 } from './elementwise.js';
 import { POOL_ND_KERNEL } from './pool-nd.js';
 import { BATCH_NORM_KERNEL, maxInit, poolReg } from './window.js';
 
-const WG = 64;
+const WG = RED_WG;
 
 /** A map kernel's code in a special kernel's main: one thread per element of `dims`, as lower.ts's map dispatch. */
 function asMap(k: KernelCtx, dims: readonly Dim[], value: (i: string) => string): SpecialShader {
@@ -37,14 +37,8 @@ function asMap(k: KernelCtx, dims: readonly Dim[], value: (i: string) => string)
 // ---------------------------------------------------------------------------------------------
 // Group statistics (training batch_normalization, mean_variance_normalization)
 
-/** Tree sum of each thread's `partial` in workgroup memory; every thread gets the total. */
-function sumWg(k: KernelCtx, partial: string, name: string): string {
-  treeReduce(k.body, WG, [{ arr: 'red', value: partial, combine: (p, q) => `${p} + ${q}` }]);
-  const r = k.body.let(name, 'red[0]');
-  // The next sum overwrites red: wait until every thread has read this one.
-  k.body.line('workgroupBarrier();');
-  return r;
-}
+/** Tree sum of each thread's `partial` in workgroup memory; every thread gets the total (no subgroup variant). */
+const sumWg = (k: KernelCtx, partial: string, name: string): string => reduceWg(k, partial, (p, q) => `${p} + ${q}`, name, 'f32', false);
 
 interface GroupStats { readonly group: string; readonly mean: string; readonly variance: string; readonly each: (f: (v: string, at: string) => void) => void }
 

@@ -9,50 +9,12 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, needFloat, type MapKernel, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
-import { addU, f32Lit, mulU, type Reg, REG, runtimeF32 } from '../wgsl.js';
+import { addU, f32Lit, mulU, type Reg, REG } from '../wgsl.js';
 import { lseResult, reduction } from './reduce-dynamic.js';
 import { isNanF32 } from './elementwise.js';
-import { axisOf, treeReduce, workgroupIndex } from './common.js';
+import { axisOf, RED_WG, reduceWg, workgroupIndex } from './common.js';
 
-const WG = 64;
-
-/** The subgroup operation that matches a combine function (checked on sample operands). */
-function subgroupOp(combine: (a: string, b: string) => string): string | undefined {
-  const c = combine('p', 'q');
-  return c === 'p + q' ? 'subgroupAdd' : c === 'max(p, q)' || c === 'max_nan_f32(p, q)' ? 'subgroupMax' : c === 'min(p, q)' || c === 'min_nan_f32(p, q)' ? 'subgroupMin' : c === 'p * q' ? 'subgroupMul' : undefined;
-}
-
-/**
- * Emit a workgroup reduction of `partial` with `combine(a, b)`; returns a let holding the result.
- * Subgroup variant: one subgroup operation, each subgroup's first invocation writes its total,
- * and after one barrier every thread combines the (64 / subgroup size) totals itself: two barriers
- * instead of seven. All of it is in uniform control flow (row and bounds are uniform). Assumes
- * that subgroups of a 1-D workgroup are runs of consecutive invocation indices (lid / sgsize),
- * as on the GPUs and SwiftShader we know; WGSL's subgroup_id builtin would state it, but
- * implementations do not all offer it yet.
- */
-function reduceWg(k: KernelCtx, partial: string, combine: (a: string, b: string) => string, name: string, reg: Reg | 'vec2<u32>' = 'f32'): string {
-  const b = k.body;
-  const sg = k.subgroups === true ? subgroupOp(combine) : undefined;
-  if (sg) {
-    // subgroupMax/Min may drop a NaN: the NaN-propagating combines ask subgroupAny for one.
-    const nanAware = combine('p', 'q').includes('_nan_f32');
-    const t = b.let('sgt', nanAware
-      ? `select(${sg}(${partial}), ${runtimeF32('0x7fc00000u', 'lid')}, subgroupAny(${isNanF32(partial)}))`
-      : `${sg}(${partial})`);
-    b.line(`if (sgid == 0u) { red[lid / sgsize] = ${t}; }`);
-    b.line('workgroupBarrier();');
-    const r = b.var(name, reg, 'red[0]');
-    b.block(`for (var q = 1u; q < (${WG}u + sgsize - 1u) / sgsize; q++)`, () => b.line(`${r} = ${combine(r, 'red[q]')};`));
-    b.line('workgroupBarrier();');
-    return r;
-  }
-  treeReduce(b, WG, [{ arr: 'red', value: partial, combine }]);
-  const r = b.let(name, 'red[0]');
-  // The next reduction overwrites red: wait until everyone has read this one.
-  b.line('workgroupBarrier();');
-  return r;
-}
+const WG = RED_WG;
 
 /** The row shader's frame; `red` holds partials of the accumulator's register type. */
 function rowShader(rows: readonly Dim[], reg: Reg | 'vec2<u32>' = 'f32'): SpecialShader {
