@@ -197,7 +197,9 @@ function wideSum(k: KernelCtx, op: Op, perAxis: readonly (Tap[] | Wide | null)[]
     }
     const t = perAxis[a];
     if (!t || Array.isArray(t)) {
-      // Not resized (or one nearest tap, which antialias leaves as is).
+      // Not resized (or one nearest tap, which antialias leaves as is). A tap list of another
+      // length (linear/cubic without antialias) would lose taps here: the caller never mixes them.
+      if (t && t.length !== 1) throw new Error(`webgpu resize: axis ${a} has ${t.length} fixed taps beside an antialiased axis (expected one nearest tap)`);
       const one = t ? t[0]! : { i: c[a]!, w: '' };
       level(a + 1, `${idx} + ${one.i} * ${xs[a]}`, one.w === '' ? wt : `${wt} * ${one.w}`);
       return;
