@@ -73,17 +73,26 @@ function evalNms(ctx: EvalCtx): Tensor[] {
 // TfIdfVectorizer over integer tokens. The pool lists n-grams grouped by size (ngram_counts gives
 // each group's start); n-gram k (in pool order) counts into output column ngram_indexes[k].
 
-interface NgramTable {
+export interface NgramTable {
   /** Key: tokens joined by ','. Value: output column, or -1 for a prefix that is not itself an n-gram. */
   readonly map: Map<string, number>;
   readonly outSize: number;
 }
 
-function buildNgrams(ctx: EvalCtx): NgramTable {
-  const pool = ctx.attrs.ints('pool_int64s');
-  const counts = ctx.attrs.ints('ngram_counts');
-  const indexes = ctx.attrs.ints('ngram_indexes');
-  const minN = ctx.attrs.int('min_gram_length'), maxN = ctx.attrs.int('max_gram_length');
+/** The attributes that make the n-gram table (pool_int64s, ngram_counts, ngram_indexes, min/max_gram_length). */
+export interface NgramAttrs {
+  readonly pool: readonly number[];
+  readonly counts: readonly number[];
+  readonly indexes: readonly number[];
+  readonly minN: number;
+  readonly maxN: number;
+}
+
+/**
+ * The n-gram map: the last pool entry of each key wins, prefixes give -1. The webgpu backend
+ * builds its table with it too (kernels/misc-a.ts).
+ */
+export function buildNgrams({ pool, counts, indexes, minN, maxN }: NgramAttrs): NgramTable {
   const map = new Map<string, number>();
   let id = 0;
   for (let g = 0; g < counts.length; g++) {
@@ -106,7 +115,10 @@ function buildNgrams(ctx: EvalCtx): NgramTable {
 function evalTfIdf(ctx: EvalCtx): Tensor[] {
   const x = ctx.inputs[0]!;
   if (ctx.attrs.has('pool_strings') && !ctx.attrs.has('pool_int64s')) ctx.fail('string n-gram pools are not supported');
-  const { map, outSize } = buildNgrams(ctx);
+  const { map, outSize } = buildNgrams({
+    pool: ctx.attrs.ints('pool_int64s'), counts: ctx.attrs.ints('ngram_counts'), indexes: ctx.attrs.ints('ngram_indexes'),
+    minN: ctx.attrs.int('min_gram_length'), maxN: ctx.attrs.int('max_gram_length'),
+  });
   const rows = x.shape.length === 2 ? x.shape[0]! : 1;
   const len = x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1]!;
   const minN = ctx.attrs.int('min_gram_length'), maxN = ctx.attrs.int('max_gram_length');

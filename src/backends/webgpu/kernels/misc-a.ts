@@ -27,6 +27,7 @@ import { coords, intAttr, type KernelCtx, type KernelDef, type MapKernel, needFl
 import { addU, divU, i32Lit, literal, modU, mulU, REG, runtimeF32, u32 } from '../wgsl.js';
 import { loadClamped } from './common.js';
 import { type EinsumLabels, parseEinsum } from '../../../../ir/einsum-equation.js';
+import { buildNgrams } from '../../../../ir/ops/misc-select.js';
 
 // ---------------------------------------------------------------------------------------------
 // einsum
@@ -205,30 +206,20 @@ function reverseSequence(k: KernelCtx, op: Op, i: string): string {
 
 interface Gram { toks: number[]; col: number }
 
-/** The interpreter's n-gram map (buildNgrams): the last pool entry of each key wins, prefixes give -1. */
+/** The interpreter's n-gram map (ir/ops/misc-select.ts buildNgrams), its n-grams (not the prefixes) with their columns. */
 function ngramTable(k: KernelCtx, op: Op): { grams: Gram[]; outSize: number } {
   const ints = (n: string): number[] => ((op.attrs.get(n)?.value as readonly (number | bigint)[] | undefined) ?? []).map(Number);
-  const pool = ints('pool_int64s'), counts = ints('ngram_counts'), indexes = ints('ngram_indexes');
-  const minN = intAttr(op, 'min_gram_length', 1), maxN = intAttr(op, 'max_gram_length', 1);
+  const indexes = ints('ngram_indexes');
   if (indexes.length === 0) k.fail(op, 'tf_idf_vectorizer: ngram_indexes is empty');
-  const map = new Map<string, number>();
-  let id = 0;
-  for (let g = 0; g < counts.length; g++) {
-    const size = g + 1;
-    const start = counts[g]!, end = g + 1 < counts.length ? counts[g + 1]! : pool.length;
-    const n = Math.floor((end - start) / size);
-    for (let q = 0; q < n; q++, id++) {
-      if (size < minN || size > maxN) continue;
-      const toks = pool.slice(start + q * size, start + (q + 1) * size);
-      for (let p = 1; p < size; p++) if (!map.has(toks.slice(0, p).join(','))) map.set(toks.slice(0, p).join(','), -1);
-      map.set(toks.join(','), indexes[id]!);
-    }
-  }
+  const { map, outSize } = buildNgrams({
+    pool: ints('pool_int64s'), counts: ints('ngram_counts'), indexes,
+    minN: intAttr(op, 'min_gram_length', 1), maxN: intAttr(op, 'max_gram_length', 1),
+  });
   const grams = [...map].filter(([, col]) => col >= 0).map(([key, col]) => ({ toks: key.split(',').map(Number), col }));
   const wide = grams.find((g) => g.toks.some((t) => t < -(2 ** 31) || t >= 2 ** 31));
   // Tokens live in i32 registers here (i64 inputs keep their low word): a wider pool token could alias.
   if (wide) k.fail(op, `tf_idf_vectorizer: pool token ${wide.toks.find((t) => t < -(2 ** 31) || t >= 2 ** 31)} does not fit in 32 bits (the webgpu backend compares tokens as i32)`);
-  return { grams, outSize: Math.max(...indexes) + 1 };
+  return { grams, outSize };
 }
 
 /** The f32 bits of a weight (the interpreter reads a missing one as undefined: NaN). */
