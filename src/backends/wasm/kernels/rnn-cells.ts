@@ -6,23 +6,24 @@
 // Steps at or beyond a row's length are not run (Y stays 0; Y_h/Y_c keep the last state).
 
 import type { Op, Value } from '../../../../ir/ir.js';
+import { actParams } from '../../../../ir/ops/rnn-act.js';
 import { add, addr, f32c, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { viaVec } from './generic-elementwise.js';
 
 type Act = (x: string) => string;
-interface Spec { alpha?: number; beta?: number; make(k: KernelCtx, a: number, b: number): Act }
-const ACTS: Readonly<Record<string, Spec>> = {
-  relu: { make: () => (x) => `(f32.max ${x} (f32.const 0))` },
-  tanh: { make: (k) => (x) => viaVec(k, 'tanh4', x) },
-  sigmoid: { make: (k) => (x) => viaVec(k, 'sigmoid4', x) },
-  softsign: { make: () => (x) => `(f32.div ${x} (f32.add (f32.const 1) (f32.abs ${x})))` },
-  affine: { alpha: 1, beta: 0, make: (_k, a, b) => (x) => `(f32.add (f32.mul ${f32c(a)} ${x}) ${f32c(b)})` },
-  leakyrelu: { alpha: 0.01, make: (_k, a) => (x) => `(select ${x} (f32.mul ${f32c(a)} ${x}) (f32.ge ${x} (f32.const 0)))` },
-  thresholdedrelu: { alpha: 1, make: (_k, a) => (x) => `(select ${x} (f32.const 0) (f32.gt ${x} ${f32c(a)}))` },
-  scaledtanh: { alpha: 1, beta: 1, make: (k, a, b) => (x) => `(f32.mul ${f32c(a)} ${viaVec(k, 'tanh4', `(f32.mul ${f32c(b)} ${x})`)})` },
-  hardsigmoid: { alpha: 0.2, beta: 0.5, make: (_k, a, b) => (x) => `(f32.max (f32.const 0) (f32.min (f32.const 1) (f32.add (f32.mul ${f32c(a)} ${x}) ${f32c(b)})))` },
-  elu: { alpha: 1, make: (k, a) => (x) => `(select ${x} (f32.mul ${f32c(a)} (f32.sub ${viaVec(k, 'exp4', x)} (f32.const 1))) (f32.ge ${x} (f32.const 0)))` },
+// Per activation of ir/ops/rnn-act.ts (names and alpha/beta defaults there): its f32 code.
+const ACTS: Readonly<Record<string, (k: KernelCtx, a: number, b: number) => Act>> = {
+  relu: () => (x) => `(f32.max ${x} (f32.const 0))`,
+  tanh: (k) => (x) => viaVec(k, 'tanh4', x),
+  sigmoid: (k) => (x) => viaVec(k, 'sigmoid4', x),
+  softsign: () => (x) => `(f32.div ${x} (f32.add (f32.const 1) (f32.abs ${x})))`,
+  affine: (_k, a, b) => (x) => `(f32.add (f32.mul ${f32c(a)} ${x}) ${f32c(b)})`,
+  leakyrelu: (_k, a) => (x) => `(select ${x} (f32.mul ${f32c(a)} ${x}) (f32.ge ${x} (f32.const 0)))`,
+  thresholdedrelu: (_k, a) => (x) => `(select ${x} (f32.const 0) (f32.gt ${x} ${f32c(a)}))`,
+  scaledtanh: (k, a, b) => (x) => `(f32.mul ${f32c(a)} ${viaVec(k, 'tanh4', `(f32.mul ${f32c(b)} ${x})`)})`,
+  hardsigmoid: (_k, a, b) => (x) => `(f32.max (f32.const 0) (f32.min (f32.const 1) (f32.add (f32.mul ${f32c(a)} ${x}) ${f32c(b)})))`,
+  elu: (k, a) => (x) => `(select ${x} (f32.mul ${f32c(a)} (f32.sub ${viaVec(k, 'exp4', x)} (f32.const 1))) (f32.ge ${x} (f32.const 0)))`,
 };
 const CELLS: Readonly<Record<string, { G: number; acts: string[] }>> = {
   rnn: { G: 1, acts: ['Tanh'] }, gru: { G: 3, acts: ['Sigmoid', 'Tanh'] }, lstm: { G: 4, acts: ['Sigmoid', 'Tanh', 'Tanh'] },
@@ -37,11 +38,9 @@ function readActs(k: KernelCtx, op: Op, dirs: number): Act[][] {
   const alphas = [...((op.attrs.get('activation_alpha')?.value as number[] | undefined) ?? [])];
   const betas = [...((op.attrs.get('activation_beta')?.value as number[] | undefined) ?? [])];
   const acts = names.map((n) => {
-    const s = ACTS[n.toLowerCase()];
-    if (!s) k.fail(op, `activation ${n} is not supported by the wasm backend`);
-    const a = s.alpha === undefined ? 0 : alphas.length ? alphas.shift()! : s.alpha;
-    const b = s.beta === undefined ? 0 : betas.length ? betas.shift()! : s.beta;
-    return s.make(k, a, b);
+    const p = actParams(n, alphas, betas);
+    const make = p && Object.hasOwn(ACTS, p.key) ? ACTS[p.key]! : k.fail(op, `activation ${n} is not supported by the wasm backend`);
+    return make(k, p!.a, p!.b);
   });
   return Array.from({ length: dirs }, (_, d) => acts.slice(d * per, (d + 1) * per));
 }

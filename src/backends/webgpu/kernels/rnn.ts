@@ -14,6 +14,7 @@
 // Y_h (and Y_c) are the state after the last active step, stored through k.storeResult.
 
 import type { Op, Value } from '../../../../ir/ir.js';
+import { actParams } from '../../../../ir/ops/rnn-act.js';
 import type { Dim } from '../../../../ir/types.js';
 import { floatAttr, intAttr, type KernelCtx, needFloat, type SpecialKernel, type SpecialShader } from '../kernel-api.js';
 import { addU, divU, f32Lit, modU, mulU, u32 } from '../wgsl.js';
@@ -23,22 +24,22 @@ import { workgroupIndex } from './common.js';
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WG_STORAGE = 16384;
 
-interface ActSpec { readonly alpha?: number; readonly beta?: number; readonly f: Activation }
-// The interpreter's activations (ir/ops/rnn-act.ts), built on elementwise.ts's NaN-safe ones; x is
-// always a name (`*_in`), so repeating it is free and keepNan adds no statement. Relu is
-// x > 0 ? x : 0 there (NaN gives 0, as onnxruntime's std::max(0, x)), so it is thresholded_relu at 0.
-const ACTS: Readonly<Record<string, ActSpec>> = {
-  relu: { f: (k, x) => ACTIVATIONS.thresholded_relu(k, x, 0, 0) },
-  tanh: { f: ACTIVATIONS.tanh },
-  sigmoid: { f: ACTIVATIONS.sigmoid },
-  softsign: { f: ACTIVATIONS.softsign },
-  softplus: { f: ACTIVATIONS.softplus },
-  affine: { alpha: 1, beta: 0, f: (_k, x, a, b) => `(${f32Lit(a)} * ${x} + ${f32Lit(b)})` },
-  leakyrelu: { alpha: 0.01, f: ACTIVATIONS.leaky_relu },
-  thresholdedrelu: { alpha: 1, f: ACTIVATIONS.thresholded_relu },
-  scaledtanh: { alpha: 1, beta: 1, f: (k, x, a, b) => `(${f32Lit(a)} * ${ACTIVATIONS.tanh(k, `${f32Lit(b)} * ${x}`, 0, 0)})` },
-  hardsigmoid: { alpha: 0.2, beta: 0.5, f: ACTIVATIONS.hard_sigmoid },
-  elu: { alpha: 1, f: ACTIVATIONS.elu },
+// The interpreter's activations (ir/ops/rnn-act.ts: names and alpha/beta defaults there), built
+// on elementwise.ts's NaN-safe ones; x is always a name (`*_in`), so repeating it is free and
+// keepNan adds no statement. Relu is x > 0 ? x : 0 there (NaN gives 0, as onnxruntime's
+// std::max(0, x)), so it is thresholded_relu at 0.
+const ACTS: Readonly<Record<string, Activation>> = {
+  relu: (k, x) => ACTIVATIONS.thresholded_relu(k, x, 0, 0),
+  tanh: ACTIVATIONS.tanh,
+  sigmoid: ACTIVATIONS.sigmoid,
+  softsign: ACTIVATIONS.softsign,
+  softplus: ACTIVATIONS.softplus,
+  affine: (_k, x, a, b) => `(${f32Lit(a)} * ${x} + ${f32Lit(b)})`,
+  leakyrelu: ACTIVATIONS.leaky_relu,
+  thresholdedrelu: ACTIVATIONS.thresholded_relu,
+  scaledtanh: (k, x, a, b) => `(${f32Lit(a)} * ${ACTIVATIONS.tanh(k, `${f32Lit(b)} * ${x}`, 0, 0)})`,
+  hardsigmoid: ACTIVATIONS.hard_sigmoid,
+  elu: ACTIVATIONS.elu,
 };
 
 interface Act { readonly key: string; readonly f: (x: string) => string }
@@ -56,11 +57,10 @@ function readActs(k: KernelCtx, op: Op, dirs: number): Act[][] {
   const alphas = [...((op.attrs.get('activation_alpha')?.value as readonly number[] | undefined) ?? [])];
   const betas = [...((op.attrs.get('activation_beta')?.value as readonly number[] | undefined) ?? [])];
   const acts = names.map((n) => {
-    const s = ACTS[n.toLowerCase()];
-    if (!s) return k.fail(op, `${op.name}: activation '${n}' is not supported by the webgpu backend`);
-    const a = s.alpha === undefined ? 0 : alphas.length ? alphas.shift()! : s.alpha;
-    const b = s.beta === undefined ? 0 : betas.length ? betas.shift()! : s.beta;
-    return { key: `${n.toLowerCase()}/${a}/${b}`, f: (x: string) => s.f(k, x, a, b) };
+    const p = actParams(n, alphas, betas);
+    if (!p || !Object.hasOwn(ACTS, p.key)) return k.fail(op, `${op.name}: activation '${n}' is not supported by the webgpu backend`);
+    const f = ACTS[p.key]!;
+    return { key: `${p.key}/${p.a}/${p.b}`, f: (x: string) => f(k, x, p.a, p.b) };
   });
   return Array.from({ length: dirs }, (_, d) => acts.slice(d * per, (d + 1) * per));
 }
