@@ -160,11 +160,14 @@ describe('webgpu reductions on every dtype vs interpreter (fast-check)', () => {
       ['u32', [1, 3], () => 4e9], ['u32', [3, 70], (j) => U32[j % 3]!], ['i64', [2, 2], (j) => I32[j >> 1]!], ['u64', [2, 3], (j) => U32[j % 3]!],
       ['i8', [2, 3], (j) => (j < 3 ? 127 : -128)],
     ];
+    const first = compiled.length;
     for (const [dt, shape, f] of cases) {
       const v = Array.from({ length: shape[0]! * shape[1]! }, (_v, j) => f(j));
       const x = dt.endsWith('64') ? tensorFrom(dt as DType, shape, v.map(BigInt)) : tensorFrom(dt as DType, shape, v);
       for (const runtime of [false, true]) for (const axes of [[1], [0], []]) await check({ op: 'ReduceMean', dt, shape, axes, runtime, keep: true, noop: false }, 0, x);
     }
+    // The 64-bit accumulators (vec2<u32> partials in workgroup memory) through naga as well.
+    expect(await nagaErrors(compiled.slice(first))).toEqual([]);
   }, 60_000);
 
   it('the shaders pass Tint and naga', async () => {
