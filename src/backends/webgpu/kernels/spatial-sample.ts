@@ -88,10 +88,10 @@ function gridSample(k: KernelCtx, op: Op, i: string): string {
     wt.push([]);
     for (let j = 0; j < taps; j++) {
       let ii = b.let('ii', j === 0 ? base : `${base} + ${j}i`);
-      if (pad === 'border') ii = b.let('ii', `clamp(${ii}, 0i, i32(${dI}) - 1i)`);
+      if (pad === 'border') ii = b.let('ii', `clamp(${ii}, 0i, max(i32(${dI}) - 1i, 0i))`);
       if (pad === 'reflection') ii = b.let('ii', `i32(trunc(${reflect(b, `f32(${ii})`, lo, hi)}))`);
       const ok = b.let('ok', `${ii} >= 0i && ${ii} < i32(${dI})`);
-      idx[a]!.push(b.let('ix', `u32(clamp(${ii}, 0i, i32(${dI}) - 1i))`));
+      idx[a]!.push(b.let('ix', `u32(clamp(${ii}, 0i, max(i32(${dI}) - 1i, 0i)))`));
       wt[a]!.push(b.let('w', `select(0.0f, ${ws[j]}, ${ok})`));
     }
   }
@@ -174,7 +174,7 @@ function roiAlign(k: KernelCtx, op: Op, i: string): string {
           const v0 = b.let('sy', `max(${v}, 0.0f)`);
           const l0 = b.let('lo', `i32(trunc(${v0}))`);
           const edge = b.let('edge', `${l0} >= i32(${D}) - 1i`);
-          const l = b.let('lo', `u32(clamp(${l0}, 0i, i32(${D}) - 1i))`);
+          const l = b.let('lo', `u32(clamp(${l0}, 0i, max(i32(${D}) - 1i, 0i)))`);
           const h = b.let('hi', `select(${l} + 1u, ${l}, ${edge})`);
           const frac = b.let('fr', `select(${v0} - f32(${l0}), 0.0f, ${edge})`);
           return [l, h, frac, b.let('om', `1.0f - ${frac}`)];
