@@ -1,0 +1,30 @@
+// Control flow in the WebGPU runtime: the manifest's `repeats` (scan and loop bodies, compiled by
+// src/backends/webgpu/control-flow.ts) name ranges of kernels dispatched `count` times in a row,
+// in the same compute pass; the iteration index lives on the GPU (a counter the kernels bump), so
+// recording the range again is all a repeat needs. Ranges nest and are listed outer before inner.
+
+type Dim = number | string;
+export interface MRepeat { readonly from: number; readonly to: number; readonly count: { readonly dims: readonly Dim[]; readonly div: number } }
+
+/** Kernel indices in dispatch order, each range repeated as the bound symbols say (0 or less: skipped). */
+export function encodeRepeats(m: { readonly kernels: readonly unknown[]; readonly repeats?: readonly MRepeat[] }, bind: Readonly<Record<string, number>>, encode: (n: number) => void): void {
+  const reps = m.repeats ?? [];
+  const times = (r: MRepeat): number => {
+    const n = r.count.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d] ?? 0), 1);
+    return Math.max(0, Math.ceil(n / r.count.div));
+  };
+  // Kernels [from, to) with the repeats from index ri on (those inside this range come first).
+  const run = (from: number, to: number, ri: number): void => {
+    for (let n = from; n < to;) {
+      const r = reps[ri];
+      if (r && r.from === n && r.to <= to) {
+        let end = ri + 1;
+        while (end < reps.length && reps[end]!.from < r.to) end++;
+        for (let t = times(r); t > 0; t--) run(r.from, r.to, ri + 1);
+        n = r.to;
+        ri = end;
+      } else encode(n++);
+    }
+  };
+  run(0, m.kernels.length, 0);
+}
