@@ -173,8 +173,19 @@ function sliceIndex(k: KernelCtx, whole: readonly Dim[], axis: number, t: string
   return k.body.let('w', addU(mulU(addU(mulU(outer, k.dim(whole[axis]!)), t), inner), rest));
 }
 
-const wholeCopy = (src: Value, dst: Value): SpecialKernel =>
-  copyKernel(shapeOf(dst), `copy %${src.name} -> %${dst.name}`, (k, i) => ({ at: i, value: k.load(src, i) }));
+/** Element i of src into element i of dst: the same count (types the IR verifier let differ are refused). */
+function wholeCopy(src: Value, dst: Value): SpecialKernel {
+  const kernel = copyKernel(shapeOf(dst), `copy %${src.name} -> %${dst.name}`, (k, i) => ({ at: i, value: k.load(src, i) }));
+  return {
+    ...kernel,
+    emit: (k, op) => {
+      if (numelKey(shapeOf(src)) !== numelKey(shapeOf(dst)) || src.type.dtype !== dst.type.dtype) {
+        k.fail(op, `${op.name}: %${src.name} : ${formatType(src.type)} cannot become %${dst.name} : ${formatType(dst.type)} (the webgpu backend copies between values of one type)`);
+      }
+      return kernel.emit(k, op);
+    },
+  };
+}
 
 const setScalar = (dst: Value, value: string): SpecialKernel => copyKernel([], `%${dst.name} = ${value}`, () => ({ at: '0u', value }));
 

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TenthError } from '../../../ir/diagnostics.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
-import type { CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
+import { parseModule } from '../../../ir/parser.js';
+import { compileWebGpu, type CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
 import { encodeRepeats, type MRepeat } from '../../../src/runtime/webgpu-repeat.js';
 import { compileText, expectClose, fmtShape as ty, interpText, rand, runCompiled, validateShaders } from './helpers.js';
 import { nagaErrors } from './naga-run.js';
@@ -125,6 +126,20 @@ describe('webgpu if vs interpreter', () => {
 }`;
   it('runs the branch the condition picks, read on the GPU (both conditions, fuse and O2)', async () => {
     for (const passes of ['fuse', 'O2']) await check(text, [true, false].map((c) => [bool(c), rand([2, 5], 1), rand([2, 5], 2)]), passes);
+  });
+
+  it('refuses a branch whose yield does not fit the result (E201 naming the op and branch)', () => {
+    const bad = `module @m {
+  func @main(%c: bool[], %x: f32[3], %y: f32[4]) -> (%r: f32[3]) {
+    %r = if(%c) : f32[3] {
+      yield %x
+    } {
+      yield %y
+    }
+    return %r
+  }
+}`;
+    expect(compileError(bad)).toMatch(/E201.*cannot lower if %r: else branch yields f32\[4\] for result 0 of type f32\[3\]/s);
   });
 
   it('refuses branches of different shapes (E205) naming the op', () => {
@@ -307,6 +322,24 @@ describe('webgpu nested control flow vs interpreter', () => {
   }
 }`;
     await check(t, [[i64(8), rand([5], 1), bool(false)], [i64(8), rand([5], 2), bool(true)], [i64(2), rand([5], 3), bool(false)]], 'O2');
+  });
+
+  it('--f16: values of control flow stay f32 (state would round every iteration), a temp outside goes half; Tint accepts the shaders', async () => {
+    const t = `module @m {
+  func @main(%s0: f32[4], %x: f32[T,4]) -> (%s: f32[4], %z: f32[T,4]) {
+    %x2 = mul(%x, %x) : f32[T,4]
+    %s, %z = scan(%s0, %x2) {num_scan_inputs = 1} : (f32[4], f32[T,4]) {
+    ^(%si: f32[4], %xt: f32[4]):
+      %n = add(%si, %xt) : f32[4]
+      %o = tanh(%n) : f32[4]
+      yield %o, %n
+    }
+    return %s, %z
+  }
+}`;
+    const c = compileWebGpu(parseModule(t, { file: 'test.ir' }), { passes: 'fuse', f16: true, subgroups: true });
+    expect(c.manifest.buffers.filter((b) => b.arena === 'half').map((b) => b.name)).toEqual(['x2']);
+    expect(await validateShaders(c)).toEqual([]);
   });
 
   it('compiles to identical bytes twice', () => {
