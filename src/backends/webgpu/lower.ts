@@ -6,7 +6,9 @@
 // values live in registers; a value is stored only when something outside the dispatch reads it
 // (or it is a model output). Stored values get arena buffers with live ranges in dispatch steps;
 // the runtime places them for each binding of the symbols (src/runtime/plan.ts). Constants live
-// in weights.bin (scalars are inlined as literals).
+// in weights.bin (scalars are inlined as literals). Control ops (if, loop, scan): their regions'
+// ops become dispatches like top-level ones, with the copies, predicates and repeated ranges of
+// control-flow.ts around them.
 
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
@@ -156,46 +158,46 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     repeat: (r: Repeat): void => { repeats.push(r); },
   };
   const partition = (steps: readonly Op[], pred: readonly Pred[]): void => {
-  for (const step of steps) {
-    if (CONTROL_OPS.has(step.name)) {
-      if (live.has(step)) lowerControl(step, control, pred);
-      continue;
-    }
-    const ops = step.name === 'fused' ? step.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [step];
-    let cur: Dispatch | null = null;
-    const stepDispatches: Dispatch[] = [];
-    for (const o of ops) {
-      if (isView(o) || !live.has(o)) continue;
-      const def = kernelFor(o)!;
-      if (def.kind === 'map' && def.multi) {
-        // One dispatch per result that something reads (split).
-        o.results.forEach((r, n) => {
-          if (outputsSet.has(canon(r)) || (users.get(canon(r)) ?? []).length > 0) dispatches.push({ ops: [o], def, chain: new Set([canon(r)]), scattered: new Set(), result: n, pred });
-        });
-        cur = null;
+    for (const step of steps) {
+      if (CONTROL_OPS.has(step.name)) {
+        if (live.has(step)) lowerControl(step, control, pred);
         continue;
       }
-      const extra = def.kind === 'special' && def.extraResults === true;
-      if (!extra) {
-        o.results.slice(1).forEach((r) => {
-          if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
-        });
-      }
-      // A permuted store may also end an earlier dispatch of this group (its only operand is there).
-      const host = (cur && canJoin(cur, o, def) ? cur : undefined) ?? stepDispatches.find((d) => scatters(d, o) && canJoin(d, o, def));
-      if (host) {
-        host.ops.push(o);
-        if (scatters(host, o)) host.scattered.add(canon(o.results[0]!));
-        host.chain.add(canon(o.results[0]!));
-      } else {
-        cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), scattered: new Set(), pred };
-        // Further results (layer norm's Mean, InvStdDev) are stored by the kernel, never in registers.
-        if (extra) o.results.slice(1).forEach((r) => { cur!.chain.add(canon(r)); cur!.scattered.add(canon(r)); });
-        dispatches.push(cur);
-        stepDispatches.push(cur);
+      const ops = step.name === 'fused' ? step.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [step];
+      let cur: Dispatch | null = null;
+      const stepDispatches: Dispatch[] = [];
+      for (const o of ops) {
+        if (isView(o) || !live.has(o)) continue;
+        const def = kernelFor(o)!;
+        if (def.kind === 'map' && def.multi) {
+          // One dispatch per result that something reads (split).
+          o.results.forEach((r, n) => {
+            if (outputsSet.has(canon(r)) || (users.get(canon(r)) ?? []).length > 0) dispatches.push({ ops: [o], def, chain: new Set([canon(r)]), scattered: new Set(), result: n, pred });
+          });
+          cur = null;
+          continue;
+        }
+        const extra = def.kind === 'special' && def.extraResults === true;
+        if (!extra) {
+          o.results.slice(1).forEach((r) => {
+            if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
+          });
+        }
+        // A permuted store may also end an earlier dispatch of this group (its only operand is there).
+        const host = (cur && canJoin(cur, o, def) ? cur : undefined) ?? stepDispatches.find((d) => scatters(d, o) && canJoin(d, o, def));
+        if (host) {
+          host.ops.push(o);
+          if (scatters(host, o)) host.scattered.add(canon(o.results[0]!));
+          host.chain.add(canon(o.results[0]!));
+        } else {
+          cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), scattered: new Set(), pred };
+          // Further results (layer norm's Mean, InvStdDev) are stored by the kernel, never in registers.
+          if (extra) o.results.slice(1).forEach((r) => { cur!.chain.add(canon(r)); cur!.scattered.add(canon(r)); });
+          dispatches.push(cur);
+          stepDispatches.push(cur);
+        }
       }
     }
-  }
   };
   partition(steps, []);
   // A transpose of a chain value joins as a permuted store: the producer writes its result where
