@@ -73,7 +73,7 @@ describe('webgpu scan vs interpreter', () => {
 
   it('a symbolic scan length: one compile, the runtime repeats the body T times', async () => {
     const text = scanModule('T', 3, [1, 0], [1, 0], [0, 1], [0, 1]);
-    const c = await check(text, [1, 4, 7].map((T) => [rand([3], T), rand([3, T], T + 1), rand([T, 3], T + 2), rand([3], T + 3)]), 'O2');
+    const c = await check(text, [1, 4, 0, 7].map((T) => [rand([3], T), rand([3, T], T + 1), rand([T, 3], T + 2), rand([3], T + 3)]), 'O2');
     expect(c.manifest.repeats?.map((r) => r.count)).toEqual([{ dims: ['T'], div: 1 }]);
   });
 
@@ -185,7 +185,9 @@ describe('webgpu loop vs interpreter', () => {
       for (const B of [1, 3, 7]) {
         const mine = sets.filter((s) => s[0] === B);
         if (mine.length === 0) continue;
-        await check(loopModule(B, null, true), mine.map(([, trip, lim, c, seed]) => [i64(trip), bool(c), rand([B], seed), tensorFrom('f32', [], [lim])]), passes);
+        // A negative trip count runs no iteration, as ONNX says.
+        const trips = mine.map(([, trip, lim, c, seed]) => [i64(trip), bool(c), rand([B], seed), tensorFrom('f32', [], [lim])]);
+        await check(loopModule(B, null, true), [...trips, [i64(-2), bool(true), rand([B], 9), tensorFrom('f32', [], [50])]], passes);
       }
     }
   });
@@ -387,5 +389,9 @@ describe('runtime repeats (webgpu-repeat.ts)', () => {
     const got: number[] = [];
     encodeRepeats({ kernels: Array(3) }, {}, (k) => got.push(k));
     expect(got).toEqual([0, 1, 2]);
+    // A runaway trip count is refused before any dispatch is recorded.
+    const none: number[] = [];
+    expect(() => encodeRepeats({ kernels: Array(11), repeats: reps }, { n: 3000, m: 3000 }, (k) => none.push(k))).toThrow(/repeat the loop and scan bodies past 4194304 dispatches in one run \(n=3000, m=3000\)/);
+    expect(none).toEqual([]);
   });
 });
