@@ -18,6 +18,7 @@
 import { fail } from '../../../ir/diagnostics.js';
 import { type Func, type Module, type Op, Value } from '../../../ir/ir.js';
 import { symbolicValue } from '../../../ir/shape-value.js';
+import type { Tensor } from '../../../ir/tensor.js';
 import { formatType, type Dim } from '../../../ir/types.js';
 import type { CountExpr } from './artifact.js';
 import { type KernelCtx, type SpecialKernel } from './kernel-api.js';
@@ -38,6 +39,8 @@ export interface ControlCtx {
   readonly module: Module;
   readonly func: Func;
   canon(v: Value): Value;
+  /** The constant behind a value (through fused groups and views), if any. */
+  constant(v: Value): Tensor | undefined;
   /** Append a dispatch writing `target` (its own buffer, kept across writes) with `def`. */
   dispatch(op: Op, target: Value, def: SpecialKernel, label: string, pred: readonly Pred[]): void;
   /** Lower a region's ops (fused groups and nested control ops included) under `pred`. */
@@ -71,19 +74,18 @@ function inFused(v: Value): Value {
 }
 
 /** A loop's trip count as a dim (a number >= 0 or a symbol the runtime binds), or why there is none. */
-export function loopTrips(op: Op, module: Module, func: Func): Dim | string[] {
+export function loopTrips(op: Op, module: Module, func: Func): { trips: Dim } | { why: string } {
   const maxV = op.operands[0];
-  if (!maxV) return ['it has no trip count (max_trip_count omitted): the webgpu backend records every iteration and needs a bound'];
+  if (!maxV) return { why: 'it has no trip count (max_trip_count omitted): the webgpu backend records every iteration and needs a bound' };
   const t = symbolicValue(inFused(maxV), module);
   const d = t?.length === 1 ? t[0]! : '?';
   if (typeof d === 'number') {
-    if (d > MAX_TRIPS) return [`its trip count ${d} exceeds ${MAX_TRIPS}, the most iterations the webgpu backend records`];
-    return Math.max(0, d);
+    return d > MAX_TRIPS ? { why: `its trip count ${d} exceeds ${MAX_TRIPS}, the most iterations the webgpu backend records` } : { trips: Math.max(0, d) };
   }
   if (d === '?' || dynamicDims(func, [d]).unbound.length > 0) {
-    return ['its trip count is neither a constant, an input dim nor the data of a graph input (the runtime must know it before the run)'];
+    return { why: 'its trip count is neither a constant, an input dim nor the data of a graph input (the runtime must know it before the run)' };
   }
-  return d;
+  return { trips: d };
 }
 
 /** Symbols the trip counts use that no type mentions (the runtime binds them for the repeats). */
@@ -93,7 +95,7 @@ export function tripSymbols(func: Func, module: Module, known: readonly string[]
     op.regions.forEach((r) => walk(r.ops));
     if (op.name !== 'loop') return;
     const d = loopTrips(op, module, func);
-    if (typeof d === 'string' && !known.includes(d) && !out.includes(d)) out.push(d);
+    if ('trips' in d && typeof d.trips === 'string' && !known.includes(d.trips) && !out.includes(d.trips)) out.push(d.trips);
   });
   walk(func.body.ops);
   return out;
@@ -132,7 +134,7 @@ export function controlProblem(op: Op, module: Module, func: Func): (() => never
   }
   if (op.name === 'loop') {
     const d = loopTrips(op, module, func);
-    if (Array.isArray(d)) return () => fail('E201', `the webgpu backend cannot lower loop %${op.results[0]?.name ?? ''}: ${d[0]}`, at);
+    if ('why' in d) return () => fail('E201', `the webgpu backend cannot lower loop %${op.results[0]?.name ?? ''}: ${d.why}`, at);
   }
   return undefined;
 }
@@ -141,18 +143,18 @@ export function controlProblem(op: Op, module: Module, func: Func): (() => never
 // The copy kernels: one thread per element of `dims` (a map-shaped special kernel), each
 // computing where it writes (`epi(at, value)`).
 
-type Elem = (k: KernelCtx, i: string) => { at: string; value: string };
+type Elem = (k: KernelCtx, i: string, op: Op) => { at: string; value: string };
 
 function copyKernel(dims: readonly Dim[], what: string, elem: Elem): SpecialKernel {
   return {
     kind: 'special',
-    emit: (k) => {
+    emit: (k, op) => {
       const b = k.body;
       b.comment(what);
       if (dims.includes(0)) return mapShader([0]);
       b.line(`let i = (wid.x + wid.y * nwg.x) * ${MAP_WG}u + lid;`);
       b.line(`if (i >= ${k.size(dims)}) { return; }`);
-      const { at, value } = elem(k, 'i');
+      const { at, value } = elem(k, 'i', op);
       b.line(`epi(${at}, ${value});`);
       return mapShader(dims);
     },
@@ -174,34 +176,38 @@ function sliceIndex(k: KernelCtx, whole: readonly Dim[], axis: number, t: string
 }
 
 /** Element i of src into element i of dst: the same count (types the IR verifier let differ are refused). */
-function wholeCopy(src: Value, dst: Value): SpecialKernel {
-  const kernel = copyKernel(shapeOf(dst), `copy %${src.name} -> %${dst.name}`, (k, i) => ({ at: i, value: k.load(src, i) }));
-  return {
-    ...kernel,
-    emit: (k, op) => {
-      if (numelKey(shapeOf(src)) !== numelKey(shapeOf(dst)) || src.type.dtype !== dst.type.dtype) {
-        k.fail(op, `${op.name}: %${src.name} : ${formatType(src.type)} cannot become %${dst.name} : ${formatType(dst.type)} (the webgpu backend copies between values of one type)`);
-      }
-      return kernel.emit(k, op);
-    },
-  };
-}
+const wholeCopy = (src: Value, dst: Value): SpecialKernel => copyKernel(shapeOf(dst), `copy %${src.name} -> %${dst.name}`, (k, i, op) => {
+  if (numelKey(shapeOf(src)) !== numelKey(shapeOf(dst)) || src.type.dtype !== dst.type.dtype) {
+    k.fail(op, `${op.name}: %${src.name} : ${formatType(src.type)} cannot become %${dst.name} : ${formatType(dst.type)} (the webgpu backend copies between values of one type)`);
+  }
+  return { at: i, value: k.load(src, i) };
+});
 
 const setScalar = (dst: Value, value: string): SpecialKernel => copyKernel([], `%${dst.name} = ${value}`, () => ({ at: '0u', value }));
 
 const bump = (counter: Value): SpecialKernel =>
   copyKernel([], `%${counter.name} += 1`, (k) => ({ at: '0u', value: `${k.load(counter, '0u')} + 1i` }));
 
+/** A slice of `whole` along `axis` must hold exactly the elements of `part`, else its index would leave the buffer. */
+function checkSlice(k: KernelCtx, op: Op, whole: Value, axis: number, part: Value): void {
+  const row = shapeOf(whole).filter((_d, a) => a !== axis);
+  if (numelKey(row) !== numelKey(shapeOf(part)) || whole.type.dtype !== part.type.dtype) {
+    k.fail(op, `${op.name}: a slice of %${whole.name} : ${formatType(whole.type)} along axis ${axis} does not fit %${part.name} : ${formatType(part.type)}`);
+  }
+}
+
 /** Scan input slice `t` of `x` along `axis` into the body argument. */
 const take = (x: Value, axis: number, reverse: boolean, counter: Value, arg: Value): SpecialKernel =>
-  copyKernel(shapeOf(arg), `slice of %${x.name} -> %${arg.name}`, (k, i) => {
+  copyKernel(shapeOf(arg), `slice of %${x.name} -> %${arg.name}`, (k, i, op) => {
+    checkSlice(k, op, x, axis, arg);
     const t = iterIndex(k, counter, shapeOf(x)[axis]!, reverse);
     return { at: i, value: k.load(x, sliceIndex(k, shapeOf(x), axis, t, i)) };
   });
 
 /** The body's yield into slice `t` along `axis` of the scan output. */
 const put = (y: Value, axis: number, reverse: boolean, counter: Value, out: Value): SpecialKernel =>
-  copyKernel(shapeOf(y), `%${y.name} -> slice of %${out.name}`, (k, i) => {
+  copyKernel(shapeOf(y), `%${y.name} -> slice of %${out.name}`, (k, i, op) => {
+    checkSlice(k, op, out, axis, y);
     const t = iterIndex(k, counter, shapeOf(out)[axis]!, reverse);
     return { at: sliceIndex(k, shapeOf(out), axis, t, i), value: k.load(y, i) };
   });
@@ -274,19 +280,18 @@ function lowerLoop(op: Op, c: ControlCtx, pred: readonly Pred[]): void {
   const yields = body.terminator!.operands as Value[];
   const [iter, flag] = [body.args[0]!, body.args[1]!];
   const args = body.args.slice(2), results = op.results.slice(0, carried), scans = op.results.slice(carried);
-  const trips = loopTrips(op, c.module, c.func);
-  const constTrue = (v: Value | null | undefined): boolean => {
-    const d = v ? v.def : undefined;
-    const t = d?.name === 'const' ? d.attrs.get('value') : undefined;
-    return t?.kind === 'tensor' && t.value.data.length === 1 && Number(t.value.data[0]) !== 0;
+  const t = loopTrips(op, c.module, c.func);
+  const constTrue = (v: Value): boolean => {
+    const k = c.constant(v);
+    return k !== undefined && k.data.length === 1 && Number(k.data[0]) !== 0;
   };
-  const initTrue = !condV || constTrue(c.canon(condV));
+  const initTrue = !condV || constTrue(condV);
   const y0 = c.canon(yields[0]!);
   const stays = y0 === flag || constTrue(y0);
   c.dispatch(op, iter, setScalar(iter, '0i'), 'loop-start', pred);
   c.dispatch(op, flag, condV ? wholeCopy(condV, flag) : setScalar(flag, 'true'), 'loop-cond', pred);
   args.forEach((a, i) => c.dispatch(op, a, wholeCopy(op.operands[2 + i]!, a), 'loop-init', pred));
-  const r: Repeat = { from: c.count, to: c.count, count: { dims: [Array.isArray(trips) ? 0 : trips], div: 1 } };
+  const r: Repeat = { from: c.count, to: c.count, count: { dims: ['trips' in t ? t.trips : 0], div: 1 } };
   c.repeat(r);
   const p = initTrue && stays ? pred : [...pred, { v: flag, neg: false }];
   c.lower(body.ops, p);
@@ -297,8 +302,35 @@ function lowerLoop(op: Op, c: ControlCtx, pred: readonly Pred[]): void {
   const next = early ? new Value(`${flag.name}.next`, flag.type) : undefined;
   if (next) c.dispatch(op, next, wholeCopy(y0, next), 'loop-cond', p);
   copyStates(op, c, p, args, yields.slice(1, 1 + carried), results, 'loop-state');
-  if (!(initTrue && stays)) c.dispatch(op, flag, wholeCopy(next ?? y0, flag), 'loop-cond', p);
+  if (!(initTrue && stays) && y0 !== flag) c.dispatch(op, flag, wholeCopy(next ?? y0, flag), 'loop-cond', p);
   c.dispatch(op, iter, bump(iter), 'loop-next', p);
   r.to = c.count;
   args.forEach((a, i) => c.dispatch(op, results[i]!, wholeCopy(a, results[i]!), 'loop-result', pred));
+}
+
+/**
+ * A repeated range runs its dispatches again: a buffer defined before it and read inside stays
+ * live to its end, one written inside and read after lives from its start (inner ranges first).
+ */
+export function repeatedLiveRanges(repeats: readonly Repeat[], buffers: { kind: string; first?: number; last?: number }[]): void {
+  for (const r of [...repeats].reverse()) {
+    for (const b of buffers) {
+      if (b.kind === 'weight' || b.first === undefined || b.last === undefined || b.last < r.from || b.first >= r.to) continue;
+      if (b.first < r.from) b.last = Math.max(b.last, r.to - 1);
+      if (b.last >= r.to) b.first = Math.min(b.first, r.from);
+    }
+  }
+}
+
+/** Every value a control op defines or holds in its regions (nested ones included). */
+export function controlValues(ops: readonly Op[], inside = false, out = new Set<Value>()): Set<Value> {
+  for (const op of ops) {
+    const c = inside || CONTROL_OPS.has(op.name);
+    if (c) op.results.forEach((v) => out.add(v));
+    op.regions.forEach((r) => {
+      if (c) r.args.forEach((a) => out.add(a));
+      controlValues(r.ops, c, out);
+    });
+  }
+  return out;
 }

@@ -29,7 +29,7 @@ import { numberToF16Bits } from '../../../ir/numeric.js';
 import { checkLine } from './index-check.js';
 import { invocationIndex } from './kernels/common.js';
 import type { IndexSite } from '../../runtime/webgpu-manifest.js';
-import { CONTROL_OPS, lowerControl, type Pred, type Repeat, tripSymbols } from './control-flow.js';
+import { CONTROL_OPS, controlValues, lowerControl, type Pred, type Repeat, repeatedLiveRanges, tripSymbols } from './control-flow.js';
 import { sizeLoopScans } from '../wasm/regions.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
@@ -150,6 +150,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const repeats: Repeat[] = [];
   const control = {
     module, func, canon,
+    constant: (v: Value): Tensor | undefined => constTensor(canon(v)),
     dispatch: (op: Op, target: Value, def: KernelDef, label: string, pred: readonly Pred[]): void => {
       dispatches.push({ ops: [op], def, chain: new Set([target]), scattered: new Set(), target, label, pred });
     },
@@ -224,13 +225,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   // --f16: f32 temps live in the half arena AH, except those that may exceed f16's range (half-temps.ts).
   const wide = opts.f16 === true ? wideValues(func.body.ops, canon, constTensor) : new Set<Value>();
   // Values of control flow stay f32: state carried across iterations would round every time.
-  const inControl = new Set<Value>();
-  const walkControl = (ops: readonly Op[], inside: boolean): void => ops.forEach((op) => {
-    const c = inside || CONTROL_OPS.has(op.name);
-    if (c) op.results.forEach((v) => inControl.add(v));
-    op.regions.forEach((r) => { if (c) r.args.forEach((a) => inControl.add(a)); walkControl(r.ops, c); });
-  });
-  if (opts.f16 === true) walkControl(func.body.ops, false);
+  const inControl = opts.f16 === true ? controlValues(func.body.ops) : new Set<Value>();
   const halfTemp = (v: Value): boolean => opts.f16 === true && v.type.dtype === 'f32' && !outputsSet.has(v) && !wide.has(v) && !inControl.has(v);
 
   // Buffers.
@@ -455,15 +450,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     if (b.kind !== 'weight') b.last = dispatches.length;
     return { name: func.resultNames[i] ?? v0!.name, dtype: v.type.dtype, shape: shapeOf(v0!), buffer: id };
   });
-  // A repeated range runs its dispatches again: a buffer defined before it and read inside stays
-  // live to its end, one written inside and read after lives from its start (inner ranges first).
-  for (const r of [...repeats].reverse()) {
-    for (const b of buffers) {
-      if (b.kind === 'weight' || b.first === undefined || b.last === undefined || b.last < r.from || b.first >= r.to) continue;
-      if (b.first < r.from) b.last = Math.max(b.last, r.to - 1);
-      if (b.last >= r.to) b.first = Math.min(b.first, r.from);
-    }
-  }
+  repeatedLiveRanges(repeats, buffers);
 
   const nslots = Math.max(1, slots.length);
   // Variants after the kernels' own shaders: shaders[n] stays kernel n's.
