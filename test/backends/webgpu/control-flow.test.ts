@@ -248,6 +248,26 @@ describe('webgpu loop vs interpreter', () => {
     await check(text, [[i64(9), bool(true), rand([2], 3)], [i64(2), bool(true), rand([2], 4)], [i64(9), bool(false), rand([2], 5)]], 'fuse');
   });
 
+  it('iterations after the condition turned false do nothing: a gather at the iteration index would be out of range', async () => {
+    // while i < 4: acc += x[i], with max_trip_count 9: an unpredicated 5th iteration would read x[4].
+    const text = `module @m {
+  func @main(%n: i64[], %x: f32[4], %a0: f32[]) -> (%r: f32[]) {
+    %r = loop(%n, none, %a0) : f32[] {
+    ^(%i: i64[], %ci: bool[], %a: f32[]):
+      %g = gather(%x, %i) {axis = 0} : f32[]
+      %a2 = add(%a, %g) : f32[]
+      %one = const {value = dense<1> : i64[]} : i64[]
+      %j = add(%i, %one) : i64[]
+      %four = const {value = dense<4> : i64[]} : i64[]
+      %co = less(%j, %four) : bool[]
+      yield %co, %a2
+    }
+    return %r
+  }
+}`;
+    await check(text, [[i64(9), rand([4], 1), tensorFrom('f32', [], [0.5])], [i64(2), rand([4], 2), tensorFrom('f32', [], [0])]], 'O2');
+  });
+
   it('refuses a loop without a trip count (E201) and a scan output of run-time length (E205)', () => {
     expect(compileError(loopModule(3, null, false))).toMatch(/E201.*cannot lower loop %r: it has no trip count \(max_trip_count omitted\)/s);
     const bad = loopModule(3, null, true).replace('%r: f32[3])', '%r: f32[3], %z: f32[?,3])')
