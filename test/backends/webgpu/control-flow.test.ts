@@ -364,6 +364,26 @@ describe('webgpu nested control flow vs interpreter', () => {
     expect(await validateShaders(c)).toEqual([]);
   });
 
+  it('a scan inside an if branch (a repeated range whose dispatches are predicated)', async () => {
+    const t = `module @m {
+  func @main(%c: bool[], %s0: f32[3], %x: f32[T,3]) -> (%r: f32[3]) {
+    %r = if(%c) : f32[3] {
+      %s, %z = scan(%s0, %x) {num_scan_inputs = 1} : (f32[3], f32[T,3]) {
+      ^(%si: f32[3], %xt: f32[3]):
+        %n = add(%si, %xt) : f32[3]
+        yield %n, %si
+      }
+      yield %s
+    } {
+      %neg = neg(%s0) : f32[3]
+      yield %neg
+    }
+    return %r
+  }
+}`;
+    await check(t, [[bool(true), rand([3], 1), rand([4, 3], 2)], [bool(false), rand([3], 3), rand([2, 3], 4)], [bool(true), rand([3], 5), rand([1, 3], 6)]], 'fuse');
+  });
+
   it('compiles to identical bytes twice', () => {
     const a = compileText(text, 'O2'), b = compileText(text, 'O2');
     expect(b.shaders).toEqual(a.shaders);
