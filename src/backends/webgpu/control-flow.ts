@@ -22,6 +22,7 @@ import type { Tensor } from '../../../ir/tensor.js';
 import { formatType, type Dim } from '../../../ir/types.js';
 import type { CountExpr } from './artifact.js';
 import { type KernelCtx, type SpecialKernel } from './kernel-api.js';
+import { invocationIndex } from './kernels/common.js';
 import { MAP_WG, mapShader } from './shader-text.js';
 import { addU, divU, modU, mulU } from './wgsl.js';
 import { dynamicDims } from '../dims.js';
@@ -152,9 +153,7 @@ function copyKernel(dims: readonly Dim[], what: string, elem: Elem): SpecialKern
       const b = k.body;
       b.comment(what);
       if (dims.includes(0)) return mapShader([0]);
-      b.line(`let i = (wid.x + wid.y * nwg.x) * ${MAP_WG}u + lid;`);
-      b.line(`if (i >= ${k.size(dims)}) { return; }`);
-      const { at, value } = elem(k, 'i', op);
+      const { at, value } = elem(k, invocationIndex(b, 'i', MAP_WG, k.size(dims)), op);
       b.line(`epi(${at}, ${value});`);
       return mapShader(dims);
     },
