@@ -105,4 +105,10 @@ export interface GpuManifest extends ManifestDynamicDims {
    * no op checks.
    */
   readonly indexSites?: readonly IndexSite[];
+  /**
+   * Control flow (the compiler's control-flow.ts): kernels [from, to) are dispatched `count` times
+   * in a row, in the same pass (scan and loop bodies; webgpu-repeat.ts). Listed outer before
+   * inner; ranges nest. Absent when none.
+   */
+  readonly repeats?: readonly { readonly from: number; readonly to: number; readonly count: CountExpr }[];
 }

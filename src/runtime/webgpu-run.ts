@@ -9,6 +9,7 @@ import { fromGpu, storageOf } from './webgpu-convert.js';
 import { USAGE, type GBuffer, type GPass, type WebGpuDevice } from './webgpu-device.js';
 import type { GpuManifest } from './webgpu-manifest.js';
 import type { GpuResources } from './webgpu-pipelines.js';
+import { encodeRepeats } from './webgpu-repeat.js';
 
 export interface KernelTime extends CommonKernelTime {
   /** 'gpu': from timestamp queries; 'cpu': submitted and waited for, timed on the CPU. */
@@ -40,7 +41,7 @@ export async function runModel(m: GpuModel, inputs: Readonly<Record<string, RunT
   if (status) device.queue.writeBuffer(status, 0, res.statusZeros);
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
-  manifest.kernels.forEach((_k, n) => encodeKernel(m, pass, b, n));
+  encodeRepeats(manifest, b.bind, (n) => encodeKernel(m, pass, b, n));
   pass.end();
   const total = b.outputBytes;
   const readback = device.createBuffer({ size: Math.max(16, total + 12 * nsites), usage: USAGE.MAP_READ | USAGE.COPY_DST });

@@ -6,24 +6,28 @@
 
 import { checkInputDims, DATA_SIZED, DATA_SIZED_WHY, symbolsOf, UNKNOWN_DIM_HINT } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
-import type { Func, Op } from '../../../ir/ir.js';
+import type { Func, Module, Op } from '../../../ir/ir.js';
 import { formatLoc } from '../../../ir/location.js';
+import { CONTROL_OPS, controlProblem } from './control-flow.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { kernelFor } from './kernels/index.js';
 import { GPU_ESIZE } from './wgsl.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 
-export function checkSupported(func: Func): void {
+export function checkSupported(func: Func, module: Module): void {
   checkInputDims(func, 'webgpu');
   const missing = new Map<string, string[]>();
   const dataSized = new Map<string, string[]>();
   // Reported after the ops without a kernel: an op such as NonZero leaves unknown dims behind it,
   // and its missing kernel is the real reason.
   let shapeError: (() => never) | undefined;
+  // If, loop and scan (control-flow.ts): what they cannot lower, with the reason, before the generic dim check.
+  let controlError: (() => never) | undefined;
   const walk = (ops: readonly Op[]): void => {
     for (const op of ops) {
       op.regions.forEach((r) => walk(r.ops));
+      if (CONTROL_OPS.has(op.name)) controlError ??= controlProblem(op, module, func);
       if (DATA_SIZED.has(op.name)) {
         dataSized.set(op.name, [...(dataSized.get(op.name) ?? []), formatLoc(op.loc)]);
         continue;
@@ -43,7 +47,7 @@ export function checkSupported(func: Func): void {
         const v = op.attrs.get(a)?.value;
         return v === undefined || typeof v === 'number' || v === 'nchw' || v === 'oihw';
       });
-      if (op.regions.length > 0 || !kernelFor(op) || !dtypeOk || !layoutOk) {
+      if (!CONTROL_OPS.has(op.name) && (op.regions.length > 0 || !kernelFor(op)) || !dtypeOk || !layoutOk) {
         const key = !dtypeOk ? `${op.name} (dtype)` : !layoutOk ? `${op.name} (layout)` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
@@ -70,6 +74,7 @@ export function checkSupported(func: Func): void {
     fail('E205', `the webgpu backend cannot size the results of: ${names.map((n) => `${n} (${DATA_SIZED_WHY})`).join(', ')}`, undefined,
       names.map((n) => `${n}: ${dataSized.get(n)!.slice(0, 5).join('; ')}`));
   }
+  controlError?.();
   shapeError?.();
   // Symbols are bound from the input dims at run time, or evaluated from expressions over them and
   // over the data of small integer inputs (dynamic-dims.ts); any other dim that depends on a

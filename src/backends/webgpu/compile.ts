@@ -72,6 +72,7 @@ export function dispatchPlan(m: GpuManifest): object {
     uniforms: m.uniforms,
     buffers: m.buffers.map((b, i) => ({ id: i, name: b.name, kind: b.kind, dtype: b.dtype, shape: b.shape, ...(b.arena ? { arena: b.arena } : {}), ...(b.kind === 'weight' ? { offset: b.offset } : { live: [b.first, b.last] }) })),
     kernels: m.kernels.map((k) => ({ file: k.file, reads: k.reads, writes: k.writes, workgroupSize: k.workgroupSize, workgroups: k.dispatch })),
+    ...(m.repeats ? { repeats: m.repeats } : {}),
   };
 }
 

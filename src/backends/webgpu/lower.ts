@@ -6,7 +6,9 @@
 // values live in registers; a value is stored only when something outside the dispatch reads it
 // (or it is a model output). Stored values get arena buffers with live ranges in dispatch steps;
 // the runtime places them for each binding of the symbols (src/runtime/plan.ts). Constants live
-// in weights.bin (scalars are inlined as literals).
+// in weights.bin (scalars are inlined as literals). Control ops (if, loop, scan): their regions'
+// ops become dispatches like top-level ones, with the copies, predicates and repeated ranges of
+// control-flow.ts around them.
 
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
@@ -27,6 +29,8 @@ import { numberToF16Bits } from '../../../ir/numeric.js';
 import { checkLine } from './index-check.js';
 import { invocationIndex } from './kernels/common.js';
 import type { IndexSite } from '../../runtime/webgpu-manifest.js';
+import { CONTROL_OPS, controlValues, lowerControl, type Pred, type Repeat, repeatedLiveRanges, tripSymbols } from './control-flow.js';
+import { sizeLoopScans } from '../wasm/regions.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
@@ -51,6 +55,11 @@ interface Dispatch {
   readonly scattered: Set<Value>;
   /** The anchor's result this dispatch computes (ops with several results, one dispatch each). */
   readonly result?: number;
+  /** Control flow (control-flow.ts): the value a copy dispatch writes, kept in one buffer across writes. */
+  readonly target?: Value;
+  readonly label?: string;
+  /** Runs only where these conditions hold (branches of an if, iterations of a loop after its cond turned false). */
+  readonly pred?: readonly Pred[];
 }
 
 type Buf = GpuBuffer & { first?: number; last?: number; kind: GpuBuffer['kind'] };
@@ -77,8 +86,11 @@ export interface LowerOptions {
 
 export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const func = module.main;
-  checkSupported(func);
+  // A loop's scan outputs get its trip count as row count where it provably runs that often.
+  sizeLoopScans(module);
+  checkSupported(func, module);
   const symbols = symbolsOf(func);
+  symbols.push(...tripSymbols(func, module, symbols));
 
   // Canonical values: one name per buffer. Region arguments stand for the group's operands, a
   // group's results for the values it yields, and a view (reshape, flatten, ...) for its operand:
@@ -97,7 +109,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     } else if (isView(op)) {
       if (op.name === 'dropout') checkInferenceDropout(op);
       alias.set(op.results[0]!, op.operands[0]!);
-    }
+    } else if (CONTROL_OPS.has(op.name)) op.regions.forEach((r) => walkAlias(r.ops));
   });
   // Dropout is the identity only when not training or when the ratio is 0 (no random masks).
   function checkInferenceDropout(op: Op): void {
@@ -116,6 +128,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   // results only sized a reshape costs no dispatch.
   const outputsSet = new Set(func.body.terminator!.operands.map((v) => canon(v!)));
   const readsOf = (o: Op): (Value | null)[] => {
+    // A control op reads its operands and what its regions yield (its copies); body ops read the rest.
+    if (CONTROL_OPS.has(o.name)) return [...o.operands, ...o.regions.flatMap((r) => r.terminator?.operands ?? [])];
     const rd = kernelFor(o)?.reads;
     return rd ? rd(o).map((j) => o.operands[j] ?? null) : o.operands;
   };
@@ -133,42 +147,60 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
 
   // Partition into dispatches.
   const dispatches: Dispatch[] = [];
-  for (const step of steps) {
-    const ops = step.name === 'fused' ? step.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [step];
-    let cur: Dispatch | null = null;
-    const stepDispatches: Dispatch[] = [];
-    for (const o of ops) {
-      if (isView(o) || !live.has(o)) continue;
-      const def = kernelFor(o)!;
-      if (def.kind === 'map' && def.multi) {
-        // One dispatch per result that something reads (split).
-        o.results.forEach((r, n) => {
-          if (outputsSet.has(canon(r)) || (users.get(canon(r)) ?? []).length > 0) dispatches.push({ ops: [o], def, chain: new Set([canon(r)]), scattered: new Set(), result: n });
-        });
-        cur = null;
+  const repeats: Repeat[] = [];
+  const control = {
+    module, func, canon,
+    constant: (v: Value): Tensor | undefined => constTensor(canon(v)),
+    dispatch: (op: Op, target: Value, def: KernelDef, label: string, pred: readonly Pred[]): void => {
+      dispatches.push({ ops: [op], def, chain: new Set([target]), scattered: new Set(), target, label, pred });
+    },
+    lower: (ops: readonly Op[], pred: readonly Pred[]): void => partition(ops.filter((op) => !STRUCTURAL.has(op.name) || op.name === 'fused'), pred),
+    get count(): number { return dispatches.length; },
+    repeat: (r: Repeat): void => { repeats.push(r); },
+  };
+  const partition = (steps: readonly Op[], pred: readonly Pred[]): void => {
+    for (const step of steps) {
+      if (CONTROL_OPS.has(step.name)) {
+        if (live.has(step)) lowerControl(step, control, pred);
         continue;
       }
-      const extra = def.kind === 'special' && def.extraResults === true;
-      if (!extra) {
-        o.results.slice(1).forEach((r) => {
-          if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
-        });
-      }
-      // A permuted store may also end an earlier dispatch of this group (its only operand is there).
-      const host = (cur && canJoin(cur, o, def) ? cur : undefined) ?? stepDispatches.find((d) => scatters(d, o) && canJoin(d, o, def));
-      if (host) {
-        host.ops.push(o);
-        if (scatters(host, o)) host.scattered.add(canon(o.results[0]!));
-        host.chain.add(canon(o.results[0]!));
-      } else {
-        cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), scattered: new Set() };
-        // Further results (layer norm's Mean, InvStdDev) are stored by the kernel, never in registers.
-        if (extra) o.results.slice(1).forEach((r) => { cur!.chain.add(canon(r)); cur!.scattered.add(canon(r)); });
-        dispatches.push(cur);
-        stepDispatches.push(cur);
+      const ops = step.name === 'fused' ? step.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [step];
+      let cur: Dispatch | null = null;
+      const stepDispatches: Dispatch[] = [];
+      for (const o of ops) {
+        if (isView(o) || !live.has(o)) continue;
+        const def = kernelFor(o)!;
+        if (def.kind === 'map' && def.multi) {
+          // One dispatch per result that something reads (split).
+          o.results.forEach((r, n) => {
+            if (outputsSet.has(canon(r)) || (users.get(canon(r)) ?? []).length > 0) dispatches.push({ ops: [o], def, chain: new Set([canon(r)]), scattered: new Set(), result: n, pred });
+          });
+          cur = null;
+          continue;
+        }
+        const extra = def.kind === 'special' && def.extraResults === true;
+        if (!extra) {
+          o.results.slice(1).forEach((r) => {
+            if ((users.get(canon(r)) ?? []).length > 0 || outputsSet.has(canon(r))) fail('E201', `${o.name}: only its first result is supported by the webgpu backend`, o.loc);
+          });
+        }
+        // A permuted store may also end an earlier dispatch of this group (its only operand is there).
+        const host = (cur && canJoin(cur, o, def) ? cur : undefined) ?? stepDispatches.find((d) => scatters(d, o) && canJoin(d, o, def));
+        if (host) {
+          host.ops.push(o);
+          if (scatters(host, o)) host.scattered.add(canon(o.results[0]!));
+          host.chain.add(canon(o.results[0]!));
+        } else {
+          cur = { ops: [o], def, chain: new Set([canon(o.results[0]!)]), scattered: new Set(), pred };
+          // Further results (layer norm's Mean, InvStdDev) are stored by the kernel, never in registers.
+          if (extra) o.results.slice(1).forEach((r) => { cur!.chain.add(canon(r)); cur!.scattered.add(canon(r)); });
+          dispatches.push(cur);
+          stepDispatches.push(cur);
+        }
       }
     }
-  }
+  };
+  partition(steps, []);
   // A transpose of a chain value joins as a permuted store: the producer writes its result where
   // the transpose puts it, saving a dispatch and a round trip. The stored value is not in a
   // register, so no op of the same dispatch may read it.
@@ -192,7 +224,9 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const stored = (d: Dispatch, v: Value): boolean => outputsSet.has(v) || (users.get(v) ?? []).some((u) => !d.ops.includes(u));
   // --f16: f32 temps live in the half arena AH, except those that may exceed f16's range (half-temps.ts).
   const wide = opts.f16 === true ? wideValues(func.body.ops, canon, constTensor) : new Set<Value>();
-  const halfTemp = (v: Value): boolean => opts.f16 === true && v.type.dtype === 'f32' && !outputsSet.has(v) && !wide.has(v);
+  // Values of control flow stay f32: state carried across iterations would round every time.
+  const inControl = opts.f16 === true ? controlValues(func.body.ops) : new Set<Value>();
+  const halfTemp = (v: Value): boolean => opts.f16 === true && v.type.dtype === 'f32' && !outputsSet.has(v) && !wide.has(v) && !inControl.has(v);
 
   // Buffers.
   const buffers: Buf[] = [];
@@ -257,7 +291,14 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   dispatches.forEach((d, s) => {
     const reads = new Set<number>(), writes = new Set<number>();
     for (const v of d.chain) {
-      if (!stored(d, v)) continue;
+      if (!d.target && !stored(d, v)) continue;
+      // Control flow writes some values more than once (state, counters, results): one buffer.
+      const known = bufOf.get(v);
+      if (known !== undefined) {
+        writes.add(known);
+        buffers[known]!.last = Math.max(buffers[known]!.last ?? s, s);
+        continue;
+      }
       const half = halfTemp(v);
       const kind = outputsSet.has(v) ? 'output' : 'temp';
       const id = newBuf(half ? { name: v.name, dtype: 'f16', shape: shapeOf(v), esize: 2, kind, arena: 'half', first: s, last: s }
@@ -324,14 +365,15 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
 
     let shader: SpecialShader;
     const anchor = d.ops[0]!;
-    const y = canon(anchor.results[d.result ?? 0]!);
+    const y = d.target ?? canon(anchor.results[d.result ?? 0]!);
     const anchorReg = REG[y.type.dtype]!;
     // An empty result (a zero dim): nothing to compute, and index arithmetic over a zero dim
     // would not even compile (WGSL rejects constant division by zero). Zero workgroups. A special
     // kernel that declares runsEmpty for the op (code safe over zero dims) runs while any of its
     // results is non-empty (training batch_normalization's running statistics of an empty batch).
     const runsEmpty = d.def.kind === 'special' && d.def.runsEmpty?.(anchor) === true;
-    const empty = runsEmpty ? anchor.results.every((r) => shapeOf(r).includes(0)) : shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !kernelFor(o)?.emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0)));
+    // Copies of control flow (d.target) check their own sizes.
+    const empty = !d.target && (runsEmpty ? anchor.results.every((r) => shapeOf(r).includes(0)) : shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !kernelFor(o)?.emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0))));
     if (empty) {
       main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}: empty, nothing to do`);
       epi.comment('empty');
@@ -343,8 +385,15 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       main.line(`epi(i, ${v});`);
       shader = mapShader(shapeOf(y));
     } else {
-      main.comment(`${anchor.name} %${anchor.results[0]!.name}`);
+      if (!d.target) main.comment(`${anchor.name} %${anchor.results[0]!.name}`);
       shader = d.def.emit(ctxFor(main), anchor);
+    }
+    // Predicated (control-flow.ts): one flag read per workgroup, uniform, before any barrier.
+    let pre = '';
+    if (!empty && d.pred && d.pred.length > 0) {
+      const conds = d.pred.map((p) => `${p.neg ? '!' : ''}${load(p.v, '0u')}`);
+      pre = [`  if (lid == 0u) { cf_go = select(0u, 1u, ${conds.join(' && ')}); }`, '  if (workgroupUniformLoad(&cf_go) == 0u) { return; }', ''].join('\n');
+      shader = { ...shader, decls: [...shader.decls, 'var<workgroup> cf_go: u32;'] };
     }
     // Registers hold what the dtype stores (storage.ts): f16 sums rounded, u8 sums wrapped.
     const a = empty || !needsNarrow(y.type.dtype) || (d.def.kind === 'map' && SELF_NARROWING.has(anchor.name)) ? 'a' : epi.let('an', narrowed(y.type.dtype, 'a'));
@@ -364,9 +413,9 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       regs.set(c, r);
       storeLines(epi, c, 'i', r);
     }
-      return { shader, anchorReg, mainText: main.text(), epiText: epi.text(), status };
+      return { shader, anchorReg, mainText: pre + main.text(), epiText: epi.text(), status };
     };
-    const labelOps = d.ops.map(kernelLabel);
+    const labelOps = d.label ? [d.label] : d.ops.map(kernelLabel);
     const label = labelOps.filter((x, j) => j === 0 || x !== labelOps[j - 1]).join('-').slice(0, 48).replace(/-$/, '');
     const name = `${String(s).padStart(3, '0')}-${label}`;
     const { shader, anchorReg, mainText, epiText, status } = gen(false);
@@ -401,6 +450,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     if (b.kind !== 'weight') b.last = dispatches.length;
     return { name: func.resultNames[i] ?? v0!.name, dtype: v.type.dtype, shape: shapeOf(v0!), buffer: id };
   });
+  repeatedLiveRanges(repeats, buffers);
 
   const nslots = Math.max(1, slots.length);
   // Variants after the kernels' own shaders: shaders[n] stays kernel n's.
@@ -415,6 +465,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     format: 'tenth-webgpu/1', name: module.name, symbols, ...dynamicDims(func, symbols).dims, alignment: ALIGN, weightsBytes: weights.length,
     inputs, outputs, buffers, uniforms: slots, kernels, features, workgroupStorageBytes: wgBytesMax,
     ...(indexSites.length > 0 ? { indexSites } : {}),
+    ...(repeats.length > 0 ? { repeats: repeats.map((r) => ({ from: r.from, to: r.to, count: r.count })) } : {}),
   };
   return {
     shaders, weights, manifest, dispatchOps: dispatches.map((d) => d.ops),

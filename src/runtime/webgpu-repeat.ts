@@ -1,0 +1,45 @@
+// Control flow in the WebGPU runtime: the manifest's `repeats` (scan and loop bodies, compiled by
+// src/backends/webgpu/control-flow.ts) name ranges of kernels dispatched `count` times in a row,
+// in the same compute pass; the iteration index lives on the GPU (a counter the kernels bump), so
+// recording the range again is all a repeat needs. Ranges nest and are listed outer before inner.
+
+type Dim = number | string;
+export interface MRepeat { readonly from: number; readonly to: number; readonly count: { readonly dims: readonly Dim[]; readonly div: number } }
+
+/** The most dispatches one run records (a loop's trip count comes from input data: refuse a runaway one). */
+export const MAX_DISPATCHES = 1 << 22;
+
+/** Kernel indices in dispatch order, each range repeated as the bound symbols say (0 or less: skipped). */
+export function encodeRepeats(m: { readonly kernels: readonly unknown[]; readonly repeats?: readonly MRepeat[] }, bind: Readonly<Record<string, number>>, encode: (n: number) => void): void {
+  const reps = m.repeats ?? [];
+  if (reps.length === 0) {
+    for (let n = 0; n < m.kernels.length; n++) encode(n);
+    return;
+  }
+  const times = (r: MRepeat): number => {
+    const n = r.count.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d] ?? 0), 1);
+    return Math.max(0, Math.ceil(n / r.count.div));
+  };
+  // Kernels [from, to) with the repeats from index ri on (those inside this range come first).
+  const run = (from: number, to: number, ri: number, visit: (n: number) => void): void => {
+    for (let n = from; n < to;) {
+      const r = reps[ri];
+      if (r && r.from === n && r.to <= to) {
+        let end = ri + 1;
+        while (end < reps.length && reps[end]!.from < r.to) end++;
+        for (let t = times(r); t > 0; t--) run(r.from, r.to, ri + 1, visit);
+        n = r.to;
+        ri = end;
+      } else visit(n++);
+    }
+  };
+  // Counted first, so a runaway trip count is refused before anything is recorded.
+  let total = 0;
+  run(0, m.kernels.length, 0, () => {
+    if (++total > MAX_DISPATCHES) {
+      const at = Object.entries(bind).map(([k, v]) => `${k}=${v}`).join(', ');
+      throw new Error(`tenth runtime: these inputs repeat the loop and scan bodies past ${MAX_DISPATCHES} dispatches in one run${at ? ` (${at})` : ''}: a trip count or scan length that large is refused`);
+    }
+  });
+  run(0, m.kernels.length, 0, encode);
+}
