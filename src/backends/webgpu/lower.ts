@@ -30,7 +30,7 @@ import { checkLine } from './index-check.js';
 import { invocationIndex } from './kernels/common.js';
 import type { IndexSite } from '../../runtime/webgpu-manifest.js';
 import { CONTROL_OPS, controlValues, lowerControl, type Pred, type Repeat, repeatedLiveRanges, tripSymbols } from './control-flow.js';
-import { sizeLoopScans } from '../wasm/regions.js';
+import { sizeLoopScans } from '../loop-scans.js';
 
 const STRUCTURAL = new Set(['const', 'return', 'yield', 'fused']);
 /** Ops that only reinterpret the dims: no dispatch, the result shares the operand's buffer. */
