@@ -56,6 +56,9 @@ export interface GpuBuffer {
 }
 
 /** ceil(product(dims) / div): one workgroup count, symbols bound at run time. */
+/** Kernels [from, to) dispatched `count` times in a row (a scan or loop body; webgpu-repeat.ts). */
+export interface Repeat { readonly from: number; readonly to: number; readonly count: CountExpr }
+
 export interface CountExpr {
   readonly dims: readonly ManifestDim[];
   readonly div: number;
@@ -110,5 +113,5 @@ export interface GpuManifest extends ManifestDynamicDims {
    * in a row, in the same pass (scan and loop bodies; webgpu-repeat.ts). Listed outer before
    * inner; ranges nest. Absent when none.
    */
-  readonly repeats?: readonly { readonly from: number; readonly to: number; readonly count: CountExpr }[];
+  readonly repeats?: readonly Repeat[];
 }

@@ -3,8 +3,11 @@
 // in the same compute pass; the iteration index lives on the GPU (a counter the kernels bump), so
 // recording the range again is all a repeat needs. Ranges nest and are listed outer before inner.
 
-type Dim = number | string;
-export interface MRepeat { readonly from: number; readonly to: number; readonly count: { readonly dims: readonly Dim[]; readonly div: number } }
+import { TenthRuntimeError } from './errors.js';
+
+import type { Repeat } from './webgpu-manifest.js';
+
+export type MRepeat = Repeat;
 
 /** The most dispatches one run records (a loop's trip count comes from input data: refuse a runaway one). */
 export const MAX_DISPATCHES = 1 << 22;
@@ -38,7 +41,7 @@ export function encodeRepeats(m: { readonly kernels: readonly unknown[]; readonl
   run(0, m.kernels.length, 0, () => {
     if (++total > MAX_DISPATCHES) {
       const at = Object.entries(bind).map(([k, v]) => `${k}=${v}`).join(', ');
-      throw new Error(`tenth runtime: these inputs repeat the loop and scan bodies past ${MAX_DISPATCHES} dispatches in one run${at ? ` (${at})` : ''}: a trip count or scan length that large is refused`);
+      throw new TenthRuntimeError('E503', `tenth runtime: these inputs repeat the loop and scan bodies past ${MAX_DISPATCHES} dispatches in one run${at ? ` (${at})` : ''}: a trip count or scan length that large is refused`);
     }
   });
   run(0, m.kernels.length, 0, encode);

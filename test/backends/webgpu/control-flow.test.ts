@@ -431,6 +431,7 @@ describe('runtime repeats (webgpu-repeat.ts)', () => {
     expect(got).toEqual([0, 1, 2]);
     // A runaway trip count is refused before any dispatch is recorded.
     const none: number[] = [];
+    expect(() => encodeRepeats({ kernels: Array(11), repeats: reps }, { n: 3000, m: 3000 }, (k) => none.push(k))).toThrow(expect.objectContaining({ code: 'E503' }));
     expect(() => encodeRepeats({ kernels: Array(11), repeats: reps }, { n: 3000, m: 3000 }, (k) => none.push(k))).toThrow(/repeat the loop and scan bodies past 4194304 dispatches in one run \(n=3000, m=3000\)/);
     expect(none).toEqual([]);
   });
