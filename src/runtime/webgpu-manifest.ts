@@ -19,25 +19,17 @@
 // arena buffers with plan.ts, and dispatches the kernels in order with workgroup counts evaluated
 // from the symbols.
 
-import type { IndexSite, ManifestDim, ManifestDynamicDims } from './manifest.js';
+import type { IndexSite, ManifestBuffer, ManifestDim, ManifestDynamicDims, ManifestTensor } from './manifest.js';
 
 export type { IndexSite, ManifestDim };
 
-export interface GpuTensor {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly ManifestDim[];
-  /** Index into `buffers`. */
-  readonly buffer: number;
-}
+/** As the WASM manifest's. */
+export type GpuTensor = ManifestTensor;
 
-export interface GpuBuffer {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly ManifestDim[];
+/** The WASM manifest's buffer, with esize in GPU bytes and how elements are held. */
+export interface GpuBuffer extends ManifestBuffer {
   /** Bytes per element on the GPU (bool is one 32-bit word, i64 two). */
   readonly esize: number;
-  readonly kind: 'weight' | 'input' | 'output' | 'temp';
   /**
    * How elements are held (storage.ts), stated where it differs from the default (i64 'dword',
    * f16 'packed', else 'word'): 'word' one 32-bit word per element holding the register value
@@ -47,12 +39,6 @@ export interface GpuBuffer {
   readonly storage?: 'word' | 'dword' | 'packed';
   /** 'half': an f32 intermediate of a --f16 build, stored as f16 (dtype 'f16', esize 2) in the half arena AH. */
   readonly arena?: 'half';
-  /** Weights: byte offset and length in weights.bin. */
-  readonly offset?: number;
-  readonly bytes?: number;
-  /** Live range in dispatch steps, inclusive (arena buffers only). */
-  readonly first?: number;
-  readonly last?: number;
 }
 
 /** ceil(product(dims) / div): one workgroup count, symbols bound at run time. */
