@@ -23,26 +23,33 @@ export function encodeRepeats(m: { readonly kernels: readonly unknown[]; readonl
     const n = r.count.dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : bind[d] ?? 0), 1);
     return Math.max(0, Math.ceil(n / r.count.div));
   };
-  // Kernels [from, to) with the repeats from index ri on (those inside this range come first).
-  const run = (from: number, to: number, ri: number, visit: (n: number) => void): void => {
+  // Kernels [from, to) with the repeats from index ri on (those inside this range come first):
+  // `visit` each dispatch in order, or (visit undefined) only count them, multiplying out the
+  // repeats instead of walking every iteration.
+  const run = (from: number, to: number, ri: number, visit?: (n: number) => void): number => {
+    let total = 0;
     for (let n = from; n < to;) {
       const r = reps[ri];
       if (r && r.from === n && r.to <= to) {
         let end = ri + 1;
         while (end < reps.length && reps[end]!.from < r.to) end++;
-        for (let t = times(r); t > 0; t--) run(r.from, r.to, ri + 1, visit);
+        const t = times(r);
+        if (visit) for (let k = t; k > 0; k--) run(r.from, r.to, ri + 1, visit);
+        else total += t === 0 ? 0 : t * run(r.from, r.to, ri + 1);
         n = r.to;
         ri = end;
-      } else visit(n++);
+      } else {
+        visit?.(n);
+        n++;
+        total++;
+      }
     }
+    return total;
   };
   // Counted first, so a runaway trip count is refused before anything is recorded.
-  let total = 0;
-  run(0, m.kernels.length, 0, () => {
-    if (++total > MAX_DISPATCHES) {
-      const at = Object.entries(bind).map(([k, v]) => `${k}=${v}`).join(', ');
-      throw new TenthRuntimeError('E503', `tenth runtime: these inputs repeat the loop and scan bodies past ${MAX_DISPATCHES} dispatches in one run${at ? ` (${at})` : ''}: a trip count or scan length that large is refused`);
-    }
-  });
+  if (run(0, m.kernels.length, 0) > MAX_DISPATCHES) {
+    const at = Object.entries(bind).map(([k, v]) => `${k}=${v}`).join(', ');
+    throw new TenthRuntimeError('E503', `tenth runtime: these inputs repeat the loop and scan bodies past ${MAX_DISPATCHES} dispatches in one run${at ? ` (${at})` : ''}: a trip count or scan length that large is refused`);
+  }
   run(0, m.kernels.length, 0, encode);
 }
