@@ -11,23 +11,13 @@ import { parseModule } from '../../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWasm } from '../../../src/backends/wasm/index.js';
 import { instantiateCompiled, type RunTensor } from '../../../src/runtime/index.js';
+import { i64, oneResultModule, rand, refusal } from '../index-refuse-cases.js';
 import { expectClose, fmtShape, interpText } from './helpers.js';
+import { wasmRunner } from './index-refuse-run.js';
 
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-const i64 = (shape: readonly number[], v: readonly (number | bigint)[]): Tensor => tensorFrom('i64', shape, v.map(BigInt));
 const BIG = 2n ** 32n + 1n;
 
-const module = (args: string, result: string, body: readonly string[]): string =>
-  ['module @m {', `  func @main(${args}) -> (%y: ${result}) {`, ...body.map((l) => `    ${l}`), '    return %y', '  }', '}'].join('\n');
-
-/** Deterministic values in [-1, 1). */
-function rand(shape: readonly number[], seed: number): Tensor {
-  let s = seed >>> 0 || 1;
-  return tensorFrom('f32', shape, Array.from({ length: size(shape) }, () => {
-    s = (s * 1103515245 + 12345) >>> 0;
-    return ((s >>> 8) / 2 ** 24) * 2 - 1;
-  }));
-}
+const module = oneResultModule;
 
 /**
  * Compile `text` (its op on line 3 with result %y): the valid inputs match the interpreter; each
@@ -35,18 +25,11 @@ function rand(shape: readonly number[], seed: number): Tensor {
  * size n (valid: 0 to n-1)`; a valid run afterwards still matches.
  */
 async function refuses(text: string, op: string, valid: Tensor[], wrongs: readonly (readonly [Tensor[], number | bigint, number])[], tol = 0): Promise<void> {
-  const c = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse', verifyEach: true });
-  const m = await instantiateCompiled(c.manifest, c.wasm, c.weights);
-  const run = async (inputs: Tensor[]): Promise<Tensor[]> => {
-    const feed: Record<string, RunTensor> = {};
-    c.manifest.inputs.forEach((inp, q) => (feed[inp.name] = { data: inputs[q]!.data as RunTensor['data'], dims: inputs[q]!.shape }));
-    const out = (await m.run(feed))['y']!;
-    return [{ dtype: 'f32', shape: [...out.dims], data: out.data as Float32Array }];
-  };
+  const run = await wasmRunner(text);
   expectClose(await run(valid), interpText(text, valid), tol, tol);
   for (const [wrong, j, n] of wrongs) {
     expect(() => interpText(text, wrong)).toThrow(/E501/);
-    await expect(run(wrong)).rejects.toThrow(new RegExp(`^tenth runtime: ${op} %y at test\\.ir:3:5: index ${j} is out of range for a dim of size ${n} \\(valid: 0 to ${n - 1}\\)$`));
+    await expect(run(wrong)).rejects.toThrow(refusal(op, j, n, 3, true));
   }
   expectClose(await run(valid), interpText(text, valid), tol, tol);
 }

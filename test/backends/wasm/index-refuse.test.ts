@@ -10,34 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { parseModule } from '../../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import { compileWasm } from '../../../src/backends/wasm/index.js';
-import { instantiateCompiled, type RunTensor } from '../../../src/runtime/index.js';
+import { instantiateCompiled } from '../../../src/runtime/index.js';
+import { gatherNdCases, i64, oneResultModule, rand, type RefuseCase, refusal, scatterElementsCases, scatterNdCases, tensorScatterWrites } from '../index-refuse-cases.js';
 import { expectClose, fmtShape, interpText } from './helpers.js';
+import { wasmRunner } from './index-refuse-run.js';
 
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-const i64 = (shape: readonly number[], v: readonly (number | bigint)[]): Tensor => tensorFrom('i64', shape, v.map(BigInt));
 const dim = fc.constantFrom(1, 2, 3, 5, 7);
-/** An out-of-range index for a dim of size n: n + d - 1 for d > 0, -n + d for d < 0 (d != 0). */
-const outside = (n: number, d: number): number => (d > 0 ? n + d - 1 : -n + d);
-const bad = fc.integer({ min: -4, max: 4 }).filter((d) => d !== 0);
-
-const module = (args: string, result: string, body: readonly string[]): string =>
-  ['module @m {', `  func @main(${args}) -> (%y: ${result}) {`, ...body.map((l) => `    ${l}`), '    return %y', '  }', '}'].join('\n');
-
-/** Deterministic values in [-1, 1). */
-function rand(shape: readonly number[], seed: number): Tensor {
-  let s = seed >>> 0 || 1;
-  return tensorFrom('f32', shape, Array.from({ length: size(shape) }, () => {
-    s = (s * 1103515245 + 12345) >>> 0;
-    return ((s >>> 8) / 2 ** 24) * 2 - 1;
-  }));
-}
-
-/** In-range indices for dims `ds` (cycled), negative ones included. */
-const inRange = (count: number, ds: readonly number[], seed: number): number[] =>
-  Array.from({ length: count }, (_v, q) => {
-    const d = ds[q % ds.length]!;
-    return (((seed >>> 0) + q * 7) % (2 * d)) - d;
-  });
+const module = oneResultModule;
 
 /**
  * Compile `text` (its op on line `line` with result %y): the valid inputs match the interpreter;
@@ -45,61 +24,26 @@ const inRange = (count: number, ds: readonly number[], seed: number): number[] =
  * a valid run afterwards still matches.
  */
 async function refuses(text: string, op: string, valid: Tensor[], wrong: Tensor[], j: number | bigint, n: number, line = 3, from0 = false): Promise<void> {
-  const c = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse', verifyEach: true });
-  const m = await instantiateCompiled(c.manifest, c.wasm, c.weights);
-  const run = async (inputs: Tensor[]): Promise<Tensor[]> => {
-    const feed: Record<string, RunTensor> = {};
-    c.manifest.inputs.forEach((inp, q) => (feed[inp.name] = { data: inputs[q]!.data as RunTensor['data'], dims: inputs[q]!.shape }));
-    const out = (await m.run(feed))['y']!;
-    return [{ dtype: 'f32', shape: [...out.dims], data: out.data as Float32Array }];
-  };
+  const run = await wasmRunner(text);
   expectClose(await run(valid), interpText(text, valid), 0, 0);
   expect(() => interpText(text, wrong)).toThrow(/E501/);
-  await expect(run(wrong)).rejects.toThrow(new RegExp(`^tenth runtime: ${op} %y at test\\.ir:${line}:5: index ${j} is out of range for a dim of size ${n} \\(valid: ${from0 ? 0 : -n} to ${n - 1}\\)$`));
+  await expect(run(wrong)).rejects.toThrow(refusal(op, j, n, line, from0));
   expectClose(await run(valid), interpText(text, valid), 0, 0);
 }
 
 describe('wasm: out-of-range indices are refused at run time, naming the op', () => {
+  const check = (k: RefuseCase): Promise<void> => refuses(module(k.args, k.result, [k.line]), k.op, k.valid, k.wrong, k.j, k.n);
+
   it('gather_nd (batch_dims 0 and 1)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 2, maxLength: 3 }), fc.nat(1), fc.nat(2), fc.integer({ min: 1, max: 3 }), fc.nat(), bad, fc.integer(),
-      async (xd, bd, k0, tuples, at, d, seed) => {
-        const kk = 1 + (k0 % (xd.length - bd));
-        const id = [...xd.slice(0, bd), tuples, kk];
-        const yd = [...id.slice(0, -1), ...xd.slice(bd + kk)];
-        const idx = inRange(size(id), xd.slice(bd, bd + kk), seed);
-        const p = at % idx.length, n = xd[bd + (p % kk)]!;
-        const wrong = [...idx];
-        wrong[p] = outside(n, d);
-        const text = module(`%x: ${fmtShape(xd)}, %i: i64[${id.join(',')}]`, fmtShape(yd), [`%y = gather_nd(%x, %i) {batch_dims = ${bd}} : ${fmtShape(yd)}`]);
-        await refuses(text, 'gather_nd', [rand(xd, seed), i64(id, idx)], [rand(xd, seed), i64(id, wrong)], outside(n, d), n);
-      }), { numRuns: 20, seed: 91 });
+    await fc.assert(fc.asyncProperty(gatherNdCases(dim), check), { numRuns: 20, seed: 91 });
   });
 
   it('scatter_nd (every reduction)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(2), fc.integer({ min: 1, max: 4 }), fc.constantFrom('none', 'add', 'mul', 'max', 'min'), fc.nat(), bad, fc.integer(),
-      async (xd, k0, tuples, red, at, d, seed) => {
-        const kk = 1 + (k0 % xd.length);
-        const ud = [tuples, ...xd.slice(kk)];
-        const idx = inRange(tuples * kk, xd.slice(0, kk), seed);
-        const p = at % idx.length, n = xd[p % kk]!;
-        const wrong = [...idx];
-        wrong[p] = outside(n, d);
-        const text = module(`%x: ${fmtShape(xd)}, %i: i64[${tuples},${kk}], %u: ${fmtShape(ud)}`, fmtShape(xd), [`%y = scatter_nd(%x, %i, %u) {reduction = "${red}"} : ${fmtShape(xd)}`]);
-        await refuses(text, 'scatter_nd', [rand(xd, seed), i64([tuples, kk], idx), rand(ud, seed + 1)], [rand(xd, seed), i64([tuples, kk], wrong), rand(ud, seed + 1)], outside(n, d), n);
-      }), { numRuns: 20, seed: 92 });
+    await fc.assert(fc.asyncProperty(scatterNdCases(dim, 4, ['none', 'add', 'mul', 'max', 'min']), check), { numRuns: 20, seed: 92 });
   });
 
   it('scatter_elements (any axis, every reduction)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(dim, { minLength: 1, maxLength: 3 }), fc.nat(), fc.integer({ min: 1, max: 3 }), fc.constantFrom('none', 'add', 'mul', 'max', 'min'), fc.nat(), bad, fc.integer(),
-      async (xd, ax, m, red, at, d, seed) => {
-        const axis = ax % xd.length, n = xd[axis]!;
-        const id = xd.map((x, a) => (a === axis ? m : x));
-        const idx = inRange(size(id), [n], seed);
-        const wrong = [...idx];
-        wrong[at % idx.length] = outside(n, d);
-        const text = module(`%x: ${fmtShape(xd)}, %i: i64[${id.join(',')}], %u: ${fmtShape(id)}`, fmtShape(xd), [`%y = scatter_elements(%x, %i, %u) {axis = ${axis}, reduction = "${red}"} : ${fmtShape(xd)}`]);
-        await refuses(text, 'scatter_elements', [rand(xd, seed), i64(id, idx), rand(id, seed + 1)], [rand(xd, seed), i64(id, wrong), rand(id, seed + 1)], outside(n, d), n);
-      }), { numRuns: 20, seed: 93 });
+    await fc.assert(fc.asyncProperty(scatterElementsCases(dim, ['none', 'add', 'mul', 'max', 'min']), check), { numRuns: 20, seed: 93 });
   });
 
   it('i64 indices that only fit after wrapping to 32 bits (2^32 + 1) are refused, not read as 1', async () => {
@@ -122,13 +66,7 @@ describe('wasm: out-of-range indices are refused at run time, naming the op', ()
   it('tensor_scatter (linear): a write position outside the cache is refused', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.nat(), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.constantFrom('i32', 'i64'), fc.integer(),
       async (B, maxSeq, seq0, at, by, below, it, seed) => {
-        const seq = 1 + (seq0 % maxSeq);
-        const writes = Array.from({ length: B }, (_v, b) => ((seed >>> 0) + b) % (maxSeq - seq + 1));
-        // The first position written outside: the start itself when negative, else the first past the end.
-        const w = below ? -by : maxSeq - seq + by;
-        const first = below ? w : Math.max(w, maxSeq);
-        const wrong = [...writes];
-        wrong[at % B] = w;
+        const { seq, writes, wrong, first } = tensorScatterWrites(B, maxSeq, seq0, at, by, below, seed);
         const wt = (v: number[]): Tensor => (it === 'i64' ? i64([B], v) : tensorFrom('i32', [B], v));
         const pd = [B, maxSeq, 2], ud = [B, seq, 2];
         const text = module(`%p: ${fmtShape(pd)}, %u: ${fmtShape(ud)}, %w: ${it}[${B}]`, fmtShape(pd), [`%y = tensor_scatter(%p, %u, %w) {axis = 1} : ${fmtShape(pd)}`]);

@@ -9,8 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { tensorFrom, type Tensor } from '../../../ir/tensor.js';
 import type { CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
-import { instantiateWebGpu, type RunTensor } from '../../../src/runtime/webgpu.js';
-import { compileText, expectClose, fmtShape, gpuDevice, interpText, rand, runCompiled, validateShaders } from './helpers.js';
+import { refusal } from '../index-refuse-cases.js';
+import { compileText, expectClose, fmtShape, interpText, rand, runCompiled, validateShaders } from './helpers.js';
+import { checkedRunner } from './index-refuse-run.js';
 import { irModule } from './kernel-check.js';
 import { nagaErrors } from './naga-run.js';
 
@@ -23,21 +24,11 @@ const seen: CompiledWebGpu[] = [];
  * runtime with `op %y ...: index j ... size n (valid: 0 to n-1)`; a valid run afterwards matches.
  */
 async function refuses(text: string, op: string, valid: Tensor[], wrongs: readonly (readonly [Tensor[], number | bigint, number])[], tol = 1e-5): Promise<void> {
-  const c = compileText(text);
-  seen.push(c);
-  expect(c.manifest.indexSites).toEqual([{ site: `${op} %y at test.ir:3:5`, from: 0 }]);
-  expect(await validateShaders(c)).toEqual([]);
-  const m = await instantiateWebGpu(c.manifest, c.shaders.map((s) => s.code), c.weights, await gpuDevice());
-  const run = async (inputs: Tensor[]): Promise<Tensor[]> => {
-    const feed: Record<string, RunTensor> = {};
-    c.manifest.inputs.forEach((inp, q) => (feed[inp.name] = { data: inputs[q]!.data as RunTensor['data'], dims: inputs[q]!.shape }));
-    const out = await m.run(feed);
-    return c.manifest.outputs.map((o) => ({ dtype: o.dtype as Tensor['dtype'], shape: [...out[o.name]!.dims], data: out[o.name]!.data as Tensor['data'] }));
-  };
+  const run = await checkedRunner(text, op, true, seen);
   expectClose(await run(valid), interpText(text, valid), tol, tol);
   for (const [wrong, j, n] of wrongs) {
     expect(() => interpText(text, wrong)).toThrow(/E501/);
-    await expect(run(wrong)).rejects.toThrow(new RegExp(`^tenth runtime: ${op} %y at test\\.ir:3:5: index ${j} is out of range for a dim of size ${n} \\(valid: 0 to ${n - 1}\\)$`));
+    await expect(run(wrong)).rejects.toThrow(refusal(op, j, n, 3, true));
   }
   expectClose(await run(valid), interpText(text, valid), tol, tol);
 }
