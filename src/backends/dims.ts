@@ -6,10 +6,12 @@
 
 import { fail } from '../../ir/diagnostics.js';
 import { getOpDef } from '../../ir/op-def.js';
-import type { Func, Op, Value } from '../../ir/ir.js';
+import { countedSymbols, dataDimsOf } from './data-dims.js';
+import type { CountedDim } from '../runtime/manifest.js';
+import type { Func, Module, Op, Value } from '../../ir/ir.js';
 import { formatLoc, nodeLoc, UNKNOWN_LOC, type Loc } from '../../ir/location.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS } from '../../ir/shape-value.js';
-import { dataSymbol, dimAdd, dimEq, dimExpr, dimMin, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
+import { dataSymbol, num, dimAdd, dimEq, dimExpr, dimMin, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
 
 /**
@@ -38,6 +40,8 @@ export interface DimSources {
   readonly bound: ReadonlyMap<string, readonly [number, number]>;
   /** Data symbols: `%x[i]` -> [input index, element]. */
   readonly data: ReadonlyMap<string, readonly [number, number]>;
+  /** Symbols counted at run time by an op's kernel (data-dims.ts). */
+  readonly counted: ReadonlySet<string>;
 }
 
 /** Where each primitive symbol comes from: an input's dim, or an element of an input's data. */
@@ -58,14 +62,15 @@ export function dimSources(func: Func): DimSources {
     const e = isCompoundDim(d) ? dimExpr(d) : undefined;
     if (e && exprSymbols(e).every((x) => data.has(x) || (bound.has(x) && !isCompoundDim(x)))) bound.delete(d);
   }
-  return { bound, data };
+  const counted = countedSymbols(func);
+  return { bound, data, counted };
 }
 
 /** The symbols of dim `d` that the runtime cannot evaluate (neither input dims nor input data). */
 export function unboundSymbols(d: string, src: DimSources): string[] {
-  if (src.bound.has(d)) return [];
+  if (src.bound.has(d) || src.counted.has(d)) return [];
   const e = dimExpr(d);
-  return e ? exprSymbols(e).filter((x) => !src.bound.has(x) && !src.data.has(x)) : [d];
+  return e ? exprSymbols(e).filter((x) => !src.bound.has(x) && !src.data.has(x) && !src.counted.has(x)) : [d];
 }
 
 /** The manifest's part for dims known only at run time (both backends' artifacts carry it). */
@@ -92,6 +97,7 @@ export function dynamicDims(func: Func, symbols: readonly string[]): { dims: Dyn
     // A condition on an input dim itself (arg_max's axis must be nonzero): the runtime tests
     // derived dims, so the dim gets one, itself.
     if (src.bound.has(d)) { if (checked.has(d)) derived[d] = dimExpr(d)!; continue; }
+    if (src.counted.has(d)) continue;
     const e = dimExpr(d);
     // A check the runtime cannot evaluate only comes with symbols it cannot evaluate either.
     if (!e || unboundSymbols(d, src).length > 0) { if (sym.has(d)) unbound.push(d); continue; }
@@ -228,12 +234,6 @@ export function runtimeChecks(func: Func): { dim: string; what: string }[] {
   return out;
 }
 
-/** Ops whose output size depends on the values of their inputs: no static or symbolic size exists. */
-export const DATA_SIZED: ReadonlySet<string> = new Set(['nonzero', 'unique', 'compress', 'non_max_suppression']);
-
-/** Why a backend refuses an op that has no kernel for this reason (E201's list). */
-export const DATA_SIZED_WHY = 'its output size depends on the input values';
-
 /** The hint for a '?' dim left after the input and data-sized checks below. */
 export const UNKNOWN_DIM_HINT = 'the shape rules could not derive this dim from the input dims (a shape computed from tensor values?): make it an input dim or a constant';
 
@@ -261,4 +261,22 @@ export function checkInputDims(func: Func, backend: string): void {
         [`name the dim in the model (dim_param, e.g. 'batch'; onnx.tools.update_model_dims.update_inputs_outputs_dims does it): a named dim is bound from the input's shape at each run`]);
     }
   }
+}
+
+/**
+ * The manifest's `counted` entries (data-dims.ts): each counted symbol's bound as an expression
+ * tree, and where its kernel (`at`: kernel index, WebGPU status word) writes the count.
+ */
+export function countedDims(func: Func, module: Module, at: ReadonlyMap<string, { readonly kernel: number; readonly word?: number }>, backend: string): CountedDim[] {
+  const src = dimSources(func);
+  return dataDimsOf(func, module).map((c) => {
+    const k = at.get(c.symbol);
+    if (!k) throw new Error(`${backend} backend: the kernel of ${c.op.name} did not count '${c.symbol}'`);
+    const bound = typeof c.bound === 'number' ? num(c.bound) : dimExpr(c.bound);
+    const unbound = typeof c.bound === 'number' ? [] : unboundSymbols(c.bound, src);
+    if (!bound || unbound.length > 0) {
+      fail('E205', `the ${backend} backend cannot bound the size of ${c.op.name}'s results (${c.bound}): ${unbound.map((x) => `'${x}'`).join(', ')} is neither an input dim nor read from input data`, c.op.loc);
+    }
+    return { symbol: c.symbol, bound, kernel: k.kernel, ...(k.word !== undefined ? { word: k.word } : {}), site: siteText(c.op) };
+  });
 }

@@ -62,6 +62,25 @@ function sharpen(declared: TensorType, inferred: TensorType | undefined): Tensor
  * the ops reading them are re-inferred in order, their '?' dims sharpened. Changes types only.
  */
 export function sizeLoopScans(module: Module): void {
+  refineTypes(module, (op, setType) => {
+    if (op.name !== 'loop') return false;
+    const rows = loopTrips(op, module);
+    const carried = op.operands.length - 2;
+    if (rows !== undefined) {
+      op.results.slice(carried).forEach((v) => {
+        if (v.type.shape?.[0] === '?') setType(v, { dtype: v.type.dtype, shape: [rows, ...v.type.shape.slice(1)] });
+      });
+    }
+    return true;
+  });
+}
+
+/**
+ * Walk the module in order: `seed` may give an op's results sharper types (returning true: the op
+ * is handled); any other op reading a sharpened value is re-inferred, its '?' dims sharpened.
+ * Changes types only (sizeLoopScans, and data-dims.ts for ops whose result size is data).
+ */
+export function refineTypes(module: Module, seed: (op: Op, setType: (v: Value, t: TensorType | undefined) => void) => boolean): void {
   const refined = new Set<Value>();
   const setType = (v: Value, t: TensorType | undefined): void => { if (t) { v.type = t; refined.add(v); } };
   const walk = (region: Region): void => {
@@ -74,16 +93,7 @@ export function sizeLoopScans(module: Module): void {
         continue;
       }
       op.regions.forEach(walk);
-      if (op.name === 'loop') {
-        const rows = loopTrips(op, module);
-        const carried = op.operands.length - 2;
-        if (rows !== undefined) {
-          op.results.slice(carried).forEach((v) => {
-            if (v.type.shape?.[0] === '?') setType(v, { dtype: v.type.dtype, shape: [rows, ...v.type.shape.slice(1)] });
-          });
-        }
-        continue;
-      }
+      if (seed(op, setType)) continue;
       if (op.regions.length > 0 || !op.operands.some((v) => v && refined.has(v))) continue;
       let inferred: TensorType[];
       try {

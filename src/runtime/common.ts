@@ -6,7 +6,8 @@
 
 import { bindDerived, bindInputDims } from './dims.js';
 import { TenthRuntimeError } from './errors.js';
-import type { IndexSite, ManifestDim, ManifestDynamicDims } from './manifest.js';
+import type { CountedDim, IndexSite, ManifestDim, ManifestDynamicDims } from './manifest.js';
+import { bufferBytes, type PlanBuffer } from './plan.js';
 
 export { TenthRuntimeError, withContext, type RuntimeCode } from './errors.js';
 
@@ -84,6 +85,7 @@ export function bindFeeds(
   feeds: Readonly<Record<string, RunTensor>>,
   sizing: ReadonlySet<string>,
   each?: (inp: { readonly name: string; readonly dtype: string }, data: TypedArray) => void,
+  counts?: Readonly<Record<string, number>>,
 ): Record<string, number> {
   const bind = bindInputDims(m.inputs, feeds);
   for (const inp of m.inputs) {
@@ -95,7 +97,7 @@ export function bindFeeds(
     }
     each?.(inp, data);
   }
-  if (m.derived) bindDerived(m, (name) => feeds[name]!.data, bind, sizing);
+  if (m.derived || m.counted) bindDerived(m, (name) => feeds[name]!.data, bind, sizing, counts);
   for (const s of m.symbols) bind[s] ??= 1;
   return bind;
 }
@@ -113,4 +115,31 @@ export const TENTH_FORMATS: readonly TenthFormat[] = Object.values(FORMAT);
 export function unknownFormat(file: string, format: unknown, expected: TenthFormat): TenthRuntimeError {
   const got = format === undefined || format === null ? 'has no format' : `has format ${JSON.stringify(format)}`;
   return new TenthRuntimeError('E102', `tenth runtime: ${file} ${got}, expected "${expected}": not a compiled tenth folder, or a damaged one; compile the model again`);
+}
+
+/**
+ * The binding after a counting kernel (manifest `counted`): `counts` (every symbol counted so far)
+ * bound, the rest derived again. `placed` is the binding the arena was placed for, each counted
+ * symbol at its bound: a count beyond it, or a buffer that grows past its place (a dim not
+ * monotone in the count), is refused (E501) rather than written past its end.
+ */
+export function rebindCounted(
+  m: FeedsManifest & { readonly buffers: readonly PlanBuffer[] & readonly { readonly name: string }[] },
+  feeds: Readonly<Record<string, RunTensor>>,
+  sizing: ReadonlySet<string>,
+  counts: Readonly<Record<string, number>>,
+  placed: Readonly<Record<string, number>>,
+  c: CountedDim,
+): Record<string, number> {
+  const n = counts[c.symbol]!;
+  if (!Number.isInteger(n) || n < 0 || n > placed[c.symbol]!) {
+    throw new TenthRuntimeError('E501', `tenth runtime: ${c.site} counted ${n} results, outside its bound 0 to ${placed[c.symbol]} (a kernel bug)`);
+  }
+  const bind = bindFeeds(m, feeds, sizing, undefined, counts);
+  for (const b of m.buffers) {
+    if (b.kind === 'weight') continue;
+    const [now, was] = [bufferBytes(b, bind), bufferBytes(b, placed)];
+    if (now > was) throw new TenthRuntimeError('E501', `tenth runtime: buffer '${b.name}' needs ${now} bytes once ${c.symbol} = ${n}, it was placed for ${was} at the bound ${placed[c.symbol]}`);
+  }
+  return bind;
 }

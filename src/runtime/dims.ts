@@ -48,6 +48,7 @@ export interface DynamicDims {
   readonly derived?: Readonly<Record<string, unknown>>;
   readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
   readonly checks?: readonly { readonly dim: string; readonly what: string }[];
+  readonly counted?: readonly { readonly symbol: string; readonly bound: unknown }[];
   readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
 }
 
@@ -55,7 +56,7 @@ export interface DynamicDims {
  * Add data symbols and derived dims to `bind` (which holds the symbols bound from input dims).
  * `sizes` are the dims that size a buffer: those must come out >= 0.
  */
-export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<number | bigint>, bind: Record<string, number>, sizes: ReadonlySet<string>): void {
+export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<number | bigint>, bind: Record<string, number>, sizes: ReadonlySet<string>, counts?: Readonly<Record<string, number>>): void {
   for (const [s, at] of Object.entries(m.dataSymbols ?? {})) {
     const d = data(at.input);
     if (at.index >= d.length) throw new TenthRuntimeError('E503', `tenth runtime: input '${at.input}' has ${d.length} elements, its element ${at.index} sizes a tensor`);
@@ -67,6 +68,11 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
     const inp = m.inputs.find((i) => i.shape.includes(sym));
     return inp ? `input '${inp.name}' dim '${sym}' = ${bind[sym]}` : `'${sym}'`;
   };
+  // A counted dim is its bound until its kernel has counted it (the arena is placed for the bound).
+  for (const c of m.counted ?? []) {
+    const v = counts?.[c.symbol] ?? evalDimExpr(c.bound as Node, bind);
+    bind[c.symbol] = Math.max(0, v);
+  }
   for (const [d, tree] of Object.entries(m.derived ?? {})) {
     const e = tree as Node;
     let v: number;
@@ -89,7 +95,10 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
     }
     bind[d] = v;
   }
+  const uncounted = new Set((m.counted ?? []).map((c) => c.symbol).filter((x) => counts?.[x] === undefined));
   for (const c of m.checks ?? []) {
+    // A condition over a dim not counted yet is tested once it is (its bound proves nothing).
+    if (uncounted.size > 0 && [...symbolsIn((m.derived?.[c.dim] as Node | undefined) ?? { k: 'sym', name: c.dim }, new Set())].some((x) => uncounted.has(x))) continue;
     if (bind[c.dim] === 0) {
       const e = m.derived?.[c.dim] as Node | undefined;
       throw new TenthRuntimeError('E503', `tenth runtime: these inputs do not fit the model: ${c.what} (from ${[...symbolsIn(e ?? { k: 'num' }, new Set())].map(from).join(', ')})`);

@@ -5,7 +5,7 @@
 // Symbolic dims are bound from the input dims at each run; the arena is planned for each new
 // binding (plan.ts) and the module's memory grown to fit. Nothing is allocated by the kernels.
 
-import { ARRAYS, bindFeeds, checkWeights, FORMAT, INDEX_SITE_FROM0_PREFIX, INDEX_SITE_PREFIX, indexError, manifestPath, now, parseManifestJson, sizingDims, TenthRuntimeError, unknownFormat, type KernelTime, type RunTensor } from './common.js';
+import { ARRAYS, bindFeeds, checkWeights, rebindCounted, FORMAT, INDEX_SITE_FROM0_PREFIX, INDEX_SITE_PREFIX, indexError, manifestPath, now, parseManifestJson, sizingDims, TenthRuntimeError, unknownFormat, type KernelTime, type RunTensor } from './common.js';
 import { readBytes } from './fetch.js';
 import type { Manifest } from './manifest.js';
 import { planArena, type ArenaPlan } from './plan.js';
@@ -189,9 +189,40 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
     }
   }
 
+  /**
+   * A model with counted dims (manifest `counted`): kernel by kernel, each counting kernel's count
+   * read from its slot of the dims table and the table rebound before the kernels after it. A
+   * threaded module runs it on the main thread alone. Returns the final binding.
+   */
+  function runCounted(inputs: Readonly<Record<string, RunTensor>>, placed: Readonly<Record<string, number>>): Record<string, number> {
+    let bind = { ...placed };
+    const counts: Record<string, number> = {};
+    const call = (from: number, to: number): void => {
+      for (let k = from; k < to; k++) (instance.exports[manifest.kernels[k]!] as () => void)();
+    };
+    const go = (): void => {
+      let from = 0;
+      for (const c of manifest.counted!) {
+        call(from, c.kernel + 1);
+        from = c.kernel + 1;
+        counts[c.symbol] = new DataView(memory.buffer).getInt32(4 * manifest.symbols.indexOf(c.symbol), true);
+        bind = rebindCounted(manifest, inputs, sizeDims, counts, placed, c);
+        const view = new DataView(memory.buffer);
+        manifest.symbols.forEach((s, i) => view.setInt32(4 * i, bind[s]!, true));
+      }
+      call(from, manifest.kernels.length);
+    };
+    if (engine) engine.alone(() => guarded(go));
+    else guarded(go);
+    return bind;
+  }
+
   async function run(inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
-    const { bind, plan } = prepare(inputs);
-    guarded(runAll);
+    const prepared = prepare(inputs);
+    const plan = prepared.plan;
+    let bind = prepared.bind;
+    if (manifest.counted) bind = runCounted(inputs, bind);
+    else guarded(runAll);
     const out: Record<string, RunTensor> = {};
     const mem = memory.buffer;
     for (const o of manifest.outputs) {
@@ -209,7 +240,9 @@ export async function instantiateCompiled(manifest: RuntimeManifest, wasmBytes: 
   }
 
   async function profile(inputs: Readonly<Record<string, RunTensor>>, repeats = 1): Promise<KernelTime[]> {
-    prepare(inputs);
+    const prepared = prepare(inputs);
+    // Counted dims: one run first leaves the counts in the dims table for the kernels after them.
+    if (manifest.counted) runCounted(inputs, prepared.bind);
     const times = (): KernelTime[] => (manifest.kernels ?? []).map((name) => {
       const f = instance.exports[name] as (() => void) | undefined;
       if (!f) throw new TenthRuntimeError('E501', `tenth runtime: kernel ${name} is not exported`);

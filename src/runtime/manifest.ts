@@ -58,6 +58,25 @@ export interface ManifestDynamicDims {
   readonly dataSymbols?: Readonly<Record<string, { readonly input: string; readonly index: number }>>;
   /** Conditions on run-time dims (a derived dim that must be nonzero), with what breaking one means. */
   readonly checks?: readonly { readonly dim: string; readonly what: string }[];
+  /**
+   * Dims counted by a kernel at run time (NonZero, Compress, Unique, NonMaxSuppression: the size
+   * of their results). The runtime binds each to `bound` (an expression tree over the other
+   * symbols, as `derived`) to place the arena, runs the kernels up to `kernel` (inclusive), reads
+   * the count the kernel wrote (WASM: its slot of the dims table; WebGPU: word `word` of the status
+   * buffer), binds the symbol to it and runs the rest. In kernel order.
+   */
+  readonly counted?: readonly CountedDim[];
+}
+
+export interface CountedDim {
+  readonly symbol: string;
+  readonly bound: unknown;
+  /** Index into `kernels` of the kernel that counts it. */
+  readonly kernel: number;
+  /** WebGPU: the word of the status buffer (binding 4) the kernel writes the count to. */
+  readonly word?: number;
+  /** The op that counts, as the runtime names it in an error. */
+  readonly site: string;
 }
 
 export interface Manifest extends ManifestDynamicDims {

@@ -40,7 +40,7 @@ export interface Bound {
 export class Bindings {
   private readonly bound = new Map<string, Bound>();
   // Dims that size a buffer must not come out negative.
-  private readonly sizing: ReadonlySet<string>;
+  readonly sizing: ReadonlySet<string>;
   private readonly maxDim: number;
   private arena: GBuffer | undefined;
   private halfArena: GBuffer | undefined;
@@ -122,6 +122,7 @@ export class Bindings {
     const key = manifest.symbols.map((s) => `${s}=${bind[s]}`).join(',');
     const known = this.bound.get(key);
     if (known) return known;
+    // Counted dims are at their bounds here (dims.ts): the arena is placed for the largest counts.
     const plan = planArena(manifest.buffers, bind, manifest.alignment);
     const half = planArena(manifest.buffers, bind, manifest.alignment, 'half');
     // Past the device's limits Dawn only reports validation errors, and every dispatch after them
@@ -129,6 +130,32 @@ export class Bindings {
     const at = Object.entries(bind).map(([k, v]) => `${k}=${v}`).join(', ');
     checkFits(device, `the arena${at ? ` at ${at}` : ''}`, plan.bytes);
     if (this.res.halves) checkFits(device, `the half arena${at ? ` at ${at}` : ''}`, half.bytes);
+    const b = this.derive(key, bind, plan, half);
+    this.bound.set(key, b);
+    return b;
+  }
+
+  /**
+   * After a counting kernel (manifest `counted`): `placed` with the symbols bound as `bind` says
+   * (the counts, and the dims derived from them), its arena places kept; the uniform words written.
+   */
+  rebind(placed: Bound, bind: Readonly<Record<string, number>>): Bound {
+    const key = `${placed.key}|${this.manifest.counted!.map((c) => bind[c.symbol]).join(',')}`;
+    let b = this.bound.get(key);
+    if (!b) {
+      b = this.derive(key, bind, placed.plan, placed.half);
+      this.bound.set(key, b);
+    }
+    if (this.current !== key) {
+      this.device.queue.writeBuffer(this.res.uniforms, 0, b.words);
+      this.current = key;
+    }
+    return b;
+  }
+
+  /** The uniform words, workgroup counts and output spans of a binding whose arenas are placed. */
+  private derive(key: string, bind: Readonly<Record<string, number>>, plan: ArenaPlan, half: ArenaPlan): Bound {
+    const { manifest, maxDim } = this;
     const words = new Uint32Array(4 * Math.max(1, ceilDiv(manifest.uniforms.length, 4)));
     // Offsets in the unit the shaders index by: words of A, f16 elements of AH.
     const offset = (id: number): number => (inHalfArena(manifest.buffers[id]!) ? half.offsets[id]! / 2 : plan.offsets[id]! / 4);
@@ -155,8 +182,6 @@ export class Bindings {
       outputBytes += ceilDiv(bytes, 4) * 4;
       return span;
     });
-    const b: Bound = { key, bind, plan, half, words, counts, outputs, outputBytes };
-    this.bound.set(key, b);
-    return b;
+    return { key, bind, plan, half, words, counts, outputs, outputBytes };
   }
 }

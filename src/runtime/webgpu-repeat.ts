@@ -13,10 +13,10 @@ export type MRepeat = Repeat;
 export const MAX_DISPATCHES = 1 << 22;
 
 /** Kernel indices in dispatch order, each range repeated as the bound symbols say (0 or less: skipped). */
-export function encodeRepeats(m: { readonly kernels: readonly unknown[]; readonly repeats?: readonly MRepeat[] }, bind: Readonly<Record<string, number>>, encode: (n: number) => void): void {
+export function encodeRepeats(m: { readonly kernels: readonly unknown[]; readonly repeats?: readonly MRepeat[] }, bind: Readonly<Record<string, number>>, encode: (n: number) => void, from = 0, to = m.kernels.length): void {
   const reps = m.repeats ?? [];
   if (reps.length === 0) {
-    for (let n = 0; n < m.kernels.length; n++) encode(n);
+    for (let n = from; n < to; n++) encode(n);
     return;
   }
   const times = (r: MRepeat): number => {
@@ -47,9 +47,12 @@ export function encodeRepeats(m: { readonly kernels: readonly unknown[]; readonl
     return total;
   };
   // Counted first, so a runaway trip count is refused before anything is recorded.
-  if (run(0, m.kernels.length, 0) > MAX_DISPATCHES) {
+  // [from, to) is a run's segment between counting kernels (top level: no range straddles it).
+  const first = reps.findIndex((r) => r.from >= from);
+  const ri = first < 0 ? reps.length : first;
+  if (run(from, to, ri) > MAX_DISPATCHES) {
     const at = Object.entries(bind).map(([k, v]) => `${k}=${v}`).join(', ');
     throw new TenthRuntimeError('E503', `tenth runtime: these inputs repeat the loop and scan bodies past ${MAX_DISPATCHES} dispatches in one run${at ? ` (${at})` : ''}: a trip count or scan length that large is refused`);
   }
-  run(0, m.kernels.length, 0, encode);
+  run(from, to, ri, encode);
 }

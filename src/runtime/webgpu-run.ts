@@ -3,7 +3,7 @@
 // check their indices) into one read-back buffer, one submit, one map. No CPU round trip between
 // kernels. Profiling times each kernel with GPU timestamps where the device has them.
 
-import { ceilDiv, indexError, now, TenthRuntimeError, type KernelTime as CommonKernelTime, type RunTensor } from './common.js';
+import { ceilDiv, indexError, now, rebindCounted, TenthRuntimeError, type KernelTime as CommonKernelTime, type RunTensor } from './common.js';
 import type { Bindings, Bound } from './webgpu-bind.js';
 import { fromGpu, storageOf } from './webgpu-convert.js';
 import { USAGE, type GBuffer, type GPass, type WebGpuDevice } from './webgpu-device.js';
@@ -36,12 +36,34 @@ function encodeKernel(m: GpuModel, pass: GPass, b: Bound, n: number): void {
 export async function runModel(m: GpuModel, inputs: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
   const { device, manifest, res, bindings } = m;
   const { status, nsites } = res;
-  const b = bindings.bindInputs(inputs);
-  bindings.writeInputs(b, inputs);
+  const placed = bindings.bindInputs(inputs);
+  bindings.writeInputs(placed, inputs);
   if (status) device.queue.writeBuffer(status, 0, res.statusZeros);
+  // Counted dims (NonZero, ...): the kernels up to each counting one, then its count read back
+  // and the symbols rebound, one submit and one map per counting kernel.
+  let b = placed, from = 0;
+  const counts: Record<string, number> = {};
+  for (const c of manifest.counted ?? []) {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    encodeRepeats(manifest, b.bind, (n) => encodeKernel(m, pass, b, n), from, c.kernel + 1);
+    pass.end();
+    const read = device.createBuffer({ size: Math.max(16, 12 * nsites), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    enc.copyBufferToBuffer(status!, 0, read, 0, 12 * nsites);
+    device.queue.submit([enc.finish()]);
+    await mapped(m, read, 'run');
+    const w = new Uint32Array(read.getMappedRange().slice(0, 12 * nsites));
+    read.unmap();
+    read.destroy();
+    // A bad index before the count is the reason a count may be wrong: report it first.
+    checkIndexStatus(manifest, w);
+    counts[c.symbol] = w[c.word!]!;
+    b = bindings.rebind(placed, rebindCounted(manifest, inputs, bindings.sizing, counts, placed.bind, c));
+    from = c.kernel + 1;
+  }
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
-  encodeRepeats(manifest, b.bind, (n) => encodeKernel(m, pass, b, n));
+  encodeRepeats(manifest, b.bind, (n) => encodeKernel(m, pass, b, n), from);
   pass.end();
   const total = b.outputBytes;
   const readback = device.createBuffer({ size: Math.max(16, total + 12 * nsites), usage: USAGE.MAP_READ | USAGE.COPY_DST });

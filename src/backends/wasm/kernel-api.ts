@@ -36,6 +36,13 @@ export interface KernelCtx {
   scratch(bytes: number): string;
   /** Fail compilation for this op (E201). */
   fail(op: Op, message: string): never;
+  /**
+   * Ops whose result size is data (../data-dims.ts): emit the store of the count (i32 expression)
+   * that the runtime binds the op's counted dim to. The kernel lays its results out for that count
+   * and must not read the dim itself (it holds the bound until the runtime rebinds it). No-op for
+   * an op whose results have no counted dim (a constant condition).
+   */
+  setCount(op: Op, count: string): void;
   /** Set in the threaded module variant only: split loops through threads.ts `share`. */
   readonly threads?: ThreadCtx;
 }

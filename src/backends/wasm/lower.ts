@@ -6,7 +6,8 @@
 // the bound sizes (src/runtime/plan.ts), so a new batch or sequence length needs no recompile.
 // The step order is the function body's order, i.e. plan-memory's order when it ran.
 
-import { checkInputDims, DATA_SIZED, DATA_SIZED_WHY, dimSources, dynamicDims, symbolsOf, unboundSymbols, UNKNOWN_DIM_HINT } from '../dims.js';
+import { DATA_SIZED, DATA_SIZED_WHY, dataDimsOf, sizeDataDims } from '../data-dims.js';
+import { checkInputDims, countedDims, dimSources, dynamicDims, symbolsOf, unboundSymbols, UNKNOWN_DIM_HINT } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
 import type { Func, Module, Op, Value } from '../../../ir/ir.js';
@@ -71,8 +72,9 @@ function checkSupported(func: Func): void {
       op.regions.forEach((r) => walk(r.ops));
       if (op.name === 'fused' || STRUCTURAL.has(op.name)) continue;
       const layout = unsupportedLayout(op);
-      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout || DATA_SIZED.has(op.name)) {
-        const key = layout ? `${op.name} (${layout})` : DATA_SIZED.has(op.name) ? `${op.name} (${DATA_SIZED_WHY})` : op.name;
+      const uncounted = DATA_SIZED.has(op.name) && op.results.some((r) => r.type.shape?.includes('?') !== false);
+      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout || uncounted) {
+        const key = layout ? `${op.name} (${layout})` : uncounted ? `${op.name} (${DATA_SIZED_WHY})` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(key, list);
@@ -136,7 +138,10 @@ const ident = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 4
 export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const func = module.main;
   sizeLoopScans(module);
+  sizeDataDims(module);
   checkSupported(func);
+  const counted = dataDimsOf(func, module);
+  const countedAt = new Map<string, number>();
   const symbols = symbolsOf(func);
   // Kernels may ask for dims no shape holds (a slice start read from input data), so the dims
   // table grows during emission; buffer-table addresses are patched in once its size is known.
@@ -303,6 +308,13 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       },
       threads: opts.threaded ? { minWork: opts.minWork ?? MIN_WORK, flag: () => unitFlags[unitFlags.length - 1], setFlag: (f) => { unitFlags[unitFlags.length - 1] = f; } } : undefined,
       fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
+      setCount: (o, count) => {
+        const c = counted.find((x) => x.op === o);
+        if (!c) return;
+        if (!symbols.includes(c.symbol)) symbols.push(c.symbol);
+        em.line(`(i32.store ${i32(4 * symbols.indexOf(c.symbol))} ${count})`);
+        countedAt.set(c.symbol, s);
+      },
     };
     const ops = op.name === 'fused' ? op.regions[0]!.ops.filter((o) => !STRUCTURAL.has(o.name)) : [op];
     let flops = 0;
@@ -361,9 +373,11 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const bind: Record<string, number> = {};
   symbols.forEach((s) => (bind[s] = 1));
   const dynamic = dynamicDims(func, symbols).dims;
+  const countedList = countedDims(func, module, new Map([...countedAt].map(([sym, kernel]) => [sym, { kernel }])), 'wasm');
   const manifest: Manifest = {
     format: 'tenth-wasm/1', name: module.name, symbols, ...dynamic, ptrBase, alignment: ALIGN, weightsBytes,
     inputs, outputs, buffers, kernels: kernelNames, features: ['simd128', 'bulk-memory', 'sat-float-to-int'],
+    ...(countedList.length > 0 ? { counted: countedList } : {}),
   };
   return {
     wat, weights, manifest,

@@ -43,6 +43,14 @@ export interface KernelCtx {
    * Kernels call it through index-check.ts wrapIndex, which also wraps and clamps the index.
    */
   indexCheck(op: Op, j: string, size: string, bad?: string): void;
+  /**
+   * Ops whose result size is data (../data-dims.ts): store the count (u32 expression) that the
+   * runtime binds the op's counted dim to, from one invocation (or all, with the same value). The
+   * kernel lays its results out for that count and must not read the dim itself (its uniform
+   * holds the bound until the runtime rebinds it after this dispatch); its dispatch must not
+   * depend on it either. No-op for an op whose results have no counted dim.
+   */
+  setCount(op: Op, count: string): void;
 }
 
 export interface MapKernel {

@@ -19,7 +19,8 @@ import type { GpuBuffer, GpuCompileReport, GpuKernel, GpuKernelReport, GpuManife
 import { type KernelCtx, type KernelDef, type MapKernel, type SpecialShader, sameDims, strides, coords } from './kernel-api.js';
 import { kernelFor, kernelLabel } from './kernels/index.js';
 import { checkSupported } from './check.js';
-import { siteText, symbolsOf } from '../dims.js';
+import { DATA_SIZED, dataDimsOf, sizeDataDims } from '../data-dims.js';
+import { countedDims, siteText, symbolsOf } from '../dims.js';
 import { dynamicDims } from './dynamic-dims.js';
 import { MAP_WG, mapShader, shaderText } from './shader-text.js';
 import { addU, Body, enableF16, GPU_ESIZE, literal, loadHalf, loadHalfArena, loadWord, mulU, REG, storeHalfArena, storeWord, u32, withSubgroups } from './wgsl.js';
@@ -88,7 +89,11 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const func = module.main;
   // A loop's scan outputs get its trip count as row count where it provably runs that often.
   sizeLoopScans(module);
+  // Results sized by their input values get a symbol their kernel counts (data-dims.ts).
+  sizeDataDims(module);
   checkSupported(func, module);
+  const counted = dataDimsOf(func, module);
+  const countedAt = new Map<string, { kernel: number; word: number }>();
   const symbols = symbolsOf(func);
   symbols.push(...tripSymbols(func, module, symbols));
 
@@ -134,7 +139,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     return rd ? rd(o).map((j) => o.operands[j] ?? null) : o.operands;
   };
   const live = new Set<Op>();
-  const work = [...outputsSet];
+  // A counting op runs even when only its results' size is used (Shape of NonZero's result).
+  const work = [...outputsSet, ...counted.flatMap((c) => c.op.results)];
   while (work.length > 0) {
     const d = work.pop()!.def;
     if (!d || d.name === 'const' || live.has(d)) continue;
@@ -210,6 +216,8 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     return def.kind === 'map' && def.scatter !== undefined && x !== undefined && cur.chain.has(x) && !cur.scattered.has(x);
   }
   function canJoin(cur: Dispatch, o: Op, def: KernelDef): boolean {
+    // After a counting op, its counted dim is bound only once its dispatch is done.
+    if (DATA_SIZED.has(cur.ops[0]!.name)) return false;
     if (def.kind !== 'map' || o.results.length !== 1 || cur.result !== undefined) return false;
     const anchor = cur.ops[0]!.results[0]!;
     if (numelKey(shapeOf(anchor)) !== numelKey(shapeOf(o.results[0]!))) return false;
@@ -353,6 +361,17 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
           body.line(checkLine(at < 0 ? indexSites.push(site) - 1 : at, j, K, bad));
           status = true;
         },
+        setCount: (o, count) => {
+          const c = counted.find((x) => x.op === o);
+          if (!c) return;
+          // The count takes word 1 of a site of its own in the status buffer (its flag stays 0).
+          const site: IndexSite = { site: `${siteText(o)} (count of ${c.symbol})`, from: 0 };
+          const at0 = indexSites.findIndex((x) => JSON.stringify(x) === JSON.stringify(site));
+          const word = 3 * (at0 < 0 ? indexSites.push(site) - 1 : at0) + 1;
+          body.line(`atomicStore(&S[${word}u], ${count});`);
+          countedAt.set(c.symbol, { kernel: s, word });
+          status = true;
+        },
       };
       return k;
     };
@@ -466,6 +485,7 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     inputs, outputs, buffers, uniforms: slots, kernels, features, workgroupStorageBytes: wgBytesMax,
     ...(indexSites.length > 0 ? { indexSites } : {}),
     ...(repeats.length > 0 ? { repeats: repeats.map((r) => ({ from: r.from, to: r.to, count: r.count })) } : {}),
+    ...(counted.length > 0 ? { counted: countedDims(func, module, countedAt, 'webgpu') } : {}),
   };
   return {
     shaders, weights, manifest, dispatchOps: dispatches.map((d) => d.ops),

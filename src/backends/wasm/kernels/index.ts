@@ -29,6 +29,8 @@ import { EXT_INDEXING } from './ext-indexing.js';
 import { EXT_DTYPES } from './ext-dtypes.js';
 import { controlKernels } from './control-flow.js';
 import { EXT_ODDS } from './ext-odds.js';
+import { DATA_SIZED_A_KERNELS } from './data-sized-a.js';
+import { DATA_SIZED_B_KERNELS } from './data-sized-b.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
@@ -63,7 +65,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['average_pool', AVG_POOL_KERNEL], ['max_pool', MAX_POOL_1D_KERNEL], ['global_max_pool', GLOBAL_MAX_KERNEL],
   ...['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod'].map((n) => [n, ANY_DTYPE_REDUCE_KERNEL] as const),
   ['reduce_log_sum', LOG_SUM_KERNEL], ['reduce_log_sum_exp', LOG_SUM_KERNEL], ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL],
-  ...EXT_ATTENTION, ...EXT_INDEXING, ...EXT_DTYPES, ...EXT_ODDS,
+  ...EXT_ATTENTION, ...EXT_INDEXING, ...EXT_DTYPES, ...EXT_ODDS, ...DATA_SIZED_A_KERNELS, ...DATA_SIZED_B_KERNELS,
   // Bodies are emitted with this same table (nested control ops included).
   ...controlKernels(() => KERNELS),
 ]);

@@ -25,6 +25,8 @@ import { SEQ_KERNELS } from './seq.js';
 import { DTYPE_KERNELS } from './dtype-ops.js';
 import { MISC_A_KERNELS } from './misc-a.js';
 import { MISC_B_KERNELS } from './misc-b.js';
+import { DATA_SIZED_A_KERNELS } from './data-sized-a.js';
+import { DATA_SIZED_B_KERNELS } from './data-sized-b.js';
 import { BATCH_NORM_KERNEL, DEPTHWISE_KERNEL, isDepthwise, POOL_KERNEL } from './window.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
@@ -39,7 +41,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['pad', PAD_KERNEL], ...NORM_EXTRA_OPS.map((n) => [n, NORM_EXTRA_KERNEL] as const), ...INDEX_OPS.map((n) => [n, INDEX_OPS_KERNEL] as const), ...DATA_EXTRA_OPS.map((n) => [n, DATA_EXTRA_KERNEL] as const), ['max_pool', POOL_ND_KERNEL], ['average_pool', POOL_ND_KERNEL], ['lp_pool', POOL_ND_KERNEL], ['conv_transpose', CONV_TRANSPOSE_KERNEL], ['slice', SLICE_ANY_KERNEL], ['resize', RESIZE_KERNEL], ...UNARY_EXTRA_OPS.map((n) => [n, UNARY_EXTRA_KERNEL] as const),
   ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL], ['hardmax', HARDMAX_KERNEL],
   ['attention', ATTENTION_KERNEL],
-  ...RNN_KERNELS, ...SPATIAL_KERNELS, ...LOSS_KERNELS, ...INDEX_EXTRA_KERNELS, ...SEQ_KERNELS, ...DTYPE_KERNELS, ...MISC_A_KERNELS, ...MISC_B_KERNELS,
+  ...RNN_KERNELS, ...SPATIAL_KERNELS, ...LOSS_KERNELS, ...INDEX_EXTRA_KERNELS, ...SEQ_KERNELS, ...DTYPE_KERNELS, ...MISC_A_KERNELS, ...MISC_B_KERNELS, ...DATA_SIZED_A_KERNELS, ...DATA_SIZED_B_KERNELS,
 ]);
 
 export function kernelFor(op: Op): KernelDef | undefined {
