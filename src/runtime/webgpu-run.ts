@@ -39,28 +39,7 @@ export async function runModel(m: GpuModel, inputs: Readonly<Record<string, RunT
   const placed = bindings.bindInputs(inputs);
   bindings.writeInputs(placed, inputs);
   if (status) device.queue.writeBuffer(status, 0, res.statusZeros);
-  // Counted dims (NonZero, ...): the kernels up to each counting one, then its count read back
-  // and the symbols rebound, one submit and one map per counting kernel.
-  let b = placed, from = 0;
-  const counts: Record<string, number> = {};
-  for (const c of manifest.counted ?? []) {
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    encodeRepeats(manifest, b.bind, (n) => encodeKernel(m, pass, b, n), from, c.kernel + 1);
-    pass.end();
-    const read = device.createBuffer({ size: Math.max(16, 12 * nsites), usage: USAGE.MAP_READ | USAGE.COPY_DST });
-    enc.copyBufferToBuffer(status!, 0, read, 0, 12 * nsites);
-    device.queue.submit([enc.finish()]);
-    await mapped(m, read, 'run');
-    const w = new Uint32Array(read.getMappedRange().slice(0, 12 * nsites));
-    read.unmap();
-    read.destroy();
-    // A bad index before the count is the reason a count may be wrong: report it first.
-    checkIndexStatus(manifest, w);
-    counts[c.symbol] = w[c.word!]!;
-    b = bindings.rebind(placed, rebindCounted(manifest, inputs, bindings.sizing, counts, placed.bind, c));
-    from = c.kernel + 1;
-  }
+  const { bound: b, from } = await runCounting(m, inputs, placed);
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
   encodeRepeats(manifest, b.bind, (n) => encodeKernel(m, pass, b, n), from);
@@ -84,6 +63,37 @@ export async function runModel(m: GpuModel, inputs: Readonly<Record<string, RunT
     out[s.output.name] = { data: fromGpu(s.output.dtype, storageOf(s.buffer), all.slice(s.at, s.at + s.bytes), s.count), dims: [...s.dims] };
   }
   return out;
+}
+
+/**
+ * Counted dims (NonZero, ...; manifest `counted`): dispatch the kernels up to each counting one,
+ * read its count back (with the index status: a bad index before it is reported first) and
+ * rebind the symbols, one submit and one map per counting kernel. Returns the final binding and
+ * the first kernel not yet dispatched (0 and the placed binding when nothing is counted).
+ */
+async function runCounting(m: GpuModel, inputs: Readonly<Record<string, RunTensor>>, placed: Bound): Promise<{ bound: Bound; from: number }> {
+  const { device, manifest, res, bindings } = m;
+  const { status, nsites } = res;
+  let b = placed, from = 0;
+  const counts: Record<string, number> = {};
+  for (const c of manifest.counted ?? []) {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    encodeRepeats(manifest, b.bind, (n) => encodeKernel(m, pass, b, n), from, c.kernel + 1);
+    pass.end();
+    const read = device.createBuffer({ size: Math.max(16, 12 * nsites), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    enc.copyBufferToBuffer(status!, 0, read, 0, 12 * nsites);
+    device.queue.submit([enc.finish()]);
+    await mapped(m, read, 'run');
+    const w = new Uint32Array(read.getMappedRange().slice(0, 12 * nsites));
+    read.unmap();
+    read.destroy();
+    checkIndexStatus(manifest, w);
+    counts[c.symbol] = w[c.word!]!;
+    b = bindings.rebind(placed, rebindCounted(manifest, inputs, bindings.sizing, counts, placed.bind, c));
+    from = c.kernel + 1;
+  }
+  return { bound: b, from };
 }
 
 /** Wait for a read-back buffer: a lost device or a failed submit is the device's refusal (E501), named. */
@@ -113,8 +123,10 @@ export async function profileModel(m: GpuModel, inputs: Readonly<Record<string, 
   const { device, manifest, bindings } = m;
   // One checked run first: profiling data the model refuses would time garbage.
   if (m.res.status) await runModel(m, inputs);
-  const b = bindings.bindInputs(inputs);
-  bindings.writeInputs(b, inputs);
+  const placed = bindings.bindInputs(inputs);
+  bindings.writeInputs(placed, inputs);
+  // Kernels after a counting one are timed at the counts these inputs give.
+  const b = manifest.counted ? (await runCounting(m, inputs, placed)).bound : placed;
   const count = manifest.kernels.length;
   if (device.features?.has('timestamp-query') && device.createQuerySet && count > 0) {
     const qs = device.createQuerySet({ type: 'timestamp', count: 2 * count });
