@@ -140,12 +140,9 @@ export class Bindings {
    * (the counts, and the dims derived from them), its arena places kept; the uniform words written.
    */
   rebind(placed: Bound, bind: Readonly<Record<string, number>>): Bound {
+    // Not cached: counts vary run by run (detections per frame), and deriving is cheap.
     const key = `${placed.key}|${this.manifest.counted!.map((c) => bind[c.symbol]).join(',')}`;
-    let b = this.bound.get(key);
-    if (!b) {
-      b = this.derive(key, bind, placed.plan, placed.half);
-      this.bound.set(key, b);
-    }
+    const b = this.derive(key, bind, placed.plan, placed.half);
     if (this.current !== key) {
       this.device.queue.writeBuffer(this.res.uniforms, 0, b.words);
       this.current = key;
