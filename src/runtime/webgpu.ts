@@ -91,11 +91,19 @@ export async function instantiateWebGpu(manifest: WebGpuManifest, shaders: reado
     model.bindings.release();
   }
 
+  // Runs share the arena and the uniforms, and a run with counted dims awaits between its
+  // submits: calls are queued one after another (a caller's concurrent runs are not interleaved).
+  let last: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const p = last.then(f, f);
+    last = p.catch(() => undefined);
+    return p;
+  };
   return {
     manifest,
-    run: (inputs) => runModel(model, inputs),
-    profile: (inputs, repeats) => profileModel(model, inputs, repeats),
-    dispose,
+    run: (inputs) => serial(() => runModel(model, inputs)),
+    profile: (inputs, repeats) => serial(() => profileModel(model, inputs, repeats)),
+    dispose: () => serial(dispose),
   };
 }
 
