@@ -121,7 +121,7 @@ function emitUnique(k: KernelCtx, op: Op): void {
       firstSet = (g, v) => storeI64(k.ptr(ind), g, v);
     } else {
       if (typeof dimD !== 'number') {
-        k.fail(op, `unique along axis ${axis} with symbolic dims (${dimD}) before the axis and no 'indices' result: the wasm kernel needs memory for one index per slice`);
+        k.fail(op, `unique along axis ${axis} of symbolic length '${dimD}' after dims other than 1, without an 'indices' result: the wasm kernel needs memory for one index per slice`);
       }
       const sp = k.scratch(4 * Math.max(1, dimD));
       firstGet = (g) => `(i32.load ${addr(sp, g, 4)})`;
