@@ -9,6 +9,7 @@ import { defineOps, type OpDef } from '../op-def.js';
 import { getNumber, zeros, type NumericArray, type Tensor } from '../tensor.js';
 import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
+import { dimAdd, dimEq, dimFloorDiv, dimMul, dimSel, dimSub, dimWrap } from '../symbolic.js';
 import { asF64 } from './attention-util.js';
 import { fftF32 } from './misc-fft.js';
 import { normAxis, rankedShape } from './util.js';
@@ -25,20 +26,34 @@ function inferDft(ctx: InferCtx): TensorType[] {
   const last = x[rank - 1];
   if (typeof last === 'number' && last !== 1 && last !== 2) ctx.fail(`last dim must be 1 (real) or 2 (complex), got ${last}`);
   const inverse = ctx.attrs.int('inverse') !== 0, onesided = ctx.attrs.int('onesided') !== 0;
-  const axisT = ctx.inputs[2] ? ctx.constant(2) : undefined;
-  const axisKnown = !ctx.inputs[2] || axisT !== undefined;
   const dtype = ctx.inputs[0]!.dtype;
   const outLast = inverse && onesided ? 1 : 2;
-  if (!axisKnown) return [{ dtype, shape: [...x.slice(0, -1).map(() => UNKNOWN_DIM), outLast] }];
-  const axis = normAxis(scalarOf(axisT) ?? -2, rank, ctx.fail);
-  if (axis === rank - 1) ctx.fail('axis cannot be the trailing complex dim');
-  const lenT = ctx.inputs[1] ? ctx.constant(1) : undefined;
-  let n: Dim = ctx.inputs[1] ? (lenT ? scalarOf(lenT)! : UNKNOWN_DIM) : x[axis]!;
-  if (inverse && onesided && !ctx.inputs[1]) n = typeof x[axis] === 'number' ? 2 * (x[axis] - 1) : UNKNOWN_DIM;
-  const outN: Dim = !inverse && onesided ? (typeof n === 'number' ? Math.floor(n / 2) + 1 : UNKNOWN_DIM) : n;
+  // axis and dft_length: constants, or graph-input data (data symbols the runtime reads).
+  const scalarDim = (i: number): Dim | undefined => {
+    const c = ctx.constant(i);
+    return c ? scalarOf(c) : ctx.shapeValue?.(i)?.[0];
+  };
+  const axisD: Dim | undefined = ctx.inputs[2] ? scalarDim(2) : -2;
+  const lenD: Dim = ctx.inputs[1] ? scalarDim(1) ?? UNKNOWN_DIM : UNKNOWN_DIM;
+  // Result length along axis a when it is the transformed one.
+  const outAt = (a: number): Dim => {
+    let n: Dim = ctx.inputs[1] ? lenD : x[a]!;
+    if (inverse && onesided && !ctx.inputs[1]) n = dimMul(2, dimSub(x[a]!, 1));
+    return !inverse && onesided ? dimAdd(dimFloorDiv(n, 2), 1) : n;
+  };
+  if (axisD === undefined || axisD === UNKNOWN_DIM) return [{ dtype, shape: [...x.slice(0, -1).map(() => UNKNOWN_DIM), outLast] }];
   const shape = [...x];
-  shape[axis] = outN;
   shape[rank - 1] = outLast;
+  if (typeof axisD === 'number') {
+    const axis = normAxis(axisD, rank, ctx.fail);
+    if (axis === rank - 1) ctx.fail('axis cannot be the trailing complex dim');
+    shape[axis] = outAt(axis);
+    return [{ dtype, shape }];
+  }
+  // An axis read at run time: each signal dim is its transformed length when the axis names it
+  // (an axis naming none, which the reference rejects, leaves every dim as it is).
+  const axis = dimWrap(axisD, rank);
+  for (let a = 0; a < rank - 1; a++) shape[a] = dimSel(dimEq(axis, a), outAt(a), x[a]!);
   return [{ dtype, shape }];
 }
 
@@ -118,13 +133,17 @@ function evalDft(ctx: EvalCtx): Tensor[] {
 function inferStft(ctx: InferCtx): TensorType[] {
   const x = rankedShape(ctx, 0);
   if (x.length !== 3) ctx.fail('signal must be 3-D [batch, length, 1 or 2]');
-  const step = scalarOf(ctx.constant(1));
+  // frame_step and frame_length: constants or graph-input data (data symbols).
+  const scalarDim = (i: number): Dim => {
+    const c = ctx.constant(i);
+    return (c ? scalarOf(c) : ctx.shapeValue?.(i)?.[0]) ?? UNKNOWN_DIM;
+  };
+  const step = scalarDim(1);
   const win = ctx.inputs[2];
-  const flen: Dim | undefined = ctx.inputs[3] ? scalarOf(ctx.constant(3)) : win?.shape ? win.shape[0] : undefined;
-  const L = x[1]!;
-  const frames: Dim = typeof L === 'number' && step !== undefined && typeof flen === 'number' ? 1 + Math.floor((L - flen) / step) : UNKNOWN_DIM;
+  const flen: Dim = ctx.inputs[3] ? scalarDim(3) : win?.shape?.[0] ?? UNKNOWN_DIM;
+  const frames = dimAdd(1, dimFloorDiv(dimSub(x[1]!, flen), step));
   const onesided = ctx.attrs.int('onesided') !== 0;
-  const bins: Dim = typeof flen === 'number' ? (onesided ? Math.floor(flen / 2) + 1 : flen) : UNKNOWN_DIM;
+  const bins: Dim = onesided ? dimAdd(dimFloorDiv(flen, 2), 1) : flen;
   return [{ dtype: ctx.inputs[0]!.dtype, shape: [x[0]!, frames, bins, 2] }];
 }
 
@@ -253,8 +272,9 @@ defineOps(
     traits: ['pure'],
     fusion: 'opaque',
     infer(ctx) {
-      const bins = scalarOf(ctx.constant(0)), len = scalarOf(ctx.constant(1));
-      return [{ dtype: ctx.attrs.dtype('output_datatype'), shape: [len !== undefined ? Math.floor(len / 2) + 1 : UNKNOWN_DIM, bins ?? UNKNOWN_DIM] }];
+      // Sizes given as graph-input data are data symbols the runtime reads.
+      const dim = (i: number): Dim => scalarOf(ctx.constant(i)) ?? ctx.shapeValue?.(i)?.[0] ?? UNKNOWN_DIM;
+      return [{ dtype: ctx.attrs.dtype('output_datatype'), shape: [dimAdd(dimFloorDiv(dim(1), 2), 1), dim(0)] }];
     },
     eval: evalMel,
   },

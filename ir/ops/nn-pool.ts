@@ -162,6 +162,9 @@ function inferUnpool(ctx: InferCtx): TensorType[] {
   if (ctx.inputs[2]) {
     const c = ctx.constant(2);
     if (c) return [{ dtype, shape: Array.from(asF64(c)) }];
+    // output_shape given as graph-input data: its elements are data symbols the runtime reads.
+    const dims = ctx.shapeValue?.(2);
+    if (dims && (!x || dims.length === x.length)) return [{ dtype, shape: dims }];
     return [{ dtype, shape: x ? x.map(() => UNKNOWN_DIM) : null }];
   }
   if (!x) return [{ dtype, shape: null }];
