@@ -131,12 +131,16 @@ function emitUnique(k: KernelCtx, op: Op): void {
   const rep = (g: string): string => (byRows ? add(py, mul(g, rowBytes)) : slice(firstGet(g)));
 
   em.comment(`unique ${hasAxis ? `axis=${axis}` : 'flat'} sorted=${sorted ? 1 : 0}, representatives: ${byRows ? 'Y rows' : 'first indices'}`);
-  const u = em.local('u', 'i32'), f = em.local('f', 'i32');
+  const u = em.local('u', 'i32'), f = em.local('f', 'i32'), at = em.local('at', 'i32');
   em.set(u, i32(0));
   /** f = the group of slice j among the first u representatives, -1 if none. */
   const find = (j: string): void => {
     em.set(f, i32(-1));
-    em.loop('g', get(u), (g) => em.when(lt(get(f), i32(0)), () => em.when(`(i32.eqz ${cmp(rep(g), slice(j))})`, () => em.set(f, g))));
+    em.set(at, i32(0));
+    whileLoop(em, `(i32.and ${lt(get(at), get(u))} ${lt(get(f), i32(0))})`, () => {
+      em.when(`(i32.eqz ${cmp(rep(get(at)), slice(j))})`, () => em.set(f, get(at)));
+      inc(em, at);
+    });
   };
   em.loop('j', dim, (j) => {
     find(j);
@@ -342,10 +346,12 @@ function emitNms(k: KernelCtx, op: Op): void {
   /** Keep box i unless a box kept before in this class (output rows start..count) suppresses it. */
   const consider = (i: string): void => {
     em.set(sup, i32(0));
-    em.forRange(r, get(start), get(count), 1, () => em.when(`(i32.eqz ${get(sup)})`, () => {
+    em.set(r, get(start));
+    whileLoop(em, `(i32.and ${lt(get(r), get(count))} (i32.eqz ${get(sup)}))`, () => {
       em.set(kb, `(i32.wrap_i64 (i64.load ${i64At(po, add(mul(get(r), i32(3)), i32(2)))}))`);
       em.set(sup, `(call ${overlap} ${coords(i)} ${coords(get(kb))} ${get(iou)})`);
-    }));
+      inc(em, r);
+    });
     em.when(`(i32.eqz ${get(sup)})`, () => {
       const row = mul(get(count), i32(3));
       em.line(storeI64(po, row, get(b)));
