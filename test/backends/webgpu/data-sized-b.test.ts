@@ -284,7 +284,10 @@ describe('webgpu non_max_suppression', () => {
     }
   });
 
-  it('refuses at run time more boxes than the kernel holds flags for', async () => {
+  it('refuses at run time more boxes (and unique slices) than the kernel holds flags for', async () => {
+    const u = 65537;
+    await expect(runCompiled(compileOnce(uniqueText('f32', ['n'], undefined, 1, 2, [0, 1])), [tensorFrom('f32', [u], new Float32Array(u))])).rejects.toThrow(/unique.*65537/);
+    expect(() => compileText(uniqueText('f32', [u], undefined, 1, 1, [0]))).toThrow(/E201[^]*65537 slices exceed/);
     const text = mod('%b: f32[1,n,4], %s: f32[1,1,n], %m: i64[1]', '%r: i64[?,3]', ['%r = non_max_suppression(%b, %s, %m, none, none) : i64[?,3]'], '%r');
     const n = 131073;
     const inputs = [tensorFrom('f32', [1, n, 4], new Float32Array(n * 4)), tensorFrom('f32', [1, 1, n], new Float32Array(n)), tensorFrom('i64', [1], [0n])];

@@ -2,8 +2,10 @@
 // The kernel counts, lays its results out for the count and stores it with KernelCtx.setCount.
 // Both run as ONE workgroup of 256 threads (the dispatch cannot depend on the count), and keep
 // no scratch in the arena: the output buffers are sized for the bound but may be written only
-// where the actual count lays them out, so what does not fit in workgroup or private memory is
-// recomputed.
+// where the actual count lays them out. Per-element flags live in workgroup (Unique, 65536
+// slices) or private (NMS, 131072 boxes per batch) memory; larger inputs are refused (E201 for
+// static sizes, the run-time index check for symbolic ones) rather than recomputed, which
+// would make the kernels cubic.
 //
 // Values are compared by an order-preserving u32 key of their bits, never by float compares:
 // the interpreter groups values by String(v) (NaN with NaN, -0 with 0, subnormals apart, which
@@ -46,13 +48,16 @@ const productOf = (k: KernelCtx, dims: readonly (number | string)[]): string => 
 // Unique (ONNX Unique-11). Slices j < D along the axis (or the elements when there is none), each
 // S = outer * inner values. The first occurrence of each distinct slice is a group; with
 // sorted=1 groups go in ascending lexicographic key order, else in first-occurrence order.
-// Phase 1: first[j] = no earlier equal slice (a bitset in workgroup memory for j < CAP; beyond,
-// recomputed where needed) and the count. Phase 2: for each j, its group's first f and
+// Phase 1: first[j] = no earlier equal slice (a bitset in workgroup memory, up to CAP slices) and
+// the count. Phase 2: for each j, its group's first f and
 // position p (the number of groups before it); inverse[j] = p, and the first writes Y's slice
 // p, indices[p] = f and counts[p]. O(D^2 S) compares spread over the threads.
 
-/** Slices whose first-occurrence flag is kept in workgroup memory (32 per word). */
-const UQ_WORDS = 1024;
+/**
+ * Slices whose first-occurrence flag is kept in workgroup memory (32 per word). More are refused:
+ * recomputing the flags would make the kernel cubic in the slice count.
+ */
+const UQ_WORDS = 2048;
 const UQ_CAP = UQ_WORDS * 32;
 
 const UNIQUE: KernelDef = {
@@ -102,24 +107,24 @@ const UNIQUE: KernelDef = {
       c.line('for (var m = 0u; m < j; m++) { if (uq_eq(m, j)) { return false; } }');
       c.line('return true;');
     });
-    fn('fn uq_isfirst(m: u32) -> bool', (c) => {
-      c.line(`if (m < ${u32(UQ_CAP)}) { return ((uq_bits[m >> 5u] >> (m & 31u)) & 1u) != 0u; }`);
-      c.line('return uq_first(m);');
-    });
+    fn('fn uq_isfirst(m: u32) -> bool', (c) => c.line('return ((uq_bits[m >> 5u] >> (m & 31u)) & 1u) != 0u;'));
 
     const b = k.body;
     const R = op.results.length;
     b.line('if (lid == 0u) { atomicStore(&uq_n, 0u); }');
     b.line('workgroupBarrier();');
-    b.line(`let uq_d = ${D};`);
+    if (/^[0-9]+u$/.test(D) && Number(D.slice(0, -1)) > UQ_CAP) k.fail(op, `unique: ${D.slice(0, -1)} slices exceed the webgpu kernel's ${UQ_CAP}`);
+    // More slices than flags: the run is refused (the index check) and the kernel does nothing.
+    b.line(`let uq_all = ${D};`);
+    if (!/^[0-9]+u$/.test(D)) k.indexCheck(op, 'i32(uq_all)', u32(UQ_CAP), `uq_all > ${u32(UQ_CAP)}`);
+    b.line(`let uq_d = select(uq_all, 0u, uq_all > ${u32(UQ_CAP)});`);
     b.line('var cnt = 0u;');
-    b.block(`for (var w = lid; w < min(${u32(UQ_WORDS)}, (uq_d + 31u) / 32u); w += ${u32(WG)})`, () => {
+    b.block(`for (var w = lid; w < (uq_d + 31u) / 32u; w += ${u32(WG)})`, () => {
       b.line('var bits = 0u;');
       b.line('for (var t = 0u; t < 32u; t++) { let j = w * 32u + t; if (j < uq_d && uq_first(j)) { bits |= 1u << t; } }');
       b.line('uq_bits[w] = bits;');
       b.line('cnt += countOneBits(bits);');
     });
-    b.line(`for (var j = ${u32(UQ_CAP)} + lid; j < uq_d; j += ${u32(WG)}) { if (uq_first(j)) { cnt++; } }`);
     b.line('atomicAdd(&uq_n, cnt);');
     b.line('workgroupBarrier();');
     b.line('let n = atomicLoad(&uq_n);');
@@ -227,11 +232,19 @@ const NMS: KernelDef = {
     if (typeof N === 'number' && N > NMS_CAP) k.fail(op, `non_max_suppression: ${N} boxes per batch exceed the webgpu kernel's ${NMS_CAP}`);
     const center = Number(op.attrs.get('center_point_box')?.value ?? 0) === 1;
     const b = k.body;
-    b.line(`let nb = ${k.dim(bd[0]!)};`);
+    // Shapes the interpreter would refuse (boxes and scores disagreeing) stay in bounds: the
+    // common batches and boxes are used, each tensor indexed by its own strides.
+    b.line(`let nb = min(${k.dim(bd[0]!)}, ${k.dim(sd[0]!)});`);
     b.line(`let nc = ${k.dim(sd[1]!)};`);
-    b.line(`let nn = ${k.dim(N)};`);
+    b.line(`let nbx = ${k.dim(N)};`);
+    b.line(`let ns = ${k.dim(sd[2]!)};`);
+    b.line('let nn0 = min(nbx, ns);');
+    b.line(`let bw = ${k.dim(bd[2]!)};`);
+    b.line(`let blast = ${k.size(bd)} - 1u;`);
     // A box count beyond the private flags is refused at run time (one symbolic dim too many).
-    if (typeof N !== 'number') k.indexCheck(op, 'i32(nn)', u32(NMS_CAP), `nn > ${u32(NMS_CAP)}`);
+    if (typeof N !== 'number') k.indexCheck(op, 'i32(nn0)', u32(NMS_CAP), `nn0 > ${u32(NMS_CAP)}`);
+    // Beyond the flags the run is refused (the index check) and the kernel does nothing.
+    b.line(`let nn = select(nn0, 0u, nn0 > ${u32(NMS_CAP)});`);
     b.line(`if (lid == 0u) { nms_best = ${maxOutput(k, op, maxV)}; }`);
     b.line('let mx = workgroupUniformLoad(&nms_best);');
     b.line(`let thr = ${iouV ? `select(0.0f, ${k.load(iouV, '0u')}, ${countOf(k, iouV)} > 0u)` : '0.0f'};`);
@@ -240,11 +253,11 @@ const NMS: KernelDef = {
     b.line(`let nw = min((nn + 31u) / 32u, ${u32(WG * NMS_WORDS)});`);
     b.line(`var rm: array<u32, ${NMS_WORDS}>;`);
     b.line('var total = 0u;');
-    const box = (bi: string): string => `nms_corners(vec4<f32>(${[0, 1, 2, 3].map((t) => k.load(boxes!, addU(mulU(`(${bi})`, '4u'), u32(t)))).join(', ')}), ${center})`;
+    const box = (bi: string): string => `nms_corners(vec4<f32>(${[0, 1, 2, 3].map((t) => k.load(boxes!, `min((${bi}) * bw + ${u32(t)}, blast)`)).join(', ')}), ${center})`;
     const score = (si: string): string => k.load(scores!, `(${si})`);
     b.block('for (var ib = 0u; ib < nb; ib++)', () => {
       b.block('for (var ic = 0u; ic < nc; ic++)', () => {
-        b.line('let sb = (ib * nc + ic) * nn;');
+        b.line('let sb = (ib * nc + ic) * ns;');
         b.line(`for (var q = 0u; q < ${u32(NMS_WORDS)}; q++) { rm[q] = 0xffffffffu; }`);
         b.block(`for (var w = lid; w < nw; w += ${u32(WG)})`, () => {
           b.line('var bits = 0u;');
@@ -289,12 +302,12 @@ const NMS: KernelDef = {
           });
           b.line('total++;');
           b.line('kept++;');
-          b.line(`let bb = ${box('ib * nn + best')};`);
+          b.line(`let bb = ${box('ib * nbx + best')};`);
           b.block(`for (var w = lid; w < nw; w += ${u32(WG)})`, () => {
             b.line(`var bits = rm[w / ${u32(WG)}];`);
             b.block('for (var t = 0u; t < 32u; t++)', () => {
               b.line('let i = w * 32u + t;');
-              b.line(`if (((bits >> t) & 1u) == 0u && (i == best || nms_sup(${box('ib * nn + i')}, bb, thr))) { bits |= 1u << t; }`);
+              b.line(`if (((bits >> t) & 1u) == 0u && (i == best || nms_sup(${box('ib * nbx + i')}, bb, thr))) { bits |= 1u << t; }`);
             });
             b.line(`rm[w / ${u32(WG)}] = bits;`);
           });
