@@ -9,8 +9,8 @@
 //
 // Values are compared by an order-preserving u32 key of their bits, never by float compares:
 // the interpreter groups values by String(v) (NaN with NaN, -0 with 0, subnormals apart, which
-// a GPU that flushes subnormals in compares would merge). Integer registers hold the low word of
-// 64-bit values (storage.ts), so i64/u64 values beyond 32 bits compare by their low word.
+// a GPU that flushes subnormals in compares would merge). 64-bit integers compute in 32-bit
+// registers (storage.ts; the runtime refuses inputs beyond that range).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { type KernelCtx, type KernelDef, type SpecialShader } from '../kernel-api.js';
@@ -42,16 +42,14 @@ function keyOf(dtype: string, v: string): string {
   }
 }
 
-const productOf = (k: KernelCtx, dims: readonly (number | string)[]): string => k.size(dims);
-
 // ---------------------------------------------------------------------------------------------
 // Unique (ONNX Unique-11). Slices j < D along the axis (or the elements when there is none), each
 // S = outer * inner values. The first occurrence of each distinct slice is a group; with
 // sorted=1 groups go in ascending lexicographic key order, else in first-occurrence order.
 // Phase 1: first[j] = no earlier equal slice (a bitset in workgroup memory, up to CAP slices) and
-// the count. Phase 2: for each j, its group's first f and
-// position p (the number of groups before it); inverse[j] = p, and the first writes Y's slice
-// p, indices[p] = f and counts[p]. O(D^2 S) compares spread over the threads.
+// the count. Phase 2: for each j, its group's first f and position p (the number of groups
+// before it); inverse[j] = p, and the first writes Y's slice p, indices[p] = f and counts[p].
+// O(D^2 S) compares spread over the threads.
 
 /**
  * Slices whose first-occurrence flag is kept in workgroup memory (32 per word). More are refused:
@@ -74,9 +72,9 @@ const UNIQUE: KernelDef = {
     if (axis < 0) axis += xd.length;
     if (hasAxis && (axis < 0 || axis >= xd.length)) k.fail(op, `unique: axis ${String(op.attrs.get('axis')!.value)} is out of range for rank ${xd.length}`);
     const sorted = Number(op.attrs.get('sorted')?.value ?? 1) !== 0;
-    const D = hasAxis ? k.dim(xd[axis]!) : productOf(k, xd);
-    const outer = hasAxis ? productOf(k, xd.slice(0, axis)) : '1u';
-    const inner = hasAxis ? productOf(k, xd.slice(axis + 1)) : '1u';
+    const D = hasAxis ? k.dim(xd[axis]!) : k.size(xd);
+    const outer = hasAxis ? k.size(xd.slice(0, axis)) : '1u';
+    const inner = hasAxis ? k.size(xd.slice(axis + 1)) : '1u';
     // Divisions by `inner` guarded against a constant 0 (WGSL refuses it; S is then 0 anyway).
     const inner1 = /^[0-9]+u$/.test(inner) ? (inner === '0u' ? '1u' : inner) : `max(${inner}, 1u)`;
     const S = mulU(outer, inner);
@@ -111,9 +109,9 @@ const UNIQUE: KernelDef = {
 
     const b = k.body;
     const R = op.results.length;
+    if (/^[0-9]+u$/.test(D) && Number(D.slice(0, -1)) > UQ_CAP) k.fail(op, `unique: ${D.slice(0, -1)} slices exceed the webgpu kernel's ${UQ_CAP}`);
     b.line('if (lid == 0u) { atomicStore(&uq_n, 0u); }');
     b.line('workgroupBarrier();');
-    if (/^[0-9]+u$/.test(D) && Number(D.slice(0, -1)) > UQ_CAP) k.fail(op, `unique: ${D.slice(0, -1)} slices exceed the webgpu kernel's ${UQ_CAP}`);
     // More slices than flags: the run is refused (the index check) and the kernel does nothing.
     b.line(`let uq_all = ${D};`);
     if (!/^[0-9]+u$/.test(D)) k.indexCheck(op, 'i32(uq_all)', u32(UQ_CAP), `uq_all > ${u32(UQ_CAP)}`);
