@@ -1,18 +1,19 @@
 // What both compiled backends say when they refuse a model for its dims: an ONNX graph input
 // dim with neither a size nor a name is blamed on that input (was: on its first consumer, "%y of
 // relu", with advice to "run fold-constants first", which O2 already does); an op whose output
-// size depends on input values (NonZero, Unique, Compress, NonMaxSuppression) is named with that
-// reason on both backends (webgpu blamed the op after it for an unknown dim). The interpreter runs
-// both models (the refusal is the backends' limit, not a broken model).
+// size depends on input values (NonZero, Unique, Compress, NonMaxSuppression) inside an If/Loop/Scan
+// body or on an operand of unknown rank is named with that reason on both backends (webgpu blamed
+// the op after it for an unknown dim). The interpreter runs the models (the refusal is the
+// backends' limit, not a broken model).
 
 import { describe, expect, it } from 'vitest';
 import { TenthError } from '../../ir/diagnostics.js';
 import { interpret } from '../../ir/interp.js';
-import { tensorFrom } from '../../ir/tensor.js';
+import { tensorFrom, type Tensor } from '../../ir/tensor.js';
 import { compileWasm } from '../../src/backends/wasm/index.js';
 import { compileWebGpu } from '../../src/backends/webgpu/index.js';
 import { importOnnxBytes } from '../../src/onnx/import.js';
-import { buildModel, type ModelSpec } from '../../src/onnx/writer.js';
+import { buildModel, type GraphSpec, type ModelSpec, type NodeSpec } from '../../src/onnx/writer.js';
 
 const load = (spec: ModelSpec, file: string) => () => importOnnxBytes(buildModel(spec), { file, baseDir: '.' });
 
@@ -52,36 +53,98 @@ describe('refusals name the cause', () => {
     });
   }
 
-  // Each op feeds a Neg, so its unknown dim reaches a later op the old webgpu check blamed.
-  const DATA_SIZED: Record<string, ModelSpec> = {
-    nonzero: {
-      opset: 17, inputs: [{ name: 'x', dtype: 'f32', shape: ['n'] }], outputs: [{ name: 'y', dtype: 'i64' }],
-      nodes: [{ opType: 'NonZero', inputs: ['x'], outputs: ['t'], name: 'op0' }, { opType: 'Neg', inputs: ['t'], outputs: ['y'], name: 'neg0' }],
+  // Data-sized ops are counted at run time at the top level on operands of known shape
+  // (src/backends/data-dims.ts); inside an If/Loop/Scan body, or on an operand of unknown rank,
+  // both backends refuse them by name, with that reason. Each op's result feeds a Neg, so its
+  // unknown dim reaches a later op the old webgpu check blamed.
+  const WHY = 'its output size depends on the input values: counted at run time only at the top level of the graph, on operands of known rank';
+  const nzBranch = (neg: boolean): GraphSpec => ({
+    inputs: [], outputs: [{ name: 'o', dtype: 'i64', shape: [1, ''] }],
+    nodes: neg
+      ? [{ opType: 'Neg', inputs: ['x'], outputs: ['nx'], name: 'neg_else' }, { opType: 'NonZero', inputs: ['nx'], outputs: ['o'], name: 'nz_else' }]
+      : [{ opType: 'NonZero', inputs: ['x'], outputs: ['o'], name: 'nz_then' }],
+  });
+  // NonZero inside a body: `pass` ([body input, body output, dtype]) passed through, the count summed into a static output.
+  const countBody = (inputs: GraphSpec['inputs'], pass: readonly (readonly [string, string, 'bool' | 'f32'])[], of: string): GraphSpec => ({
+    inputs, outputs: [...pass.map(([, o, dtype]) => ({ name: o, dtype, shape: dtype === 'bool' ? [] : [3] })), { name: 'cnt', dtype: 'i64', shape: [] }],
+    nodes: [
+      ...pass.map(([i, o]) => ({ opType: 'Identity', inputs: [i], outputs: [o] })),
+      { opType: 'NonZero', inputs: [of], outputs: ['nz'], name: 'nz_body' },
+      { opType: 'ReduceSum', inputs: ['nz'], outputs: ['cnt'], attrs: { keepdims: 0 } },
+    ],
+  });
+  const IN_BODY: Record<string, { spec: ModelSpec; nodes: string[]; inputs: () => Tensor[] }> = {
+    if: {
+      spec: {
+        opset: 17, inputs: [{ name: 'c', dtype: 'bool', shape: [] }, { name: 'x', dtype: 'f32', shape: ['n'] }], outputs: [{ name: 'y', dtype: 'i64' }],
+        nodes: [{ opType: 'If', inputs: ['c'], outputs: ['t'], name: 'if0', attrs: { then_branch: nzBranch(false), else_branch: nzBranch(true) } }, { opType: 'Neg', inputs: ['t'], outputs: ['y'], name: 'neg0' }],
+      },
+      nodes: ['nz_then', 'nz_else'],
+      inputs: () => [tensorFrom('bool', [], [1]), tensorFrom('f32', [4], [0, 2, 0, -1])],
     },
-    unique: {
-      opset: 17, inputs: [{ name: 'x', dtype: 'f32', shape: ['n'] }], outputs: [{ name: 'y', dtype: 'f32' }],
-      nodes: [{ opType: 'Unique', inputs: ['x'], outputs: ['t'], name: 'op0' }, { opType: 'Neg', inputs: ['t'], outputs: ['y'], name: 'neg0' }],
+    loop: {
+      spec: {
+        opset: 17, inputs: [{ name: 'a0', dtype: 'f32', shape: [3] }], outputs: [{ name: 'a', dtype: 'f32', shape: [3] }, { name: 'k', dtype: 'i64' }],
+        initializers: [{ name: 'n', tensor: tensorFrom('i64', [], [2n]) }],
+        nodes: [{
+          opType: 'Loop', inputs: ['n', '', 'a0'], outputs: ['a', 'k'], name: 'loop0',
+          attrs: { body: countBody([{ name: 'i', dtype: 'i64', shape: [] }, { name: 'ci', dtype: 'bool', shape: [] }, { name: 'ai', dtype: 'f32', shape: [3] }], [['ci', 'co', 'bool'], ['ai', 'ao', 'f32']], 'ai') },
+        }],
+      },
+      nodes: ['nz_body'],
+      inputs: () => [tensorFrom('f32', [3], [1, 0, 2])],
     },
-    compress: {
-      opset: 17, inputs: [{ name: 'x', dtype: 'f32', shape: ['n'] }, { name: 'c', dtype: 'bool', shape: ['n'] }], outputs: [{ name: 'y', dtype: 'f32' }],
-      nodes: [{ opType: 'Compress', inputs: ['x', 'c'], outputs: ['t'], name: 'op0', attrs: { axis: 0 } }, { opType: 'Neg', inputs: ['t'], outputs: ['y'], name: 'neg0' }],
-    },
-    non_max_suppression: {
-      opset: 17, inputs: [{ name: 'b', dtype: 'f32', shape: [1, 'n', 4] }, { name: 's', dtype: 'f32', shape: [1, 1, 'n'] }], outputs: [{ name: 'y', dtype: 'i64' }],
-      nodes: [{ opType: 'NonMaxSuppression', inputs: ['b', 's'], outputs: ['t'], name: 'op0' }, { opType: 'Neg', inputs: ['t'], outputs: ['y'], name: 'neg0' }],
+    scan: {
+      spec: {
+        opset: 17, inputs: [{ name: 's0', dtype: 'f32', shape: [3] }, { name: 'x', dtype: 'f32', shape: [4, 3] }], outputs: [{ name: 's', dtype: 'f32', shape: [3] }, { name: 'k', dtype: 'i64' }],
+        nodes: [{
+          opType: 'Scan', inputs: ['s0', 'x'], outputs: ['s', 'k'], name: 'scan0',
+          attrs: { num_scan_inputs: 1, body: countBody([{ name: 'si', dtype: 'f32', shape: [3] }, { name: 'xt', dtype: 'f32', shape: [3] }], [['si', 'so', 'f32']], 'xt') },
+        }],
+      },
+      nodes: ['nz_body'],
+      inputs: () => [tensorFrom('f32', [3], [0, 1, 0]), tensorFrom('f32', [4, 3], [0, 1, 2, 0, 0, 0, 3, 3, 3, 1, 0, 1])],
     },
   };
-  for (const [op, spec] of Object.entries(DATA_SIZED)) {
-    it(`${op}: both backends say its output size depends on the input values, naming the node`, async () => {
-      const w = await refusal(() => compileWasm(load(spec, 'm.onnx')(), {}));
-      expect(w.diagnostics[0]!.code).toBe('E201');
-      expect(w.diagnostics[0]!.message).toBe(`the wasm backend does not support: ${op} (its output size depends on the input values)`);
-      expect(w.diagnostics[0]!.notes).toEqual([`${op} (its output size depends on the input values): m.onnx: node "op0"`]);
-      const g = await refusal(() => compileWebGpu(load(spec, 'm.onnx')(), {}));
-      expect(g.diagnostics[0]!.code).toBe('E205');
-      expect(g.diagnostics[0]!.message).toBe(`the webgpu backend cannot size the results of: ${op} (its output size depends on the input values)`);
-      expect(g.diagnostics[0]!.notes).toEqual([`${op}: m.onnx: node "op0"`]);
-      for (const e of [w, g]) expect(String(e)).not.toMatch(/fold-constants|neg/);
+  const expectRefused = async (spec: ModelSpec, op: string, nodes: readonly string[]): Promise<void> => {
+    const where = nodes.map((n) => `m.onnx: node "${n}"`).join('; ');
+    const w = await refusal(() => compileWasm(load(spec, 'm.onnx')(), {}));
+    expect(w.diagnostics.map((d) => [d.code, d.message, d.notes])).toEqual([['E201', `the wasm backend does not support: ${op} (${WHY})`, [`${op} (${WHY}): ${where}`]]]);
+    const g = await refusal(() => compileWebGpu(load(spec, 'm.onnx')(), {}));
+    expect(g.diagnostics.map((d) => [d.code, d.message, d.notes])).toEqual([['E205', `the webgpu backend cannot size the results of: ${op} (${WHY})`, [`${op}: ${where}`]]]);
+    for (const e of [w, g]) expect(String(e)).not.toMatch(/fold-constants|neg0|neg_else/);
+  };
+  for (const [where, c] of Object.entries(IN_BODY)) {
+    it(`nonzero inside ${where === 'if' ? 'both branches of an If' : `a ${where[0]!.toUpperCase()}${where.slice(1)} body`}: both backends refuse it, naming the node`, async () => {
+      await expectRefused(c.spec, 'nonzero', c.nodes);
+      // The interpreter runs it: the refusal is the backends' limit, not a broken model.
+      expect(interpret(load(c.spec, 'm.onnx')(), c.inputs()).length).toBe(c.spec.outputs.length);
     });
   }
+
+  // An operand of unknown rank (reshaped to a shape read from input data of symbolic length).
+  const unranked = (opType: string, extra: Partial<ModelSpec> = {}, attrs?: NodeSpec['attrs']): ModelSpec => ({
+    opset: 17, outputs: [{ name: 'y', dtype: opType === 'NonZero' ? 'i64' : 'f32' }],
+    inputs: [{ name: 'x', dtype: 'f32', shape: [12] }, { name: 's', dtype: 'i64', shape: ['k'] }, ...(extra.inputs ?? [])],
+    nodes: [
+      { opType: 'Reshape', inputs: ['x', 's'], outputs: ['r'], name: 'reshape0' },
+      { opType, inputs: ['r', ...(extra.inputs ?? []).map((i) => i.name)], outputs: ['t'], name: 'op0', ...(attrs ? { attrs } : {}) },
+      { opType: 'Neg', inputs: ['t'], outputs: ['y'], name: 'neg0' },
+    ],
+  });
+  const UNRANKED: Record<string, ModelSpec> = {
+    nonzero: unranked('NonZero'),
+    unique: unranked('Unique'),
+    compress: unranked('Compress', { inputs: [{ name: 'c', dtype: 'bool', shape: [3] }] }, { axis: 0 }),
+  };
+  for (const [op, spec] of Object.entries(UNRANKED)) {
+    it(`${op} of an operand of unknown rank: both backends refuse it, naming the node`, async () => {
+      await expectRefused(spec, op, ['op0']);
+    });
+  }
+  it('non_max_suppression of an operand of unknown rank is refused by the importer already (E208)', async () => {
+    const spec = unranked('NonMaxSuppression', { inputs: [{ name: 'sc', dtype: 'f32', shape: [1, 1, 3] }] });
+    const e = await refusal(() => load(spec, 'm.onnx')());
+    expect(e.diagnostics.map((d) => [d.code, d.message])).toEqual([['E208', 'NonMaxSuppression: non_max_suppression: operand 0 must be ranked']]);
+  });
 });
