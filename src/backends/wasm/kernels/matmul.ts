@@ -11,7 +11,8 @@ import { add, addr, get, i32, isConst, mul, splat, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { gemmOptionsFor, gemmWat, gemmWorkspaceBytes, packB, type GemmOptions } from '../gemm-kernel.js';
 import { broadcastStrides, rowOffset } from './elementwise.js';
-import { share, splits, workOf, type Work } from '../threads.js';
+import { share, shareLoop, splits, workOf, type Work } from '../threads.js';
+import { emitRuntimeBGemm, NR, planRuntimeB } from './gemm-runtime-b.js';
 
 /**
  * The register-blocked GEMM of gemm-kernel.ts, for the common case: a constant [K,N] (or [N,K]
@@ -190,6 +191,7 @@ function emitMatmul(k: KernelCtx, op: Op): void {
   const batch = k.dims(y).slice(0, Math.max(ad.length, bd.length) - 2);
   const bt = bd.length === 2 ? k.constant(B!) : undefined;
   if (bt && typeof N === 'number' && bt.dtype === 'f32') return tunedGemm(k, A!, B!, y, k.size(ad.slice(0, -1)), K, N, false, null);
+  if (typeof M !== 'number' || M >= RUNTIME_B_MIN_ROWS) return runtimeBMatmul(k, A!, B!, y, batch, ad, bd);
   const em = k.em;
   em.comment(`matmul batch=[${batch.join(',')}] M=${M} N=${N} K=${K}${bt && typeof N === 'number' ? ' (B packed)' : ''}`);
   const aStr = broadcastStrides(k, ad.slice(0, -2), batch), bStr = broadcastStrides(k, bd.slice(0, -2), batch);
@@ -206,6 +208,46 @@ function emitMatmul(k: KernelCtx, op: Op): void {
       b, y: { p: addr(k.ptr(y), yOff, 4), ld: k.dim(N) }, alpha: 1, work: workOf(k, y, K),
     });
   });
+}
+
+/**
+ * Below this many rows (static) B is read in place: packing it would copy as many floats as the
+ * product multiplies, and a row of A reuses each panel only once.
+ */
+const RUNTIME_B_MIN_ROWS = 4;
+
+/**
+ * MatMul with B not a 2-D constant: per GEMM (batch index), B is packed into the micro-kernel's
+ * panels in scratch (gemm-runtime-b.ts). Threaded: whole GEMMs are shared among the threads when
+ * there is a batch, else row blocks (rows >= columns) or column panels of the one GEMM.
+ */
+function runtimeBMatmul(k: KernelCtx, A: Value, B: Value, y: Value, batch: readonly Dim[], ad: readonly Dim[], bd: readonly Dim[]): void {
+  const em = k.em;
+  const M = ad[ad.length - 2]!, K = ad[ad.length - 1]!, N = bd[bd.length - 1]!;
+  em.comment(`matmul batch=[${batch.join(',')}] M=${M} N=${N} K=${K} (B packed at run time)`);
+  const plan = planRuntimeB(k, N, K);
+  const split = splits(k, workOf(k, y, K));
+  const [m, n, kk] = [k.dim(M), k.dim(N), k.dim(K)];
+  const gemm = (aP: string, bP: string, yP: string, rows: string, cols?: { lo: string; hi: string }): void =>
+    emitRuntimeBGemm(k, plan, { M: rows, a: { p: aP, lda: kk }, b: { p: bP, sk: n, sn: i32(1) }, c: { p: yP, ldc: n }, cols });
+  const nb = k.size(batch);
+  if (batch.length > 0 && nb !== i32(1)) {
+    const aStr = broadcastStrides(k, ad.slice(0, -2), batch), bStr = broadcastStrides(k, bd.slice(0, -2), batch);
+    shareLoop(k, 'b', nb, split ? {} : false, (bi) => {
+      const aOff = mul(rowOffset(k, bi, batch, aStr, batch.length), mul(m, kk));
+      const bOff = mul(rowOffset(k, bi, batch, bStr, batch.length), mul(kk, n));
+      gemm(addr(k.ptr(A), aOff, 4), addr(k.ptr(B), bOff, 4), addr(k.ptr(y), mul(bi, mul(m, n)), 4), m);
+    });
+    return;
+  }
+  if (!split) return gemm(k.ptr(A), k.ptr(B), k.ptr(y), m);
+  // Every element sums its K products in the same order whatever the split: results do not change.
+  em.line(`(if (i32.ge_u ${m} ${n}) (then`);
+  const r = share(k, m, { align: 4, grain: 4 });
+  gemm(addr(k.ptr(A), mul(r.lo, kk), 4), k.ptr(B), addr(k.ptr(y), mul(r.lo, n), 4), sub(r.hi, r.lo));
+  em.line(') (else');
+  gemm(k.ptr(A), k.ptr(B), k.ptr(y), m, share(k, n, { align: NR, grain: NR }));
+  em.line('))');
 }
 
 const contractionFlops = (op: Op, numel: (v: Value) => number): number => {
