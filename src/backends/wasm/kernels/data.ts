@@ -18,7 +18,7 @@ const copyElem = (size: number, to: string, from: string): string => `(${LOAD[si
 
 function emitCopy(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!, y = op.results[0]!;
-  if (op.name === 'dropout') checkInferenceDropout(k, op);
+  if (op.name === 'dropout' && !inferenceDropout(k, op)) { emitTrainingDropout(k, op); return; }
   const bytes = mul(k.size(k.dims(y)), i32(esize(k, op, y)));
   k.em.comment(`${op.name}: copy`);
   k.em.line(`(memory.copy ${k.ptr(y)} ${k.ptr(x)} ${bytes})`);
@@ -27,15 +27,52 @@ function emitCopy(k: KernelCtx, op: Op): void {
   if (mask) k.em.line(`(memory.fill ${k.ptr(mask)} (i32.const 1) ${k.size(k.dims(mask))})`);
 }
 
-/** Dropout is a copy only when not training or when the ratio is 0; random masks have no kernel. */
-function checkInferenceDropout(k: KernelCtx, op: Op): void {
+/** Whether dropout is a copy by its constants: not training, or a zero ratio. */
+function inferenceDropout(k: KernelCtx, op: Op): boolean {
   const training = op.operands[2] ? k.constant(op.operands[2]) : null;
-  if (training === null) return;
+  if (training === null) return true;
   const ratio = op.operands[1] ? k.constant(op.operands[1]) : null;
-  if (training === undefined || ratio === undefined) k.fail(op, 'dropout with a training_mode or ratio that is not a constant');
-  if (toNumbers(training)[0] !== 0 && (ratio === null ? 0.5 : toNumbers(ratio)[0]) !== 0) {
-    k.fail(op, 'dropout in training mode with a nonzero ratio (random masks)');
-  }
+  if (training === undefined || ratio === undefined) return false;
+  return toNumbers(training)[0] === 0 || (ratio === null ? 0.5 : toNumbers(ratio)[0]) === 0;
+}
+
+/**
+ * Dropout whose training_mode or ratio is data (or training with a nonzero ratio): at run time,
+ * not training or a zero ratio copies (all-true mask); otherwise a random mask, keep =
+ * hash(seed, i) / 2^24 >= ratio (murmur3's finaliser of i * golden + the seed's offset, the
+ * webgpu kernel's hash: both backends draw the same mask) and y = keep ? x / (1 - ratio) : 0.
+ */
+function emitTrainingDropout(k: KernelCtx, op: Op): void {
+  const [x, ratioV, trainV] = op.operands as [Value, Value | null, Value];
+  const [y, mask] = op.results as [Value, Value | undefined];
+  const ft = x.type.dtype;
+  if (ft !== 'f32' && ft !== 'f64') k.fail(op, `dropout in training mode on ${ft} (f32 and f64 only)`);
+  const rt = ratioV?.type.dtype;
+  if (rt !== undefined && rt !== 'f32' && rt !== 'f64') k.fail(op, `dropout ratio of ${rt} (f32 and f64 only)`);
+  const em = k.em;
+  em.comment('dropout (training mode or ratio at run time)');
+  const r = em.local('ratio', 'f64'), drop = em.local('drop', 'i32'), h = em.local('h', 'i32'), keep = em.local('keep', 'i32');
+  em.set(r, !ratioV ? '(f64.const 0.5)' : rt === 'f64' ? `(f64.load ${k.ptr(ratioV)})` : `(f64.promote_f32 (f32.load ${k.ptr(ratioV)}))`);
+  em.set(drop, `(i32.and (i32.ne (i32.load8_u ${k.ptr(trainV)}) (i32.const 0)) (f64.ne ${get(r)} (f64.const 0)))`);
+  const n = k.size(k.dims(y)), size = ft === 'f32' ? 4 : 8;
+  em.when(`(i32.eqz ${get(drop)})`, () => {
+    em.line(`(memory.copy ${k.ptr(y)} ${k.ptr(x)} ${mul(n, i32(size))})`);
+    if (mask) em.line(`(memory.fill ${k.ptr(mask)} (i32.const 1) ${n})`);
+  });
+  const seed = Number(op.attrs.get('seed')?.value ?? 0);
+  const off = (Math.imul(seed | 0, 0x9e3779b9) + 0x7f4a7c15) | 0;
+  // 1 / (1 - ratio) as x / (1 - ratio) in x's precision (ratio rounded to it first).
+  const scale = ft === 'f32' ? `(f32.sub (f32.const 1) (f32.demote_f64 ${get(r)}))` : `(f64.sub (f64.const 1) ${get(r)})`;
+  em.when(get(drop), () => em.loop('e', n, (e) => {
+    em.set(h, `(i32.add (i32.mul ${e} (i32.const ${0x9e3779b1 | 0})) (i32.const ${off}))`);
+    em.set(h, `(i32.mul (i32.xor ${get(h)} (i32.shr_u ${get(h)} (i32.const 16))) (i32.const ${0x85ebca6b | 0}))`);
+    em.set(h, `(i32.mul (i32.xor ${get(h)} (i32.shr_u ${get(h)} (i32.const 13))) (i32.const ${0xc2b2ae35 | 0}))`);
+    em.set(h, `(i32.xor ${get(h)} (i32.shr_u ${get(h)} (i32.const 16)))`);
+    em.set(keep, `(f64.ge (f64.mul (f64.convert_i32_u (i32.shr_u ${get(h)} (i32.const 8))) (f64.const ${2 ** -24})) ${get(r)})`);
+    const at = (v: Value): string => addr(k.ptr(v), e, size);
+    em.line(`(${ft}.store ${at(y)} (select (${ft}.div (${ft}.load ${at(x)}) ${scale}) (${ft}.const 0) ${get(keep)}))`);
+    if (mask) em.line(`(i32.store8 ${add(k.ptr(mask), e)} ${get(keep)})`);
+  }));
 }
 
 /** Nested loops over `out` dims with a running input offset: inOff = sum c[a] * inStride[a]. */

@@ -138,7 +138,9 @@ function emitMaxUnpool(k: KernelCtx, op: Op): void {
   const planes = k.size(xd.slice(0, 2));
   const em = k.em;
   em.comment(`max_unpool ${xd.join('x')} -> ${yd.join('x')}`);
-  em.line(`(memory.fill ${k.ptr(y)} (i32.const 0) ${mul(mul(planes, outPlane), i32(f.size))})`);
+  // output_shape may name other batch/channel counts than X (data read at run time): the result
+  // is filled whole, and a plane past its end is dropped (as the interpreter's writes are).
+  em.line(`(memory.fill ${k.ptr(y)} (i32.const 0) ${mul(k.size(yd), i32(f.size))})`);
   const w = em.local('w', 'i64'), j = em.local('j', 'i32'), pos = em.local('pos', 'i32'), ok = em.local('ok', 'i32'), c = em.local('c', 'i32');
   em.loop('e', k.size(xd), (e) => {
     em.set(w, `(i64.load ${addr(k.ptr(ind), e, 8)})`);
@@ -146,7 +148,7 @@ function emitMaxUnpool(k: KernelCtx, op: Op): void {
     checkFrom0(k, op, get(w), mul(planes, inPlane));
     em.set(j, `(i32.wrap_i64 ${get(w)})`);
     em.set(pos, i32(0));
-    em.set(ok, i32(1));
+    em.set(ok, `(i32.lt_u (i32.div_u ${get(j)} ${inPlane}) ${k.size(yd.slice(0, 2))})`);
     // Spatial coordinates of j's place in its plane, last dim first; each must fit the result.
     const rest = em.local('rest', 'i32');
     em.set(rest, `(i32.rem_u ${get(j)} ${inPlane})`);

@@ -27,6 +27,7 @@ import { MISC_A_KERNELS } from './misc-a.js';
 import { MISC_B_KERNELS } from './misc-b.js';
 import { DATA_SIZED_A_KERNELS } from './data-sized-a.js';
 import { DATA_SIZED_B_KERNELS } from './data-sized-b.js';
+import { SIGNAL_EXTRA_KERNELS } from './signal-extra.js';
 import { BATCH_NORM_KERNEL, DEPTHWISE_KERNEL, isDepthwise, POOL_KERNEL } from './window.js';
 
 export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef>([
@@ -42,6 +43,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ['arg_max', ARG_KERNEL], ['arg_min', ARG_KERNEL], ['hardmax', HARDMAX_KERNEL],
   ['attention', ATTENTION_KERNEL],
   ...RNN_KERNELS, ...SPATIAL_KERNELS, ...LOSS_KERNELS, ...INDEX_EXTRA_KERNELS, ...SEQ_KERNELS, ...DTYPE_KERNELS, ...MISC_A_KERNELS, ...MISC_B_KERNELS, ...DATA_SIZED_A_KERNELS, ...DATA_SIZED_B_KERNELS,
+  ...SIGNAL_EXTRA_KERNELS,
 ]);
 
 export function kernelFor(op: Op): KernelDef | undefined {

@@ -222,7 +222,97 @@ function emitDirect(k: KernelCtx, op: Op, s: DftShape): SpecialShader {
   return mapShader(yd);
 }
 
+/**
+ * The direct path when the axis or dft_length is graph-input data: both are read in the shader
+ * (the axis wrapped, then clamped into the signal axes as the wasm kernel does; a length below 1
+ * taken as 1), and the transformed axis's extent, stride and coordinate are chosen among the
+ * static axes by comparing with it. The result dims (derived from the same data) size the dispatch.
+ */
+function emitDirectRuntime(k: KernelCtx, op: Op): SpecialShader {
+  const [x, lenV, axisV] = op.operands;
+  const y = op.results[0]!;
+  needFloat(k, op, [x, y]);
+  const xd = k.dims(x!), yd = k.dims(y);
+  const rank = xd.length, cin = xd[rank - 1], outLast = yd[rank - 1];
+  if (typeof cin !== 'number' || typeof outLast !== 'number') k.fail(op, 'dft needs a static trailing complex dim');
+  const inverse = intAttr(op, 'inverse', 0) !== 0, onesided = intAttr(op, 'onesided', 0) !== 0;
+  const b = k.body;
+  invocationIndex(b, 'i', MAP_WG, k.size(yd));
+  const c = coords(k, 'i', yd);
+  const scalar = (v: NonNullable<typeof x>): string => {
+    const t = k.constant(v);
+    return t ? `${Number(t.data[0])}i` : `i32(${k.load(v, '0u')})`;
+  };
+  const a0 = b.let('ax0', axisV ? scalar(axisV) : '-2i');
+  const a1 = b.let('ax1', `select(${a0}, ${a0} + ${rank}i, ${a0} < 0i)`);
+  const ax = b.let('ax', `u32(clamp(${a1}, 0i, ${rank - 2}i))`);
+  const xs: string[] = [];
+  // Strides in complex elements (the trailing dim is cin words of one element).
+  for (let a = rank - 2, acc = '1u'; a >= 0; acc = mulU(acc, k.dim(xd[a]!)), a--) xs[a] = acc;
+  const pick = (f: (a: number) => string): string => {
+    let e = f(rank - 2);
+    for (let a = rank - 3; a >= 0; a--) e = `select(${e}, ${f(a)}, ${ax} == ${u32(a)})`;
+    return e;
+  };
+  const m = b.let('m', pick((a) => k.dim(xd[a]!)));
+  const stepK = b.let('sk', pick((a) => xs[a]!));
+  const fq0 = b.let('fq', pick((a) => c[a]!));
+  const lineBase = b.let('lb', c.slice(0, rank - 1).map((cc, a) => `select(${mulU(cc, xs[a]!)}, 0u, ${ax} == ${u32(a)})`).join(' + ') || '0u');
+  // n is kept below 2^26 (sincosTurn's integer phase math; the constant path refuses more).
+  const n = b.let('n', lenV ? `u32(clamp(${scalar(lenV)}, 1i, ${(1 << 26) - 1}i))` : inverse && onesided ? `max(2u * max(${m}, 1u) - 2u, 1u)` : `clamp(${m}, 1u, ${u32((1 << 26) - 1)})`);
+  // A result coordinate past n (a dim the data sized differently) keeps the phase in range.
+  const fq = b.let('fq', `${fq0} % ${n}`);
+  const sr = b.var('sr', 'f32', '0.0f'), si = b.var('si', 'f32', '0.0f');
+  // Complex f32 full transforms take the float32 FFT (as the interpreter) for each static length
+  // the axis may pick: the invocation transforms its whole line and keeps its own bin.
+  const fftLens = x!.type.dtype === 'f32' && cin === 2 && !onesided && !lenV
+    ? [...new Set(xd.slice(0, -1).filter((d): d is number => typeof d === 'number' && d <= FFT_MAX && (d === 1 || fftFactors(d) !== null)))].sort((p, q) => p - q) : [];
+  const viaFft = fftLens.length ? b.var('viafft', 'bool', 'false') : undefined;
+  for (const v of fftLens) {
+    b.block(`if (${n} == ${u32(v)})`, () => {
+      const at = (j: number, part: number): string => loadClamped(k, x!, `${mulU(addU(lineBase, mulU(u32(j), stepK)), u32(cin))}${part ? ' + 1u' : ''}`);
+      const re = Array.from({ length: v }, (_, j) => b.let('xr', at(j, 0))), im = Array.from({ length: v }, (_, j) => b.let('xi', at(j, 1)));
+      const [yr, yi] = fftUnrolled(b, re, im, v, !inverse, inverse ? f(1 / v) : 1);
+      const pickBin = (ys: readonly string[]): string => ys.slice(0, -1).reduceRight((acc, y, j) => `select(${acc}, ${y}, ${fq} == ${u32(j)})`, ys[v - 1]!);
+      b.line(`${sr} = ${pickBin(yr)};`);
+      b.line(`${si} = ${pickBin(yi)};`);
+      b.line(`${viaFft} = true;`);
+    });
+  }
+  const ph = b.var('ph', 'u32', '0u');
+  b.block(`for (var kk = 0u; ${viaFft ? `!${viaFft} && ` : ''}kk < ${n}; kk++)`, () => {
+    let src: string, sgn: string, live: string;
+    if (inverse && onesided) {
+      src = b.let('src', `select(${n} - kk, kk, kk < ${m})`);
+      sgn = b.let('sg', `select(-1.0f, 1.0f, kk < ${m})`);
+      live = `${src} < ${m}`;
+    } else {
+      [src, sgn, live] = ['kk', '1.0f', `kk < min(${m}, ${n})`];
+    }
+    b.block(`if (${live})`, () => {
+      const at = b.let('at', addU(lineBase, mulU(src, stepK)));
+      const re = b.let('re', loadClamped(k, x!, mulU(at, u32(cin))));
+      const im = cin === 2 ? b.let('im', `${sgn} * ${loadClamped(k, x!, `${mulU(at, u32(cin))} + 1u`)}`) : '0.0f';
+      const [cs, sn0] = sincosTurn(b, ph, n);
+      const sn = inverse ? sn0 : `(-${sn0})`;
+      b.line(`${sr} += ${re} * ${cs} - ${im} * ${sn};`);
+      b.line(`${si} += ${re} * ${sn} + ${im} * ${cs};`);
+    });
+    b.line(`${ph} = ${ph} + ${fq};`);
+    b.line(`if (${ph} >= ${n}) { ${ph} = ${ph} - ${n}; }`);
+  });
+  const part = outLast === 2 ? `select(${si}, ${sr}, ${c[rank - 1]} == 0u)` : sr;
+  const scaled = inverse ? `${part} / f32(${n})` : part;
+  b.line(`epi(i, ${viaFft ? `select(${scaled}, ${part}, ${viaFft})` : scaled});`);
+  return mapShader(yd);
+}
+
+/** Whether dft reads its axis or dft_length at run time (signal-extra.ts reads them then). */
+export const dftRuntimeOperands = (op: Op): boolean => op.operands.slice(1).some((v) => v && v.def?.name !== 'const');
+
 export function emitDft(k: KernelCtx, op: Op): SpecialShader {
+  const [, lenV, axisV] = op.operands;
+  if ((lenV && !k.constant(lenV)) || (axisV && !k.constant(axisV))) return emitDirectRuntime(k, op);
   const s = dftShape(k, op);
   const fft = op.operands[0]!.type.dtype === 'f32' && s.cin === 2 && !s.onesided && s.n <= FFT_MAX && (s.n === 1 || fftFactors(s.n) !== null);
   return fft ? emitFft(k, op, s) : emitDirect(k, op, s);
