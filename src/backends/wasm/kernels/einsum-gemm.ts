@@ -2,17 +2,17 @@
 // batch (both operands and the output), M (A and output), N (B and output) or K (both operands,
 // summed) -- `bij,bjk->bik`, `bhqd,bhkd->bhqk`, `ij,kj->ik`, ... Per batch index it runs the
 // register-blocked GEMM of gemm-kernel.ts: A is used in place when its M x K block is dense
-// row-major (else copied so), B is packed into 8-column panels, and C is written in place when the
-// output's M x N block is dense (else through scratch and scattered). Anything else (diagonals,
-// labels summed in one operand, size-1 broadcasting, three operands) keeps the loop kernel.
+// row-major (else copied so), B is packed into 8-column panels in scratch (gemm-runtime-b.ts, shared
+// with MatMul), and C is written in place when the output's M x N block is dense (else through
+// scratch and scattered). Threads share the batch indices (or one GEMM's column panels). Anything
+// else (diagonals, labels summed in one operand, size-1 broadcasting, three operands) keeps the
+// loop kernel.
 
 import type { Op, Value } from '../../../../ir/ir.js';
-import { add, get, i32 } from '../emitter.js';
+import { add, get, i32, mul } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
-import { gemmFn } from './attention-gemm.js';
-import { gemmWorkspaceBytes } from '../gemm-kernel.js';
-
-const NR = 8;
+import { share, shareLoop, splits, workOf } from '../threads.js';
+import { emitRuntimeBGemm, NR, planRuntimeB, type RuntimeB } from './gemm-runtime-b.js';
 
 /** Row-major element strides of a static shape. */
 function stridesOf(shape: readonly number[]): number[] {
@@ -64,12 +64,9 @@ export function tryEinsumGemm(k: KernelCtx, op: Op, inputs: readonly string[][],
   const sz = (l: string): number => size.get(l)!;
   const aDirect = dense([...Ml, ...Kl], sz, (l) => stA.get(l)!);
   const cDirect = dense([...Ml, ...Nl], sz, (l) => stO.get(l)!);
-  const [fn, opts] = gemmFn(k, N);
-  const nPanels = Math.ceil(N / NR);
-  const bp = k.scratch(4 * nPanels * NR * K);
+  const plan = planRuntimeB(k, N, K);
   const ap = aDirect ? '' : k.scratch(4 * M * K);
   const cp = cDirect ? '' : k.scratch(4 * M * N);
-  const ws = k.scratch(Math.max(16, gemmWorkspaceBytes(opts, K)));
   const em = k.em;
   em.comment(`einsum as gemm: batch [${batch}] M [${Ml}]=${M} N [${Nl}]=${N} K [${Kl}]=${K}${aDirect ? '' : ' (A copied)'}${cDirect ? '' : ' (C scattered)'}`);
   const idx = new Map<string, string>();
@@ -79,17 +76,18 @@ export function tryEinsumGemm(k: KernelCtx, op: Op, inputs: readonly string[][],
     if (ls.length === 0) return body();
     em.loop('e', i32(sz(ls[0]!)), (ix) => { idx.set(ls[0]!, ix); nest(ls.slice(1), body); idx.delete(ls[0]!); });
   };
-  const flat = em.local('flat', 'i32'), n = em.local('n', 'i32');
+  const flat = em.local('flat', 'i32');
   const flatOf = (ls: readonly string[]): string => ls.reduce((a, l) => (a === i32(0) ? idx.get(l)! : `(i32.add (i32.mul ${a} ${i32(sz(l))}) ${idx.get(l)!})`), i32(0));
-  nest(batch, () => {
-    // B panels: element (k, n) at ((n / 8) * K + k) * 8 + n % 8; columns past N are zero.
-    if (N % NR) em.line(`(memory.fill ${add(bp, i32(4 * (nPanels - 1) * K * NR))} (i32.const 0) ${i32(4 * K * NR)})`);
-    nest(Kl, () => nest(Nl, () => {
-      em.set(flat, flatOf(Kl));
-      em.set(n, flatOf(Nl));
-      const dst = add(bp, `(i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.shr_u ${get(n)} (i32.const 3)) ${i32(K)}) ${get(flat)}) ${i32(NR)}) (i32.and ${get(n)} (i32.const 7))) (i32.const 2))`);
-      em.line(`(f32.store ${dst} (f32.load ${addr(B!, stB)}))`);
-    }));
+  // B(k, n) through one stride per side when its K (N) labels are laid out as one flat axis, else label by label.
+  const sk = flatStride(Kl, sz, (l) => stB.get(l)!), sn = flatStride(Nl, sz, (l) => stB.get(l)!);
+  // Threads share batches, or the column panels of one GEMM whose C is written in place (a
+  // scattered C is copied whole, so such a GEMM stays on thread 0).
+  const split = (batch.length > 0 || cDirect) && splits(k, workOf(k, y, K));
+  const gemm = (): void => {
+    const bBase = addr(B!, stB);
+    const b: RuntimeB = sk !== undefined && sn !== undefined
+      ? { p: bBase, sk: i32(sk), sn: i32(sn) }
+      : { at: (kk, nn) => add(bBase, `(i32.shl ${add(unflatten(Kl, sz, (l) => stB.get(l)!, kk), unflatten(Nl, sz, (l) => stB.get(l)!, nn))} (i32.const 2))`) };
     if (!aDirect) {
       nest(Ml, () => nest(Kl, () => {
         em.set(flat, flatOf([...Ml, ...Kl]));
@@ -97,13 +95,57 @@ export function tryEinsumGemm(k: KernelCtx, op: Op, inputs: readonly string[][],
       }));
     }
     const aPtr = aDirect ? addr(A!, stA) : ap, cPtr = cDirect ? addr(y, stO) : cp;
-    em.line(`(call ${fn} ${aPtr} ${i32(K)} ${bp} ${cPtr} ${i32(N)} (i32.const 0) ${i32(M)} ${i32(N)} ${i32(K)} ${ws})`);
+    const cols = split && batch.length === 0 ? share(k, i32(N), { align: NR, grain: NR }) : undefined;
+    emitRuntimeBGemm(k, plan, { M: i32(M), a: { p: aPtr, lda: i32(K) }, b, c: { p: cPtr, ldc: i32(N) }, cols });
     if (!cDirect) {
       nest(Ml, () => nest(Nl, () => {
         em.set(flat, flatOf([...Ml, ...Nl]));
         em.line(`(f32.store ${addr(y, stO)} (f32.load ${add(cp, `(i32.shl ${get(flat)} (i32.const 2))`)}))`);
       }));
     }
+  };
+  if (!split || batch.length === 0) {
+    nest(batch, gemm);
+    return true;
+  }
+  // Threads share the batch indices: each runs whole GEMMs with its own scratch slot.
+  shareLoop(k, 'bi', i32(prod(batch)), {}, (bi) => {
+    let inner = prod(batch);
+    for (const l of batch) {
+      inner /= sz(l);
+      const ix = em.local('e', 'i32');
+      em.set(ix, `(i32.rem_u (i32.div_u ${bi} ${i32(inner)}) ${i32(sz(l))})`);
+      idx.set(l, get(ix));
+    }
+    gemm();
+    for (const l of batch) idx.delete(l);
   });
   return true;
+}
+
+/**
+ * The one element stride of labels read as a flat row-major index (size-1 labels ignored), or
+ * undefined when they are not laid out so in the operand.
+ */
+function flatStride(ls: readonly string[], sz: (l: string) => number, st: (l: string) => number): number | undefined {
+  let base: number | undefined, next = 0;
+  for (let i = ls.length - 1; i >= 0; i--) {
+    const l = ls[i]!;
+    if (sz(l) === 1) continue;
+    if (base === undefined) base = st(l);
+    else if (st(l) !== next) return undefined;
+    next = st(l) * sz(l);
+  }
+  return base ?? 0;
+}
+
+/** Element offset of flat index `f` over the labels (row-major over their sizes) with strides st. */
+function unflatten(ls: readonly string[], sz: (l: string) => number, st: (l: string) => number, f: string): string {
+  let inner = ls.reduce((a, l) => a * sz(l), 1), out = i32(0);
+  for (const l of ls) {
+    inner /= sz(l);
+    if (sz(l) === 1) continue;
+    out = add(out, mul(`(i32.rem_u (i32.div_u ${f} ${i32(inner)}) ${i32(sz(l))})`, i32(st(l))));
+  }
+  return out;
 }
