@@ -195,6 +195,19 @@ describe('the ops after a counted op are re-inferred over its symbol', () => {
     ]);
   });
 
+  it('through a value whose type does not change: constant_of_shape / expand by the shape of a counted result', () => {
+    const m = sized(mod('%x: f32[n]', '%c: f32[?,?], %e: f32[?,?]', [
+      '%nz = nonzero(%x) : i64[1,?]',
+      '%s = shape(%nz) : i64[2]',
+      '%c = constant_of_shape(%s) {value = dense<[2.0]> : f32[1]} : f32[?,?]',
+      '%one = const {value = dense<1.0> : f32[]} : f32[]',
+      '%e = expand(%one, %s) : f32[?,?]',
+    ], '%c, %e'));
+    expect(shape(m, 's')).toEqual([2]);
+    expect(shape(m, 'c')).toEqual([1, 'nonzero_count0']);
+    expect(shape(m, 'e')).toEqual([1, 'nonzero_count0']);
+  });
+
   it('the runtime knows the counted symbol and the dims derived from it (dimSources, dynamicDims, countedDims)', () => {
     const m = sized(text);
     const src = dimSources(m.main);
