@@ -13,6 +13,9 @@
 //   out the same;
 // - otherwise one invocation per output element sums its n terms directly (O(n²) per line, as the
 //   reference does in f64), with the phase f·k mod n kept exactly as an integer.
+// An axis or dft_length given as graph-input data (result dims over data symbols) is read in the
+// shader (emitDirectRuntime): one invocation per output element, which for complex f32 full
+// transforms runs the unrolled FFT of each static length the axis may pick and keeps its bin.
 
 import type { Op } from '../../../../ir/ir.js';
 import { fftFactors, TW3I, TW5_1I, TW5_1R, TW5_2I, TW5_2R } from '../../../../ir/ops/misc-fft.js';
