@@ -282,7 +282,7 @@ describe.each(BACKENDS)('counted dims (%s)', (backend) => {
 });
 
 describe('counted dims (wasm, threaded module on 2 threads)', () => {
-  it('gives the interpreter results, counts varying run by run', async () => {
+  it('gives the interpreter results, counts varying run by run, and profiles', async () => {
     for (const text of [DERIVED, CHAINED]) {
       const cm = await load('wasm-threads', text);
       try {
@@ -290,6 +290,10 @@ describe('counted dims (wasm, threaded module on 2 threads)', () => {
           const ins = text === DERIVED ? [mask([6, 5], 0.1 + 0.25 * seed, seed)] : [mask([7, 3], 0.5, seed), mask([7], 0.3 * seed, seed + 9)];
           expectExact(await cm.run(ins), interp(text, ins));
         }
+        // profile() runs the counting kernels on the main thread alone, then times each kernel.
+        const ins = text === DERIVED ? [mask([6, 5], 0.5, 7)] : [mask([7, 3], 0.5, 7), mask([7], 0.5, 8)];
+        expect(await cm.profile(ins)).toHaveLength(cm.kernels);
+        expectExact(await cm.run(ins), interp(text, ins));
       } finally {
         await cm.dispose();
       }
