@@ -3,12 +3,13 @@
 // panels in a scratch buffer, then the micro-kernel runs over them. Reading B in place instead
 // (one f32x4 column group per k step, no register blocking) is 2.5-5x slower on attention shapes.
 //
-// Scratch is sized at compile time, so B goes through it in blocks of at most KB x NB: NB columns
-// (a multiple of 8) of every k when K is static and at most 256, else chunks of KB = 256 rows of
-// k. A chunk after the first adds its product to C through a second kernel whose epilogue adds
-// the C already stored (KB <= the kernel's kc, so each call sums its chunk in registers and
-// reads C once, at the end: the same order of additions as the kernel's own K blocking).
-// Symbolic N or K therefore cost no more scratch than KB x NB floats.
+// Scratch is sized at compile time, so B goes through it in blocks of at most KB x NB: every k
+// when K is static and at most 256 (KB = K), else chunks of 256 rows (128 for a symbolic K), and
+// NB columns (a multiple of 8; 64 KiB of panels at most, 128 columns for a symbolic N). A chunk
+// after the first adds its product to C through a second kernel whose epilogue adds the C
+// already stored (KB <= the kernel's kc, so each call sums its chunk in registers and reads C
+// once, at the end: the same order of additions as the kernel's own K blocking). Symbolic N or K
+// therefore cost a fixed scratch (BERT's Q K^T and P V: 16 and 16 KiB), whatever they are bound to.
 //
 // Threads: the caller gives a column range [lo, hi) (aligned to the panels) for the threads to
 // share, or shares whole GEMMs (batches) among them; every thread packs into its own scratch slot.
@@ -22,10 +23,14 @@ import { gemmFn } from './attention-gemm.js';
 export const NR = 8;
 /** Rows of B per chunk: at most the kernel's kc, so one call is one K block. */
 const KB_MAX = 256;
+/** Rows per chunk for a symbolic K (scratch is sized for it whatever K is bound to). */
+const KB_SYMBOLIC = 128;
 /** Floats of packed B per scratch slot (64 KiB: an L2-resident block). */
 const PACK_FLOATS = 16384;
 /** Widest column block (the kernel's nc). */
 const NB_MAX = 512;
+/** Column block for a symbolic N: scratch is sized for it whatever N is bound to. */
+const NB_SYMBOLIC = 128;
 
 /** The kernels and scratch one op's GEMMs share (made once per op, outside its batch loops). */
 export interface RuntimeBPlan {
@@ -59,9 +64,9 @@ const ACCUMULATE = [
 
 /** Picks the blocks for B of K x N (static or symbolic) and allocates the op's kernels and scratch. */
 export function planRuntimeB(k: KernelCtx, N: number | string, K: number | string): RuntimeBPlan {
-  const KB = typeof K === 'number' ? Math.max(1, Math.min(K, KB_MAX)) : KB_MAX;
+  const KB = typeof K === 'number' ? Math.max(1, Math.min(K, KB_MAX)) : KB_SYMBOLIC;
   let NB = Math.min(NB_MAX, Math.max(NR, Math.floor(PACK_FLOATS / KB / NR) * NR));
-  if (typeof N === 'number') NB = Math.min(NB, roundUp(Math.max(N, 1), NR));
+  NB = typeof N === 'number' ? Math.min(NB, roundUp(Math.max(N, 1), NR)) : Math.min(NB, NB_SYMBOLIC);
   // Options as for a constant B of the block's width (packA pays from 32 columns on).
   const [fn, opts] = gemmFn(k, typeof N === 'number' ? N : NB);
   const chunked = typeof K !== 'number' || K > KB;
