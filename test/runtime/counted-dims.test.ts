@@ -103,6 +103,24 @@ const ROWS_COLS = mod('%x: f32[n,m], %c: bool[n], %d: bool[m]', '%z: f32[?,?]', 
   '%z = compress(%y, %d) {axis = 1} : f32[?,?]',
 ], '%z');
 
+/** A loop (trip count from input data) between two counting ops: its body reads the first count's sum, the second counts its scan output. */
+const AROUND_LOOP = `module @m {
+  func @main(%n: i64[], %a0: f32[3], %x: f32[k]) -> (%r: f32[3], %q: i64[2,?], %nz: i64[1,?]) {
+    %nz = nonzero(%x) : i64[1,?]
+    %f = cast(%nz) {to = f32} : f32[1,?]
+    %sum = reduce_sum(%f) {keepdims = 0} : f32[]
+    %r, %z = loop(%n, none, %a0) : (f32[3], f32[?,3]) {
+    ^(%i: i64[], %ci: bool[], %a: f32[3]):
+      %fi = cast(%i) {to = f32} : f32[]
+      %a2 = add(%a, %fi) : f32[3]
+      %a3 = sub(%a2, %sum) : f32[3]
+      yield %ci, %a3, %a3
+    }
+    %q = nonzero(%z) : i64[2,?]
+    return %r, %q, %nz
+  }
+}`;
+
 const BACKENDS: readonly Backend[] = ['wasm', 'webgpu'];
 
 describe.each(BACKENDS)('counted dims (%s)', (backend) => {
@@ -180,6 +198,19 @@ describe.each(BACKENDS)('counted dims (%s)', (backend) => {
         const bits = (k: number): Tensor => tensorFrom('bool', [k], Array.from({ length: k }, () => (r() < 0.5 ? 1 : 0)));
         const ins = [mask([n, m], 0.5, seed), bits(n), bits(m)];
         expectExact(await cm.run(ins), interp(ROWS_COLS, ins));
+      }
+    } finally {
+      await cm.dispose();
+    }
+  });
+
+  it('a loop run a data-given number of times between two counting ops', async () => {
+    const cm = await load(backend, AROUND_LOOP);
+    try {
+      expect(cm.counted).toEqual(['nonzero_count0', 'nonzero_count1']);
+      for (const [trips, a0, x] of [[3, [0, -1, 2], [0, 1, 0, 0]], [0, [0, 1, 0], [2, 0]], [4, [1, 2, 3], [0, 0, 0]], [1, [0, 0, 0], [1]], [3, [0, -1, 2], [0, 1, 0, 0]]] as const) {
+        const ins = [tensorFrom('i64', [], [BigInt(trips)]), tensorFrom('f32', [3], [...a0]), tensorFrom('f32', [x.length], [...x])];
+        expectExact(await cm.run(ins), interp(AROUND_LOOP, ins));
       }
     } finally {
       await cm.dispose();
