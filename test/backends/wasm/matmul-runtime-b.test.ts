@@ -116,9 +116,11 @@ describe('wasm matmul with a run-time B (packed per call) vs interpreter', () =>
   });
 
   it('threaded: batches, row blocks and column panels shared, same bits as one thread', async () => {
-    // Batched (whole GEMMs per thread), 2-D with rows >= columns (row blocks), 2-D wide (column panels).
+    // Batched (whole GEMMs per thread), 2-D with rows >= columns (row blocks; a batched A over a
+    // 2-D B is one GEMM too), 2-D wide (column panels).
     await checkThreaded(matmulText([2, 3, 13, 7], [3, 7, 9], [2, 3, 13, 9]), [[rand([2, 3, 13, 7], 1), rand([3, 7, 9], 2)]], /B packed at run time/);
     await checkThreaded(matmulText([67, 31], [31, 17], [67, 17]), [[rand([67, 31], 3), rand([31, 17], 4)]], /B packed at run time/);
+    await checkThreaded(matmulText([3, 11, 7], [7, 9], [3, 11, 9]), [[rand([3, 11, 7], 13), rand([7, 9], 14)]], /B packed at run time/);
     await checkThreaded(matmulText([5, 300], [300, 131], [5, 131]), [[rand([5, 300], 5), rand([300, 131], 6)]], /_accumulate/);
     // Symbolic: the split is decided at run time.
     const sym = (seq: number): Tensor[] => [rand([1, 2, seq, seq], seq), rand([1, 2, seq, 8], seq + 1)];

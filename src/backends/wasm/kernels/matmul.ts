@@ -1,7 +1,9 @@
 // MatMul and Gemm: C[m, n..n+3] += splat(A[m, k]) * B[k, n..n+3], one f32x4 accumulator per
 // 4 columns. A constant B is packed at compile time into panels of 4 columns, contiguous along k
-// (`[ceil(N/4)][K][4]`, zero-padded), so the inner loop reads 16 consecutive bytes per k; a
-// runtime B is read in place (row-major, columns contiguous) with a scalar tail for N % 4.
+// (`[ceil(N/4)][K][4]`, zero-padded), so the inner loop reads 16 consecutive bytes per k. A
+// MatMul's run-time B is packed per GEMM into scratch for the register-blocked kernel
+// (gemm-runtime-b.ts) unless A has fewer than 4 rows; Gemm's, and those tiny ones, are read in
+// place (row-major, columns contiguous) with a scalar tail for N % 4.
 // Batched MatMul broadcasts the batch dims of A and B (numpy rules).
 
 import type { Op, Value } from '../../../../ir/ir.js';
@@ -191,7 +193,10 @@ function emitMatmul(k: KernelCtx, op: Op): void {
   const batch = k.dims(y).slice(0, Math.max(ad.length, bd.length) - 2);
   const bt = bd.length === 2 ? k.constant(B!) : undefined;
   if (bt && typeof N === 'number' && bt.dtype === 'f32') return tunedGemm(k, A!, B!, y, k.size(ad.slice(0, -1)), K, N, false, null);
-  if (typeof M !== 'number' || M >= RUNTIME_B_MIN_ROWS) return runtimeBMatmul(k, A!, B!, y, batch, ad, bd);
+  const rowDims = bd.length === 2 ? ad.slice(0, -1) : [M];
+  if (rowDims.some((d) => typeof d !== 'number') || rowDims.reduce<number>((a, d) => a * Number(d), 1) >= RUNTIME_B_MIN_ROWS) {
+    return runtimeBMatmul(k, A!, B!, y, batch, ad, bd);
+  }
   const em = k.em;
   em.comment(`matmul batch=[${batch.join(',')}] M=${M} N=${N} K=${K}${bt && typeof N === 'number' ? ' (B packed)' : ''}`);
   const aStr = broadcastStrides(k, ad.slice(0, -2), batch), bStr = broadcastStrides(k, bd.slice(0, -2), batch);
@@ -218,8 +223,9 @@ const RUNTIME_B_MIN_ROWS = 4;
 
 /**
  * MatMul with B not a 2-D constant: per GEMM (batch index), B is packed into the micro-kernel's
- * panels in scratch (gemm-runtime-b.ts). Threaded: whole GEMMs are shared among the threads when
- * there is a batch, else row blocks (rows >= columns) or column panels of the one GEMM.
+ * panels in scratch (gemm-runtime-b.ts); a 2-D B makes one GEMM over every row of A. Threaded:
+ * whole GEMMs are shared among the threads when B is batched, else row blocks (rows >= columns)
+ * or column panels of the one GEMM.
  */
 function runtimeBMatmul(k: KernelCtx, A: Value, B: Value, y: Value, batch: readonly Dim[], ad: readonly Dim[], bd: readonly Dim[]): void {
   const em = k.em;
@@ -231,7 +237,8 @@ function runtimeBMatmul(k: KernelCtx, A: Value, B: Value, y: Value, batch: reado
   const gemm = (aP: string, bP: string, yP: string, rows: string, cols?: { lo: string; hi: string }): void =>
     emitRuntimeBGemm(k, plan, { M: rows, a: { p: aP, lda: kk }, b: { p: bP, sk: n, sn: i32(1) }, c: { p: yP, ldc: n }, cols });
   const nb = k.size(batch);
-  if (batch.length > 0 && nb !== i32(1)) {
+  // A B without batch dims is one GEMM over all rows of A (its batch dims are row-major rows).
+  if (bd.length > 2 && batch.length > 0 && nb !== i32(1)) {
     const aStr = broadcastStrides(k, ad.slice(0, -2), batch), bStr = broadcastStrides(k, bd.slice(0, -2), batch);
     shareLoop(k, 'b', nb, split ? {} : false, (bi) => {
       const aOff = mul(rowOffset(k, bi, batch, aStr, batch.length), mul(m, kk));
@@ -240,13 +247,14 @@ function runtimeBMatmul(k: KernelCtx, A: Value, B: Value, y: Value, batch: reado
     });
     return;
   }
-  if (!split) return gemm(k.ptr(A), k.ptr(B), k.ptr(y), m);
+  const rows = bd.length > 2 ? m : k.size(ad.slice(0, -1));
+  if (!split) return gemm(k.ptr(A), k.ptr(B), k.ptr(y), rows);
   // Every element sums its K products in the same order whatever the split: results do not change.
-  em.line(`(if (i32.ge_u ${m} ${n}) (then`);
-  const r = share(k, m, { align: 4, grain: 4 });
+  em.line(`(if (i32.ge_u ${rows} ${n}) (then`);
+  const r = share(k, rows, { align: 4, grain: 4 });
   gemm(addr(k.ptr(A), mul(r.lo, kk), 4), k.ptr(B), addr(k.ptr(y), mul(r.lo, n), 4), sub(r.hi, r.lo));
   em.line(') (else');
-  gemm(k.ptr(A), k.ptr(B), k.ptr(y), m, share(k, n, { align: NR, grain: NR }));
+  gemm(k.ptr(A), k.ptr(B), k.ptr(y), rows, share(k, n, { align: NR, grain: NR }));
   em.line('))');
 }
 
