@@ -48,9 +48,12 @@ function arith(name: string, a: Dim, b: Dim): Dim {
   }
 }
 
-/** Graph inputs read as data symbols: short i64/i32/f32/f64 vectors and scalars. */
+/**
+ * Graph inputs read as data symbols: short i64/i32/f32/f64/f16/bf16 vectors and scalars (f16/bf16:
+ * float data symbols, which the backends bind once their runtimes decode those inputs' raw bits).
+ */
 export const isDataSymbolDType = (dtype: string): boolean =>
-  dtype === 'i64' || dtype === 'i32' || dtype === 'f32' || dtype === 'f64';
+  dtype === 'i64' || dtype === 'i32' || dtype === 'f32' || dtype === 'f64' || dtype === 'f16' || dtype === 'bf16';
 
 /** Whether v is an argument of the module's main function (a graph input). */
 function isGraphInput(v: Value, module: Module | null): boolean {

@@ -6,12 +6,14 @@ import type { Op } from '../../../../ir/ir.js';
 import { addr } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { DTS } from './generic-elementwise.js';
+import { elem } from './dtype-codec.js';
 
 function emitRange(k: KernelCtx, op: Op): void {
   const y = op.results[0]!;
+  const [a, , c] = op.operands;
+  if (y.type.dtype === 'f16' || y.type.dtype === 'bf16') { emitRangeHalf(k, op); return; }
   const dt = DTS[y.type.dtype];
   if (!dt) k.fail(op, `range on ${y.type.dtype} is not supported by the wasm backend`);
-  const [a, , c] = op.operands;
   const ld = (v: NonNullable<typeof a>): string => `(${dt.load} ${k.ptr(v)})`;
   const em = k.em;
   em.comment(`range ${y.type.dtype}`);
@@ -23,6 +25,18 @@ function emitRange(k: KernelCtx, op: Op): void {
     else if (dt.t === 'i64') v = `(i64.add ${ld(a!)} (i64.mul (i64.extend_i32_u ${i}) ${ld(c!)}))`;
     else v = `(i32.add ${ld(a!)} (i32.mul ${i} ${ld(c!)}))`;
     em.line(`(${dt.store} ${addr(k.ptr(y), i, dt.size)} ${v})`);
+  });
+}
+
+/** f16/bf16: start + i * delta in f64 from the decoded scalars, then rounded to f32 and encoded. */
+function emitRangeHalf(k: KernelCtx, op: Op): void {
+  const y = op.results[0]!;
+  const e = elem(k, y.type.dtype)!;
+  const [a, , c] = op.operands;
+  const ld = (v: NonNullable<typeof a>): string => `(f64.promote_f32 ${e.load(k.ptr(v))})`;
+  k.em.comment(`range ${y.type.dtype}`);
+  k.em.loop('i', k.size(k.dims(y)), (i) => {
+    k.em.line(e.store(addr(k.ptr(y), i, e.size), `(f32.demote_f64 (f64.add ${ld(a!)} (f64.mul (f64.convert_i32_u ${i}) ${ld(c!)})))`));
   });
 }
 
