@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { TenthError } from '../../ir/diagnostics.js';
 import { interpret } from '../../ir/interp.js';
+import { parseModule } from '../../ir/parser.js';
 import { tensorFrom, type Tensor } from '../../ir/tensor.js';
 import { compileWasm } from '../../src/backends/wasm/index.js';
 import { compileWebGpu } from '../../src/backends/webgpu/index.js';
@@ -142,6 +143,29 @@ describe('refusals name the cause', () => {
       await expectRefused(spec, op, ['op0']);
     });
   }
+  // Buffers are placed for each count at its bound: a value that shrinks as a count grows would
+  // outgrow its place at a smaller count (the runtime would refuse it, E501, mid-run).
+  it('a value that shrinks as a count grows (x[count:]) is refused at compile time on both backends, naming it', async () => {
+    const text = [
+      'module @m {',
+      '  func @main(%x: f32[n]) -> (%v: f32[?]) {',
+      '    %nz = nonzero(%x) : i64[1,?]',
+      '    %s = shape(%nz) {start = 1} : i64[1]',
+      '    %e = const {value = dense<[100]> : i64[1]} : i64[1]',
+      '    %v = slice(%x, %s, %e) : f32[?]',
+      '    return %v',
+      '  }',
+      '}',
+    ].join('\n');
+    const x = tensorFrom('f32', [6], [0, 1, 0, 2, 3, 0]);
+    expect(Array.from(interpret(parseModule(text, { file: 't.ir' }), [x])[0]!.data as Float32Array)).toEqual([2, 3, 0]);
+    for (const [name, compile] of Object.entries(BACKENDS)) {
+      const e = await refusal(() => compile(parseModule(text, { file: 't.ir' })));
+      expect(e.diagnostics.map((d) => [d.code, d.message])).toEqual([['E205',
+        `the ${name} backend cannot place %v of slice: its dim 'max(min(n,100)-min(n,nonzero_count0),0)' shrinks as 'nonzero_count0' (the count of nonzero %nz) grows, and buffers are placed for the largest count (n)`]]);
+    }
+  });
+
   it('non_max_suppression of an operand of unknown rank is refused by the importer already (E208)', async () => {
     const spec = unranked('NonMaxSuppression', { inputs: [{ name: 'sc', dtype: 'f32', shape: [1, 1, 3] }] });
     const e = await refusal(() => load(spec, 'm.onnx')());
