@@ -95,6 +95,22 @@ describe('wasm matmul with a run-time B (packed per call) vs interpreter', () =>
     }
   });
 
+  it('empty K writes zeros (after a run that left values there), empty N writes nothing', async () => {
+    const text = matmulText([5, 'k'], ['k', 9], [5, 9]);
+    const c = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse' });
+    expect(c.wat).toContain('(B packed at run time)');
+    const m = await instantiateCompiled(c.manifest, c.wasm, c.weights);
+    for (const K of [7, 0, 300, 0]) {
+      const inputs = [rand([5, K], K + 1), rand([K, 9], K + 2)];
+      expectClose(outputs(c, await m.run(feedOf(c, inputs))), interpText(text, inputs), 1e-4, 1e-5);
+    }
+    const wide = matmulText([6, 7], [7, 0], [6, 0]);
+    const inputs = [rand([6, 7], 1), rand([7, 0], 2)];
+    const cw = await compileWasm(parseModule(wide, { file: 'test.ir' }), { passes: 'fuse' });
+    const mw = await instantiateCompiled(cw.manifest, cw.wasm, cw.weights);
+    expect(outputs(cw, await mw.run(feedOf(cw, inputs)))[0]!.shape).toEqual([6, 0]);
+  });
+
   it('symbolic dims (attention shapes): one module run at two sizes', async () => {
     // Q K^T (N = seq), P V (K = seq: 300 takes two chunks), and rows only symbolic.
     const cases: { a: (string | number)[]; b: (string | number)[]; y: (string | number)[] }[] = [
