@@ -56,6 +56,7 @@ async function checkThreaded(text: string, inputSets: readonly Tensor[][], kerne
   for (const n of [2, 3]) {
     const m = await instantiateCompiled(c.manifest, threaded.wasm, c.weights, { threads: n });
     try {
+      expect(m.threads).toBe(n);
       for (const [i, inputs] of inputSets.entries()) {
         const got = await m.run(feedOf(c, inputs));
         for (const o of c.manifest.outputs) expect(bytesOf(got[o.name]!).equals(bytesOf(want[i]![o.name]!)), `${o.name} on ${n} threads, input set ${i}`).toBe(true);
@@ -139,6 +140,8 @@ describe('wasm matmul with a run-time B (packed per call) vs interpreter', () =>
     await checkThreaded(matmulText([3, 11, 7], [7, 9], [3, 11, 9]), [[rand([3, 11, 7], 13), rand([7, 9], 14)]], /B packed at run time/);
     await checkThreaded(matmulText([5, 300], [300, 131], [5, 131]), [[rand([5, 300], 5), rand([300, 131], 6)]], /_accumulate/);
     // Symbolic: the split is decided at run time.
+    const mn = (m: number, n: number): Tensor[] => [rand([m, 31], m), rand([31, n], n)];
+    await checkThreaded(matmulText(['m', 31], [31, 'n'], ['m', 'n']), [mn(67, 17), mn(5, 131), mn(1, 1)], /B packed at run time/);
     const sym = (seq: number): Tensor[] => [rand([1, 2, seq, seq], seq), rand([1, 2, seq, 8], seq + 1)];
     await checkThreaded(matmulText([1, 2, 'seq', 'seq'], [1, 2, 'seq', 8], [1, 2, 'seq', 8]), [sym(6), sym(270)], /B packed at run time/);
   }, 60_000);
