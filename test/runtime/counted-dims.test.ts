@@ -12,10 +12,13 @@ import { describe, expect, it } from 'vitest';
 import type { DType } from '../../ir/dtype.js';
 import { interpret } from '../../ir/interp.js';
 import { parseModule } from '../../ir/parser.js';
+import { printModule } from '../../ir/printer.js';
 import { tensorFrom, type Tensor } from '../../ir/tensor.js';
 import { compileWasm } from '../../src/backends/wasm/index.js';
 import { compileWebGpu } from '../../src/backends/webgpu/index.js';
 import { fromRunTensor, toRunTensor } from '../../src/conformance/feeds.js';
+import { importOnnxBytes } from '../../src/onnx/import.js';
+import { buildModel } from '../../src/onnx/writer.js';
 import { instantiateCompiled } from '../../src/runtime/index.js';
 import { instantiateWebGpu } from '../../src/runtime/webgpu.js';
 import { expectExact, rng } from '../backends/wasm/dtype-helpers.js';
@@ -211,6 +214,25 @@ describe.each(BACKENDS)('counted dims (%s)', (backend) => {
       for (const [trips, a0, x] of [[3, [0, -1, 2], [0, 1, 0, 0]], [0, [0, 1, 0], [2, 0]], [4, [1, 2, 3], [0, 0, 0]], [1, [0, 0, 0], [1]], [3, [0, -1, 2], [0, 1, 0, 0]]] as const) {
         const ins = [tensorFrom('i64', [], [BigInt(trips)]), tensorFrom('f32', [3], [...a0]), tensorFrom('f32', [x.length], [...x])];
         expectExact(await cm.run(ins), interp(AROUND_LOOP, ins));
+      }
+    } finally {
+      await cm.dispose();
+    }
+  });
+
+  it('a bound over input data (nonzero of a reshape to a shape given as input, -1 included)', async () => {
+    // Imported from ONNX: the reshape's dims are expressions over the data symbols %s[0], %s[1].
+    const text = printModule(importOnnxBytes(buildModel({
+      opset: 17, inputs: [{ name: 'x', dtype: 'f32', shape: [12] }, { name: 's', dtype: 'i64', shape: [2] }], outputs: [{ name: 'nz', dtype: 'i64' }],
+      nodes: [{ opType: 'Reshape', inputs: ['x', 's'], outputs: ['r'] }, { opType: 'NonZero', inputs: ['r'], outputs: ['nz'] }],
+    }), { file: 'm.onnx', baseDir: '.' }));
+    expect(text).toContain('%s[0]');
+    const cm = await load(backend, text);
+    try {
+      const x = tensorFrom('f32', [12], [0, 1, 0, 0, 2, 0, 0, 0, 3, 0, 0, 4]);
+      for (const s of [[3n, 4n], [6n, -1n], [-1n, 3n], [-1n, 1n], [3n, 4n]]) {
+        const ins = [x, tensorFrom('i64', [2], s)];
+        expectExact(await cm.run(ins), interp(text, ins));
       }
     } finally {
       await cm.dispose();
