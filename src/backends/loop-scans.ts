@@ -13,7 +13,7 @@ import type { Dim, TensorType } from '../../ir/types.js';
  * count is a compile-time number or a symbolic dim, the initial condition is omitted or a true
  * constant, and the body passes its condition argument through (directly or by identity).
  */
-function loopTrips(op: Op, module: Module): Dim | undefined {
+export function loopTrips(op: Op, module: Module): Dim | undefined {
   const [maxV, condV] = op.operands;
   const trip = maxV ? symbolicValue(inFused(maxV), module) : undefined;
   if (trip?.length !== 1 || trip[0] === '?' || (typeof trip[0] === 'number' && trip[0] < 0)) return undefined;

@@ -23,6 +23,20 @@ export interface KernelCost {
   readonly dtype: string;
   /** Backend-specific name (WASM function, WGSL file). */
   readonly symbol?: string;
+  /**
+   * Work in a loop or scan body: done `repeat.times` times per run, and flops and bytes above
+   * are over all of them (per iteration when the count is known only at run time).
+   */
+  readonly repeat?: KernelRepeat;
+  /** Launches per run when not one (a WebGPU dispatch in a repeated range): each pays the launch overhead. */
+  readonly launches?: number;
+}
+
+export interface KernelRepeat {
+  /** The trip count as the compiled artifact states it (`7`, `T`, `%n[0]`; nested bodies multiply: `%n[0]*4`). */
+  readonly count: string;
+  /** Its value with the report's bindings; null: known only at run time (the figures are per iteration). */
+  readonly times: number | null;
 }
 
 /** A buffer of the arena with its live range in kernel steps and its planned place. */
@@ -99,7 +113,7 @@ export function predictKernel(k: KernelCost, profile: DeviceProfile): KernelPred
   const eff = efficiency(profile, k);
   const computeUs = k.flops / (peak * 1e3) / eff;
   const memoryUs = bytes / (profile.memoryGBps * 1e3) / eff;
-  const overhead = profile.dispatchOverheadUs;
+  const overhead = profile.dispatchOverheadUs * (k.launches ?? 1);
   const bound = Math.max(computeUs, memoryUs) < overhead ? 'overhead' : computeUs >= memoryUs ? 'compute' : 'memory';
   return {
     ...k, bytes, intensity: bytes > 0 ? k.flops / bytes : 0, bound,
@@ -136,12 +150,13 @@ export function costReport(input: ReportInput, profile: DeviceProfile): CostRepo
   const latencyMs = latencyUs / 1e3;
   const throughputPerSec = latencyMs > 0 ? 1e3 / latencyMs : 0;
   // The three parts add up to the latency: each kernel's roofline time goes to the roof that bounds it.
-  const roofUs = (k: KernelPrediction): number => k.predictedUs - profile.dispatchOverheadUs;
+  const launches = (k: KernelPrediction): number => k.launches ?? 1;
+  const roofUs = (k: KernelPrediction): number => k.predictedUs - profile.dispatchOverheadUs * launches(k);
   const predicted = {
     latencyMs,
     computeMs: kernels.reduce((a, k) => a + (k.computeUs >= k.memoryUs ? roofUs(k) : 0), 0) / 1e3,
     memoryMs: kernels.reduce((a, k) => a + (k.computeUs < k.memoryUs ? roofUs(k) : 0), 0) / 1e3,
-    overheadMs: kernels.length * profile.dispatchOverheadUs / 1e3,
+    overheadMs: kernels.reduce((a, k) => a + launches(k), 0) * profile.dispatchOverheadUs / 1e3,
     throughputPerSec,
     ...(profile.pricePerHour !== undefined && throughputPerSec > 0
       ? { costPerMillion: profile.pricePerHour / 3600 * 1e6 / throughputPerSec } : {}),

@@ -4,6 +4,7 @@
 
 import type { BatchingPlan } from './batching.js';
 import type { CostReport } from './cost.js';
+import { repeatText } from './repeats.js';
 import { fmtBytes, fmtCount, fmtUs, money } from './table.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -89,8 +90,13 @@ export function timelineSvg(r: CostReport): string {
 
 export function reportHtml(r: CostReport, batching?: BatchingPlan): string {
   const p = r.predicted;
+  // The repeats column only where some kernel is in a loop or scan body (other reports stay as they were).
+  const repeats = r.kernels.some((k) => k.repeat);
   const rows = r.kernels.map((k, i) => `<tr><td>${i}</td><td>${esc(k.name)}</td><td>${esc(k.ops.join(', '))}</td><td>${fmtCount(k.flops)}</td>` +
-    `<td>${fmtBytes(k.bytes)}</td><td>${k.intensity.toFixed(2)}</td><td>${k.bound}</td><td>${fmtUs(k.predictedUs)}</td></tr>`).join('\n');
+    `<td>${fmtBytes(k.bytes)}</td><td>${k.intensity.toFixed(2)}</td><td>${k.bound}</td><td>${fmtUs(k.predictedUs)}</td>` +
+    `${repeats ? `<td>${k.repeat ? esc(repeatText(k.repeat)) : ''}</td>` : ''}</tr>`).join('\n');
+  const repeatNote = repeats ? `<p>${r.kernels.filter((k) => k.repeat).length} kernels run in loop or scan bodies (column "repeats"): their FLOPs, bytes and time ` +
+    `are over every iteration where the count is known at compile time (a number, or symbols bound as above); "per iteration" where the run decides it.</p>\n` : '';
   const batch = batching ? `<h2>Batching plan</h2>
 <p>${batching.ratePerSec} requests/s, p99 target ${batching.p99TargetMs} ms. Model: ${esc(batching.model)}.</p>
 <table><tr><th>batch</th><th>batch ms</th><th>replicas</th><th>p50 ms</th><th>p99 ms</th><th>capacity/s</th><th>cost per million</th><th>meets target</th></tr>
@@ -113,7 +119,7 @@ ${rooflineSvg(r)}
 <p>Arena peak ${fmtBytes(r.memory.peakBytes)}, lower bound ${fmtBytes(r.memory.lowerBoundBytes)}, naive ${fmtBytes(r.memory.naiveBytes)}, weights ${fmtBytes(r.memory.weightsBytes)}.</p>
 ${timelineSvg(r)}
 <h2>Kernels</h2>
-<table><tr><th>#</th><th>kernel</th><th>ops</th><th>FLOPs</th><th>bytes</th><th>FLOP/B</th><th>bound</th><th>predicted</th></tr>
+${repeatNote}<table><tr><th>#</th><th>kernel</th><th>ops</th><th>FLOPs</th><th>bytes</th><th>FLOP/B</th><th>bound</th><th>predicted</th>${repeats ? '<th>repeats</th>' : ''}</tr>
 ${rows}
 </table>
 ${batch}

@@ -2,6 +2,7 @@
 
 import type { BatchingPlan } from './batching.js';
 import type { CostReport } from './cost.js';
+import { repeatShort } from './repeats.js';
 
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -43,7 +44,8 @@ export function formatReport(r: CostReport, limit = 25): string {
   const shown = order.slice(0, limit);
   const rows = shown.map((i) => {
     const k = r.kernels[i]!;
-    return [k.name, fmtCount(k.flops), fmtBytes(k.bytes), k.intensity.toFixed(2), k.bound, fmtUs(k.predictedUs),
+    // A kernel of a loop or scan body says how often it runs (its figures are over all of them).
+    return [k.repeat ? `${k.name} ${repeatShort(k.repeat)}` : k.name, fmtCount(k.flops), fmtBytes(k.bytes), k.intensity.toFixed(2), k.bound, fmtUs(k.predictedUs),
       `${(100 * k.predictedUs / (total || 1)).toFixed(1)}%`];
   });
   if (order.length > limit) {

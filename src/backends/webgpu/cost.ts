@@ -1,11 +1,14 @@
 // The WebGPU backend's figures for the cost report (src/report/): one KernelCost per dispatch,
 // with FLOPs counted from the dispatch's IR ops and bytes from the buffers it binds for reading and
 // writing (compulsory traffic: each read once, each written once; values kept in registers inside
-// the dispatch do not count), and the arena's memory figures, all with the symbols bound.
+// the dispatch do not count), and the arena's memory figures, all with the symbols bound. A
+// dispatch in a scan or loop body (the manifest's `repeats`: ranges recorded `count` times, nested
+// ranges multiplying) counts once per recording: its figures and launches scale with the count.
 
 import type { Module, Op, Value } from '../../../ir/ir.js';
 import { backendReport, binder, type BackendReport, type ReportOptions } from '../../report/backend.js';
 import type { KernelCost } from '../../report/cost.js';
+import { repeated, type TripCount } from '../../report/repeats.js';
 import { ESIZE } from '../wasm/kernel-api.js';
 import type { GpuManifest } from './artifact.js';
 import { kernelFor } from './kernels/index.js';
@@ -45,13 +48,15 @@ export function webgpuKernelCosts(module: Module, manifest: GpuManifest, dispatc
   return manifest.kernels.map((k, s) => {
     const ops = dispatchOps[s] ?? [];
     const main = ops.find((o) => HEAVY.includes(o.name)) ?? ops[0];
-    return {
+    // Ranges are listed outer before inner.
+    const trips: TripCount[] = (manifest.repeats ?? []).filter((r) => r.from <= s && s < r.to).map((r) => r.count);
+    return repeated({
       name: k.name, ops: k.ops, symbol: k.file,
       flops: ops.reduce((a, o) => a + (kernelFor(o)?.flops?.(o, numel) ?? 0), 0),
       bytesRead: k.reads.filter((id) => manifest.buffers[id]!.kind !== 'weight').reduce((a, id) => a + bufBytes(id), 0) + weightBytes(ops),
       bytesWritten: k.writes.reduce((a, id) => a + bufBytes(id), 0),
       dtype: main?.results[0]?.type.dtype ?? 'f32',
-    };
+    }, trips, bind, { launches: true });
   });
 }
 
