@@ -157,12 +157,15 @@ async function measure(args: { positionals: string[]; options: Record<string, un
     const samples: number[][] = report.kernels.map(() => []);
     const totals: number[] = [];
     let timing = target === 'wasm' ? 'each kernel function called in order' : 'each dispatch submitted and waited for';
+    // WebGPU profile() times one dispatch of each kernel, but a dispatch in a loop or scan body runs
+    // once per iteration (the report's `launches`); a wasm kernel function runs its whole loop.
+    const perRun = report.kernels.map((k) => (target === 'webgpu' ? k.launches ?? 1 : 1));
     for (let i = 0; i < runs; i++) {
       const t = await m.profile(feeds, 1);
       if (t.length !== report.kernels.length) fail('E501', `the compiled model has ${t.length} kernels, its report ${report.kernels.length}`);
-      t.forEach((k, j) => samples[j]!.push(k.ms * 1e3));
+      t.forEach((k, j) => samples[j]!.push(k.ms * 1e3 * perRun[j]!));
       if (t[0]?.timing === 'gpu') timing = 'GPU timestamp queries, one compute pass per kernel';
-      totals.push(t.reduce((a, k) => a + k.ms * 1e3, 0));
+      totals.push(t.reduce((a, k, j) => a + k.ms * 1e3 * perRun[j]!, 0));
       if (ctx.io.errIsTTY) ctx.io.err(`\rbench: run ${i + 1}/${runs}`);
     }
     if (ctx.io.errIsTTY) ctx.io.err('\n');
