@@ -179,7 +179,7 @@ function addBias(out: Float64Array, B: Float64Array, N: number, M: number, P: nu
 interface TransposeGeometry { outSp: number[]; padsBegin: number[] }
 
 /** Output size and begin pads of a transposed conv (static input). */
-function transposeGeometry(ctx: InferCtx | EvalCtx, inSp: readonly number[], k: readonly number[]): TransposeGeometry {
+export function transposeGeometry(ctx: InferCtx | EvalCtx, inSp: readonly number[], k: readonly number[]): TransposeGeometry {
   const r = inSp.length;
   const w: WindowAttrs = readWindow(ctx.attrs, k, ctx.fail);
   const opad = ctx.attrs.has('output_padding') ? ctx.attrs.ints('output_padding') : new Array<number>(r).fill(0);

@@ -1,31 +1,13 @@
 // ConvTranspose, 1-D and 2-D f32 (scalar, correctness first): the output is zeroed, then every
 // input pixel scatters its products with the kernel taps into the output (groups, strides,
-// dilations, begin pads; output_shape / auto_pad / output_padding resolved like the interpreter,
+// dilations, begin pads; output_shape / auto_pad / output_padding resolved by the interpreter's rule,
 // the output size itself coming from the result type), then the bias is added per channel.
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
+import { transposePadsBegin } from '../../conv-transpose-pads.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
-
-function padsBegin(k: KernelCtx, op: Op, inSp: readonly Dim[], kern: readonly number[], st: readonly number[], dl: readonly number[]): number[] {
-  const r = kern.length;
-  const ints = (n: string): number[] | undefined => op.attrs.get(n)?.value as number[] | undefined;
-  const pads = ints('pads') ?? new Array<number>(2 * r).fill(0);
-  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  const os = ints('output_shape');
-  if (!os && auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return auto === 'VALID' ? new Array<number>(r).fill(0) : pads.slice(0, r);
-  if (!inSp.every((d): d is number => typeof d === 'number')) k.fail(op, 'conv_transpose with output_shape or auto_pad needs static spatial sizes');
-  const opad = ints('output_padding') ?? new Array<number>(r).fill(0);
-  const full = inSp.map((s, i) => st[i]! * ((s as number) - 1) + opad[i]! + (kern[i]! - 1) * dl[i]! + 1);
-  const out = os ? os.slice(os.length - r) : inSp.map((s, i) => (s as number) * st[i]!);
-  return full.map((f, i) => {
-    const total = f - out[i]!;
-    if (auto === 'SAME_UPPER') return Math.floor(total / 2);
-    if (auto === 'SAME_LOWER') return total - Math.floor(total / 2);
-    return op.attrs.has('pads') ? pads[i]! : 0;
-  });
-}
 
 function emitConvTranspose(k: KernelCtx, op: Op): void {
   const [x, w, b] = op.operands;
@@ -42,7 +24,7 @@ function emitConvTranspose(k: KernelCtx, op: Op): void {
     return v ? (one ? [d, v[0]!] : [...v]) : [d, d];
   };
   const st = ints('strides', 1), dl = ints('dilations', 1);
-  const pb0 = padsBegin(k, op, xd0.slice(2), wd0.slice(2).map(Number), one ? [st[1]!] : st, one ? [dl[1]!] : dl);
+  const pb0 = transposePadsBegin(op, xd0.slice(2), wd0.slice(2).map(Number), (m) => k.fail(op, m));
   const pb = one ? [0, pb0[0]!] : pb0;
   const group = Number(op.attrs.get('group')?.value ?? 1);
   const [N, C, H, W] = xd.map((d) => k.dim(d));

@@ -2,40 +2,15 @@
 // output_shape / output_padding, optional bias) as a map kernel: each result element gathers
 // what scatters onto it, sum over the group's input channels and the kernel positions k with
 // o = i * stride - pad + k * dilation for an input position i in range. Static spatial and
-// channel dims; the begin pads are fixed here as ir/ops/nn-conv.ts transposeGeometry does.
+// channel dims; the begin pads come from ir/ops/nn-conv.ts transposeGeometry (../../conv-transpose-pads.ts).
 
 import type { Op } from '../../../../ir/ir.js';
-import type { Dim } from '../../../../ir/types.js';
+import { padsNeedSizes, transposePadsBegin } from '../../conv-transpose-pads.js';
 import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { mulU, u32 } from '../wgsl.js';
 import { loadClamped } from './common.js';
 
 const ints = (op: Op, name: string): number[] | undefined => op.attrs.get(name)?.value as number[] | undefined;
-
-/** Begin pads of each spatial axis. */
-function padsBegin(k: KernelCtx, op: Op, inSp: readonly Dim[], ks: readonly number[]): number[] {
-  const r = inSp.length;
-  const st = ints(op, 'strides') ?? inSp.map(() => 1), dil = ints(op, 'dilations') ?? inSp.map(() => 1);
-  const pads = ints(op, 'pads') ?? new Array<number>(2 * r).fill(0);
-  const opad = ints(op, 'output_padding') ?? inSp.map(() => 0);
-  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  const os = ints(op, 'output_shape');
-  if (os || auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    // Only reached with static spatial dims (CONV_TRANSPOSE_KERNEL checks).
-    const sp = inSp as readonly number[];
-    const full = sp.map((s, i) => st[i]! * (s - 1) + opad[i]! + (ks[i]! - 1) * dil[i]! + 1);
-    const out = os ? os.slice(os.length - r) : sp.map((s, i) => s * st[i]!);
-    return full.map((f, i) => {
-      const total = f - out[i]!;
-      if (auto === 'SAME_UPPER') return Math.floor(total / 2);
-      if (auto === 'SAME_LOWER') return total - Math.floor(total / 2);
-      return op.attrs.has('pads') ? pads[i]! : 0;
-    });
-  }
-  if (auto === 'VALID') return inSp.map(() => 0);
-  if (auto !== 'NOTSET') k.fail(op, `conv_transpose auto_pad '${auto}' is not supported by the webgpu backend`);
-  return pads.slice(0, r);
-}
 
 export const CONV_TRANSPOSE_KERNEL: MapKernel = {
   kind: 'map',
@@ -49,7 +24,7 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
     const r = xd.length - 2;
     // Spatial dims may be symbols when the begin pads do not depend on them (explicit pads or
     // VALID): the bounds then come from the uniform.
-    const fixedPads = !op.attrs.has('output_shape') && ['NOTSET', 'VALID'].includes(String(op.attrs.get('auto_pad')?.value ?? 'NOTSET'));
+    const fixedPads = !padsNeedSizes(op);
     const statics = fixedPads ? [xd[1], ...wd, yd[1]] : [...xd.slice(1), ...wd, ...yd.slice(1)];
     if (!statics.every((d) => typeof d === 'number') || r < 1) {
       k.fail(op, `conv_transpose needs static channel${fixedPads ? '' : ' and spatial'} dims in the webgpu backend`);
@@ -58,7 +33,7 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
     const group = Number(op.attrs.get('group')?.value ?? 1);
     const C = xd[1] as number, Mg = wd[1] as number, Cg = C / group;
     const st = ints(op, 'strides') ?? inSp.map(() => 1), dil = ints(op, 'dilations') ?? inSp.map(() => 1);
-    const pb = padsBegin(k, op, inSp, ks);
+    const pb = transposePadsBegin(op, inSp, ks, (m) => k.fail(op, m));
     const K = ks.reduce((a, b) => a * b, 1);
     const b = k.body;
     const c = coords(k, i, yd);
