@@ -17,6 +17,10 @@ import { symbolicValue } from '../../ir/shape-value.js';
 import { dimMin, dimMul, dimProd } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
 import { refineTypes } from './loop-scans.js';
+import { inferOp } from '../../ir/infer.js';
+import { TenthError } from '../../ir/diagnostics.js';
+import { dimExpr, isDataSymbol, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
+import { fail } from '../../ir/diagnostics.js';
 
 /** Ops whose output size depends on the input values. */
 export const DATA_SIZED: ReadonlySet<string> = new Set(['nonzero', 'unique', 'compress', 'non_max_suppression']);
@@ -88,8 +92,11 @@ export function countedSymbols(func: Func): Set<string> {
 
 /** The dim sizeDataDims gave `op`'s results (the same symbol in each of them). */
 function countedDim(op: Op): string | undefined {
+  // Its own symbol: not one of the operands' dims (an input dim, or an earlier op's count, may share the prefix).
+  const given = new Set(op.operands.flatMap((v) => v?.type.shape ?? []));
+  const own = new RegExp(`^${countPrefix(op)}\\d+$`);
   for (const r of op.results) {
-    for (const d of r.type.shape ?? []) if (typeof d === 'string' && d.startsWith(countPrefix(op))) return d;
+    for (const d of r.type.shape ?? []) if (typeof d === 'string' && own.test(d) && !given.has(d)) return d;
   }
   return undefined;
 }
@@ -104,7 +111,13 @@ const countPrefix = (op: Op): string => `${op.name === 'non_max_suppression' ? '
 export function sizeDataDims(module: Module): void {
   const func = module.main;
   const used = new Set<string>();
-  const note = (s: readonly Dim[] | null | undefined): void => s?.forEach((d) => { if (typeof d === 'string') used.add(d); });
+  // The symbols inside an expression dim ("nonzero_count0+1") are taken too.
+  const note = (s: readonly Dim[] | null | undefined): void => s?.forEach((d) => {
+    if (typeof d !== 'string') return;
+    used.add(d);
+    const e = dimExpr(d);
+    if (e) exprSymbols(e).forEach((x) => used.add(x));
+  });
   const walk = (ops: readonly Op[]): void => ops.forEach((op) => { op.results.forEach((r) => note(r.type.shape)); op.regions.forEach((g) => { g.args.forEach((a) => note(a.type.shape)); walk(g.ops); }); });
   func.body.args.forEach((a) => note(a.type.shape));
   walk(func.body.ops);
@@ -119,11 +132,74 @@ export function sizeDataDims(module: Module): void {
     const sym = `${prefix}${n}`;
     next.set(prefix, n + 1);
     used.add(sym);
-    op.results.forEach((r) => {
+    // Re-inferred first: a '?' its operands now size (Compress's other dims, Unique's inverse
+    // indices, after an earlier counted op) is theirs; only the '?' left is counted.
+    let inferred: readonly { readonly shape?: readonly Dim[] | null }[] = [];
+    try { inferred = inferOp(op, module); } catch (e) { if (!(e instanceof TenthError)) throw e; }
+    op.results.forEach((r, i) => {
       const s = r.type.shape;
-      if (s?.includes('?')) setType(r, { dtype: r.type.dtype, shape: s.map((d) => (d === '?' ? sym : d)) });
+      const t = inferred[i]?.shape;
+      const known = (d: Dim, k: number): Dim => (d === '?' && t && t.length === s!.length && t[k] !== '?' ? t[k]! : d);
+      if (s?.includes('?')) setType(r, { dtype: r.type.dtype, shape: s.map((d, k) => known(d, k)).map((d) => (d === '?' ? sym : d)) });
     });
     return true;
   });
 }
 
+
+/**
+ * How `e` moves as size symbol `s` grows, the others fixed: 0 not at all, 1 never down, -1 never
+ * up, NaN not known. Sums, max and min of terms moving one way move that way; a product moves as
+ * its one factor with `s` times the sign of its constant, other factors being sizes (>= 0).
+ */
+function trend(e: Expr, s: string): number {
+  switch (e.k) {
+    case 'num': return 0;
+    case 'sym': return e.name === s ? 1 : 0;
+    case 'add': case 'max': case 'min': {
+      const ts = e.args.map((a) => trend(a, s)).filter((t) => t !== 0);
+      return ts.length === 0 ? 0 : ts.every((t) => t === ts[0]) ? ts[0]! : NaN;
+    }
+    case 'mul': {
+      // sign * sizes * f: moves as f does (times the sign), the sizes being >= 0; s^k as s.
+      const f = e.args.filter((a) => a.k !== 'num' && exprSymbols(a).includes(s));
+      if (f.length === 0) return 0;
+      let sign = 1;
+      for (const a of e.args) {
+        if (a.k === 'num') sign *= Math.sign(a.v);
+        else if (!f.includes(a) && (a.k !== 'sym' || isDataSymbol(a.name))) return NaN;
+      }
+      if (f.every((a) => a.k === 'sym')) return sign;
+      return f.length === 1 ? sign * trend(f[0]!, s) : NaN;
+    }
+    case 'floordiv': case 'ceildiv': {
+      const [a, b] = e.args;
+      return b?.k === 'num' && b.v > 0 ? trend(a!, s) : exprSymbols(e).includes(s) ? NaN : 0;
+    }
+    default: return exprSymbols(e).includes(s) ? NaN : 0;
+  }
+}
+
+/**
+ * E205 for a value whose dim shrinks as a count grows (`x[count:]`): the runtime places every
+ * buffer for the counts at their bounds, so such a value would outgrow its place at a smaller count.
+ */
+export function checkCountedGrowth(func: Func, module: Module, backend: string): void {
+  const counted = dataDimsOf(func, module);
+  if (counted.length === 0) return;
+  const walk = (ops: readonly Op[]): void => {
+    for (const op of ops) {
+      if (op.name !== 'fused') op.regions.forEach((r) => walk(r.ops));
+      for (const v of op.results) {
+        for (const d of v.type.shape ?? []) {
+          const e = typeof d === 'string' ? dimExpr(d) : undefined;
+          const c = e && counted.find((x) => exprSymbols(e).includes(x.symbol) && trend(e, x.symbol) === -1);
+          if (c) {
+            fail('E205', `the ${backend} backend cannot place %${v.name} of ${op.name}: its dim '${d}' shrinks as '${c.symbol}' (the count of ${c.op.name} %${c.op.results[0]!.name}) grows, and buffers are placed for the largest count (${c.bound})`, op.loc);
+          }
+        }
+      }
+    }
+  };
+  walk(func.body.ops);
+}

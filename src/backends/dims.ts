@@ -6,7 +6,7 @@
 
 import { fail } from '../../ir/diagnostics.js';
 import { getOpDef } from '../../ir/op-def.js';
-import { countedSymbols, dataDimsOf } from './data-dims.js';
+import { checkCountedGrowth, countedSymbols, dataDimsOf } from './data-dims.js';
 import type { CountedDim } from '../runtime/manifest.js';
 import type { Func, Module, Op, Value } from '../../ir/ir.js';
 import { formatLoc, nodeLoc, UNKNOWN_LOC, type Loc } from '../../ir/location.js';
@@ -51,7 +51,7 @@ export function dimSources(func: Func): DimSources {
     (a.type.shape ?? []).forEach((d, axis) => { if (typeof d === 'string' && !bound.has(d)) bound.set(d, [i, axis]); });
     const n = a.type.shape?.length === 0 ? 1 : a.type.shape?.length === 1 ? a.type.shape[0] : undefined;
     if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && isDataSymbolDType(a.type.dtype)) {
-      const float = a.type.dtype === 'f32' || a.type.dtype === 'f64';
+      const float = a.type.dtype === 'f32' || a.type.dtype === 'f64' || a.type.dtype === 'f16' || a.type.dtype === 'bf16';
       for (let k = 0; k < n; k++) data.set(dataSymbol(a.name, k, float), [i, k]);
     }
   });
@@ -97,7 +97,8 @@ export function dynamicDims(func: Func, symbols: readonly string[]): { dims: Dyn
     // A condition on an input dim itself (arg_max's axis must be nonzero): the runtime tests
     // derived dims, so the dim gets one, itself.
     if (src.bound.has(d)) { if (checked.has(d)) derived[d] = dimExpr(d)!; continue; }
-    if (src.counted.has(d)) continue;
+    // A counted dim too (arg_max over NonZero's results): tested once it is counted (runtime dims.ts).
+    if (src.counted.has(d)) { if (checked.has(d)) derived[d] = dimExpr(d)!; continue; }
     const e = dimExpr(d);
     // A check the runtime cannot evaluate only comes with symbols it cannot evaluate either.
     if (!e || unboundSymbols(d, src).length > 0) { if (sym.has(d)) unbound.push(d); continue; }
@@ -269,6 +270,7 @@ export function checkInputDims(func: Func, backend: string): void {
  */
 export function countedDims(func: Func, module: Module, at: ReadonlyMap<string, { readonly kernel: number; readonly word?: number }>, backend: string): CountedDim[] {
   const src = dimSources(func);
+  checkCountedGrowth(func, module, backend);
   return dataDimsOf(func, module).map((c) => {
     const k = at.get(c.symbol);
     if (!k) throw new Error(`${backend} backend: the kernel of ${c.op.name} did not count '${c.symbol}'`);

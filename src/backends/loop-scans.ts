@@ -103,6 +103,9 @@ export function refineTypes(module: Module, seed: (op: Op, setType: (v: Value, t
         throw e;
       }
       op.results.forEach((v, i) => setType(v, sharpen(v.type, inferred[i])));
+      // A result whose type did not change may still hold new symbols in its value (the shape of
+      // a counted result, fed to constant_of_shape/expand/range): its readers are re-inferred too.
+      op.results.forEach((v) => refined.add(v));
     }
   };
   walk(module.main.body);

@@ -60,7 +60,10 @@ export function bindDerived(m: DynamicDims, data: (input: string) => ArrayLike<n
   for (const [s, at] of Object.entries(m.dataSymbols ?? {})) {
     const d = data(at.input);
     if (at.index >= d.length) throw new TenthRuntimeError('E503', `tenth runtime: input '${at.input}' has ${d.length} elements, its element ${at.index} sizes a tensor`);
-    bind[s] = Number(d[at.index]!);
+    // f16/bf16 inputs arrive as their raw bits.
+    const dtype = (m.inputs.find((i) => i.name === at.input) as { readonly dtype?: string } | undefined)?.dtype;
+    const raw = Number(d[at.index]!);
+    bind[s] = dtype === 'f16' ? halfBits(raw) : dtype === 'bf16' ? new Float32Array(new Uint32Array([raw << 16]).buffer)[0]! : raw;
   }
   const from = (sym: string): string => {
     const ds = m.dataSymbols?.[sym];
@@ -160,4 +163,12 @@ function describe(x: unknown): string {
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'object') return `a ${(x as object).constructor?.name ?? 'object'}`;
   return `the ${typeof x} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`.slice(0, 80);
+}
+
+/** The value of f16 bits. */
+function halfBits(h: number): number {
+  const e = (h >> 10) & 0x1f, f = h & 0x3ff, sign = h & 0x8000 ? -1 : 1;
+  if (e === 0) return sign * f * 2 ** -24;
+  if (e === 31) return f ? NaN : sign * Infinity;
+  return sign * (1 + f / 1024) * 2 ** (e - 15);
 }
