@@ -30,13 +30,14 @@ describe('ONNX backend node tests through the webgpu backend', () => {
   }, 60_000);
 
   it('skips name the missing kernel, a refused form, or the run-time dims (E205)', async () => {
-    const only = new Set(['test_bernoulli_seed', 'test_training_dropout', 'test_nonzero_example', 'test_relu']);
+    const only = new Set(['test_bernoulli_seed', 'test_training_dropout', 'test_loop11', 'test_nonzero_example', 'test_relu']);
     const r = await runConformance(NODE_TESTS, { only, backend: 'webgpu', timeoutMs: 60_000 });
     expect(r.map((x) => [x.test, x.status])).toEqual([
-      ['test_bernoulli_seed', 'skipped'], ['test_nonzero_example', 'skipped'], ['test_relu', 'passed'], ['test_training_dropout', 'skipped'],
+      ['test_bernoulli_seed', 'skipped'], ['test_loop11', 'skipped'], ['test_nonzero_example', 'passed'], ['test_relu', 'passed'], ['test_training_dropout', 'failed'],
     ]);
     expect(r[0]!.reason).toBe('webgpu backend: no kernel for bernoulli');
-    expect(r[1]!.reason).toMatch(/^webgpu backend: run-time dims \(E205\): .*nonzero/);
-    expect(r[3]!.reason).toMatch(/^webgpu backend: no kernel for dropout \(/);
+    expect(r[1]!.reason).toMatch(/^webgpu backend: run-time dims \(E205\): /);
+    // A random training mask runs (kernels/signal-extra.ts) and cannot match the reference's draws.
+    expect(r[4]!.reason).not.toMatch(/E2\d\d/);
   }, 30_000);
 });

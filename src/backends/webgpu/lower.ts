@@ -104,7 +104,14 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
   const alias = new Map<Value, Value>();
   const canon = (v: Value): Value => { let x = v; while (alias.has(x)) x = alias.get(x)!; return x; };
   const steps = func.body.ops.filter((op) => !STRUCTURAL.has(op.name) || op.name === 'fused');
-  const isView = (op: Op): boolean => VIEWS.has(op.name) && op.results.length === 1;
+  // Dropout is a view (the identity) when provably not training or with ratio 0; otherwise its
+  // kernel decides at run time (training_mode or ratio as data) or draws the mask (kernels/signal-extra.ts).
+  const identityDropout = (op: Op): boolean => {
+    const c = (v: Value | null | undefined): Tensor | null | undefined => (v ? constTensor(canon(v)) : null);
+    const training = c(op.operands[2]), ratio = c(op.operands[1]);
+    return training === null || (training !== undefined && Number(training.data[0]) === 0) || (ratio !== undefined && ratio !== null && Number(ratio.data[0]) === 0);
+  };
+  const isView = (op: Op): boolean => VIEWS.has(op.name) && op.results.length === 1 && (op.name !== 'dropout' || identityDropout(op));
   const walkAlias = (ops: readonly Op[]): void => ops.forEach((op) => {
     if (op.name === 'fused') {
       const region = op.regions[0]!;
@@ -112,20 +119,9 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
       walkAlias(region.ops);
       region.terminator!.operands.forEach((v, i) => { if (v) alias.set(op.results[i]!, v); });
     } else if (isView(op)) {
-      if (op.name === 'dropout') checkInferenceDropout(op);
       alias.set(op.results[0]!, op.operands[0]!);
     } else if (CONTROL_OPS.has(op.name)) op.regions.forEach((r) => walkAlias(r.ops));
   });
-  // Dropout is the identity only when not training or when the ratio is 0 (no random masks).
-  function checkInferenceDropout(op: Op): void {
-    const c = (v: Value | null | undefined): Tensor | null | undefined => (v ? constTensor(canon(v)) : null);
-    const training = c(op.operands[2]), ratio = c(op.operands[1]);
-    if (training === null) return;
-    if (training === undefined || ratio === undefined) fail('E201', 'dropout with a training_mode or ratio that is not a constant is not supported by the webgpu backend', op.loc);
-    if (Number(training.data[0]) !== 0 && (ratio === null ? 0.5 : Number(ratio.data[0])) !== 0) {
-      fail('E201', 'dropout in training mode with a nonzero ratio (random masks) is not supported by the webgpu backend', op.loc);
-    }
-  }
   walkAlias(func.body.ops);
 
   // Liveness: from the outputs back through the operands each kernel reads at run time (views
@@ -392,7 +388,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
     // results is non-empty (training batch_normalization's running statistics of an empty batch).
     const runsEmpty = d.def.kind === 'special' && d.def.runsEmpty?.(anchor) === true;
     // Copies of control flow (d.target) check their own sizes.
-    const empty = !d.target && (runsEmpty ? anchor.results.every((r) => shapeOf(r).includes(0)) : shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !kernelFor(o)?.emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0))));
+    // A counting op always runs: its count is not its result's size (NonZero of a 0-D x is
+    // [0, n] with n 0 or 1; Unique of [3, 0] slices counts 1), and the runtime waits for it.
+    const counting = counted.some((c) => c.op === anchor);
+    const empty = !d.target && !counting && (runsEmpty ? anchor.results.every((r) => shapeOf(r).includes(0)) : shapeOf(y).includes(0) || d.ops.some((o) => o.name !== 'concat' && !kernelFor(o)?.emptyOperands && readsOf(o).some((v) => v !== null && shapeOf(v).includes(0))));
     if (empty) {
       main.comment(`${anchor.name} %${anchor.results[d.result ?? 0]!.name}: empty, nothing to do`);
       epi.comment('empty');
