@@ -6,6 +6,7 @@
 import { fail } from '../../ir/diagnostics.js';
 import { evalDim, isCompoundDim } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
+import { evalDimExpr } from '../runtime/dims.js';
 import { inHalfArena, planArena } from '../runtime/plan.js';
 import { planBatching, type BatchingPlan } from './batching.js';
 import { costReport, lowerBound, type CostReport, type KernelCost, type MemoryCost, type TimelineBuffer } from './cost.js';
@@ -36,6 +37,8 @@ export interface ReportManifest {
   readonly alignment: number;
   readonly weightsBytes: number;
   readonly buffers: readonly { readonly name: string; readonly arena?: 'half'; readonly shape: readonly Dim[]; readonly esize: number; readonly kind: string; readonly first?: number; readonly last?: number }[];
+  /** Sizes counted at run time (NonZero, ...), each with its bound over the other symbols. */
+  readonly counted?: readonly { readonly symbol: string; readonly bound: unknown }[];
 }
 
 /**
@@ -46,7 +49,7 @@ export function baseSymbols(manifest: Pick<ReportManifest, 'symbols' | 'derived'
   return manifest.symbols.filter((s) => !(manifest.derived && s in manifest.derived) && !isCompoundDim(s));
 }
 
-/** Each bindable symbol's size (default 1); naming a symbol the model does not have is E108. */
+/** Each bindable symbol's size (default 1; a count's default is its bound, see backendReport); naming a symbol the model does not have is E108. */
 export function bindFor(symbols: readonly string[], given: Readonly<Record<string, number>> = {}): Record<string, number> {
   const unknown = Object.keys(given).filter((k) => !symbols.includes(k));
   if (unknown.length > 0) {
@@ -109,8 +112,22 @@ export interface BackendReport {
 /** The cost report of a compiled artifact, `kernelsAt` giving its kernels' costs for a binding. */
 export function backendReport(target: string, manifest: ReportManifest, steps: number,
   kernelsAt: (bind: Readonly<Record<string, number>>) => KernelCost[], opts: ReportOptions): BackendReport {
-  const bind = bindFor(baseSymbols(manifest), opts.bind);
-  const at = (b: Readonly<Record<string, number>>): CostReport => costReport({
+  // A count not given by --bind is at its bound: the arena is placed for it, and the figures are
+  // the most the model can cost at that binding.
+  const counts = (b: Readonly<Record<string, number>>): Record<string, number> => {
+    const out = { ...b };
+    for (const c of manifest.counted ?? []) {
+      if (opts.bind?.[c.symbol] !== undefined) continue;
+      try {
+        out[c.symbol] = Math.max(0, evalDimExpr(c.bound as Parameters<typeof evalDimExpr>[0], out));
+      } catch {
+        // A bound over a symbol the report does not bind (a data symbol): keep the default.
+      }
+    }
+    return out;
+  };
+  const bind = counts(bindFor(baseSymbols(manifest), opts.bind));
+  const at = (b0: Readonly<Record<string, number>>, b = counts(b0)): CostReport => costReport({
     model: manifest.name, target, pipeline: opts.pipeline, bind: b, kernels: kernelsAt(b), memory: arenaMemory(manifest, steps, b),
   }, opts.profile);
   const report = at(bind);
