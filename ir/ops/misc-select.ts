@@ -4,7 +4,7 @@
 import type { EvalCtx, InferCtx } from '../op-def.js';
 import { defineOps } from '../op-def.js';
 import { getNumber, tensorFrom, zeros, type NumericArray, type Tensor } from '../tensor.js';
-import type { TensorType } from '../types.js';
+import type { Dim, TensorType } from '../types.js';
 import { UNKNOWN_DIM } from '../types.js';
 import { asF64 } from './attention-util.js';
 import { rankedShape } from './util.js';
@@ -217,8 +217,10 @@ defineOps(
     fusion: 'opaque',
     infer(ctx) {
       const b = rankedShape(ctx, 0), s = rankedShape(ctx, 1);
-      if (b.length !== 3 || (typeof b[2] === 'number' && b[2] !== 4)) ctx.fail('boxes must be [batches, boxes, 4]');
-      if (s.length !== 3) ctx.fail('scores must be [batches, classes, boxes]');
+      if (b.length !== 3 || (typeof b[2] === 'number' && b[2] !== 4)) ctx.fail(`boxes must be [batches, boxes, 4], got [${b.join(', ')}]`);
+      if (s.length !== 3) ctx.fail(`scores must be [batches, classes, boxes], got [${s.join(', ')}]`);
+      const clash = (x: Dim, y: Dim): boolean => typeof x === 'number' && typeof y === 'number' && x !== y;
+      if (clash(b[0]!, s[0]!) || clash(b[1]!, s[2]!)) ctx.fail(`boxes [${b.join(', ')}] and scores [${s.join(', ')}] disagree on batches or boxes`);
       return [{ dtype: 'i64', shape: [UNKNOWN_DIM, 3] }];
     },
     eval: evalNms,

@@ -134,6 +134,9 @@ defineOps(
       const x = ctx.inputs[0]!;
       const cond = ctx.constant(1);
       const kept: Dim = cond ? countTrue(cond) : UNKNOWN_DIM;
+      const n = ctx.inputs[1]?.shape?.[0];
+      const along = !x.shape ? undefined : ctx.attrs.has('axis') ? x.shape[normAxis(ctx.attrs.int('axis'), x.shape.length, ctx.fail)] : dimProduct(x.shape);
+      if (typeof n === 'number' && typeof along === 'number' && n > along) ctx.fail(`condition has ${n} entries, the axis has ${along}`);
       if (!ctx.attrs.has('axis')) return [{ dtype: x.dtype, shape: [kept] }];
       if (!x.shape) return [x];
       const axis = normAxis(ctx.attrs.int('axis'), x.shape.length, ctx.fail);

@@ -165,6 +165,23 @@ const AGREEMENT: Record<string, (op: Op, y: readonly Dim[], add: AddCheck) => vo
 const NEEDS: Record<string, (op: Op, add: AddCheck) => void> = {
   arg_max: argAxis,
   arg_min: argAxis,
+  // The kernels read scores at the boxes' batch and box counts (the interpreter refuses a mismatch).
+  non_max_suppression(op, add) {
+    const b = op.operands[0]?.type.shape, s = op.operands[1]?.type.shape;
+    if (b?.length !== 3 || s?.length !== 3) return;
+    equals(add, s[0]!, b[0]!, `scores %${op.operands[1]!.name} batches`);
+    equals(add, s[2]!, b[1]!, `scores %${op.operands[1]!.name} boxes`);
+    equals(add, b[2]!, 4, `boxes %${op.operands[0]!.name} last dim`);
+  },
+  // Only the condition's first entries are read; a longer condition is refused, as the interpreter does.
+  compress(op, add) {
+    const x = op.operands[0]?.type.shape, c = op.operands[1]?.type.shape;
+    if (!x || c?.length !== 1) return;
+    const a = op.attrs.get('axis');
+    const d = a?.kind === 'int' ? x[((a.value % x.length) + x.length) % x.length] : dimProd(x);
+    const n = c[0]!;
+    if (d !== undefined && n !== d && (typeof n === 'string' || typeof d === 'string')) add(dimEq(dimMin(n, d), n), `condition %${op.operands[1]!.name} ('${n}') is longer than the axis (${typeof d === 'string' ? `'${d}'` : d})`);
+  },
   top_k(op, add) {
     const xs = op.operands[0]?.type.shape, ys = op.results[0]?.type.shape;
     if (!xs || !ys || xs.length === 0 || ys.length !== xs.length) return;
