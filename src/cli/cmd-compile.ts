@@ -37,7 +37,7 @@ export const compileCommand: Command = {
       PASSES_OPTION,
       { name: 'relaxed-simd', kind: 'boolean', help: 'also write model-relaxed.wasm (f32x4.relaxed_madd); the runtime loads it where the engine supports relaxed SIMD' },
       { name: 'device', kind: 'string', arg: 'NAME|FILE', help: `device profile for the cost report (default ${DEFAULT_PROFILE.wasm} for wasm, ${DEFAULT_PROFILE.webgpu} for webgpu)` },
-      { name: 'bind', kind: 'string', arg: 'SYM=N,...', help: 'sizes of symbolic dims in the cost report (default 1 each)' },
+      { name: 'bind', kind: 'string', arg: 'SYM=N,...', help: 'sizes of symbolic dims in the cost report (default 1 each; a size counted at run time, e.g. nonzero_count0, defaults to its bound)' },
       { name: 'rate', kind: 'string', arg: 'QPS', help: 'requests per second for the batching plan (with --p99)' },
       { name: 'p99', kind: 'string', arg: 'MS', help: 'p99 latency target in milliseconds for the batching plan (with --rate)' },
       { name: 'batch-dim', kind: 'string', arg: 'SYM', help: "the symbol the batching plan scales (default: the first input's leading dim when symbolic)" },

@@ -46,7 +46,12 @@ export interface ReportManifest {
  * also holds derived dims (expressions), which are computed from these, never bound directly.
  */
 export function baseSymbols(manifest: Pick<ReportManifest, 'symbols' | 'derived'>): string[] {
-  return manifest.symbols.filter((s) => !(manifest.derived && s in manifest.derived) && !isCompoundDim(s));
+  // A symbol whose derived tree is itself is an input dim or count the runtime checks (arg_max's axis must be nonzero).
+  const derivedElsewhere = (s: string): boolean => {
+    const t = manifest.derived?.[s] as { k?: string; name?: string } | undefined;
+    return t !== undefined && !(t.k === 'sym' && t.name === s);
+  };
+  return manifest.symbols.filter((s) => !derivedElsewhere(s) && !isCompoundDim(s));
 }
 
 /** Each bindable symbol's size (default 1; a count's default is its bound, see backendReport); naming a symbol the model does not have is E108. */
@@ -117,12 +122,17 @@ export function backendReport(target: string, manifest: ReportManifest, steps: n
   const counts = (b: Readonly<Record<string, number>>): Record<string, number> => {
     const out = { ...b };
     for (const c of manifest.counted ?? []) {
-      if (opts.bind?.[c.symbol] !== undefined) continue;
+      let bound: number | undefined;
       try {
-        out[c.symbol] = Math.max(0, evalDimExpr(c.bound as Parameters<typeof evalDimExpr>[0], out));
+        bound = Math.max(0, evalDimExpr(c.bound as Parameters<typeof evalDimExpr>[0], out));
       } catch {
         // A bound over a symbol the report does not bind (a data symbol): keep the default.
       }
+      const given = opts.bind?.[c.symbol];
+      if (given !== undefined && bound !== undefined && given > bound) {
+        fail('E108', `--bind: ${c.symbol} = ${given} is more than its bound ${bound} at this binding (the most results its op can count)`);
+      }
+      if (given === undefined && bound !== undefined) out[c.symbol] = bound;
     }
     return out;
   };

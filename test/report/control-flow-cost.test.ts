@@ -162,3 +162,29 @@ describe('counts only the run knows, nested bodies', () => {
     expect(w.flops).toBe(3 * wPer.flops);
   });
 });
+
+describe('wasm: a loop or scan nested in a body counts its own trips in bytes too', () => {
+  const nested = (outer: number, inner: number): string => `module @m {
+  func @main(%h0: f32[1000], %x: f32[${inner},1000]) -> (%h: f32[1000]) {
+    %n = const {value = dense<${outer}> : i64[]} : i64[]
+    %h = loop(%n, none, %h0) : f32[1000] {
+    ^(%i: i64[], %ci: bool[], %hi: f32[1000]):
+      %hs, %ys = scan(%hi, %x) {num_scan_inputs = 1} : (f32[1000], f32[${inner},1000]) {
+      ^(%s: f32[1000], %xt: f32[1000]):
+        %t = mul(%s, %xt) : f32[1000]
+        yield %t, %t
+      }
+      yield %ci, %hs
+    }
+    return %h
+  }
+}`;
+  it('bytes grow with the inner scan length as flops do (were counted once per outer iteration)', async () => {
+    const at = async (inner: number) => (await compileWasm(parseModule(nested(3, inner)), { passes: 'O0' })).report.kernels.find((k) => k.ops.includes('loop'))!;
+    const [a, b] = [await at(4), await at(40)];
+    expect(b.flops).toBe(10 * a.flops);
+    // Each inner step reads 2 x 4000 B and writes 2 x 4000 B; 36 more steps per outer iteration, 3 iterations.
+    expect(b.bytesRead - a.bytesRead).toBeGreaterThanOrEqual(3 * 36 * 8000);
+    expect(b.bytesWritten - a.bytesWritten).toBeGreaterThanOrEqual(3 * 36 * 8000);
+  });
+});

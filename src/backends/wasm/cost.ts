@@ -59,6 +59,8 @@ export function wasmKernelCosts(module: Module, manifest: Manifest, bind: Readon
   const flopsOf = (o: Op): number => (CONTROL.has(o.name) ? controlWork(o).flops : KERNELS.get(o.name)?.flops?.(o, numel) ?? 0);
   // One pass through a region: each op (a fused group as one) reads its operands and writes its results.
   const regionWork = (ops: readonly Op[]): Work => ops.filter((o) => !STRUCTURAL.has(o.name) || o.name === 'fused').reduce<Work>((w, o) => {
+    // A nested control op: its whole work, its own body times its own trips.
+    if (CONTROL.has(o.name)) { const c = controlWork(o); return { flops: w.flops + c.flops, read: w.read + c.read, written: w.written + c.written }; }
     const inner = o.name === 'fused' ? o.regions[0]!.ops.filter((x) => !STRUCTURAL.has(x.name)) : [o];
     return { flops: w.flops + inner.reduce((a, x) => a + flopsOf(x), 0), read: w.read + bytesOf(o.operands), written: w.written + bytesOf(o.results) };
   }, { flops: 0, read: 0, written: 0 });
