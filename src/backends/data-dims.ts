@@ -1,6 +1,6 @@
 // Ops whose result size depends on the values of their inputs (NonZero, Compress, Unique,
 // NonMaxSuppression), shared by the WASM and WebGPU backends. The IR types such a result with a
-// '?' dim; before lowering, sizeDataDims gives that dim a symbol of its own (`nonzero0`), counted
+// '?' dim; before lowering, sizeDataDims gives that dim a symbol of its own (`nonzero_count0`), counted
 // at run time, and re-infers the ops that follow, so they are sized by that symbol like by any
 // input dim. Each symbol has an upper bound over the input dims (NonZero of X: numel(X)):
 // - the runtime binds the symbol to its bound to place the arena (every buffer whose size the
@@ -26,7 +26,7 @@ import { fail } from '../../ir/diagnostics.js';
 export const DATA_SIZED: ReadonlySet<string> = new Set(['nonzero', 'unique', 'compress', 'non_max_suppression']);
 
 /** Why a backend refuses an op of DATA_SIZED that sizeDataDims left with '?' dims. */
-export const DATA_SIZED_WHY = 'its output size depends on the input values: counted at run time only at the top level of the graph, on operands of known rank';
+export const DATA_SIZED_WHY = 'its output size depends on the input values: counted at run time only at the top level of the graph, on operands whose dims are all known or symbolic';
 
 /** One counted symbol: the op whose kernel counts it and its upper bound over input dims. */
 export interface DataDim {

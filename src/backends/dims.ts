@@ -290,7 +290,8 @@ export function countedDims(func: Func, module: Module, at: ReadonlyMap<string, 
   checkCountedGrowth(func, module, backend);
   return dataDimsOf(func, module).map((c) => {
     const k = at.get(c.symbol);
-    if (!k) throw new Error(`${backend} backend: the kernel of ${c.op.name} did not count '${c.symbol}'`);
+    // A kernel that forgot setCount (a compiler bug), named like any refusal of the op.
+    if (!k) fail('E201', `the ${backend} backend's kernel of ${c.op.name} does not count '${c.symbol}'`, c.op.loc);
     const bound = typeof c.bound === 'number' ? num(c.bound) : dimExpr(c.bound);
     const unbound = typeof c.bound === 'number' ? [] : unboundSymbols(c.bound, src);
     if (!bound || unbound.length > 0) {

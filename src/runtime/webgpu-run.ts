@@ -84,7 +84,7 @@ async function runCounting(m: GpuModel, inputs: Readonly<Record<string, RunTenso
     const read = device.createBuffer({ size: Math.max(16, 12 * nsites), usage: USAGE.MAP_READ | USAGE.COPY_DST });
     enc.copyBufferToBuffer(status!, 0, read, 0, 12 * nsites);
     device.queue.submit([enc.finish()]);
-    await mapped(m, read, 'run');
+    await mapped(m, read, 'run'); // destroys `read` when the map fails
     const w = new Uint32Array(read.getMappedRange().slice(0, 12 * nsites));
     read.unmap();
     read.destroy();

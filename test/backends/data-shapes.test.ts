@@ -9,7 +9,7 @@ import { inferOp } from '../../ir/infer.js';
 import { interpret } from '../../ir/interp.js';
 import { parseModule } from '../../ir/parser.js';
 import { evalDim } from '../../ir/symbolic.js';
-import type { Tensor } from '../../ir/tensor.js';
+import { tensorFrom, type Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/types.js';
 import { compileWasm } from '../../src/backends/wasm/index.js';
 import { fromRunTensor, toRunTensor } from '../../src/conformance/feeds.js';
@@ -161,8 +161,11 @@ describe('range on f16 / bf16', () => {
       const text = oneOp(`%a: ${dt}[], %b: ${dt}[], %d: ${dt}[]`, 'range(%a, %b, %d)', ['y']);
       expect(resultDims(text)).toEqual(['max(ceildiv(-%a[f0]+%b[f0],%d[f0]),0)']);
     });
-    // The runtimes do not yet read f16/bf16 inputs as data (src/backends/dims.ts, src/runtime/dims.ts):
-    // the kernels are checked with constant operands (the length then static).
+    // Given as graph-input data: the runtimes decode the scalars' bits to bind the length.
+    const dataText = oneOp(`%a: ${dt}[], %b: ${dt}[], %d: ${dt}[]`, 'range(%a, %b, %d)', ['y']);
+    const sc = (v: number): Tensor => tensorFrom(dt as Tensor['dtype'], [], [v]);
+    eachBackend(`range ${dt} (data operands)`, dataText, [[sc(1.5), sc(12.25), sc(1.625)], [sc(-2), sc(3), sc(0.5)], [sc(4), sc(-4), sc(-1.5)]], 0, 0);
+    // And constant operands (the length then static).
     const text = `module @m {
   func @main(%x: ${dt}[1]) -> (%y: ${dt}[7]) {
     %a = const {value = dense<1.5> : ${dt}[]} : ${dt}[]

@@ -26,3 +26,17 @@ describe('static disagreement is a compile error naming the node', () => {
     await expect(runWasm(C('').replace('f32[n]', 'f32[2]').replace('bool[k]', 'bool[3]'), [t('f32', [2], [1, 2]), t('bool', [3], [1, 1, 1])])).rejects.toThrow(/condition has 3 entries, the axis has 2/);
   });
 });
+
+describe('webgpu --f16 keeps what a counting op reads in f32', () => {
+  it('a product of tiny values feeding nonzero is not stored as f16 (1e-12 would round to 0 and change the count)', async () => {
+    const { compileWebGpu } = await import('../../src/backends/webgpu/index.js');
+    const { parseModule } = await import('../../ir/parser.js');
+    const text = `module @m {\n  func @main(%a: f32[5,7], %b: f32[5,7]) -> (%y: i64[2,?], %z: f32[5,7]) {\n    %x = mul(%a, %a) : f32[5,7]\n    %w = add(%b, %b) : f32[5,7]\n    %z = relu(%w) : f32[5,7]\n    %y = nonzero(%x) : i64[2,?]\n    return %y, %z\n  }\n}`;
+    const c = compileWebGpu(parseModule(text, { file: 'f16.ir' }), { passes: 'O0', f16: true });
+    const buf = (name: string) => c.manifest.buffers.find((b) => b.name === name);
+    expect(buf('x')?.arena).toBeUndefined();
+    expect(buf('x')?.dtype).toBe('f32');
+    // Other f32 intermediates still take the half arena.
+    expect(buf('w')?.arena).toBe('half');
+  });
+});

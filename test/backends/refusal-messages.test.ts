@@ -58,7 +58,7 @@ describe('refusals name the cause', () => {
   // (src/backends/data-dims.ts); inside an If/Loop/Scan body, or on an operand of unknown rank,
   // both backends refuse them by name, with that reason. Each op's result feeds a Neg, so its
   // unknown dim reaches a later op the old webgpu check blamed.
-  const WHY = 'its output size depends on the input values: counted at run time only at the top level of the graph, on operands of known rank';
+  const WHY = 'its output size depends on the input values: counted at run time only at the top level of the graph, on operands whose dims are all known or symbolic';
   const nzBranch = (neg: boolean): GraphSpec => ({
     inputs: [], outputs: [{ name: 'o', dtype: 'i64', shape: [1, ''] }],
     nodes: neg

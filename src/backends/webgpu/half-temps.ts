@@ -11,6 +11,7 @@
 // Values computed from the graph inputs alone are assumed to stay within f16's range (docs: an
 // overflowing activation becomes +-inf).
 
+import { DATA_SIZED } from '../data-dims.js';
 import type { Op, Value } from '../../../ir/ir.js';
 import type { Tensor } from '../../../ir/tensor.js';
 
@@ -41,6 +42,9 @@ export function wideValues(ops: readonly Op[], canon: (v: Value) => Value, const
   };
   const walk = (list: readonly Op[]): void => list.forEach((op) => {
     if (op.name === 'fused') return walk(op.regions[0]!.ops);
+    // A size counted from values (NonZero of 1e-12, NMS scores at a threshold) must not depend on
+    // f16 rounding: what these ops read stays f32.
+    if (DATA_SIZED.has(op.name)) op.operands.forEach((v) => { if (v?.type.dtype === 'f32') wide.add(canon(v)); });
     if (BOUNDED.has(op.name)) return;
     const taints = op.operands.some((v) => {
       if (!v || v.type.dtype !== 'f32') return false;
