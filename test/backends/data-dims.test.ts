@@ -220,7 +220,7 @@ describe('the ops after a counted op are re-inferred over its symbol', () => {
     const counted = countedDims(m.main, m, new Map([['nonzero_count0', { kernel: 3, word: 7 }]]), 'webgpu');
     expect(counted).toEqual([{ symbol: 'nonzero_count0', bound: expect.anything(), kernel: 3, word: 7, site: expect.stringMatching(/^nonzero %a at t\.ir:3:5/) }]);
     expect(JSON.stringify(counted[0]!.bound)).toMatch(/"n"/);
-    expect(() => countedDims(m.main, m, new Map(), 'wasm')).toThrow(/wasm backend: the kernel of nonzero did not count 'nonzero_count0'/);
+    expect(() => countedDims(m.main, m, new Map(), 'wasm')).toThrow(/E201: the wasm backend's kernel of nonzero does not count 'nonzero_count0'/);
   });
 
   it('a counted symbol a later counted op is bounded by', () => {
