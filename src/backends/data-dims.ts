@@ -25,6 +25,9 @@ import { fail } from '../../ir/diagnostics.js';
 /** Ops whose output size depends on the input values. */
 export const DATA_SIZED: ReadonlySet<string> = new Set(['nonzero', 'unique', 'compress', 'non_max_suppression']);
 
+/** A DATA_SIZED op that sizeDataDims left with '?' (or unranked) results: the backends refuse it. */
+export const uncounted = (op: Op): boolean => DATA_SIZED.has(op.name) && op.results.some((r) => r.type.shape?.includes('?') !== false);
+
 /** Why a backend refuses an op of DATA_SIZED that sizeDataDims left with '?' dims. */
 export const DATA_SIZED_WHY = 'its output size depends on the input values: counted at run time only at the top level of the graph, on operands whose dims are all known or symbolic';
 
@@ -40,6 +43,19 @@ const axisOf = (op: Op, rank: number): number => {
   const v = a?.kind === 'int' ? a.value : 0;
   return v < 0 ? v + rank : v;
 };
+
+/**
+ * Compress's axis, checked (both backends' kernels): `hasAxis` false flattens the input. Throws
+ * through `fail` (the kernel's refusal naming the op) for a condition not 1-D or an axis outside.
+ */
+export function compressAxis(op: Op, xRank: number, condRank: number, fail: (message: string) => never): { hasAxis: boolean; axis: number } {
+  if (condRank !== 1) fail(`compress needs a 1-D condition, got rank ${condRank}`);
+  const hasAxis = op.attrs.has('axis');
+  const raw = hasAxis ? Number(op.attrs.get('axis')!.value) : 0;
+  const axis = raw < 0 ? raw + xRank : raw;
+  if (hasAxis && (axis < 0 || axis >= xRank)) fail(`compress axis ${raw} is outside a rank-${xRank} input`);
+  return { hasAxis, axis };
+}
 
 /** The upper bound of the count of a DATA_SIZED op, or undefined when its operand shapes are unknown. */
 export function dataSizedBound(op: Op, module: Module): Dim | undefined {

@@ -6,7 +6,7 @@
 // the bound sizes (src/runtime/plan.ts), so a new batch or sequence length needs no recompile.
 // The step order is the function body's order, i.e. plan-memory's order when it ran.
 
-import { DATA_SIZED, DATA_SIZED_WHY, dataDimsOf, sizeDataDims } from '../data-dims.js';
+import { DATA_SIZED_WHY, dataDimsOf, sizeDataDims, uncounted } from '../data-dims.js';
 import { checkInputDims, countedDims, dimSources, dynamicDims, symbolsOf, unboundSymbols, UNKNOWN_DIM_HINT } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
 import { constantValue } from '../../../ir/infer.js';
@@ -72,9 +72,9 @@ function checkSupported(func: Func): void {
       op.regions.forEach((r) => walk(r.ops));
       if (op.name === 'fused' || STRUCTURAL.has(op.name)) continue;
       const layout = unsupportedLayout(op);
-      const uncounted = DATA_SIZED.has(op.name) && op.results.some((r) => r.type.shape?.includes('?') !== false);
-      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout || uncounted) {
-        const key = layout ? `${op.name} (${layout})` : uncounted ? `${op.name} (${DATA_SIZED_WHY})` : op.name;
+      const refused = uncounted(op);
+      if ((op.regions.length > 0 && !CONTROL_OPS.has(op.name)) || !KERNELS.has(op.name) || layout || refused) {
+        const key = layout ? `${op.name} (${layout})` : refused ? `${op.name} (${DATA_SIZED_WHY})` : op.name;
         const list = missing.get(key) ?? [];
         list.push(formatLoc(op.loc));
         missing.set(key, list);

@@ -4,7 +4,7 @@
 // listing all unsupported ops at once, E205 for ops whose output size depends on input values
 // (NonZero, ...), then E205 for other dims known only from values.
 
-import { DATA_SIZED, DATA_SIZED_WHY } from '../data-dims.js';
+import { DATA_SIZED_WHY, uncounted } from '../data-dims.js';
 import { checkInputDims, symbolsOf, UNKNOWN_DIM_HINT } from '../dims.js';
 import { fail } from '../../../ir/diagnostics.js';
 import type { Func, Module, Op } from '../../../ir/ir.js';
@@ -30,7 +30,7 @@ export function checkSupported(func: Func, module: Module): void {
       op.regions.forEach((r) => walk(r.ops));
       if (CONTROL_OPS.has(op.name)) controlError ??= controlProblem(op, module, func);
       // Counted at run time where sizeDataDims gave the results a symbol; not inside a body.
-      if (DATA_SIZED.has(op.name) && op.results.some((r) => r.type.shape?.includes('?') !== false)) {
+      if (uncounted(op)) {
         dataSized.set(op.name, [...(dataSized.get(op.name) ?? []), formatLoc(op.loc)]);
         continue;
       }

@@ -17,13 +17,9 @@ import { compileWasm, type CompiledWasm } from '../../../src/backends/wasm/index
 import { importOnnxBytes } from '../../../src/onnx/import.js';
 import { buildModel, type ModelSpec } from '../../../src/onnx/writer.js';
 import { instantiateCompiled, type CompiledModel, type RunTensor } from '../../../src/runtime/index.js';
-import { expectExact, rng } from './dtype-helpers.js';
+import { expectExact, mod, rng, ty } from './dtype-helpers.js';
 
-const ty = (dt: string, s: readonly (number | string)[]): string => `${dt}[${s.join(',')}]`;
 
-/** `main(args) -> results` with `lines` as its body. */
-const mod = (args: string, results: string, lines: readonly string[], rets: string): string =>
-  ['module @m {', `  func @main(${args}) -> (${results}) {`, ...lines.map((l) => `    ${l}`), `    return ${rets}`, '  }', '}'].join('\n');
 
 async function compileText(text: string, threads = false, passes = 'fuse'): Promise<CompiledWasm> {
   return compileWasm(parseModule(text, { file: 'test.ir' }), { passes, verifyEach: true, ...(threads ? { threads: true, threadMinWork: 0 } : {}) });

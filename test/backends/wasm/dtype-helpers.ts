@@ -45,16 +45,17 @@ export function oneOp(args: readonly [string, string][], lines: (rt: string) => 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 
 /** Same dtypes, shapes and values (NaN matches NaN; -0 and 0 differ unless `zeroSign` is false). */
-export function expectExact(got: readonly Tensor[], want: readonly Tensor[], zeroSign = true): void {
-  expect(got.length).toBe(want.length);
+export function expectExact(got: readonly Tensor[], want: readonly Tensor[], zeroSign = true, what = ''): void {
+  const at = what ? `${what}: ` : '';
+  expect(got.length, what).toBe(want.length);
   got.forEach((g, k) => {
     const w = want[k]!;
-    expect(g.dtype).toBe(w.dtype);
-    expect([...g.shape]).toEqual([...w.shape]);
+    expect(g.dtype, `${at}output ${k} dtype`).toBe(w.dtype);
+    expect([...g.shape], `${at}output ${k} shape`).toEqual([...w.shape]);
     for (let i = 0; i < w.data.length; i++) {
       const a = num(g.data[i]), b = num(w.data[i]);
       const ok = Object.is(a, b) || (!zeroSign && a === b) || (Number.isNaN(a) && Number.isNaN(b));
-      if (!ok) expect.fail(`output ${k} (${w.dtype}[${w.shape}]) element ${i}: got ${a}, want ${b}`);
+      if (!ok) expect.fail(`${at}output ${k} (${w.dtype}[${w.shape}]) element ${i}: got ${a}, want ${b}`);
     }
   });
 }
@@ -82,3 +83,7 @@ export function rng(seed: number): () => number {
     return (s >>> 8) / 2 ** 24;
   };
 }
+
+/** A module whose `main(args) -> results` has `lines` as its body and returns `rets`. */
+export const mod = (args: string, results: string, lines: readonly string[], rets: string): string =>
+  ['module @m {', `  func @main(${args}) -> (${results}) {`, ...lines.map((l) => `    ${l}`), `    return ${rets}`, '  }', '}'].join('\n');

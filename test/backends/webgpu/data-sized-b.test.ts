@@ -18,26 +18,13 @@ import { type Tensor, tensorFrom } from '../../../ir/tensor.js';
 import type { CompiledWebGpu } from '../../../src/backends/webgpu/index.js';
 import { fromRunTensor, toRunTensor } from '../../../src/conformance/feeds.js';
 import { instantiateWebGpu } from '../../../src/runtime/webgpu.js';
+import { expectExact, mod, ty } from '../wasm/dtype-helpers.js';
 import { interpText } from '../wasm/helpers.js';
 import { compileText, gpuDevice, runCompiled, validateShaders } from './helpers.js';
 import { nagaErrors } from './naga-run.js';
 
-const mod = (args: string, rets: string, lines: readonly string[], ret: string): string =>
-  ['module @m {', `  func @main(${args}) -> (${rets}) {`, ...lines.map((l) => `    ${l}`), `    return ${ret}`, '  }', '}'].join('\n');
-const ty = (dtype: string, shape: readonly (number | string)[]): string => `${dtype}[${shape.join(',')}]`;
-
 /** Same shapes, dtypes and values: floats bit-exact up to NaN payloads (-0 is not 0). */
-function expectSame(got: readonly Tensor[], want: readonly Tensor[], what: string): void {
-  expect(got.length, what).toBe(want.length);
-  got.forEach((g, k) => {
-    const w = want[k]!;
-    expect(g.shape, `${what}: result ${k} shape`).toEqual(w.shape);
-    expect(g.dtype, `${what}: result ${k} dtype`).toBe(w.dtype);
-    const a = Array.from(g.data as ArrayLike<number | bigint>), b = Array.from(w.data as ArrayLike<number | bigint>);
-    const same = a.length === b.length && a.every((x, i) => Object.is(x, b[i]) || (typeof x === 'number' && Number.isNaN(x) && Number.isNaN(b[i] as number)));
-    if (!same) expect.fail(`${what}: result ${k}: got [${a.map(String)}], want [${b.map(String)}]`);
-  });
-}
+const expectSame = (got: readonly Tensor[], want: readonly Tensor[], what: string): void => expectExact(got, want, true, what);
 
 const compiled = new Map<string, CompiledWebGpu>();
 const compileOnce = (text: string): CompiledWebGpu => {

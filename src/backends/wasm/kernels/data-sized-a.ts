@@ -8,6 +8,7 @@
 // Single-threaded in the threaded module variant too (the runtime runs counted models kernel by
 // kernel on the main thread).
 
+import { compressAxis } from '../../data-dims.js';
 import type { Op, Value } from '../../../../ir/ir.js';
 import { add, addr, constValue, get, i32, mul } from '../emitter.js';
 import { esize, type KernelCtx, type KernelDef } from '../kernel-api.js';
@@ -82,11 +83,7 @@ function emitCompress(k: KernelCtx, op: Op): void {
   const [x, c] = op.operands as [Value, Value];
   const y = op.results[0]!;
   const xd = k.dims(x), cd = k.dims(c);
-  if (cd.length !== 1) k.fail(op, `compress needs a 1-D condition, got rank ${cd.length}`);
-  const hasAxis = op.attrs.has('axis');
-  const raw = hasAxis ? Number(op.attrs.get('axis')!.value) : 0;
-  const axis = raw < 0 ? raw + xd.length : raw;
-  if (hasAxis && (axis < 0 || axis >= xd.length)) k.fail(op, `compress axis ${raw} is outside a rank-${xd.length} input`);
+  const { hasAxis, axis } = compressAxis(op, xd.length, cd.length, (m) => k.fail(op, m));
   const es = esize(k, op, x), ces = esize(k, op, c);
   const kept = truthAt(k, op, c);
   const outer = hasAxis ? k.size(xd.slice(0, axis)) : i32(1);

@@ -20,6 +20,7 @@
 // refused beyond 32 bits by the runtime and results computed here are narrowed, so the low word
 // decides for every arena value.
 
+import { compressAxis } from '../../data-dims.js';
 import type { Value } from '../../../../ir/ir.js';
 import { coords, type KernelCtx, type KernelDef, type SpecialShader } from '../kernel-api.js';
 import { addU, divU, modU, mulU, REG, u32 } from '../wgsl.js';
@@ -138,11 +139,7 @@ const COMPRESS: KernelDef = {
   emit(k, op) {
     const [x, c] = op.operands as [Value, Value];
     const xd = k.dims(x), cd = k.dims(c);
-    if (cd.length !== 1) k.fail(op, `compress needs a 1-D condition, got rank ${cd.length}`);
-    const hasAxis = op.attrs.has('axis');
-    const raw = hasAxis ? Number(op.attrs.get('axis')!.value) : 0;
-    const axis = raw < 0 ? raw + xd.length : raw;
-    if (hasAxis && (axis < 0 || axis >= xd.length)) k.fail(op, `compress axis ${raw} is outside a rank-${xd.length} input`);
+    const { hasAxis, axis } = compressAxis(op, xd.length, cd.length, (m) => k.fail(op, m));
     const outer = hasAxis ? k.size(xd.slice(0, axis)) : '1u';
     const D = hasAxis ? k.dim(xd[axis]!) : k.size(xd);
     const inner = hasAxis ? k.size(xd.slice(axis + 1)) : '1u';
