@@ -82,8 +82,9 @@ export class Graph {
     try { return f(); } finally { this.scope = saved; }
   }
 
-  model(inputs: readonly ValueSpec[], outputs: readonly ValueSpec[], opset: number): Uint8Array {
-    return buildModel({ opset, irVersion: 8, inputs, outputs, initializers: this.inits, nodes: this.nodes });
+  /** `opsets`: other domains' versions (e.g. `{ 'com.microsoft': 1 }` for onnxruntime's contrib ops). */
+  model(inputs: readonly ValueSpec[], outputs: readonly ValueSpec[], opset: number, opsets?: Readonly<Record<string, number>>): Uint8Array {
+    return buildModel({ opset, ...(opsets ? { opsets } : {}), irVersion: 8, inputs, outputs, initializers: this.inits, nodes: this.nodes });
   }
 }
 
@@ -196,13 +197,32 @@ export function selfAttention(g: Graph, x: string, d: number, heads: number, bia
 
 export interface ZooInput {
   readonly name: string;
-  readonly dtype: 'f32' | 'i64';
+  readonly dtype: 'f32' | 'f16' | 'i64' | 'i32';
   readonly shape: readonly (number | string)[];
-  /** f32: uniform in [-1, 1); i64 with `vocab`: tokens in [0, vocab); i64 `mask`: 1s with a 0 tail per row. */
+  /**
+   * f32/f16: uniform in [-1, 1) (f16 rounded); i64/i32 with `vocab`: tokens in [0, vocab); i64/i32
+   * `mask`: 1s with a 0 tail per row.
+   */
   readonly vocab?: number;
   readonly mask?: boolean;
   /** i64 lengths in [1, this symbol's size] (LSTM sequence_lens), the first one the full size. */
   readonly lengthsOf?: string;
+  /**
+   * Integer inputs: every element is this expression of the bound symbols, terms joined by + and -
+   * (e.g. GroupQueryAttention's `seqlens_k` = 'past_sequence + sequence - 1').
+   */
+  readonly equals?: string;
+}
+
+/** `a + b - 1` over the bound symbols (integer literals allowed). */
+export function evalDimExpr(expr: string, bind: Readonly<Record<string, number>>): number {
+  let total = 0;
+  for (const m of expr.replace(/\s+/g, '').matchAll(/([+-]?)([A-Za-z_][\w]*|\d+)/g)) {
+    const v = /^\d+$/.test(m[2]!) ? Number(m[2]) : bind[m[2]!];
+    if (v === undefined) return NaN;
+    total += m[1] === '-' ? -v : v;
+  }
+  return total;
 }
 
 /** Seeded inputs for one binding of the symbolic dims. */
@@ -210,13 +230,19 @@ export function makeInputs(specs: readonly ZooInput[], bind: Readonly<Record<str
   const r = rng(seed);
   return specs.map((s) => {
     // A dim_param such as "past_sequence + sequence" (as transformers names it) is the sum of its terms.
-    const shape = s.shape.map((d) => (typeof d === 'number' ? d : d.split('+').reduce((a, t) => a + bind[t.trim()]!, 0)));
+    const shape = s.shape.map((d) => (typeof d === 'number' ? d : evalDimExpr(d, bind)));
     if (shape.some((d) => Number.isNaN(d))) throw new Error(`${s.name}: unbound dim in [${s.shape}]`);
     const n = shape.reduce((a, b) => a * b, 1);
-    if (s.dtype === 'f32') return tensorFrom('f32', shape, Float32Array.from({ length: n }, () => r() * 2 - 1));
+    if (s.dtype === 'f32' || s.dtype === 'f16') return tensorFrom(s.dtype, shape, Float32Array.from({ length: n }, () => r() * 2 - 1));
+    const int = (vals: readonly bigint[]): Tensor => (s.dtype === 'i32' ? tensorFrom('i32', shape, vals.map(Number)) : tensorFrom('i64', shape, vals));
+    if (s.equals !== undefined) {
+      const v = evalDimExpr(s.equals, bind);
+      if (Number.isNaN(v)) throw new Error(`${s.name}: unbound symbol in '${s.equals}'`);
+      return int(Array.from({ length: n }, () => BigInt(v)));
+    }
     if (s.lengthsOf) {
       const max = bind[s.lengthsOf]!;
-      return tensorFrom('i64', shape, Array.from({ length: n }, (_, i) => BigInt(i === 0 ? max : 1 + Math.floor(r() * max))));
+      return int(Array.from({ length: n }, (_, i) => BigInt(i === 0 ? max : 1 + Math.floor(r() * max))));
     }
     if (s.mask) {
       // Row i keeps its first len_i positions (at least 1), the rest are padding.
@@ -226,8 +252,8 @@ export function makeInputs(specs: readonly ZooInput[], bind: Readonly<Record<str
         const len = 1 + Math.floor(r() * cols);
         for (let c = 0; c < cols; c++) vals.push(c < len ? 1n : 0n);
       }
-      return tensorFrom('i64', shape, vals);
+      return int(vals);
     }
-    return tensorFrom('i64', shape, Array.from({ length: n }, () => BigInt(Math.floor(r() * s.vocab!))));
+    return int(Array.from({ length: n }, () => BigInt(Math.floor(r() * s.vocab!))));
   });
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TenthError } from '../../ir/diagnostics.js';
 import type { DType } from '../../ir/dtype.js';
 import type { Module } from '../../ir/ir.js';
+import { f16BitsToNumber, numberToF16Bits } from '../../ir/numeric.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { compileWasm, writeArtifact } from '../../src/backends/wasm/compile.js';
 import { compileWebGpu } from '../../src/backends/webgpu/index.js';
@@ -36,8 +37,16 @@ let ort: Ort | undefined;
 // onnxruntime-node is CommonJS; required as test/bench/ort-count.ts does.
 const loadOrt = (): Ort => (ort ??= createRequire(import.meta.url)('onnxruntime-node') as Ort);
 
-const ORT_TYPE: Readonly<Record<string, string>> = { f32: 'float32', i64: 'int64', bool: 'bool', i32: 'int32' };
-const FROM_ORT: Readonly<Record<string, DType>> = { float32: 'f32', int64: 'i64', bool: 'bool', int32: 'i32' };
+const ORT_TYPE: Readonly<Record<string, string>> = { f32: 'float32', f16: 'float16', i64: 'int64', bool: 'bool', i32: 'int32', u8: 'uint8', i8: 'int8' };
+const FROM_ORT: Readonly<Record<string, DType>> = { float32: 'f32', float16: 'f16', int64: 'i64', bool: 'bool', int32: 'i32', uint8: 'u8', int8: 'i8' };
+
+// f16 crosses onnxruntime's and tenth's runtime boundaries as raw bits (Uint16Array); the IR's f16
+// tensors hold the rounded values as numbers.
+const toBits = (t: Tensor): RunTensor['data'] => (t.dtype === 'f16' ? Uint16Array.from(t.data as Float32Array, numberToF16Bits) : (t.data as TypedArray));
+const fromRun = (dtype: DType, shape: readonly number[], data: unknown): Tensor =>
+  (dtype === 'f16'
+    ? { dtype, shape: [...shape], data: Float32Array.from(data as Uint16Array, f16BitsToNumber) }
+    : { dtype, shape: [...shape], data: data as Tensor['data'] }) as Tensor;
 
 /** Run `m` in onnxruntime on each binding's seeded inputs. */
 export async function referenceCases(m: ZooModel): Promise<ZooCase[]> {
@@ -47,11 +56,13 @@ export async function referenceCases(m: ZooModel): Promise<ZooCase[]> {
   try {
     for (const [k, bind] of m.bindings.entries()) {
       const inputs = makeInputs(m.inputs, bind, 1000 + k);
-      const feeds = Object.fromEntries(m.inputs.map((spec, i) => [spec.name, new OrtTensor(ORT_TYPE[inputs[i]!.dtype] as 'float32', inputs[i]!.data as Float32Array, inputs[i]!.shape)]));
+      const feeds = Object.fromEntries(m.inputs.map((spec, i) => [spec.name, new OrtTensor(ORT_TYPE[inputs[i]!.dtype] as 'float32', toBits(inputs[i]!) as Float32Array, inputs[i]!.shape)]));
       const out = await session.run(feeds);
       const want = m.outputs.map((o) => {
         const t = out[o.name]!;
-        return { dtype: FROM_ORT[t.type]!, shape: [...t.dims], data: t.data } as Tensor;
+        const dtype = FROM_ORT[t.type];
+        if (!dtype) throw new Error(`${m.name}: output ${o.name} has onnxruntime type ${t.type}, not handled by the zoo harness`);
+        return fromRun(dtype, t.dims, t.data);
       });
       cases.push({ label: Object.entries(bind).map(([s, v]) => `${s}=${v}`).join(','), inputs, want });
     }
@@ -90,7 +101,7 @@ export async function runWasmCases(m: ZooModel, cases: readonly ZooCase[], dir: 
   const results: Tensor[][] = [];
   for (const c of cases) {
     const out = await cm.run(feedsOf(cm.manifest.inputs, c.inputs));
-    results.push(cm.manifest.outputs.map((o) => ({ dtype: o.dtype as DType, shape: [...out[o.name]!.dims], data: out[o.name]!.data as Tensor['data'] })));
+    results.push(cm.manifest.outputs.map((o) => fromRun(o.dtype as DType, out[o.name]!.dims, out[o.name]!.data)));
   }
   return results;
 }
@@ -102,7 +113,7 @@ export async function runWebGpuCases(m: ZooModel, cases: readonly ZooCase[], dev
   const results: Tensor[][] = [];
   for (const cs of cases) {
     const out = await gm.run(feedsOf(c.manifest.inputs, cs.inputs));
-    results.push(c.manifest.outputs.map((o) => ({ dtype: o.dtype as DType, shape: [...out[o.name]!.dims], data: out[o.name]!.data as Tensor['data'] })));
+    results.push(c.manifest.outputs.map((o) => fromRun(o.dtype as DType, out[o.name]!.dims, out[o.name]!.data)));
   }
   return results;
 }
@@ -111,7 +122,7 @@ export const importZoo = (m: ZooModel): Module => importOnnxBytes(m.bytes, { fil
 
 // By position: manifest inputs are the main function's arguments in order, as the graph's inputs.
 function feedsOf(inputs: readonly { name: string }[], tensors: readonly Tensor[]): Record<string, RunTensor> {
-  return Object.fromEntries(inputs.map((inp, k) => [inp.name, { data: tensors[k]!.data as TypedArray, dims: tensors[k]!.shape }]));
+  return Object.fromEntries(inputs.map((inp, k) => [inp.name, { data: toBits(tensors[k]!), dims: tensors[k]!.shape }]));
 }
 
 /** The diagnostic codes of a TenthError (a clean refusal), or null for anything else (a crash). */

@@ -24,9 +24,10 @@ export function nameLast(g: Graph, name: string): void {
   g.nodes[g.nodes.length - 1] = { ...n, outputs: [name, ...n.outputs.slice(1)] };
 }
 
-export function finish(g: Graph, name: string, inputs: ZooInput[], outputs: ValueSpec[], bindings: Record<string, number>[], opset: number): ZooModel {
+/** `opsets`: other domains' versions (e.g. `{ 'com.microsoft': 1 }`). */
+export function finish(g: Graph, name: string, inputs: ZooInput[], outputs: ValueSpec[], bindings: Record<string, number>[], opset: number, opsets?: Readonly<Record<string, number>>): ZooModel {
   const vis: ValueSpec[] = inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape }));
-  return { name, inputs, outputs, bindings, bytes: g.model(vis, outputs, opset) };
+  return { name, inputs, outputs, bindings, bytes: g.model(vis, outputs, opset, opsets) };
 }
 
 export const INT64_MAX = 9223372036854775807n;

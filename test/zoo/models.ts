@@ -8,6 +8,10 @@ import type { ZooModel } from './models-common.js';
 import {
   convnext, kerasCnn, mlpMixer, mobilenet, multiInput, resnet, shufflenet, styleTransfer, swin, tcn, unet, vit, yolo,
 } from './models-vision.js';
+import { MS_ATTENTION_ZOO } from './models-ms-attention.js';
+import { MS_FUSED_ZOO } from './models-ms-fused.js';
+import { MS_LLM_ZOO } from './models-ms-llm.js';
+import { QUANT_ZOO } from './models-quant.js';
 import { bert, bilstmPacked, distilbert, gpt2, gpt2Past, gruTagger, llama, lstmLm, sentencePool } from './models-text.js';
 
 export type { ZooModel } from './models-common.js';
@@ -26,4 +30,7 @@ export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   // Odd widths (head size 10 or 7, vocab 37) and longer sequences: the GEMM and attention kernels' edge paths.
   bert_odd: () => bert({ name: 'bert_odd', d: 30, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 2, sequence: 71 }, { batch: 1, sequence: 130 }, { batch: 3, sequence: 3 }] }),
   gpt2_odd: () => gpt2({ name: 'gpt2_odd', d: 21, heads: 3, vocab: 37, maxPos: 160, bindings: [{ batch: 1, sequence: 129 }, { batch: 2, sequence: 13 }] }),
+  // onnxruntime's contrib ops (com.microsoft) as its transformer optimizer and quantizer write them,
+  // and quantized / half-precision exports (each family's test file runs them on wasm and webgpu).
+  ...MS_FUSED_ZOO, ...MS_ATTENTION_ZOO, ...MS_LLM_ZOO, ...QUANT_ZOO,
 };

@@ -15,6 +15,10 @@ import { CONTROL_MAPPINGS } from './control.js';
 import { OPTIONAL_MAPPINGS } from './optional.js';
 import { FLEX_ATTENTION_MAPPINGS } from './flex-attention.js';
 import { ML_MAPPINGS } from './ml.js';
+import { MS_FUSED_MAPPINGS } from './ms-fused.js';
+import { MS_ATTENTION_MAPPINGS } from './ms-attention.js';
+import { MS_LLM_MAPPINGS } from './ms-llm.js';
+import { MS_QUANT_MAPPINGS } from './ms-quant.js';
 
 const PARTS: readonly MappingTable[] = [
   ELEMENTWISE_MAPPINGS,
@@ -29,6 +33,10 @@ const PARTS: readonly MappingTable[] = [
   OPTIONAL_MAPPINGS,
   FLEX_ATTENTION_MAPPINGS,
   ML_MAPPINGS,
+  MS_FUSED_MAPPINGS,
+  MS_ATTENTION_MAPPINGS,
+  MS_LLM_MAPPINGS,
+  MS_QUANT_MAPPINGS,
 ];
 
 function merge(parts: readonly MappingTable[]): MappingTable {
