@@ -37,11 +37,14 @@ export class Graph {
     return this.opN(opType, inputs, 1, attrs)[0]!;
   }
 
-  opN(opType: string, inputs: readonly string[], n: number, attrs: Record<string, AttrSpecValue> = {}): string[] {
+  /** `opType` may name a domain: 'com.microsoft:SkipLayerNormalization'. */
+  opN(qualified: string, inputs: readonly string[], n: number, attrs: Record<string, AttrSpecValue> = {}): string[] {
     const id = this.k++;
+    const colon = qualified.lastIndexOf(':');
+    const opType = qualified.slice(colon + 1), domain = colon < 0 ? undefined : qualified.slice(0, colon);
     const name = `${this.scope}/${opType}_${id}`;
     const outputs = Array.from({ length: n }, (_, i) => `${name}_output_${i}`);
-    this.nodes.push({ opType, inputs, outputs, name, attrs });
+    this.nodes.push({ opType, ...(domain ? { domain } : {}), inputs, outputs, name, attrs });
     return outputs;
   }
 
