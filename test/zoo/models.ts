@@ -8,6 +8,8 @@ import type { ZooModel } from './models-common.js';
 import {
   convnext, kerasCnn, mlpMixer, mobilenet, multiInput, resnet, shufflenet, styleTransfer, swin, tcn, unet, vit, yolo,
 } from './models-vision.js';
+import { LEGACY_ZOO } from './models-legacy.js';
+import { TF2ONNX_ZOO } from './models-tf2onnx.js';
 import { MS_ATTENTION_ZOO } from './models-ms-attention.js';
 import { MS_FUSED_ZOO } from './models-ms-fused.js';
 import { MS_LLM_ZOO } from './models-ms-llm.js';
@@ -33,4 +35,6 @@ export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   // onnxruntime's contrib ops (com.microsoft) as its transformer optimizer and quantizer write them,
   // and quantized / half-precision exports (each family's test file runs them on wasm and webgpu).
   ...MS_FUSED_ZOO, ...MS_ATTENTION_ZOO, ...MS_LLM_ZOO, ...QUANT_ZOO,
+  // The ONNX model zoo's classic exports at opsets 7-12 and tf2onnx's detection exports.
+  ...LEGACY_ZOO, ...TF2ONNX_ZOO,
 };
