@@ -1,5 +1,288 @@
-// Zoo models for the tf2onnx family (see test/zoo/README.md).
+// Zoo models for the tf2onnx family (see test/zoo/README.md): Keras / TF Object Detection API
+// graphs as tf2onnx (opsets 11-15) writes them. What sets them apart from torch exports: NHWC
+// inputs Transpose-d to NCHW, batch dims named `unk__NNN` (a different symbol on the outputs),
+// SAME padding computed into explicit Conv pads or a Pad node in front (Keras' ZeroPadding2D),
+// BatchNormalization folded into the conv's bias, Relu6 as Clip with Constant min/max, Identity
+// on every output, int32 <-> int64 Cast chains around shape arithmetic (TF computes sizes in
+// int32), and the detection post-processing tf.image.non_max_suppression / combined NMS become:
+// NonMaxSuppression -> Slice/Squeeze/GatherND of the selected indices -> TopK of min(count, k)
+// -> Pad to a fixed maximum; tf.map_fn over the batch becomes a Loop whose trip count is read
+// from Shape.
 
-import type { ZooModel } from './models-common.js';
+import type { AttrSpecValue } from '../../src/onnx/writer.js';
+import { conv, Graph } from './graph.js';
+import { f32, finish, nameLast, type ZooModel } from './models-common.js';
 
-export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {};
+/** Relu6 as tf2onnx writes it: Clip with min / max as Constant inputs (opset >= 11). */
+const relu6 = (g: Graph, x: string): string => g.op('Clip', [x, g.f32s(0), g.f32s(6)]);
+
+/** Name the last node's output and pass it through an Identity, as tf2onnx ends every output. */
+function output(g: Graph, x: string, name: string): void {
+  g.op('Identity', [x]);
+  nameLast(g, name);
+}
+
+/**
+ * Keras MobileNetV2 / V3 in miniature, through tf2onnx (opset 13): NHWC input with an `unk__`
+ * batch, Transpose to NCHW, a strided 3x3 conv whose SAME padding is explicit and asymmetric
+ * (pads 0,0,1,1), depthwise convs as Conv with group = channels, Relu6 as Clip, Keras'
+ * ZeroPadding2D((0,1),(0,1)) as a Pad node before a VALID strided depthwise conv, an inverted
+ * residual with Add, a MobileNetV3 squeeze-excite (ReduceMean keepdims, 1x1 convs, hard sigmoid as
+ * Relu6(x + 3) * 1/6), GlobalAveragePooling2D as ReduceMean keepdims = 1 + Squeeze with axes as
+ * an input, Dropout dropped to an Identity, Dense as MatMul + Add, Softmax; and the feature map
+ * Transpose-d back to NHWC and flattened by Reshape with a shape built from
+ * Shape -> Slice -> Cast chain -> Concat.
+ */
+export function kerasMobilenetTf2onnx(): ZooModel {
+  const g = new Graph(71);
+  const x = g.op('Transpose', ['input_1'], { perm: [0, 3, 1, 2] });
+  // 16x16, k3 s2 SAME: out 8, total padding (8-1)*2+3-16 = 1, all of it at the end.
+  const stem = g.in('Conv1', () => relu6(g, conv(g, x, 3, 8, 3, { stride: 2, pads: [0, 0, 1, 1] })));
+  const b1 = g.in('expanded_conv', () => {
+    const dw = relu6(g, conv(g, stem, 8, 8, 3, { group: 8, pad: 1 }));
+    return conv(g, dw, 8, 16, 1);
+  });
+  const b2 = g.in('block_1', () => {
+    const e = relu6(g, conv(g, b1, 16, 32, 1));
+    const padded = g.op('Pad', [e, g.i64([0, 0, 0, 0, 0, 0, 1, 1]), g.f32s(0)], { mode: 'constant' });
+    const dw = relu6(g, conv(g, padded, 32, 32, 3, { stride: 2, group: 32 }));
+    return conv(g, dw, 32, 16, 1);
+  });
+  const b3 = g.in('block_2', () => {
+    const e = relu6(g, conv(g, b2, 16, 32, 1));
+    const dw = relu6(g, conv(g, e, 32, 32, 3, { group: 32, pad: 1 }));
+    const se = g.in('squeeze_excite', () => {
+      const sq = g.op('ReduceMean', [dw], { axes: [2, 3], keepdims: 1 });
+      const r = g.op('Relu', [conv(g, sq, 32, 8, 1)]);
+      const hs = g.op('Mul', [relu6(g, g.op('Add', [conv(g, r, 8, 32, 1), g.f32s(3)])), g.f32s(1 / 6)]);
+      return g.op('Mul', [dw, hs]);
+    });
+    return g.op('Add', [b2, conv(g, se, 32, 16, 1)]);
+  });
+  const pooled = g.op('Squeeze', [g.op('ReduceMean', [b3], { axes: [2, 3], keepdims: 1 }), g.i64([2, 3])]);
+  const dropped = g.op('Identity', [pooled]);
+  const logits = g.in('predictions', () => g.op('Add', [g.op('MatMul', [dropped, g.weight('kernel', [16, 10], 16)]), g.uniform('bias', [10], -0.1, 0.1)]));
+  output(g, g.op('Softmax', [logits], { axis: -1 }), 'predictions');
+  // tf.reshape(features, [tf.shape(features)[0], -1]): the batch read as int32, then int64 for ONNX.
+  const nhwc = g.op('Transpose', [b3], { perm: [0, 2, 3, 1] });
+  const batch = g.op('Slice', [g.op('Cast', [g.op('Shape', [nhwc])], { to: 6 }), g.i64([0]), g.i64([1]), g.i64([0])]);
+  const shape = g.op('Cast', [g.op('Concat', [batch, g.constant('i32', [1], [-1])], { axis: 0 })], { to: 7 });
+  output(g, g.op('Reshape', [nhwc, shape]), 'features');
+  return finish(g, 'keras_mobilenet_tf2onnx', [{ name: 'input_1', dtype: 'f32', shape: ['unk__615', 16, 16, 3] }],
+    [f32('predictions', ['unk__616', 10]), f32('features', ['unk__617', 256])], [{ unk__615: 1 }, { unk__615: 3 }], 13);
+}
+
+const ANCHORS = 24, CLASSES = 2, MAX_PER_CLASS = 4, MAX_TOTAL = 10;
+
+/** Anchors (ycenter, xcenter, h, w) on a 4x6 grid with two sizes, as a constant. */
+function anchors(g: Graph): string {
+  const v: number[] = [];
+  for (let a = 0; a < ANCHORS; a++) {
+    const cell = a >> 1, s = a & 1 ? 0.35 : 0.2;
+    v.push((Math.floor(cell / 4) + 0.5) / 3, ((cell % 4) + 0.5) / 4, s, s * 1.3);
+  }
+  return g.constant('f32', [ANCHORS, 4], v);
+}
+
+/**
+ * The TF Object Detection API's faster_rcnn box coder (scale factors 10, 10, 5, 5): Split the
+ * codes in four, ycenter = ty / 10 * ha + yca, h = exp(th / 5) * ha, corners by Sub / Add of half
+ * the size, Concat-ed as (ymin, xmin, ymax, xmax). `codes` is [..., ANCHORS, 4].
+ */
+function decodeBoxes(g: Graph, codes: string, axis: number): string {
+  const [ty, tx, th, tw] = g.opN('Split', [codes], 4, { axis, split: [1, 1, 1, 1] });
+  const [ya, xa, ha, wa] = g.opN('Split', [anchors(g)], 4, { axis: 1, split: [1, 1, 1, 1] });
+  const yc = g.op('Add', [g.op('Mul', [g.op('Div', [ty!, g.f32s(10)]), ha!]), ya!]);
+  const xc = g.op('Add', [g.op('Mul', [g.op('Div', [tx!, g.f32s(10)]), wa!]), xa!]);
+  const half = (t: string, a: string): string => g.op('Mul', [g.op('Mul', [g.op('Exp', [g.op('Div', [t, g.f32s(5)])]), a]), g.f32s(0.5)]);
+  const hh = half(th!, ha!), hw = half(tw!, wa!);
+  return g.op('Concat', [g.op('Sub', [yc, hh]), g.op('Sub', [xc, hw]), g.op('Add', [yc, hh]), g.op('Add', [xc, hw])], { axis });
+}
+
+/**
+ * SSD post-processing as tf2onnx exports it (opset 11): boxes decoded from anchors, Sigmoid class
+ * scores Transpose-d to (batch, classes, anchors), NonMaxSuppression with max_output_boxes / IoU /
+ * score thresholds as Constant inputs, the selected (batch, class, box) triples taken apart by
+ * Slice + Squeeze and Gather, boxes and scores picked by GatherND, the best min(count, 10) by TopK
+ * with k computed from Shape through int32 / float Casts and Min, and every detection output padded to a
+ * fixed 10 rows with Pad (pads = [0, 10 - k] built by Sub and Concat); num_detections as a float
+ * Cast of k, class ids as floats + 1 (TF's label offset). The batch is symbolic; the top 10 are
+ * taken over the whole batch and each detection's image is returned.
+ */
+export function ssdPostprocessTf2onnx(): ZooModel {
+  const g = new Graph(72);
+  const boxes = g.in('Postprocessor/Decode', () => decodeBoxes(g, 'raw_box_encodings', 2));
+  const scores = g.op('Transpose', [g.op('Sigmoid', ['raw_class_predictions'])], { perm: [0, 2, 1] });
+  const sel = g.in('Postprocessor/NMS', () =>
+    g.op('NonMaxSuppression', [boxes, scores, g.i64([MAX_PER_CLASS]), g.constant('f32', [1], [0.5]), g.constant('f32', [1], [0.6])], { center_point_box: 0 }));
+  const column = (c: number): string => g.op('Squeeze', [g.op('Slice', [sel, g.i64([c]), g.i64([c + 1]), g.i64([1])])], { axes: [1] });
+  const imageOf = column(0), classOf = column(1);
+  const selBoxes = g.op('GatherND', [boxes, g.op('Gather', [sel, g.i64([0, 2])], { axis: 1 })]);
+  const selScores = g.op('GatherND', [scores, sel]);
+  // k = min(count, 10): TF's int32 size; Min before opset 12 takes floats only, so tf2onnx Casts
+  // int32 -> float for it and float -> int64 for TopK.
+  const count = g.op('Cast', [g.op('Cast', [g.op('Shape', [selScores])], { to: 6 })], { to: 1 });
+  const k = g.op('Cast', [g.op('Min', [count, g.constant('f32', [1], [MAX_TOTAL])])], { to: 7 });
+  const [topScores, top] = g.opN('TopK', [selScores, k], 2, { axis: 0, largest: 1, sorted: 1 });
+  const padRows = g.op('Sub', [g.i64([MAX_TOTAL]), k]);
+  const pad1 = (t: string): string => g.op('Pad', [t, g.op('Concat', [g.i64([0]), padRows], { axis: 0 })], { mode: 'constant' });
+  const detBoxes = g.op('Pad', [g.op('Gather', [selBoxes, top!], { axis: 0 }), g.op('Concat', [g.i64([0, 0]), padRows, g.i64([0])], { axis: 0 }), g.f32s(0)], { mode: 'constant' });
+  output(g, detBoxes, 'detection_boxes');
+  output(g, pad1(topScores!), 'detection_scores');
+  const cls = g.op('Add', [g.op('Cast', [g.op('Gather', [classOf, top!], { axis: 0 })], { to: 1 }), g.f32s(1)]);
+  output(g, pad1(cls), 'detection_classes');
+  output(g, pad1(g.op('Gather', [imageOf, top!], { axis: 0 })), 'detection_image');
+  output(g, g.op('Cast', [k], { to: 1 }), 'num_detections');
+  return finish(g, 'ssd_postprocess_tf2onnx',
+    [{ name: 'raw_box_encodings', dtype: 'f32', shape: ['unk__612', ANCHORS, 4] }, { name: 'raw_class_predictions', dtype: 'f32', shape: ['unk__612', ANCHORS, CLASSES] }],
+    [f32('detection_boxes', [MAX_TOTAL, 4]), f32('detection_scores', [MAX_TOTAL]), f32('detection_classes', [MAX_TOTAL]),
+      { name: 'detection_image', dtype: 'i64', shape: [MAX_TOTAL] }, f32('num_detections', [1])],
+    [{ unk__612: 1 }, { unk__612: 2 }, { unk__612: 3 }], 11);
+}
+
+/**
+ * tf.map_fn(per-image NMS, batch) as tf2onnx writes it (opset 11): a Loop whose trip count is the
+ * batch read from Shape (int32 through Cast chains, TF's maximum_iterations), its condition
+ * `i < n` (Less) recomputed in the body with an int32 counter carried; the body Gathers one image,
+ * Unsqueeze-s boxes and scores to NMS's batch layout, runs NonMaxSuppression, Slice + Squeeze of
+ * the box column, Gathers the kept boxes and scores and Pads them to a fixed 5 rows
+ * (non_max_suppression_padded); the padded rows and the valid count are the Loop's scan outputs.
+ */
+export function ssdMapFnTf2onnx(): ZooModel {
+  const MAX = 5;
+  const g = new Graph(73);
+  const boxes = g.in('Decode', () => decodeBoxes(g, 'raw_box_encodings', 2));
+  const scores = g.op('Sigmoid', ['raw_scores']);
+  const n = g.op('Gather', [g.op('Cast', [g.op('Shape', ['raw_scores'])], { to: 6 }), g.constant('i32', [], [0])], { axis: 0 });
+  const trips = g.op('Cast', [n], { to: 7 });
+  const cond0 = g.op('Less', [g.constant('i32', [], [0]), n]);
+  const b = new Graph(74);
+  b.scope = '/map/while';
+  const box = b.op('Unsqueeze', [b.op('Gather', [boxes, 'iter'], { axis: 0 })], { axes: [0] });
+  const score = b.op('Unsqueeze', [b.op('Gather', [scores, 'iter'], { axis: 0 })], { axes: [0, 1] });
+  const sel = b.op('NonMaxSuppression', [box, score, b.i64([MAX]), b.constant('f32', [1], [0.5]), b.constant('f32', [1], [0.68])]);
+  const idx = b.op('Squeeze', [b.op('Slice', [sel, b.i64([2]), b.i64([3]), b.i64([1])])], { axes: [1] });
+  const count = b.op('Shape', [idx]);
+  const padRows = b.op('Sub', [b.i64([MAX]), count]);
+  const kept = b.op('Gather', [b.op('Squeeze', [box], { axes: [0] }), idx], { axis: 0 });
+  const keptBoxes = b.op('Pad', [kept, b.op('Concat', [b.i64([0, 0]), padRows, b.i64([0])], { axis: 0 }), b.f32s(0)], { mode: 'constant' });
+  const keptScores = b.op('Pad', [b.op('Gather', [b.op('Squeeze', [score], { axes: [0, 1] }), idx], { axis: 0 }), b.op('Concat', [b.i64([0]), padRows], { axis: 0 })], { mode: 'constant' });
+  const valid = b.op('Squeeze', [b.op('Cast', [count], { to: 6 })], { axes: [0] });
+  const next = b.op('Add', ['i', b.constant('i32', [], [1])]);
+  const condOut = b.op('Less', [next, n]);
+  const body = {
+    name: 'map_while_body',
+    inputs: [{ name: 'iter', dtype: 'i64' as const, shape: [] }, { name: 'cond_in', dtype: 'bool' as const, shape: [] }, { name: 'i', dtype: 'i32' as const, shape: [] }],
+    outputs: [{ name: condOut, dtype: 'bool' as const, shape: [] }, { name: next, dtype: 'i32' as const, shape: [] },
+      { name: keptBoxes, dtype: 'f32' as const, shape: [MAX, 4] }, { name: keptScores, dtype: 'f32' as const, shape: [MAX] }, { name: valid, dtype: 'i32' as const, shape: [] }],
+    nodes: b.nodes,
+  };
+  const [, nmsBoxes, nmsScores, nmsValid] = g.opN('Loop', [trips, cond0, g.constant('i32', [], [0])], 4, { body });
+  output(g, nmsBoxes!, 'nmsed_boxes');
+  output(g, nmsScores!, 'nmsed_scores');
+  output(g, nmsValid!, 'valid_detections');
+  return finish(g, 'ssd_map_fn_tf2onnx',
+    [{ name: 'raw_box_encodings', dtype: 'f32', shape: ['unk__701', ANCHORS, 4] }, { name: 'raw_scores', dtype: 'f32', shape: ['unk__701', ANCHORS] }],
+    [f32('nmsed_boxes', ['unk__702', MAX, 4]), f32('nmsed_scores', ['unk__703', MAX]), { name: 'valid_detections', dtype: 'i32', shape: ['unk__704'] }],
+    [{ unk__701: 1 }, { unk__701: 3 }], 11);
+}
+
+/**
+ * MoveNet-style single-pose keypoints as tf2onnx exports them (opset 13): an int32 NHWC image Cast
+ * to float and normalised, Transpose to NCHW, strided SAME convs (explicit pads) with Relu6,
+ * tf.image.resize(half_pixel_centers) as Resize (linear, half_pixel) with sizes built from
+ * Shape -> Slice -> Concat, heatmap (Sigmoid) and offset heads Transpose-d back to NHWC, ArgMax over
+ * the flattened H*W per keypoint, row / column by integer Div and Mod, GatherND with batch_dims = 1
+ * of the offsets and scores at (y, x, k) (k indices Expand-ed to the batch), keypoints below a
+ * score threshold set to -1 by Where, and a derived mid-point keypoint written by ScatterND.
+ */
+export function movenetTf2onnx(): ZooModel {
+  const K = 3, HW = 16;
+  const g = new Graph(75);
+  const img = g.op('Mul', [g.op('Sub', [g.op('Cast', ['input'], { to: 1 }), g.f32s(127.5)]), g.f32s(1 / 127.5)]);
+  const x = g.op('Transpose', [img], { perm: [0, 3, 1, 2] });
+  const c1 = g.in('stem', () => relu6(g, conv(g, x, 3, 8, 3, { stride: 2, pads: [0, 0, 1, 1] })));
+  const c2 = g.in('block', () => relu6(g, conv(g, c1, 8, 16, 3, { stride: 2, pads: [0, 0, 1, 1] })));
+  const sizes = g.op('Concat', [g.op('Slice', [g.op('Shape', [c2]), g.i64([0]), g.i64([2]), g.i64([0])]), g.i64([HW, HW])], { axis: 0 });
+  const up = g.op('Resize', [c2, '', '', sizes], { coordinate_transformation_mode: 'half_pixel', mode: 'linear' });
+  const feat = g.in('fpn', () => relu6(g, g.op('Add', [conv(g, up, 16, 8, 1), c1])));
+  const heat = g.op('Transpose', [g.op('Sigmoid', [g.in('heatmap', () => conv(g, feat, 8, K, 1))])], { perm: [0, 2, 3, 1] });
+  const offsets = g.op('Reshape', [g.op('Transpose', [g.in('offset', () => conv(g, feat, 8, 2 * K, 1))], { perm: [0, 2, 3, 1] }), g.i64([0, HW, HW, K, 2])]);
+  const best = g.op('ArgMax', [g.op('Reshape', [heat, g.i64([0, HW * HW, K])])], { axis: 1, keepdims: 0 });
+  const row = g.op('Div', [best, g.i64s(HW)]), col = g.op('Mod', [best, g.i64s(HW)]);
+  const kIdx = g.op('Expand', [g.i64(Array.from({ length: K }, (_, i) => i)), g.op('Shape', [best])]);
+  const at = g.op('Concat', [row, col, kIdx].map((t) => g.op('Unsqueeze', [t, g.i64([2])])), { axis: 2 });
+  const off = g.op('GatherND', [offsets, at], { batch_dims: 1 });
+  const score = g.op('GatherND', [heat, at], { batch_dims: 1 });
+  const [dy, dx] = g.opN('Split', [off, g.i64([1, 1])], 2, { axis: 2 });
+  const coord = (i: string, d: string): string => g.op('Div', [g.op('Add', [g.op('Unsqueeze', [g.op('Cast', [i], { to: 1 }), g.i64([2])]), d]), g.f32s(HW)]);
+  const kp = g.op('Concat', [coord(row, dy!), coord(col, dx!), g.op('Unsqueeze', [score, g.i64([2])])], { axis: 2 });
+  const shown = g.op('Where', [g.op('Unsqueeze', [g.op('Less', [score, g.f32s(0.8)]), g.i64([2])]), g.f32s(-1), kp]);
+  // tf.tensor_scatter_nd_update(kp_by_joint, [[1]], [mean of joints 0 and 2]) on (K, batch, 3).
+  const byJoint = g.op('Transpose', [shown], { perm: [1, 0, 2] });
+  const mid = g.op('ReduceMean', [g.op('Gather', [byJoint, g.i64([0, 2])], { axis: 0 })], { axes: [0], keepdims: 1 });
+  const scattered = g.op('ScatterND', [byJoint, g.constant('i64', [1, 1], [1]), mid]);
+  output(g, g.op('Unsqueeze', [g.op('Transpose', [scattered], { perm: [1, 0, 2] }), g.i64([1])]), 'output_0');
+  return finish(g, 'movenet_tf2onnx', [{ name: 'input', dtype: 'i32', shape: ['unk__801', 32, 32, 3], vocab: 256 }],
+    [f32('output_0', ['unk__802', 1, K, 3])], [{ unk__801: 1 }, { unk__801: 2 }], 13);
+}
+
+/**
+ * DeepLabV3-style segmentation with unknown spatial dims, as tf2onnx writes it (opset 15): where
+ * the input's height and width are unknown (`unk__` symbols) a strided conv's SAME padding cannot be
+ * computed, so it carries auto_pad = SAME_UPPER (stride-1 convs, the atrous depthwise conv with
+ * dilation 2 among them, get explicit pads);
+ * ASPP with a 1x1 branch and an image-pooling branch (ReduceMean keepdims, 1x1 conv, Resize back
+ * to the feature size read from Shape); the logits resized to the input's size by
+ * tf.image.resize(logits, tf.shape(image)[1:3]) (Resize linear / half_pixel, sizes from
+ * Shape -> Slice -> Cast int32 -> Cast int64 -> Concat) after a DeepLabV3+ decoder (ASPP resized to
+ * the stem's size, Concat-ed with its 1x1 projection, 3x3 conv); Transpose to NHWC, Softmax, and ArgMax
+ * Cast to int32 (TF's argmax output_type).
+ */
+export function deeplabTf2onnx(): ZooModel {
+  const C = 4;
+  const g = new Graph(76);
+  const same = (x: string, cin: number, cout: number, k: number, o: { stride?: number; group?: number; dilation?: number } = {}): string => {
+    const w = g.weight('weight', [cout, cin / (o.group ?? 1), k, k], (cin / (o.group ?? 1)) * k * k);
+    const d = o.dilation ?? 1, st = o.stride ?? 1, p = (d * (k - 1)) >> 1;
+    // At stride 1 SAME padding does not depend on the input size: tf2onnx writes it out (and must
+    // for a dilated conv, which onnxruntime refuses with auto_pad).
+    const pad: Record<string, AttrSpecValue> = st === 1 ? { pads: [p, p, p, p] } : { auto_pad: 'SAME_UPPER' };
+    return g.op('Conv', [x, w, g.uniform('bias', [cout], -0.1, 0.1)], { ...pad, dilations: [d, d], group: o.group ?? 1, kernel_shape: [k, k], strides: [st, st] });
+  };
+  const x = g.op('Transpose', ['ImageTensor'], { perm: [0, 3, 1, 2] });
+  const stem = g.in('entry', () => relu6(g, same(x, 3, 8, 3, { stride: 2 })));
+  const atrous = g.in('atrous', () => relu6(g, same(relu6(g, same(stem, 8, 8, 3, { group: 8, dilation: 2 })), 8, 12, 1)));
+  const sizeOf = (t: string, from: number): string => g.op('Slice', [g.op('Shape', [t]), g.i64([from]), g.i64([from + 2]), g.i64([0])]);
+  const aspp = g.in('aspp', () => {
+    const b0 = g.op('Relu', [same(atrous, 12, 8, 1)]);
+    const pooled = g.op('Relu', [same(g.op('ReduceMean', [atrous], { axes: [2, 3], keepdims: 1 }), 12, 8, 1)]);
+    const sizes = g.op('Concat', [sizeOf(pooled, 0), sizeOf(atrous, 2)], { axis: 0 });
+    const b1 = g.op('Resize', [pooled, '', '', sizes], { coordinate_transformation_mode: 'half_pixel', mode: 'linear' });
+    return g.op('Relu', [same(g.op('Concat', [b0, b1], { axis: 1 }), 16, 8, 1)]);
+  });
+  // DeepLabV3+ decoder: ASPP features resized to the stem's size, Concat-ed with the stem's 1x1
+  // projection, a 3x3 conv to the class logits.
+  const logits = g.in('decoder', () => {
+    const sizes = g.op('Concat', [sizeOf(aspp, 0), sizeOf(stem, 2)], { axis: 0 });
+    const a = g.op('Resize', [aspp, '', '', sizes], { coordinate_transformation_mode: 'half_pixel', mode: 'linear' });
+    const low = g.op('Relu', [same(stem, 8, 4, 1)]);
+    return same(g.op('Concat', [a, low], { axis: 1 }), 12, C, 3);
+  });
+  const hw = g.op('Cast', [g.op('Cast', [sizeOf('ImageTensor', 1)], { to: 6 })], { to: 7 });
+  const up = g.op('Resize', [logits, '', '', g.op('Concat', [sizeOf(logits, 0), hw], { axis: 0 })], { coordinate_transformation_mode: 'half_pixel', mode: 'linear' });
+  const nhwc = g.op('Transpose', [up], { perm: [0, 2, 3, 1] });
+  output(g, g.op('Softmax', [nhwc], { axis: -1 }), 'SemanticProbabilities');
+  output(g, g.op('Cast', [g.op('ArgMax', [nhwc], { axis: 3, keepdims: 0 })], { to: 6 }), 'SemanticPredictions');
+  return finish(g, 'deeplab_tf2onnx', [{ name: 'ImageTensor', dtype: 'f32', shape: ['unk__911', 'unk__912', 'unk__913', 3] }],
+    [f32('SemanticProbabilities', ['unk__914', 'unk__915', 'unk__916', C]), { name: 'SemanticPredictions', dtype: 'i32', shape: ['unk__917', 'unk__918', 'unk__919'] }],
+    [{ unk__911: 1, unk__912: 16, unk__913: 16 }, { unk__911: 2, unk__912: 13, unk__913: 21 }, { unk__911: 1, unk__912: 9, unk__913: 4 }], 15);
+}
+
+export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
+  keras_mobilenet_tf2onnx: kerasMobilenetTf2onnx,
+  ssd_postprocess_tf2onnx: ssdPostprocessTf2onnx,
+  ssd_map_fn_tf2onnx: ssdMapFnTf2onnx,
+  movenet_tf2onnx: movenetTf2onnx,
+  deeplab_tf2onnx: deeplabTf2onnx,
+};
