@@ -2,7 +2,123 @@
 // onnxruntime writes these into models its transformer optimizer or quantizer saved, and web
 // model hubs ship such models; each lowers to standard IR ops with onnxruntime's semantics
 // (onnxruntime-node is the reference the tests compare with).
+//
+// MatMulNBits: Y = A @ dequant(B)^T (+ bias), B [N, k_blocks, blob] holding, per output column n,
+// K codes of `bits` bits packed low bits first, one scale (and zero point) per block of
+// block_size codes along K: w[k, n] = (code - zero_point) * scale. The weights are unpacked at
+// import into a constant [K, N] of a narrow integer dtype (i4/i8/i2 = code - 2^(bits-1) when there
+// are no zero points, u4/u8/u2 with unpacked zero points otherwise) and lowered to
+// dequantize_linear {axis 0, block_size} + matmul, so the weights stay narrow in the compiled
+// artifact (fold-constants does not widen them: the f32 result is larger than its operands).
+// Float zero points that are not whole codes have no integer form: those weights are dequantized
+// at import into a float constant.
 
-import type { MappingTable } from '../mapping-api.js';
+import { attr } from '../../../ir/attrs.js';
+import type { DType } from '../../../ir/dtype.js';
+import type { Value } from '../../../ir/ir.js';
+import { tensorFrom, toNumbers, type Tensor } from '../../../ir/tensor.js';
+import type { Lowerer, Lowering, MappingTable } from '../mapping-api.js';
+import { since } from './helpers.js';
+import { GQA_MAPPINGS } from './ms-llm-gqa.js';
+import { intAttr, onlyAttrs } from './ms-llm-common.js';
 
-export const MS_LLM_MAPPINGS: MappingTable = {};
+const SIGNED: Readonly<Record<number, DType>> = { 2: 'i2', 4: 'i4', 8: 'i8' };
+const UNSIGNED: Readonly<Record<number, DType>> = { 2: 'u2', 4: 'u4', 8: 'u8' };
+
+/** Code `i` of a little-endian bit-packed byte array starting at byte `base`. */
+const code = (bytes: ArrayLike<number>, base: number, i: number, bits: number): number =>
+  (bytes[base + Math.floor((i * bits) / 8)]! >> ((i * bits) % 8)) & ((1 << bits) - 1);
+
+/** Per-block zero points as a [kBlocks, N] array of codes, or null (no zero points / symmetric). */
+function zeroPointCodes(zt: Tensor, n: number, kBlocks: number, bits: number, b: Lowerer): number[] | 'float' {
+  const out = new Array<number>(kBlocks * n);
+  if (zt.dtype === 'u8') {
+    const row = Math.ceil((kBlocks * bits) / 8);
+    if (zt.data.length !== n * row) b.fail(`zero_points has ${zt.data.length} bytes, expected N x ceil(k_blocks * bits / 8) = ${n * row}`, 'E205');
+    const bytes = zt.data as Uint8Array;
+    for (let c = 0; c < n; c++) for (let j = 0; j < kBlocks; j++) out[j * n + c] = code(bytes, c * row, j, bits);
+    return out;
+  }
+  if (zt.data.length !== n * kBlocks) b.fail(`zero_points has ${zt.data.length} values, expected N x k_blocks = ${n * kBlocks}`, 'E205');
+  const vals = toNumbers(zt);
+  // Whole codes in range are exactly an integer zero point.
+  if (vals.some((v) => !Number.isInteger(v) || v < 0 || v >= 2 ** bits)) return 'float';
+  for (let c = 0; c < n; c++) for (let j = 0; j < kBlocks; j++) out[j * n + c] = vals[c * kBlocks + j]!;
+  return out;
+}
+
+const matMulNBits: Lowering = (node, b) => {
+  onlyAttrs(node, b, ['K', 'N', 'bits', 'block_size', 'accuracy_level']);
+  const [a, bw, scales, zp, gIdx, bias] = node.inputs;
+  if (!a || !bw || !scales) return b.fail('needs the inputs A, B and scales', 'E207');
+  if (node.inputs.length > 6) b.fail(`takes at most 6 inputs, got ${node.inputs.length}`, 'E207');
+  if (gIdx) b.fail("input 'g_idx' (act-order group index) is not supported");
+  const K = intAttr(node, b, 'K'), N = intAttr(node, b, 'N');
+  const bits = intAttr(node, b, 'bits', 4), bs = intAttr(node, b, 'block_size');
+  // accuracy_level picks onnxruntime's compute type (int8 activations at 4): a numerics choice only;
+  // tenth computes in A's float type.
+  intAttr(node, b, 'accuracy_level', 0);
+  if (!SIGNED[bits]) b.fail(`attribute 'bits' = ${bits} is not supported (2, 4 or 8)`);
+  if (bs < 16 || (bs & (bs - 1)) !== 0) b.fail(`attribute 'block_size' = ${bs} must be a power of 2 and at least 16`);
+  if (K <= 0 || N <= 0) b.fail(`attributes K (${K}) and N (${N}) must be positive`);
+  const kBlocks = Math.ceil(K / bs), blob = (bs * bits) / 8;
+  const ak = a.type.shape?.[a.type.shape.length - 1];
+  if (typeof ak === 'number' && ak !== K) b.fail(`A's last dim is ${ak}, attribute K is ${K}`, 'E205');
+
+  const bt = b.constantOf(bw);
+  if (!bt) return b.fail('B must be a constant (initializer): packed weights are unpacked at import', 'E205');
+  if (bt.dtype !== 'u8' || bt.data.length !== N * kBlocks * blob) {
+    b.fail(`B must be uint8 [N, k_blocks, blob] = [${N}, ${kBlocks}, ${blob}], got ${bt.dtype}[${bt.shape.join(',')}]`, 'E205');
+  }
+  const bytes = bt.data as Uint8Array;
+  const st = b.constantOf(scales);
+  const sShape = scales.type.shape;
+  if (sShape?.every((d) => typeof d === 'number') && sShape.reduce((p, d) => p * (d as number), 1) !== N * kBlocks) {
+    b.fail(`scales must hold N x k_blocks = ${N * kBlocks} values, got [${sShape.join(',')}]`, 'E205');
+  }
+  const fdt = scales.type.dtype;
+  const zt = zp ? b.constantOf(zp) : undefined;
+  if (zp && !zt) b.fail('zero_points must be a constant (initializer)', 'E205');
+  const zps = zt ? zeroPointCodes(zt, N, kBlocks, bits, b) : null;
+  const at = (c: number, k: number): number => code(bytes, c * kBlocks * blob, k, bits);
+
+  let w: Value;
+  if (zps === 'float') {
+    // Fractional float zero points: no integer code form, so the float weights are the constant.
+    if (!st) return b.fail('float zero points need constant scales', 'E205');
+    const sv = toNumbers(st), zv = toNumbers(zt!);
+    const vals = new Float32Array(K * N);
+    for (let k = 0; k < K; k++) {
+      for (let c = 0; c < N; c++) {
+        const blk = c * kBlocks + Math.floor(k / bs);
+        vals[k * N + c] = (at(c, k) - zv[blk]!) * sv[blk]!;
+      }
+    }
+    w = b.constant(tensorFrom(fdt, [K, N], vals));
+  } else {
+    const mid = 2 ** (bits - 1);
+    const q = new Int16Array(K * N);
+    for (let k = 0; k < K; k++) for (let c = 0; c < N; c++) q[k * N + c] = zps ? at(c, k) : at(c, k) - mid;
+    const qv = b.constant(tensorFrom(zps ? UNSIGNED[bits]! : SIGNED[bits]!, [K, N], q));
+    // Scales as [k_blocks, N], the blocked layout dequantize_linear reads along axis 0.
+    let sv: Value;
+    if (st) {
+      const s = toNumbers(st);
+      sv = b.constant(tensorFrom(fdt, [kBlocks, N], Array.from({ length: kBlocks * N }, (_, i) => s[(i % N) * kBlocks + Math.floor(i / N)]!)));
+    } else {
+      const s2 = b.emit('reshape', [scales, b.constInts([N, kBlocks])])[0]!;
+      sv = b.emit('transpose', [s2], { perm: attr.ints([1, 0]) })[0]!;
+    }
+    const zv = zps ? b.constant(tensorFrom(UNSIGNED[bits]!, [kBlocks, N], zps)) : null;
+    w = b.emit('dequantize_linear', [qv, sv, zv], { axis: attr.int(0), block_size: attr.int(bs) })[0]!;
+  }
+  if (w.type.dtype !== a.type.dtype) w = b.emit('cast', [w], { to: attr.dtype(a.type.dtype) })[0]!;
+  let y = b.emit('matmul', [a, w])[0]!;
+  if (bias) y = b.emit('add', [y, bias])[0]!;
+  return [y];
+};
+
+export const MS_LLM_MAPPINGS: MappingTable = {
+  'com.microsoft:MatMulNBits': [since(1, matMulNBits)],
+  ...GQA_MAPPINGS,
+};

@@ -1,0 +1,233 @@
+// onnxruntime's LLM contrib ops (com.microsoft MatMulNBits, GroupQueryAttention) imported and
+// interpreted, against onnxruntime-node 1.30 (CPU) on random shapes, bit widths, block sizes, zero
+// point forms, past lengths, head groupings, rotary and padding; plus the refusals (E2xx naming
+// the node). Tolerance rtol 1e-3, atol 1e-4.
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TenthError } from '../../ir/diagnostics.js';
+import { interpret } from '../../ir/interp.js';
+import { tensorFrom, type Tensor } from '../../ir/tensor.js';
+import { verify } from '../../ir/verify.js';
+import { compareTensors } from '../../src/check/compare.js';
+import { importOnnxBytes } from '../../src/onnx/import.js';
+import { buildModel, type AttrSpecValue, type InitializerSpec, type ValueSpec } from '../../src/onnx/writer.js';
+import { rng } from '../zoo/graph.js';
+
+type Ort = typeof import('onnxruntime-node');
+const ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
+const TOL = { rtol: 1e-3, atol: 1e-4 };
+const ORT_TYPE: Record<string, string> = { f32: 'float32', i32: 'int32', u8: 'uint8' };
+
+interface Case {
+  inputs: (ValueSpec & { data: Tensor })[];
+  inits: InitializerSpec[];
+  op: string;
+  nodeInputs: string[];
+  nOut: number;
+  attrs: Record<string, AttrSpecValue>;
+}
+
+function model(c: Case): Uint8Array {
+  const outs = Array.from({ length: c.nOut }, (_, i) => `out${i}`);
+  return buildModel({
+    opset: 17, opsets: { 'com.microsoft': 1 }, irVersion: 8,
+    inputs: c.inputs.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
+    outputs: outs.map((name) => ({ name, dtype: 'f32' })),
+    initializers: c.inits,
+    nodes: [{ opType: c.op, domain: 'com.microsoft', name: `my_${c.op}`, inputs: c.nodeInputs, outputs: outs, attrs: c.attrs }],
+  });
+}
+
+async function reference(bytes: Uint8Array, c: Case): Promise<Tensor[]> {
+  const s = await ort.InferenceSession.create(Buffer.from(bytes), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, logSeverityLevel: 3 });
+  try {
+    const feeds = Object.fromEntries(c.inputs.map((i) => [i.name, new ort.Tensor(ORT_TYPE[i.data.dtype] as 'float32', i.data.data as Float32Array, i.data.shape)]));
+    const out = await s.run(feeds);
+    return Array.from({ length: c.nOut }, (_, i) => {
+      const t = out[`out${i}`]!;
+      return tensorFrom('f32', t.dims as number[], t.data as Float32Array);
+    });
+  } finally {
+    await s.release();
+  }
+}
+
+function tenth(bytes: Uint8Array, c: Case): Tensor[] {
+  const m = importOnnxBytes(bytes, { file: 'ms-llm.onnx', baseDir: '.' });
+  expect(verify(m)).toEqual([]);
+  return interpret(m, c.inputs.map((i) => i.data));
+}
+
+async function check(c: Case, label: string): Promise<void> {
+  const bytes = model(c);
+  const [want, got] = [await reference(bytes, c), tenth(bytes, c)];
+  want.forEach((w, i) => {
+    const r = compareTensors(got[i]!, w, TOL);
+    expect(r.ok, `${label} output ${i}: ${r.reason}`).toBe(true);
+  });
+}
+
+const floats = (r: () => number, shape: number[], lo = -1, hi = 1): Tensor =>
+  tensorFrom('f32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * r()));
+const bytesOf = (r: () => number, shape: number[]): Tensor =>
+  tensorFrom('u8', shape, Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(r() * 256)));
+
+interface NBits { m: number[]; K: number; N: number; bits: number; bs: number; zp: 'none' | 'packed' | 'float' | 'frac'; bias: boolean; seed: number }
+
+function nbitsCase(p: NBits): Case {
+  const r = rng(p.seed);
+  const kb = Math.ceil(p.K / p.bs), blob = (p.bs * p.bits) / 8;
+  const a = floats(r, [...p.m, p.K]);
+  const inits: InitializerSpec[] = [
+    { name: 'B', tensor: bytesOf(r, [p.N, kb, blob]) },
+    { name: 'scales', tensor: floats(r, [p.N * kb], 0.01, 0.1) },
+  ];
+  const ins = ['A', 'B', 'scales'];
+  if (p.zp === 'packed') inits.push({ name: 'zp', tensor: bytesOf(r, [p.N, Math.ceil((kb * p.bits) / 8)]) });
+  if (p.zp === 'float' || p.zp === 'frac') {
+    const top = 2 ** p.bits;
+    inits.push({ name: 'zp', tensor: tensorFrom('f32', [p.N * kb], Array.from({ length: p.N * kb }, () => (p.zp === 'float' ? Math.floor(r() * top) : r() * top))) });
+  }
+  if (p.zp !== 'none') ins.push('zp');
+  if (p.bias) {
+    inits.push({ name: 'bias', tensor: floats(r, [p.N]) });
+    ins.push(...(p.zp === 'none' ? ['', ''] : ['']), 'bias');
+  }
+  return {
+    inputs: [{ name: 'A', dtype: 'f32', shape: a.shape, data: a }], inits, op: 'MatMulNBits', nodeInputs: ins, nOut: 1,
+    attrs: { K: p.K, N: p.N, bits: p.bits, block_size: p.bs, accuracy_level: 0 },
+  };
+}
+
+describe('MatMulNBits vs onnxruntime', () => {
+  it('random K, N, block sizes 16/32/128, bits 4, with and without zero points and bias', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        m: fc.constantFrom([1], [3], [2, 5]), K: fc.integer({ min: 1, max: 300 }), N: fc.integer({ min: 1, max: 19 }),
+        bits: fc.constant(4), bs: fc.constantFrom(16, 32, 128), zp: fc.constantFrom('none', 'packed', 'float', 'frac') as fc.Arbitrary<NBits['zp']>,
+        bias: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+      }),
+      async (p) => check(nbitsCase(p), JSON.stringify(p)),
+    ), { numRuns: 14, seed: 7 });
+  });
+
+  it('bits 8 and 2 (packed zero points per row, odd block counts)', async () => {
+    for (const [bits, zp] of [[8, 'none'], [8, 'packed'], [2, 'none'], [2, 'packed']] as const) {
+      const p: NBits = { m: [3], K: 80, N: 6, bits, bs: 16, zp, bias: false, seed: bits * 10 + zp.length };
+      await check(nbitsCase(p), JSON.stringify(p));
+    }
+  });
+
+  it('packed 4-bit zero points with an odd block count per row', async () => {
+    await check(nbitsCase({ m: [2], K: 48, N: 5, bits: 4, bs: 16, zp: 'packed', bias: true, seed: 3 }), 'kb=3');
+  });
+});
+
+const refuse = (c: Case, re: RegExp): void => {
+  let err: unknown;
+  try { tenth(model(c), c); } catch (e) { err = e; }
+  expect(err).toBeInstanceOf(TenthError);
+  const d = (err as TenthError).diagnostics[0]!;
+  expect(d.code).toMatch(/^E2\d\d$/);
+  expect(d.message).toMatch(re);
+  expect(d.loc).toMatchObject({ kind: 'node', node: c.nodeInputs.length ? `my_${c.op}` : '' });
+};
+
+describe('MatMulNBits refusals', () => {
+  const base = nbitsCase({ m: [2], K: 32, N: 4, bits: 4, bs: 16, zp: 'none', bias: false, seed: 1 });
+  it('g_idx, unknown attributes, bad bits / block_size, missing inputs, non-constant B', () => {
+    refuse({ ...base, nodeInputs: ['A', 'B', 'scales', '', 'g'], inits: [...base.inits, { name: 'g', tensor: tensorFrom('i32', [32], new Array(32).fill(0)) }] }, /g_idx/);
+    refuse({ ...base, attrs: { ...base.attrs, foo: 1 } }, /'foo'/);
+    refuse({ ...base, attrs: { ...base.attrs, bits: 3 } }, /bits/);
+    refuse({ ...base, attrs: { ...base.attrs, block_size: 24 } }, /block_size/);
+    refuse({ ...base, nodeInputs: ['A', 'B'] }, /inputs/);
+    const bIn = base.inits[0]!.tensor;
+    refuse({ ...base, inits: base.inits.slice(1), inputs: [...base.inputs, { name: 'B', dtype: 'u8', shape: bIn.shape, data: bIn }] }, /constant/);
+  });
+});
+
+interface Gqa {
+  B: number; S: number; P: number | null; hq: number; hkv: number; D: number; lens?: number[];
+  rotary?: { half: number; interleaved: number }; packed?: boolean; window?: number; softcap?: number; smooth?: boolean; scale?: number; seed: number;
+}
+
+function gqaCase(p: Gqa): Case {
+  const r = rng(p.seed);
+  const P = p.P ?? 0;
+  const lens = p.lens ?? new Array<number>(p.B).fill(P + p.S - 1);
+  const inputs: Case['inputs'] = [];
+  const add = (name: string, t: Tensor): string => { inputs.push({ name, dtype: t.dtype as 'f32', shape: t.shape, data: t }); return name; };
+  const qw = p.packed ? (p.hq + 2 * p.hkv) * p.D : p.hq * p.D;
+  const names = [add('query', floats(r, [p.B, p.S, qw]))];
+  if (p.packed) names.push('', '');
+  else names.push(add('key', floats(r, [p.B, p.S, p.hkv * p.D])), add('value', floats(r, [p.B, p.S, p.hkv * p.D])));
+  if (p.P === null) names.push('', '');
+  else names.push(add('past_key', floats(r, [p.B, p.hkv, P, p.D])), add('past_value', floats(r, [p.B, p.hkv, P, p.D])));
+  names.push(add('seqlens_k', tensorFrom('i32', [p.B], lens)), add('total_sequence_length', tensorFrom('i32', [], [P + p.S])));
+  const inits: InitializerSpec[] = [];
+  const attrs: Record<string, AttrSpecValue> = { num_heads: p.hq, kv_num_heads: p.hkv };
+  if (p.rotary) {
+    const maxPos = P + p.S + 3;
+    // cos/sin of real angles, as exporters write them.
+    const ang = Array.from({ length: maxPos * p.rotary.half }, (_, i) => Math.floor(i / p.rotary!.half) * 10000 ** (-(i % p.rotary!.half) / p.rotary!.half));
+    inits.push({ name: 'cos', tensor: tensorFrom('f32', [maxPos, p.rotary.half], ang.map(Math.cos)) }, { name: 'sin', tensor: tensorFrom('f32', [maxPos, p.rotary.half], ang.map(Math.sin)) });
+    names.push('cos', 'sin');
+    Object.assign(attrs, { do_rotary: 1, rotary_interleaved: p.rotary.interleaved });
+  }
+  if (p.window !== undefined) attrs['local_window_size'] = p.window;
+  if (p.softcap !== undefined) attrs['softcap'] = { float: p.softcap };
+  if (p.scale !== undefined) attrs['scale'] = { float: p.scale };
+  if (p.smooth) attrs['smooth_softmax'] = 1;
+  return { inputs, inits, op: 'GroupQueryAttention', nodeInputs: names, nOut: 3, attrs };
+}
+
+describe('GroupQueryAttention vs onnxruntime', () => {
+  it('prompt (no past / past 0) and decode steps, 4 query heads over 2 and 1 KV heads, rotary on/off', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        B: fc.integer({ min: 1, max: 3 }), decode: fc.boolean(), S: fc.integer({ min: 1, max: 6 }), P: fc.integer({ min: 1, max: 9 }),
+        hkv: fc.constantFrom(1, 2), hq: fc.constant(4), D: fc.constantFrom(16, 32), rotary: fc.constantFrom(0, 1, 2),
+        noPast: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+      }),
+      async (x) => {
+        // onnxruntime: a step after the prompt takes one token per batch row (several only at batch 1).
+        const S = x.decode && x.B > 1 ? 1 : x.S;
+        const P = x.decode ? x.P : x.noPast ? null : 0;
+        const rotary = x.rotary === 0 ? undefined : { half: x.rotary === 1 ? x.D / 2 : 8, interleaved: x.rotary === 2 ? 1 : 0 };
+        const p: Gqa = { B: x.B, S, P, hq: x.hq, hkv: x.hkv, D: x.D, rotary, seed: x.seed };
+        await check(gqaCase(p), JSON.stringify(p));
+      },
+    ), { numRuns: 16, seed: 11 });
+  });
+
+  it('seqlens_k shorter than the past (right-padded batch rows) in decode', async () => {
+    await check(gqaCase({ B: 3, S: 1, P: 6, hq: 4, hkv: 2, D: 16, lens: [6, 2, 0], seed: 5 }), 'padded');
+    await check(gqaCase({ B: 2, S: 1, P: 5, hq: 4, hkv: 1, D: 16, lens: [3, 5], rotary: { half: 8, interleaved: 0 }, seed: 6 }), 'padded rotary');
+  });
+
+  it('packed QKV, local window, softcap, smooth softmax, custom scale', async () => {
+    await check(gqaCase({ B: 1, S: 4, P: 3, hq: 4, hkv: 2, D: 16, packed: true, rotary: { half: 8, interleaved: 1 }, seed: 7 }), 'packed');
+    await check(gqaCase({ B: 2, S: 5, P: 0, hq: 4, hkv: 2, D: 16, window: 2, seed: 8 }), 'window prompt');
+    await check(gqaCase({ B: 2, S: 1, P: 7, hq: 4, hkv: 2, D: 16, window: 3, lens: [7, 4], seed: 9 }), 'window decode');
+    await check(gqaCase({ B: 1, S: 3, P: 2, hq: 4, hkv: 1, D: 16, softcap: 0.7, scale: 0.3, seed: 10 }), 'softcap');
+    await check(gqaCase({ B: 2, S: 1, P: 4, hq: 4, hkv: 2, D: 16, smooth: true, lens: [4, 2], seed: 12 }), 'smooth');
+    await check(gqaCase({ B: 1, S: 3, P: 0, hq: 2, hkv: 2, D: 8, smooth: true, window: 1, seed: 13 }), 'smooth window');
+  });
+});
+
+describe('GroupQueryAttention refusals', () => {
+  const base = gqaCase({ B: 1, S: 2, P: 1, hq: 4, hkv: 2, D: 16, seed: 1 });
+  it('qk_output, unknown attributes, head_sink / attention_bias, bad head counts, half KV inputs', () => {
+    refuse({ ...base, attrs: { ...base.attrs, qk_output: 1 } }, /qk_output/);
+    refuse({ ...base, attrs: { ...base.attrs, foo: 2 } }, /'foo'/);
+    const nine = [...base.nodeInputs, '', ''];
+    refuse({ ...base, nodeInputs: [...nine, 'seqlens_k'] }, /position_ids/);
+    refuse({ ...base, nodeInputs: [...nine, '', 'query'] }, /attention_bias/);
+    refuse({ ...base, nodeInputs: [...nine, '', '', 'query'] }, /head_sink/);
+    refuse({ ...base, attrs: { ...base.attrs, kv_num_heads: 3 } }, /kv_num_heads/);
+    refuse({ ...base, nodeInputs: ['query', 'key', '', ...base.nodeInputs.slice(3)] }, /key and value/);
+    refuse({ ...base, nodeInputs: ['query', 'key', 'value', 'past_key', '', ...base.nodeInputs.slice(5)] }, /past_key and past_value/);
+    refuse({ ...base, attrs: { ...base.attrs, do_rotary: 1 } }, /cos_cache/);
+  });
+});
