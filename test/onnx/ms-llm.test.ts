@@ -104,7 +104,7 @@ describe('MatMulNBits vs onnxruntime', () => {
   it('random K, N, block sizes 16/32/128, bits 4, with and without zero points and bias', async () => {
     await fc.assert(fc.asyncProperty(
       fc.record({
-        m: fc.constantFrom([1], [3], [2, 5]), K: fc.integer({ min: 1, max: 300 }), N: fc.integer({ min: 1, max: 19 }),
+        m: fc.constantFrom<number[]>([1], [3], [2, 5]), K: fc.integer({ min: 1, max: 300 }), N: fc.integer({ min: 1, max: 19 }),
         bits: fc.constant(4), bs: fc.constantFrom(16, 32, 128), zp: fc.constantFrom('none', 'packed', 'float', 'frac') as fc.Arbitrary<NBits['zp']>,
         bias: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
       }),
