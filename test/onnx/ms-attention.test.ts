@@ -17,8 +17,10 @@ import { importOnnxBytes } from '../../src/onnx/import.js';
 import { buildModel, type AttrSpecValue } from '../../src/onnx/writer.js';
 
 
+import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
+import type { WebGpuDevice } from '../../src/runtime/webgpu.js';
 import { rng } from '../zoo/graph.js';
-import { runWasmCases, runWebGpuCases, type ZooCase } from '../zoo/harness.js';
+import { mismatch, runWasmCases, runWebGpuCases, type ZooCase } from '../zoo/harness.js';
 import type { ZooModel } from '../zoo/models-common.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -72,7 +74,7 @@ async function check(s: Single, label: string): Promise<{ m: ZooModel; cases: Zo
     const c = compareTensors(got[i]!, w, TOL);
     expect(c.ok, `${label}: output ${i}: ${c.reason} (max abs ${c.maxAbs})`).toBe(true);
   });
-  return { m: { name: s.op, inputs: [], outputs: [], bindings: [], bytes }, cases: [{ label, inputs: feeds.map((f) => f.t), want }] };
+  return { m: { name: s.op, inputs: [], outputs: s.outputs.filter((o) => o !== '').map((name) => ({ name })), bindings: [], bytes }, cases: [{ label, inputs: feeds.map((f) => f.t), want }] };
 }
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -291,5 +293,99 @@ describe('com.microsoft RotaryEmbedding vs onnxruntime', () => {
       };
       await check(s, JSON.stringify(c));
     }), { numRuns: 24, seed: 17 });
+  });
+});
+
+describe('refusals: a diagnostic naming the node and the reason', () => {
+  const f = (shape: number[]): Tensor => tensorFrom('f32', shape, new Float32Array(size(shape)));
+  const i32 = (shape: number[]): Tensor => tensorFrom('i32', shape, new Int32Array(size(shape)));
+  const attn = (extra: (In | null)[], attrs: Record<string, AttrSpecValue> = {}): Single => ({
+    op: 'Attention', outputs: ['output'], attrs: { num_heads: 2, ...attrs },
+    inputs: [{ name: 'input', t: f([2, 3, 4]) }, { name: 'weights', t: f([4, 12]) }, { name: 'bias', t: f([12]) }, ...extra],
+  });
+  const mha = (q: number[], k: number[] | null, v: number[] | null, extra: (In | null)[] = [], attrs: Record<string, AttrSpecValue> = {}, outputs = ['output']): Single => ({
+    op: 'MultiHeadAttention', outputs, attrs: { num_heads: 2, ...attrs },
+    inputs: [{ name: 'query', t: f(q) }, k ? { name: 'key', t: f(k) } : null, v ? { name: 'value', t: f(v) } : null, ...extra],
+  });
+  const rot = (attrs: Record<string, AttrSpecValue>, x = [1, 3, 8]): Single => ({
+    op: 'RotaryEmbedding', outputs: ['output'], attrs,
+    inputs: [{ name: 'input', t: f(x) }, { name: 'position_ids', t: tensorFrom('i64', [1], [0n]) }, { name: 'cos_cache', t: f([8, 2]) }, { name: 'sin_cache', t: f([8, 2]) }],
+  });
+  const eln = (ids: Tensor, attrs: Record<string, AttrSpecValue> = {}): Single => ({
+    op: 'EmbedLayerNormalization', outputs: ['output', 'mask_index'], attrs,
+    inputs: [{ name: 'input_ids', t: ids }, null, { name: 'word', t: f([5, 4]) }, { name: 'pos', t: f([5, 4]) }, null, { name: 'gamma', t: f([4]) }, { name: 'beta', t: f([4]) }],
+  });
+  const cases: [string, Single, string, RegExp][] = [
+    ['Attention 4-D mask', attn([{ name: 'mask_index', t: i32([2, 1, 3, 3]) }]), 'E205', /4-D mask/],
+    ['Attention [3B + 2] mask', attn([{ name: 'mask_index', t: i32([8]) }]), 'E205', /3 \* batch \+ 2/],
+    ['Attention do_rotary', attn([], { do_rotary: 1 }), 'E204', /do_rotary/],
+    ['Attention past_present_share_buffer', attn([], { past_present_share_buffer: 1 }), 'E204', /past_present_share_buffer/],
+    ['Attention unknown attribute', attn([], { softcap: 1 }), 'E204', /'softcap'/],
+    ['Attention qkv_hidden_sizes', attn([], { qkv_hidden_sizes: [4, 4, 2] }), 'E204', /do not add up/],
+    ['Attention without weights', { ...attn([]), inputs: [{ name: 'input', t: f([2, 3, 4]) }] }, 'E207', /weights/],
+    ['MultiHeadAttention packed QKV', mha([2, 3, 2, 3, 2], null, null), 'E205', /packed QKV/],
+    ['MultiHeadAttention packed KV', mha([2, 3, 4], [2, 5, 2, 2, 2], null), 'E205', /packed KV/],
+    ['MultiHeadAttention per-head key', mha([2, 3, 4], [2, 2, 5, 2], [2, 2, 5, 2]), 'E205', /per head/],
+    ['MultiHeadAttention causal cross', mha([2, 3, 4], [2, 5, 4], [2, 5, 4], [], { unidirectional: 1 }), 'E205', /unidirectional/],
+    ['MultiHeadAttention qk output', mha([2, 3, 4], [2, 5, 4], [2, 5, 4], [], {}, ['output', '', '', 'qk']), 'E205', /'qk'/],
+    ['MultiHeadAttention past_sequence_length', mha([2, 3, 4], [2, 3, 4], [2, 3, 4], [null, null, null, null, null, { name: 'psl', t: i32([1]) }]), 'E205', /past_sequence_length/],
+    ['MultiHeadAttention [3B + 2] mask', mha([2, 3, 4], [2, 5, 4], [2, 5, 4], [null, { name: 'kpm', t: i32([8]) }]), 'E205', /3 \* batch \+ 2/],
+    ['RotaryEmbedding is_packed_batching', rot({ is_packed_batching: 1 }), 'E204', /is_packed_batching/],
+    ['RotaryEmbedding scale', rot({ scale: { float: 2 } }), 'E204', /scale/],
+    ['RotaryEmbedding rotary dim without num_heads', rot({ rotary_embedding_dim: 4 }), 'E204', /needs num_heads/],
+    ['EmbedLayerNormalization mask_index_type', eln(i32([1, 3]), { mask_index_type: 2 }), 'E204', /mask_index_type/],
+    ['EmbedLayerNormalization int64 ids', eln(tensorFrom('i64', [1, 3], [0n, 1n, 2n])), 'E205', /int32/],
+  ];
+  for (const [label, s, code, why] of cases) {
+    it(label, () => {
+      let err: unknown;
+      try { importOnnxBytes(model(s), { file: 'ms.onnx', baseDir: '.' }); } catch (e) { err = e; }
+      expect(err, label).toBeInstanceOf(TenthError);
+      const e = err as TenthError;
+      expect(e.code).toBe(code);
+      expect(e.message).toContain(`the_${s.op}`);
+      expect(e.message).toMatch(why);
+    });
+  }
+});
+
+describe('through the WASM and WebGPU backends', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tenth-ms-attention-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  let device: Promise<WebGpuDevice> | undefined;
+  const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
+  const r = rng(99);
+  const fixed: [string, Single][] = [
+    ['Attention, key lengths, attention_bias, custom scale', attentionCase({ B: 2, S: 5, H: 2, dh: 4, dvh: 3, din: 6, P: 0, mask: 'lengths', uni: false, attnBias: true, scale: 0.3, seed: 21 })],
+    ['Attention, raw 2-D mask, unidirectional, past', attentionCase({ B: 2, S: 3, H: 2, dh: 3, dvh: 3, din: 5, P: 4, mask: 'raw2d', uni: true, attnBias: false, seed: 22 })],
+    ['Attention, end/start mask, 3-D mask', attentionCase({ B: 3, S: 4, H: 1, dh: 5, dvh: 2, din: 3, P: 0, mask: 'endstart', uni: false, attnBias: false, seed: 23 })],
+    ['MultiHeadAttention cross, bias, key_padding_mask, broadcast attention_bias', mhaCase({ B: 2, S: 3, L: 9, H: 3, dh: 2, dvh: 3, P: 0, mask: 'raw2d', uni: false, bias: true, attnBias: 'bcast', seed: 24 })],
+    ['MultiHeadAttention self, past, unidirectional, key lengths', mhaCase({ B: 2, S: 4, L: 4, H: 2, dh: 3, dvh: 3, P: 3, mask: 'lengths', uni: true, bias: false, attnBias: 'full', seed: 25 })],
+    ['EmbedLayerNormalization, segments, mask, [1, S] positions, all outputs', {
+      op: 'EmbedLayerNormalization', outputs: ['output', 'mask_index', 'embedding_sum'], attrs: { epsilon: { float: 1e-5 } },
+      inputs: [
+        { name: 'input_ids', t: ints('i32', [2, 7], () => Math.floor(r() * 9)) }, { name: 'segment_ids', t: ints('i32', [2, 7], () => Math.floor(r() * 2)) },
+        { name: 'word_embedding', t: randT(r, [9, 12]) }, { name: 'position_embedding', t: randT(r, [10, 12]) }, { name: 'segment_embedding', t: randT(r, [2, 12]) },
+        { name: 'gamma', t: randT(r, [12]) }, { name: 'beta', t: randT(r, [12]) }, { name: 'mask', t: ints('i32', [2, 7], (i) => (i % 7 < 5 - (i >= 7 ? 2 : 0) ? 1 : 0)) },
+        { name: 'position_ids', t: ints('i32', [1, 7], (i) => 9 - i) },
+      ],
+    }],
+    ['RotaryEmbedding 3-D, offset positions, interleaved', {
+      op: 'RotaryEmbedding', outputs: ['output'], attrs: { interleaved: 1, num_heads: 2 },
+      inputs: [{ name: 'input', t: randT(r, [2, 5, 16]) }, { name: 'position_ids', t: ints('i64', [1], () => 3) }, { name: 'cos_cache', t: randT(r, [12, 4]) }, { name: 'sin_cache', t: randT(r, [12, 4]) }],
+    }],
+    ['RotaryEmbedding 4-D, per-token positions, partial rotary dim', {
+      op: 'RotaryEmbedding', outputs: ['output'], attrs: { num_heads: 3, rotary_embedding_dim: 4 },
+      inputs: [{ name: 'input', t: randT(r, [2, 3, 5, 6]) }, { name: 'position_ids', t: ints('i64', [2, 5], (i) => (i * 7) % 8) }, { name: 'cos_cache', t: randT(r, [8, 2]) }, { name: 'sin_cache', t: randT(r, [8, 2]) }],
+    }],
+  ];
+  fixed.forEach(([label, s], n) => {
+    it(`${label}: interpreter, wasm and webgpu match onnxruntime`, async () => {
+      const { m, cases } = await check(s, label);
+      const wasm = await runWasmCases(m, cases, join(tmp, `case${n}`));
+      expect(mismatch(m, wasm[0]!, cases[0]!.want), `${label} on wasm`).toBeNull();
+      const webgpu = await runWebGpuCases(m, cases, await gpu());
+      expect(mismatch(m, webgpu[0]!, cases[0]!.want), `${label} on webgpu`).toBeNull();
+    });
   });
 });
