@@ -279,10 +279,48 @@ export function deeplabTf2onnx(): ZooModel {
     [{ unk__911: 1, unk__912: 16, unk__913: 16 }, { unk__911: 2, unk__912: 13, unk__913: 21 }, { unk__911: 1, unk__912: 9, unk__913: 4 }], 15);
 }
 
+/**
+ * tf.map_fn(tf.image.per_image_standardization, images) in front of a small Keras classifier, as
+ * tf2onnx writes it (opset 13): a Loop whose trip count is the batch read from Shape (Cast int32,
+ * Gather, Cast int64), `i < n` recomputed in the body with a carried int32 counter; the body
+ * Gathers one image, takes its mean and variance (ReduceMean keepdims), divides by
+ * max(stddev, 1 / sqrt(numel)) and emits it as a scan output; then Transpose to NCHW, a SAME conv,
+ * ReduceMean over H, W and a Dense softmax head.
+ */
+export function standardizeMapFnTf2onnx(): ZooModel {
+  const H = 6, W = 5;
+  const g = new Graph(77);
+  const n = g.op('Gather', [g.op('Cast', [g.op('Shape', ['image'])], { to: 6 }), g.constant('i32', [], [0])], { axis: 0 });
+  const b = new Graph(78);
+  b.scope = '/map/while';
+  const x = b.op('Gather', ['image', 'iter'], { axis: 0 });
+  const mean = b.op('ReduceMean', [x], { axes: [0, 1, 2], keepdims: 1 });
+  const centred = b.op('Sub', [x, mean]);
+  const variance = b.op('ReduceMean', [b.op('Mul', [centred, centred])], { axes: [0, 1, 2], keepdims: 1 });
+  const std = b.op('Max', [b.op('Sqrt', [variance]), b.f32s(1 / Math.sqrt(H * W * 3))]);
+  const standardized = b.op('Div', [centred, std]);
+  const next = b.op('Add', ['i', b.constant('i32', [], [1])]);
+  const body = {
+    name: 'map_while_body',
+    inputs: [{ name: 'iter', dtype: 'i64' as const, shape: [] }, { name: 'cond_in', dtype: 'bool' as const, shape: [] }, { name: 'i', dtype: 'i32' as const, shape: [] }],
+    outputs: [{ name: b.op('Less', [next, n]), dtype: 'bool' as const, shape: [] }, { name: next, dtype: 'i32' as const, shape: [] },
+      { name: standardized, dtype: 'f32' as const, shape: [H, W, 3] }],
+    nodes: b.nodes,
+  };
+  const [, images] = g.opN('Loop', [g.op('Cast', [n], { to: 7 }), g.op('Less', [g.constant('i32', [], [0]), n]), g.constant('i32', [], [0])], 2, { body });
+  const c = g.in('conv2d', () => g.op('Relu', [conv(g, g.op('Transpose', [images!], { perm: [0, 3, 1, 2] }), 3, 6, 3, { pad: 1 })]));
+  const pooled = g.op('ReduceMean', [c], { axes: [2, 3], keepdims: 0 });
+  const logits = g.in('dense', () => g.op('Add', [g.op('MatMul', [pooled, g.weight('kernel', [6, 4], 6)]), g.uniform('bias', [4], -0.1, 0.1)]));
+  output(g, g.op('Softmax', [logits], { axis: -1 }), 'dense');
+  return finish(g, 'standardize_map_fn_tf2onnx', [{ name: 'image', dtype: 'f32', shape: ['unk__721', H, W, 3] }],
+    [f32('dense', ['unk__722', 4])], [{ unk__721: 1 }, { unk__721: 3 }], 13);
+}
+
 export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   keras_mobilenet_tf2onnx: kerasMobilenetTf2onnx,
   ssd_postprocess_tf2onnx: ssdPostprocessTf2onnx,
   ssd_map_fn_tf2onnx: ssdMapFnTf2onnx,
   movenet_tf2onnx: movenetTf2onnx,
+  standardize_map_fn_tf2onnx: standardizeMapFnTf2onnx,
   deeplab_tf2onnx: deeplabTf2onnx,
 };
