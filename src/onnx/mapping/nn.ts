@@ -97,7 +97,10 @@ export const NN_MAPPINGS: MappingTable = {
   BatchNormalization: [since(6, batchNormLegacy), since(14, direct('batch_normalization'))],
   InstanceNormalization: [since(1, direct('instance_normalization', { drop: ['consumed_inputs'] })), since(6, direct('instance_normalization'))],
   GroupNormalization: [since(18, groupNorm18), since(21, direct('group_normalization'))],
-  LayerNormalization: [since(17, direct('layer_normalization'))],
+  // ONNX added LayerNormalization at 17, but onnxruntime registers it in the default domain from
+  // opset 1 with the same inputs, attributes and outputs, and its optimizer writes it into models
+  // of older opsets (e.g. a BERT at opset 14): one lowering covers both.
+  LayerNormalization: [since(1, direct('layer_normalization'))],
   RMSNormalization: [since(23, direct('rms_normalization'))],
   LpNormalization: [since(1, direct('lp_normalization'))],
   LRN: [since(1, direct('lrn'))],
