@@ -8,7 +8,7 @@
 //   onnxruntime.
 // - QLinearSoftmax: onnxruntime's own scheme, not dequantize/softmax/quantize: a table of
 //   exp((i - 255 + shift) * x_scale) (f64, stored as f32) indexed by x - max(x) + 255, the row sum in
-//   f32, y = round(e * floor(1 / y_scale) / sum) + y_zero_point (x_zero_point unused). The row sum's
+//   f32, y = saturate(round(e * floor(1 / y_scale) / sum) + y_zero_point) (x_zero_point unused). The row sum's
 //   order differs: at most 1 unit apart.
 
 import { attr } from '../../../ir/attrs.js';
@@ -85,7 +85,8 @@ function coversImage(node: Parameters<Lowering>[0], b: Lowerer, x: Value, kernel
   }
   if (mode === 'VALID') return true;
   const pads = node.attrs.get('pads');
-  return pads === undefined || (pads.kind === 'ints' && pads.value.every((p) => p === 0)) || b.fail("attribute 'pads' must be ints");
+  if (pads !== undefined && pads.kind !== 'ints') b.fail("attribute 'pads' must be ints");
+  return pads === undefined || pads.value.every((p) => p === 0);
 }
 
 const qAveragePool: Lowering = (node, b) => {
@@ -144,12 +145,7 @@ const qSoftmax: Lowering = (node, b) => {
   const ys = b.emit('floor', [bin(b, 'div', f32Const(b, 1), io.sy)])[0]!;
   const q = b.emit('round', [bin(b, 'div', bin(b, 'mul', e, ys), sum)])[0]!;
   const v = io.zy ? bin(b, 'add', q, cast(b, io.zy, 'f32')) : q;
-  // onnxruntime caps at 255 and then stores the low byte: above 127 wraps for int8.
-  const capped = b.emit('min', [v, f32Const(b, 255)])[0]!;
-  if (io.dt === 'u8') return [roundSaturate(b, capped, 'u8')];
-  const wraps = bin(b, 'greater', capped, f32Const(b, 127));
-  const wrapped = b.emit('where', [wraps, bin(b, 'sub', capped, f32Const(b, 256)), capped])[0]!;
-  return [roundSaturate(b, wrapped, 'i8')];
+  return [roundSaturate(b, v, io.dt)];
 };
 
 export const MS_QUANT_POOL: MappingTable = {
