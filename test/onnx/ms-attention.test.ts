@@ -141,6 +141,8 @@ function attentionCase(c: AttnCfg): Single {
 interface MhaCfg {
   B: number; S: number; L: number; H: number; dh: number; dvh: number; P: number;
   mask: MaskForm; uni: boolean; bias: boolean; attnBias: 'none' | 'full' | 'bcast'; scale?: number; filter?: number; seed: number;
+  /** Key and value per head [B, H, L, Dh] (a cross-attention cache). */
+  perHead?: boolean;
 }
 
 function mhaCase(c: MhaCfg): Single {
@@ -157,15 +159,15 @@ function mhaCase(c: MhaCfg): Single {
     op: 'MultiHeadAttention',
     inputs: [
       { name: 'query', t: randT(r, [c.B, c.S, d]) },
-      { name: 'key', t: randT(r, [c.B, c.L, d]) },
-      { name: 'value', t: randT(r, [c.B, c.L, dv]) },
+      { name: 'key', t: randT(r, c.perHead ? [c.B, c.H, c.L, c.dh] : [c.B, c.L, d]) },
+      { name: 'value', t: randT(r, c.perHead ? [c.B, c.H, c.L, c.dvh] : [c.B, c.L, dv]) },
       c.bias ? { name: 'bias', t: randT(r, [2 * d + dv], -0.5, 0.5) } : null,
       mask ? { name: 'key_padding_mask', t: mask } : null,
       c.attnBias !== 'none' ? { name: 'attention_bias', t: randT(r, ab) } : null,
       c.P > 0 ? { name: 'past_key', t: randT(r, [c.B, c.H, c.P, c.dh]) } : null,
       c.P > 0 ? { name: 'past_value', t: randT(r, [c.B, c.H, c.P, c.dvh]) } : null,
     ],
-    outputs: c.P > 0 ? ['output', 'present_key', 'present_value'] : ['output'],
+    outputs: c.P > 0 || c.perHead ? ['output', 'present_key', 'present_value'] : ['output'],
     attrs,
   };
 }
@@ -197,15 +199,16 @@ describe('com.microsoft Attention vs onnxruntime', () => {
 });
 
 describe('com.microsoft MultiHeadAttention vs onnxruntime', () => {
-  it('random shapes, self and cross attention, bias, key_padding_mask, attention_bias, unidirectional', async () => {
+  it('random shapes, self and cross attention, key/value per head, bias, key_padding_mask, attention_bias, unidirectional', async () => {
     await fc.assert(fc.asyncProperty(fc.record({
       B: fc.integer({ min: 1, max: 3 }), S: fc.integer({ min: 1, max: 5 }), L: fc.integer({ min: 1, max: 6 }), H: fc.integer({ min: 1, max: 3 }),
       dh: fc.integer({ min: 1, max: 5 }), dvh: fc.integer({ min: 1, max: 4 }), P: fc.constant(0),
       mask: maskForm('none', 'lengths', 'raw2d', 'raw3d'), uni: fc.boolean(), bias: fc.boolean(), attnBias: fc.constantFrom('none' as const, 'full' as const, 'bcast' as const),
-      scale: optScale, filter: optFilter, seed: fc.integer({ min: 1, max: 1e6 }),
+      scale: optScale, filter: optFilter, seed: fc.integer({ min: 1, max: 1e6 }), perHead: fc.boolean(),
     }), async (c) => {
       // unidirectional only for self-attention (see the refusal test).
-      const cfg = c.uni ? { ...c, L: c.S } : c;
+      // onnxruntime wants per-head key and value of one shape.
+      const cfg = { ...c, L: c.uni ? c.S : c.L, dvh: c.perHead ? c.dh : c.dvh };
       await check(mhaCase(cfg), JSON.stringify(cfg));
     }), { numRuns: 24, seed: 11 });
   });
@@ -325,7 +328,8 @@ describe('refusals: a diagnostic naming the node and the reason', () => {
     ['Attention without weights', { ...attn([]), inputs: [{ name: 'input', t: f([2, 3, 4]) }] }, 'E207', /weights/],
     ['MultiHeadAttention packed QKV', mha([2, 3, 2, 3, 2], null, null), 'E205', /packed QKV/],
     ['MultiHeadAttention packed KV', mha([2, 3, 4], [2, 5, 2, 2, 2], null), 'E205', /packed KV/],
-    ['MultiHeadAttention per-head key', mha([2, 3, 4], [2, 2, 5, 2], [2, 2, 5, 2]), 'E205', /per head/],
+    ['MultiHeadAttention per-head key with past', mha([2, 3, 4], [2, 2, 5, 2], [2, 2, 5, 2], [null, null, null, { name: 'pk', t: f([2, 2, 1, 2]) }, { name: 'pv', t: f([2, 2, 1, 2]) }]), 'E205', /per head/],
+    ['MultiHeadAttention key and value of different ranks', mha([2, 3, 4], [2, 2, 5, 2], [2, 5, 4]), 'E205', /both 3-D/],
     ['MultiHeadAttention causal cross', mha([2, 3, 4], [2, 5, 4], [2, 5, 4], [], { unidirectional: 1 }), 'E205', /unidirectional/],
     ['MultiHeadAttention qk output', mha([2, 3, 4], [2, 5, 4], [2, 5, 4], [], {}, ['output', '', '', 'qk']), 'E205', /'qk'/],
     ['MultiHeadAttention past_sequence_length', mha([2, 3, 4], [2, 3, 4], [2, 3, 4], [null, null, null, null, null, { name: 'psl', t: i32([1]) }]), 'E205', /past_sequence_length/],
@@ -361,6 +365,7 @@ describe('through the WASM and WebGPU backends', () => {
     ['Attention, end/start mask, 3-D mask', attentionCase({ B: 3, S: 4, H: 1, dh: 5, dvh: 2, din: 3, P: 0, mask: 'endstart', uni: false, attnBias: false, seed: 23 })],
     ['MultiHeadAttention cross, bias, key_padding_mask, broadcast attention_bias', mhaCase({ B: 2, S: 3, L: 9, H: 3, dh: 2, dvh: 3, P: 0, mask: 'raw2d', uni: false, bias: true, attnBias: 'bcast', seed: 24 })],
     ['MultiHeadAttention self, past, unidirectional, key lengths', mhaCase({ B: 2, S: 4, L: 4, H: 2, dh: 3, dvh: 3, P: 3, mask: 'lengths', uni: true, bias: false, attnBias: 'full', seed: 25 })],
+    ['MultiHeadAttention, key and value per head, bias, key lengths, presents', mhaCase({ B: 2, S: 3, L: 7, H: 2, dh: 4, dvh: 4, P: 0, mask: 'lengths', uni: false, bias: true, attnBias: 'none', seed: 26, perHead: true })],
     ['EmbedLayerNormalization, segments, mask, [1, S] positions, all outputs', {
       op: 'EmbedLayerNormalization', outputs: ['output', 'mask_index', 'embedding_sum'], attrs: { epsilon: { float: 1e-5 } },
       inputs: [

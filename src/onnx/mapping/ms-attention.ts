@@ -14,7 +14,7 @@ import { attr } from '../../../ir/attrs.js';
 import type { AttrValue, Value } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import type { Dim } from '../../../ir/types.js';
-import type { Lowerer, Lowering, MappingTable, OnnxNodeView } from '../mapping-api.js';
+import type { Lowerer, Lowering, MappingTable } from '../mapping-api.js';
 import { since } from './helpers.js';
 import { EMBED_MAPPINGS } from './ms-attention-embed.js';
 import { dimScalar, msAttrs, refuseInputs } from './ms-attention-util.js';
@@ -30,7 +30,7 @@ const scalarOf = (b: Lowerer, like: Value, x: number): Value => b.constant(tenso
  * padding too), 2-D [B, T] and 3-D [B, S, T] raw 0/1 masks (a value > 0 keeps the key).
  * `total` is T as an i64 scalar (past + new keys); `q` gives the batch dim and the float dtype.
  */
-function additiveMask(b: Lowerer, node: OnnxNodeView, mask: Value, q: Value, total: () => Value, filter: number, allow2B: boolean): Value {
+function additiveMask(b: Lowerer, mask: Value, q: Value, total: () => Value, filter: number, allow2B: boolean): Value {
   const shape = mask.type.shape;
   if (!shape) return b.fail('the mask must be ranked', 'E205');
   const fill = scalarOf(b, q, filter), zero = scalarOf(b, q, 0);
@@ -61,7 +61,6 @@ function additiveMask(b: Lowerer, node: OnnxNodeView, mask: Value, q: Value, tot
   const keep = b.emit('greater', [mask, b.constant(tensorFrom(mask.type.dtype, [], [0]))])[0]!;
   const add = b.emit('where', [keep, zero, fill])[0]!;
   return b.emit('unsqueeze', [add, b.constInts(shape.length === 2 ? [1, 2] : [1])])[0]!;
-  void node;
 }
 
 interface Sdpa {
@@ -71,27 +70,31 @@ interface Sdpa {
   scale: number | undefined; causal: boolean; presents: boolean;
 }
 
-/** The IR attention op on 3-D Q/K/V, the additive mask and attention_bias summed into attn_mask. */
+/** The additive mask and attention_bias summed into one attn_mask (either may be absent). */
+function sdpaMask(b: Lowerer, mask: Value | null, bias: Value | null): Value | null {
+  return mask && bias ? b.emit('add', [mask, bias])[0]! : mask ?? bias;
+}
+
+function sdpaAttrs(scale: number | undefined, causal: boolean): Record<string, AttrValue> {
+  const attrs: Record<string, AttrValue> = {};
+  if (scale !== undefined) attrs['scale'] = attr.float(scale);
+  if (causal) attrs['is_causal'] = attr.int(1);
+  return attrs;
+}
+
+/** The IR attention op on 3-D Q/K/V (heads as attributes). */
 function sdpa(b: Lowerer, a: Sdpa): Value[] {
-  let m = a.mask;
-  if (a.bias) m = m ? b.emit('add', [m, a.bias])[0]! : a.bias;
-  const attrs: Record<string, AttrValue> = { q_num_heads: attr.int(a.heads), kv_num_heads: attr.int(a.heads) };
-  if (a.scale !== undefined) attrs['scale'] = attr.float(a.scale);
-  if (a.causal) attrs['is_causal'] = attr.int(1);
-  return b.emit('attention', [a.q, a.k, a.v, m, a.pastK, a.pastV], attrs, { results: a.presents ? 3 : 1 });
+  const attrs = { q_num_heads: attr.int(a.heads), kv_num_heads: attr.int(a.heads), ...sdpaAttrs(a.scale, a.causal) };
+  return b.emit('attention', [a.q, a.k, a.v, sdpaMask(b, a.mask, a.bias), a.pastK, a.pastV], attrs, { results: a.presents ? 3 : 1 });
 }
 
-/** Present length T = past + new keys as an i64 scalar. */
-function totalLen(b: Lowerer, k: Value, past: Value | null, pastAxis: number): Value {
-  const kv = dimScalar(b, k, 1);
-  return past ? b.emit('add', [kv, dimScalar(b, past, pastAxis)])[0]! : kv;
+/** Present length T = past + new keys as an i64 scalar (past [..., B, H, P, Dh]: P is its axis -2). */
+function totalLen(b: Lowerer, k: Value, seqAxis: number, past: Value | null): Value {
+  const kv = dimScalar(b, k, seqAxis);
+  return past ? b.emit('add', [kv, dimScalar(b, past, 2)])[0]! : kv;
 }
 
-const heads = (b: Lowerer, node: OnnxNodeView, n: number): number => {
-  if (n <= 0) b.fail(`num_heads must be positive, got ${n}`);
-  void node;
-  return n;
-};
+const heads = (b: Lowerer, n: number): number => (n > 0 ? n : b.fail(`num_heads must be positive, got ${n}`));
 
 // com.microsoft Attention: input [B, S, Din] projected by the packed weights [Din, Dq + Dk + Dv]
 // (+ bias), split into Q/K/V, attention, output [B, S, Dv]. past [2, B, H, P, D] -> present
@@ -108,7 +111,7 @@ const msAttention: Lowering = (node, b) => {
   refuseInputs(node, b, { 6: 'past_sequence_length' });
   if (node.inputs.length > 7) b.fail(`takes at most 7 inputs, got ${node.inputs.length}`, 'E207');
   if (x.type.shape?.length !== 3) b.fail('input must be 3-D [batch, sequence, input_hidden]', 'E205');
-  const H = heads(b, node, at.int('num_heads', 0));
+  const H = heads(b, at.int('num_heads', 0));
   const width = staticDim(b, w.type.shape?.[1], 'the weights\' second dim');
   const sizes = at.ints('qkv_hidden_sizes') ?? [width / 3, width / 3, width / 3];
   if (sizes.length !== 3 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) b.fail(`qkv_hidden_sizes must be 3 positive sizes, got [${sizes}]`);
@@ -123,7 +126,7 @@ const msAttention: Lowering = (node, b) => {
   const pick = (i: number): Value | null => (past ? b.emit('gather', [past, b.constInts([i], [])], { axis: attr.int(0) })[0]! : null);
   const [pastK, pastV] = [pick(0), pick(1)];
   const mask = maskIndex
-    ? additiveMask(b, node, maskIndex, q, () => totalLen(b, k, pastK, 2), at.float('mask_filter_value', -10000)!, true)
+    ? additiveMask(b, maskIndex, q, () => totalLen(b, k, 1, pastK), at.float('mask_filter_value', -10000)!, true)
     : null;
   const wantPresent = node.outputUsed[1] === true;
   if (past && !wantPresent) b.fail('past is given but present is not used (onnxruntime requires both)', 'E205');
@@ -138,7 +141,9 @@ const msAttention: Lowering = (node, b) => {
 
 // com.microsoft MultiHeadAttention: query [B, S, D], key [B, L, D], value [B, L, Dv] (already
 // projected), optional packed bias [D + D + Dv], key_padding_mask, attention_bias,
-// past_key / past_value [B, H, P, Dh] -> present_key / present_value.
+// past_key / past_value [B, H, P, Dh] -> present_key / present_value. Key and value may instead
+// come per head, [B, H, L, Dh] (a cross-attention cache): then the bias applies to the query only
+// and the presents are key and value themselves, as onnxruntime does.
 const msMultiHeadAttention: Lowering = (node, b) => {
   const at = msAttrs(node, b, { num_heads: 'int', unidirectional: 'int', mask_filter_value: 'float', scale: 'float' });
   const [q0, k0, v0, bias, kpm, attnBias, pastK, pastV] = node.inputs;
@@ -146,36 +151,49 @@ const msMultiHeadAttention: Lowering = (node, b) => {
   if (node.inputs.length > 10) b.fail(`takes at most 10 inputs, got ${node.inputs.length}`, 'E207');
   if (!q0) return b.fail('needs the query input', 'E207');
   const qr = q0.type.shape?.length;
-  if (qr === 5) b.fail('packed QKV (query of shape [B, S, H, 3, Dh]) is not supported', 'E205');
+  if (qr === 5) b.fail('packed QKV (query of shape [B, S, H, 3, Dh]) is not supported (onnxruntime has no CPU kernel for it)', 'E205');
   if (!k0) return b.fail('needs key and value inputs (only the packed-QKV form omits them, and it is not supported)', 'E205');
   const kr = k0.type.shape?.length;
-  if (kr === 5) b.fail('packed KV (key of shape [B, L, H, 2, Dh]) is not supported', 'E205');
-  if (kr === 4) b.fail('key/value given per head ([B, H, L, Dh], cross-attention with cached K/V) is not supported', 'E205');
+  if (kr === 5) b.fail('packed KV (key of shape [B, L, H, 2, Dh]) is not supported (onnxruntime has no CPU kernel for it)', 'E205');
   if (!v0) return b.fail('needs the value input', 'E207');
-  if (qr !== 3 || kr !== 3 || v0.type.shape?.length !== 3) b.fail('query, key and value must be 3-D [batch, sequence, hidden]', 'E205');
+  const perHead = kr === 4;
+  if (qr !== 3 || (kr !== 3 && kr !== 4) || v0.type.shape?.length !== kr) {
+    b.fail('query must be 3-D [batch, sequence, hidden]; key and value both 3-D [batch, kv_sequence, hidden] or both 4-D [batch, heads, kv_sequence, head_size]', 'E205');
+  }
   if (!!pastK !== !!pastV) b.fail('past_key and past_value must be given together', 'E207');
+  if (perHead && pastK) b.fail('past_key/past_value with key and value given per head is not supported', 'E205');
   if (node.outputUsed[3]) b.fail("output 'qk' is not supported", 'E205');
-  const H = heads(b, node, at.int('num_heads', 0));
+  const H = heads(b, at.int('num_heads', 0));
+  const [qs, ks, vs] = [q0.type.shape!, k0.type.shape!, v0.type.shape!];
+  const kvSeqAxis = perHead ? 2 : 1;
   const causal = at.int('unidirectional', 0) !== 0;
   // onnxruntime's CPU kernel masks query row i < S - 1 at keys past i + P but leaves the last
   // row unmasked, which is the usual causal mask only when there are as many new keys as queries.
-  if (causal && q0.type.shape![1] !== k0.type.shape![1]) {
-    b.fail(`unidirectional needs as many keys as queries (self-attention); got ${String(k0.type.shape![1])} keys for ${String(q0.type.shape![1])} queries`, 'E205');
+  if (causal && qs[1] !== ks[kvSeqAxis]) {
+    b.fail(`unidirectional needs as many keys as queries (self-attention); got ${String(ks[kvSeqAxis])} keys for ${String(qs[1])} queries`, 'E205');
   }
   let [q, k, v] = [q0, k0, v0];
   if (bias) {
-    const d = staticDim(b, q0.type.shape![2], 'the query hidden size');
-    const dk = staticDim(b, k0.type.shape![2], 'the key hidden size');
-    const dv = staticDim(b, v0.type.shape![2], 'the value hidden size');
+    const d = staticDim(b, qs[2], 'the query hidden size');
+    const dk = perHead ? staticDim(b, ks[1], 'the key heads') * staticDim(b, ks[3], 'the key head size') : staticDim(b, ks[2], 'the key hidden size');
+    const dv = perHead ? staticDim(b, vs[1], 'the value heads') * staticDim(b, vs[3], 'the value head size') : staticDim(b, vs[2], 'the value hidden size');
     const [bq, bk, bv] = b.emit('split', [bias, b.constInts([d, dk, dv])], { axis: attr.int(0) }, { results: 3 }) as [Value, Value, Value];
-    q = b.emit('add', [q0, bq])[0]!; k = b.emit('add', [k0, bk])[0]!; v = b.emit('add', [v0, bv])[0]!;
+    q = b.emit('add', [q0, bq])[0]!;
+    if (!perHead) { k = b.emit('add', [k0, bk])[0]!; v = b.emit('add', [v0, bv])[0]!; }
   }
-  const mask = kpm ? additiveMask(b, node, kpm, q, () => totalLen(b, k, pastK ?? null, 2), at.float('mask_filter_value', -10000)!, false) : null;
+  const mask = kpm ? additiveMask(b, kpm, q, () => totalLen(b, k, kvSeqAxis, pastK ?? null), at.float('mask_filter_value', -10000)!, false) : null;
   const presents = node.outputUsed[1] === true || node.outputUsed[2] === true;
-  const out = sdpa(b, {
-    q, k, v, heads: H, mask, bias: attnBias ?? null, pastK: pastK ?? null, pastV: pastV ?? null, scale: at.float('scale'), causal, presents,
-  });
-  return [out[0]!, presents ? out[1]! : null, presents ? out[2]! : null, null];
+  const common = { mask, bias: attnBias ?? null, scale: at.float('scale'), causal };
+  if (!perHead) {
+    const out = sdpa(b, { ...common, q, k, v, heads: H, pastK: pastK ?? null, pastV: pastV ?? null, presents });
+    return [out[0]!, presents ? out[1]! : null, presents ? out[2]! : null, null];
+  }
+  // Query split into heads [B, H, S, Dh] to meet the 4-D key and value; the output merged back.
+  const dh = staticDim(b, ks[3], 'the key head size');
+  const q4 = b.emit('transpose', [b.emit('reshape', [q, b.constInts([0, 0, H, dh])])[0]!], { perm: attr.ints([0, 2, 1, 3]) })[0]!;
+  const [y4] = b.emit('attention', [q4, k, v, sdpaMask(b, common.mask, common.bias)], sdpaAttrs(common.scale, causal));
+  const y = b.emit('reshape', [b.emit('transpose', [y4!], { perm: attr.ints([0, 2, 1, 3]) })[0]!, b.constInts([0, 0, -1])])[0]!;
+  return [y, presents ? k0 : null, presents ? v0 : null, null];
 };
 
 export const MS_ATTENTION_MAPPINGS: MappingTable = {
