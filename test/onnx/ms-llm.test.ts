@@ -1,10 +1,14 @@
 // onnxruntime's LLM contrib ops (com.microsoft MatMulNBits, GroupQueryAttention) imported and
 // interpreted, against onnxruntime-node 1.30 (CPU) on random shapes, bit widths, block sizes, zero
 // point forms, past lengths, head groupings, rotary and padding; plus the refusals (E2xx naming
-// the node). Tolerance rtol 1e-3, atol 1e-4.
+// the node). Tolerance rtol 1e-3, atol 1e-4. A sample of the cases also runs compiled for WASM
+// (through the runtime) and WebGPU (Dawn + SwiftShader), through the zoo harness.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TenthError } from '../../ir/diagnostics.js';
 import { interpret } from '../../ir/interp.js';
 import { tensorFrom, type Tensor } from '../../ir/tensor.js';
@@ -12,7 +16,10 @@ import { verify } from '../../ir/verify.js';
 import { compareTensors } from '../../src/check/compare.js';
 import { importOnnxBytes } from '../../src/onnx/import.js';
 import { buildModel, type AttrSpecValue, type InitializerSpec, type ValueSpec } from '../../src/onnx/writer.js';
+import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
 import { rng } from '../zoo/graph.js';
+import { mismatch, runWasmCases, runWebGpuCases } from '../zoo/harness.js';
+import type { ZooModel } from '../zoo/models-common.js';
 
 type Ort = typeof import('onnxruntime-node');
 const ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
@@ -231,3 +238,37 @@ describe('GroupQueryAttention refusals', () => {
     refuse({ ...base, attrs: { ...base.attrs, do_rotary: 1 } }, /cos_cache/);
   });
 });
+
+describe('MatMulNBits and GroupQueryAttention on wasm and webgpu vs onnxruntime', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tenth-ms-llm-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const cases: [string, Case][] = [
+    ['nbits4_zp', nbitsCase({ m: [2, 3], K: 100, N: 7, bits: 4, bs: 32, zp: 'packed', bias: true, seed: 21 })],
+    ['nbits4_sym', nbitsCase({ m: [1], K: 256, N: 9, bits: 4, bs: 128, zp: 'none', bias: false, seed: 22 })],
+    ['nbits8', nbitsCase({ m: [3], K: 48, N: 5, bits: 8, bs: 16, zp: 'packed', bias: false, seed: 23 })],
+    ['nbits2_frac', nbitsCase({ m: [3], K: 40, N: 6, bits: 2, bs: 16, zp: 'frac', bias: false, seed: 24 })],
+    ['gqa_prompt_rotary', gqaCase({ B: 2, S: 5, P: 0, hq: 4, hkv: 2, D: 16, rotary: { half: 8, interleaved: 0 }, seed: 25 })],
+    ['gqa_decode_padded', gqaCase({ B: 3, S: 1, P: 6, hq: 4, hkv: 1, D: 16, lens: [6, 3, 0], rotary: { half: 8, interleaved: 1 }, seed: 26 })],
+    ['gqa_packed_window_smooth', gqaCase({ B: 1, S: 3, P: 4, hq: 4, hkv: 2, D: 16, packed: true, window: 3, smooth: true, softcap: 1.5, seed: 27 })],
+  ];
+  const zoo = (name: string, c: Case): ZooModel => ({
+    name, bindings: [{}], bytes: model(c),
+    inputs: c.inputs.map((i) => ({ name: i.name, dtype: i.dtype as 'f32' | 'i32', shape: i.data.shape })),
+    outputs: Array.from({ length: c.nOut }, (_, i) => ({ name: `out${i}`, dtype: 'f32' as const })),
+  });
+  for (const [name, c] of cases) {
+    it(`${name}: wasm and webgpu match onnxruntime`, async () => {
+      const m = zoo(name, c);
+      const want = await reference(m.bytes, c);
+      const zc = [{ label: name, inputs: c.inputs.map((i) => i.data), want }];
+      const wasm = await runWasmCases(m, zc, join(tmp, name));
+      expect(mismatch(m, wasm[0]!, want), `wasm ${name}`).toBeNull();
+      const gpu = await runWebGpuCases(m, zc, await device());
+      expect(mismatch(m, gpu[0]!, want), `webgpu ${name}`).toBeNull();
+    });
+  }
+});
+
+let dawn: ReturnType<typeof nodeDevice> | undefined;
+// One device for the worker's life (Dawn aborts when the instance is garbage-collected).
+const device = (): ReturnType<typeof nodeDevice> => (dawn ??= nodeDevice(NODE_DAWN_FLAGS));

@@ -35,7 +35,11 @@ function floatAttr(node: Parameters<Lowering>[0], b: Lowerer, name: string): num
 
 const gqa: Lowering = (node, b) => {
   onlyAttrs(node, b, ATTRS);
-  const [q0, k0, v0, pastK, pastV, seqlens, total, cos, sin] = node.inputs;
+  const [q0, k0, v0, pastK0, pastV0, seqlens, total, cos, sin] = node.inputs;
+  // A past of static length 0 is no past (and the webgpu attention kernel mishandles an empty
+  // static past: every output 0).
+  const emptyPast = pastK0?.type.shape?.[2] === 0 && pastV0?.type.shape?.[2] === 0;
+  const [pastK, pastV] = emptyPast ? [null, null] : [pastK0, pastV0];
   if (node.inputs.length > 12) b.fail(`takes at most 12 inputs, got ${node.inputs.length}`, 'E207');
   node.inputs.slice(9).forEach((x, i) => x && b.fail(`input '${EXTRA_INPUTS[i]}' is not supported`));
   if (!q0 || !seqlens || !total) return b.fail('needs the inputs query, seqlens_k and total_sequence_length', 'E207');
