@@ -1,7 +1,7 @@
-// tf2onnx's while loops (src/onnx/mapping/loop-trips.ts): a counter condition `i < n` that can
-// never stop the loop before its trip count M = n - c0 is dropped at import, so the backends can
-// size the scan outputs; any variation that can stop it early (another start, step, bound or trip
-// count) keeps the condition. Each model is checked against onnxruntime-node through the
+// tf2onnx's while loops (src/onnx/mapping/loop-trips.ts): a counter condition `i < n` is dropped
+// at import where the loop runs exactly max(n - c0, 0) times as counted (M = n - c0, or M omitted
+// or INT64_MAX, then M becomes n - c0), so the backends can size the scan outputs; any variation
+// that can stop it elsewhere (another start, step, bound or trip count) keeps the condition. Each model is checked against onnxruntime-node through the
 // interpreter, the dropped ones also through the WASM runtime.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interpret } from '../../ir/interp.js';
 import { Graph } from '../zoo/graph.js';
-import { finish, type ZooModel } from '../zoo/models-common.js';
+import { finish, INT64_MAX, type ZooModel } from '../zoo/models-common.js';
 import { importZoo, mismatch, referenceCases, runWasmCases } from '../zoo/harness.js';
 
 interface Variant {
@@ -17,8 +17,8 @@ interface Variant {
   c0: number;
   /** Its step per iteration. */
   step: number;
-  /** M = n + tripOffset. */
-  tripOffset: number;
+  /** M = n + tripOffset, or omitted, or INT64_MAX (TF1 loops), or a constant. */
+  tripOffset: number | 'omitted' | 'int64max' | { constant: number };
   /** The condition tests i < n + boundOffset (before the loop and in the body). */
   boundOffset: number;
 }
@@ -33,7 +33,8 @@ function counterLoop(name: string, v: Variant, bindings: Record<string, number>[
   const i32 = (x: number): string => g.constant('i32', [], [x]);
   const n = g.op('Gather', [g.op('Cast', [g.op('Shape', ['x'])], { to: 6 }), i32(0)], { axis: 0 });
   const bound = v.boundOffset === 0 ? n : g.op('Add', [n, i32(v.boundOffset)]);
-  const trips = g.op('Cast', [v.tripOffset === 0 ? n : g.op('Add', [n, i32(v.tripOffset)])], { to: 7 });
+  const trips = v.tripOffset === 'omitted' ? '' : v.tripOffset === 'int64max' ? g.constant('i64', [], [INT64_MAX])
+    : typeof v.tripOffset === 'object' ? g.constant('i64', [], [v.tripOffset.constant]) : g.op('Cast', [v.tripOffset === 0 ? n : g.op('Add', [n, i32(v.tripOffset)])], { to: 7 });
   const b = new Graph(6);
   b.scope = '/while';
   const next = b.op('Add', ['i', b.constant('i32', [], [v.step])]);
@@ -70,6 +71,9 @@ describe('a counter condition that cannot stop the loop early is dropped', () =>
     ['map_fn', { c0: 0, step: 1, tripOffset: 0, boundOffset: 0 }, BIND],
     // Counter from 2, M = n - 2: still exactly M iterations.
     ['from_2', { c0: 2, step: 1, tripOffset: -2, boundOffset: 0 }, [{ n: 2 }, { n: 5 }]],
+    // TF1 loops: M = INT64_MAX or omitted, the condition alone stops them (after max(n - c0, 0)).
+    ['tf1_int64max', { c0: 0, step: 1, tripOffset: 'int64max', boundOffset: 0 }, BIND],
+    ['tf1_omitted_from_2', { c0: 2, step: 1, tripOffset: 'omitted', boundOffset: 0 }, [{ n: 1 }, { n: 2 }, { n: 6 }]],
   ] as const) {
     it(`${name}: no condition after import; interpreter and WASM match onnxruntime`, async () => {
       const m = counterLoop(name, v, [...bind]);
@@ -88,6 +92,8 @@ describe('a condition that can stop the loop early is kept', () => {
     ['M = n + 1 (n iterations)', { c0: 0, step: 1, tripOffset: 1, boundOffset: 0 }],
     ['step 2 (ceil(n / 2) iterations)', { c0: 0, step: 2, tripOffset: 0, boundOffset: 0 }],
     ['bound n - 1, M = n', { c0: 0, step: 1, tripOffset: 0, boundOffset: -1 }],
+    ['M omitted, step 2', { c0: 0, step: 2, tripOffset: 'omitted', boundOffset: 0 }],
+    ['M = 2, a constant below n', { c0: 0, step: 1, tripOffset: { constant: 2 }, boundOffset: 0 }],
   ] as const) {
     it(`${name}: condition kept; interpreter matches onnxruntime`, async () => {
       expect(await check(counterLoop(name, v, BIND))).toBe(true);

@@ -11,7 +11,7 @@
 
 import type { AttrSpecValue } from '../../src/onnx/writer.js';
 import { conv, Graph } from './graph.js';
-import { f32, finish, nameLast, type ZooModel } from './models-common.js';
+import { f32, finish, INT64_MAX, nameLast, type ZooModel } from './models-common.js';
 
 /** Relu6 as tf2onnx writes it: Clip with min / max as Constant inputs (opset >= 11). */
 const relu6 = (g: Graph, x: string): string => g.op('Clip', [x, g.f32s(0), g.f32s(6)]);
@@ -285,9 +285,10 @@ export function deeplabTf2onnx(): ZooModel {
  * Gather, Cast int64), `i < n` recomputed in the body with a carried int32 counter; the body
  * Gathers one image, takes its mean and variance (ReduceMean keepdims), divides by
  * max(stddev, 1 / sqrt(numel)) and emits it as a scan output; then Transpose to NCHW, a SAME conv,
- * ReduceMean over H, W and a Dense softmax head.
+ * ReduceMean over H, W and a Dense softmax head. `tf1`: the TF1 while_loop rewrite instead, whose
+ * trip count is an INT64_MAX constant (the condition alone stops the loop).
  */
-export function standardizeMapFnTf2onnx(): ZooModel {
+export function standardizeMapFnTf2onnx(tf1 = false): ZooModel {
   const H = 6, W = 5;
   const g = new Graph(77);
   const n = g.op('Gather', [g.op('Cast', [g.op('Shape', ['image'])], { to: 6 }), g.constant('i32', [], [0])], { axis: 0 });
@@ -307,12 +308,13 @@ export function standardizeMapFnTf2onnx(): ZooModel {
       { name: standardized, dtype: 'f32' as const, shape: [H, W, 3] }],
     nodes: b.nodes,
   };
-  const [, images] = g.opN('Loop', [g.op('Cast', [n], { to: 7 }), g.op('Less', [g.constant('i32', [], [0]), n]), g.constant('i32', [], [0])], 2, { body });
+  const trips = tf1 ? g.constant('i64', [], [INT64_MAX]) : g.op('Cast', [n], { to: 7 });
+  const [, images] = g.opN('Loop', [trips, g.op('Less', [g.constant('i32', [], [0]), n]), g.constant('i32', [], [0])], 2, { body });
   const c = g.in('conv2d', () => g.op('Relu', [conv(g, g.op('Transpose', [images!], { perm: [0, 3, 1, 2] }), 3, 6, 3, { pad: 1 })]));
   const pooled = g.op('ReduceMean', [c], { axes: [2, 3], keepdims: 0 });
   const logits = g.in('dense', () => g.op('Add', [g.op('MatMul', [pooled, g.weight('kernel', [6, 4], 6)]), g.uniform('bias', [4], -0.1, 0.1)]));
   output(g, g.op('Softmax', [logits], { axis: -1 }), 'dense');
-  return finish(g, 'standardize_map_fn_tf2onnx', [{ name: 'image', dtype: 'f32', shape: ['unk__721', H, W, 3] }],
+  return finish(g, tf1 ? 'standardize_while_tf1_tf2onnx' : 'standardize_map_fn_tf2onnx', [{ name: 'image', dtype: 'f32', shape: ['unk__721', H, W, 3] }],
     [f32('dense', ['unk__722', 4])], [{ unk__721: 1 }, { unk__721: 3 }], 13);
 }
 
@@ -321,6 +323,7 @@ export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   ssd_postprocess_tf2onnx: ssdPostprocessTf2onnx,
   ssd_map_fn_tf2onnx: ssdMapFnTf2onnx,
   movenet_tf2onnx: movenetTf2onnx,
-  standardize_map_fn_tf2onnx: standardizeMapFnTf2onnx,
+  standardize_map_fn_tf2onnx: () => standardizeMapFnTf2onnx(),
+  standardize_while_tf1_tf2onnx: () => standardizeMapFnTf2onnx(true),
   deeplab_tf2onnx: deeplabTf2onnx,
 };

@@ -25,7 +25,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const PASSING = ['keras_mobilenet_tf2onnx', 'movenet_tf2onnx', 'standardize_map_fn_tf2onnx'];
+const PASSING = ['keras_mobilenet_tf2onnx', 'movenet_tf2onnx', 'standardize_map_fn_tf2onnx', 'standardize_while_tf1_tf2onnx'];
 const REFUSED = ['ssd_postprocess_tf2onnx', 'ssd_map_fn_tf2onnx', 'deeplab_tf2onnx'];
 
 let device: Promise<WebGpuDevice> | undefined;

@@ -10,7 +10,7 @@ import { typesEqual } from '../../../ir/types.js';
 import { joinTypes } from '../../../ir/ops/control.js';
 import type { Lowerer, Lowering, MappingTable } from '../mapping-api.js';
 import { since } from './helpers.js';
-import { dropRedundantCounterCondition } from './loop-trips.js';
+import { counterLoopTrips } from './loop-trips.js';
 
 /** Constant: exactly one of value / value_float(s) / value_int(s) (/ value_string(s), out of scope). */
 const constant: Lowering = (node, b) => {
@@ -60,8 +60,9 @@ const loop: Lowering = (node, b) => {
   const carried = init.map((v, i) => typeOf(v, `loop-carried input ${i}`, b));
   const fixed: TensorType[] = [{ dtype: 'i64', shape: [] }, { dtype: 'bool', shape: [] }];
   const body = carriedBody(b, 'body', fixed, carried, 1);
-  const condition = dropRedundantCounterCondition(b, m, cond, init, body) ? null : cond ?? null;
-  return b.emit('loop', [m ?? null, condition, ...init], {}, { results: node.numOutputs, regions: [body] });
+  const trips = counterLoopTrips(b, m, cond, init, body);
+  if (trips) return b.emit('loop', [trips, null, ...init], {}, { results: node.numOutputs, regions: [body] });
+  return b.emit('loop', [m ?? null, cond ?? null, ...init], {}, { results: node.numOutputs, regions: [body] });
 };
 
 const scan: Lowering = (node, b) => {
