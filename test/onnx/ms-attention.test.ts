@@ -223,18 +223,6 @@ describe('com.microsoft MultiHeadAttention vs onnxruntime', () => {
   });
 });
 
-describe('masks onnxruntime adds rather than replaces', () => {
-  it('fully masked rows (key length 0, an all-zero raw row) spread over the keys by their scores', async () => {
-    const base = { B: 2, S: 3, H: 2, dh: 3, dvh: 2, din: 5, P: 0, uni: false, attnBias: false, filter: -30, seed: 3 };
-    const lengths: Single = attentionCase({ ...base, mask: 'none' });
-    lengths.inputs[3] = { name: 'mask_index', t: tensorFrom('i32', [2], [0, 2]) };
-    await check(lengths, 'key lengths 0 and 2');
-    const raw: Single = mhaCase({ B: 2, S: 2, L: 3, H: 1, dh: 2, dvh: 3, P: 0, mask: 'none', uni: false, bias: true, attnBias: 'none', filter: -30, seed: 4 });
-    raw.inputs[4] = { name: 'key_padding_mask', t: tensorFrom('i32', [2, 3], [0, 0, 0, 1, 0, 1]) };
-    await check(raw, 'raw mask with an all-zero row');
-  });
-});
-
 describe('com.microsoft EmbedLayerNormalization vs onnxruntime', () => {
   it('random shapes; segment ids, mask, position ids ([B, S] or [1, S]) present or not; all three outputs', async () => {
     await fc.assert(fc.asyncProperty(fc.record({
@@ -362,7 +350,7 @@ describe('through the WASM and WebGPU backends', () => {
   const fixed: [string, Single][] = [
     ['Attention, key lengths, attention_bias, custom scale', attentionCase({ B: 2, S: 5, H: 2, dh: 4, dvh: 3, din: 6, P: 0, mask: 'lengths', uni: false, attnBias: true, scale: 0.3, seed: 21 })],
     ['Attention, raw 2-D mask, unidirectional, past', attentionCase({ B: 2, S: 3, H: 2, dh: 3, dvh: 3, din: 5, P: 4, mask: 'raw2d', uni: true, attnBias: false, seed: 22 })],
-    ['Attention, end/start mask, 3-D mask', attentionCase({ B: 3, S: 4, H: 1, dh: 5, dvh: 2, din: 3, P: 0, mask: 'endstart', uni: false, attnBias: false, seed: 23 })],
+    ['Attention, end/start (left padding) mask', attentionCase({ B: 3, S: 4, H: 1, dh: 5, dvh: 2, din: 3, P: 0, mask: 'endstart', uni: false, attnBias: false, seed: 23 })],
     ['MultiHeadAttention cross, bias, key_padding_mask, broadcast attention_bias', mhaCase({ B: 2, S: 3, L: 9, H: 3, dh: 2, dvh: 3, P: 0, mask: 'raw2d', uni: false, bias: true, attnBias: 'bcast', seed: 24 })],
     ['MultiHeadAttention self, past, unidirectional, key lengths', mhaCase({ B: 2, S: 4, L: 4, H: 2, dh: 3, dvh: 3, P: 3, mask: 'lengths', uni: true, bias: false, attnBias: 'full', seed: 25 })],
     ['MultiHeadAttention, key and value per head, bias, key lengths, presents', mhaCase({ B: 2, S: 3, L: 7, H: 2, dh: 4, dvh: 4, P: 0, mask: 'lengths', uni: false, bias: true, attnBias: 'none', seed: 26, perHead: true })],
@@ -384,6 +372,13 @@ describe('through the WASM and WebGPU backends', () => {
       inputs: [{ name: 'input', t: randT(r, [2, 3, 5, 6]) }, { name: 'position_ids', t: ints('i64', [2, 5], (i) => (i * 7) % 8) }, { name: 'cos_cache', t: randT(r, [8, 2]) }, { name: 'sin_cache', t: randT(r, [8, 2]) }],
     }],
   ];
+  // onnxruntime ADDS mask_filter_value: a row with every key masked still spreads over its keys
+  // by their scores (a small filter value keeps that exact in f32).
+  const lengths0 = attentionCase({ B: 2, S: 3, H: 2, dh: 3, dvh: 2, din: 5, P: 0, mask: 'none', uni: false, attnBias: false, filter: -30, seed: 3 });
+  lengths0.inputs[3] = { name: 'mask_index', t: tensorFrom('i32', [2], [0, 2]) };
+  const zeroRow = mhaCase({ B: 2, S: 2, L: 3, H: 1, dh: 2, dvh: 3, P: 0, mask: 'none', uni: false, bias: true, attnBias: 'none', filter: -30, seed: 4 });
+  zeroRow.inputs[4] = { name: 'key_padding_mask', t: tensorFrom('i32', [2, 3], [0, 0, 0, 1, 0, 1]) };
+  fixed.push(['Attention, fully masked row (key length 0)', lengths0], ['MultiHeadAttention, fully masked row (all-zero raw mask row)', zeroRow]);
   fixed.forEach(([label, s], n) => {
     it(`${label}: interpreter, wasm and webgpu match onnxruntime`, async () => {
       const { m, cases } = await check(s, label);
