@@ -88,7 +88,7 @@ function sdpa(b: Lowerer, a: Sdpa): Value[] {
   return b.emit('attention', [a.q, a.k, a.v, sdpaMask(b, a.mask, a.bias), a.pastK, a.pastV], attrs, { results: a.presents ? 3 : 1 });
 }
 
-/** Present length T = past + new keys as an i64 scalar (past [..., B, H, P, Dh]: P is its axis -2). */
+/** Present length T = past + new keys as an i64 scalar (past as [B, H, P, Dh]). */
 function totalLen(b: Lowerer, k: Value, seqAxis: number, past: Value | null): Value {
   const kv = dimScalar(b, k, seqAxis);
   return past ? b.emit('add', [kv, dimScalar(b, past, 2)])[0]! : kv;
@@ -97,7 +97,8 @@ function totalLen(b: Lowerer, k: Value, seqAxis: number, past: Value | null): Va
 const heads = (b: Lowerer, n: number): number => (n > 0 ? n : b.fail(`num_heads must be positive, got ${n}`));
 
 // com.microsoft Attention: input [B, S, Din] projected by the packed weights [Din, Dq + Dk + Dv]
-// (+ bias), split into Q/K/V, attention, output [B, S, Dv]. past [2, B, H, P, D] -> present
+// (+ bias; onnxruntime-node 1.30 crashes without one, tenth takes it as zero), split into Q/K/V,
+// attention, output [B, S, Dv]. past [2, B, H, P, D] -> present
 // [2, B, H, P + S, D].
 const msAttention: Lowering = (node, b) => {
   const at = msAttrs(node, b, {
