@@ -9,11 +9,16 @@
 // - Cast < 6 names its target dtype with a string.
 // - PRelu < 7 has no numpy broadcasting; a 1-D slope of length C applies per channel (axis 1), as
 //   the exporters of that era (and onnxruntime) read it: it is reshaped to [C,1,...,1].
+// - The experimental ops of onnx 1.0-1.2 (gone from the standard at opset 10, still run by
+//   onnxruntime, found in WinMLTools/CoreML-era models such as tinyyolov2-7) are compositions:
+//   ImageScaler (scale * x + per-channel bias), Scale, Affine, ScaledTanh, ParametricSoftplus;
+//   ThresholdedRelu before 10 is the later op. Attributes onnxruntime requires are required here.
 
 import type { AttrValue } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import { dtypeFromOnnx } from '../dtypes.js';
-import type { Lowering, MappingTable, OpMapping } from '../mapping-api.js';
+import type { Value } from '../../../ir/ir.js';
+import type { Lowerer, Lowering, MappingTable, OnnxNodeView, OpMapping } from '../mapping-api.js';
 import { attrsNowInputs, convertAttrs, direct, maxInputs, since } from './helpers.js';
 
 const LEGACY = { drop: ['consumed_inputs'] };
@@ -75,6 +80,68 @@ const preluLegacy: Lowering = (node, b) => {
   return b.emit('prelu', [x, perChannel], convertAttrs('prelu', node, b, LEGACY));
 };
 
+/** The node's only attributes are `names` (an unknown one would be silently ignored). */
+function onlyAttrs(node: OnnxNodeView, b: Lowerer, names: readonly string[]): void {
+  for (const k of node.attrs.keys()) if (!names.includes(k)) b.fail(`attribute '${k}' is not supported on ${node.opType}`);
+}
+
+/** A float attribute; `dflt` undefined: required (as onnxruntime requires it). */
+function floatAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt?: number): number {
+  const a = node.attrs.get(name);
+  if (!a) return dflt ?? b.fail(`${node.opType} needs the float attribute '${name}'`);
+  if (a.kind !== 'float' && a.kind !== 'int') return b.fail(`attribute '${name}' must be a float`);
+  return a.value;
+}
+
+/** The float input of a one-input experimental op, and a scalar constant maker in its dtype. */
+function floatInput(node: OnnxNodeView, b: Lowerer): [Value, (v: number) => Value] {
+  maxInputs(node, b, 1);
+  const x = node.inputs[0];
+  if (!x) return b.fail(`${node.opType} needs an input`);
+  if (!['f32', 'f16', 'f64', 'bf16'].includes(x.type.dtype)) b.fail(`${node.opType} takes a float tensor, got ${x.type.dtype}`);
+  return [x, (v) => b.constant(tensorFrom(x.type.dtype, [], [v]))];
+}
+
+const one = (b: Lowerer, op: string, operands: readonly Value[]): Value => b.emit(op, operands)[0]!;
+
+/** ImageScaler: scale * x + bias[c] on an [N, C, H, W] input (onnxruntime requires the bias and rank 4). */
+const imageScaler: Lowering = (node, b) => {
+  onlyAttrs(node, b, ['scale', 'bias']);
+  const [x, scalar] = floatInput(node, b);
+  const bias = node.attrs.get('bias');
+  if (bias?.kind !== 'floats') return b.fail("ImageScaler needs the float list attribute 'bias' (one value per channel)");
+  const shape = x.type.shape;
+  if (shape && shape.length !== 4) b.fail(`ImageScaler takes an [N, C, H, W] input, got rank ${shape.length}`);
+  const c = shape?.[1];
+  if (typeof c === 'number' && c !== bias.value.length) b.fail(`ImageScaler bias has ${bias.value.length} values, the input ${c} channels`);
+  const scaled = one(b, 'mul', [x, scalar(floatAttr(node, b, 'scale', 1))]);
+  return [one(b, 'add', [scaled, b.constant(tensorFrom(x.type.dtype, [bias.value.length, 1, 1], bias.value))])];
+};
+
+/** Scale: scale * x. */
+const scaleOp: Lowering = (node, b) => {
+  onlyAttrs(node, b, ['scale']);
+  const [x, scalar] = floatInput(node, b);
+  return [one(b, 'mul', [x, scalar(floatAttr(node, b, 'scale', 1))])];
+};
+
+/** Affine: alpha * x + beta. */
+const affine: Lowering = (node, b) => {
+  onlyAttrs(node, b, ['alpha', 'beta']);
+  const [x, scalar] = floatInput(node, b);
+  return [one(b, 'add', [one(b, 'mul', [x, scalar(floatAttr(node, b, 'alpha', 1))]), scalar(floatAttr(node, b, 'beta', 0))])];
+};
+
+/** ScaledTanh: alpha * tanh(beta * x); ParametricSoftplus: alpha * ln(1 + e^(beta * x)). */
+function scaledUnary(irOp: string): Lowering {
+  return (node, b) => {
+    onlyAttrs(node, b, ['alpha', 'beta']);
+    const [x, scalar] = floatInput(node, b);
+    const alpha = floatAttr(node, b, 'alpha'), beta = floatAttr(node, b, 'beta');
+    return [one(b, 'mul', [one(b, irOp, [one(b, 'mul', [x, scalar(beta)])]), scalar(alpha)])];
+  };
+}
+
 /** [ONNX op, IR op, first opset] for ops mapped one-to-one since their first version. */
 const DIRECT: readonly [string, string, number][] = [
   ['Abs', 'abs', 1], ['Acos', 'acos', 7], ['Acosh', 'acosh', 9], ['Asin', 'asin', 7], ['Asinh', 'asinh', 9],
@@ -90,7 +157,7 @@ const DIRECT: readonly [string, string, number][] = [
   ['Round', 'round', 11], ['Selu', 'selu', 1], ['Shrink', 'shrink', 9], ['Sigmoid', 'sigmoid', 1],
   ['Sign', 'sign', 9], ['Sin', 'sin', 7], ['Sinh', 'sinh', 9], ['Softplus', 'softplus', 1],
   ['Softsign', 'softsign', 1], ['Sqrt', 'sqrt', 1], ['Sum', 'sum', 1], ['Swish', 'swish', 24],
-  ['SwiGLU', 'swiglu', 28], ['Tan', 'tan', 7], ['Tanh', 'tanh', 1], ['ThresholdedRelu', 'thresholded_relu', 10],
+  ['SwiGLU', 'swiglu', 28], ['Tan', 'tan', 7], ['Tanh', 'tanh', 1], ['ThresholdedRelu', 'thresholded_relu', 1],
   ['Where', 'where', 9],
 ];
 
@@ -107,6 +174,11 @@ function table(): MappingTable {
   out['Clip'] = [since(1, clipFromAttrs), since(11, attrsNowInputs(['min', 'max'], 11, direct('clip')))];
   out['Cast'] = [since(1, castLegacy), since(6, direct('cast'))];
   out['PRelu'] = [since(1, preluLegacy), since(7, direct('prelu'))];
+  out['ImageScaler'] = [since(1, imageScaler)];
+  out['Scale'] = [since(1, scaleOp)];
+  out['Affine'] = [since(1, affine)];
+  out['ScaledTanh'] = [since(1, scaledUnary('tanh'))];
+  out['ParametricSoftplus'] = [since(1, scaledUnary('softplus'))];
   return out;
 }
 

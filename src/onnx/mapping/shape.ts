@@ -4,15 +4,15 @@
 // - attributes that later became inputs turn into constant operands: Slice < 10 (starts/ends/axes),
 //   Squeeze/Unsqueeze < 13 (axes), Split < 13 (split), Pad < 11 (pads, value), Reshape-1 (shape),
 //   Upsample-7 (scales);
-// - Upsample and Resize-10 become `resize` with asymmetric coordinates and floor rounding (what
-//   their integer-scale nearest semantics, a plain repeat, amounts to);
-// - Scatter (deprecated) is scatter_elements;
+// - Upsample and Resize-10 become `resize` with asymmetric coordinates; nearest rounds down along
+//   growing axes and up along shrinking ones (onnxruntime's rule for these versions);
+// - Scatter (deprecated) is scatter_elements; Crop (experimental, onnx 1.0-1.2) is a slice;
 // - Dropout is inference-only: training_mode true is refused (at import when constant, at run time
 //   otherwise) unless ratio is 0. Dropout < 10 returns its mask in the input's dtype, built as
 //   constant_of_shape(shape(x), 1).
 
 import type { AttrValue, Value } from '../../../ir/ir.js';
-import { tensorFrom } from '../../../ir/tensor.js';
+import { tensorFrom, toNumbers } from '../../../ir/tensor.js';
 import type { Lowerer, Lowering, MappingTable, OnnxNodeView } from '../mapping-api.js';
 import { attrsNowInputs, convertAttrs, direct, maxInputs, since } from './helpers.js';
 
@@ -65,8 +65,15 @@ const str = (node: OnnxNodeView, name: string, dflt: string): string => {
   return a?.kind === 'string' ? a.value : dflt;
 };
 
-/** Upsample-7/9 and Resize-10: asymmetric coordinates, nearest rounds down (integer scales repeat). */
-function legacyResize(scalesFromAttr: boolean): Lowering {
+/**
+ * Upsample-7/9 and Resize-10: asymmetric coordinates. Nearest rounds the source coordinate down
+ * along an axis that grows (an integer scale repeats) but UP along one that shrinks (scale < 1):
+ * that is onnxruntime's rule for these versions: Resize-10 at scale 0.75 reads pixels 0, 2, 3
+ * (ceil of 0, 1.33, 2.67), not 0, 1, 2. Nearest is separable, so Resize-10 with mixed scales becomes two
+ * resizes: the shrinking axes (ceil), then the growing ones (floor), each with scale 1 elsewhere.
+ * Upsample's scales are all >= 1 (onnxruntime refuses smaller ones), so it is one floor resize.
+ */
+function legacyResize(scalesFromAttr: boolean, mayShrink: boolean): Lowering {
   return (node, b) => {
     if (scalesFromAttr) maxInputs(node, b, 1, { what: 'scales', opset: 9 });
     const x = node.inputs[0];
@@ -77,17 +84,61 @@ function legacyResize(scalesFromAttr: boolean): Lowering {
       if (s?.kind !== 'floats') return b.fail("Upsample needs the 'scales' attribute");
       scales = b.constant(tensorFrom('f32', [s.value.length], s.value));
     }
+    if (!scales) return b.fail(`${node.opType} needs 'scales'`);
     const mode = str(node, 'mode', 'nearest');
     const irMode = mode === 'bilinear' ? 'linear' : mode;
     if (irMode !== 'nearest' && irMode !== 'linear') return b.fail(`${node.opType}: unsupported mode '${mode}'`);
-    const attrs: Record<string, AttrValue> = {
+    const resize = (input: Value, sc: Value, nearest: string): Value => b.emit('resize', [input, null, sc, null], {
       mode: { kind: 'string', value: irMode },
       coordinate_transformation_mode: { kind: 'string', value: 'asymmetric' },
-      nearest_mode: { kind: 'string', value: 'floor' },
-    };
-    return b.emit('resize', [x, null, scales, null], attrs);
+      nearest_mode: { kind: 'string', value: nearest },
+    })[0]!;
+    if (irMode !== 'nearest' || !mayShrink) return [resize(x, scales, 'floor')];
+    const known = b.constantOf(scales);
+    if (known) {
+      const s = toNumbers(known);
+      const down = s.map((v) => (v < 1 ? v : 1)), up = s.map((v) => (v < 1 ? 1 : v));
+      const constScales = (v: number[]): Value => b.constant(tensorFrom('f32', [v.length], v));
+      if (down.every((v) => v === 1)) return [resize(x, scales, 'floor')];
+      if (up.every((v) => v === 1)) return [resize(x, scales, 'ceil')];
+      return [resize(resize(x, constScales(down), 'ceil'), constScales(up), 'floor')];
+    }
+    // Scales known only at run time: split them the same way with where(scales < 1, ...).
+    const one = b.constant(tensorFrom('f32', [], [1]));
+    const [shrinks] = b.emit('less', [scales, one]);
+    const [down] = b.emit('where', [shrinks!, scales, one]);
+    const [up] = b.emit('where', [shrinks!, one, scales]);
+    return [resize(resize(x, down!, 'ceil'), up!, 'floor')];
   };
 }
+
+/**
+ * Crop (onnx 1.0-1.2 experimental, still run by onnxruntime): border = [left, top, right, bottom]
+ * on an [N, C, H, W] input; with `scale` = [h, w] the window is h x w from (top, left). A slice.
+ */
+const crop: Lowering = (node, b) => {
+  maxInputs(node, b, 1);
+  for (const k of node.attrs.keys()) if (k !== 'border' && k !== 'scale') b.fail(`attribute '${k}' is not supported on Crop`);
+  const x = node.inputs[0];
+  if (!x) return b.fail('Crop needs an input');
+  const border = ints(node, 'border');
+  if (!border || border.length !== 4 || border.some((v) => v < 0)) return b.fail("Crop needs 'border' = [left, top, right, bottom], four values >= 0");
+  const [left, top, right, bottom] = border as [number, number, number, number];
+  const scale = ints(node, 'scale');
+  if (scale && (scale.length !== 2 || scale.some((v) => v < 0))) b.fail("Crop 'scale' must be [height, width], two values >= 0");
+  const shape = x.type.shape;
+  if (shape && shape.length !== 4) b.fail(`Crop takes an [N, C, H, W] input, got rank ${shape.length}`);
+  const [h, w] = [shape?.[2], shape?.[3]];
+  const need = scale ? [top + scale[0]!, left + scale[1]!] : [top + bottom, left + right];
+  if ((typeof h === 'number' && h < need[0]!) || (typeof w === 'number' && w < need[1]!)) {
+    b.fail(`Crop window [${border}]${scale ? ` scale [${scale}]` : ''} does not fit the ${h} x ${w} input`);
+  }
+  // A negative end counts from the end; no bottom/right border: to the end.
+  const end = (start: number, size: number | undefined, border2: number): number =>
+    (size !== undefined ? start + size : border2 > 0 ? -border2 : Number.MAX_SAFE_INTEGER);
+  const ends = [end(top, scale?.[0], bottom), end(left, scale?.[1], right)];
+  return b.emit('slice', [x, b.constInts([top, left]), b.constInts(ends), b.constInts([2, 3])]);
+};
 
 /**
  * Inference only: a constant-true training_mode is refused at import (unless ratio is a constant 0,
@@ -135,6 +186,7 @@ export const SHAPE_MAPPINGS: MappingTable = {
   CenterCropPad: [since(18, direct('center_crop_pad'))],
   Compress: [since(9, direct('compress'))],
   Concat: [since(1, concat)],
+  Crop: [since(1, crop)],
   ConstantOfShape: [since(9, direct('constant_of_shape'))],
   DepthToSpace: [since(1, direct('depth_to_space'))],
   Dropout: [since(1, dropoutLegacy), since(12, dropout)],
@@ -150,7 +202,7 @@ export const SHAPE_MAPPINGS: MappingTable = {
   Pad: [since(1, padLegacy), since(11, attrsNowInputs(['pads', 'value'], 11, direct('pad')))],
   Range: [since(11, direct('range'))],
   Reshape: [since(1, attrsToOperands('reshape', ['shape'], 5)), since(5, attrsNowInputs(['shape'], 5, direct('reshape')))],
-  Resize: [since(10, legacyResize(false)), since(11, direct('resize'))],
+  Resize: [since(10, legacyResize(false, true)), since(11, direct('resize'))],
   ReverseSequence: [since(10, direct('reverse_sequence'))],
   Scatter: [since(9, direct('scatter_elements'))],
   ScatterElements: [since(11, direct('scatter_elements'))],
@@ -167,5 +219,5 @@ export const SHAPE_MAPPINGS: MappingTable = {
   Trilu: [since(14, direct('trilu'))],
   Unique: [since(11, direct('unique'))],
   Unsqueeze: [since(1, attrsToOperands('unsqueeze', ['axes'], 13)), since(13, attrsNowInputs(['axes'], 13, direct('unsqueeze')))],
-  Upsample: [since(7, legacyResize(true)), since(9, legacyResize(false))],
+  Upsample: [since(7, legacyResize(true, false)), since(9, legacyResize(false, false))],
 };
