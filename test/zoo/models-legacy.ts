@@ -1,5 +1,360 @@
-// Zoo models for the legacy family (see test/zoo/README.md).
+// Zoo models for the legacy family (see test/zoo/README.md): the ONNX model zoo's classic exports
+// (Caffe2, CNTK, MXNet, WinMLTools, PyTorch 1.x, tf2onnx) at opsets 7-12, in miniature. They keep
+// what those files look like: IR version of their time with every weight also listed as a graph
+// input, fixed 1xCxHxW inputs (a symbolic batch only where the original had one), shapes as int64
+// initializers or Constant nodes, and the old operator forms (attributes that later became
+// inputs, Softmax's 2-D coercion, BatchNormalization's `spatial`, Upsample, Pad-2, ImageScaler).
+// onnxruntime-node runs opset 7 and up (opset 1-6 kernels are gone), so nothing older is here.
 
-import type { ZooModel } from './models-common.js';
+import type { DType } from '../../ir/dtype.js';
+import { tensorFrom } from '../../ir/tensor.js';
+import { buildModel, type AttrSpecValue, type ValueSpec } from '../../src/onnx/writer.js';
+import { Graph, type ZooInput } from './graph.js';
+import { f32, nameLast, type ZooModel } from './models-common.js';
 
-export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {};
+// The IR version the tools wrote next to each opset (onnx 1.2: IR 3 / opset 7, 1.3: 3 / 8, 1.4: 4 / 9,
+// 1.5: 5 / 10, 1.6: 6 / 11, 1.7: 7 / 12).
+const IR_OF_OPSET: Readonly<Record<number, number>> = { 7: 3, 8: 3, 9: 4, 10: 5, 11: 6, 12: 7 };
+
+/** A model as the old exporters wrote it: initializers repeated as graph inputs after the real ones. */
+function finishLegacy(g: Graph, name: string, inputs: ZooInput[], outputs: ValueSpec[], bindings: Record<string, number>[], opset: number): ZooModel {
+  const vis: ValueSpec[] = inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape }));
+  const inits: ValueSpec[] = g.inits.map((i) => ({ name: i.name, dtype: i.tensor.dtype, shape: i.tensor.shape }));
+  const bytes = buildModel({ opset, irVersion: IR_OF_OPSET[opset]!, inputs: [...vis, ...inits], outputs, initializers: g.inits, nodes: g.nodes });
+  return { name, inputs, outputs, bindings, bytes };
+}
+
+/** An int64 (or other) initializer, as Caffe2/CNTK/MXNet stored Reshape shapes. */
+function initOf(g: Graph, name: string, dtype: DType, shape: number[], values: (number | bigint)[]): string {
+  const full = `${g.scope}.${name}`.replace(/^[/.]+/, '').replaceAll('/', '.');
+  g.inits.push({ name: full, tensor: tensorFrom(dtype, shape, dtype === 'i64' ? values.map((v) => BigInt(v)) : values) });
+  return full;
+}
+
+interface LConv { k: number; stride?: number; pad?: number; pads?: number[]; group?: number; bias?: boolean; autoPad?: string }
+
+/** Conv as the converters wrote it (every attribute spelled out, or auto_pad without pads). */
+function lconv(g: Graph, x: string, cin: number, cout: number, o: LConv): string {
+  const group = o.group ?? 1;
+  const w = g.weight('w', [cout, cin / group, o.k, o.k], (cin / group) * o.k * o.k);
+  const inputs = [x, w];
+  if (o.bias ?? true) inputs.push(g.uniform('b', [cout], -0.1, 0.1));
+  const s = o.stride ?? 1;
+  if (o.autoPad) return g.op('Conv', inputs, { auto_pad: o.autoPad, group, kernel_shape: [o.k, o.k], strides: [s, s] });
+  const p = o.pad ?? 0;
+  return g.op('Conv', inputs, { dilations: [1, 1], group, kernel_shape: [o.k, o.k], pads: o.pads ?? [p, p, p, p], strides: [s, s] });
+}
+
+/** BatchNormalization-7 (opset 7/8) with `spatial`; plain BN-9 from opset 9. */
+function lbn(g: Graph, x: string, c: number, opset: number, eps = 1e-5): string {
+  const s = g.uniform('gamma', [c], 0.5, 1.5), b = g.uniform('beta', [c], -0.1, 0.1);
+  const m = g.uniform('moving_mean', [c], -0.1, 0.1), v = g.uniform('moving_var', [c], 0.5, 1.5);
+  const attrs: Record<string, AttrSpecValue> = { epsilon: { float: eps }, momentum: { float: 0.9 } };
+  if (opset < 9) attrs['spatial'] = 1;
+  return g.op('BatchNormalization', [x, s, b, m, v], attrs);
+}
+
+const maxPool = (g: Graph, x: string, k: number, s: number, pads = [0, 0, 0, 0], extra: Record<string, number> = {}): string =>
+  g.op('MaxPool', [x], { kernel_shape: [k, k], pads, strides: [s, s], ...extra });
+const lrn = (g: Graph, x: string): string => g.op('LRN', [x], { alpha: { float: 1e-4 }, beta: { float: 0.75 }, bias: { float: 1 }, size: 5 });
+
+/**
+ * SqueezeNet 1.1 (squeezenet1.1-7, converted from MXNet): stride-2 stem, fire modules (1x1
+ * squeeze, 1x1 and 3x3 expands Concat-ed), MaxPools whose ceil_mode (no attribute before opset 10)
+ * is written as an extra end pad, Dropout with its mask output, a 1x1 classifier conv,
+ * GlobalAveragePool, Reshape by an int64 initializer, Softmax-1 on the 2-D logits; plus the
+ * classifier map through Softmax-1 at axis 1 (coerced to [N, C*H*W]).
+ */
+export function squeezenetOp7(): ZooModel {
+  const g = new Graph(101);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const fire = (scope: string, x: string, cin: number, sq: number, ex: number): string => g.in(scope, () => {
+    const s = relu(lconv(g, x, cin, sq, { k: 1 }));
+    return g.op('Concat', [relu(lconv(g, s, sq, ex, { k: 1 })), relu(lconv(g, s, sq, ex, { k: 3, pad: 1 }))], { axis: 1 });
+  });
+  const stem = g.in('conv0', () => relu(lconv(g, 'data', 3, 8, { k: 3, stride: 2 }))); // 15x15
+  const p0 = maxPool(g, stem, 3, 2); // 7x7
+  const f1 = fire('fire2', p0, 8, 4, 8), f2 = fire('fire3', f1, 16, 4, 8);
+  const p1 = maxPool(g, f2, 3, 2, [0, 0, 1, 1]); // ceil: 4x4 instead of 3x3
+  const f3 = fire('fire4', p1, 16, 6, 12);
+  const [dropped] = g.opN('Dropout', [f3], 2, { ratio: { float: 0.5 } });
+  const cls = g.in('conv10', () => relu(lconv(g, dropped!, 24, 10, { k: 1 })));
+  const pooled = g.op('GlobalAveragePool', [cls]);
+  const flat = g.op('Reshape', [pooled, initOf(g, 'flatten_shape', 'i64', [2], [1, 10])]);
+  g.op('Softmax', [flat], { axis: 1 });
+  nameLast(g, 'prob');
+  g.op('Softmax', [cls], { axis: 1 });
+  nameLast(g, 'prob_map');
+  return finishLegacy(g, 'squeezenet_v11_op7', [{ name: 'data', dtype: 'f32', shape: [1, 3, 32, 32] }],
+    [f32('prob', [1, 10]), f32('prob_map', [1, 10, 4, 4])], [{}], 7);
+}
+
+/**
+ * SqueezeNet 1.0 as PyTorch exports it at opset 12 (squeezenet1.0-12): MaxPool-12 with ceil_mode,
+ * 7x7/2 stem, Dropout-12 (no ratio input), Flatten, symbolic batch.
+ */
+export function squeezenetOp12(): ZooModel {
+  const g = new Graph(102);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const fire = (scope: string, x: string, cin: number, sq: number, ex: number): string => g.in(scope, () => {
+    const s = relu(lconv(g, x, cin, sq, { k: 1 }));
+    return g.op('Concat', [relu(lconv(g, s, sq, ex, { k: 1 })), relu(lconv(g, s, sq, ex, { k: 3, pad: 1 }))], { axis: 1 });
+  });
+  const stem = g.in('features.0', () => relu(lconv(g, 'data_0', 3, 8, { k: 7, stride: 2 }))); // 13x13
+  const p0 = maxPool(g, stem, 3, 2, [0, 0, 0, 0], { ceil_mode: 1 }); // 6x6
+  const f1 = fire('features.3', p0, 8, 4, 8);
+  const p1 = maxPool(g, f1, 3, 2, [0, 0, 0, 0], { ceil_mode: 1 }); // 3x3 (ceil of 2.5)
+  const f2 = fire('features.5', p1, 16, 4, 8);
+  const d = g.op('Dropout', [f2]);
+  const cls = g.in('classifier.1', () => relu(lconv(g, d, 16, 10, { k: 1 })));
+  g.op('Flatten', [g.op('GlobalAveragePool', [cls])], { axis: 1 });
+  nameLast(g, 'softmaxout_1');
+  return finishLegacy(g, 'squeezenet_v10_op12', [{ name: 'data_0', dtype: 'f32', shape: ['N', 3, 32, 32] }],
+    [f32('softmaxout_1', ['N', 10])], [{ N: 1 }, { N: 3 }], 12);
+}
+
+/**
+ * BVLC AlexNet / CaffeNet (bvlc_alexnet-7, bvlc_reference_caffenet-7, converted from Caffe2):
+ * strided conv, LRN then MaxPool (CaffeNet: MaxPool then LRN), grouped convs (group = 2),
+ * Reshape to [1, -1] by an int64 initializer, fc layers as Gemm(transB) with a broadcast bias,
+ * Dropout, Softmax-1.
+ */
+export function alexnetOp7(caffenet = false): ZooModel {
+  const g = new Graph(caffenet ? 104 : 103);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const normPool = (x: string): string => (caffenet ? lrn(g, maxPool(g, x, 3, 2)) : maxPool(g, lrn(g, x), 3, 2));
+  const c1 = normPool(g.in('conv1', () => relu(lconv(g, 'data_0', 3, 8, { k: 5, stride: 2 })))); // 27 -> 12 -> 5
+  const c2 = normPool(g.in('conv2', () => relu(lconv(g, c1, 8, 12, { k: 3, pad: 1, group: 2 })))); // 5 -> 2
+  const c3 = g.in('conv3', () => relu(lconv(g, c2, 12, 12, { k: 3, pad: 1, group: 2 })));
+  const flat = g.op('Reshape', [c3, initOf(g, 'OC2_DUMMY_1', 'i64', [2], [1, -1])]);
+  const fc = (scope: string, x: string, din: number, dout: number): string => g.in(scope, () =>
+    g.op('Gemm', [x, g.weight('w', [dout, din], din), g.uniform('b', [dout], -0.1, 0.1)], { alpha: { float: 1 }, beta: { float: 1 }, transA: 0, transB: 1 }));
+  const f6 = g.op('Dropout', [relu(fc('fc6', flat, 12 * 2 * 2, 32))], { ratio: { float: 0.5 } });
+  const f7 = g.op('Dropout', [relu(fc('fc7', f6, 32, 32))], { ratio: { float: 0.5 } });
+  g.op('Softmax', [fc('fc8', f7, 32, 10)]);
+  nameLast(g, 'prob_1');
+  const name = caffenet ? 'caffenet' : 'alexnet_op7';
+  return finishLegacy(g, name, [{ name: 'data_0', dtype: 'f32', shape: [1, 3, 27, 27] }], [f32('prob_1', [1, 10])], [{}], 7);
+}
+
+/**
+ * Inception v1 / GoogLeNet (inception_v1-7, converted from Caffe2): 7x7/2 stem, MaxPools with
+ * Caffe's ceil rounding written as end pads, LRN, one inception module (1x1; 1x1 -> 3x3;
+ * 1x1 -> 5x5; 3x3/1 MaxPool -> 1x1) Concat-ed, an AveragePool 3x3/1 with padding counted
+ * (count_include_pad, as Caffe averages), the final AveragePool over the whole map, Dropout,
+ * Reshape by an initializer, Gemm, Softmax-1.
+ */
+export function inceptionOp7(): ZooModel {
+  const g = new Graph(105);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const stem = g.in('conv1', () => relu(lconv(g, 'data_0', 3, 8, { k: 7, stride: 2, pad: 3 }))); // 24 -> 12
+  const p1 = lrn(g, maxPool(g, stem, 3, 2, [0, 0, 1, 1])); // 12 -> 6 (ceil)
+  const c2 = g.in('conv2', () => relu(lconv(g, relu(lconv(g, p1, 8, 8, { k: 1 })), 8, 16, { k: 3, pad: 1 })));
+  const p2 = maxPool(g, lrn(g, c2), 3, 2, [0, 0, 1, 1]); // 6 -> 3
+  const mod = g.in('inception_3a', () => {
+    const b1 = relu(lconv(g, p2, 16, 6, { k: 1 }));
+    const b2 = relu(lconv(g, relu(lconv(g, p2, 16, 6, { k: 1 })), 6, 8, { k: 3, pad: 1 }));
+    const b3 = relu(lconv(g, relu(lconv(g, p2, 16, 2, { k: 1 })), 2, 4, { k: 5, pad: 2 }));
+    const b4 = relu(lconv(g, maxPool(g, p2, 3, 1, [1, 1, 1, 1]), 16, 4, { k: 1 }));
+    return g.op('Concat', [b1, b2, b3, b4], { axis: 1 });
+  });
+  const smooth = g.op('AveragePool', [mod], { count_include_pad: 1, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] });
+  const pooled = g.op('AveragePool', [smooth], { kernel_shape: [3, 3], pads: [0, 0, 0, 0], strides: [1, 1] });
+  const d = g.op('Dropout', [pooled], { ratio: { float: 0.4 } });
+  const flat = g.op('Reshape', [d, initOf(g, 'OC2_DUMMY_0', 'i64', [2], [1, 22])]);
+  const fc = g.in('loss3', () => g.op('Gemm', [flat, g.weight('w', [10, 22], 22), g.uniform('b', [10], -0.1, 0.1)], { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }));
+  g.op('Softmax', [fc]);
+  nameLast(g, 'prob_1');
+  return finishLegacy(g, 'inception_op7', [{ name: 'data_0', dtype: 'f32', shape: [1, 3, 24, 24] }], [f32('prob_1', [1, 10])], [{}], 7);
+}
+
+/**
+ * Tiny YOLOv2 (tinyyolov2-7 / -8, WinMLTools): the image scaled by ImageScaler (opset 7) or by
+ * Mul + Add of constants (opset 8), Conv without bias + BatchNormalization-7 (spatial) +
+ * LeakyRelu(0.1) + MaxPool 2x2/2, the last MaxPool 2x2/1 with asymmetric pads [0, 0, 1, 1],
+ * a 1x1 detection conv with bias.
+ */
+export function tinyYolov2(opset: 7 | 8): ZooModel {
+  const g = new Graph(106 + opset);
+  let x: string;
+  if (opset === 7) {
+    x = g.op('ImageScaler', ['image'], { bias: { floats: [0.1, -0.2, 0.05] }, scale: { float: 1 / 255 } });
+  } else {
+    const s = g.op('Mul', ['image', initOf(g, 'scalerPreprocessor_scale', 'f32', [1], [1 / 255])]);
+    x = g.op('Add', [s, initOf(g, 'scalerPreprocessor_bias', 'f32', [1, 3, 1, 1], [0.1, -0.2, 0.05])]);
+  }
+  const block = (i: number, v: string, cin: number, cout: number): string => g.in(`convolution${i}`, () =>
+    g.op('LeakyRelu', [lbn(g, lconv(g, v, cin, cout, { k: 3, pad: 1, bias: false }), cout, opset)], { alpha: { float: 0.1 } }));
+  let h = x, c = 3;
+  for (const [i, cout] of [8, 12, 16].entries()) {
+    h = maxPool(g, block(i, h, c, cout), 2, 2);
+    c = cout;
+  }
+  h = maxPool(g, block(3, h, c, 16), 2, 1, [0, 0, 1, 1]); // 4x4 stays 4x4
+  h = block(4, h, 16, 16);
+  g.in('convolution8', () => lconv(g, h, 16, 15, { k: 1 }));
+  nameLast(g, 'grid');
+  return finishLegacy(g, `tinyyolov2_op${opset}`, [{ name: 'image', dtype: 'f32', shape: [1, 3, 32, 32] }], [f32('grid', [1, 15, 4, 4])], [{}], opset);
+}
+
+/**
+ * Fast neural style (candy/mosaic/udnie-8 and -9): ReflectionPad2d as Pad-2 (pads attribute,
+ * mode reflect), Conv, InstanceNormalization, a residual block, upsampling by Upsample (opset 8:
+ * scales attribute; opset 9: scales from a Constant node), a final Pad + Conv; a side output
+ * upsampled by Upsample in linear mode.
+ */
+export function styleTransferLegacy(opset: 8 | 9): ZooModel {
+  const g = new Graph(110 + opset);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const pad = (x: string, p: number): string => g.op('Pad', [x], { mode: 'reflect', pads: [0, 0, p, p, 0, 0, p, p] });
+  const inorm = (x: string, c: number): string => g.op('InstanceNormalization', [x, g.uniform('scale', [c], 0.5, 1.5), g.uniform('B', [c], -0.1, 0.1)], { epsilon: { float: 1e-5 } });
+  const upsample = (x: string, mode: string): string => (opset === 8
+    ? g.op('Upsample', [x], { mode, scales: { floats: [1, 1, 2, 2] } })
+    : g.op('Upsample', [x, g.constant('f32', [4], [1, 1, 2, 2])], { mode }));
+  const c1 = g.in('conv1', () => relu(inorm(lconv(g, pad('input1', 2), 3, 6, { k: 5 }), 6))); // 12x12
+  const c2 = g.in('conv2', () => relu(inorm(lconv(g, pad(c1, 1), 6, 8, { k: 3, stride: 2 }), 8))); // 6x6
+  const r = g.in('res1', () => {
+    const a = relu(inorm(lconv(g, pad(c2, 1), 8, 8, { k: 3 }), 8));
+    return g.op('Add', [c2, inorm(lconv(g, pad(a, 1), 8, 8, { k: 3 }), 8)]);
+  });
+  const up = g.in('deconv1', () => relu(inorm(lconv(g, pad(upsample(r, 'nearest'), 1), 8, 6, { k: 3 }), 6))); // 12x12
+  g.in('deconv3', () => lconv(g, pad(up, 2), 6, 3, { k: 5 }));
+  nameLast(g, 'output1');
+  g.op('Upsample', opset === 8 ? [c2] : [c2, g.constant('f32', [4], [1, 1, 2, 2])], opset === 8 ? { mode: 'linear', scales: { floats: [1, 1, 2, 2] } } : { mode: 'linear' });
+  nameLast(g, 'smooth');
+  return finishLegacy(g, `style_transfer_op${opset}`, [{ name: 'input1', dtype: 'f32', shape: [1, 3, 12, 12] }],
+    [f32('output1', [1, 3, 12, 12]), f32('smooth', [1, 8, 12, 12])], [{}], opset);
+}
+
+/**
+ * YOLOv3 (yolov3-10, keras2onnx) neck in miniature: Conv + BatchNormalization + LeakyRelu,
+ * a route upsampled by Resize-10 (nearest, scales input) and Concat-ed with the earlier stage,
+ * two detection heads; symbolic batch as the original ('N').
+ */
+export function yolov3Op10(): ZooModel {
+  const g = new Graph(120);
+  const cbl = (x: string, cin: number, cout: number, k: number, stride = 1): string =>
+    g.op('LeakyRelu', [lbn(g, lconv(g, x, cin, cout, { k, stride, pad: k === 3 && stride === 1 ? 1 : 0, pads: stride === 2 ? [1, 1, 0, 0] : undefined, bias: false }), cout, 10, 1e-3)], { alpha: { float: 0.1 } });
+  const s1 = cbl(cbl('input_1', 3, 8, 3), 8, 12, 3, 2); // 16 -> 8
+  const s2 = cbl(cbl(s1, 12, 16, 3, 2), 16, 16, 3); // 8 -> 4
+  lconv(g, s2, 16, 9, { k: 1 });
+  nameLast(g, 'conv2d_59');
+  const route = cbl(s2, 16, 8, 1);
+  const up = g.op('Resize', [route, g.constant('f32', [4], [1, 1, 2, 2])], { mode: 'nearest' });
+  const merged = g.op('Concat', [up, s1], { axis: 1 });
+  lconv(g, cbl(merged, 20, 12, 3), 12, 9, { k: 1 });
+  nameLast(g, 'conv2d_67');
+  return finishLegacy(g, 'yolov3_op10', [{ name: 'input_1', dtype: 'f32', shape: ['N', 3, 16, 16] }],
+    [f32('conv2d_59', ['N', 9, 4, 4]), f32('conv2d_67', ['N', 9, 8, 8])], [{ N: 1 }, { N: 2 }], 10);
+}
+
+/** CNTK's Convolution: Conv with auto_pad SAME_UPPER and no bias, then Plus of a [C, 1, 1] bias. */
+function cntkConv(g: Graph, x: string, cin: number, cout: number, k: number): string {
+  const w = g.weight('W', [cout, cin, k, k], cin * k * k);
+  const c = g.op('Conv', [x, w], { auto_pad: 'SAME_UPPER', dilations: [1, 1], group: 1, kernel_shape: [k, k], strides: [1, 1] });
+  return g.op('Add', [c, g.uniform('Parameter', [cout, 1, 1], -0.1, 0.1)]);
+}
+
+/**
+ * MNIST (mnist-8, CNTK): Convolution as SAME_UPPER Conv + Plus of a [C, 1, 1] bias, ReLU,
+ * MaxPool 2x2/2 then 3x3/3, the dense weight stored as [16, 4, 4, 10] and Reshape-d to
+ * [256, 10] by an int64 initializer (a constant subgraph), the input Reshape-d to [1, 256],
+ * Times as MatMul, Plus of a [1, 10] bias.
+ */
+export function mnistOp8(): ZooModel {
+  const g = new Graph(130);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const c1 = maxPool(g, relu(g.in('Convolution28', () => cntkConv(g, 'Input3', 1, 8, 5))), 2, 2); // 14
+  const c2 = maxPool(g, relu(g.in('Convolution110', () => cntkConv(g, c1, 8, 16, 5))), 3, 3); // 4
+  const wRaw = g.weight('Parameter193', [16, 4, 4, 10], 256);
+  const w = g.op('Reshape', [wRaw, initOf(g, 'Parameter193_reshape1_shape', 'i64', [2], [256, 10])]);
+  const flat = g.op('Reshape', [c2, initOf(g, 'Pooling160_Output_0_reshape0_shape', 'i64', [2], [1, 256])]);
+  g.op('Add', [g.op('MatMul', [flat, w]), g.uniform('Parameter194', [1, 10], -0.1, 0.1)]);
+  nameLast(g, 'Plus214_Output_0');
+  return finishLegacy(g, 'mnist_op8', [{ name: 'Input3', dtype: 'f32', shape: [1, 1, 28, 28] }], [f32('Plus214_Output_0', [1, 10])], [{}], 8);
+}
+
+/**
+ * Emotion FER+ (emotion-ferplus-8, CNTK): the input normalised by Sub and Div of Constant nodes,
+ * pairs of SAME_UPPER convs + Plus + ReLU, MaxPool, Dropout, Reshape by an initializer, two dense
+ * layers as MatMul + Plus (Times), the first followed by ReLU and Dropout.
+ */
+export function emotionFerplusOp8(): ZooModel {
+  const g = new Graph(131);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const sub = g.op('Sub', ['Input3', g.constant('f32', [1, 1, 1, 1], [0.5])]);
+  const x = g.op('Div', [sub, g.constant('f32', [1], [0.25])]);
+  const stage = (scope: string, v: string, cin: number, cout: number): string => g.in(scope, () => {
+    const a = relu(cntkConv(g, relu(cntkConv(g, v, cin, cout, 3)), cout, cout, 3));
+    return g.op('Dropout', [maxPool(g, a, 2, 2)], { ratio: { float: 0.25 } });
+  });
+  const s2 = stage('stage2', stage('stage1', x, 1, 6), 6, 8); // 16 -> 8 -> 4
+  const flat = g.op('Reshape', [s2, initOf(g, 'Dropout_reshape0_shape', 'i64', [2], [1, 128])]);
+  const d1 = g.in('Times', () => g.op('Dropout', [relu(g.op('Add', [g.op('MatMul', [flat, g.weight('Parameter', [128, 24], 128)]), g.uniform('bias', [24], -0.1, 0.1)]))], { ratio: { float: 0.5 } }));
+  g.in('Times2', () => g.op('Add', [g.op('MatMul', [d1, g.weight('Parameter', [24, 8], 24)]), g.uniform('bias', [8], -0.1, 0.1)]));
+  nameLast(g, 'Plus692_Output_0');
+  return finishLegacy(g, 'emotion_ferplus_op8', [{ name: 'Input3', dtype: 'f32', shape: [1, 1, 16, 16] }], [f32('Plus692_Output_0', [1, 8])], [{}], 8);
+}
+
+/**
+ * Super resolution (super-resolution-10, PyTorch's example): Conv 5x5 / 3x3 + ReLU, the sub-pixel
+ * shuffle as Reshape to [1, 1, 3, 3, H, W] by a Constant shape, Transpose (0, 1, 4, 2, 5, 3),
+ * Reshape to [1, 1, 3H, 3W].
+ */
+export function superResolutionOp10(): ZooModel {
+  const g = new Graph(132);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const H = 10, W = 12;
+  let h = relu(g.in('conv1', () => lconv(g, 'input', 1, 8, { k: 5, pad: 2 })));
+  h = relu(g.in('conv2', () => lconv(g, h, 8, 8, { k: 3, pad: 1 })));
+  h = relu(g.in('conv3', () => lconv(g, h, 8, 6, { k: 3, pad: 1 })));
+  h = g.in('conv4', () => lconv(g, h, 6, 9, { k: 3, pad: 1 }));
+  const r = g.op('Reshape', [h, g.constant('i64', [6], [1, 1, 3, 3, H, W])]);
+  const t = g.op('Transpose', [r], { perm: [0, 1, 4, 2, 5, 3] });
+  g.op('Reshape', [t, g.constant('i64', [4], [1, 1, 3 * H, 3 * W])]);
+  nameLast(g, 'output');
+  return finishLegacy(g, 'super_resolution_op10', [{ name: 'input', dtype: 'f32', shape: [1, 1, H, W] }], [f32('output', [1, 1, 3 * H, 3 * W])], [{}], 10);
+}
+
+/**
+ * ArcFace ResNet (arcfaceresnet100-8, MXNet): the input shifted and scaled by Sub/Mul of
+ * initializers, Conv + BatchNormalization + PRelu with a [C, 1, 1] slope, a pre-activation
+ * residual unit (BN, conv, BN, PRelu, strided conv, BN) with a 1x1 strided shortcut, BN,
+ * Dropout, Flatten, Gemm to the embedding, BatchNormalization of the 2-D embedding.
+ */
+export function arcfaceOp8(): ZooModel {
+  const g = new Graph(133);
+  const prelu = (x: string, c: number): string => g.op('PRelu', [x, g.uniform('gamma', [c, 1, 1], 0.1, 0.3)]);
+  const x = g.op('Mul', [g.op('Sub', ['data', initOf(g, 'minusscalar0_second', 'f32', [1], [0.1])]), initOf(g, 'mulscalar0_second', 'f32', [1], [1.5])]);
+  const stem = g.in('conv0', () => prelu(lbn(g, lconv(g, x, 3, 8, { k: 3, pad: 1, bias: false }), 8, 8, 2e-5), 8));
+  const unit = g.in('stage1_unit1', () => {
+    const a = lbn(g, stem, 8, 8, 2e-5);
+    const b = prelu(lbn(g, lconv(g, a, 8, 12, { k: 3, pad: 1, bias: false }), 12, 8, 2e-5), 12);
+    const c = lbn(g, lconv(g, b, 12, 12, { k: 3, stride: 2, pad: 1, bias: false }), 12, 8, 2e-5);
+    const sc = lbn(g, lconv(g, stem, 8, 12, { k: 1, stride: 2, bias: false }), 12, 8, 2e-5);
+    return g.op('Add', [c, sc]);
+  });
+  const d = g.op('Dropout', [lbn(g, unit, 12, 8, 2e-5)], { ratio: { float: 0.4 } });
+  const flat = g.op('Flatten', [d], { axis: 1 });
+  const fc = g.in('pre_fc1', () => g.op('Gemm', [flat, g.weight('weight', [16, 12 * 4 * 4], 192), g.uniform('bias', [16], -0.1, 0.1)], { alpha: { float: 1 }, beta: { float: 1 }, transA: 0, transB: 1 }));
+  g.in('fc1', () => lbn(g, fc, 16, 8, 2e-5));
+  nameLast(g, 'fc1');
+  return finishLegacy(g, 'arcface_op8', [{ name: 'data', dtype: 'f32', shape: [1, 3, 8, 8] }], [f32('fc1', [1, 16])], [{}], 8);
+}
+
+export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
+  squeezenet_v11_op7: squeezenetOp7,
+  squeezenet_v10_op12: squeezenetOp12,
+  alexnet_op7: () => alexnetOp7(false),
+  caffenet: () => alexnetOp7(true),
+  inception_op7: inceptionOp7,
+  tinyyolov2_op7: () => tinyYolov2(7),
+  tinyyolov2_op8: () => tinyYolov2(8),
+  style_transfer_op8: () => styleTransferLegacy(8),
+  style_transfer_op9: () => styleTransferLegacy(9),
+  yolov3_op10: yolov3Op10,
+  mnist_op8: mnistOp8,
+  emotion_ferplus_op8: emotionFerplusOp8,
+  super_resolution_op10: superResolutionOp10,
+  arcface_op8: arcfaceOp8,
+};
