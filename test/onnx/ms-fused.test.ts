@@ -21,31 +21,36 @@ import { finish, type ZooModel } from '../zoo/models-common.js';
 import { importZoo, mismatch, referenceCases, runWasmCases, runWebGpuCases, TOLERANCE } from '../zoo/harness.js';
 
 const MS = 'com.microsoft';
+// One WebGPU device for the worker's life (Dawn aborts when the instance is garbage-collected).
+let device: Promise<WebGpuDevice> | undefined;
 // onnxruntime sessions cost a few ms each: few runs per property (MS_FUSED_RUNS=N for a longer search).
 const RUNS = Number(process.env['MS_FUSED_RUNS'] ?? 6);
 
 /** A graph input (name, fixed shape), or null for an omitted optional input (''). */
 type In = readonly [string, readonly number[]] | null;
 
-/** A one-node model; every input is an f32 graph input of a fixed shape. */
+/**
+ * A one-node model; every input is a graph input of a fixed shape and dtype `dtype`, and so is
+ * every output but the normalisations' statistics (mean, inv*: f32, as onnxruntime's U).
+ */
 function oneNode(op: string, ins: readonly In[], outs: readonly (string | null)[],
-  attrs: Record<string, AttrSpecValue> = {}, opset = 17): ZooModel {
+  attrs: Record<string, AttrSpecValue> = {}, opset = 17, dtype: 'f32' | 'f16' = 'f32'): ZooModel {
   const domain = op.startsWith('ms:') ? MS : undefined;
   const node: NodeSpec = {
     opType: op.replace(/^ms:/, ''), ...(domain ? { domain } : {}), name: 'fused_node',
     inputs: ins.map((i) => i?.[0] ?? ''), outputs: outs.map((o) => o ?? ''), attrs,
   };
-  const inputs = ins.filter((i) => i !== null).map(([name, shape]) => ({ name, dtype: 'f32' as const, shape: [...shape] }));
-  const outputs = outs.filter((o) => o !== null).map((name) => ({ name, dtype: 'f32' as const }));
+  const inputs = ins.filter((i) => i !== null).map(([name, shape]) => ({ name, dtype, shape: [...shape] }));
+  const outputs = outs.filter((o) => o !== null).map((name) => ({ name, dtype: /^(mean|inv)/.test(name) ? 'f32' as const : dtype }));
   const bytes = buildModel({ opset, opsets: { [MS]: 1 }, irVersion: 8, inputs, outputs, nodes: [node] });
   return { name: op, inputs, outputs, bindings: [{}], bytes };
 }
 
 /** Interpreter vs onnxruntime on seeded inputs. */
-async function agrees(m: ZooModel): Promise<void> {
+async function agrees(m: ZooModel, tol = TOLERANCE): Promise<void> {
   const cases = await referenceCases(m);
   const mod = importZoo(m);
-  for (const c of cases) expect(mismatch(m, interpret(mod, c.inputs), c.want), `${m.name}`).toBeNull();
+  for (const c of cases) expect(mismatch(m, interpret(mod, c.inputs), c.want, tol), `${m.name}`).toBeNull();
 }
 
 const dim = fc.integer({ min: 1, max: 7 });
@@ -178,6 +183,42 @@ describe('FusedMatMul / FusedConv / FusedGemm vs onnxruntime (interpreter)', () 
     }));
 });
 
+describe('float16 vs onnxruntime (interpreter)', () => {
+  // onnxruntime computes inside each op in f32 and rounds once; the lowering rounds to f16 between
+  // its steps (bias add, skip add), so a few f16 ulps apart.
+  const F16 = { rtol: 1e-2, atol: 1e-2 };
+  const CASES: readonly [string, (s: number[]) => ZooModel][] = [
+    ['Gelu', (s) => oneNode('ms:Gelu', [['x', s]], ['y'], {}, 17, 'f16')],
+    ['BiasGelu', (s) => oneNode('ms:BiasGelu', [['x', s], ['b', [s[s.length - 1]!]]], ['y'], {}, 17, 'f16')],
+    ['FastGelu', (s) => oneNode('ms:FastGelu', [['x', s], ['b', [s[s.length - 1]!]]], ['y'], {}, 17, 'f16')],
+    ['QuickGelu', (s) => oneNode('ms:QuickGelu', [['x', s]], ['y'], {}, 17, 'f16')],
+    ['SkipLayerNormalization', (s) => oneNode('ms:SkipLayerNormalization', [['x', s], ['skip', s], ['g', [s[s.length - 1]!]], ['beta', [s[s.length - 1]!]], ['bias', [s[s.length - 1]!]]],
+      ['y', 'mean', 'inv', 'sum'], {}, 17, 'f16')],
+    ['SkipSimplifiedLayerNormalization', (s) => oneNode('ms:SkipSimplifiedLayerNormalization', [['x', s], ['skip', s], ['g', [s[s.length - 1]!]]], ['y', null, 'inv', 'sum'], {}, 17, 'f16')],
+    ['SimplifiedLayerNormalization', (s) => oneNode('SimplifiedLayerNormalization', [['x', s], ['g', [s[s.length - 1]!]]], ['y', 'inv'], {}, 14, 'f16')],
+    ['LayerNormalization-14', (s) => oneNode('LayerNormalization', [['x', s], ['g', [s[s.length - 1]!]]], ['y'], {}, 14, 'f16')],
+    ['FusedMatMul', (s) => oneNode('ms:FusedMatMul', [['a', s], ['b', s]], ['y'], { transB: 1, alpha: { float: 0.5 } }, 17, 'f16')],
+    ['FusedGemm', (s) => oneNode('ms:FusedGemm', [['a', s.slice(-2)], ['b', s.slice(-2)]], ['y'], { transB: 1, activation: 'Sigmoid' }, 17, 'f16')],
+  ];
+  for (const [name, make] of CASES) it(name, () => prop(dims(2, 3), (s) => agrees(make(s), F16)));
+
+  // The WASM backend takes f16 only with static shapes (E201 otherwise), so these models have them.
+  const tmp = mkdtempSync(join(tmpdir(), 'tenth-ms-fused-f16-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  it('every op on f16 through the WASM runtime and WebGPU', async () => {
+    for (const [name, make] of CASES) {
+      const m = make([3, 5, 8]);
+      const cases = await referenceCases(m);
+      const wasm = await runWasmCases(m, cases, join(tmp, name));
+      const gpu = await runWebGpuCases(m, cases, await (device ??= nodeDevice(NODE_DAWN_FLAGS)));
+      cases.forEach((c, k) => {
+        expect(mismatch(m, wasm[k]!, c.want, F16), `${name} on wasm`).toBeNull();
+        expect(mismatch(m, gpu[k]!, c.want, F16), `${name} on webgpu`).toBeNull();
+      });
+    }
+  });
+});
+
 /** The importer's diagnostic code for `m`, which must name the node. */
 function refusal(m: ZooModel): string {
   try {
@@ -248,9 +289,6 @@ function allOps(): ZooModel {
   return finish(g, 'ms_fused_all', [{ name: x, dtype: 'f32', shape: ['batch', 'seq', 8] }, { name: img, dtype: 'f32', shape: ['batch', 3, 6, 6] }],
     outs.map(f32), [{ batch: 2, seq: 5 }, { batch: 1, seq: 3 }], 14, { [MS]: 1 });
 }
-
-// One device for the worker's life (Dawn aborts when the instance is garbage-collected).
-let device: Promise<WebGpuDevice> | undefined;
 
 describe('every op through the backends', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-ms-fused-'));
