@@ -24,7 +24,7 @@ import type { ZooModel } from '../zoo/models-common.js';
 type Ort = typeof import('onnxruntime-node');
 const ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
 const TOL = { rtol: 1e-3, atol: 1e-4 };
-const ORT_TYPE: Record<string, string> = { f32: 'float32', i32: 'int32', u8: 'uint8' };
+const ORT_TYPE: Record<string, string> = { f32: 'float32', i32: 'int32', i64: 'int64', u8: 'uint8' };
 
 interface Case {
   inputs: (ValueSpec & { data: Tensor })[];
@@ -239,6 +239,66 @@ describe('GroupQueryAttention refusals', () => {
   });
 });
 
+interface Gbq { shape: number[]; kind: 'u8_4' | 'u8_8' | 'u4' | 'i4'; zp: boolean; g: number; qa: number; bs: number; idx: number[]; idxShape: number[]; i32: boolean; seed: number }
+
+function gbqCase(p: Gbq): Case {
+  const r = rng(p.seed);
+  const n = p.shape.reduce((a, b) => a * b, 1);
+  const sShape = p.shape.map((d, i) => (i === p.qa ? Math.ceil(d / p.bs) : d));
+  const sn = sShape.reduce((a, b) => a * b, 1);
+  const packed = (shape: number[]): Tensor => bytesOf(r, [...shape.slice(0, -1), Math.ceil(shape[shape.length - 1]! / 2)]);
+  const codes = (dt: 'u4' | 'i4', shape: number[], len: number): Tensor => tensorFrom(dt, shape, Array.from({ length: len }, () => Math.floor(r() * 16) - (dt === 'i4' ? 8 : 0)));
+  const data = p.kind === 'u8_4' ? packed(p.shape) : p.kind === 'u8_8' ? bytesOf(r, p.shape) : codes(p.kind, p.shape, n);
+  const inits: InitializerSpec[] = [{ name: 'data', tensor: data }, { name: 'scales', tensor: floats(r, sShape, 0.01, 0.1) }];
+  const ins = ['data', 'indices', 'scales'];
+  if (p.zp) {
+    inits.push({ name: 'zp', tensor: p.kind === 'u8_4' ? packed(sShape) : p.kind === 'u8_8' ? bytesOf(r, sShape) : codes(p.kind, sShape, sn) });
+    ins.push('zp');
+  }
+  const idx = tensorFrom(p.i32 ? 'i32' : 'i64', p.idxShape, p.i32 ? p.idx : p.idx.map(BigInt));
+  const attrs: Record<string, AttrSpecValue> = { gather_axis: p.g, quantize_axis: p.qa, block_size: p.bs };
+  if (p.kind.startsWith('u8')) attrs['bits'] = p.kind === 'u8_4' ? 4 : 8;
+  return { inputs: [{ name: 'indices', dtype: idx.dtype as 'i32', shape: idx.shape, data: idx }], inits, op: 'GatherBlockQuantized', nodeInputs: ins, nOut: 1, attrs };
+}
+
+describe('GatherBlockQuantized vs onnxruntime', () => {
+  it('uint8 (4 and 8 bits), uint4 and int4 tables, with and without zero points, any gather / quantize axes', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        rows: fc.integer({ min: 1, max: 9 }), cols: fc.integer({ min: 1, max: 70 }), three: fc.boolean(),
+        kind: fc.constantFrom('u8_4', 'u8_8', 'u4', 'i4') as fc.Arbitrary<Gbq['kind']>, zp: fc.boolean(), axes: fc.constantFrom([0, 1], [1, 0], [0, 0], [1, 1], [-1, 0]),
+        bs: fc.constantFrom(16, 32), i32: fc.boolean(), nIdx: fc.integer({ min: 1, max: 5 }), seed: fc.integer({ min: 1, max: 1e6 }),
+      }),
+      async (x) => {
+        // Two codes per byte along the last axis: keep it even for packed uint8.
+        const cols = x.kind === 'u8_4' ? 2 * Math.ceil(x.cols / 2) : x.cols;
+        const shape = x.three ? [2, x.rows, cols] : [x.rows, cols];
+        const rank = shape.length;
+        let [g, q0] = x.axes.map((a) => (a === 1 && rank === 3 ? 2 : a)) as [number, number];
+        // onnxruntime's shape inference rejects a negative quantize_axis: only gather_axis is negative here.
+        // onnxruntime gathers uint8 tables along axis 0 only, quantized along the last.
+        const qa = x.kind.startsWith('u8') ? rank - 1 : q0;
+        if (x.kind.startsWith('u8')) g = 0;
+        const dim = shape[g < 0 ? g + rank : g]!;
+        const r = rng(x.seed);
+        const idx = Array.from({ length: x.nIdx }, () => Math.floor(r() * 2 * dim) - dim);
+        const p: Gbq = { shape, kind: x.kind, zp: x.zp, g, qa, bs: x.bs, idx, idxShape: x.nIdx % 2 === 0 ? [2, x.nIdx / 2] : [x.nIdx], i32: x.i32, seed: x.seed };
+        await check(gbqCase(p), JSON.stringify(p));
+      },
+    ), { numRuns: 16, seed: 5 });
+  });
+
+  it('refuses bad bits, block_size and attributes naming the node', () => {
+    const base = gbqCase({ shape: [4, 32], kind: 'u8_4', zp: false, g: 0, qa: 1, bs: 16, idx: [1], idxShape: [1], i32: false, seed: 1 });
+    refuse({ ...base, attrs: { ...base.attrs, bits: 2 } }, /bits/);
+    refuse({ ...base, attrs: { ...base.attrs, block_size: 8 } }, /block_size/);
+    refuse({ ...base, attrs: { ...base.attrs, gather_axis: 2 } }, /gather_axis/);
+    refuse({ ...base, attrs: { ...base.attrs, gather_axis: 1 } }, /gather_axis' must be 0/);
+    refuse({ ...base, attrs: { ...base.attrs, foo: 2 } }, /'foo'/);
+    refuse({ ...base, attrs: { ...base.attrs, quantize_axis: 0 } }, /last axis/);
+  });
+});
+
 describe('MatMulNBits and GroupQueryAttention on wasm and webgpu vs onnxruntime', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-ms-llm-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -249,11 +309,13 @@ describe('MatMulNBits and GroupQueryAttention on wasm and webgpu vs onnxruntime'
     ['nbits2_frac', nbitsCase({ m: [3], K: 40, N: 6, bits: 2, bs: 16, zp: 'frac', bias: false, seed: 24 })],
     ['gqa_prompt_rotary', gqaCase({ B: 2, S: 5, P: 0, hq: 4, hkv: 2, D: 16, rotary: { half: 8, interleaved: 0 }, seed: 25 })],
     ['gqa_decode_padded', gqaCase({ B: 3, S: 1, P: 6, hq: 4, hkv: 1, D: 16, lens: [6, 3, 0], rotary: { half: 8, interleaved: 1 }, seed: 26 })],
+    ['gbq_u8_4', gbqCase({ shape: [7, 48], kind: 'u8_4', zp: true, g: 0, qa: 1, bs: 16, idx: [6, 0, -1, 3], idxShape: [2, 2], i32: false, seed: 28 })],
+    ['gbq_u4_sym', gbqCase({ shape: [5, 40], kind: 'u4', zp: false, g: 0, qa: 1, bs: 32, idx: [4, 1], idxShape: [2], i32: true, seed: 29 })],
     ['gqa_packed_window_smooth', gqaCase({ B: 1, S: 3, P: 4, hq: 4, hkv: 2, D: 16, packed: true, window: 3, smooth: true, softcap: 1.5, seed: 27 })],
   ];
   const zoo = (name: string, c: Case): ZooModel => ({
     name, bindings: [{}], bytes: model(c),
-    inputs: c.inputs.map((i) => ({ name: i.name, dtype: i.dtype as 'f32' | 'i32', shape: i.data.shape })),
+    inputs: c.inputs.map((i) => ({ name: i.name, dtype: i.dtype as 'f32' | 'i32' | 'i64', shape: i.data.shape })),
     outputs: Array.from({ length: c.nOut }, (_, i) => ({ name: `out${i}`, dtype: 'f32' as const })),
   });
   for (const [name, c] of cases) {

@@ -118,7 +118,76 @@ const matMulNBits: Lowering = (node, b) => {
   return [y];
 };
 
+/** A uint8 tensor holding 4-bit codes packed along its last axis, as a u4 tensor of `shape`. */
+function unpackLast(t: Tensor, shape: readonly number[], b: Lowerer, what: string): Tensor {
+  const last = shape[shape.length - 1]!, bytesPerRow = Math.ceil(last / 2), rows = shape.slice(0, -1).reduce((x, y) => x * y, 1);
+  if (t.data.length !== rows * bytesPerRow) b.fail(`${what} has ${t.data.length} bytes, expected ${rows * bytesPerRow} (4-bit codes packed along the last axis)`, 'E205');
+  const bytes = t.data as Uint8Array;
+  return tensorFrom('u4', shape, Array.from({ length: rows * last }, (_, i) => code(bytes, Math.floor(i / last) * bytesPerRow, i % last, 4)));
+}
+
+// GatherBlockQuantized (quantized embedding tables): Y = gather(dequant(data), indices, gather_axis)
+// with blocks of block_size along quantize_axis: (code - zero_point) * scale, in the scales' type.
+// data is int4/uint4 (zero point 0 when omitted) or uint8 holding `bits` 4 (two codes per byte
+// along the last axis) or 8, zero point 2^(bits-1) when omitted. Lowered gather-then-dequantize
+// (only the gathered rows are dequantized) when the two axes differ.
+const gatherBlockQuantized: Lowering = (node, b) => {
+  onlyAttrs(node, b, ['gather_axis', 'quantize_axis', 'block_size', 'bits']);
+  const [data, indices, scales, zp] = node.inputs;
+  if (!data || !indices || !scales) return b.fail('needs the inputs data, indices and scales', 'E207');
+  if (node.inputs.length > 4) b.fail(`takes at most 4 inputs, got ${node.inputs.length}`, 'E207');
+  const bs = intAttr(node, b, 'block_size', 128), bits = intAttr(node, b, 'bits', 4);
+  if (bs < 16 || (bs & (bs - 1)) !== 0) b.fail(`attribute 'block_size' = ${bs} must be a power of 2 and at least 16`);
+  const sShape = scales.type.shape;
+  const rank = sShape?.length ?? 0;
+  if (!sShape || data.type.shape?.length !== rank) return b.fail('data and scales must be ranked with the same rank', 'E205');
+  const axisOf = (name: string, dflt: number): number => {
+    const a = intAttr(node, b, name, dflt);
+    if (a < -rank || a >= rank) b.fail(`attribute '${name}' = ${a} is out of range for rank ${rank}`);
+    return a < 0 ? a + rank : a;
+  };
+  const gAxis = axisOf('gather_axis', 0), qAxis = axisOf('quantize_axis', 1);
+  const dt = data.type.dtype;
+  let q: Value = data, z: Value | null = zp ?? null;
+  if (dt === 'u8') {
+    if (bits !== 4 && bits !== 8) b.fail(`attribute 'bits' = ${bits} is not supported for uint8 data (4 or 8)`);
+    // onnxruntime's layout for uint8 tables: gathered along axis 0, quantized (and packed) along the last.
+    if (gAxis !== 0) b.fail(`attribute 'gather_axis' must be 0 for uint8 data, got ${gAxis}`);
+    if (qAxis !== rank - 1) b.fail(`uint8 data must be quantized along its last axis, not quantize_axis ${qAxis}`, 'E205');
+    const dtc = b.constantOf(data);
+    if (!dtc) return b.fail('uint8 data must be a constant (initializer): packed codes are unpacked at import', 'E205');
+    const zc = zp ? b.constantOf(zp) : undefined;
+    if (zp && (!zc || zc.dtype !== 'u8')) b.fail('zero_points must be a uint8 constant like data', 'E205');
+    if (bits === 4) {
+      const shape = [...dtc.shape.slice(0, -1), 2 * dtc.shape[dtc.shape.length - 1]!];
+      const logical = unpackLast(dtc, shape, b, 'data');
+      if (zc) {
+        const zs = sShape.map((d) => (typeof d === 'number' ? d : b.fail('scales must have static dims', 'E205')));
+        z = b.constant(unpackLast(zc, zs, b, 'zero_points'));
+        q = b.constant(logical);
+      } else {
+        // No zero point: code - 8 as a signed 4-bit value.
+        q = b.constant(tensorFrom('i4', shape, Array.from(logical.data as Uint8Array, (c) => c - 8)));
+      }
+    } else if (!zc) {
+      q = b.constant(tensorFrom('i8', dtc.shape, Array.from(dtc.data as Uint8Array, (c) => c - 128)));
+    }
+  } else if (dt !== 'i4' && dt !== 'u4') {
+    b.fail(`data of type ${dt} is not supported (int4, uint4 or uint8)`);
+  } else if (node.attrs.has('bits') && bits !== 4) {
+    b.fail(`attribute 'bits' = ${bits} does not match ${dt} data`);
+  }
+  const deq = (x: Value, s: Value, zz: Value | null, axis: number): Value =>
+    b.emit('dequantize_linear', [x, s, zz], { axis: attr.int(axis), block_size: attr.int(bs) })[0]!;
+  const gather = (x: Value): Value => b.emit('gather', [x, indices], { axis: attr.int(gAxis) })[0]!;
+  if (gAxis === qAxis) return [gather(deq(q, scales, z, qAxis))];
+  const iRank = indices.type.shape?.length;
+  if (iRank === undefined) return b.fail('indices must be ranked', 'E205');
+  return [deq(gather(q), gather(scales), z ? gather(z) : null, qAxis < gAxis ? qAxis : qAxis + iRank - 1)];
+};
+
 export const MS_LLM_MAPPINGS: MappingTable = {
   'com.microsoft:MatMulNBits': [since(1, matMulNBits)],
+  'com.microsoft:GatherBlockQuantized': [since(1, gatherBlockQuantized)],
   ...GQA_MAPPINGS,
 };
