@@ -81,6 +81,39 @@ describe('com.microsoft QOperator ops vs onnxruntime (interpreter)', () => {
     expectQuant(run(pool(() => null)), run(pool((n) => scal(n, 'u8', 0))), 0, 0, 'QLinearAveragePool');
   });
 
+  // Multipliers one ulp off a dyadic value put many products within an ulp of a .5 tie, where adding
+  // the output zero point before or after rounding gives different results: MLAS adds it after
+  // rounding in QGemm and the global average pool, before in QLinearMul.
+  it('near ties: the output zero point is added where MLAS adds it', async () => {
+    const r = rng(21);
+    const below = (x: number): number => { const f = new Float32Array([x]); new Int32Array(f.buffer)[0]! -= 1; return f[0]!; };
+    for (const dt of ['u8', 'i8'] as const) {
+      const gap: OneNode = {
+        op: 'QLinearGlobalAveragePool', outDtype: dt,
+        operands: [input('x', randQ(r, dt, [64, 64, 2, 2])), scal('xs', 'f32', below(7 / 128)), scal('xz', dt, dt === 'u8' ? 109 : -19), scal('ys', 'f32', 1 / 4), scal('yz', dt, dt === 'u8' ? 65 : 61)],
+      };
+      const g = await bothRuns(gap);
+      expectQuant(g.got, g.want, 0, 0, `QLinearGlobalAveragePool ${dt}`);
+      const mul: OneNode = {
+        op: 'QLinearMul', outDtype: dt,
+        operands: [input('a', randQ(r, dt, [40, 50])), scal('as', 'f32', 1), scal('az', dt, 3), input('b', randQ(r, dt, [40, 50])), scal('bs', 'f32', 1), scal('bz', dt, 1),
+          scal('cs', 'f32', 1 / below(1 / 128)), scal('cz', dt, dt === 'u8' ? 101 : -27)],
+      };
+      const m = await bothRuns(mul);
+      expectQuant(m.got, m.want, 0, 0, `QLinearMul ${dt}`);
+      // Small centred operands keep acc * 3/8 inside the output range.
+      const az = dt === 'u8' ? 128 : 0;
+      const small = (n: number, c: number): number[] => Array.from({ length: n }, () => c - 8 + Math.floor(r() * 17));
+      const gemm: OneNode = {
+        op: 'QGemm', outDtype: dt,
+        operands: [input('a', tensorFrom(dt, [30, 4], small(120, az))), scal('as', 'f32', 1), scal('az', dt, az), input('b', tensorFrom('i8', [4, 40], small(160, 0))), scal('bs', 'f32', below(3 / 8)), scal('bz', 'i8', 0), null,
+          scal('ys', 'f32', 1), scal('yz', dt, dt === 'u8' ? 127 : -61)],
+      };
+      const q = await bothRuns(gemm);
+      expectQuant(q.got, q.want, 0, 0, `QGemm ${dt}`);
+    }
+  });
+
   it('QLinearSoftmax with an int8 output past 127 saturates', async () => {
     // y_zero_point 100 with y_scale 1/256: a certain class gives 256 + 100.
     const x = tensorFrom('i8', [2, 4], [127, -128, -128, -128, 10, 11, 12, 13]);

@@ -2,7 +2,7 @@
 // Each is an exact int32 matmul_integer of the centred operands, then onnxruntime's MLAS output
 // processor spelled with IR ops:
 // - QGemm: acc + C (int32 bias, Gemm broadcasting), times f32(alpha * a_scale * b_scale[n]) (divided by
-//   y_scale when given), then rounded half to even plus y_zero_point, saturated (bit-exact); without
+//   y_scale when given), then rounded half to even, plus y_zero_point, saturated (bit-exact); without
 //   y_scale / y_zero_point the scaled f32 is the output.
 // - MatMulIntegerToFloat: acc * f32(a_scale * b_scale[n]) + bias.
 // - DynamicQuantizeMatMul: A quantized to uint8 first with the range of all of A widened to 0
@@ -14,7 +14,7 @@ import type { Value } from '../../../ir/ir.js';
 import type { Lowerer, Lowering, MappingTable } from '../mapping-api.js';
 import { since } from './helpers.js';
 import {
-  bin, cast, f32Const, floatAttr, inputCount, intAttr, onlyAttrs, optZp, perColumn, perTensor, qOperand, rankOf, required, roundSaturate,
+  bin, cast, f32Const, floatAttr, inputCount, intAttr, onlyAttrs, optZp, perColumn, perTensor, qOperand, rankOf, requantize, required,
 } from './ms-quant-util.js';
 
 /** N: the last dim of B (1-D B has no column dim). */
@@ -66,7 +66,7 @@ const qGemm: Lowering = (node, b) => {
   if (!ys0) return [scaleBias(b, acc, mult, null)];
   const yz = perTensor(b, yz0!, 'y_zero_point', a.type.dtype);
   mult = bin(b, 'div', mult, perTensor(b, ys0, 'y_scale', 'f32'));
-  return [roundSaturate(b, scaleBias(b, acc, mult, null), a.type.dtype, yz)];
+  return [requantize(b, scaleBias(b, acc, mult, null), a.type.dtype, yz)];
 };
 
 /** (A, B, a_scale, b_scale, a_zero_point?, b_zero_point?, bias?). */

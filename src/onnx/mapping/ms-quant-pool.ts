@@ -1,7 +1,7 @@
 // com.microsoft QOperator pooling and softmax: QLinearGlobalAveragePool, QLinearAveragePool,
 // QLinearSoftmax, with onnxruntime's CPU numerics:
 // - QLinearGlobalAveragePool (MLAS): the integer sum minus x_zero_point * n, times
-//   f32(x_scale / (y_scale * n)), rounded half to even plus y_zero_point: bit-exact.
+//   f32(x_scale / (y_scale * n)), rounded half to even, plus y_zero_point: bit-exact.
 // - QLinearAveragePool: dequantize, average in float, then round(avg / y_scale + y_zero_point);
 //   onnxruntime sums the window in f32 in row order, tenth in its own order: at most 1 unit apart.
 //   A window covering the whole image without padding takes the global path (bit-exact), as in
@@ -18,7 +18,7 @@ import { tensorFrom } from '../../../ir/tensor.js';
 import type { Lowerer, Lowering, MappingTable } from '../mapping-api.js';
 import { since } from './helpers.js';
 import {
-  bin, cast, dequant, f32Const, inputCount, intAttr, onlyAttrs, optZp, passAttrs, perTensor, qOperand, rankOf, required, roundSaturate, staticDim,
+  bin, cast, dequant, f32Const, inputCount, intAttr, onlyAttrs, optZp, passAttrs, perTensor, qOperand, rankOf, requantize, required, roundSaturate, staticDim,
 } from './ms-quant-util.js';
 
 interface PoolIO { x: Value; dt: DType; sx: Value; zx: Value | null; sy: Value; zy: Value | null }
@@ -60,7 +60,7 @@ function globalAverage(b: Lowerer, io: PoolIO, spatial: readonly number[]): Valu
   // Integer bias -x_zero_point * n, as MLAS folds it into the accumulator.
   const acc = io.zx ? bin(b, 'sub', sum, bin(b, 'mul', cast(b, io.zx, 'i32'), ni)) : sum;
   const scale = bin(b, 'div', io.sx, bin(b, 'mul', io.sy, nf));
-  return roundSaturate(b, bin(b, 'mul', cast(b, acc, 'f32'), scale), io.dt, io.zy);
+  return requantize(b, bin(b, 'mul', cast(b, acc, 'f32'), scale), io.dt, io.zy);
 }
 
 const qGlobalAveragePool: Lowering = (node, b) => {

@@ -106,8 +106,17 @@ export function centred(b: Lowerer, x: Value, zp: Value | null): Value {
 }
 
 /**
- * saturate(round_half_even(v)) into `dt` after adding `zp` in float (MLAS adds the output zero
- * point before rounding in its QLinearMul/pool kernels): quantize_linear with scale 1 (v / 1 is exact).
+ * saturate(round_half_even(v) + zp) into `dt`: MlasRequantizeOutput (QGemm, global average pool),
+ * the zero point added after rounding. quantize_linear with scale 1 (v / 1 is exact).
+ */
+export function requantize(b: Lowerer, v: Value, dt: DType, zp: Value | null = null): Value {
+  return b.emit('quantize_linear', [v, f32Const(b, 1), zp ?? zeroOf(b, dt)])[0]!;
+}
+
+/**
+ * saturate(round_half_even(v + zp)) into `dt`, the zero point added in float before rounding (MLAS's
+ * QLinearAdd/QLinearMul kernels, onnxruntime's quantized average pool): the f32 sum can round onto
+ * or off a .5 tie, so this differs from `requantize` near ties.
  */
 export function roundSaturate(b: Lowerer, v: Value, dt: DType, zp: Value | null = null): Value {
   const t = zp ? bin(b, 'add', v, cast(b, zp, 'f32')) : v;
