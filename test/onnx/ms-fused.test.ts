@@ -1,5 +1,6 @@
 // onnxruntime's fused contrib ops (com.microsoft Gelu, BiasGelu, FastGelu, QuickGelu,
-// SkipLayerNormalization, SkipSimplifiedLayerNormalization, FusedMatMul, FusedConv, FusedGemm;
+// SkipLayerNormalization, SkipSimplifiedLayerNormalization, FusedMatMul, TransposeMatMul,
+// FusedConv, FusedGemm;
 // default-domain SimplifiedLayerNormalization and LayerNormalization below opset 17), each as a
 // one-node model on random shapes and attributes, imported and interpreted against
 // onnxruntime-node 1.30 (CPU, optimisations off). One model holding all of them also runs
@@ -137,6 +138,13 @@ describe('FusedMatMul / FusedConv / FusedGemm vs onnxruntime (interpreter)', () 
       return agrees(oneNode('ms:FusedMatMul', [['a', A], ['b', B]], ['y'], attrs));
     }));
 
+  it('TransposeMatMul (FusedMatMul\'s older name): alpha, transA/B', () =>
+    prop(fc.record({ batch: dims(0, 2), m: dim, k: dim, n: dim, ta: fc.boolean(), tb: fc.boolean(), alpha: fc.option(fc.double({ min: -2, max: 2, noNaN: true })) }),
+      ({ batch, m, k, n, ta, tb, alpha }) => {
+        const attrs: Record<string, AttrSpecValue> = { transA: ta ? 1 : 0, transB: tb ? 1 : 0, ...(alpha === null ? {} : { alpha: { float: alpha } }) };
+        return agrees(oneNode('ms:TransposeMatMul', [['a', [...batch, ...(ta ? [k, m] : [m, k])]], ['b', [...batch, ...(tb ? [n, k] : [k, n])]]], ['y'], attrs));
+      }));
+
   const CONV_ACTS: readonly [string, number[] | undefined][] = [
     ['Relu', undefined], ['Tanh', undefined], ['Sigmoid', undefined], ['HardSwish', undefined], ['LeakyRelu', [0.2]],
     ['Clip', [-0.3, 0.4]], ['HardSigmoid', [0.3, 0.4]], ['', undefined],
@@ -242,6 +250,7 @@ describe('refusals: E2xx naming the node', () => {
     ['FusedGemm with an activation it lacks', () => oneNode('ms:FusedGemm', [['a', [2, 3]], ['b', [3, 2]]], ['y'], { activation: 'Clip' }), 'E204'],
     ['SkipLayerNormalization on a 4-D input', () => oneNode('ms:SkipLayerNormalization', [['x', [1, 2, 2, 4]], ['s', [1, 2, 2, 4]], ['g', [4]]], ['y']), 'E205'],
     ['FastGelu with a 2-D bias', () => oneNode('ms:FastGelu', [['x', [2, 4]], ['b', [1, 4]]], ['y']), 'E205'],
+    ['TransposeMatMul with transBatchA', () => oneNode('ms:TransposeMatMul', [['a', [3, 2, 4]], ['b', [2, 4, 5]]], ['y'], { transBatchA: 1 }), 'E204'],
     ['BiasGelu without its bias', () => oneNode('ms:BiasGelu', [['x', [2, 4]]], ['y']), 'E207'],
   ];
   for (const [what, make, code] of BOTH) {

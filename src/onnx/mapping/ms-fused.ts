@@ -1,10 +1,13 @@
 // ONNX -> IR mapping entries for onnxruntime's fused contrib ops (domain com.microsoft, opset 1),
 // as its transformer optimizer and graph fusions save them: Gelu, BiasGelu, FastGelu, QuickGelu,
-// SkipLayerNormalization, SkipSimplifiedLayerNormalization, FusedMatMul, FusedConv, FusedGemm,
-// and SimplifiedLayerNormalization, which onnxruntime registers in the DEFAULT domain.
+// SkipLayerNormalization, SkipSimplifiedLayerNormalization, FusedMatMul (and its older name
+// TransposeMatMul), FusedConv, FusedGemm, and SimplifiedLayerNormalization, which onnxruntime
+// registers in the DEFAULT domain.
 // Each lowers to standard IR ops with onnxruntime 1.30's CPU semantics (onnxruntime-node is the
 // reference the tests compare with), so the backends' fusion sees the usual patterns.
-// Not mapped: BiasAdd (onnxruntime-node has no CPU kernel for it, a session refuses the model).
+// Not mapped, as onnxruntime-node 1.30 has no CPU kernel for them (a session refuses the model):
+// BiasAdd, BiasSoftmax, BiasSplitGelu, BiasDropout, GemmFastGelu, FusedMatMulActivation,
+// NhwcFusedConv, GroupNorm, SkipGroupNorm.
 // Where onnxruntime refuses a node at session creation or run time (an unknown activation, a
 // missing activation parameter, a bias that is not 1-D), the importer refuses it too (E204/E205).
 
@@ -161,8 +164,8 @@ const simplifiedLayerNorm: Lowering = (node, b) => {
  * alpha * A' @ B'. transBatch moves the leading (batch) dim to just before the matrix dims
  * (perm [1, ..., r-2, 0, r-1]), then trans swaps the last two; a vector is never transposed.
  */
-const fusedMatMul: Lowering = (node, b) => {
-  onlyAttrs(node, b, ['alpha', 'transA', 'transB', 'transBatchA', 'transBatchB']);
+const fusedMatMul = (attrs: readonly string[]): Lowering => (node, b) => {
+  onlyAttrs(node, b, attrs);
   const [a, bm] = inputs(node, b, 2, 2);
   // onnxruntime 1.30 reads A untransposed when B is a vector (the product of A's data taken in
   // A's transposed shape): neither answer can be trusted, so the combination is refused.
@@ -285,7 +288,9 @@ export const MS_FUSED_MAPPINGS: MappingTable = {
   'com.microsoft:QuickGelu': [since(1, quickGelu)],
   'com.microsoft:SkipLayerNormalization': [since(1, skipLayerNorm)],
   'com.microsoft:SkipSimplifiedLayerNormalization': [since(1, skipSimplifiedLayerNorm)],
-  'com.microsoft:FusedMatMul': [since(1, fusedMatMul)],
+  'com.microsoft:FusedMatMul': [since(1, fusedMatMul(['alpha', 'transA', 'transB', 'transBatchA', 'transBatchB']))],
+  // FusedMatMul's older name, still registered (without the transBatch attributes).
+  'com.microsoft:TransposeMatMul': [since(1, fusedMatMul(['alpha', 'transA', 'transB']))],
   'com.microsoft:FusedConv': [since(1, fusedConv)],
   'com.microsoft:FusedGemm': [since(1, fusedGemm)],
   // onnxruntime registers it in the default domain (opset 1 on); ONNX itself has RMSNormalization-23.
