@@ -10,7 +10,7 @@
 // from Shape.
 
 import type { AttrSpecValue } from '../../src/onnx/writer.js';
-import { conv, Graph } from './graph.js';
+import { conv, Graph, rng } from './graph.js';
 import { f32, finish, INT64_MAX, nameLast, type ZooModel } from './models-common.js';
 
 /** Relu6 as tf2onnx writes it: Clip with min / max as Constant inputs (opset >= 11). */
@@ -318,6 +318,87 @@ export function standardizeMapFnTf2onnx(tf1 = false): ZooModel {
     [f32('dense', ['unk__722', 4])], [{ unk__721: 1 }, { unk__721: 3 }], 13);
 }
 
+/**
+ * An int8 TFLite MobileNet through tf2onnx --tflite (opset 13): every activation
+ * QuantizeLinear -> DequantizeLinear (uint8, per-tensor scale and zero point), int8 conv weights
+ * DequantizeLinear-ed per output channel (axis 0, zero points 0), int32 biases DequantizeLinear-ed
+ * with scale = input scale x weight scale per channel, NHWC kept by a Transpose around each conv
+ * (tflite graphs are channels-last throughout), fused Relu6 as Clip, a depthwise conv, the
+ * average pool as ReduceMean, FullyConnected as MatMul with a dequantized int8 weight + Add,
+ * Softmax. Fixed batch 1, as TFLite models have.
+ */
+export function tfliteQuantTf2onnx(): ZooModel {
+  const g = new Graph(79);
+  const r = rng(80);
+  const qdq = (x: string, scale: number, zp: number): string => {
+    const sc = g.constant('f32', [], [scale]), z = g.constant('u8', [], [zp]);
+    return g.op('DequantizeLinear', [g.op('QuantizeLinear', [x, sc, z]), sc, z]);
+  };
+  // int8 weight [cout, ...] with per-channel scales; int32 bias at in_scale * w_scale.
+  const qweight = (shape: number[], inScale: number): [string, string] => {
+    const cout = shape[0]!, per = shape.slice(1).reduce((a, b) => a * b, 1);
+    const ws = Array.from({ length: cout }, () => 0.004 + 0.006 * r());
+    const w = g.constant('i8', shape, Array.from({ length: cout * per }, () => Math.round(r() * 254 - 127)));
+    const wq = g.op('DequantizeLinear', [w, g.constant('f32', [cout], ws), g.constant('i8', [cout], new Array<number>(cout).fill(0))], { axis: 0 });
+    const bs = ws.map((x) => x * inScale);
+    const bq = g.constant('i32', [cout], Array.from({ length: cout }, () => Math.round((r() - 0.5) * 40)));
+    const bd = g.op('DequantizeLinear', [bq, g.constant('f32', [cout], bs), g.constant('i32', [cout], new Array<number>(cout).fill(0))], { axis: 0 });
+    return [wq, bd];
+  };
+  const convNhwc = (x: string, inScale: number, cin: number, cout: number, k: number, o: { stride?: number; group?: number; pads: number[] }): string => {
+    const [w, bias] = qweight([cout, cin / (o.group ?? 1), k, k], inScale);
+    const y = g.op('Conv', [g.op('Transpose', [x], { perm: [0, 3, 1, 2] }), w, bias],
+      { dilations: [1, 1], group: o.group ?? 1, kernel_shape: [k, k], pads: o.pads, strides: [o.stride ?? 1, o.stride ?? 1] });
+    return g.op('Transpose', [relu6(g, y)], { perm: [0, 2, 3, 1] });
+  };
+  const IN = 1 / 128, ACT = 6 / 255;
+  const x = qdq('input', IN, 128);
+  const c1 = qdq(convNhwc(x, IN, 3, 8, 3, { stride: 2, pads: [0, 0, 1, 1] }), ACT, 0);
+  const dw = qdq(convNhwc(c1, ACT, 8, 8, 3, { group: 8, pads: [1, 1, 1, 1] }), ACT, 0);
+  const pw = qdq(convNhwc(dw, ACT, 8, 16, 1, { pads: [0, 0, 0, 0] }), ACT, 0);
+  const pooled = qdq(g.op('ReduceMean', [pw], { axes: [1, 2], keepdims: 0 }), ACT / 4, 0);
+  const fcw = g.constant('i8', [16, 5], Array.from({ length: 80 }, () => Math.round(r() * 254 - 127)));
+  const fc = g.op('MatMul', [pooled, g.op('DequantizeLinear', [fcw, g.constant('f32', [], [0.01]), g.constant('i8', [], [0])])]);
+  const logits = qdq(g.op('Add', [fc, g.uniform('bias', [5], -0.1, 0.1)]), 0.05, 128);
+  output(g, g.op('Softmax', [logits], { axis: -1 }), 'Identity');
+  return finish(g, 'tflite_quant_tf2onnx', [{ name: 'input', dtype: 'f32', shape: [1, 16, 16, 3] }], [f32('Identity', [1, 5])], [{}], 13);
+}
+
+/**
+ * EfficientDet (automl) post-processing as tf2onnx exports it (opset 13): Sigmoid class scores
+ * flattened per image to (batch, anchors x classes), a pre-NMS TopK of a constant 8, anchor and
+ * class ids by integer Div and Mod, GatherND with batch_dims = 1 of the box codes and a Gather of
+ * the anchors by those ids, the faster_rcnn box decoding; then tf.boolean_mask(top, score > 0.7)
+ * as NonZero -> Transpose -> GatherND (a count known only at run time) and detection ids as
+ * tf.range(count) in int32 (Shape -> Gather -> Cast -> Range -> Cast).
+ */
+export function efficientdetPostprocessTf2onnx(): ZooModel {
+  const K = 8;
+  const g = new Graph(81);
+  const flat = g.op('Reshape', [g.op('Sigmoid', ['class_outputs']), g.i64([0, ANCHORS * CLASSES])]);
+  const [topScores, topIdx] = g.opN('TopK', [flat, g.i64([K])], 2, { axis: 1, largest: 1, sorted: 1 });
+  const anchor = g.op('Div', [topIdx!, g.i64s(CLASSES)]), cls = g.op('Mod', [topIdx!, g.i64s(CLASSES)]);
+  const codes = g.op('GatherND', ['box_outputs', g.op('Unsqueeze', [anchor, g.i64([2])])], { batch_dims: 1 });
+  // Decoding against the gathered anchors: (B, K, 4) codes, (B, K, 4) anchors.
+  const [ty, tx, th, tw] = g.opN('Split', [codes, g.i64([1, 1, 1, 1])], 4, { axis: 2 });
+  const [ya, xa, ha, wa] = g.opN('Split', [g.op('Gather', [anchors(g), anchor], { axis: 0 }), g.i64([1, 1, 1, 1])], 4, { axis: 2 });
+  const yc = g.op('Add', [g.op('Mul', [g.op('Div', [ty!, g.f32s(10)]), ha!]), ya!]);
+  const xc = g.op('Add', [g.op('Mul', [g.op('Div', [tx!, g.f32s(10)]), wa!]), xa!]);
+  const half = (t: string, a: string): string => g.op('Mul', [g.op('Mul', [g.op('Exp', [g.op('Div', [t, g.f32s(5)])]), a]), g.f32s(0.5)]);
+  const hh = half(th!, ha!), hw = half(tw!, wa!);
+  const boxes = g.op('Concat', [g.op('Sub', [yc, hh]), g.op('Sub', [xc, hw]), g.op('Add', [yc, hh]), g.op('Add', [xc, hw])], { axis: 2 });
+  const det = g.op('Concat', [boxes, g.op('Unsqueeze', [topScores!, g.i64([2])]), g.op('Unsqueeze', [g.op('Cast', [cls], { to: 1 }), g.i64([2])])], { axis: 2 });
+  const keep = g.op('Transpose', [g.op('NonZero', [g.op('Greater', [topScores!, g.f32s(0.7)])])], { perm: [1, 0] });
+  const kept = g.op('GatherND', [det, keep]);
+  output(g, kept, 'detections');
+  const count = g.op('Cast', [g.op('Gather', [g.op('Shape', [kept]), g.i64s(0)], { axis: 0 })], { to: 6 });
+  output(g, g.op('Range', [g.constant('i32', [], [0]), count, g.constant('i32', [], [1])]), 'detection_ids');
+  return finish(g, 'efficientdet_postprocess_tf2onnx',
+    [{ name: 'class_outputs', dtype: 'f32', shape: ['unk__931', ANCHORS, CLASSES] }, { name: 'box_outputs', dtype: 'f32', shape: ['unk__931', ANCHORS, 4] }],
+    [f32('detections', ['unk__932', 6]), { name: 'detection_ids', dtype: 'i32', shape: ['unk__933'] }],
+    [{ unk__931: 1 }, { unk__931: 3 }], 13);
+}
+
 export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   keras_mobilenet_tf2onnx: kerasMobilenetTf2onnx,
   ssd_postprocess_tf2onnx: ssdPostprocessTf2onnx,
@@ -325,5 +406,7 @@ export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   movenet_tf2onnx: movenetTf2onnx,
   standardize_map_fn_tf2onnx: () => standardizeMapFnTf2onnx(),
   standardize_while_tf1_tf2onnx: () => standardizeMapFnTf2onnx(true),
+  tflite_quant_tf2onnx: tfliteQuantTf2onnx,
+  efficientdet_postprocess_tf2onnx: efficientdetPostprocessTf2onnx,
   deeplab_tf2onnx: deeplabTf2onnx,
 };
