@@ -3,7 +3,9 @@
 // interpreter's numerics (ir/ops/quant.ts): quantize divides in the wider float type of x and
 // the scale (or `precision`), rounds half to even, adds the zero point and saturates; dequantize
 // computes (x - zero_point) in the scale's float type (f32 unless f64), multiplies, and rounds to
-// the output dtype.
+// the output dtype. Per-tensor f32 <-> u8/i8 (what QDQ exports write around every activation)
+// runs four lanes at a time with the same roundings: nearest-even of the f32 quotient, the zero
+// point added, clamped, narrowed; (x - zero_point) times the scale.
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { addr, get, i32, mul } from '../emitter.js';
@@ -14,12 +16,17 @@ const RANGE: Readonly<Record<string, [number, number]>> = {
   u8: [0, 255], i8: [-128, 127], u16: [0, 65535], i16: [-32768, 32767], u4: [0, 15], i4: [-8, 7], u2: [0, 3], i2: [-2, 1],
 };
 
+/** One scale (and zero point) for the whole tensor. */
+function perTensor(k: KernelCtx, op: Op, s: Value): boolean {
+  const sd = k.dims(s);
+  return sd.every((d) => d === 1) && (Number(op.attrs.get('block_size')?.value ?? 0) === 0 || sd.length <= 1);
+}
+
 /** i32 expression: the flat index of the scale / zero point for flat index `i` of x. */
 function scaleIndex(k: KernelCtx, op: Op, x: Value, s: Value, i: string): string {
   const xd = k.dims(x), sd = k.dims(s);
   const bs = Number(op.attrs.get('block_size')?.value ?? 0);
-  const one = sd.every((d) => d === 1);
-  if (one && (bs === 0 || sd.length <= 1)) return i32(0);
+  if (perTensor(k, op, s)) return i32(0);
   const r = xd.length;
   let axis = Number(op.attrs.get('axis')?.value ?? 1);
   if (axis < 0) axis += r;
@@ -52,7 +59,7 @@ function emitQuantize(k: KernelCtx, op: Op): void {
   const q = em.local('q', 'f64'), j = em.local('j', 'i32');
   const range = RANGE[dt];
   if (!range && !MINI.has(dt)) k.fail(op, `quantize_linear to ${dt} is not supported by the wasm backend`);
-  em.loop('i', k.size(k.dims(y)), (i) => {
+  const scalar = (i: string): void => {
     em.set(j, scaleIndex(k, op, x, s, i));
     const xv = rp(toC(ex.load(addr(k.ptr(x), i, ex.size)), ex.t)), sv = rp(toC(es.load(addr(k.ptr(s), get(j), es.size)), es.t));
     const div = rp(`(${ct}.div ${xv} ${sv})`);
@@ -68,7 +75,24 @@ function emitQuantize(k: KernelCtx, op: Op): void {
       const v = z ? `(f64.add ${get(q)} (f64.promote_f32 ${z}))` : get(q);
       em.line(`(i32.store8 ${out} ${encode(k, dt, v, 'f64', sat || dt === 'f4e2m1')})`);
     }
-  });
+  };
+  const n = k.size(k.dims(y));
+  if (!(dt === 'u8' || dt === 'i8') || prec !== 'f32' || x.type.dtype !== 'f32' || s.type.dtype !== 'f32' || (zp && zp.type.dtype !== dt) || !perTensor(k, op, s)) {
+    em.loop('i', n, scalar);
+    return;
+  }
+  // |round(x / s)| >= 2^24 may round when the zero point is added in f32, but it clamps the same.
+  const sv = em.local('sv', 'v128'), zv = em.local('zv', 'v128'), t = em.local('t', 'v128');
+  em.set(sv, `(f32x4.splat ${es.load(k.ptr(s))})`);
+  em.set(zv, `(f32x4.splat ${zp ? `(f32.convert_i32_s ${ez!.load(k.ptr(zp))})` : '(f32.const 0)'})`);
+  const sign = dt === 'u8' ? 'u' : 's';
+  em.vecLoop(n, (i) => {
+    const r = `(f32x4.add (f32x4.nearest (f32x4.div (v128.load align=4 ${addr(k.ptr(x), i, 4)}) ${get(sv)})) ${get(zv)})`;
+    const c = `(i32x4.trunc_sat_f32x4_s (f32x4.min (f32x4.splat (f32.const ${range![1]})) (f32x4.max (f32x4.splat (f32.const ${range![0]})) ${r})))`;
+    // In range already: the narrowing steps do not saturate; lanes 0-3 hold the four bytes.
+    em.set(t, `(i16x8.narrow_i32x4_s ${c} (v128.const i32x4 0 0 0 0))`);
+    em.line(`(v128.store32_lane align=1 0 ${addr(k.ptr(y), i, 1)} (i8x16.narrow_i16x8_${sign} ${get(t)} ${get(t)}))`);
+  }, scalar);
 }
 
 function emitDequantize(k: KernelCtx, op: Op): void {
@@ -81,7 +105,7 @@ function emitDequantize(k: KernelCtx, op: Op): void {
   const em = k.em;
   em.comment(`dequantize_linear ${x.type.dtype} -> ${y.type.dtype}`);
   const j = em.local('j', 'i32');
-  em.loop('i', k.size(k.dims(y)), (i) => {
+  const scalar = (i: string): void => {
     em.set(j, scaleIndex(k, op, x, s, i));
     let d = f64(ex.load(addr(k.ptr(x), i, ex.size)), ex.t);
     if (zp) d = `(f64.sub ${d} ${f64(ez!.load(addr(k.ptr(zp), get(j), ez!.size)), ez!.t)})`;
@@ -89,7 +113,21 @@ function emitDequantize(k: KernelCtx, op: Op): void {
     const v = ct === 'f64' ? `(f64.mul ${d} ${f64(sv, es.t)})` : `(f32.mul (f32.demote_f64 ${d}) ${es.t === 'f32' ? sv : `(f32.demote_f64 ${sv})`})`;
     const out = ey.t === ct ? v : ey.t === 'f64' ? `(f64.promote_f32 ${v})` : `(f32.demote_f64 ${v})`;
     em.line(ey.store(addr(k.ptr(y), i, ey.size), out));
-  });
+  };
+  const n = k.size(k.dims(y)), xt = x.type.dtype;
+  if (!(xt === 'u8' || xt === 'i8') || s.type.dtype !== 'f32' || y.type.dtype !== 'f32' || (zp && zp.type.dtype !== xt) || !perTensor(k, op, s)) {
+    em.loop('i', n, scalar);
+    return;
+  }
+  // x - zero_point is exact in i32 and in f32: the scalar loop's f64 difference, demoted, is the same.
+  const sv = em.local('sv', 'v128'), zv = em.local('zv', 'v128');
+  em.set(sv, `(f32x4.splat ${es.load(k.ptr(s))})`);
+  em.set(zv, `(i32x4.splat ${zp ? ez!.load(k.ptr(zp)) : i32(0)})`);
+  const sign = xt === 'u8' ? 'u' : 's';
+  em.vecLoop(n, (i) => {
+    const xi = `(i32x4.extend_low_i16x8_${sign} (i16x8.extend_low_i8x16_${sign} (v128.load32_zero align=1 ${addr(k.ptr(x), i, 1)})))`;
+    em.line(`(v128.store align=4 ${addr(k.ptr(y), i, 4)} (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub ${xi} ${get(zv)})) ${get(sv)}))`);
+  }, scalar);
 }
 
 function emitDynamic(k: KernelCtx, op: Op): void {
