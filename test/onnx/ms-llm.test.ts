@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TenthError } from '../../ir/diagnostics.js';
 import { interpret } from '../../ir/interp.js';
+import { f16BitsToNumber, numberToF16Bits } from '../../ir/numeric.js';
 import { tensorFrom, type Tensor } from '../../ir/tensor.js';
 import { verify } from '../../ir/verify.js';
 import { compareTensors } from '../../src/check/compare.js';
@@ -24,7 +25,9 @@ import type { ZooModel } from '../zoo/models-common.js';
 type Ort = typeof import('onnxruntime-node');
 const ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
 const TOL = { rtol: 1e-3, atol: 1e-4 };
-const ORT_TYPE: Record<string, string> = { f32: 'float32', i32: 'int32', i64: 'int64', u8: 'uint8' };
+const ORT_TYPE: Record<string, string> = { f32: 'float32', f16: 'float16', i32: 'int32', i64: 'int64', u8: 'uint8' };
+// f16 crosses onnxruntime's boundary as raw bits.
+const ortData = (t: Tensor): unknown => (t.dtype === 'f16' ? Uint16Array.from(t.data as Float32Array, numberToF16Bits) : t.data);
 
 interface Case {
   inputs: (ValueSpec & { data: Tensor })[];
@@ -33,6 +36,8 @@ interface Case {
   nodeInputs: string[];
   nOut: number;
   attrs: Record<string, AttrSpecValue>;
+  /** Output dtype (f32 unless the case runs in f16). */
+  out?: 'f16';
 }
 
 function model(c: Case): Uint8Array {
@@ -40,7 +45,7 @@ function model(c: Case): Uint8Array {
   return buildModel({
     opset: 17, opsets: { 'com.microsoft': 1 }, irVersion: 8,
     inputs: c.inputs.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
-    outputs: outs.map((name) => ({ name, dtype: 'f32' })),
+    outputs: outs.map((name) => ({ name, dtype: c.out ?? 'f32' })),
     initializers: c.inits,
     nodes: [{ opType: c.op, domain: 'com.microsoft', name: `my_${c.op}`, inputs: c.nodeInputs, outputs: outs, attrs: c.attrs }],
   });
@@ -49,10 +54,11 @@ function model(c: Case): Uint8Array {
 async function reference(bytes: Uint8Array, c: Case): Promise<Tensor[]> {
   const s = await ort.InferenceSession.create(Buffer.from(bytes), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, logSeverityLevel: 3 });
   try {
-    const feeds = Object.fromEntries(c.inputs.map((i) => [i.name, new ort.Tensor(ORT_TYPE[i.data.dtype] as 'float32', i.data.data as Float32Array, i.data.shape)]));
+    const feeds = Object.fromEntries(c.inputs.map((i) => [i.name, new ort.Tensor(ORT_TYPE[i.data.dtype] as 'float32', ortData(i.data) as Float32Array, i.data.shape)]));
     const out = await s.run(feeds);
     return Array.from({ length: c.nOut }, (_, i) => {
       const t = out[`out${i}`]!;
+      if (t.type === 'float16') return tensorFrom('f16', t.dims as number[], Array.from(t.data as Uint16Array, f16BitsToNumber));
       return tensorFrom('f32', t.dims as number[], t.data as Float32Array);
     });
   } finally {
@@ -66,11 +72,14 @@ function tenth(bytes: Uint8Array, c: Case): Tensor[] {
   return interpret(m, c.inputs.map((i) => i.data));
 }
 
+// f16 runs: onnxruntime computes in f32 and rounds once; the interpreter rounds every step to f16.
+const TOL16 = { rtol: 1e-2, atol: 5e-3 };
+
 async function check(c: Case, label: string): Promise<void> {
   const bytes = model(c);
   const [want, got] = [await reference(bytes, c), tenth(bytes, c)];
   want.forEach((w, i) => {
-    const r = compareTensors(got[i]!, w, TOL);
+    const r = compareTensors(got[i]!, w, c.out === 'f16' ? TOL16 : TOL);
     expect(r.ok, `${label} output ${i}: ${r.reason}`).toBe(true);
   });
 }
@@ -79,6 +88,16 @@ const floats = (r: () => number, shape: number[], lo = -1, hi = 1): Tensor =>
   tensorFrom('f32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * r()));
 const bytesOf = (r: () => number, shape: number[]): Tensor =>
   tensorFrom('u8', shape, Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(r() * 256)));
+
+/** The same case in f16: float inputs and initializers (scales, caches, float zero points) rounded to f16. */
+function toF16(c: Case): Case {
+  const half = (t: Tensor): Tensor => (t.dtype === 'f32' ? tensorFrom('f16', t.shape, t.data as Float32Array) : t);
+  return {
+    ...c, out: 'f16',
+    inputs: c.inputs.map((i) => ({ ...i, dtype: i.dtype === 'f32' ? 'f16' : i.dtype, data: half(i.data) })),
+    inits: c.inits.map((i) => ({ ...i, tensor: half(i.tensor) })),
+  };
+}
 
 interface NBits { m: number[]; K: number; N: number; bits: number; bs: number; zp: 'none' | 'packed' | 'float' | 'frac'; bias: boolean; seed: number }
 
@@ -124,6 +143,11 @@ describe('MatMulNBits vs onnxruntime', () => {
       const p: NBits = { m: [3], K: 80, N: 6, bits, bs: 16, zp, bias: false, seed: bits * 10 + zp.length };
       await check(nbitsCase(p), JSON.stringify(p));
     }
+  });
+
+  it('f16 activations and scales (as the web exports write them), with and without zero points', async () => {
+    await check(toF16(nbitsCase({ m: [2, 3], K: 64, N: 10, bits: 4, bs: 32, zp: 'packed', bias: true, seed: 31 })), 'f16 zp');
+    await check(toF16(nbitsCase({ m: [1], K: 96, N: 7, bits: 4, bs: 16, zp: 'none', bias: false, seed: 32 })), 'f16 sym');
   });
 
   it('packed 4-bit zero points with an odd block count per row', async () => {
@@ -206,6 +230,11 @@ describe('GroupQueryAttention vs onnxruntime', () => {
         await check(gqaCase(p), JSON.stringify(p));
       },
     ), { numRuns: 16, seed: 11 });
+  });
+
+  it('f16 query/key/value, past and caches', async () => {
+    await check(toF16(gqaCase({ B: 2, S: 1, P: 5, hq: 4, hkv: 2, D: 16, lens: [5, 3], rotary: { half: 8, interleaved: 0 }, seed: 33 })), 'f16 decode');
+    await check(toF16(gqaCase({ B: 1, S: 4, P: 0, hq: 4, hkv: 1, D: 16, packed: true, rotary: { half: 8, interleaved: 1 }, seed: 34 })), 'f16 prompt');
   });
 
   it('seqlens_k shorter than the past (right-padded batch rows) in decode', async () => {
@@ -311,12 +340,14 @@ describe('MatMulNBits and GroupQueryAttention on wasm and webgpu vs onnxruntime'
     ['gqa_decode_padded', gqaCase({ B: 3, S: 1, P: 6, hq: 4, hkv: 1, D: 16, lens: [6, 3, 0], rotary: { half: 8, interleaved: 1 }, seed: 26 })],
     ['gbq_u8_4', gbqCase({ shape: [7, 48], kind: 'u8_4', zp: true, g: 0, qa: 1, bs: 16, idx: [6, 0, -1, 3], idxShape: [2, 2], i32: false, seed: 28 })],
     ['gbq_u4_sym', gbqCase({ shape: [5, 40], kind: 'u4', zp: false, g: 0, qa: 1, bs: 32, idx: [4, 1], idxShape: [2], i32: true, seed: 29 })],
+    ['nbits4_f16', toF16(nbitsCase({ m: [2, 3], K: 64, N: 10, bits: 4, bs: 32, zp: 'packed', bias: true, seed: 31 }))],
+    ['gqa_decode_f16', toF16(gqaCase({ B: 2, S: 1, P: 5, hq: 4, hkv: 2, D: 16, lens: [5, 3], rotary: { half: 8, interleaved: 0 }, seed: 33 }))],
     ['gqa_packed_window_smooth', gqaCase({ B: 1, S: 3, P: 4, hq: 4, hkv: 2, D: 16, packed: true, window: 3, smooth: true, softcap: 1.5, seed: 27 })],
   ];
   const zoo = (name: string, c: Case): ZooModel => ({
     name, bindings: [{}], bytes: model(c),
-    inputs: c.inputs.map((i) => ({ name: i.name, dtype: i.dtype as 'f32' | 'i32' | 'i64', shape: i.data.shape })),
-    outputs: Array.from({ length: c.nOut }, (_, i) => ({ name: `out${i}`, dtype: 'f32' as const })),
+    inputs: c.inputs.map((i) => ({ name: i.name, dtype: i.dtype as 'f32' | 'f16' | 'i32' | 'i64', shape: i.data.shape })),
+    outputs: Array.from({ length: c.nOut }, (_, i) => ({ name: `out${i}`, dtype: c.out ?? 'f32' })),
   });
   for (const [name, c] of cases) {
     it(`${name}: wasm and webgpu match onnxruntime`, async () => {
@@ -324,9 +355,10 @@ describe('MatMulNBits and GroupQueryAttention on wasm and webgpu vs onnxruntime'
       const want = await reference(m.bytes, c);
       const zc = [{ label: name, inputs: c.inputs.map((i) => i.data), want }];
       const wasm = await runWasmCases(m, zc, join(tmp, name));
-      expect(mismatch(m, wasm[0]!, want), `wasm ${name}`).toBeNull();
+      const tol = c.out === 'f16' ? TOL16 : TOL;
+      expect(mismatch(m, wasm[0]!, want, tol), `wasm ${name}`).toBeNull();
       const gpu = await runWebGpuCases(m, zc, await device());
-      expect(mismatch(m, gpu[0]!, want), `webgpu ${name}`).toBeNull();
+      expect(mismatch(m, gpu[0]!, want, tol), `webgpu ${name}`).toBeNull();
     });
   }
 });

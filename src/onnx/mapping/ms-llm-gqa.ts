@@ -67,6 +67,7 @@ const gqa: Lowering = (node, b) => {
   const emit1 = (op: string, xs: (Value | null)[], at: Record<string, ReturnType<typeof attr.int>> = {}): Value => b.emit(op, xs, at)[0]!;
   const dim = (x: Value, i: number): Value => emit1('shape', [x], { start: attr.int(i), end: attr.int(i + 1) });
   const scalar = (x: Value): Value => emit1('squeeze', [x, ints([0])]);
+  const zeroOf = (x: Value): Value => b.constant(tensorFrom(x.type.dtype, [], [0]));
   const range = (n: Value): Value => emit1('range', [ints([0], []), scalar(n), ints([1], [])]);
 
   // Valid past entries per batch: 0 on the first prompt, else seqlens_k + 1 - S.
@@ -102,25 +103,27 @@ const gqa: Lowering = (node, b) => {
   let [kA, vA] = [k, v];
   if (smooth) {
     ok = emit1('or', [ok, emit1('equal', [jNew, S])]);
-    const zeroRow = ints([0, 0, 0, 0, 1, 0]);
-    [kA, vA] = [emit1('pad', [k, zeroRow]), emit1('pad', [v, zeroRow])];
+    // One zero row after the new keys/values (where, not pad: the wasm backend has no f16 pad).
+    const zeroRow = (x: Value): Value => {
+      const first = emit1('slice', [x, ints([0]), ints([1]), ints([1])]);
+      return emit1('concat', [x, emit1('where', [b.constant(tensorFrom('bool', [], [0])), first, zeroOf(x)])], { axis: attr.int(1) });
+    };
+    [kA, vA] = [zeroRow(k), zeroRow(v)];
   }
   const attAttrs: Record<string, ReturnType<typeof attr.int>> = { q_num_heads: attr.int(hq), kv_num_heads: attr.int(hkv) };
   if (scale !== 0) attAttrs['scale'] = attr.float(scale);
   if (softcap > 0) attAttrs['softcap'] = attr.float(softcap);
   const y = emit1('attention', [q, kA, vA, ok, pastK ?? null, pastV ?? null], attAttrs);
 
-  // present = [past[:pb], new, zeros]: the past zero-tailed past pb and extended by S, then the
+  // present = [past[:pb], new, zeros]: [past | new] with everything from pb on zeroed, then the
   // new K/V written at pb.
   const present = (x: Value, past: Value | null | undefined, used: boolean | undefined): Value | null => {
     if (!used) return null;
     const bnsh = emit1('transpose', [emit1('reshape', [x, ints([0, 0, hkv, D])])], { perm: attr.ints([0, 2, 1, 3]) });
     if (!past) return bnsh;
-    const pads = emit1('concat', [ints([0, 0, 0, 0, 0, 0]), S, ints([0])], { axis: attr.int(0) });
-    const extended = emit1('pad', [past, pads]);
+    const extended = emit1('concat', [past, bnsh], { axis: attr.int(2) });
     const t = emit1('reshape', [range(emit1('add', [P, S])), ints([1, 1, -1, 1])]);
-    const zero = b.constant(tensorFrom(past.type.dtype, [], [0]));
-    const kept = emit1('where', [emit1('less', [t, pb4]), extended, zero]);
+    const kept = emit1('where', [emit1('less', [t, pb4]), extended, zeroOf(past)]);
     return emit1('tensor_scatter', [kept, bnsh, pb], { axis: attr.int(2) });
   };
   return [y, present(k, pastK, node.outputUsed[1]), present(v, pastV, node.outputUsed[2])];
