@@ -12,10 +12,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interpret } from '../../ir/interp.js';
 import { tensorFrom, type Tensor } from '../../ir/tensor.js';
-import { buildModel, type InitializerSpec } from '../../src/onnx/writer.js';
+import { buildModel, type InitializerSpec, type NodeSpec } from '../../src/onnx/writer.js';
 import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
 import type { WebGpuDevice } from '../../src/runtime/webgpu.js';
-import { diagnosticCodes, importZoo, mismatch, runWasmCases, runWebGpuCases, type ZooCase } from '../zoo/harness.js';
+import { diagnosticCodes, importZoo, mismatch, referenceCases, runWasmCases, runWebGpuCases, type ZooCase } from '../zoo/harness.js';
 import type { ZooModel } from '../zoo/models-common.js';
 import { rng } from '../zoo/graph.js';
 
@@ -69,6 +69,10 @@ async function checkInterp(s: Single, seed = 1): Promise<{ m: ZooModel; c: ZooCa
   expect(mismatch(m, got, [want], TOL), `${s.op}-${s.opset} ${c.label} x [${s.x}]`).toBeNull();
   return { m, c: { ...c, want: [want] } };
 }
+
+let device: Promise<WebGpuDevice> | undefined;
+// One device for the worker's life (Dawn aborts when the instance is garbage-collected).
+const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
 
 const f32Init = (name: string, values: number[]): InitializerSpec => ({ name, tensor: tensorFrom('f32', [values.length], values) });
 const SCALES = [0.4, 0.5, 0.6, 0.75, 1, 1.5, 2, 2.5, 3];
@@ -137,8 +141,6 @@ describe('onnx 1.0-1.2 experimental ops against onnxruntime', () => {
 describe('the same ops on the backends', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'tenth-legacy-ops-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  let device: Promise<WebGpuDevice> | undefined;
-  const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
   const CASES: Single[] = [
     { op: 'Resize', opset: 10, attrs: { mode: 'nearest' }, x: [1, 2, 7, 5], inits: [f32Init('scales', [1, 1, 0.75, 0.6])] },
     { op: 'Resize', opset: 10, attrs: { mode: 'nearest' }, x: [1, 2, 7, 5], inits: [f32Init('scales', [1, 1, 0.6, 2.5])] },
@@ -158,6 +160,48 @@ describe('the same ops on the backends', () => {
       expect(mismatch(m, web[0]!, c.want, TOL), 'webgpu').toBeNull();
     });
   }
+});
+
+/**
+ * PyTorch's arange at opset 9/10: NonZero(ConstantOfShape(Unsqueeze(n))), Transpose, Squeeze-1,
+ * with `fill` as the ConstantOfShape value (0: every index is zero, NonZero stays a count).
+ */
+function arangeModel(fill: Tensor): ZooModel {
+  const nodes: NodeSpec[] = [
+    { opType: 'Shape', inputs: ['x'], outputs: ['s'] },
+    { opType: 'ConstantOfShape', inputs: ['s'], outputs: ['ones'], attrs: { value: fill } },
+    { opType: 'NonZero', inputs: ['ones'], outputs: ['nz'] },
+    { opType: 'Transpose', inputs: ['nz'], outputs: ['t'], attrs: { perm: [1, 0] } },
+    { opType: 'Squeeze', inputs: ['t'], outputs: ['y'], attrs: { axes: [1] } },
+  ];
+  const bytes = buildModel({ opset: 10, irVersion: 5, inputs: [{ name: 'x', dtype: 'f32', shape: ['n'] }], outputs: [{ name: 'y', dtype: 'i64', shape: [''] }], nodes });
+  return { name: 'arange_op10', inputs: [{ name: 'x', dtype: 'f32', shape: ['n'] }], outputs: [{ name: 'y', dtype: 'i64' }], bindings: [{ n: 1 }, { n: 6 }, { n: 3 }], bytes };
+}
+
+describe('NonZero of a filled ConstantOfShape (arange at opset 9/10)', () => {
+  it('matches onnxruntime on the interpreter for nonzero fills (a range) and a zero fill (still a count)', async () => {
+    for (const fill of [tensorFrom('i64', [1], [1n]), tensorFrom('f32', [1], [-2.5]), tensorFrom('f32', [1], [0]), tensorFrom('bool', [1], [1])]) {
+      const m = arangeModel(fill);
+      const mod = importZoo(m);
+      const cases = await referenceCases(m);
+      for (const c of cases) expect(mismatch(m, interpret(mod, c.inputs), c.want), `${fill.dtype} ${String(fill.data[0])} at ${c.label}`).toBeNull();
+    }
+  });
+
+  it('a nonzero fill compiles with a size the shape rules know, and matches on wasm and webgpu', async () => {
+    const m = arangeModel(tensorFrom('i64', [1], [1n]));
+    expect(importZoo(m).funcs[0]!.body.ops.some((o) => o.name === 'nonzero')).toBe(false);
+    const cases = await referenceCases(m);
+    const tmp = mkdtempSync(join(tmpdir(), 'tenth-legacy-arange-'));
+    try {
+      const wasm = await runWasmCases(m, cases, join(tmp, 'w'));
+      cases.forEach((c, k) => expect(mismatch(m, wasm[k]!, c.want), `wasm at ${c.label}`).toBeNull());
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    const web = await runWebGpuCases(m, cases, await gpu());
+    cases.forEach((c, k) => expect(mismatch(m, web[k]!, c.want), `webgpu at ${c.label}`).toBeNull());
+  });
 });
 
 describe('refusals (onnxruntime refuses these too), naming the node', () => {

@@ -342,6 +342,164 @@ export function arcfaceOp8(): ZooModel {
   return finishLegacy(g, 'arcface_op8', [{ name: 'data', dtype: 'f32', shape: [1, 3, 8, 8] }], [f32('fc1', [1, 16])], [{}], 8);
 }
 
+/**
+ * DenseNet-121 (densenet-9, converted from Caffe2): 7x7/2 stem + BN + ReLU + MaxPool, dense
+ * blocks whose layers (BN, ReLU, 1x1 conv, BN, ReLU, 3x3 conv) Concat their output onto the
+ * running feature map, a transition (BN, ReLU, 1x1 conv, AveragePool 2x2/2), the classifier as a
+ * 1x1 Conv on the GlobalAveragePool-ed map, Reshape by an initializer, Softmax-1.
+ */
+export function densenetOp9(): ZooModel {
+  const g = new Graph(140);
+  const brc = (x: string, cin: number, cout: number, k: number): string =>
+    lconv(g, g.op('Relu', [lbn(g, x, cin, 9)]), cin, cout, { k, pad: (k - 1) / 2, bias: false });
+  const block = (scope: string, x: string, cin: number, layers: number, growth: number): [string, number] => g.in(scope, () => {
+    let h = x, c = cin;
+    for (let i = 0; i < layers; i++) {
+      const y = g.in(`layer${i + 1}`, () => brc(brc(h, c, 2 * growth, 1), 2 * growth, growth, 3));
+      h = g.op('Concat', [h, y], { axis: 1 });
+      c += growth;
+    }
+    return [h, c];
+  });
+  const stem = g.op('Relu', [lbn(g, g.in('conv0', () => lconv(g, 'data_0', 3, 8, { k: 7, stride: 2, pad: 3, bias: false })), 8, 9)]); // 24 -> 12
+  const p0 = maxPool(g, stem, 3, 2, [1, 1, 1, 1]); // 6
+  const [b1, c1] = block('denseblock1', p0, 8, 3, 4);
+  const t1 = g.in('transition1', () => g.op('AveragePool', [brc(b1, c1, 10, 1)], { kernel_shape: [2, 2], pads: [0, 0, 0, 0], strides: [2, 2] })); // 3
+  const [b2, c2] = block('denseblock2', t1, 10, 2, 4);
+  const pooled = g.op('GlobalAveragePool', [g.op('Relu', [lbn(g, b2, c2, 9)])]);
+  const fc = g.in('fc6', () => lconv(g, pooled, c2, 10, { k: 1 }));
+  g.op('Softmax', [g.op('Reshape', [fc, initOf(g, 'fc6_shape', 'i64', [2], [1, 10])])]);
+  nameLast(g, 'fc6_1');
+  return finishLegacy(g, 'densenet_op9', [{ name: 'data_0', dtype: 'f32', shape: [1, 3, 24, 24] }], [f32('fc6_1', [1, 10])], [{}], 9);
+}
+
+/**
+ * ShuffleNetV2 (shufflenet-v2-10, torchvision exported at opset 10 with a dynamic batch): BN
+ * folded away, x.chunk(2, 1) as Split-2 (split attribute), channel_shuffle's views as Reshapes
+ * whose shapes Concat Unsqueeze-1 (axes attribute) of Shape/Gather pieces with constants,
+ * Transpose (0, 2, 1, 3, 4); a stride-2 unit with two branches; x.mean([2, 3]) as ReduceMean-1
+ * (axes attribute, keepdims 0); Gemm.
+ */
+export function shufflenetV2Op10(): ZooModel {
+  const g = new Graph(141);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const dim = (x: string, i: number): string => g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', [x]), g.constant('i64', [], [i])], { axis: 0 })], { axes: [0] });
+  const shuffle = (x: string, c: number): string => {
+    const [n, h, w] = [dim(x, 0), dim(x, 2), dim(x, 3)];
+    const five = g.op('Reshape', [x, g.op('Concat', [n, g.constant('i64', [1], [2]), g.constant('i64', [1], [c / 2]), h, w], { axis: 0 })]);
+    const t = g.op('Transpose', [five], { perm: [0, 2, 1, 3, 4] });
+    return g.op('Reshape', [t, g.op('Concat', [n, g.constant('i64', [1], [-1]), h, w], { axis: 0 })]);
+  };
+  const branch = (x: string, cin: number, c: number, stride: number): string => {
+    const a = relu(lconv(g, x, cin, c, { k: 1 }));
+    const d = lconv(g, a, c, c, { k: 3, stride, pad: 1, group: c });
+    return relu(lconv(g, d, c, c, { k: 1 }));
+  };
+  const stem = maxPool(g, g.in('conv1', () => relu(lconv(g, 'input', 3, 8, { k: 3, stride: 2, pad: 1 }))), 3, 2, [1, 1, 1, 1]); // 16 -> 8 -> 4
+  const down = g.in('stage2.0', () => {
+    const b1 = relu(lconv(g, lconv(g, stem, 8, 8, { k: 3, stride: 2, pad: 1, group: 8 }), 8, 8, { k: 1 }));
+    return shuffle(g.op('Concat', [b1, branch(stem, 8, 8, 2)], { axis: 1 }), 16); // 2x2
+  });
+  const unit = g.in('stage2.1', () => {
+    const [x1, x2] = g.opN('Split', [down], 2, { axis: 1, split: [8, 8] });
+    return shuffle(g.op('Concat', [x1!, branch(x2!, 8, 8, 1)], { axis: 1 }), 16);
+  });
+  const c5 = g.in('conv5', () => relu(lconv(g, unit, 16, 24, { k: 1 })));
+  const mean = g.op('ReduceMean', [c5], { axes: [2, 3], keepdims: 0 });
+  g.in('fc', () => g.op('Gemm', [mean, g.weight('weight', [10, 24], 24), g.uniform('bias', [10], -0.1, 0.1)], { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }));
+  nameLast(g, 'output');
+  return finishLegacy(g, 'shufflenet_v2_op10', [{ name: 'input', dtype: 'f32', shape: ['batch_size', 3, 16, 16] }], [f32('output', ['batch_size', 10])],
+    [{ batch_size: 1 }, { batch_size: 3 }], 10);
+}
+
+/**
+ * EfficientNet-Lite4 (efficientnet-lite4-11, tf2onnx): NHWC input Transpose-d to NCHW, TF SAME
+ * padding of strided convs written as asymmetric pads, ReLU6 as Clip-11 with min/max
+ * initializers, depthwise convs, an MBConv with residual Add, the head's Transpose back to NHWC,
+ * ReduceMean-11 over H, W (axes attribute, keepdims 0), MatMul + Add, Softmax-11.
+ */
+export function efficientnetLite4Op11(): ZooModel {
+  const g = new Graph(142);
+  const lo = initOf(g, 'const_fold_opt__min', 'f32', [], [0]), hi = initOf(g, 'const_fold_opt__max', 'f32', [], [6]);
+  const relu6 = (x: string): string => g.op('Clip', [x, lo, hi]);
+  const x = g.op('Transpose', ['images:0'], { perm: [0, 3, 1, 2] });
+  const stem = g.in('stem', () => relu6(lconv(g, x, 3, 8, { k: 3, stride: 2, pads: [0, 0, 1, 1] }))); // 16 -> 8
+  const mb1 = g.in('blocks_0', () => lconv(g, relu6(lconv(g, stem, 8, 8, { k: 3, pad: 1, group: 8 })), 8, 8, { k: 1 }));
+  const res = g.op('Add', [mb1, stem]);
+  const mb2 = g.in('blocks_1', () => {
+    const e = relu6(lconv(g, res, 8, 16, { k: 1 }));
+    const d = relu6(lconv(g, e, 16, 16, { k: 5, stride: 2, pads: [1, 1, 2, 2], group: 16 })); // 8 -> 4
+    return lconv(g, d, 16, 12, { k: 1 });
+  });
+  const head = g.in('head', () => relu6(lconv(g, mb2, 12, 24, { k: 1 })));
+  const nhwc = g.op('Transpose', [head], { perm: [0, 2, 3, 1] });
+  const pooled = g.op('ReduceMean', [nhwc], { axes: [1, 2], keepdims: 0 });
+  const logits = g.op('Add', [g.op('MatMul', [pooled, g.weight('dense_kernel', [24, 10], 24)]), g.uniform('dense_bias', [10], -0.1, 0.1)]);
+  g.op('Softmax', [logits], { axis: 1 });
+  nameLast(g, 'Softmax:0');
+  return finishLegacy(g, 'efficientnet_lite4_op11', [{ name: 'images:0', dtype: 'f32', shape: [1, 16, 16, 3] }], [f32('Softmax:0', [1, 10])], [{}], 11);
+}
+
+/**
+ * GPT-2 (gpt2-10, transformers 2.x exported by PyTorch 1.x at opset 10), one block: position ids
+ * from torch.arange as opset 9/10 wrote it (ConstantOfShape of ones over the Unsqueeze-d length,
+ * NonZero, Transpose, Squeeze-1, Cast), LayerNorm decomposed with ReduceMean-1, Conv1D as
+ * Reshape to 2-D + Gemm + Reshape back (shapes from Shape/Gather/Unsqueeze-1/Concat), Split-2 of
+ * the fused qkv, the causal mask Slice-10-d out of a [1, 1, P, P] buffer at rows
+ * [k_len - q_len, k_len) with bounds from Shape and Sub, `w * b - 1e4 * (1 - b)`, Softmax-1 on the
+ * last axis, the tanh GELU with Pow, ln_f, the tied LM head. Symbolic batch and sequence.
+ */
+export function gpt2Op10(): ZooModel {
+  const g = new Graph(143);
+  const D = 16, H = 2, DH = D / H, V = 23, P = 12;
+  const unsq = (x: string): string => g.op('Unsqueeze', [x], { axes: [0] });
+  const dim = (x: string, i: number): string => g.op('Gather', [g.op('Shape', [x]), g.constant('i64', [], [i])], { axis: 0 });
+  const ln = (x: string): string => g.in('ln', () => {
+    const mean = (v: string): string => g.op('ReduceMean', [v], { axes: [-1], keepdims: 1 });
+    const c = g.op('Sub', [x, mean(x)]);
+    const s = g.op('Sqrt', [g.op('Add', [mean(g.op('Pow', [c, g.constant('f32', [], [2])])), g.constant('f32', [], [1e-5])])]);
+    return g.op('Add', [g.op('Mul', [g.op('Div', [c, s]), g.uniform('weight', [D], 0.5, 1.5)]), g.uniform('bias', [D], -0.1, 0.1)]);
+  });
+  // transformers' Conv1D: addmm on x.view(-1, din), then view(*x.size()[:-1], dout).
+  const conv1d = (scope: string, x: string, din: number, dout: number): string => g.in(scope, () => {
+    const flat = g.op('Reshape', [x, g.op('Concat', [g.constant('i64', [1], [-1]), g.constant('i64', [1], [din])], { axis: 0 })]);
+    const y = g.op('Gemm', [flat, g.weight('weight', [din, dout], din), g.uniform('bias', [dout], -0.1, 0.1)], { alpha: { float: 1 }, beta: { float: 1 } });
+    return g.op('Reshape', [y, g.op('Concat', [unsq(dim(x, 0)), unsq(dim(x, 1)), g.constant('i64', [1], [dout])], { axis: 0 })]);
+  });
+  const wte = g.uniform('wte', [V, D], -1, 1);
+  const seq = dim('input_ids', 1);
+  const ones = g.op('ConstantOfShape', [unsq(seq)], { value: tensorFrom('i64', [1], [1n]) });
+  const arange = g.op('Cast', [g.op('Squeeze', [g.op('Transpose', [g.op('NonZero', [ones])], { perm: [1, 0] })], { axes: [1] })], { to: 7 });
+  const pos = g.op('Reshape', [unsq(arange), g.op('Concat', [g.constant('i64', [1], [-1]), unsq(seq)], { axis: 0 })]);
+  let h = g.op('Add', [g.op('Gather', [wte, 'input_ids'], { axis: 0 }), g.op('Gather', [g.uniform('wpe', [P, D], -1, 1), pos], { axis: 0 })]);
+  h = g.in('h.0', () => {
+    const a = ln(h);
+    const [q, k, v] = g.opN('Split', [conv1d('c_attn', a, D, 3 * D)], 3, { axis: 2, split: [D, D, D] });
+    const heads = (t: string, perm: number[]): string =>
+      g.op('Transpose', [g.op('Reshape', [t, g.op('Concat', [unsq(dim(t, 0)), unsq(dim(t, 1)), g.constant('i64', [1], [H]), g.constant('i64', [1], [DH])], { axis: 0 })])], { perm });
+    const qh = heads(q!, [0, 2, 1, 3]), kt = heads(k!, [0, 2, 3, 1]), vh = heads(v!, [0, 2, 1, 3]);
+    const w = g.op('Div', [g.op('MatMul', [qh, kt]), g.constant('f32', [], [Math.sqrt(DH)])]);
+    const nd = dim(w, 2), ns = dim(w, 3);
+    const buf = initOf(g, 'attn.bias', 'f32', [1, 1, P, P], Array.from({ length: P * P }, (_, i) => (i % P <= Math.floor(i / P) ? 1 : 0)));
+    const rows = g.op('Slice', [buf, unsq(g.op('Sub', [ns, nd])), unsq(ns), g.constant('i64', [1], [2]), g.constant('i64', [1], [1])]);
+    const b = g.op('Slice', [rows, g.constant('i64', [1], [0]), unsq(ns), g.constant('i64', [1], [3]), g.constant('i64', [1], [1])]);
+    const masked = g.op('Sub', [g.op('Mul', [w, b]), g.op('Mul', [g.constant('f32', [], [1e4]), g.op('Sub', [g.constant('f32', [], [1]), b])])]);
+    const p = g.op('Softmax', [masked], { axis: -1 });
+    const ctx = g.op('Transpose', [g.op('MatMul', [p, vh])], { perm: [0, 2, 1, 3] });
+    const merged = g.op('Reshape', [ctx, g.op('Concat', [unsq(dim(ctx, 0)), unsq(dim(ctx, 1)), g.constant('i64', [1], [D])], { axis: 0 })]);
+    const r = g.op('Add', [h, conv1d('c_proj', merged, D, D)]);
+    const m = conv1d('c_fc', ln(r), D, 2 * D);
+    const x3 = g.op('Mul', [g.op('Pow', [m, g.constant('f32', [], [3])]), g.constant('f32', [], [0.044715])]);
+    const t = g.op('Tanh', [g.op('Mul', [g.op('Add', [m, x3]), g.constant('f32', [], [Math.sqrt(2 / Math.PI)])])]);
+    const gelu = g.op('Mul', [g.op('Mul', [g.constant('f32', [], [0.5]), m]), g.op('Add', [g.constant('f32', [], [1]), t])]);
+    return g.op('Add', [r, conv1d('mlp.c_proj', gelu, 2 * D, D)]);
+  });
+  g.op('MatMul', [g.in('ln_f', () => ln(h)), g.op('Transpose', [wte], { perm: [1, 0] })]);
+  nameLast(g, 'logits');
+  return finishLegacy(g, 'gpt2_op10', [{ name: 'input_ids', dtype: 'i64', shape: ['batch', 'sequence'], vocab: V }], [f32('logits', ['batch', 'sequence', V])],
+    [{ batch: 1, sequence: 7 }, { batch: 2, sequence: 12 }, { batch: 3, sequence: 1 }], 10);
+}
+
 export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   squeezenet_v11_op7: squeezenetOp7,
   squeezenet_v10_op12: squeezenetOp12,
@@ -357,4 +515,8 @@ export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   emotion_ferplus_op8: emotionFerplusOp8,
   super_resolution_op10: superResolutionOp10,
   arcface_op8: arcfaceOp8,
+  densenet_op9: densenetOp9,
+  shufflenet_v2_op10: shufflenetV2Op10,
+  efficientnet_lite4_op11: efficientnetLite4Op11,
+  gpt2_op10: gpt2Op10,
 };

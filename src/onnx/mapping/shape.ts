@@ -7,6 +7,7 @@
 // - Upsample and Resize-10 become `resize` with asymmetric coordinates; nearest rounds down along
 //   growing axes and up along shrinking ones (onnxruntime's rule for these versions);
 // - Scatter (deprecated) is scatter_elements; Crop (experimental, onnx 1.0-1.2) is a slice;
+// - NonZero of a nonzero-filled 1-D ConstantOfShape (PyTorch's arange at opset 9/10) is a range;
 // - Dropout is inference-only: training_mode true is refused (at import when constant, at run time
 //   otherwise) unless ratio is 0. Dropout < 10 returns its mask in the input's dtype, built as
 //   constant_of_shape(shape(x), 1).
@@ -141,6 +142,24 @@ const crop: Lowering = (node, b) => {
 };
 
 /**
+ * NonZero of a ConstantOfShape filled with a nonzero value is PyTorch's arange at opset 9/10
+ * (ConstantOfShape(ones) -> NonZero -> Transpose -> Squeeze, as gpt2-10 writes position ids).
+ * Every index is then nonzero: for a 1-D input the result is [range(0, n)], a size the shape
+ * rules tie to n, where nonzero's is a count only the run knows.
+ */
+const nonzero: Lowering = (node, b) => {
+  const x = node.inputs[0];
+  const fill = x?.def?.name === 'constant_of_shape' ? x.def.attrs.get('value') : undefined;
+  if (x && x.type.shape?.length === 1 && fill?.kind === 'tensor' && fill.value.data.length === 1 && Number(fill.value.data[0]) !== 0) {
+    const [shape] = b.emit('shape', [x]);
+    const [n] = b.emit('squeeze', [shape!, b.constInts([0])]);
+    const [r] = b.emit('range', [b.constInts([0], []), n!, b.constInts([1], [])]);
+    return b.emit('unsqueeze', [r!, b.constInts([0])]);
+  }
+  return direct('nonzero')(node, b);
+};
+
+/**
  * Inference only: a constant-true training_mode is refused at import (unless ratio is a constant 0,
  * where training drops nothing); a run-time one is checked by dropout's eval.
  */
@@ -197,7 +216,7 @@ export const SHAPE_MAPPINGS: MappingTable = {
   GatherElements: [since(11, direct('gather_elements'))],
   GatherND: [since(11, direct('gather_nd'))],
   Identity: [since(1, direct('identity'))],
-  NonZero: [since(9, direct('nonzero'))],
+  NonZero: [since(9, nonzero)],
   OneHot: [since(9, direct('one_hot'))],
   Pad: [since(1, padLegacy), since(11, attrsNowInputs(['pads', 'value'], 11, direct('pad')))],
   Range: [since(11, direct('range'))],
