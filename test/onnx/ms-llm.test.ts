@@ -150,6 +150,19 @@ describe('MatMulNBits vs onnxruntime', () => {
     await check(toF16(nbitsCase({ m: [1], K: 96, N: 7, bits: 4, bs: 16, zp: 'none', bias: false, seed: 32 })), 'f16 sym');
   });
 
+  it('accuracy_level 4 is accepted: tenth computes in f32 (level 0), onnxruntime with int8 activations is within 2% of the output range', async () => {
+    const c = nbitsCase({ m: [4], K: 256, N: 24, bits: 4, bs: 32, zp: 'packed', bias: false, seed: 35 });
+    const c4 = { ...c, attrs: { ...c.attrs, accuracy_level: 4 } };
+    const bytes = model(c4);
+    const [want] = await reference(bytes, c4);
+    const [got] = tenth(bytes, c4);
+    const w = Array.from(want!.data as Float32Array), g = Array.from(got!.data as Float32Array);
+    const range = Math.max(...w.map(Math.abs));
+    expect(Math.max(...w.map((x, i) => Math.abs(x - g[i]!)))).toBeLessThan(0.02 * range);
+    const [exact] = await reference(model(c), c);
+    expect(compareTensors(got!, exact!, TOL).ok).toBe(true);
+  });
+
   it('packed 4-bit zero points with an odd block count per row', async () => {
     await check(nbitsCase({ m: [2], K: 48, N: 5, bits: 4, bs: 16, zp: 'packed', bias: true, seed: 3 }), 'kb=3');
   });
