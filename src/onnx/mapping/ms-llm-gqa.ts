@@ -11,10 +11,11 @@
 // max(total_sequence_length, P), which is the same whenever total_sequence_length = P + S (how
 // onnxruntime-genai feeds separate buffers); tenth does not read total_sequence_length.
 // Rotary (do_rotary) rotates Q and K at positions pb + s before attention.
-// Lowered to: rotary_embedding (Q, K), attention with past_key/past_value and a bool mask over
-// [past | new] built from seqlens_k, and tensor_scatter of the new K/V into the zero-tailed past.
+// Lowered to: rotary_embedding (Q, K); the present K/V as tensor_scatter of the new K/V at pb into
+// [past | new] zeroed from pb on; attention of Q over the present K/V in its causal mode with
+// nonpad_kv_seqlen = pb + S (a bool mask instead when a local window or smooth softmax is set).
 // smooth_softmax adds a zero logit to each softmax row: a zero key (and zero value) appended to
-// K/V that every query sees.
+// the present K/V that every query sees.
 
 import { attr } from '../../../ir/attrs.js';
 import type { Value } from '../../../ir/ir.js';
@@ -88,45 +89,51 @@ const gqa: Lowering = (node, b) => {
     [q, k] = [rot(q, hq), rot(k, hkv)];
   }
 
-  // Mask over the attention op's keys [past (P) | new (S) | zero key (smooth)] per (batch, query).
-  const tKeys = emit1('add', [emit1('add', [P, S]), ints([smooth ? 1 : 0])]);
-  const j = emit1('reshape', [range(tKeys), ints([1, 1, 1, -1])]);
-  const s = emit1('reshape', [range(S), ints([1, 1, -1, 1])]);
-  const pb4 = emit1('reshape', [pb, ints([-1, 1, 1, 1])]);
-  const inPast = emit1('less', [j, P]);
-  const jNew = emit1('sub', [j, P]);
-  let ok = emit1('where', [inPast, emit1('less', [j, pb4]), emit1('less_or_equal', [jNew, s])]);
-  if (window > 0) {
-    const pos = emit1('where', [inPast, j, emit1('add', [jNew, pb4])]);
-    ok = emit1('and', [ok, emit1('greater_or_equal', [pos, emit1('sub', [emit1('add', [pb4, s]), ints([window - 1])])])]);
-  }
-  let [kA, vA] = [k, v];
-  if (smooth) {
-    ok = emit1('or', [ok, emit1('equal', [jNew, S])]);
-    // One zero row after the new keys/values (where, not pad: the wasm backend has no f16 pad).
-    const zeroRow = (x: Value): Value => {
-      const first = emit1('slice', [x, ints([0]), ints([1]), ints([1])]);
-      return emit1('concat', [x, emit1('where', [b.constant(tensorFrom('bool', [], [0])), first, zeroOf(x)])], { axis: attr.int(1) });
-    };
-    [kA, vA] = [zeroRow(k), zeroRow(v)];
-  }
-  const attAttrs: Record<string, ReturnType<typeof attr.int>> = { q_num_heads: attr.int(hq), kv_num_heads: attr.int(hkv) };
-  if (scale !== 0) attAttrs['scale'] = attr.float(scale);
-  if (softcap > 0) attAttrs['softcap'] = attr.float(softcap);
-  const y = emit1('attention', [q, kA, vA, ok, pastK ?? null, pastV ?? null], attAttrs);
-
   // present = [past[:pb], new, zeros]: [past | new] with everything from pb on zeroed, then the
-  // new K/V written at pb.
-  const present = (x: Value, past: Value | null | undefined, used: boolean | undefined): Value | null => {
-    if (!used) return null;
-    const bnsh = emit1('transpose', [emit1('reshape', [x, ints([0, 0, hkv, D])])], { perm: attr.ints([0, 2, 1, 3]) });
-    if (!past) return bnsh;
-    const extended = emit1('concat', [past, bnsh], { axis: attr.int(2) });
+  // new K/V written at pb. Attention reads the present buffers.
+  const pb4 = emit1('reshape', [pb, ints([-1, 1, 1, 1])]);
+  const bnsh = (x: Value, n: number): Value => emit1('transpose', [emit1('reshape', [x, ints([0, 0, n, D])])], { perm: attr.ints([0, 2, 1, 3]) });
+  const present = (x: Value, past: Value | null | undefined): Value => {
+    const cur = bnsh(x, hkv);
+    if (!past) return cur;
+    const extended = emit1('concat', [past, cur], { axis: attr.int(2) });
     const t = emit1('reshape', [range(emit1('add', [P, S])), ints([1, 1, -1, 1])]);
     const kept = emit1('where', [emit1('less', [t, pb4]), extended, zeroOf(past)]);
-    return emit1('tensor_scatter', [kept, bnsh, pb], { axis: attr.int(2) });
+    return emit1('tensor_scatter', [kept, cur, pb], { axis: attr.int(2) });
   };
-  return [y, present(k, pastK, node.outputUsed[1]), present(v, pastV, node.outputUsed[2])];
+  const [presentK, presentV] = [present(k, pastK), present(v, pastV)];
+
+  const attAttrs: Record<string, ReturnType<typeof attr.int>> = {};
+  if (scale !== 0) attAttrs['scale'] = attr.float(scale);
+  if (softcap > 0) attAttrs['softcap'] = attr.float(softcap);
+  const q4 = bnsh(q, hq);
+  let y4: Value;
+  if (window <= 0 && !smooth) {
+    // Query s of batch b sees present positions t <= pb + s, keys from pb + S on are padding: the
+    // attention op's causal mode with nonpad_kv_seqlen = pb + S (its causal offset is then pb).
+    const valid = emit1('add', [pb, S]);
+    y4 = emit1('attention', [q4, presentK, presentV, null, null, null, valid], { ...attAttrs, is_causal: attr.int(1) });
+  } else {
+    // A bool mask over the present positions (and the zero key of smooth softmax, last).
+    const tKeys = emit1('add', [emit1('add', [P, S]), ints([smooth ? 1 : 0])]);
+    const t = emit1('reshape', [range(tKeys), ints([1, 1, 1, -1])]);
+    const last = emit1('add', [pb4, emit1('reshape', [range(S), ints([1, 1, -1, 1])])]);
+    let ok = emit1('less_or_equal', [t, last]);
+    if (window > 0) ok = emit1('and', [ok, emit1('greater', [t, emit1('sub', [last, ints([window])])])]);
+    let [kA, vA] = [presentK, presentV];
+    if (smooth) {
+      ok = emit1('or', [ok, emit1('equal', [t, emit1('add', [P, S])])]);
+      // One zero key/value after the present ones (where, not pad: the wasm backend has no f16 pad).
+      const zeroRow = (x: Value): Value => {
+        const first = emit1('slice', [x, ints([0]), ints([1]), ints([2])]);
+        return emit1('concat', [x, emit1('where', [b.constant(tensorFrom('bool', [], [0])), first, zeroOf(x)])], { axis: attr.int(2) });
+      };
+      [kA, vA] = [zeroRow(presentK), zeroRow(presentV)];
+    }
+    y4 = emit1('attention', [q4, kA, vA, ok], attAttrs);
+  }
+  const y = emit1('reshape', [emit1('transpose', [y4], { perm: attr.ints([0, 2, 1, 3]) }), ints([0, 0, hq * D])]);
+  return [y, node.outputUsed[1] ? presentK : null, node.outputUsed[2] ? presentV : null];
 };
 
 export const GQA_MAPPINGS: MappingTable = {
