@@ -10,7 +10,7 @@
 // from Shape.
 
 import type { AttrSpecValue } from '../../src/onnx/writer.js';
-import { conv, Graph, rng } from './graph.js';
+import { batchNorm, conv, Graph, rng } from './graph.js';
 import { f32, finish, INT64_MAX, nameLast, type ZooModel } from './models-common.js';
 
 /** Relu6 as tf2onnx writes it: Clip with min / max as Constant inputs (opset >= 11). */
@@ -399,6 +399,42 @@ export function efficientdetPostprocessTf2onnx(): ZooModel {
     [{ unk__931: 1 }, { unk__931: 3 }], 13);
 }
 
+/**
+ * Keras layers and tf.math ops as tf2onnx writes them (opset 15), over a symbolic batch and an
+ * unknown time axis (NWC sequences): Conv1D as Transpose + Conv, PReLU with its slope reshaped to
+ * (C, 1), LeakyReLU(0.2), BatchNormalization left unfolded between Transposes (a
+ * FusedBatchNormV3 after a non-conv op), tf.clip_by_value as Max / Min, tf.math.divide_no_nan as
+ * Where(Equal(y, 0), 0, x / y), tf.math.cumsum(exclusive, reverse) as CumSum, tf.round as Round
+ * (half to even), tf.math.floormod on floats as x - floor(x / y) * y, tf.math.l2_normalize as
+ * ReduceSumSquare + Max(eps) + Sqrt + Div, GlobalMaxPooling1D as ReduceMax, Softplus, Erf GELU,
+ * Dense as MatMul + Add.
+ */
+export function kerasMiscTf2onnx(): ZooModel {
+  const C = 6;
+  const g = new Graph(82);
+  const x = g.op('Transpose', ['sequence'], { perm: [0, 2, 1] });
+  const c = g.in('conv1d', () => conv(g, x, 4, C, [3], { pads: [1, 1] }));
+  const pr = g.op('PRelu', [c, g.op('Reshape', [g.uniform('p_re_lu.alpha', [C], 0.1, 0.3), g.i64([C, 1])])]);
+  const lk = g.op('LeakyRelu', [pr], { alpha: { float: 0.2 } });
+  const nwc = g.op('Transpose', [lk], { perm: [0, 2, 1] });
+  const bn = g.op('Transpose', [g.in('batch_normalization', () => batchNorm(g, g.op('Transpose', [nwc], { perm: [0, 2, 1] }), C))], { perm: [0, 2, 1] });
+  const clipped = g.op('Min', [g.op('Max', [bn, g.f32s(-1.5)]), g.f32s(1.5)]);
+  const den = g.op('Round', [g.op('Mul', [clipped, g.f32s(2)])]);
+  const safe = g.op('Where', [g.op('Equal', [den, g.f32s(0)]), g.f32s(0), g.op('Div', [clipped, den])]);
+  const cs = g.op('CumSum', [safe, g.constant('i32', [], [1])], { exclusive: 1, reverse: 1 });
+  const fm = g.op('Sub', [cs, g.op('Mul', [g.op('Floor', [g.op('Div', [cs, g.f32s(0.75)])]), g.f32s(0.75)])]);
+  const gelu = g.op('Mul', [g.op('Mul', [fm, g.f32s(0.5)]), g.op('Add', [g.op('Erf', [g.op('Div', [fm, g.f32s(Math.SQRT2)])]), g.f32s(1)])]);
+  const sq = g.op('ReduceSumSquare', [gelu], { axes: [2], keepdims: 1 });
+  const l2 = g.op('Div', [gelu, g.op('Sqrt', [g.op('Max', [sq, g.f32s(1e-12)])])]);
+  output(g, g.op('Softplus', [l2]), 'features');
+  const pooled = g.op('ReduceMax', [l2], { axes: [1], keepdims: 0 });
+  const logits = g.in('dense', () => g.op('Add', [g.op('MatMul', [pooled, g.weight('kernel', [C, 3], C)]), g.uniform('bias', [3], -0.1, 0.1)]));
+  output(g, g.op('Softmax', [logits], { axis: -1 }), 'dense');
+  return finish(g, 'keras_misc_tf2onnx', [{ name: 'sequence', dtype: 'f32', shape: ['unk__941', 'unk__942', 4] }],
+    [f32('features', ['unk__943', 'unk__944', C]), f32('dense', ['unk__945', 3])],
+    [{ unk__941: 1, unk__942: 9 }, { unk__941: 3, unk__942: 2 }, { unk__941: 2, unk__942: 17 }], 15);
+}
+
 export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   keras_mobilenet_tf2onnx: kerasMobilenetTf2onnx,
   ssd_postprocess_tf2onnx: ssdPostprocessTf2onnx,
@@ -408,5 +444,6 @@ export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   standardize_while_tf1_tf2onnx: () => standardizeMapFnTf2onnx(true),
   tflite_quant_tf2onnx: tfliteQuantTf2onnx,
   efficientdet_postprocess_tf2onnx: efficientdetPostprocessTf2onnx,
+  keras_misc_tf2onnx: kerasMiscTf2onnx,
   deeplab_tf2onnx: deeplabTf2onnx,
 };
