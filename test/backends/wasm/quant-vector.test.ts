@@ -1,11 +1,13 @@
-// The four-lane paths of per-tensor quantize_linear (f32 -> u8/i8) and dequantize_linear
+// The fast paths of the wasm quantisation kernels: the four-lane paths of per-tensor quantize_linear (f32 -> u8/i8) and dequantize_linear
 // (u8/i8 -> f32) against the interpreter, exactly, on the values where a vector rounding could
 // differ from the scalar one: exact halves (ties to even), values past 2^24 and 1e30 (the zero
 // point added in f32 before the clamp), NaN, infinities, -0, every 8-bit code, zero points at
-// both ends, and lengths 1-37 (the scalar tail after the groups of four).
+// both ends, and lengths 1-37 (the scalar tail after the groups of four); and matmul_integer /
+// qlinear_matmul with a constant B and zero point, whose centred i16 B^T is packed at compile time.
 
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import type { Tensor } from '../../../ir/tensor.js';
 import { checkExact, tensor } from '../quant-cases.js';
 import { oneOp, rng, runWasmT, ty } from './dtype-helpers.js';
 
@@ -43,5 +45,31 @@ describe('wasm per-tensor quantize / dequantize, four lanes at a time, vs interp
       return { text, ins: withZp ? [x, s, z] : [x, s] };
     });
     await checkExact(cases, runWasmT, { numRuns: 120 });
+  });
+});
+
+const dense = (dt: string, shape: number[], vals: readonly number[]): string => `const {value = dense<[${vals.join(', ')}]> : ${ty(dt, shape)}} : ${ty(dt, shape)}`;
+
+describe('wasm matmul_integer / qlinear_matmul with a constant B (centred and transposed at compile time) vs interpreter', () => {
+  it('u8/i8 B of 1-3 batches (broadcast against A), zero point none / scalar / per column, K not a multiple of 8', async () => {
+    const cases = fc.tuple(fc.constantFrom(1, 2, 5), fc.constantFrom(1, 3, 8, 9, 17), fc.constantFrom(1, 2, 7), fc.constantFrom<number[]>([], [2], [3]), fc.constantFrom<number[]>([], [1], [2]),
+      fc.constantFrom('u8', 'i8'), fc.constantFrom('u8', 'i8'), fc.constantFrom('none', 'scalar', 'vec'), fc.boolean(), fc.integer(),
+    ).filter(([, , , ba, bb, , , , q]) => (ba.length === 0 || bb.length === 0 || bb[0] === 1 || ba[0] === bb[0]) && !(q && ba.length + bb.length > 0)).map(([M, K, N, ba, bb, adt, bdt, zbK, q, seed]) => {
+      const r = rng(seed);
+      const lo = (dt: string): number => (dt === 'u8' ? 0 : -128);
+      const draw = (dt: string, n: number): number[] => Array.from({ length: n }, () => lo(dt) + Math.floor(r() * 256));
+      const a = tensor(adt, [...ba, M, K], () => lo(adt) + Math.floor(r() * 256));
+      const bShape = [...bb, K, N], zShape = zbK === 'vec' ? [N] : [];
+      const consts = [`%b = ${dense(bdt, bShape, draw(bdt, bShape.reduce((x, y) => x * y, 1)))}`, ...(zbK !== 'none' || q ? [`%zb = ${dense(bdt, zShape, draw(bdt, zShape.length ? N : 1))}`] : [])];
+      if (!q) {
+        const call = zbK === 'none' ? 'matmul_integer(%a, %b)' : 'matmul_integer(%a, %b, none, %zb)';
+        return { text: oneOp([['a', ty(adt, a.shape)]], (rt) => [...consts, `%y = ${call} : ${rt}`], ty('i32', [M, N])), ins: [a] };
+      }
+      const sc = (n: number[]): Tensor => tensor('f32', n, () => 0.01 + r() * 0.1);
+      const [sa, za, sb, sy, yz] = [sc([]), tensor(adt, [], () => lo(adt) + Math.floor(r() * 256)), sc(zShape), tensor('f32', [], () => 0.5 + r() * 4), tensor(adt, [], () => lo(adt) + Math.floor(r() * 256))];
+      const args: [string, string][] = [['a', ty(adt, a.shape)], ['sa', ty('f32', [])], ['za', ty(adt, [])], ['sb', ty('f32', zShape)], ['sy', ty('f32', [])], ['yz', ty(adt, [])]];
+      return { text: oneOp(args, (rt) => [...consts, `%y = qlinear_matmul(%a, %sa, %za, %b, %sb, %zb, %sy, %yz) : ${rt}`], ty(adt, [M, N])), ins: [a, sa, za, sb, sy, yz] };
+    });
+    await checkExact(cases, runWasmT, { numRuns: 80 });
   });
 });

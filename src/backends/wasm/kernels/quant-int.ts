@@ -2,13 +2,15 @@
 // per tensor, per row of A or per column of B) and conv_integer / qlinear_conv (any spatial rank,
 // w_zero_point per output channel, int32 bias). Products of the centred 8-bit values
 // accumulate exactly in i32. When K and N are static, each batch's B is centred and transposed
-// into i16 columns padded to 8 (scratch), each row of A likewise, and a dot product takes 8 taps
-// per i32x4.dot_i16x8_s; the convs do the same with input patches against weight rows. The q*
+// into i16 columns padded to 8 (scratch; a constant B with a constant zero point is packed so
+// at compile time), each row of A likewise, and a dot product takes 8 taps per
+// i32x4.dot_i16x8_s; the convs do the same with input patches against weight rows. The q*
 // forms requantize as the interpreter: the multiplier a_scale*b_scale/y_scale is rounded after
 // each step in the scales' dtype, then round_half_even(acc * multiplier) + y_zero_point
 // saturates to the output type.
 
 import type { Op, Value } from '../../../../ir/ir.js';
+import type { Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { geometryOf, stridesOf } from './conv-nd.js';
@@ -50,6 +52,19 @@ function requantize(k: KernelCtx, op: Op, y: Value, yi: string, acc: string, sa:
   return `(i32.store8 ${addr(k.ptr(y), yi, 1)} (i32.trunc_sat_f64_s ${v}))`;
 }
 
+/** Every batch of a constant B as centred i16 columns of Kp (zero padded), carried in f32 words. */
+function packCentredBT(t: Tensor, zb: Tensor | undefined, K: number, N: number, Kp: number): Float32Array {
+  const v = t.data as ArrayLike<number>, z = zb?.data as ArrayLike<number> | undefined;
+  const batches = v.length / (K * N);
+  const out = new Int16Array(batches * Kp * N);
+  for (let p = 0; p < batches; p++) {
+    for (let kk = 0; kk < K; kk++) {
+      for (let n = 0; n < N; n++) out[(p * N + n) * Kp + kk] = v[(p * K + kk) * N + n]! - (z ? z[z.length === 1 ? 0 : n]! : 0);
+    }
+  }
+  return new Float32Array(out.buffer);
+}
+
 function emitIntMatmul(k: KernelCtx, op: Op): void {
   const q = op.name === 'qlinear_matmul';
   const o = op.operands;
@@ -66,7 +81,13 @@ function emitIntMatmul(k: KernelCtx, op: Op): void {
   em.comment(`${op.name} ${ad.join('x')} x ${bd.join('x')} -> ${yd.join('x')} (i32 accumulation${simd ? ', i16x8 dot products' : ''})`);
   const acc = em.local('acc', 'i32'), ao = em.local('ao', 'i32'), bo = em.local('bo', 'i32');
   const Kp = simd ? Math.ceil(K / 8) * 8 : 0;
-  const bT = simd ? k.scratch(2 * Kp * N) : '', aR = simd ? k.scratch(2 * Kp) : '';
+  // A constant B (a weight) with a constant zero point is centred and transposed once, at compile time.
+  const zbT = zb ? k.constant(zb) : undefined;
+  const preB = simd && k.constant(b) !== undefined && (!zb || zbT !== undefined);
+  const bT = preB ? k.packed(b, `int-matmul-bT-${Kp}|${zbT ? Array.from(zbT.data as ArrayLike<number>).join(',') : ''}`, (t) => packCentredBT(t, zbT, K as number, N as number, Kp))
+    : simd ? k.scratch(2 * Kp * N) : '';
+  const bBase = preB ? em.local('bbase', 'i32') : '';
+  const aR = simd ? k.scratch(2 * Kp) : '';
   const vacc = simd ? em.local('vacc', 'v128') : '';
   const store = (m: string, n: string, p: string): void => {
     const yi = add(mul(p, MN), add(mul(m, k.dim(N)), n));
@@ -76,7 +97,10 @@ function emitIntMatmul(k: KernelCtx, op: Op): void {
   em.loop('p', k.size(outBatch), (p) => {
     em.set(ao, mul(rowOffset(k, p, outBatch, aStr, outBatch.length), MK));
     em.set(bo, mul(rowOffset(k, p, outBatch, bStr, outBatch.length), KN));
-    if (simd) {
+    if (preB) {
+      em.line(`(memory.fill ${aR} (i32.const 0) ${i32(2 * Kp)})`);
+      em.set(bBase, add(bT, mul(rowOffset(k, p, outBatch, bStr, outBatch.length), i32(2 * Kp * (N as number)))));
+    } else if (simd) {
       // Centred B^T as i16 columns of Kp (the padding stays 0 from the fill).
       em.line(`(memory.fill ${bT} (i32.const 0) ${i32(2 * Kp * N)})`);
       em.line(`(memory.fill ${aR} (i32.const 0) ${i32(2 * Kp)})`);
@@ -91,7 +115,7 @@ function emitIntMatmul(k: KernelCtx, op: Op): void {
       em.loop('n', k.dim(N), (n) => {
         if (simd) {
           em.set(vacc, '(v128.const i32x4 0 0 0 0)');
-          em.loop('k8', i32(Kp / 8), (k8) => em.set(vacc, `(i32x4.add ${get(vacc)} (i32x4.dot_i16x8_s (v128.load ${addr(aR, mul(k8, i32(8)), 2)}) (v128.load ${addr(bT, add(mul(n, i32(Kp)), mul(k8, i32(8))), 2)})))`));
+          em.loop('k8', i32(Kp / 8), (k8) => em.set(vacc, `(i32x4.add ${get(vacc)} (i32x4.dot_i16x8_s (v128.load ${addr(aR, mul(k8, i32(8)), 2)}) (v128.load ${addr(preB ? get(bBase) : bT, add(mul(n, i32(Kp)), mul(k8, i32(8))), 2)})))`));
           em.set(acc, `(i32.add (i32.add (i32x4.extract_lane 0 ${get(vacc)}) (i32x4.extract_lane 1 ${get(vacc)})) (i32.add (i32x4.extract_lane 2 ${get(vacc)}) (i32x4.extract_lane 3 ${get(vacc)})))`);
         } else {
           em.set(acc, i32(0));
