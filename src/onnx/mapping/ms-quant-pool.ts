@@ -109,7 +109,13 @@ const qAveragePool: Lowering = (node, b) => {
   if (coversImage(node, b, x, ks.value, strides)) {
     y = globalAverage(b, { ...io, x }, Array.from({ length: r - 2 }, (_, i) => i + 2));
   } else {
-    const avg = b.emit('average_pool', [dequant(b, x, io.sx, io.zx)], passAttrs(node, ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides']))[0]!;
+    const attrs = passAttrs(node, ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides']);
+    // onnxruntime sizes a VALID pool with ceil_mode like explicit zero pads (ONNX ignores ceil_mode there).
+    if (attrs['auto_pad']?.value === 'VALID') {
+      delete attrs['auto_pad'];
+      attrs['pads'] = attr.ints(new Array<number>(2 * (r - 2)).fill(0));
+    }
+    const avg = b.emit('average_pool', [dequant(b, x, io.sx, io.zx)], attrs)[0]!;
     y = roundSaturate(b, bin(b, 'div', avg, io.sy), io.dt, io.zy);
   }
   return [last ? transpose(b, y, toLast(r)) : y];
@@ -143,8 +149,17 @@ const qSoftmax: Lowering = (node, b) => {
   const e = b.emit('gather', [table, idx], { axis: attr.int(0) })[0]!;
   const sum = b.emit('reduce_sum', [e, axesV], { keepdims: attr.int(1) })[0]!;
   const ys = b.emit('floor', [bin(b, 'div', f32Const(b, 1), io.sy)])[0]!;
-  const q = b.emit('round', [bin(b, 'div', bin(b, 'mul', e, ys), sum)])[0]!;
-  const v = io.zy ? bin(b, 'add', q, cast(b, io.zy, 'f32')) : q;
+  const scaled = bin(b, 'mul', e, ys);
+  const q0 = b.emit('round', [bin(b, 'div', scaled, sum)])[0]!;
+  // For a short axis with a large 1/y_scale, e * floor(1/y_scale) overflows to inf; onnxruntime's
+  // float -> integer conversion of inf then gives 0 (uint8 path) or INT32_MIN (int8 path), to which
+  // it adds the zero point in int32: a negative one wraps that to a large positive value.
+  const zf = io.zy ? cast(b, io.zy, 'f32') : null;
+  const over = bin(b, 'greater', scaled, f32Const(b, FLT_MAX));
+  const int32Min = f32Const(b, -2147483648);
+  const wrapped = io.dt === 'u8' ? f32Const(b, 0) : zf ? b.emit('where', [bin(b, 'less', zf, f32Const(b, 0)), f32Const(b, 2147483648), int32Min])[0]! : int32Min;
+  const q = b.emit('where', [over, wrapped, q0])[0]!;
+  const v = zf ? bin(b, 'add', q, zf) : q;
   return [roundSaturate(b, v, io.dt)];
 };
 
