@@ -1,4 +1,4 @@
-// The ms-llm zoo models (models-ms-llm.ts: phi3_q4) through the WASM backend (compiled once, every
+// The ms-llm zoo models (models-ms-llm.ts: phi3_q4, qwen_q4) through the WASM backend (compiled once, every
 // binding incl. an empty past and a single token after a past, `tenth run --check` on the folder)
 // and the WebGPU backend on Dawn + SwiftShader, against onnxruntime. zoo-interp.test.ts covers the
 // interpreter (and O2).
