@@ -1,7 +1,7 @@
-// The ms-llm zoo models (models-ms-llm.ts: phi3_q4, qwen_q4) through the WASM backend (compiled once, every
-// binding incl. an empty past and a single token after a past, `tenth run --check` on the folder)
-// and the WebGPU backend on Dawn + SwiftShader, against onnxruntime. zoo-interp.test.ts covers the
-// interpreter (and O2).
+// The ms-llm zoo models (models-ms-llm.ts: phi3_q4, qwen_q4) through the WASM backend (compiled
+// once, every binding incl. an empty past and a single token after a past, `tenth run --check` on
+// the folder) and the WebGPU backend on Dawn + SwiftShader, against onnxruntime.
+// zoo-interp.test.ts covers the interpreter (and O2).
 
 import { describe, expect, it } from 'vitest';
 import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
