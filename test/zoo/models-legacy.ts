@@ -500,6 +500,35 @@ export function gpt2Op10(): ZooModel {
     [{ batch: 1, sequence: 7 }, { batch: 2, sequence: 12 }, { batch: 3, sequence: 1 }], 10);
 }
 
+/**
+ * A U-Net as PyTorch 1.1-1.3 exported it at opset 9 with dynamic height and width:
+ * F.interpolate(x, size=skip.shape[2:]) as Upsample-9 whose scales are computed in the graph
+ * (Concat of Constant [1, 1] and Div of the Cast target size by the Cast input size, both
+ * Slice-1-d out of Shape), MaxPool 2x2, Concat skips, BatchNormalization-9, a 1x1 head.
+ */
+export function unetOp9(dynamic = true): ZooModel {
+  const g = new Graph(144);
+  const block = (x: string, cin: number, cout: number): string =>
+    g.op('Relu', [lbn(g, lconv(g, g.op('Relu', [lconv(g, x, cin, cout, { k: 3, pad: 1 })]), cout, cout, { k: 3, pad: 1, bias: false }), cout, 9)]);
+  const hw = (x: string): string => g.op('Slice', [g.op('Shape', [x])], { axes: [0], ends: [4], starts: [2] });
+  const upTo = (x: string, like: string): string => {
+    const size = g.op('Cast', [hw(like)], { to: 1 });
+    const scales = g.op('Concat', [g.constant('f32', [2], [1, 1]), g.op('Div', [size, g.op('Cast', [hw(x)], { to: 1 })])], { axis: 0 });
+    return g.op('Upsample', [x, scales], { mode: 'nearest' });
+  };
+  const pool = (x: string): string => maxPool(g, x, 2, 2);
+  const e1 = g.in('inc', () => block('input.1', 2, 6));
+  const e2 = g.in('down1', () => block(pool(e1), 6, 8));
+  const mid = g.in('down2', () => block(pool(e2), 8, 8));
+  const d2 = g.in('up1', () => block(g.op('Concat', [e2, upTo(mid, e2)], { axis: 1 }), 16, 6));
+  const d1 = g.in('up2', () => block(g.op('Concat', [e1, upTo(d2, e1)], { axis: 1 }), 12, 6));
+  g.in('outc', () => lconv(g, d1, 6, 3, { k: 1 }));
+  nameLast(g, 'output');
+  if (!dynamic) return finishLegacy(g, 'unet_op9_static', [{ name: 'input.1', dtype: 'f32', shape: [1, 2, 8, 12] }], [f32('output', [1, 3, 8, 12])], [{}], 9);
+  return finishLegacy(g, 'unet_op9', [{ name: 'input.1', dtype: 'f32', shape: ['N', 2, 'H', 'W'] }], [f32('output', ['N', 3, 'H', 'W'])],
+    [{ N: 1, H: 8, W: 12 }, { N: 2, H: 16, W: 4 }], 9);
+}
+
 export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   squeezenet_v11_op7: squeezenetOp7,
   squeezenet_v10_op12: squeezenetOp12,
@@ -519,4 +548,6 @@ export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   shufflenet_v2_op10: shufflenetV2Op10,
   efficientnet_lite4_op11: efficientnetLite4Op11,
   gpt2_op10: gpt2Op10,
+  unet_op9: unetOp9,
+  unet_op9_static: () => unetOp9(false),
 };
