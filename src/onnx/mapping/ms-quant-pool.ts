@@ -138,6 +138,7 @@ const qSoftmax: Lowering = (node, b) => {
   const D = dims.reduce<number>((p, d) => p * d!, 1);
   const st = b.constantOf(node.inputs[1]!) ?? b.fail('needs a constant x_scale (its exp table is built at import)');
   const xs = Number(st.data[0]);
+  if (!(xs > 0)) b.fail(`x_scale must be positive, got ${xs}`);
   // onnxruntime's table: exp((i - 255 + shift) * x_scale) in f64, stored as f32, the shift keeping
   // the row sum below FLT_MAX.
   const shift = Math.max(0, Math.log(Math.fround(FLT_MAX / D)) - 5) / xs;
