@@ -88,7 +88,6 @@ function emitIntMatmul(k: KernelCtx, op: Op): void {
     : simd ? k.scratch(2 * Kp * N) : '';
   const bBase = preB ? em.local('bbase', 'i32') : '';
   const aR = simd ? k.scratch(2 * Kp) : '';
-  const vacc = simd ? em.local('vacc', 'v128') : '';
   const store = (m: string, n: string, p: string): void => {
     const yi = add(mul(p, MN), add(mul(m, k.dim(N)), n));
     if (!q) em.line(`(i32.store ${addr(k.ptr(y), yi, 4)} ${get(acc)})`);
@@ -111,24 +110,44 @@ function emitIntMatmul(k: KernelCtx, op: Op): void {
       if (simd) {
         em.loop('kk', i32(K), (kk) => em.line(
           `(i32.store16 ${addr(aR, kk, 2)} (i32.sub ${load8(k, op, a, add(get(ao), add(mul(m, i32(K)), kk)))} ${zpAt(k, op, za, m)}))`));
+        emitDotColumns(k, aR, preB ? get(bBase) : bT, Kp, N as number, acc, (n) => store(m, n, p));
+        return;
       }
       em.loop('n', k.dim(N), (n) => {
-        if (simd) {
-          em.set(vacc, '(v128.const i32x4 0 0 0 0)');
-          em.loop('k8', i32(Kp / 8), (k8) => em.set(vacc, `(i32x4.add ${get(vacc)} (i32x4.dot_i16x8_s (v128.load ${addr(aR, mul(k8, i32(8)), 2)}) (v128.load ${addr(preB ? get(bBase) : bT, add(mul(n, i32(Kp)), mul(k8, i32(8))), 2)})))`));
-          em.set(acc, `(i32.add (i32.add (i32x4.extract_lane 0 ${get(vacc)}) (i32x4.extract_lane 1 ${get(vacc)})) (i32.add (i32x4.extract_lane 2 ${get(vacc)}) (i32x4.extract_lane 3 ${get(vacc)})))`);
-        } else {
-          em.set(acc, i32(0));
-          em.loop('kk', k.dim(K), (kk) => {
-            const av = `(i32.sub ${load8(k, op, a, add(get(ao), add(mul(m, k.dim(K)), kk)))} ${zpAt(k, op, za, m)})`;
-            const bv = `(i32.sub ${load8(k, op, b, add(get(bo), add(mul(kk, k.dim(N)), n)))} ${zpAt(k, op, zb, n)})`;
-            em.set(acc, `(i32.add ${get(acc)} (i32.mul ${av} ${bv}))`);
-          });
-        }
+        em.set(acc, i32(0));
+        em.loop('kk', k.dim(K), (kk) => {
+          const av = `(i32.sub ${load8(k, op, a, add(get(ao), add(mul(m, k.dim(K)), kk)))} ${zpAt(k, op, za, m)})`;
+          const bv = `(i32.sub ${load8(k, op, b, add(get(bo), add(mul(kk, k.dim(N)), n)))} ${zpAt(k, op, zb, n)})`;
+          em.set(acc, `(i32.add ${get(acc)} (i32.mul ${av} ${bv}))`);
+        });
         store(m, n, p);
       });
     });
   });
+}
+
+/**
+ * The dot products of the centred i16 row at `aR` with each of N centred i16 columns of Kp at
+ * `bT`, four columns at a time (each A load feeds four i32x4.dot_i16x8_s), then one at a time;
+ * `store(n)` writes `acc` for column n.
+ */
+function emitDotColumns(k: KernelCtx, aR: string, bT: string, Kp: number, N: number, acc: string, store: (n: string) => void): void {
+  const em = k.em;
+  const n = em.local('n', 'i32'), off = em.local('off', 'i32'), va = em.local('va', 'v128');
+  const cols = [0, 1, 2, 3].map(() => [em.local('vacc', 'v128'), em.local('bp', 'i32')] as const);
+  const hsum = (v: string): string => `(i32.add (i32.add (i32x4.extract_lane 0 ${get(v)}) (i32x4.extract_lane 1 ${get(v)})) (i32.add (i32x4.extract_lane 2 ${get(v)}) (i32x4.extract_lane 3 ${get(v)})))`;
+  const block = (w: number): void => {
+    const used = cols.slice(0, w);
+    used.forEach(([v, bp], j) => { em.set(v, '(v128.const i32x4 0 0 0 0)'); em.set(bp, add(bT, mul(add(get(n), i32(j)), i32(2 * Kp)))); });
+    em.forRange(off, i32(0), i32(2 * Kp), 16, () => {
+      em.set(va, `(v128.load (i32.add ${aR} ${get(off)}))`);
+      for (const [v, bp] of used) em.set(v, `(i32x4.add ${get(v)} (i32x4.dot_i16x8_s ${get(va)} (v128.load (i32.add ${get(bp)} ${get(off)}))))`);
+    });
+    used.forEach(([v], j) => { em.set(acc, hsum(v)); store(add(get(n), i32(j))); });
+  };
+  const N4 = N - (N % 4);
+  if (N4 > 0) em.forRange(n, i32(0), i32(N4), 4, () => block(4));
+  if (N4 < N) em.forRange(n, i32(N4), i32(N), 1, () => block(1));
 }
 
 /**
