@@ -253,6 +253,8 @@ describe('GroupQueryAttention vs onnxruntime', () => {
   it('seqlens_k shorter than the past (right-padded batch rows) in decode', async () => {
     await check(gqaCase({ B: 3, S: 1, P: 6, hq: 4, hkv: 2, D: 16, lens: [6, 2, 0], seed: 5 }), 'padded');
     await check(gqaCase({ B: 2, S: 1, P: 5, hq: 4, hkv: 1, D: 16, lens: [3, 5], rotary: { half: 8, interleaved: 0 }, seed: 6 }), 'padded rotary');
+    // A follow-up prompt (several tokens after a past, batch 1) into a past with 2 unused rows.
+    await check(gqaCase({ B: 1, S: 3, P: 5, hq: 4, hkv: 2, D: 32, lens: [5], rotary: { half: 8, interleaved: 1 }, seed: 14 }), 'padded follow-up');
   });
 
   it('packed QKV, local window, softcap, smooth softmax, custom scale', async () => {
