@@ -1,7 +1,8 @@
 // Old operator forms the ONNX model zoo's classic exports use, each against onnxruntime-node (the
 // reference; it still runs opset 7+): Resize-10's nearest rounding (up along shrinking axes, down
 // along growing ones), the onnx 1.0-1.2 experimental ops (ImageScaler, Scale, Affine, ScaledTanh,
-// ParametricSoftplus, ThresholdedRelu-7, Crop) through the interpreter, a few through the WASM and
+// ParametricSoftplus, ThresholdedRelu-7, Crop, MeanVarianceNormalization-1), PyTorch's opset 9/10
+// arange (NonZero of a filled ConstantOfShape) through the interpreter, a few through the WASM and
 // WebGPU backends, and the refusals of what onnxruntime refuses too.
 
 import { createRequire } from 'node:module';
@@ -126,6 +127,17 @@ describe('onnx 1.0-1.2 experimental ops against onnxruntime', () => {
     await checkInterp({ op: 'ThresholdedRelu', opset: 9, x: [4, 5] });
   });
 
+  it('MeanVarianceNormalization-1: across_channels and normalize_variance, batch 2', async () => {
+    for (const across of [0, 1]) {
+      for (const nv of [0, 1]) {
+        for (const x of [[2, 3, 2, 3], [1, 2, 5, 1]]) {
+          await checkInterp({ op: 'MeanVarianceNormalization', opset: 8, attrs: { across_channels: across, normalize_variance: nv }, x });
+        }
+      }
+    }
+    await checkInterp({ op: 'MeanVarianceNormalization', opset: 7, x: [3, 2, 2, 2] });
+  });
+
   it('Crop: border alone, border + scale, on random sizes', async () => {
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }), fc.boolean(),
@@ -149,6 +161,8 @@ describe('the same ops on the backends', () => {
     { op: 'ParametricSoftplus', opset: 7, attrs: { alpha: { float: 1.5 }, beta: { float: -0.5 } }, x: [3, 7] },
     { op: 'Crop', opset: 7, attrs: { border: [1, 2, 0, 1] }, x: [1, 2, 6, 5] },
     { op: 'Crop', opset: 7, attrs: { border: [1, 0, 0, 0], scale: [2, 3] }, x: [1, 2, 6, 5] },
+    { op: 'MeanVarianceNormalization', opset: 7, attrs: { across_channels: 1 }, x: [2, 3, 4, 5] },
+    { op: 'MeanVarianceNormalization', opset: 7, attrs: { normalize_variance: 0 }, x: [2, 3, 4, 5] },
   ];
   for (const s of CASES) {
     const scales = s.inits ? ` scales [${Array.from(s.inits[0]!.tensor.data as Float32Array).join(', ')}]` : '';
@@ -226,5 +240,7 @@ describe('refusals (onnxruntime refuses these too), naming the node', () => {
     expect(refused({ op: 'Crop', opset: 7, attrs: { border: [0, 0, 0, 0], scale: [4, 1] }, x: [1, 1, 3, 3] })).toEqual(['E204']);
     expect(refused({ op: 'Crop', opset: 7, attrs: { border: [2, 0, 2, 0] }, x: [1, 1, 3, 3] })).toEqual(['E204']);
     expect(refused({ op: 'Affine', opset: 7, x: [2, 2], inits: [f32Init('extra', [1])] })).toEqual(['E207']);
+    expect(refused({ op: 'MeanVarianceNormalization', opset: 7, x: [2, 3, 4] })).toEqual(['E204']);
+    expect(refused({ op: 'MeanVarianceNormalization', opset: 7, attrs: { axes: [0, 2] }, x: [2, 3, 4, 4] })).toEqual(['E204']);
   });
 });

@@ -71,6 +71,26 @@ function floatP(irOp: string): Lowering {
   };
 }
 
+/**
+ * MeanVarianceNormalization 1-8 (experimental, still run by onnxruntime): across_channels picks
+ * the axes of an [N, C, H, W] input ([0, 2, 3], or all with 1; onnxruntime's reading, batch
+ * included); normalize_variance = 0 only subtracts the mean.
+ */
+const mvnLegacy: Lowering = (node, b) => {
+  const flag = (name: string, dflt: number): number => {
+    const a = node.attrs.get(name);
+    if (a && a.kind !== 'int') b.fail(`attribute '${name}' must be an int`);
+    return a ? Number(a.value) : dflt;
+  };
+  for (const k of node.attrs.keys()) if (k !== 'across_channels' && k !== 'normalize_variance') b.fail(`attribute '${k}' is not supported on MeanVarianceNormalization-1`);
+  const x = node.inputs[0]!;
+  if (x.type.shape && x.type.shape.length !== 4) b.fail(`MeanVarianceNormalization-1 takes an [N, C, H, W] input, got rank ${x.type.shape.length}`);
+  const axes = flag('across_channels', 0) ? [0, 1, 2, 3] : [0, 2, 3];
+  if (flag('normalize_variance', 1)) return b.emit('mean_variance_normalization', [x], { axes: attr.ints(axes) });
+  const [mean] = b.emit('reduce_mean', [x, b.constInts(axes)], { keepdims: attr.int(1) });
+  return b.emit('sub', [x, mean!]);
+};
+
 export const NN_MAPPINGS: MappingTable = {
   AveragePool: [since(1, direct('average_pool'))],
   MaxPool: [since(1, direct('max_pool')), since(8, direct('max_pool'))],
@@ -104,5 +124,5 @@ export const NN_MAPPINGS: MappingTable = {
   RMSNormalization: [since(23, direct('rms_normalization'))],
   LpNormalization: [since(1, direct('lp_normalization'))],
   LRN: [since(1, direct('lrn'))],
-  MeanVarianceNormalization: [since(9, direct('mean_variance_normalization'))],
+  MeanVarianceNormalization: [since(1, mvnLegacy), since(9, direct('mean_variance_normalization'))],
 };
