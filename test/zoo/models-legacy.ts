@@ -9,7 +9,7 @@
 import type { DType } from '../../ir/dtype.js';
 import { tensorFrom } from '../../ir/tensor.js';
 import { buildModel, type AttrSpecValue, type ValueSpec } from '../../src/onnx/writer.js';
-import { Graph, type ZooInput } from './graph.js';
+import { Graph, rng, type ZooInput } from './graph.js';
 import { f32, nameLast, type ZooModel } from './models-common.js';
 
 // The IR version the tools wrote next to each opset (onnx 1.2: IR 3 / opset 7, 1.3: 3 / 8, 1.4: 4 / 9,
@@ -529,6 +529,71 @@ export function unetOp9(dynamic = true): ZooModel {
     [{ N: 1, H: 8, W: 12 }, { N: 2, H: 16, W: 4 }], 9);
 }
 
+/**
+ * MobileNetV2 (mobilenetv2-7, PyTorch 1.x at opset 7 with a dynamic batch): ReLU6 as Clip-6
+ * with min/max attributes, depthwise convs, an inverted residual with Add, GlobalAveragePool,
+ * x.view(x.size(0), -1) as Shape/Gather/Unsqueeze-1/Concat + Reshape, Dropout, Gemm.
+ */
+export function mobilenetV2Op7(): ZooModel {
+  const g = new Graph(145);
+  const relu6 = (x: string): string => g.op('Clip', [x], { max: { float: 6 }, min: { float: 0 } });
+  const cbr = (x: string, cin: number, cout: number, k: number, stride = 1, group = 1): string =>
+    relu6(lbn(g, lconv(g, x, cin, cout, { k, stride, pad: (k - 1) / 2, group, bias: false }), cout, 7));
+  const stem = g.in('features.0', () => cbr('data', 3, 8, 3, 2)); // 16 -> 8
+  const b1 = g.in('features.1', () => lbn(g, lconv(g, cbr(stem, 8, 8, 3, 1, 8), 8, 8, { k: 1, bias: false }), 8, 7));
+  const b2 = g.in('features.2', () => {
+    const e = cbr(b1, 8, 24, 1), d = cbr(e, 24, 24, 3, 1, 24);
+    return g.op('Add', [b1, lbn(g, lconv(g, d, 24, 8, { k: 1, bias: false }), 8, 7)]);
+  });
+  const b3 = g.in('features.3', () => lbn(g, lconv(g, cbr(cbr(b2, 8, 24, 1), 24, 24, 3, 2, 24), 24, 12, { k: 1, bias: false }), 12, 7)); // 4
+  const head = g.in('features.4', () => cbr(b3, 12, 32, 1));
+  const pooled = g.op('GlobalAveragePool', [head]);
+  const n = g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', [pooled]), g.constant('i64', [], [0])], { axis: 0 })], { axes: [0] });
+  const flat = g.op('Reshape', [pooled, g.op('Concat', [n, g.constant('i64', [1], [-1])], { axis: 0 })]);
+  const d = g.op('Dropout', [flat], { ratio: { float: 0.2 } });
+  g.in('classifier.1', () => g.op('Gemm', [d, g.weight('weight', [10, 32], 32), g.uniform('bias', [10], -0.1, 0.1)], { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }));
+  nameLast(g, 'mobilenetv20_output_flatten0_reshape0');
+  return finishLegacy(g, 'mobilenetv2_op7', [{ name: 'data', dtype: 'f32', shape: ['N', 3, 16, 16] }], [f32('mobilenetv20_output_flatten0_reshape0', ['N', 10])],
+    [{ N: 1 }, { N: 2 }], 7);
+}
+
+/**
+ * Ultra-Light face detector (version-RFB-320, PyTorch at opset 9): two detection scales, each a
+ * conf head Transpose-d to NHWC and Reshape-d to [1, -1, 2] (Constant shapes) with Softmax-1 on
+ * axis 2, and a box head decoded against prior boxes with Slice-1 (attributes) pieces, Mul,
+ * Exp, Add, then centre form to corners (Div, Sub, Add, Concat).
+ */
+export function ultrafaceOp9(): ZooModel {
+  const g = new Graph(146);
+  const relu = (x: string): string => g.op('Relu', [x]);
+  const s1 = g.in('backbone.0', () => relu(lbn(g, lconv(g, 'input', 3, 8, { k: 3, stride: 2, pad: 1, bias: false }), 8, 9))); // 16x20 -> 8x10
+  const s2 = g.in('backbone.1', () => relu(lbn(g, lconv(g, s1, 8, 8, { k: 3, stride: 2, pad: 1, group: 8, bias: false }), 8, 9))); // 4x5
+  const heads = (scope: string, x: string, anchors: number): [string, string] => g.in(scope, () => {
+    const nhwc = (c: string, per: number): string => g.op('Reshape', [g.op('Transpose', [c], { perm: [0, 2, 3, 1] }), g.constant('i64', [3], [1, -1, per])]);
+    return [nhwc(lconv(g, x, 8, anchors * 2, { k: 3, pad: 1 }), 2), nhwc(lconv(g, x, 8, anchors * 4, { k: 3, pad: 1 }), 4)];
+  });
+  const [c1, r1] = heads('classification_headers.0', s1, 2), [c2, r2] = heads('classification_headers.1', s2, 3);
+  g.op('Softmax', [g.op('Concat', [c1, c2], { axis: 1 })], { axis: 2 });
+  nameLast(g, 'scores');
+  const nPriors = 8 * 10 * 2 + 4 * 5 * 3;
+  const r = rngPriors(nPriors);
+  const priors = initOf(g, 'priors', 'f32', [1, nPriors, 4], r);
+  const loc = g.op('Concat', [r1, r2], { axis: 1 });
+  const sl = (x: string, a: number, b: number): string => g.op('Slice', [x], { axes: [2], ends: [b], starts: [a] });
+  const centre = g.op('Add', [g.op('Mul', [g.op('Mul', [sl(loc, 0, 2), g.constant('f32', [], [0.1])]), sl(priors, 2, 4)]), sl(priors, 0, 2)]);
+  const size = g.op('Mul', [g.op('Exp', [g.op('Mul', [sl(loc, 2, 4), g.constant('f32', [], [0.2])])]), sl(priors, 2, 4)]);
+  const half = g.op('Div', [size, g.constant('f32', [], [2])]);
+  g.op('Concat', [g.op('Sub', [centre, half]), g.op('Add', [centre, half])], { axis: 2 });
+  nameLast(g, 'boxes');
+  return finishLegacy(g, 'ultraface_op9', [{ name: 'input', dtype: 'f32', shape: [1, 3, 16, 20] }], [f32('scores', [1, nPriors, 2]), f32('boxes', [1, nPriors, 4])], [{}], 9);
+}
+
+/** Prior boxes (cx, cy, w, h) in [0, 1], fixed by a seed. */
+function rngPriors(n: number): number[] {
+  const r = rng(7);
+  return Array.from({ length: n * 4 }, (_, i) => (i % 4 < 2 ? r() : 0.05 + 0.3 * r()));
+}
+
 export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   squeezenet_v11_op7: squeezenetOp7,
   squeezenet_v10_op12: squeezenetOp12,
@@ -550,4 +615,6 @@ export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   gpt2_op10: gpt2Op10,
   unet_op9: unetOp9,
   unet_op9_static: () => unetOp9(false),
+  mobilenetv2_op7: mobilenetV2Op7,
+  ultraface_op9: ultrafaceOp9,
 };
