@@ -3,7 +3,8 @@
 // differ from the scalar one: exact halves (ties to even), values past 2^24 and 1e30 (the zero
 // point added in f32 before the clamp), NaN, infinities, -0, every 8-bit code, zero points at
 // both ends, and lengths 1-37 (the scalar tail after the groups of four); and matmul_integer /
-// qlinear_matmul with a constant B and zero point, whose centred i16 B^T is packed at compile time.
+// qlinear_matmul with a constant B and zero point, whose centred i16 B^T is packed at compile time;
+// dynamic_quantize_linear's range and quantize loops.
 
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
@@ -29,6 +30,22 @@ describe('wasm per-tensor quantize / dequantize, four lanes at a time, vs interp
       const args: [string, string][] = [['x', ty('f32', [n])], ['s', ty('f32', [])], ...(zpKind >= 0 ? [['z', ty(dt, [])] as [string, string]] : [])];
       const text = oneOp(args, (rt) => [`%y = quantize_linear(%x, %s${zpKind >= 0 ? ', %z' : ''}) {axis = 0${zpKind >= 0 ? '' : `, output_dtype = ${dt}`}} : ${rt}`], ty(dt, [n]));
       return { text, ins: [x, tensor('f32', [], () => scale), ...(zpKind >= 0 ? [tensor(dt, [], () => zp)] : [])] };
+    });
+    await checkExact(cases, runWasmT, { numRuns: 120 });
+  });
+
+  it('dynamic_quantize_linear: lengths 1-37, ties, NaN, infinities, -0, all zeros, one sign only', async () => {
+    const cases = fc.tuple(fc.integer({ min: 1, max: 37 }), fc.constantFrom('mixed', 'special', 'pos', 'neg', 'zero'), fc.integer()).map(([n, kind, seed]) => {
+      const r = rng(seed);
+      const x = tensor('f32', [n], () => {
+        if (kind === 'zero') return r() < 0.5 ? 0 : -0;
+        if (kind === 'special' && r() < 0.15) return SPECIAL[Math.floor(r() * 4)]!;
+        const v = r() < 0.5 ? Math.floor(r() * 255) / 16 + 1 / 32 : r() * 10; // k + 0.5 steps of 1/16 when the range is 255/16
+        return kind === 'pos' ? v : kind === 'neg' ? -v : r() < 0.5 ? v : -v;
+      });
+      const text = ['module @m {', `  func @main(%x: ${ty('f32', [n])}) -> (%y: ${ty('u8', [n])}, %s: f32[], %z: u8[]) {`,
+        `    %y, %s, %z = dynamic_quantize_linear(%x) : (${ty('u8', [n])}, f32[], u8[])`, '    return %y, %s, %z', '  }', '}'].join('\n');
+      return { text, ins: [x] };
     });
     await checkExact(cases, runWasmT, { numRuns: 120 });
   });

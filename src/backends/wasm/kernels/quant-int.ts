@@ -4,10 +4,10 @@
 // accumulate exactly in i32. When K and N are static, each batch's B is centred and transposed
 // into i16 columns padded to 8 (scratch; a constant B with a constant zero point is packed so
 // at compile time), each row of A likewise, and a dot product takes 8 taps per
-// i32x4.dot_i16x8_s; the convs do the same with input patches against weight rows. The q*
-// forms requantize as the interpreter: the multiplier a_scale*b_scale/y_scale is rounded after
-// each step in the scales' dtype, then round_half_even(acc * multiplier) + y_zero_point
-// saturates to the output type.
+// i32x4.dot_i16x8_s, four columns per A load; the convs do the same with input patches against
+// weight rows. The q* forms requantize as the interpreter: the multiplier a_scale*b_scale/y_scale
+// is rounded after each step in the scales' dtype, then round_half_even(acc * multiplier) +
+// y_zero_point saturates to the output type.
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';

@@ -140,15 +140,36 @@ function emitDynamic(k: KernelCtx, op: Op): void {
   const lo = em.local('lo', 'f32'), hi = em.local('hi', 'f32'), sc = em.local('scale', 'f32'), z = em.local('zp', 'f32'), v = em.local('v', 'f32');
   em.set(lo, '(f32.const 0)');
   em.set(hi, '(f32.const 0)');
-  em.loop('i', n, (i) => {
+  // Four lanes at a time, then the lanes folded in: min and max (NaN-propagating) do not depend on the order.
+  const vlo = em.local('vlo', 'v128'), vhi = em.local('vhi', 'v128'), vz = em.local('vz', 'v128'), vs = em.local('vs', 'v128'), keep = em.local('keep', 'v128');
+  em.set(vlo, '(v128.const i32x4 0 0 0 0)');
+  em.set(vhi, '(v128.const i32x4 0 0 0 0)');
+  em.vecLoop(n, (i) => {
+    em.set(vs, `(v128.load align=4 ${addr(k.ptr(x), i, 4)})`);
+    em.set(vlo, `(f32x4.min ${get(vlo)} ${get(vs)})`);
+    em.set(vhi, `(f32x4.max ${get(vhi)} ${get(vs)})`);
+  }, (i) => {
     em.set(v, `(f32.load ${addr(k.ptr(x), i, 4)})`);
     em.set(lo, `(f32.min ${get(lo)} ${get(v)})`);
     em.set(hi, `(f32.max ${get(hi)} ${get(v)})`);
   });
+  for (let l = 0; l < 4; l++) {
+    em.set(lo, `(f32.min ${get(lo)} (f32x4.extract_lane ${l} ${get(vlo)}))`);
+    em.set(hi, `(f32.max ${get(hi)} (f32x4.extract_lane ${l} ${get(vhi)}))`);
+  }
   em.set(sc, `(f32.div (f32.sub ${get(hi)} ${get(lo)}) (f32.const 255))`);
   const clamp = (e: string): string => `(f32.min (f32.const 255) (f32.max (f32.const 0) ${e}))`;
   em.set(z, `(select (f32.const 0) ${clamp(`(f32.nearest (f32.neg (f32.div ${get(lo)} ${get(sc)})))`)} (f32.eq ${get(sc)} (f32.const 0)))`);
-  em.loop('i', n, (i) => {
+  // A zero scale (all zeros) writes the zero point everywhere: `keep` selects it lane-wise.
+  em.set(vs, `(f32x4.splat ${get(sc)})`);
+  em.set(vz, `(f32x4.splat ${get(z)})`);
+  em.set(keep, `(i32x4.splat (i32.sub (i32.const 0) (f32.eq ${get(sc)} (f32.const 0))))`);
+  const vclamp = (e: string): string => `(f32x4.min (f32x4.splat (f32.const 255)) (f32x4.max (f32x4.splat (f32.const 0)) ${e}))`;
+  em.vecLoop(n, (i) => {
+    const q = vclamp(`(f32x4.add (f32x4.nearest (f32x4.div (v128.load align=4 ${addr(k.ptr(x), i, 4)}) ${get(vs)})) ${get(vz)})`);
+    const u = `(i32x4.trunc_sat_f32x4_u (v128.bitselect ${get(vz)} ${q} ${get(keep)}))`;
+    em.line(`(v128.store32_lane align=1 0 ${addr(k.ptr(y), i, 1)} (i8x16.narrow_i16x8_u (i16x8.narrow_i32x4_s ${u} (v128.const i32x4 0 0 0 0)) (v128.const i32x4 0 0 0 0)))`);
+  }, (i) => {
     const q = clamp(`(f32.add (f32.nearest (f32.div (f32.load ${addr(k.ptr(x), i, 4)}) ${get(sc)})) ${get(z)})`);
     em.line(`(i32.store8 ${addr(k.ptr(y), i, 1)} (i32.trunc_sat_f32_u (select ${get(z)} ${q} (f32.eq ${get(sc)} (f32.const 0)))))`);
   });
