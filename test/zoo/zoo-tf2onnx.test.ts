@@ -14,7 +14,11 @@
 // - ssd_map_fn_tf2onnx: E201 (wasm) / E205 (webgpu) naming the NonMaxSuppression inside the
 //   Loop's body (a data-sized op in a Loop body is not counted; README, known gap).
 // - deeplab_tf2onnx: E201 on the first Conv: auto_pad = SAME_UPPER with symbolic spatial sizes
-//   (both backends' conv kernels need static sizes to place SAME padding).
+//   (both backends' conv kernels need static sizes to place SAME padding). The padding computed
+//   from Shape at import (.tmp/tf2onnx/same-pads.patch, Conv/MaxPool in src/onnx/mapping/nn.ts)
+//   makes it pass on webgpu; wasm then crashes on its identity linear Resize (sizes equal to the
+//   input's: "Reduce of empty array", src/backends/wasm/kernels/data-resize.ts), fixed by
+//   .tmp/tf2onnx/resize-identity.patch (repro: .tmp/tf2onnx/repro-resize-identity.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
