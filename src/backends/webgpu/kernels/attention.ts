@@ -186,7 +186,9 @@ function emitAttention(k: KernelCtx, op: Op): SpecialShader {
   };
 }
 
-export const ATTENTION_KERNEL: SpecialKernel = {
-  kind: 'special', emit: emitAttention, extraResults: true, reads: (op) => [0, 1, 2, 3, 4, 5, 6].filter((j) => op.operands[j]),
+// emptyOperands: a past_key/past_value of static length 0 (a prompt step exported with an empty
+// cache) is an empty operand of a non-empty result; the kernel handles P = 0 like any length.
+export const ATTENTION_KERNEL: SpecialKernel & { readonly emptyOperands: true } = {
+  kind: 'special', emit: emitAttention, extraResults: true, emptyOperands: true, reads: (op) => [0, 1, 2, 3, 4, 5, 6].filter((j) => op.operands[j]),
   flops: (op, numel) => 4 * numel(op.results[0]!) * numel(op.operands[1]!) / Math.max(1, numel(op.operands[0]!)),
 };
