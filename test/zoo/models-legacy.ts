@@ -72,8 +72,8 @@ export function squeezenetOp7(): ZooModel {
     const s = relu(lconv(g, x, cin, sq, { k: 1 }));
     return g.op('Concat', [relu(lconv(g, s, sq, ex, { k: 1 })), relu(lconv(g, s, sq, ex, { k: 3, pad: 1 }))], { axis: 1 });
   });
-  const stem = g.in('conv0', () => relu(lconv(g, 'data', 3, 8, { k: 3, stride: 2 }))); // 15x15
-  const p0 = maxPool(g, stem, 3, 2); // 7x7
+  const stem = g.in('conv0', () => relu(lconv(g, 'data', 3, 8, { k: 3, stride: 2 }))); // 17x17
+  const p0 = maxPool(g, stem, 3, 2); // 8x8
   const f1 = fire('fire2', p0, 8, 4, 8), f2 = fire('fire3', f1, 16, 4, 8);
   const p1 = maxPool(g, f2, 3, 2, [0, 0, 1, 1]); // ceil: 4x4 instead of 3x3
   const f3 = fire('fire4', p1, 16, 6, 12);
@@ -85,7 +85,7 @@ export function squeezenetOp7(): ZooModel {
   nameLast(g, 'prob');
   g.op('Softmax', [cls], { axis: 1 });
   nameLast(g, 'prob_map');
-  return finishLegacy(g, 'squeezenet_v11_op7', [{ name: 'data', dtype: 'f32', shape: [1, 3, 32, 32] }],
+  return finishLegacy(g, 'squeezenet_v11_op7', [{ name: 'data', dtype: 'f32', shape: [1, 3, 35, 35] }],
     [f32('prob', [1, 10]), f32('prob_map', [1, 10, 4, 4])], [{}], 7);
 }
 
@@ -594,6 +594,36 @@ function rngPriors(n: number): number[] {
   return Array.from({ length: n * 4 }, (_, i) => (i % 4 < 2 ? r() : 0.05 + 0.3 * r()));
 }
 
+/**
+ * YOLOv3's decoding and NonMaxSuppression tail (yolov3-10 / tiny-yolov3-11, keras2onnx) in
+ * miniature: the head Reshape-d and Transpose-d to [1, anchors * cells, 5 + classes], Slice-10
+ * pieces decoded (Sigmoid + grid offsets, Exp * anchor sizes, objectness * class scores),
+ * corners Concat-ed, scores Transpose-d to [1, classes, boxes], NonMaxSuppression-10 with
+ * constant limits; outputs boxes, scores and the selected indices (a count only the run knows).
+ */
+export function yolov3NmsOp10(): ZooModel {
+  const g = new Graph(147);
+  const A = 2, C = 3, CELLS = 16, N = A * CELLS;
+  const f = g.op('LeakyRelu', [lconv(g, 'input_1', 3, 8, { k: 3, stride: 4, pad: 1 })], { alpha: { float: 0.1 } }); // 16 -> 4
+  const head = lconv(g, f, 8, A * (5 + C), { k: 1 });
+  const rows = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [head, g.constant('i64', [4], [1, A, 5 + C, CELLS])])], { perm: [0, 1, 3, 2] }), g.constant('i64', [3], [1, N, 5 + C])]);
+  const sl = (a: number, b: number): string => g.op('Slice', [rows, g.constant('i64', [1], [a]), g.constant('i64', [1], [b]), g.constant('i64', [1], [2])]);
+  const grid = initOf(g, 'grid', 'f32', [1, N, 2], Array.from({ length: N * 2 }, (_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 4 : Math.floor(i / 8) % 4)));
+  const anchors = initOf(g, 'anchors', 'f32', [1, N, 2], Array.from({ length: N * 2 }, (_, i) => (Math.floor(i / (2 * CELLS)) === 0 ? [1.2, 1.6] : [2.5, 2.1])[i % 2]!));
+  const xy = g.op('Add', [g.op('Sigmoid', [sl(0, 2)]), grid]);
+  const wh = g.op('Mul', [g.op('Exp', [sl(2, 4)]), anchors]);
+  const half = g.op('Div', [wh, g.constant('f32', [1], [2])]);
+  g.op('Concat', [g.op('Sub', [xy, half]), g.op('Add', [xy, half])], { axis: 2 });
+  nameLast(g, 'boxes');
+  const cls = g.op('Mul', [g.op('Sigmoid', [sl(5, 5 + C)]), g.op('Sigmoid', [sl(4, 5)])]);
+  g.op('Transpose', [cls], { perm: [0, 2, 1] });
+  nameLast(g, 'scores');
+  g.op('NonMaxSuppression', ['boxes', 'scores', g.constant('i64', [1], [4]), g.constant('f32', [1], [0.5]), g.constant('f32', [1], [0.3])]);
+  nameLast(g, 'selected_indices');
+  return finishLegacy(g, 'yolov3_nms_op10', [{ name: 'input_1', dtype: 'f32', shape: [1, 3, 16, 16] }],
+    [f32('boxes', [1, N, 4]), f32('scores', [1, C, N]), { name: 'selected_indices', dtype: 'i64', shape: ['nms', 3] }], [{}], 10);
+}
+
 export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   squeezenet_v11_op7: squeezenetOp7,
   squeezenet_v10_op12: squeezenetOp12,
@@ -617,4 +647,5 @@ export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   unet_op9_static: () => unetOp9(false),
   mobilenetv2_op7: mobilenetV2Op7,
   ultraface_op9: ultrafaceOp9,
+  yolov3_nms_op10: yolov3NmsOp10,
 };
