@@ -278,6 +278,30 @@ export function kerasMiscTf2onnx(): ZooModel {
     [{ unk__941: 1, unk__942: 9 }, { unk__941: 3, unk__942: 2 }, { unk__941: 2, unk__942: 17 }], 15);
 }
 
+/**
+ * A TF1 atrous (dilated) conv as tf2onnx writes it when its dilation rewriter does not apply
+ * (opset 13): SpaceToBatchND as Pad + Reshape (the batch read from Shape, Concat-ed with the block
+ * dims) + Transpose + Reshape(-1, ...), the conv on the space-to-batch tensor between NHWC <-> NCHW
+ * Transposes, BatchToSpaceND as Reshape(block, block, -1, ...) + Transpose + Reshape + a Slice of the
+ * crops on two axes, then a Relu6; symbolic batch.
+ */
+export function atrousSpaceToBatchTf2onnx(): ZooModel {
+  const g = new Graph(83);
+  const BLOCK = 2, C = 3, P = 8;
+  const batch = g.op('Slice', [g.op('Shape', ['input']), g.i64([0]), g.i64([1]), g.i64([0])]);
+  const padded = g.op('Pad', ['input', g.i64([0, 1, 1, 0, 0, 1, 1, 0])]);
+  const split = g.op('Reshape', [padded, g.op('Concat', [batch, g.i64([P / BLOCK, BLOCK, P / BLOCK, BLOCK, C])], { axis: 0 })]);
+  const s2b = g.op('Reshape', [g.op('Transpose', [split], { perm: [2, 4, 0, 1, 3, 5] }), g.i64([-1, P / BLOCK, P / BLOCK, C])]);
+  const cv = g.in('atrous', () => conv(g, g.op('Transpose', [s2b], { perm: [0, 3, 1, 2] }), C, 4, 3, { pad: 1 }));
+  const nhwc = g.op('Transpose', [cv], { perm: [0, 2, 3, 1] });
+  const blocks = g.op('Reshape', [nhwc, g.i64([BLOCK, BLOCK, -1, P / BLOCK, P / BLOCK, 4])]);
+  const b2s = g.op('Reshape', [g.op('Transpose', [blocks], { perm: [2, 3, 0, 4, 1, 5] }), g.op('Concat', [batch, g.i64([P, P, 4])], { axis: 0 })]);
+  const cropped = g.op('Slice', [b2s, g.i64([1, 1]), g.i64([P - 1, P - 1]), g.i64([1, 2])]);
+  output(g, relu6(g, cropped), 'output');
+  return finish(g, 'atrous_s2b_tf2onnx', [{ name: 'input', dtype: 'f32', shape: ['unk__951', P - 2, P - 2, C] }],
+    [f32('output', ['unk__952', P - 2, P - 2, 4])], [{ unk__951: 1 }, { unk__951: 3 }], 13);
+}
+
 export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   keras_mobilenet_tf2onnx: kerasMobilenetTf2onnx,
   movenet_tf2onnx: movenetTf2onnx,
@@ -286,6 +310,7 @@ export const TF2ONNX_ZOO: Readonly<Record<string, () => ZooModel>> = {
   standardize_while_tf1_tf2onnx: () => standardizeMapFnTf2onnx(true),
   tflite_quant_tf2onnx: tfliteQuantTf2onnx,
   keras_misc_tf2onnx: kerasMiscTf2onnx,
+  atrous_s2b_tf2onnx: atrousSpaceToBatchTf2onnx,
   ssd_postprocess_tf2onnx: ssdPostprocessTf2onnx,
   efficientdet_postprocess_tf2onnx: efficientdetPostprocessTf2onnx,
   ssd_map_fn_tf2onnx: ssdMapFnTf2onnx,
