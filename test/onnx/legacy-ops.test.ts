@@ -105,6 +105,27 @@ describe('Resize-10 / Upsample against onnxruntime', () => {
   });
 });
 
+describe('ConvTranspose with output_shape against onnxruntime', () => {
+  it('pads follow from the output size: surplus total - total/2 at the begin (total/2 for SAME_UPPER), clamped at 0; output_shape overrides pads', async () => {
+    // output_shape consistent with the input (onnxruntime checks it): a surplus of any size to
+    // crop, or up to stride - 1 extra; no output_padding beside an output_shape.
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: -2, max: 3 }), fc.constantFrom('NOTSET', 'SAME_UPPER', 'SAME_LOWER'), fc.integer({ min: 1, max: 1000 }),
+      async (n, k, s, d, crop, autoPad, seed) => {
+        const full = s * (n - 1) + (k - 1) * d + 1;
+        const out = autoPad === 'NOTSET' ? full - crop : n * s;
+        fc.pre(out >= 1 && crop > -s);
+        const w = tensorFrom('f32', [2, 3, k, k], Array.from({ length: 6 * k * k }, (_, i) => Math.sin(i + seed)));
+        const attrs = { kernel_shape: [k, k], strides: [s, s], dilations: [d, d], output_shape: [out, out], auto_pad: autoPad };
+        await checkInterp({ op: 'ConvTranspose', opset: 11, attrs, x: [1, 2, n, n], inits: [{ name: 'w', tensor: w }] }, seed);
+      }), { numRuns: 30, seed: 13 });
+    const w = { name: 'w', tensor: tensorFrom('f32', [2, 3, 3, 3], Array.from({ length: 54 }, (_, i) => Math.sin(i))) };
+    await checkInterp({ op: 'ConvTranspose', opset: 7, attrs: { kernel_shape: [3, 3], strides: [2, 2], output_shape: [8, 7] }, x: [1, 2, 4, 4], inits: [w] });
+    await checkInterp({ op: 'ConvTranspose', opset: 7, attrs: { kernel_shape: [3, 3], strides: [2, 2], output_shape: [8, 7], pads: [0, 1, 0, 0] }, x: [1, 2, 4, 4], inits: [w] });
+  });
+});
+
 describe('onnx 1.0-1.2 experimental ops against onnxruntime', () => {
   it('ImageScaler, Scale, Affine, ScaledTanh, ParametricSoftplus, ThresholdedRelu-7 on random shapes and attributes', async () => {
     const attr = fc.double({ min: -2, max: 2, noNaN: true }).map((v) => ({ float: Math.fround(v) }));
@@ -163,9 +184,11 @@ describe('the same ops on the backends', () => {
     { op: 'Crop', opset: 7, attrs: { border: [1, 0, 0, 0], scale: [2, 3] }, x: [1, 2, 6, 5] },
     { op: 'MeanVarianceNormalization', opset: 7, attrs: { across_channels: 1 }, x: [2, 3, 4, 5] },
     { op: 'MeanVarianceNormalization', opset: 7, attrs: { normalize_variance: 0 }, x: [2, 3, 4, 5] },
+    { op: 'ConvTranspose', opset: 7, attrs: { kernel_shape: [3, 3], strides: [2, 2], output_shape: [8, 7] }, x: [1, 2, 4, 4],
+      inits: [{ name: 'w', tensor: tensorFrom('f32', [2, 3, 3, 3], Array.from({ length: 54 }, (_, i) => Math.sin(i))) }] },
   ];
   for (const s of CASES) {
-    const scales = s.inits ? ` scales [${Array.from(s.inits[0]!.tensor.data as Float32Array).join(', ')}]` : '';
+    const scales = s.op === 'Resize' && s.inits ? ` scales [${Array.from(s.inits[0]!.tensor.data as Float32Array).join(', ')}]` : '';
     it(`${s.op}-${s.opset} ${JSON.stringify(s.attrs)}${scales}: wasm and webgpu match onnxruntime`, async () => {
       const { m, c } = await checkInterp(s);
       const wasm = await runWasmCases(m, [c], join(tmp, m.name));

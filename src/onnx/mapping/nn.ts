@@ -91,6 +91,37 @@ const mvnLegacy: Lowering = (node, b) => {
   return b.emit('sub', [x, mean!]);
 };
 
+/**
+ * ConvTranspose whose pads follow from an output size (output_shape, which overrides `pads` as
+ * the spec says, or auto_pad SAME_*): onnxruntime clamps the surplus total = full - out at 0 and puts total - total/2 at the
+ * BEGIN (NOTSET, SAME_LOWER) or total/2 (SAME_UPPER). The IR op (ir/ops/nn-conv.ts
+ * transposeGeometry) takes begin pads from `pads` (else 0) beside output_shape, and does not clamp for
+ * SAME_* (a kernel smaller than the stride shifts the result); with static sizes the pads are
+ * made explicit here. Symbolic sizes keep the IR op's rule.
+ */
+const convTranspose: Lowering = (node, b) => {
+  const attrs = convertAttrs('conv_transpose', node, b);
+  const ints = (name: string): readonly number[] | undefined => { const a = attrs[name]; return a?.kind === 'ints' ? a.value : undefined; };
+  const auto = attrs['auto_pad']?.kind === 'string' ? attrs['auto_pad'].value : 'NOTSET';
+  const same = auto === 'SAME_UPPER' || auto === 'SAME_LOWER';
+  const os = ints('output_shape');
+  const xs = node.inputs[0]?.type.shape, ws = node.inputs[1]?.type.shape;
+  if (!(same || (auto === 'NOTSET' && os)) || !xs || !ws) return b.emit('conv_transpose', node.inputs, attrs);
+  const r = xs.length - 2;
+  const inSp = xs.slice(2), k = ints('kernel_shape') ?? ws.slice(2);
+  const isNum = (d: unknown): d is number => typeof d === 'number';
+  if (!inSp.every(isNum) || !k.every(isNum) || k.length !== r || (os && os.length < r)) return b.emit('conv_transpose', node.inputs, attrs);
+  const at = (v: readonly number[] | undefined, i: number, d: number): number => v?.[i] ?? d;
+  const stride = (i: number): number => at(ints('strides'), i, 1);
+  const out = os ? os.slice(os.length - r) : inSp.map((n, i) => n * stride(i));
+  const total = inSp.map((n, i) => Math.max(0, stride(i) * (n - 1) + at(ints('output_padding'), i, 0) + (k[i]! - 1) * at(ints('dilations'), i, 1) + 1 - out[i]!));
+  const begin = total.map((t) => (auto === 'SAME_UPPER' ? Math.floor(t / 2) : t - Math.floor(t / 2)));
+  attrs['pads'] = attr.ints([...begin, ...total.map((t, i) => t - begin[i]!)]);
+  attrs['output_shape'] = attr.ints(out);
+  attrs['auto_pad'] = attr.string('NOTSET');
+  return b.emit('conv_transpose', node.inputs, attrs);
+};
+
 export const NN_MAPPINGS: MappingTable = {
   AveragePool: [since(1, direct('average_pool'))],
   MaxPool: [since(1, direct('max_pool')), since(8, direct('max_pool'))],
@@ -101,7 +132,7 @@ export const NN_MAPPINGS: MappingTable = {
   MaxUnpool: [since(9, direct('max_unpool'))],
 
   Conv: [since(1, direct('conv'))],
-  ConvTranspose: [since(1, direct('conv_transpose'))],
+  ConvTranspose: [since(1, convTranspose)],
   DeformConv: [since(19, direct('deform_conv'))],
   Col2Im: [since(18, direct('col2im'))],
 
