@@ -2,7 +2,7 @@
 
 import { attrReader } from './attrs.js';
 import { fail } from './diagnostics.js';
-import type { Op, Module } from './ir.js';
+import type { Op, Module, Value } from './ir.js';
 import type { InferCtx } from './op-def.js';
 import { getOpDef } from './op-def.js';
 import { symbolicValue } from './shape-value.js';
@@ -26,7 +26,8 @@ export function constantValue(op: Op, module: Module | null): Tensor | undefined
 }
 
 /** Infer the result types of `op` from its operands' current types. Throws E304/E307 diagnostics. */
-export function inferOp(op: Op, module: Module | null): TensorType[] {
+/** `alias`: see symbolicValue. */
+export function inferOp(op: Op, module: Module | null, alias?: ReadonlyMap<Value, Value>): TensorType[] {
   const def = getOpDef(op.name);
   if (!def) fail('E304', `unknown op '${op.name}'`, op.loc);
   const ctx: InferCtx = {
@@ -41,7 +42,7 @@ export function inferOp(op: Op, module: Module | null): TensorType[] {
     },
     shapeValue: (i) => {
       const v = op.operands[i];
-      return v ? symbolicValue(v, module) : undefined;
+      return v ? symbolicValue(v, module, alias) : undefined;
     },
     regionResults: (r) => {
       const region = op.regions[r];

@@ -177,7 +177,11 @@ function trace(v0: Value | null | undefined, depth: number, module: Module | nul
   }
 }
 
-/** Elements of a rank-0/1 integer value as dims (see above), or undefined when not traceable. */
-export function symbolicValue(v: Value | null | undefined, module: Module | null): Dim[] | undefined {
-  return trace(v, 0, module)?.dims;
+/**
+ * Elements of a rank-0/1 integer value as dims (see above), or undefined when not traceable.
+ * `alias`: region arguments of fused groups and the operands they stand for (an op inside a group
+ * re-inferred after the group was formed).
+ */
+export function symbolicValue(v: Value | null | undefined, module: Module | null, alias?: ReadonlyMap<Value, Value>): Dim[] | undefined {
+  return trace(v, 0, module, alias)?.dims;
 }

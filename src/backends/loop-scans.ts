@@ -83,13 +83,26 @@ export function sizeLoopScans(module: Module): void {
 export function refineTypes(module: Module, seed: (op: Op, setType: (v: Value, t: TensorType | undefined) => void) => boolean): void {
   const refined = new Set<Value>();
   const setType = (v: Value, t: TensorType | undefined): void => { if (t) { v.type = t; refined.add(v); } };
+  // A fused group's arguments stand for its operands when ops inside are re-inferred, so that a
+  // shape operand computed outside the group (TopK's k, Range's limit) is still traced.
+  const alias = new Map<Value, Value>();
   const walk = (region: Region): void => {
     for (const op of region.ops) {
       if (op.name === 'fused') {
         const r = op.regions[0]!;
-        r.args.forEach((a, i) => { const o = op.operands[i]; if (o && refined.has(o)) setType(a, sharpen(a.type, o.type)); });
+        r.args.forEach((a, i) => {
+          const o = op.operands[i];
+          if (o) alias.set(a, alias.get(o) ?? o);
+          if (o && refined.has(o)) setType(a, sharpen(a.type, o.type));
+        });
         walk(r);
-        r.terminator?.operands.forEach((y, i) => { if (y && refined.has(y)) setType(op.results[i]!, sharpen(op.results[i]!.type, y.type)); });
+        // As for other ops below: a result whose type did not change may hold new symbols in its
+        // value (a count read by Shape inside the group), so its readers are re-inferred too.
+        r.terminator?.operands.forEach((y, i) => {
+          if (!y || !refined.has(y)) return;
+          setType(op.results[i]!, sharpen(op.results[i]!.type, y.type));
+          refined.add(op.results[i]!);
+        });
         continue;
       }
       op.regions.forEach(walk);
@@ -97,7 +110,7 @@ export function refineTypes(module: Module, seed: (op: Op, setType: (v: Value, t
       if (op.regions.length > 0 || !op.operands.some((v) => v && refined.has(v))) continue;
       let inferred: TensorType[];
       try {
-        inferred = inferOp(op, module);
+        inferred = inferOp(op, module, alias);
       } catch (e) {
         if (e instanceof TenthError) continue;
         throw e;

@@ -145,7 +145,8 @@ function emitResize(k: KernelCtx, op: Op): void {
       return;
     }
     const terms: string[] = [];
-    for (let m = 0; m < 1 << resized.length; m++) {
+    // No axis resized (sizes equal to the input's): the copy below, no weights.
+    for (let m = 0; resized.length > 0 && m < 1 << resized.length; m++) {
       const hi = (j: number): boolean => ((m >> j) & 1) === 1;
       const off = offset((a) => {
         const j = resized.findIndex((ax) => ax.a === a);
