@@ -103,10 +103,10 @@ describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () =>
     }), { numRuns: 12 });
   });
 
-  it('transpose, slice, concat, gather (negative i64 indices), cast, shape on a symbolic dim', async () => {
+  it('transpose, slice, concat, gather (negative i64 indices), cast, shape and size on a symbolic dim', async () => {
     const text = [
       'module @m {',
-      '  func @main(%x: f32[n,3,5], %idx: i64[2,2], %m: i64[n,5]) -> (%t: f32[5,n,3], %s: f32[n,2,2], %c: f32[n,7,5], %g: f32[n,2,2,5], %f: f32[n,5], %sh: i64[3]) {',
+      '  func @main(%x: f32[n,3,5], %idx: i64[2,2], %m: i64[n,5]) -> (%t: f32[5,n,3], %s: f32[n,2,2], %c: f32[n,7,5], %g: f32[n,2,2,5], %f: f32[n,5], %sh: i64[3], %sz: i64[], %mean: f32[]) {',
       '    %t = transpose(%x) {perm = [2, 0, 1]} : f32[5,n,3]',
       '    %st = const {value = dense<[0, 4]> : i64[2]} : i64[2]',
       '    %en = const {value = dense<[3, 0]> : i64[2]} : i64[2]',
@@ -121,11 +121,16 @@ describe('webgpu map, row and reduce kernels vs interpreter (fast-check)', () =>
       '    %g = gather(%x, %idx) {axis = 1} : f32[n,2,2,5]',
       '    %f = cast(%m) {to = f32} : f32[n,5]',
       '    %sh = shape(%x) : i64[3]',
-      '    return %t, %s, %c, %g, %f, %sh',
+      // tf2onnx's mean: reduce_sum over the element count read by Size.
+      '    %sz = size(%x) : i64[]',
+      '    %sum = reduce_sum(%x) {keepdims = 0} : f32[]',
+      '    %szf = cast(%sz) {to = f32} : f32[]',
+      '    %mean = div(%sum, %szf) : f32[]',
+      '    return %t, %s, %c, %g, %f, %sh, %sz, %mean',
       '  }',
       '}',
     ].join('\n');
-    for (const n of [1, 4]) {
+    for (const n of [1, 4, 0]) {
       const idx = tensorFrom('i64', [2, 2], [0n, -1n, 2n, -3n]);
       const m = tensorFrom('i64', [n, 5], Array.from({ length: n * 5 }, (_v, i) => BigInt(i * 7 - 20)));
       await check(text, [rand([n, 3, 5], n), idx, m], '');

@@ -160,6 +160,18 @@ export const SHAPE_KERNEL: MapKernel = {
   },
 };
 
+/** size: the element count of the operand, from its (possibly symbolic) dims; no data read. */
+export const SIZE_KERNEL: MapKernel = {
+  kind: 'map',
+  pointwise: () => [],
+  reads: () => [],
+  emptyOperands: true,
+  value: (k, op) => {
+    const dims = k.dims(op.operands[0]!).map((d) => `i32(${k.dim(d)})`);
+    return dims.length === 0 ? '1i' : k.body.let('v', dims.join(' * '));
+  },
+};
+
 /** gather_elements: indices have the result's shape; the axis coordinate comes from them. */
 export const GATHER_ELEMENTS_KERNEL: MapKernel = {
   kind: 'map',

@@ -2,7 +2,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import { intAttr, type KernelDef } from '../kernel-api.js';
-import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SLICE_KERNEL, SPLIT_KERNEL, RANGE_KERNEL, CONSTANT_OF_SHAPE_KERNEL, TRANSPOSE_KERNEL, TRILU_KERNEL } from './data.js';
+import { CAST_KERNEL, CONCAT_KERNEL, COPY_KERNEL, EXPAND_KERNEL, GATHER_ELEMENTS_KERNEL, GATHER_KERNEL, SHAPE_KERNEL, SIZE_KERNEL, SLICE_KERNEL, SPLIT_KERNEL, RANGE_KERNEL, CONSTANT_OF_SHAPE_KERNEL, TRANSPOSE_KERNEL, TRILU_KERNEL } from './data.js';
 import { ATTENTION_KERNEL } from './attention.js';
 import { CONV_TRANSPOSE_KERNEL } from './conv-transpose.js';
 import { DATA_EXTRA_KERNEL, DATA_EXTRA_OPS } from './data-extra.js';
@@ -34,7 +34,7 @@ export const KERNELS: ReadonlyMap<string, KernelDef> = new Map<string, KernelDef
   ...ELEMENTWISE_OPS.map((n) => [n, ELEMENTWISE_KERNEL] as const),
   ...['identity', 'reshape', 'flatten', 'unsqueeze', 'squeeze', 'dropout'].map((n) => [n, COPY_KERNEL] as const),
   ['cast', CAST_KERNEL], ['cast_like', CAST_KERNEL], ['expand', EXPAND_KERNEL], ['gather_elements', GATHER_ELEMENTS_KERNEL], ['trilu', TRILU_KERNEL], ['split', SPLIT_KERNEL], ['range', RANGE_KERNEL], ['constant_of_shape', CONSTANT_OF_SHAPE_KERNEL],
-  ['transpose', TRANSPOSE_KERNEL], ['slice', SLICE_KERNEL], ['gather', GATHER_KERNEL], ['concat', CONCAT_KERNEL], ['shape', SHAPE_KERNEL],
+  ['transpose', TRANSPOSE_KERNEL], ['slice', SLICE_KERNEL], ['gather', GATHER_KERNEL], ['concat', CONCAT_KERNEL], ['shape', SHAPE_KERNEL], ['size', SIZE_KERNEL],
   ['max_pool', POOL_KERNEL], ['average_pool', POOL_KERNEL], ['batch_normalization', BATCH_NORM_KERNEL],
   ['matmul', MATMUL_KERNEL], ['gemm', GEMM_KERNEL], ['conv', CONV_KERNEL],
   ['softmax', SOFTMAX_KERNEL], ['log_softmax', SOFTMAX_KERNEL], ['layer_normalization', LAYER_NORM_KERNEL], ['rms_normalization', LAYER_NORM_KERNEL],
