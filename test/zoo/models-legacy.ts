@@ -624,6 +624,30 @@ export function yolov3NmsOp10(): ZooModel {
     [f32('boxes', [1, N, 4]), f32('scores', [1, C, N]), { name: 'selected_indices', dtype: 'i64', shape: ['nms', 3] }], [{}], 10);
 }
 
+/**
+ * PyTorch's word_language_model as PyTorch 1.x exported it at opset 9: Embedding as Gather, a
+ * bidirectional nn.LSTM as one LSTM-7 node with the zero initial state built by ConstantOfShape-9
+ * over Shape/Gather/Unsqueeze-1/Concat (dynamic batch), directions merged by Transpose and
+ * Reshape(0, 0, -1), the decoder as MatMul + Add, LogSoftmax-1 on the last axis; h_n returned.
+ */
+export function lstmOp9(): ZooModel {
+  const g = new Graph(148);
+  const V = 20, E = 6, H = 5;
+  const emb = g.op('Gather', [g.uniform('encoder.weight', [V, E], -1, 1), 'tokens'], { axis: 0 });
+  const batch = g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', ['tokens']), g.constant('i64', [], [1])], { axis: 0 })], { axes: [0] });
+  const h0 = g.op('ConstantOfShape', [g.op('Concat', [g.constant('i64', [1], [2]), batch, g.constant('i64', [1], [H])], { axis: 0 })], { value: tensorFrom('f32', [1], [0]) });
+  const w = g.weight('W', [2, 4 * H, E], H), r = g.weight('R', [2, 4 * H, H], H), b = g.uniform('B', [2, 8 * H], -0.2, 0.2);
+  const [y, yh] = g.opN('LSTM', [emb, w, r, b, '', h0, h0], 2, { direction: 'bidirectional', hidden_size: H });
+  const merged = g.op('Reshape', [g.op('Transpose', [y!], { perm: [0, 2, 1, 3] }), g.constant('i64', [3], [0, 0, -1])]);
+  const logits = g.op('Add', [g.op('MatMul', [merged, g.weight('decoder.weight', [2 * H, V], 2 * H)]), g.uniform('decoder.bias', [V], -0.1, 0.1)]);
+  g.op('LogSoftmax', [logits], { axis: 2 });
+  nameLast(g, 'log_probs');
+  g.op('Identity', [yh!]);
+  nameLast(g, 'h_n');
+  return finishLegacy(g, 'lstm_op9', [{ name: 'tokens', dtype: 'i64', shape: ['seq', 'batch'], vocab: V }],
+    [f32('log_probs', ['seq', 'batch', V]), f32('h_n', [2, 'batch', H])], [{ seq: 4, batch: 1 }, { seq: 9, batch: 3 }], 9);
+}
+
 export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   squeezenet_v11_op7: squeezenetOp7,
   squeezenet_v10_op12: squeezenetOp12,
@@ -648,4 +672,5 @@ export const LEGACY_ZOO: Readonly<Record<string, () => ZooModel>> = {
   mobilenetv2_op7: mobilenetV2Op7,
   ultraface_op9: ultrafaceOp9,
   yolov3_nms_op10: yolov3NmsOp10,
+  lstm_op9: lstmOp9,
 };
