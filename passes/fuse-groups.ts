@@ -131,6 +131,11 @@ export interface GroupOptions {
   readonly maxOps: number;
   /** Pull the Q/K/V projections (matmul/gemm + bias, reshape, transpose) into attention groups. */
   readonly qkvProjections: boolean;
+  /**
+   * A dequantize_linear of constants read only as a matmul's B joins that matmul's group as a
+   * prologue (for backends whose matmul loads B through it: no dequantized copy of the weight).
+   */
+  readonly dequantPrologue?: boolean;
 }
 
 export class GroupFinder {
@@ -295,6 +300,7 @@ export class GroupFinder {
     // Only ops whose every use is in the group: nothing is computed twice and no cycle can close.
     if (!this.graph.users.get(p)!.every((u) => this.groupOf.get(u) === g)) return false;
     if (role === 'shape') return true;
+    if (this.opts.dequantPrologue === true && isDequantPrologue(this.graph, g, p)) return true;
     if (role !== 'ew' && role !== 'inj') return false;
     if (g.kind === 'elementwise' || g.kind === 'reduction') return true;
     // Contractions: an epilogue may take elementwise side inputs; what feeds the contraction itself
@@ -341,3 +347,18 @@ export class GroupFinder {
 }
 
 const isGroup = (n: Op | Group): n is Group => 'members' in n;
+
+/**
+ * A weight dequantization the group's matmuls can read B through (fuse option dequant-prologue):
+ * a float dequantize_linear whose operands are all constants and whose every use is as operand B
+ * of a matmul of the contraction group g (never as A, never by the epilogue).
+ */
+export function isDequantPrologue(graph: RegionGraph, g: Group, p: Op): boolean {
+  if (g.kind !== 'contraction' || p.name !== 'dequantize_linear' || p.results.length !== 1) return false;
+  const y = p.results[0]!;
+  if (DTYPE_INFO[y.type.dtype].kind !== 'float') return false;
+  if (!p.operands.every((v) => v === null || graph.def(v)?.name === 'const')) return false;
+  const users = graph.users.get(p)!;
+  return users.length > 0 && users.every((u) => u.name === 'matmul' && g.contractions.includes(u)
+    && u.operands[1] === y && u.operands[0] !== y && u.regions.length === 0);
+}

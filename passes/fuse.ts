@@ -103,10 +103,14 @@ export const fusePass: Pass = {
       type: 'bool', default: true,
       summary: 'pull the Q/K/V projections into the attention group (one kernel, like onnxruntime\'s Attention op)',
     },
+    'dequant-prologue': {
+      type: 'bool', default: false,
+      summary: 'a dequantize_linear of weights read only as a matmul\'s B joins its group (for backends whose matmul decodes B while loading it: webgpu)',
+    },
   },
   run(module: Module, _ctx, options): PassResult {
     const maxOps = Number(options['max-ops'] ?? 24);
-    const opts: GroupOptions = { maxOps, qkvProjections: options['qkv-projections'] !== false };
+    const opts: GroupOptions = { maxOps, qkvProjections: options['qkv-projections'] !== false, dequantPrologue: options['dequant-prologue'] === true };
     const tally: Tally = { groups: 0, opsFused: 0, kinds: new Map() };
     let kernels = 0;
     for (const f of module.funcs) {

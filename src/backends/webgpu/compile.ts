@@ -5,7 +5,7 @@
 
 import { jsonText, writeFolderAtomically } from '../write-folder.js';
 import type { Module } from '../../../ir/ir.js';
-import { runPipeline, type TargetProfile } from '../../../passes/index.js';
+import { parsePipeline, type PipelineStep, runPipeline, type TargetProfile } from '../../../passes/index.js';
 import type { BatchingPlan } from '../../report/batching.js';
 import type { CostReport } from '../../report/cost.js';
 import { reportHtml } from '../../report/html.js';
@@ -54,7 +54,7 @@ export interface CompileOptions {
 /** Compile a module in place (the pipeline mutates it). */
 export function compileWebGpu(module: Module, opts: CompileOptions = {}): CompiledWebGpu {
   const pipeline = opts.passes ?? DEFAULT_PIPELINE;
-  runPipeline(module, pipeline, { target: WEBGPU_PROFILE, verifyEach: opts.verifyEach ?? false });
+  runPipeline(module, webgpuSteps(pipeline), { target: WEBGPU_PROFILE, verifyEach: opts.verifyEach ?? false });
   const lowered = lowerModule(module, { f16: opts.f16 === true, subgroups: opts.subgroups === true });
   const costs = webgpuReport(module, lowered.manifest, lowered.dispatchOps, {
     pipeline, profile: opts.profile ?? BUNDLED_PROFILES[DEFAULT_PROFILE.webgpu]!, bind: opts.bind, batching: opts.batching,
@@ -63,6 +63,12 @@ export function compileWebGpu(module: Module, opts: CompileOptions = {}): Compil
     shaders: lowered.shaders, weights: lowered.weights, manifest: lowered.manifest, report: { ...lowered.report, pipeline },
     cost: costs.report, html: reportHtml(costs.report, costs.batching), batching: costs.batching, batchDim: costs.batchDim,
   };
+}
+
+/** The pipeline's steps with fuse's dequant-prologue on unless set: the matmul kernel decodes weights as it loads B. */
+function webgpuSteps(pipeline: string): PipelineStep[] {
+  return parsePipeline(pipeline).map((s) => ((typeof s.pass === 'string' ? s.pass : s.pass.name) === 'fuse' && s.options?.['dequant-prologue'] === undefined
+    ? { ...s, options: { ...s.options, 'dequant-prologue': true } } : s));
 }
 
 /** The dispatch plan as its own file, for review: kernel order, buffers, workgroup counts, uniforms. */

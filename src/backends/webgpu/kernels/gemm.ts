@@ -7,6 +7,7 @@ import type { Op, Value } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
 import { coords, floatAttr, intAttr, intsAttr, type KernelCtx, needFloat, type SpecialKernel, type SpecialShader, strides } from '../kernel-api.js';
 import { f32Lit, mulU } from '../wgsl.js';
+import { dequantB, loadDequant } from './gemm-dequant.js';
 import { emitGemm } from './gemm-tiles.js';
 import { as2d, windowOf } from './window.js';
 
@@ -37,6 +38,8 @@ function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
   const yd = k.dims(y);
   const ob = yd.slice(0, yd.length - (k.dims(A!).length > 1 ? 1 : 0) - (k.dims(B!).length > 1 ? 1 : 0));
   let aOff = '0u', bOff = '0u';
+  // B through a weight dequantization (gemm-dequant.ts): decoded from the packed codes as loaded.
+  const dq = dequantB(op);
   return emitGemm(k, {
     M: [M], N: [N], K: [Kd], batch: ob, aContig: 'k', bContig: 'n',
     prologue: (bz) => {
@@ -45,7 +48,7 @@ function emitMatmul(k: KernelCtx, op: Op): SpecialShader {
       bOff = k.body.let('boff', batchOffset(k, bc, bb, ob, k.size([Kd, N])));
     },
     loadA: (m, kk) => k.load(A!, `${aOff} + ${m} * ${k.dim(Kd)} + ${kk}`),
-    loadB: (kk, n) => k.load(B!, `${bOff} + ${kk} * ${k.dim(N)} + ${n}`),
+    loadB: (kk, n) => (dq ? loadDequant(k, dq, `${bOff} + ${kk} * ${k.dim(N)} + ${n}`) : k.load(B!, `${bOff} + ${kk} * ${k.dim(N)} + ${n}`)),
     store: (m, n, acc) => k.body.line(`epi((bz * ${k.dim(M)} + ${m}) * ${k.dim(N)} + ${n}, ${acc});`),
   });
 }
@@ -130,6 +133,8 @@ const gemmFlops = (m: number, n: number, kk: number): number => 2 * m * n * kk;
 
 export const MATMUL_KERNEL: SpecialKernel = {
   kind: 'special', emit: emitMatmul,
+  // B read through its dequantization reads the weights, not B: B is then neither computed nor stored.
+  reads: (op) => (dequantB(op) ? [0] : [0, 1]),
   flops: (op, numel) => {
     const a = op.operands[0]!.type.shape!;
     const kk = a[a.length - 1];
