@@ -4,12 +4,12 @@
 // under .tmp/tf2onnx/:
 // - ssd_map_fn_tf2onnx: E201 (wasm) / E205 (webgpu) naming the NonMaxSuppression inside the
 //   Loop's body (a data-sized op in a Loop body is not counted; README, known gap).
-// - deeplab_tf2onnx: E201 on the first Conv: auto_pad = SAME_UPPER with symbolic spatial sizes
-//   (both backends' conv kernels need static sizes to place SAME padding).
 // Fixed: ssd_postprocess_tf2onnx and efficientdet_postprocess_tf2onnx were refused at O2 (E205 on
 // the TopK whose k is min(count, 10) of the NMS count, inside a fused group, and on a Range over a
 // NonZero count read through a fused Shape -> Gather -> Cast group): loop-scans.ts refineTypes now
 // traces a group's arguments back to its operands (test/backends/fused-counted.test.ts).
+// deeplab_tf2onnx was refused (E201 on its first Conv: auto_pad = SAME_UPPER with symbolic spatial
+// sizes); the importer now computes such padding from Shape (src/onnx/mapping/same-pads.ts).
 
 import { describe, expect, it } from 'vitest';
 import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
@@ -19,8 +19,8 @@ import { ZOO } from './models.js';
 import { wasmZooSuite } from './wasm-suite.js';
 
 const PASSING = ['keras_mobilenet_tf2onnx', 'movenet_tf2onnx', 'standardize_map_fn_tf2onnx', 'standardize_while_tf1_tf2onnx', 'tflite_quant_tf2onnx', 'keras_misc_tf2onnx',
-  'atrous_s2b_tf2onnx', 'ssd_postprocess_tf2onnx', 'efficientdet_postprocess_tf2onnx'];
-const REFUSED = ['ssd_map_fn_tf2onnx', 'deeplab_tf2onnx'];
+  'atrous_s2b_tf2onnx', 'ssd_postprocess_tf2onnx', 'efficientdet_postprocess_tf2onnx', 'deeplab_tf2onnx'];
+const REFUSED = ['ssd_map_fn_tf2onnx'];
 
 let device: Promise<WebGpuDevice> | undefined;
 const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));

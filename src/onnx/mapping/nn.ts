@@ -1,6 +1,7 @@
 // ONNX -> IR mapping entries for the nn op family. IR ops have the newest opset's semantics;
 // older entries drop attributes that no longer mean anything, make changed defaults explicit and
 // lower changed semantics (softmax-family 2-D coercion, per-group GroupNormalization-18 scale).
+import { samePadded } from './same-pads.js';
 import { attr } from '../../../ir/attrs.js';
 import type { Value } from '../../../ir/ir.js';
 import { tensorFrom, toNumbers } from '../../../ir/tensor.js';
@@ -124,14 +125,14 @@ const convTranspose: Lowering = (node, b) => {
 
 export const NN_MAPPINGS: MappingTable = {
   AveragePool: [since(1, direct('average_pool'))],
-  MaxPool: [since(1, direct('max_pool')), since(8, direct('max_pool'))],
+  MaxPool: [since(1, samePadded('max_pool')), since(8, samePadded('max_pool'))],
   LpPool: [since(1, floatP('lp_pool')), since(2, direct('lp_pool'))],
   GlobalAveragePool: [since(1, direct('global_average_pool'))],
   GlobalMaxPool: [since(1, direct('global_max_pool'))],
   GlobalLpPool: [since(1, floatP('global_lp_pool')), since(2, direct('global_lp_pool'))],
   MaxUnpool: [since(9, direct('max_unpool'))],
 
-  Conv: [since(1, direct('conv'))],
+  Conv: [since(1, samePadded('conv'))],
   ConvTranspose: [since(1, convTranspose)],
   DeformConv: [since(19, direct('deform_conv'))],
   Col2Im: [since(18, direct('col2im'))],
