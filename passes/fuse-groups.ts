@@ -349,7 +349,7 @@ export class GroupFinder {
 const isGroup = (n: Op | Group): n is Group => 'members' in n;
 
 /**
- * A weight dequantization the group's matmuls can read B through (fuse option dequant-prologue):
+ * A weight dequantization the group's matmuls can read B through (fuse option weight-dequant):
  * a float dequantize_linear whose operands are all constants and whose every use is as operand B
  * of a matmul of the contraction group g (never as A, never by the epilogue).
  */

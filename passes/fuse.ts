@@ -4,7 +4,9 @@
 // What it forms (passes/fuse-groups.ts has the rules, passes/fuse-build.ts the rewrite):
 // - contraction: matmul/gemm/conv with its epilogue (bias add, activation, clip, residual add,
 //   the GELU erf chain) and injective prologue (a transpose or gather feeding it); after a
-//   matmul/gemm, also a last-axis normalisation (residual add + LayerNormalization);
+//   matmul/gemm, also a last-axis normalisation (residual add + LayerNormalization); with option
+//   weight-dequant (webgpu turns it on), the dequantize_linear of a weight that only a matmul's B
+//   reads (4-bit LLM projections), which that backend's matmul decodes as it loads B;
 // - attention: matmul (QK^T) -> scale -> mask add -> softmax -> matmul (V), plus epilogue, and
 //   (option qkv-projections) the Q/K/V projections that only it reads, as onnxruntime's
 //   Attention op does;
@@ -103,14 +105,14 @@ export const fusePass: Pass = {
       type: 'bool', default: true,
       summary: 'pull the Q/K/V projections into the attention group (one kernel, like onnxruntime\'s Attention op)',
     },
-    'dequant-prologue': {
+    'weight-dequant': {
       type: 'bool', default: false,
       summary: 'a dequantize_linear of weights read only as a matmul\'s B joins its group (for backends whose matmul decodes B while loading it: webgpu)',
     },
   },
   run(module: Module, _ctx, options): PassResult {
     const maxOps = Number(options['max-ops'] ?? 24);
-    const opts: GroupOptions = { maxOps, qkvProjections: options['qkv-projections'] !== false, dequantPrologue: options['dequant-prologue'] === true };
+    const opts: GroupOptions = { maxOps, qkvProjections: options['qkv-projections'] !== false, dequantPrologue: options['weight-dequant'] === true };
     const tally: Tally = { groups: 0, opsFused: 0, kinds: new Map() };
     let kernels = 0;
     for (const f of module.funcs) {

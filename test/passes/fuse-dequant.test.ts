@@ -1,4 +1,4 @@
-// fuse option dequant-prologue (passes/fuse-groups.ts isDequantPrologue): a dequantize_linear of
+// fuse option weight-dequant (passes/fuse-groups.ts isDequantPrologue): a dequantize_linear of
 // constants whose only uses are as a matmul's B joins that matmul's contraction group (the webgpu
 // matmul decodes B from the codes while loading it). Off by default (wasm and the interpreter
 // keep today's groups); never joins when the dequantized weight is also used elsewhere, feeds A
@@ -17,7 +17,7 @@ import { runPipeline } from '../../passes/index.js';
 import { INTERP_PROFILE } from '../../passes/pass.js';
 import { WASM_PROFILE } from '../../src/backends/wasm/compile.js';
 
-const fuse = (m: Module, on: boolean) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': 24, 'qkv-projections': true, 'dequant-prologue': on });
+const fuse = (m: Module, on: boolean) => fusePass.run(m, { target: INTERP_PROFILE }, { 'max-ops': 24, 'qkv-projections': true, 'weight-dequant': on });
 const groups = (m: Module): string[] => [...walkOps(m.main.body)].filter((op: Op) => op.name === 'fused').map((op) => String(op.attrs.get('name')!.value));
 const hex = (t: Tensor): string => `0x${Buffer.from(encodeBytes(t)).toString('hex')}`;
 const bits = (ts: readonly Tensor[]): string[] => ts.map((t) => Buffer.from(encodeBytes(t)).toString('hex'));
@@ -64,7 +64,7 @@ const inputsFor = (m: Module, seed: number): Tensor[] => m.main.args.map((a, i) 
   return tensorFrom('f32', shape, floats(shape.reduce((x, y) => x * y, 1), seed + i));
 });
 
-describe('fuse{dequant-prologue}', () => {
+describe('fuse{weight-dequant}', () => {
   it('the dequantization joins the matmul group as its B prologue; off by default', () => {
     const on = parseModule(projection(40, 12, 16, 3));
     fuse(on, true);

@@ -65,10 +65,10 @@ export function compileWebGpu(module: Module, opts: CompileOptions = {}): Compil
   };
 }
 
-/** The pipeline's steps with fuse's dequant-prologue on unless set: the matmul kernel decodes weights as it loads B. */
+/** The pipeline's steps with fuse's weight-dequant on unless set: the matmul kernel decodes weights as it loads B. */
 function webgpuSteps(pipeline: string): PipelineStep[] {
-  return parsePipeline(pipeline).map((s) => ((typeof s.pass === 'string' ? s.pass : s.pass.name) === 'fuse' && s.options?.['dequant-prologue'] === undefined
-    ? { ...s, options: { ...s.options, 'dequant-prologue': true } } : s));
+  return parsePipeline(pipeline).map((s) => ((typeof s.pass === 'string' ? s.pass : s.pass.name) === 'fuse' && s.options?.['weight-dequant'] === undefined
+    ? { ...s, options: { ...s.options, 'weight-dequant': true } } : s));
 }
 
 /** The dispatch plan as its own file, for review: kernel order, buffers, workgroup counts, uniforms. */

@@ -1,5 +1,5 @@
 // MatMul reading B through a weight dequantization (kernels/gemm-dequant.ts; fuse option
-// dequant-prologue, which compileWebGpu turns on): 4-bit codes (u4 with zero points, i4 without)
+// weight-dequant, which compileWebGpu turns on): 4-bit codes (u4 with zero points, i4 without)
 // with blocked scales along K, as the importer lowers onnxruntime's MatMulNBits. Against the
 // interpreter on random K, N, block sizes 16-128 (K not a multiple of the block too), M = 1, 3, 17,
 // with and without a bias epilogue and a batch; one dispatch per projection and no f32 copy of the
@@ -149,10 +149,10 @@ describe('webgpu matmul through a weight dequantization', () => {
     expectClose(await runCompiled(c, [a]), interpText(text, [a]), 1e-3, 1e-3);
   }, 30_000);
 
-  it('with dequant-prologue off, the weight is dequantized by its own kernel (as before), same results', async () => {
+  it('with weight-dequant off, the weight is dequantized by its own kernel (as before), same results', async () => {
     const d: DqCase = { M: 3, K: 50, N: 20, bs: 16, zp: true, bias: true, batch: 1, seed: 11 };
     const text = dqText(d);
-    const c = compile(text, 'fuse{dequant-prologue=false}');
+    const c = compile(text, 'fuse{weight-dequant=false}');
     expect(c.manifest.kernels.map((k) => k.name)).toEqual(['000-dequantize-linear', '001-matmul-add']);
     const a = rand([3, 50], 12);
     expectClose(await runCompiled(c, [a]), interpText(text, [a]), 1e-4, 1e-4);

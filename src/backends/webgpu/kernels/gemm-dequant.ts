@@ -1,6 +1,6 @@
 // MatMul reading B through a dequantize_linear of weights (4-bit LLM projections: the importer
 // lowers onnxruntime's MatMulNBits to dequantize_linear(codes, scale, zero point) -> matmul).
-// The fuse pass (option dequant-prologue, on for webgpu) puts the dequantization into the
+// The fuse pass (option weight-dequant, on for webgpu) puts the dequantization into the
 // matmul's group; the matmul kernel then decodes each B element from the packed codes, its
 // block's scale and zero point as it loads its B tile, and reports that it does not read the
 // dequantized value, so the lowering neither computes nor stores it: no f32 copy of the weight
