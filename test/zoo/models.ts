@@ -9,6 +9,7 @@ import {
   convnext, kerasCnn, mlpMixer, mobilenet, multiInput, resnet, shufflenet, styleTransfer, swin, tcn, unet, vit, yolo,
 } from './models-vision.js';
 import { LEGACY_ZOO } from './models-legacy.js';
+import { OPTIMUM_ZOO } from './models-optimum.js';
 import { TF2ONNX_ZOO } from './models-tf2onnx.js';
 import { MS_ATTENTION_ZOO } from './models-ms-attention.js';
 import { MS_FUSED_ZOO } from './models-ms-fused.js';
@@ -37,4 +38,6 @@ export const ZOO: Readonly<Record<string, () => ZooModel>> = {
   ...MS_FUSED_ZOO, ...MS_ATTENTION_ZOO, ...MS_LLM_ZOO, ...QUANT_ZOO,
   // The ONNX model zoo's classic exports at opsets 7-12 and tf2onnx's detection exports.
   ...LEGACY_ZOO, ...TF2ONNX_ZOO,
+  // Hugging Face optimum's exports (merged decoders with an If on use_cache_branch, encoder-decoders).
+  ...OPTIMUM_ZOO,
 };
