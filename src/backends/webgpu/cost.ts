@@ -11,6 +11,7 @@ import type { KernelCost } from '../../report/cost.js';
 import { repeated, type TripCount } from '../../report/repeats.js';
 import { ESIZE } from '../wasm/kernel-api.js';
 import type { GpuManifest } from './artifact.js';
+import { dequantB } from './kernels/gemm-dequant.js';
 import { kernelFor } from './kernels/index.js';
 
 const HEAVY = ['matmul', 'gemm', 'conv', 'conv_transpose', 'attention', 'einsum'];
@@ -41,7 +42,9 @@ export function webgpuKernelCosts(module: Module, manifest: GpuManifest, dispatc
   // Weights live in their own binding (not in the arena reads): count each constant a dispatch reads once.
   const weightBytes = (ops: readonly Op[]): number => {
     const seen = new Set<Value>();
-    for (const o of ops) for (const v of o.operands) { const r = v ? resolve(v) : undefined; if (r?.def?.name === 'const') seen.add(r); }
+    // A matmul reading B through a weight dequantization (kernels/gemm-dequant.ts) reads its codes and scales.
+    const reads = (o: Op): readonly (Value | null)[] => (o.name === 'matmul' ? [...o.operands, ...(dequantB(o)?.operands ?? [])] : o.operands);
+    for (const o of ops) for (const v of reads(o)) { const r = v ? resolve(v) : undefined; if (r?.def?.name === 'const') seen.add(r); }
     // As stored: a --f16 build keeps f32 weights as f16 (the manifest's weight buffer says so).
     return [...seen].reduce((a, v) => a + (stored.get(v.name) ?? numel(v) * (ESIZE[v.type.dtype] ?? 4)), 0);
   };

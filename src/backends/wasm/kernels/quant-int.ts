@@ -9,6 +9,7 @@
 // is rounded after each step in the scales' dtype, then round_half_even(acc * multiplier) +
 // y_zero_point saturates to the output type.
 
+import { intConvFlops, intMatmulFlops } from '../../int-flops.js';
 import type { Op, Value } from '../../../../ir/ir.js';
 import type { Tensor } from '../../../../ir/tensor.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
@@ -218,15 +219,5 @@ function emitIntConv(k: KernelCtx, op: Op): void {
   }));
 }
 
-const intFlops = (op: Op, numel: (v: Value) => number): number => {
-  const a = op.operands[0]!.type.shape ?? [];
-  return 2 * numel(op.results[0]!) * Number(a[a.length - 1] ?? 1);
-};
-export const INT_MATMUL_KERNEL: KernelDef = { emit: emitIntMatmul, flops: intFlops };
-export const INT_CONV_KERNEL: KernelDef = {
-  emit: emitIntConv,
-  flops: (op, numel) => {
-    const w = op.operands[op.name === 'qlinear_conv' ? 3 : 1]!.type.shape ?? [];
-    return 2 * numel(op.results[0]!) * w.slice(1).reduce<number>((a, d) => a * (Number(d) || 1), 1);
-  },
-};
+export const INT_MATMUL_KERNEL: KernelDef = { emit: emitIntMatmul, flops: intMatmulFlops };
+export const INT_CONV_KERNEL: KernelDef = { emit: emitIntConv, flops: intConvFlops };

@@ -11,6 +11,7 @@
 // Quotients that quantisation rounds (x / scale) divide correctly rounded (div_rn_f32), as the
 // reference does, so ties land where they do there.
 
+import { intConvFlops, intMatmulFlops } from '../../int-flops.js';
 import { DTYPE_INFO, intRange, isDType, isInteger } from '../../../../ir/dtype.js';
 import type { Op } from '../../../../ir/ir.js';
 import { widerFloat } from '../../../../ir/ops/quant.js';
@@ -219,7 +220,7 @@ const MATMUL_INTEGER_KERNEL: MapKernel = {
   kind: 'map',
   pointwise: () => [],
   value: (k, op, i) => integerDot(k, op, i, 0, 1, 2, 3).acc,
-  flops: (op, numel) => 2 * numel(op.results[0]!) * Number(op.operands[0]!.type.shape?.at(-1) ?? 1),
+  flops: intMatmulFlops,
 };
 
 // y = saturate(round_half_even(acc * a_scale * b_scale / y_scale) + y_zp); the multiplier is
@@ -238,6 +239,7 @@ const QLINEAR_MATMUL_KERNEL: MapKernel = {
     const z = op.operands[7] ? `f32(${param(k, op, 7, '0u')})` : '0.0f';
     return k.body.let('v', toInt(`(i32_to_f32(${acc}) * ${mult})`, z, dt));
   },
+  flops: intMatmulFlops,
 };
 
 /**
@@ -282,7 +284,7 @@ function convDot(k: KernelCtx, op: Op, i: string, jx: number, jw: number, jxz: n
   return { acc, m: c[1]! };
 }
 
-const CONV_INTEGER_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: (k, op, i) => convDot(k, op, i, 0, 1, 2, 3).acc };
+const CONV_INTEGER_KERNEL: MapKernel = { kind: 'map', pointwise: () => [], value: (k, op, i) => convDot(k, op, i, 0, 1, 2, 3).acc, flops: intConvFlops };
 
 // qlinear_conv: the integer conv plus the i32 bias, requantized as qlinear_matmul does.
 const QLINEAR_CONV_KERNEL: MapKernel = {
@@ -300,6 +302,7 @@ const QLINEAR_CONV_KERNEL: MapKernel = {
     const z = op.operands[7] ? `f32(${param(k, op, 7, '0u')})` : '0.0f';
     return k.body.let('v', toInt(`(i32_to_f32(${total}) * ${mult})`, z, dt));
   },
+  flops: intConvFlops,
 };
 
 export const DTYPE_KERNELS: ReadonlyArray<readonly [string, KernelDef]> = [
