@@ -8,6 +8,8 @@ import { defineOps } from '../op-def.js';
 import type { Tensor } from '../tensor.js';
 import { scalar, sizeOf, zeros } from '../tensor.js';
 import { normAxis } from './util.js';
+import { dataSymbol, dimExpr, dimSel, exprDim } from '../symbolic.js';
+import type { Value } from '../ir.js';
 
 /** The most precise type covering both (dims that disagree become `?`, ranks that disagree unranked). */
 export function joinTypes(a: TensorType, b: TensorType): TensorType | undefined {
@@ -53,6 +55,42 @@ export function stackAlong(parts: readonly Tensor[], axis: number, dtype: Tensor
   return out;
 }
 
+/**
+ * The data symbol of an If condition read straight from a graph input (a bool of one element, as
+ * optimum's merged decoders take `use_cache_branch`), else undefined. A value without a defining
+ * op is a function or region argument: a region argument's symbol names no input, so the
+ * backends refuse it as an unbound dim, as they refuse `?`.
+ */
+function selectorOf(c: Value | null | undefined): string | undefined {
+  if (!c || c.def || c.type.dtype !== 'bool' || /[[\]]/.test(c.name)) return undefined;
+  const s = c.type.shape;
+  return s && (s.length === 0 || (s.length === 1 && s[0] === 1)) ? dataSymbol(c.name, 0) : undefined;
+}
+
+/**
+ * Per-dim `sel(cond, then, else)` where the branches disagree (a merged decoder's present length
+ * past + seq vs seq): the runtime evaluates it once it has read the condition, so both branches'
+ * results keep a size known before any kernel runs. Ranks that disagree stay unranked.
+ */
+function selectTypes(cond: string, a: TensorType, b: TensorType): TensorType | undefined {
+  if (a.dtype !== b.dtype) return undefined;
+  if (a.shape === null || b.shape === null || a.shape.length !== b.shape.length) return { dtype: a.dtype, shape: null };
+  return { dtype: a.dtype, shape: a.shape.map((d, i) => (d === b.shape![i] ? d : dimSel(cond, d, b.shape![i]!))) };
+}
+
+/** The dims of an If result as branch `r` (0 then, 1 else) yields them: each `sel(c, a, b)` picked. */
+export function branchDims(shape: readonly Dim[], cond: string | undefined, r: number): Dim[] {
+  const pre = cond === undefined ? undefined : `sel(${cond},`;
+  return shape.map((d) => {
+    if (pre === undefined || typeof d !== 'string' || !d.startsWith(pre)) return d;
+    const e = dimExpr(d);
+    return e && e.k === 'sel' && e.args[0]!.k === 'sym' && e.args[0]!.name === cond ? exprDim(e.args[r + 1]!) : d;
+  });
+}
+
+/** The `%cond[0]` symbol an If's result dims select on, if any. */
+export const ifSelector = (cond: Value | null | undefined): string | undefined => selectorOf(cond);
+
 const staticOr0 = (s: readonly Dim[] | null): number[] => (s ?? []).map((d) => (typeof d === 'number' ? d : 0));
 
 defineOps(
@@ -71,7 +109,8 @@ defineOps(
       const a = ctx.regionResults(0), b = ctx.regionResults(1);
       if (a.length !== b.length) ctx.fail(`branches yield ${a.length} and ${b.length} values`);
       if (a.length !== ctx.numResults) ctx.fail(`branches yield ${a.length} values, op has ${ctx.numResults} results`);
-      return a.map((t, i) => joinTypes(t, b[i]!) ?? ctx.fail(`result ${i}: branches yield ${t.dtype} and ${b[i]!.dtype}`));
+      const pick = selectorOf(ctx.op.operands[0]);
+      return a.map((t, i) => (pick ? selectTypes(pick, t, b[i]!) : joinTypes(t, b[i]!)) ?? ctx.fail(`result ${i}: branches yield ${t.dtype} and ${b[i]!.dtype}`));
     },
     eval(ctx) {
       const c = ctx.inputs[0]!;

@@ -11,8 +11,9 @@ import type { CountedDim } from '../runtime/manifest.js';
 import type { Func, Module, Op, Value } from '../../ir/ir.js';
 import { formatLoc, nodeLoc, UNKNOWN_LOC, type Loc } from '../../ir/location.js';
 import { isDataSymbolDType, MAX_DATA_SYMBOLS } from '../../ir/shape-value.js';
-import { dataSymbol, num, dimAdd, dimEq, dimExpr, dimMin, dimProd, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
+import { dataSymbol, num, dimAdd, dimEq, dimExpr, dimMin, dimProd, dimSel, isCompoundDim, symbolsOf as exprSymbols, type Expr } from '../../ir/symbolic.js';
 import type { Dim } from '../../ir/types.js';
+import { ifSelector } from '../../ir/ops/control.js';
 
 /**
  * How the runtime names `op` when its indices fail a run-time check (both backends' index-check.ts):
@@ -50,7 +51,9 @@ export function dimSources(func: Func): DimSources {
   func.body.args.forEach((a, i) => {
     (a.type.shape ?? []).forEach((d, axis) => { if (typeof d === 'string' && !bound.has(d)) bound.set(d, [i, axis]); });
     const n = a.type.shape?.length === 0 ? 1 : a.type.shape?.length === 1 ? a.type.shape[0] : undefined;
-    if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && isDataSymbolDType(a.type.dtype)) {
+    // A bool of one element too: an If on it (optimum's use_cache_branch) sizes its results by
+    // sel(%cond[0], then, else) (ir/ops/control.ts).
+    if (typeof n === 'number' && n <= MAX_DATA_SYMBOLS && (isDataSymbolDType(a.type.dtype) || (a.type.dtype === 'bool' && n === 1))) {
       const float = a.type.dtype === 'f32' || a.type.dtype === 'f64' || a.type.dtype === 'f16' || a.type.dtype === 'bf16';
       for (let k = 0; k < n; k++) data.set(dataSymbol(a.name, k, float), [i, k]);
     }
@@ -223,14 +226,22 @@ function checkMatmul(op: Op, y: readonly Dim[], add: AddCheck): void {
 export function runtimeChecks(func: Func): { dim: string; what: string }[] {
   const out: { dim: string; what: string }[] = [];
   const seen = new Set<string>();
-  const add = (d: Dim, what: string): void => {
+  const add0 = (d: Dim, what: string): void => {
     if (typeof d === 'number' || d === '?' || seen.has(d)) return;
     seen.add(d);
     out.push({ dim: d, what });
   };
+  let add = add0;
   const walk = (ops: readonly Op[]): void => {
     for (const op of ops) {
-      op.regions.forEach((r) => walk(r.ops));
+      // Inside an If on an input condition (optimum's use_cache_branch), a branch's conditions
+      // hold only when it runs: the branch not taken sees inputs meant for the other one.
+      const pick = op.name === 'if' ? ifSelector(op.operands[0]) : undefined;
+      op.regions.forEach((r, ri) => {
+        const outer = add;
+        if (pick) add = (d, what) => outer(ri === 0 ? dimSel(pick, d, 1) : dimSel(pick, 1, d), what);
+        try { walk(r.ops); } finally { add = outer; }
+      });
       const fusion = getOpDef(op.name)?.fusion;
       const y = op.results[0]?.type.shape;
       if (!y) continue;

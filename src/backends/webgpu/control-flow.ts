@@ -17,7 +17,9 @@
 
 import { fail } from '../../../ir/diagnostics.js';
 import { type Func, type Module, type Op, Value } from '../../../ir/ir.js';
+import { branchDims, ifSelector } from '../../../ir/ops/control.js';
 import { symbolicValue } from '../../../ir/shape-value.js';
+import { dimExpr, exprDim } from '../../../ir/symbolic.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { formatType, type Dim } from '../../../ir/types.js';
 import type { CountExpr } from './artifact.js';
@@ -61,9 +63,14 @@ const shapeOf = (v: Value): Dim[] => [...(v.type.shape ?? [])];
 const numelKey = (dims: readonly Dim[]): string => {
   let n = 1;
   const syms: string[] = [];
-  for (const d of dims) typeof d === 'number' ? (n *= d) : syms.push(d);
+  // Canonical text ("past + seq" as an input dim names it and "past+seq" as a rule builds it).
+  const canon = (d: string): Dim => { const e = dimExpr(d); return e ? exprDim(e) : d; };
+  for (const d0 of dims) { const d = typeof d0 === 'string' ? canon(d0) : d0; typeof d === 'number' ? (n *= d) : syms.push(d); }
   return `${n}*${syms.sort().join('*')}`;
 };
+
+/** An If result's dims as branch `ri` yields them (each `sel` on the condition picked, ir/ops/control.ts). */
+const asBranch = (op: Op, ri: number, res: Value): Dim[] => branchDims(shapeOf(res), ifSelector(op.operands[0]), ri);
 
 /** Number of scan state values (operands before the scan inputs). */
 const stateCount = (op: Op): number => op.operands.length - Number(op.attrs.get('num_scan_inputs')?.value ?? 0);
@@ -120,7 +127,8 @@ export function controlProblem(op: Op, module: Module, func: Func): (() => never
   }
   if (op.name === 'if') {
     for (const r of op.regions) {
-      const bad = (r.terminator?.operands ?? []).findIndex((v, i) => !v || v.type.dtype !== op.results[i]!.type.dtype || numelKey(shapeOf(v)) !== numelKey(shapeOf(op.results[i]!)));
+      const ri = op.regions.indexOf(r);
+      const bad = (r.terminator?.operands ?? []).findIndex((v, i) => !v || v.type.dtype !== op.results[i]!.type.dtype || numelKey(shapeOf(v)) !== numelKey(asBranch(op, ri, op.results[i]!)));
       if (bad >= 0) {
         const v = r.terminator!.operands[bad];
         return () => fail('E201', `the webgpu backend cannot lower if %${op.results[0]!.name}: ${op.regions.indexOf(r) === 0 ? 'then' : 'else'} branch yields ${v ? formatType(v.type) : 'nothing'} for result ${bad} of type ${formatType(op.results[bad]!.type)} (both branches must yield the results' types)`, at);
@@ -175,8 +183,8 @@ function sliceIndex(k: KernelCtx, whole: readonly Dim[], axis: number, t: string
 }
 
 /** Element i of src into element i of dst: the same count (types the IR verifier let differ are refused). */
-const wholeCopy = (src: Value, dst: Value): SpecialKernel => copyKernel(shapeOf(dst), `copy %${src.name} -> %${dst.name}`, (k, i, op) => {
-  if (numelKey(shapeOf(src)) !== numelKey(shapeOf(dst)) || src.type.dtype !== dst.type.dtype) {
+const wholeCopy = (src: Value, dst: Value, dstAs: readonly Dim[] = shapeOf(dst)): SpecialKernel => copyKernel(shapeOf(dst), `copy %${src.name} -> %${dst.name}`, (k, i, op) => {
+  if (numelKey(shapeOf(src)) !== numelKey(dstAs) || src.type.dtype !== dst.type.dtype) {
     k.fail(op, `${op.name}: %${src.name} : ${formatType(src.type)} cannot become %${dst.name} : ${formatType(dst.type)} (the webgpu backend copies between values of one type)`);
   }
   return { at: i, value: k.load(src, i) };
@@ -225,7 +233,7 @@ function lowerIf(op: Op, c: ControlCtx, pred: readonly Pred[]): void {
   op.regions.forEach((r, ri) => {
     const p = [...pred, { v: cond, neg: ri === 1 }];
     c.lower(r.ops, p);
-    (r.terminator!.operands as Value[]).forEach((y, i) => c.dispatch(op, op.results[i]!, wholeCopy(y, op.results[i]!), 'if-yield', p));
+    (r.terminator!.operands as Value[]).forEach((y, i) => c.dispatch(op, op.results[i]!, wholeCopy(y, op.results[i]!, asBranch(op, ri, op.results[i]!)), 'if-yield', p));
   });
 }
 

@@ -20,7 +20,7 @@ const i64 = (v: number) => tensorFrom('i64', [], [v]);
 const bool = (v: boolean) => tensorFrom('bool', [], [v ? 1 : 0]);
 
 describe('if', () => {
-  it('runs the chosen branch; branches of different lengths give a ? dim', () => {
+  it('runs the chosen branch; branches of different lengths on an input condition give sel(%c[0], then, else), on a computed one ?', () => {
     const branch = (op: string, out: number): GraphSpec => ({
       inputs: [], outputs: [{ name: `r${out}` }],
       nodes: op === 'Concat'
@@ -32,9 +32,16 @@ describe('if', () => {
       outputs: [{ name: 'y', dtype: 'f32' }],
       nodes: [{ opType: 'If', inputs: ['c'], outputs: ['y'], attrs: { then_branch: branch('Concat', 1), else_branch: branch('Mul', 2) } }],
     });
-    expect(formatType(m.main.resultTypes[0]!)).toBe('f32[?]');
+    expect(formatType(m.main.resultTypes[0]!)).toBe('f32["sel(%c[0],6,3)"]');
     expect(toNumbers(interpret(m, [bool(true), f32([3], [1, 2, 3])])[0]!)).toEqual([1, 2, 3, 1, 2, 3]);
     expect(toNumbers(interpret(m, [bool(false), f32([3], [1, 2, 3])])[0]!)).toEqual([1, 4, 9]);
+    const computed = load({
+      inputs: [{ name: 'c', dtype: 'bool', shape: [] }, { name: 'x', dtype: 'f32', shape: [3] }],
+      outputs: [{ name: 'y', dtype: 'f32' }],
+      nodes: [{ opType: 'Not', inputs: ['c'], outputs: ['nc'] }, { opType: 'If', inputs: ['nc'], outputs: ['y'], attrs: { then_branch: branch('Concat', 1), else_branch: branch('Mul', 2) } }],
+    });
+    expect(formatType(computed.main.resultTypes[0]!)).toBe('f32[?]');
+    expect(toNumbers(interpret(computed, [bool(false), f32([3], [1, 2, 3])])[0]!)).toEqual([1, 2, 3, 1, 2, 3]);
   });
 });
 
