@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interpret } from '../../ir/interp.js';
-import { tensorFrom } from '../../ir/tensor.js';
+import { tensorFrom, type Tensor } from '../../ir/tensor.js';
 import { runPipeline } from '../../passes/index.js';
 import { main } from '../../src/cli/main.js';
 import { TenthRuntimeError } from '../../src/runtime/errors.js';
@@ -19,7 +19,7 @@ import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
 import type { WebGpuDevice } from '../../src/runtime/webgpu.js';
 import { importZoo, mismatch, runWasmCases, runWebGpuCases, TOLERANCE, writeModelDir, type ZooCase } from './harness.js';
 import { OPTIMUM_MODELS } from './models-optimum.js';
-import { optimumCases, optimumInputs } from './optimum-harness.js';
+import { optimumCases, optimumInputs, ortRuns } from './optimum-harness.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tenth-zoo-optimum-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -42,7 +42,7 @@ describe('optimum zoo: interpreter', () => {
     it(`${name}: both branches match onnxruntime (tenth run --check, and after O2)`, async () => {
       const m = OPTIMUM_MODELS[name]!();
       const cases = await casesOf(name);
-      expect(new Set(m.bindings.map((b) => b['use_cache'])).size, 'both values of use_cache_branch').toBe(2);
+      if (m.inputs.some((i) => i.name === 'use_cache_branch')) expect(new Set(m.bindings.map((b) => b['use_cache'])).size, 'both values of use_cache_branch').toBe(2);
       const dir = join(tmp, name);
       writeModelDir(dir, m, cases);
       const r = await cli(['run', join(dir, 'model.onnx'), '--check', '--rtol', String(TOLERANCE.rtol), '--atol', String(TOLERANCE.atol)]);
@@ -95,4 +95,35 @@ describe('optimum zoo: webgpu (SwiftShader)', () => {
       cases.forEach((c, k) => expect(mismatch(m, got[k]!, c.want), `${name} at ${c.label}`).toBeNull());
     });
   }
+});
+
+/**
+ * transformers.js' generation loop: the encoder once, the merged decoder on the prompt without
+ * cache (past inputs empty), then two single-token steps on the cache branch fed the previous
+ * step's present.* (the encoder keys/values passed through). Each step's inputs come from
+ * onnxruntime's previous outputs, so tenth's and onnxruntime's steps see the same feeds.
+ */
+describe('optimum zoo: whisper generation loop', () => {
+  it('encoder, prompt without cache, 2 cached steps: interpreter and wasm match onnxruntime at every step', async () => {
+    const enc = OPTIMUM_MODELS['whisper_encoder']!(), dec = OPTIMUM_MODELS['whisper_decoder_merged']!();
+    const features = optimumInputs(enc, { batch_size: 2 }, 7);
+    const [[hidden]] = await ortRuns(enc, [features]) as [[Tensor]];
+    const ids = (k: number, n: number) => tensorFrom('i64', [2, n], Array.from({ length: 2 * n }, (_, i) => BigInt((5 * k + 3 * i) % 36)));
+    const empty = tensorFrom('f32', [2, 2, 0, 8], []);
+    const steps: Tensor[][] = [[ids(0, 3), hidden!, ...new Array<Tensor>(8).fill(empty), tensorFrom('bool', [1], [0])]];
+    const want: Tensor[][] = [];
+    for (let s = 0; s < 3; s++) {
+      const [out] = await ortRuns(dec, [steps[s]!]);
+      want.push(out!);
+      // Next step: one token, past = this step's presents (decoder and encoder), the cache branch.
+      if (s < 2) steps.push([ids(s + 1, 1), hidden!, ...out!.slice(1), tensorFrom('bool', [1], [1])]);
+    }
+    expect(want[2]![1]!.shape, 'present decoder length after 3 + 1 + 1 tokens').toEqual([2, 2, 5, 8]);
+    const mod = importZoo(dec);
+    steps.forEach((inp, s) => expect(mismatch(dec, interpret(mod, inp), want[s]!), `interp step ${s}`).toBeNull());
+    const got = await runWasmCases(dec, steps.map((inputs, s) => ({ label: `step ${s}`, inputs, want: want[s]! })), join(tmp, 'whisper-loop-wasm'));
+    steps.forEach((_, s) => expect(mismatch(dec, got[s]!, want[s]!), `wasm step ${s}`).toBeNull());
+    const encGot = await runWasmCases(enc, [{ label: 'enc', inputs: features, want: [hidden!] }], join(tmp, 'whisper-enc-wasm'));
+    expect(mismatch(enc, encGot[0]!, [hidden!])).toBeNull();
+  });
 });
