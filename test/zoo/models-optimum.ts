@@ -7,9 +7,10 @@
 // differs per branch (past + seq vs seq).
 
 import { tensorFrom } from '../../ir/tensor.js';
-import type { NodeSpec, ValueSpec } from '../../src/onnx/writer.js';
+import type { InitializerSpec, NodeSpec, ValueSpec } from '../../src/onnx/writer.js';
 import { dimOf, Graph, reshapeDyn, unsqueeze, type ZooInput } from './graph.js';
 import { f32, finish, INT64_MAX, nameLast, type ZooModel } from './models-common.js';
+import { quantizeDynamic } from './quant-rewrite.js';
 
 /**
  * The bool `use_cache_branch` input: its value is the binding's `use_cache` (0 or 1). ZooInput has
@@ -100,8 +101,27 @@ function gpt2Decoder(g: Graph, w: Gpt2Weights, withPast: boolean): { name: strin
   return [...outs, ...presents];
 }
 
+/**
+ * transformers.js' decoder_model_merged_quantized.onnx: quantize_dynamic (QInt8 weights per
+ * tensor, MatMulConstBOnly, EnableSubgraph) run over both branches. Each branch's MatMuls with an
+ * outer-graph weight become DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul; the int8
+ * weights land once in the outer graph (both branches quantize the same weight alike), and the
+ * float weights no node reads any more are dropped (wte stays: Gather and the tied head read it).
+ */
+function quantizeBranches(g: Graph, branches: { nodes: NodeSpec[] }[]): void {
+  const inits = new Map<string, InitializerSpec>();
+  for (const b of branches) {
+    const q = quantizeDynamic({ opset: 0, inputs: [], outputs: [], inits: [...g.inits], nodes: b.nodes }, () => 'i8');
+    b.nodes = q.nodes;
+    for (const i of q.inits) inits.set(i.name, i);
+  }
+  for (const i of g.inits) inits.set(i.name, i);
+  const read = new Set([...g.nodes, ...branches.flatMap((b) => b.nodes)].flatMap((n) => n.inputs));
+  g.inits.splice(0, g.inits.length, ...[...inits.values()].filter((i) => read.has(i.name)));
+}
+
 /** Seed 31: optimum's merged GPT-2 (decoder_model_merged.onnx), opset 14. */
-export function gpt2Merged(): ZooModel {
+export function gpt2Merged(quantized = false): ZooModel {
   const { V, D, H, DH, MAXPOS, LAYERS } = GPT2;
   const g = new Graph(31);
   const pair = (scope: string, shape: number[], fanIn: number, lnGain = false): [string, string] => g.in(scope, () => [
@@ -121,6 +141,7 @@ export function gpt2Merged(): ZooModel {
   };
   const then = branch(32, '/then', (bg) => gpt2Decoder(bg, w, true));
   const els = branch(33, '/else', (bg) => gpt2Decoder(bg, w, false));
+  if (quantized) quantizeBranches(g, [then, els]);
   const outNames = ['logits', ...Array.from({ length: LAYERS }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
   g.nodes.push({
     opType: 'If', inputs: ['use_cache_branch'], outputs: outNames, name: 'optimum::if',
@@ -130,7 +151,7 @@ export function gpt2Merged(): ZooModel {
   const past: (string | number)[] = ['batch_size', H, 'past_sequence_length', DH];
   const pastInputs: ZooInput[] = Array.from({ length: LAYERS }, (_, l) => [
     { name: `past_key_values.${l}.key`, dtype: 'f32' as const, shape: past }, { name: `past_key_values.${l}.value`, dtype: 'f32' as const, shape: past }]).flat();
-  return finish(g, 'gpt2_merged', [
+  return finish(g, quantized ? 'gpt2_merged_quantized' : 'gpt2_merged', [
     { name: 'input_ids', dtype: 'i64', shape: ['batch_size', 'sequence_length'], vocab: V },
     { name: 'attention_mask', dtype: 'i64', shape: ['batch_size', total], mask: true },
     ...pastInputs, USE_CACHE,
@@ -247,7 +268,7 @@ function whisperDecoder(g: Graph, w: WhisperDecWeights, withPast: boolean): { na
 }
 
 /** Seed 41: optimum's merged Whisper decoder (decoder_model_merged.onnx), opset 17. */
-export function whisperDecoderMerged(): ZooModel {
+export function whisperDecoderMerged(quantized = false): ZooModel {
   const { V, D, H, DH, FF, MAXPOS, LAYERS } = WHISPER;
   const g = new Graph(41);
   const pair = (scope: string, shape: number[], fanIn: number, lnGain = false): [string, string] => g.in(scope, () => [
@@ -267,6 +288,7 @@ export function whisperDecoderMerged(): ZooModel {
   };
   const then = branch(42, '/then', (bg) => whisperDecoder(bg, w, true));
   const els = branch(43, '/else', (bg) => whisperDecoder(bg, w, false));
+  if (quantized) quantizeBranches(g, [then, els]);
   const kinds = ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value'];
   const outNames = ['logits', ...Array.from({ length: LAYERS }, (_, l) => kinds.map((k) => `present.${l}.${k}`)).flat()];
   g.nodes.push({
@@ -277,7 +299,7 @@ export function whisperDecoderMerged(): ZooModel {
   const pastInputs: ZooInput[] = Array.from({ length: LAYERS }, (_, l) => kinds.map((k): ZooInput => ({
     name: `past_key_values.${l}.${k}`, dtype: 'f32', shape: ['batch_size', H, k.startsWith('decoder') ? 'past_decoder_sequence_length' : 'encoder_sequence_length_out', DH],
   }))).flat();
-  return finish(g, 'whisper_decoder_merged', [
+  return finish(g, quantized ? 'whisper_decoder_merged_quantized' : 'whisper_decoder_merged', [
     { name: 'input_ids', dtype: 'i64', shape: ['batch_size', 'decoder_sequence_length'], vocab: V },
     { name: 'encoder_hidden_states', dtype: 'f32', shape: ['batch_size', 'encoder_sequence_length', D] },
     ...pastInputs, USE_CACHE,
@@ -329,7 +351,11 @@ export function whisperEncoder(): ZooModel {
     [f32('last_hidden_state', ['batch_size', T, D])], [{ batch_size: 1 }, { batch_size: 3 }], 17);
 }
 
-export const OPTIMUM_MODELS: Readonly<Record<string, () => ZooModel>> = { gpt2_merged: gpt2Merged, whisper_decoder_merged: whisperDecoderMerged, whisper_encoder: whisperEncoder };
+export const OPTIMUM_MODELS: Readonly<Record<string, () => ZooModel>> = {
+  gpt2_merged: () => gpt2Merged(), gpt2_merged_quantized: () => gpt2Merged(true),
+  whisper_decoder_merged: () => whisperDecoderMerged(), whisper_decoder_merged_quantized: () => whisperDecoderMerged(true),
+  whisper_encoder: whisperEncoder,
+};
 
 /**
  * In ZOO (zoo-interp.test.ts): the models without the bool use_cache_branch input, which graph.ts'

@@ -1,4 +1,5 @@
-// Hugging Face optimum's merged decoders (models-optimum.ts) against onnxruntime: one graph with an
+// Hugging Face optimum's merged decoders (models-optimum.ts; also as transformers.js quantizes them,
+// decoder_model_merged_quantized.onnx) and the Whisper encoder against onnxruntime: one graph with an
 // If on the bool input use_cache_branch, run with it false (past inputs fed empty) and true (a
 // past > 0, and an empty past), on the interpreter (`tenth run --check`, and after O2), the WASM
 // backend (compiled once, every binding forward then in reverse, `tenth run DIR --check`) and
