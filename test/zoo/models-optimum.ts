@@ -30,6 +30,30 @@ function branch(seed: number, scope: string, build: (g: Graph) => { name: string
   return { nodes: g.nodes, outputs: outs.map((o) => ({ ...o.spec, name: o.name })) };
 }
 
+/**
+ * Constants as a do_constant_folding export leaves them: initializers, which the merge moves to
+ * the outer graph, one per distinct value (both branches' `[-1]`, `[0]`, `1/sqrt 2`, ... shared).
+ */
+function hoistConstants(g: Graph, branches: { nodes: NodeSpec[] }[]): void {
+  const byValue = new Map<string, string>(), rename = new Map<string, string>();
+  for (const b of branches) {
+    b.nodes = b.nodes.filter((n) => {
+      const v = n.attrs?.['value'];
+      if (n.opType !== 'Constant' || !v || typeof v !== 'object' || !('dtype' in v)) return true;
+      const key = `${v.dtype}[${v.shape.join(',')}]${Array.from(v.data as ArrayLike<number | bigint>, String).join(',')}`;
+      let name = byValue.get(key);
+      if (!name) {
+        name = `optimum::constant_${byValue.size}`;
+        byValue.set(key, name);
+        g.inits.push({ name, tensor: v });
+      }
+      rename.set(n.outputs[0]!, name);
+      return false;
+    });
+  }
+  for (const b of branches) b.nodes = b.nodes.map((n) => ({ ...n, inputs: n.inputs.map((x) => rename.get(x) ?? x) }));
+}
+
 interface Gpt2Weights {
   wte: string; wpe: string; bias: string;
   layers: { ln1: [string, string]; cAttn: [string, string]; cProj: [string, string]; ln2: [string, string]; fc: [string, string]; proj: [string, string] }[];
@@ -236,7 +260,7 @@ function whisperDecoder(g: Graph, w: WhisperDecWeights, withPast: boolean): { na
   const encLen = withPast ? 'encoder_sequence_length_out' : 'encoder_sequence_length';
   const presents: { name: string; value: string; spec: ValueSpec }[] = [];
   w.layers.forEach((lw, l) => {
-    h = g.in(`model.decoder.layers.${l}`, () => {
+    h = g.in(`layers.${l}`, () => {
       const x1 = layerNorm17(g, h, lw.ln1);
       let key = splitHeads(g, g.op('MatMul', [x1, lw.self.k])), value = splitHeads(g, lin(g, x1, lw.self.v));
       if (withPast) {
@@ -288,6 +312,8 @@ export function whisperDecoderMerged(quantized = false): ZooModel {
   };
   const then = branch(42, '/then', (bg) => whisperDecoder(bg, w, true));
   const els = branch(43, '/else', (bg) => whisperDecoder(bg, w, false));
+  // GPT-2's branches keep their Constant nodes; Whisper's are read from the outer graph.
+  hoistConstants(g, [then, els]);
   if (quantized) quantizeBranches(g, [then, els]);
   const kinds = ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value'];
   const outNames = ['logits', ...Array.from({ length: LAYERS }, (_, l) => kinds.map((k) => `present.${l}.${k}`)).flat()];
