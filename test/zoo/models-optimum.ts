@@ -4,55 +4,17 @@
 // else-branch the decoder without (the past inputs are then fed EMPTY, past length 0, and not
 // read). Both branches read the outer graph's initializers (optimum dedups the two decoders'
 // weights into the outer graph); logits and present.* come out of the If with a length that
-// differs per branch (past + seq vs seq).
+// differs per branch (past + seq vs seq). Whisper's and T5's merged decoders: models-optimum-whisper.ts,
+// models-optimum-t5.ts; the shared merge machinery: optimum-common.ts.
 
 import { tensorFrom } from '../../ir/tensor.js';
-import type { InitializerSpec, NodeSpec, ValueSpec } from '../../src/onnx/writer.js';
 import { dimOf, Graph, reshapeDyn, unsqueeze, type ZooInput } from './graph.js';
-import { f32, finish, INT64_MAX, nameLast, type ZooModel } from './models-common.js';
-import { quantizeDynamic } from './quant-rewrite.js';
+import { f32, finish, INT64_MAX, type ZooModel } from './models-common.js';
+import { t5DecoderMerged } from './models-optimum-t5.js';
+import { whisperDecoderMerged, whisperEncoder } from './models-optimum-whisper.js';
+import { branch, lin, mergedIf, quantizeBranches, USE_CACHE, type BranchOutput } from './optimum-common.js';
 
-/**
- * The bool `use_cache_branch` input: its value is the binding's `use_cache` (0 or 1). ZooInput has
- * no bool dtype (graph.ts's makeInputs makes only f32/f16/i64/i32), so these models carry their
- * own input maker (`optimumInputs`) and are not in ZOO yet.
- */
-export const USE_CACHE: ZooInput = { name: 'use_cache_branch', dtype: 'bool' as ZooInput['dtype'], shape: [1], equals: 'use_cache' };
-
-/** A branch subgraph: its own node list (names under /then or /else), no inputs, typed outputs. */
-function branch(seed: number, scope: string, build: (g: Graph) => { name: string; value: string; spec: ValueSpec }[]): { nodes: NodeSpec[]; outputs: ValueSpec[] } {
-  const g = new Graph(seed);
-  g.scope = scope;
-  const outs = build(g);
-  // Each output becomes an Identity named as optimum's sub-graph outputs are (unique per branch).
-  for (const o of outs) g.nodes.push({ opType: 'Identity', inputs: [o.value], outputs: [o.name], name: `${scope}/${o.name}_Identity`, attrs: {} });
-  if (g.inits.length) throw new Error('branch graphs read the outer initializers only');
-  return { nodes: g.nodes, outputs: outs.map((o) => ({ ...o.spec, name: o.name })) };
-}
-
-/**
- * Constants as a do_constant_folding export leaves them: initializers, which the merge moves to
- * the outer graph, one per distinct value (both branches' `[-1]`, `[0]`, `1/sqrt 2`, ... shared).
- */
-function hoistConstants(g: Graph, branches: { nodes: NodeSpec[] }[]): void {
-  const byValue = new Map<string, string>(), rename = new Map<string, string>();
-  for (const b of branches) {
-    b.nodes = b.nodes.filter((n) => {
-      const v = n.attrs?.['value'];
-      if (n.opType !== 'Constant' || !v || typeof v !== 'object' || !('dtype' in v)) return true;
-      const key = `${v.dtype}[${v.shape.join(',')}]${Array.from(v.data as ArrayLike<number | bigint>, String).join(',')}`;
-      let name = byValue.get(key);
-      if (!name) {
-        name = `optimum::constant_${byValue.size}`;
-        byValue.set(key, name);
-        g.inits.push({ name, tensor: v });
-      }
-      rename.set(n.outputs[0]!, name);
-      return false;
-    });
-  }
-  for (const b of branches) b.nodes = b.nodes.map((n) => ({ ...n, inputs: n.inputs.map((x) => rename.get(x) ?? x) }));
-}
+export { USE_CACHE } from './optimum-common.js';
 
 interface Gpt2Weights {
   wte: string; wpe: string; bias: string;
@@ -68,7 +30,6 @@ function ln(g: Graph, x: string, [w, b]: [string, string]): string {
   const norm = g.op('Div', [c, g.op('Sqrt', [g.op('Add', [varr, g.f32s(1e-5)])])]);
   return g.op('Add', [g.op('Mul', [norm, w]), b]);
 }
-const lin = (g: Graph, x: string, [w, b]: [string, string]): string => g.op('Add', [g.op('MatMul', [x, w]), b]);
 
 const GPT2 = { V: 40, D: 16, H: 2, DH: 8, MAXPOS: 48, LAYERS: 2 };
 
@@ -79,7 +40,7 @@ const GPT2 = { V: 40, D: 16, H: 2, DH: 8, MAXPOS: 48, LAYERS: 2 };
  * causal mask Slice-d out of the registered `bias` buffer at rows [k_len - q_len, k_len), the
  * padding mask as (1 - m) * finfo.min, gelu_new MLP, ln_f, the tied LM head.
  */
-function gpt2Decoder(g: Graph, w: Gpt2Weights, withPast: boolean): { name: string; value: string; spec: ValueSpec }[] {
+function gpt2Decoder(g: Graph, w: Gpt2Weights, withPast: boolean): BranchOutput[] {
   const { D, H, DH } = GPT2;
   const ids = 'input_ids', mask = 'attention_mask';
   const b = dimOf(g, ids, 0), s = dimOf(g, ids, 1);
@@ -91,8 +52,8 @@ function gpt2Decoder(g: Graph, w: Gpt2Weights, withPast: boolean): { name: strin
   const ext = g.op('Mul', [g.op('Sub', [g.f32s(1), g.op('Cast', [unsqueeze(g, mask, [1, 2])], { to: 1 })]), minVal]);
   const total = withPast ? 'past_sequence_length + sequence_length' : 'sequence_length';
   const presentSpec = f32('', ['batch_size', H, total, DH]);
-  const outs: { name: string; value: string; spec: ValueSpec }[] = [];
-  const presents: { name: string; value: string; spec: ValueSpec }[] = [];
+  const outs: BranchOutput[] = [];
+  const presents: BranchOutput[] = [];
   w.layers.forEach((lw, l) => {
     h = g.in(`transformer.h.${l}`, () => {
       const qkv = lin(g, ln(g, h, lw.ln1), lw.cAttn);
@@ -125,25 +86,6 @@ function gpt2Decoder(g: Graph, w: Gpt2Weights, withPast: boolean): { name: strin
   return [...outs, ...presents];
 }
 
-/**
- * transformers.js' decoder_model_merged_quantized.onnx: quantize_dynamic (QInt8 weights per
- * tensor, MatMulConstBOnly, EnableSubgraph) run over both branches. Each branch's MatMuls with an
- * outer-graph weight become DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul; the int8
- * weights land once in the outer graph (both branches quantize the same weight alike), and the
- * float weights no node reads any more are dropped (wte stays: Gather and the tied head read it).
- */
-function quantizeBranches(g: Graph, branches: { nodes: NodeSpec[] }[]): void {
-  const inits = new Map<string, InitializerSpec>();
-  for (const b of branches) {
-    const q = quantizeDynamic({ opset: 0, inputs: [], outputs: [], inits: [...g.inits], nodes: b.nodes }, () => 'i8');
-    b.nodes = q.nodes;
-    for (const i of q.inits) inits.set(i.name, i);
-  }
-  for (const i of g.inits) inits.set(i.name, i);
-  const read = new Set([...g.nodes, ...branches.flatMap((b) => b.nodes)].flatMap((n) => n.inputs));
-  g.inits.splice(0, g.inits.length, ...[...inits.values()].filter((i) => read.has(i.name)));
-}
-
 /** Seed 31: optimum's merged GPT-2 (decoder_model_merged.onnx), opset 14. */
 export function gpt2Merged(quantized = false): ZooModel {
   const { V, D, H, DH, MAXPOS, LAYERS } = GPT2;
@@ -167,10 +109,7 @@ export function gpt2Merged(quantized = false): ZooModel {
   const els = branch(33, '/else', (bg) => gpt2Decoder(bg, w, false));
   if (quantized) quantizeBranches(g, [then, els]);
   const outNames = ['logits', ...Array.from({ length: LAYERS }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
-  g.nodes.push({
-    opType: 'If', inputs: ['use_cache_branch'], outputs: outNames, name: 'optimum::if',
-    attrs: { then_branch: { name: 'then', inputs: [], ...then }, else_branch: { name: 'else', inputs: [], ...els } },
-  });
+  mergedIf(g, outNames, then, els);
   const total = 'past_sequence_length + sequence_length';
   const past: (string | number)[] = ['batch_size', H, 'past_sequence_length', DH];
   const pastInputs: ZooInput[] = Array.from({ length: LAYERS }, (_, l) => [
@@ -189,198 +128,10 @@ export function gpt2Merged(quantized = false): ZooModel {
   ], 14);
 }
 
-
-const WHISPER = { V: 36, D: 16, H: 2, DH: 8, FF: 32, MAXPOS: 40, LAYERS: 2, MELS: 8, FRAMES: 16 };
-
-interface AttnWeights { q: [string, string]; k: string; v: [string, string]; o: [string, string] }
-interface WhisperDecWeights {
-  embed: string; pos: string;
-  layers: { ln1: [string, string]; self: AttnWeights; ln2: [string, string]; cross: AttnWeights; ln3: [string, string]; fc1: [string, string]; fc2: [string, string] }[];
-  lnf: [string, string];
-}
-
-const layerNorm17 = (g: Graph, x: string, [w, b]: [string, string]): string => g.op('LayerNormalization', [x, w, b], { axis: -1, epsilon: 1e-5 });
-
-/** Whisper's GELU (exact, erf). */
-function gelu(g: Graph, x: string): string {
-  const e = g.op('Erf', [g.op('Div', [x, g.f32s(Math.SQRT2)])]);
-  return g.op('Mul', [g.op('Mul', [x, g.op('Add', [e, g.f32s(1)])]), g.f32s(0.5)]);
-}
-
-/** `t.view(bsz, len, H, dh).transpose(1, 2)` with bsz and len read from t's Shape. */
-function splitHeads(g: Graph, t: string): string {
-  return g.op('Transpose', [reshapeDyn(g, t, [dimOf(g, t, 0), dimOf(g, t, 1), WHISPER.H, WHISPER.DH])], { perm: [0, 2, 1, 3] });
-}
-
-/**
- * WhisperAttention as transformers 4.3x exports it: q_proj(h) * dh^-0.5, heads folded into the
- * batch for bmm (view(bsz * H, -1, dh)), the scores viewed back to (bsz, H, tgt, src) to add the
- * mask, Softmax, bmm with the values, heads merged back by view + transpose + reshape(bsz, tgt, D).
- */
-function whisperAttention(g: Graph, h: string, w: AttnWeights, key: string, value: string, mask?: string): string {
-  const { H, DH, D } = WHISPER;
-  const bsz = dimOf(g, h, 0), tgt = dimOf(g, h, 1);
-  const q = splitHeads(g, g.op('Mul', [lin(g, h, w.q), g.f32s(DH ** -0.5)]));
-  const bh = g.op('Mul', [bsz, g.i64([H])]);
-  const fold = (t: string): string => reshapeDyn(g, t, [bh, -1, DH]);
-  let scores = g.op('MatMul', [fold(q), g.op('Transpose', [fold(key)], { perm: [0, 2, 1] })]);
-  if (mask) {
-    const src = dimOf(g, key, 2);
-    scores = reshapeDyn(g, g.op('Add', [reshapeDyn(g, scores, [bsz, H, tgt, src]), mask]), [bh, tgt, src]);
-  }
-  const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), fold(value)]);
-  const merged = g.op('Transpose', [reshapeDyn(g, ctx, [bsz, H, tgt, DH])], { perm: [0, 2, 1, 3] });
-  return lin(g, reshapeDyn(g, merged, [bsz, tgt, D]), w.o);
-}
-
-/**
- * Whisper's decoder (WhisperForConditionalGeneration's decoder + proj_out tied to embed_tokens).
- * withPast: positions Slice-d from embed_positions at [past, past + seq), self-attention keys and
- * values Concat-ed after past_key_values.N.decoder.*, cross-attention over the PASSED-IN
- * past_key_values.N.encoder.* (passed through as present.N.encoder.*); without: positions [0, seq),
- * cross keys/values projected from encoder_hidden_states. The causal mask is additive,
- * finfo.min where key position > past + query position.
- */
-function whisperDecoder(g: Graph, w: WhisperDecWeights, withPast: boolean): { name: string; value: string; spec: ValueSpec }[] {
-  const { V, H, DH } = WHISPER;
-  const tag = g.scope.split('/')[1]!;
-  const ids = 'input_ids';
-  const seq = dimOf(g, ids, 1);
-  const past = withPast ? dimOf(g, 'past_key_values.0.decoder.key', 2) : g.i64([0]);
-  const end = g.op('Add', [past, seq]);
-  const pos = g.op('Slice', [w.pos, past, end, g.i64([0]), g.i64([1])]);
-  let h = g.op('Add', [g.op('Gather', [w.embed, ids], { axis: 0 }), pos]);
-  // Causal mask (tgt, past + tgt): key j is masked for query i when j > past + i.
-  const sq = (t: string): string => g.op('Squeeze', [t, g.i64([0])]);
-  const kpos = g.op('Range', [g.i64s(0), sq(end), g.i64s(1)]);
-  const qpos = g.op('Range', [sq(past), sq(end), g.i64s(1)]);
-  const future = g.op('Greater', [unsqueeze(g, kpos, [0]), unsqueeze(g, qpos, [1])]);
-  const mask = g.op('Where', [future, g.f32s(-3.4028234663852886e38), g.f32s(0)]);
-  const selfLen = withPast ? 'past_decoder_sequence_length + decoder_sequence_length' : 'decoder_sequence_length';
-  const encLen = withPast ? 'encoder_sequence_length_out' : 'encoder_sequence_length';
-  const presents: { name: string; value: string; spec: ValueSpec }[] = [];
-  w.layers.forEach((lw, l) => {
-    h = g.in(`layers.${l}`, () => {
-      const x1 = layerNorm17(g, h, lw.ln1);
-      let key = splitHeads(g, g.op('MatMul', [x1, lw.self.k])), value = splitHeads(g, lin(g, x1, lw.self.v));
-      if (withPast) {
-        key = g.op('Concat', [`past_key_values.${l}.decoder.key`, key], { axis: 2 });
-        value = g.op('Concat', [`past_key_values.${l}.decoder.value`, value], { axis: 2 });
-      }
-      const r1 = g.op('Add', [h, g.in('self_attn', () => whisperAttention(g, x1, lw.self, key, value, mask))]);
-      const x2 = layerNorm17(g, r1, lw.ln2);
-      let ck: string, cv: string;
-      if (withPast) {
-        ck = `past_key_values.${l}.encoder.key`;
-        cv = `past_key_values.${l}.encoder.value`;
-      } else {
-        ck = splitHeads(g, g.op('MatMul', ['encoder_hidden_states', lw.cross.k]));
-        cv = splitHeads(g, lin(g, 'encoder_hidden_states', lw.cross.v));
-      }
-      const r2 = g.op('Add', [r1, g.in('encoder_attn', () => whisperAttention(g, x2, lw.cross, ck, cv))]);
-      const ff = lin(g, gelu(g, lin(g, layerNorm17(g, r2, lw.ln3), lw.fc1)), lw.fc2);
-      const spec = (len: string): ValueSpec => f32('', ['batch_size', H, len, DH]);
-      presents.push({ name: `${tag}_present.${l}.decoder.key`, value: key, spec: spec(selfLen) });
-      presents.push({ name: `${tag}_present.${l}.decoder.value`, value, spec: spec(selfLen) });
-      presents.push({ name: `${tag}_present.${l}.encoder.key`, value: ck, spec: spec(encLen) });
-      presents.push({ name: `${tag}_present.${l}.encoder.value`, value: cv, spec: spec(encLen) });
-      return g.op('Add', [r2, ff]);
-    });
-  });
-  const logits = g.op('MatMul', [layerNorm17(g, h, w.lnf), g.op('Transpose', [w.embed], { perm: [1, 0] })]);
-  return [{ name: `${tag}_logits`, value: logits, spec: f32('', ['batch_size', 'decoder_sequence_length', V]) }, ...presents];
-}
-
-/** Seed 41: optimum's merged Whisper decoder (decoder_model_merged.onnx), opset 17. */
-export function whisperDecoderMerged(quantized = false): ZooModel {
-  const { V, D, H, DH, FF, MAXPOS, LAYERS } = WHISPER;
-  const g = new Graph(41);
-  const pair = (scope: string, shape: number[], fanIn: number, lnGain = false): [string, string] => g.in(scope, () => [
-    lnGain ? g.uniform('weight', shape, 0.5, 1.5) : g.weight('weight', shape, fanIn),
-    g.uniform('bias', [shape[shape.length - 1]!], -0.1, 0.1),
-  ]);
-  const attn = (scope: string): AttnWeights => g.in(scope, () => ({
-    q: pair('q_proj', [D, D], D), k: g.in('k_proj', () => g.weight('weight', [D, D], D)), v: pair('v_proj', [D, D], D), o: pair('out_proj', [D, D], D),
-  }));
-  const w: WhisperDecWeights = {
-    embed: g.uniform('model.decoder.embed_tokens.weight', [V, D], -1, 1), pos: g.uniform('model.decoder.embed_positions.weight', [MAXPOS, D], -1, 1),
-    layers: Array.from({ length: LAYERS }, (_, l) => g.in(`model.decoder.layers.${l}`, () => ({
-      ln1: pair('self_attn_layer_norm', [D], D, true), self: attn('self_attn'), ln2: pair('encoder_attn_layer_norm', [D], D, true),
-      cross: attn('encoder_attn'), ln3: pair('final_layer_norm', [D], D, true), fc1: pair('fc1', [D, FF], D), fc2: pair('fc2', [FF, D], FF),
-    }))),
-    lnf: pair('model.decoder.layer_norm', [D], D, true),
-  };
-  const then = branch(42, '/then', (bg) => whisperDecoder(bg, w, true));
-  const els = branch(43, '/else', (bg) => whisperDecoder(bg, w, false));
-  // GPT-2's branches keep their Constant nodes; Whisper's are read from the outer graph.
-  hoistConstants(g, [then, els]);
-  if (quantized) quantizeBranches(g, [then, els]);
-  const kinds = ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value'];
-  const outNames = ['logits', ...Array.from({ length: LAYERS }, (_, l) => kinds.map((k) => `present.${l}.${k}`)).flat()];
-  g.nodes.push({
-    opType: 'If', inputs: ['use_cache_branch'], outputs: outNames, name: 'optimum::if',
-    attrs: { then_branch: { name: 'then', inputs: [], ...then }, else_branch: { name: 'else', inputs: [], ...els } },
-  });
-  const selfLen = 'past_decoder_sequence_length + decoder_sequence_length';
-  const pastInputs: ZooInput[] = Array.from({ length: LAYERS }, (_, l) => kinds.map((k): ZooInput => ({
-    name: `past_key_values.${l}.${k}`, dtype: 'f32', shape: ['batch_size', H, k.startsWith('decoder') ? 'past_decoder_sequence_length' : 'encoder_sequence_length_out', DH],
-  }))).flat();
-  return finish(g, quantized ? 'whisper_decoder_merged_quantized' : 'whisper_decoder_merged', [
-    { name: 'input_ids', dtype: 'i64', shape: ['batch_size', 'decoder_sequence_length'], vocab: V },
-    { name: 'encoder_hidden_states', dtype: 'f32', shape: ['batch_size', 'encoder_sequence_length', D] },
-    ...pastInputs, USE_CACHE,
-  ], [f32('logits', ['batch_size', 'decoder_sequence_length', V]),
-    ...outNames.slice(1).map((n) => f32(n, ['batch_size', H, n.includes('decoder') ? selfLen : 'encoder_sequence_length_out', DH]))],
-  [
-    // The first step: no cache, the past inputs empty (both lengths 0).
-    { batch_size: 2, decoder_sequence_length: 4, encoder_sequence_length: 6, past_decoder_sequence_length: 0, encoder_sequence_length_out: 0, use_cache: 0 },
-    // Later steps: the cache branch reuses the encoder keys/values the first step returned.
-    { batch_size: 1, decoder_sequence_length: 1, encoder_sequence_length: 6, past_decoder_sequence_length: 5, encoder_sequence_length_out: 6, use_cache: 1 },
-    { batch_size: 3, decoder_sequence_length: 2, encoder_sequence_length: 7, past_decoder_sequence_length: 3, encoder_sequence_length_out: 7, use_cache: 1 },
-  ], 17);
-}
-
-/**
- * Seed 51: Whisper's encoder (encoder_model.onnx), opset 17: input_features (batch, mels, frames)
- * with frames fixed (Whisper pads every clip to 30 s), Conv1d k3 + GELU, Conv1d k3 stride 2 +
- * GELU, permute to (batch, time, d), plus the whole embed_positions weight, 2 pre-norm encoder
- * layers (unmasked self-attention, GELU FFN), the final layer_norm.
- */
-export function whisperEncoder(): ZooModel {
-  const { D, FF, MELS, FRAMES, LAYERS } = WHISPER;
-  const T = FRAMES / 2;
-  const g = new Graph(51);
-  const pair = (scope: string, shape: number[], fanIn: number, lnGain = false): [string, string] => g.in(scope, () => [
-    lnGain ? g.uniform('weight', shape, 0.5, 1.5) : g.weight('weight', shape, fanIn),
-    g.uniform('bias', [shape[shape.length - 1]!], -0.1, 0.1),
-  ]);
-  const conv1 = (x: string, cin: number, stride: number): string => g.op('Conv', [x, g.weight('weight', [D, cin, 3], cin * 3), g.uniform('bias', [D], -0.1, 0.1)],
-    { dilations: [1], group: 1, kernel_shape: [3], pads: [1, 1], strides: [stride] });
-  let h = g.in('model.encoder.conv1', () => gelu(g, conv1('input_features', MELS, 1)));
-  h = g.in('model.encoder.conv2', () => gelu(g, conv1(h, D, 2)));
-  h = g.op('Add', [g.op('Transpose', [h], { perm: [0, 2, 1] }), g.uniform('model.encoder.embed_positions.weight', [T, D], -1, 1)]);
-  for (let l = 0; l < LAYERS; l++) {
-    h = g.in(`model.encoder.layers.${l}`, () => {
-      const aw: AttnWeights = g.in('self_attn', () => ({
-        q: pair('q_proj', [D, D], D), k: g.in('k_proj', () => g.weight('weight', [D, D], D)), v: pair('v_proj', [D, D], D), o: pair('out_proj', [D, D], D),
-      }));
-      const x = layerNorm17(g, h, pair('self_attn_layer_norm', [D], D, true));
-      const k = splitHeads(g, g.op('MatMul', [x, aw.k])), v = splitHeads(g, lin(g, x, aw.v));
-      const r = g.op('Add', [h, g.in('self_attn', () => whisperAttention(g, x, aw, k, v))]);
-      const ff = lin(g, gelu(g, lin(g, layerNorm17(g, r, pair('final_layer_norm', [D], D, true)), pair('fc1', [D, FF], D))), pair('fc2', [FF, D], FF));
-      return g.op('Add', [r, ff]);
-    });
-  }
-  layerNorm17(g, h, pair('model.encoder.layer_norm', [D], D, true));
-  nameLast(g, 'last_hidden_state');
-  return finish(g, 'whisper_encoder', [{ name: 'input_features', dtype: 'f32', shape: ['batch_size', MELS, FRAMES] }],
-    [f32('last_hidden_state', ['batch_size', T, D])], [{ batch_size: 1 }, { batch_size: 3 }], 17);
-}
-
 export const OPTIMUM_MODELS: Readonly<Record<string, () => ZooModel>> = {
   gpt2_merged: () => gpt2Merged(), gpt2_merged_quantized: () => gpt2Merged(true),
   whisper_decoder_merged: () => whisperDecoderMerged(), whisper_decoder_merged_quantized: () => whisperDecoderMerged(true),
-  whisper_encoder: whisperEncoder,
+  whisper_encoder: whisperEncoder, t5_decoder_merged: t5DecoderMerged,
 };
 
 /**

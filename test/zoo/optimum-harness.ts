@@ -8,7 +8,7 @@ import { tensorFrom, type Tensor } from '../../ir/tensor.js';
 import { makeInputs } from './graph.js';
 import type { ZooCase } from './harness.js';
 import type { ZooModel } from './models-common.js';
-import { USE_CACHE } from './models-optimum.js';
+import { USE_CACHE } from './optimum-common.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort | undefined;

@@ -1,11 +1,12 @@
-// Hugging Face optimum's merged decoders (models-optimum.ts; also as transformers.js quantizes them,
-// decoder_model_merged_quantized.onnx) and the Whisper encoder against onnxruntime: one graph with an
-// If on the bool input use_cache_branch, run with it false (past inputs fed empty) and true (a
-// past > 0, and an empty past), on the interpreter (`tenth run --check`, and after O2), the WASM
-// backend (compiled once, every binding forward then in reverse, `tenth run DIR --check`) and
-// WebGPU on Dawn + SwiftShader. The If's results are sized sel(%use_cache_branch[0], then, else)
-// (ir/ops/control.ts), and a branch's run-time dim checks apply only when it runs
-// (src/backends/dims.ts). These models are not in ZOO: graph.ts' makeInputs has no bool inputs.
+// Hugging Face optimum's merged decoders (GPT-2, Whisper, T5; the first two also as transformers.js
+// quantizes them, decoder_model_merged_quantized.onnx) and the Whisper encoder against
+// onnxruntime: one graph with an If on the bool input use_cache_branch, run with it false (past
+// inputs fed empty) and true (a past > 0, and an empty past), on the interpreter (`tenth run
+// --check`, and after O2), the WASM backend (compiled once, every binding forward then in
+// reverse, `tenth run DIR --check`) and WebGPU on Dawn + SwiftShader. The If's results are sized
+// sel(%use_cache_branch[0], then, else) (ir/ops/control.ts), and a branch's run-time dim checks
+// apply only when it runs (src/backends/dims.ts). Only whisper_encoder is in ZOO: graph.ts'
+// makeInputs has no bool inputs.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
