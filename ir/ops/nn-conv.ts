@@ -178,7 +178,24 @@ function addBias(out: Float64Array, B: Float64Array, N: number, M: number, P: nu
 
 interface TransposeGeometry { outSp: number[]; padsBegin: number[] }
 
-/** Output size and begin pads of a transposed conv (static input). */
+/**
+ * onnxruntime's split of a surplus `total` (full size less the wanted output size, clamped at 0):
+ * SAME_UPPER puts total / 2 (rounded down) at the begin, every other auto_pad (NOTSET, VALID,
+ * SAME_LOWER) the rest, total - total / 2. The spec words this per auto_pad only; onnxruntime
+ * 1.30 also applies it to output_shape under NOTSET (checked against it: test/onnx/conv-transpose-ort.test.ts).
+ */
+export function transposeSplit(auto: string, total: number): number {
+  const t = Math.max(0, total);
+  return auto === 'SAME_UPPER' ? Math.floor(t / 2) : t - Math.floor(t / 2);
+}
+
+/**
+ * Output size and begin pads of a transposed conv (static input), as onnxruntime: with
+ * output_shape the output is that size and the surplus full - out is split by transposeSplit
+ * (`pads` is ignored, as onnxruntime does, unless it is such a split already: the importer writes
+ * SAME_UPPER's that way). SAME_* alone: the wanted size is in * stride, the surplus clamped at 0
+ * (a kernel shorter than the stride keeps the full size rather than padding). VALID: no pads.
+ */
 export function transposeGeometry(ctx: InferCtx | EvalCtx, inSp: readonly number[], k: readonly number[]): TransposeGeometry {
   const r = inSp.length;
   const w: WindowAttrs = readWindow(ctx.attrs, k, ctx.fail);
@@ -186,22 +203,16 @@ export function transposeGeometry(ctx: InferCtx | EvalCtx, inSp: readonly number
   if (opad.length !== r) ctx.fail(`output_padding has ${opad.length} values, expected ${r}`);
   const full = inSp.map((s, i) => w.strides[i]! * (s - 1) + opad[i]! + (k[i]! - 1) * w.dilations[i]! + 1);
   const auto = readAutoPad(ctx.attrs, ctx.fail);
-  let outShape: number[] | undefined;
   if (ctx.attrs.has('output_shape')) {
-    const os = ctx.attrs.ints('output_shape');
-    outShape = os.slice(os.length - r);
-  } else if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    outShape = inSp.map((s, i) => s * w.strides[i]!);
+    const os = ctx.attrs.ints('output_shape').slice(-r);
+    if (os.length !== r) ctx.fail(`output_shape has ${os.length} values, expected ${r}`);
+    const total = full.map((f, i) => Math.max(0, f - os[i]!));
+    const explicit = ctx.attrs.has('pads') && total.every((t, i) => w.pads[i]! + w.pads[i + r]! === t);
+    return { outSp: [...os], padsBegin: total.map((t, i) => (explicit ? w.pads[i]! : transposeSplit(auto, t))) };
   }
-  if (outShape) {
-    const os = outShape;
-    const padsBegin = full.map((f, i) => {
-      const total = f - os[i]!;
-      if (auto === 'SAME_UPPER') return Math.floor(total / 2);
-      if (auto === 'SAME_LOWER') return total - Math.floor(total / 2);
-      return ctx.attrs.has('pads') ? w.pads[i]! : 0;
-    });
-    return { outSp: os, padsBegin };
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    const total = full.map((f, i) => Math.max(0, f - inSp[i]! * w.strides[i]!));
+    return { outSp: full.map((f, i) => f - total[i]!), padsBegin: total.map((t) => transposeSplit(auto, t)) };
   }
   if (auto === 'VALID') return { outSp: full, padsBegin: new Array<number>(r).fill(0) };
   return { outSp: full.map((f, i) => f - w.pads[i]! - w.pads[i + r]!), padsBegin: w.pads.slice(0, r) };
@@ -242,7 +253,10 @@ function transposeDimSym(ctx: InferCtx, d: Dim, i: number, k: readonly number[])
   const w = readWindow(ctx.attrs, k, ctx.fail);
   const opad = ctx.attrs.has('output_padding') ? ctx.attrs.ints('output_padding') : new Array<number>(r).fill(0);
   const s = w.strides[i]!;
-  if (w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER') return dimMul(d, s);
+  // SAME_*: the surplus full - d * s = opad + (k - 1) * dilation + 1 - s does not depend on d.
+  if (w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER') {
+    return dimAdd(dimMul(d, s), Math.min(0, opad[i]! + (k[i]! - 1) * w.dilations[i]! + 1 - s));
+  }
   // full = s*(d - 1) + opad + (k - 1)*dilation + 1, less the explicit pads.
   const pads = w.autoPad === 'VALID' ? 0 : w.pads[i]! + w.pads[i + r]!;
   return dimAdd(dimMul(d, s), -s + opad[i]! + (k[i]! - 1) * w.dilations[i]! + 1 - pads);

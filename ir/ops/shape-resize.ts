@@ -3,6 +3,16 @@
 // a list of (input index, weight) taps computed exactly as the ONNX reference does (neighbours of
 // the transformed coordinate, edge-clamped; antialias widens the kernel by 1/scale), and the axes
 // are applied one after another in f64. Nearest mode is a pure index gather (exact for any dtype).
+//
+// Where the spec leaves room, onnxruntime (the runtime real models are exported against) decides:
+// - align_corners, pytorch_half_pixel and tf_crop_and_resize divide by the integral output length
+//   (the spec's length_resized), not by in * scale as ONNX's reference code (and the two
+//   align_corners downsample tests it generated) does; see onnx/onnx#2462.
+// - An axis whose scale is exactly 1 (f32 compare; unlisted axes have scale 1), or every axis when
+//   no length changes, is copied: no coordinate transform. The spec would apply the transform at
+//   scale 1, which only tf_half_pixel_for_nn ((o + 0.5) / 1: ceil and round_prefer_ceil read o + 1)
+//   and tf_crop_and_resize with a roi move; onnxruntime skips it (keptAxes).
+// Coordinates stay in f64 (onnxruntime: f32), so exact ties of nearest rounding may differ.
 
 import { DTYPE_INFO, intRange } from '../dtype.js';
 import { defineOps } from '../op-def.js';
@@ -16,11 +26,8 @@ import { gatherAxes, intsOf, mk, newLike, unknownDims } from './shape-common.js'
 import { shapeOperand } from './shape-trace.js';
 import { dimAdd, dimFloorDiv, dimMax, dimMin, dimMul } from '../symbolic.js';
 
-/**
- * outWidth: the reference's `scale * input_width` (a float when scales are given; exactly the
- * size when sizes are), which align_corners, pytorch_half_pixel and tf_crop_and_resize divide by.
- */
-interface Plan { outShape: number[]; scale: number[]; outWidth: number[]; roi: [number, number][] }
+/** kept: the axes copied as they are (keptAxes). */
+interface Plan { outShape: number[]; scale: number[]; kept: boolean[]; roi: [number, number][] }
 
 interface ResizeAttrs {
   mode: string; ctm: string; nearest: string; a: number; exclude: boolean; extrap: number; antialias: boolean;
@@ -103,25 +110,33 @@ function plan(inShape: readonly number[], at: ResizeAttrs, roi: number[] | undef
       });
     }
   } else bad('one of scales and sizes is required');
-  const outWidth = outShape.map((o, a) => (scales ? inShape[a]! * scale[a]! : o));
-  return { outShape, scale, outWidth, roi: r };
+  return { outShape, scale, kept: keptAxes(inShape, outShape, scale), roi: r };
 }
 
-/** Input coordinate of output position o along one axis. */
-function sourceCoord(ctm: string, o: number, scale: number, inLen: number, outLen: number, outW: number, roi: [number, number], bad: (m: string) => never): number {
+/**
+ * The axes onnxruntime copies untransformed: scale exactly 1, or every axis when no length changes
+ * (it then copies the input whatever the scales). Shared with the backends' resize kernels.
+ */
+export function keptAxes(inShape: readonly number[], outShape: readonly number[], scale: readonly number[]): boolean[] {
+  const same = inShape.every((d, a) => d === outShape[a]);
+  return scale.map((s) => same || s === 1);
+}
+
+/** Input coordinate of output position o along one axis (the integral output length outLen, as onnxruntime). */
+export function sourceCoord(ctm: string, o: number, scale: number, inLen: number, outLen: number, roi: [number, number], bad: (m: string) => never): number {
   switch (ctm) {
     case 'half_pixel': return (o + 0.5) / scale - 0.5;
     case 'half_pixel_symmetric': {
       const adj = outLen / (scale * inLen);
       return (inLen / 2) * (1 - adj) + (o + 0.5) / scale - 0.5;
     }
-    case 'pytorch_half_pixel': return outW === 1 ? -0.5 : (o + 0.5) / scale - 0.5;
-    case 'align_corners': return outW === 1 ? 0 : (o * (inLen - 1)) / (outW - 1);
+    case 'pytorch_half_pixel': return outLen === 1 ? 0 : (o + 0.5) / scale - 0.5;
+    case 'align_corners': return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
     case 'asymmetric': return o / scale;
     case 'tf_half_pixel_for_nn': return (o + 0.5) / scale;
     case 'tf_crop_and_resize':
-      return outW !== 1
-        ? roi[0] * (inLen - 1) + (o * (roi[1] - roi[0]) * (inLen - 1)) / (outW - 1)
+      return outLen !== 1
+        ? roi[0] * (inLen - 1) + (o * (roi[1] - roi[0]) * (inLen - 1)) / (outLen - 1)
         : 0.5 * (roi[0] + roi[1]) * (inLen - 1);
     default: return bad(`unknown coordinate_transformation_mode '${ctm}'`);
   }
@@ -172,10 +187,14 @@ function taps(x: number, scale: number, inLen: number, at: ResizeAttrs): Taps {
 function resize(x: Tensor, p: Plan, at: ResizeAttrs, bad: (m: string) => never): TensorData {
   const rank = x.shape.length;
   const outside = (v: number, inLen: number): boolean => at.ctm === 'tf_crop_and_resize' && (v < 0 || v > inLen - 1);
+  // Unknown modes are refused even where every axis is kept.
+  sourceCoord(at.ctm, 0, 1, 1, 1, [0, 1], bad);
   if (at.mode === 'nearest') {
+    nearestIndex(0, at.nearest, bad);
     const maps = p.outShape.map((n, a) => Int32Array.from({ length: n }, (_, o) => {
       const inLen = x.shape[a]!;
-      const v = sourceCoord(at.ctm, o, p.scale[a]!, inLen, n, p.outWidth[a]!, p.roi[a]!, bad);
+      if (p.kept[a]) return o;
+      const v = sourceCoord(at.ctm, o, p.scale[a]!, inLen, n, p.roi[a]!, bad);
       if (outside(v, inLen)) return -1;
       return Math.min(Math.max(nearestIndex(v, at.nearest, bad), 0), inLen - 1);
     }));
@@ -186,8 +205,9 @@ function resize(x: Tensor, p: Plan, at: ResizeAttrs, bad: (m: string) => never):
   const shape = [...x.shape];
   for (let a = 0; a < rank; a++) {
     const inLen = shape[a]!, outLen = p.outShape[a]!;
+    if (p.kept[a]) continue;
     const tp = Array.from({ length: outLen }, (_, o) => {
-      const v = sourceCoord(at.ctm, o, p.scale[a]!, inLen, outLen, p.outWidth[a]!, p.roi[a]!, bad);
+      const v = sourceCoord(at.ctm, o, p.scale[a]!, inLen, outLen, p.roi[a]!, bad);
       return outside(v, inLen) ? { idx: [], w: [], outside: true } : taps(v, p.scale[a]!, inLen, at);
     });
     const identity = inLen === outLen && tp.every((t, o) => !t.outside && t.w.every((w, k) => (t.idx[k] === o ? w === 1 : w === 0)));

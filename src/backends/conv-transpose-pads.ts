@@ -1,6 +1,6 @@
 // The begin pads of a conv_transpose, shared by the WASM and WebGPU kernels: resolved by the
 // interpreter's own rule (ir/ops/nn-conv.ts transposeGeometry: explicit pads, VALID, or, with
-// output_shape / SAME_*, from the output size), so the backends cannot drift from the reference.
+// output_shape / SAME_*, onnxruntime's split of the surplus), so the backends cannot drift from the reference.
 
 import { attrReader } from '../../ir/attrs.js';
 import type { Op } from '../../ir/ir.js';
@@ -8,10 +8,12 @@ import { getOpDef, type EvalCtx } from '../../ir/op-def.js';
 import { transposeGeometry } from '../../ir/ops/nn-conv.js';
 import type { Dim } from '../../ir/types.js';
 
-/** Whether the begin pads depend on the spatial input sizes (output_shape or SAME_* auto_pad). */
+/**
+ * Whether the begin pads depend on the spatial input sizes: only with output_shape (SAME_*'s
+ * surplus full - in * stride does not depend on in).
+ */
 export function padsNeedSizes(op: Op): boolean {
-  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  return op.attrs.has('output_shape') || auto === 'SAME_UPPER' || auto === 'SAME_LOWER';
+  return op.attrs.has('output_shape');
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { CONV_KERNEL } from './conv.js';
+import { transposePadsBegin } from '../../conv-transpose-pads.js';
 import { CONV_TRANSPOSE_KERNEL } from './conv-transpose.js';
 
 export interface Geom {
@@ -244,27 +245,8 @@ export const CONV_ND_KERNEL: KernelDef = { emit: emitConvND, flops: CONV_KERNEL.
 // ---------------------------------------------------------------------------------------------
 // conv_transpose of any spatial rank, gather form: each output element sums the taps whose input
 // position (o + pad_begin - k * dilation) / stride is integral and inside the input. Pads come
-// from pads / output_shape / auto_pad / output_padding as in the interpreter; output sizes from
+// from the interpreter's rule (../../conv-transpose-pads.ts, shared with the 1-D/2-D kernel); output sizes from
 // the result type. 1-D and 2-D f32 keep the scatter kernel (conv-transpose.ts).
-
-function transposePadsBegin(k: KernelCtx, op: Op, inSp: readonly Dim[], kern: readonly number[], st: readonly number[], dl: readonly number[]): number[] {
-  const r = kern.length;
-  const ints = (n: string): number[] | undefined => op.attrs.get(n)?.value as number[] | undefined;
-  const pads = ints('pads') ?? new Array<number>(2 * r).fill(0);
-  const auto = String(op.attrs.get('auto_pad')?.value ?? 'NOTSET');
-  const os = ints('output_shape');
-  if (!os && auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return auto === 'VALID' ? new Array<number>(r).fill(0) : pads.slice(0, r);
-  if (!inSp.every((d): d is number => typeof d === 'number')) k.fail(op, 'conv_transpose with output_shape or auto_pad needs static spatial sizes');
-  const opad = ints('output_padding') ?? new Array<number>(r).fill(0);
-  const full = inSp.map((s, i) => st[i]! * ((s as number) - 1) + opad[i]! + (kern[i]! - 1) * dl[i]! + 1);
-  const out = os ? os.slice(os.length - r) : inSp.map((s, i) => (s as number) * st[i]!);
-  return full.map((f, i) => {
-    const total = f - out[i]!;
-    if (auto === 'SAME_UPPER') return Math.floor(total / 2);
-    if (auto === 'SAME_LOWER') return total - Math.floor(total / 2);
-    return op.attrs.has('pads') ? pads[i]! : 0;
-  });
-}
 
 function emitConvTransposeND(k: KernelCtx, op: Op): void {
   const [X, Wt, B] = op.operands;
@@ -282,7 +264,7 @@ function emitConvTransposeND(k: KernelCtx, op: Op): void {
   const ints = (n: string, fill: number): number[] => (op.attrs.get(n)?.value as number[] | undefined) ?? new Array<number>(r).fill(fill);
   const st = ints('strides', 1), dl = ints('dilations', 1);
   const inSp = xd.slice(2), outSp = yd.slice(2);
-  const pb = transposePadsBegin(k, op, inSp, kernel, st, dl);
+  const pb = transposePadsBegin(op, inSp, kernel, (m) => k.fail(op, m));
   const es = dt === 'f32' ? 4 : 8;
   const em = k.em;
   em.comment(`conv_transpose ${xd.join('x')} * ${wd.join('x')} -> ${yd.join('x')} group=${group} (N-D gather loops)`);

@@ -4,6 +4,8 @@
 // Scales come from the `scales` operand (a constant, or f32 input data loaded at run time), or are out/in when `sizes` is given (stretch).
 // keep_aspect_ratio_policy not_larger / not_smaller: one scale for every resized axis, from `sizes`
 // (constant or read at run time), see aspectScale.
+// Axes onnxruntime copies (scale exactly 1, or no length changing: ir/ops/shape-resize.ts keptAxes)
+// read their own coordinate; keptWat decides when compiling where it can, else at run time.
 
 import type { Op } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
@@ -43,6 +45,33 @@ export function aspectScale(k: KernelCtx, op: Op, axes: readonly number[], xd: r
   return ratios.reduce((p, q) => `(${policy === 'not_larger' ? 'f64.min' : 'f64.max'} ${p} ${q})`);
 }
 
+/**
+ * Whether every axis keeps its length: true / false when the dims say so when compiling, else an
+ * i32 WAT expression (then worth a local, computed once).
+ */
+export function sameLengths(k: KernelCtx, xd: readonly Dim[], yd: readonly Dim[]): boolean | string {
+  const open: string[] = [];
+  for (let a = 0; a < xd.length; a++) {
+    if (xd[a] === yd[a]) continue;
+    if (typeof xd[a] === 'number' && typeof yd[a] === 'number') return false;
+    open.push(`(i32.eq ${k.dim(xd[a]!)} ${k.dim(yd[a]!)})`);
+  }
+  return open.length === 0 ? true : open.reduce((p, q) => `(i32.and ${p} ${q})`);
+}
+
+/**
+ * Whether a resized axis is copied (keptAxes): scale exactly 1 (`scale` when known when compiling,
+ * else `scaleWat`, an f64 expression) or every length unchanged (`same`, from sameLengths, an i32
+ * local's get when not known). true / false, or an i32 WAT expression.
+ */
+export function keptWat(scale: number | undefined, scaleWat: string, same: boolean | string): boolean | string {
+  if (scale === 1 || same === true) return true;
+  if (scale !== undefined && same === false) return false;
+  const one = scale === undefined ? `(f64.eq ${scaleWat} (f64.const 1))` : undefined;
+  if (same === false) return one!;
+  return one ? `(i32.or ${one} ${same})` : same;
+}
+
 function emitResize(k: KernelCtx, op: Op): void {
   const x = op.operands[0]!, y = op.results[0]!;
   const str = (n: string, d: string): string => String(op.attrs.get(n)?.value ?? d);
@@ -73,22 +102,17 @@ function emitResize(k: KernelCtx, op: Op): void {
   // The policy's scale is the same for every element: computed once, before the loop.
   const aspectL = aspect ? em.local('as', 'f64') : undefined;
   if (aspectL) em.set(aspectL, aspect!);
-  interface Ax { a: number; i0: string; i1?: string; w?: string }
+  interface Ax { a: number; i0: string; i1?: string; w?: string; kept: string | false }
   const resized: Ax[] = [];
-  // Axes whose scale is 1 and size unchanged map identically under every supported transform but
-  // tf_half_pixel_for_nn, whose o + 0.5 can round up to o + 1. (A policy's scale need not be 1 on
-  // an axis whose size stays: floor(s * d + 0.5) = d for s near 1.)
+  const same0 = sameLengths(k, xd, yd);
+  let same: boolean | string = same0;
+  if (typeof same0 === 'string') { const l = em.local('same', 'i32'); em.set(l, same0); same = get(l); }
+  // The axes left out of `axes` have scale 1: copied. A policy's scale is known at run time only.
   for (const [i, a] of axes.entries()) {
-    const s = scales?.[i];
-    if (!scalesV && !aspectL && xd[a] === yd[a] && (s === undefined || s === 1) && ctm !== 'tf_half_pixel_for_nn') continue;
-    resized.push({ a, i0: em.local('i0', 'i32'), ...(mode === 'linear' ? { i1: em.local('i1', 'i32'), w: em.local('w', 'f64') } : {}) });
-  }
-  // The reference transforms the axes left out of `axes` too (at scale 1), which only
-  // tf_half_pixel_for_nn does not map to themselves.
-  if (ctm === 'tf_half_pixel_for_nn') {
-    for (let a = 0; a < r; a++) {
-      if (!axes.includes(a)) resized.push({ a, i0: em.local('i0', 'i32'), ...(mode === 'linear' ? { i1: em.local('i1', 'i32'), w: em.local('w', 'f64') } : {}) });
-    }
+    const sc = scales ? scales[i] : scalesV || aspectL ? undefined : typeof xd[a] === 'number' && typeof yd[a] === 'number' ? yd[a] / xd[a] : undefined;
+    const kept = keptWat(sc, '$scale', same);
+    if (kept === true) continue;
+    resized.push({ a, i0: em.local('i0', 'i32'), ...(mode === 'linear' ? { i1: em.local('i1', 'i32'), w: em.local('w', 'f64') } : {}), kept });
   }
   if (mode === 'linear' && resized.length > 3) k.fail(op, 'linear resize of more than 3 axes is not supported by the wasm backend');
   const f64 = (e: string): string => `(f64.convert_i32_u ${e})`;
@@ -110,7 +134,6 @@ function emitResize(k: KernelCtx, op: Op): void {
       const si = axes.indexOf(ax.a);
       const scale = si < 0 ? '(f64.const 1)' : scales ? `(f64.const ${scales[si]})` : scalesV ? `(f64.promote_f32 (f32.load ${addr(k.ptr(scalesV), i32(si), 4)}))`
         : aspectL ? get(aspectL) : `(f64.div ${outL} ${inL})`;
-      const outW = scales || scalesV ? `(f64.mul ${inL} ${scale})` : outL;
       const o = f64(get(coords[ax.a]!));
       const hp = `(f64.sub (f64.div (f64.add ${o} (f64.const 0.5)) ${scale}) (f64.const 0.5))`;
       let src: string;
@@ -118,12 +141,13 @@ function emitResize(k: KernelCtx, op: Op): void {
         case 'half_pixel': src = hp; break;
         // Same association as the interpreter: (in/2 * (1 - adj) + (o + 0.5) / scale) - 0.5.
         case 'half_pixel_symmetric': src = `(f64.sub (f64.add (f64.mul (f64.div ${inL} (f64.const 2)) (f64.sub (f64.const 1) (f64.div ${outL} (f64.mul ${scale} ${inL})))) (f64.div (f64.add ${o} (f64.const 0.5)) ${scale})) (f64.const 0.5))`; break;
-        case 'pytorch_half_pixel': src = `(select (f64.const -0.5) ${hp} (f64.eq ${outW} (f64.const 1)))`; break;
-        case 'align_corners': src = `(select (f64.const 0) (f64.div (f64.mul ${o} (f64.sub ${inL} (f64.const 1))) (f64.sub ${outW} (f64.const 1))) (f64.eq ${outW} (f64.const 1)))`; break;
+        case 'pytorch_half_pixel': src = `(select (f64.const 0) ${hp} (f64.eq ${outL} (f64.const 1)))`; break;
+        case 'align_corners': src = `(select (f64.const 0) (f64.div (f64.mul ${o} (f64.sub ${inL} (f64.const 1))) (f64.sub ${outL} (f64.const 1))) (f64.eq ${outL} (f64.const 1)))`; break;
         case 'asymmetric': src = `(f64.div ${o} ${scale})`; break;
         default: src = `(f64.div (f64.add ${o} (f64.const 0.5)) ${scale})`;
       }
       em.set(f, src);
+      if (ax.kept) em.set(f, `(select ${o} ${get(f)} ${ax.kept.replaceAll('$scale', scale)})`);
       em.set(xf, `(f64.floor ${get(f)})`);
       const n = k.dim(xd[ax.a]!);
       if (mode === 'nearest') {

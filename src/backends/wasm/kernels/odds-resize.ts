@@ -1,5 +1,5 @@
-// Resize on f32 for what data-resize.ts leaves out: cubic mode (cubic_coeff_a, exclude_outside),
-// linear over more than 3 axes, tf_crop_and_resize (roi, extrapolation_value); not antialias.
+// Resize on f32 for what data-resize.ts leaves out: cubic mode (cubic_coeff_a, exclude_outside; any
+// coordinate transformation), linear over more than 3 axes, tf_crop_and_resize (roi, extrapolation_value); not antialias.
 // Scales, sizes and roi may be constants or input data (then read at run time, and the dims are
 // symbolic). Each output element sums the product of its per-axis taps (2 linear, 4 cubic, computed
 // at run time with the interpreter's formulas of ir/ops/shape-resize.ts in the same order of
@@ -7,41 +7,49 @@
 // the two differ only by the f64 rounding of that sum. Zero weights are skipped as there.
 // keep_aspect_ratio_policy not_larger / not_smaller: one scale for all axes (data-resize.ts
 // aspectScale), computed once before the element loop.
+// Axes onnxruntime copies (ir/ops/shape-resize.ts keptAxes; data-resize.ts keptWat) are left out
+// when that is known when compiling, else their coordinate is the output position's own at run time
+// (and antialias does not widen them).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { toNumbers } from '../../../../ir/tensor.js';
 import type { Dim } from '../../../../ir/types.js';
 import { add, addr, get, i32, mul } from '../emitter.js';
 import type { KernelCtx } from '../kernel-api.js';
-import { aspectScale } from './data-resize.js';
+import { aspectScale, keptWat, sameLengths } from './data-resize.js';
 
-/** One resized axis; every field an f64 WAT expression. */
-interface Axis { a: number; inLen: string; outLen: string; scale: string; outW: string; roi0: string; roi1: string }
+/**
+ * One resized axis; every field an f64 WAT expression but kept: false, or an i32 expression of
+ * whether the axis is copied ('$same' stands for the all-lengths-unchanged flag until withAspect).
+ */
+interface Axis { a: number; inLen: string; outLen: string; scale: string; roi0: string; roi1: string; kept: string | false }
 interface At { mode: string; ctm: string; a: number; exclude: boolean; extrap: number; antialias: boolean }
 
 const f = (x: number): string => `(f64.const ${x})`;
 
 /** The source coordinate of output position `o` (f64), as the interpreter's sourceCoord. */
 function coordWat(at: At, ax: Axis, o: string): string {
-  const { scale, inLen, outLen, outW, roi0, roi1 } = ax;
+  const { scale, inLen, outLen, roi0, roi1 } = ax;
   const hp = `(f64.sub (f64.div (f64.add ${o} ${f(0.5)}) ${scale}) ${f(0.5)})`;
-  const in1 = `(f64.sub ${inLen} ${f(1)})`, w1 = `(f64.sub ${outW} ${f(1)})`, w1eq = `(f64.eq ${outW} ${f(1)})`;
+  // The integral output length, as onnxruntime (ir/ops/shape-resize.ts sourceCoord).
+  const in1 = `(f64.sub ${inLen} ${f(1)})`, w1 = `(f64.sub ${outLen} ${f(1)})`, w1eq = `(f64.eq ${outLen} ${f(1)})`;
   switch (at.ctm) {
     case 'half_pixel': return hp;
     case 'half_pixel_symmetric':
       return `(f64.sub (f64.add (f64.mul (f64.div ${inLen} ${f(2)}) (f64.sub ${f(1)} (f64.div ${outLen} (f64.mul ${scale} ${inLen})))) (f64.div (f64.add ${o} ${f(0.5)}) ${scale})) ${f(0.5)})`;
-    case 'pytorch_half_pixel': return `(select ${f(-0.5)} ${hp} ${w1eq})`;
+    case 'pytorch_half_pixel': return `(select ${f(0)} ${hp} ${w1eq})`;
     case 'align_corners': return `(select ${f(0)} (f64.div (f64.mul ${o} ${in1}) ${w1}) ${w1eq})`;
     case 'asymmetric': return `(f64.div ${o} ${scale})`;
+    case 'tf_half_pixel_for_nn': return `(f64.div (f64.add ${o} ${f(0.5)}) ${scale})`;
     default: // tf_crop_and_resize
       return `(select (f64.mul (f64.mul ${f(0.5)} (f64.add ${roi0} ${roi1})) ${in1}) (f64.add (f64.mul ${roi0} ${in1}) (f64.div (f64.mul (f64.mul ${o} (f64.sub ${roi1} ${roi0})) ${in1}) ${w1})) ${w1eq})`;
   }
 }
 
-const CTMS = new Set(['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize']);
+const CTMS = new Set(['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'tf_crop_and_resize']);
 
 /** The plan of `op`'s axes when this kernel serves it (rather than data-resize.ts). */
-export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[]; aspect?: string } | undefined {
+export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[]; aspect?: string; same?: string } | undefined {
   const x = op.operands[0]!, y = op.results[0]!;
   const str = (n: string, d: string): string => String(op.attrs.get(n)?.value ?? d);
   const num = (n: string, d: number): number => Number(op.attrs.get(n)?.value ?? d);
@@ -68,24 +76,37 @@ export function planResize(k: KernelCtx, op: Op): { at: At; axes: Axis[]; aspect
   const changed = aspect ? axesList.length : axesList.filter((a) => xd[a] !== yd[a]).length;
   if (at.mode === 'linear' && !at.exclude && !at.antialias && at.ctm !== 'tf_crop_and_resize' && changed <= 3) return undefined;
   const d64 = (d: Dim): string => `(f64.convert_i32_u ${k.dim(d)})`;
-  const axes = axesList.map((a, i): Axis => {
+  const same = sameLengths(k, xd, yd);
+  const scalesC = op.operands[2] ? k.constant(op.operands[2]) : undefined;
+  const scaleNums = scalesC && scalesC.data.length > 0 ? toNumbers(scalesC) : undefined;
+  const axes = axesList.flatMap((a, i): Axis[] => {
     const inLen = d64(xd[a]!), outLen = d64(yd[a]!);
     const scale = scales ? scales(i) : aspect ? ASPECT : `(f64.div ${outLen} ${inLen})`;
-    return { a, inLen, outLen, scale, outW: scales ? `(f64.mul ${inLen} ${scale})` : outLen,
-      roi0: roi ? roi(i) : f(0), roi1: roi ? roi(i + axesList.length) : f(1) };
+    const known = scaleNums ? scaleNums[i] : scales || aspect ? undefined : typeof xd[a] === 'number' && typeof yd[a] === 'number' ? yd[a] / xd[a] : undefined;
+    const kept = keptWat(known, scale, typeof same === 'string' ? '$same' : same);
+    if (kept === true) return [];
+    return [{ a, inLen, outLen, scale, roi0: roi ? roi(i) : f(0), roi1: roi ? roi(i + axesList.length) : f(1), kept }];
   });
-  return { at, axes, ...(aspect ? { aspect } : {}) };
+  return { at, axes, ...(aspect ? { aspect } : {}), ...(typeof same === 'string' ? { same } : {}) };
 }
 
 /** Stands for the policy's scale in a plan until an emitter has put it in a local. */
 const ASPECT = '$aspect';
 
-/** The plan's axes with the policy's scale set once into a local (before the element loop). */
+/** The plan's axes with the policy's scale and the run-time same-lengths flag set once into locals (before the element loop). */
 function withAspect(k: KernelCtx, p: NonNullable<ReturnType<typeof planResize>>): Axis[] {
-  if (!p.aspect) return p.axes;
-  const l = k.em.local('as', 'f64');
-  k.em.set(l, p.aspect);
-  return p.axes.map((ax) => (ax.scale === ASPECT ? { ...ax, scale: get(l) } : ax));
+  let axes = p.axes;
+  if (p.aspect) {
+    const l = k.em.local('as', 'f64');
+    k.em.set(l, p.aspect);
+    axes = axes.map((ax) => (ax.scale === ASPECT ? { ...ax, scale: get(l), kept: ax.kept && ax.kept.replaceAll(ASPECT, get(l)) } : ax));
+  }
+  if (p.same) {
+    const l = k.em.local('same', 'i32');
+    k.em.set(l, p.same);
+    axes = axes.map((ax) => ({ ...ax, kept: ax.kept && ax.kept.replaceAll('$same', get(l)) }));
+  }
+  return axes;
 }
 
 /** The interpreter's tap weight at distance `dl` (a local, overwritten by |dl| for cubic). */
@@ -124,6 +145,7 @@ export function emitResizeTaps(k: KernelCtx, op: Op, p: NonNullable<ReturnType<t
       const { idx, w } = taps[j]!;
       const n = k.dim(xd[ax.a]!);
       em.set(v, coordWat(at, ax, `(f64.convert_i32_u ${get(coords[ax.a]!)})`));
+      if (ax.kept) em.set(v, `(select (f64.convert_i32_u ${get(coords[ax.a]!)}) ${get(v)} ${ax.kept})`);
       if (at.ctm === 'tf_crop_and_resize') em.set(out, `(i32.or ${get(out)} (i32.or (f64.lt ${get(v)} ${f(0)}) (f64.gt ${get(v)} (f64.sub ${ax.inLen} ${f(1)}))))`);
       em.set(xf, `(f64.floor ${get(v)})`);
       em.set(ratio, `(f64.sub ${get(v)} ${get(xf)})`);
@@ -154,7 +176,9 @@ export function emitResizeTaps(k: KernelCtx, op: Op, p: NonNullable<ReturnType<t
         const j = byAxis.get(a);
         return add(s2, mul(get(j === undefined ? coords[a]! : taps[j]!.idx[pick[j]!]!), xs[a]!));
       }, i32(0));
-      em.set(wp, axes.map((_ax, j) => get(taps[j]!.w[pick[j]!]!)).reduce((p2, q2) => `(f64.mul ${p2} ${q2})`));
+      // Every axis copied (kept): one term of weight 1.
+      const ws = axes.map((_ax, j) => get(taps[j]!.w[pick[j]!]!));
+      em.set(wp, ws.length > 0 ? ws.reduce((p2, q2) => `(f64.mul ${p2} ${q2})`) : f(1));
       em.set(acc, `(select ${get(acc)} (f64.add ${get(acc)} (f64.mul ${get(wp)} (f64.promote_f32 (f32.load ${addr(k.ptr(x), off, 4)})))) (f64.eq ${get(wp)} ${f(0)}))`);
     }
     em.line(`(f32.store ${addr(k.ptr(y), e, 4)} (select (f32.const ${at.extrap}) (f32.demote_f64 ${get(acc)}) ${get(out)}))`);
@@ -199,12 +223,13 @@ function emitResizeAntialias(k: KernelCtx, op: Op, p: NonNullable<ReturnType<typ
     axes.forEach((ax, j) => {
       const q = st[j]!;
       em.set(v, coordWat(at, ax, `(f64.convert_i32_u ${get(coords[ax.a]!)})`));
+      if (ax.kept) em.set(v, `(select (f64.convert_i32_u ${get(coords[ax.a]!)}) ${get(v)} ${ax.kept})`);
       if (at.ctm === 'tf_crop_and_resize') em.set(out, `(i32.or ${get(out)} (i32.or (f64.lt ${get(v)} ${f(0)}) (f64.gt ${get(v)} (f64.sub ${ax.inLen} ${f(1)}))))`);
       em.set(xf, `(f64.floor ${get(v)})`);
       em.set(q.ratio, `(f64.sub ${get(v)} ${get(xf)})`);
       em.set(q.i0, `(i32.trunc_sat_f64_s ${get(xf)})`);
       em.when(`(f64.eq ${get(q.ratio)} ${f(0)})`, () => { em.set(q.ratio, f(1)); em.set(q.i0, `(i32.sub ${get(q.i0)} (i32.const 1))`); });
-      em.set(q.s, `(f64.min ${ax.scale} ${f(1)})`);
+      em.set(q.s, ax.kept ? `(f64.min (select ${f(1)} ${ax.scale} ${ax.kept}) ${f(1)})` : `(f64.min ${ax.scale} ${f(1)})`);
       em.set(q.start, `(i32.add (i32.trunc_sat_f64_s (f64.floor (f64.div ${f(-R)} ${get(q.s)}))) (i32.const 1))`);
       em.set(q.sum, f(0));
       em.forRange(q.kk, get(q.start), `(i32.sub (i32.const 2) ${get(q.start)})`, 1, () => { tapWeight(j, get(q.kk), false); em.set(q.sum, `(f64.add ${get(q.sum)} ${get(q.w)})`); });

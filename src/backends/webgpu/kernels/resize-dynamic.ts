@@ -8,8 +8,11 @@
 // taps. Indices are clamped into the input.
 // keep_aspect_ratio_policy not_larger / not_smaller (sizes given): one scale for every listed axis,
 // min (max) over them of sizes_j / in_j; the result dims (floor(scale * in + 0.5)) come from the
-// shape rule. As the interpreter, the axes left out of `axes` are transformed at scale 1, which
-// only tf_half_pixel_for_nn does not map to themselves.
+// shape rule. As the interpreter (ir/ops/shape-resize.ts keptAxes, onnxruntime's rule), an axis
+// whose scale is exactly 1 (the ones left out of `axes` among them), or every axis when no length
+// changes, is copied: its coordinate is the output position's own (decided at run time where the
+// scales or dims are), and the integral output length is what align_corners,
+// pytorch_half_pixel and tf_crop_and_resize divide by.
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
@@ -49,30 +52,33 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
   };
   // Scales win over sizes and the policy, as in the interpreter.
   const aspect = policy !== 'stretch' && !hasScales ? aspectScale(k, op, policy, axes) : undefined;
+  const same = sameLengths(k, xd, yd);
   const perAxis: (Tap[] | Wide | null)[] = xd.map((d, a) => {
     const j = axes.indexOf(a);
     // An axis of length 1 in and out reads its one element whatever the taps.
-    if ((j < 0 && ctm !== 'tf_half_pixel_for_nn') || (d === 1 && yd[a] === 1)) return null;
+    if (j < 0 || same === true || (d === 1 && yd[a] === 1)) return null;
+    const scT = hasScales ? k.constant(scV!) : undefined;
+    if (scT && Number(scT.data[j]) === 1) return null;
     const inN = b.let('inl', `f32(${k.dim(d)})`), outN = b.let('outl', `f32(${k.dim(yd[a]!)})`);
-    const scale = j < 0 ? '1.0f' : hasScales ? scalar(scV!, j) : aspect ?? b.let('sc', `${outN} / ${inN}`);
-    const outW = hasScales ? b.let('ow', `${inN} * ${scale}`) : outN;
+    const scale = hasScales ? scalar(scV!, j) : aspect ?? b.let('sc', `${outN} / ${inN}`);
+    const kept = b.let('kept', `${scale} == 1.0f${same === false ? '' : ` || ${same}`}`);
     const o = b.let('o', `f32(${c[a]})`);
     let v: string;
     switch (ctm) {
       case 'half_pixel': v = `(${o} + 0.5f) / ${scale} - 0.5f`; break;
       case 'half_pixel_symmetric': v = `(${inN} / 2.0f) * (1.0f - ${outN} / (${scale} * ${inN})) + (${o} + 0.5f) / ${scale} - 0.5f`; break;
-      case 'pytorch_half_pixel': v = `select((${o} + 0.5f) / ${scale} - 0.5f, -0.5f, ${outW} == 1.0f)`; break;
-      case 'align_corners': v = `select(${o} * (${inN} - 1.0f) / (${outW} - 1.0f), 0.0f, ${outW} == 1.0f)`; break;
+      case 'pytorch_half_pixel': v = `select((${o} + 0.5f) / ${scale} - 0.5f, 0.0f, ${outN} == 1.0f)`; break;
+      case 'align_corners': v = `select(${o} * (${inN} - 1.0f) / (${outN} - 1.0f), 0.0f, ${outN} == 1.0f)`; break;
       case 'asymmetric': v = `${o} / ${scale}`; break;
       case 'tf_half_pixel_for_nn': v = `(${o} + 0.5f) / ${scale}`; break;
       case 'tf_crop_and_resize': {
         const r0 = hasRoi ? scalar(roiV!, j) : '0.0f', r1 = hasRoi ? scalar(roiV!, j + axes.length) : '1.0f';
-        v = `select(${r0} * (${inN} - 1.0f) + ${o} * (${r1} - ${r0}) * (${inN} - 1.0f) / (${outW} - 1.0f), 0.5f * (${r0} + ${r1}) * (${inN} - 1.0f), ${outW} == 1.0f)`;
+        v = `select(${r0} * (${inN} - 1.0f) + ${o} * (${r1} - ${r0}) * (${inN} - 1.0f) / (${outN} - 1.0f), 0.5f * (${r0} + ${r1}) * (${inN} - 1.0f), ${outN} == 1.0f)`;
         break;
       }
       default: return k.fail(op, `resize coordinate_transformation_mode '${ctm}' is not supported by the webgpu backend`);
     }
-    const xv = b.let('xv', v);
+    const xv = b.let('xv', `select(${v}, ${o}, ${kept})`);
     if (ctm === 'tf_crop_and_resize') outside.push(`(${xv} < 0.0f || ${xv} > ${inN} - 1.0f)`);
     const last = `i32(${k.dim(d)}) - 1i`;
     const clampI = (e: string): string => `u32(clamp(${e}, 0i, ${last}))`;
@@ -88,7 +94,7 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     // The reference's neighbour choice at an integral coordinate: ratio 1 from the one below.
     const ratio = b.let('ra', `select(${xv} - ${f}, 1.0f, ${zero})`);
     const i0 = b.let('i0', `i32(${f}) - select(0i, 1i, ${zero})`);
-    if (antialias) return wideAxis(k, mode, A, exclude, { d, scale, ratio, i0, last, clampI });
+    if (antialias) return wideAxis(k, mode, A, exclude, { d, scale: `select(${scale}, 1.0f, ${kept})`, ratio, i0, last, clampI });
     const ks = mode === 'cubic' ? [-1, 0, 1, 2] : [0, 1];
     const taps = ks.map((kk) => {
       const dd = b.let('dd', `abs(${f32Lit(kk)} - ${ratio})`);
@@ -133,6 +139,17 @@ export function resizeDynamic(k: KernelCtx, op: Op, i: string): string {
     b.line(`${acc} = ${acc} + ${wt} * ${loadClamped(k, x, idx)};`);
   });
   return b.let('v', outside.length ? `select(${acc}, ${f32Lit(extrap)}, ${outside.join(' || ')})` : acc);
+}
+
+/** Whether every axis keeps its length: known when compiling, else a WGSL bool (a let). */
+function sameLengths(k: KernelCtx, xd: readonly Dim[], yd: readonly Dim[]): boolean | string {
+  const open: string[] = [];
+  for (let a = 0; a < xd.length; a++) {
+    if (xd[a] === yd[a]) continue;
+    if (typeof xd[a] === 'number' && typeof yd[a] === 'number') return false;
+    open.push(`${k.dim(xd[a]!)} == ${k.dim(yd[a]!)}`);
+  }
+  return open.length === 0 ? true : k.body.let('same', open.map((e) => `(${e})`).join(' && '));
 }
 
 /** The policy's one scale: min (max) over the listed axes of sizes_j / in_j (sizes constant or i64/i32 data). */

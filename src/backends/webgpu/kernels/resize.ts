@@ -4,8 +4,11 @@
 // or "outside") are computed here in f64 exactly as ir/ops/shape-resize.ts does and printed as
 // function-scope tables; each result element sums weight products over the taps of every resized
 // axis (the interpreter's separable passes, expanded). Indices are clamped into the input.
+// As the interpreter (onnxruntime's rules): coordinates divide by the integral output length, and
+// the axes keptAxes names are copied.
 
 import type { Op } from '../../../../ir/ir.js';
+import { keptAxes } from '../../../../ir/ops/shape-resize.js';
 import { toNumbers, type Tensor } from '../../../../ir/tensor.js';
 import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { f32Lit, i32Lit, u32 } from '../wgsl.js';
@@ -17,16 +20,16 @@ interface AxisTaps { idx: number[][]; w: number[][]; outside: boolean[] }
 
 const MAX_TERMS = 64;
 
-function sourceCoord(ctm: string, o: number, scale: number, inLen: number, outLen: number, outW: number, roi: [number, number]): number | undefined {
+function sourceCoord(ctm: string, o: number, scale: number, inLen: number, outLen: number, roi: [number, number]): number | undefined {
   switch (ctm) {
     case 'half_pixel': return (o + 0.5) / scale - 0.5;
     case 'half_pixel_symmetric': return (inLen / 2) * (1 - outLen / (scale * inLen)) + (o + 0.5) / scale - 0.5;
-    case 'pytorch_half_pixel': return outW === 1 ? -0.5 : (o + 0.5) / scale - 0.5;
-    case 'align_corners': return outW === 1 ? 0 : (o * (inLen - 1)) / (outW - 1);
+    case 'pytorch_half_pixel': return outLen === 1 ? 0 : (o + 0.5) / scale - 0.5;
+    case 'align_corners': return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
     case 'asymmetric': return o / scale;
     case 'tf_half_pixel_for_nn': return (o + 0.5) / scale;
     case 'tf_crop_and_resize':
-      return outW !== 1 ? roi[0] * (inLen - 1) + (o * (roi[1] - roi[0]) * (inLen - 1)) / (outW - 1) : 0.5 * (roi[0] + roi[1]) * (inLen - 1);
+      return outLen !== 1 ? roi[0] * (inLen - 1) + (o * (roi[1] - roi[0]) * (inLen - 1)) / (outLen - 1) : 0.5 * (roi[0] + roi[1]) * (inLen - 1);
     default: return undefined;
   }
 }
@@ -100,14 +103,14 @@ function axisTaps(k: KernelCtx, op: Op, xd: readonly number[], yd: readonly numb
   }
   const roi: [number, number][] = xd.map(() => [0, 1]);
   if (roiN) axes.forEach((a, j) => { roi[a] = [roiN[j]!, roiN[j + axes.length]!]; });
+  const kept = keptAxes(xd, yd, scale);
   return xd.map((inLen, a) => {
     const outLen = yd[a]!;
-    const outW = scales ? inLen * scale[a]! : outLen;
     const t: AxisTaps = { idx: [], w: [], outside: [] };
     for (let o = 0; o < outLen; o++) {
-      const v = sourceCoord(at.ctm, o, scale[a]!, inLen, outLen, outW, roi[a]!);
+      const v = kept[a] ? o : sourceCoord(at.ctm, o, scale[a]!, inLen, outLen, roi[a]!);
       if (v === undefined) k.fail(op, `resize coordinate_transformation_mode '${at.ctm}' is not supported by the webgpu backend`);
-      const out = at.ctm === 'tf_crop_and_resize' && (v! < 0 || v! > inLen - 1);
+      const out = !kept[a] && at.ctm === 'tf_crop_and_resize' && (v! < 0 || v! > inLen - 1);
       t.outside.push(out);
       if (at.mode === 'nearest') {
         const n = nearestIndex(v!, at.nearest);
@@ -115,7 +118,7 @@ function axisTaps(k: KernelCtx, op: Op, xd: readonly number[], yd: readonly numb
         t.idx.push([Math.min(Math.max(n!, 0), inLen - 1)]);
         t.w.push([1]);
       } else {
-        const tp = out ? { idx: [0], w: [0] } : interpTaps(v!, scale[a]!, inLen, at);
+        const tp = out ? { idx: [0], w: [0] } : interpTaps(v!, kept[a] ? 1 : scale[a]!, inLen, at);
         t.idx.push(tp.idx);
         t.w.push(tp.w);
       }
