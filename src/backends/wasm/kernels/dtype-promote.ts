@@ -2,8 +2,10 @@
 // operand is decoded into an f32 scratch buffer, the f32 kernel runs on stand-in f32 values, and
 // each such result is rounded (to nearest even, not saturating) into its own buffer. Every op
 // rounds its results, as the interpreter does after every op, so a chain of f16 ops (fused or not)
-// matches it op by op. f16/bf16 convert four lanes at a time. The scratch buffers need static
-// sizes.
+// matches it op by op. f16/bf16 convert four lanes at a time. A constant operand (a weight) is
+// decoded once at compile time into an f32 copy in weights.bin (exact: every reduced-precision
+// value is an f32), so the f32 kernel reads it directly and nothing converts it at run time; the
+// scratch buffers for computed operands and results need static sizes.
 
 import { Op, Value } from '../../../../ir/ir.js';
 import { addr } from '../emitter.js';
@@ -24,25 +26,33 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
       if (!op.operands.some(lowp) && !op.results.some(lowp)) return inner().emit(k, op);
       const em = k.em;
       const stand = new Map<Value, Value>(), orig = new Map<Value, Value>(), ptrs = new Map<Value, string>();
-      const standIn = (v: Value): Value => {
+      const decoded = new Set<Value>();
+      const standIn = (v: Value, isOperand: boolean): Value => {
         let s = stand.get(v);
         if (!s) {
           s = new Value(`${v.name}.f32`, { dtype: 'f32', shape: v.type.shape });
           stand.set(v, s);
           orig.set(s, v);
-          ptrs.set(s, k.scratch(4 * staticCount(k, op, v)));
+          if (isOperand && k.constant(v)) {
+            // The tensor's data already holds the decoded values; packed() stores them as f32.
+            ptrs.set(s, k.packed(v, 'lowp-f32', (t) => t.data as Float32Array));
+            decoded.add(v);
+          } else {
+            ptrs.set(s, k.scratch(4 * staticCount(k, op, v)));
+          }
         }
         return s;
       };
-      const operands = op.operands.map((v) => (lowp(v) ? standIn(v) : v));
+      const operands = op.operands.map((v) => (lowp(v) ? standIn(v, true) : v));
       for (const [v, s] of stand) {
+        if (decoded.has(v)) continue;
         const e = elem(k, v.type.dtype)!, dt = v.type.dtype;
         em.comment(`%${v.name}: ${dt} -> f32`);
         const scalar = (i: string): void => em.line(`(f32.store ${addr(ptrs.get(s)!, i, 4)} ${e.load(addr(k.ptr(v), i, e.size))})`);
         if (dt === 'f16' || dt === 'bf16') em.vecLoop(k.size(k.dims(v)), (i) => em.line(`(v128.store align=4 ${addr(ptrs.get(s)!, i, 4)} ${load4(k, dt, addr(k.ptr(v), i, 2))})`), scalar);
         else em.loop('i', k.size(k.dims(v)), scalar);
       }
-      const results = op.results.map((v) => (lowp(v) ? standIn(v) : v));
+      const results = op.results.map((v) => (lowp(v) ? standIn(v, false) : v));
       const fake = new Op(op.name, operands, results, op.attrs, op.regions, op.loc);
       // The stand-ins keep the originals' names in the IR's eyes; restore the real defs.
       op.results.forEach((r) => (r.def = op));
