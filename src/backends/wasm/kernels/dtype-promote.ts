@@ -9,13 +9,23 @@
 
 import { Op, Value } from '../../../../ir/ir.js';
 import { addr } from '../emitter.js';
+import type { Dim } from '../../../../ir/types.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 import { elem, isLowp, load4, store4 } from './dtype-codec.js';
 
-function staticCount(k: KernelCtx, op: Op, v: Value): number {
+/**
+ * Symbolic-size scratch (`scratchDims`, sized by the runtime's arena plan) where the lowering
+ * offers it; until then a stand-in with symbolic dims is refused as before.
+ */
+type MaybeDimsScratch = KernelCtx & { readonly scratchDims?: (dims: readonly Dim[], esize: number) => string };
+
+/** An f32 scratch buffer holding `v`'s elements. */
+function f32Scratch(k: MaybeDimsScratch, op: Op, v: Value): string {
   const s = k.dims(v);
-  if (!s.every((d): d is number => typeof d === 'number')) k.fail(op, `${op.name} on ${v.type.dtype} needs static shapes in the wasm backend (%${v.name})`);
-  return s.reduce((a, b) => a * b, 1);
+  // Static sizes keep scratch() (the same bytes as before for static models).
+  if (s.every((d): d is number => typeof d === 'number')) return k.scratch(4 * s.reduce((a, b) => a * b, 1));
+  if (!k.scratchDims) k.fail(op, `${op.name} on ${v.type.dtype} needs static shapes in the wasm backend (%${v.name})`);
+  return k.scratchDims(s, 4);
 }
 
 /** `inner()` is the f32 kernel for the op, looked up when the op is emitted. */
@@ -38,7 +48,7 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
             ptrs.set(s, k.packed(v, 'lowp-f32', (t) => t.data as Float32Array));
             decoded.add(v);
           } else {
-            ptrs.set(s, k.scratch(4 * staticCount(k, op, v)));
+            ptrs.set(s, f32Scratch(k, op, v));
           }
         }
         return s;
