@@ -192,8 +192,8 @@ export function transposeSplit(auto: string, total: number): number {
 /**
  * Output size and begin pads of a transposed conv (static input), as onnxruntime: with
  * output_shape the output is that size and the surplus full - out is split by transposeSplit
- * (`pads` is ignored, as onnxruntime does, unless it is such a split already: the importer writes
- * SAME_UPPER's that way). SAME_* alone: the wanted size is in * stride, the surplus clamped at 0
+ * (an axis's `pads` are ignored, as onnxruntime does, unless they add up to its surplus: the
+ * importer writes SAME_UPPER's split that way). SAME_* alone: the wanted size is in * stride, the surplus clamped at 0
  * (a kernel shorter than the stride keeps the full size rather than padding). VALID: no pads.
  */
 export function transposeGeometry(ctx: InferCtx | EvalCtx, inSp: readonly number[], k: readonly number[]): TransposeGeometry {
@@ -207,8 +207,8 @@ export function transposeGeometry(ctx: InferCtx | EvalCtx, inSp: readonly number
     const os = ctx.attrs.ints('output_shape').slice(-r);
     if (os.length !== r) ctx.fail(`output_shape has ${os.length} values, expected ${r}`);
     const total = full.map((f, i) => Math.max(0, f - os[i]!));
-    const explicit = ctx.attrs.has('pads') && total.every((t, i) => w.pads[i]! + w.pads[i + r]! === t);
-    return { outSp: [...os], padsBegin: total.map((t, i) => (explicit ? w.pads[i]! : transposeSplit(auto, t))) };
+    const explicit = (t: number, i: number): boolean => ctx.attrs.has('pads') && w.pads[i]! + w.pads[i + r]! === t;
+    return { outSp: [...os], padsBegin: total.map((t, i) => (explicit(t, i) ? w.pads[i]! : transposeSplit(auto, t))) };
   }
   if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
     const total = full.map((f, i) => Math.max(0, f - inSp[i]! * w.strides[i]!));

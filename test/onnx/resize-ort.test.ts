@@ -193,4 +193,21 @@ describe('resize matches onnxruntime on the interpreter, wasm and webgpu', () =>
       { ...base, nearest: 'round_prefer_ceil', scales: [1, 1, 1, 2] },
     ], dynamic);
   }, 30_000);
+
+  it('tf_crop_and_resize: a roi on a scale-1 axis is not applied (onnxruntime copies that axis)', async () => {
+    const bytes = buildModel({
+      opset: 19, inputs: [{ name: 'x0', dtype: 'f32', shape: [2, 3, 4, 5] }], outputs: [{ name: 'y0', dtype: 'f32' }],
+      initializers: [
+        { name: 'roi', tensor: tensorFrom('f32', [8], [0.5, 0.2, 0.1, 0.3, 1, 0.7, 0.8, 0.9]) },
+        { name: 'sz', tensor: tensorFrom('i64', [4], [2n, 3n, 3n, 4n]) },
+      ],
+      nodes: [{ opType: 'Resize', inputs: ['x0', 'roi', '', 'sz'], outputs: ['y0'], attrs: { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: 9.5 } }],
+    });
+    const x = [seeded([2, 3, 4, 5], 5)];
+    const want = await ortRun(bytes, x);
+    for (const got of [interpRun(bytes, x), await wasmRun(bytes, x), await webgpuRun(bytes, x)]) {
+      const r = compareTensors(got[0]!, want[0]!, { rtol: 1e-4, atol: 2e-5 });
+      expect(r.ok, r.reason).toBe(true);
+    }
+  }, 30_000);
 });

@@ -5,7 +5,7 @@
 
 import type { Op } from '../../../../ir/ir.js';
 import type { Dim } from '../../../../ir/types.js';
-import { transposePadsBegin } from '../../conv-transpose-pads.js';
+import { symbolicPadExpr, transposePadsBeginSym } from '../../conv-transpose-pads.js';
 import { add, addr, get, i32, mul, sub } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
 
@@ -24,8 +24,10 @@ function emitConvTranspose(k: KernelCtx, op: Op): void {
     return v ? (one ? [d, v[0]!] : [...v]) : [d, d];
   };
   const st = ints('strides', 1), dl = ints('dilations', 1);
-  const pb0 = transposePadsBegin(op, xd0.slice(2), wd0.slice(2).map(Number), (m) => k.fail(op, m));
-  const pb = one ? [0, pb0[0]!] : pb0;
+  // Begin pads as i32 expressions: constants, or (output_shape beside symbolic sizes) computed from the size.
+  const pb0 = transposePadsBeginSym(op, xd0.slice(2), wd0.slice(2).map(Number), (m) => k.fail(op, m))
+    .map((p) => (typeof p === 'number' ? i32(p) : symbolicPadExpr(p, 'wat', (d) => k.dim(d))));
+  const pb = one ? [i32(0), pb0[0]!] : pb0;
   const group = Number(op.attrs.get('group')?.value ?? 1);
   const [N, C, H, W] = xd.map((d) => k.dim(d));
   const [, , OH, OW] = yd.map((d) => k.dim(d));
@@ -43,10 +45,10 @@ function emitConvTranspose(k: KernelCtx, op: Op): void {
     em.loop('oc', i32(Mg), (oc) => {
       const och = add(mul(g, i32(Mg)), oc);
       for (let a = 0; a < kh; a++) {
-        em.set(oh, sub(add(mul(ih, i32(st[0]!)), i32(a * dl[0]!)), i32(pb[0]!)));
+        em.set(oh, sub(add(mul(ih, i32(st[0]!)), i32(a * dl[0]!)), pb[0]!));
         em.when(`(i32.lt_u ${get(oh)} ${OH!})`, () => {
           for (let c = 0; c < kw; c++) {
-            em.set(ow, sub(add(mul(iw, i32(st[1]!)), i32(c * dl[1]!)), i32(pb[1]!)));
+            em.set(ow, sub(add(mul(iw, i32(st[1]!)), i32(c * dl[1]!)), pb[1]!));
             em.when(`(i32.lt_u ${get(ow)} ${OW!})`, () => {
               const yo = addr(k.ptr(y), add(mul(add(mul(add(mul(n, i32(M)), och), OH!), get(oh)), OW!), get(ow)), 4);
               const wo = addr(k.ptr(w!), add(mul(add(mul(ci, i32(Mg)), oc), i32(kh * kw)), i32(a * kw + c)), 4);

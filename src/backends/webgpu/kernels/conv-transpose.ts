@@ -2,10 +2,11 @@
 // output_shape / output_padding, optional bias) as a map kernel: each result element gathers
 // what scatters onto it, sum over the group's input channels and the kernel positions k with
 // o = i * stride - pad + k * dilation for an input position i in range. Static spatial and
-// channel dims; the begin pads come from ir/ops/nn-conv.ts transposeGeometry (../../conv-transpose-pads.ts).
+// channel dims; the begin pads come from ir/ops/nn-conv.ts transposeGeometry (../../conv-transpose-pads.ts),
+// computed from the run-time sizes under output_shape with symbolic spatial dims.
 
 import type { Op } from '../../../../ir/ir.js';
-import { padsNeedSizes, transposePadsBegin } from '../../conv-transpose-pads.js';
+import { symbolicPadExpr, transposePadsBeginSym } from '../../conv-transpose-pads.js';
 import { coords, type KernelCtx, type MapKernel, needFloat, strides } from '../kernel-api.js';
 import { mulU, u32 } from '../wgsl.js';
 import { loadClamped } from './common.js';
@@ -22,18 +23,15 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
     needFloat(k, op, [x, w, bias, y]);
     const xd = k.dims(x!), wd = k.dims(w!), yd = k.dims(y);
     const r = xd.length - 2;
-    // Spatial dims may be symbols when the begin pads do not depend on them (explicit pads or
-    // VALID): the bounds then come from the uniform.
-    const fixedPads = !padsNeedSizes(op);
-    const statics = fixedPads ? [xd[1], ...wd, yd[1]] : [...xd.slice(1), ...wd, ...yd.slice(1)];
-    if (!statics.every((d) => typeof d === 'number') || r < 1) {
-      k.fail(op, `conv_transpose needs static channel${fixedPads ? '' : ' and spatial'} dims in the webgpu backend`);
-    }
+    // Spatial dims may be symbols: the bounds then come from the uniform, and begin pads that
+    // depend on them (output_shape) are computed from it too.
+    if (![xd[1], ...wd, yd[1]].every((d) => typeof d === 'number') || r < 1) k.fail(op, 'conv_transpose needs static channel dims in the webgpu backend');
     const inSp = xd.slice(2), ks = wd.slice(2) as number[];
     const group = Number(op.attrs.get('group')?.value ?? 1);
     const C = xd[1] as number, Mg = wd[1] as number, Cg = C / group;
     const st = ints(op, 'strides') ?? inSp.map(() => 1), dil = ints(op, 'dilations') ?? inSp.map(() => 1);
-    const pb = transposePadsBegin(op, inSp, ks, (m) => k.fail(op, m));
+    const pb = transposePadsBeginSym(op, inSp, ks, (m) => k.fail(op, m))
+      .map((p) => (typeof p === 'number' ? `${p}i` : symbolicPadExpr(p, 'wgsl', (d) => `i32(${k.dim(d)})`)));
     const K = ks.reduce((a, b) => a * b, 1);
     const b = k.body;
     const c = coords(k, i, yd);
@@ -51,7 +49,7 @@ export const CONV_TRANSPOSE_KERNEL: MapKernel = {
         for (let a = r - 1; a >= 0; a--) {
           const ka = b.let('ka', `${rem} % ${u32(ks[a]!)}`);
           b.line(`${rem} = ${rem} / ${u32(ks[a]!)};`);
-          const t = b.let('t', `i32(${c[a + 2]}) + ${pb[a]}i - i32(${ka}) * ${dil[a]}i`);
+          const t = b.let('t', `i32(${c[a + 2]}) + ${pb[a]} - i32(${ka}) * ${dil[a]}i`);
           const ia = b.let('ia', `${t} / ${st[a]}i`);
           const da = inSp[a]!;
           const n = typeof da === 'number' ? `${da}i` : `i32(${k.dim(da)})`;
