@@ -13,7 +13,9 @@ import { countKernels } from '../../passes/fuse.js';
 import { buildModel } from '../../src/onnx/writer.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 import { countOps } from '../../src/cli/cmd-stats.js';
-import { bindingsFromInputs, kernelsByName, median } from '../bench/figures.js';
+import type { Tolerance } from '../../src/check/compare.js';
+import { bindingsFromInputs, F16_CHECK_TOLERANCE, kernelsByName, median } from '../bench/figures.js';
+import { benchSides } from '../bench/model-latency.js';
 import { countModelNodes, ortOptimisedCount } from '../bench/ort-count.js';
 import { formatBytes, formatTable, ratioGoal } from '../bench/report.js';
 
@@ -187,5 +189,21 @@ describe('npm run bench: a model folder of its own', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a side checked with its own tolerance (a --f16 build)', () => {
+  const want = tensorFrom('f32', [2], [0.0205, -1]);
+  const c = { name: 'm', path: '', module: undefined as never, inputs: [], outNames: ['y'], want: [want], bindings: '' };
+  const cfg = { minRuns: 2, maxRuns: 2, budgetMs: 1, minWarmup: 1, warmupMs: 0 };
+  // f16's error on mobilenet_v2's logits on an H200: 0.0210 for 0.0205 (5e-4 absolute).
+  const got = tensorFrom('f32', [2], [0.0210, -1]);
+  const side = (tolerance?: Tolerance) => async () => ({ run: async () => 0, outputs: [got], ...(tolerance ? { tolerance } : {}) });
+  it('CHECK_TOLERANCE refuses an f16-sized error, F16_CHECK_TOLERANCE takes it, and a real error fails both', async () => {
+    const exact = async () => ({ run: async () => 0, outputs: [want] });
+    expect((await benchSides(c, { tenth: side(), ort: exact }, cfg)).tenthCheck?.pass).toBe(false);
+    expect((await benchSides(c, { tenth: side(F16_CHECK_TOLERANCE), ort: exact }, cfg)).tenthCheck?.pass).toBe(true);
+    const wrong = async () => ({ run: async () => 0, outputs: [tensorFrom('f32', [2], [0.0205, -1.1])], tolerance: F16_CHECK_TOLERANCE });
+    expect((await benchSides(c, { tenth: wrong, ort: exact }, cfg)).tenthCheck?.pass).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { formatDiagnostic, TenthError } from '../../ir/diagnostics.js';
 import type { DType } from '../../ir/dtype.js';
 import type { Module } from '../../ir/ir.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { compareTensors } from '../../src/check/compare.js';
+import { compareTensors, type Tolerance } from '../../src/check/compare.js';
 import { listDataSets, loadExpected, loadInputs } from '../../src/check/data-dir.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 import type { RunTensor, TypedArray } from '../../src/runtime/index.js';
@@ -165,10 +165,10 @@ export function ortOutputs(out: Record<string, { type: string; dims: readonly nu
   });
 }
 
-function check(names: readonly string[], got: readonly Tensor[], want: readonly Tensor[]): SideCheck {
+function check(names: readonly string[], got: readonly Tensor[], want: readonly Tensor[], tol: Tolerance = CHECK_TOLERANCE): SideCheck {
   let maxAbs = 0;
   for (let k = 0; k < want.length; k++) {
-    const c = compareTensors(got[k]!, want[k]!, CHECK_TOLERANCE);
+    const c = compareTensors(got[k]!, want[k]!, tol);
     if (!c.ok) return { pass: false, maxAbs: c.maxAbs, failure: `${names[k]}: ${c.reason}` };
     maxAbs = Math.max(maxAbs, c.maxAbs);
   }
@@ -208,6 +208,8 @@ export interface OpenSide {
   readonly run: () => Promise<unknown>;
   readonly outputs: readonly Tensor[];
   readonly dispose?: () => Promise<void>;
+  /** Tolerance of this side's check (default CHECK_TOLERANCE; a --f16 build: F16_CHECK_TOLERANCE). */
+  readonly tolerance?: Tolerance;
 }
 
 /**
@@ -222,7 +224,7 @@ export async function benchSides(c: ModelCase, open: Record<Side, (c: ModelCase)
     try {
       const o = await open[s](c);
       opened[s] = o;
-      checks[s] = check(c.outNames, o.outputs, c.want);
+      checks[s] = check(c.outNames, o.outputs, c.want, o.tolerance);
     } catch (e) {
       errors[s] = errorText(e);
     }
