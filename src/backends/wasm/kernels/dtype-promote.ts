@@ -68,6 +68,10 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
       op.results.forEach((r) => (r.def = op));
       const kk: KernelCtx = {
         ...k,
+        // Not split across threads: a split kernel's unit has no barrier between the conversions,
+        // its share of the work and the rounding of the whole result, so a thread would round
+        // rows another thread has not computed yet. The op runs on thread 0 (threads.ts).
+        threads: undefined,
         ptr: (v) => ptrs.get(v) ?? k.ptr(v),
         constant: (v) => k.constant(v ? orig.get(v) ?? v : v),
         packed: (v, key, pack) => k.packed(orig.get(v) ?? v, key, pack),
