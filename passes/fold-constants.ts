@@ -19,7 +19,11 @@
 // that is skipped, unless the results take no more bytes than the constant operands that only this
 // op uses (those die with the fold, so the module's constant data does not grow: transposing or
 // casting a weight down is fine, expanding a scalar into a big mask is not). 1024 is well above
-// any shape computation (a handful of i64s) and small next to real weights.
+// any shape computation (a handful of i64s) and small next to real weights. A dequantize_linear
+// whose results are only ever conv weights (QDQ models' int8 weights, per channel) folds at any
+// size: convs need the f32 weight anyway (the wasm backend packs it at compile time and runs
+// its fast kernels only on constant weights), and unfolded it would be recomputed on every run
+// into an f32 buffer as big as the folded constant.
 //
 // Not folded: ops with the 'random' trait, ops with regions (other than `if` above),
 // terminators, `const` itself, ops missing from the op table, and ops whose eval fails (the error
@@ -60,12 +64,14 @@ export const foldConstantsPass: Pass = {
       refined: new Set(),
       replace: new Map(),
       uses: new Map(),
+      convWeights: new Map(),
       folded: 0,
       inlined: 0,
       refinedCount: 0,
     };
     for (const f of module.funcs) {
       st.uses = useCounts(f.body);
+      st.convWeights = convWeightUses(f.body);
       foldRegion(f.body, st);
     }
     const changed = st.folded + st.inlined + st.refinedCount > 0;
@@ -85,6 +91,8 @@ interface FoldState {
   /** Results of inlined `if` ops -> the values their taken branch yields. */
   readonly replace: Map<Value, Value>;
   uses: Map<Value, number>;
+  /** How many of each value's uses are the weight operand of a conv. */
+  convWeights: Map<Value, number>;
   folded: number;
   inlined: number;
   refinedCount: number;
@@ -258,6 +266,7 @@ function evaluate(op: Op, def: OpDef, inputs: (Tensor | null)[], st: FoldState):
 function withinLimit(op: Op, inputs: (Tensor | null)[], results: { elements: number; bytes: number }[], st: FoldState): boolean {
   const elements = results.reduce((n, r) => n + r.elements, 0);
   if (elements <= st.maxElements) return true;
+  if (op.name === 'dequantize_linear' && op.results.every((r) => (st.uses.get(r) ?? 0) > 0 && st.convWeights.get(r) === st.uses.get(r))) return true;
   // Constant operands used by this op alone die with the fold.
   let freed = 0;
   op.operands.forEach((v, i) => {
@@ -265,6 +274,15 @@ function withinLimit(op: Op, inputs: (Tensor | null)[], results: { elements: num
     if (v && inputs[i] && (st.uses.get(v) ?? 0) <= slots && op.operands.indexOf(v) === i) freed += byteSize(inputs[i]!);
   });
   return results.reduce((n, r) => n + r.bytes, 0) <= freed;
+}
+
+function convWeightUses(region: Region, counts: Map<Value, number> = new Map()): Map<Value, number> {
+  for (const op of region.ops) {
+    const w = op.name === 'conv' ? op.operands[1] : undefined;
+    if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
+    for (const r of op.regions) convWeightUses(r, counts);
+  }
+  return counts;
 }
 
 const byteSize = (t: Tensor): number =>

@@ -5,11 +5,15 @@
 // computes (x - zero_point) in the scale's float type (f32 unless f64), multiplies, and rounds to
 // the output dtype. Per-tensor f32 <-> u8/i8 (what QDQ exports write around every activation)
 // runs four lanes at a time with the same roundings: nearest-even of the f32 quotient, the zero
-// point added, clamped, narrowed; (x - zero_point) times the scale.
+// point added, clamped, narrowed; (x - zero_point) times the scale. A per-tensor quantize_linear
+// whose codes only a dequantize_linear reads (in a fused group: QDQ's fake-quant pair) writes that
+// dequantize_linear's f32 result in the same pass, the codes staying in registers
+// (conv-epilogue.ts's `takeDequantAfter`, which convs use for the same pair in their epilogue).
 
 import type { Op, Value } from '../../../../ir/ir.js';
 import { addr, get, i32, mul } from '../emitter.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
+import { takeDequantAfter } from './conv-epilogue.js';
 import { decoder, elem, encode, LOWP, MINI } from './dtype-codec.js';
 
 const RANGE: Readonly<Record<string, [number, number]>> = {
@@ -55,6 +59,14 @@ function emitQuantize(k: KernelCtx, op: Op): void {
   // f16/bf16 precision: round after the division too.
   const rp = (v: string): string => (LOWP.has(prec) ? `(call ${decoder(k, prec)} ${encode(k, prec, v, 'f32')})` : v);
   const em = k.em;
+  const pair = takeDequantAfter(k, op);
+  if (pair) {
+    em.comment(`quantize_linear f32 -> ${dt} -> dequantize_linear f32 (one pass)`);
+    const yp = k.ptr(pair.out), xp = k.ptr(x);
+    em.vecLoop(k.size(k.dims(y)), (i) => em.line(`(v128.store align=4 ${addr(yp, i, 4)} ${pair.vec(`(v128.load align=4 ${addr(xp, i, 4)})`)})`),
+      (i) => em.line(`(f32.store ${addr(yp, i, 4)} ${pair.scalar(`(f32.load ${addr(xp, i, 4)})`)})`));
+    return;
+  }
   em.comment(`quantize_linear ${x.type.dtype} -> ${dt} (in ${prec})`);
   const q = em.local('q', 'f64'), j = em.local('j', 'i32');
   const range = RANGE[dt];
