@@ -114,9 +114,9 @@ interface QParams {
 }
 
 /**
- * Per tensor, or per channel on an axis before the last (the lanes of one vector lie in one row of
- * the output, as every conv kernel stores them, so they share the channel). Blocked scales, f16
- * scales, or operands computed after the taker: undefined.
+ * Per tensor, or per channel (axis 1 of NCHW: the lanes of one vector lie in one channel plane of
+ * the output, as every conv kernel stores them; a row is not enough, pointwise vectors run on
+ * over row ends). Blocked scales, f16 scales, or operands computed after the taker: undefined.
  */
 function qparams(k: KernelCtx, sc: Scope, op: Op, x: Value, codes: string): QParams | undefined {
   const [, s, zp] = op.operands;
@@ -136,7 +136,7 @@ function qparams(k: KernelCtx, sc: Scope, op: Op, x: Value, codes: string): QPar
   const r = xd.length;
   let axis = Number(op.attrs.get('axis')?.value ?? 1);
   if (axis < 0) axis += r;
-  if (axis < 0 || axis >= r - 1 || sd.length !== 1 || sd[0] !== xd[axis] || (zp && (k.dims(zp).length !== 1 || k.dims(zp)[0] !== sd[0]))) return undefined;
+  if (axis !== 1 || r < 3 || sd.length !== 1 || sd[0] !== xd[axis] || (zp && (k.dims(zp).length !== 1 || k.dims(zp)[0] !== sd[0]))) return undefined;
   const channel = (at: string): string => `(i32.rem_u (i32.div_u ${at} ${k.size(xd.slice(axis + 1))}) ${k.dim(xd[axis]!)})`;
   return {
     perTensor: false,
