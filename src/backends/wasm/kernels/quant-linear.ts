@@ -100,7 +100,8 @@ function emitQuantize(k: KernelCtx, op: Op): void {
   const sign = dt === 'u8' ? 'u' : 's';
   em.vecLoop(n, (i) => {
     const r = `(f32x4.add (f32x4.nearest (f32x4.div (v128.load align=4 ${addr(k.ptr(x), i, 4)}) ${get(sv)})) ${get(zv)})`;
-    const c = `(i32x4.trunc_sat_f32x4_s (f32x4.min (f32x4.splat (f32.const ${range![1]})) (f32x4.max (f32x4.splat (f32.const ${range![0]})) ${r})))`;
+    // pmax(r, lo) = r < lo ? lo : r keeps a NaN (single instructions, unlike f32x4.min/max), which truncates to 0.
+    const c = `(i32x4.trunc_sat_f32x4_s (f32x4.pmin (f32x4.pmax ${r} (f32x4.splat (f32.const ${range![0]}))) (f32x4.splat (f32.const ${range![1]}))))`;
     // In range already: the narrowing steps do not saturate; lanes 0-3 hold the four bytes.
     em.set(t, `(i16x8.narrow_i32x4_s ${c} (v128.const i32x4 0 0 0 0))`);
     em.line(`(v128.store32_lane align=1 0 ${addr(k.ptr(y), i, 1)} (i8x16.narrow_i16x8_${sign} ${get(t)} ${get(t)}))`);
