@@ -45,6 +45,9 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
       if (!op.operands.some(lowp) && !op.results.some(lowp)) return inner().emit(k, op);
       const em = k.em;
       const stand = new Map<Value, Value>(), orig = new Map<Value, Value>(), ptrs = new Map<Value, string>();
+      // Decoded constants are added to the weights only if the f32 kernel reads them as they are
+      // (a GEMM packing its B operand reads the constant through packed() instead).
+      const lazy = new Map<Value, () => string>();
       const decoded = new Set<Value>();
       const copies = F32_COPIES.get(em) ?? new Map<Value, string>();
       F32_COPIES.set(em, copies);
@@ -60,7 +63,7 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
             decoded.add(v);
           } else if (isOperand && k.constant(v)) {
             // The tensor's data already holds the decoded values; packed() stores them as f32.
-            ptrs.set(s, k.packed(v, 'lowp-f32', (t) => t.data as Float32Array));
+            lazy.set(s, () => k.packed(v, 'lowp-f32', (t) => t.data as Float32Array));
             decoded.add(v);
           } else {
             ptrs.set(s, f32Scratch(k, op, v));
@@ -87,7 +90,11 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
         // its share of the work and the rounding of the whole result, so a thread would round
         // rows another thread has not computed yet. The op runs on thread 0 (threads.ts).
         threads: undefined,
-        ptr: (v) => ptrs.get(v) ?? k.ptr(v),
+        ptr: (v) => {
+          const make = lazy.get(v);
+          if (make && !ptrs.has(v)) ptrs.set(v, make());
+          return ptrs.get(v) ?? k.ptr(v);
+        },
         constant: (v) => k.constant(v ? orig.get(v) ?? v : v),
         packed: (v, key, pack) => k.packed(orig.get(v) ?? v, key, pack),
       };
