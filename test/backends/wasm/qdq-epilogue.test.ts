@@ -184,6 +184,22 @@ describe('wasm QDQ pairs in conv epilogues vs interpreter, bit for bit (fast-che
     }), { numRuns: 40 });
   });
 
+  it('threaded module (every conv split) on 2 threads: the same bits as the interpreter', async () => {
+    for (const kind of ['pointwise', 'depthwise', 'direct', 'general'] as Kind[]) {
+      const b = build({ kind, N: 2, C: 3, H: kind === 'direct' ? 20 : 7, W: kind === 'direct' ? 21 : 9, codes: 'i8', chain: ['qdq', 'add-dq', 'qdq-pc', 'relu', 'qdq'], zp: true, sameDq: false, special: true, stop: 'none', seed: 11 });
+      const c = await compileWasm(parseModule(b.text, { file: 'test.ir' }), { passes: 'fuse', threads: true, threadMinWork: 0 });
+      const m = await instantiateCompiled(c.manifest, c.threads!.find((v) => v.file === 'model-threads.wasm')!.wasm, c.weights, { threads: 2 });
+      try {
+        expect(m.threads).toBe(2);
+        const res = await m.run({ x: { data: b.inputs[0]!.data as RunTensor['data'], dims: b.inputs[0]!.shape }, r: { data: b.inputs[1]!.data as RunTensor['data'], dims: b.inputs[1]!.shape } });
+        const o = c.manifest.outputs[0]!;
+        expectExact([{ dtype: 'f32', shape: [...res[o.name]!.dims], data: res[o.name]!.data as Float32Array }], interpText(b.text, b.inputs), true, kind);
+      } finally {
+        await m.dispose();
+      }
+    }
+  });
+
   it('lowering twice takes the same chains; compiling twice gives the same bytes', async () => {
     const b = build({ kind: 'depthwise', N: 1, C: 4, H: 9, W: 9, codes: 'i8', chain: ['qdq', 'add-dq', 'qdq-pc', 'relu', 'qdq'], zp: true, sameDq: false, special: false, stop: 'none', seed: 5 });
     const m = parseModule(b.text, { file: 'test.ir' });
