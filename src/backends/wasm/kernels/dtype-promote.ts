@@ -28,15 +28,6 @@ function f32Scratch(k: MaybeDimsScratch, op: Op, v: Value): string {
   return k.scratchDims(s, 4);
 }
 
-/**
- * Per kernel function (one emitter per step): the f32 stand-ins holding each reduced-precision
- * result of an earlier op in that function, rounded to its dtype. A later op of the same function
- * (a fused group's chain) reads that copy instead of decoding the result again. SSA keeps it
- * valid: an op can only name a value whose defining op ran before it in this function, and the
- * stand-ins are scratch buffers live for the whole function.
- */
-const F32_COPIES = new WeakMap<KernelCtx['em'], Map<Value, string>>();
-
 /** `inner()` is the f32 kernel for the op, looked up when the op is emitted. */
 export function promoteLowp(inner: () => KernelDef): KernelDef {
   return {
@@ -49,19 +40,13 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
       // (a GEMM packing its B operand reads the constant through packed() instead).
       const lazy = new Map<Value, () => string>();
       const decoded = new Set<Value>();
-      const copies = F32_COPIES.get(em) ?? new Map<Value, string>();
-      F32_COPIES.set(em, copies);
       const standIn = (v: Value, isOperand: boolean): Value => {
         let s = stand.get(v);
         if (!s) {
           s = new Value(`${v.name}.f32`, { dtype: 'f32', shape: v.type.shape });
           stand.set(v, s);
           orig.set(s, v);
-          const copy = isOperand ? copies.get(v) : undefined;
-          if (copy) {
-            ptrs.set(s, copy);
-            decoded.add(v);
-          } else if (isOperand && k.constant(v)) {
+          if (isOperand && k.constant(v)) {
             // The tensor's data already holds the decoded values; packed() stores them as f32.
             lazy.set(s, () => k.packed(v, 'lowp-f32', (t) => t.data as Float32Array));
             decoded.add(v);
@@ -104,19 +89,10 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
         const e = elem(k, v.type.dtype)!;
         const s = results[j]!;
         const dt = v.type.dtype;
-        const at = ptrs.get(s)!;
-        em.comment(`%${v.name}: f32 -> ${dt} (and back into its f32 copy, rounded)`);
-        const scalar = (i: string): void => {
-          em.line(e.store(addr(k.ptr(v), i, e.size), `(f32.load ${addr(at, i, 4)})`));
-          em.line(`(f32.store ${addr(at, i, 4)} ${e.load(addr(k.ptr(v), i, e.size))})`);
-        };
-        const vec = (half: 'f16' | 'bf16') => (i: string): void => {
-          em.line(store4(k, half, addr(k.ptr(v), i, 2), `(v128.load align=4 ${addr(at, i, 4)})`));
-          em.line(`(v128.store align=4 ${addr(at, i, 4)} ${load4(k, half, addr(k.ptr(v), i, 2))})`);
-        };
-        if (dt === 'f16' || dt === 'bf16') em.vecLoop(k.size(k.dims(v)), vec(dt), scalar);
+        em.comment(`%${v.name}: f32 -> ${dt}`);
+        const scalar = (i: string): void => em.line(e.store(addr(k.ptr(v), i, e.size), `(f32.load ${addr(ptrs.get(s)!, i, 4)})`));
+        if (dt === 'f16' || dt === 'bf16') em.vecLoop(k.size(k.dims(v)), (i) => em.line(store4(k, dt, addr(k.ptr(v), i, 2), `(v128.load align=4 ${addr(ptrs.get(s)!, i, 4)})`)), scalar);
         else em.loop('i', k.size(k.dims(v)), scalar);
-        copies.set(v, at);
       });
     },
     flops: (op, numel) => inner().flops?.(op, numel) ?? 0,
