@@ -7,7 +7,7 @@
 // value is an f32), so the f32 kernel reads it directly and nothing converts it at run time; the
 // scratch buffers for computed operands and results need static sizes.
 
-import { Op, Value } from '../../../../ir/ir.js';
+import { Op, Value, type Module, type Region } from '../../../../ir/ir.js';
 import { addr } from '../emitter.js';
 import type { Dim } from '../../../../ir/types.js';
 import type { KernelCtx, KernelDef } from '../kernel-api.js';
@@ -28,6 +28,39 @@ function f32Scratch(k: MaybeDimsScratch, op: Op, v: Value): string {
   return k.scratchDims(s, 4);
 }
 
+/** The region holding each op of a module (fused groups and control-flow bodies included). */
+const REGION_OF = new WeakMap<Module, Map<Op, Region>>();
+function regionOf(module: Module, op: Op): Region | undefined {
+  const find = (): Map<Op, Region> => {
+    const m = new Map<Op, Region>();
+    const walk = (r: Region): void => r.ops.forEach((o) => { m.set(o, r); o.regions.forEach(walk); });
+    module.funcs.forEach((f) => walk(f.body));
+    REGION_OF.set(module, m);
+    return m;
+  };
+  // An op missing from the map (made by a wrapper kernel) gets no reuse, which is always safe.
+  return (REGION_OF.get(module) ?? find()).get(op);
+}
+
+/**
+ * Decoded operands per kernel function (one emitter per step) and region: a later op of the same
+ * region in that function (a fused group reading one value several times: Q, K and V projections
+ * of one input) reads the f32 copy instead of decoding again. Valid because the earlier op's
+ * decode ran before it (same region, in order), the value is not written after its definition
+ * (SSA) and the scratch lives for the whole function. Not across regions: a decode inside a
+ * branch or loop body may not have run.
+ */
+const DECODED = new WeakMap<KernelCtx['em'], Map<Region, Map<Value, string>>>();
+function decodedIn(k: KernelCtx, op: Op): Map<Value, string> {
+  const region = regionOf(k.module, op);
+  if (!region) return new Map();
+  const byRegion = DECODED.get(k.em) ?? new Map<Region, Map<Value, string>>();
+  DECODED.set(k.em, byRegion);
+  const m = byRegion.get(region) ?? new Map<Value, string>();
+  byRegion.set(region, m);
+  return m;
+}
+
 /** `inner()` is the f32 kernel for the op, looked up when the op is emitted. */
 export function promoteLowp(inner: () => KernelDef): KernelDef {
   return {
@@ -40,13 +73,18 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
       // (a GEMM packing its B operand reads the constant through packed() instead).
       const lazy = new Map<Value, () => string>();
       const decoded = new Set<Value>();
+      const earlier = decodedIn(k, op);
       const standIn = (v: Value, isOperand: boolean): Value => {
         let s = stand.get(v);
         if (!s) {
           s = new Value(`${v.name}.f32`, { dtype: 'f32', shape: v.type.shape });
           stand.set(v, s);
           orig.set(s, v);
-          if (isOperand && k.constant(v)) {
+          const copy = isOperand ? earlier.get(v) : undefined;
+          if (copy) {
+            ptrs.set(s, copy);
+            decoded.add(v);
+          } else if (isOperand && k.constant(v)) {
             // The tensor's data already holds the decoded values; packed() stores them as f32.
             lazy.set(s, () => k.packed(v, 'lowp-f32', (t) => t.data as Float32Array));
             decoded.add(v);
@@ -64,6 +102,7 @@ export function promoteLowp(inner: () => KernelDef): KernelDef {
         const scalar = (i: string): void => em.line(`(f32.store ${addr(ptrs.get(s)!, i, 4)} ${e.load(addr(k.ptr(v), i, e.size))})`);
         if (dt === 'f16' || dt === 'bf16') em.vecLoop(k.size(k.dims(v)), (i) => em.line(`(v128.store align=4 ${addr(ptrs.get(s)!, i, 4)} ${load4(k, dt, addr(k.ptr(v), i, 2))})`), scalar);
         else em.loop('i', k.size(k.dims(v)), scalar);
+        earlier.set(v, ptrs.get(s)!);
       }
       const results = op.results.map((v) => (lowp(v) ? standIn(v, false) : v));
       const fake = new Op(op.name, operands, results, op.attrs, op.regions, op.loc);
