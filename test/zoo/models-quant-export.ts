@@ -53,7 +53,7 @@ function resnetQdq(): ZooModel {
   return { ...m, name: 'resnet_qdq', bytes: encodeSpec(quantizeQdq(decodeSpec(m.bytes), [calib!])) };
 }
 
-/** `fixed`: the symbolic dims given these sizes (the wasm backend lowers f16 ops at static shapes only). */
+/** `fixed`: the symbolic dims given these sizes (static-shape twins: the f16 kernels' fixed-size paths). */
 function toFp16(m: ZooModel, name: string, fixed?: Readonly<Record<string, number>>): ZooModel {
   const s = decodeSpec(m.bytes);
   const f16 = toFloat16(s, floatValues(s));

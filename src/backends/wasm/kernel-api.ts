@@ -34,6 +34,13 @@ export interface KernelCtx {
   moduleFunc(name: string, wat: string): string;
   /** Address of a scratch buffer of `bytes` bytes, live during this kernel only. */
   scratch(bytes: number): string;
+  /**
+   * Address of a scratch buffer of `esize` bytes per element of `dims` (symbols allowed: the
+   * runtime sizes it for the bound dims, like any arena buffer), live during this kernel only.
+   * One buffer for all threads (unlike scratch()): for kernels that do not split, or whose
+   * threads write disjoint parts of it.
+   */
+  scratchDims(dims: readonly Dim[], esize: number): string;
   /** Fail compilation for this op (E201). */
   fail(op: Op, message: string): never;
   /**

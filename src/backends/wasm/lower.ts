@@ -306,6 +306,10 @@ export function lowerModule(module: Module, opts: LowerOptions = {}): Lowered {
         const at = `(i32.load ${ptrAt(id)})`;
         return em.hoisted(`p${id}`, `buf${id}`, 'i32', opts.threaded ? `(i32.add ${at} (i32.mul (global.get $tid) ${i32(slot)}))` : at);
       },
+      scratchDims: (dims, es) => {
+        const id = newBuf({ name: `${label}.scratch`, dtype: 'u8', shape: [...dims], esize: es, kind: 'temp', first: s, last: s });
+        return em.hoisted(`p${id}`, `buf${id}`, 'i32', `(i32.load ${ptrAt(id)})`);
+      },
       threads: opts.threaded ? { minWork: opts.minWork ?? MIN_WORK, flag: () => unitFlags[unitFlags.length - 1], setFlag: (f) => { unitFlags[unitFlags.length - 1] = f; } } : undefined,
       fail: (o, message) => fail('E201', message, o.loc, [`op ${o.name} %${o.results[0]?.name ?? ''}`]),
       setCount: (o, count) => {
