@@ -31,7 +31,8 @@ describe('wasm f16 ops on threads', () => {
       const c = await compileWasm(parseModule(text, { file: 'test.ir' }), { passes: 'fuse', threads: true, threadMinWork: 0 });
       const single = await instantiateCompiled(c.manifest, c.wasm, c.weights);
       const want = (await single.run(feed))['y']!;
-      expectNear([fromRunTensor('f16', want)], interpText(text, ins), 2 ** -9, 2 ** -11);
+      // Two f16 ulps against the interpreter (f32 sums in another order), as the webgpu f16 tests.
+      expectNear([fromRunTensor('f16', want)], interpText(text, ins), 2 ** -9, 2 ** -7);
       const threaded = c.threads!.find((v) => v.file === 'model-threads.wasm')!;
       for (const n of [2, 3]) {
         const m = await instantiateCompiled(c.manifest, threaded.wasm, c.weights, { threads: n });
