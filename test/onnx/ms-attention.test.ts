@@ -173,7 +173,8 @@ function mhaCase(c: MhaCfg): Single {
 }
 
 const maskForm = (...f: MaskForm[]) => fc.constantFrom(...f);
-const optScale = fc.option(fc.constantFrom(0.3, 1, 0.125), { nil: undefined });
+// 0 is onnxruntime's attribute default: it means 1/sqrt(head size), written or not.
+const optScale = fc.option(fc.constantFrom(0, 0.3, 1, 0.125), { nil: undefined });
 const optFilter = fc.option(fc.constantFrom(-1e9, -30, -10000), { nil: undefined });
 
 describe('com.microsoft Attention vs onnxruntime', () => {

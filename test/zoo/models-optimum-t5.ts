@@ -3,9 +3,9 @@
 
 import { tensorFrom } from '../../ir/tensor.js';
 import type { ValueSpec } from '../../src/onnx/writer.js';
-import { dimOf, Graph, reshapeDyn, unsqueeze, type ZooInput } from './graph.js';
+import { dimOf, Graph, reshapeDyn, unsqueeze } from './graph.js';
 import { f32, finish, INT64_MAX, type ZooModel } from './models-common.js';
-import { branch, mergedIf, USE_CACHE, type BranchOutput } from './optimum-common.js';
+import { branch, mergedIf, seq2seqCache, USE_CACHE, type BranchOutput } from './optimum-common.js';
 
 const T5 = { V: 32, D: 16, H: 2, DH: 8, FF: 32, BUCKETS: 8, MAX_DISTANCE: 20, LAYERS: 2 };
 
@@ -120,20 +120,14 @@ export function t5DecoderMerged(): ZooModel {
   };
   const then = branch(62, '/then', (bg) => t5Decoder(bg, w, true));
   const els = branch(63, '/else', (bg) => t5Decoder(bg, w, false));
-  const kinds = ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value'];
-  const outNames = ['logits', ...Array.from({ length: LAYERS }, (_, l) => kinds.map((k) => `present.${l}.${k}`)).flat()];
+  const { outNames, pastInputs, presents } = seq2seqCache(LAYERS, H, DH);
   mergedIf(g, outNames, then, els);
-  const selfLen = 'past_decoder_sequence_length + decoder_sequence_length';
-  const pastInputs: ZooInput[] = Array.from({ length: LAYERS }, (_, l) => kinds.map((k): ZooInput => ({
-    name: `past_key_values.${l}.${k}`, dtype: 'f32', shape: ['batch_size', H, k.startsWith('decoder') ? 'past_decoder_sequence_length' : 'encoder_sequence_length_out', DH],
-  }))).flat();
   return finish(g, 't5_decoder_merged', [
     { name: 'encoder_attention_mask', dtype: 'i64', shape: ['batch_size', 'encoder_sequence_length'], mask: true },
     { name: 'input_ids', dtype: 'i64', shape: ['batch_size', 'decoder_sequence_length'], vocab: V },
     { name: 'encoder_hidden_states', dtype: 'f32', shape: ['batch_size', 'encoder_sequence_length', D] },
     ...pastInputs, USE_CACHE,
-  ], [f32('logits', ['batch_size', 'decoder_sequence_length', V]),
-    ...outNames.slice(1).map((n) => f32(n, ['batch_size', H, n.includes('decoder') ? selfLen : 'encoder_sequence_length_out', DH]))],
+  ], [f32('logits', ['batch_size', 'decoder_sequence_length', V]), ...presents],
   [
     { batch_size: 2, decoder_sequence_length: 3, encoder_sequence_length: 5, past_decoder_sequence_length: 0, encoder_sequence_length_out: 0, use_cache: 0 },
     // Past 21: distances reach the log-spaced buckets (>= 4) and the clipped last one (>= 20).

@@ -2,9 +2,9 @@
 // (encoder_model.onnx, and decoder_model_merged.onnx with the cross-attention cache).
 
 import type { ValueSpec } from '../../src/onnx/writer.js';
-import { dimOf, Graph, reshapeDyn, unsqueeze, type ZooInput } from './graph.js';
+import { dimOf, Graph, reshapeDyn, unsqueeze } from './graph.js';
 import { f32, finish, nameLast, type ZooModel } from './models-common.js';
-import { branch, hoistConstants, lin, mergedIf, quantizeBranches, USE_CACHE, type BranchOutput } from './optimum-common.js';
+import { branch, hoistConstants, lin, mergedIf, quantizeBranches, seq2seqCache, USE_CACHE, type BranchOutput } from './optimum-common.js';
 
 const WHISPER = { V: 36, D: 16, H: 2, DH: 8, FF: 32, MAXPOS: 40, LAYERS: 2, MELS: 8, FRAMES: 16 };
 
@@ -131,19 +131,13 @@ export function whisperDecoderMerged(quantized = false): ZooModel {
   // GPT-2's branches keep their Constant nodes; Whisper's are read from the outer graph.
   hoistConstants(g, [then, els]);
   if (quantized) quantizeBranches(g, [then, els]);
-  const kinds = ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value'];
-  const outNames = ['logits', ...Array.from({ length: LAYERS }, (_, l) => kinds.map((k) => `present.${l}.${k}`)).flat()];
+  const { outNames, pastInputs, presents } = seq2seqCache(LAYERS, H, DH);
   mergedIf(g, outNames, then, els);
-  const selfLen = 'past_decoder_sequence_length + decoder_sequence_length';
-  const pastInputs: ZooInput[] = Array.from({ length: LAYERS }, (_, l) => kinds.map((k): ZooInput => ({
-    name: `past_key_values.${l}.${k}`, dtype: 'f32', shape: ['batch_size', H, k.startsWith('decoder') ? 'past_decoder_sequence_length' : 'encoder_sequence_length_out', DH],
-  }))).flat();
   return finish(g, quantized ? 'whisper_decoder_merged_quantized' : 'whisper_decoder_merged', [
     { name: 'input_ids', dtype: 'i64', shape: ['batch_size', 'decoder_sequence_length'], vocab: V },
     { name: 'encoder_hidden_states', dtype: 'f32', shape: ['batch_size', 'encoder_sequence_length', D] },
     ...pastInputs, USE_CACHE,
-  ], [f32('logits', ['batch_size', 'decoder_sequence_length', V]),
-    ...outNames.slice(1).map((n) => f32(n, ['batch_size', H, n.includes('decoder') ? selfLen : 'encoder_sequence_length_out', DH]))],
+  ], [f32('logits', ['batch_size', 'decoder_sequence_length', V]), ...presents],
   [
     // The first step: no cache, the past inputs empty (both lengths 0).
     { batch_size: 2, decoder_sequence_length: 4, encoder_sequence_length: 6, past_decoder_sequence_length: 0, encoder_sequence_length_out: 0, use_cache: 0 },

@@ -81,3 +81,21 @@ export function mergedIf(g: Graph, outputs: readonly string[], then: { nodes: No
     attrs: { then_branch: { name: 'then', inputs: [], ...then }, else_branch: { name: 'else', inputs: [], ...els } },
   });
 }
+
+/**
+ * An encoder-decoder merged export's cache I/O (whisper, t5): per layer past_key_values.L.{decoder,
+ * encoder}.{key,value} inputs and present.L.* outputs (after `logits`), self-attention entries
+ * over past_decoder_sequence_length (+ decoder_sequence_length for the presents), cross-attention
+ * ones over encoder_sequence_length_out.
+ */
+export function seq2seqCache(layers: number, heads: number, headDim: number): { outNames: string[]; pastInputs: ZooInput[]; presents: ValueSpec[] } {
+  const kinds = ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value'];
+  const perLayer = <T>(f: (l: number, k: string) => T): T[] => Array.from({ length: layers }, (_, l) => kinds.map((k) => f(l, k))).flat();
+  const selfLen = 'past_decoder_sequence_length + decoder_sequence_length';
+  const len = (k: string, self: string): string => (k.startsWith('decoder') ? self : 'encoder_sequence_length_out');
+  return {
+    outNames: ['logits', ...perLayer((l, k) => `present.${l}.${k}`)],
+    pastInputs: perLayer((l, k): ZooInput => ({ name: `past_key_values.${l}.${k}`, dtype: 'f32', shape: ['batch_size', heads, len(k, 'past_decoder_sequence_length'), headDim] })),
+    presents: perLayer((l, k): ValueSpec => ({ name: `present.${l}.${k}`, dtype: 'f32', shape: ['batch_size', heads, len(k, selfLen), headDim] })),
+  };
+}

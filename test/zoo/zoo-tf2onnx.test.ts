@@ -12,32 +12,21 @@
 // sizes); the importer now computes such padding from Shape (src/onnx/mapping/same-pads.ts).
 
 import { describe, expect, it } from 'vitest';
-import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
-import type { WebGpuDevice } from '../../src/runtime/webgpu.js';
 import { diagnosticCodes, mismatch, referenceCases, runWebGpuCases } from './harness.js';
 import { ZOO } from './models.js';
 import { wasmZooSuite } from './wasm-suite.js';
+import { webgpuZooSuite, zooGpu } from './webgpu-suite.js';
 
 const PASSING = ['keras_mobilenet_tf2onnx', 'movenet_tf2onnx', 'standardize_map_fn_tf2onnx', 'standardize_while_tf1_tf2onnx', 'tflite_quant_tf2onnx', 'keras_misc_tf2onnx',
   'atrous_s2b_tf2onnx', 'ssd_postprocess_tf2onnx', 'efficientdet_postprocess_tf2onnx', 'deeplab_tf2onnx'];
 const REFUSED = ['ssd_map_fn_tf2onnx'];
-
-let device: Promise<WebGpuDevice> | undefined;
-const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
 
 describe('tf2onnx zoo on wasm', () => {
   wasmZooSuite(PASSING, REFUSED);
 });
 
 describe('tf2onnx zoo on webgpu (SwiftShader)', () => {
-  for (const name of PASSING) {
-    it(`${name}: compiled once, matches onnxruntime at every binding`, async () => {
-      const m = ZOO[name]!();
-      const cases = await referenceCases(m);
-      const got = await runWebGpuCases(m, cases, await gpu());
-      cases.forEach((c, k) => expect(mismatch(m, got[k]!, c.want), `${name} at ${c.label}`).toBeNull());
-    });
-  }
+  webgpuZooSuite(PASSING);
 
   for (const name of REFUSED) {
     it(`${name}: matches onnxruntime or is refused with a diagnostic`, async () => {
@@ -45,9 +34,9 @@ describe('tf2onnx zoo on webgpu (SwiftShader)', () => {
       const cases = await referenceCases(m);
       let got;
       try {
-        got = await runWebGpuCases(m, cases, await gpu());
+        got = await runWebGpuCases(m, cases, await zooGpu());
       } catch (e) {
-        expect(diagnosticCodes(e), String(e)).not.toBeNull();
+        expect(diagnosticCodes(e), String(e)).toEqual(['E205']);
         return;
       }
       cases.forEach((c, k) => expect(mismatch(m, got[k]!, c.want), `${name} at ${c.label}`).toBeNull());

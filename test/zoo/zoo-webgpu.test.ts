@@ -4,14 +4,9 @@
 // the time of writing none is left over.
 
 import { describe, expect, it } from 'vitest';
-import { nodeDevice, NODE_DAWN_FLAGS } from '../../src/runtime/webgpu-node.js';
-import type { WebGpuDevice } from '../../src/runtime/webgpu.js';
 import { diagnosticCodes, mismatch, referenceCases, runWebGpuCases } from './harness.js';
 import { ZOO } from './models.js';
-
-let device: Promise<WebGpuDevice> | undefined;
-// One device for the worker's life (Dawn aborts when the instance is garbage-collected).
-const gpu = (): Promise<WebGpuDevice> => (device ??= nodeDevice(NODE_DAWN_FLAGS));
+import { webgpuZooSuite, zooGpu } from './webgpu-suite.js';
 
 const PASSING = [
   'resnet', 'mobilenet', 'unet_static', 'yolo', 'style_transfer', 'shufflenet', 'convnext', 'keras_cnn', 'multi_input', 'tcn',
@@ -20,14 +15,7 @@ const PASSING = [
 ];
 
 describe('zoo on webgpu (SwiftShader)', () => {
-  for (const name of PASSING) {
-    it(`${name}: compiled once, matches onnxruntime at every binding`, async () => {
-      const m = ZOO[name]!();
-      const cases = await referenceCases(m);
-      const got = await runWebGpuCases(m, cases, await gpu());
-      cases.forEach((c, k) => expect(mismatch(m, got[k]!, c.want), `${name} at ${c.label}`).toBeNull());
-    });
-  }
+  webgpuZooSuite(PASSING);
 
   it('every other zoo model matches onnxruntime or is refused with a diagnostic', async () => {
     for (const name of Object.keys(ZOO).filter((n) => !PASSING.includes(n))) {
@@ -35,7 +23,7 @@ describe('zoo on webgpu (SwiftShader)', () => {
       const cases = await referenceCases(m);
       let got;
       try {
-        got = await runWebGpuCases(m, cases, await gpu());
+        got = await runWebGpuCases(m, cases, await zooGpu());
       } catch (e) {
         expect(diagnosticCodes(e), `${name}: ${String(e)}`).not.toBeNull();
         continue;

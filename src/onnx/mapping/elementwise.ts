@@ -19,7 +19,7 @@ import { tensorFrom } from '../../../ir/tensor.js';
 import { dtypeFromOnnx } from '../dtypes.js';
 import type { Value } from '../../../ir/ir.js';
 import type { Lowerer, Lowering, MappingTable, OnnxNodeView, OpMapping } from '../mapping-api.js';
-import { attrsNowInputs, convertAttrs, direct, maxInputs, since } from './helpers.js';
+import { attrsNowInputs, convertAttrs, direct, floatAttr, maxInputs, onlyAttrs, since } from './helpers.js';
 
 const LEGACY = { drop: ['consumed_inputs'] };
 
@@ -81,18 +81,6 @@ const preluLegacy: Lowering = (node, b) => {
 };
 
 /** The node's only attributes are `names` (an unknown one would be silently ignored). */
-function onlyAttrs(node: OnnxNodeView, b: Lowerer, names: readonly string[]): void {
-  for (const k of node.attrs.keys()) if (!names.includes(k)) b.fail(`attribute '${k}' is not supported on ${node.opType}`);
-}
-
-/** A float attribute; `dflt` undefined: required (as onnxruntime requires it). */
-function floatAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt?: number): number {
-  const a = node.attrs.get(name);
-  if (!a) return dflt ?? b.fail(`${node.opType} needs the float attribute '${name}'`);
-  if (a.kind !== 'float' && a.kind !== 'int') return b.fail(`attribute '${name}' must be a float`);
-  return a.value;
-}
-
 /** The float input of a one-input experimental op, and a scalar constant maker in its dtype. */
 function floatInput(node: OnnxNodeView, b: Lowerer): [Value, (v: number) => Value] {
   maxInputs(node, b, 1);

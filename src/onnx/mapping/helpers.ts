@@ -76,3 +76,24 @@ export function attrsNowInputs(names: readonly string[], became: number, lower: 
     return lower(node, b);
   };
 }
+
+/** Refuse (E204) every attribute not in `known`, graph-valued ones too (for hand-written lowerings). */
+export function onlyAttrs(node: OnnxNodeView, b: Lowerer, known: readonly string[]): void {
+  for (const k of [...node.attrs.keys(), ...node.graphAttrs]) if (!known.includes(k)) b.fail(`attribute '${k}' is not supported on ${node.opType}`);
+}
+
+/** An int attribute; `dflt` undefined: required. */
+export function intAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt?: number): number {
+  const a = node.attrs.get(name);
+  if (a === undefined) return dflt ?? b.fail(`${node.opType} needs the int attribute '${name}'`);
+  if (a.kind !== 'int') return b.fail(`attribute '${name}' must be an int, got ${a.kind}`);
+  return a.value;
+}
+
+/** A float attribute (an int is taken as a float); `dflt` undefined: required. */
+export function floatAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt?: number): number {
+  const a = node.attrs.get(name);
+  if (a === undefined) return dflt ?? b.fail(`${node.opType} needs the float attribute '${name}'`);
+  if (a.kind !== 'float' && a.kind !== 'int') return b.fail(`attribute '${name}' must be a float, got ${a.kind}`);
+  return a.value;
+}

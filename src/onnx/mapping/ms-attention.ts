@@ -77,7 +77,8 @@ function sdpaMask(b: Lowerer, mask: Value | null, bias: Value | null): Value | n
 
 function sdpaAttrs(scale: number | undefined, causal: boolean): Record<string, AttrValue> {
   const attrs: Record<string, AttrValue> = {};
-  if (scale !== undefined) attrs['scale'] = attr.float(scale);
+  // onnxruntime reads scale = 0 (its attribute default) as 1/sqrt(head size), written or not.
+  if (scale !== undefined && scale !== 0) attrs['scale'] = attr.float(scale);
   if (causal) attrs['is_causal'] = attr.int(1);
   return attrs;
 }

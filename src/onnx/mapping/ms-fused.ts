@@ -15,27 +15,9 @@ import { attr } from '../../../ir/attrs.js';
 import type { AttrValue, Value } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
 import type { Lowerer, Lowering, MappingTable, OnnxNodeView } from '../mapping-api.js';
-import { convertAttrs, maxInputs, since } from './helpers.js';
+import { convertAttrs, floatAttr, intAttr, maxInputs, onlyAttrs, since } from './helpers.js';
 
 /** Refuse any attribute not in `known` (a silently ignored attribute is a wrong answer). */
-function onlyAttrs(node: OnnxNodeView, b: Lowerer, known: readonly string[]): void {
-  for (const k of node.attrs.keys()) if (!known.includes(k)) b.fail(`attribute '${k}' is not supported on ${node.opType}`);
-}
-
-function floatAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt: number): number {
-  const a = node.attrs.get(name);
-  if (a === undefined) return dflt;
-  if (a.kind !== 'float' && a.kind !== 'int') return b.fail(`attribute '${name}' must be a float, got ${a.kind}`);
-  return a.value;
-}
-
-function intAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt: number): number {
-  const a = node.attrs.get(name);
-  if (a === undefined) return dflt;
-  if (a.kind !== 'int') return b.fail(`attribute '${name}' must be an int, got ${a.kind}`);
-  return a.value;
-}
-
 /** 0/1 flag attribute. */
 function flagAttr(node: OnnxNodeView, b: Lowerer, name: string): boolean {
   const v = intAttr(node, b, name, 0);

@@ -20,19 +20,12 @@
 import { attr } from '../../../ir/attrs.js';
 import type { Value } from '../../../ir/ir.js';
 import { tensorFrom } from '../../../ir/tensor.js';
-import type { Lowerer, Lowering, MappingTable } from '../mapping-api.js';
-import { since } from './helpers.js';
+import type { Lowering, MappingTable } from '../mapping-api.js';
+import { floatAttr, since } from './helpers.js';
 import { intAttr, onlyAttrs } from './ms-llm-common.js';
 
 const ATTRS = ['num_heads', 'kv_num_heads', 'scale', 'softcap', 'local_window_size', 'do_rotary', 'rotary_interleaved', 'smooth_softmax', 'qk_output'];
 const EXTRA_INPUTS = ['position_ids', 'attention_bias', 'head_sink'];
-
-function floatAttr(node: Parameters<Lowering>[0], b: Lowerer, name: string): number {
-  const a = node.attrs.get(name);
-  if (!a) return 0;
-  if (a.kind !== 'float' && a.kind !== 'int') return b.fail(`attribute '${name}' must be a float, got ${a.kind}`);
-  return a.value;
-}
 
 const gqa: Lowering = (node, b) => {
   onlyAttrs(node, b, ATTRS);
@@ -48,7 +41,7 @@ const gqa: Lowering = (node, b) => {
   if (!pastK !== !pastV) b.fail('past_key and past_value must both be given or both omitted', 'E207');
   const hq = intAttr(node, b, 'num_heads'), hkv = intAttr(node, b, 'kv_num_heads');
   if (hq <= 0 || hkv <= 0 || hq % hkv !== 0) b.fail(`num_heads (${hq}) must be a positive multiple of kv_num_heads (${hkv})`);
-  const scale = floatAttr(node, b, 'scale'), softcap = floatAttr(node, b, 'softcap');
+  const scale = floatAttr(node, b, 'scale', 0), softcap = floatAttr(node, b, 'softcap', 0);
   const window = intAttr(node, b, 'local_window_size', -1);
   const rotary = intAttr(node, b, 'do_rotary', 0) !== 0, interleaved = intAttr(node, b, 'rotary_interleaved', 0);
   const smooth = intAttr(node, b, 'smooth_softmax', 0) !== 0;

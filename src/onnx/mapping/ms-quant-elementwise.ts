@@ -16,7 +16,7 @@ import type { Value } from '../../../ir/ir.js';
 import type { Lowering, MappingTable } from '../mapping-api.js';
 import { since } from './helpers.js';
 import {
-  bin, centred, dequant, f32Const, floatAttr, inputCount, intAttr, onlyAttrs, optZp, perTensor, qOperand, quant, required, roundSaturate,
+  bin, centred, dequant, floatAttr, inputCount, intAttr, onlyAttrs, optZp, perTensor, qOperand, quant, required, roundSaturate,
 } from './ms-quant-util.js';
 
 /** QLinearAdd / QLinearMul: (A, A_scale, A_zero_point?, B, B_scale, B_zero_point?, C_scale, C_zero_point?). */

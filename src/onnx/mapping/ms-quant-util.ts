@@ -2,6 +2,7 @@
 // checks with onnxruntime's limits, and the dequantize / requantize steps spelled with IR ops in the
 // float order onnxruntime's CPU kernels (MLAS) use, so that the quantized results are ORT's.
 
+import { floatAttr as sharedFloatAttr } from './helpers.js';
 import { attr } from '../../../ir/attrs.js';
 import type { DType } from '../../../ir/dtype.js';
 import type { AttrValue, Value } from '../../../ir/ir.js';
@@ -11,24 +12,11 @@ import type { Lowerer, OnnxNodeView } from '../mapping-api.js';
 export const Q8: readonly DType[] = ['u8', 'i8'];
 
 /** Refuse any attribute but `allowed` (a silently ignored attribute is a wrong answer). */
-export function onlyAttrs(node: OnnxNodeView, b: Lowerer, allowed: readonly string[]): void {
-  for (const name of node.attrs.keys()) {
-    if (!allowed.includes(name)) b.fail(`attribute '${name}' is not supported on com.microsoft ${node.opType}${allowed.length ? ` (it takes ${allowed.join(', ')})` : ' (it takes none)'}`);
-  }
-}
+export { intAttr, onlyAttrs } from './helpers.js';
 
-export function intAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt?: number): number {
-  const v = node.attrs.get(name);
-  if (v === undefined) return dflt ?? b.fail(`missing required attribute '${name}'`);
-  if (v.kind !== 'int') b.fail(`attribute '${name}' must be an int, got ${v.kind}`);
-  return v.value;
-}
-
+/** A float attribute rounded to f32, as onnxruntime reads it (default `dflt`). */
 export function floatAttr(node: OnnxNodeView, b: Lowerer, name: string, dflt: number): number {
-  const v = node.attrs.get(name);
-  if (v === undefined) return dflt;
-  if (v.kind !== 'float' && v.kind !== 'int') b.fail(`attribute '${name}' must be a float, got ${v.kind}`);
-  return Math.fround(v.value);
+  return Math.fround(sharedFloatAttr(node, b, name, dflt));
 }
 
 /** Copy the listed attributes through unchanged (for an IR op that takes them with ONNX's meaning). */
